@@ -1,0 +1,1 @@
+dist_man_MANS += doc/nipc.1 doc/nipc-preload.7 doc/libnipc.3

@@ -1,0 +1,2 @@
+#include "config.h"
+#include "sha1.h"

@@ -1,0 +1,22 @@
+/* UTF-8 helpers: validation and Qt-compatible (UTF-16) character counting. */
+#ifndef NIPC_UTF_H
+#define NIPC_UTF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NIPC_UTF_HIDDEN __attribute__((visibility("hidden")))
+
+/* 1 if s[0..n) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+NIPC_UTF_HIDDEN int nipc_utf8_valid(const char *s, size_t n);
+/* Decodes one code point at s (valid UTF-8 assumed); returns its byte length. */
+NIPC_UTF_HIDDEN size_t nipc_utf8_decode(const char *s, uint32_t *cp);
+/* Number of UTF-16 code units of valid UTF-8 s[0..n) (how Qt counts characters). */
+NIPC_UTF_HIDDEN size_t nipc_utf16_len(const char *s, size_t n);
+/* Byte length of the longest prefix of valid UTF-8 s[0..n) that is at most
+ * units UTF-16 code units long; a surrogate pair that would be split is cut
+ * as Qt's QString::left() cuts it (the high surrogate alone is kept as
+ * U+FFFD in UTF-8: see *split). */
+NIPC_UTF_HIDDEN size_t nipc_utf16_prefix(const char *s, size_t n, size_t units, int *split);
+
+#endif

@@ -1,0 +1,1 @@
+# shim/: libnipc-preload.so, the LD_PRELOAD interposer.

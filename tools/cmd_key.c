@@ -1,0 +1,9 @@
+#include "config.h"
+
+#include "common.h"
+
+int cmd_key(int argc, char **argv)
+{
+	(void)argc;
+	return fail("%s: not built yet", argv[0]);
+}

@@ -1,0 +1,5 @@
+# tools/: the nipc command.
+bin_PROGRAMS += tools/nipc
+tools_nipc_SOURCES = tools/nipc.c tools/common.c tools/common.h \
+	tools/cmd_key.c tools/cmd_shm.c tools/cmd_sem.c tools/cmd_trace.c
+tools_nipc_LDADD = lib/libnipc-core.la

@@ -1,0 +1,47 @@
+/* nipc — operate Qt-compatible native IPC objects: keys, shared memory,
+ * system semaphores, and tracing of unmodified programs. */
+#include "config.h"
+
+#include "common.h"
+#include "nipc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{"key", cmd_key, "format, parse and generate native IPC keys"},
+	{"shm", cmd_shm, "create, read, write and inspect shared memory segments"},
+	{"sem", cmd_sem, "create, acquire and release system semaphores"},
+	{"trace", cmd_trace, "run a program under the tracing shim"},
+};
+
+static int usage(FILE *f)
+{
+	fputs("usage: nipc COMMAND [ARGS...]\n"
+	      "       nipc --version | --help\n\ncommands:\n", f);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-6s %s\n", commands[i].name, commands[i].summary);
+	fputs("\n'nipc COMMAND --help' describes a command; see nipc(1).\n", f);
+	return f == stdout ? EXIT_OK : EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage(stderr);
+	if (is_help(argv[1]))
+		return usage(stdout);
+	if (!strcmp(argv[1], "--version")) {
+		printf("nipc %s\n", nipc_version());
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	usage_error("unknown command '%s'", argv[1]);
+	return usage(stderr);
+}
