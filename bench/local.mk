@@ -1,1 +1,3 @@
 # bench/: benchmarks run by `make bench`, never by `make check`.
+include $(srcdir)/bench/objects.mk
+include $(srcdir)/bench/shim.mk

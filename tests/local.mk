@@ -9,5 +9,9 @@ TEST_LIBS = lib/libnipc-core.la $(CMOCKA_LIBS)
 EXTRA_DIST += tests/vectors/qt-string-form.tsv tests/vectors/qt5-legacy-shm.tsv
 
 include $(srcdir)/tests/key.mk
+include $(srcdir)/tests/keystr.mk
+include $(srcdir)/tests/keygen.mk
 include $(srcdir)/tests/objects.mk
+include $(srcdir)/tests/qt5.mk
 include $(srcdir)/tests/shim.mk
+include $(srcdir)/tests/trace.mk

@@ -1,1 +1,1 @@
-# tests for objects
+# tests: objects (shared memory, semaphores)

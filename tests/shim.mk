@@ -1,1 +1,1 @@
-# tests for shim
+# tests: shim

@@ -1,0 +1,1 @@
+# bench: shared memory and semaphores vs Qt 5
