@@ -1,9 +1,699 @@
+/* nipc trace: run a command under libnipc-preload.so.
+ *
+ * Without --summary nipc only sets the environment and waits: the shim in
+ * each traced process writes its own events. With --summary the shim writes
+ * JSON Lines into a FIFO that nipc reads while the command runs; nipc then
+ * writes the events the user asked for itself and adds the table at the end.
+ * A FIFO reached by path (not an inherited descriptor) survives programs
+ * that close every descriptor before exec, as Python's subprocess does. */
 #include "config.h"
 
 #include "common.h"
+#include "trace_json.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SHIM_NAME "libnipc-preload.so"
+
+/* After CMD exits, descendants still holding the FIFO get this long of
+ * silence before nipc stops waiting for their events. */
+#define DRAIN_IDLE_MS 2000
+#define LINE_MAX_BYTES 65536
+#define MAX_OUT_FILES 256
+
+struct opts {
+	const char *output;
+	const char *filter;
+	int json, summary, no_follow;
+	char **cmd;
+};
+
+struct row {
+	char *key, *op;
+	unsigned long long calls, errors, total_ns;
+};
+
+struct out_file {
+	long pid;
+	FILE *f;
+};
+
+struct reader {
+	const struct opts *o;
+	char abs_output[PATH_MAX];
+	struct row *rows;
+	size_t nrows, cap;
+	unsigned long long bad_lines;
+	struct out_file files[MAX_OUT_FILES];
+	size_t nfiles;
+	FILE *single;  /* output without %p, or stderr */
+	int warned_files;
+	char line[LINE_MAX_BYTES];
+	size_t len;
+	int overlong;
+	struct tj_doc doc;
+};
+
+static const char usage_text[] =
+	"usage: nipc trace [-o FILE] [--json] [--summary] [--no-follow] [-e LIST]\n"
+	"                  [--] CMD [ARGS...]\n"
+	"\n"
+	"Run CMD with libnipc-preload.so and report every System V and POSIX\n"
+	"IPC call it (and, unless --no-follow, its children) makes, each object\n"
+	"named by its key.\n"
+	"\n"
+	"  -o, --output FILE  write events to FILE (a %p in FILE becomes the pid,\n"
+	"                     one file per process); default: standard error\n"
+	"      --json         JSON Lines instead of strace-like text\n"
+	"  -c, --summary      at the end, print a table per key and operation\n"
+	"                     (calls, errors, total and mean time) on stderr\n"
+	"      --no-follow    trace only CMD's own process, not its children\n"
+	"  -e, --filter LIST  trace only these families/operations, e.g.\n"
+	"                     'sysv-shm,sysv-sem' or 'all,-sem_wait,-sem_post'\n"
+	"  -h, --help         show this help\n"
+	"\n"
+	"The shim is NIPC_PRELOAD if set, else the build tree's\n"
+	"shim/.libs/" SHIM_NAME " next to this nipc, else the installed one.\n"
+	"Exit status: CMD's (128+N if killed by signal N), 1 if CMD cannot be\n"
+	"run, 2 on a usage error.\n";
+
+static int parse_args(struct opts *o, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || !a[1])
+			break;
+		if (is_help(a)) {
+			fputs(usage_text, stdout);
+			return -1;
+		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+			if (++i >= argc)
+				return usage_error("trace: %s needs a file name", a);
+			o->output = argv[i];
+		} else if (!strncmp(a, "--output=", 9)) {
+			o->output = a + 9;
+		} else if (!strncmp(a, "-o", 2)) {
+			o->output = a + 2;
+		} else if (!strcmp(a, "-e") || !strcmp(a, "--filter")) {
+			if (++i >= argc)
+				return usage_error("trace: %s needs a list", a);
+			o->filter = argv[i];
+		} else if (!strncmp(a, "--filter=", 9)) {
+			o->filter = a + 9;
+		} else if (!strcmp(a, "--json")) {
+			o->json = 1;
+		} else if (!strcmp(a, "-c") || !strcmp(a, "--summary")) {
+			o->summary = 1;
+		} else if (!strcmp(a, "--no-follow")) {
+			o->no_follow = 1;
+		} else {
+			return usage_error("trace: unknown option '%s' (see nipc trace --help)", a);
+		}
+	}
+	if (i >= argc)
+		return usage_error("trace: no command given (usage: nipc trace [OPTIONS] -- CMD [ARGS...])");
+	if (o->output && !*o->output)
+		return usage_error("trace: empty output file name");
+	if (o->filter && !*o->filter)
+		return usage_error("trace: empty filter list");
+	o->cmd = argv + i;
+	return 0;
+}
+
+static int usable_file(const char *path)
+{
+	return access(path, R_OK) == 0;
+}
+
+/* The shim to preload: NIPC_PRELOAD, the build tree beside this binary
+ * (tools/nipc -> shim/.libs), or the installed library. */
+static int find_shim(char *out, size_t len)
+{
+	const char *env = getenv("NIPC_PRELOAD");
+	char exe[PATH_MAX], cand[PATH_MAX + 64];
+	ssize_t n;
+
+	if (env && *env) {
+		if (!realpath(env, out) || !usable_file(out))
+			return fail("trace: NIPC_PRELOAD=%s: %s", env, strerror(errno ? errno : ENOENT));
+		return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')))
+			*slash = '\0';
+		static const char *const rel[] = {
+			"/../shim/.libs/" SHIM_NAME,    /* tools/nipc */
+			"/../../shim/.libs/" SHIM_NAME, /* tools/.libs/nipc */
+		};
+		for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+			snprintf(cand, sizeof cand, "%s%s", exe, rel[i]);
+			if (usable_file(cand) && realpath(cand, out))
+				return 0;
+		}
+	}
+#ifdef NIPC_SHIM_PATH
+	if (strlen(NIPC_SHIM_PATH) < len && usable_file(NIPC_SHIM_PATH)) {
+		strcpy(out, NIPC_SHIM_PATH);
+		return 0;
+	}
+#endif
+	(void)len;
+	return fail("trace: cannot find %s (install nipc or set NIPC_PRELOAD)", SHIM_NAME);
+}
+
+static int absolute_path(const char *path, char *out, size_t len)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/') {
+		if (strlen(path) >= len)
+			return fail("trace: %s: file name too long", path);
+		strcpy(out, path);
+		return 0;
+	}
+	if (!getcwd(cwd, sizeof cwd))
+		return fail("trace: cannot get the current directory: %s", strerror(errno));
+	if ((size_t)snprintf(out, len, "%s/%s", cwd, path) >= len)
+		return fail("trace: %s: file name too long", path);
+	return 0;
+}
+
+/* Runs in the child between fork and exec; nipc has a single thread. */
+static void child_env(const struct opts *o, const char *preload, const char *file)
+{
+	setenv("LD_PRELOAD", preload, 1);
+	setenv("NIPC_TRACE", o->filter ? o->filter : "1", 1);
+	setenv("NIPC_TRACE_FORMAT", o->json || o->summary ? "json" : "text", 1);
+	setenv("NIPC_TRACE_CHILDREN", o->no_follow ? "0" : "1", 1);
+	if (file)
+		setenv("NIPC_TRACE_FILE", file, 1);
+	else
+		unsetenv("NIPC_TRACE_FILE");
+}
+
+/* Forks and execs CMD; 0 and *pid on success. The exec error, if any,
+ * comes back through a close-on-exec pipe. */
+static int spawn(const struct opts *o, const char *shim, const char *file, pid_t *pid)
+{
+	const char *old = getenv("LD_PRELOAD");
+	int p[2], err = 0;
+	char *preload;
+	ssize_t n;
+
+	if (!old || !*old)
+		old = NULL;
+	if (asprintf(&preload, "%s%s%s", shim, old ? ":" : "", old ? old : "") < 0)
+		return fail("trace: out of memory");
+
+	if (pipe2(p, O_CLOEXEC)) {
+		free(preload);
+		return fail("trace: pipe: %s", strerror(errno));
+	}
+	fflush(NULL);
+	*pid = fork();
+	if (*pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		free(preload);
+		return fail("trace: fork: %s", strerror(errno));
+	}
+	if (*pid == 0) {
+		close(p[0]);
+		child_env(o, preload, file);
+		execvp(o->cmd[0], o->cmd);
+		err = errno;
+		if (write(p[1], &err, sizeof err) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	free(preload);
+	close(p[1]);
+	do
+		n = read(p[0], &err, sizeof err);
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	if (n == (ssize_t)sizeof err) {
+		waitpid(*pid, NULL, 0);
+		return fail("trace: cannot run '%s': %s", o->cmd[0], strerror(err));
+	}
+	return 0;
+}
+
+static int exit_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return EXIT_FAIL;
+}
+
+/* ---- summary mode: events from the FIFO ---- */
+
+static const struct {
+	const char *name;
+	int num;
+} errnos[] = {
+	{"EPERM", EPERM}, {"ENOENT", ENOENT}, {"EINTR", EINTR}, {"EBADF", EBADF},
+	{"EAGAIN", EAGAIN}, {"ENOMEM", ENOMEM}, {"EACCES", EACCES},
+	{"EFAULT", EFAULT}, {"EEXIST", EEXIST}, {"ENODEV", ENODEV},
+	{"EINVAL", EINVAL}, {"ENFILE", ENFILE}, {"EMFILE", EMFILE},
+	{"EFBIG", EFBIG}, {"ENOSPC", ENOSPC}, {"ERANGE", ERANGE},
+	{"EDEADLK", EDEADLK}, {"ENAMETOOLONG", ENAMETOOLONG}, {"ENOSYS", ENOSYS},
+	{"EIDRM", EIDRM}, {"EOVERFLOW", EOVERFLOW}, {"E2BIG", E2BIG},
+	{"ETIMEDOUT", ETIMEDOUT}, {"ENOTSUP", ENOTSUP}, {"EOPNOTSUPP", EOPNOTSUPP},
+	{"ENXIO", ENXIO}, {"EISDIR", EISDIR}, {"ENOTDIR", ENOTDIR}, {"EROFS", EROFS},
+	{"ELOOP", ELOOP}, {"EPIPE", EPIPE}, {"ESRCH", ESRCH}, {"EBUSY", EBUSY},
+	{"ETXTBSY", ETXTBSY}, {"ENOTTY", ENOTTY}, {"EIO", EIO},
+};
+
+static const char *errno_text(const char *name)
+{
+	for (size_t i = 0; i < sizeof errnos / sizeof errnos[0]; i++)
+		if (!strcmp(errnos[i].name, name))
+			return strerror(errnos[i].num);
+	return NULL;
+}
+
+static void count(struct reader *r, const char *key, const char *op, int failed,
+		  unsigned long long ns)
+{
+	struct row *w = NULL;
+
+	for (size_t i = 0; i < r->nrows; i++)
+		if (!strcmp(r->rows[i].key, key) && !strcmp(r->rows[i].op, op)) {
+			w = &r->rows[i];
+			break;
+		}
+	if (!w) {
+		char *k = strdup(key), *o = strdup(op);
+
+		if (r->nrows == r->cap) {
+			size_t cap = r->cap ? r->cap * 2 : 64;
+			struct row *rows = realloc(r->rows, cap * sizeof *rows);
+
+			if (!rows) {
+				free(k);
+				free(o);
+				r->bad_lines++;
+				return;
+			}
+			r->rows = rows;
+			r->cap = cap;
+		}
+		if (!k || !o) {
+			free(k);
+			free(o);
+			r->bad_lines++;
+			return;
+		}
+		w = &r->rows[r->nrows++];
+		*w = (struct row){k, o, 0, 0, 0};
+	}
+	w->calls++;
+	w->errors += failed != 0;
+	w->total_ns += ns;
+}
+
+static void print_value(FILE *f, const struct tj_doc *d, const struct tj_node *v,
+			int quote)
+{
+	switch (v->type) {
+	case TJ_NULL:
+		fputs("NULL", f);
+		break;
+	case TJ_STR:
+		if (quote)
+			json_string(f, v->text);
+		else
+			fputs(v->text, f);
+		break;
+	case TJ_ARR:
+	case TJ_OBJ:
+		fputc(v->type == TJ_ARR ? '[' : '{', f);
+		for (const struct tj_node *k = tj_child(d, v); k; k = tj_next(d, k)) {
+			if (k->name)
+				fprintf(f, "%s=", k->name);
+			print_value(f, d, k, 0);
+			if (k->next >= 0)
+				fputs(", ", f);
+		}
+		fputc(v->type == TJ_ARR ? ']' : '}', f);
+		break;
+	default:
+		fputs(v->text, f);
+	}
+}
+
+static int is_path_arg(const char *name)
+{
+	return !strcmp(name, "name") || !strcmp(name, "path") || !strcmp(name, "pathname");
+}
+
+/* The text form of one JSON event, close to the shim's own text lines. */
+static void print_text(FILE *f, const struct tj_doc *d, const struct tj_node *ev)
+{
+	const struct tj_node *args = tj_get(d, ev, "args"), *ret = tj_get(d, ev, "ret");
+	const char *err = tj_str(tj_get(d, ev, "errno")), *key = tj_str(tj_get(d, ev, "key"));
+	const char *ts = tj_get(d, ev, "ts") ? tj_get(d, ev, "ts")->text : NULL;
+	double dur = tj_num(tj_get(d, ev, "dur_ns"), 0) / 1000.0;
+	char clock[32] = "?";
+
+	if (ts) {
+		time_t sec = (time_t)strtoll(ts, NULL, 10);
+		const char *dot = strchr(ts, '.');
+		struct tm tm;
+
+		if (localtime_r(&sec, &tm))
+			snprintf(clock, sizeof clock, "%02d:%02d:%02d.%.6s", tm.tm_hour,
+				 tm.tm_min, tm.tm_sec, dot ? dot + 1 : "000000");
+	}
+	fprintf(f, "[%lld/%lld] %s %s(", tj_int(tj_get(d, ev, "pid"), 0),
+		tj_int(tj_get(d, ev, "tid"), 0), clock,
+		tj_str(tj_get(d, ev, "op")) ? tj_str(tj_get(d, ev, "op")) : "?");
+	for (const struct tj_node *a = tj_child(d, args); a; a = tj_next(d, a)) {
+		print_value(f, d, a, a->name && is_path_arg(a->name));
+		if (a->next >= 0)
+			fputs(", ", f);
+	}
+	fputs(") = ", f);
+	if (ret)
+		print_value(f, d, ret, 0);
+	if (err) {
+		const char *text = errno_text(err);
+
+		fprintf(f, " %s", err);
+		if (text)
+			fprintf(f, " (%s)", text);
+	}
+	fprintf(f, " <%.1fus>", dur);
+	if (key)
+		fprintf(f, " key=%s", key);
+	fputc('\n', f);
+}
+
+static FILE *event_file(struct reader *r, long pid)
+{
+	char path[PATH_MAX], num[24];
+	const char *s;
+	size_t n = 0;
+	FILE *f;
+
+	if (r->single)
+		return r->single;
+	for (size_t i = 0; i < r->nfiles; i++)
+		if (r->files[i].pid == pid)
+			return r->files[i].f;
+	if (r->nfiles == MAX_OUT_FILES) {
+		if (!r->warned_files++)
+			fprintf(stderr, "nipc: trace: more than %d processes; further events "
+				"go to the last file\n", MAX_OUT_FILES);
+		return r->files[r->nfiles - 1].f;
+	}
+	snprintf(num, sizeof num, "%ld", pid);
+	for (s = r->abs_output; *s; s++) {
+		const char *piece = s;
+		size_t plen = 1;
+
+		if (s[0] == '%' && s[1] == 'p') {
+			piece = num;
+			plen = strlen(num);
+			s++;
+		}
+		if (n + plen >= sizeof path)
+			return NULL;
+		memcpy(path + n, piece, plen);
+		n += plen;
+	}
+	path[n] = '\0';
+	if (!(f = fopen(path, "ae"))) {
+		if (!r->warned_files++)
+			fprintf(stderr, "nipc: trace: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	r->files[r->nfiles++] = (struct out_file){pid, f};
+	return f;
+}
+
+static void handle_line(struct reader *r, const char *line, size_t len)
+{
+	const struct tj_node *ev, *op;
+	const char *key, *err;
+	FILE *f;
+
+	if (tj_parse(&r->doc, line, len) < 0 || r->doc.node[0].type != TJ_OBJ) {
+		r->bad_lines++;
+		return;
+	}
+	ev = &r->doc.node[0];
+	op = tj_get(&r->doc, ev, "op");
+	if (!tj_str(op)) {
+		r->bad_lines++;
+		return;
+	}
+	key = tj_str(tj_get(&r->doc, ev, "key"));
+	err = tj_str(tj_get(&r->doc, ev, "errno"));
+	count(r, key ? key : "-", tj_str(op), err != NULL,
+	      (unsigned long long)tj_int(tj_get(&r->doc, ev, "dur_ns"), 0));
+	if (!(f = event_file(r, (long)tj_int(tj_get(&r->doc, ev, "pid"), 0))))
+		return;
+	if (r->o->json) {
+		fwrite(line, 1, len, f);
+		fputc('\n', f);
+	} else {
+		print_text(f, &r->doc, ev);
+	}
+}
+
+static void feed(struct reader *r, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			if (r->overlong)
+				r->bad_lines++;
+			else if (r->len)
+				handle_line(r, r->line, r->len);
+			r->len = 0;
+			r->overlong = 0;
+		} else if (r->len < sizeof r->line) {
+			r->line[r->len++] = buf[i];
+		} else {
+			r->overlong = 1;
+		}
+	}
+}
+
+static int by_total(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int c;
+
+	if (x->total_ns != y->total_ns)
+		return x->total_ns < y->total_ns ? 1 : -1;
+	if ((c = strcmp(x->key, y->key)))
+		return c;
+	return strcmp(x->op, y->op);
+}
+
+static void print_summary(struct reader *r)
+{
+	unsigned long long calls = 0, errors = 0, total = 0;
+
+	qsort(r->rows, r->nrows, sizeof *r->rows, by_total);
+	fprintf(stderr, "%8s %7s %12s %10s  %-14s %s\n", "calls", "errors", "total(us)",
+		"mean(us)", "op", "key");
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct row *w = &r->rows[i];
+
+		fprintf(stderr, "%8llu %7llu %12.3f %10.3f  %-14s %s\n", w->calls, w->errors,
+			w->total_ns / 1e3, w->total_ns / 1e3 / (double)w->calls, w->op, w->key);
+		calls += w->calls;
+		errors += w->errors;
+		total += w->total_ns;
+	}
+	fprintf(stderr, "%8s %7s %12s %10s\n", "--------", "-------", "------------", "----------");
+	fprintf(stderr, "%8llu %7llu %12.3f %10s  %s\n", calls, errors, total / 1e3, "", "total");
+	if (r->bad_lines)
+		fprintf(stderr, "nipc: trace: %llu malformed event line(s) ignored\n", r->bad_lines);
+}
+
+static long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Reads events until CMD has exited and every other writer has closed the
+ * FIFO (or stayed silent for DRAIN_IDLE_MS). Returns CMD's wait status. */
+static int read_events(struct reader *r, int rfd, int *wfd, pid_t pid)
+{
+	char buf[16384];
+	int status = 0, done = 0;
+	long last = 0;
+
+	for (;;) {
+		struct pollfd p = {rfd, POLLIN, 0};
+		int rc = poll(&p, 1, 100);
+		ssize_t n;
+
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (rc > 0) {
+			n = read(rfd, buf, sizeof buf);
+			if (n > 0) {
+				feed(r, buf, (size_t)n);
+				last = now_ms();
+				continue;
+			}
+			if (n == 0 && done)
+				break;
+		}
+		if (!done) {
+			pid_t w = waitpid(pid, &status, WNOHANG);
+
+			if (w == pid || (w < 0 && errno == ECHILD)) {
+				done = 1;
+				last = now_ms();
+				close(*wfd);
+				*wfd = -1;
+			}
+		} else if (now_ms() - last > DRAIN_IDLE_MS) {
+			break;
+		}
+	}
+	if (!done)
+		waitpid(pid, &status, 0);
+	return status;
+}
+
+static int make_fifo(char *dir, size_t dlen, char *fifo, size_t flen)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (!tmp || tmp[0] != '/')
+		tmp = "/tmp";
+	if ((size_t)snprintf(dir, dlen, "%s/nipc-trace-XXXXXX", tmp) >= dlen)
+		return fail("trace: TMPDIR too long");
+	if (!mkdtemp(dir))
+		return fail("trace: cannot make a directory in %s: %s", tmp, strerror(errno));
+	snprintf(fifo, flen, "%s/events", dir);
+	if (mkfifo(fifo, 0600)) {
+		int e = errno;
+
+		rmdir(dir);
+		return fail("trace: mkfifo %s: %s", fifo, strerror(e));
+	}
+	return 0;
+}
+
+static int run_summary(const struct opts *o, const char *shim)
+{
+	char dir[PATH_MAX], fifo[PATH_MAX + 16];
+	struct reader *r;
+	int rfd, wfd, status, rc = EXIT_FAIL;
+	pid_t pid;
+
+	if (!(r = calloc(1, sizeof *r)))
+		return fail("trace: out of memory");
+	r->o = o;
+	r->single = stderr;
+	if (o->output) {
+		if (absolute_path(o->output, r->abs_output, sizeof r->abs_output))
+			goto out;
+		r->single = NULL;
+		if (!strstr(r->abs_output, "%p") && !(r->single = fopen(r->abs_output, "ae"))) {
+			fail("trace: %s: %s", r->abs_output, strerror(errno));
+			goto out;
+		}
+	}
+	if (make_fifo(dir, sizeof dir, fifo, sizeof fifo))
+		goto out;
+	/* Our own writer keeps the FIFO from reading as EOF before CMD opens it. */
+	rfd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	wfd = rfd < 0 ? -1 : open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (rfd < 0 || wfd < 0) {
+		fail("trace: open %s: %s", fifo, strerror(errno));
+	} else if (!spawn(o, shim, fifo, &pid)) {
+		signal(SIGINT, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
+		status = read_events(r, rfd, &wfd, pid);
+		if (r->len)
+			handle_line(r, r->line, r->len);
+		for (size_t i = 0; i < r->nfiles; i++)
+			fclose(r->files[i].f);
+		if (r->single && r->single != stderr)
+			fclose(r->single);
+		r->single = NULL;
+		fflush(stderr);
+		print_summary(r);
+		rc = exit_status(status);
+	}
+	if (rfd >= 0)
+		close(rfd);
+	if (wfd >= 0)
+		close(wfd);
+	unlink(fifo);
+	rmdir(dir);
+out:
+	if (r->single && r->single != stderr)
+		fclose(r->single);
+	for (size_t i = 0; i < r->nrows; i++) {
+		free(r->rows[i].key);
+		free(r->rows[i].op);
+	}
+	free(r->rows);
+	free(r);
+	return rc;
+}
 
 int cmd_trace(int argc, char **argv)
 {
-	(void)argc;
-	return fail("%s: not built yet", argv[0]);
+	struct opts o = {0};
+	char shim[PATH_MAX], file[PATH_MAX];
+	int status, rc;
+	pid_t pid;
+
+	if ((rc = parse_args(&o, argc, argv)))
+		return rc < 0 ? EXIT_OK : rc;
+	if (find_shim(shim, sizeof shim))
+		return EXIT_FAIL;
+	if (strpbrk(shim, ": \t"))
+		return fail("trace: %s: LD_PRELOAD cannot hold a path with ':' or blanks", shim);
+	if (o.summary)
+		return run_summary(&o, shim);
+	if (o.output && absolute_path(o.output, file, sizeof file))
+		return EXIT_FAIL;
+	if (spawn(&o, shim, o.output ? file : NULL, &pid))
+		return EXIT_FAIL;
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return fail("trace: waitpid: %s", strerror(errno));
+	return exit_status(status);
 }

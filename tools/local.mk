@@ -3,3 +3,6 @@ bin_PROGRAMS += tools/nipc
 tools_nipc_SOURCES = tools/nipc.c tools/common.c tools/common.h \
 	tools/cmd_key.c tools/cmd_shm.c tools/cmd_sem.c tools/cmd_trace.c
 tools_nipc_LDADD = lib/libnipc-core.la
+# nipc trace: its JSON Lines reader, and where the installed shim lives.
+tools_nipc_SOURCES += tools/trace_json.c tools/trace_json.h
+tools_nipc_CPPFLAGS = $(AM_CPPFLAGS) -DNIPC_SHIM_PATH='"$(libdir)/libnipc-preload.so"'
