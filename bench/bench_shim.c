@@ -1,0 +1,252 @@
+/* What the preload shim costs: two loops (sem_post+sem_wait on a named
+ * semaphore; shm_open+close+shm_unlink) run natively, under the shim with
+ * tracing off, with tracing to a file (text, JSON Lines), and under
+ * `strace -f` to a file. Each configuration runs in a child process with
+ * its own environment; the child times its loop and reports ns/iteration.
+ * Printed as ratios to native and extra ns per traced event. Goals (not
+ * asserted): pass-through <= 1.10x (semaphores), <= 1.02x (shm_open loop);
+ * tracing <= 1 us per event. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REPEATS 5
+
+enum cfg { NATIVE, SHIM_OFF, TRACE_TEXT, TRACE_JSON, STRACE, NCFG };
+
+static const char *const cfg_name[NCFG] = {
+	"native", "shim, tracing off", "trace to file, text", "trace to file, JSON",
+	"strace -f to file",
+};
+
+struct workload {
+	const char *name;
+	int events;             /* traced events per iteration */
+	long iters[NCFG];       /* per configuration: enough for ~0.1-0.3 s */
+};
+
+static const struct workload workloads[] = {
+	{"sem_post+sem_wait", 2, {4000000, 4000000, 100000, 100000, 4000000}},
+	{"shm_open+close+shm_unlink", 3, {100000, 100000, 50000, 50000, 5000}},
+};
+
+static double now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e9 + t.tv_nsec;
+}
+
+static int child(const char *what, long iters)
+{
+	char name[64];
+	double t0, t1;
+
+	snprintf(name, sizeof name, "/nipc-bench-%ld", (long)getpid());
+	if (!strcmp(what, "sem")) {
+		sem_t *s = sem_open(name, O_CREAT | O_EXCL, 0600, 0);
+
+		if (s == SEM_FAILED) {
+			fprintf(stderr, "bench_shim: sem_open %s: %s\n", name, strerror(errno));
+			return 1;
+		}
+		sem_unlink(name);
+		t0 = now_ns();
+		for (long i = 0; i < iters; i++)
+			if (sem_post(s) || sem_wait(s))
+				return 1;
+		t1 = now_ns();
+		sem_close(s);
+	} else {
+		t0 = now_ns();
+		for (long i = 0; i < iters; i++) {
+			int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+
+			if (fd < 0 || close(fd) || shm_unlink(name)) {
+				fprintf(stderr, "bench_shim: %s: %s\n", name, strerror(errno));
+				shm_unlink(name);
+				return 1;
+			}
+		}
+		t1 = now_ns();
+	}
+	printf("%.3f\n", (t1 - t0) / (double)iters);
+	return 0;
+}
+
+static int find_shim(char *out, size_t len)
+{
+	const char *env = getenv("NIPC_PRELOAD");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env)
+		return realpath(env, out) ? 0 : -1;
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	if ((size_t)snprintf(out, len, "%s/../shim/.libs/libnipc-preload.so", exe) >= len)
+		return -1;
+	return access(out, R_OK) ? -1 : 0;
+}
+
+static int have_strace(char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	while (path && *path) {
+		size_t n = strcspn(path, ":");
+
+		if (n && n + sizeof "/strace" <= len) {
+			memcpy(out, path, n);
+			memcpy(out + n, "/strace", sizeof "/strace");
+			if (access(out, X_OK) == 0)
+				return 1;
+		}
+		path += n + (path[n] == ':');
+	}
+	return 0;
+}
+
+static long count_lines(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long n = 0;
+	int c;
+
+	if (!f)
+		return -1;
+	while ((c = getc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+/* Runs one configuration once; ns per iteration, or < 0 on failure. */
+static double run(enum cfg c, const char *what, long iters, const char *shim,
+		  const char *strace, const char *trace_file, long *lines)
+{
+	char iters_s[32], self[PATH_MAX], buf[64];
+	int p[2], st;
+	ssize_t n, got = 0;
+	pid_t pid;
+	ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+
+	if (sl <= 0 || pipe(p))
+		return -1;
+	self[sl] = '\0';
+	snprintf(iters_s, sizeof iters_s, "%ld", iters);
+	unlink(trace_file);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(p[0]);
+		dup2(p[1], 1);
+		close(p[1]);
+		unsetenv("LD_PRELOAD");
+		unsetenv("NIPC_TRACE");
+		unsetenv("NIPC_TRACE_FILE");
+		unsetenv("NIPC_TRACE_FORMAT");
+		if (c != NATIVE && c != STRACE)
+			setenv("LD_PRELOAD", shim, 1);
+		if (c == TRACE_TEXT || c == TRACE_JSON) {
+			setenv("NIPC_TRACE", "1", 1);
+			setenv("NIPC_TRACE_FILE", trace_file, 1);
+			setenv("NIPC_TRACE_FORMAT", c == TRACE_JSON ? "json" : "text", 1);
+		}
+		if (c == STRACE)
+			execl(strace, "strace", "-f", "-qq", "-o", trace_file, self, "--child", what,
+			      iters_s, (char *)NULL);
+		else
+			execl(self, self, "--child", what, iters_s, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	while ((n = read(p[0], buf + got, sizeof buf - 1 - (size_t)got)) > 0)
+		got += n;
+	close(p[0]);
+	buf[got] = '\0';
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+		return -1;
+	*lines = c == NATIVE || c == SHIM_OFF ? 0 : count_lines(trace_file);
+	unlink(trace_file);
+	return got ? strtod(buf, NULL) : -1;
+}
+
+int main(int argc, char **argv)
+{
+	char shim[PATH_MAX], strace[PATH_MAX], dir[] = "/tmp/nipc-bench-XXXXXX", file[PATH_MAX];
+	int strace_ok;
+
+	if (argc == 4 && !strcmp(argv[1], "--child"))
+		return child(argv[2], atol(argv[3]));
+	if (argc != 1) {
+		fprintf(stderr, "usage: bench_shim\n");
+		return 2;
+	}
+	if (find_shim(shim, sizeof shim)) {
+		fprintf(stderr, "bench_shim: libnipc-preload.so not found (build it, or set NIPC_PRELOAD)\n");
+		return 1;
+	}
+	if (!mkdtemp(dir)) {
+		perror("bench_shim: mkdtemp");
+		return 1;
+	}
+	snprintf(file, sizeof file, "%s/trace", dir);
+	strace_ok = have_strace(strace, sizeof strace);
+	printf("bench_shim: best of %d runs per configuration; shim %s\n", REPEATS, shim);
+	printf("%-27s %-22s %12s %9s %16s\n", "loop", "configuration", "ns/iter", "x native",
+	       "extra ns/event");
+	for (size_t w = 0; w < sizeof workloads / sizeof workloads[0]; w++) {
+		const struct workload *wl = &workloads[w];
+		const char *what = w == 0 ? "sem" : "shm";
+		double native = 0;
+
+		for (int c = 0; c < NCFG; c++) {
+			double best = -1;
+			long lines = 0;
+
+			if (c == STRACE && !strace_ok) {
+				printf("%-27s %-22s %12s\n", wl->name, cfg_name[c], "(strace not installed)");
+				continue;
+			}
+			for (int r = 0; r < REPEATS; r++) {
+				double t = run(c, what, wl->iters[c], shim, strace, file, &lines);
+
+				if (t < 0) {
+					best = -1;
+					break;
+				}
+				if (best < 0 || t < best)
+					best = t;
+			}
+			if (best < 0) {
+				printf("%-27s %-22s %12s\n", wl->name, cfg_name[c], "FAILED");
+				continue;
+			}
+			if (c == NATIVE)
+				native = best;
+			printf("%-27s %-22s %12.1f %8.2fx", wl->name, cfg_name[c], best, best / native);
+			if (c != NATIVE && c != SHIM_OFF)
+				printf(" %16.0f  (%.2f lines/iter)", (best - native) / wl->events,
+				       (double)lines / (double)wl->iters[c]);
+			putchar('\n');
+		}
+	}
+	rmdir(dir);
+	return 0;
+}
