@@ -548,12 +548,31 @@ static long now_ms(void)
 	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/* Descendants that outlive CMD still hold the FIFO; a writer without a
+ * reader would get SIGPIPE, so a detached child keeps reading (and
+ * discarding) until the last of them has closed it. */
+static void keep_draining(int rfd)
+{
+	char buf[4096];
+	ssize_t n;
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return;
+	setsid();
+	fcntl(rfd, F_SETFL, fcntl(rfd, F_GETFL) & ~O_NONBLOCK);
+	do
+		n = read(rfd, buf, sizeof buf);
+	while (n > 0 || (n < 0 && errno == EINTR));
+	_exit(0);
+}
+
 /* Reads events until CMD has exited and every other writer has closed the
  * FIFO (or stayed silent for DRAIN_IDLE_MS). Returns CMD's wait status. */
 static int read_events(struct reader *r, int rfd, int *wfd, pid_t pid)
 {
 	char buf[16384];
-	int status = 0, done = 0;
+	int status = 0, done = 0, eof = 0;
 	long last = 0;
 
 	for (;;) {
@@ -570,8 +589,10 @@ static int read_events(struct reader *r, int rfd, int *wfd, pid_t pid)
 				last = now_ms();
 				continue;
 			}
-			if (n == 0 && done)
+			if (n == 0 && done) {
+				eof = 1;
 				break;
+			}
 		}
 		if (!done) {
 			pid_t w = waitpid(pid, &status, WNOHANG);
@@ -588,6 +609,8 @@ static int read_events(struct reader *r, int rfd, int *wfd, pid_t pid)
 	}
 	if (!done)
 		waitpid(pid, &status, 0);
+	if (!eof)
+		keep_draining(rfd);
 	return status;
 }
 
