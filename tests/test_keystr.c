@@ -1,0 +1,579 @@
+/* Key string form: the vectors of Qt's own test table, the behaviour of Qt's
+ * URL class observed on Qt 6.4, type names, buffer handling, round trips of
+ * generated keys, and that nipc_key_format never allocates. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nipc.h"
+#include "keystr_gen.h"
+
+/* Allocations made by libnipc's code (linked statically here) are counted
+ * through the linker's --wrap. */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t m);
+void *__wrap_realloc(void *p, size_t n);
+
+static volatile size_t allocations;
+
+void *__wrap_malloc(size_t n)
+{
+	allocations++;
+	return __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t m)
+{
+	allocations++;
+	return __real_calloc(n, m);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	allocations++;
+	return __real_realloc(p, n);
+}
+
+/* ------------------------------------------------------------- vectors */
+
+struct row {
+	char dir[16], name[128];
+	int type, valid;
+	char native[256], str[256];
+};
+
+static int unhex(const char *h, char *out, size_t cap)
+{
+	size_t n = 0, len = strlen(h);
+
+	if (!strcmp(h, "-")) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (len % 2 || len / 2 >= cap)
+		return -1;
+	for (size_t i = 0; i < len; i += 2) {
+		unsigned v;
+
+		if (sscanf(h + i, "%2x", &v) != 1)
+			return -1;
+		out[n++] = (char)v;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+static int read_row(FILE *f, struct row *r)
+{
+	char line[1024], nh[512], sh[512];
+
+	while (fgets(line, sizeof line, f)) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		assert_non_null(strchr(line, '\n'));
+		assert_int_equal(sscanf(line, "%15s\t%127[^\t]\t%d\t%511s\t%511s\t%d", r->dir, r->name,
+					&r->type, nh, sh, &r->valid), 6);
+		assert_int_equal(unhex(nh, r->native, sizeof r->native), 0);
+		assert_int_equal(unhex(sh, r->str, sizeof r->str), 0);
+		return 1;
+	}
+	return 0;
+}
+
+static FILE *open_vectors(void)
+{
+	const char *top = getenv("NIPC_TOP_SRCDIR");
+	char path[4096];
+	FILE *f;
+
+	if (!top)
+		fail_msg("NIPC_TOP_SRCDIR is not set");
+	snprintf(path, sizeof path, "%s/tests/vectors/qt-string-form.tsv", top);
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	return f;
+}
+
+static void check_format_row(const struct row *r)
+{
+	char buf[512], *s = NULL;
+	nipc_key *k;
+
+	assert_int_equal(nipc_key_new(&k, r->type, r->native), 0);
+	if (!r->valid) {
+		assert_int_equal(nipc_key_format(r->type, r->native, NULL, buf, sizeof buf),
+				 -NIPC_EINVAL);
+		assert_int_equal(nipc_key_to_string(k, &s), -NIPC_EINVAL);
+		assert_null(s);
+		nipc_key_free(k);
+		return;
+	}
+	assert_int_equal(nipc_key_format(r->type, r->native, NULL, buf, sizeof buf),
+			 (ssize_t)strlen(r->str));
+	assert_string_equal(buf, r->str);
+	assert_int_equal(nipc_key_to_string(k, &s), 0);
+	assert_string_equal(s, r->str);
+	free(s);
+	nipc_key_free(k);
+}
+
+static void check_parse_row(const struct row *r)
+{
+	nipc_key *k;
+	int rc = nipc_key_from_string(r->str, &k);
+
+	if (!r->valid) {
+		if (rc != -NIPC_EKEY)
+			fail_msg("%s: \"%s\" should be invalid, rc %d", r->name, r->str, rc);
+		assert_null(k);
+		return;
+	}
+	if (rc)
+		fail_msg("%s: \"%s\" rc %d", r->name, r->str, rc);
+	assert_int_equal(nipc_key_type(k), r->type);
+	assert_string_equal(nipc_key_native(k), r->native);
+	assert_null(nipc_key_legacy(k));
+	nipc_key_free(k);
+}
+
+/* A legacy key rides in the query and comes back. */
+static void check_legacy_row(const struct row *r)
+{
+	static const char legacy[] = "org.example.app 100% & co=#1";
+	char want[512], buf[512];
+	nipc_key *k;
+
+	snprintf(want, sizeof want, "%s?legacyKey=org.example.app 100%%25 %%26 co%%3D%%231", r->str);
+	assert_int_equal(nipc_key_format(r->type, r->native, legacy, buf, sizeof buf),
+			 (ssize_t)strlen(want));
+	assert_string_equal(buf, want);
+	assert_int_equal(nipc_key_from_string(buf, &k), 0);
+	assert_int_equal(nipc_key_type(k), r->type);
+	assert_string_equal(nipc_key_native(k), r->native);
+	assert_string_equal(nipc_key_legacy(k), legacy);
+	nipc_key_free(k);
+}
+
+static void test_vectors(void **state)
+{
+	FILE *f = open_vectors();
+	struct row r;
+	int rows = 0;
+
+	(void)state;
+	while (read_row(f, &r)) {
+		rows++;
+		if (!strcmp(r.dir, "both") || !strcmp(r.dir, "format"))
+			check_format_row(&r);
+		if (!strcmp(r.dir, "both") || !strcmp(r.dir, "parse"))
+			check_parse_row(&r);
+		if (!strcmp(r.dir, "both"))
+			check_legacy_row(&r);
+	}
+	fclose(f);
+	print_message("# %d vector rows\n", rows);
+	assert_true(rows >= 100);
+}
+
+/* ---------------------------------------------------------- type names */
+
+static void test_type_names(void **state)
+{
+	char buf[16], want[16];
+
+	(void)state;
+	assert_int_equal(nipc_key_type_name(NIPC_KEY_SYSTEMV, buf, sizeof buf), 7);
+	assert_string_equal(buf, "systemv");
+	assert_int_equal(nipc_key_type_name(NIPC_KEY_POSIX, buf, sizeof buf), 5);
+	assert_string_equal(buf, "posix");
+	assert_int_equal(nipc_key_type_name(NIPC_KEY_WINDOWS, buf, sizeof buf), 7);
+	assert_string_equal(buf, "windows");
+	for (int t = 1; t <= 255; t++) {
+		if (t == NIPC_KEY_SYSTEMV)
+			continue;
+		snprintf(want, sizeof want, "systemv-%d", t);
+		assert_int_equal(nipc_key_type_name(t, buf, sizeof buf), (int)strlen(want));
+		assert_string_equal(buf, want);
+		assert_int_equal(nipc_key_type_from_name(buf), t);
+	}
+	assert_int_equal(nipc_key_type_name(0, buf, sizeof buf), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_type_name(1000, buf, sizeof buf), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_type_name(-1, buf, sizeof buf), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_type_name(0x102, buf, sizeof buf), -NIPC_EINVAL);
+	/* the buffer must hold the name and its NUL */
+	assert_int_equal(nipc_key_type_name(NIPC_KEY_POSIX, buf, 5), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_type_name(NIPC_KEY_POSIX, buf, 6), 5);
+	assert_int_equal(nipc_key_type_name(200, buf, 11), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_type_name(200, buf, 12), 11);
+	assert_int_equal(nipc_key_type_name(NIPC_KEY_POSIX, NULL, 0), -NIPC_EINVAL);
+}
+
+static void test_type_from_name(void **state)
+{
+	static const struct {
+		const char *s;
+		int type;
+	} cases[] = {
+		{ "systemv", 0x51 }, { "posix", 0x100 }, { "windows", 0x101 },
+		{ "systemv-81", 0x51 }, { "systemv-009", 9 }, { "systemv-1", 1 },
+		{ "systemv-255", 255 }, { "systemv-0000000000000000000000007", 7 },
+		/* QUrl lower-cases the scheme; Qt reads N with toInt (a '+' is fine) */
+		{ "SYSTEMV", 0x51 }, { "PoSiX", 0x100 }, { "Systemv-12", 12 }, { "systemv-+5", 5 },
+		{ "systemv-0", 0 }, { "systemv-256", 0 }, { "systemv-", 0 }, { "systemv--5", 0 },
+		{ "systemv-0x01", 0 }, { "systemv-5.", 0 }, { "systemv-5x", 0 }, { "systemv-+", 0 },
+		{ "systemv-32769", 0 }, { "systemv-65537", 0 }, { "systemv-4294967297", 0 },
+		{ "systemv255", 0 }, { "systemv+255", 0 }, { "", 0 }, { "posix:", 0 },
+		{ " posix", 0 }, { "posixx", 0 }, { "p", 0 }, { "systemv- 5", 0 },
+		{ "\xc3\xa9", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+		if (nipc_key_type_from_name(cases[i].s) != cases[i].type)
+			fail_msg("\"%s\": %d, want %d", cases[i].s, nipc_key_type_from_name(cases[i].s),
+				 cases[i].type);
+	assert_int_equal(nipc_key_type_from_name(NULL), 0);
+}
+
+/* -------------------------------------------------------------- format */
+
+static void test_format_encoding(void **state)
+{
+	static const struct {
+		const char *native, *legacy, *want;
+	} cases[] = {
+		{ "a b", NULL, "posix:a b" },
+		{ "\x01\x1f\x7f", NULL, "posix:%01%1F%7F" },
+		{ "[]{}|^\\`\"<>", NULL, "posix:[]{}|^\\`\"<>" },
+		{ "&=;+$,!'()*@:~", NULL, "posix:&=;+$,!'()*@:~" },
+		{ "%?#", NULL, "posix:%25%3F%23" },
+		{ "//x//y", NULL, "posix:/%2Fx//y" },
+		{ "/", NULL, "posix:/" },
+		{ "\xef\xbf\xbf\xef\xb7\x90\xf4\x8f\xbf\xbf\xc2\x85", NULL,
+		  "posix:\xef\xbf\xbf\xef\xb7\x90\xf4\x8f\xbf\xbf\xc2\x85" },
+		{ "/x", "", "posix:/x" },
+		{ "/x", "a&b=c;d+e#f?g%h", "posix:/x?legacyKey=a%26b%3Dc;d+e%23f?g%25h" },
+		{ "/x", " \x01\x7f[]{}|^`\"<>\\/:@", "posix:/x?legacyKey= %01%7F[]{}|^`\"<>\\/:@" },
+		{ "", "//", "posix:?legacyKey=//" },
+	};
+	char buf[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		ssize_t n = nipc_key_format(NIPC_KEY_POSIX, cases[i].native, cases[i].legacy, buf,
+					    sizeof buf);
+
+		assert_string_equal(buf, cases[i].want);
+		assert_int_equal(n, (ssize_t)strlen(cases[i].want));
+	}
+	assert_int_equal(nipc_key_format(NIPC_KEY_POSIX, NULL, NULL, buf, sizeof buf), 6);
+	assert_string_equal(buf, "posix:");
+}
+
+static void test_format_buffer(void **state)
+{
+	char buf[32];
+	const char *want = "systemv-7:/a%25b?legacyKey=x%26";
+	ssize_t full = (ssize_t)strlen(want);
+
+	(void)state;
+	assert_int_equal(nipc_key_format(7, "/a%b", "x&", NULL, 0), full);
+	for (size_t len = 1; len <= sizeof buf; len++) {
+		memset(buf, 'Z', sizeof buf);
+		assert_int_equal(nipc_key_format(7, "/a%b", "x&", buf, len), full);
+		assert_int_equal(strlen(buf), len - 1 < (size_t)full ? len - 1 : (size_t)full);
+		assert_memory_equal(buf, want, strlen(buf));
+		if (len < sizeof buf)
+			assert_int_equal(buf[len], 'Z');
+	}
+	memset(buf, 'Z', sizeof buf);
+	assert_int_equal(nipc_key_format(7, "/a%b", "x&", buf, 0), full);
+	assert_int_equal(buf[0], 'Z');
+	/* bad input: a clear error, nothing written */
+	assert_int_equal(nipc_key_format(0, "x", NULL, buf, sizeof buf), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_format(0x102, "x", NULL, buf, sizeof buf), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_format(NIPC_KEY_POSIX, "\xff", NULL, buf, sizeof buf),
+			 -NIPC_EINVAL);
+	assert_int_equal(nipc_key_format(NIPC_KEY_POSIX, "x", "\xc3", buf, sizeof buf),
+			 -NIPC_EINVAL);
+	assert_int_equal(nipc_key_format(NIPC_KEY_POSIX, "x", NULL, NULL, 5), -NIPC_EINVAL);
+	assert_int_equal(buf[0], 'Z');
+}
+
+static void test_to_string(void **state)
+{
+	nipc_key *k;
+	char *s = (char *)"junk";
+
+	(void)state;
+	assert_int_equal(nipc_key_to_string(NULL, &s), -NIPC_EINVAL);
+	assert_null(s);
+	assert_int_equal(nipc_key_to_string(NULL, NULL), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_new(&k, NIPC_KEY_WINDOWS, "Global\\x"), 0);
+	assert_int_equal(nipc_key_set_legacy(k, "x"), 0);
+	assert_int_equal(nipc_key_to_string(k, &s), 0);
+	assert_string_equal(s, "windows:Global\\x?legacyKey=x");
+	free(s);
+	assert_int_equal(nipc_key_set_type(k, 0), 0);
+	s = (char *)"junk";
+	assert_int_equal(nipc_key_to_string(k, &s), -NIPC_EINVAL);
+	assert_null(s);
+	nipc_key_free(k);
+}
+
+/* --------------------------------------------------------------- parse */
+
+struct pcase {
+	const char *s;
+	int rc, type;
+	const char *native, *legacy;
+};
+
+/* Facts observed with Qt 6.4's QUrl in tolerant mode (tests/qt/urlref). */
+static const struct pcase parse_cases[] = {
+	/* escapes; a stray '%' makes the whole component literal */
+	{ "posix:%2f%66o%6F", 0, 0x100, "/foo", NULL },
+	{ "posix:%zz", 0, 0x100, "%zz", NULL },
+	{ "posix:%", 0, 0x100, "%", NULL },
+	{ "posix:%4", 0, 0x100, "%4", NULL },
+	{ "posix:%%41", 0, 0x100, "%%41", NULL },
+	{ "posix:%41%zz", 0, 0x100, "%41%zz", NULL },
+	{ "posix:%41?legacyKey=%zz", 0, 0x100, "A", "%zz" },
+	{ "posix:%zz?legacyKey=%41", 0, 0x100, "%zz", "A" },
+	{ "posix:/x?legacyKey=%41%zz", 0, 0x100, "/x", "%41%zz" },
+	{ "posix:%2541", 0, 0x100, "%41", NULL },
+	/* invalid UTF-8 from escapes: one U+FFFD per byte */
+	{ "posix:%FF", 0, 0x100, "\xef\xbf\xbd", NULL },
+	{ "posix:%E2%82%28", 0, 0x100, "\xef\xbf\xbd\xef\xbf\xbd(", NULL },
+	{ "posix:%ED%A0%80", 0, 0x100, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", NULL },
+	{ "posix:%C0%80", 0, 0x100, "\xef\xbf\xbd\xef\xbf\xbd", NULL },
+	{ "posix:%C3\xc3\xa9", 0, 0x100, "\xef\xbf\xbd\xc3\xa9", NULL },
+	{ "posix:%F0%9F%98%80", 0, 0x100, "\xf0\x9f\x98\x80", NULL },
+	/* the path decoder refuses escaped noncharacters, the legacy one does not */
+	{ "posix:%EF%BF%BF", 0, 0x100, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", NULL },
+	{ "posix:\xef\xbf\xbf", 0, 0x100, "\xef\xbf\xbf", NULL },
+	{ "posix:/x?legacyKey=%EF%BF%BF", 0, 0x100, "/x", "\xef\xbf\xbf" },
+	{ "posix:/x?legacyKey=%EF%B7%90", 0, 0x100, "/x", "\xef\xb7\x90" },
+	/* a leading BOM is dropped from the legacy key only */
+	{ "posix:%EF%BB%BF", 0, 0x100, "\xef\xbb\xbf", NULL },
+	{ "posix:/x?legacyKey=%EF%BB%BFa", 0, 0x100, "/x", "a" },
+	{ "posix:/x?legacyKey=\xef\xbb\xbf", 0, 0x100, "/x", NULL },
+	{ "posix:/x?legacyKey=a%EF%BB%BF", 0, 0x100, "/x", "a\xef\xbb\xbf" },
+	/* NUL is valid for Qt but cannot be in a C string */
+	{ "posix:%00", -NIPC_EKEY, 0, NULL, NULL },
+	{ "posix:/x?legacyKey=a%00", -NIPC_EKEY, 0, NULL, NULL },
+	/* text is kept as is, controls and spaces too; no dot-segment removal */
+	{ "posix:a b\t\x01", 0, 0x100, "a b\t\x01", NULL },
+	{ "posix:x ", 0, 0x100, "x ", NULL },
+	{ "posix:/a/../b/./c", 0, 0x100, "/a/../b/./c", NULL },
+	{ " posix:x", -NIPC_EKEY, 0, NULL, NULL },
+	{ "POSIX:/x", 0, 0x100, "/x", NULL },
+	{ "SystemV-+5:x", 0, 5, "x", NULL },
+	/* authority: only empty user-info, host and port */
+	{ "posix://", 0, 0x100, "", NULL },
+	{ "posix:///a", 0, 0x100, "/a", NULL },
+	{ "posix:////a", 0, 0x100, "//a", NULL },
+	{ "posix://@/a", 0, 0x100, "/a", NULL },
+	{ "posix://:/a", 0, 0x100, "/a", NULL },
+	{ "posix://@:?legacyKey=a", 0, 0x100, "", "a" },
+	{ "posix://host/a", -NIPC_EKEY, 0, NULL, NULL },
+	{ "posix://:0/a", -NIPC_EKEY, 0, NULL, NULL },
+	{ "posix://:@/a", -NIPC_EKEY, 0, NULL, NULL },
+	{ "posix://a@/a", -NIPC_EKEY, 0, NULL, NULL },
+	{ "posix://%2F/a", -NIPC_EKEY, 0, NULL, NULL },
+	{ "posix:%2F%2Fa", 0, 0x100, "//a", NULL },
+	/* queries */
+	{ "posix:/x?", 0, 0x100, "/x", NULL },
+	{ "posix:/x?#", 0, 0x100, "/x", NULL },
+	{ "posix:/x?legacyKey", 0, 0x100, "/x", NULL },
+	{ "posix:/x?legacyKey=", 0, 0x100, "/x", NULL },
+	{ "posix:/x?legacyKey=a&", 0, 0x100, "/x", "a" },
+	{ "posix:/x?legacyKey=a&legacyKey=b", 0, 0x100, "/x", "b" },
+	{ "posix:/x?legacyKey=a=b", 0, 0x100, "/x", "a=b" },
+	{ "posix:/x?legacyKey=a;legacyKey=b", 0, 0x100, "/x", "a;legacyKey=b" },
+	{ "posix:/x?legacyKey=a+b", 0, 0x100, "/x", "a+b" },
+	{ "posix:/x?legacyKey=a%26b%3D%23", 0, 0x100, "/x", "a&b=#" },
+	{ "posix:/x?legacyKey=%2541", 0, 0x100, "/x", "%41" },
+	{ "posix:/x?legacy%4Bey=a", 0, 0x100, "/x", "a" },
+	{ "posix:/x?legacyKey=a#b&c", 0, 0x100, "/x", "a" },
+	{ "posix:/x?legacyKey#=a", 0, 0x100, "/x", NULL },
+	{ "posix:/x?&", -NIPC_EKEY, 0, NULL, NULL },
+	{ "posix:/x?&legacyKey=a", -NIPC_EKEY, 0, NULL, NULL },
+	{ "posix:/x?legacyKey=a&&", -NIPC_EKEY, 0, NULL, NULL },
+	{ "posix:/x?=a", -NIPC_EKEY, 0, NULL, NULL },
+	{ "posix:/x?legacykey=a", -NIPC_EKEY, 0, NULL, NULL },
+	{ "posix:/x?legacy%4Bey=a%zz", -NIPC_EKEY, 0, NULL, NULL },
+	{ "posix:a?b", -NIPC_EKEY, 0, NULL, NULL },
+};
+
+static void test_parse_cases(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof parse_cases / sizeof *parse_cases; i++) {
+		const struct pcase *c = &parse_cases[i];
+		nipc_key *k = (nipc_key *)&k;
+		int rc = nipc_key_from_string(c->s, &k);
+
+		if (rc != c->rc)
+			fail_msg("\"%s\": rc %d, want %d", c->s, rc, c->rc);
+		if (rc) {
+			assert_null(k);
+			continue;
+		}
+		assert_int_equal(nipc_key_type(k), c->type);
+		if (strcmp(nipc_key_native(k), c->native))
+			fail_msg("\"%s\": native \"%s\", want \"%s\"", c->s, nipc_key_native(k), c->native);
+		if (c->legacy)
+			assert_string_equal(nipc_key_legacy(k), c->legacy);
+		else
+			assert_null(nipc_key_legacy(k));
+		nipc_key_free(k);
+	}
+}
+
+static void test_parse_bad_input(void **state)
+{
+	nipc_key *k = (nipc_key *)&k;
+
+	(void)state;
+	assert_int_equal(nipc_key_from_string(NULL, &k), -NIPC_EINVAL);
+	assert_null(k);
+	assert_int_equal(nipc_key_from_string("posix:x", NULL), -NIPC_EINVAL);
+	k = (nipc_key *)&k;
+	assert_int_equal(nipc_key_from_string("posix:\xff", &k), -NIPC_EINVAL);
+	assert_null(k);
+	assert_int_equal(nipc_key_from_string("posix:\xed\xa0\x80", &k), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_from_string("", &k), -NIPC_EKEY);
+	assert_int_equal(nipc_key_from_string(":", &k), -NIPC_EKEY);
+	assert_int_equal(nipc_key_from_string("posix", &k), -NIPC_EKEY);
+}
+
+/* ---------------------------------------------------------- round trip */
+
+#define N_ROUND_TRIP 20000
+
+/* parse(format(k)) == k for every valid key; Qt's exceptions: an empty
+ * legacy key is no legacy key, and a leading U+FEFF of the legacy key is
+ * dropped (QString::fromUtf8). */
+static void test_round_trip(void **state)
+{
+	char native[GEN_TEXT_MAX], legacy[GEN_TEXT_MAX], *s;
+	struct gen g;
+	int type, has_legacy;
+	size_t valid = 0, with_legacy = 0;
+
+	(void)state;
+	gen_seed(&g, 42);
+	for (int i = 0; i < N_ROUND_TRIP; i++) {
+		nipc_key *k, *back;
+		const char *want;
+
+		gen_key(&g, &type, native, legacy, &has_legacy);
+		assert_int_equal(nipc_key_new(&k, type, native), 0);
+		if (has_legacy)
+			assert_int_equal(nipc_key_set_legacy(k, legacy), 0);
+		if (!nipc_key_is_valid(k)) {
+			assert_int_equal(nipc_key_to_string(k, &s), -NIPC_EINVAL);
+			nipc_key_free(k);
+			continue;
+		}
+		valid++;
+		assert_int_equal(nipc_key_to_string(k, &s), 0);
+		if (nipc_key_from_string(s, &back))
+			fail_msg("cannot parse \"%s\"", s);
+		want = has_legacy && legacy[0] ? legacy : NULL;
+		if (want && !strncmp(want, "\xef\xbb\xbf", 3))
+			want = want[3] ? want + 3 : NULL;
+		with_legacy += want != NULL;
+		assert_int_equal(nipc_key_type(back), type);
+		if (strcmp(nipc_key_native(back), native))
+			fail_msg("\"%s\": native \"%s\", want \"%s\"", s, nipc_key_native(back), native);
+		if (!want)
+			assert_null(nipc_key_legacy(back));
+		else if (!nipc_key_legacy(back) || strcmp(nipc_key_legacy(back), want))
+			fail_msg("\"%s\": legacy \"%s\", want \"%s\"", s,
+				 nipc_key_legacy(back) ? nipc_key_legacy(back) : "(none)", want);
+		free(s);
+		nipc_key_free(k);
+		nipc_key_free(back);
+	}
+	print_message("# %zu valid keys round-tripped, %zu with a legacy key\n", valid, with_legacy);
+	assert_true(valid > N_ROUND_TRIP / 2 && with_legacy > N_ROUND_TRIP / 4);
+}
+
+/* ---------------------------------------------- no allocation in format */
+
+static volatile sig_atomic_t handler_ok;
+
+static void on_signal(int sig)
+{
+	char buf[64];
+
+	(void)sig;
+	handler_ok = nipc_key_format(NIPC_KEY_SYSTEMV, "/tmp/x y", "app", buf, sizeof buf) == 30 &&
+		     !memcmp(buf, "systemv:/tmp/x y?legacyKey=app", 31);
+}
+
+static void test_format_no_malloc(void **state)
+{
+	char native[GEN_TEXT_MAX], legacy[GEN_TEXT_MAX], buf[64], *s;
+	struct gen g;
+	int type, has_legacy;
+	size_t before;
+	nipc_key *k;
+
+	(void)state;
+	/* the counter sees the library's allocations */
+	before = allocations;
+	assert_int_equal(nipc_key_new(&k, NIPC_KEY_POSIX, "/x"), 0);
+	assert_int_equal(nipc_key_to_string(k, &s), 0);
+	assert_true(allocations > before);
+	free(s);
+	nipc_key_free(k);
+
+	gen_seed(&g, 7);
+	before = allocations;
+	for (int i = 0; i < 2000; i++) {
+		gen_key(&g, &type, native, legacy, &has_legacy);
+		nipc_key_format(type, native, has_legacy ? legacy : NULL, buf, sizeof buf);
+		nipc_key_type_name(type, buf, sizeof buf);
+	}
+	assert_int_equal(allocations, before);
+
+	handler_ok = 0;
+	signal(SIGUSR1, on_signal);
+	raise(SIGUSR1);
+	signal(SIGUSR1, SIG_DFL);
+	assert_true(handler_ok);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_type_names),
+		cmocka_unit_test(test_type_from_name),
+		cmocka_unit_test(test_format_encoding),
+		cmocka_unit_test(test_format_buffer),
+		cmocka_unit_test(test_to_string),
+		cmocka_unit_test(test_parse_cases),
+		cmocka_unit_test(test_parse_bad_input),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_format_no_malloc),
+	};
+
+	return cmocka_run_group_tests_name("keystr", tests, NULL, NULL);
+}
