@@ -145,7 +145,8 @@ NIPC_API int nipc_key_equal(const nipc_key *a, const nipc_key *b);
  * nipc_key_format: from the parts, into buf (at most len bytes with the NUL);
  * legacy may be NULL. Returns the length of the full string without the NUL
  * (which may be ≥ len: then buf holds a NUL-terminated prefix), or
- * -NIPC_EINVAL for an invalid type. No allocation; async-signal-safe.
+ * -NIPC_EINVAL for an invalid type, native or legacy not UTF-8, or a NULL
+ * buf with len > 0. No allocation; async-signal-safe.
  * nipc_key_to_string: the same into a malloc'd string (free() it); an
  * invalid key gives -NIPC_EINVAL and *out = NULL. */
 NIPC_API ssize_t nipc_key_format(int type, const char *native, const char *legacy,
@@ -153,8 +154,9 @@ NIPC_API ssize_t nipc_key_format(int type, const char *native, const char *legac
 NIPC_API int nipc_key_to_string(const nipc_key *k, char **out);
 
 /* Parse a string form exactly as QNativeIpcKey::fromString() does.
- * 0 with *out a valid key; -NIPC_EKEY if Qt would give an invalid key (then
- * *out is NULL); -NIPC_EINVAL if s is NULL or not UTF-8; -NIPC_ENOMEM. */
+ * 0 with *out a valid key; -NIPC_EKEY if Qt would give an invalid key, or
+ * a key whose text decodes to a NUL (then *out is NULL); -NIPC_EINVAL if s
+ * is NULL or not UTF-8; -NIPC_ENOMEM. An empty legacy key reads as none. */
 NIPC_API int nipc_key_from_string(const char *s, nipc_key **out);
 
 /* ---------------------------------------------------------- key makers */
