@@ -1,0 +1,314 @@
+/* Configuration: the environment, read once at start-up into shim_policy. */
+#include "config.h"
+
+#include "shim.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <syslog.h>
+#include <unistd.h>
+
+struct shim_policy shim_policy = {.fd = -1};
+unsigned shim_mask __attribute__((aligned(64)));
+
+static const char *const op_name[OP_COUNT] = {
+#define X(op, name, fam) name,
+	SHIM_OPS(X)
+#undef X
+};
+
+static const unsigned char op_family[OP_COUNT] = {
+#define X(op, name, fam) fam,
+	SHIM_OPS(X)
+#undef X
+};
+
+static const char *const family_name[FAM_COUNT] = {
+	"posix-shm", "posix-sem", "sysv-shm", "sysv-sem", "ftok"
+};
+
+/* NIPC_TRACE_FILE as given, when it has a %p to expand again after fork. */
+static char file_pattern[PATH_MAX];
+
+const char *shim_op_name(enum shim_op op)
+{
+	return op_name[op];
+}
+
+void shim_warn(const char *msg, const char *arg)
+{
+	char buf[512];
+	size_t n = 0;
+	const char *pct = strstr(msg, "%s");
+	size_t head = pct ? (size_t)(pct - msg) : strlen(msg);
+
+#define ADD(s, len) do { size_t l_ = (len); if (l_ > sizeof buf - 1 - n) l_ = sizeof buf - 1 - n; \
+	memcpy(buf + n, s, l_); n += l_; } while (0)
+	ADD("nipc-preload: ", 14);
+	ADD(msg, head);
+	if (pct) {
+		ADD(arg ? arg : "(null)", strlen(arg ? arg : "(null)"));
+		ADD(pct + 2, strlen(pct + 2));
+	}
+	if (n == sizeof buf - 1)
+		memcpy(buf + n - 4, "...", 3);
+	ADD("\n", 1);
+#undef ADD
+	if (write(2, buf, n) < 0)
+		return;
+}
+
+static unsigned word_mask(const char *w, size_t len)
+{
+	unsigned m = 0;
+
+	if ((len == 3 && !memcmp(w, "all", 3)) || (len == 1 && *w == '1'))
+		return (1u << OP_COUNT) - 1;
+	for (int f = 0; f < FAM_COUNT; f++)
+		if (strlen(family_name[f]) == len && !memcmp(w, family_name[f], len))
+			for (int op = 0; op < OP_COUNT; op++)
+				if (op_family[op] == f)
+					m |= 1u << op;
+	for (int op = 0; op < OP_COUNT; op++)
+		if (strlen(op_name[op]) == len && !memcmp(w, op_name[op], len))
+			m |= 1u << op;
+	return m;
+}
+
+/* "all,-sem_wait" or "sysv-shm,ftok"; a list that starts with an exclusion
+ * starts from everything. Unknown words are named in one warning. */
+static unsigned parse_filter(const char *s)
+{
+	char unknown[256];
+	size_t nu = 0;
+	unsigned mask = 0;
+	int first = 1;
+
+	while (*s) {
+		size_t len = strcspn(s, ",");
+		const char *w = s;
+		int minus = len && *w == '-';
+		unsigned m;
+
+		if (minus) {
+			w++;
+			len--;
+		}
+		m = word_mask(w, len);
+		if (first && minus)
+			mask = (1u << OP_COUNT) - 1;
+		if (m)
+			mask = minus ? mask & ~m : mask | m;
+		else if (len || minus) {
+			size_t room = sizeof unknown - nu - 5;
+			size_t l = len + minus < room ? len + minus : room;
+
+			if (nu)
+				unknown[nu++] = ' ';
+			memcpy(unknown + nu, w - minus, l);
+			nu += l;
+		}
+		if (len || minus)
+			first = 0;
+		s = w + len;
+		if (*s == ',')
+			s++;
+	}
+	if (nu) {
+		unknown[nu] = 0;
+		shim_warn("NIPC_TRACE: ignoring unknown words: %s", unknown);
+	}
+	return mask;
+}
+
+static int format_path(char *out, size_t cap, const char *pat, pid_t pid)
+{
+	char num[16], *q = num + sizeof num;
+	size_t n = 0, nl;
+	unsigned v = (unsigned)pid;
+
+	*--q = 0;
+	do
+		*--q = (char)('0' + v % 10);
+	while (v /= 10);
+	nl = strlen(q);
+	for (const char *p = pat; *p; p++) {
+		if (p[0] == '%' && p[1] == 'p') {
+			if (n + nl >= cap)
+				return -1;
+			memcpy(out + n, q, nl);
+			n += nl;
+			p++;
+			continue;
+		}
+		if (n + 1 >= cap)
+			return -1;
+		out[n++] = *p;
+	}
+	out[n] = 0;
+	return 0;
+}
+
+static int open_file(const char *pat, pid_t pid)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (format_path(path, sizeof path, pat, pid)) {
+		shim_warn("NIPC_TRACE_FILE is too long: %s; tracing disabled", pat);
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		shim_warn("cannot open NIPC_TRACE_FILE %s; tracing disabled", path);
+	return fd;
+}
+
+static int parse_fd(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > INT_MAX || fcntl((int)v, F_GETFD) < 0)
+		return -1;
+	return (int)v;
+}
+
+static int open_sink(const char *file)
+{
+	struct shim_policy *p = &shim_policy;
+
+	if (!file || !*file) {
+		p->sink = SINK_FD;
+		p->fd = 2;
+	} else if (!strcmp(file, "syslog")) {
+		p->sink = SINK_SYSLOG;
+		openlog("nipc", LOG_PID, LOG_USER);
+	} else if (!strncmp(file, "fd:", 3)) {
+		p->fd = parse_fd(file + 3);
+		if (p->fd < 0) {
+			shim_warn("NIPC_TRACE_FILE: %s is not an open descriptor; tracing disabled", file);
+			return -1;
+		}
+		p->sink = SINK_FD;
+	} else {
+		p->fd = open_file(file, p->root_pid);
+		if (p->fd < 0)
+			return -1;
+		p->sink = SINK_FD;
+		if (strstr(file, "%p") && strlen(file) < sizeof file_pattern)
+			strcpy(file_pattern, file);
+	}
+	return 0;
+}
+
+/* Removes this library's entries from LD_PRELOAD in place (the string only
+ * shrinks), so exec'd children start without it. */
+static void strip_preload(void)
+{
+	char *v = getenv("LD_PRELOAD"), *w, *r;
+	Dl_info info;
+	const char *self, *base;
+	size_t blen;
+
+	if (!v || !dladdr((void *)strip_preload, &info) || !info.dli_fname)
+		return;
+	self = info.dli_fname;
+	base = strrchr(self, '/') ? strrchr(self, '/') + 1 : self;
+	blen = strlen(base);
+	for (r = w = v; *r;) {
+		size_t len = strcspn(r, ": ");
+		const char *eb = r + len;
+		const char *b = eb;
+
+		while (b > r && b[-1] != '/')
+			b--;
+		if (len && !((size_t)(eb - b) == blen && !memcmp(b, base, blen))) {
+			if (w != v)
+				*w++ = ':';
+			memmove(w, r, len);
+			w += len;
+		}
+		r += len;
+		while (*r == ':' || *r == ' ')
+			r++;
+	}
+	*w = 0;
+}
+
+static void at_fork_child(void)
+{
+	struct shim_policy *p = &shim_policy;
+
+	trace_after_fork();
+	if (!shim_mask)
+		return;
+	if (!p->children) {
+		__atomic_store_n(&shim_mask, 0, __ATOMIC_RELAXED);
+		return;
+	}
+	if (file_pattern[0]) {
+		int fd = open_file(file_pattern, getpid());
+
+		shim_busy++;
+		close(p->fd);
+		shim_busy--;
+		p->fd = fd;
+		if (fd < 0)
+			__atomic_store_n(&shim_mask, 0, __ATOMIC_RELAXED);
+	}
+}
+
+void shim_policy_init(void)
+{
+	struct shim_policy *p = &shim_policy;
+	const char *trace, *fmt, *ch, *tid;
+	unsigned mask;
+
+	p->root_pid = getpid();
+	if (getauxval(AT_SECURE))
+		return;
+	trace = getenv("NIPC_TRACE");
+	if (!trace || !*trace || !strcmp(trace, "0"))
+		return;
+	mask = parse_filter(trace);
+	fmt = getenv("NIPC_TRACE_FORMAT");
+	if (fmt && !strcmp(fmt, "json"))
+		p->json = 1;
+	else if (fmt && *fmt && strcmp(fmt, "text"))
+		shim_warn("NIPC_TRACE_FORMAT: unknown format %s; using text", fmt);
+	ch = getenv("NIPC_TRACE_CHILDREN");
+	p->children = !(ch && !strcmp(ch, "0"));
+	tid = getenv("NIPC_TRACE_TID");
+	p->tid = !(tid && !strcmp(tid, "0"));
+	if (!p->children)
+		strip_preload();
+	if (!mask || open_sink(getenv("NIPC_TRACE_FILE")))
+		return;
+	if (getenv("NIPC_TRACE_DEBUG"))
+		shim_next_dump(2);
+	pthread_atfork(NULL, NULL, at_fork_child);
+	p->mask = mask;
+	__atomic_store_n(&shim_mask, mask, __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor)) static void shim_init(void)
+{
+	const char *missing;
+
+	shim_busy++;
+	missing = shim_next_init();
+	if (missing)
+		shim_warn("cannot find the real %s; tracing disabled", missing);
+	else
+		shim_policy_init();
+	shim_busy--;
+}

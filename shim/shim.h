@@ -1,0 +1,239 @@
+/* Internal interfaces of libnipc-preload.so. Everything here is hidden; the
+ * only exported symbols are the interposed libc functions in hooks.c. */
+#ifndef NIPC_SHIM_H
+#define NIPC_SHIM_H
+
+#include <semaphore.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define SHIM_HIDDEN __attribute__((visibility("hidden")))
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* X(op, name, family) for every traced operation. The order is the bit
+ * number in the trace mask. */
+#define SHIM_OPS(X) \
+	X(SHM_OPEN, "shm_open", FAM_POSIX_SHM) \
+	X(SHM_UNLINK, "shm_unlink", FAM_POSIX_SHM) \
+	X(FTRUNCATE, "ftruncate", FAM_POSIX_SHM) \
+	X(MMAP, "mmap", FAM_POSIX_SHM) \
+	X(MUNMAP, "munmap", FAM_POSIX_SHM) \
+	X(CLOSE, "close", FAM_POSIX_SHM) \
+	X(SEM_OPEN, "sem_open", FAM_POSIX_SEM) \
+	X(SEM_CLOSE, "sem_close", FAM_POSIX_SEM) \
+	X(SEM_UNLINK, "sem_unlink", FAM_POSIX_SEM) \
+	X(SEM_WAIT, "sem_wait", FAM_POSIX_SEM) \
+	X(SEM_TRYWAIT, "sem_trywait", FAM_POSIX_SEM) \
+	X(SEM_TIMEDWAIT, "sem_timedwait", FAM_POSIX_SEM) \
+	X(SEM_CLOCKWAIT, "sem_clockwait", FAM_POSIX_SEM) \
+	X(SEM_POST, "sem_post", FAM_POSIX_SEM) \
+	X(SHMGET, "shmget", FAM_SYSV_SHM) \
+	X(SHMAT, "shmat", FAM_SYSV_SHM) \
+	X(SHMDT, "shmdt", FAM_SYSV_SHM) \
+	X(SHMCTL, "shmctl", FAM_SYSV_SHM) \
+	X(SEMGET, "semget", FAM_SYSV_SEM) \
+	X(SEMOP, "semop", FAM_SYSV_SEM) \
+	X(SEMTIMEDOP, "semtimedop", FAM_SYSV_SEM) \
+	X(SEMCTL, "semctl", FAM_SYSV_SEM) \
+	X(FTOK, "ftok", FAM_FTOK)
+
+enum shim_op {
+#define X(op, name, fam) OP_##op,
+	SHIM_OPS(X)
+#undef X
+	OP_COUNT
+};
+
+enum shim_family { FAM_POSIX_SHM, FAM_POSIX_SEM, FAM_SYSV_SHM, FAM_SYSV_SEM, FAM_FTOK, FAM_COUNT };
+
+#ifndef IPC_64
+#define IPC_64 0x0100 /* the kernel's flag for the 64-bit ipc structures */
+#endif
+
+#define OPBIT(op) (1u << OP_##op)
+/* The descriptor and mapping ops that need shm_open's descriptors tracked. */
+#define FD_OPS (OPBIT(FTRUNCATE) | OPBIT(MMAP) | OPBIT(MUNMAP) | OPBIT(CLOSE))
+
+/* ---------------------------------------------------------------- next.c */
+
+union nipc_semun {
+	int val;
+	struct semid_ds *buf;
+	unsigned short *array;
+	struct seminfo *info;
+};
+
+/* X(name, return type, parameter list) of every real function called. */
+#define SHIM_REALS(X) \
+	X(shm_open, int, (const char *, int, mode_t)) \
+	X(shm_unlink, int, (const char *)) \
+	X(ftruncate, int, (int, off_t)) \
+	X(ftruncate64, int, (int, off64_t)) \
+	X(mmap, void *, (void *, size_t, int, int, int, off_t)) \
+	X(mmap64, void *, (void *, size_t, int, int, int, off64_t)) \
+	X(munmap, int, (void *, size_t)) \
+	X(close, int, (int)) \
+	X(sem_open, sem_t *, (const char *, int, ...)) \
+	X(sem_close, int, (sem_t *)) \
+	X(sem_unlink, int, (const char *)) \
+	X(sem_wait, int, (sem_t *)) \
+	X(sem_trywait, int, (sem_t *)) \
+	X(sem_timedwait, int, (sem_t *, const struct timespec *)) \
+	X(sem_clockwait, int, (sem_t *, clockid_t, const struct timespec *)) \
+	X(sem_post, int, (sem_t *)) \
+	X(shmget, int, (key_t, size_t, int)) \
+	X(shmat, void *, (int, const void *, int)) \
+	X(shmdt, int, (const void *)) \
+	X(shmctl, int, (int, int, struct shmid_ds *)) \
+	X(semget, int, (key_t, int, int)) \
+	X(semop, int, (int, struct sembuf *, size_t)) \
+	X(semtimedop, int, (int, struct sembuf *, size_t, const struct timespec *)) \
+	X(semctl, int, (int, int, int, ...)) \
+	X(ftok, key_t, (const char *, int))
+
+enum shim_real {
+#define X(name, ret, params) REAL_##name,
+	SHIM_REALS(X)
+#undef X
+	REAL_COUNT
+};
+
+struct shim_next {
+#define X(name, ret, params) ret (*name) params;
+	SHIM_REALS(X)
+#undef X
+};
+
+SHIM_HIDDEN extern struct shim_next shim_next;
+
+/* Resolves one real function for a hook called before the constructor
+ * (another library's constructor may call it first): no allocation. */
+SHIM_HIDDEN void *shim_next_early(enum shim_real r);
+/* Resolves every real function; returns the name of a missing required one
+ * or NULL. */
+SHIM_HIDDEN const char *shim_next_init(void);
+/* Writes the resolution table (and versions) to fd, for NIPC_TRACE_DEBUG. */
+SHIM_HIDDEN void shim_next_dump(int fd);
+
+#define REAL(name) __extension__ ({ \
+	__typeof__(shim_next.name) f_ = __atomic_load_n(&shim_next.name, __ATOMIC_RELAXED); \
+	LIKELY(f_ != NULL) ? f_ : (__typeof__(shim_next.name))shim_next_early(REAL_##name); })
+
+/* -------------------------------------------------------------- policy.c */
+
+enum shim_sink { SINK_NONE, SINK_FD, SINK_SYSLOG };
+
+struct shim_policy {
+	unsigned mask;          /* OPBIT()s of traced ops; 0 = pass-through */
+	int json;
+	int children;           /* NIPC_TRACE_CHILDREN */
+	int tid;                /* NIPC_TRACE_TID: show the thread id in text */
+	enum shim_sink sink;
+	int fd;
+	pid_t root_pid;         /* the process that loaded the shim */
+};
+
+SHIM_HIDDEN extern struct shim_policy shim_policy;
+/* The mask hooks test; a copy of shim_policy.mask, alone on its cache line. */
+SHIM_HIDDEN extern unsigned shim_mask;
+
+SHIM_HIDDEN void shim_policy_init(void);
+/* Writes "nipc-preload: " msg "\n" to stderr. */
+SHIM_HIDDEN void shim_warn(const char *msg, const char *arg);
+SHIM_HIDDEN const char *shim_op_name(enum shim_op op);
+
+/* --------------------------------------------------------------- track.c */
+
+#define SHIM_NAME_CAP 512  /* names and paths kept for keys, with the NUL */
+#define SHIM_FD_MAX 4096   /* shm_open descriptors tracked below this */
+#define SHIM_SLOTS 64      /* ftok paths, named semaphores, shm descriptors */
+#define SHIM_MAP_SLOTS 128 /* mappings of shm descriptors, shmat addresses */
+#define SHIM_ID_SLOTS 256  /* System V ids per kind */
+
+enum track_kind { TK_FTOK, TK_SEM, TK_FD, TK_MAP, TK_SHMAT, TK_COUNT };
+
+/* Remembers tag → (aux, name) in the table of kind; name may be NULL.
+ * Lock-free; the oldest entry gives way when the table is full. */
+SHIM_HIDDEN void track_put(enum track_kind k, uintptr_t tag, uintptr_t aux, const char *name);
+/* Copies the name (cap SHIM_NAME_CAP) and aux for tag; 1 if found. */
+SHIM_HIDDEN int track_get(enum track_kind k, uintptr_t tag, uintptr_t *aux, char *name);
+SHIM_HIDDEN void track_del(enum track_kind k, uintptr_t tag);
+/* Cheap test for close/ftruncate/mmap: was fd returned by shm_open? */
+SHIM_HIDDEN int track_fd_is_shm(int fd);
+
+/* System V id → key_t (kind 0 shm, 1 sem). */
+SHIM_HIDDEN void track_id_put(int kind, int id, key_t key);
+SHIM_HIDDEN int track_id_get(int kind, int id, key_t *key);
+SHIM_HIDDEN void track_id_del(int kind, int id);
+
+/* --------------------------------------------------------------- trace.c */
+
+enum arg_kind {
+	A_STR, A_INT, A_UINT, A_PTR, A_OFLAG, A_MODE, A_IPCFLG, A_SHMATFLG, A_KEYT,
+	A_SHMCMD, A_SEMCMD, A_SOPS, A_TS, A_PROT, A_MAPFLAGS, A_CLOCK, A_SIZE, A_NONE
+};
+
+struct shim_arg {
+	const char *name;
+	enum arg_kind kind;
+	union {
+		const char *s;
+		long long i;
+		unsigned long long u;
+		const void *p;
+		const struct timespec *ts;
+		const struct sembuf *sops;
+	};
+	size_t n;               /* A_SOPS: count */
+};
+
+enum ret_kind { R_INT, R_KEYT, R_SEM, R_MAP, R_SHMAT };
+
+#define SHIM_MAX_ARGS 6
+#define SHIM_LINE_MAX 4096
+#define SHIM_STR_MAX 512    /* longest string argument shown (escaped bytes) */
+
+struct shim_event {
+	enum shim_op op;
+	struct timespec ts;     /* CLOCK_REALTIME at the start */
+	uint64_t t0;            /* CLOCK_MONOTONIC ns at the start */
+	uint64_t dur;
+	int nargs;
+	struct shim_arg arg[SHIM_MAX_ARGS];
+	enum ret_kind rk;
+	union { long long i; const void *p; } ret;
+	int failed;
+	int err;
+	char key[SHIM_NAME_CAP + 32]; /* "" = null */
+};
+
+SHIM_HIDDEN void ev_begin(struct shim_event *e, enum shim_op op);
+/* The duration, the errno and the line; restores errno. */
+SHIM_HIDDEN void ev_end(struct shim_event *e, int failed, int err);
+SHIM_HIDDEN void ev_arg(struct shim_event *e, const char *name, enum arg_kind k, long long v);
+SHIM_HIDDEN void ev_str(struct shim_event *e, const char *name, const char *s);
+SHIM_HIDDEN void ev_ptr(struct shim_event *e, const char *name, enum arg_kind k, const void *p);
+SHIM_HIDDEN void ev_sops(struct shim_event *e, const struct sembuf *sops, size_t n);
+/* key = "posix:<name>" (as QNativeIpcKey::toString prints it). */
+SHIM_HIDDEN void ev_key_posix(struct shim_event *e, const char *name);
+/* key of a System V key_t: ftok path if known, else "0x%08x"/"IPC_PRIVATE". */
+SHIM_HIDDEN void ev_key_sysv(struct shim_event *e, key_t key);
+/* key of an id: its key_t's if known, else "shmid:N"/"semid:N". */
+SHIM_HIDDEN void ev_key_id(struct shim_event *e, int kind, int id);
+SHIM_HIDDEN void ev_key_ftok(struct shim_event *e, const char *path, int id);
+
+/* pid/tid caches, reset in a fork child. */
+SHIM_HIDDEN void trace_after_fork(void);
+
+/* Per-thread reentrancy guard: the shim's own libc calls are never traced,
+ * nor a hook entered from a signal handler while this thread is tracing. */
+SHIM_HIDDEN extern __thread int shim_busy __attribute__((tls_model("initial-exec")));
+
+#endif

@@ -1,0 +1,224 @@
+/* What the shim remembers to name objects in later events: ftok paths,
+ * named semaphores, shm_open descriptors and their mappings, shmat
+ * addresses, System V ids. Fixed tables, lock-free (a per-slot sequence
+ * count for the names, single words for ids): a signal handler or a fork
+ * in the middle of an update can never deadlock, at worst a lookup misses. */
+#include "config.h"
+
+#include "shim.h"
+
+#include <string.h>
+
+struct table {
+	size_t n;
+	uintptr_t *tag;        /* 0 = empty */
+	unsigned *seq;         /* odd while a writer fills the slot */
+	uintptr_t *aux;
+	char (*name)[SHIM_NAME_CAP];
+	unsigned next;         /* round-robin victim when full */
+};
+
+#define TABLE(id, size) \
+	static uintptr_t id##_tag[size]; \
+	static unsigned id##_seq[size]; \
+	static uintptr_t id##_aux[size]; \
+	static char id##_name[size][SHIM_NAME_CAP];
+
+TABLE(ftok, SHIM_SLOTS)
+TABLE(sem, SHIM_SLOTS)
+TABLE(fd, SHIM_SLOTS)
+TABLE(map, SHIM_MAP_SLOTS)
+TABLE(shmat, SHIM_MAP_SLOTS)
+
+#define T(id, size) {size, id##_tag, id##_seq, id##_aux, id##_name, 0}
+static struct table tables[TK_COUNT] = {
+	[TK_FTOK] = T(ftok, SHIM_SLOTS),
+	[TK_SEM] = T(sem, SHIM_SLOTS),
+	[TK_FD] = T(fd, SHIM_SLOTS),
+	[TK_MAP] = T(map, SHIM_MAP_SLOTS),
+	[TK_SHMAT] = T(shmat, SHIM_MAP_SLOTS),
+};
+
+static uint64_t fdbits[SHIM_FD_MAX / 64];
+
+static void fdbit(uintptr_t fd, int on)
+{
+	uint64_t bit = 1ull << (fd % 64);
+
+	if (fd >= SHIM_FD_MAX)
+		return;
+	if (on)
+		__atomic_fetch_or(&fdbits[fd / 64], bit, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&fdbits[fd / 64], ~bit, __ATOMIC_RELEASE);
+}
+
+int track_fd_is_shm(int fd)
+{
+	if (fd < 0)
+		return 0;
+	if (fd >= SHIM_FD_MAX)
+		return 1; /* not in the bitmap: let the table decide */
+	return (__atomic_load_n(&fdbits[fd / 64], __ATOMIC_ACQUIRE) >> (fd % 64)) & 1;
+}
+
+/* Descriptors are stored as fd + 1 so that 0 can mean empty. */
+static uintptr_t tag_of(enum track_kind k, uintptr_t tag)
+{
+	return k == TK_FD ? tag + 1 : tag;
+}
+
+static size_t find(struct table *t, uintptr_t tag)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (__atomic_load_n(&t->tag[i], __ATOMIC_ACQUIRE) == tag)
+			return i;
+	return t->n;
+}
+
+/* Locks a slot for writing: its sequence count goes odd. */
+static int lock_slot(struct table *t, size_t i, unsigned *seq)
+{
+	unsigned s = __atomic_load_n(&t->seq[i], __ATOMIC_RELAXED);
+
+	if (s & 1)
+		return 0;
+	if (!__atomic_compare_exchange_n(&t->seq[i], &s, s + 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return 0;
+	*seq = s;
+	return 1;
+}
+
+void track_put(enum track_kind k, uintptr_t tag, uintptr_t aux, const char *name)
+{
+	struct table *t = &tables[k];
+	size_t i = find(t, tag_of(k, tag)), len;
+	unsigned seq;
+
+	if (i == t->n)
+		i = find(t, 0);
+	if (i == t->n)
+		i = __atomic_fetch_add(&t->next, 1, __ATOMIC_RELAXED) % t->n;
+	for (size_t tries = 0; !lock_slot(t, i, &seq); i = (i + 1) % t->n)
+		if (++tries == t->n)
+			return;
+	__atomic_store_n(&t->tag[i], 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	t->aux[i] = aux;
+	len = name ? strnlen(name, SHIM_NAME_CAP) : 0;
+	if (len == SHIM_NAME_CAP)
+		len = 0; /* too long to name the object: it stays unnamed */
+	memcpy(t->name[i], name ? name : "", len);
+	t->name[i][len] = 0;
+	__atomic_store_n(&t->tag[i], tag_of(k, tag), __ATOMIC_RELEASE);
+	__atomic_store_n(&t->seq[i], seq + 2, __ATOMIC_RELEASE);
+	if (k == TK_FD)
+		fdbit(tag, 1);
+}
+
+int track_get(enum track_kind k, uintptr_t tag, uintptr_t *aux, char *name)
+{
+	struct table *t = &tables[k];
+	uintptr_t want = tag_of(k, tag);
+
+	for (size_t i = 0; i < t->n; i++) {
+		unsigned s;
+
+		if (__atomic_load_n(&t->tag[i], __ATOMIC_ACQUIRE) != want)
+			continue;
+		s = __atomic_load_n(&t->seq[i], __ATOMIC_ACQUIRE);
+		if (s & 1)
+			continue;
+		if (aux)
+			*aux = t->aux[i];
+		if (name)
+			memcpy(name, t->name[i], SHIM_NAME_CAP);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&t->seq[i], __ATOMIC_RELAXED) == s &&
+		    __atomic_load_n(&t->tag[i], __ATOMIC_RELAXED) == want) {
+			if (name)
+				name[SHIM_NAME_CAP - 1] = 0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void track_del(enum track_kind k, uintptr_t tag)
+{
+	struct table *t = &tables[k];
+	uintptr_t want = tag_of(k, tag);
+
+	if (k == TK_FD)
+		fdbit(tag, 0);
+	for (size_t i = 0; i < t->n; i++) {
+		uintptr_t cur = want;
+
+		__atomic_compare_exchange_n(&t->tag[i], &cur, 0, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	}
+}
+
+/* ------------------------------------------------------ System V ids */
+
+/* One word per entry: bit 63 used, bits 32..62 the id, 0..31 the key_t. */
+static uint64_t ids[2][SHIM_ID_SLOTS];
+static unsigned id_next[2];
+
+static uint64_t id_word(int id, key_t key)
+{
+	return 1ull << 63 | (uint64_t)(uint32_t)id << 32 | (uint32_t)key;
+}
+
+static int id_match(uint64_t w, int id)
+{
+	return (w >> 63) && (int)((w >> 32) & 0x7fffffff) == id;
+}
+
+void track_id_put(int kind, int id, key_t key)
+{
+	uint64_t *t = ids[kind & 1];
+	uint64_t w = id_word(id, key);
+
+	if (id < 0)
+		return;
+	for (size_t i = 0; i < SHIM_ID_SLOTS; i++)
+		if (id_match(__atomic_load_n(&t[i], __ATOMIC_RELAXED), id)) {
+			__atomic_store_n(&t[i], w, __ATOMIC_RELAXED);
+			return;
+		}
+	for (size_t i = 0; i < SHIM_ID_SLOTS; i++) {
+		uint64_t zero = 0;
+
+		if (__atomic_compare_exchange_n(&t[i], &zero, w, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			return;
+	}
+	__atomic_store_n(&t[__atomic_fetch_add(&id_next[kind & 1], 1, __ATOMIC_RELAXED) % SHIM_ID_SLOTS],
+			 w, __ATOMIC_RELAXED);
+}
+
+int track_id_get(int kind, int id, key_t *key)
+{
+	uint64_t *t = ids[kind & 1];
+
+	for (size_t i = 0; i < SHIM_ID_SLOTS; i++) {
+		uint64_t w = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
+
+		if (id_match(w, id)) {
+			*key = (key_t)(uint32_t)w;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void track_id_del(int kind, int id)
+{
+	uint64_t *t = ids[kind & 1];
+
+	for (size_t i = 0; i < SHIM_ID_SLOTS; i++) {
+		uint64_t w = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
+
+		if (id_match(w, id))
+			__atomic_compare_exchange_n(&t[i], &w, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	}
+}
