@@ -1,1 +1,18 @@
-# tests: keygen
+# tests: keygen — SHA-1, platform-safe and legacy keys, nipc key.
+check_PROGRAMS += tests/test_sha1
+tests_test_sha1_CFLAGS = $(TEST_CFLAGS)
+tests_test_sha1_LDADD = $(TEST_LIBS)
+TESTS += tests/test_sha1
+
+check_PROGRAMS += tests/test_keygen
+tests_test_keygen_CFLAGS = $(TEST_CFLAGS)
+tests_test_keygen_LDADD = $(TEST_LIBS)
+TESTS += tests/test_keygen
+
+# Real Qt 5's legacy keys, for the differential part of test_keygen.
+if HAVE_QT5
+check_PROGRAMS += tests/qt/qt5keys
+tests_qt_qt5keys_SOURCES = tests/qt/qt5keys.cpp
+tests_qt_qt5keys_CXXFLAGS = $(AM_CXXFLAGS) $(QT5_CFLAGS) -fPIC
+tests_qt_qt5keys_LDADD = $(QT5_LIBS)
+endif
