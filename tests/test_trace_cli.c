@@ -1,0 +1,475 @@
+/* nipc trace: options, output files, following children, the summary and
+ * exit status, driven with tests/progs/trace_posix (a known POSIX shared
+ * memory life cycle) under the real shim. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "test_trace_common.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_NAMES 64
+
+static char names[MAX_NAMES][64];
+static int nnames;
+static char prog[PATH_MAX];
+
+/* A fresh object name; every name is unlinked (with its .f/.x children)
+ * by the teardown, whatever the test did. */
+static const char *new_name(void)
+{
+	assert_true(nnames < MAX_NAMES);
+	snprintf(names[nnames], sizeof names[nnames], "/nipc-test-%ld-%d", (long)getpid(), nnames);
+	return names[nnames++];
+}
+
+static void unlink_names(void)
+{
+	char sub[80];
+
+	for (int i = 0; i < nnames; i++) {
+		shm_unlink(names[i]);
+		snprintf(sub, sizeof sub, "%.60s.f", names[i]);
+		shm_unlink(sub);
+		snprintf(sub, sizeof sub, "%.60s.x", names[i]);
+		shm_unlink(sub);
+	}
+	nnames = 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(prog, sizeof prog, "%s/tests/progs/trace_posix", tt_top_builddir());
+	tt_scratch();
+	atexit(unlink_names);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink_names();
+	tt_scratch_remove();
+	return 0;
+}
+
+static const char *scratch_file(const char *name)
+{
+	static char bufs[8][PATH_MAX];
+	static int next;
+	char *b = bufs[next++ % 8];
+
+	snprintf(b, PATH_MAX, "%s/%s", tt_scratch(), name);
+	unlink(b);
+	return b;
+}
+
+/* The four events of one round on `name` (the fd is whatever shm_open gave). */
+static void expect_round(const struct tt_events *e, size_t at, const char *name)
+{
+	char key[128], open_args[256], fd[64], fd_arg[80];
+	struct tt_events one = {e->ev + at, 4};
+
+	assert_true(e->n >= at + 4);
+	snprintf(key, sizeof key, "posix:%s", name);
+	snprintf(open_args, sizeof open_args, "name=%s;oflag=O_RDWR|O_CREAT|O_EXCL;mode=0600", name);
+	snprintf(fd, sizeof fd, "%s", e->ev[at].ret);
+	snprintf(fd_arg, sizeof fd_arg, "fd=%s", fd);
+	const struct tt_expect x[] = {
+		{"shm_open", key, "*", NULL, open_args},
+		{"ftruncate", key, "0", NULL, fd_arg},
+		{"close", key, "0", NULL, fd_arg},
+		{"shm_unlink", key, "0", NULL, NULL},
+	};
+	assert_true(atoi(fd) >= 0);
+	tt_expect_events(&one, x, 4);
+	char got[128];
+	assert_int_equal(tt_arg(&e->ev[at + 3], "name", got, sizeof got), 0);
+	assert_string_equal(got, name);
+	assert_int_equal(tt_arg(&e->ev[at + 1], "length", got, sizeof got), 0);
+	assert_string_equal(got, "4096");
+}
+
+static void test_help(void **state)
+{
+	const char *out = scratch_file("help.out");
+	char *argv[] = {(char *)tt_nipc(), "trace", "--help", NULL};
+	char *text;
+
+	(void)state;
+	assert_int_equal(tt_run(argv, out, NULL, NULL), 0);
+	text = tt_slurp(out);
+	assert_non_null(strstr(text, "usage: nipc trace"));
+	assert_non_null(strstr(text, "--summary"));
+	free(text);
+}
+
+static void test_usage_errors(void **state)
+{
+	const char *err = scratch_file("usage.err");
+	char *none[] = {(char *)tt_nipc(), "trace", NULL};
+	char *dashdash[] = {(char *)tt_nipc(), "trace", "--", NULL};
+	char *bogus[] = {(char *)tt_nipc(), "trace", "--bogus", "--", "true", NULL};
+	char *noarg[] = {(char *)tt_nipc(), "trace", "-o", NULL};
+	char *text;
+
+	(void)state;
+	assert_int_equal(tt_run(none, NULL, err, NULL), 2);
+	assert_int_equal(tt_run(dashdash, NULL, err, NULL), 2);
+	assert_int_equal(tt_run(noarg, NULL, err, NULL), 2);
+	assert_int_equal(tt_run(bogus, NULL, err, NULL), 2);
+	text = tt_slurp(err);
+	assert_non_null(strstr(text, "unknown option '--bogus'"));
+	free(text);
+}
+
+static void test_cannot_run(void **state)
+{
+	const char *err = scratch_file("norun.err");
+	char *argv[] = {(char *)tt_nipc(), "trace", "--", "/nonexistent/nipc-no-such-program", NULL};
+	char *text;
+
+	(void)state;
+	assert_int_equal(tt_run(argv, NULL, err, NULL), 1);
+	text = tt_slurp(err);
+	assert_non_null(strstr(text, "cannot run '/nonexistent/nipc-no-such-program'"));
+	free(text);
+}
+
+static void test_missing_shim(void **state)
+{
+	const char *err = scratch_file("noshim.err");
+	char *argv[] = {(char *)tt_nipc(), "trace", "--", "true", NULL};
+	char *env[] = {"NIPC_PRELOAD=/nonexistent/libnipc-preload.so", NULL};
+	char *text;
+
+	(void)state;
+	assert_int_equal(tt_run(argv, NULL, err, env), 1);
+	text = tt_slurp(err);
+	assert_non_null(strstr(text, "NIPC_PRELOAD"));
+	free(text);
+}
+
+static void test_exit_status(void **state)
+{
+	const char *name = new_name();
+	char *code[] = {(char *)tt_nipc(), "trace", "--", prog, (char *)name, "--exit", "7", NULL};
+	char *sig[] = {(char *)tt_nipc(), "trace", "--", "sh", "-c", "kill -TERM $$", NULL};
+	char *sum[] = {(char *)tt_nipc(), "trace", "--summary", "--", "sh", "-c", "exit 3", NULL};
+
+	(void)state;
+	assert_int_equal(tt_run(code, NULL, NULL, NULL), 7);
+	assert_int_equal(tt_run(sig, NULL, NULL, NULL), 128 + 15);
+	assert_int_equal(tt_run(sum, NULL, NULL, NULL), 3);
+}
+
+static void test_text_to_stderr(void **state)
+{
+	const char *name = new_name(), *err = scratch_file("text.err");
+	char *argv[] = {(char *)tt_nipc(), "trace", "--", prog, (char *)name, "--fail", NULL};
+	char want[256], *text;
+
+	(void)state;
+	assert_int_equal(tt_run(argv, NULL, err, NULL), 0);
+	text = tt_slurp(err);
+	snprintf(want, sizeof want, "shm_open(\"%s\", O_RDWR|O_CREAT|O_EXCL, 0600) = ", name);
+	assert_non_null(strstr(text, want));
+	snprintf(want, sizeof want, "key=posix:%s\n", name);
+	assert_non_null(strstr(text, want));
+	assert_non_null(strstr(text, "= -1 ENOENT"));
+	assert_null(strstr(text, "{\"ts\""));
+	free(text);
+}
+
+static void test_json_file(void **state)
+{
+	const char *name = new_name(), *file = scratch_file("ev.jsonl");
+	char *argv[] = {(char *)tt_nipc(), "trace", "--json", "-o", (char *)file, "--",
+			prog, (char *)name, "--rounds", "2", "--fail", NULL};
+	char key[128], oargs[128];
+	struct tt_events e;
+
+	(void)state;
+	assert_int_equal(tt_run(argv, NULL, NULL, NULL), 0);
+	tt_load(&e, file);
+	assert_int_equal(e.n, 9);
+	expect_round(&e, 0, name);
+	expect_round(&e, 4, name);
+	snprintf(key, sizeof key, "posix:%s", name);
+	snprintf(oargs, sizeof oargs, "name=%s;oflag=O_RDWR", name);
+	const struct tt_expect last[] = {{"shm_open", key, "-1", "ENOENT", oargs}};
+	struct tt_events tail = {e.ev + 8, 1};
+	tt_expect_events(&tail, last, 1);
+	for (size_t i = 1; i < e.n; i++)
+		assert_int_equal(e.ev[i].pid, e.ev[0].pid);
+	tt_free(&e);
+}
+
+/* Events of the three processes of `trace_posix NAME --fork --exec`. */
+static void expect_family(const struct tt_events *e, const char *name)
+{
+	char sub[80];
+	struct tt_events p, f, x;
+	long pid = e->ev[0].pid;
+
+	tt_select_pid(&p, e, pid);
+	assert_int_equal(p.n, 4);
+	expect_round(&p, 0, name);
+	snprintf(sub, sizeof sub, "posix:%s.f", name);
+	tt_select_key(&f, e, sub);
+	assert_int_equal(f.n, 4);
+	expect_round(&f, 0, sub + 6);
+	snprintf(sub, sizeof sub, "posix:%s.x", name);
+	tt_select_key(&x, e, sub);
+	assert_int_equal(x.n, 4);
+	expect_round(&x, 0, sub + 6);
+	assert_int_not_equal(f.ev[0].pid, pid);
+	assert_int_not_equal(x.ev[0].pid, pid);
+	assert_int_not_equal(x.ev[0].pid, f.ev[0].pid);
+	tt_free(&p);
+	tt_free(&f);
+	tt_free(&x);
+}
+
+static void test_follow_children(void **state)
+{
+	const char *name = new_name(), *file = scratch_file("fam.jsonl");
+	char *argv[] = {(char *)tt_nipc(), "trace", "--json", "-o", (char *)file, "--",
+			prog, (char *)name, "--fork", "--exec", NULL};
+	struct tt_events e;
+
+	(void)state;
+	assert_int_equal(tt_run(argv, NULL, NULL, NULL), 0);
+	tt_load(&e, file);
+	assert_int_equal(e.n, 12);
+	expect_family(&e, name);
+	tt_free(&e);
+}
+
+static void test_no_follow(void **state)
+{
+	const char *name = new_name(), *file = scratch_file("nofollow.jsonl");
+	char *argv[] = {(char *)tt_nipc(), "trace", "--no-follow", "--json", "-o", (char *)file,
+			"--", prog, (char *)name, "--fork", "--exec", NULL};
+	struct tt_events e;
+
+	(void)state;
+	assert_int_equal(tt_run(argv, NULL, NULL, NULL), 0);
+	tt_load(&e, file);
+	assert_int_equal(e.n, 4);
+	expect_round(&e, 0, name);
+	tt_free(&e);
+}
+
+/* -o with %p: one file per process, named by its pid. */
+static void check_per_pid(const char *dir, const char *name, int summary)
+{
+	char path[PATH_MAX], *tmpl;
+	struct tt_events all = {0};
+	struct dirent *d;
+	DIR *dh;
+	int files = 0;
+
+	if (asprintf(&tmpl, "%s/ev.%%p", dir) < 0)
+		fail();
+	char *argv[] = {(char *)tt_nipc(), "trace", "--json", "-o", tmpl, "--", prog, (char *)name,
+			"--fork", "--exec", NULL};
+	char *argv_s[] = {(char *)tt_nipc(), "trace", "--summary", "--json", "-o", tmpl, "--",
+			  prog, (char *)name, "--fork", "--exec", NULL};
+	assert_int_equal(tt_run(summary ? argv_s : argv, NULL, NULL, NULL), 0);
+	free(tmpl);
+	assert_non_null(dh = opendir(dir));
+	all.ev = calloc(16, sizeof *all.ev);
+	while ((d = readdir(dh))) {
+		struct tt_events e;
+
+		if (strncmp(d->d_name, "ev.", 3))
+			continue;
+		files++;
+		snprintf(path, sizeof path, "%s/%s", dir, d->d_name);
+		tt_load(&e, path);
+		assert_int_equal(e.n, 4);
+		for (size_t i = 0; i < e.n; i++) {
+			assert_int_equal(e.ev[i].pid, atol(d->d_name + 3));
+			assert_true(all.n < 16);
+			all.ev[all.n++] = e.ev[i];
+		}
+		free(e.ev);
+	}
+	closedir(dh);
+	assert_int_equal(files, 3);
+	/* Files come in directory order; put the parent (first pid to trace) first. */
+	for (size_t i = 0; i < all.n; i++)
+		if (!strcmp(all.ev[i].op, "shm_open") && !strcmp(all.ev[i].key + 6, name) && i) {
+			struct tt_event tmp[4];
+			memcpy(tmp, all.ev + i, sizeof tmp);
+			memmove(all.ev + 4, all.ev, i * sizeof *all.ev);
+			memcpy(all.ev, tmp, sizeof tmp);
+			break;
+		}
+	expect_family(&all, name);
+	tt_free(&all);
+}
+
+static void test_output_per_pid(void **state)
+{
+	char dir[PATH_MAX];
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s/perpid", tt_scratch());
+	assert_int_equal(mkdir(dir, 0700), 0);
+	check_per_pid(dir, new_name(), 0);
+	snprintf(dir, sizeof dir, "%s/perpid-summary", tt_scratch());
+	assert_int_equal(mkdir(dir, 0700), 0);
+	check_per_pid(dir, new_name(), 1);
+}
+
+struct summary_row {
+	unsigned long calls, errors;
+	double total, mean;
+	char op[32], key[160];
+};
+
+/* Parses the table nipc prints after the events; returns the row count. */
+static size_t parse_summary(const char *text, struct summary_row *rows, size_t max,
+			    unsigned long *tcalls, unsigned long *terrors)
+{
+	const char *p = strstr(text, "   calls  errors");
+	size_t n = 0;
+
+	assert_non_null(p);
+	p = strchr(p, '\n') + 1;
+	while (*p && strncmp(p, "--------", 8)) {
+		assert_true(n < max);
+		assert_int_equal(sscanf(p, "%lu %lu %lf %lf %31s %159s", &rows[n].calls,
+					&rows[n].errors, &rows[n].total, &rows[n].mean,
+					rows[n].op, rows[n].key), 6);
+		n++;
+		p = strchr(p, '\n') + 1;
+	}
+	assert_int_equal(strncmp(p, "--------", 8), 0);
+	p = strchr(p, '\n') + 1;
+	assert_int_equal(sscanf(p, "%lu %lu", tcalls, terrors), 2);
+	return n;
+}
+
+static void test_summary(void **state)
+{
+	const char *name = new_name(), *err = scratch_file("summary.err");
+	char *argv[] = {(char *)tt_nipc(), "trace", "--summary", "--", prog, (char *)name,
+			"--rounds", "3", "--fail", NULL};
+	struct summary_row rows[8];
+	unsigned long calls, errors;
+	char key[128], want[256], *text;
+	size_t n;
+	int seen = 0;
+
+	(void)state;
+	assert_int_equal(tt_run(argv, NULL, err, NULL), 0);
+	text = tt_slurp(err);
+	/* The events themselves still go to stderr, as text. */
+	snprintf(want, sizeof want, "shm_unlink(\"%s\") = 0", name);
+	assert_non_null(strstr(text, want));
+	n = parse_summary(text, rows, 8, &calls, &errors);
+	snprintf(key, sizeof key, "posix:%s", name);
+	assert_int_equal(n, 4);
+	assert_int_equal(calls, 13);
+	assert_int_equal(errors, 1);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(rows[i].key, key);
+		if (i)
+			assert_true(rows[i].total <= rows[i - 1].total);
+		assert_true(rows[i].mean * rows[i].calls <= rows[i].total * 1.001 + 0.001);
+		if (!strcmp(rows[i].op, "shm_open")) {
+			assert_int_equal(rows[i].calls, 4);
+			assert_int_equal(rows[i].errors, 1);
+			seen |= 1;
+		} else {
+			assert_int_equal(rows[i].calls, 3);
+			assert_int_equal(rows[i].errors, 0);
+			seen |= !strcmp(rows[i].op, "ftruncate") << 1 |
+				!strcmp(rows[i].op, "close") << 2 |
+				!strcmp(rows[i].op, "shm_unlink") << 3;
+		}
+	}
+	assert_int_equal(seen, 15);
+	free(text);
+}
+
+static void test_summary_json_file(void **state)
+{
+	const char *name = new_name(), *err = scratch_file("sj.err"), *file = scratch_file("sj.jsonl");
+	char *argv[] = {(char *)tt_nipc(), "trace", "-c", "--json", "-o", (char *)file, "--",
+			prog, (char *)name, NULL};
+	struct summary_row rows[8];
+	unsigned long calls, errors;
+	struct tt_events e;
+	char *text;
+
+	(void)state;
+	assert_int_equal(tt_run(argv, NULL, err, NULL), 0);
+	tt_load(&e, file);
+	assert_int_equal(e.n, 4);
+	expect_round(&e, 0, name);
+	tt_free(&e);
+	text = tt_slurp(err);
+	assert_null(strstr(text, "{\"ts\""));
+	assert_int_equal(parse_summary(text, rows, 8, &calls, &errors), 4);
+	assert_int_equal(calls, 4);
+	assert_int_equal(errors, 0);
+	free(text);
+}
+
+static void test_filter(void **state)
+{
+	const char *name = new_name(), *file = scratch_file("filter.jsonl");
+	char *argv[] = {(char *)tt_nipc(), "trace", "-e", "shm_unlink", "--json", "-o",
+			(char *)file, "--", prog, (char *)name, "--rounds", "2", NULL};
+	char key[128];
+	struct tt_events e;
+
+	(void)state;
+	assert_int_equal(tt_run(argv, NULL, NULL, NULL), 0);
+	tt_load(&e, file);
+	snprintf(key, sizeof key, "posix:%s", name);
+	const struct tt_expect x[] = {
+		{"shm_unlink", key, "0", NULL, NULL},
+		{"shm_unlink", key, "0", NULL, NULL},
+	};
+	tt_expect_events(&e, x, 2);
+	tt_free(&e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_cannot_run),
+		cmocka_unit_test(test_missing_shim),
+		cmocka_unit_test(test_exit_status),
+		cmocka_unit_test(test_text_to_stderr),
+		cmocka_unit_test(test_json_file),
+		cmocka_unit_test(test_follow_children),
+		cmocka_unit_test(test_no_follow),
+		cmocka_unit_test(test_output_per_pid),
+		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_summary_json_file),
+		cmocka_unit_test(test_filter),
+	};
+
+	return cmocka_run_group_tests_name("trace_cli", tests, setup, teardown);
+}

@@ -1,0 +1,377 @@
+/* The shim on real, unmodified programs: python3's multiprocessing
+ * (shared_memory and Semaphore, through its C modules _posixshmem and
+ * _multiprocessing) and util-linux ipcmk/ipcrm. Each test pins the exact
+ * sequence of events the program causes, as JSON Lines from `nipc trace`. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "test_trace_common.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+#ifndef PYTHON3
+#define PYTHON3 "python3"
+#endif
+
+/* Objects a test made; the teardown removes those still marked live. */
+#define MAX_OBJS 16
+static struct {
+	char kind;  /* 'p' posix shm name, 'm' shm id, 's' sem id */
+	char name[64];
+	int id;
+	int live;
+} objs[MAX_OBJS];
+static int nobjs;
+
+static int track(char kind, const char *name, int id)
+{
+	assert_true(nobjs < MAX_OBJS);
+	objs[nobjs].kind = kind;
+	snprintf(objs[nobjs].name, sizeof objs[nobjs].name, "%s", name ? name : "");
+	objs[nobjs].id = id;
+	objs[nobjs].live = 1;
+	return nobjs++;
+}
+
+static void cleanup(void)
+{
+	for (int i = 0; i < nobjs; i++) {
+		if (!objs[i].live)
+			continue;
+		if (objs[i].kind == 'p')
+			shm_unlink(objs[i].name);
+		else if (objs[i].kind == 'm')
+			shmctl(objs[i].id, IPC_RMID, NULL);
+		else
+			semctl(objs[i].id, 0, IPC_RMID);
+		objs[i].live = 0;
+	}
+	nobjs = 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	tt_scratch();
+	atexit(cleanup);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	cleanup();
+	tt_scratch_remove();
+	return 0;
+}
+
+static const char *scratch_file(const char *name)
+{
+	static char bufs[8][PATH_MAX];
+	static int next;
+	char *b = bufs[next++ % 8];
+
+	snprintf(b, PATH_MAX, "%s/%s", tt_scratch(), name);
+	unlink(b);
+	return b;
+}
+
+static const char *prog_path(const char *name)
+{
+	static char buf[PATH_MAX];
+
+	snprintf(buf, sizeof buf, "%s/tests/progs/%s", tt_top_srcdir(), name);
+	return buf;
+}
+
+/* First line of a file, without the newline, into buf. */
+static void first_line(const char *path, char *buf, size_t len)
+{
+	char *text = tt_slurp(path), *nl;
+
+	assert_non_null(text);
+	if ((nl = strchr(text, '\n')))
+		*nl = '\0';
+	assert_true(strlen(text) < len);
+	strcpy(buf, text);
+	free(text);
+}
+
+/* Every event with a key that names an IPC object (not a plain descriptor
+ * or an unnamed semaphore) in e. */
+static size_t object_events(const struct tt_events *e)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->n; i++)
+		n += e->ev[i].has_key;
+	return n;
+}
+
+static void test_python_shared_memory(void **state)
+{
+	const char *file = scratch_file("py-shm.jsonl"), *out = scratch_file("py-shm.out");
+	char *argv[] = {(char *)tt_nipc(), "trace", "--json", "-o", (char *)file, "--",
+			PYTHON3, (char *)prog_path("trace_py_shm.py"), "8192", NULL};
+	char name[64], key[80], oargs[160], fd_arg[96], size_arg[128], map_arg[192];
+	char addr[64], unmap_arg[128];
+	struct tt_events e, k;
+	int rc;
+
+	(void)state;
+	rc = tt_run(argv, out, NULL, NULL);
+	first_line(out, name, sizeof name);
+	if (name[0] == '/' || !strncmp(name, "psm_", 4)) {
+		char slashed[72];
+
+		snprintf(slashed, sizeof slashed, "%s%s", name[0] == '/' ? "" : "/", name);
+		track('p', slashed, 0);
+	}
+	assert_int_equal(rc, 0);
+	/* Python prints the name without its leading slash. */
+	assert_int_equal(strncmp(name, "psm_", 4), 0);
+	tt_load(&e, file);
+	snprintf(key, sizeof key, "posix:/%s", name);
+	tt_select_key(&k, &e, key);
+	assert_true(k.n >= 1);
+	snprintf(oargs, sizeof oargs, "name=/%s;oflag=O_RDWR|O_CREAT|O_EXCL;mode=0600", name);
+	snprintf(fd_arg, sizeof fd_arg, "fd=%s", k.ev[0].ret);
+	snprintf(size_arg, sizeof size_arg, "fd=%s;length=8192", k.ev[0].ret);
+	snprintf(map_arg, sizeof map_arg,
+		 "length=8192;prot=PROT_READ|PROT_WRITE;flags=MAP_SHARED;fd=%s;offset=0",
+		 k.ev[0].ret);
+	assert_true(k.n >= 3);
+	snprintf(addr, sizeof addr, "%s", k.ev[2].ret);
+	snprintf(unmap_arg, sizeof unmap_arg, "addr=%s;length=8192", addr);
+	const struct tt_expect x[] = {
+		{"shm_open", key, "*", NULL, oargs},
+		{"ftruncate", key, "0", NULL, size_arg},
+		{"mmap", key, "ptr", NULL, map_arg},
+		{"munmap", key, "0", NULL, unmap_arg},
+		{"close", key, "0", NULL, fd_arg},
+		{"shm_unlink", key, "0", NULL, NULL},
+	};
+	tt_expect_events(&k, x, sizeof x / sizeof x[0]);
+	assert_true(atoi(k.ev[0].ret) >= 0);
+	/* Nothing else in the whole process tree touched a named object. */
+	assert_int_equal(object_events(&e), k.n);
+	for (size_t i = 1; i < k.n; i++)
+		assert_int_equal(k.ev[i].pid, k.ev[0].pid);
+	objs[nobjs - 1].live = 0;
+	tt_free(&k);
+	tt_free(&e);
+}
+
+static void test_python_semaphore(void **state)
+{
+	const char *file = scratch_file("py-sem.jsonl"), *out = scratch_file("py-sem.out");
+	char *argv[] = {(char *)tt_nipc(), "trace", "--json", "-o", (char *)file, "--",
+			PYTHON3, (char *)prog_path("trace_py_sem.py"), NULL};
+	char name[64], key[80], oargs[160], line[128];
+	struct tt_events e, k;
+
+	(void)state;
+	assert_int_equal(tt_run(argv, out, NULL, NULL), 0);
+	first_line(out, line, sizeof line);
+	assert_string_equal(line, "second acquire: False");
+	tt_load(&e, file);
+	tt_select_key(&k, &e, "posix:/mp-");
+	assert_true(k.n >= 1);
+	assert_int_equal(tt_arg(&k.ev[0], "name", name, sizeof name), 0);
+	snprintf(key, sizeof key, "posix:%s", name);
+	snprintf(oargs, sizeof oargs, "name=%s;oflag=O_RDONLY|O_CREAT|O_EXCL;mode=0600;value=1", name);
+	/* multiprocessing unlinks the name at once (fork start method), tries
+	 * sem_trywait before blocking, and closes in the destructor. */
+	const struct tt_expect x[] = {
+		{"sem_open", key, "ptr", NULL, oargs},
+		{"sem_unlink", key, "0", NULL, NULL},
+		{"sem_trywait", key, "0", NULL, NULL},
+		{"sem_post", key, "0", NULL, NULL},
+		{"sem_trywait", key, "0", NULL, NULL},
+		{"sem_trywait", key, "-1", "EAGAIN", NULL},
+		{"sem_timedwait", key, "-1", "ETIMEDOUT", NULL},
+		{"sem_post", key, "0", NULL, NULL},
+		{"sem_close", key, "0", NULL, NULL},
+	};
+	tt_expect_events(&k, x, sizeof x / sizeof x[0]);
+	/* Every sem_t call names the semaphore sem_open returned. */
+	for (size_t i = 2; i < k.n; i++) {
+		char sem[64];
+
+		assert_int_equal(tt_arg(&k.ev[i], "sem", sem, sizeof sem), 0);
+		assert_string_equal(sem, k.ev[0].ret);
+	}
+	assert_int_equal(object_events(&e), k.n);
+	tt_free(&k);
+	tt_free(&e);
+}
+
+/* Runs ipcmk/ipcrm under nipc trace; returns the exit status. */
+static int traced(const char *file, const char *out, char *const cmd[])
+{
+	char *argv[16] = {(char *)tt_nipc(), "trace", "--json", "-o", (char *)file, "--"};
+	size_t n = 6;
+
+	for (size_t i = 0; cmd[i]; i++) {
+		assert_true(n < 15);
+		argv[n++] = cmd[i];
+	}
+	argv[n] = NULL;
+	return tt_run(argv, out, NULL, NULL);
+}
+
+static int id_from(const char *out, const char *prefix)
+{
+	char line[128];
+
+	first_line(out, line, sizeof line);
+	assert_int_equal(strncmp(line, prefix, strlen(prefix)), 0);
+	return atoi(line + strlen(prefix));
+}
+
+static void check_hex_key(const char *key)
+{
+	assert_int_equal(strlen(key), 10);
+	assert_int_equal(strncmp(key, "0x", 2), 0);
+	assert_int_equal(strspn(key + 2, "0123456789abcdef"), 8);
+}
+
+static void test_ipcmk_shm(void **state)
+{
+	const char *f1 = scratch_file("mk-m.jsonl"), *f2 = scratch_file("rm-m.jsonl"),
+		   *f3 = scratch_file("rm-m2.jsonl"), *out = scratch_file("mk-m.out");
+	char *mk[] = {"ipcmk", "-M", "4096", NULL};
+	char idstr[32], idkey[48], ret[32], idarg[64];
+	struct tt_events e;
+	int id, slot;
+
+	(void)state;
+	assert_int_equal(traced(f1, out, mk), 0);
+	id = id_from(out, "Shared memory id: ");
+	slot = track('m', NULL, id);
+	tt_load(&e, f1);
+	assert_int_equal(e.n, 1);
+	check_hex_key(e.ev[0].key);
+	snprintf(ret, sizeof ret, "%d", id);
+	const struct tt_expect mkx[] = {
+		{"shmget", e.ev[0].key, ret, NULL, "size=4096;shmflg=IPC_CREAT|0644"},
+	};
+	tt_expect_events(&e, mkx, 1);
+	char k[16];
+	assert_int_equal(tt_arg(&e.ev[0], "key", k, sizeof k), 0);
+	tt_free(&e);
+
+	snprintf(idstr, sizeof idstr, "%d", id);
+	char *rm[] = {"ipcrm", "-m", idstr, NULL};
+	assert_int_equal(traced(f2, NULL, rm), 0);
+	objs[slot].live = 0;
+	snprintf(idkey, sizeof idkey, "shmid:%d", id);
+	snprintf(idarg, sizeof idarg, "shmid=%d;cmd=IPC_RMID", id);
+	const struct tt_expect rmx[] = {{"shmctl", idkey, "0", NULL, idarg}};
+	tt_load(&e, f2);
+	tt_expect_events(&e, rmx, 1);
+	tt_free(&e);
+
+	/* Removing it again fails in the kernel; ipcrm says so and exits 1. */
+	assert_int_equal(traced(f3, NULL, rm), 1);
+	const struct tt_expect again[] = {{"shmctl", idkey, "-1", "EINVAL", idarg}};
+	tt_load(&e, f3);
+	tt_expect_events(&e, again, 1);
+	tt_free(&e);
+}
+
+static void test_ipcmk_sem(void **state)
+{
+	const char *f1 = scratch_file("mk-s.jsonl"), *f2 = scratch_file("rm-s.jsonl"),
+		   *out = scratch_file("mk-s.out");
+	char *mk[] = {"ipcmk", "-S", "1", NULL};
+	char idstr[32], idkey[48], ret[32], idarg[64];
+	struct tt_events e;
+	int id, slot;
+
+	(void)state;
+	assert_int_equal(traced(f1, out, mk), 0);
+	id = id_from(out, "Semaphore id: ");
+	slot = track('s', NULL, id);
+	tt_load(&e, f1);
+	assert_int_equal(e.n, 1);
+	check_hex_key(e.ev[0].key);
+	snprintf(ret, sizeof ret, "%d", id);
+	const struct tt_expect mkx[] = {
+		{"semget", e.ev[0].key, ret, NULL, "nsems=1;semflg=IPC_CREAT|0644"},
+	};
+	tt_expect_events(&e, mkx, 1);
+	tt_free(&e);
+
+	snprintf(idstr, sizeof idstr, "%d", id);
+	char *rm[] = {"ipcrm", "-s", idstr, NULL};
+	assert_int_equal(traced(f2, NULL, rm), 0);
+	objs[slot].live = 0;
+	snprintf(idkey, sizeof idkey, "semid:%d", id);
+	snprintf(idarg, sizeof idarg, "semid=%d;semnum=0;cmd=IPC_RMID", id);
+	const struct tt_expect rmx[] = {{"semctl", idkey, "0", NULL, idarg}};
+	tt_load(&e, f2);
+	tt_expect_events(&e, rmx, 1);
+	tt_free(&e);
+}
+
+/* ipcrm -M KEY looks the id up by key first: the id's events then carry
+ * the key the process saw, not "shmid:N". */
+static void test_ipcrm_by_key(void **state)
+{
+	const char *f1 = scratch_file("mk-k.jsonl"), *f2 = scratch_file("rm-k.jsonl"),
+		   *out = scratch_file("mk-k.out");
+	char *mk[] = {"ipcmk", "-M", "8192", NULL};
+	struct tt_events e;
+	char key[sizeof e.ev[0].key], ret[32], idarg[64];
+	int id, slot;
+
+	(void)state;
+	assert_int_equal(traced(f1, out, mk), 0);
+	id = id_from(out, "Shared memory id: ");
+	slot = track('m', NULL, id);
+	tt_load(&e, f1);
+	assert_int_equal(e.n, 1);
+	snprintf(key, sizeof key, "%s", e.ev[0].key);
+	check_hex_key(key);
+	tt_free(&e);
+
+	char *rm[] = {"ipcrm", "-M", key, NULL};
+	assert_int_equal(traced(f2, NULL, rm), 0);
+	objs[slot].live = 0;
+	snprintf(ret, sizeof ret, "%d", id);
+	snprintf(idarg, sizeof idarg, "shmid=%d;cmd=IPC_RMID", id);
+	const struct tt_expect x[] = {
+		{"shmget", key, ret, NULL, "size=0;shmflg=0000"},
+		{"shmctl", key, "0", NULL, idarg},
+	};
+	tt_load(&e, f2);
+	tt_expect_events(&e, x, 2);
+	tt_free(&e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_python_shared_memory),
+		cmocka_unit_test(test_python_semaphore),
+		cmocka_unit_test(test_ipcmk_shm),
+		cmocka_unit_test(test_ipcmk_sem),
+		cmocka_unit_test(test_ipcrm_by_key),
+	};
+
+	return cmocka_run_group_tests_name("trace_programs", tests, setup, teardown);
+}

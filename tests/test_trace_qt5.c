@@ -1,0 +1,184 @@
+/* The shim on a real Qt 5 program (tests/progs/trace_qt5_shm, built from
+ * Debian's qtbase5-dev): QSharedMemory with a legacy key is System V with a
+ * lock semaphore. The exact call sequence of create + lock + unlock +
+ * detach is pinned, every object named by the key Qt's own
+ * QNativeIpcKey::toString() would print: systemv:<TMPDIR>/qipc_…. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "test_trace_common.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+static int shm_ids[8], sem_ids[8], nshm, nsem;
+
+static void cleanup(void)
+{
+	for (int i = 0; i < nshm; i++)
+		shmctl(shm_ids[i], IPC_RMID, NULL);
+	for (int i = 0; i < nsem; i++)
+		semctl(sem_ids[i], 0, IPC_RMID);
+	nshm = nsem = 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	tt_scratch();
+	atexit(cleanup);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	cleanup();
+	tt_scratch_remove();
+	return 0;
+}
+
+/* Ids the program created, removed by the teardown if it left them. */
+static void note_ids(const struct tt_events *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		int id = atoi(e->ev[i].ret);
+
+		if (id < 0)
+			continue;
+		if (!strcmp(e->ev[i].op, "shmget") && nshm < 8)
+			shm_ids[nshm++] = id;
+		if (!strcmp(e->ev[i].op, "semget") && nsem < 8)
+			sem_ids[nsem++] = id;
+	}
+}
+
+static void test_qt5_shared_memory_with_lock(void **state)
+{
+	char file[PATH_MAX], out[PATH_MAX], prog[PATH_MAX], tmpenv[PATH_MAX + 8];
+	char native[PATH_MAX], sempath[PATH_MAX], kshm[PATH_MAX + 8], ksem[PATH_MAX + 8];
+	char name[64], *p;
+	struct tt_events e;
+	int rc;
+
+	(void)state;
+	snprintf(file, sizeof file, "%s/qt5.jsonl", tt_scratch());
+	snprintf(out, sizeof out, "%s/qt5.out", tt_scratch());
+	snprintf(prog, sizeof prog, "%s/tests/progs/trace_qt5_shm", tt_top_builddir());
+	/* Key files go to the scratch directory: Qt 5 puts them in TMPDIR. */
+	snprintf(tmpenv, sizeof tmpenv, "TMPDIR=%s", tt_scratch());
+	snprintf(name, sizeof name, "nipc test %ld", (long)getpid());
+	char *argv[] = {(char *)tt_nipc(), "trace", "--json", "-o", file, "--", prog, name, NULL};
+	char *env[] = {tmpenv, NULL};
+
+	rc = tt_run(argv, out, NULL, env);
+	tt_load(&e, file);
+	note_ids(&e);
+	assert_int_equal(rc, 0);
+
+	p = tt_slurp(out);
+	assert_non_null(p);
+	assert_true(strlen(p) > 1 && strlen(p) < sizeof native);
+	strcpy(native, p);
+	free(p);
+	native[strcspn(native, "\n")] = '\0';
+	/* <TMPDIR>/qipc_sharedmemory_<letters><sha1>, the lock beside it. */
+	assert_int_equal(strncmp(native, tt_scratch(), strlen(tt_scratch())), 0);
+	p = strstr(native, "/qipc_sharedmemory_nipctest");
+	assert_non_null(p);
+	snprintf(sempath, sizeof sempath, "%.*s/qipc_systemsem_%s", (int)(p - native), native,
+		 p + strlen("/qipc_sharedmemory_"));
+	snprintf(kshm, sizeof kshm, "systemv:%s", native);
+	snprintf(ksem, sizeof ksem, "systemv:%s", sempath);
+
+	assert_true(e.n >= 6);
+	char semid[64], shmid[64], ftok_sem[PATH_MAX + 16], ftok_shm[PATH_MAX + 16];
+	char setval[128], rmid[128], semop_down[192], semop_up[192], shmat_ret[64];
+	snprintf(semid, sizeof semid, "%s", e.ev[1].ret);
+	assert_true(atoi(semid) >= 0);
+	snprintf(ftok_sem, sizeof ftok_sem, "path=%s;id=81", sempath);
+	snprintf(ftok_shm, sizeof ftok_shm, "path=%s;id=81", native);
+	snprintf(setval, sizeof setval, "semid=%s;semnum=0;cmd=SETVAL;val=1", semid);
+	snprintf(rmid, sizeof rmid, "semid=%s;semnum=0;cmd=IPC_RMID", semid);
+	snprintf(semop_down, sizeof semop_down,
+		 "semid=%s;sops=[{\"num\":0,\"op\":-1,\"flg\":\"SEM_UNDO\"}];nsops=1", semid);
+	snprintf(semop_up, sizeof semop_up,
+		 "semid=%s;sops=[{\"num\":0,\"op\":1,\"flg\":\"SEM_UNDO\"}];nsops=1", semid);
+	assert_true(e.n >= 11);
+	snprintf(shmid, sizeof shmid, "%s", e.ev[9].ret);
+	assert_true(atoi(shmid) >= 0);
+	char shmat_args[128], stat_args[128], rmid_args[128], shmdt_args[96];
+	snprintf(shmat_args, sizeof shmat_args, "shmid=%s;shmflg=0", shmid);
+	snprintf(stat_args, sizeof stat_args, "shmid=%s;cmd=IPC_STAT", shmid);
+	snprintf(rmid_args, sizeof rmid_args, "shmid=%s;cmd=IPC_RMID", shmid);
+	assert_true(e.n >= 12);
+	snprintf(shmat_ret, sizeof shmat_ret, "%s", e.ev[11].ret);
+	snprintf(shmdt_args, sizeof shmdt_args, "shmaddr=%s", shmat_ret);
+
+	const struct tt_expect x[] = {
+		/* QSharedMemory(key): the lock semaphore is made (Open mode, but
+		 * this process created it, so it sets the value). */
+		{"ftok", ksem, "*", NULL, ftok_sem},
+		{"semget", ksem, "*", NULL, "nsems=1;semflg=IPC_CREAT|IPC_EXCL|0600"},
+		{"semctl", ksem, "0", NULL, setval},
+		/* create(): the lock again in Create mode. */
+		{"ftok", ksem, "*", NULL, ftok_sem},
+		{"semget", ksem, "-1", "EEXIST", "nsems=1;semflg=IPC_CREAT|IPC_EXCL|0600"},
+		{"semget", ksem, semid, NULL, "nsems=1;semflg=IPC_CREAT|0600"},
+		{"semctl", ksem, "0", NULL, setval},
+		{"semop", ksem, "0", NULL, semop_down},
+		{"ftok", kshm, "*", NULL, ftok_shm},
+		{"shmget", kshm, shmid, NULL, "size=4096;shmflg=IPC_CREAT|IPC_EXCL|0600"},
+		{"shmget", kshm, shmid, NULL, "size=0;shmflg=0600"},
+		{"shmat", kshm, "ptr", NULL, shmat_args},
+		{"shmctl", kshm, "0", NULL, stat_args},
+		{"semop", ksem, "0", NULL, semop_up},
+		/* lock() / unlock() */
+		{"semop", ksem, "0", NULL, semop_down},
+		{"semop", ksem, "0", NULL, semop_up},
+		/* detach(): the last one removes the segment and its key file. */
+		{"semop", ksem, "0", NULL, semop_down},
+		{"shmdt", kshm, "0", NULL, shmdt_args},
+		{"shmget", kshm, shmid, NULL, "size=0;shmflg=0400"},
+		{"shmctl", kshm, "0", NULL, stat_args},
+		{"shmctl", kshm, "0", NULL, rmid_args},
+		{"semop", ksem, "0", NULL, semop_up},
+		/* ~QSharedMemory: the owner of the lock removes it. */
+		{"semctl", ksem, "0", NULL, rmid},
+	};
+	tt_expect_events(&e, x, sizeof x / sizeof x[0]);
+	/* ftok's result is the key_t the next semget/shmget used. */
+	char k1[64], k2[64];
+	assert_int_equal(tt_arg(&e.ev[1], "key", k1, sizeof k1), 0);
+	snprintf(k2, sizeof k2, "0x%08x", (unsigned)atol(e.ev[0].ret));
+	assert_string_equal(k1, k2);
+	assert_int_equal(tt_arg(&e.ev[9], "key", k1, sizeof k1), 0);
+	snprintf(k2, sizeof k2, "0x%08x", (unsigned)atol(e.ev[8].ret));
+	assert_string_equal(k1, k2);
+	/* Qt removed everything: nothing is left for the teardown. */
+	assert_int_equal(shmctl(atoi(shmid), IPC_STAT, &(struct shmid_ds){0}), -1);
+	assert_int_equal(semctl(atoi(semid), 0, GETVAL), -1);
+	assert_int_equal(access(native, F_OK), -1);
+	assert_int_equal(access(sempath, F_OK), -1);
+	tt_free(&e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_qt5_shared_memory_with_lock),
+	};
+
+	return cmocka_run_group_tests_name("trace_qt5", tests, setup, teardown);
+}
