@@ -217,12 +217,23 @@ static void run_reference(void)
 		fail_msg("urlref answered %zu of %zu cases", i, st.n);
 }
 
+/* Also run at exit: a failed assertion in setup skips the group teardown. */
+static void remove_files(void)
+{
+	if (st.input[0])
+		unlink(st.input);
+	if (st.dir[0])
+		rmdir(st.dir);
+	st.input[0] = st.dir[0] = '\0';
+}
+
 static int setup(void **state)
 {
 	(void)state;
 	snprintf(st.dir, sizeof st.dir, "/tmp/nipc-keystr-%ld-XXXXXX", (long)getpid());
 	if (!mkdtemp(st.dir))
 		return -1;
+	atexit(remove_files);
 	snprintf(st.input, sizeof st.input, "%s/cases", st.dir);
 	add_ascii_cases();
 	add_generated_cases();
@@ -241,10 +252,7 @@ static int teardown(void **state)
 		free(st.c[i].answer);
 	}
 	free(st.c);
-	if (st.input[0])
-		unlink(st.input);
-	if (st.dir[0])
-		rmdir(st.dir);
+	remove_files();
 	return 0;
 }
 
@@ -318,8 +326,8 @@ static void report(const struct kcase *c, const char *fmt, ...)
 	gen_show(c->native ? c->native : "", a, sizeof a);
 	gen_show(c->legacy ? c->legacy : "", b, sizeof b);
 	gen_show(c->str ? c->str : "", d, sizeof d);
-	print_error("mismatch (%s): type %d native \"%s\" legacy %s\"%s\" string \"%s\"\n"
-		    "  Qt answered: %s\n", msg, c->type, a, c->legacy ? "" : "(none) ", b, d,
+	print_error("# mismatch (%s): type %d native \"%s\" legacy %s\"%s\" string \"%s\"\n"
+		    "#   Qt answered: %s\n", msg, c->type, a, c->legacy ? "" : "(none) ", b, d,
 		    c->answer);
 }
 
