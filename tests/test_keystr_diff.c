@@ -11,7 +11,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +36,7 @@ struct kcase {
 };
 
 struct state {
-	char dir[64];
-	char input[96];
+	int input; /* the cases, in a file that has no name any more */
 	struct kcase *c;
 	size_t n, cap;
 };
@@ -140,10 +138,18 @@ static void put_hex(FILE *f, const char *s)
 		fprintf(f, "%02x", (unsigned char)*s);
 }
 
+/* The file is unlinked at once, so nothing is left behind however the test
+ * ends. */
 static void write_input(void)
 {
-	FILE *f = fopen(st.input, "w");
+	char path[64];
+	FILE *f;
 
+	snprintf(path, sizeof path, "/tmp/nipc-keystr-%ld-XXXXXX", (long)getpid());
+	st.input = mkstemp(path);
+	assert_true(st.input >= 0);
+	unlink(path);
+	f = fdopen(dup(st.input), "w");
 	assert_non_null(f);
 	for (size_t i = 0; i < st.n; i++) {
 		struct kcase *c = &st.c[i];
@@ -160,6 +166,7 @@ static void write_input(void)
 		fputc('\n', f);
 	}
 	assert_int_equal(fclose(f), 0);
+	assert_int_equal(lseek(st.input, 0, SEEK_SET), 0);
 }
 
 /* Runs urlref once with all cases on stdin and keeps its answers. */
@@ -179,9 +186,7 @@ static void run_reference(void)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		int in = open(st.input, O_RDONLY);
-
-		if (in < 0 || dup2(in, 0) < 0 || dup2(fds[1], 1) < 0)
+		if (dup2(st.input, 0) < 0 || dup2(fds[1], 1) < 0)
 			_exit(126);
 		close(fds[0]);
 		execl(prog, prog, (char *)NULL);
@@ -217,24 +222,10 @@ static void run_reference(void)
 		fail_msg("urlref answered %zu of %zu cases", i, st.n);
 }
 
-/* Also run at exit: a failed assertion in setup skips the group teardown. */
-static void remove_files(void)
-{
-	if (st.input[0])
-		unlink(st.input);
-	if (st.dir[0])
-		rmdir(st.dir);
-	st.input[0] = st.dir[0] = '\0';
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(st.dir, sizeof st.dir, "/tmp/nipc-keystr-%ld-XXXXXX", (long)getpid());
-	if (!mkdtemp(st.dir))
-		return -1;
-	atexit(remove_files);
-	snprintf(st.input, sizeof st.input, "%s/cases", st.dir);
+	st.input = -1;
 	add_ascii_cases();
 	add_generated_cases();
 	write_input();
@@ -252,7 +243,8 @@ static int teardown(void **state)
 		free(st.c[i].answer);
 	}
 	free(st.c);
-	remove_files();
+	if (st.input >= 0)
+		close(st.input);
 	return 0;
 }
 
