@@ -16,3 +16,9 @@ tests_qt_qt5keys_SOURCES = tests/qt/qt5keys.cpp
 tests_qt_qt5keys_CXXFLAGS = $(AM_CXXFLAGS) $(QT5_CFLAGS) -fPIC
 tests_qt_qt5keys_LDADD = $(QT5_LIBS)
 endif
+
+check_PROGRAMS += tests/test_cli_key
+tests_test_cli_key_CFLAGS = $(TEST_CFLAGS)
+tests_test_cli_key_LDADD = $(CMOCKA_LIBS)
+EXTRA_tests_test_cli_key_DEPENDENCIES = tools/nipc$(EXEEXT)
+TESTS += tests/test_cli_key
