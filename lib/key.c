@@ -135,9 +135,8 @@ int nipc_key_equal(const nipc_key *a, const nipc_key *b)
 		return a == b;
 	if (a->type != b->type || strcmp(a->native, b->native))
 		return 0;
-	if (!a->legacy || !b->legacy)
-		return a->legacy == b->legacy;
-	return strcmp(a->legacy, b->legacy) == 0;
+	/* Qt compares legacy keys as QStrings: none and "" are equal */
+	return strcmp(a->legacy ? a->legacy : "", b->legacy ? b->legacy : "") == 0;
 }
 
 int nipc_ftok(const char *path, int id, key_t *out)

@@ -64,6 +64,9 @@ static void test_equality_includes_legacy(void **state)
 	assert_int_equal(nipc_key_set_native(c, "/tmp/x"), 0);
 	assert_null(nipc_key_legacy(c));
 	assert_true(nipc_key_equal(a, c));
+	/* an empty legacy key equals none, as QString() == QString("") */
+	assert_int_equal(nipc_key_set_legacy(c, ""), 0);
+	assert_true(nipc_key_equal(a, c));
 	assert_int_equal(nipc_key_set_type(c, 82), 0);
 	assert_false(nipc_key_equal(a, c));
 	nipc_key_free(a);
