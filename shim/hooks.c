@@ -140,8 +140,13 @@ COLD static void *t_mmap(void *addr, size_t len, int prot, int flags, int fd, of
 	r = is64 ? REAL(mmap64)(addr, len, prot, flags, fd, off)
 		 : REAL(mmap)(addr, len, prot, flags, fd, (off_t)off);
 	err = errno;
-	if (r != MAP_FAILED)
+	if (r != MAP_FAILED && (mask() & OPBIT(MUNMAP)))
 		track_put(TK_MAP, (uintptr_t)r, len, name);
+	if (!(mask() & OPBIT(MMAP))) {
+		shim_busy--;
+		errno = err;
+		return r;
+	}
 	ev_ptr(&e, "addr", A_PTR, addr);
 	ev_arg(&e, "length", A_SIZE, (long long)len);
 	ev_arg(&e, "prot", A_PROT, prot);
@@ -158,14 +163,14 @@ COLD static void *t_mmap(void *addr, size_t len, int prot, int flags, int fd, of
 
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	if (QUIET(OPBIT(MMAP)) || fd < 0)
+	if (QUIET(OPBIT(MMAP) | OPBIT(MUNMAP)) || fd < 0)
 		return REAL(mmap)(addr, len, prot, flags, fd, off);
 	return t_mmap(addr, len, prot, flags, fd, off, 0);
 }
 
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
 {
-	if (QUIET(OPBIT(MMAP)) || fd < 0)
+	if (QUIET(OPBIT(MMAP) | OPBIT(MUNMAP)) || fd < 0)
 		return REAL(mmap64)(addr, len, prot, flags, fd, off);
 	return t_mmap(addr, len, prot, flags, fd, off, 1);
 }
@@ -467,7 +472,7 @@ COLD static void *t_shmat(int id, const void *addr, int flg)
 
 EXPORT void *shmat(int id, const void *addr, int flg)
 {
-	if (QUIET(OPBIT(SHMAT) | OPBIT(SHMDT)))
+	if (QUIET(ANY))
 		return REAL(shmat)(id, addr, flg);
 	return t_shmat(id, addr, flg);
 }

@@ -1,0 +1,259 @@
+/* Calls every function the shim interposes, in a fixed order, with known
+ * successes and failures, for test_shim_trace. One line per call on stdout:
+ * "op ok|fail ERRNO" with the errno seen right after the call, so that a
+ * run under the shim can be compared with a run without it.
+ *
+ * usage: shim_ops posix-shm NAME | posix-sem NAME | sysv KEYFILE
+ *        | fork NAME | exec NAME | env NAME | odd NAME */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int bad;
+
+/* Logs one call; expect_fail < 0: either outcome is fine. */
+static void note(const char *op, int failed, int expect_err)
+{
+	int e = errno;
+
+	printf("%s %s %d\n", op, failed ? "fail" : "ok", failed ? e : 0);
+	if (expect_err ? !failed || e != expect_err : failed) {
+		fprintf(stderr, "shim_ops: %s: %s (wanted %s)\n", op, failed ? strerror(e) : "succeeded",
+			expect_err ? strerror(expect_err) : "success");
+		bad = 1;
+	}
+	errno = e;
+}
+
+/* errno must come back from a successful call as it went in. */
+static void keep_errno(const char *op)
+{
+	if (errno != EILSEQ) {
+		fprintf(stderr, "shim_ops: %s changed errno to %d\n", op, errno);
+		bad = 1;
+	}
+}
+
+static int posix_shm(const char *name)
+{
+	int fd, nfd;
+	void *p;
+
+	errno = EILSEQ;
+	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	note("shm_open", fd < 0, 0);
+	keep_errno("shm_open");
+	note("shm_open", shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600) >= 0 ? 0 : 1, EEXIST);
+	note("ftruncate", ftruncate(fd, 4096) != 0, 0);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	note("mmap", p == MAP_FAILED, 0);
+	note("munmap", munmap(p, 4096) != 0, 0);
+	note("ftruncate64", ftruncate64(fd, 8192) != 0, 0);
+	p = mmap64(NULL, 8192, PROT_READ, MAP_SHARED, fd, 0);
+	note("mmap64", p == MAP_FAILED, 0);
+	note("munmap", munmap(p, 8192) != 0, 0);
+	/* Not from shm_open: no events. */
+	nfd = open("/dev/null", O_RDONLY);
+	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (nfd < 0 || p == MAP_FAILED || munmap(p, 4096) || close(nfd))
+		bad = 1;
+	errno = EILSEQ;
+	note("close", close(fd) != 0, 0);
+	keep_errno("close");
+	note("shm_unlink", shm_unlink(name) != 0, 0);
+	note("shm_unlink", shm_unlink(name) != 0, ENOENT);
+	note("shm_open", shm_open(name, O_RDONLY, 0) >= 0 ? 0 : 1, ENOENT);
+	return bad;
+}
+
+static int posix_sem(const char *name)
+{
+	struct timespec soon, zero = {0, 0};
+	sem_t *s, unnamed;
+
+	errno = EILSEQ;
+	s = sem_open(name, O_CREAT | O_EXCL, 0600, 1);
+	note("sem_open", s == SEM_FAILED, 0);
+	keep_errno("sem_open");
+	if (s == SEM_FAILED)
+		return 1;
+	note("sem_open", sem_open(name, O_CREAT | O_EXCL, 0600, 1) == SEM_FAILED, EEXIST);
+	note("sem_wait", sem_wait(s) != 0, 0);
+	note("sem_trywait", sem_trywait(s) != 0, EAGAIN);
+	errno = EILSEQ;
+	note("sem_post", sem_post(s) != 0, 0);
+	keep_errno("sem_post");
+	clock_gettime(CLOCK_REALTIME, &soon);
+	soon.tv_sec += 5;
+	note("sem_timedwait", sem_timedwait(s, &soon) != 0, 0);
+	note("sem_timedwait", sem_timedwait(s, &zero) != 0, ETIMEDOUT);
+	note("sem_clockwait", sem_clockwait(s, CLOCK_MONOTONIC, &zero) != 0, ETIMEDOUT);
+	note("sem_post", sem_post(s) != 0, 0);
+	note("sem_close", sem_close(s) != 0, 0);
+	note("sem_unlink", sem_unlink(name) != 0, 0);
+	note("sem_unlink", sem_unlink(name) != 0, ENOENT);
+	note("sem_open", sem_open(name, 0) == SEM_FAILED, ENOENT);
+	if (sem_init(&unnamed, 0, 0))
+		return 1;
+	note("sem_post", sem_post(&unnamed) != 0, 0);
+	sem_destroy(&unnamed);
+	return bad;
+}
+
+static int sysv(const char *path)
+{
+	char missing[4096];
+	struct shmid_ds ds;
+	struct semid_ds sds;
+	struct sembuf down = {0, -1, SEM_UNDO}, nowait = {0, -1, IPC_NOWAIT}, plain = {0, -1, 0};
+	struct timespec ms = {0, 1000000};
+	key_t k, k7;
+	int id, sid, pid;
+	void *p, *p2;
+
+	snprintf(missing, sizeof missing, "%s.missing", path);
+	errno = EILSEQ;
+	k = ftok(path, 'Q');
+	note("ftok", k == -1, 0);
+	keep_errno("ftok");
+	note("ftok", ftok(missing, 'Q') == -1, ENOENT);
+	k7 = ftok(path, 7);
+	note("ftok", k7 == -1, 0);
+	id = shmget(k, 4096, IPC_CREAT | IPC_EXCL | 0600);
+	note("shmget", id < 0, 0);
+	note("shmget", shmget(k, 4096, IPC_CREAT | IPC_EXCL | 0600) >= 0 ? 0 : 1, EEXIST);
+	p = shmat(id, NULL, 0);
+	note("shmat", p == (void *)-1, 0);
+	p2 = shmat(id, NULL, SHM_RDONLY);
+	note("shmat", p2 == (void *)-1, 0);
+	note("shmdt", shmdt(p2) != 0, 0);
+	note("shmdt", shmdt(p) != 0, 0);
+	note("shmdt", shmdt(p) != 0, EINVAL);
+	note("shmctl", shmctl(id, IPC_STAT, &ds) != 0, 0);
+	note("shmctl", shmctl(id, IPC_RMID, NULL) != 0, 0);
+	note("shmctl", shmctl(id, IPC_RMID, NULL) != 0, EINVAL);
+	note("shmget", shmget(k ^ 0x00a50000, 0, 0) >= 0 ? 0 : 1, ENOENT);
+	sid = semget(k7, 2, IPC_CREAT | IPC_EXCL | 0600);
+	note("semget", sid < 0, 0);
+	note("semctl", semctl(sid, 0, SETVAL, 1) != 0, 0);
+	note("semctl", semctl(sid, 0, GETVAL) != 1, 0);
+	note("semop", semop(sid, &down, 1) != 0, 0);
+	note("semop", semop(sid, &nowait, 1) != 0, EAGAIN);
+	note("semtimedop", semtimedop(sid, &plain, 1, &ms) != 0, EAGAIN);
+	note("semctl", semctl(sid, 0, IPC_STAT, &sds) != 0, 0);
+	note("semctl", semctl(sid, 0, IPC_RMID) != 0, 0);
+	pid = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	note("semget", pid < 0, 0);
+	note("semctl", semctl(pid, 0, IPC_RMID) != 0, 0);
+	return bad;
+}
+
+static int round_trip(const char *name)
+{
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+
+	if (fd < 0 || close(fd) || shm_unlink(name)) {
+		perror(name);
+		return 1;
+	}
+	return 0;
+}
+
+static int wait_ok(pid_t pid)
+{
+	int st;
+
+	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : 1;
+}
+
+/* Parent round, a forked child's round on NAME.f, parent again. */
+static int do_fork(const char *name)
+{
+	char sub[256];
+	pid_t pid;
+
+	if (round_trip(name))
+		return 1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		snprintf(sub, sizeof sub, "%s.f", name);
+		_exit(round_trip(sub));
+	}
+	printf("child %ld\n", (long)pid);
+	return wait_ok(pid) || round_trip(name);
+}
+
+/* Parent round, a forked child's round, an exec'd child's "env" + round. */
+static int do_exec(const char *self, const char *name)
+{
+	char sub[256];
+	pid_t pid;
+
+	if (do_fork(name))
+		return 1;
+	snprintf(sub, sizeof sub, "%s.x", name);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		execl(self, self, "env", sub, (char *)NULL);
+		_exit(127);
+	}
+	printf("exec %ld\n", (long)pid);
+	return wait_ok(pid);
+}
+
+/* Names the trace must shorten or escape. */
+static int odd(const char *name)
+{
+	char lng[700], esc[64];
+
+	memset(lng, 'a', sizeof lng - 1);
+	lng[0] = '/';
+	lng[sizeof lng - 1] = 0;
+	note("shm_open", shm_open(lng, O_RDONLY, 0) >= 0 ? 0 : 1, EINVAL);
+	snprintf(esc, sizeof esc, "%s\"b\\c\001\377\303\251", name);
+	note("sem_unlink", sem_unlink(esc) != 0, ENOENT);
+	return bad;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc != 3) {
+		fprintf(stderr, "usage: shim_ops posix-shm|posix-sem|sysv|fork|exec|env ARG\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "posix-shm"))
+		return posix_shm(argv[2]);
+	if (!strcmp(argv[1], "posix-sem"))
+		return posix_sem(argv[2]);
+	if (!strcmp(argv[1], "sysv"))
+		return sysv(argv[2]);
+	if (!strcmp(argv[1], "fork"))
+		return do_fork(argv[2]);
+	if (!strcmp(argv[1], "exec"))
+		return do_exec(argv[0], argv[2]);
+	if (!strcmp(argv[1], "odd"))
+		return odd(argv[2]);
+	if (!strcmp(argv[1], "env")) {
+		const char *v = getenv("LD_PRELOAD");
+
+		printf("LD_PRELOAD=%s\n", v ? v : "(unset)");
+		return round_trip(argv[2]);
+	}
+	fprintf(stderr, "shim_ops: unknown scenario %s\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,511 @@
+/* The shim's events: every interposed function, success and failure, both
+ * formats, the filter, errno, escaping — from real runs of
+ * tests/progs/shim_ops under LD_PRELOAD. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "test_shim_common.h"
+
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <unistd.h>
+
+static struct tj_doc doc;
+
+/* Runs shim_ops SCENARIO ARG traced as JSON into a fresh file. */
+static int run_ops(const char *scenario, const char *arg, const char *filter, const char *file,
+		   const char *format, const char *out, const char *err)
+{
+	char *argv[] = {(char *)ts_prog("shim_ops"), (char *)scenario, (char *)arg, NULL};
+	struct ts_run r = {.trace = filter, .file = file, .format = format, .preload = 1,
+			   .out = out, .err = err};
+
+	unlink(file);
+	return ts_run(argv, &r);
+}
+
+static const char *field(const char *line, const char *name)
+{
+	static char buf[4096];
+
+	ts_parse(&doc, line);
+	return ts_field(&doc, name, buf, sizeof buf);
+}
+
+static void test_posix_shm(void **state)
+{
+	const char *name = ts_unique(), *file = ts_path("shm.json");
+	struct ts_lines l;
+	char a[16][512], fd[16], map1[64], map2[64];
+
+	(void)state;
+	assert_int_equal(run_ops("posix-shm", name, "1", file, "json", NULL, NULL), 0);
+	ts_load(&l, file);
+	assert_true(l.n > 0);
+	snprintf(fd, sizeof fd, "%s", field(l.line[0], "ret"));
+	snprintf(map1, sizeof map1, "%s", l.n > 3 ? field(l.line[3], "ret") : "");
+	snprintf(map2, sizeof map2, "%s", l.n > 6 ? field(l.line[6], "ret") : "");
+	snprintf(a[0], 512, "name=%s;oflag=O_RDWR|O_CREAT|O_EXCL;mode=0600", name);
+	snprintf(a[1], 512, "fd=%s;length=4096", fd);
+	snprintf(a[2], 512, "addr=null;length=4096;prot=PROT_READ|PROT_WRITE;flags=MAP_SHARED;fd=%s;offset=0", fd);
+	snprintf(a[3], 512, "addr=%s;length=4096", map1);
+	snprintf(a[4], 512, "fd=%s;length=8192", fd);
+	snprintf(a[5], 512, "addr=null;length=8192;prot=PROT_READ;flags=MAP_SHARED;fd=%s;offset=0", fd);
+	snprintf(a[6], 512, "addr=%s;length=8192", map2);
+	snprintf(a[7], 512, "fd=%s", fd);
+	snprintf(a[8], 512, "name=%s", name);
+	snprintf(a[9], 512, "name=%s;oflag=O_RDONLY;mode=0000", name);
+	snprintf(a[10], 512, "posix:%s", name);
+	{
+		const char *k = a[10];
+		struct ts_expect x[] = {
+			{"shm_open", k, fd, NULL, a[0]},
+			{"shm_open", k, "-1", "EEXIST", a[0]},
+			{"ftruncate", k, "0", NULL, a[1]},
+			{"mmap", k, "ptr", NULL, a[2]},
+			{"munmap", k, "0", NULL, a[3]},
+			{"ftruncate", k, "0", NULL, a[4]},
+			{"mmap", k, "ptr", NULL, a[5]},
+			{"munmap", k, "0", NULL, a[6]},
+			{"close", k, "0", NULL, a[7]},
+			{"shm_unlink", k, "0", NULL, a[8]},
+			{"shm_unlink", k, "-1", "ENOENT", a[8]},
+			{"shm_open", k, "-1", "ENOENT", a[9]},
+		};
+		assert_true(atoi(fd) >= 0);
+		ts_expect_events(&l, x, sizeof x / sizeof x[0], 0);
+	}
+	ts_free(&l);
+}
+
+static void test_posix_sem(void **state)
+{
+	const char *name = ts_unique(), *file = ts_path("sem.json");
+	struct ts_lines l;
+	char k[128], open_args[256], open0[256], nm[256], sem[64], s[256], never[512];
+
+	(void)state;
+	assert_int_equal(run_ops("posix-sem", name, "all", file, "json", NULL, NULL), 0);
+	ts_load(&l, file);
+	assert_true(l.n > 0);
+	snprintf(sem, sizeof sem, "%s", field(l.line[0], "ret"));
+	snprintf(k, sizeof k, "posix:%s", name);
+	snprintf(open_args, sizeof open_args, "name=%s;oflag=O_RDONLY|O_CREAT|O_EXCL;mode=0600;value=1", name);
+	snprintf(open0, sizeof open0, "name=%s;oflag=O_RDONLY", name);
+	snprintf(nm, sizeof nm, "name=%s", name);
+	snprintf(s, sizeof s, "sem=%s", sem);
+	snprintf(never, sizeof never, "sem=%s;abstime=0.000000000", sem);
+	{
+		char clk[512];
+		struct ts_expect x[] = {
+			{"sem_open", k, "ptr", NULL, open_args},
+			{"sem_open", k, "SEM_FAILED", "EEXIST", open_args},
+			{"sem_wait", k, "0", NULL, s},
+			{"sem_trywait", k, "-1", "EAGAIN", s},
+			{"sem_post", k, "0", NULL, s},
+			{"sem_timedwait", k, "0", NULL, NULL},
+			{"sem_timedwait", k, "-1", "ETIMEDOUT", never},
+			{"sem_clockwait", k, "-1", "ETIMEDOUT", clk},
+			{"sem_post", k, "0", NULL, s},
+			{"sem_close", k, "0", NULL, s},
+			{"sem_unlink", k, "0", NULL, nm},
+			{"sem_unlink", k, "-1", "ENOENT", nm},
+			{"sem_open", k, "SEM_FAILED", "ENOENT", open0},
+			{"sem_post", NULL, "0", NULL, NULL},
+		};
+
+		snprintf(clk, sizeof clk, "sem=%s;clock=CLOCK_MONOTONIC;abstime=0.000000000", sem);
+		ts_expect_events(&l, x, sizeof x / sizeof x[0], 0);
+	}
+	/* the timed wait's deadline is a number of seconds, about now + 5 */
+	ts_parse(&doc, l.line[5]);
+	{
+		char buf[64];
+		double t = atof(ts_arg(&doc, "abstime", buf, sizeof buf));
+		double ts = atof(ts_field(&doc, "ts", buf, sizeof buf));
+
+		assert_true(t > ts + 4 && t < ts + 6);
+	}
+	ts_free(&l);
+}
+
+static void test_sysv(void **state)
+{
+	const char *path = ts_path("keyfile"), *file = ts_path("sysv.json");
+	char kq[600], k7[600], hq[16], hx[16], h7[16];
+	char a_ftok[600], a_ftok7[600], a_miss[700], a_get[128], a_getx[128], a_sget[128], a_spriv[128];
+	struct ts_lines l;
+	key_t key;
+	FILE *f = fopen(path, "w");
+
+	(void)state;
+	assert_non_null(f);
+	fclose(f);
+	ts_cleanup_sysv(path, 'Q');
+	ts_cleanup_sysv(path, 7);
+	key = ftok(path, 'Q');
+	assert_int_not_equal(key, -1);
+	snprintf(kq, sizeof kq, "systemv:%s", path);
+	snprintf(k7, sizeof k7, "systemv-7:%s", path);
+	snprintf(hq, sizeof hq, "%d", (int)key);
+	snprintf(hx, sizeof hx, "0x%08x", (unsigned)(key ^ 0x00a50000));
+	snprintf(h7, sizeof h7, "%d", (int)ftok(path, 7));
+	snprintf(a_ftok, sizeof a_ftok, "path=%s;id=81", path);
+	snprintf(a_ftok7, sizeof a_ftok7, "path=%s;id=7", path);
+	snprintf(a_miss, sizeof a_miss, "path=%s.missing;id=81", path);
+	snprintf(a_get, sizeof a_get, "key=0x%08x;size=4096;shmflg=IPC_CREAT|IPC_EXCL|0600", (unsigned)key);
+	snprintf(a_getx, sizeof a_getx, "key=%s;size=0;shmflg=0000", hx);
+	snprintf(a_sget, sizeof a_sget, "key=0x%08x;nsems=2;semflg=IPC_CREAT|IPC_EXCL|0600",
+		 (unsigned)ftok(path, 7));
+	snprintf(a_spriv, sizeof a_spriv, "key=IPC_PRIVATE;nsems=1;semflg=IPC_CREAT|0600");
+	assert_int_equal(run_ops("sysv", path, "1", file, "json", NULL, NULL), 0);
+	ts_load(&l, file);
+	{
+		struct ts_expect x[] = {
+			{"ftok", kq, hq, NULL, a_ftok},
+			{"ftok", NULL, "-1", "ENOENT", a_miss},
+			{"ftok", k7, h7, NULL, a_ftok7},
+			{"shmget", kq, "*", NULL, a_get},
+			{"shmget", kq, "-1", "EEXIST", a_get},
+			{"shmat", kq, "ptr", NULL, NULL},
+			{"shmat", kq, "ptr", NULL, NULL},
+			{"shmdt", kq, "0", NULL, NULL},
+			{"shmdt", kq, "0", NULL, NULL},
+			{"shmdt", NULL, "-1", "EINVAL", NULL},
+			{"shmctl", kq, "0", NULL, NULL},
+			{"shmctl", kq, "0", NULL, NULL},
+			{"shmctl", kq, "-1", "EINVAL", NULL},
+			{"shmget", hx, "-1", "ENOENT", a_getx},
+			{"semget", k7, "*", NULL, a_sget},
+			{"semctl", k7, "0", NULL, NULL},
+			{"semctl", k7, "1", NULL, NULL},
+			{"semop", k7, "0", NULL, NULL},
+			{"semop", k7, "-1", "EAGAIN", NULL},
+			{"semtimedop", k7, "-1", "EAGAIN", NULL},
+			{"semctl", k7, "0", NULL, NULL},
+			{"semctl", k7, "0", NULL, NULL},
+			{"semget", "IPC_PRIVATE", "*", NULL, a_spriv},
+			{"semctl", "IPC_PRIVATE", "0", NULL, NULL},
+		};
+		ts_expect_events(&l, x, sizeof x / sizeof x[0], 0);
+	}
+	/* Arguments that depend on the ids and addresses of this run. */
+	{
+		char id[32], sid[32], want[256], buf[256], att[64];
+
+		snprintf(id, sizeof id, "%s", field(l.line[3], "ret"));
+		snprintf(sid, sizeof sid, "%s", field(l.line[14], "ret"));
+		snprintf(att, sizeof att, "%s", field(l.line[5], "ret"));
+		ts_parse(&doc, l.line[5]);
+		snprintf(want, sizeof want, "%s/null/0", id);
+		snprintf(buf, sizeof buf, "%s/%s/%s", ts_arg(&doc, "shmid", buf + 100, 32),
+			 ts_arg(&doc, "shmaddr", buf + 140, 32), ts_arg(&doc, "shmflg", buf + 180, 32));
+		assert_string_equal(buf, want);
+		ts_parse(&doc, l.line[6]);
+		assert_string_equal(ts_arg(&doc, "shmflg", buf, sizeof buf), "SHM_RDONLY");
+		ts_parse(&doc, l.line[8]);
+		assert_string_equal(ts_arg(&doc, "shmaddr", buf, sizeof buf), att);
+		ts_parse(&doc, l.line[10]);
+		assert_string_equal(ts_arg(&doc, "cmd", buf, sizeof buf), "IPC_STAT");
+		assert_string_equal(ts_arg(&doc, "shmid", buf, sizeof buf), id);
+		assert_int_equal(strncmp(ts_arg(&doc, "buf", buf, sizeof buf), "0x", 2), 0);
+		ts_parse(&doc, l.line[11]);
+		assert_string_equal(ts_arg(&doc, "cmd", buf, sizeof buf), "IPC_RMID");
+		assert_string_equal(ts_arg(&doc, "buf", buf, sizeof buf), "null");
+		ts_parse(&doc, l.line[15]);
+		snprintf(want, sizeof want, "semid=%s;semnum=0;cmd=SETVAL;val=1", sid);
+		buf[0] = 0;
+		{
+			char s2[256];
+
+			snprintf(s2, sizeof s2, "semid=%s;semnum=%s;cmd=%s;val=%s",
+				 ts_arg(&doc, "semid", buf, 32), ts_arg(&doc, "semnum", buf + 32, 32),
+				 ts_arg(&doc, "cmd", buf + 64, 32), ts_arg(&doc, "val", buf + 96, 32));
+			assert_string_equal(s2, want);
+		}
+		ts_parse(&doc, l.line[16]);
+		assert_string_equal(ts_arg(&doc, "cmd", buf, sizeof buf), "GETVAL");
+		assert_null(ts_arg(&doc, "arg", buf, sizeof buf)); /* GETVAL has no 4th argument */
+		ts_parse(&doc, l.line[17]);
+		assert_string_equal(ts_arg(&doc, "sops", buf, sizeof buf),
+				    "[{\"num\":0,\"op\":-1,\"flg\":\"SEM_UNDO\"}]");
+		assert_string_equal(ts_arg(&doc, "nsops", buf, sizeof buf), "1");
+		ts_parse(&doc, l.line[18]);
+		assert_string_equal(ts_arg(&doc, "sops", buf, sizeof buf),
+				    "[{\"num\":0,\"op\":-1,\"flg\":\"IPC_NOWAIT\"}]");
+		ts_parse(&doc, l.line[19]);
+		assert_string_equal(ts_arg(&doc, "sops", buf, sizeof buf),
+				    "[{\"num\":0,\"op\":-1,\"flg\":\"0\"}]");
+		assert_string_equal(ts_arg(&doc, "timeout", buf, sizeof buf), "0.001000000");
+		ts_parse(&doc, l.line[20]);
+		assert_string_equal(ts_arg(&doc, "cmd", buf, sizeof buf), "IPC_STAT");
+		assert_int_equal(strncmp(ts_arg(&doc, "arg", buf, sizeof buf), "0x", 2), 0);
+		ts_parse(&doc, l.line[21]);
+		assert_string_equal(ts_arg(&doc, "cmd", buf, sizeof buf), "IPC_RMID");
+	}
+	ts_free(&l);
+}
+
+/* The same run without the shim, with it passing through, and tracing:
+ * every call sees the same result and the same errno. */
+static void test_errno_preserved(void **state)
+{
+	const char *name = ts_unique();
+	const char *o0 = ts_path("plain.out"), *o1 = ts_path("quiet.out"), *o2 = ts_path("traced.out");
+	char *argv[] = {(char *)ts_prog("shim_ops"), "posix-sem", (char *)name, NULL};
+	struct ts_run plain = {.out = o0}, quiet = {.preload = 1, .out = o1};
+	struct ts_run traced = {.preload = 1, .trace = "1", .file = ts_path("e.json"), .out = o2};
+	char *s0, *s1, *s2;
+
+	(void)state;
+	assert_int_equal(ts_run(argv, &plain), 0);
+	assert_int_equal(ts_run(argv, &quiet), 0);
+	assert_int_equal(ts_run(argv, &traced), 0);
+	s0 = ts_slurp(o0);
+	s1 = ts_slurp(o1);
+	s2 = ts_slurp(o2);
+	assert_non_null(s0);
+	assert_non_null(strstr(s0, "sem_trywait fail 11\n"));
+	assert_string_equal(s0, s1);
+	assert_string_equal(s0, s2);
+	free(s0);
+	free(s1);
+	free(s2);
+	argv[1] = "posix-shm";
+	assert_int_equal(ts_run(argv, &plain), 0);
+	assert_int_equal(ts_run(argv, &traced), 0);
+	s0 = ts_slurp(o0);
+	s2 = ts_slurp(o2);
+	assert_string_equal(s0, s2);
+	free(s0);
+	free(s2);
+}
+
+static void match(const char *re, const char *line)
+{
+	regex_t rx;
+	int ok;
+
+	assert_int_equal(regcomp(&rx, re, REG_EXTENDED | REG_NOSUB), 0);
+	ok = regexec(&rx, line, 0, NULL, 0) == 0;
+	regfree(&rx);
+	if (!ok)
+		fail_msg("line does not match\n#   %s\n#   %s", re, line);
+}
+
+static void test_text_format(void **state)
+{
+	const char *name = ts_unique(), *file = ts_path("shm.txt");
+	char re[1024], pfx[64];
+	struct ts_lines l;
+
+	(void)state;
+	assert_int_equal(run_ops("posix-shm", name, "shm_open,shm_unlink,close", file, NULL, NULL, NULL), 0);
+	ts_load(&l, file);
+	assert_int_equal(l.n, 6);
+	snprintf(pfx, sizeof pfx, "^\\[[0-9]+/[0-9]+\\] [0-2][0-9]:[0-5][0-9]:[0-6][0-9]\\.[0-9]{6} ");
+	snprintf(re, sizeof re, "%sshm_open\\(\"%s\", O_RDWR\\|O_CREAT\\|O_EXCL, 0600\\) = [0-9]+ "
+		 "<[0-9]+\\.[0-9](us|ms)> key=posix:%s$", pfx, name, name);
+	match(re, l.line[0]);
+	snprintf(re, sizeof re, "%sshm_open\\(\"%s\", O_RDWR\\|O_CREAT\\|O_EXCL, 0600\\) = -1 EEXIST "
+		 "\\(File exists\\) <[0-9.]+(us|ms)> key=posix:%s$", pfx, name, name);
+	match(re, l.line[1]);
+	snprintf(re, sizeof re, "%sclose\\([0-9]+\\) = 0 <[0-9.]+(us|ms)> key=posix:%s$", pfx, name);
+	match(re, l.line[2]);
+	snprintf(re, sizeof re, "%sshm_unlink\\(\"%s\"\\) = -1 ENOENT \\(No such file or directory\\) "
+		 "<[0-9.]+(us|ms)> key=posix:%s$", pfx, name, name);
+	match(re, l.line[4]);
+	ts_free(&l);
+	/* NIPC_TRACE_TID=0: the pid only */
+	{
+		char *argv[] = {(char *)ts_prog("shim_ops"), "posix-shm", (char *)ts_unique(), NULL};
+		struct ts_run r = {.preload = 1, .trace = "shm_unlink", .file = file,
+				   .extra = {"NIPC_TRACE_TID=0"}};
+
+		unlink(file);
+		assert_int_equal(ts_run(argv, &r), 0);
+		ts_load(&l, file);
+		assert_int_equal(l.n, 2);
+		match("^\\[[0-9]+\\] [0-9:.]+ shm_unlink\\(", l.line[0]);
+		ts_free(&l);
+	}
+}
+
+static void test_sysv_text(void **state)
+{
+	const char *path = ts_path("keyfile.t"), *file = ts_path("sysv.txt");
+	struct ts_lines l;
+	char re[1024];
+	FILE *f = fopen(path, "w");
+
+	(void)state;
+	assert_non_null(f);
+	fclose(f);
+	ts_cleanup_sysv(path, 'Q');
+	ts_cleanup_sysv(path, 7);
+	assert_int_equal(run_ops("sysv", path, "ftok,semop,shmget", file, "text", NULL, NULL), 0);
+	ts_load(&l, file);
+	assert_int_equal(l.n, 3 + 3 + 2);
+	snprintf(re, sizeof re, " ftok\\(\"%s\", 81\\) = 0x[0-9a-f]{8} <[0-9.]+us> key=systemv:%s$", path, path);
+	match(re, l.line[0]);
+	match(" shmget\\(0x[0-9a-f]{8}, 4096, IPC_CREAT\\|IPC_EXCL\\|0600\\) = [0-9]+ <", l.line[3]);
+	match(" semop\\([0-9]+, \\[\\{0, -1, SEM_UNDO\\}\\], 1\\) = 0 <.*key=systemv-7:", l.line[6]);
+	match(" semop\\([0-9]+, \\[\\{0, -1, IPC_NOWAIT\\}\\], 1\\) = -1 EAGAIN \\(Resource temporarily unavailable\\) <",
+	      l.line[7]);
+	ts_free(&l);
+}
+
+/* op names of a trace */
+static void ops_of(const char *file, char *buf, size_t len)
+{
+	struct ts_lines l;
+	size_t n = 0;
+
+	ts_load(&l, file);
+	buf[0] = 0;
+	for (size_t i = 0; i < l.n; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : "", field(l.line[i], "op"));
+	ts_free(&l);
+}
+
+static void test_filter(void **state)
+{
+	const char *file = ts_path("f.json"), *path = ts_path("keyfile.f");
+	char ops[4096];
+	FILE *f = fopen(path, "w");
+
+	(void)state;
+	assert_non_null(f);
+	fclose(f);
+	ts_cleanup_sysv(path, 'Q');
+	ts_cleanup_sysv(path, 7);
+	assert_int_equal(run_ops("posix-shm", ts_unique(), "all,-ftruncate,-mmap", file, "json", NULL, NULL), 0);
+	ops_of(file, ops, sizeof ops);
+	assert_string_equal(ops, "shm_open shm_open munmap munmap close shm_unlink shm_unlink shm_open");
+	assert_int_equal(run_ops("posix-shm", ts_unique(), "posix-sem,sysv-shm", file, "json", NULL, NULL), 0);
+	ops_of(file, ops, sizeof ops);
+	assert_string_equal(ops, "");
+	/* an exclusion first starts from everything */
+	assert_int_equal(run_ops("posix-sem", ts_unique(), "-sem_post,-sem_open,-sem_unlink", file, "json", NULL, NULL), 0);
+	ops_of(file, ops, sizeof ops);
+	assert_string_equal(ops, "sem_wait sem_trywait sem_timedwait sem_timedwait sem_clockwait sem_close");
+	/* close/ftruncate alone: descriptors are tracked without shm_open events */
+	assert_int_equal(run_ops("posix-shm", ts_unique(), "close,ftruncate", file, "json", NULL, NULL), 0);
+	ops_of(file, ops, sizeof ops);
+	assert_string_equal(ops, "ftruncate ftruncate close");
+	/* families; keys still come from untraced ftok and semget calls */
+	assert_int_equal(run_ops("sysv", path, "sysv-sem", file, "json", NULL, NULL), 0);
+	ops_of(file, ops, sizeof ops);
+	assert_string_equal(ops, "semget semctl semctl semop semop semtimedop semctl semctl semget semctl");
+	{
+		struct ts_lines l;
+		char k7[600];
+
+		ts_load(&l, file);
+		snprintf(k7, sizeof k7, "systemv-7:%s", path);
+		assert_string_equal(field(l.line[3], "key"), k7);
+		ts_free(&l);
+	}
+	assert_int_equal(run_ops("sysv", path, "ftok,shmdt", file, "json", NULL, NULL), 0);
+	ops_of(file, ops, sizeof ops);
+	assert_string_equal(ops, "ftok ftok ftok shmdt shmdt shmdt");
+	/* "0" and empty: nothing, and no file either */
+	unlink(file);
+	assert_int_equal(run_ops("posix-shm", ts_unique(), "0", file, "json", NULL, NULL), 0);
+	assert_null(ts_slurp(file));
+	assert_int_equal(run_ops("posix-shm", ts_unique(), "", file, "json", NULL, NULL), 0);
+	assert_null(ts_slurp(file));
+}
+
+static void test_unknown_words(void **state)
+{
+	const char *file = ts_path("u.json"), *err = ts_path("u.err");
+	char ops[1024], *e;
+
+	(void)state;
+	assert_int_equal(run_ops("posix-shm", ts_unique(), "shm_unlink,bogus,-nothing,posix-shmm", file,
+				 "json", NULL, err), 0);
+	ops_of(file, ops, sizeof ops);
+	assert_string_equal(ops, "shm_unlink shm_unlink");
+	e = ts_slurp(err);
+	assert_non_null(e);
+	assert_string_equal(e, "nipc-preload: NIPC_TRACE: ignoring unknown words: bogus -nothing posix-shmm\n");
+	free(e);
+	/* an unknown format: one warning, text */
+	assert_int_equal(run_ops("posix-shm", ts_unique(), "shm_unlink", file, "yaml", NULL, err), 0);
+	e = ts_slurp(err);
+	assert_string_equal(e, "nipc-preload: NIPC_TRACE_FORMAT: unknown format yaml; using text\n");
+	free(e);
+	e = ts_slurp(file);
+	assert_non_null(strstr(e, "] "));
+	assert_non_null(strstr(e, " shm_unlink(\""));
+	free(e);
+}
+
+/* Over-long names are cut with "...", odd bytes escaped; lines stay JSON. */
+static void test_escaping(void **state)
+{
+	const char *name = ts_unique(), *file = ts_path("odd.json");
+	struct ts_lines l;
+	char want[256], *raw;
+
+	(void)state;
+	assert_int_equal(run_ops("odd", name, "1", file, "json", NULL, NULL), 0);
+	ts_load(&l, file);
+	assert_int_equal(l.n, 2);
+	{
+		const char *n = (ts_parse(&doc, l.line[0]), ts_arg(&doc, "name", want, sizeof want));
+
+		(void)n;
+	}
+	{
+		static char big[8192];
+		size_t len;
+
+		ts_parse(&doc, l.line[0]);
+		ts_arg(&doc, "name", big, sizeof big);
+		len = strlen(big);
+		assert_true(len > 100 && len < 700);
+		assert_string_equal(big + len - 3, "...");
+		assert_string_equal(field(l.line[0], "errno"), "EINVAL");
+		assert_true(strlen(l.line[0]) < 4096);
+	}
+	raw = l.line[1];
+	snprintf(want, sizeof want, "\"name\":\"%s\\\"b\\\\c\\u0001\\u00ff\xc3\xa9\"", name);
+	if (!strstr(raw, want))
+		fail_msg("%s not in %s", want, raw);
+	ts_parse(&doc, raw);
+	ts_free(&l);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ts_cleanup();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_posix_shm),
+		cmocka_unit_test(test_posix_sem),
+		cmocka_unit_test(test_sysv),
+		cmocka_unit_test(test_errno_preserved),
+		cmocka_unit_test(test_text_format),
+		cmocka_unit_test(test_sysv_text),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_unknown_words),
+		cmocka_unit_test(test_escaping),
+	};
+
+	return cmocka_run_group_tests_name("shim_trace", tests, NULL, teardown);
+}
