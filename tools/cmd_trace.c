@@ -12,6 +12,7 @@
 #include "trace_json.h"
 
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -201,9 +202,41 @@ static int absolute_path(const char *path, char *out, size_t len)
 	return 0;
 }
 
+#ifdef __SANITIZE_ADDRESS__
+/* In a sanitizer build the shim needs the ASan runtime, which must come
+ * first in LD_PRELOAD; nipc has it loaded, so it names the same file. */
+static int find_asan(struct dl_phdr_info *info, size_t size, void *data)
+{
+	const char *base = strrchr(info->dlpi_name, '/');
+
+	(void)size;
+	if (base && !strncmp(base + 1, "libasan.so", 10)) {
+		*(const char **)data = info->dlpi_name;
+		return 1;
+	}
+	return 0;
+}
+
+static const char *asan_runtime(void)
+{
+	const char *path = NULL;
+
+	dl_iterate_phdr(find_asan, &path);
+	return path;
+}
+#else
+static const char *asan_runtime(void)
+{
+	return NULL;
+}
+#endif
+
 /* Runs in the child between fork and exec; nipc has a single thread. */
 static void child_env(const struct opts *o, const char *preload, const char *file)
 {
+	/* The traced programs are not ours: their leaks are not our errors. */
+	if (asan_runtime() && !getenv("ASAN_OPTIONS"))
+		setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
 	setenv("LD_PRELOAD", preload, 1);
 	setenv("NIPC_TRACE", o->filter ? o->filter : "1", 1);
 	setenv("NIPC_TRACE_FORMAT", o->json || o->summary ? "json" : "text", 1);
@@ -225,7 +258,8 @@ static int spawn(const struct opts *o, const char *shim, const char *file, pid_t
 
 	if (!old || !*old)
 		old = NULL;
-	if (asprintf(&preload, "%s%s%s", shim, old ? ":" : "", old ? old : "") < 0)
+	if (asprintf(&preload, "%s%s%s%s%s", asan_runtime() ? asan_runtime() : "",
+		     asan_runtime() ? ":" : "", shim, old ? ":" : "", old ? old : "") < 0)
 		return fail("trace: out of memory");
 
 	if (pipe2(p, O_CLOEXEC)) {
@@ -522,7 +556,8 @@ static void print_summary(struct reader *r)
 {
 	unsigned long long calls = 0, errors = 0, total = 0;
 
-	qsort(r->rows, r->nrows, sizeof *r->rows, by_total);
+	if (r->nrows)
+		qsort(r->rows, r->nrows, sizeof *r->rows, by_total);
 	fprintf(stderr, "%8s %7s %12s %10s  %-14s %s\n", "calls", "errors", "total(us)",
 		"mean(us)", "op", "key");
 	for (size_t i = 0; i < r->nrows; i++) {
