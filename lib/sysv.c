@@ -215,11 +215,21 @@ static int sem_release(struct nipc_bsem *s, int n, struct nipc_why *why)
 	return sem_op(s, n, why);
 }
 
+/* A segment's lock shares its key file when both use the segment's key:
+ * the file stays while that segment exists. */
+static int file_in_use(const struct nipc_bsem *s)
+{
+	key_t k;
+
+	return nipc_ftok(s->native, s->type, &k) == 0 && shmget(k, 0, 0) >= 0;
+}
+
 static void sem_remove(struct nipc_bsem *s)
 {
 	if (s->id >= 0) {
 		semctl(s->id, 0, IPC_RMID);
-		unlink(s->native);
+		if (!file_in_use(s))
+			unlink(s->native);
 	}
 	sem_forget(s);
 }

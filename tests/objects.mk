@@ -1,1 +1,13 @@
 # tests: objects (shared memory, semaphores)
+OBJ_TEST_SOURCES = tests/objutil.c tests/objutil.h
+
+check_PROGRAMS += tests/progs/objhelper
+tests_progs_objhelper_SOURCES = tests/progs/objhelper.c
+tests_progs_objhelper_LDADD = lib/libnipc-core.la
+
+check_PROGRAMS += tests/test_shm
+tests_test_shm_SOURCES = tests/test_shm.c $(OBJ_TEST_SOURCES)
+tests_test_shm_CFLAGS = $(TEST_CFLAGS)
+tests_test_shm_LDADD = $(TEST_LIBS)
+EXTRA_tests_test_shm_DEPENDENCIES = tests/progs/objhelper$(EXEEXT)
+TESTS += tests/test_shm

@@ -1,0 +1,257 @@
+#include "config.h"
+
+#include "objutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_KEYS 256
+
+static char dir[64];
+static char *posix_names[MAX_KEYS];
+static int n_posix;
+static int counter;
+
+const char *obj_dir(void)
+{
+	return dir;
+}
+
+int obj_setup(void)
+{
+	if (dir[0])
+		return 0;
+	snprintf(dir, sizeof dir, "/tmp/nipc-test-%d-XXXXXX", (int)getpid());
+	if (!mkdtemp(dir))
+		return -1;
+	atexit(obj_cleanup);
+	return 0;
+}
+
+static void remove_sysv_file(const char *path)
+{
+	struct stat st;
+	key_t k;
+	int id;
+
+	if (stat(path, &st) < 0)
+		return;
+	/* the project ids the tests use */
+	static const int ids[] = {NIPC_KEY_SYSTEMV, 1, 84, 255};
+
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		if (nipc_ftok(path, ids[i], &k) < 0)
+			break;
+		if ((id = shmget(k, 0, 0)) >= 0)
+			shmctl(id, IPC_RMID, NULL);
+		if ((id = semget(k, 0, 0)) >= 0)
+			semctl(id, 0, IPC_RMID);
+	}
+	unlink(path);
+}
+
+void obj_cleanup(void)
+{
+	DIR *d;
+	struct dirent *e;
+	char path[4096];
+
+	for (int i = 0; i < n_posix; i++) {
+		shm_unlink(posix_names[i]);
+		sem_unlink(posix_names[i]);
+		free(posix_names[i]);
+	}
+	n_posix = 0;
+	if (!dir[0] || !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		remove_sysv_file(path);
+	}
+	closedir(d);
+	rmdir(dir);
+	dir[0] = '\0';
+}
+
+nipc_key *obj_key(int type)
+{
+	char name[128];
+	nipc_key *k;
+
+	if (obj_setup() < 0)
+		return NULL;
+	if (nipc_key_type_is_systemv(type))
+		snprintf(name, sizeof name, "%s/k%d", dir, ++counter);
+	else {
+		snprintf(name, sizeof name, "/nipc-test-%d-%d", (int)getpid(), ++counter);
+		if (n_posix < MAX_KEYS)
+			posix_names[n_posix++] = strdup(name);
+	}
+	if (nipc_key_new(&k, type, name) < 0)
+		return NULL;
+	return k;
+}
+
+static int sysv_key(const nipc_key *key, key_t *k)
+{
+	return nipc_ftok(nipc_key_native(key), nipc_key_type(key), k);
+}
+
+int obj_shm_exists(const nipc_key *key)
+{
+	char path[4096];
+	key_t k;
+
+	if (nipc_key_type_is_systemv(nipc_key_type(key)))
+		return sysv_key(key, &k) == 0 && shmget(k, 0, 0) >= 0;
+	snprintf(path, sizeof path, "/dev/shm%s", nipc_key_native(key));
+	return access(path, F_OK) == 0;
+}
+
+int obj_sem_exists(const nipc_key *key)
+{
+	char path[4096];
+	key_t k;
+
+	if (nipc_key_type_is_systemv(nipc_key_type(key)))
+		return sysv_key(key, &k) == 0 && semget(k, 0, 0) >= 0;
+	snprintf(path, sizeof path, "/dev/shm/sem.%s", nipc_key_native(key) + 1);
+	return access(path, F_OK) == 0;
+}
+
+int obj_leftover(const nipc_key *key)
+{
+	if (nipc_key_type_is_systemv(nipc_key_type(key)) &&
+	    access(nipc_key_native(key), F_OK) == 0)
+		return 1;
+	return obj_shm_exists(key) || obj_sem_exists(key);
+}
+
+/* ------------------------------------------------------------- children */
+
+int child_start(struct child *c, const nipc_key *key)
+{
+	const char *top = getenv("NIPC_TOP_BUILDDIR");
+	char prog[4096], type[16];
+	int in[2], out[2];
+
+	snprintf(prog, sizeof prog, "%s/tests/progs/objhelper", top ? top : ".");
+	snprintf(type, sizeof type, "%d", nipc_key_type(key));
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		close(in[0]);
+		close(in[1]);
+		return -1;
+	}
+	c->len = 0;
+	c->pid = fork();
+	if (c->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		const char *legacy = nipc_key_legacy(key);
+		execl(prog, prog, type, nipc_key_native(key), legacy, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	c->in = in[1];
+	c->out = out[0];
+	if (c->pid < 0) {
+		close(c->in);
+		close(c->out);
+		return -1;
+	}
+	return 0;
+}
+
+int child_send(struct child *c, const char *cmd)
+{
+	size_t n = strlen(cmd);
+
+	signal(SIGPIPE, SIG_IGN);
+	return write(c->in, cmd, n) == (ssize_t)n && write(c->in, "\n", 1) == 1 ? 0 : -1;
+}
+
+const char *child_reply(struct child *c, int timeout_ms)
+{
+	static char line[1024];
+	struct pollfd p = {.fd = c->out, .events = POLLIN};
+	char *nl;
+
+	for (;;) {
+		if ((nl = memchr(c->buf, '\n', c->len))) {
+			size_t n = (size_t)(nl - c->buf);
+
+			memcpy(line, c->buf, n);
+			line[n] = '\0';
+			memmove(c->buf, nl + 1, c->len - n - 1);
+			c->len -= n + 1;
+			return line;
+		}
+		if (c->len == sizeof c->buf || poll(&p, 1, timeout_ms) <= 0)
+			return "";
+		ssize_t r = read(c->out, c->buf + c->len, sizeof c->buf - c->len);
+		if (r <= 0)
+			return "";
+		c->len += (size_t)r;
+	}
+}
+
+const char *child_cmd(struct child *c, const char *cmd, int timeout_ms)
+{
+	if (child_send(c, cmd) < 0)
+		return "";
+	return child_reply(c, timeout_ms);
+}
+
+static int reap(struct child *c, int ms)
+{
+	int st = -1;
+
+	for (int i = 0; i < ms / 10; i++) {
+		if (waitpid(c->pid, &st, WNOHANG) == c->pid)
+			goto done;
+		usleep(10000);
+	}
+	kill(c->pid, SIGKILL);
+	waitpid(c->pid, &st, 0);
+done:
+	close(c->in);
+	close(c->out);
+	c->pid = -1;
+	return st;
+}
+
+int child_end(struct child *c)
+{
+	if (c->pid <= 0)
+		return -1;
+	child_send(c, "exit");
+	return reap(c, 10000);
+}
+
+int child_kill(struct child *c)
+{
+	if (c->pid <= 0)
+		return -1;
+	kill(c->pid, SIGKILL);
+	return reap(c, 10000);
+}

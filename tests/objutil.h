@@ -1,0 +1,46 @@
+/* Shared by the object tests: unique names, cleanup of every IPC object a
+ * test may leave, and objhelper child processes driven over pipes. */
+#ifndef NIPC_TEST_OBJUTIL_H
+#define NIPC_TEST_OBJUTIL_H
+
+#include "nipc.h"
+
+#include <sys/types.h>
+
+/* Makes the per-run key-file directory and registers cleanup at exit. */
+int obj_setup(void);
+/* Removes every object and key file made by this run. */
+void obj_cleanup(void);
+/* A fresh native key for type: "<dir>/k<n>" for System V, "/nipc-test-<pid>-<n>"
+ * for POSIX. Static storage per call slot (up to 64 live keys). */
+nipc_key *obj_key(int type);
+/* The per-run directory. */
+const char *obj_dir(void);
+
+/* 1 if anything of key is left: key file, segment or semaphore. */
+int obj_leftover(const nipc_key *key);
+/* 1 if a segment / a semaphore of key exists. */
+int obj_shm_exists(const nipc_key *key);
+int obj_sem_exists(const nipc_key *key);
+
+struct child {
+	pid_t pid;
+	int in, out;
+	char buf[1024];
+	size_t len;
+};
+
+/* Starts objhelper for key; 0 or -1. */
+int child_start(struct child *c, const nipc_key *key);
+/* Sends cmd and returns its reply line in static storage ("" on EOF or
+ * after timeout_ms). */
+const char *child_cmd(struct child *c, const char *cmd, int timeout_ms);
+int child_send(struct child *c, const char *cmd);
+const char *child_reply(struct child *c, int timeout_ms);
+/* Ends the child ("exit", then SIGKILL after a deadline); returns the wait
+ * status. */
+int child_end(struct child *c);
+/* SIGKILL and reap; returns the wait status. */
+int child_kill(struct child *c);
+
+#endif

@@ -1,0 +1,137 @@
+/* objhelper TYPE NATIVE [LEGACY]: one nipc_shm and one nipc_sem on a key,
+ * driven by commands on stdin, one reply line each ("ok [value]" or
+ * "err CODE TEXT"), for the multi-process tests of shared memory and
+ * semaphores. */
+#include "config.h"
+
+#include "nipc.h"
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sched.h>
+
+static nipc_shm *shm;
+static nipc_sem *sem;
+static nipc_key *key;
+
+static void reply_shm(int r)
+{
+	if (r < 0)
+		printf("err %d %s\n", nipc_shm_error(shm), nipc_shm_error_string(shm));
+	else
+		printf("ok\n");
+}
+
+static void reply_sem(int r)
+{
+	if (r < 0)
+		printf("err %d %s\n", sem ? nipc_sem_error(sem) : -1,
+		       sem ? nipc_sem_error_string(sem) : "no semaphore");
+	else
+		printf("ok\n");
+}
+
+/* Adds 1 to the counter at offset 0 n times under the lock, with a yield
+ * between read and write so that a broken lock loses updates. */
+static int increment(long n)
+{
+	volatile uint32_t *c = nipc_shm_data(shm);
+
+	if (!c)
+		return -1;
+	for (long i = 0; i < n; i++) {
+		if (nipc_shm_lock(shm) < 0)
+			return -1;
+		uint32_t v = *c;
+		sched_yield();
+		*c = v + 1;
+		if (nipc_shm_unlock(shm) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void command(char *line)
+{
+	char verb[32] = "", arg[32] = "";
+	long a = 0, b = 0;
+
+	sscanf(line, "%31s %31s", verb, arg);
+	a = strtol(arg, NULL, 0);
+	if (!strcmp(verb, "create"))
+		reply_shm(nipc_shm_create(shm, (size_t)a, NIPC_SHM_READWRITE));
+	else if (!strcmp(verb, "attach"))
+		reply_shm(nipc_shm_attach(shm, strcmp(arg, "ro") ? NIPC_SHM_READWRITE
+								    : NIPC_SHM_READONLY));
+	else if (!strcmp(verb, "detach"))
+		reply_shm(nipc_shm_detach(shm));
+	else if (!strcmp(verb, "lock"))
+		reply_shm(nipc_shm_lock(shm));
+	else if (!strcmp(verb, "unlock"))
+		reply_shm(nipc_shm_unlock(shm));
+	else if (!strcmp(verb, "cleanup"))
+		reply_shm(nipc_shm_set_cleanup(shm, (int)a));
+	else if (!strcmp(verb, "size"))
+		printf("ok %zu\n", nipc_shm_size(shm));
+	else if (!strcmp(verb, "write")) {
+		sscanf(line, "%*s %ld %ld", &a, &b);
+		((volatile unsigned char *)nipc_shm_data(shm))[a] = (unsigned char)b;
+		printf("ok\n");
+	} else if (!strcmp(verb, "read"))
+		printf("ok %u\n", ((volatile unsigned char *)nipc_shm_data(shm))[a]);
+	else if (!strcmp(verb, "counter"))
+		printf("ok %u\n", *(volatile uint32_t *)nipc_shm_data(shm));
+	else if (!strcmp(verb, "inc"))
+		reply_shm(increment(a));
+	else if (!strcmp(verb, "semopen")) {
+		char mode[16] = "";
+
+		sscanf(line, "%*s %ld %15s", &a, mode);
+		nipc_sem_free(sem);
+		sem = NULL;
+		int r = nipc_sem_new(&sem, key, (int)a,
+				     strcmp(mode, "create") ? NIPC_SEM_OPEN : NIPC_SEM_CREATE);
+		reply_sem(r < 0 || nipc_sem_error(sem) ? -1 : 0);
+	} else if (!strcmp(verb, "acquire"))
+		reply_sem(nipc_sem_acquire(sem));
+	else if (!strcmp(verb, "release"))
+		reply_sem(nipc_sem_release(sem, (int)a));
+	else if (!strcmp(verb, "semfree")) {
+		nipc_sem_free(sem);
+		sem = NULL;
+		printf("ok\n");
+	} else if (!strcmp(verb, "kill"))
+		raise(SIGKILL);
+	else
+		printf("err -1 unknown command %s\n", verb);
+}
+
+int main(int argc, char **argv)
+{
+	char line[256];
+
+	if (argc < 3 || argc > 4) {
+		fprintf(stderr, "usage: objhelper TYPE NATIVE [LEGACY]\n");
+		return 2;
+	}
+	if (nipc_key_new(&key, atoi(argv[1]), argv[2]) < 0 ||
+	    (argc == 4 && nipc_key_set_legacy(key, argv[3]) < 0) || nipc_shm_new(&shm, key) < 0) {
+		fprintf(stderr, "objhelper: bad key\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (fgets(line, sizeof line, stdin)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strcmp(line, "exit"))
+			break;
+		command(line);
+	}
+	nipc_sem_free(sem);
+	nipc_shm_free(shm);
+	nipc_key_free(key);
+	return 0;
+}
