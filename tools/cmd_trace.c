@@ -389,8 +389,6 @@ static void print_value(FILE *f, const struct tj_doc *d, const struct tj_node *v
 	case TJ_OBJ:
 		fputc(v->type == TJ_ARR ? '[' : '{', f);
 		for (const struct tj_node *k = tj_child(d, v); k; k = tj_next(d, k)) {
-			if (k->name)
-				fprintf(f, "%s=", k->name);
 			print_value(f, d, k, 0);
 			if (k->next >= 0)
 				fputs(", ", f);
@@ -413,6 +411,7 @@ static void print_text(FILE *f, const struct tj_doc *d, const struct tj_node *ev
 	const struct tj_node *args = tj_get(d, ev, "args"), *ret = tj_get(d, ev, "ret");
 	const char *err = tj_str(tj_get(d, ev, "errno")), *key = tj_str(tj_get(d, ev, "key"));
 	const char *ts = tj_get(d, ev, "ts") ? tj_get(d, ev, "ts")->text : NULL;
+	const char *op_name = tj_str(tj_get(d, ev, "op")) ? tj_str(tj_get(d, ev, "op")) : "?";
 	double dur = tj_num(tj_get(d, ev, "dur_ns"), 0) / 1000.0;
 	char clock[32] = "?";
 
@@ -426,15 +425,17 @@ static void print_text(FILE *f, const struct tj_doc *d, const struct tj_node *ev
 				 tm.tm_min, tm.tm_sec, dot ? dot + 1 : "000000");
 	}
 	fprintf(f, "[%lld/%lld] %s %s(", tj_int(tj_get(d, ev, "pid"), 0),
-		tj_int(tj_get(d, ev, "tid"), 0), clock,
-		tj_str(tj_get(d, ev, "op")) ? tj_str(tj_get(d, ev, "op")) : "?");
+		tj_int(tj_get(d, ev, "tid"), 0), clock, op_name);
 	for (const struct tj_node *a = tj_child(d, args); a; a = tj_next(d, a)) {
 		print_value(f, d, a, a->name && is_path_arg(a->name));
 		if (a->next >= 0)
 			fputs(", ", f);
 	}
 	fputs(") = ", f);
-	if (ret)
+	/* A key_t reads best in hex, as ipcs(1) shows it. */
+	if (ret && ret->type == TJ_NUM && !err && !strcmp(op_name, "ftok"))
+		fprintf(f, "0x%08llx", (unsigned long long)(unsigned)tj_int(ret, 0));
+	else if (ret)
 		print_value(f, d, ret, 0);
 	if (err) {
 		const char *text = errno_text(err);
