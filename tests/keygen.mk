@@ -22,3 +22,10 @@ tests_test_cli_key_CFLAGS = $(TEST_CFLAGS)
 tests_test_cli_key_LDADD = $(CMOCKA_LIBS)
 EXTRA_tests_test_cli_key_DEPENDENCIES = tools/nipc$(EXEEXT)
 TESTS += tests/test_cli_key
+
+if HAVE_QT6
+check_PROGRAMS += tests/qt/qt6keys
+tests_qt_qt6keys_SOURCES = tests/qt/qt5keys.cpp
+tests_qt_qt6keys_CXXFLAGS = $(AM_CXXFLAGS) $(QT6_CFLAGS) -fPIC
+tests_qt_qt6keys_LDADD = $(QT6_LIBS)
+endif

@@ -658,94 +658,143 @@ static size_t gen_name(unsigned i, char *out, size_t max)
 }
 
 #define QT_NAMES 1200
+#define QT_SEM_NAMES 150
+
+/* Runs prog (with arg, may be NULL) under TMPDIR (NULL = unset) on names
+ * 0..count-1 and compares each answer with nipc's legacy key; returns the
+ * number of names compared. Semaphore mode skips over-long names, whose key
+ * file Qt cannot create. */
+static int differential(const char *prog, const char *arg, const char *tmpdir, unsigned count)
+{
+	char inpath[PATH_MAX], outp[PATH_MAX], name[2048], line[8192], qt[8192];
+	int sem = arg != NULL, checked = 0, st;
+	FILE *f;
+	pid_t pid;
+
+	snprintf(inpath, sizeof inpath, "%s/names", tmp_real);
+	snprintf(outp, sizeof outp, "%s/keys", tmp_real);
+	f = fopen(inpath, "w");
+	assert_non_null(f);
+	for (unsigned i = 0; i < count; i++) {
+		size_t n = gen_name(i, name, sizeof name);
+
+		if (sem && n > 120)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			fprintf(f, "%02x", (unsigned char)name[k]);
+		fprintf(f, "%s\n", n ? "" : "-");
+	}
+	fclose(f);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (!freopen(inpath, "r", stdin) || !freopen(outp, "w", stdout))
+			_exit(127);
+		if (tmpdir)
+			setenv("TMPDIR", tmpdir, 1);
+		else
+			unsetenv("TMPDIR");
+		execl(prog, prog, arg, (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+	set_env("TMPDIR", tmpdir);
+	f = fopen(outp, "r");
+	assert_non_null(f);
+	for (unsigned i = 0; i < count; i++) {
+		nipc_key *k;
+		char *nl;
+		size_t n = gen_name(i, name, sizeof name);
+
+		if (sem && n > 120)
+			continue;
+		assert_non_null(fgets(line, sizeof line, f));
+		if ((nl = strchr(line, '\n')))
+			*nl = '\0';
+		assert_int_equal(nipc_key_legacy_make(&k, name, sem ? NIPC_KIND_SEM : NIPC_KIND_SHM,
+						      NIPC_KEY_SYSTEMV, NIPC_OS_LINUX, NULL), 0);
+		if (!strcmp(line, "!"))
+			fail_msg("%s: Qt made no key file for name #%u", prog, i);
+		unhex(strcmp(line, "-") ? line : "", qt, sizeof qt);
+		if (strcmp(qt, nipc_key_native(k)))
+			fail_msg("%s %s name #%u (TMPDIR %s): Qt '%s', nipc '%s'", prog,
+				 sem ? "sem" : "shm", i, tmpdir ? tmpdir : "unset", qt,
+				 nipc_key_native(k));
+		nipc_key_free(k);
+		checked++;
+	}
+	assert_null(fgets(line, sizeof line, f));
+	fclose(f);
+	unlink(inpath);
+	unlink(outp);
+	set_env("TMPDIR", NULL);
+	return checked;
+}
+
+/* Semaphore key files of the test names still present under path (Qt's
+ * semaphore objects remove theirs). */
+static int entries(const char *path)
+{
+	struct stat st;
+	int n = 0;
+
+	for (int i = 0; i < QT_SEM_NAMES; i++) {
+		char name[2048], want[PATH_MAX + 2048];
+		nipc_key *k;
+
+		gen_name((unsigned)i, name, sizeof name);
+		if (!*name || nipc_key_legacy_make(&k, name, NIPC_KIND_SEM, NIPC_KEY_SYSTEMV,
+						   NIPC_OS_LINUX, NULL))
+			continue;
+		snprintf(want, sizeof want, "%s", nipc_key_native(k));
+		nipc_key_free(k);
+		if (!strncmp(want, path, strlen(path)) && stat(want, &st) == 0)
+			n++;
+	}
+	return n;
+}
+
+static void run_differentials(const char *prog_name)
+{
+	const char *top = getenv("NIPC_TOP_BUILDDIR");
+	char prog[PATH_MAX], link[PATH_MAX], dotty[PATH_MAX * 2], missing[PATH_MAX];
+	const char *d = fresh_dir(0755), *semdir = fresh_dir(0700);
+	int checked = 0;
+
+	snprintf(prog, sizeof prog, "%s/tests/qt/%s", top ? top : ".", prog_name);
+	if (access(prog, X_OK) < 0)
+		skip();
+	snprintf(link, sizeof link, "%s/qlink%d", tmp_real, counter++);
+	assert_int_equal(symlink(d, link), 0);
+	snprintf(dotty, sizeof dotty, "%s/./x/..//", d);
+	snprintf(missing, sizeof missing, "%s/missing-tmp", tmp_real);
+
+	checked += differential(prog, NULL, NULL, QT_NAMES);
+	checked += differential(prog, NULL, d, QT_NAMES);
+	checked += differential(prog, NULL, link, QT_NAMES);
+	checked += differential(prog, NULL, dotty, QT_NAMES);
+	checked += differential(prog, NULL, missing, QT_NAMES);
+	assert_int_equal(checked, 5 * QT_NAMES);
+
+	/* semaphores: the key file real Qt creates, through a symlinked TMPDIR */
+	snprintf(link, sizeof link, "%s/qsemlink%d", tmp_real, counter++);
+	assert_int_equal(symlink(semdir, link), 0);
+	assert_true(differential(prog, "sem", link, QT_SEM_NAMES) >= QT_SEM_NAMES * 9 / 10);
+	assert_int_equal(entries(semdir), 0);
+}
 
 static void test_qt5_differential(void **state)
 {
-	const char *top = getenv("NIPC_TOP_BUILDDIR");
-	char prog[PATH_MAX], in[PATH_MAX], outp[PATH_MAX], name[2048], line[8192];
-	const char *d = fresh_dir(0755);
-	char link[PATH_MAX], rel[PATH_MAX];
-	const char *tmpdirs[5];
-	int checked = 0;
-
 	(void)state;
-	snprintf(prog, sizeof prog, "%s/tests/qt/qt5keys", top ? top : ".");
-	if (access(prog, X_OK) < 0)
-		skip();
-	snprintf(link, sizeof link, "%s/qlink", tmp_real);
-	assert_int_equal(symlink(d, link), 0);
-	snprintf(rel, sizeof rel, "%s/./x/..//", d);
-	tmpdirs[0] = NULL;
-	tmpdirs[1] = d;
-	tmpdirs[2] = link;
-	tmpdirs[3] = rel;
-	snprintf(in, sizeof in, "%s/missing-tmp", tmp_real);
-	tmpdirs[4] = in;
+	run_differentials("qt5keys");
+}
 
-	for (size_t t = 0; t < 5; t++) {
-		FILE *f;
-		pid_t pid;
-		int st;
-		char inpath[PATH_MAX];
-
-		snprintf(inpath, sizeof inpath, "%s/names%zu", tmp_real, t);
-		snprintf(outp, sizeof outp, "%s/keys%zu", tmp_real, t);
-		f = fopen(inpath, "w");
-		assert_non_null(f);
-		for (unsigned i = 0; i < QT_NAMES; i++) {
-			size_t n = gen_name(i, name, sizeof name);
-
-			for (size_t k = 0; k < n; k++)
-				fprintf(f, "%02x", (unsigned char)name[k]);
-			fprintf(f, "%s\n", n ? "" : "-");
-		}
-		fclose(f);
-		pid = fork();
-		assert_true(pid >= 0);
-		if (pid == 0) {
-			if (!freopen(inpath, "r", stdin) || !freopen(outp, "w", stdout))
-				_exit(127);
-			if (tmpdirs[t])
-				setenv("TMPDIR", tmpdirs[t], 1);
-			else
-				unsetenv("TMPDIR");
-			execl(prog, prog, (char *)NULL);
-			_exit(127);
-		}
-		assert_int_equal(waitpid(pid, &st, 0), pid);
-		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-
-		set_env("TMPDIR", tmpdirs[t]);
-		f = fopen(outp, "r");
-		assert_non_null(f);
-		for (unsigned i = 0; i < QT_NAMES; i++) {
-			nipc_key *k;
-			char *nl;
-
-			gen_name(i, name, sizeof name);
-			assert_non_null(fgets(line, sizeof line, f));
-			if ((nl = strchr(line, '\n')))
-				*nl = '\0';
-			assert_int_equal(nipc_key_legacy_make(&k, name, NIPC_KIND_SHM, NIPC_KEY_SYSTEMV,
-							      NIPC_OS_LINUX, NULL), 0);
-			{
-				char qt[8192];
-
-				unhex(strcmp(line, "-") ? line : "", qt, sizeof qt);
-				if (strcmp(qt, nipc_key_native(k)))
-					fail_msg("name #%u (TMPDIR %s): Qt '%s', nipc '%s'", i,
-						 tmpdirs[t] ? tmpdirs[t] : "unset", qt,
-						 nipc_key_native(k));
-			}
-			nipc_key_free(k);
-			checked++;
-		}
-		fclose(f);
-		unlink(inpath);
-		unlink(outp);
-	}
-	set_env("TMPDIR", NULL);
-	assert_int_equal(checked, 5 * QT_NAMES);
+static void test_qt6_differential(void **state)
+{
+	(void)state;
+	run_differentials("qt6keys");
 }
 
 int main(void)
@@ -764,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_safe_systemv_runtime),
 		cmocka_unit_test(test_safe_systemv_other_profiles),
 		cmocka_unit_test(test_qt5_differential),
+		cmocka_unit_test(test_qt6_differential),
 	};
 	return cmocka_run_group_tests_name("keygen", tests, setup, teardown);
 }
