@@ -433,6 +433,70 @@ static void test_summary_json_file(void **state)
 	free(text);
 }
 
+/* The event lines without the clock and the duration, which differ. */
+static char *strip_times(const char *text)
+{
+	char *out = malloc(strlen(text) + 1), *o = out;
+	const char *p = text;
+
+	assert_non_null(out);
+	while (*p) {
+		const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
+		const char *op = strchr(p, ' '), *dur = strstr(p, " <");
+
+		if (p[0] == '[' && op && op < end && (op = strchr(op + 1, ' ')) && op < end &&
+		    dur && dur < end) {
+			const char *after = strchr(dur, '>') + 1;
+
+			memcpy(o, p, (size_t)(strchr(p, ' ') - p));
+			o += strchr(p, ' ') - p;
+			memcpy(o, op, (size_t)(dur - op));
+			o += dur - op;
+			memcpy(o, after, (size_t)(end - after));
+			o += end - after;
+			*o++ = '\n';
+		}
+		p = nl ? nl + 1 : end;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* --summary writes the text events itself: in the shim's own format. */
+static void test_summary_text_matches_shim(void **state)
+{
+	const char *name = new_name(), *e1 = scratch_file("plain.err"), *e2 = scratch_file("sum.err");
+	/* Both to a file, so the shim's descriptor shifts the program's alike. */
+	char *plain[] = {(char *)tt_nipc(), "trace", "-o", (char *)e1, "--", prog, (char *)name,
+			 "--fail", NULL};
+	char *sum[] = {(char *)tt_nipc(), "trace", "--summary", "-o", (char *)e2, "--", prog,
+		       (char *)name, "--fail", NULL};
+	char *a, *b, *sa, *sb, *pa, *pb;
+
+	(void)state;
+	assert_int_equal(tt_run(plain, NULL, NULL, NULL), 0);
+	assert_int_equal(tt_run(sum, NULL, NULL, NULL), 0);
+	a = tt_slurp(e1);
+	b = tt_slurp(e2);
+	sa = strip_times(a);
+	sb = strip_times(b);
+	/* Same lines but for the pid in "[pid/tid]". */
+	assert_non_null(strstr(sa, "shm_unlink("));
+	pa = strchr(sa, ']');
+	pb = strchr(sb, ']');
+	assert_non_null(pa);
+	assert_non_null(pb);
+	for (char *x = sa; (x = strchr(x, '[')); x++)
+		memset(x + 1, 'P', (size_t)(strchr(x, ']') - x - 1));
+	for (char *x = sb; (x = strchr(x, '[')); x++)
+		memset(x + 1, 'P', (size_t)(strchr(x, ']') - x - 1));
+	assert_string_equal(sa, sb);
+	free(a);
+	free(b);
+	free(sa);
+	free(sb);
+}
+
 static void test_filter(void **state)
 {
 	const char *name = new_name(), *file = scratch_file("filter.jsonl");
@@ -468,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_output_per_pid),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_summary_json_file),
+		cmocka_unit_test(test_summary_text_matches_shim),
 		cmocka_unit_test(test_filter),
 	};
 
