@@ -22,3 +22,36 @@ tests_test_shim_trace_CFLAGS = $(TEST_CFLAGS)
 tests_test_shim_trace_LDADD = $(CMOCKA_LIBS)
 EXTRA_tests_test_shim_trace_DEPENDENCIES = $(SHIM_TEST_DEPS) tests/progs/shim_ops$(EXEEXT)
 TESTS += tests/test_shim_trace
+
+check_PROGRAMS += tests/progs/shim_early tests/progs/shim_secure tests/progs/shim_stress \
+	tests/progs/shim_ver_old tests/progs/shim_ver_new
+tests_progs_shim_early_SOURCES = tests/progs/shim_early.c
+tests_progs_shim_early_CFLAGS = $(WARN_CFLAGS)
+tests_progs_shim_early_LDFLAGS =
+tests_progs_shim_secure_SOURCES = tests/progs/shim_secure.c
+tests_progs_shim_secure_CFLAGS = $(WARN_CFLAGS)
+tests_progs_shim_secure_LDFLAGS =
+tests_progs_shim_secure_LDADD = $(DL_LIBS)
+tests_progs_shim_stress_SOURCES = tests/progs/shim_stress.c
+tests_progs_shim_stress_CFLAGS = $(WARN_CFLAGS) $(PTHREAD_CFLAGS)
+tests_progs_shim_stress_LDFLAGS = $(PTHREAD_CFLAGS)
+tests_progs_shim_ver_old_SOURCES = tests/progs/shim_ver.c
+tests_progs_shim_ver_old_CPPFLAGS = $(AM_CPPFLAGS) -DSHIM_VER_OLD
+tests_progs_shim_ver_old_CFLAGS = $(WARN_CFLAGS)
+tests_progs_shim_ver_old_LDFLAGS =
+tests_progs_shim_ver_old_LDADD = $(DL_LIBS)
+tests_progs_shim_ver_new_SOURCES = tests/progs/shim_ver.c
+tests_progs_shim_ver_new_CFLAGS = $(WARN_CFLAGS)
+tests_progs_shim_ver_new_LDFLAGS =
+tests_progs_shim_ver_new_LDADD = $(DL_LIBS)
+
+check_PROGRAMS += tests/test_shim_proc
+tests_test_shim_proc_SOURCES = tests/test_shim_proc.c $(SHIM_TEST_SOURCES)
+tests_test_shim_proc_CPPFLAGS = $(SHIM_TEST_CPPFLAGS)
+tests_test_shim_proc_CFLAGS = $(TEST_CFLAGS)
+tests_test_shim_proc_LDADD = $(CMOCKA_LIBS)
+EXTRA_tests_test_shim_proc_DEPENDENCIES = $(SHIM_TEST_DEPS) tests/progs/shim_ops$(EXEEXT) \
+	tests/progs/shim_early$(EXEEXT) tests/progs/shim_secure$(EXEEXT) \
+	tests/progs/shim_stress$(EXEEXT) tests/progs/shim_ver_old$(EXEEXT) \
+	tests/progs/shim_ver_new$(EXEEXT)
+TESTS += tests/test_shim_proc

@@ -192,7 +192,7 @@ static int do_fork(const char *name)
 		snprintf(sub, sizeof sub, "%s.f", name);
 		_exit(round_trip(sub));
 	}
-	printf("child %ld\n", (long)pid);
+	printf("child %ld\npid %ld\n", (long)pid, (long)getpid());
 	return wait_ok(pid) || round_trip(name);
 }
 
