@@ -121,6 +121,15 @@ static size_t object_events(const struct tt_events *e)
 	return n;
 }
 
+/* configure found no python3: nothing to run these two tests with. */
+static void need_python(void)
+{
+	if (!PYTHON3[0]) {
+		fprintf(stderr, "# no python3 found by configure\n");
+		skip();
+	}
+}
+
 static void test_python_shared_memory(void **state)
 {
 	const char *file = scratch_file("py-shm.jsonl"), *out = scratch_file("py-shm.out");
@@ -132,6 +141,7 @@ static void test_python_shared_memory(void **state)
 	int rc;
 
 	(void)state;
+	need_python();
 	rc = tt_run(argv, out, NULL, NULL);
 	first_line(out, name, sizeof name);
 	if (name[0] == '/' || !strncmp(name, "psm_", 4)) {
@@ -184,6 +194,7 @@ static void test_python_semaphore(void **state)
 	struct tt_events e, k;
 
 	(void)state;
+	need_python();
 	assert_int_equal(tt_run(argv, out, NULL, NULL), 0);
 	first_line(out, line, sizeof line);
 	assert_string_equal(line, "second acquire: False");
