@@ -11,3 +11,10 @@ tests_test_shm_CFLAGS = $(TEST_CFLAGS)
 tests_test_shm_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_shm_DEPENDENCIES = tests/progs/objhelper$(EXEEXT)
 TESTS += tests/test_shm
+
+check_PROGRAMS += tests/test_crash
+tests_test_crash_SOURCES = tests/test_crash.c $(OBJ_TEST_SOURCES)
+tests_test_crash_CFLAGS = $(TEST_CFLAGS)
+tests_test_crash_LDADD = $(TEST_LIBS)
+EXTRA_tests_test_crash_DEPENDENCIES = tests/progs/objhelper$(EXEEXT)
+TESTS += tests/test_crash

@@ -26,6 +26,19 @@ static char dir[64];
 static char *posix_names[MAX_KEYS];
 static int n_posix;
 static int counter;
+/* children still running, killed before cleanup so that none of them can
+ * make an object again after it */
+#define MAX_CHILDREN 64
+static pid_t children[MAX_CHILDREN];
+
+static void track(pid_t pid, pid_t old)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] == old) {
+			children[i] = pid;
+			return;
+		}
+}
 
 const char *obj_dir(void)
 {
@@ -71,6 +84,12 @@ void obj_cleanup(void)
 	struct dirent *e;
 	char path[4096];
 
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] > 0) {
+			kill(children[i], SIGKILL);
+			waitpid(children[i], NULL, 0);
+			children[i] = 0;
+		}
 	for (int i = 0; i < n_posix; i++) {
 		shm_unlink(posix_names[i]);
 		sem_unlink(posix_names[i]);
@@ -172,6 +191,8 @@ int child_start(struct child *c, const nipc_key *key)
 	}
 	close(in[0]);
 	close(out[1]);
+	if (c->pid > 0)
+		track(c->pid, 0);
 	c->in = in[1];
 	c->out = out[0];
 	if (c->pid < 0) {
@@ -234,6 +255,7 @@ static int reap(struct child *c, int ms)
 	kill(c->pid, SIGKILL);
 	waitpid(c->pid, &st, 0);
 done:
+	track(0, c->pid);
 	close(c->in);
 	close(c->out);
 	c->pid = -1;
