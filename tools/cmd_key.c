@@ -295,7 +295,7 @@ static int run_make(const struct sub *s, int argc, char **argv)
 	err = legacy ? nipc_key_legacy_make(&k, o.pos[2], kind, type, os, &notes)
 		     : nipc_key_platform_safe(&k, o.pos[2], kind, type, os, &notes);
 	if (err)
-		return key_error(err, "NAME");
+		return key_error(err, "NAME (or $TMPDIR, $XDG_RUNTIME_DIR)");
 	if (notes & NIPC_NOTE_UNSUPPORTED) {
 		if (o.json)
 			print_key(k, 1, NULL);
