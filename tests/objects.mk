@@ -18,3 +18,10 @@ tests_test_crash_CFLAGS = $(TEST_CFLAGS)
 tests_test_crash_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_crash_DEPENDENCIES = tests/progs/objhelper$(EXEEXT)
 TESTS += tests/test_crash
+
+check_PROGRAMS += tests/test_sem
+tests_test_sem_SOURCES = tests/test_sem.c $(OBJ_TEST_SOURCES)
+tests_test_sem_CFLAGS = $(TEST_CFLAGS)
+tests_test_sem_LDADD = $(TEST_LIBS)
+EXTRA_tests_test_sem_DEPENDENCIES = tests/progs/objhelper$(EXEEXT)
+TESTS += tests/test_sem
