@@ -497,6 +497,34 @@ static void test_summary_text_matches_shim(void **state)
 	free(sb);
 }
 
+/* What CMD gets: the shim ahead of an existing LD_PRELOAD, the NIPC_TRACE
+ * settings of the options, and no NIPC_TRACE_FILE from nipc's own
+ * environment when the events go to stderr. */
+static void test_environment(void **state)
+{
+	const char *out = scratch_file("env.out");
+	char *show = "echo \"$LD_PRELOAD|$NIPC_TRACE|$NIPC_TRACE_FORMAT|$NIPC_TRACE_CHILDREN|"
+		     "${NIPC_TRACE_FILE-unset}\"";
+	char *plain[] = {(char *)tt_nipc(), "trace", "--", "sh", "-c", show, NULL};
+	char *opts[] = {(char *)tt_nipc(), "trace", "--json", "-e", "sysv-shm,-shmat", "--", "sh",
+			"-c", show, NULL};
+	char *env[] = {"LD_PRELOAD=/nonexistent/nipc-test-other.so", "NIPC_TRACE_FILE=/nonexistent/x",
+		       NULL};
+	char *text;
+
+	(void)state;
+	assert_int_equal(tt_run(plain, out, NULL, env), 0);
+	text = tt_slurp(out);
+	/* An absolute path (the build tree's, links resolved), then the old value. */
+	assert_non_null(strstr(text, "/libnipc-preload.so:/nonexistent/nipc-test-other.so|1|text|1|unset\n"));
+	assert_int_equal(text[0], '/');
+	free(text);
+	assert_int_equal(tt_run(opts, out, NULL, NULL), 0);
+	text = tt_slurp(out);
+	assert_non_null(strstr(text, "/libnipc-preload.so|sysv-shm,-shmat|json|1|unset\n"));
+	free(text);
+}
+
 static void test_filter(void **state)
 {
 	const char *name = new_name(), *file = scratch_file("filter.jsonl");
@@ -533,6 +561,7 @@ int main(void)
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_summary_json_file),
 		cmocka_unit_test(test_summary_text_matches_shim),
+		cmocka_unit_test(test_environment),
 		cmocka_unit_test(test_filter),
 	};
 
