@@ -14,9 +14,10 @@ NIPC_UTF_HIDDEN size_t nipc_utf8_decode(const char *s, uint32_t *cp);
 /* Number of UTF-16 code units of valid UTF-8 s[0..n) (how Qt counts characters). */
 NIPC_UTF_HIDDEN size_t nipc_utf16_len(const char *s, size_t n);
 /* Byte length of the longest prefix of valid UTF-8 s[0..n) that is at most
- * units UTF-16 code units long; a surrogate pair that would be split is cut
- * as Qt's QString::left() cuts it (the high surrogate alone is kept as
- * U+FFFD in UTF-8: see *split). */
+ * units UTF-16 code units long. *split (if not NULL) is set when the cut
+ * falls inside a surrogate pair: Qt's QString::left() keeps the lone high
+ * surrogate, which Qt 5 then writes to file names as '?'; the caller appends
+ * it. */
 NIPC_UTF_HIDDEN size_t nipc_utf16_prefix(const char *s, size_t n, size_t units, int *split);
 
 #endif
