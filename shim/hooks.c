@@ -25,6 +25,15 @@ static inline unsigned mask(void)
 /* Untraced: the op is filtered out, or the shim itself is calling. */
 #define QUIET(bits) (LIKELY(!(mask() & (bits))) || shim_busy)
 
+/* The pass-through of the hot hooks: two predictable branches and a tail
+ * jump, with no frame; everything else (tracing, resolving before the
+ * constructor) is out of line. */
+#define FAST(name, bits, ...) do { \
+	__typeof__(shim_next.name) f_ = __atomic_load_n(&shim_next.name, __ATOMIC_RELAXED); \
+	if (LIKELY(!(mask() & (bits)) && f_ != NULL)) \
+		return f_(__VA_ARGS__); \
+} while (0)
+
 /* ------------------------------------------------------------ posix shm */
 
 COLD static int t_shm_open(const char *name, int oflag, mode_t mode)
@@ -111,18 +120,30 @@ COLD static int t_ftruncate(int fd, off64_t len, int is64)
 	return r;
 }
 
-EXPORT int ftruncate(int fd, off_t len)
+COLD static int ftruncate_slow(int fd, off_t len)
 {
 	if (QUIET(OPBIT(FTRUNCATE)))
 		return REAL(ftruncate)(fd, len);
 	return t_ftruncate(fd, len, 0);
 }
 
-EXPORT int ftruncate64(int fd, off64_t len)
+EXPORT int ftruncate(int fd, off_t len)
+{
+	FAST(ftruncate, OPBIT(FTRUNCATE), fd, len);
+	return ftruncate_slow(fd, len);
+}
+
+COLD static int ftruncate64_slow(int fd, off64_t len)
 {
 	if (QUIET(OPBIT(FTRUNCATE)))
 		return REAL(ftruncate64)(fd, len);
 	return t_ftruncate(fd, len, 1);
+}
+
+EXPORT int ftruncate64(int fd, off64_t len)
+{
+	FAST(ftruncate64, OPBIT(FTRUNCATE), fd, len);
+	return ftruncate64_slow(fd, len);
 }
 
 COLD static void *t_mmap(void *addr, size_t len, int prot, int flags, int fd, off64_t off, int is64)
@@ -161,18 +182,30 @@ COLD static void *t_mmap(void *addr, size_t len, int prot, int flags, int fd, of
 	return r;
 }
 
-EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+COLD static void *mmap_slow(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	if (QUIET(OPBIT(MMAP) | OPBIT(MUNMAP)) || fd < 0)
 		return REAL(mmap)(addr, len, prot, flags, fd, off);
 	return t_mmap(addr, len, prot, flags, fd, off, 0);
 }
 
-EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	FAST(mmap, OPBIT(MMAP) | OPBIT(MUNMAP), addr, len, prot, flags, fd, off);
+	return mmap_slow(addr, len, prot, flags, fd, off);
+}
+
+COLD static void *mmap64_slow(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
 {
 	if (QUIET(OPBIT(MMAP) | OPBIT(MUNMAP)) || fd < 0)
 		return REAL(mmap64)(addr, len, prot, flags, fd, off);
 	return t_mmap(addr, len, prot, flags, fd, off, 1);
+}
+
+EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
+{
+	FAST(mmap64, OPBIT(MMAP) | OPBIT(MUNMAP), addr, len, prot, flags, fd, off);
+	return mmap64_slow(addr, len, prot, flags, fd, off);
 }
 
 COLD static int t_munmap(void *addr, size_t len)
@@ -198,11 +231,17 @@ COLD static int t_munmap(void *addr, size_t len)
 	return r;
 }
 
-EXPORT int munmap(void *addr, size_t len)
+COLD static int munmap_slow(void *addr, size_t len)
 {
 	if (QUIET(OPBIT(MUNMAP)))
 		return REAL(munmap)(addr, len);
 	return t_munmap(addr, len);
+}
+
+EXPORT int munmap(void *addr, size_t len)
+{
+	FAST(munmap, OPBIT(MUNMAP), addr, len);
+	return munmap_slow(addr, len);
 }
 
 COLD static int t_close(int fd)
@@ -227,11 +266,17 @@ COLD static int t_close(int fd)
 	return r;
 }
 
-EXPORT int close(int fd)
+COLD static int close_slow(int fd)
 {
 	if (QUIET(OPBIT(CLOSE)) || !track_fd_is_shm(fd))
 		return REAL(close)(fd);
 	return t_close(fd);
+}
+
+EXPORT int close(int fd)
+{
+	FAST(close, OPBIT(CLOSE), fd);
+	return close_slow(fd);
 }
 
 /* ----------------------------------------------------------- posix sem */
@@ -324,25 +369,43 @@ EXPORT int sem_close(sem_t *sem)
 	return t_sem1(OP_SEM_CLOSE, REAL(sem_close), sem);
 }
 
-EXPORT int sem_wait(sem_t *sem)
+COLD static int sem_wait_slow(sem_t *sem)
 {
 	if (QUIET(OPBIT(SEM_WAIT)))
 		return REAL(sem_wait)(sem);
 	return t_sem1(OP_SEM_WAIT, REAL(sem_wait), sem);
 }
 
-EXPORT int sem_trywait(sem_t *sem)
+EXPORT int sem_wait(sem_t *sem)
+{
+	FAST(sem_wait, OPBIT(SEM_WAIT), sem);
+	return sem_wait_slow(sem);
+}
+
+COLD static int sem_trywait_slow(sem_t *sem)
 {
 	if (QUIET(OPBIT(SEM_TRYWAIT)))
 		return REAL(sem_trywait)(sem);
 	return t_sem1(OP_SEM_TRYWAIT, REAL(sem_trywait), sem);
 }
 
-EXPORT int sem_post(sem_t *sem)
+EXPORT int sem_trywait(sem_t *sem)
+{
+	FAST(sem_trywait, OPBIT(SEM_TRYWAIT), sem);
+	return sem_trywait_slow(sem);
+}
+
+COLD static int sem_post_slow(sem_t *sem)
 {
 	if (QUIET(OPBIT(SEM_POST)))
 		return REAL(sem_post)(sem);
 	return t_sem1(OP_SEM_POST, REAL(sem_post), sem);
+}
+
+EXPORT int sem_post(sem_t *sem)
+{
+	FAST(sem_post, OPBIT(SEM_POST), sem);
+	return sem_post_slow(sem);
 }
 
 COLD static int t_sem_unlink(const char *name)
