@@ -149,6 +149,26 @@ static void test_cannot_run(void **state)
 	free(text);
 }
 
+static void test_bad_output(void **state)
+{
+	const char *err = scratch_file("badout.err");
+	char *plain[] = {(char *)tt_nipc(), "trace", "-o", "/nonexistent/nipc/ev", "--", "true", NULL};
+	char *perpid[] = {(char *)tt_nipc(), "trace", "-o", "/nonexistent/nipc/ev.%p", "--", "true", NULL};
+	char *sum[] = {(char *)tt_nipc(), "trace", "-c", "-o", "/nonexistent/nipc/ev", "--", "true", NULL};
+	char *text;
+
+	(void)state;
+	assert_int_equal(tt_run(plain, NULL, err, NULL), 1);
+	text = tt_slurp(err);
+	assert_non_null(strstr(text, "/nonexistent/nipc/ev: No such file or directory"));
+	free(text);
+	assert_int_equal(tt_run(perpid, NULL, err, NULL), 1);
+	text = tt_slurp(err);
+	assert_non_null(strstr(text, "/nonexistent/nipc: No such file or directory"));
+	free(text);
+	assert_int_equal(tt_run(sum, NULL, err, NULL), 1);
+}
+
 static void test_missing_shim(void **state)
 {
 	const char *err = scratch_file("noshim.err");
@@ -551,6 +571,7 @@ int main(void)
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_cannot_run),
+		cmocka_unit_test(test_bad_output),
 		cmocka_unit_test(test_missing_shim),
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_text_to_stderr),

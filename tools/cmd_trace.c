@@ -202,6 +202,27 @@ static int absolute_path(const char *path, char *out, size_t len)
 	return 0;
 }
 
+/* The shim would only say once per process that it cannot write FILE and
+ * carry on untraced: check up front, so a bad -o is a clear error. */
+static int check_output(const char *path)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	if (!strstr(path, "%p")) {
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return fail("trace: %s: %s", path, strerror(errno));
+		close(fd);
+		return 0;
+	}
+	snprintf(dir, sizeof dir, "%s", path);
+	*strrchr(dir, '/') = '\0';
+	if (access(dir[0] ? dir : "/", W_OK | X_OK))
+		return fail("trace: %s: %s", dir[0] ? dir : "/", strerror(errno));
+	return 0;
+}
+
 #ifdef __SANITIZE_ADDRESS__
 /* In a sanitizer build the shim needs the ASan runtime, which must come
  * first in LD_PRELOAD; nipc has it loaded, so it names the same file. */
@@ -682,7 +703,8 @@ static int run_summary(const struct opts *o, const char *shim)
 	r->o = o;
 	r->single = stderr;
 	if (o->output) {
-		if (absolute_path(o->output, r->abs_output, sizeof r->abs_output))
+		if (absolute_path(o->output, r->abs_output, sizeof r->abs_output) ||
+		    check_output(r->abs_output))
 			goto out;
 		r->single = NULL;
 		if (!strstr(r->abs_output, "%p") && !(r->single = fopen(r->abs_output, "ae"))) {
@@ -745,7 +767,7 @@ int cmd_trace(int argc, char **argv)
 		return fail("trace: %s: LD_PRELOAD cannot hold a path with ':' or blanks", shim);
 	if (o.summary)
 		return run_summary(&o, shim);
-	if (o.output && absolute_path(o.output, file, sizeof file))
+	if (o.output && (absolute_path(o.output, file, sizeof file) || check_output(file)))
 		return EXIT_FAIL;
 	if (spawn(&o, shim, o.output ? file : NULL, &pid))
 		return EXIT_FAIL;
