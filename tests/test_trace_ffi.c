@@ -51,7 +51,7 @@ struct fn {
 	int nfixed, nargs;
 	ffi_type *types[MAX_ARGS];
 	ffi_cif cif;
-	void *shim, *real;
+	void *shim[2], *real;
 };
 
 #define P &ffi_type_pointer
@@ -103,7 +103,12 @@ static const struct {
 	{"sem_timedwait", "GLIBC_2.2.5", "GLIBC_2.34"}, {"sem_clockwait", "GLIBC_2.30", "GLIBC_2.34"},
 };
 
-static void *shim_handle, *libc_handle;
+/* Two instances of the shim: [0] traces every call (JSON to a scratch
+ * file), [1] is a copy loaded with tracing off (the pass-through path). */
+enum { TRACING, PASS_THROUGH };
+static void *shim_handle[2], *libc_handle;
+static int inst;
+static const char *const inst_name[] = {"tracing", "pass-through"};
 static int counter;
 static char trace_file[PATH_MAX];
 
@@ -157,20 +162,44 @@ static void cleanup(void)
 	nsysv = 0;
 }
 
+static int copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC), out;
+	ssize_t n;
+
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	if (in < 0 || out < 0)
+		return -1;
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			return -1;
+	close(in);
+	return close(out) || n < 0 ? -1 : 0;
+}
+
 static int setup(void **state)
 {
-	char shim[PATH_MAX];
+	char shim[PATH_MAX], copy[PATH_MAX];
 
 	(void)state;
 	atexit(cleanup);
 	snprintf(shim, sizeof shim, "%s/shim/.libs/libnipc-preload.so", tt_top_builddir());
 	snprintf(trace_file, sizeof trace_file, "%s/ffi-trace.jsonl", tt_scratch());
-	/* The shim reads its configuration once, when it is loaded. */
+	/* The shim reads its configuration once, when it is loaded; a copy
+	 * under another name is a second instance with its own. */
 	setenv("NIPC_TRACE", "1", 1);
 	setenv("NIPC_TRACE_FORMAT", "json", 1);
 	setenv("NIPC_TRACE_FILE", trace_file, 1);
-	shim_handle = dlopen(shim, RTLD_NOW | RTLD_LOCAL);
-	if (!shim_handle) {
+	shim_handle[TRACING] = dlopen(shim, RTLD_NOW | RTLD_LOCAL);
+	unsetenv("NIPC_TRACE");
+	unsetenv("NIPC_TRACE_FORMAT");
+	unsetenv("NIPC_TRACE_FILE");
+	snprintf(copy, sizeof copy, "%s/pass-through.so", tt_scratch());
+	if (copy_file(shim, copy))
+		return -1;
+	shim_handle[PASS_THROUGH] = dlopen(copy, RTLD_NOW | RTLD_LOCAL);
+	if (!shim_handle[TRACING] || !shim_handle[PASS_THROUGH]) {
 		fprintf(stderr, "dlopen %s: %s\n", shim, dlerror());
 		return -1;
 	}
@@ -185,15 +214,16 @@ static int setup(void **state)
 			: ffi_prep_cif_var(&f->cif, FFI_DEFAULT_ABI, (unsigned)f->nfixed,
 					   (unsigned)f->nargs, rt, f->types);
 
-		f->shim = dlsym(shim_handle, f->name);
+		f->shim[TRACING] = dlsym(shim_handle[TRACING], f->name);
+		f->shim[PASS_THROUGH] = dlsym(shim_handle[PASS_THROUGH], f->name);
 		f->real = dlvsym(libc_handle, f->name, f->version);
-		if (st != FFI_OK || !f->shim || !f->real) {
-			fprintf(stderr, "%s: shim %p, libc %s %p, ffi %d\n", f->name, f->shim,
-				f->version, f->real, (int)st);
+		if (st != FFI_OK || !f->shim[0] || !f->shim[1] || !f->real) {
+			fprintf(stderr, "%s: shim %p %p, libc %s %p, ffi %d\n", f->name,
+				f->shim[0], f->shim[1], f->version, f->real, (int)st);
 			return -1;
 		}
-		if (f->shim == f->real) {
-			fprintf(stderr, "%s: the shim does not define it\n", f->name);
+		if (f->shim[0] == f->real || f->shim[1] == f->real || f->shim[0] == f->shim[1]) {
+			fprintf(stderr, "%s: not two instances of the shim's own definition\n", f->name);
 			return -1;
 		}
 	}
@@ -244,7 +274,7 @@ static struct result call(const struct fn *f, int via_shim, const long *args)
 		values[i] = &slot[i];
 	}
 	errno = ERRNO_SENTINEL;
-	ffi_call((ffi_cif *)&f->cif, FFI_FN(via_shim ? f->shim : f->real), &rv, values);
+	ffi_call((ffi_cif *)&f->cif, FFI_FN(via_shim ? f->shim[inst] : f->real), &rv, values);
 	r.err = errno;
 	r.ret = f->ret == R_PTR ? (long)rv.p : (long)(int)rv.i;
 	return r;
@@ -269,12 +299,12 @@ static long same(const char *name, enum cmp how, const long *a, const long *b, l
 		*rb = y.ret;
 	if (how == SAME || failed(f, x.ret) || failed(f, y.ret)) {
 		if (x.ret != y.ret)
-			fail_msg("%s: shim returned %ld, libc %ld (errno %d / %d)", name, x.ret,
-				 y.ret, x.err, y.err);
+			fail_msg("[%s] %s: shim returned %ld, libc %ld (errno %d / %d)",
+				 inst_name[inst], name, x.ret, y.ret, x.err, y.err);
 	}
 	if (x.err != y.err)
-		fail_msg("%s: shim errno %d (%s), libc errno %d (%s)", name, x.err,
-			 strerror(x.err), y.err, strerror(y.err));
+		fail_msg("[%s] %s: shim errno %d (%s), libc errno %d (%s)", inst_name[inst], name,
+			 x.err, strerror(x.err), y.err, strerror(y.err));
 	return x.ret;
 }
 
@@ -303,15 +333,15 @@ static void same_forked(const char *name, const long *args)
 	if (read(p[0], &x, sizeof x) != (ssize_t)sizeof x) {
 		waitpid(pid, &st, 0);
 		close(p[0]);
-		fail_msg("%s via the shim %s %d where libc returns %ld (%s)", name,
+		fail_msg("[%s] %s via the shim %s %d where libc returns %ld (%s)", inst_name[inst], name,
 			 WIFSIGNALED(st) ? "crashed with signal" : "exited with",
 			 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), y.ret, strerror(y.err));
 	}
 	close(p[0]);
 	waitpid(pid, &st, 0);
 	if (x.ret != y.ret || x.err != y.err)
-		fail_msg("%s: shim returned %ld errno %d, libc %ld errno %d", name, x.ret, x.err,
-			 y.ret, y.err);
+		fail_msg("[%s] %s: shim returned %ld errno %d, libc %ld errno %d", inst_name[inst],
+			 name, x.ret, x.err, y.ret, y.err);
 }
 
 /* For calls with no side effects: the same arguments on both sides. */
@@ -344,13 +374,12 @@ static void fstat_same(int fa, int fb)
 	assert_int_equal(sa.st_size, sb.st_size);
 }
 
-static void test_posix_shm(void **state)
+static void run_posix_shm(void)
 {
 	const char *na = new_name('a'), *nb = new_name('b');
 	char longname[NAME_MAX + 8];
 	long fa, fb, ma, mb;
 
-	(void)state;
 	/* Creation on twins, then the same create again (EEXIST). */
 	fa = same("shm_open", HANDLE, A((long)na, O_RDWR | O_CREAT | O_EXCL, 0640),
 		  A((long)nb, O_RDWR | O_CREAT | O_EXCL, 0640), &fb);
@@ -413,13 +442,12 @@ static int sem_value(long s)
 	return v;
 }
 
-static void test_posix_sem(void **state)
+static void run_posix_sem(void)
 {
 	const char *na = new_name('a'), *nb = new_name('b');
 	struct timespec past = {0, 0}, bad = {0, 2000000000L}, soon;
 	long sa, sb;
 
-	(void)state;
 	sa = same("sem_open", HANDLE, A((long)na, O_CREAT | O_EXCL, 0600, 1),
 		  A((long)nb, O_CREAT | O_EXCL, 0600, 1), &sb);
 	assert_true(sa != 0 && sb != 0);
@@ -485,12 +513,11 @@ static void shm_stat_same(int a, int b)
 	assert_int_equal(sa.shm_nattch, sb.shm_nattch);
 }
 
-static void test_sysv_shm(void **state)
+static void run_sysv_shm(void)
 {
 	struct shmid_ds ds;
 	long ia, ib, aa, ab;
 
-	(void)state;
 	ia = track_sysv((int)same("shmget", HANDLE, A(IPC_PRIVATE, 4096, IPC_CREAT | 0640),
 				  A(IPC_PRIVATE, 4096, IPC_CREAT | 0640), &ib), 'm');
 	track_sysv((int)ib, 'm');
@@ -523,7 +550,7 @@ static int semval(int id)
 	return semctl(id, 0, GETVAL);
 }
 
-static void test_sysv_sem(void **state)
+static void run_sysv_sem(void)
 {
 	struct sembuf down = {0, -1, IPC_NOWAIT}, up = {0, 1, SEM_UNDO}, bad = {7, 1, 0};
 	struct timespec zero = {0, 0}, badts = {0, -1};
@@ -531,7 +558,6 @@ static void test_sysv_sem(void **state)
 	struct semid_ds ds;
 	long ia, ib;
 
-	(void)state;
 	ia = track_sysv((int)same("semget", HANDLE, A(IPC_PRIVATE, 2, IPC_CREAT | 0600),
 				  A(IPC_PRIVATE, 2, IPC_CREAT | 0600), &ib), 's');
 	track_sysv((int)ib, 's');
@@ -572,12 +598,11 @@ static void test_sysv_sem(void **state)
 	same("semctl", SAME, A(ia, 0, IPC_RMID, 0), A(ib, 0, IPC_RMID, 0), NULL);
 }
 
-static void test_ftok_and_plain_fds(void **state)
+static void run_ftok_and_plain_fds(void)
 {
 	char path[PATH_MAX];
 	int fd;
 
-	(void)state;
 	snprintf(path, sizeof path, "%s/ftok-file", tt_scratch());
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
 	assert_true(fd >= 0);
@@ -605,6 +630,41 @@ static void test_trace_written(void **state)
 	tt_load(&e, trace_file);
 	assert_true(e.n > 50);
 	tt_free(&e);
+}
+
+static void test_posix_shm(void **state)
+{
+	(void)state;
+	for (inst = PASS_THROUGH; inst >= TRACING; inst--)
+		run_posix_shm();
+}
+
+static void test_posix_sem(void **state)
+{
+	(void)state;
+	for (inst = PASS_THROUGH; inst >= TRACING; inst--)
+		run_posix_sem();
+}
+
+static void test_sysv_shm(void **state)
+{
+	(void)state;
+	for (inst = PASS_THROUGH; inst >= TRACING; inst--)
+		run_sysv_shm();
+}
+
+static void test_sysv_sem(void **state)
+{
+	(void)state;
+	for (inst = PASS_THROUGH; inst >= TRACING; inst--)
+		run_sysv_sem();
+}
+
+static void test_ftok_and_plain_fds(void **state)
+{
+	(void)state;
+	for (inst = PASS_THROUGH; inst >= TRACING; inst--)
+		run_ftok_and_plain_fds();
 }
 
 int main(void)
