@@ -233,6 +233,61 @@ static void test_python_semaphore(void **state)
 	tt_free(&e);
 }
 
+/* --summary reads the events from a FIFO it names in the environment;
+ * Python's resource tracker is spawned with every other descriptor closed,
+ * which a FIFO reached by path survives. The table counts one call of each
+ * of the six operations on the segment. */
+static void test_python_summary(void **state)
+{
+	const char *out = scratch_file("py-sum.out"), *err = scratch_file("py-sum.err");
+	char *argv[] = {(char *)tt_nipc(), "trace", "--summary", "-o", "/dev/null", "-e", "posix-shm",
+			"--", PYTHON3, (char *)prog_path("trace_py_shm.py"), NULL};
+	static const char *const ops[] = {"shm_open", "ftruncate", "mmap", "munmap", "close",
+					  "shm_unlink"};
+	char name[64], key[80], *text, *p;
+	int rc;
+
+	(void)state;
+	if (no_python())
+		return;
+	rc = tt_run(argv, out, err, NULL);
+	first_line(out, name, sizeof name);
+	if (!strncmp(name, "psm_", 4)) {
+		char slashed[72];
+
+		snprintf(slashed, sizeof slashed, "/%s", name);
+		track('p', slashed, 0);
+	}
+	assert_int_equal(rc, 0);
+	objs[nobjs - 1].live = 0;
+	text = tt_slurp(err);
+	snprintf(key, sizeof key, "posix:/%s\n", name);
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		char row[160];
+		int found = 0;
+
+		for (p = text; (p = strstr(p, key)); p++) {
+			const char *bol = p;
+			unsigned long calls, errors;
+
+			while (bol > text && bol[-1] != '\n')
+				bol--;
+			if (sscanf(bol, "%lu %lu %*f %*f %159s", &calls, &errors, row) == 3 &&
+			    !strcmp(row, ops[i])) {
+				assert_int_equal(calls, 1);
+				assert_int_equal(errors, 0);
+				found++;
+			}
+		}
+		if (found != 1)
+			fail_msg("no single row for %s %s in:\n%s", ops[i], key, text);
+	}
+	assert_non_null(p = strstr(text, "\n       6       0 "));
+	assert_non_null(strstr(p, "total"));
+	assert_null(strstr(text, "nipc-preload"));
+	free(text);
+}
+
 /* Runs ipcmk/ipcrm under nipc trace; returns the exit status. */
 static int traced(const char *file, const char *out, char *const cmd[])
 {
@@ -382,6 +437,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_python_shared_memory),
 		cmocka_unit_test(test_python_semaphore),
+		cmocka_unit_test(test_python_summary),
 		cmocka_unit_test(test_ipcmk_shm),
 		cmocka_unit_test(test_ipcmk_sem),
 		cmocka_unit_test(test_ipcrm_by_key),
