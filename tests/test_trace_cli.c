@@ -45,6 +45,8 @@ static void unlink_names(void)
 		shm_unlink(sub);
 		snprintf(sub, sizeof sub, "%.60s.x", names[i]);
 		shm_unlink(sub);
+		snprintf(sub, sizeof sub, "%.60s.l", names[i]);
+		shm_unlink(sub);
 	}
 	nnames = 0;
 }
@@ -545,6 +547,30 @@ static void test_environment(void **state)
 	free(text);
 }
 
+/* A traced descendant that outlives CMD (and nipc's 2 s wait) keeps
+ * writing events into the FIFO it opened: nipc leaves a reader behind, so
+ * the descendant is not killed by SIGPIPE and finishes its work. */
+static void test_summary_outliving_child(void **state)
+{
+	const char *name = new_name(), *marker = scratch_file("lingered");
+	char *argv[] = {(char *)tt_nipc(), "trace", "--summary", "-o", "/dev/null", "--", prog,
+			(char *)name, "--linger", "3", (char *)marker, NULL};
+	const char *err = scratch_file("linger.err");
+	char *text;
+	int i;
+
+	(void)state;
+	assert_int_equal(tt_run(argv, NULL, err, NULL), 0);
+	/* nipc is back before the child has done anything. */
+	assert_int_equal(access(marker, F_OK), -1);
+	text = tt_slurp(err);
+	assert_non_null(strstr(text, "\n       4       0 "));
+	free(text);
+	for (i = 0; i < 100 && access(marker, F_OK); i++)
+		usleep(100000);
+	assert_int_equal(access(marker, F_OK), 0);
+}
+
 static void test_filter(void **state)
 {
 	const char *name = new_name(), *file = scratch_file("filter.jsonl");
@@ -583,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_summary_json_file),
 		cmocka_unit_test(test_summary_text_matches_shim),
 		cmocka_unit_test(test_environment),
+		cmocka_unit_test(test_summary_outliving_child),
 		cmocka_unit_test(test_filter),
 	};
 

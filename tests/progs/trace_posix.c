@@ -1,7 +1,9 @@
 /* A small program with a known POSIX shared memory life cycle, for the
  * `nipc trace` tests: per round shm_open(O_CREAT|O_EXCL) + ftruncate + close
  * + shm_unlink of NAME; then optionally a failing shm_open (ENOENT), a forked
- * child doing one round on NAME.f and an exec'd copy doing one on NAME.x. */
+ * child doing one round on NAME.f and an exec'd copy doing one on NAME.x;
+ * with --linger N MARKER a forked child outlives the program: N seconds
+ * later it does a round on NAME.l and then creates the file MARKER. */
 #include "config.h"
 
 #include <errno.h>
@@ -40,11 +42,13 @@ static int wait_ok(pid_t pid)
 
 int main(int argc, char **argv)
 {
-	int rounds = 1, fail = 0, do_fork = 0, do_exec = 0, code = 0;
+	int rounds = 1, fail = 0, do_fork = 0, do_exec = 0, code = 0, linger = 0;
+	const char *marker = NULL;
 	char sub[256];
 
 	if (argc < 2 || strlen(argv[1]) > 200) {
-		fprintf(stderr, "usage: trace_posix NAME [--rounds N] [--fail] [--fork] [--exec] [--exit N]\n");
+		fprintf(stderr, "usage: trace_posix NAME [--rounds N] [--fail] [--fork] [--exec] [--exit N]\n"
+				"                   [--linger N MARKER]\n");
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
@@ -52,7 +56,10 @@ int main(int argc, char **argv)
 			rounds = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--exit") && i + 1 < argc)
 			code = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--fail"))
+		else if (!strcmp(argv[i], "--linger") && i + 2 < argc) {
+			linger = atoi(argv[++i]);
+			marker = argv[++i];
+		} else if (!strcmp(argv[i], "--fail"))
 			fail = 1;
 		else if (!strcmp(argv[i], "--fork"))
 			do_fork = 1;
@@ -88,6 +95,22 @@ int main(int argc, char **argv)
 			_exit(127);
 		}
 		if (wait_ok(pid))
+			return 1;
+	}
+	if (marker) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			int fd;
+
+			sleep((unsigned)linger);
+			snprintf(sub, sizeof sub, "%s.l", argv[1]);
+			if (round_trip(sub))
+				_exit(1);
+			fd = open(marker, O_WRONLY | O_CREAT | O_EXCL, 0644);
+			_exit(fd < 0 ? 1 : 0);
+		}
+		if (pid < 0)
 			return 1;
 	}
 	return code;
