@@ -411,6 +411,9 @@ static void run_posix_shm(void)
 	((char *)ma)[0] = 'a';
 	((char *)mb)[0] = 'a';
 	same1("mmap", SAME, A(0, 4096, PROT_READ, MAP_SHARED, -1, 0));
+	/* MAP_SYNC is refused on shared memory (no DAX): EOPNOTSUPP. */
+	same("mmap", SAME, A(0, 4096, PROT_READ, MAP_SHARED_VALIDATE | MAP_SYNC, fa, 0),
+	     A(0, 4096, PROT_READ, MAP_SHARED_VALIDATE | MAP_SYNC, fb, 0), NULL);
 	same("mmap", SAME, A(0, 4096, PROT_READ, 0, fa, 0), A(0, 4096, PROT_READ, 0, fb, 0), NULL);
 	same("mmap", SAME, A(0, 0, PROT_READ, MAP_SHARED, fa, 0),
 	     A(0, 0, PROT_READ, MAP_SHARED, fb, 0), NULL);
@@ -541,6 +544,8 @@ static void run_sysv_shm(void)
 	same_forked("shmctl", A(ia, IPC_STAT, 1));
 	same("shmctl", SAME, A(ia, 9999, (long)&ds), A(ib, 9999, (long)&ds), NULL);
 	same1("shmctl", SAME, A(-1, IPC_STAT, (long)&ds));
+	same_forked("shmctl", A(0, IPC_INFO, 0));
+	same_forked("shmctl", A(0, SHM_INFO, 1));
 	same("shmctl", SAME, A(ia, IPC_RMID, 0), A(ib, IPC_RMID, 0), NULL);
 	same("shmctl", SAME, A(ia, IPC_RMID, 0), A(ib, IPC_RMID, 0), NULL);
 }
@@ -573,6 +578,10 @@ static void run_sysv_sem(void)
 	same("semctl", SAME, A(ia, 0, 9999, 0), A(ib, 0, 9999, 0), NULL);
 	same("semctl", SAME, A(ia, 5, GETVAL, 0), A(ib, 5, GETVAL, 0), NULL);
 	same1("semctl", SAME, A(-1, 0, GETVAL, 0));
+	same("semctl", SAME, A(ia, -1, GETVAL, 0), A(ib, -1, GETVAL, 0), NULL);
+	same_forked("semctl", A(0, 0, IPC_INFO, 0));
+	same_forked("semctl", A(ia, 0, GETALL, 1));
+	same_forked("semctl", A(ia, 0, SETALL, 1));
 	/* semop: take, give with SEM_UNDO, bad sem number, EAGAIN, EFAULT. */
 	same("semop", SAME, A(ia, (long)&down, 1), A(ib, (long)&down, 1), NULL);
 	same("semop", SAME, A(ia, (long)&up, 1), A(ib, (long)&up, 1), NULL);
