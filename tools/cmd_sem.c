@@ -1,9 +1,134 @@
+/* nipc sem — create, acquire and release system semaphores, interoperable
+ * with Qt's QSystemSemaphore (same keys, same counter). */
 #include "config.h"
 
 #include "common.h"
 
+#include <limits.h>
+#include <string.h>
+
+static const char usage_text[] =
+	"usage: nipc sem create  KEY INITIAL [--hold]\n"
+	"       nipc sem acquire KEY [N] [--hold]   (takes N, default 1; blocks)\n"
+	"       nipc sem release KEY [N] [--hold]   (gives N, default 1)\n"
+	"KEY is a string form (posix:/app, systemv:/tmp/app) or --legacy NAME\n"
+	"[--type TYPE]: Qt 5's legacy semaphore key of NAME (QSystemSemaphore(NAME)).\n"
+	"create sets the value to INITIAL. With --hold it stays the owner until a\n"
+	"line or EOF on stdin (or SIGINT/SIGTERM), then removes the semaphore, as\n"
+	"Qt's owner does; without --hold the semaphore is left in place.\n"
+	"acquire and release open the semaphore as Qt's Open mode does: one that\n"
+	"does not exist yet is created (value 0) and removed again on exit.\n"
+	"On System V (Qt 5's backend) the kernel undoes a process's acquires and\n"
+	"releases when it exits (SEM_UNDO, as Qt does): with --hold, acquire and\n"
+	"release print \"acquired\" / \"released\" and keep their effect until a\n"
+	"line or EOF on stdin (or SIGINT/SIGTERM).\n";
+
+/* Kept reachable so a plain `create` can leave the semaphore in place. */
+static nipc_sem *left_in_place;
+
+static int sem_fail(const char *who, nipc_sem *sem)
+{
+	int rc = fail("%s: %s", who, nipc_sem_error_string(sem));
+
+	nipc_sem_free(sem);
+	return rc;
+}
+
 int cmd_sem(int argc, char **argv)
 {
-	(void)argc;
-	return fail("%s: not built yet", argv[0]);
+	struct key_arg ka = {0};
+	const char *verb, *num = NULL;
+	char who[32];
+	int hold = 0, mode;
+	unsigned long long n = 1;
+
+	if (argc < 2)
+		return usage_error("sem: missing subcommand\n%s", usage_text);
+	verb = argv[1];
+	for (int j = 1; j < argc && strcmp(argv[j], "--"); j++) {
+		if (is_help(argv[j])) {
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		}
+	}
+	if (strcmp(verb, "create") && strcmp(verb, "acquire") && strcmp(verb, "release"))
+		return usage_error("sem: unknown subcommand '%s' (create, acquire, release)", verb);
+	snprintf(who, sizeof who, "sem %s", verb);
+	int creating = !strcmp(verb, "create"), dashdash = 0;
+	for (int i = 2; i < argc; i++) {
+		const char *s = argv[i];
+		int r;
+
+		if (!dashdash && !strcmp(s, "--")) {
+			dashdash = 1;
+			continue;
+		}
+		if (!dashdash && s[0] == '-' && s[1]) {
+			r = key_arg_option(&ka, argc, argv, &i, who);
+			if (r < 0)
+				return EXIT_USAGE;
+			if (r)
+				continue;
+			if (!strcmp(s, "--hold") && !hold) {
+				hold = 1;
+				continue;
+			}
+			return usage_error("%s: unknown option '%s' (see nipc sem --help)", who, s);
+		}
+		if (!ka.string && !ka.legacy)
+			ka.string = s;
+		else if (!num)
+			num = s;
+		else
+			return usage_error("%s: unexpected argument '%s'", who, s);
+	}
+	if (ka.legacy && ka.string && !num) {
+		num = ka.string;
+		ka.string = NULL;
+	}
+	if (creating && !num)
+		return usage_error("%s: missing INITIAL value", who);
+	if (num && parse_num(num, creating ? 0 : 1, INT_MAX, &n) < 0)
+		return usage_error("%s: %s must be a number in %d..%d, not '%s'", who,
+				   creating ? "INITIAL" : "N", creating ? 0 : 1, INT_MAX, num);
+
+	nipc_key *key;
+	int rc = key_arg_make(&ka, NIPC_KIND_SEM, who, &key);
+	if (rc != EXIT_OK)
+		return rc;
+	nipc_sem *sem = NULL;
+	mode = creating ? NIPC_SEM_CREATE : NIPC_SEM_OPEN;
+	int err = nipc_sem_new(&sem, key, creating ? (int)n : 0, mode);
+	nipc_key_free(key);
+	if (err == -NIPC_EINVAL || err == -NIPC_ENOMEM || !sem)
+		return fail("%s: %s", who, nipc_strerror(err));
+	if (err < 0 || nipc_sem_error(sem))
+		return sem_fail(who, sem);
+
+	if (creating) {
+		if (!hold) {
+			left_in_place = sem;
+			return EXIT_OK;
+		}
+		catch_stop_signals();
+		puts("created");
+		fflush(stdout);
+		wait_line_or_signal();
+	} else {
+		if (!strcmp(verb, "acquire")) {
+			for (unsigned long long i = 0; i < n; i++)
+				if (nipc_sem_acquire(sem) < 0)
+					return sem_fail(who, sem);
+		} else if (nipc_sem_release(sem, (int)n) < 0) {
+			return sem_fail(who, sem);
+		}
+		if (hold) {
+			catch_stop_signals();
+			puts(verb[0] == 'a' ? "acquired" : "released");
+			fflush(stdout);
+			wait_line_or_signal();
+		}
+	}
+	nipc_sem_free(sem);
+	return EXIT_OK;
 }

@@ -1,9 +1,407 @@
+/* nipc shm — create, write, read, inspect and lock shared memory segments,
+ * interoperable with Qt's QSharedMemory (same keys, same lock). */
 #include "config.h"
 
 #include "common.h"
 
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"usage: nipc shm create KEY SIZE [--hold] [--no-cleanup]\n"
+	"       nipc shm write  KEY [--offset N] [--cleanup]   (stdin -> segment)\n"
+	"       nipc shm cat    KEY [--size N] [--cleanup]     (segment -> stdout)\n"
+	"       nipc shm info   KEY [--json] [--cleanup]\n"
+	"       nipc shm lock   KEY [--for MS] [--cleanup]\n"
+	"       nipc shm attach KEY [--cleanup]     (stays attached until stdin ends)\n"
+	"KEY is a string form (posix:/app, systemv:/tmp/app) or --legacy NAME\n"
+	"[--type TYPE]: Qt 5's legacy key of NAME (default type: the host's legacy\n"
+	"default, systemv on Linux), whose lock Qt 5 programs share.\n"
+	"create without --hold leaves the segment in place; --hold stays attached\n"
+	"until a line or EOF on stdin (or SIGINT/SIGTERM), then detaches, which\n"
+	"removes the segment when it is the last attachment unless --no-cleanup.\n"
+	"write, cat, info, lock and attach never remove the segment unless --cleanup is\n"
+	"given (then the last one to detach removes it, as a Qt program does).\n"
+	"lock prints \"locked\" once it holds the lock, holds it MS milliseconds\n"
+	"(without --for: until a line or EOF on stdin), then prints \"unlocked\".\n";
+
+enum { O_HOLD = 1, O_NOCLEAN = 2, O_CLEAN = 4, O_OFFSET = 8, O_SIZE = 16, O_JSON = 32, O_FOR = 64 };
+
+struct args {
+	const char *verb, *who;
+	struct key_arg key;
+	const char *pos[1];
+	int npos, flags;
+	const char *offset, *size, *for_ms;
+};
+
+static int parse(struct args *a, int argc, char **argv, int allowed, int npos)
+{
+	static const struct {
+		const char *name;
+		int flag;
+	} opts[] = {
+		{"--hold", O_HOLD}, {"--no-cleanup", O_NOCLEAN}, {"--cleanup", O_CLEAN},
+		{"--offset", O_OFFSET}, {"--size", O_SIZE}, {"--json", O_JSON}, {"--for", O_FOR},
+	};
+	int dashdash = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+		int r, flag = 0;
+
+		if (!dashdash && !strcmp(s, "--")) {
+			dashdash = 1;
+			continue;
+		}
+		if (!dashdash && s[0] == '-' && s[1]) {
+			r = key_arg_option(&a->key, argc, argv, &i, a->who);
+			if (r < 0)
+				return EXIT_USAGE;
+			if (r)
+				continue;
+			for (size_t j = 0; j < sizeof opts / sizeof opts[0]; j++)
+				if (!strcmp(s, opts[j].name))
+					flag = opts[j].flag;
+			if (!(flag & allowed))
+				return usage_error("%s: unknown option '%s' (see nipc shm --help)", a->who, s);
+			if (a->flags & flag)
+				return usage_error("%s: %s given twice", a->who, s);
+			a->flags |= flag;
+			if (flag & (O_OFFSET | O_SIZE | O_FOR)) {
+				if (i + 1 >= argc)
+					return usage_error("%s: %s needs a value", a->who, s);
+				*(flag == O_OFFSET ? &a->offset : flag == O_SIZE ? &a->size : &a->for_ms) = argv[++i];
+			}
+			continue;
+		}
+		if (!a->key.string && !a->key.legacy) {
+			a->key.string = s;
+		} else if (a->npos < npos) {
+			a->pos[a->npos++] = s;
+		} else {
+			return usage_error("%s: unexpected argument '%s'", a->who, s);
+		}
+	}
+	/* With --legacy the first positional is not a key after all. */
+	if (a->key.legacy && a->key.string && a->npos < npos) {
+		a->pos[a->npos++] = a->key.string;
+		a->key.string = NULL;
+	}
+	if (a->npos < npos)
+		return usage_error("%s: missing argument (see nipc shm --help)", a->who);
+	return EXIT_OK;
+}
+
+static int open_shm(struct args *a, nipc_shm **out)
+{
+	nipc_key *key;
+	int rc = key_arg_make(&a->key, NIPC_KIND_SHM, a->who, &key);
+
+	if (rc != EXIT_OK)
+		return rc;
+	int err = nipc_shm_new(out, key);
+	nipc_key_free(key);
+	if (err < 0)
+		return fail("%s: %s", a->who, nipc_strerror(err));
+	return EXIT_OK;
+}
+
+static int shm_fail(struct args *a, nipc_shm *shm)
+{
+	int rc = fail("%s: %s", a->who, nipc_shm_error_string(shm));
+
+	nipc_shm_free(shm);
+	return rc;
+}
+
+/* Attach for the non-creating verbs; they keep the segment unless --cleanup. */
+static int attach(struct args *a, nipc_shm **out, nipc_shm_access access)
+{
+	int rc = open_shm(a, out);
+
+	if (rc != EXIT_OK)
+		return rc;
+	nipc_shm_set_cleanup(*out, !!(a->flags & O_CLEAN));
+	if (nipc_shm_attach(*out, access) < 0) {
+		rc = shm_fail(a, *out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+static int finish(struct args *a, nipc_shm *shm, int rc)
+{
+	if (nipc_shm_is_attached(shm) && nipc_shm_detach(shm) < 0 && rc == EXIT_OK)
+		return shm_fail(a, shm);
+	nipc_shm_free(shm);
+	return rc;
+}
+
+static int do_create(struct args *a)
+{
+	unsigned long long size;
+	nipc_shm *shm;
+	int rc;
+
+	if (parse_num(a->pos[0], 0, (size_t)-1 / 2, &size) < 0)
+		return usage_error("%s: SIZE must be a number of bytes, not '%s'", a->who, a->pos[0]);
+	if ((a->flags & O_NOCLEAN) && !(a->flags & O_HOLD))
+		return usage_error("%s: --no-cleanup only matters with --hold "
+				   "(plain create always leaves the segment)", a->who);
+	rc = open_shm(a, &shm);
+	if (rc != EXIT_OK)
+		return rc;
+	nipc_shm_set_cleanup(shm, (a->flags & O_HOLD) && !(a->flags & O_NOCLEAN));
+	if (nipc_shm_create(shm, size, NIPC_SHM_READWRITE) < 0)
+		return shm_fail(a, shm);
+	if (a->flags & O_HOLD) {
+		catch_stop_signals();
+		puts("created");
+		fflush(stdout);
+		wait_line_or_signal();
+	}
+	return finish(a, shm, EXIT_OK);
+}
+
+static int do_write(struct args *a)
+{
+	unsigned long long off = 0;
+	nipc_shm *shm;
+	int rc;
+
+	if (a->offset && parse_num(a->offset, 0, (unsigned long long)-1, &off) < 0)
+		return usage_error("%s: --offset must be a number, not '%s'", a->who, a->offset);
+	rc = attach(a, &shm, NIPC_SHM_READWRITE);
+	if (rc != EXIT_OK)
+		return rc;
+	size_t size = nipc_shm_size(shm);
+	if (off > size)
+		return finish(a, shm, fail("%s: offset %llu is beyond the segment's %zu bytes",
+					   a->who, off, size));
+	/* Read all of stdin first (one byte more than fits, to detect overflow),
+	 * so the segment is changed only by a write that fits. */
+	size_t room = size - off, len = 0;
+	char *buf = malloc(room + 1);
+	if (!buf)
+		return finish(a, shm, fail("%s: out of memory", a->who));
+	while (len <= room) {
+		ssize_t n = read(0, buf + len, room + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return finish(a, shm, fail("%s: reading stdin: %s", a->who, strerror(errno)));
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	if (len > room) {
+		free(buf);
+		return finish(a, shm, fail("%s: input is larger than the %zu bytes from offset %llu "
+					   "to the end of the segment; nothing written",
+					   a->who, room, off));
+	}
+	if (nipc_shm_lock(shm) < 0) {
+		free(buf);
+		fail("%s: %s", a->who, nipc_shm_error_string(shm));
+		return finish(a, shm, EXIT_FAIL);
+	}
+	memcpy((char *)nipc_shm_data(shm) + off, buf, len);
+	nipc_shm_unlock(shm);
+	free(buf);
+	return finish(a, shm, EXIT_OK);
+}
+
+static int do_cat(struct args *a)
+{
+	unsigned long long limit = (unsigned long long)-1;
+	nipc_shm *shm;
+	int rc;
+
+	if (a->size && parse_num(a->size, 0, (unsigned long long)-1, &limit) < 0)
+		return usage_error("%s: --size must be a number, not '%s'", a->who, a->size);
+	rc = attach(a, &shm, NIPC_SHM_READONLY);
+	if (rc != EXIT_OK)
+		return rc;
+	size_t n = nipc_shm_size(shm);
+	if (limit < n)
+		n = limit;
+	/* Copy under the lock, write after it: a slow reader must not hold it. */
+	char *buf = malloc(n ? n : 1);
+	if (!buf)
+		return finish(a, shm, fail("%s: out of memory", a->who));
+	if (nipc_shm_lock(shm) < 0) {
+		free(buf);
+		fail("%s: %s", a->who, nipc_shm_error_string(shm));
+		return finish(a, shm, EXIT_FAIL);
+	}
+	memcpy(buf, nipc_shm_data(shm), n);
+	nipc_shm_unlock(shm);
+	rc = fwrite(buf, 1, n, stdout) == n && fflush(stdout) == 0
+		? EXIT_OK : fail("%s: writing stdout: %s", a->who, strerror(errno));
+	free(buf);
+	return finish(a, shm, rc);
+}
+
+/* The System V segment's key_t and its attachments other than ours. */
+static int sysv_stat(const nipc_key *key, key_t *kt, long *others)
+{
+	struct shmid_ds ds;
+	int id;
+
+	if (nipc_ftok(nipc_key_native(key), nipc_key_type(key), kt) < 0)
+		return -1;
+	if ((id = shmget(*kt, 0, 0)) < 0 || shmctl(id, IPC_STAT, &ds) < 0)
+		return -1;
+	*others = (long)ds.shm_nattch - 1;
+	return 0;
+}
+
+static int do_info(struct args *a)
+{
+	nipc_shm *shm;
+	char type[32], *str = NULL;
+	key_t kt = 0;
+	long others = -1;
+	int rc = attach(a, &shm, NIPC_SHM_READONLY);
+
+	if (rc != EXIT_OK)
+		return rc;
+	const nipc_key *key = nipc_shm_key(shm);
+	int t = nipc_key_type(key), sysv = nipc_key_type_is_systemv(t);
+	if (nipc_key_type_name(t, type, sizeof type) < 0 || nipc_key_to_string(key, &str) < 0)
+		return finish(a, shm, fail("%s: cannot format the key", a->who));
+	if (sysv && sysv_stat(key, &kt, &others) < 0)
+		sysv = 0;
+	const char *legacy = nipc_key_legacy(key);
+	if (a->flags & O_JSON) {
+		fputs("{\"type\":", stdout);
+		json_string(stdout, type);
+		printf(",\"type_id\":%d,\"string\":", t);
+		json_string(stdout, str);
+		fputs(",\"native\":", stdout);
+		json_string(stdout, nipc_key_native(key));
+		fputs(",\"legacy\":", stdout);
+		json_string(stdout, legacy);
+		printf(",\"size\":%zu,\"attachments\":", nipc_shm_size(shm));
+		if (others >= 0)
+			printf("%ld", others);
+		else
+			fputs("null", stdout);
+		fputs(",\"key_t\":", stdout);
+		if (sysv)
+			printf("%ld", (long)kt);
+		else
+			fputs("null", stdout);
+		fputs("}\n", stdout);
+	} else {
+		printf("type:        %s (%d)\nkey:         %s\nnative:      %s\n", type, t, str,
+		       nipc_key_native(key));
+		if (legacy)
+			printf("legacy:      %s\n", legacy);
+		printf("size:        %zu\n", nipc_shm_size(shm));
+		if (others >= 0)
+			printf("attachments: %ld\n", others);
+		else
+			puts("attachments: unknown");
+		if (sysv)
+			printf("key_t:       0x%08lx\n", (unsigned long)(unsigned)kt);
+	}
+	free(str);
+	rc = fflush(stdout) == 0 ? EXIT_OK : fail("%s: writing stdout: %s", a->who, strerror(errno));
+	return finish(a, shm, rc);
+}
+
+static int do_lock(struct args *a)
+{
+	unsigned long long ms = 0;
+	nipc_shm *shm;
+	int rc;
+
+	if (a->for_ms && parse_num(a->for_ms, 0, 1000ULL * 86400 * 365, &ms) < 0)
+		return usage_error("%s: --for must be a number of milliseconds, not '%s'",
+				   a->who, a->for_ms);
+	rc = attach(a, &shm, NIPC_SHM_READWRITE);
+	if (rc != EXIT_OK)
+		return rc;
+	if (nipc_shm_lock(shm) < 0) {
+		fail("%s: %s", a->who, nipc_shm_error_string(shm));
+		return finish(a, shm, EXIT_FAIL);
+	}
+	catch_stop_signals();
+	puts("locked");
+	fflush(stdout);
+	if (a->for_ms)
+		sleep_ms_or_signal(ms);
+	else
+		wait_line_or_signal();
+	if (nipc_shm_unlock(shm) < 0) {
+		fail("%s: %s", a->who, nipc_shm_error_string(shm));
+		return finish(a, shm, EXIT_FAIL);
+	}
+	puts("unlocked");
+	fflush(stdout);
+	return finish(a, shm, EXIT_OK);
+}
+
+static int do_attach(struct args *a)
+{
+	nipc_shm *shm;
+	int rc = attach(a, &shm, NIPC_SHM_READWRITE);
+
+	if (rc != EXIT_OK)
+		return rc;
+	catch_stop_signals();
+	puts("attached");
+	fflush(stdout);
+	wait_line_or_signal();
+	return finish(a, shm, EXIT_OK);
+}
+
+static const struct {
+	const char *verb;
+	int (*run)(struct args *a);
+	int allowed, npos;
+} verbs[] = {
+	{"create", do_create, O_HOLD | O_NOCLEAN, 1},
+	{"write", do_write, O_OFFSET | O_CLEAN, 0},
+	{"cat", do_cat, O_SIZE | O_CLEAN, 0},
+	{"info", do_info, O_JSON | O_CLEAN, 0},
+	{"lock", do_lock, O_FOR | O_CLEAN, 0},
+	{"attach", do_attach, O_CLEAN, 0},
+};
+
 int cmd_shm(int argc, char **argv)
 {
-	(void)argc;
-	return fail("%s: not built yet", argv[0]);
+	char who[32];
+
+	if (argc < 2)
+		return usage_error("shm: missing subcommand\n%s", usage_text);
+	if (is_help(argv[1])) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+		if (strcmp(argv[1], verbs[i].verb))
+			continue;
+		for (int j = 2; j < argc; j++) {
+			if (!strcmp(argv[j], "--"))
+				break;
+			if (is_help(argv[j])) {
+				fputs(usage_text, stdout);
+				return EXIT_OK;
+			}
+		}
+		struct args a = {.verb = verbs[i].verb, .who = who};
+		snprintf(who, sizeof who, "shm %s", verbs[i].verb);
+		int rc = parse(&a, argc - 1, argv + 1, verbs[i].allowed, verbs[i].npos);
+		return rc != EXIT_OK ? rc : verbs[i].run(&a);
+	}
+	return usage_error("shm: unknown subcommand '%s' (create, write, cat, info, lock, attach)", argv[1]);
 }

@@ -2,8 +2,12 @@
 
 #include "common.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static void vsay(const char *fmt, va_list ap)
 {
@@ -61,4 +65,115 @@ void json_string(FILE *f, const char *s)
 int is_help(const char *arg)
 {
 	return arg && (!strcmp(arg, "-h") || !strcmp(arg, "--help"));
+}
+
+int key_arg_option(struct key_arg *ka, int argc, char **argv, int *i, const char *who)
+{
+	const char **slot;
+
+	if (!strcmp(argv[*i], "--legacy"))
+		slot = &ka->legacy;
+	else if (!strcmp(argv[*i], "--type"))
+		slot = &ka->type;
+	else
+		return 0;
+	if (*i + 1 >= argc) {
+		usage_error("%s: %s needs a value", who, argv[*i]);
+		return -1;
+	}
+	if (*slot) {
+		usage_error("%s: %s given twice", who, argv[*i]);
+		return -1;
+	}
+	*slot = argv[++*i];
+	return 1;
+}
+
+int key_arg_positional(struct key_arg *ka, const char *arg, const char *who)
+{
+	if (ka->string) {
+		usage_error("%s: unexpected argument '%s'", who, arg);
+		return -1;
+	}
+	ka->string = arg;
+	return 1;
+}
+
+int key_arg_make(const struct key_arg *ka, nipc_kind kind, const char *who, nipc_key **out)
+{
+	int type, err;
+
+	*out = NULL;
+	if (ka->legacy && ka->string)
+		return usage_error("%s: give either KEY or --legacy NAME, not both", who);
+	if (!ka->legacy && !ka->string)
+		return usage_error("%s: missing KEY (a string form such as posix:/app, or --legacy NAME)", who);
+	if (ka->string) {
+		if (ka->type)
+			return usage_error("%s: --type applies to --legacy NAME only", who);
+		err = nipc_key_from_string(ka->string, out);
+		if (err < 0)
+			return fail("%s: invalid key '%s': %s", who, ka->string, nipc_strerror(err));
+		return EXIT_OK;
+	}
+	type = nipc_key_legacy_default_type(NIPC_OS_HOST);
+	if (ka->type && !(type = nipc_key_type_from_name(ka->type)))
+		return usage_error("%s: unknown key type '%s' (systemv, systemv-N, posix)", who, ka->type);
+	if (!*ka->legacy)
+		return fail("%s: empty legacy name", who);
+	err = nipc_key_legacy_make(out, ka->legacy, kind, type, NIPC_OS_HOST, NULL);
+	if (err < 0)
+		return fail("%s: cannot make the legacy key of '%s': %s", who, ka->legacy, nipc_strerror(err));
+	return EXIT_OK;
+}
+
+int parse_num(const char *s, unsigned long long min, unsigned long long max,
+	      unsigned long long *out)
+{
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno || *end || *out < min || *out > max ? -1 : 0;
+}
+
+volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+void catch_stop_signals(void)
+{
+	struct sigaction sa;
+
+	/* No SA_RESTART: a blocking read or sleep must return to notice it. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+void wait_line_or_signal(void)
+{
+	char c;
+	ssize_t n;
+
+	while (!stop_signal) {
+		n = read(0, &c, 1);
+		if (n == 0 || (n == 1 && c == '\n') || (n < 0 && errno != EINTR))
+			return;
+	}
+}
+
+void sleep_ms_or_signal(unsigned long long ms)
+{
+	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+
+	while (!stop_signal && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }

@@ -23,4 +23,37 @@ int cmd_shm(int argc, char **argv);
 int cmd_sem(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 
+/* ---- shared by nipc shm / nipc sem ---- */
+#include <signal.h>
+#include "nipc.h"
+
+/* A KEY argument: a string form ("posix:/app"), or --legacy NAME with an
+ * optional --type TYPE (default: the host's legacy default type). */
+struct key_arg {
+	const char *string, *legacy, *type;
+};
+/* If argv[*i] is --legacy or --type, takes its value, advances *i past it
+ * and returns 1; returns 0 for any other argument; -1 (after a message) if
+ * the value is missing or given twice. */
+int key_arg_option(struct key_arg *ka, int argc, char **argv, int *i, const char *who);
+/* Sets the string form from a positional argument: 1, or -1 (after a
+ * message) if a key was already given. */
+int key_arg_positional(struct key_arg *ka, const char *arg, const char *who);
+/* Builds the key (a legacy key is made for kind). EXIT_OK with *out set,
+ * or EXIT_USAGE / EXIT_FAIL after a message. */
+int key_arg_make(const struct key_arg *ka, nipc_kind kind, const char *who, nipc_key **out);
+
+/* Decimal number in [min, max], whole string: 0, or -1. */
+int parse_num(const char *s, unsigned long long min, unsigned long long max,
+	      unsigned long long *out);
+
+/* SIGINT/SIGTERM (after catch_stop_signals) set stop_signal instead of
+ * killing, so a holding command can detach cleanly. */
+extern volatile sig_atomic_t stop_signal;
+void catch_stop_signals(void);
+/* Waits for a line or EOF on stdin, or a stop signal. */
+void wait_line_or_signal(void);
+/* Sleeps ms milliseconds or until a stop signal. */
+void sleep_ms_or_signal(unsigned long long ms);
+
 #endif
