@@ -6,3 +6,20 @@ tests_qt_qt5peer_SOURCES = tests/qt/qt5peer.cpp
 tests_qt_qt5peer_CXXFLAGS = $(AM_CXXFLAGS) $(QT5_CFLAGS) -fPIC
 tests_qt_qt5peer_LDADD = $(QT5_LIBS)
 endif
+
+if HAVE_QT5
+check_PROGRAMS += tests/test_qt5_interop
+tests_test_qt5_interop_SOURCES = tests/test_qt5_interop.c tests/proc_util.c tests/proc_util.h
+tests_test_qt5_interop_CFLAGS = $(TEST_CFLAGS)
+tests_test_qt5_interop_LDADD = $(CMOCKA_LIBS)
+EXTRA_tests_test_qt5_interop_DEPENDENCIES = tools/nipc$(EXEEXT) tests/qt/qt5peer$(EXEEXT)
+TESTS += tests/test_qt5_interop
+endif
+
+# nipc shm / nipc sem as real processes, both backends (no Qt needed).
+check_PROGRAMS += tests/test_cli_objects
+tests_test_cli_objects_SOURCES = tests/test_cli_objects.c tests/proc_util.c tests/proc_util.h
+tests_test_cli_objects_CFLAGS = $(TEST_CFLAGS)
+tests_test_cli_objects_LDADD = $(CMOCKA_LIBS)
+EXTRA_tests_test_cli_objects_DEPENDENCIES = tools/nipc$(EXEEXT)
+TESTS += tests/test_cli_objects

@@ -60,7 +60,7 @@ static int usage()
 	      "       qt5peer shm size NAME | key NAME\n"
 	      "       qt5peer shm lock NAME [--for MS]           (else holds until a stdin line)\n"
 	      "       qt5peer sem create NAME INITIAL            (holds until a stdin line)\n"
-	      "       qt5peer sem acquire NAME [N] | release NAME [N]\n",
+	      "       qt5peer sem acquire NAME [N] [--hold] | release NAME [N] [--hold]\n",
 	      stderr);
 	return 2;
 }
@@ -197,9 +197,9 @@ static int shm_lock(QSharedMemory &shm, int argc, char **argv)
 	} else if (argc != 1) {
 		return usage();
 	}
+	say("trying");  // attach takes the lock too, so it may block already
 	if (!shm.attach())
 		return shm_fail(shm, "attach");
-	say("trying");
 	if (!shm.lock())
 		return shm_fail(shm, "lock");
 	say("locked");
@@ -253,7 +253,14 @@ static int shm_main(int argc, char **argv)
 static int sem_main(int argc, char **argv)
 {
 	long n = 1;
+	bool hold = false;
 
+	// --hold (acquire, release): stay alive after the operation until a
+	// stdin line, since System V undoes a process's operations at exit.
+	if (argc > 2 && !strcmp(argv[argc - 1], "--hold")) {
+		hold = true;
+		argc--;
+	}
 	if (argc < 2 || argc > 3)
 		return usage();
 	if (argc == 3 && !num(argv[2], &n))
@@ -279,12 +286,16 @@ static int sem_main(int argc, char **argv)
 			if (!sem.acquire())
 				return sem_fail(sem, "acquire");
 		say("acquired");
+		if (hold)
+			wait_stdin();
 		return 0;
 	}
 	if (!strcmp(verb, "release")) {
 		if (n < 1 || !sem.release((int)n))
 			return n < 1 ? usage() : sem_fail(sem, "release");
 		say("released");
+		if (hold)
+			wait_stdin();
 		return 0;
 	}
 	return usage();
