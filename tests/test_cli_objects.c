@@ -516,8 +516,8 @@ static void sem_create_stays(void **state)
 int main(void)
 {
 #define BOTH(f) \
-	cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, &be_posix), \
-	cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, &be_sysv)
+	{#f " (posix)", f, setup, teardown, &be_posix}, \
+	{#f " (systemv)", f, setup, teardown, &be_sysv}
 	const struct CMUnitTest tests[] = {
 		BOTH(usage_errors),
 		cmocka_unit_test_setup_teardown(bad_keys, setup, teardown),
