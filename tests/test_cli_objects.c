@@ -427,6 +427,44 @@ static void lock_missing_segment(void **state)
 	assert_false(shm_exists());
 }
 
+/* --legacy NAME: Qt 5's legacy key, System V in TMPDIR by default, or of
+ * another --type. */
+static void legacy_keys(void **state)
+{
+	char name[64], want[PATH_MAX + 64];
+
+	(void)state;
+	snprintf(name, sizeof name, "cli%ld.%d", (long)getpid(), counter);
+	ok(NIPC(NULL, "shm", "create", "--legacy", name, "32"));
+	ok(NIPC(NULL, "shm", "info", "--legacy", name, "--json"));
+	snprintf(want, sizeof want, "\"native\":\"%s/qipc_sharedmemory_cli", tmpdir);
+	assert_non_null(strstr(out, want));
+	snprintf(want, sizeof want, "\"legacy\":\"%s\"", name);
+	assert_non_null(strstr(out, want));
+	assert_non_null(strstr(out, "\"type\":\"systemv\""));
+	ok(NIPC(NULL, "shm", "info", "--type", "systemv", "--legacy", name, "--cleanup"));
+	fails(NIPC(NULL, "shm", "cat", "--legacy", name), 1, "nipc: shm cat: nipc_shm_attach", NULL);
+
+	/* POSIX legacy key "/qipc_sharedmemory_<letters><sha1>"; remember its
+	 * name for teardown before anything can fail. */
+	ok(NIPC(NULL, "shm", "create", "--legacy", name, "--type", "posix", "32"));
+	ok(NIPC(NULL, "shm", "info", "--legacy", name, "--type", "posix", "--json"));
+	char *native = strstr(out, "\"native\":\"/qipc_sharedmemory_cli");
+	assert_non_null(native);
+	native += strlen("\"native\":\"");
+	size_t n = strcspn(native, "\"");
+	assert_true(n < sizeof posix_name);
+	memcpy(posix_name, native, n);
+	posix_name[n] = 0;
+	assert_non_null(strstr(out, "\"type\":\"posix\""));
+	ok(NIPC("legacy", "shm", "write", "--legacy", name, "--type", "posix"));
+	ok(NIPC(NULL, "shm", "cat", "--legacy", name, "--type", "posix", "--size", "6"));
+	assert_string_equal(out, "legacy");
+	ok(NIPC(NULL, "shm", "info", "--legacy", name, "--type", "posix", "--cleanup"));
+	int fd = shm_open(posix_name, O_RDONLY, 0);
+	assert_int_equal(fd, -1);
+}
+
 /* ---------------------------------------------------------- semaphores */
 
 /* Holders (--hold) keep their operations alive: on System V the kernel
@@ -455,7 +493,7 @@ static void sem_count(void **state)
 	start(&r1b, ARGV(nipc, "sem", "release", key, "--hold"));
 	expect(&r1b, "released");
 	finish(&waiter, 0);
-	assert_int_equal(outlen, 0);
+	assert_int_equal(waiter.len, 0);  /* quiet without --hold */
 
 	struct proc *holders[] = {&r1b, &r1, &a3, &r3, &a1};
 	for (size_t i = 0; i < sizeof holders / sizeof holders[0]; i++) {
@@ -528,6 +566,7 @@ int main(void)
 		BOTH(lock_blocks),
 		BOTH(attach_last_removes),
 		BOTH(lock_missing_segment),
+		cmocka_unit_test_setup_teardown(legacy_keys, setup, teardown),
 		BOTH(sem_count),
 		BOTH(sem_release_lifetime),
 		BOTH(sem_create_stays),

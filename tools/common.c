@@ -3,6 +3,7 @@
 #include "common.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,7 @@ int parse_num(const char *s, unsigned long long min, unsigned long long max,
 }
 
 volatile sig_atomic_t stop_signal;
+static sigset_t wait_mask;
 
 static void on_stop_signal(int sig)
 {
@@ -149,8 +151,16 @@ static void on_stop_signal(int sig)
 void catch_stop_signals(void)
 {
 	struct sigaction sa;
+	sigset_t block;
 
-	/* No SA_RESTART: a blocking read or sleep must return to notice it. */
+	/* Blocked except inside ppoll, so a signal arriving just before the
+	 * wait cannot be missed. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &wait_mask);
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop_signal;
 	sigemptyset(&sa.sa_mask);
@@ -160,20 +170,43 @@ void catch_stop_signals(void)
 
 void wait_line_or_signal(void)
 {
+	struct pollfd pfd = {0, POLLIN, 0};
 	char c;
-	ssize_t n;
 
 	while (!stop_signal) {
-		n = read(0, &c, 1);
-		if (n == 0 || (n == 1 && c == '\n') || (n < 0 && errno != EINTR))
+		int r = ppoll(&pfd, 1, NULL, &wait_mask);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || (pfd.revents & POLLNVAL))
+			return;
+		ssize_t n = read(0, &c, 1);
+		if (n == 0 || (n == 1 && c == '\n') || (n < 0 && errno != EINTR && errno != EAGAIN))
 			return;
 	}
 }
 
 void sleep_ms_or_signal(unsigned long long ms)
 {
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+	struct timespec now, end, left;
 
-	while (!stop_signal && nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += (time_t)(ms / 1000);
+	end.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	while (!stop_signal) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left.tv_sec = end.tv_sec - now.tv_sec;
+		left.tv_nsec = end.tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_sec--;
+			left.tv_nsec += 1000000000L;
+		}
+		if (left.tv_sec < 0)
+			return;
+		if (ppoll(NULL, 0, &left, &wait_mask) == 0)
+			return;
+	}
 }
