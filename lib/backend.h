@@ -47,6 +47,8 @@ struct nipc_backend {
 	 * segment and sets *removed. seg is cleared even on failure. */
 	int (*seg_detach)(const nipc_key *key, struct nipc_seg *seg, int cleanup, int *removed,
 			  struct nipc_why *why);
+	/* Removes a segment nobody is attached to (and its key file). */
+	void (*seg_remove)(const nipc_key *key);
 	/* Opens (create: Qt's Create mode). mutex: s is a segment's lock
 	 * semaphore, used only with initial 1, acquire and release(1). */
 	int (*sem_open)(struct nipc_bsem *s, const nipc_key *key, int initial, int create,

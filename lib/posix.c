@@ -141,6 +141,11 @@ static int seg_detach(const nipc_key *key, struct nipc_seg *seg, int cleanup, in
 	return err;
 }
 
+static void seg_remove(const nipc_key *key)
+{
+	shm_unlink(key->native);
+}
+
 /* ------------------------------------------------------------ semaphores */
 
 /* The file of a named semaphore, or -1 if it cannot be opened (then the
@@ -326,6 +331,7 @@ const struct nipc_backend nipc__posix_backend = {
 	.seg_create = seg_create,
 	.seg_attach = seg_attach,
 	.seg_detach = seg_detach,
+	.seg_remove = seg_remove,
 	.sem_open = psem_open,
 	.sem_acquire = psem_acquire,
 	.sem_release = psem_release,

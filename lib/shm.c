@@ -222,17 +222,15 @@ const nipc_key *nipc_shm_key(const nipc_shm *shm)
 	return shm ? shm->key : NULL;
 }
 
-/* Ends an operation that took the lock (took) and returns err, or the
- * unlock's error when err is 0. */
-static int finish(nipc_shm *shm, const char *op, int took, int err)
+/* Ends an operation that took the lock (took). As with Qt's locker, an
+ * unlock failure is not the operation's failure; the object still holds the
+ * lock then, and nipc_shm_unlock() can retry. */
+static int finish(nipc_shm *shm, int took, int err)
 {
 	struct nipc_why why;
 
-	if (took && shm->locked) {
+	if (took && shm->locked && shm->lock.be->sem_release(&shm->lock, 1, &why) == 0)
 		shm->locked = 0;
-		if (shm->lock.be->sem_release(&shm->lock, 1, &why) < 0 && !err)
-			err = fail(shm, op, -NIPC_ELOCK, "unable to unlock");
-	}
 	if (!err)
 		ok(shm);
 	return err;
@@ -256,12 +254,15 @@ int nipc_shm_create(nipc_shm *shm, size_t size, nipc_shm_access access)
 		return err;
 	if (size == 0)
 		err = fail(shm, op, -NIPC_EINVALIDSIZE, "invalid size");
-	else if (be->seg_create(shm->key, size, &why) < 0 ||
-		 be->seg_attach(shm->key, access, &shm->seg, &why) < 0)
+	else if (be->seg_create(shm->key, size, &why) < 0)
 		err = fail_why(shm, op, &why);
-	else
+	else if (be->seg_attach(shm->key, access, &shm->seg, &why) < 0) {
+		/* nobody can know of it yet: do not leave it behind */
+		err = fail_why(shm, op, &why);
+		be->seg_remove(shm->key);
+	} else
 		shm->attached = 1;
-	return finish(shm, op, took, err);
+	return finish(shm, took, err);
 }
 
 int nipc_shm_attach(nipc_shm *shm, nipc_shm_access access)
@@ -283,7 +284,7 @@ int nipc_shm_attach(nipc_shm *shm, nipc_shm_access access)
 		err = fail_why(shm, op, &why);
 	else
 		shm->attached = 1;
-	return finish(shm, op, took, err);
+	return finish(shm, took, err);
 }
 
 int nipc_shm_detach(nipc_shm *shm)
@@ -307,7 +308,7 @@ int nipc_shm_detach(nipc_shm *shm)
 	shm->attached = 0;
 	if (be->seg_detach(shm->key, &shm->seg, shm->cleanup, &removed, &why) < 0)
 		err = fail_why(shm, op, &why);
-	err = finish(shm, op, took, err);
+	err = finish(shm, took, err);
 	/* the last one out also removes the lock semaphore (and its key file) */
 	if (removed && !shm->locked && shm->lock_open) {
 		shm->lock.be->sem_remove(&shm->lock);
@@ -356,11 +357,17 @@ int nipc_shm_lock(nipc_shm *shm)
 
 int nipc_shm_unlock(nipc_shm *shm)
 {
+	struct nipc_why why;
+
 	if (!shm)
 		return -NIPC_EINVAL;
 	if (!shm->locked)
 		return -NIPC_ESTATE;
-	return finish(shm, "nipc_shm_unlock", 1, 0);
+	if (shm->lock.be->sem_release(&shm->lock, 1, &why) < 0)
+		return fail(shm, "nipc_shm_unlock", -NIPC_ELOCK, "unable to unlock");
+	shm->locked = 0;
+	ok(shm);
+	return 0;
 }
 
 int nipc_shm_set_cleanup(nipc_shm *shm, int enabled)

@@ -122,6 +122,18 @@ static int seg_detach(const nipc_key *key, struct nipc_seg *seg, int cleanup, in
 	return 0;
 }
 
+static void seg_remove(const nipc_key *key)
+{
+	key_t k;
+	int id;
+
+	if (nipc_ftok(key->native, key->type, &k) < 0)
+		return;
+	if ((id = shmget(k, 0, 0)) >= 0)
+		shmctl(id, IPC_RMID, NULL);
+	unlink(key->native);
+}
+
 /* ------------------------------------------------------------ semaphores */
 
 static void sem_forget(struct nipc_bsem *s)
@@ -247,6 +259,7 @@ const struct nipc_backend nipc__sysv_backend = {
 	.seg_create = seg_create,
 	.seg_attach = seg_attach,
 	.seg_detach = seg_detach,
+	.seg_remove = seg_remove,
 	.sem_open = sem_open_,
 	.sem_acquire = sem_acquire,
 	.sem_release = sem_release,

@@ -281,5 +281,6 @@ int main(void)
 		cmocka_unit_test(type_supported),
 	};
 
+	alarm(600); /* a deadlock fails the run instead of hanging it */
 	return cmocka_run_group_tests_name("sem", tests, setup, teardown);
 }
