@@ -109,6 +109,12 @@ void obj_cleanup(void)
 	dir[0] = '\0';
 }
 
+void obj_track(const char *posix_name)
+{
+	if (n_posix < MAX_KEYS)
+		posix_names[n_posix++] = strdup(posix_name);
+}
+
 nipc_key *obj_key(int type)
 {
 	char name[128];

@@ -14,6 +14,8 @@ void obj_cleanup(void);
 /* A fresh native key for type: "<dir>/k<n>" for System V, "/nipc-test-<pid>-<n>"
  * for POSIX. Static storage per call slot (up to 64 live keys). */
 nipc_key *obj_key(int type);
+/* Registers a POSIX name made elsewhere (a legacy key) for cleanup. */
+void obj_track(const char *posix_name);
 /* The per-run directory. */
 const char *obj_dir(void);
 

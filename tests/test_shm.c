@@ -399,6 +399,52 @@ static void counter_under_lock(void **state)
 	nipc_key_free(k);
 }
 
+/* A legacy key locks on the semaphore legacy key of the same name: its own
+ * key file (System V) or name (POSIX); the last detach removes all. */
+static void legacy_key_lock(void **state)
+{
+	char name[64], *old = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+	nipc_key *k, *lk;
+	nipc_shm *a, *b;
+
+	snprintf(name, sizeof name, "legacy%d", (int)getpid());
+	setenv("TMPDIR", obj_dir(), 1);
+	assert_int_equal(nipc_key_legacy_make(&k, name, NIPC_KIND_SHM, TYPE, NIPC_OS_HOST, NULL), 0);
+	assert_int_equal(nipc_key_legacy_make(&lk, name, NIPC_KIND_SEM, TYPE, NIPC_OS_HOST, NULL), 0);
+	if (!IS_SYSV) {
+		obj_track(nipc_key_native(k));
+		obj_track(nipc_key_native(lk));
+	}
+	assert_non_null(strstr(nipc_key_native(lk), "qipc_systemsem_legacy"));
+
+	a = new_shm(k);
+	b = new_shm(k);
+	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
+	assert_true(obj_shm_exists(k));
+	assert_true(obj_sem_exists(lk));
+	assert_false(obj_sem_exists(k));
+	if (IS_SYSV)
+		assert_int_equal(access(nipc_key_native(lk), F_OK), 0);
+	assert_int_equal(nipc_shm_attach(b, NIPC_SHM_READWRITE), 0);
+	assert_int_equal(nipc_shm_lock(b), 0);
+	assert_int_equal(nipc_shm_unlock(b), 0);
+	assert_int_equal(nipc_shm_detach(a), 0);
+	assert_int_equal(nipc_shm_detach(b), 0);
+	assert_false(obj_leftover(k));
+	assert_false(obj_leftover(lk));
+	nipc_shm_free(a);
+	nipc_shm_free(b);
+	assert_false(obj_leftover(lk));
+	nipc_key_free(k);
+	nipc_key_free(lk);
+	/* kept until here: the lock's key is made from it at each operation */
+	if (old)
+		setenv("TMPDIR", old, 1);
+	else
+		unsetenv("TMPDIR");
+	free(old);
+}
+
 static void type_supported(void **state)
 {
 	assert_true(nipc_shm_key_type_supported(NIPC_KEY_SYSTEMV));
@@ -441,6 +487,7 @@ int main(void)
 		cmocka_unit_test(sysv_key_follows_inode),
 		BOTH(counter_under_lock),
 		cmocka_unit_test_prestate(counter_under_lock, &SYSV84),
+		BOTH(legacy_key_lock),
 		cmocka_unit_test(type_supported),
 	};
 
