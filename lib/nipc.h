@@ -214,12 +214,13 @@ NIPC_API const nipc_key *nipc_shm_key(const nipc_shm *shm);
 
 /* Creates a segment of size bytes and attaches to it with access (Qt's
  * create()). Takes the segment's lock semaphore around its work, so it may
- * block while another process holds the lock. */
+ * block while another process holds the lock. -NIPC_ESTATE if attached. */
 NIPC_API int nipc_shm_create(nipc_shm *shm, size_t size, nipc_shm_access access);
-/* Attaches to an existing segment (Qt's attach()). May block on the lock. */
+/* Attaches to an existing segment (Qt's attach()). May block on the lock.
+ * -NIPC_ESTATE if attached already. */
 NIPC_API int nipc_shm_attach(nipc_shm *shm, nipc_shm_access access);
 /* Detaches; the last detach removes the segment (see nipc_shm_set_cleanup).
- * May block on the lock. */
+ * May block on the lock. -NIPC_ESTATE if not attached. */
 NIPC_API int nipc_shm_detach(nipc_shm *shm);
 NIPC_API int nipc_shm_is_attached(const nipc_shm *shm);
 /* Mapped address, NULL when detached. */
@@ -227,9 +228,12 @@ NIPC_API void *nipc_shm_data(const nipc_shm *shm);
 /* Size of the attached segment (may exceed the requested size); 0 when detached. */
 NIPC_API size_t nipc_shm_size(const nipc_shm *shm);
 /* Takes the segment's lock semaphore; blocks until it is free. Locking a
- * segment already locked by this object warns on stderr and returns 0, as Qt. */
+ * segment already locked by this object warns on stderr and returns 0, as Qt.
+ * A holder that dies gives the lock back (System V: SEM_UNDO; POSIX: nipc's
+ * own crash-safe record, see libnipc(3)). */
 NIPC_API int nipc_shm_lock(nipc_shm *shm);
-/* Releases the lock; -NIPC_ESTATE if this object does not hold it. */
+/* Releases the lock; -NIPC_ESTATE if this object does not hold it;
+ * -NIPC_ELOCK if the release fails (the object then still holds it). */
 NIPC_API int nipc_shm_unlock(nipc_shm *shm);
 /* 0 (default 1): keep the segment when this object is the last to detach. */
 NIPC_API int nipc_shm_set_cleanup(nipc_shm *shm, int enabled);
