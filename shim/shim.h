@@ -212,6 +212,9 @@ struct shim_event {
 	int failed;
 	int err;
 	char key[SHIM_NAME_CAP + 32]; /* "" = null */
+	/* Copies of the caller's memory made without trusting the pointers. */
+	unsigned char scratch[SHIM_STR_MAX + 8 + 16 * sizeof(struct sembuf) + sizeof(struct timespec)];
+	size_t scratch_used;
 };
 
 SHIM_HIDDEN void ev_begin(struct shim_event *e, enum shim_op op);

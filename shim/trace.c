@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -578,6 +579,56 @@ void ev_begin(struct shim_event *e, enum shim_op op)
 	e->t0 = mono_ns();
 }
 
+/* Copies up to len bytes of the caller's memory at p without faulting (the
+ * kernel checks it): the number copied, 0 if none is readable. */
+static size_t peek(const void *p, void *dst, size_t len)
+{
+	struct iovec local = {dst, len}, remote = {(void *)p, len};
+	ssize_t n = process_vm_readv((pid_t)syscall(SYS_getpid), &local, 1, &remote, 1, 0);
+
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* A failed call may have failed on a bad pointer (EFAULT, or before libc
+ * looked at it), and a successful sem_timedwait need not read its
+ * deadline: such memory is copied with peek() into the event, and shown
+ * as a bare pointer when unreadable. Memory a successful call has read is
+ * read directly. */
+static void secure_args(struct shim_event *e)
+{
+	e->scratch_used = 0;
+	for (int i = 0; i < e->nargs; i++) {
+		struct shim_arg *a = &e->arg[i];
+		unsigned char *dst = e->scratch + e->scratch_used;
+		size_t room = sizeof e->scratch - e->scratch_used, want, got;
+
+		if (!a->p || !(a->kind == A_TS || (e->failed && (a->kind == A_STR || a->kind == A_SOPS))))
+			continue;
+		want = a->kind == A_TS ? sizeof(struct timespec)
+		     : a->kind == A_SOPS ? (a->n < SHIM_SOPS_SHOWN ? a->n : SHIM_SOPS_SHOWN) * sizeof(struct sembuf)
+		     : SHIM_STR_MAX + 1;
+		if (want > room)
+			want = room;
+		got = want ? peek(a->p, dst, want) : 0;
+		if (a->kind == A_STR && got) {
+			/* a string may end before unreadable memory; keep what was read */
+			if (!memchr(dst, 0, got)) {
+				if (got == room)
+					got--;
+				dst[got++] = 0;
+			}
+		} else if (got < want) {
+			got = 0;
+		}
+		if (!got && want) {
+			a->kind = A_PTR;
+			continue;
+		}
+		a->p = dst;
+		e->scratch_used += got;
+	}
+}
+
 void ev_end(struct shim_event *e, int failed, int err)
 {
 	char line[SHIM_LINE_MAX];
@@ -586,6 +637,7 @@ void ev_end(struct shim_event *e, int failed, int err)
 	e->dur = mono_ns() - e->t0;
 	e->failed = failed;
 	e->err = err;
+	secure_args(e);
 	if (shim_policy.sink == SINK_SYSLOG) {
 		format_text(&o, e, 0);
 		line[o.n] = 0;

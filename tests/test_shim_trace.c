@@ -486,6 +486,40 @@ static void test_escaping(void **state)
 	ts_free(&l);
 }
 
+/* Unreadable arguments are shown as pointers, never dereferenced. */
+static void test_bad_pointers(void **state)
+{
+	const char *name = ts_unique(), *file = ts_path("bad.json");
+	char *argv[] = {(char *)ts_prog("shim_ops"), "bad", (char *)name, NULL};
+	struct ts_run r = {.preload = 1, .trace = "ftok,semop,semtimedop", .format = "json",
+			   .file = file};
+	struct ts_lines l;
+
+	(void)state;
+	unlink(file);
+	assert_int_equal(ts_run(argv, &r), 0);
+	ts_load(&l, file);
+	{
+		struct ts_expect x[] = {
+			{"ftok", NULL, "-1", "EFAULT", "path=0x1;id=81"},
+			{"semop", "IPC_PRIVATE", "-1", "EFAULT", NULL},
+			{"semtimedop", "IPC_PRIVATE", "-1", "EFAULT", NULL},
+		};
+
+		ts_expect_events(&l, x, 3, 0);
+	}
+	{
+		char buf[64];
+
+		ts_parse(&doc, l.line[1]);
+		assert_string_equal(ts_arg(&doc, "sops", buf, sizeof buf), "0x1");
+		ts_parse(&doc, l.line[2]);
+		assert_string_equal(ts_arg(&doc, "sops", buf, sizeof buf), "[{\"num\":0,\"op\":1,\"flg\":\"0\"}]");
+		assert_string_equal(ts_arg(&doc, "timeout", buf, sizeof buf), "0x1");
+	}
+	ts_free(&l);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -505,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_unknown_words),
 		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_bad_pointers),
 	};
 
 	return cmocka_run_group_tests_name("shim_trace", tests, NULL, teardown);

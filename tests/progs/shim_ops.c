@@ -4,7 +4,7 @@
  * run under the shim can be compared with a run without it.
  *
  * usage: shim_ops posix-shm NAME | posix-sem NAME | sysv KEYFILE
- *        | fork NAME | exec NAME | env NAME | odd NAME */
+ *        | fork NAME | exec NAME | env NAME | odd NAME | bad NAME */
 #include "config.h"
 
 #include <errno.h>
@@ -229,6 +229,26 @@ static int odd(const char *name)
 	return bad;
 }
 
+/* Bad pointers the C library hands to the kernel (or never reads): the
+ * kernel says EFAULT; the shim must not fault on them either. */
+static int bad_pointers(const char *name)
+{
+	void *junk = (void *)1;
+	sem_t *s = sem_open(name, O_CREAT | O_EXCL, 0600, 1);
+	int sid = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	struct sembuf up = {0, 1, 0};
+
+	if (s == SEM_FAILED || sid < 0)
+		return 1;
+	note("ftok", ftok(junk, 'Q') == -1, EFAULT);
+	note("semop", semop(sid, junk, 1) != 0, EFAULT);
+	note("semtimedop", semtimedop(sid, &up, 1, junk) != 0, EFAULT);
+	sem_close(s);
+	sem_unlink(name);
+	semctl(sid, 0, IPC_RMID);
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -246,6 +266,8 @@ int main(int argc, char **argv)
 		return do_fork(argv[2]);
 	if (!strcmp(argv[1], "exec"))
 		return do_exec(argv[0], argv[2]);
+	if (!strcmp(argv[1], "bad"))
+		return bad_pointers(argv[2]);
 	if (!strcmp(argv[1], "odd"))
 		return odd(argv[2]);
 	if (!strcmp(argv[1], "env")) {
