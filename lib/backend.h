@@ -69,6 +69,9 @@ NIPC_HIDDEN const struct nipc_backend *nipc__backend_for(int type);
 /* Tests: use be for System V types (sysv != 0) or POSIX; NULL restores. */
 NIPC_HIDDEN void nipc__backend_override(int sysv, const struct nipc_backend *be);
 
+/* 1 if a POSIX segment of key exists. */
+NIPC_HIDDEN int nipc__posix_seg_exists(const nipc_key *key);
+
 /* Fills why from errno e with Qt's mapping; returns why->code. */
 NIPC_HIDDEN int nipc__why_errno(struct nipc_why *why, int e);
 /* Sets why to code and text; returns code (negative). */

@@ -146,6 +146,15 @@ static void seg_remove(const nipc_key *key)
 	shm_unlink(key->native);
 }
 
+int nipc__posix_seg_exists(const nipc_key *key)
+{
+	int fd = shm_open(key->native, O_RDONLY | O_CLOEXEC, 0);
+
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0 || errno == EACCES;
+}
+
 /* ------------------------------------------------------------ semaphores */
 
 /* The file of a named semaphore, or -1 if it cannot be opened (then the

@@ -119,6 +119,13 @@ static int lock_key(const nipc_key *key, nipc_key **out)
 
 static void lock_close(nipc_shm *shm)
 {
+	/* Qt's owner removes the lock even while the segment lives; System V
+	 * users see EIDRM and make it again, but POSIX users would keep the
+	 * unlinked one and stop excluding newcomers: there the lock goes with
+	 * the segment (the last detach removes both). */
+	if (shm->lock_open && shm->lock.owner && shm->key->type == NIPC_KEY_POSIX &&
+	    nipc__posix_seg_exists(shm->key))
+		shm->lock.owner = 0;
 	if (shm->lock_open)
 		shm->lock.be->sem_close(&shm->lock);
 	shm->lock_open = 0;
@@ -278,7 +285,9 @@ int nipc_shm_attach(nipc_shm *shm, nipc_shm_access access)
 		return -NIPC_ESTATE;
 	if (!(be = backend(shm, op, &err)))
 		return err;
-	if ((took = !shm->locked) && ((err = lock_open(shm, op, 0)) < 0 || (err = take(shm, op)) < 0))
+	/* an open lock is kept: reopening would make an owner remove it */
+	if ((took = !shm->locked) &&
+	    ((!shm->lock_open && (err = lock_open(shm, op, 0)) < 0) || (err = take(shm, op)) < 0))
 		return err;
 	if (be->seg_attach(shm->key, access, &shm->seg, &why) < 0)
 		err = fail_why(shm, op, &why);

@@ -338,6 +338,38 @@ static void live_attacher_keeps_segment(void **state)
 	nipc_key_free(k);
 }
 
+/* The creator goes away while others stay attached: later attachers and
+ * the earlier ones still exclude each other (POSIX keeps the lock with the
+ * segment; System V users remake it after EIDRM, as Qt 5). */
+static void lock_survives_creator(void **state)
+{
+	nipc_key *k = obj_key(TYPE);
+	nipc_shm *a = new_shm(k);
+	struct child b, c;
+
+	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
+	assert_int_equal(child_start(&b, k), 0);
+	assert_true(child_ok(&b, "attach rw"));
+	nipc_shm_free(a);
+	assert_true(obj_shm_exists(k));
+	if (!IS_SYSV)
+		assert_true(obj_sem_exists(k));
+	assert_int_equal(child_start(&c, k), 0);
+	assert_true(child_ok(&c, "attach rw"));
+	assert_true(child_ok(&b, "lock"));
+	assert_int_equal(child_send(&c, "lock"), 0);
+	assert_string_equal(child_reply(&c, 300), "");
+	assert_true(child_ok(&b, "unlock"));
+	assert_string_equal(child_reply(&c, 10000), "ok");
+	assert_true(child_ok(&c, "unlock"));
+	assert_true(child_ok(&b, "detach"));
+	assert_true(child_ok(&c, "detach"));
+	assert_int_equal(child_end(&b), 0);
+	assert_int_equal(child_end(&c), 0);
+	assert_false(obj_leftover(k));
+	nipc_key_free(k);
+}
+
 /* The System V key follows the key file's inode, not its name. */
 static void sysv_key_follows_inode(void **state)
 {
@@ -484,6 +516,7 @@ int main(void)
 		BOTH(cleanup_opt_out),
 		BOTH(readonly_attach_cannot_write),
 		BOTH(live_attacher_keeps_segment),
+		BOTH(lock_survives_creator),
 		cmocka_unit_test(sysv_key_follows_inode),
 		BOTH(counter_under_lock),
 		cmocka_unit_test_prestate(counter_under_lock, &SYSV84),
