@@ -162,7 +162,11 @@ int nipc__posix_seg_exists(const nipc_key *key)
 static int sem_file(const char *native)
 {
 	char path[sizeof SEM_DIR + NAME_MAX];
-	int n = snprintf(path, sizeof path, SEM_DIR "%s", native + 1);
+	int n;
+
+	while (*native == '/') /* as glibc maps the name */
+		native++;
+	n = snprintf(path, sizeof path, SEM_DIR "%s", native);
 
 	if (n < 0 || (size_t)n >= sizeof path)
 		return -1;

@@ -33,6 +33,14 @@ static nipc_shm *new_shm(const nipc_key *k)
 	return shm;
 }
 
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
 static void create_twice_then_last_detach_removes_all(void **state)
 {
 	nipc_key *k = obj_key(TYPE);
@@ -162,6 +170,32 @@ static void posix_bad_name(void **state)
 	nipc_key_free(k);
 }
 
+/* glibc takes POSIX names without the leading slash too */
+static void posix_name_without_slash(void **state)
+{
+	char name[64], path[128];
+	nipc_key *k;
+	nipc_shm *a;
+	mode_t old;
+
+	snprintf(name, sizeof name, "nipc-test-%d-noslash", (int)getpid());
+	obj_track(name);
+	assert_int_equal(nipc_key_new(&k, NIPC_KEY_POSIX, name), 0);
+	a = new_shm(k);
+	old = umask(0277);
+	assert_int_equal(nipc_shm_create(a, 10, NIPC_SHM_READWRITE), 0);
+	umask(old);
+	snprintf(path, sizeof path, "/dev/shm/sem.%s", name);
+	assert_int_equal(mode_of(path), 0600);
+	assert_int_equal(nipc_shm_lock(a), 0);
+	assert_int_equal(nipc_shm_unlock(a), 0);
+	nipc_shm_free(a);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof path, "/dev/shm/%s", name);
+	assert_int_equal(access(path, F_OK), -1);
+	nipc_key_free(k);
+}
+
 static void sysv_missing_dir(void **state)
 {
 	char path[256];
@@ -219,14 +253,6 @@ static void free_while_locked_and_attached(void **state)
 	nipc_shm_free(b);
 	assert_false(obj_leftover(k));
 	nipc_key_free(k);
-}
-
-static mode_t mode_of(const char *path)
-{
-	struct stat st;
-
-	assert_int_equal(stat(path, &st), 0);
-	return st.st_mode & 07777;
 }
 
 static void modes_whatever_the_umask(void **state)
@@ -509,6 +535,7 @@ int main(void)
 		BOTH(size_too_big),
 		BOTH(bad_keys),
 		cmocka_unit_test(posix_bad_name),
+		cmocka_unit_test(posix_name_without_slash),
 		cmocka_unit_test(sysv_missing_dir),
 		BOTH(detach_lock_states),
 		BOTH(free_while_locked_and_attached),
