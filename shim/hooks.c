@@ -369,6 +369,31 @@ EXPORT int sem_close(sem_t *sem)
 	return t_sem1(OP_SEM_CLOSE, REAL(sem_close), sem);
 }
 
+static int sem_wait_slow(sem_t *sem);
+static int sem_trywait_slow(sem_t *sem);
+static int sem_post_slow(sem_t *sem);
+
+/* The hottest calls jump through one pointer: the real function while
+ * they are not traced, else (and before the constructor) the slow path. */
+static struct {
+	int (*sem_wait)(sem_t *);
+	int (*sem_trywait)(sem_t *);
+	int (*sem_post)(sem_t *);
+} hot = {sem_wait_slow, sem_trywait_slow, sem_post_slow};
+
+#define ARM(name, bit, slow) \
+	__atomic_store_n(&hot.name, (m & OPBIT(bit)) || !shim_next.name ? slow : shim_next.name, \
+			 __ATOMIC_RELAXED)
+
+void shim_hooks_arm(void)
+{
+	unsigned m = mask();
+
+	ARM(sem_wait, SEM_WAIT, sem_wait_slow);
+	ARM(sem_trywait, SEM_TRYWAIT, sem_trywait_slow);
+	ARM(sem_post, SEM_POST, sem_post_slow);
+}
+
 COLD static int sem_wait_slow(sem_t *sem)
 {
 	if (QUIET(OPBIT(SEM_WAIT)))
@@ -378,8 +403,7 @@ COLD static int sem_wait_slow(sem_t *sem)
 
 EXPORT int sem_wait(sem_t *sem)
 {
-	FAST(sem_wait, OPBIT(SEM_WAIT), sem);
-	return sem_wait_slow(sem);
+	return __atomic_load_n(&hot.sem_wait, __ATOMIC_RELAXED)(sem);
 }
 
 COLD static int sem_trywait_slow(sem_t *sem)
@@ -391,8 +415,7 @@ COLD static int sem_trywait_slow(sem_t *sem)
 
 EXPORT int sem_trywait(sem_t *sem)
 {
-	FAST(sem_trywait, OPBIT(SEM_TRYWAIT), sem);
-	return sem_trywait_slow(sem);
+	return __atomic_load_n(&hot.sem_trywait, __ATOMIC_RELAXED)(sem);
 }
 
 COLD static int sem_post_slow(sem_t *sem)
@@ -404,8 +427,7 @@ COLD static int sem_post_slow(sem_t *sem)
 
 EXPORT int sem_post(sem_t *sem)
 {
-	FAST(sem_post, OPBIT(SEM_POST), sem);
-	return sem_post_slow(sem);
+	return __atomic_load_n(&hot.sem_post, __ATOMIC_RELAXED)(sem);
 }
 
 COLD static int t_sem_unlink(const char *name)

@@ -253,6 +253,7 @@ static void at_fork_child(void)
 		return;
 	if (!p->children) {
 		__atomic_store_n(&shim_mask, 0, __ATOMIC_RELAXED);
+		shim_hooks_arm();
 		return;
 	}
 	if (file_pattern[0]) {
@@ -262,8 +263,10 @@ static void at_fork_child(void)
 		close(p->fd);
 		shim_busy--;
 		p->fd = fd;
-		if (fd < 0)
+		if (fd < 0) {
 			__atomic_store_n(&shim_mask, 0, __ATOMIC_RELAXED);
+			shim_hooks_arm();
+		}
 	}
 }
 
@@ -310,5 +313,6 @@ __attribute__((constructor)) static void shim_init(void)
 		shim_warn("cannot find the real %s; tracing disabled", missing);
 	else
 		shim_policy_init();
+	shim_hooks_arm();
 	shim_busy--;
 }

@@ -145,6 +145,9 @@ SHIM_HIDDEN extern struct shim_policy shim_policy;
 SHIM_HIDDEN extern unsigned shim_mask;
 
 SHIM_HIDDEN void shim_policy_init(void);
+/* Points the hottest hooks at the real functions or their slow paths, after
+ * the mask or the real functions change. */
+SHIM_HIDDEN void shim_hooks_arm(void);
 /* Writes "nipc-preload: " msg "\n" to stderr. */
 SHIM_HIDDEN void shim_warn(const char *msg, const char *arg);
 SHIM_HIDDEN const char *shim_op_name(enum shim_op op);
