@@ -216,7 +216,8 @@ struct shim_event {
 	int err;
 	char key[SHIM_NAME_CAP + 32]; /* "" = null */
 	/* Copies of the caller's memory made without trusting the pointers. */
-	unsigned char scratch[SHIM_STR_MAX + 8 + 16 * sizeof(struct sembuf) + sizeof(struct timespec)];
+	unsigned char scratch[SHIM_STR_MAX + 32 + 16 * sizeof(struct sembuf) + sizeof(struct timespec)]
+		__attribute__((aligned(16)));
 	size_t scratch_used;
 };
 

@@ -599,9 +599,12 @@ static void secure_args(struct shim_event *e)
 	e->scratch_used = 0;
 	for (int i = 0; i < e->nargs; i++) {
 		struct shim_arg *a = &e->arg[i];
-		unsigned char *dst = e->scratch + e->scratch_used;
-		size_t room = sizeof e->scratch - e->scratch_used, want, got;
+		unsigned char *dst;
+		size_t room, want, got;
 
+		e->scratch_used = (e->scratch_used + 15) & ~(size_t)15;
+		dst = e->scratch + e->scratch_used;
+		room = sizeof e->scratch - e->scratch_used;
 		if (!a->p || !(a->kind == A_TS || (e->failed && (a->kind == A_STR || a->kind == A_SOPS))))
 			continue;
 		want = a->kind == A_TS ? sizeof(struct timespec)

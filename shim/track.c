@@ -92,16 +92,32 @@ static int lock_slot(struct table *t, size_t i, unsigned *seq)
 void track_put(enum track_kind k, uintptr_t tag, uintptr_t aux, const char *name)
 {
 	struct table *t = &tables[k];
-	size_t i = find(t, tag_of(k, tag)), len;
+	uintptr_t want = tag_of(k, tag), cur;
+	size_t i, len;
 	unsigned seq;
 
-	if (i == t->n)
-		i = find(t, 0);
-	if (i == t->n)
-		i = __atomic_fetch_add(&t->next, 1, __ATOMIC_RELAXED) % t->n;
-	for (size_t tries = 0; !lock_slot(t, i, &seq); i = (i + 1) % t->n)
-		if (++tries == t->n)
+	/* Another thread may take or fill the slot chosen between the search
+	 * and the lock: check again under the lock and retry. Only a full
+	 * table evicts a live entry. */
+	for (size_t tries = 0;; tries++) {
+		int evict = 0;
+
+		if (tries == 2 * t->n)
 			return;
+		i = find(t, want);
+		if (i == t->n)
+			i = find(t, 0);
+		if (i == t->n) {
+			i = __atomic_fetch_add(&t->next, 1, __ATOMIC_RELAXED) % t->n;
+			evict = 1;
+		}
+		if (!lock_slot(t, i, &seq))
+			continue;
+		cur = __atomic_load_n(&t->tag[i], __ATOMIC_RELAXED);
+		if (evict || cur == 0 || cur == want)
+			break;
+		__atomic_store_n(&t->seq[i], seq, __ATOMIC_RELEASE);
+	}
 	__atomic_store_n(&t->tag[i], 0, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	t->aux[i] = aux;
@@ -110,7 +126,7 @@ void track_put(enum track_kind k, uintptr_t tag, uintptr_t aux, const char *name
 		len = 0; /* too long to name the object: it stays unnamed */
 	memcpy(t->name[i], name ? name : "", len);
 	t->name[i][len] = 0;
-	__atomic_store_n(&t->tag[i], tag_of(k, tag), __ATOMIC_RELEASE);
+	__atomic_store_n(&t->tag[i], want, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->seq[i], seq + 2, __ATOMIC_RELEASE);
 	if (k == TK_FD)
 		fdbit(tag, 1);

@@ -75,6 +75,17 @@ static int posix_shm(const char *name)
 	note("shm_unlink", shm_unlink(name) != 0, 0);
 	note("shm_unlink", shm_unlink(name) != 0, ENOENT);
 	note("shm_open", shm_open(name, O_RDONLY, 0) >= 0 ? 0 : 1, ENOENT);
+	/* the descriptor calls failing */
+	fd = shm_open(name, O_RDONLY | O_CREAT | O_EXCL, 0600);
+	note("shm_open", fd < 0, 0);
+	note("ftruncate", ftruncate(fd, -1) != 0, EINVAL);
+	note("mmap", mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED, EACCES);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	note("mmap", p == MAP_FAILED, 0);
+	note("munmap", munmap(p, 0) != 0, EINVAL);
+	note("munmap", munmap(p, 4096) != 0, 0);
+	note("close", close(fd) != 0, 0);
+	note("shm_unlink", shm_unlink(name) != 0, 0);
 	return bad;
 }
 
@@ -109,6 +120,16 @@ static int posix_sem(const char *name)
 		return 1;
 	note("sem_post", sem_post(&unnamed) != 0, 0);
 	sem_destroy(&unnamed);
+	/* the waits succeeding */
+	s = sem_open(name, O_CREAT, 0600, 1);
+	note("sem_open", s == SEM_FAILED, 0);
+	if (s == SEM_FAILED)
+		return 1;
+	note("sem_clockwait", sem_clockwait(s, CLOCK_REALTIME, &soon) != 0, 0);
+	note("sem_post", sem_post(s) != 0, 0);
+	note("sem_trywait", sem_trywait(s) != 0, 0);
+	note("sem_close", sem_close(s) != 0, 0);
+	note("sem_unlink", sem_unlink(name) != 0, 0);
 	return bad;
 }
 
@@ -157,6 +178,15 @@ static int sysv(const char *path)
 	pid = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
 	note("semget", pid < 0, 0);
 	note("semctl", semctl(pid, 0, IPC_RMID) != 0, 0);
+	/* more failures and successes */
+	note("shmat", shmat(-1, NULL, 0) == (void *)-1, EINVAL);
+	sid = semget(k7, 1, IPC_CREAT | IPC_EXCL | 0600);
+	note("semget", sid < 0, 0);
+	note("semget", semget(k7, 1, IPC_CREAT | IPC_EXCL | 0600) >= 0 ? 0 : 1, EEXIST);
+	plain.sem_op = 1;
+	note("semtimedop", semtimedop(sid, &plain, 1, &ms) != 0, 0);
+	note("semctl", semctl(-1, 0, GETVAL) == -1, EINVAL);
+	note("semctl", semctl(sid, 0, IPC_RMID) != 0, 0);
 	return bad;
 }
 
