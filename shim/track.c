@@ -7,6 +7,7 @@
 
 #include "shim.h"
 
+#include <sched.h>
 #include <string.h>
 
 struct table {
@@ -68,14 +69,6 @@ static uintptr_t tag_of(enum track_kind k, uintptr_t tag)
 	return k == TK_FD ? tag + 1 : tag;
 }
 
-static size_t find(struct table *t, uintptr_t tag)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (__atomic_load_n(&t->tag[i], __ATOMIC_ACQUIRE) == tag)
-			return i;
-	return t->n;
-}
-
 /* Locks a slot for writing: its sequence count goes odd. */
 static int lock_slot(struct table *t, size_t i, unsigned *seq)
 {
@@ -89,36 +82,53 @@ static int lock_slot(struct table *t, size_t i, unsigned *seq)
 	return 1;
 }
 
+/* Locks a slot for want: its own entry if any, else a free one (searched
+ * from a hash of want, so that writers of different tags rarely meet),
+ * else (a full table) the next victim. A slot chosen before another writer
+ * took it is checked again under the lock. */
+static int claim(struct table *t, uintptr_t want, size_t *slot, unsigned *seq)
+{
+	size_t start = (size_t)((want * 0x9e3779b97f4a7c15ull) >> 40) % t->n;
+
+	for (int pass = 0; pass < 2; pass++) {
+		uintptr_t free_tag = pass == 0 ? want : 0;
+
+		for (size_t j = 0; j < t->n; j++) {
+			size_t i = (start + j) % t->n;
+			uintptr_t cur;
+
+			if (__atomic_load_n(&t->tag[i], __ATOMIC_RELAXED) != free_tag || !lock_slot(t, i, seq))
+				continue;
+			cur = __atomic_load_n(&t->tag[i], __ATOMIC_RELAXED);
+			if (cur == want || cur == 0) {
+				*slot = i;
+				return 1;
+			}
+			__atomic_store_n(&t->seq[i], *seq, __ATOMIC_RELEASE);
+		}
+	}
+	for (size_t tries = 0; tries < t->n; tries++) {
+		size_t i = __atomic_fetch_add(&t->next, 1, __ATOMIC_RELAXED) % t->n;
+
+		if (lock_slot(t, i, seq)) {
+			*slot = i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 void track_put(enum track_kind k, uintptr_t tag, uintptr_t aux, const char *name)
 {
 	struct table *t = &tables[k];
-	uintptr_t want = tag_of(k, tag), cur;
+	uintptr_t want = tag_of(k, tag);
 	size_t i, len;
 	unsigned seq;
 
-	/* Another thread may take or fill the slot chosen between the search
-	 * and the lock: check again under the lock and retry. Only a full
-	 * table evicts a live entry. */
-	for (size_t tries = 0;; tries++) {
-		int evict = 0;
-
-		if (tries == 2 * t->n)
-			return;
-		i = find(t, want);
-		if (i == t->n)
-			i = find(t, 0);
-		if (i == t->n) {
-			i = __atomic_fetch_add(&t->next, 1, __ATOMIC_RELAXED) % t->n;
-			evict = 1;
-		}
-		if (!lock_slot(t, i, &seq))
-			continue;
-		cur = __atomic_load_n(&t->tag[i], __ATOMIC_RELAXED);
-		if (evict || cur == 0 || cur == want)
-			break;
-		__atomic_store_n(&t->seq[i], seq, __ATOMIC_RELEASE);
-	}
-	__atomic_store_n(&t->tag[i], 0, __ATOMIC_RELAXED);
+	if (!claim(t, want, &i, &seq))
+		return;
+	if (__atomic_load_n(&t->tag[i], __ATOMIC_RELAXED) != want)
+		__atomic_store_n(&t->tag[i], 0, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	t->aux[i] = aux;
 	len = name ? strnlen(name, SHIM_NAME_CAP) : 0;
@@ -132,29 +142,45 @@ void track_put(enum track_kind k, uintptr_t tag, uintptr_t aux, const char *name
 		fdbit(tag, 1);
 }
 
+/* A writer holds a slot for a few stores; if it was preempted there, yield
+ * to it rather than report a miss (bounded: then it is a miss). */
+static void wait_writer(int spin)
+{
+	if (spin >= 64)
+		sched_yield();
+#if defined(__x86_64__) || defined(__i386__)
+	else
+		__builtin_ia32_pause();
+#endif
+}
+
 int track_get(enum track_kind k, uintptr_t tag, uintptr_t *aux, char *name)
 {
 	struct table *t = &tables[k];
 	uintptr_t want = tag_of(k, tag);
 
 	for (size_t i = 0; i < t->n; i++) {
-		unsigned s;
+		for (int spin = 0; spin < 128; spin++) {
+			unsigned s;
 
-		if (__atomic_load_n(&t->tag[i], __ATOMIC_ACQUIRE) != want)
-			continue;
-		s = __atomic_load_n(&t->seq[i], __ATOMIC_ACQUIRE);
-		if (s & 1)
-			continue;
-		if (aux)
-			*aux = t->aux[i];
-		if (name)
-			memcpy(name, t->name[i], SHIM_NAME_CAP);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&t->seq[i], __ATOMIC_RELAXED) == s &&
-		    __atomic_load_n(&t->tag[i], __ATOMIC_RELAXED) == want) {
+			if (__atomic_load_n(&t->tag[i], __ATOMIC_ACQUIRE) != want)
+				break;
+			s = __atomic_load_n(&t->seq[i], __ATOMIC_ACQUIRE);
+			if (s & 1) {
+				wait_writer(spin);
+				continue;
+			}
+			if (aux)
+				*aux = t->aux[i];
 			if (name)
-				name[SHIM_NAME_CAP - 1] = 0;
-			return 1;
+				memcpy(name, t->name[i], SHIM_NAME_CAP);
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (__atomic_load_n(&t->seq[i], __ATOMIC_RELAXED) == s &&
+			    __atomic_load_n(&t->tag[i], __ATOMIC_RELAXED) == want) {
+				if (name)
+					name[SHIM_NAME_CAP - 1] = 0;
+				return 1;
+			}
 		}
 	}
 	return 0;
