@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,6 +90,47 @@ static void killed_while_holding_lock(void **state)
 	nipc_key_free(k);
 }
 
+/* Qt 5 (System V, legacy key): after a crash, a create() that fails with
+ * AlreadyExists still takes the stale lock semaphore over (Create mode) and
+ * removes it and its key file when freed; the segment stays for the
+ * recovery idiom. */
+static void failed_create_removes_stale_lock(void **state)
+{
+	char name[64], *old = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+	nipc_key *k, *lk;
+	nipc_shm *shm;
+	struct child c;
+
+	snprintf(name, sizeof name, "crash%d", (int)getpid());
+	setenv("TMPDIR", obj_dir(), 1);
+	assert_int_equal(nipc_key_legacy_make(&k, name, NIPC_KIND_SHM, NIPC_KEY_SYSTEMV,
+					      NIPC_OS_HOST, NULL), 0);
+	assert_int_equal(nipc_key_legacy_make(&lk, name, NIPC_KIND_SEM, NIPC_KEY_SYSTEMV,
+					      NIPC_OS_HOST, NULL), 0);
+	assert_int_equal(child_start(&c, k), 0);
+	assert_true(child_ok(&c, "create 64"));
+	killed(&c);
+	assert_true(obj_shm_exists(k));
+	assert_true(obj_sem_exists(lk));
+	assert_int_equal(access(nipc_key_native(k), F_OK), 0);
+	assert_int_equal(access(nipc_key_native(lk), F_OK), 0);
+
+	assert_int_equal(nipc_shm_new(&shm, k), 0);
+	assert_int_equal(nipc_shm_create(shm, 64, NIPC_SHM_READWRITE), -NIPC_EEXIST);
+	nipc_shm_free(shm);
+	assert_false(obj_leftover(lk));
+	assert_true(obj_shm_exists(k));
+	recover(k);
+	assert_false(obj_leftover(lk));
+	nipc_key_free(k);
+	nipc_key_free(lk);
+	if (old)
+		setenv("TMPDIR", old, 1);
+	else
+		unsetenv("TMPDIR");
+	free(old);
+}
+
 /* A holder dies while others wait for the lock: exactly one of them takes
  * it over, and the counter they share stays exact. */
 static void killed_holder_then_counter(void **state)
@@ -146,6 +188,7 @@ int main(void)
 		BOTH(killed_while_attached),
 		BOTH(killed_while_holding_lock),
 		BOTH(killed_holder_then_counter),
+		cmocka_unit_test(failed_create_removes_stale_lock),
 	};
 
 	alarm(600); /* a deadlock fails the run instead of hanging it */
