@@ -299,6 +299,7 @@ static void create_write_cat_info(void **state)
 
 	fails(NIPC(NULL, "shm", "create", key, "64"), 1, "nipc: shm create: nipc_shm_create:",
 	      "already exists");
+	fails(NIPC(NULL, "shm", "create", key, "0"), 1, "nipc: shm create: nipc_shm_create:", NULL);
 	/* Readers never remove; --cleanup makes the last detach remove it. */
 	assert_true(shm_exists());
 	ok(NIPC(NULL, "shm", "info", key, "--cleanup"));
