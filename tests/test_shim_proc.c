@@ -341,15 +341,13 @@ static void test_secure_execution(void **state)
 	struct ts_lines l;
 
 	(void)state;
-	/* cmocka's skip() reads as a failure to Automake's TAP driver: say
-	 * why and pass instead. */
 #ifdef NIPC_ASAN_RUNTIME
-	print_message("# skipped: an ASan-built shim cannot be dlopen'd into a plain program\n");
-	return;
+	print_message("# an ASan-built shim cannot be dlopen'd into a plain program\n");
+	skip();
 #endif
 	if (geteuid() != 0 || statvfs(ts_scratch(), &sv) || (sv.f_flag & ST_NOSUID)) {
-		print_message("# skipped: needs root and a suid-capable $TMPDIR\n");
-		return;
+		print_message("# needs root and a suid-capable $TMPDIR\n");
+		skip();
 	}
 	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", ts_prog("shim_secure"), copy);
 	assert_int_equal(system(cmd), 0);
