@@ -205,9 +205,11 @@ typedef enum { NIPC_SHM_READONLY = 0, NIPC_SHM_READWRITE = 1 } nipc_shm_access;
 /* New shared-memory object for key (copied; NULL = no key yet). Nothing is
  * created or attached. 0, -NIPC_EINVAL, -NIPC_ENOMEM. */
 NIPC_API int nipc_shm_new(nipc_shm **out, const nipc_key *key);
-/* Detaches (as nipc_shm_detach) if attached, releases the lock if held, frees. */
+/* Detaches (as nipc_shm_detach, so it may block on the lock) if attached,
+ * releases the lock if held, frees. */
 NIPC_API void nipc_shm_free(nipc_shm *shm);
-/* Detaches first if attached; key is copied (NULL clears it). */
+/* Detaches first if attached (may block on the lock); key is copied (NULL
+ * clears it). */
 NIPC_API int nipc_shm_set_key(nipc_shm *shm, const nipc_key *key);
 /* The object's key, or NULL if none. */
 NIPC_API const nipc_key *nipc_shm_key(const nipc_shm *shm);
