@@ -285,7 +285,7 @@ static void create_write_cat_info(void **state)
 	assert_true(out[0] == '{' && !strcmp(out + outlen - 2, "}\n"));
 	if (is_posix()) {
 		assert_non_null(strstr(out, "\"type\":\"posix\",\"type_id\":256,"));
-		assert_non_null(strstr(out, "\"attachments\":null,\"key_t\":null}"));
+		assert_non_null(strstr(out, "\"attachments\":0,\"key_t\":null}"));
 	} else {
 		assert_non_null(strstr(out, "\"type\":\"systemv\",\"type_id\":81,"));
 		/* Created without --hold: nobody else is attached. */
@@ -316,6 +316,8 @@ static void create_hold(void **state)
 	start(&p, ARGV(nipc, "shm", "create", key, "4096", "--hold"));
 	expect(&p, "created");
 	assert_true(shm_exists());
+	ok(NIPC(NULL, "shm", "info", key, "--json"));
+	assert_non_null(strstr(out, "\"size\":4096,\"attachments\":1,"));
 	ok(NIPC("held", "shm", "write", key));
 	proc_write(&p, "\n");
 	finish(&p, 0);

@@ -4,7 +4,9 @@
 
 #include "common.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
@@ -15,7 +17,7 @@ static const char usage_text[] =
 	"usage: nipc shm create KEY SIZE [--hold] [--no-cleanup]\n"
 	"       nipc shm write  KEY [--offset N] [--cleanup]   (stdin -> segment)\n"
 	"       nipc shm cat    KEY [--size N] [--cleanup]     (segment -> stdout)\n"
-	"       nipc shm info   KEY [--json] [--cleanup]\n"
+	"       nipc shm info   KEY [--json] [--cleanup]  (attachments: other processes)\n"
 	"       nipc shm lock   KEY [--for MS] [--cleanup]\n"
 	"       nipc shm attach KEY [--cleanup]     (stays attached until stdin ends)\n"
 	"KEY is a string form (posix:/app, systemv:/tmp/app) or --legacy NAME\n"
@@ -263,6 +265,43 @@ static int sysv_stat(const nipc_key *key, key_t *kt, long *others)
 	return 0;
 }
 
+/* Other processes mapping the POSIX segment, from /proc/PID/maps; -1 when
+ * there is no /proc. Processes whose maps we may not read are not counted
+ * (nipc(1) says so). */
+static long posix_attachments(const char *native)
+{
+	char want[NAME_MAX + 16], path[64], line[PATH_MAX + 256];
+	long n = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if ((size_t)snprintf(want, sizeof want, " /dev/shm%s", native) >= sizeof want)
+		return -1;
+	if (!(d = opendir("/proc")))
+		return -1;
+	while ((e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 0 || pid == (long)getpid())
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/maps", pid);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		size_t wl = strlen(want);
+		while (fgets(line, sizeof line, f)) {
+			char *hit = strstr(line, want);
+			if (hit && (hit[wl] == '\n' || hit[wl] == ' ')) {
+				n++;
+				break;
+			}
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
 static int do_info(struct args *a)
 {
 	nipc_shm *shm;
@@ -279,6 +318,8 @@ static int do_info(struct args *a)
 		return finish(a, shm, fail("%s: cannot format the key", a->who));
 	if (sysv && sysv_stat(key, &kt, &others) < 0)
 		sysv = 0;
+	if (t == NIPC_KEY_POSIX)
+		others = posix_attachments(nipc_key_native(key));
 	const char *legacy = nipc_key_legacy(key);
 	if (a->flags & O_JSON) {
 		fputs("{\"type\":", stdout);
