@@ -172,6 +172,16 @@ static void qt_creates_nipc_reads(void **state)
 	assert_non_null(strstr(json, "\"size\":64,"));
 	assert_non_null(strstr(json, "\"attachments\":1,"));
 
+	/* The string form nipc prints (with ?legacyKey=) names the same
+	 * segment and the same lock as --legacy. */
+	char *str = strstr(json, "\"string\":\"");
+	assert_non_null(str);
+	str += strlen("\"string\":\"");
+	str[strcspn(str, "\"")] = 0;
+	assert_non_null(strstr(str, "?legacyKey="));
+	run_ok(ARGV(nipc, "shm", "cat", str, "--size", "5"), NULL, out, sizeof out);
+	assert_string_equal(out, "hello");
+
 	proc_write(&qt, "\n");
 	expect(&qt, "detached");
 	finish_ok(&qt);
@@ -250,7 +260,13 @@ static void qt_lock_blocks_nipc(void **state)
 	expect(&qt, "trying");
 	expect(&qt, "locked");
 	start(&waiter, ARGV(nipc, "shm", "lock", "--legacy", name, "--for", "0"));
+	/* nipc shm write works under the same lock: it waits too. */
+	struct proc writer;
+	start(&writer, ARGV(nipc, "shm", "write", "--legacy", name));
+	proc_write(&writer, "written under the lock");
+	proc_close_in(&writer);
 	expect_quiet(&waiter);
+	assert_true(proc_running(&writer));
 
 	long long released = mono_ns();
 	proc_write(&qt, "\n");
@@ -260,6 +276,10 @@ static void qt_lock_blocks_nipc(void **state)
 	expect(&waiter, "unlocked");
 	finish_ok(&waiter);
 	finish_ok(&qt);
+	finish_ok(&writer);
+	char out[64];
+	run_ok(ARGV(peer, "shm", "cat", name, "--size", "22"), NULL, out, sizeof out);
+	assert_string_equal(out, "written under the lock");
 
 	proc_write(&owner, "\n");
 	finish_ok(&owner);
