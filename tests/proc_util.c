@@ -285,3 +285,42 @@ int dir_entries(const char *dir)
 	closedir(d);
 	return n;
 }
+
+static key_t noted[32];
+static int nnoted;
+
+void ipc_note(const char *path)
+{
+	key_t k;
+
+	if (path_key(path, &k) < 0)
+		return;
+	for (int i = 0; i < nnoted; i++)
+		if (noted[i] == k)
+			return;
+	if (nnoted < (int)(sizeof noted / sizeof noted[0]))
+		noted[nnoted++] = k;
+}
+
+int ipc_noted_left(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < nnoted; i++)
+		n += (shmget(noted[i], 0, 0) != -1) + (semget(noted[i], 0, 0) != -1);
+	return n;
+}
+
+int ipc_noted_remove(void)
+{
+	int n = 0, id;
+
+	for (int i = 0; i < nnoted; i++) {
+		if ((id = shmget(noted[i], 0, 0)) != -1 && shmctl(id, IPC_RMID, NULL) == 0)
+			n++;
+		if ((id = semget(noted[i], 0, 0)) != -1 && semctl(id, 0, IPC_RMID) == 0)
+			n++;
+	}
+	nnoted = 0;
+	return n;
+}

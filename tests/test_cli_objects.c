@@ -85,10 +85,18 @@ static int teardown(void **state)
 		}
 	}
 	nstarted = 0;
-	shm_unlink(posix_name);
-	sem_unlink(posix_name);
+	/* Objects still alive under a key the test saw are a failure, even
+	 * when their key file is gone (ftok could not find them any more). */
+	int left = ipc_noted_left();
+	ipc_noted_remove();
+	if (shm_unlink(posix_name) == 0)
+		left++;
+	if (sem_unlink(posix_name) == 0)
+		left++;
 	sysv_cleanup_dir(tmpdir, 1);
-	return 0;
+	if (left)
+		fprintf(stderr, "teardown: %d object(s) were left behind\n", left);
+	return left ? -1 : 0;
 }
 
 static int is_posix(void)
@@ -104,6 +112,7 @@ static int shm_exists(void)
 			close(fd);
 		return fd >= 0;
 	}
+	ipc_note(sysv_path);
 	return sysv_shm_exists(sysv_path);
 }
 
@@ -115,6 +124,7 @@ static int sem_exists(void)
 		snprintf(path, sizeof path, "/dev/shm/sem.%s", posix_name + 1);
 		return access(path, F_OK) == 0;
 	}
+	ipc_note(sysv_path);
 	return sysv_sem_exists(sysv_path);
 }
 

@@ -71,6 +71,7 @@ static int teardown(void **state)
 		}
 	}
 	nstarted = 0;
+	ipc_noted_remove();
 	sysv_cleanup_dir(tmpdir, 1);
 	return 0;
 }
@@ -136,11 +137,27 @@ static void run_ok(const char *const *argv, const char *in, char *out, size_t ou
 		fail_msg("%s %s %s: exit %d, stderr: %s", argv[0], argv[1], argv[2], rc, err);
 }
 
+static char seg_path[PATH_MAX], lock_path[PATH_MAX];
+
 static void shm_key_path(char *buf, size_t len)
 {
 	run_ok(ARGV(peer, "shm", "key", name), NULL, buf, len);
 	buf[strcspn(buf, "\n")] = 0;
 	assert_int_equal(strncmp(buf, tmpdir, strlen(tmpdir)), 0);
+	/* Qt 5's lock: the semaphore legacy key of the same name. */
+	const char *base = strstr(buf, "/qipc_sharedmemory_");
+	assert_non_null(base);
+	snprintf(seg_path, sizeof seg_path, "%s", buf);
+	snprintf(lock_path, sizeof lock_path, "%.*s/qipc_systemsem_%s", (int)(base - buf), buf,
+		 base + strlen("/qipc_sharedmemory_"));
+}
+
+/* Notes the keys of the segment and of its lock while their files exist,
+ * so the end of the test can check the objects by key (ipcs-style). */
+static void note_keys(void)
+{
+	ipc_note(seg_path);
+	ipc_note(lock_path);
 }
 
 /* Nothing of ours is left: no key file, so no object either (and the
@@ -149,6 +166,7 @@ static void assert_clean(const char *shm_path)
 {
 	assert_false(sysv_shm_exists(shm_path));
 	assert_int_equal(dir_entries(tmpdir), 0);
+	assert_int_equal(ipc_noted_left(), 0);
 }
 
 static void qt_creates_nipc_reads(void **state)
@@ -160,6 +178,7 @@ static void qt_creates_nipc_reads(void **state)
 	shm_key_path(path, sizeof path);
 	start(&qt, ARGV(peer, "shm", "create", name, "64", "--data", "hello from Qt 5"));
 	expect(&qt, "created");
+	note_keys();
 
 	run_ok(ARGV(nipc, "shm", "cat", "--legacy", name, "--size", "15"), NULL, out, sizeof out);
 	assert_string_equal(out, "hello from Qt 5");
@@ -197,6 +216,7 @@ static void nipc_creates_qt_reads(void **state)
 	shm_key_path(path, sizeof path);
 	start(&holder, ARGV(nipc, "shm", "create", "--legacy", name, "100", "--hold"));
 	expect(&holder, "created");
+	note_keys();
 	assert_true(sysv_shm_exists(path));
 
 	run_ok(ARGV(nipc, "shm", "write", "--legacy", name), "hello from nipc", NULL, 0);
@@ -225,6 +245,7 @@ static void nipc_lock_blocks_qt(void **state)
 	shm_key_path(path, sizeof path);
 	start(&owner, ARGV(peer, "shm", "create", name, "64"));
 	expect(&owner, "created");
+	note_keys();
 
 	start(&holder, ARGV(nipc, "shm", "lock", "--legacy", name));
 	expect(&holder, "locked");
@@ -255,6 +276,7 @@ static void qt_lock_blocks_nipc(void **state)
 	shm_key_path(path, sizeof path);
 	start(&owner, ARGV(nipc, "shm", "create", "--legacy", name, "64", "--hold"));
 	expect(&owner, "created");
+	note_keys();
 
 	start(&qt, ARGV(peer, "shm", "lock", name));
 	expect(&qt, "trying");
@@ -296,6 +318,7 @@ static void last_detach_nipc_removes(void **state)
 	shm_key_path(path, sizeof path);
 	start(&qt, ARGV(peer, "shm", "create", name, "64"));
 	expect(&qt, "created");
+	note_keys();
 	start(&n, ARGV(nipc, "shm", "attach", "--legacy", name, "--cleanup"));
 	expect(&n, "attached");
 	assert_int_equal(sysv_shm_nattch(path), 2);
@@ -320,6 +343,7 @@ static void last_detach_qt_removes(void **state)
 	shm_key_path(path, sizeof path);
 	start(&n, ARGV(nipc, "shm", "create", "--legacy", name, "64", "--hold"));
 	expect(&n, "created");
+	note_keys();
 	start(&qt, ARGV(peer, "shm", "attach", name));
 	expect(&qt, "attached");
 	assert_int_equal(sysv_shm_nattch(path), 2);
@@ -341,9 +365,13 @@ static void sem_qt_owner(void **state)
 {
 	struct proc owner, rel, acq, waiter, rel1;
 
+	char path[PATH_MAX];
+
 	(void)state;
+	shm_key_path(path, sizeof path);  /* lock_path: the semaphore's key file */
 	start(&owner, ARGV(peer, "sem", "create", name, "0"));
 	expect(&owner, "created");
+	note_keys();
 
 	start(&rel, ARGV(nipc, "sem", "release", "--legacy", name, "2", "--hold"));
 	expect(&rel, "released");
@@ -368,6 +396,7 @@ static void sem_qt_owner(void **state)
 	proc_write(&owner, "\n");
 	finish_ok(&owner);
 	assert_int_equal(dir_entries(tmpdir), 0);
+	assert_int_equal(ipc_noted_left(), 0);
 }
 
 /* nipc owns the semaphore; the reverse direction. */
@@ -375,9 +404,13 @@ static void sem_nipc_owner(void **state)
 {
 	struct proc owner, rel, acq, qt, rel1;
 
+	char path[PATH_MAX];
+
 	(void)state;
+	shm_key_path(path, sizeof path);  /* lock_path: the semaphore's key file */
 	start(&owner, ARGV(nipc, "sem", "create", "--legacy", name, "0", "--hold"));
 	expect(&owner, "created");
+	note_keys();
 
 	start(&rel, ARGV(peer, "sem", "release", name, "3", "--hold"));
 	expect(&rel, "released");
@@ -403,6 +436,7 @@ static void sem_nipc_owner(void **state)
 	proc_write(&owner, "\n");
 	finish_ok(&owner);
 	assert_int_equal(dir_entries(tmpdir), 0);
+	assert_int_equal(ipc_noted_left(), 0);
 }
 
 static void kill9(struct proc *p)
@@ -421,6 +455,7 @@ static void crash_qt_nipc_recovers(void **state)
 	shm_key_path(path, sizeof path);
 	start(&qt, ARGV(peer, "shm", "create", name, "64", "--data", "survivor"));
 	expect(&qt, "created");
+	note_keys();
 	start(&locker, ARGV(peer, "shm", "lock", name));
 	expect(&locker, "trying");
 	expect(&locker, "locked");
@@ -444,6 +479,7 @@ static void crash_qt_nipc_recovers(void **state)
 	struct proc again;
 	start(&again, ARGV(nipc, "shm", "create", "--legacy", name, "64", "--hold"));
 	expect(&again, "created");
+	note_keys();
 	proc_write(&again, "\n");
 	finish_ok(&again);
 	assert_clean(path);
@@ -459,6 +495,7 @@ static void crash_nipc_qt_recovers(void **state)
 	shm_key_path(path, sizeof path);
 	start(&n, ARGV(nipc, "shm", "create", "--legacy", name, "64", "--hold"));
 	expect(&n, "created");
+	note_keys();
 	run_ok(ARGV(nipc, "shm", "write", "--legacy", name), "survivor", NULL, 0);
 	start(&locker, ARGV(nipc, "shm", "lock", "--legacy", name));
 	expect(&locker, "locked");
@@ -485,6 +522,7 @@ static void crash_nipc_qt_recovers(void **state)
 	struct proc qt;
 	start(&qt, ARGV(peer, "shm", "create", name, "64"));
 	expect(&qt, "created");
+	note_keys();
 	proc_write(&qt, "\n");
 	finish_ok(&qt);
 	assert_clean(path);
