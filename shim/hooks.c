@@ -4,7 +4,9 @@
  * operation is not traced (or the thread is already inside the shim); the
  * traced path lives in a separate function so the untraced one keeps a
  * small frame. Names and ids are remembered (track.c) whenever tracing is
- * on at all, so that later events can name their objects. */
+ * on at all, so that later events can name their objects. Waits and posts
+ * are traced only on semaphores from sem_open unless the filter says
+ * "unnamed": a process's own thread locks would drown its IPC. */
 #include "config.h"
 
 #include "shim.h"
@@ -291,8 +293,14 @@ COLD static sem_t *t_sem_open(const char *name, int oflag, int creat, mode_t mod
 	ev_begin(&e, OP_SEM_OPEN);
 	r = creat ? REAL(sem_open)(name, oflag, mode, value) : REAL(sem_open)(name, oflag);
 	err = errno;
-	if (r != SEM_FAILED)
-		track_put(TK_SEM, (uintptr_t)r, 0, name);
+	if (r != SEM_FAILED) {
+		/* libc hands out the same sem_t for every open of one
+		 * semaphore, to be closed as many times */
+		uintptr_t opens = 0;
+
+		track_get(TK_SEM, (uintptr_t)r, &opens, NULL);
+		track_put(TK_SEM, (uintptr_t)r, opens + 1, name);
+	}
 	if (mask() & OPBIT(SEM_OPEN)) {
 		ev_str(&e, "name", name);
 		ev_arg(&e, "oflag", A_OFLAG, oflag);
@@ -333,40 +341,77 @@ EXPORT sem_t *sem_open(const char *name, int oflag, ...)
 	return t_sem_open(name, oflag, creat, mode, value);
 }
 
-/* The key of a semaphore from sem_open, if it is one. */
-static void sem_key(struct shim_event *e, sem_t *sem)
+/* The name of a semaphore from sem_open; 0 if it is not one and unnamed
+ * semaphores are not traced: then the call goes straight through. */
+static int sem_traced(sem_t *sem, char *name)
 {
-	char name[SHIM_NAME_CAP];
-
 	if (track_get(TK_SEM, (uintptr_t)sem, NULL, name))
-		ev_key_posix(e, name);
+		return 1;
+	name[0] = 0;
+	return shim_policy.unnamed;
 }
 
-/* sem_close, sem_wait, sem_trywait, sem_post: one sem_t * argument. */
+/* sem_wait, sem_trywait, sem_post: one sem_t * argument. */
 COLD static int t_sem1(enum shim_op op, int (*real)(sem_t *), sem_t *sem)
 {
 	struct shim_event e;
+	char name[SHIM_NAME_CAP];
 	int r, err;
 
+	if (!sem_traced(sem, name))
+		return real(sem);
 	shim_busy++;
 	ev_begin(&e, op);
 	r = real(sem);
 	err = errno;
 	ev_ptr(&e, "sem", A_PTR, sem);
-	sem_key(&e, sem);
-	if (op == OP_SEM_CLOSE && r == 0)
-		track_del(TK_SEM, (uintptr_t)sem);
+	if (name[0])
+		ev_key_posix(&e, name);
 	e.ret.i = r;
 	ev_end(&e, r < 0, err);
 	shim_busy--;
 	return r;
 }
 
+/* Traced whenever sem_open is, so that the table forgets closed
+ * semaphores; an event for every semaphore (it takes only named ones, and
+ * is never hot). */
+COLD static int t_sem_close(sem_t *sem)
+{
+	struct shim_event e;
+	char name[SHIM_NAME_CAP];
+	uintptr_t opens = 0;
+	int event = (mask() & OPBIT(SEM_CLOSE)) != 0, named, r, err;
+
+	shim_busy++;
+	named = track_get(TK_SEM, (uintptr_t)sem, &opens, name);
+	if (event)
+		ev_begin(&e, OP_SEM_CLOSE);
+	r = REAL(sem_close)(sem);
+	err = errno;
+	if (r == 0 && named) {
+		if (opens > 1)
+			track_put(TK_SEM, (uintptr_t)sem, opens - 1, name);
+		else
+			track_del(TK_SEM, (uintptr_t)sem);
+	}
+	if (event) {
+		ev_ptr(&e, "sem", A_PTR, sem);
+		if (named)
+			ev_key_posix(&e, name);
+		e.ret.i = r;
+		ev_end(&e, r < 0, err);
+	}
+	shim_busy--;
+	errno = err;
+	return r;
+}
+
 EXPORT int sem_close(sem_t *sem)
 {
-	if (QUIET(OPBIT(SEM_CLOSE)))
+	if (QUIET(SEM_OPS))
 		return REAL(sem_close)(sem);
-	return t_sem1(OP_SEM_CLOSE, REAL(sem_close), sem);
+	return t_sem_close(sem);
 }
 
 static int sem_wait_slow(sem_t *sem);
@@ -458,8 +503,11 @@ EXPORT int sem_unlink(const char *name)
 COLD static int t_sem_timed(sem_t *sem, int clock, const struct timespec *abs)
 {
 	struct shim_event e;
+	char name[SHIM_NAME_CAP];
 	int r, err;
 
+	if (!sem_traced(sem, name))
+		return clock < 0 ? REAL(sem_timedwait)(sem, abs) : REAL(sem_clockwait)(sem, clock, abs);
 	shim_busy++;
 	ev_begin(&e, clock < 0 ? OP_SEM_TIMEDWAIT : OP_SEM_CLOCKWAIT);
 	r = clock < 0 ? REAL(sem_timedwait)(sem, abs) : REAL(sem_clockwait)(sem, clock, abs);
@@ -468,7 +516,8 @@ COLD static int t_sem_timed(sem_t *sem, int clock, const struct timespec *abs)
 	if (clock >= 0)
 		ev_arg(&e, "clock", A_CLOCK, clock);
 	ev_ptr(&e, "abstime", A_TS, abs);
-	sem_key(&e, sem);
+	if (name[0])
+		ev_key_posix(&e, name);
 	e.ret.i = r;
 	ev_end(&e, r < 0, err);
 	shim_busy--;

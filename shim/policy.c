@@ -82,14 +82,18 @@ static unsigned word_mask(const char *w, size_t len)
 }
 
 /* "all,-sem_wait" or "sysv-shm,ftok"; a list that starts with an exclusion
- * starts from everything. Unknown words are named in one warning. */
-static unsigned parse_filter(const char *s)
+ * starts from everything. "unnamed" (or "-unnamed", the default) selects no
+ * operation but says whether unnamed semaphores are traced; a list of only
+ * that word starts from everything. Unknown words are named in one
+ * warning. */
+static unsigned parse_filter(const char *s, int *unnamed)
 {
 	char unknown[256];
 	size_t nu = 0;
 	unsigned mask = 0;
-	int first = 1;
+	int first = 1, modifier = 0;
 
+	*unnamed = 0;
 	while (*s) {
 		size_t len = strcspn(s, ",");
 		const char *w = s;
@@ -99,6 +103,14 @@ static unsigned parse_filter(const char *s)
 		if (minus) {
 			w++;
 			len--;
+		}
+		if (len == 7 && !memcmp(w, "unnamed", 7)) {
+			*unnamed = !minus;
+			modifier = 1;
+			s = w + len;
+			if (*s == ',')
+				s++;
+			continue;
 		}
 		m = word_mask(w, len);
 		if (first && minus)
@@ -124,6 +136,8 @@ static unsigned parse_filter(const char *s)
 		unknown[nu] = 0;
 		shim_warn("NIPC_TRACE: ignoring unknown words: %s", unknown);
 	}
+	if (first && modifier)
+		mask = (1u << OP_COUNT) - 1;
 	return mask;
 }
 
@@ -282,7 +296,7 @@ void shim_policy_init(void)
 	trace = getenv("NIPC_TRACE");
 	if (!trace || !*trace || !strcmp(trace, "0"))
 		return;
-	mask = parse_filter(trace);
+	mask = parse_filter(trace, &p->unnamed);
 	fmt = getenv("NIPC_TRACE_FORMAT");
 	if (fmt && !strcmp(fmt, "json"))
 		p->json = 1;

@@ -135,6 +135,7 @@ struct shim_policy {
 	int json;
 	int children;           /* NIPC_TRACE_CHILDREN */
 	int tid;                /* NIPC_TRACE_TID: show the thread id in text */
+	int unnamed;            /* the word "unnamed": trace unnamed semaphores too */
 	enum shim_sink sink;
 	int fd;
 	pid_t root_pid;         /* the process that loaded the shim */
@@ -156,13 +157,15 @@ SHIM_HIDDEN const char *shim_op_name(enum shim_op op);
 
 #define SHIM_NAME_CAP 512  /* names and paths kept for keys, with the NUL */
 #define SHIM_FD_MAX 4096   /* shm_open descriptors tracked below this */
-#define SHIM_SLOTS 64      /* ftok paths, named semaphores, shm descriptors */
+#define SHIM_SLOTS 64      /* ftok paths, shm descriptors */
+#define SHIM_SEM_SLOTS 256 /* named semaphores: their waits and posts are traced */
 #define SHIM_MAP_SLOTS 128 /* mappings of shm descriptors, shmat addresses */
 #define SHIM_ID_SLOTS 256  /* System V ids per kind */
 
 enum track_kind { TK_FTOK, TK_SEM, TK_FD, TK_MAP, TK_SHMAT, TK_COUNT };
 
 /* Remembers tag → (aux, name) in the table of kind; name may be NULL.
+ * TK_SEM: aux counts the sem_open calls that returned the semaphore.
  * Lock-free; the oldest entry gives way when the table is full. */
 SHIM_HIDDEN void track_put(enum track_kind k, uintptr_t tag, uintptr_t aux, const char *name);
 /* Copies the name (cap SHIM_NAME_CAP) and aux for tag; 1 if found. */

@@ -26,7 +26,7 @@ struct table {
 	static char id##_name[size][SHIM_NAME_CAP];
 
 TABLE(ftok, SHIM_SLOTS)
-TABLE(sem, SHIM_SLOTS)
+TABLE(sem, SHIM_SEM_SLOTS)
 TABLE(fd, SHIM_SLOTS)
 TABLE(map, SHIM_MAP_SLOTS)
 TABLE(shmat, SHIM_MAP_SLOTS)
@@ -34,7 +34,7 @@ TABLE(shmat, SHIM_MAP_SLOTS)
 #define T(id, size) {size, id##_tag, id##_seq, id##_aux, id##_name, 0}
 static struct table tables[TK_COUNT] = {
 	[TK_FTOK] = T(ftok, SHIM_SLOTS),
-	[TK_SEM] = T(sem, SHIM_SLOTS),
+	[TK_SEM] = T(sem, SHIM_SEM_SLOTS),
 	[TK_FD] = T(fd, SHIM_SLOTS),
 	[TK_MAP] = T(map, SHIM_MAP_SLOTS),
 	[TK_SHMAT] = T(shmat, SHIM_MAP_SLOTS),

@@ -129,7 +129,7 @@ static void test_posix_sem(void **state)
 			{"sem_unlink", k, "0", NULL, nm},
 			{"sem_unlink", k, "-1", "ENOENT", nm},
 			{"sem_open", k, "SEM_FAILED", "ENOENT", open0},
-			{"sem_post", NULL, "0", NULL, NULL},
+			/* (a sem_post on an unnamed semaphore: not traced) */
 			{"sem_open", k, "ptr", NULL, NULL},
 			{"sem_clockwait", k, "0", NULL, NULL},
 			{"sem_post", k, "0", NULL, NULL},
@@ -151,6 +151,112 @@ static void test_posix_sem(void **state)
 		assert_true(t > ts + 4 && t < ts + 6);
 	}
 	ts_free(&l);
+}
+
+static void ops_of(const char *file, char *buf, size_t len);
+
+/* Waits and posts on an unnamed semaphore are traced only when asked. */
+static void test_unnamed(void **state)
+{
+	const char *name = ts_unique(), *file = ts_path("unnamed.json");
+	struct ts_lines l;
+	char k[128], ops[4096];
+	const char *named_ops = "sem_open sem_wait sem_trywait sem_post sem_timedwait sem_clockwait "
+				"sem_post sem_open sem_close sem_post sem_wait sem_close sem_unlink";
+
+	(void)state;
+	snprintf(k, sizeof k, "posix:%s", name);
+	assert_int_equal(run_ops("unnamed", name, "all", file, "json", NULL, NULL), 0);
+	ts_load(&l, file);
+	{
+		/* the named semaphore stays named after a second open's close,
+		 * and in a forked child */
+		struct ts_expect x[] = {
+			{"sem_open", k, "ptr", NULL, NULL},
+			{"sem_wait", k, "0", NULL, NULL},
+			{"sem_trywait", k, "-1", "EAGAIN", NULL},
+			{"sem_post", k, "0", NULL, NULL},
+			{"sem_timedwait", k, "0", NULL, NULL},
+			{"sem_clockwait", k, "-1", "ETIMEDOUT", NULL},
+			{"sem_post", k, "0", NULL, NULL},
+			{"sem_open", k, "ptr", NULL, NULL},
+			{"sem_close", k, "0", NULL, NULL},
+			{"sem_post", k, "0", NULL, NULL},
+			{"sem_wait", k, "0", NULL, NULL},
+			{"sem_close", k, "0", NULL, NULL},
+			{"sem_unlink", k, "0", NULL, NULL},
+		};
+
+		char parent[32];
+
+		ts_expect_events(&l, x, sizeof x / sizeof x[0], 0);
+		snprintf(parent, sizeof parent, "%s", field(l.line[0], "pid"));
+		assert_string_not_equal(parent, field(l.line[10], "pid"));
+	}
+	ts_free(&l);
+	/* "unnamed": both, the unnamed one with a null key */
+	name = ts_unique();
+	snprintf(k, sizeof k, "posix:%s", name);
+	assert_int_equal(run_ops("unnamed", name, "all,unnamed", file, "json", NULL, NULL), 0);
+	ts_load(&l, file);
+	{
+		const char *u = NULL;
+
+		{
+			struct ts_expect x[] = {
+				{"sem_open", k, "ptr", NULL, NULL},
+				{"sem_wait", u, "0", NULL, NULL},
+				{"sem_wait", k, "0", NULL, NULL},
+				{"sem_trywait", u, "-1", "EAGAIN", NULL},
+				{"sem_trywait", k, "-1", "EAGAIN", NULL},
+				{"sem_post", u, "0", NULL, NULL},
+				{"sem_post", k, "0", NULL, NULL},
+				{"sem_timedwait", u, "0", NULL, NULL},
+				{"sem_timedwait", k, "0", NULL, NULL},
+				{"sem_clockwait", u, "-1", "ETIMEDOUT", NULL},
+				{"sem_clockwait", k, "-1", "ETIMEDOUT", NULL},
+				{"sem_post", u, "0", NULL, NULL},
+				{"sem_post", k, "0", NULL, NULL},
+				{"sem_open", k, "ptr", NULL, NULL},
+				{"sem_close", k, "0", NULL, NULL},
+				{"sem_post", k, "0", NULL, NULL},
+				{"sem_wait", k, "0", NULL, NULL},
+				{"sem_wait", u, "0", NULL, NULL},
+				{"sem_close", k, "0", NULL, NULL},
+				{"sem_unlink", k, "0", NULL, NULL},
+			};
+
+			ts_expect_events(&l, x, sizeof x / sizeof x[0], 0);
+		}
+	}
+	ts_free(&l);
+	/* the word alone means everything; "-unnamed" is the default */
+	assert_int_equal(run_ops("unnamed", ts_unique(), "unnamed", file, "json", NULL, NULL), 0);
+	ops_of(file, ops, sizeof ops);
+	assert_string_equal(ops, "sem_open sem_wait sem_wait sem_trywait sem_trywait sem_post sem_post "
+			    "sem_timedwait sem_timedwait sem_clockwait sem_clockwait sem_post sem_post "
+			    "sem_open sem_close sem_post sem_wait sem_wait sem_close sem_unlink");
+	assert_int_equal(run_ops("unnamed", ts_unique(), "-unnamed", file, "json", NULL, NULL), 0);
+	ops_of(file, ops, sizeof ops);
+	assert_string_equal(ops, named_ops);
+	assert_int_equal(run_ops("unnamed", ts_unique(), "posix-sem", file, "json", NULL, NULL), 0);
+	ops_of(file, ops, sizeof ops);
+	assert_string_equal(ops, named_ops);
+	/* with the filter's other words */
+	assert_int_equal(run_ops("unnamed", ts_unique(), "sem_post,unnamed", file, "json", NULL, NULL), 0);
+	ops_of(file, ops, sizeof ops);
+	assert_string_equal(ops, "sem_post sem_post sem_post sem_post sem_post");
+	assert_int_equal(run_ops("unnamed", ts_unique(), "sem_post", file, "json", NULL, NULL), 0);
+	ops_of(file, ops, sizeof ops);
+	assert_string_equal(ops, "sem_post sem_post sem_post");
+	assert_int_equal(run_ops("unnamed", ts_unique(), "unnamed,-sem_wait,-sem_trywait,-posix-shm", file,
+				 "json", NULL, NULL), 0);
+	ops_of(file, ops, sizeof ops);
+	assert_string_equal(ops, "sem_open sem_post sem_post sem_timedwait sem_timedwait sem_clockwait "
+			    "sem_clockwait sem_post sem_post sem_open sem_close sem_post sem_close sem_unlink");
+	assert_int_equal(run_ops("unnamed", ts_unique(), "sysv-sem,unnamed", file, "json", NULL, NULL), 0);
+	ops_of(file, ops, sizeof ops);
+	assert_string_equal(ops, "");
 }
 
 static void test_sysv(void **state)
@@ -552,6 +658,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_posix_shm),
 		cmocka_unit_test(test_posix_sem),
+		cmocka_unit_test(test_unnamed),
 		cmocka_unit_test(test_sysv),
 		cmocka_unit_test(test_errno_preserved),
 		cmocka_unit_test(test_text_format),

@@ -3,8 +3,8 @@
  * "op ok|fail ERRNO" with the errno seen right after the call, so that a
  * run under the shim can be compared with a run without it.
  *
- * usage: shim_ops posix-shm NAME | posix-sem NAME | sysv KEYFILE
- *        | fork NAME | exec NAME | env NAME | odd NAME | bad NAME */
+ * usage: shim_ops posix-shm NAME | posix-sem NAME | unnamed NAME
+ *        | sysv KEYFILE | fork NAME | exec NAME | env NAME | odd NAME | bad NAME */
 #include "config.h"
 
 #include <errno.h>
@@ -130,6 +130,54 @@ static int posix_sem(const char *name)
 	note("sem_trywait", sem_trywait(s) != 0, 0);
 	note("sem_close", sem_close(s) != 0, 0);
 	note("sem_unlink", sem_unlink(name) != 0, 0);
+	return bad;
+}
+
+/* The same calls on an unnamed (sem_init) and a named semaphore, unnamed
+ * first; a second sem_open of the name and its sem_close; a forked child
+ * using both. */
+static int unnamed_sems(const char *name)
+{
+	struct timespec zero = {0, 0};
+	sem_t u, *s, *s2;
+	pid_t pid;
+	int st;
+
+	if (sem_init(&u, 0, 1))
+		return 1;
+	s = sem_open(name, O_CREAT | O_EXCL, 0600, 1);
+	note("sem_open", s == SEM_FAILED, 0);
+	if (s == SEM_FAILED)
+		return 1;
+	note("sem_wait", sem_wait(&u) != 0, 0);
+	note("sem_wait", sem_wait(s) != 0, 0);
+	note("sem_trywait", sem_trywait(&u) != 0, EAGAIN);
+	note("sem_trywait", sem_trywait(s) != 0, EAGAIN);
+	note("sem_post", sem_post(&u) != 0, 0);
+	note("sem_post", sem_post(s) != 0, 0);
+	note("sem_timedwait", sem_timedwait(&u, &zero) != 0, 0);
+	note("sem_timedwait", sem_timedwait(s, &zero) != 0, 0);
+	note("sem_clockwait", sem_clockwait(&u, CLOCK_MONOTONIC, &zero) != 0, ETIMEDOUT);
+	note("sem_clockwait", sem_clockwait(s, CLOCK_MONOTONIC, &zero) != 0, ETIMEDOUT);
+	note("sem_post", sem_post(&u) != 0, 0);
+	note("sem_post", sem_post(s) != 0, 0);
+	/* libc returns s again: after one close it is still open, and named */
+	s2 = sem_open(name, 0);
+	note("sem_open", s2 == SEM_FAILED, 0);
+	note("sem_close", s2 == SEM_FAILED || sem_close(s2) != 0, 0);
+	note("sem_post", sem_post(s) != 0, 0);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		note("sem_wait", sem_wait(s) != 0, 0);
+		note("sem_wait", sem_wait(&u) != 0, 0);
+		_exit(bad);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+		bad = 1;
+	note("sem_close", sem_close(s) != 0, 0);
+	note("sem_unlink", sem_unlink(name) != 0, 0);
+	sem_destroy(&u);
 	return bad;
 }
 
@@ -283,13 +331,15 @@ int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc != 3) {
-		fprintf(stderr, "usage: shim_ops posix-shm|posix-sem|sysv|fork|exec|env ARG\n");
+		fprintf(stderr, "usage: shim_ops posix-shm|posix-sem|unnamed|sysv|fork|exec|env ARG\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "posix-shm"))
 		return posix_shm(argv[2]);
 	if (!strcmp(argv[1], "posix-sem"))
 		return posix_sem(argv[2]);
+	if (!strcmp(argv[1], "unnamed"))
+		return unnamed_sems(argv[2]);
 	if (!strcmp(argv[1], "sysv"))
 		return sysv(argv[2]);
 	if (!strcmp(argv[1], "fork"))
