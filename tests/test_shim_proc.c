@@ -374,8 +374,9 @@ static void test_secure_execution(void **state)
 	assert_null(ts_slurp(trace));
 }
 
-/* 8 threads × (1,000 sem_post+sem_wait, 1,000 shm_open+close+shm_unlink)
- * while the main thread forks 1,000 times: every line whole and parsable,
+/* 8 threads × (1,000 sem_post+sem_wait on unnamed semaphores, traced with
+ * "unnamed", 1,000 shm_open+close+shm_unlink) while the main thread forks
+ * 1,000 times: every line whole and parsable,
  * the exact count per thread, in each thread's order. */
 #define ITERS 1000
 #define SHM_ITERS 1000
@@ -385,7 +386,7 @@ static void test_threads_and_forks(void **state)
 {
 	const char *name = ts_unique(), *file = ts_path("stress.json");
 	char *argv[] = {(char *)ts_prog("shim_stress"), (char *)name, "1000", "1000", "1000", NULL};
-	struct ts_run r = {.preload = 1, .trace = "1", .format = "json", .file = file, .timeout = 150};
+	struct ts_run r = {.preload = 1, .trace = "1,unnamed", .format = "json", .file = file, .timeout = 150};
 	static const char *const sem_ops[] = {"sem_post", "sem_wait"};
 	static const char *const shm_ops[] = {"shm_open", "close", "shm_unlink"};
 	struct { long tid, n; } th[8] = {{0, 0}};

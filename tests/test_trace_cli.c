@@ -136,6 +136,17 @@ static void test_usage_errors(void **state)
 	text = tt_slurp(err);
 	assert_non_null(strstr(text, "unknown option '--bogus'"));
 	free(text);
+	/* a filter too long to take ",unnamed": an error, not a cut list */
+	{
+		static char lng[5000];
+		char *too_long[] = {(char *)tt_nipc(), "trace", "--unnamed", "-e", lng, "--", "true", NULL};
+
+		memset(lng, 'x', sizeof lng - 1);
+		assert_int_equal(tt_run(too_long, NULL, err, NULL), 2);
+		text = tt_slurp(err);
+		assert_non_null(strstr(text, "filter list too long"));
+		free(text);
+	}
 }
 
 static void test_cannot_run(void **state)
@@ -544,6 +555,20 @@ static void test_environment(void **state)
 	assert_int_equal(tt_run(opts, out, NULL, NULL), 0);
 	text = tt_slurp(out);
 	assert_non_null(strstr(text, "/libnipc-preload.so|sysv-shm,-shmat|json|1|unset\n"));
+	free(text);
+	/* --unnamed adds its word to the filter, or to the default */
+	opts[3] = "--unnamed";
+	opts[4] = "--json";
+	assert_int_equal(tt_run(opts, out, NULL, NULL), 0);
+	text = tt_slurp(out);
+	assert_non_null(strstr(text, "/libnipc-preload.so|1,unnamed|json|1|unset\n"));
+	free(text);
+	opts[2] = "-e";
+	opts[3] = "posix-sem,-sem_post";
+	opts[4] = "--unnamed";
+	assert_int_equal(tt_run(opts, out, NULL, NULL), 0);
+	text = tt_slurp(out);
+	assert_non_null(strstr(text, "/libnipc-preload.so|posix-sem,-sem_post,unnamed|text|1|unset\n"));
 	free(text);
 }
 

@@ -37,8 +37,9 @@
 struct opts {
 	const char *output;
 	const char *filter;
-	int json, summary, no_follow;
+	int json, summary, no_follow, unnamed;
 	char **cmd;
+	char trace[4096];       /* NIPC_TRACE: the filter, ",unnamed" */
 };
 
 struct row {
@@ -69,7 +70,7 @@ struct reader {
 
 static const char usage_text[] =
 	"usage: nipc trace [-o FILE] [--json] [--summary] [--no-follow] [-e LIST]\n"
-	"                  [--] CMD [ARGS...]\n"
+	"                  [--unnamed] [--] CMD [ARGS...]\n"
 	"\n"
 	"Run CMD with libnipc-preload.so and report every System V and POSIX\n"
 	"IPC call it (and, unless --no-follow, its children) makes, each object\n"
@@ -83,6 +84,9 @@ static const char usage_text[] =
 	"      --no-follow    trace only CMD's own process, not its children\n"
 	"  -e, --filter LIST  trace only these families/operations, e.g.\n"
 	"                     'sysv-shm,sysv-sem' or 'all,-sem_wait,-sem_post'\n"
+	"      --unnamed      also trace waits and posts on unnamed semaphores\n"
+	"                     (sem_init: thread locks, semaphores in shared\n"
+	"                     memory); by default only on named ones (sem_open)\n"
 	"  -h, --help         show this help\n"
 	"\n"
 	"The shim is NIPC_PRELOAD if set, else the build tree's\n"
@@ -126,6 +130,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			o->summary = 1;
 		} else if (!strcmp(a, "--no-follow")) {
 			o->no_follow = 1;
+		} else if (!strcmp(a, "--unnamed")) {
+			o->unnamed = 1;
 		} else {
 			return usage_error("trace: unknown option '%s' (see nipc trace --help)", a);
 		}
@@ -136,6 +142,9 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		return usage_error("trace: empty output file name");
 	if (o->filter && !*o->filter)
 		return usage_error("trace: empty filter list");
+	if ((size_t)snprintf(o->trace, sizeof o->trace, "%s%s", o->filter ? o->filter : "1",
+			     o->unnamed ? ",unnamed" : "") >= sizeof o->trace)
+		return usage_error("trace: filter list too long (over %d bytes)", (int)sizeof o->trace - 10);
 	o->cmd = argv + i;
 	return 0;
 }
@@ -259,7 +268,7 @@ static void child_env(const struct opts *o, const char *preload, const char *fil
 	if (asan_runtime() && !getenv("ASAN_OPTIONS"))
 		setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
 	setenv("LD_PRELOAD", preload, 1);
-	setenv("NIPC_TRACE", o->filter ? o->filter : "1", 1);
+	setenv("NIPC_TRACE", o->trace, 1);
 	setenv("NIPC_TRACE_FORMAT", o->json || o->summary ? "json" : "text", 1);
 	setenv("NIPC_TRACE_CHILDREN", o->no_follow ? "0" : "1", 1);
 	if (file)
