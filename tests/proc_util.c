@@ -286,8 +286,24 @@ int dir_entries(const char *dir)
 	return n;
 }
 
-static key_t noted[32];
+/* Objects noted by id (with the key they had): ids are not reused soon,
+ * while a key is (it follows the key file's inode, and inodes are). */
+static struct {
+	int sem, id;
+	key_t key;
+} noted[64];
 static int nnoted;
+
+static void note_id(int sem, int id, key_t k)
+{
+	if (id < 0)
+		return;
+	for (int i = 0; i < nnoted; i++)
+		if (noted[i].sem == sem && noted[i].id == id)
+			return;
+	if (nnoted < (int)(sizeof noted / sizeof noted[0]))
+		noted[nnoted++] = (typeof(noted[0])){sem, id, k};
+}
 
 void ipc_note(const char *path)
 {
@@ -295,11 +311,24 @@ void ipc_note(const char *path)
 
 	if (path_key(path, &k) < 0)
 		return;
-	for (int i = 0; i < nnoted; i++)
-		if (noted[i] == k)
-			return;
-	if (nnoted < (int)(sizeof noted / sizeof noted[0]))
-		noted[nnoted++] = k;
+	note_id(0, shmget(k, 0, 0), k);
+	note_id(1, semget(k, 0, 0), k);
+}
+
+/* 1 if the noted object still exists with its key. */
+static int noted_alive(int i)
+{
+	struct shmid_ds sd;
+	struct semid_ds md;
+	union {
+		int val;
+		struct semid_ds *buf;
+	} arg = {.buf = &md};
+
+	if (noted[i].sem)
+		return semctl(noted[i].id, 0, IPC_STAT, arg) == 0 &&
+		       md.sem_perm.__key == noted[i].key;
+	return shmctl(noted[i].id, IPC_STAT, &sd) == 0 && sd.shm_perm.__key == noted[i].key;
 }
 
 int ipc_noted_left(void)
@@ -307,18 +336,19 @@ int ipc_noted_left(void)
 	int n = 0;
 
 	for (int i = 0; i < nnoted; i++)
-		n += (shmget(noted[i], 0, 0) != -1) + (semget(noted[i], 0, 0) != -1);
+		n += noted_alive(i);
 	return n;
 }
 
 int ipc_noted_remove(void)
 {
-	int n = 0, id;
+	int n = 0;
 
 	for (int i = 0; i < nnoted; i++) {
-		if ((id = shmget(noted[i], 0, 0)) != -1 && shmctl(id, IPC_RMID, NULL) == 0)
-			n++;
-		if ((id = semget(noted[i], 0, 0)) != -1 && semctl(id, 0, IPC_RMID) == 0)
+		if (!noted_alive(i))
+			continue;
+		if (noted[i].sem ? semctl(noted[i].id, 0, IPC_RMID) == 0
+				 : shmctl(noted[i].id, IPC_RMID, NULL) == 0)
 			n++;
 	}
 	nnoted = 0;

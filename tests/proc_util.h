@@ -51,10 +51,11 @@ int sysv_sem_exists(const char *path);
 /* shm_nattch of the segment keyed on path, or -1. */
 long sysv_shm_nattch(const char *path);
 
-/* Remembers the System V key of path (ftok id 'Q'; ignored if path does
- * not exist), so objects can be found after their key file is gone. */
+/* Remembers the System V segment and semaphore set that exist now under
+ * the key of path (ftok id 'Q'), by id, so they can be found after their
+ * key file is gone. */
 void ipc_note(const char *path);
-/* Segments and semaphore sets still present under the noted keys. */
+/* Noted objects that still exist (same id, same key). */
 int ipc_noted_left(void);
 /* Removes them and forgets the keys; returns how many it removed. */
 int ipc_noted_remove(void);
