@@ -42,6 +42,18 @@ static struct table tables[TK_COUNT] = {
 
 static uint64_t fdbits[SHIM_FD_MAX / 64];
 
+/* Named semaphores per hash of the address, never fewer than the table
+ * holds (an entry evicted or updated in place is not subtracted): a zero
+ * means "not named" at once, so that tracing the waits and posts of
+ * unnamed semaphores costs no table scan to leave them out. */
+#define SEM_HINT_BITS 12
+static unsigned sem_hint[1 << SEM_HINT_BITS];
+
+static unsigned *hint_of(uintptr_t tag)
+{
+	return &sem_hint[(size_t)(((uint64_t)tag * 0x9e3779b97f4a7c15ull) >> (64 - SEM_HINT_BITS))];
+}
+
 static void fdbit(uintptr_t fd, int on)
 {
 	uint64_t bit = 1ull << (fd % 64);
@@ -125,6 +137,8 @@ void track_put(enum track_kind k, uintptr_t tag, uintptr_t aux, const char *name
 	size_t i, len;
 	unsigned seq;
 
+	if (k == TK_SEM)
+		__atomic_fetch_add(hint_of(tag), 1, __ATOMIC_SEQ_CST);
 	if (!claim(t, want, &i, &seq))
 		return;
 	if (__atomic_load_n(&t->tag[i], __ATOMIC_RELAXED) != want)
@@ -159,6 +173,8 @@ int track_get(enum track_kind k, uintptr_t tag, uintptr_t *aux, char *name)
 	struct table *t = &tables[k];
 	uintptr_t want = tag_of(k, tag);
 
+	if (k == TK_SEM && !__atomic_load_n(hint_of(tag), __ATOMIC_ACQUIRE))
+		return 0;
 	for (size_t i = 0; i < t->n; i++) {
 		for (int spin = 0; spin < 128; spin++) {
 			unsigned s;
@@ -196,7 +212,14 @@ void track_del(enum track_kind k, uintptr_t tag)
 	for (size_t i = 0; i < t->n; i++) {
 		uintptr_t cur = want;
 
-		__atomic_compare_exchange_n(&t->tag[i], &cur, 0, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+		if (__atomic_compare_exchange_n(&t->tag[i], &cur, 0, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED) &&
+		    k == TK_SEM) {
+			unsigned *h = hint_of(tag), v = __atomic_load_n(h, __ATOMIC_RELAXED);
+
+			while (v && !__atomic_compare_exchange_n(h, &v, v - 1, 0, __ATOMIC_RELAXED,
+								 __ATOMIC_RELAXED))
+				;
+		}
 	}
 }
 
