@@ -178,8 +178,10 @@ static void test_python_shared_memory(void **state)
 	};
 	tt_expect_events(&k, x, sizeof x / sizeof x[0]);
 	assert_true(atoi(k.ev[0].ret) >= 0);
-	/* Nothing else in the whole process tree touched a named object. */
+	/* Nothing else in the whole process tree touched a named object, and
+	 * no other event (Python's unnamed thread locks) is traced. */
 	assert_int_equal(object_events(&e), k.n);
+	assert_int_equal(e.n, k.n);
 	for (size_t i = 1; i < k.n; i++)
 		assert_int_equal(k.ev[i].pid, k.ev[0].pid);
 	objs[nobjs - 1].live = 0;
@@ -229,8 +231,27 @@ static void test_python_semaphore(void **state)
 		assert_string_equal(sem, k.ev[0].ret);
 	}
 	assert_int_equal(object_events(&e), k.n);
+	/* Python's own thread locks (unnamed semaphores) are left out... */
+	assert_int_equal(e.n, k.n);
 	tt_free(&k);
 	tt_free(&e);
+	/* ...unless asked for: then hundreds of waits and posts, keyless. */
+	{
+		char *unnamed[] = {(char *)tt_nipc(), "trace", "--json", "--unnamed", "-o", (char *)file,
+				   "--", PYTHON3, (char *)prog_path("trace_py_sem.py"), NULL};
+		size_t keyless = 0;
+
+		unlink(file);
+		assert_int_equal(tt_run(unnamed, out, NULL, NULL), 0);
+		first_line(out, line, sizeof line);
+		assert_string_equal(line, "second acquire: False");
+		tt_load(&e, file);
+		for (size_t i = 0; i < e.n; i++)
+			keyless += !e.ev[i].has_key && !strncmp(e.ev[i].op, "sem_", 4);
+		assert_true(keyless > 100);
+		assert_int_equal(e.n - keyless, object_events(&e));
+		tt_free(&e);
+	}
 }
 
 /* --summary reads the events from a FIFO it names in the environment;
