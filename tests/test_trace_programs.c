@@ -121,14 +121,13 @@ static size_t object_events(const struct tt_events *e)
 	return n;
 }
 
-/* configure found no python3: nothing to run these two tests with. (Not
- * cmocka's skip(): it prints "not ok # SKIP", which the TAP driver fails.) */
-static int no_python(void)
+/* configure found no python3: nothing to run the Python cases with. */
+static void need_python(void)
 {
 	if (PYTHON3[0])
-		return 0;
-	printf("# configure found no python3: Python cases not run\n");
-	return 1;
+		return;
+	print_message("# configure found no python3: Python cases not run\n");
+	skip();
 }
 
 static void test_python_shared_memory(void **state)
@@ -142,8 +141,7 @@ static void test_python_shared_memory(void **state)
 	int rc;
 
 	(void)state;
-	if (no_python())
-		return;
+	need_python();
 	rc = tt_run(argv, out, NULL, NULL);
 	first_line(out, name, sizeof name);
 	if (name[0] == '/' || !strncmp(name, "psm_", 4)) {
@@ -198,8 +196,7 @@ static void test_python_semaphore(void **state)
 	struct tt_events e, k;
 
 	(void)state;
-	if (no_python())
-		return;
+	need_python();
 	assert_int_equal(tt_run(argv, out, NULL, NULL), 0);
 	first_line(out, line, sizeof line);
 	assert_string_equal(line, "second acquire: False");
@@ -269,8 +266,7 @@ static void test_python_summary(void **state)
 	int rc;
 
 	(void)state;
-	if (no_python())
-		return;
+	need_python();
 	rc = tt_run(argv, out, err, NULL);
 	first_line(out, name, sizeof name);
 	if (!strncmp(name, "psm_", 4)) {
