@@ -39,9 +39,12 @@ struct nipc_bsem {
 
 struct nipc_backend {
 	const char *name;
-	/* Makes a segment of size bytes (not attached). */
+	/* Makes a segment of size bytes (not attached); returns its System V id,
+	 * or 0 when the backend has none. */
 	int (*seg_create)(const nipc_key *key, size_t size, struct nipc_why *why);
-	/* Attaches; fills seg (address and actual size). */
+	/* Attaches; fills seg (address and actual size). A System V backend
+	 * attaches to seg->id when it is >= 0 (the id seg_create returned), else
+	 * finds the segment by key. */
 	int (*seg_attach)(const nipc_key *key, int rw, struct nipc_seg *seg, struct nipc_why *why);
 	/* Detaches; when cleanup is set and nobody else is attached, removes the
 	 * segment and sets *removed. seg is cleared even on failure. */

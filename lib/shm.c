@@ -248,7 +248,7 @@ int nipc_shm_create(nipc_shm *shm, size_t size, nipc_shm_access access)
 	static const char op[] = "nipc_shm_create";
 	const struct nipc_backend *be;
 	struct nipc_why why;
-	int err = 0, took;
+	int err = 0, took, id;
 
 	if (!shm || (access != NIPC_SHM_READONLY && access != NIPC_SHM_READWRITE))
 		return -NIPC_EINVAL;
@@ -261,14 +261,17 @@ int nipc_shm_create(nipc_shm *shm, size_t size, nipc_shm_access access)
 		return err;
 	if (size == 0)
 		err = fail(shm, op, -NIPC_EINVALIDSIZE, "invalid size");
-	else if (be->seg_create(shm->key, size, &why) < 0)
+	else if ((id = be->seg_create(shm->key, size, &why)) < 0)
 		err = fail_why(shm, op, &why);
-	else if (be->seg_attach(shm->key, access, &shm->seg, &why) < 0) {
-		/* nobody can know of it yet: do not leave it behind */
-		err = fail_why(shm, op, &why);
-		be->seg_remove(shm->key);
-	} else
-		shm->attached = 1;
+	else {
+		shm->seg.id = nipc_key_type_is_systemv(shm->key->type) ? id : -1;
+		if (be->seg_attach(shm->key, access, &shm->seg, &why) < 0) {
+			/* nobody can know of it yet: do not leave it behind */
+			err = fail_why(shm, op, &why);
+			be->seg_remove(shm->key);
+		} else
+			shm->attached = 1;
+	}
 	return finish(shm, took, err);
 }
 
@@ -289,6 +292,7 @@ int nipc_shm_attach(nipc_shm *shm, nipc_shm_access access)
 	if ((took = !shm->locked) &&
 	    ((!shm->lock_open && (err = lock_open(shm, op, 0)) < 0) || (err = take(shm, op)) < 0))
 		return err;
+	shm->seg.id = -1;
 	if (be->seg_attach(shm->key, access, &shm->seg, &why) < 0)
 		err = fail_why(shm, op, &why);
 	else

@@ -46,7 +46,7 @@ static int sysv_key(const nipc_key *key, key_t *out, struct nipc_why *why)
 static int seg_create(const nipc_key *key, size_t size, struct nipc_why *why)
 {
 	key_t k;
-	int made, err, e;
+	int made, id, err, e;
 
 	if (!key->native[0])
 		return nipc__why_set(why, -NIPC_EKEY, "key is empty");
@@ -54,8 +54,8 @@ static int seg_create(const nipc_key *key, size_t size, struct nipc_why *why)
 		return nipc__why_set(why, -NIPC_EKEY, "unable to make key");
 	if ((err = sysv_key(key, &k, why)) < 0)
 		goto fail;
-	if (shmget(k, size, MODE_RW | IPC_CREAT | IPC_EXCL) >= 0)
-		return 0;
+	if ((id = shmget(k, size, MODE_RW | IPC_CREAT | IPC_EXCL)) >= 0)
+		return id;
 	e = errno;
 	if (e == EINVAL)
 		err = nipc__why_set(why, -NIPC_EINVALIDSIZE, "invalid size");
@@ -74,10 +74,14 @@ static int seg_attach(const nipc_key *key, int rw, struct nipc_seg *seg, struct 
 	void *addr;
 	int id, err, e;
 
-	if ((err = sysv_key(key, &k, why)) < 0)
-		return err;
-	if ((id = shmget(k, 0, rw ? MODE_RW : MODE_RO)) < 0)
-		return nipc__why_errno(why, errno);
+	/* right after our create, under the lock, the key still names seg->id
+	 * (Qt keeps its ftok() result between create and attach too) */
+	if ((id = seg->id) < 0) {
+		if ((err = sysv_key(key, &k, why)) < 0)
+			return err;
+		if ((id = shmget(k, 0, rw ? MODE_RW : MODE_RO)) < 0)
+			return nipc__why_errno(why, errno);
+	}
 	if ((addr = shmat(id, NULL, rw ? 0 : SHM_RDONLY)) == (void *)-1)
 		return nipc__why_errno(why, errno);
 	if (shmctl(id, IPC_STAT, &ds) < 0) {
