@@ -34,6 +34,7 @@ struct nipc_bsem {
 	int id;        /* System V semid, -1 when closed */
 	void *psem;    /* POSIX sem_t *, NULL when closed */
 	int fd;        /* POSIX mutex mode: the semaphore's file, for OFD locks; -1 */
+	unsigned char *flag; /* POSIX mutex mode: fd's flag byte mapped, or NULL */
 	int inherited; /* POSIX mutex mode: the count of a dead holder was taken over */
 };
 

@@ -189,8 +189,46 @@ static sem_t *open_retry(const char *name, int flags, unsigned value)
 	return p;
 }
 
+/* Maps fd's flag byte, so that taking and giving the lock needs no pread
+ * or pwrite. The file grows to hold it first (the flag's first pwrite did
+ * that before): ftruncate only when shorter, so a set flag is never cut. */
+static void flag_map(struct nipc_bsem *s)
+{
+	struct stat st;
+	void *p;
+
+	if (fstat(s->fd, &st) < 0)
+		return;
+	if (st.st_size < FLAG_OFF + 1 && ftruncate(s->fd, FLAG_OFF + 1) < 0)
+		return;
+	p = mmap(NULL, FLAG_OFF + 1, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
+	if (p != MAP_FAILED)
+		s->flag = (unsigned char *)p + FLAG_OFF;
+}
+
+static int flag_get(struct nipc_bsem *s, unsigned char *v)
+{
+	if (s->flag) {
+		*v = __atomic_load_n(s->flag, __ATOMIC_ACQUIRE);
+		return 0;
+	}
+	return pread(s->fd, v, 1, FLAG_OFF) == 1 ? 0 : -1;
+}
+
+static int flag_put(struct nipc_bsem *s, unsigned char v)
+{
+	if (s->flag) {
+		__atomic_store_n(s->flag, v, __ATOMIC_RELEASE);
+		return 0;
+	}
+	return pwrite(s->fd, &v, 1, FLAG_OFF) == 1 ? 0 : -1;
+}
+
 static void psem_forget(struct nipc_bsem *s)
 {
+	if (s->flag)
+		munmap(s->flag - FLAG_OFF, FLAG_OFF + 1);
+	s->flag = NULL;
 	if (s->psem)
 		sem_close(s->psem);
 	if (s->fd >= 0)
@@ -209,6 +247,7 @@ static int psem_open(struct nipc_bsem *s, const nipc_key *key, int initial, int 
 
 	s->be = &nipc__posix_backend;
 	s->fd = -1;
+	s->flag = NULL;
 	s->psem = NULL;
 	s->type = key->type;
 	s->initial = initial;
@@ -244,8 +283,8 @@ static int psem_open(struct nipc_bsem *s, const nipc_key *key, int initial, int 
 
 		if (fd >= 0 && s->owner)
 			fchmod(fd, MODE_RW);
-		if (mutex)
-			s->fd = fd;
+		if (mutex && (s->fd = fd) >= 0)
+			flag_map(s);
 		else if (fd >= 0)
 			close(fd);
 	}
@@ -268,7 +307,7 @@ static int mutex_acquire(struct nipc_bsem *s, struct nipc_why *why)
 	if (ofd_lock(s->fd, F_WRLCK, HOLD_BYTE, 1) < 0)
 		return nipc__why_errno(why, errno);
 	/* set: a holder died with the count; we hold it now */
-	if (pread(s->fd, &flag, 1, FLAG_OFF) == 1 && flag) {
+	if (flag_get(s, &flag) == 0 && flag) {
 		s->inherited++;
 		return 0;
 	}
@@ -276,8 +315,7 @@ static int mutex_acquire(struct nipc_bsem *s, struct nipc_why *why)
 		ofd_lock(s->fd, F_UNLCK, HOLD_BYTE, 0);
 		return err;
 	}
-	flag = 1;
-	if (pwrite(s->fd, &flag, 1, FLAG_OFF) != 1) {
+	if (flag_put(s, 1) < 0) {
 		err = nipc__why_errno(why, errno);
 		sem_post(s->psem);
 		ofd_lock(s->fd, F_UNLCK, HOLD_BYTE, 0);
@@ -288,10 +326,9 @@ static int mutex_acquire(struct nipc_bsem *s, struct nipc_why *why)
 
 static int mutex_release(struct nipc_bsem *s, struct nipc_why *why)
 {
-	unsigned char flag = 0;
 	int err = 0;
 
-	if (pwrite(s->fd, &flag, 1, FLAG_OFF) != 1)
+	if (flag_put(s, 0) < 0)
 		err = nipc__why_errno(why, errno);
 	else if (sem_post(s->psem) < 0)
 		err = nipc__why_errno(why, errno);
