@@ -70,14 +70,15 @@ EXPORT int shm_open(const char *name, int oflag, mode_t mode)
 	return t_shm_open(name, oflag, mode);
 }
 
-COLD static int t_shm_unlink(const char *name)
+/* shm_unlink and sem_unlink: a POSIX name in, an int out. */
+COLD static int t_unlink(enum shim_op op, int (*real)(const char *), const char *name)
 {
 	struct shim_event e;
 	int r, err;
 
 	shim_busy++;
-	ev_begin(&e, OP_SHM_UNLINK);
-	r = REAL(shm_unlink)(name);
+	ev_begin(&e, op);
+	r = real(name);
 	err = errno;
 	ev_str(&e, "name", name);
 	ev_key_posix(&e, name);
@@ -91,7 +92,7 @@ EXPORT int shm_unlink(const char *name)
 {
 	if (QUIET(OPBIT(SHM_UNLINK)))
 		return REAL(shm_unlink)(name);
-	return t_shm_unlink(name);
+	return t_unlink(OP_SHM_UNLINK, REAL(shm_unlink), name);
 }
 
 /* ------------------------------------- descriptors that came from shm_open */
@@ -475,28 +476,11 @@ EXPORT int sem_post(sem_t *sem)
 	return __atomic_load_n(&hot.sem_post, __ATOMIC_RELAXED)(sem);
 }
 
-COLD static int t_sem_unlink(const char *name)
-{
-	struct shim_event e;
-	int r, err;
-
-	shim_busy++;
-	ev_begin(&e, OP_SEM_UNLINK);
-	r = REAL(sem_unlink)(name);
-	err = errno;
-	ev_str(&e, "name", name);
-	ev_key_posix(&e, name);
-	e.ret.i = r;
-	ev_end(&e, r < 0, err);
-	shim_busy--;
-	return r;
-}
-
 EXPORT int sem_unlink(const char *name)
 {
 	if (QUIET(OPBIT(SEM_UNLINK)))
 		return REAL(sem_unlink)(name);
-	return t_sem_unlink(name);
+	return t_unlink(OP_SEM_UNLINK, REAL(sem_unlink), name);
 }
 
 /* sem_timedwait and sem_clockwait (clock < 0: no clock argument). */
