@@ -146,6 +146,36 @@ const char *ts_scratch(void)
 	return scratch_dir;
 }
 
+static int key_unused(key_t k)
+{
+	return k != -1 && shmget(k, 0, 0) < 0 && errno == ENOENT && semget(k, 0, 0) < 0 &&
+	       errno == ENOENT;
+}
+
+const char *ts_sysv_keyfile(const char *name)
+{
+	static char buf[4][PATH_MAX];
+	static int n;
+	char *b = buf[n++ % 4];
+
+	for (int i = 0; i < 1000; i++) {
+		int fd;
+
+		snprintf(b, PATH_MAX, "%s/%s.%d", ts_scratch(), name, i);
+		fd = open(b, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0)
+			continue;
+		close(fd);
+		/* a colliding file stays, so the next one gets another inode */
+		if (key_unused(ftok(b, 'Q')) && key_unused(ftok(b, 7))) {
+			ts_cleanup_sysv(b, 'Q');
+			ts_cleanup_sysv(b, 7);
+			return b;
+		}
+	}
+	return NULL;
+}
+
 const char *ts_path(const char *name)
 {
 	static char buf[8][PATH_MAX];

@@ -19,6 +19,11 @@ const char *ts_scratch(void);
 const char *ts_path(const char *name);
 /* "/nipc-test-<pid>-<n>", unlinked as shm and sem at exit. */
 const char *ts_unique(void);
+/* A new empty key file scratch/NAME.N whose ftok keys for ids 'Q' and 7
+ * name no existing segment or semaphore set (ftok keeps only 16 bits of the
+ * inode, so a concurrent test's key file can share a key); its objects are
+ * removed at exit. Static rotating buffer (4 live results); NULL if none. */
+const char *ts_sysv_keyfile(const char *name);
 /* Removes System V objects of ftok(path, id) at exit. */
 void ts_cleanup_sysv(const char *path, int id);
 void ts_cleanup_name(const char *name);

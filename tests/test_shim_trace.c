@@ -261,18 +261,14 @@ static void test_unnamed(void **state)
 
 static void test_sysv(void **state)
 {
-	const char *path = ts_path("keyfile"), *file = ts_path("sysv.json");
+	const char *path = ts_sysv_keyfile("keyfile"), *file = ts_path("sysv.json");
 	char kq[600], k7[600], hq[16], hx[16], h7[16];
 	char a_ftok[600], a_ftok7[600], a_miss[700], a_get[128], a_getx[128], a_sget[128], a_spriv[128];
 	struct ts_lines l;
 	key_t key;
-	FILE *f = fopen(path, "w");
 
 	(void)state;
-	assert_non_null(f);
-	fclose(f);
-	ts_cleanup_sysv(path, 'Q');
-	ts_cleanup_sysv(path, 7);
+	assert_non_null(path);
 	key = ftok(path, 'Q');
 	assert_int_not_equal(key, -1);
 	snprintf(kq, sizeof kq, "systemv:%s", path);
@@ -469,16 +465,12 @@ static void test_text_format(void **state)
 
 static void test_sysv_text(void **state)
 {
-	const char *path = ts_path("keyfile.t"), *file = ts_path("sysv.txt");
+	const char *path = ts_sysv_keyfile("keyfile.t"), *file = ts_path("sysv.txt");
 	struct ts_lines l;
 	char re[1024];
-	FILE *f = fopen(path, "w");
 
 	(void)state;
-	assert_non_null(f);
-	fclose(f);
-	ts_cleanup_sysv(path, 'Q');
-	ts_cleanup_sysv(path, 7);
+	assert_non_null(path);
 	assert_int_equal(run_ops("sysv", path, "ftok,semop,shmget", file, "text", NULL, NULL), 0);
 	ts_load(&l, file);
 	assert_int_equal(l.n, 3 + 3 + 2);
@@ -506,15 +498,11 @@ static void ops_of(const char *file, char *buf, size_t len)
 
 static void test_filter(void **state)
 {
-	const char *file = ts_path("f.json"), *path = ts_path("keyfile.f");
+	const char *file = ts_path("f.json"), *path = ts_sysv_keyfile("keyfile.f");
 	char ops[4096];
-	FILE *f = fopen(path, "w");
 
 	(void)state;
-	assert_non_null(f);
-	fclose(f);
-	ts_cleanup_sysv(path, 'Q');
-	ts_cleanup_sysv(path, 7);
+	assert_non_null(path);
 	assert_int_equal(run_ops("posix-shm", ts_unique(), "all,-ftruncate,-mmap", file, "json", NULL, NULL), 0);
 	ops_of(file, ops, sizeof ops);
 	assert_string_equal(ops, "shm_open shm_open munmap munmap close shm_unlink shm_unlink shm_open "
