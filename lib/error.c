@@ -51,3 +51,5 @@ char *nipc__strdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
 }
+
+void (*nipc__fault_hook)(const char *point);

@@ -15,4 +15,22 @@ struct nipc_key {
 /* strdup that returns NULL for NULL input too; sets *oom on failure. */
 NIPC_HIDDEN char *nipc__strdup(const char *s);
 
+/* Fault points: crash windows of the lock protocol that no system call
+ * marks, named so that a test can kill the process exactly there. A test
+ * program linked with libnipc-core sets the hook; the shipped library
+ * never does, so a fault point costs one predictable branch. Names:
+ *   "sysv-lock-made"     System V lock made by semget(IPC_EXCL), not yet
+ *                        initialised by semop(+1)
+ *   "posix-lock-taken"   POSIX lock: sem_trywait succeeded, the recovery
+ *                        flag not yet set to held
+ *   "posix-lock-posted"  POSIX lock: sem_post done, the flag not yet clear
+ *   "seg-removed"        last detach: segment removed, lock not yet
+ *   "lock-removed"       last detach: lock removed, key files not yet */
+NIPC_HIDDEN extern void (*nipc__fault_hook)(const char *point);
+#define NIPC_FAULT(point)                                  \
+	do {                                               \
+		if (__builtin_expect(nipc__fault_hook != 0, 0)) \
+			nipc__fault_hook(point);           \
+	} while (0)
+
 #endif
