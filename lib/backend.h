@@ -1,10 +1,13 @@
 /* The backend interface of shared memory and system semaphores: shm.c and
  * sem.c hold the state machines and error policy; each backend (sysv.c,
- * posix.c) fills one ops table. Tests may install their own table. */
+ * posix.c) fills one ops table; backend.c holds the registry and the
+ * helpers they share. Tests may install their own table. */
 #ifndef NIPC_BACKEND_H
 #define NIPC_BACKEND_H
 
 #include "internal.h"
+
+#include <time.h>
 
 /* Why a backend call failed: a negative NIPC_E* code and the reason text
  * that follows "<operation>: " in the object's error string. */
@@ -23,46 +26,69 @@ struct nipc_seg {
 	int shared;    /* POSIX: holds the shared OFD lock that marks the attachment */
 };
 
-/* An open system semaphore. */
+/* What opening a segment's lock made (struct nipc_bsem.made). */
+enum { NIPC_MADE_SEM = 1, NIPC_MADE_FILE = 2 };
+
+/* An open system semaphore: either a nipc_sem (Qt's QSystemSemaphore
+ * semantics, with an owner that removes it) or a segment's lock (mutex:
+ * nobody owns it; it is removed only by lock_remove, see libnipc(3)). */
 struct nipc_bsem {
 	const struct nipc_backend *be;
 	char *native;  /* copy of the native key, for reopening and removal */
 	int type;
 	int initial;
-	int owner;     /* removes the OS object on close */
-	int mutex;     /* a segment's lock: binary, never remade by a release */
+	int owner;     /* nipc_sem: removes the OS object on close */
+	int mutex;     /* a segment's lock: binary, never owned, never remade by a release */
+	int made;      /* mutex: NIPC_MADE_* bits, what this handle's opens made */
+	int recovered; /* mutex: the last acquire took the lock over from a dead holder */
 	int id;        /* System V semid, -1 when closed */
 	void *psem;    /* POSIX sem_t *, NULL when closed */
-	int fd;        /* POSIX mutex mode: the semaphore's file, for OFD locks; -1 */
-	unsigned char *flag; /* POSIX mutex mode: fd's flag byte mapped, or NULL */
-	int inherited; /* POSIX mutex mode: the count of a dead holder was taken over */
+	int fd;        /* POSIX mutex: the semaphore's file (>= 3), -1 otherwise */
+	unsigned char *map; /* POSIX mutex: the file mapped (sem_t, then nipc's bytes) */
 };
 
 struct nipc_backend {
 	const char *name;
 	/* Makes a segment of size bytes (not attached); returns its System V id,
-	 * or 0 when the backend has none. */
+	 * or 0 when the backend has none. A half-made segment is never visible
+	 * under its key. */
 	int (*seg_create)(const nipc_key *key, size_t size, struct nipc_why *why);
 	/* Attaches; fills seg (address and actual size). A System V backend
 	 * attaches to seg->id when it is >= 0 (the id seg_create returned), else
 	 * finds the segment by key. */
 	int (*seg_attach)(const nipc_key *key, int rw, struct nipc_seg *seg, struct nipc_why *why);
 	/* Detaches; when cleanup is set and nobody else is attached, removes the
-	 * segment and sets *removed. seg is cleared even on failure. */
+	 * segment (not its key file: see lock_remove) and sets *removed. seg is
+	 * cleared even on failure. */
 	int (*seg_detach)(const nipc_key *key, struct nipc_seg *seg, int cleanup, int *removed,
 			  struct nipc_why *why);
-	/* Removes a segment nobody is attached to (and its key file). */
+	/* Removes a segment nobody is attached to (not its key file). */
 	void (*seg_remove)(const nipc_key *key);
-	/* Opens (create: Qt's Create mode). mutex: s is a segment's lock
-	 * semaphore, used only with initial 1, acquire and release(1). */
+	/* 1 if a segment of key exists (or may: one we may not see), else 0.
+	 * Creates nothing and opens no IPC object. */
+	int (*seg_exists)(const nipc_key *key);
+	/* Opens (create: Qt's Create mode, for a nipc_sem). mutex: s is a
+	 * segment's lock, opened (made with value 1 when missing) and never
+	 * reset or replaced; used with acquire and release(1) only. */
 	int (*sem_open)(struct nipc_bsem *s, const nipc_key *key, int initial, int create,
 			int mutex, struct nipc_why *why);
-	int (*sem_acquire)(struct nipc_bsem *s, struct nipc_why *why);
+	/* Takes one: 0, or 1 when wait is 0 and it would block. A mutex waits
+	 * for a live holder for ever, takes a provably stale lock over (setting
+	 * s->recovered when a holder died holding it) and follows a lock that
+	 * was removed under it. */
+	int (*sem_acquire)(struct nipc_bsem *s, int wait, struct nipc_why *why);
+	/* Gives n. A mutex that fails to give is not held afterwards. */
 	int (*sem_release)(struct nipc_bsem *s, int n, struct nipc_why *why);
-	/* Closes; an owner removes the OS semaphore (and its key file). */
+	/* Closes; a nipc_sem owner removes the OS semaphore (and its key file).
+	 * A mutex is only closed. */
 	void (*sem_close)(struct nipc_bsem *s);
-	/* Removes the OS semaphore whoever owns it, then closes. */
+	/* nipc_sem: removes the OS semaphore whoever owns it, then closes. */
 	void (*sem_remove)(struct nipc_bsem *s);
+	/* A mutex held by the caller, whose segment is gone: removes it (its
+	 * waiters reopen), then the key files — those of the segment key seg
+	 * and of the lock when files is set, else only those this handle
+	 * made — and closes it. */
+	void (*lock_remove)(struct nipc_bsem *s, const nipc_key *seg, int files);
 };
 
 NIPC_HIDDEN extern const struct nipc_backend nipc__sysv_backend;
@@ -73,13 +99,22 @@ NIPC_HIDDEN const struct nipc_backend *nipc__backend_for(int type);
 /* Tests: use be for System V types (sysv != 0) or POSIX; NULL restores. */
 NIPC_HIDDEN void nipc__backend_override(int sysv, const struct nipc_backend *be);
 
-/* 1 if a POSIX segment of key exists. */
-NIPC_HIDDEN int nipc__posix_seg_exists(const nipc_key *key);
-
 /* Fills why from errno e with Qt's mapping; returns why->code. */
 NIPC_HIDDEN int nipc__why_errno(struct nipc_why *why, int e);
 /* Sets why to code and text; returns code (negative). */
 NIPC_HIDDEN int nipc__why_set(struct nipc_why *why, int code, const char *text);
+
+/* fd moved to 3 or above, close-on-exec (the original is closed), so the
+ * library never keeps, reads or writes through a standard descriptor that
+ * happened to be closed. -1 (fd closed, errno set) if that fails. */
+NIPC_HIDDEN int nipc__fd_high(int fd);
+/* 1 if process pid is provably gone when something it did happened at
+ * time `when` (epoch seconds): no such process, a zombie, or a process of
+ * that pid that started after `when` (the pid was reused). 0 when it may
+ * be alive or cannot be seen (pid <= 0, another PID namespace). */
+NIPC_HIDDEN int nipc__pid_gone(pid_t pid, time_t when);
+/* Sleeps ms milliseconds (EINTR resumes). */
+NIPC_HIDDEN void nipc__sleep_ms(long ms);
 
 /* System V key file: made with O_CREAT|O_EXCL, mode 0640; *made says whether
  * this call made it. 0 or -errno. */

@@ -229,14 +229,23 @@ NIPC_API int nipc_shm_is_attached(const nipc_shm *shm);
 NIPC_API void *nipc_shm_data(const nipc_shm *shm);
 /* Size of the attached segment (may exceed the requested size); 0 when detached. */
 NIPC_API size_t nipc_shm_size(const nipc_shm *shm);
-/* Takes the segment's lock semaphore; blocks until it is free. Locking a
- * segment already locked by this object warns on stderr and returns 0, as Qt.
- * A holder that dies gives the lock back (System V: SEM_UNDO; POSIX: nipc's
- * own crash-safe record, see libnipc(3)). */
+/* Takes the segment's lock semaphore; blocks until it is free, for as long
+ * as a live process holds it. Locking a segment already locked by this
+ * object warns on stderr and returns 0, as Qt. A holder that dies gives the
+ * lock back (System V: SEM_UNDO; POSIX: nipc's crash-safe record), and a
+ * provably stale lock is taken over; see libnipc(3), "THE LOCK". */
 NIPC_API int nipc_shm_lock(nipc_shm *shm);
 /* Releases the lock; -NIPC_ESTATE if this object does not hold it;
- * -NIPC_ELOCK if the release fails (the object then still holds it). */
+ * -NIPC_ELOCK if the release fails. Either way the object does not hold
+ * the lock afterwards, and the next nipc_shm_lock() really locks. */
 NIPC_API int nipc_shm_unlock(nipc_shm *shm);
+/* 1 if the last time this object took the lock (in nipc_shm_lock, or
+ * inside create, attach or detach) it took it over from a holder that had
+ * died holding it, so the data may be half-written (as a robust mutex's
+ * EOWNERDEAD); else 0. POSIX always tells; System V tells only when nipc
+ * repaired a count that SEM_UNDO could not give back (the kernel's own
+ * SEM_UNDO gives a dead holder's count back silently). */
+NIPC_API int nipc_shm_lock_recovered(const nipc_shm *shm);
 /* 0 (default 1): keep the segment when this object is the last to detach. */
 NIPC_API int nipc_shm_set_cleanup(nipc_shm *shm, int enabled);
 /* Last error in QSharedMemory::SharedMemoryError order (0 = NoError). */

@@ -1,15 +1,21 @@
+/* SPDX-License-Identifier: MIT */
 /* POSIX backend: shm_open/mmap segments and sem_open semaphores.
  *
  * Beyond Qt: every attachment keeps its descriptor open with a shared
  * open-file-description (OFD) lock on it, which the kernel drops when the
  * process dies; a detach that sees no other OFD lock is the last and unlinks
- * the segment. A segment's lock semaphore (mutex mode) additionally uses the
- * semaphore's own file: the holder keeps an OFD write lock on HOLD_BYTE from
- * before sem_wait until after sem_post, and marks the count as taken in a
- * flag byte past the sem_t. A holder that dies loses its OFD lock but
- * leaves the flag set, so the next nipc process to get the OFD lock (the
- * only one that may look) takes the lost count over instead of waiting for
- * ever. */
+ * the segment. A new segment is made as an unnamed file in /dev/shm, sized,
+ * then linked to its name, so a half-made one is never visible.
+ *
+ * A segment's lock (libnipc(3), "THE LOCK") is glibc's named-semaphore file
+ * /dev/shm/sem.NAME, mapped by nipc itself: the sem_t, which Qt 6 and
+ * Python peers wait on and post, then two bytes of nipc's own. A nipc
+ * holder keeps an OFD write lock on HOLD_BYTE for its whole hold, so nipc
+ * lockers queue in the kernel and one that dies lets go at once; the STATE
+ * byte says where the holder was (taking the sem_t, holding it, giving it
+ * back), so the next one knows whether the count died with it; the REMOVED
+ * byte tells waiters that the last detach unlinked this lock.
+ */
 #include "config.h"
 
 #include "backend.h"
@@ -28,10 +34,14 @@
 #define MODE_RW 0600
 #define MODE_RO 0400
 
-/* glibc keeps named semaphores as files "sem.<name>" in /dev/shm */
-#define SEM_DIR "/dev/shm/sem."
+#define SHM_DIR "/dev/shm" /* where glibc keeps POSIX segments and semaphores */
 #define HOLD_BYTE 0
-#define FLAG_OFF 128 /* past glibc's 32-byte sem_t */
+#define STATE_OFF 128 /* past glibc's 32-byte sem_t */
+#define REMOVED_OFF 129
+#define MAP_LEN 130
+#define GRACE_MS 500 /* an ambiguous dead holder: how long a peer may take to give the count */
+
+enum { FREE = 0, HELD = 1, TAKING = 2, GIVING = 3 };
 
 static int ofd_lock(int fd, short type, off_t at, int wait)
 {
@@ -53,6 +63,23 @@ static int ofd_other(int fd, off_t at)
 	return fl.l_type != F_UNLCK;
 }
 
+/* The file of a POSIX name as glibc maps it ("/dev/shm/" prefix name, the
+ * leading slashes dropped); -1 for a name the OS would misread: empty, ".",
+ * "..", a '/' inside, or too long. */
+static int posix_path(const char *native, const char *prefix, char *buf, size_t len)
+{
+	int n;
+
+	while (*native == '/')
+		native++;
+	if (!*native || strchr(native, '/') || !strcmp(native, ".") || !strcmp(native, ".."))
+		return -1;
+	if (strlen(prefix) + strlen(native) > NAME_MAX)
+		return -1;
+	n = snprintf(buf, len, SHM_DIR "/%s%s", prefix, native);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
 static int shm_errno(struct nipc_why *why, int e)
 {
 	if (e == EINVAL)
@@ -60,22 +87,81 @@ static int shm_errno(struct nipc_why *why, int e)
 	return nipc__why_errno(why, e);
 }
 
-static int seg_create(const nipc_key *key, size_t size, struct nipc_why *why)
+static int size_errno(struct nipc_why *why, int e)
+{
+	if (e == EINVAL || e == EFBIG)
+		return nipc__why_set(why, -NIPC_EINVALIDSIZE, "invalid size");
+	return nipc__why_errno(why, e);
+}
+
+/* An unnamed file in /dev/shm, mode 0600 whatever the umask; -1 if the
+ * file system cannot make one. */
+static int tmp_file(void)
+{
+	int fd = open(SHM_DIR, O_TMPFILE | O_RDWR | O_CLOEXEC, MODE_RW);
+
+	if (fd < 0 || (fd = nipc__fd_high(fd)) < 0)
+		return -1;
+	if (fchmod(fd, MODE_RW) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Gives the unnamed file fd the name path; EEXIST if taken. */
+static int link_tmp(int fd, const char *path)
+{
+	char proc[64];
+
+	if (linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno != ENOENT && errno != EPERM)
+		return -1;
+	/* AT_EMPTY_PATH wants CAP_DAC_READ_SEARCH; this way does not */
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+}
+
+/* Without O_TMPFILE: shm_open(O_EXCL) then ftruncate, as Qt does. */
+static int seg_create_named(const nipc_key *key, size_t size, struct nipc_why *why)
 {
 	int fd, e;
 
-	if (!key->native[0])
-		return nipc__why_set(why, -NIPC_EKEY, "key is empty");
 	fd = shm_open(key->native, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, MODE_RW);
-	if (fd < 0)
+	if (fd < 0 || (fd = nipc__fd_high(fd)) < 0)
 		return shm_errno(why, errno);
 	/* 0600 whatever the umask, as System V modes are */
 	if (fchmod(fd, MODE_RW) < 0 || ftruncate(fd, (off_t)size) < 0) {
 		e = errno;
 		close(fd);
 		shm_unlink(key->native);
-		return e == EINVAL || e == EFBIG ? nipc__why_set(why, -NIPC_EINVALIDSIZE, "invalid size")
-						  : nipc__why_errno(why, e);
+		return size_errno(why, e);
+	}
+	close(fd);
+	return 0;
+}
+
+static int seg_create(const nipc_key *key, size_t size, struct nipc_why *why)
+{
+	char path[PATH_MAX];
+	int fd, e;
+
+	if (!key->native[0])
+		return nipc__why_set(why, -NIPC_EKEY, "key is empty");
+	if (posix_path(key->native, "", path, sizeof path) < 0)
+		return nipc__why_set(why, -NIPC_EKEY, "bad name");
+	if ((fd = tmp_file()) < 0)
+		return seg_create_named(key, size, why);
+	if (ftruncate(fd, (off_t)size) < 0) {
+		e = errno;
+		close(fd);
+		return size_errno(why, e);
+	}
+	if (link_tmp(fd, path) < 0) {
+		e = errno;
+		close(fd);
+		return nipc__why_errno(why, e);
 	}
 	close(fd);
 	return 0;
@@ -83,27 +169,28 @@ static int seg_create(const nipc_key *key, size_t size, struct nipc_why *why)
 
 static int seg_attach(const nipc_key *key, int rw, struct nipc_seg *seg, struct nipc_why *why)
 {
+	char path[PATH_MAX];
 	struct stat st;
 	void *addr;
 	int fd, e;
 
 	if (!key->native[0])
 		return nipc__why_set(why, -NIPC_EKEY, "key is empty");
+	if (posix_path(key->native, "", path, sizeof path) < 0)
+		return nipc__why_set(why, -NIPC_EKEY, "bad name");
 	fd = shm_open(key->native, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC, rw ? MODE_RW : MODE_RO);
-	if (fd < 0)
+	if (fd < 0 || (fd = nipc__fd_high(fd)) < 0)
 		return shm_errno(why, errno);
 	if (fstat(fd, &st) < 0)
 		goto fail;
-	if (st.st_size <= 0) {
+	/* Python and Qt 6 make theirs without a lock: one may be unsized yet */
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0) {
 		close(fd);
 		return nipc__why_set(why, -NIPC_EINVALIDSIZE, "invalid size");
 	}
 	addr = mmap(NULL, (size_t)st.st_size, PROT_READ | (rw ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
 	if (addr == MAP_FAILED)
 		goto fail;
-#ifdef F_ADD_SEALS
-	fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK);
-#endif
 	seg->addr = addr;
 	seg->size = (size_t)st.st_size;
 	seg->id = -1;
@@ -146,32 +233,17 @@ static void seg_remove(const nipc_key *key)
 	shm_unlink(key->native);
 }
 
-int nipc__posix_seg_exists(const nipc_key *key)
+static int seg_exists(const nipc_key *key)
 {
-	int fd = shm_open(key->native, O_RDONLY | O_CLOEXEC, 0);
+	char path[PATH_MAX];
+	struct stat st;
 
-	if (fd >= 0)
-		close(fd);
-	return fd >= 0 || errno == EACCES;
+	if (posix_path(key->native, "", path, sizeof path) < 0)
+		return 0;
+	return stat(path, &st) == 0 || errno == EACCES;
 }
 
 /* ------------------------------------------------------------ semaphores */
-
-/* The file of a named semaphore, or -1 if it cannot be opened (then the
- * lock works without crash recovery). */
-static int sem_file(const char *native)
-{
-	char path[sizeof SEM_DIR + NAME_MAX];
-	int n;
-
-	while (*native == '/') /* as glibc maps the name */
-		native++;
-	n = snprintf(path, sizeof path, SEM_DIR "%s", native);
-
-	if (n < 0 || (size_t)n >= sizeof path)
-		return -1;
-	return open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-}
 
 static int sem_err(struct nipc_why *why, int e)
 {
@@ -189,65 +261,280 @@ static sem_t *open_retry(const char *name, int flags, unsigned value)
 	return p;
 }
 
-/* Maps fd's flag byte, so that taking and giving the lock needs no pread
- * or pwrite. The file grows to hold it first (the flag's first pwrite did
- * that before): ftruncate only when shorter, so a set flag is never cut. */
-static void flag_map(struct nipc_bsem *s)
-{
-	struct stat st;
-	void *p;
-
-	if (fstat(s->fd, &st) < 0)
-		return;
-	if (st.st_size < FLAG_OFF + 1 && ftruncate(s->fd, FLAG_OFF + 1) < 0)
-		return;
-	p = mmap(NULL, FLAG_OFF + 1, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
-	if (p != MAP_FAILED)
-		s->flag = (unsigned char *)p + FLAG_OFF;
-}
-
-static int flag_get(struct nipc_bsem *s, unsigned char *v)
-{
-	if (s->flag) {
-		*v = __atomic_load_n(s->flag, __ATOMIC_ACQUIRE);
-		return 0;
-	}
-	return pread(s->fd, v, 1, FLAG_OFF) == 1 ? 0 : -1;
-}
-
-static int flag_put(struct nipc_bsem *s, unsigned char v)
-{
-	if (s->flag) {
-		__atomic_store_n(s->flag, v, __ATOMIC_RELEASE);
-		return 0;
-	}
-	return pwrite(s->fd, &v, 1, FLAG_OFF) == 1 ? 0 : -1;
-}
-
 static void psem_forget(struct nipc_bsem *s)
 {
-	if (s->flag)
-		munmap(s->flag - FLAG_OFF, FLAG_OFF + 1);
-	s->flag = NULL;
-	if (s->psem)
+	if (s->map)
+		munmap(s->map, MAP_LEN);
+	else if (s->psem)
 		sem_close(s->psem);
 	if (s->fd >= 0)
 		close(s->fd);
 	free(s->native);
 	s->native = NULL;
+	s->map = NULL;
 	s->psem = NULL;
 	s->fd = -1;
 	s->owner = 0;
 }
 
+/* A nipc_sem, as QSystemSemaphore: Create mode replaces an existing one. */
+static int psem_get(struct nipc_bsem *s, int create, struct nipc_why *why)
+{
+	char path[PATH_MAX];
+	sem_t *p = SEM_FAILED;
+
+	s->owner = 1;
+	for (int tries = 0; tries < 3 && p == SEM_FAILED; tries++) {
+		p = open_retry(s->native, O_CREAT | O_EXCL, (unsigned)s->initial);
+		if (p != SEM_FAILED || errno != EEXIST)
+			break;
+		if (create) {
+			if (sem_unlink(s->native) < 0 && errno != ENOENT)
+				break;
+		} else {
+			s->owner = 0;
+			p = open_retry(s->native, O_CREAT, (unsigned)s->initial);
+		}
+	}
+	if (p == SEM_FAILED)
+		return sem_err(why, errno);
+	s->psem = p;
+	/* 0600 whatever the umask, as System V modes are */
+	if (s->owner && posix_path(s->native, "sem.", path, sizeof path) == 0)
+		chmod(path, MODE_RW);
+	return 0;
+}
+
+/* ------------------------------------------------------- a segment's lock */
+
+static unsigned char get_byte(const struct nipc_bsem *s, size_t off)
+{
+	return __atomic_load_n(s->map + off, __ATOMIC_ACQUIRE);
+}
+
+static void put_byte(struct nipc_bsem *s, size_t off, unsigned char v)
+{
+	__atomic_store_n(s->map + off, v, __ATOMIC_SEQ_CST);
+}
+
+/* Makes a lock file as glibc's sem_open does (a sem_t of value 1 written
+ * whole before the name appears), but unnamed until linked, so a kill
+ * leaves no temporary file. fd, or -1 with errno (EEXIST: somebody was
+ * first). */
+static int plock_make(const char *path, const char *name)
+{
+	unsigned char buf[MAP_LEN] = {0};
+	sem_t init;
+	sem_t *p;
+	int fd, e;
+
+	if ((fd = tmp_file()) < 0) {
+		/* no O_TMPFILE here: glibc's way, then open it by name */
+		if ((p = open_retry(name, O_CREAT | O_EXCL, 1)) == SEM_FAILED)
+			return -1;
+		sem_close(p);
+		errno = EEXIST;
+		return -1;
+	}
+	memset(&init, 0, sizeof init);
+	if (sem_init(&init, 1, 1) < 0)
+		goto fail;
+	memcpy(buf, &init, sizeof init);
+	if (pwrite(fd, buf, sizeof buf, 0) != (ssize_t)sizeof buf || link_tmp(fd, path) < 0)
+		goto fail;
+	return fd;
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+/* Opens (or makes) the lock file and maps it; never resets or replaces
+ * one that exists. */
+static int plock_open(struct nipc_bsem *s, struct nipc_why *why)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	void *p;
+	int fd = -1, e;
+
+	if (posix_path(s->native, "sem.", path, sizeof path) < 0)
+		return nipc__why_set(why, -NIPC_EKEY, "bad name");
+	for (int tries = 0; fd < 0; tries++) {
+		if (tries == 100)
+			return nipc__why_errno(why, EAGAIN);
+		if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) >= 0)
+			break;
+		if (errno != ENOENT)
+			return sem_err(why, errno);
+		if ((fd = plock_make(path, s->native)) < 0 && errno != EEXIST)
+			return sem_err(why, errno);
+		if (fd >= 0)
+			s->made |= NIPC_MADE_SEM;
+	}
+	if ((fd = nipc__fd_high(fd)) < 0)
+		return nipc__why_errno(why, errno);
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(sem_t)) {
+		close(fd);
+		return nipc__why_set(why, -NIPC_EUNKNOWN, "unknown error: not a semaphore");
+	}
+	/* room for nipc's bytes; only ever grown, so a state is never cut */
+	if (st.st_size < MAP_LEN && ftruncate(fd, MAP_LEN) < 0)
+		goto fail;
+	if ((p = mmap(NULL, MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
+		goto fail;
+	s->fd = fd;
+	s->map = p;
+	s->psem = p;
+	return 0;
+fail:
+	e = errno;
+	close(fd);
+	return nipc__why_errno(why, e);
+}
+
+/* Polls until the sem_t shows a count (its holder is not nipc: Qt 6,
+ * Python), or max_ms (< 0: for ever). 1 when it does. */
+static int wait_count(struct nipc_bsem *s, long max_ms)
+{
+	long us = 50, waited = 0;
+	int v;
+
+	while (sem_getvalue(s->psem, &v) == 0 && v <= 0) {
+		if (max_ms >= 0 && waited >= max_ms * 1000)
+			return 0;
+		struct timespec ts = {0, us * 1000};
+
+		nanosleep(&ts, NULL);
+		waited += us;
+		if (us < 10000)
+			us *= 2;
+	}
+	return 1;
+}
+
+/* With the OFD lock: takes the sem_t's count, saying so in STATE on
+ * either side of it. 0, 1 (busy, when wait is 0) or -errno. */
+static int plock_take(struct nipc_bsem *s, int wait)
+{
+	for (;;) {
+		put_byte(s, STATE_OFF, TAKING);
+		if (sem_trywait(s->psem) == 0) {
+			NIPC_FAULT("posix-lock-taken");
+			put_byte(s, STATE_OFF, HELD);
+			return 0;
+		}
+		int e = errno;
+
+		put_byte(s, STATE_OFF, FREE);
+		if (e != EAGAIN && e != EINTR)
+			return -e;
+		if (e == EAGAIN && !wait)
+			return 1;
+		if (e == EAGAIN)
+			wait_count(s, -1);
+	}
+}
+
+static int plock_give(struct nipc_bsem *s)
+{
+	int err = 0;
+
+	put_byte(s, STATE_OFF, GIVING);
+	if (sem_post(s->psem) < 0)
+		err = -errno;
+	NIPC_FAULT("posix-lock-posted");
+	put_byte(s, STATE_OFF, FREE);
+	ofd_lock(s->fd, F_UNLCK, HOLD_BYTE, 0);
+	return err;
+}
+
+static int plock_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
+{
+	struct stat st;
+	int err;
+
+	for (;;) {
+		s->recovered = 0;
+		if (ofd_lock(s->fd, F_WRLCK, HOLD_BYTE, wait) < 0) {
+			if (!wait && (errno == EAGAIN || errno == EACCES))
+				return 1;
+			return nipc__why_errno(why, errno);
+		}
+		switch (get_byte(s, STATE_OFF)) {
+		case HELD: /* its holder died with the count: it is ours now */
+			s->recovered = 1;
+			err = 0;
+			break;
+		case TAKING:
+		case GIVING:
+			/* its holder died next to the sem_t: the count is free if
+			 * the sem_t shows it, else it died with the holder —
+			 * unless a peer that is not nipc took it meanwhile, whom
+			 * the grace period lets give it back */
+			if (wait_count(s, GRACE_MS)) {
+				err = plock_take(s, wait);
+			} else {
+				put_byte(s, STATE_OFF, HELD);
+				s->recovered = 1;
+				err = 0;
+			}
+			break;
+		default:
+			err = plock_take(s, wait);
+		}
+		if (err) {
+			ofd_lock(s->fd, F_UNLCK, HOLD_BYTE, 0);
+			return err > 0 ? err : nipc__why_errno(why, -err);
+		}
+		if (!get_byte(s, REMOVED_OFF))
+			return 0;
+		if (fstat(s->fd, &st) == 0 && st.st_nlink > 0) {
+			/* its remover died before unlinking it: still the lock */
+			put_byte(s, REMOVED_OFF, 0);
+			return 0;
+		}
+		/* the last detach removed it while we waited: follow the name */
+		plock_give(s);
+		munmap(s->map, MAP_LEN);
+		close(s->fd);
+		s->map = NULL;
+		s->psem = NULL;
+		s->fd = -1;
+		if ((err = plock_open(s, why)) < 0)
+			return err;
+	}
+}
+
+static void plock_remove(struct nipc_bsem *s, const nipc_key *seg, int files)
+{
+	char path[PATH_MAX];
+	struct stat a, b;
+
+	(void)seg;
+	(void)files;
+	put_byte(s, REMOVED_OFF, 1);
+	if (posix_path(s->native, "sem.", path, sizeof path) == 0 && stat(path, &a) == 0 &&
+	    fstat(s->fd, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+		unlink(path);
+	NIPC_FAULT("lock-removed");
+	plock_give(s);
+	psem_forget(s);
+}
+
+/* ------------------------------------------------------------- the table */
+
 static int psem_open(struct nipc_bsem *s, const nipc_key *key, int initial, int create, int mutex,
 		     struct nipc_why *why)
 {
-	sem_t *p = SEM_FAILED;
+	int err;
 
 	s->be = &nipc__posix_backend;
 	s->fd = -1;
-	s->flag = NULL;
+	s->map = NULL;
 	s->psem = NULL;
 	s->type = key->type;
 	s->initial = initial;
@@ -258,37 +545,9 @@ static int psem_open(struct nipc_bsem *s, const nipc_key *key, int initial, int 
 		return nipc__why_set(why, -NIPC_ERESOURCES, "out of resources");
 	if (!(s->native = strdup(key->native)))
 		return nipc__why_set(why, -NIPC_ENOMEM, "out of memory");
-	s->owner = 1;
-	for (int tries = 0; tries < 3 && p == SEM_FAILED; tries++) {
-		p = open_retry(key->native, O_CREAT | O_EXCL, (unsigned)initial);
-		if (p != SEM_FAILED || errno != EEXIST)
-			break;
-		if (create) {
-			if (sem_unlink(key->native) < 0 && errno != ENOENT)
-				break;
-		} else {
-			s->owner = 0;
-			p = open_retry(key->native, O_CREAT, (unsigned)initial);
-		}
-	}
-	if (p == SEM_FAILED) {
-		int e = errno;
-
+	if ((err = mutex ? plock_open(s, why) : psem_get(s, create, why)) < 0)
 		psem_forget(s);
-		return sem_err(why, e);
-	}
-	s->psem = p;
-	if (mutex || s->owner) {
-		int fd = sem_file(key->native);
-
-		if (fd >= 0 && s->owner)
-			fchmod(fd, MODE_RW);
-		if (mutex && (s->fd = fd) >= 0)
-			flag_map(s);
-		else if (fd >= 0)
-			close(fd);
-	}
-	return 0;
+	return err;
 }
 
 static int wait_retry(sem_t *p, struct nipc_why *why)
@@ -299,56 +558,26 @@ static int wait_retry(sem_t *p, struct nipc_why *why)
 	return 0;
 }
 
-static int mutex_acquire(struct nipc_bsem *s, struct nipc_why *why)
+static int psem_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
 {
-	unsigned char flag = 0;
-	int err;
-
-	if (ofd_lock(s->fd, F_WRLCK, HOLD_BYTE, 1) < 0)
-		return nipc__why_errno(why, errno);
-	/* set: a holder died with the count; we hold it now */
-	if (flag_get(s, &flag) == 0 && flag) {
-		s->inherited++;
-		return 0;
-	}
-	if ((err = wait_retry(s->psem, why)) < 0) {
-		ofd_lock(s->fd, F_UNLCK, HOLD_BYTE, 0);
-		return err;
-	}
-	if (flag_put(s, 1) < 0) {
-		err = nipc__why_errno(why, errno);
-		sem_post(s->psem);
-		ofd_lock(s->fd, F_UNLCK, HOLD_BYTE, 0);
-		return err;
-	}
+	if (s->mutex)
+		return plock_acquire(s, wait, why);
+	if (wait)
+		return wait_retry(s->psem, why);
+	while (sem_trywait(s->psem) < 0)
+		if (errno != EINTR)
+			return errno == EAGAIN ? 1 : nipc__why_errno(why, errno);
 	return 0;
-}
-
-static int mutex_release(struct nipc_bsem *s, struct nipc_why *why)
-{
-	int err = 0;
-
-	if (flag_put(s, 0) < 0)
-		err = nipc__why_errno(why, errno);
-	else if (sem_post(s->psem) < 0)
-		err = nipc__why_errno(why, errno);
-	ofd_lock(s->fd, F_UNLCK, HOLD_BYTE, 0);
-	return err;
-}
-
-static int psem_acquire(struct nipc_bsem *s, struct nipc_why *why)
-{
-	if (s->fd >= 0)
-		return mutex_acquire(s, why);
-	return wait_retry(s->psem, why);
 }
 
 static int psem_release(struct nipc_bsem *s, int n, struct nipc_why *why)
 {
 	int e;
 
-	if (s->fd >= 0 && n == 1)
-		return mutex_release(s, why);
+	if (s->mutex) {
+		e = plock_give(s);
+		return e < 0 ? nipc__why_errno(why, -e) : 0;
+	}
 	for (int i = 0; i < n; i++) {
 		if (sem_post(s->psem) == 0)
 			continue;
@@ -370,7 +599,7 @@ static void psem_remove(struct nipc_bsem *s)
 
 static void psem_close(struct nipc_bsem *s)
 {
-	if (s->owner)
+	if (s->owner && !s->mutex)
 		psem_remove(s);
 	else
 		psem_forget(s);
@@ -382,9 +611,11 @@ const struct nipc_backend nipc__posix_backend = {
 	.seg_attach = seg_attach,
 	.seg_detach = seg_detach,
 	.seg_remove = seg_remove,
+	.seg_exists = seg_exists,
 	.sem_open = psem_open,
 	.sem_acquire = psem_acquire,
 	.sem_release = psem_release,
 	.sem_close = psem_close,
 	.sem_remove = psem_remove,
+	.lock_remove = plock_remove,
 };

@@ -142,7 +142,7 @@ int nipc_sem_acquire(nipc_sem *sem)
 		return -NIPC_EINVAL;
 	if ((err = open_os(sem, op)) < 0)
 		return err;
-	if (sem->b.be->sem_acquire(&sem->b, &why) < 0)
+	if (sem->b.be->sem_acquire(&sem->b, 1, &why) < 0)
 		return fail(sem, op, why.code, why.text);
 	sem->err = 0;
 	sem->errstr[0] = '\0';

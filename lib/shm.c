@@ -1,5 +1,7 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared memory objects: Qt's QSharedMemory state machine, its lock
- * semaphore and error reporting, over a backend table. */
+ * semaphore and error reporting, over a backend table. The lock's state
+ * machine is written down in libnipc(3), "THE LOCK"; this file follows it. */
 #include "config.h"
 
 #include "backend.h"
@@ -8,12 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ipc.h>
-#include <sys/sem.h>
-#include <sys/shm.h>
-#include <unistd.h>
 
-#define ERRSTR_MAX (32 + NIPC_WHY_MAX)
+#define ERRSTR_MAX (64 + NIPC_WHY_MAX + 32)
 #define WIN_SEM_CUT 255 /* MAX_PATH minus "_sem" and its NUL */
 
 struct nipc_shm {
@@ -22,59 +20,12 @@ struct nipc_shm {
 	int attached;
 	struct nipc_bsem lock;
 	int lock_open, locked;
+	int doomed;    /* detached last while the caller held the lock: remove it at unlock */
+	int recovered; /* the last taking of the lock took it over from a dead holder */
 	int cleanup;
 	int err;
 	char errstr[ERRSTR_MAX];
 };
-
-/* ---------------------------------------------------- backend selection */
-
-static const struct nipc_backend *override_sysv, *override_posix;
-
-const struct nipc_backend *nipc__backend_for(int type)
-{
-	if (nipc_key_type_is_systemv(type))
-		return override_sysv ? override_sysv : &nipc__sysv_backend;
-	if (type == NIPC_KEY_POSIX)
-		return override_posix ? override_posix : &nipc__posix_backend;
-	return NULL;
-}
-
-void nipc__backend_override(int sysv, const struct nipc_backend *be)
-{
-	if (sysv)
-		override_sysv = be;
-	else
-		override_posix = be;
-}
-
-int nipc__why_set(struct nipc_why *why, int code, const char *text)
-{
-	why->code = code;
-	snprintf(why->text, sizeof why->text, "%s", text);
-	return code;
-}
-
-int nipc__why_errno(struct nipc_why *why, int e)
-{
-	switch (e) {
-	case EACCES:
-	case EPERM:
-		return nipc__why_set(why, -NIPC_EPERM, "permission denied");
-	case EEXIST:
-		return nipc__why_set(why, -NIPC_EEXIST, "already exists");
-	case ENOENT:
-		return nipc__why_set(why, -NIPC_ENOTFOUND, "doesn't exist");
-	case EMFILE:
-	case ENFILE:
-	case ENOMEM:
-	case ENOSPC:
-		return nipc__why_set(why, -NIPC_ERESOURCES, "out of resources");
-	}
-	why->code = -NIPC_EUNKNOWN;
-	snprintf(why->text, sizeof why->text, "unknown error: %s", strerror(e));
-	return why->code;
-}
 
 /* ---------------------------------------------------------------- errors */
 
@@ -117,36 +68,56 @@ static int lock_key(const nipc_key *key, nipc_key **out)
 	return *out ? 0 : -NIPC_ENOMEM;
 }
 
-static void lock_close(nipc_shm *shm)
+static void lock_forget(nipc_shm *shm)
 {
-	/* Qt's owner removes the lock even while the segment lives; System V
-	 * users see EIDRM and make it again, but POSIX users would keep the
-	 * unlinked one and stop excluding newcomers: there the lock goes with
-	 * the segment (the last detach removes both). */
-	if (shm->lock_open && shm->lock.owner && shm->key->type == NIPC_KEY_POSIX &&
-	    nipc__posix_seg_exists(shm->key))
-		shm->lock.owner = 0;
 	if (shm->lock_open)
 		shm->lock.be->sem_close(&shm->lock);
 	shm->lock_open = 0;
 	shm->locked = 0;
+	shm->doomed = 0;
 }
 
-static int lock_open(nipc_shm *shm, const char *op, int create)
+static void drop_lock(nipc_shm *shm, int files);
+
+/* Closes the lock. One that this handle made for a segment that never came
+ * (lock() on a key with no segment, a failed attach) is removed if nobody
+ * holds it now, so that nothing is left behind. */
+static void lock_close(nipc_shm *shm)
+{
+	const struct nipc_backend *be;
+	struct nipc_why why;
+
+	if (shm->lock_open && !shm->locked && shm->lock.made && shm->key &&
+	    (be = nipc__backend_for(shm->key->type)) && !be->seg_exists(shm->key) &&
+	    shm->lock.be->sem_acquire(&shm->lock, 0, &why) == 0) {
+		if (!be->seg_exists(shm->key)) {
+			drop_lock(shm, 0);
+			return;
+		}
+		shm->lock.be->sem_release(&shm->lock, 1, &why);
+	}
+	lock_forget(shm);
+}
+
+static int lock_open(nipc_shm *shm, const char *op)
 {
 	const struct nipc_backend *be = nipc__backend_for(shm->key->type);
+	char text[NIPC_WHY_MAX + 32];
 	struct nipc_why why;
 	nipc_key *lk;
 	int err;
 
-	lock_close(shm);
+	if (shm->lock_open)
+		return 0;
 	if ((err = lock_key(shm->key, &lk)) < 0)
 		return fail(shm, op, err == -NIPC_ENOMEM ? err : -NIPC_EKEY, "unable to make key");
 	memset(&shm->lock, 0, sizeof shm->lock);
-	err = be->sem_open(&shm->lock, lk, 1, create, 1, &why);
+	err = be->sem_open(&shm->lock, lk, 1, 0, 1, &why);
 	nipc_key_free(lk);
-	if (err < 0)
-		return fail(shm, op, why.code, "unable to set key on lock");
+	if (err < 0) {
+		snprintf(text, sizeof text, "unable to set key on lock: %s", why.text);
+		return fail(shm, op, why.code, text);
+	}
 	shm->lock_open = 1;
 	return 0;
 }
@@ -155,10 +126,49 @@ static int take(nipc_shm *shm, const char *op)
 {
 	struct nipc_why why;
 
-	if (shm->lock.be->sem_acquire(&shm->lock, &why) < 0)
+	if (shm->lock.be->sem_acquire(&shm->lock, 1, &why) < 0)
 		return fail(shm, op, -NIPC_ELOCK, "unable to lock");
 	shm->locked = 1;
+	shm->recovered = shm->lock.recovered;
 	return 0;
+}
+
+/* Opens the lock if needed and takes it, unless held already; *took says
+ * whether this call took it. */
+static int take_for(nipc_shm *shm, const char *op, int *took)
+{
+	int err;
+
+	if (!(*took = !shm->locked))
+		return 0;
+	if ((err = lock_open(shm, op)) < 0 || (err = take(shm, op)) < 0)
+		return err;
+	return 0;
+}
+
+/* Gives the lock back. The handle is not locked afterwards, whatever
+ * happens: a failed give is reported, and the next lock() really locks. */
+static int give(nipc_shm *shm)
+{
+	struct nipc_why why;
+	int err;
+
+	shm->locked = 0;
+	err = shm->lock.be->sem_release(&shm->lock, 1, &why);
+	if (err < 0)
+		lock_forget(shm); /* not ours any more (removed under us): reopen next time */
+	return err;
+}
+
+/* Held, and the segment is gone: the lock guards nothing. Removes it (and
+ * the key files: all of them after a last detach, else only those this
+ * handle made), so that nothing is left behind. */
+static void drop_lock(nipc_shm *shm, int files)
+{
+	shm->lock.be->lock_remove(&shm->lock, shm->key, files);
+	shm->lock_open = 0;
+	shm->locked = 0;
+	shm->doomed = 0;
 }
 
 /* Usable key and its backend, or an error naming op. */
@@ -229,15 +239,20 @@ const nipc_key *nipc_shm_key(const nipc_shm *shm)
 	return shm ? shm->key : NULL;
 }
 
-/* Ends an operation that took the lock (took). As with Qt's locker, an
- * unlock failure is not the operation's failure; the object still holds the
- * lock then, and nipc_shm_unlock() can retry. */
-static int finish(nipc_shm *shm, int took, int err)
+/* Ends an operation that took the lock (took): gives it back, or, when the
+ * operation left no segment, removes it (files: all key files, for a
+ * segment this operation made and removed again). As with Qt's locker,
+ * a failure to give is not the operation's failure. */
+static int finish(nipc_shm *shm, int took, int err, int files)
 {
-	struct nipc_why why;
+	const struct nipc_backend *be = nipc__backend_for(shm->key->type);
 
-	if (took && shm->locked && shm->lock.be->sem_release(&shm->lock, 1, &why) == 0)
-		shm->locked = 0;
+	if (took && shm->locked) {
+		if (err && !shm->attached && !be->seg_exists(shm->key))
+			drop_lock(shm, files);
+		else
+			give(shm);
+	}
 	if (!err)
 		ok(shm);
 	return err;
@@ -248,7 +263,7 @@ int nipc_shm_create(nipc_shm *shm, size_t size, nipc_shm_access access)
 	static const char op[] = "nipc_shm_create";
 	const struct nipc_backend *be;
 	struct nipc_why why;
-	int err = 0, took, id;
+	int err = 0, took, id, files = 0;
 
 	if (!shm || (access != NIPC_SHM_READONLY && access != NIPC_SHM_READWRITE))
 		return -NIPC_EINVAL;
@@ -256,8 +271,8 @@ int nipc_shm_create(nipc_shm *shm, size_t size, nipc_shm_access access)
 		return -NIPC_ESTATE;
 	if (!(be = backend(shm, op, &err)))
 		return err;
-	/* Create mode: a lock left by a crash is taken over with value 1 */
-	if ((took = !shm->locked) && ((err = lock_open(shm, op, 1)) < 0 || (err = take(shm, op)) < 0))
+	/* a live lock is never reset: an existing segment's holder keeps it */
+	if ((err = take_for(shm, op, &took)) < 0)
 		return err;
 	if (size == 0)
 		err = fail(shm, op, -NIPC_EINVALIDSIZE, "invalid size");
@@ -269,10 +284,11 @@ int nipc_shm_create(nipc_shm *shm, size_t size, nipc_shm_access access)
 			/* nobody can know of it yet: do not leave it behind */
 			err = fail_why(shm, op, &why);
 			be->seg_remove(shm->key);
+			files = 1;
 		} else
 			shm->attached = 1;
 	}
-	return finish(shm, took, err);
+	return finish(shm, took, err, files);
 }
 
 int nipc_shm_attach(nipc_shm *shm, nipc_shm_access access)
@@ -288,16 +304,14 @@ int nipc_shm_attach(nipc_shm *shm, nipc_shm_access access)
 		return -NIPC_ESTATE;
 	if (!(be = backend(shm, op, &err)))
 		return err;
-	/* an open lock is kept: reopening would make an owner remove it */
-	if ((took = !shm->locked) &&
-	    ((!shm->lock_open && (err = lock_open(shm, op, 0)) < 0) || (err = take(shm, op)) < 0))
+	if ((err = take_for(shm, op, &took)) < 0)
 		return err;
 	shm->seg.id = -1;
 	if (be->seg_attach(shm->key, access, &shm->seg, &why) < 0)
 		err = fail_why(shm, op, &why);
 	else
 		shm->attached = 1;
-	return finish(shm, took, err);
+	return finish(shm, took, err, 0);
 }
 
 int nipc_shm_detach(nipc_shm *shm)
@@ -312,21 +326,22 @@ int nipc_shm_detach(nipc_shm *shm)
 	if (!shm->attached)
 		return -NIPC_ESTATE;
 	be = nipc__backend_for(shm->key->type);
-	if ((took = !shm->locked)) {
-		if (!shm->lock_open && (err = lock_open(shm, op, 0)) < 0)
-			return err;
-		if ((err = take(shm, op)) < 0)
-			return err;
-	}
+	if ((err = take_for(shm, op, &took)) < 0)
+		return err;
 	shm->attached = 0;
 	if (be->seg_detach(shm->key, &shm->seg, shm->cleanup, &removed, &why) < 0)
 		err = fail_why(shm, op, &why);
-	err = finish(shm, took, err);
-	/* the last one out also removes the lock semaphore (and its key file) */
-	if (removed && !shm->locked && shm->lock_open) {
-		shm->lock.be->sem_remove(&shm->lock);
-		shm->lock_open = 0;
-	}
+	if (!removed)
+		return finish(shm, took, err, 0);
+	/* the last one out: segment, then lock, then key files, all while
+	 * holding the lock (a caller who holds it keeps it until unlock) */
+	NIPC_FAULT("seg-removed");
+	if (took)
+		drop_lock(shm, 1);
+	else
+		shm->doomed = 1;
+	if (!err)
+		ok(shm);
 	return err;
 }
 
@@ -356,12 +371,8 @@ int nipc_shm_lock(nipc_shm *shm)
 		fprintf(stderr, "%s: already locked\n", op);
 		return 0;
 	}
-	if (!shm->lock_open) {
-		if (!backend(shm, op, &err))
-			return fail(shm, op, -NIPC_ELOCK, "unable to lock");
-		if (lock_open(shm, op, 0) < 0)
-			return fail(shm, op, -NIPC_ELOCK, "unable to lock");
-	}
+	if (!backend(shm, op, &err) || lock_open(shm, op) < 0)
+		return fail(shm, op, -NIPC_ELOCK, "unable to lock");
 	if ((err = take(shm, op)) < 0)
 		return err;
 	ok(shm);
@@ -370,17 +381,28 @@ int nipc_shm_lock(nipc_shm *shm)
 
 int nipc_shm_unlock(nipc_shm *shm)
 {
-	struct nipc_why why;
-
 	if (!shm)
 		return -NIPC_EINVAL;
 	if (!shm->locked)
 		return -NIPC_ESTATE;
-	if (shm->lock.be->sem_release(&shm->lock, 1, &why) < 0)
+	/* no segment (detached last while locked, or never attached): the
+	 * lock guards nothing and goes with it */
+	if ((shm->doomed || !shm->attached) &&
+	    !nipc__backend_for(shm->key->type)->seg_exists(shm->key)) {
+		drop_lock(shm, shm->doomed);
+		ok(shm);
+		return 0;
+	}
+	shm->doomed = 0;
+	if (give(shm) < 0)
 		return fail(shm, "nipc_shm_unlock", -NIPC_ELOCK, "unable to unlock");
-	shm->locked = 0;
 	ok(shm);
 	return 0;
+}
+
+int nipc_shm_lock_recovered(const nipc_shm *shm)
+{
+	return shm && shm->recovered;
 }
 
 int nipc_shm_set_cleanup(nipc_shm *shm, int enabled)
@@ -399,44 +421,4 @@ int nipc_shm_error(const nipc_shm *shm)
 const char *nipc_shm_error_string(const nipc_shm *shm)
 {
 	return shm ? shm->errstr : "invalid argument";
-}
-
-/* Run-time checks: System V IPC may be compiled out or forbidden (seccomp,
- * containers); POSIX objects need a writable /dev/shm. */
-static int sysv_shm_works(void)
-{
-	int id = shmget(IPC_PRIVATE, 1, 0600);
-
-	if (id < 0)
-		return 0;
-	shmctl(id, IPC_RMID, NULL);
-	return 1;
-}
-
-static int sysv_sem_works(void)
-{
-	int id = semget(IPC_PRIVATE, 1, 0600);
-
-	if (id < 0)
-		return 0;
-	semctl(id, 0, IPC_RMID);
-	return 1;
-}
-
-int nipc_shm_key_type_supported(int type)
-{
-	if (nipc_key_type_is_systemv(type))
-		return sysv_shm_works();
-	if (type == NIPC_KEY_POSIX)
-		return access("/dev/shm", W_OK | X_OK) == 0;
-	return 0;
-}
-
-int nipc_sem_key_type_supported(int type)
-{
-	if (nipc_key_type_is_systemv(type))
-		return sysv_sem_works();
-	if (type == NIPC_KEY_POSIX)
-		return access("/dev/shm", W_OK | X_OK) == 0;
-	return 0;
 }

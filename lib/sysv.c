@@ -1,20 +1,43 @@
+/* SPDX-License-Identifier: MIT */
 /* System V backend: shmget/shmat segments and semget/semop semaphores keyed
- * by ftok(3) of a key file, as Qt does it. */
+ * by ftok(3) of a key file, as Qt does it; and the System V half of the
+ * lock protocol of libnipc(3) ("THE LOCK"): a segment's lock is made and
+ * removed under an flock(2) of its key file, initialised by semop(+1)
+ * without SEM_UNDO (so sem_otime is set exactly when it is initialised),
+ * and waited for in slices that look for a stale count. */
 #include "config.h"
 
 #include "backend.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/sem.h>
+#include <sys/file.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MODE_RW 0600
 #define MODE_RO 0400
+#define SLICE_MS 100 /* a lock waiter looks for a stale lock this often */
+#define GRACE_MS 100 /* an uninitialised lock is left this long to its creator */
+
+union semun {
+	int val;
+	struct semid_ds *buf;
+	unsigned short *array;
+};
+
+/* glibc's ftok(3) of a file already stat'ed */
+static key_t ftok_stat(const struct stat *st, int id)
+{
+	return (key_t)(((unsigned)id & 0xffu) << 24 | ((unsigned)st->st_dev & 0xffu) << 16 |
+		       ((unsigned)st->st_ino & 0xffffu));
+}
 
 int nipc__key_file(const char *path, int *made)
 {
@@ -121,7 +144,6 @@ static int seg_detach(const nipc_key *key, struct nipc_seg *seg, int cleanup, in
 		return 0;
 	if (shmctl(id, IPC_RMID, NULL) < 0 && errno != EINVAL && errno != EIDRM)
 		return nipc__why_errno(why, errno);
-	unlink(key->native);
 	*removed = 1;
 	return 0;
 }
@@ -135,7 +157,15 @@ static void seg_remove(const nipc_key *key)
 		return;
 	if ((id = shmget(k, 0, 0)) >= 0)
 		shmctl(id, IPC_RMID, NULL);
-	unlink(key->native);
+}
+
+static int seg_exists(const nipc_key *key)
+{
+	key_t k;
+
+	if (nipc_ftok(key->native, key->type, &k) < 0)
+		return 0;
+	return shmget(k, 0, 0) >= 0 || errno == EACCES;
 }
 
 /* ------------------------------------------------------------ semaphores */
@@ -148,11 +178,15 @@ static void sem_forget(struct nipc_bsem *s)
 	s->owner = 0;
 }
 
+/* A nipc_sem, as QSystemSemaphore: the first to make it, or any opener in
+ * Create mode, owns it and sets its value. A failure undoes what this call
+ * made (a semaphore left at 0 would block its next users for ever). */
 static int sem_get(struct nipc_bsem *s, int create, struct nipc_why *why)
 {
 	nipc_key key = {.type = s->type, .native = s->native, .legacy = NULL};
+	union semun arg = {.val = s->initial};
 	key_t k;
-	int made, id, err;
+	int made, made_sem = 0, id = -1, err;
 
 	if (!s->native[0])
 		return nipc__why_set(why, -NIPC_EKEY, "key is empty");
@@ -160,50 +194,39 @@ static int sem_get(struct nipc_bsem *s, int create, struct nipc_why *why)
 		return nipc__why_set(why, -NIPC_EKEY, "unable to make key");
 	if ((err = sysv_key(&key, &k, why)) < 0)
 		goto fail;
-	s->owner = 1;
-	if ((id = semget(k, 1, MODE_RW | IPC_CREAT | IPC_EXCL)) < 0 && errno == EEXIST) {
-		s->owner = create;
+	if ((id = semget(k, 1, MODE_RW | IPC_CREAT | IPC_EXCL)) >= 0)
+		made_sem = 1;
+	else if (errno == EEXIST)
 		id = semget(k, 1, MODE_RW | IPC_CREAT);
-	}
 	if (id < 0) {
 		err = nipc__why_errno(why, errno);
 		goto fail;
 	}
-	if (s->owner && semctl(id, 0, SETVAL, s->initial) < 0) {
-		err = nipc__why_errno(why, errno);
+	s->owner = made_sem || create;
+	if (s->owner && semctl(id, 0, SETVAL, arg) < 0) {
+		err = errno == ERANGE ? nipc__why_set(why, -NIPC_EUNKNOWN,
+						      "unknown error: value out of range")
+				      : nipc__why_errno(why, errno);
 		goto fail;
 	}
 	s->id = id;
 	return 0;
 fail:
 	s->owner = 0;
+	if (made_sem)
+		semctl(id, 0, IPC_RMID);
 	if (made)
 		unlink(s->native);
-	return err;
-}
-
-static int sem_open_(struct nipc_bsem *s, const nipc_key *key, int initial, int create,
-		     int mutex, struct nipc_why *why)
-{
-	int err;
-
-	if (!(s->native = strdup(key->native)))
-		return nipc__why_set(why, -NIPC_ENOMEM, "out of memory");
-	s->type = key->type;
-	s->initial = initial;
-	s->mutex = mutex;
-	s->be = &nipc__sysv_backend;
-	if ((err = sem_get(s, create, why)) < 0)
-		sem_forget(s);
 	return err;
 }
 
 /* semop with SEM_UNDO (the kernel gives a dead process's count back),
  * retried on EINTR; a semaphore removed under us is made again, as Qt 5
  * does: its owner removes it on close even while others use it. */
-static int sem_op(struct nipc_bsem *s, int delta, struct nipc_why *why)
+static int sem_op(struct nipc_bsem *s, int delta, int wait, struct nipc_why *why)
 {
-	struct sembuf op = {.sem_num = 0, .sem_op = (short)delta, .sem_flg = SEM_UNDO};
+	struct sembuf op = {.sem_num = 0, .sem_op = (short)delta,
+			    .sem_flg = (short)(SEM_UNDO | (wait ? 0 : IPC_NOWAIT))};
 	int err;
 
 	for (int tries = 0;; tries++) {
@@ -211,7 +234,9 @@ static int sem_op(struct nipc_bsem *s, int delta, struct nipc_why *why)
 			return 0;
 		if (errno == EINTR)
 			continue;
-		if ((errno != EINVAL && errno != EIDRM) || tries >= 3 || (s->mutex && delta > 0))
+		if (errno == EAGAIN && !wait)
+			return 1;
+		if ((errno != EINVAL && errno != EIDRM) || tries >= 3)
 			return nipc__why_errno(why, errno);
 		s->owner = 0;
 		if ((err = sem_get(s, 0, why)) < 0)
@@ -219,40 +244,259 @@ static int sem_op(struct nipc_bsem *s, int delta, struct nipc_why *why)
 	}
 }
 
-static int sem_acquire(struct nipc_bsem *s, struct nipc_why *why)
+/* ------------------------------------------------------- a segment's lock */
+
+/* Opens path (made 0640 when missing and create is set; *made says so)
+ * into *fdp, takes an exclusive flock(2) on it and checks that path still
+ * names that file (a remover may unlink it while we wait); st is its
+ * status. *fdp is -1 when the file exists but cannot be opened for
+ * reading: then st comes from stat(2) and nothing is locked. 0 or -errno. */
+static int keyfile_lock(const char *path, int create, int *fdp, int *made, struct stat *st)
 {
-	return sem_op(s, -1, why);
+	struct stat now;
+	int fd;
+
+	for (int tries = 0; tries < 100; tries++) {
+		*made = 0;
+		fd = -1;
+		if (create && (fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) >= 0)
+			*made = 1;
+		else if (!create || errno == EEXIST) {
+			/* any file can be a key: a FIFO must not block us, a tty
+			 * must not become our terminal */
+			fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+			if (fd < 0 && errno == ENOENT && create)
+				continue; /* removed between our two opens */
+		}
+		if (fd < 0) {
+			if (errno == EACCES && stat(path, st) == 0) {
+				*fdp = -1;
+				return 0;
+			}
+			return -errno;
+		}
+		if ((fd = nipc__fd_high(fd)) < 0)
+			return -errno;
+		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+			;
+		if (fstat(fd, st) == 0 && stat(path, &now) == 0 && now.st_dev == st->st_dev &&
+		    now.st_ino == st->st_ino) {
+			*fdp = fd;
+			return 0;
+		}
+		close(fd);
+	}
+	return -EAGAIN;
+}
+
+static void keyfile_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Opens the lock of a segment under its key file's flock; makes it when
+ * missing, initialised by semop(+1) without SEM_UNDO, never SETVAL: so
+ * "value 0 and sem_otime 0" can only mean that its maker died first. */
+static int lock_get(struct nipc_bsem *s, struct nipc_why *why)
+{
+	struct sembuf up = {.sem_num = 0, .sem_op = 1, .sem_flg = 0};
+	struct stat st;
+	int fd, made, id, err;
+	key_t k;
+
+	if (!s->native[0])
+		return nipc__why_set(why, -NIPC_EKEY, "key is empty");
+	if ((err = keyfile_lock(s->native, 1, &fd, &made, &st)) < 0) {
+		why->code = err == -EACCES ? -NIPC_EPERM : -NIPC_EKEY;
+		snprintf(why->text, sizeof why->text, "key file: %s", strerror(-err));
+		return why->code;
+	}
+	k = ftok_stat(&st, s->type);
+	if ((id = semget(k, 1, MODE_RW | IPC_CREAT | IPC_EXCL)) >= 0) {
+		NIPC_FAULT("sysv-lock-made");
+		while ((err = semop(id, &up, 1)) < 0 && errno == EINTR)
+			;
+		if (err < 0) {
+			err = nipc__why_errno(why, errno);
+			semctl(id, 0, IPC_RMID);
+			goto fail;
+		}
+		s->made |= NIPC_MADE_SEM;
+	} else if (errno != EEXIST || (id = semget(k, 1, MODE_RW)) < 0) {
+		err = nipc__why_errno(why, errno);
+		goto fail;
+	}
+	if (made)
+		s->made |= NIPC_MADE_FILE;
+	s->id = id;
+	keyfile_unlock(fd);
+	return 0;
+fail:
+	if (made)
+		unlink(s->native);
+	keyfile_unlock(fd);
+	return err;
+}
+
+/* 1 if the lock is at 0 and nothing will give it back: never initialised
+ * (sem_otime 0: its maker died between semget and semop), or its last
+ * operator is gone while the count stayed taken (a SEM_UNDO cleared by a
+ * SETVAL, e.g. Qt 5's create() on a live lock). */
+static int stale(int id, time_t *otime, pid_t *pid)
+{
+	struct semid_ds ds;
+	union semun arg = {.buf = &ds};
+
+	if (semctl(id, 0, GETVAL) != 0 || semctl(id, 0, IPC_STAT, arg) < 0)
+		return 0;
+	*otime = ds.sem_otime;
+	*pid = semctl(id, 0, GETPID);
+	return *otime == 0 || nipc__pid_gone(*pid, *otime);
+}
+
+/* Takes a stale lock over: after a grace period for an uninitialised one
+ * (a Qt 5 maker sets its value with SETVAL right after semget), under the
+ * key file's flock, if it is still stale in the same way, give and take in
+ * one semop, so that the count is ours with its SEM_UNDO. 1 if taken. */
+static int lock_repair(struct nipc_bsem *s)
+{
+	struct sembuf take[2] = {{.sem_num = 0, .sem_op = 1, .sem_flg = 0},
+				 {.sem_num = 0, .sem_op = -1, .sem_flg = SEM_UNDO}};
+	struct stat st;
+	time_t otime, otime2;
+	pid_t pid, pid2;
+	int fd, made, taken = 0;
+
+	if (!stale(s->id, &otime, &pid))
+		return 0;
+	if (!otime)
+		nipc__sleep_ms(GRACE_MS);
+	if (keyfile_lock(s->native, 0, &fd, &made, &st) < 0)
+		return 0; /* its key file is gone: being removed; EIDRM follows */
+	if (stale(s->id, &otime2, &pid2) && otime2 == otime && pid2 == pid &&
+	    semop(s->id, take, 2) == 0) {
+		taken = 1;
+		s->recovered = otime != 0;
+	}
+	keyfile_unlock(fd);
+	return taken;
+}
+
+/* Waits for the lock in slices, for ever while a holder lives; follows a
+ * lock removed under us (by the last detach, or a Qt 5 owner) to the one
+ * its key names now. */
+static int lock_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
+{
+	struct sembuf down = {.sem_num = 0, .sem_op = -1,
+			      .sem_flg = (short)(SEM_UNDO | (wait ? 0 : IPC_NOWAIT))};
+	const struct timespec slice = {0, SLICE_MS * 1000000L};
+	int err;
+
+	s->recovered = 0;
+	for (;;) {
+		if (s->id >= 0) {
+			if (semtimedop(s->id, &down, 1, &slice) == 0)
+				return 0;
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				if (lock_repair(s))
+					return 0;
+				if (!wait)
+					return 1;
+				continue;
+			}
+			if (errno != EINVAL && errno != EIDRM)
+				return nipc__why_errno(why, errno);
+			s->id = -1;
+		}
+		if ((err = lock_get(s, why)) < 0)
+			return err;
+	}
+}
+
+static int lock_release(struct nipc_bsem *s, struct nipc_why *why)
+{
+	struct sembuf up = {.sem_num = 0, .sem_op = 1, .sem_flg = SEM_UNDO};
+
+	while (semop(s->id, &up, 1) < 0)
+		if (errno != EINTR)
+			return nipc__why_errno(why, errno);
+	return 0;
+}
+
+/* Held, segment gone: under the key file's flock, the semaphore goes
+ * first (waiters see EIDRM and reopen, which waits for this flock), then
+ * the key files — never before the objects, since a new file on the same
+ * inode would have the same key. */
+static void lock_remove(struct nipc_bsem *s, const nipc_key *seg, int files)
+{
+	struct stat st;
+	int fd = -1, made;
+
+	keyfile_lock(s->native, 0, &fd, &made, &st);
+	if (s->id >= 0)
+		semctl(s->id, 0, IPC_RMID);
+	NIPC_FAULT("lock-removed");
+	if (files && seg && strcmp(seg->native, s->native))
+		unlink(seg->native);
+	/* a key file of the lock's own (a legacy key's qipc_systemsem_ file)
+	 * was made by nipc or Qt for it; one shared with the segment may be
+	 * any file the user named, removed only by a last detach or if made
+	 * here */
+	if (files || (s->made & NIPC_MADE_FILE) || (seg && strcmp(seg->native, s->native)))
+		unlink(s->native);
+	keyfile_unlock(fd);
+	sem_forget(s);
+}
+
+/* ------------------------------------------------------------- the table */
+
+static int sem_open_(struct nipc_bsem *s, const nipc_key *key, int initial, int create,
+		     int mutex, struct nipc_why *why)
+{
+	int err;
+
+	s->id = -1;
+	s->fd = -1;
+	if (!(s->native = strdup(key->native)))
+		return nipc__why_set(why, -NIPC_ENOMEM, "out of memory");
+	s->type = key->type;
+	s->initial = initial;
+	s->mutex = mutex;
+	s->be = &nipc__sysv_backend;
+	if ((err = mutex ? lock_get(s, why) : sem_get(s, create, why)) < 0)
+		sem_forget(s);
+	return err;
+}
+
+static int sem_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
+{
+	return s->mutex ? lock_acquire(s, wait, why) : sem_op(s, -1, wait, why);
 }
 
 static int sem_release(struct nipc_bsem *s, int n, struct nipc_why *why)
 {
+	if (s->mutex)
+		return lock_release(s, why);
 	if (n > 32767)
 		return nipc__why_set(why, -NIPC_EUNKNOWN, "unknown error: count out of range");
-	return sem_op(s, n, why);
-}
-
-/* A segment's lock shares its key file when both use the segment's key:
- * the file stays while that segment exists. */
-static int file_in_use(const struct nipc_bsem *s)
-{
-	key_t k;
-
-	return nipc_ftok(s->native, s->type, &k) == 0 && shmget(k, 0, 0) >= 0;
+	return sem_op(s, n, 1, why);
 }
 
 static void sem_remove(struct nipc_bsem *s)
 {
 	if (s->id >= 0) {
 		semctl(s->id, 0, IPC_RMID);
-		if (!file_in_use(s))
-			unlink(s->native);
+		unlink(s->native);
 	}
 	sem_forget(s);
 }
 
 static void sem_close(struct nipc_bsem *s)
 {
-	if (s->owner)
+	if (s->owner && !s->mutex)
 		sem_remove(s);
 	else
 		sem_forget(s);
@@ -264,9 +508,11 @@ const struct nipc_backend nipc__sysv_backend = {
 	.seg_attach = seg_attach,
 	.seg_detach = seg_detach,
 	.seg_remove = seg_remove,
+	.seg_exists = seg_exists,
 	.sem_open = sem_open_,
 	.sem_acquire = sem_acquire,
 	.sem_release = sem_release,
 	.sem_close = sem_close,
 	.sem_remove = sem_remove,
+	.lock_remove = lock_remove,
 };

@@ -19,6 +19,9 @@
 
 static const struct nipc_backend *real;
 static int calls, fail_at, fail_errno;
+/* the failed call was a release: one inside create, attach or detach is
+ * not the operation's failure (as Qt's locker), and leaves nothing held */
+static int release_failed;
 
 static int failing(struct nipc_why *why)
 {
@@ -62,14 +65,24 @@ static int f_sem_open(struct nipc_bsem *s, const nipc_key *key, int initial, int
 	return err;
 }
 
-static int f_sem_acquire(struct nipc_bsem *s, struct nipc_why *why)
+static int f_sem_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
 {
-	return failing(why) ? why->code : real->sem_acquire(s, why);
+	return failing(why) ? why->code : real->sem_acquire(s, wait, why);
 }
 
+/* fails after the real work, as a release of a lock removed under us does:
+ * a count that was not given back would block the next locker for ever,
+ * here in this very thread */
 static int f_sem_release(struct nipc_bsem *s, int n, struct nipc_why *why)
 {
-	return failing(why) ? why->code : real->sem_release(s, n, why);
+	int err = real->sem_release(s, n, why);
+
+	if (err < 0)
+		return err;
+	if (!failing(why))
+		return 0;
+	release_failed = 1;
+	return why->code;
 }
 
 static void f_sem_close(struct nipc_bsem *s)
@@ -82,17 +95,29 @@ static void f_sem_remove(struct nipc_bsem *s)
 	real->sem_remove(s);
 }
 
+static int f_seg_exists(const nipc_key *key)
+{
+	return real->seg_exists(key);
+}
+
+static void f_lock_remove(struct nipc_bsem *s, const nipc_key *seg, int files)
+{
+	real->lock_remove(s, seg, files);
+}
+
 static const struct nipc_backend failing_backend = {
 	.name = "failing",
 	.seg_create = f_seg_create,
 	.seg_attach = f_seg_attach,
 	.seg_detach = f_seg_detach,
 	.seg_remove = f_seg_remove,
+	.seg_exists = f_seg_exists,
 	.sem_open = f_sem_open,
 	.sem_acquire = f_sem_acquire,
 	.sem_release = f_sem_release,
 	.sem_close = f_sem_close,
 	.sem_remove = f_sem_remove,
+	.lock_remove = f_lock_remove,
 };
 
 static int TYPES[] = {NIPC_KEY_SYSTEMV, NIPC_KEY_POSIX};
@@ -162,6 +187,7 @@ static int shm_cycle(int type, int n, int *failed_out)
 	install(type);
 	fail_at = n;
 	unheld_count = 0;
+	release_failed = 0;
 	assert_int_equal(nipc_shm_new(&shm, k), 0);
 	assert_int_equal(nipc_shm_new(&peer, k), 0);
 	/* An unlock that failed leaves the lock held (a create, attach or
@@ -200,7 +226,7 @@ static void shm_every_failure(void **state)
 		assert_true(total >= 8);
 		for (int n = 1; n <= total; n++) {
 			shm_cycle(TYPES[t], n, &failed);
-			assert_true(failed > 0);
+			assert_true(failed > 0 || release_failed);
 		}
 	}
 }
@@ -285,7 +311,9 @@ static void errno_mapping(void **state)
 		snprintf(want, sizeof want, "nipc_shm_attach: %s", map[i].text);
 		assert_string_equal(nipc_shm_error_string(shm), want);
 		calls = 0;
-		fail_at = 1; /* sem_acquire: the lock stays open between attaches */
+		/* no segment: the failed attach removed the lock it made, so
+		 * this one opens it again, and its sem_acquire fails */
+		fail_at = 2;
 		assert_int_equal(nipc_shm_attach(shm, NIPC_SHM_READWRITE), -NIPC_ELOCK);
 		assert_int_equal(nipc_shm_error(shm), NIPC_ELOCK);
 		assert_string_equal(nipc_shm_error_string(shm), "nipc_shm_attach: unable to lock");

@@ -333,7 +333,11 @@ static void last_detach_nipc_removes(void **state)
 	assert_clean(path);
 }
 
-/* nipc creates, Qt attaches; nipc detaches first, Qt last removes all. */
+/* nipc creates, Qt attaches; nipc detaches first, Qt detaches last and
+ * removes the segment and its key file. The lock semaphore nipc made is
+ * nobody's to remove in Qt 5's eyes (Qt removes only a semaphore its own
+ * process made), so it stays with its key file until the next nipc
+ * operation on the key finds no segment and removes it. */
 static void last_detach_qt_removes(void **state)
 {
 	char path[PATH_MAX];
@@ -355,6 +359,13 @@ static void last_detach_qt_removes(void **state)
 	proc_write(&qt, "\n");
 	expect(&qt, "detached");
 	finish_ok(&qt);
+	assert_false(sysv_shm_exists(path));
+	assert_int_equal(dir_entries(tmpdir), 1); /* the lock's qipc_systemsem_ file */
+
+	char err[512];
+	assert_int_equal(runv(ARGV(nipc, "shm", "info", "--legacy", name), NULL, NULL, 0, err,
+			      sizeof err), 1);
+	assert_non_null(strstr(err, "doesn't exist"));
 	assert_clean(path);
 }
 

@@ -165,7 +165,8 @@ static void posix_bad_name(void **state)
 	assert_int_equal(nipc_key_new(&k, NIPC_KEY_POSIX, "/a/b"), 0);
 	a = new_shm(k);
 	assert_int_equal(nipc_shm_create(a, 10, NIPC_SHM_READWRITE), -NIPC_EKEY);
-	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_create: unable to set key on lock");
+	assert_string_equal(nipc_shm_error_string(a),
+			    "nipc_shm_create: unable to set key on lock: bad name");
 	nipc_shm_free(a);
 	nipc_key_free(k);
 }
@@ -206,7 +207,8 @@ static void sysv_missing_dir(void **state)
 	assert_int_equal(nipc_key_new(&k, NIPC_KEY_SYSTEMV, path), 0);
 	a = new_shm(k);
 	assert_int_equal(nipc_shm_create(a, 10, NIPC_SHM_READWRITE), -NIPC_EKEY);
-	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_create: unable to set key on lock");
+	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_create: unable to set key on lock: "
+						      "key file: No such file or directory");
 	assert_int_equal(nipc_shm_attach(a, NIPC_SHM_READWRITE), -NIPC_EKEY);
 	nipc_shm_free(a);
 	nipc_key_free(k);

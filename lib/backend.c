@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/* The backend registry, the error helpers and the small OS helpers that
+ * shm.c, sem.c and the backends share, and the run-time probes. */
+#include "config.h"
+
+#include "backend.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------- registry */
+
+static const struct nipc_backend *override_sysv, *override_posix;
+
+const struct nipc_backend *nipc__backend_for(int type)
+{
+	if (nipc_key_type_is_systemv(type))
+		return override_sysv ? override_sysv : &nipc__sysv_backend;
+	if (type == NIPC_KEY_POSIX)
+		return override_posix ? override_posix : &nipc__posix_backend;
+	return NULL;
+}
+
+void nipc__backend_override(int sysv, const struct nipc_backend *be)
+{
+	if (sysv)
+		override_sysv = be;
+	else
+		override_posix = be;
+}
+
+/* ------------------------------------------------------------------ errors */
+
+int nipc__why_set(struct nipc_why *why, int code, const char *text)
+{
+	why->code = code;
+	snprintf(why->text, sizeof why->text, "%s", text);
+	return code;
+}
+
+int nipc__why_errno(struct nipc_why *why, int e)
+{
+	switch (e) {
+	case EACCES:
+	case EPERM:
+		return nipc__why_set(why, -NIPC_EPERM, "permission denied");
+	case EEXIST:
+		return nipc__why_set(why, -NIPC_EEXIST, "already exists");
+	case ENOENT:
+		return nipc__why_set(why, -NIPC_ENOTFOUND, "doesn't exist");
+	case EMFILE:
+	case ENFILE:
+	case ENOMEM:
+	case ENOSPC:
+		return nipc__why_set(why, -NIPC_ERESOURCES, "out of resources");
+	}
+	why->code = -NIPC_EUNKNOWN;
+	snprintf(why->text, sizeof why->text, "unknown error: %s", strerror(e));
+	return why->code;
+}
+
+/* ------------------------------------------------------------- OS helpers */
+
+int nipc__fd_high(int fd)
+{
+	int high, e;
+
+	if (fd < 0 || fd > 2)
+		return fd;
+	high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	e = errno;
+	close(fd);
+	errno = e;
+	return high;
+}
+
+/* Start of process pid in seconds since the epoch, or -1. */
+static long long start_time(pid_t pid, int *zombie)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ticks;
+	long long btime = -1;
+	FILE *f;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* after "pid (comm) ": state is field 3, starttime field 22 */
+	if (!(p = strrchr(buf, ')')) || p[1] != ' ')
+		return -1;
+	*zombie = p[2] == 'Z' || p[2] == 'X';
+	p += 2;
+	for (int field = 3; field < 22; field++)
+		if (!(p = strchr(p, ' ')))
+			return -1;
+		else
+			p++;
+	if (sscanf(p, "%llu", &ticks) != 1)
+		return -1;
+	if (!(f = fopen("/proc/stat", "re")))
+		return -1;
+	while (fgets(buf, sizeof buf, f))
+		if (sscanf(buf, "btime %lld", &btime) == 1)
+			break;
+	fclose(f);
+	return btime < 0 ? -1 : btime + (long long)(ticks / (unsigned long long)sysconf(_SC_CLK_TCK));
+}
+
+int nipc__pid_gone(pid_t pid, time_t when)
+{
+	int zombie = 0;
+	long long start;
+
+	if (pid <= 0)
+		return 0;
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return 1;
+	if ((start = start_time(pid, &zombie)) < 0)
+		return 0;
+	/* start is rounded down to a second: allow one */
+	return zombie || start > (long long)when + 1;
+}
+
+void nipc__sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* ------------------------------------------------------------------ probes */
+
+/* Run-time checks: System V IPC may be compiled out or forbidden (seccomp,
+ * containers); POSIX objects need a writable /dev/shm. */
+static int sysv_shm_works(void)
+{
+	int id = shmget(IPC_PRIVATE, 1, 0600);
+
+	if (id < 0)
+		return 0;
+	shmctl(id, IPC_RMID, NULL);
+	return 1;
+}
+
+static int sysv_sem_works(void)
+{
+	int id = semget(IPC_PRIVATE, 1, 0600);
+
+	if (id < 0)
+		return 0;
+	semctl(id, 0, IPC_RMID);
+	return 1;
+}
+
+int nipc_shm_key_type_supported(int type)
+{
+	if (nipc_key_type_is_systemv(type))
+		return sysv_shm_works();
+	if (type == NIPC_KEY_POSIX)
+		return access("/dev/shm", W_OK | X_OK) == 0;
+	return 0;
+}
+
+int nipc_sem_key_type_supported(int type)
+{
+	if (nipc_key_type_is_systemv(type))
+		return sysv_sem_works();
+	if (type == NIPC_KEY_POSIX)
+		return access("/dev/shm", W_OK | X_OK) == 0;
+	return 0;
+}
