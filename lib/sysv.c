@@ -307,6 +307,12 @@ static int lock_get(struct nipc_bsem *s, struct nipc_why *why)
 
 	if (!s->native[0])
 		return nipc__why_set(why, -NIPC_EKEY, "key is empty");
+	/* an existing lock needs no flock: if a remover takes it away, we
+	 * hear EIDRM at our next semop and come back here */
+	if (stat(s->native, &st) == 0 && (id = semget(ftok_stat(&st, s->type), 1, MODE_RW)) >= 0) {
+		s->id = id;
+		return 0;
+	}
 	if ((err = keyfile_lock(s->native, 1, &fd, &made, &st)) < 0) {
 		why->code = err == -EACCES ? -NIPC_EPERM : -NIPC_EKEY;
 		snprintf(why->text, sizeof why->text, "key file: %s", strerror(-err));
