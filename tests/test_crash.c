@@ -75,7 +75,7 @@ static const char *what_left(const nipc_key *k)
 		 nipc_key_type_is_systemv(nipc_key_type(k)) &&
 				 access(nipc_key_native(k), F_OK) == 0 ? " key-file" : "",
 		 obj_shm_exists(k) ? " segment" : "", obj_sem_exists(k) ? " lock-semaphore" : "");
-	return buf;
+	return buf[0] ? buf : " nothing";
 }
 
 static void nothing_left(const nipc_key *k, const char *after)
@@ -137,22 +137,31 @@ static void recovered(const nipc_key *k)
 	nothing_left(k, "the recovery idiom");
 }
 
-/* b holds the lock: c waits, and gets it when b gives it back. */
-static void excludes(struct child *b, struct child *c)
+/* b holds the lock: c waits, also while d's create-or-attach (a create
+ * that fails with AlreadyExists) runs, and gets it when b gives it back. */
+static void excludes(struct child *b, struct child *c, struct child *d)
 {
+	char dr[128];
 	const char *r;
 
 	op_ok(b, "lock");
+	assert_int_equal(child_send(d, "open 64"), 0);
+	snprintf(dr, sizeof dr, "%s", child_reply(d, T_WAITING)); /* may wait for b */
 	assert_int_equal(child_send(c, "lock"), 0);
 	r = child_reply(c, T_WAITING);
 	if (*r)
-		fail_msg("a second locker got '%s' while the first held the lock: no exclusion", r);
+		fail_msg("a second locker got '%s' while the first held the lock%s: no exclusion",
+			 r, *dr ? " (after a failed create)" : "");
 	op_ok(b, "unlock");
 	r = child_reply(c, T_OP);
 	if (strcmp(r, "ok"))
 		fail_msg("the waiting locker: '%s' after the holder unlocked%s", r,
 			 *r ? "" : " (no answer within 10 s)");
 	op_ok(c, "unlock");
+	if (!*dr)
+		snprintf(dr, sizeof dr, "%s", child_reply(d, T_OP));
+	if (strcmp(dr, "ok attached"))
+		fail_msg("create-or-attach while the lock was held: '%s'", dr);
 }
 
 /* Whatever a crash left of k: info, create-or-attach and lock of new
@@ -161,18 +170,20 @@ static void excludes(struct child *b, struct child *c)
  * leaves nothing either. */
 static void usable_after_crash(const nipc_key *k)
 {
-	struct child b, c;
+	struct child b, c, d;
 
 	obj_note(k);
 	info_ends(k, 0);
 	assert_int_equal(child_start(&b, k), 0);
 	assert_int_equal(child_start(&c, k), 0);
+	assert_int_equal(child_start(&d, k), 0);
 	op_ok(&b, "open 64");
 	op_ok(&c, "open 64");
-	excludes(&b, &c);
+	excludes(&b, &c, &d);
 	obj_note(k);
 	killed(&b);
 	killed(&c);
+	killed(&d);
 	recovered(k);
 	info_ends(k, 1);
 	nothing_left(k, "nipc shm info --cleanup on a key with nothing");
