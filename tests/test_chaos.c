@@ -174,9 +174,11 @@ static int shm_leftovers(char *buf, size_t size, int remove)
 		snprintf(path, sizeof path, "/dev/shm/%s", e->d_name);
 		if (was_there(e->d_name) || lstat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
 			continue;
+		/* the temporaries cannot be told from other programs': those
+		 * made during a POSIX run count as ours */
 		if (!strstr(e->d_name, mine) &&
-		    !(sem_temp(e->d_name) && sb.st_uid == geteuid() &&
-		      sb.st_mtim.tv_sec >= run_start.tv_sec))
+		    !(nipc_key_type(key) == NIPC_KEY_POSIX && sem_temp(e->d_name) &&
+		      sb.st_uid == geteuid() && sb.st_mtim.tv_sec >= run_start.tv_sec))
 			continue;
 		n++;
 		if (strlen(buf) + strlen(e->d_name) + 2 < size)
