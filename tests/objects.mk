@@ -13,11 +13,24 @@ EXTRA_tests_test_shm_DEPENDENCIES = tests/progs/objhelper$(EXEEXT)
 TESTS += tests/test_shm
 
 check_PROGRAMS += tests/test_crash
-tests_test_crash_SOURCES = tests/test_crash.c $(OBJ_TEST_SOURCES)
+tests_test_crash_SOURCES = tests/test_crash.c $(OBJ_TEST_SOURCES) tests/proc_util.c tests/proc_util.h
 tests_test_crash_CFLAGS = $(TEST_CFLAGS)
 tests_test_crash_LDADD = $(TEST_LIBS)
-EXTRA_tests_test_crash_DEPENDENCIES = tests/progs/objhelper$(EXEEXT)
+EXTRA_tests_test_crash_DEPENDENCIES = tests/progs/objhelper$(EXEEXT) tools/nipc$(EXEEXT)
 TESTS += tests/test_crash
+
+# kill -9 chaos on one key, both backends (bounded: ~20 s each)
+check_PROGRAMS += tests/progs/chaosworker
+tests_progs_chaosworker_SOURCES = tests/progs/chaosworker.c
+tests_progs_chaosworker_LDADD = lib/libnipc-core.la
+
+check_PROGRAMS += tests/test_chaos
+tests_test_chaos_SOURCES = tests/test_chaos.c $(OBJ_TEST_SOURCES) tests/proc_util.c tests/proc_util.h
+tests_test_chaos_CFLAGS = $(TEST_CFLAGS)
+tests_test_chaos_LDADD = $(TEST_LIBS)
+EXTRA_tests_test_chaos_DEPENDENCIES = tests/progs/objhelper$(EXEEXT) \
+	tests/progs/chaosworker$(EXEEXT) tools/nipc$(EXEEXT)
+TESTS += tests/test_chaos
 
 check_PROGRAMS += tests/test_sem
 tests_test_sem_SOURCES = tests/test_sem.c $(OBJ_TEST_SOURCES)

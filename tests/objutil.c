@@ -40,6 +40,44 @@ static void track(pid_t pid, pid_t old)
 		}
 }
 
+void obj_track_pid(pid_t pid)
+{
+	track(pid, 0);
+}
+
+void obj_untrack_pid(pid_t pid)
+{
+	track(0, pid);
+}
+
+void obj_kill_children(void)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] > 0) {
+			kill(children[i], SIGKILL);
+			waitpid(children[i], NULL, 0);
+			children[i] = 0;
+		}
+}
+
+/* System V keys seen per key file, so that objects left under a key file
+ * that is gone (or was made again on another inode) are still found. */
+#define MAX_NOTED 256
+static struct {
+	char *path;
+	key_t key;
+} noted[MAX_NOTED];
+static int n_noted;
+
+static void note(const char *path, key_t k)
+{
+	for (int i = 0; i < n_noted; i++)
+		if (noted[i].key == k && !strcmp(noted[i].path, path))
+			return;
+	if (n_noted < MAX_NOTED && (noted[n_noted].path = strdup(path)))
+		noted[n_noted++].key = k;
+}
+
 const char *obj_dir(void)
 {
 	return dir;
@@ -59,13 +97,16 @@ static void on_alarm(int sig)
 
 int obj_setup(void)
 {
+	static int registered;
+
 	if (dir[0])
 		return 0;
 	signal(SIGALRM, on_alarm);
 	snprintf(dir, sizeof dir, "/tmp/nipc-test-%d-XXXXXX", (int)getpid());
 	if (!mkdtemp(dir))
 		return -1;
-	atexit(obj_cleanup);
+	if (!registered++)
+		atexit(obj_cleanup);
 	return 0;
 }
 
@@ -97,12 +138,17 @@ void obj_cleanup(void)
 	struct dirent *e;
 	char path[4096];
 
-	for (int i = 0; i < MAX_CHILDREN; i++)
-		if (children[i] > 0) {
-			kill(children[i], SIGKILL);
-			waitpid(children[i], NULL, 0);
-			children[i] = 0;
-		}
+	obj_kill_children();
+	for (int i = 0; i < n_noted; i++) {
+		int id;
+
+		if ((id = shmget(noted[i].key, 0, 0)) >= 0)
+			shmctl(id, IPC_RMID, NULL);
+		if ((id = semget(noted[i].key, 0, 0)) >= 0)
+			semctl(id, 0, IPC_RMID);
+		free(noted[i].path);
+	}
+	n_noted = 0;
 	for (int i = 0; i < n_posix; i++) {
 		shm_unlink(posix_names[i]);
 		sem_unlink(posix_names[i]);
@@ -149,7 +195,28 @@ nipc_key *obj_key(int type)
 
 static int sysv_key(const nipc_key *key, key_t *k)
 {
-	return nipc_ftok(nipc_key_native(key), nipc_key_type(key), k);
+	if (nipc_ftok(nipc_key_native(key), nipc_key_type(key), k) < 0)
+		return -1;
+	note(nipc_key_native(key), *k);
+	return 0;
+}
+
+void obj_note(const nipc_key *key)
+{
+	key_t k;
+
+	if (nipc_key_type_is_systemv(nipc_key_type(key)))
+		sysv_key(key, &k);
+}
+
+/* An object under a key this key file had at some time. */
+static int noted_exists(const nipc_key *key, int shm)
+{
+	for (int i = 0; i < n_noted; i++)
+		if (!strcmp(noted[i].path, nipc_key_native(key)) &&
+		    (shm ? shmget(noted[i].key, 0, 0) : semget(noted[i].key, 0, 0)) >= 0)
+			return 1;
+	return 0;
 }
 
 int obj_shm_exists(const nipc_key *key)
@@ -158,7 +225,7 @@ int obj_shm_exists(const nipc_key *key)
 	key_t k;
 
 	if (nipc_key_type_is_systemv(nipc_key_type(key)))
-		return sysv_key(key, &k) == 0 && shmget(k, 0, 0) >= 0;
+		return (sysv_key(key, &k) == 0 && shmget(k, 0, 0) >= 0) || noted_exists(key, 1);
 	snprintf(path, sizeof path, "/dev/shm%s", nipc_key_native(key));
 	return access(path, F_OK) == 0;
 }
@@ -169,7 +236,7 @@ int obj_sem_exists(const nipc_key *key)
 	key_t k;
 
 	if (nipc_key_type_is_systemv(nipc_key_type(key)))
-		return sysv_key(key, &k) == 0 && semget(k, 0, 0) >= 0;
+		return (sysv_key(key, &k) == 0 && semget(k, 0, 0) >= 0) || noted_exists(key, 0);
 	snprintf(path, sizeof path, "/dev/shm/sem.%s", nipc_key_native(key) + 1);
 	return access(path, F_OK) == 0;
 }
@@ -262,10 +329,11 @@ const char *child_cmd(struct child *c, const char *cmd, int timeout_ms)
 	return child_reply(c, timeout_ms);
 }
 
-static int reap(struct child *c, int ms)
+static int reap(struct child *c, int ms, int *killed)
 {
 	int st = -1;
 
+	*killed = 0;
 	for (int i = 0; i < ms / 10; i++) {
 		if (waitpid(c->pid, &st, WNOHANG) == c->pid)
 			goto done;
@@ -273,6 +341,7 @@ static int reap(struct child *c, int ms)
 	}
 	kill(c->pid, SIGKILL);
 	waitpid(c->pid, &st, 0);
+	*killed = 1;
 done:
 	track(0, c->pid);
 	close(c->in);
@@ -283,16 +352,30 @@ done:
 
 int child_end(struct child *c)
 {
+	int killed;
+
 	if (c->pid <= 0)
 		return -1;
 	child_send(c, "exit");
-	return reap(c, 10000);
+	return reap(c, 10000, &killed);
 }
 
 int child_kill(struct child *c)
 {
+	int killed;
+
 	if (c->pid <= 0)
 		return -1;
 	kill(c->pid, SIGKILL);
-	return reap(c, 10000);
+	return reap(c, 10000, &killed);
+}
+
+int child_died(struct child *c, int ms)
+{
+	int killed, st;
+
+	if (c->pid <= 0)
+		return -1;
+	st = reap(c, ms, &killed);
+	return killed ? -1 : st;
 }

@@ -5,6 +5,7 @@
 
 #include "nipc.h"
 
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Makes the per-run key-file directory and registers cleanup at exit. */
@@ -18,8 +19,17 @@ nipc_key *obj_key(int type);
 void obj_track(const char *posix_name);
 /* The per-run directory. */
 const char *obj_dir(void);
+/* Remembers the System V key the key file of key has now, so that
+ * obj_leftover and obj_cleanup find its objects after the file is gone. */
+void obj_note(const nipc_key *key);
+/* Processes started without child_start, killed by obj_cleanup too. */
+void obj_track_pid(pid_t pid);
+void obj_untrack_pid(pid_t pid);
+/* Kills and reaps every tracked child. */
+void obj_kill_children(void);
 
-/* 1 if anything of key is left: key file, segment or semaphore. */
+/* 1 if anything of key is left: key file, segment or semaphore (System V:
+ * under any key its key file had while this run looked). */
 int obj_leftover(const nipc_key *key);
 /* 1 if a segment / a semaphore of key exists. */
 int obj_shm_exists(const nipc_key *key);
@@ -44,5 +54,23 @@ const char *child_reply(struct child *c, int timeout_ms);
 int child_end(struct child *c);
 /* SIGKILL and reap; returns the wait status. */
 int child_kill(struct child *c);
+/* Waits up to ms for the child to end by itself and reaps it: its wait
+ * status, or -1 when it was still running (then it is killed). */
+int child_died(struct child *c, int ms);
+
+/* What the chaos test's workers (tests/progs/chaosworker.c) report, in a
+ * file all of them map. */
+#define CHAOS_MAX_KEYS 256
+struct chaos_stats {
+	uint32_t holder;            /* pid of the worker that holds the lock */
+	uint32_t cycles;            /* lock → check → unlock done */
+	uint32_t seg_violations;    /* the pid in the segment changed under the lock */
+	uint32_t holder_violations; /* holder changed under the lock */
+	uint32_t created, attached, vanished; /* create-or-attach outcomes */
+	uint32_t err_open, err_lock, err_unlock, err_detach;
+	char last_error[4][120];    /* of open, lock, unlock, detach */
+	uint32_t n_keys;            /* System V keys the key file had */
+	int32_t keys[CHAOS_MAX_KEYS];
+};
 
 #endif

@@ -1,10 +1,12 @@
 /* objhelper TYPE NATIVE [LEGACY]: one nipc_shm and one nipc_sem on a key,
  * driven by commands on stdin, one reply line each ("ok [value]" or
  * "err CODE TEXT"), for the multi-process tests of shared memory and
- * semaphores. */
+ * semaphores. NIPC_TEST_FAULT=POINT[:N] (or the command "fault POINT[:N]")
+ * kills it with SIGKILL at the N-th hit of the library's fault point POINT
+ * (lib/internal.h), for the crash-window tests. */
 #include "config.h"
 
-#include "nipc.h"
+#include "internal.h"
 
 #include <signal.h>
 #include <stdint.h>
@@ -17,6 +19,31 @@
 static nipc_shm *shm;
 static nipc_sem *sem;
 static nipc_key *key;
+
+static char fault_point[64];
+static long fault_left;
+
+static void fault_hook(const char *point)
+{
+	if (fault_left > 0 && !strcmp(point, fault_point) && --fault_left == 0)
+		raise(SIGKILL);
+}
+
+/* POINT[:N], N >= 1 (default 1); 0 or -1. */
+static int fault_arm(const char *spec)
+{
+	const char *colon = strchr(spec, ':');
+	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+	long hits = colon ? strtol(colon + 1, NULL, 10) : 1;
+
+	if (!n || n >= sizeof fault_point || hits < 1)
+		return -1;
+	memcpy(fault_point, spec, n);
+	fault_point[n] = '\0';
+	fault_left = hits;
+	nipc__fault_hook = fault_hook;
+	return 0;
+}
 
 static void reply_shm(int r)
 {
@@ -55,6 +82,35 @@ static int increment(long n)
 	return 0;
 }
 
+/* Qt's create-or-attach idiom; "ok created" or "ok attached". */
+static void create_or_attach(long size)
+{
+	if (nipc_shm_create(shm, (size_t)size, NIPC_SHM_READWRITE) == 0)
+		printf("ok created\n");
+	else if (nipc_shm_error(shm) != NIPC_EEXIST)
+		reply_shm(-1);
+	else if (nipc_shm_attach(shm, NIPC_SHM_READWRITE) == 0)
+		printf("ok attached\n");
+	else
+		reply_shm(-1);
+}
+
+/* Qt's recovery idiom: a create that fails with AlreadyExists, attach,
+ * detach; with nothing there, what create made is detached again. */
+static void recover(void)
+{
+	int made = nipc_shm_create(shm, 64, NIPC_SHM_READWRITE) == 0;
+
+	if (!made && nipc_shm_error(shm) != NIPC_EEXIST)
+		reply_shm(-1);
+	else if (!made && nipc_shm_attach(shm, NIPC_SHM_READWRITE) < 0)
+		reply_shm(-1);
+	else if (nipc_shm_detach(shm) < 0)
+		reply_shm(-1);
+	else
+		printf("ok %s\n", made ? "created" : "attached");
+}
+
 static void command(char *line)
 {
 	char verb[32] = "", arg[32] = "";
@@ -64,6 +120,12 @@ static void command(char *line)
 	a = strtol(arg, NULL, 0);
 	if (!strcmp(verb, "create"))
 		reply_shm(nipc_shm_create(shm, (size_t)a, NIPC_SHM_READWRITE));
+	else if (!strcmp(verb, "open"))
+		create_or_attach(a);
+	else if (!strcmp(verb, "recover"))
+		recover();
+	else if (!strcmp(verb, "fault"))
+		puts(fault_arm(arg) < 0 ? "err -1 bad fault spec" : "ok");
 	else if (!strcmp(verb, "attach"))
 		reply_shm(nipc_shm_attach(shm, strcmp(arg, "ro") ? NIPC_SHM_READWRITE
 								    : NIPC_SHM_READONLY));
@@ -123,6 +185,10 @@ int main(int argc, char **argv)
 	if (nipc_key_new(&key, atoi(argv[1]), argv[2]) < 0 ||
 	    (argc == 4 && nipc_key_set_legacy(key, argv[3]) < 0) || nipc_shm_new(&shm, key) < 0) {
 		fprintf(stderr, "objhelper: bad key\n");
+		return 2;
+	}
+	if (getenv("NIPC_TEST_FAULT") && fault_arm(getenv("NIPC_TEST_FAULT")) < 0) {
+		fprintf(stderr, "objhelper: bad NIPC_TEST_FAULT\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
