@@ -283,6 +283,8 @@ static int psem_get(struct nipc_bsem *s, int create, struct nipc_why *why)
 	char path[PATH_MAX];
 	sem_t *p = SEM_FAILED;
 
+	if (posix_path(s->native, "sem.", path, sizeof path) < 0)
+		return nipc__why_set(why, -NIPC_EKEY, "bad name");
 	s->owner = 1;
 	for (int tries = 0; tries < 3 && p == SEM_FAILED; tries++) {
 		p = open_retry(s->native, O_CREAT | O_EXCL, (unsigned)s->initial);
@@ -300,7 +302,7 @@ static int psem_get(struct nipc_bsem *s, int create, struct nipc_why *why)
 		return sem_err(why, errno);
 	s->psem = p;
 	/* 0600 whatever the umask, as System V modes are */
-	if (s->owner && posix_path(s->native, "sem.", path, sizeof path) == 0)
+	if (s->owner)
 		chmod(path, MODE_RW);
 	return 0;
 }
