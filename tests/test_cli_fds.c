@@ -93,6 +93,17 @@ static void remove_objects(void)
 	sysv_cleanup_dir(tmpdir, 1);
 }
 
+/* The key-file directory; nipc key safe makes runtime-root in it when
+ * $XDG_RUNTIME_DIR is unusable. */
+static void remove_tmpdir(void)
+{
+	char path[sizeof tmpdir + 16];
+
+	snprintf(path, sizeof path, "%s/runtime-root", tmpdir);
+	rmdir(path);
+	rmdir(tmpdir);
+}
+
 /* A deadlock ends the run; clean up even then (not async-signal-safe, but
  * the process is ending anyway). */
 static void on_alarm(int sig)
@@ -102,7 +113,7 @@ static void on_alarm(int sig)
 	(void)sig;
 	(void)!write(2, msg, sizeof msg - 1);
 	remove_objects();
-	rmdir(tmpdir);
+	remove_tmpdir();
 	_exit(99);
 }
 
@@ -501,7 +512,7 @@ static int group_teardown(void **state)
 {
 	(void)state;
 	remove_objects();
-	rmdir(tmpdir);
+	remove_tmpdir();
 	return 0;
 }
 
