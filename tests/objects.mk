@@ -45,3 +45,23 @@ tests_test_objfail_SOURCES = tests/test_objfail.c $(OBJ_TEST_SOURCES)
 tests_test_objfail_CFLAGS = $(TEST_CFLAGS)
 tests_test_objfail_LDADD = $(TEST_LIBS)
 TESTS += tests/test_objfail
+
+# Every nipc verb with fd 0, 1 or 2 closed, both backends; write errors on
+# stdout (closed, /dev/full, a pipe without reader) exit 1.
+check_PROGRAMS += tests/test_cli_fds
+tests_test_cli_fds_SOURCES = tests/test_cli_fds.c tests/proc_util.c tests/proc_util.h
+tests_test_cli_fds_CFLAGS = $(TEST_CFLAGS)
+tests_test_cli_fds_LDADD = $(CMOCKA_LIBS)
+EXTRA_tests_test_cli_fds_DEPENDENCIES = tools/nipc$(EXEEXT) shim/libnipc-preload.la
+TESTS += tests/test_cli_fds
+
+# The library with fds 0-2 closed must keep no descriptor below 3.
+check_PROGRAMS += tests/test_lib_fds
+tests_test_lib_fds_SOURCES = tests/test_lib_fds.c $(OBJ_TEST_SOURCES)
+tests_test_lib_fds_CFLAGS = $(TEST_CFLAGS)
+tests_test_lib_fds_LDADD = $(TEST_LIBS)
+TESTS += tests/test_lib_fds
+# Expected to fail until the library moves the POSIX lock's and segment's
+# descriptors to >= 3 (issue 7 item 4); then drop this line and make main()
+# return cmocka's count again.
+XFAIL_TESTS += tests/test_lib_fds

@@ -114,7 +114,7 @@ int cmd_sem(int argc, char **argv)
 		}
 		catch_stop_signals();
 		puts("created");
-		fflush(stdout);
+		flush_stdout();
 		wait_line_or_signal();
 	} else {
 		if (!strcmp(verb, "acquire")) {
@@ -127,7 +127,7 @@ int cmd_sem(int argc, char **argv)
 		if (hold) {
 			catch_stop_signals();
 			puts(verb[0] == 'a' ? "acquired" : "released");
-			fflush(stdout);
+			flush_stdout();
 			wait_line_or_signal();
 		}
 	}

@@ -164,7 +164,7 @@ static int do_create(struct args *a)
 	if (a->flags & O_HOLD) {
 		catch_stop_signals();
 		puts("created");
-		fflush(stdout);
+		flush_stdout();
 		wait_line_or_signal();
 	}
 	return finish(a, shm, EXIT_OK);
@@ -245,10 +245,11 @@ static int do_cat(struct args *a)
 	}
 	memcpy(buf, nipc_shm_data(shm), n);
 	nipc_shm_unlock(shm);
-	rc = fwrite(buf, 1, n, stdout) == n && fflush(stdout) == 0
-		? EXIT_OK : fail("%s: writing stdout: %s", a->who, strerror(errno));
+	/* A failed write is reported by close_stdout, at exit. */
+	if (write_stdout(buf, n) == 0)
+		flush_stdout();
 	free(buf);
-	return finish(a, shm, rc);
+	return finish(a, shm, EXIT_OK);
 }
 
 /* The System V segment's key_t and its attachments other than ours. */
@@ -355,8 +356,8 @@ static int do_info(struct args *a)
 			printf("key_t:       0x%08lx\n", (unsigned long)(unsigned)kt);
 	}
 	free(str);
-	rc = fflush(stdout) == 0 ? EXIT_OK : fail("%s: writing stdout: %s", a->who, strerror(errno));
-	return finish(a, shm, rc);
+	flush_stdout();
+	return finish(a, shm, EXIT_OK);
 }
 
 static int do_lock(struct args *a)
@@ -377,7 +378,7 @@ static int do_lock(struct args *a)
 	}
 	catch_stop_signals();
 	puts("locked");
-	fflush(stdout);
+	flush_stdout();
 	if (a->for_ms)
 		sleep_ms_or_signal(ms);
 	else
@@ -387,7 +388,7 @@ static int do_lock(struct args *a)
 		return finish(a, shm, EXIT_FAIL);
 	}
 	puts("unlocked");
-	fflush(stdout);
+	flush_stdout();
 	return finish(a, shm, EXIT_OK);
 }
 
@@ -400,7 +401,7 @@ static int do_attach(struct args *a)
 		return rc;
 	catch_stop_signals();
 	puts("attached");
-	fflush(stdout);
+	flush_stdout();
 	wait_line_or_signal();
 	return finish(a, shm, EXIT_OK);
 }

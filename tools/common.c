@@ -3,6 +3,7 @@
 #include "common.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -61,6 +62,57 @@ void json_string(FILE *f, const char *s)
 		}
 	}
 	fputc('"', f);
+}
+
+void std_fds_fill(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free number is fd. Not close-on-exec: a command
+		 * nipc trace runs inherits it too. */
+		if (open("/dev/null", fd ? O_RDONLY : O_WRONLY) != fd) {
+			fail("cannot open /dev/null on closed descriptor %d: %s", fd, strerror(errno));
+			exit(EXIT_FAIL);
+		}
+	}
+}
+
+/* errno of the first failed write to stdout, 0 if none or unknown. */
+static int stdout_errno;
+
+static int stdout_result(int ok)
+{
+	if (!ok && !stdout_errno)
+		stdout_errno = errno;
+	return ok ? 0 : -1;
+}
+
+int write_stdout(const void *buf, size_t len)
+{
+	return stdout_result(fwrite(buf, 1, len, stdout) == len);
+}
+
+int flush_stdout(void)
+{
+	return stdout_result(fflush(stdout) == 0);
+}
+
+int close_stdout(int rc)
+{
+	int failed = flush_stdout() < 0 || ferror(stdout);
+
+	if (fclose(stdout) != 0) {
+		stdout_result(0);
+		failed = 1;
+	}
+	if (!failed)
+		return rc;
+	if (stdout_errno)
+		fail("write error: %s", strerror(stdout_errno));
+	else
+		fail("write error");
+	return rc == EXIT_OK ? EXIT_FAIL : rc;
 }
 
 int is_help(const char *arg)

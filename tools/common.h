@@ -14,6 +14,21 @@ int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes s as a JSON string literal (quotes included); NULL writes null. */
 void json_string(FILE *f, const char *s);
 
+/* Opens /dev/null on each of fds 0, 1 and 2 that is closed, so that no
+ * file nipc or libnipc opens can take a standard descriptor's number; the
+ * opposite direction (stdin write-only, stdout and stderr read-only) keeps
+ * reads and writes through it failing with EBADF as on a closed one.
+ * Exits with EXIT_FAIL if it cannot. Call first in main(). */
+void std_fds_fill(void);
+/* fwrite to stdout / fflush stdout, remembering why the first failure
+ * failed for close_stdout; 0 or -1. */
+int write_stdout(const void *buf, size_t len);
+int flush_stdout(void);
+/* At exit: flushes and closes stdout; on any failure of a write to it,
+ * "nipc: write error: REASON" on stderr and EXIT_FAIL (rc if it is already
+ * a failure), else rc. */
+int close_stdout(int rc);
+
 /* 1 if arg is "-h" or "--help". */
 int is_help(const char *arg);
 

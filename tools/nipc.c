@@ -29,7 +29,7 @@ static int usage(FILE *f)
 	return f == stdout ? EXIT_OK : EXIT_USAGE;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	if (argc < 2)
 		return usage(stderr);
@@ -44,4 +44,12 @@ int main(int argc, char **argv)
 			return commands[i].run(argc - 1, argv + 1);
 	usage_error("unknown command '%s'", argv[1]);
 	return usage(stderr);
+}
+
+int main(int argc, char **argv)
+{
+	/* First: a file opened on a closed fd 0-2 would be read or written as
+	 * stdin, stdout or stderr (the POSIX lock's sem_t, for one). */
+	std_fds_fill();
+	return close_stdout(run(argc, argv));
 }
