@@ -32,3 +32,17 @@ tests_test_objfail_SOURCES = tests/test_objfail.c $(OBJ_TEST_SOURCES)
 tests_test_objfail_CFLAGS = $(TEST_CFLAGS)
 tests_test_objfail_LDADD = $(TEST_LIBS)
 TESTS += tests/test_objfail
+
+# the segment lock with real processes: locked increments in every idiom,
+# failing creates while the lock is held (library and CLI)
+check_PROGRAMS += tests/progs/lockworker
+tests_progs_lockworker_SOURCES = tests/progs/lockworker.c
+tests_progs_lockworker_LDADD = lib/libnipc-core.la
+
+check_PROGRAMS += tests/test_lock
+tests_test_lock_SOURCES = tests/test_lock.c $(OBJ_TEST_SOURCES) tests/proc_util.c tests/proc_util.h
+tests_test_lock_CFLAGS = $(TEST_CFLAGS)
+tests_test_lock_LDADD = $(TEST_LIBS)
+EXTRA_tests_test_lock_DEPENDENCIES = tests/progs/lockworker$(EXEEXT) \
+	tests/progs/objhelper$(EXEEXT) tools/nipc$(EXEEXT)
+TESTS += tests/test_lock
