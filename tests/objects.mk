@@ -1,5 +1,6 @@
 # tests: objects (shared memory, semaphores)
 OBJ_TEST_SOURCES = tests/objutil.c tests/objutil.h
+LOCK_TEST_SOURCES = tests/lockrun.c tests/lockrun.h tests/proc_util.c tests/proc_util.h
 
 check_PROGRAMS += tests/progs/objhelper
 tests_progs_objhelper_SOURCES = tests/progs/objhelper.c
@@ -40,7 +41,7 @@ tests_progs_lockworker_SOURCES = tests/progs/lockworker.c
 tests_progs_lockworker_LDADD = lib/libnipc-core.la
 
 check_PROGRAMS += tests/test_lock
-tests_test_lock_SOURCES = tests/test_lock.c $(OBJ_TEST_SOURCES) tests/proc_util.c tests/proc_util.h
+tests_test_lock_SOURCES = tests/test_lock.c $(OBJ_TEST_SOURCES) $(LOCK_TEST_SOURCES)
 tests_test_lock_CFLAGS = $(TEST_CFLAGS)
 tests_test_lock_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_lock_DEPENDENCIES = tests/progs/lockworker$(EXEEXT) \

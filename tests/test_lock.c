@@ -9,19 +9,16 @@
  * removed. */
 #include "config.h"
 
+#include "lockrun.h"
 #include "objutil.h"
-#include "proc_util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <semaphore.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +31,9 @@
 
 #include <cmocka.h>
 
-/* WORKERS x INCREMENTS increments in all, in uneven shares (worker i does
- * i + 1 parts of 1 + 2 + ... + WORKERS), so that workers leave one by one
- * while the others still work. About half a second per run here; the bounds
- * are generous. */
+/* WORKERS x INCREMENTS increments in all, in uneven shares (lock_share),
+ * so that workers leave one by one while the others still work. Under half
+ * a second per run here; the bounds are generous. */
 #define WORKERS 6
 #define INCREMENTS 3000
 #define TOTAL (WORKERS * INCREMENTS)
@@ -221,129 +217,22 @@ static void helper_end(struct proc *p)
 
 /* ------------------------------------------------------- increment runs */
 
-struct result {
-	long incs, errs; /* as the worker reported them */
-	int status;      /* exit status as proc_wait gives it; -1 hung */
-	char err[160];   /* start of its stderr */
-};
-
-static int share(int i)
-{
-	int parts = WORKERS * (WORKERS + 1) / 2;
-
-	if (i == WORKERS - 1)
-		return TOTAL - TOTAL / parts * (parts - WORKERS);
-	return TOTAL / parts * (i + 1);
-}
-
 static void worker_start(struct proc *p, const char *idiom, int i)
 {
 	char type[16], count[16];
 
 	snprintf(type, sizeof type, "%d", nipc_key_type(key));
-	snprintf(count, sizeof count, "%d", share(i));
+	snprintf(count, sizeof count, "%d", lock_share(i, WORKERS, TOTAL));
 	start(p, ARGV(worker_prog, type, nipc_key_native(key), "--idiom", idiom, "--count", count,
 		      "--size", SEG_SIZE));
 }
 
 static void expect_ready(struct proc *p)
 {
-	const char *r = cmd(p, NULL, T_LINE);
-
-	if (strcmp(r, "ready")) {
+	if (!lock_ready(p, T_LINE)) {
 		proc_wait(p, 100);
-		fail_msg("%s: worker not ready ('%s'): %s", backend_name(), r, p->errbuf);
+		fail_msg("%s: worker not ready: %s", backend_name(), p->errbuf);
 	}
-}
-
-static void keep(char *buf, size_t size, size_t *len, const char *s, ssize_t n)
-{
-	size_t room = size - 1 - *len;
-
-	if ((size_t)n > room)
-		n = (ssize_t)room;
-	memcpy(buf + *len, s, (size_t)n);
-	*len += (size_t)n;
-	buf[*len] = '\0';
-}
-
-/* Reads what the workers print (a worker blocked on a full stderr pipe would
- * look hung) until each has exited or the run's deadline has passed; then
- * kills the rest. Returns the run's duration in ms. */
-static long long run_workers(struct proc *w, int n, struct result *res)
-{
-	long long t0 = mono_ns(), deadline = t0 + T_RUN * 1000000LL;
-	size_t errlen[WORKERS] = {0};
-	int left = n;
-
-	for (int i = 0; i < n; i++)
-		proc_write(&w[i], "go\n");
-	while (left) {
-		struct pollfd pf[2 * WORKERS];
-		int np = 0;
-
-		for (int i = 0; i < n; i++) {
-			if (w[i].out >= 0)
-				pf[np++] = (struct pollfd){.fd = w[i].out, .events = POLLIN};
-			if (w[i].err >= 0)
-				pf[np++] = (struct pollfd){.fd = w[i].err, .events = POLLIN};
-		}
-		if (np)
-			poll(pf, (nfds_t)np, 50);
-		else
-			usleep(10000);
-		for (int i = 0; i < n; i++) {
-			char buf[4096];
-			ssize_t r;
-			int st;
-
-			if (w[i].out >= 0 && (r = read(w[i].out, buf, sizeof buf)) >= 0) {
-				if (r == 0) {
-					close(w[i].out);
-					w[i].out = -1;
-				} else
-					keep(w[i].buf, sizeof w[i].buf, &w[i].len, buf, r);
-			}
-			if (w[i].err >= 0 && (r = read(w[i].err, buf, sizeof buf)) >= 0) {
-				if (r == 0) {
-					close(w[i].err);
-					w[i].err = -1;
-				} else
-					keep(w[i].errbuf, sizeof w[i].errbuf, &errlen[i], buf, r);
-			}
-			if (w[i].pid > 0 && w[i].out < 0 && w[i].err < 0 &&
-			    waitpid(w[i].pid, &st, 0) == w[i].pid) {
-				res[i].status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-				w[i].pid = 0;
-				left--;
-			}
-		}
-		if (left && mono_ns() > deadline) {
-			for (int i = 0; i < n; i++)
-				if (w[i].pid > 0) {
-					res[i].status = -1;
-					proc_wait(&w[i], 0);
-					left--;
-				}
-		}
-	}
-	for (int i = 0; i < n; i++) {
-		char *d = strstr(w[i].buf, "done ");
-
-		res[i].incs = res[i].errs = 0;
-		if (d)
-			sscanf(d, "done %ld %ld", &res[i].incs, &res[i].errs);
-		snprintf(res[i].err, sizeof res[i].err, "%.*s", (int)strcspn(w[i].errbuf, "\n"),
-			 w[i].errbuf);
-		proc_close_in(&w[i]);
-	}
-	return (mono_ns() - t0) / 1000000;
-}
-
-static void nonblocking(struct proc *p)
-{
-	fcntl(p->out, F_SETFL, O_NONBLOCK);
-	fcntl(p->err, F_SETFL, O_NONBLOCK);
 }
 
 /* WORKERS lockworkers x INCREMENTS in idiom; the counter must be exact.
@@ -355,11 +244,9 @@ static void nonblocking(struct proc *p)
 static void increments(const char *idiom)
 {
 	struct proc w[WORKERS], obs, maker;
-	struct result res[WORKERS];
-	long done = 0, errs = 0;
-	int hung = 0, bad = 0;
+	struct lock_result res[WORKERS];
 	unsigned counter = 0;
-	char msg[1024] = "";
+	char msg[1024] = "", label[64];
 	const char *r;
 
 	if (!strcmp(idiom, "attach-once")) {
@@ -382,59 +269,25 @@ static void increments(const char *idiom)
 	if (strcmp(idiom, "coa-every"))
 		cmd_ok(&obs, "attach");
 	note_key();
-	for (int i = 0; i < WORKERS; i++)
-		nonblocking(&w[i]);
 
-	long long ms = run_workers(w, WORKERS, res);
+	long long ms = lock_run(w, WORKERS, T_RUN, res);
 
-	for (int i = 0; i < WORKERS; i++) {
-		done += res[i].incs;
-		errs += res[i].errs;
-		hung += res[i].status == -1;
-		bad += res[i].status != 0;
-	}
 	r = cmd(&obs, "counter", T_LINE);
 	if (sscanf(r, "ok %u", &counter) != 1)
-		snprintf(msg, sizeof msg, "observer: counter: '%s'; ", r);
+		lock_addf(msg, sizeof msg, "observer: counter: '%s'; ", r);
 	r = cmd(&obs, "detach", T_LINE);
 	if (strcmp(r, "ok"))
-		snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "observer: detach: '%s'; ", r);
+		lock_addf(msg, sizeof msg, "observer: detach: '%s'; ", r);
 	proc_write(&obs, "exit\n");
 	if (proc_wait(&obs, T_LINE) != 0)
-		snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "observer: exit: %.200s; ",
-			 obs.errbuf);
-	const char *left = leftover();
-
-	/* a killed worker did not say how far it got: nothing is known lost */
-	fprintf(stderr,
-		"lock figures: %s %s: %d workers, %d increments: counter %u of %ld done, "
-		"%ld lost; %ld errors, %d hung, %d exited non-zero; %lld ms\n",
-		backend_name(), idiom, WORKERS, TOTAL, counter, done,
-		hung ? 0 : done - (long)counter, errs, hung, bad, ms);
-	for (int i = 0; i < WORKERS; i++)
-		if (res[i].status)
-			fprintf(stderr, "  worker %d: %s, %ld done, %ld errors: %s\n", i,
-				res[i].status == -1 ? "hung, killed" : "failed", res[i].incs,
-				res[i].errs, res[i].err);
-	if (hung)
-		snprintf(msg + strlen(msg), sizeof msg - strlen(msg),
-			 "%d workers hung (killed after %d ms); ", hung, T_RUN);
-	if (errs || bad) {
-		int i = 0;
-
-		while (i < WORKERS - 1 && !res[i].status)
-			i++;
-		snprintf(msg + strlen(msg), sizeof msg - strlen(msg),
-			 "%ld errors, %d workers failed, first: %s; ", errs, bad, res[i].err);
-	}
-	if (counter != TOTAL && !hung)
-		snprintf(msg + strlen(msg), sizeof msg - strlen(msg),
-			 "counter %u, want %d (%ld increments done, %ld lost); ", counter, TOTAL,
-			 done, done - (long)counter);
-	if (left[0])
-		snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "left behind:%s", left);
+		lock_addf(msg, sizeof msg, "observer: exit: %.200s; ", obs.errbuf);
+	snprintf(label, sizeof label, "%s %s", backend_name(), idiom);
+	lock_judge(msg, sizeof msg, label, res, WORKERS, TOTAL, counter, ms, T_RUN);
+	r = leftover();
+	if (r[0])
+		lock_addf(msg, sizeof msg, "left behind:%s", r);
 	if (msg[0])
-		fail_msg("%s %s: %s", backend_name(), idiom, msg);
+		fail_msg("%s: %s", label, msg);
 }
 
 static void attach_once(void **state)
@@ -541,12 +394,8 @@ static void failed_create_keeps_lock(void **state)
 	if (r[0])
 		fail_msg("%s: P4's attach() returned '%s' while P1 holds the lock (P2's create: "
 			 "'%s')", backend_name(), r, r2[0] ? r2 : "still waits");
+	/* P2 and P4 hold the lock only briefly, P3 until told: wait for P3 */
 	cmd_ok(&p1, "unlock");
-	if (!r2[0])
-		snprintf(r2, sizeof r2, "%s", cmd(&p2, NULL, T_LINE));
-	if (strncmp(r2, "err 4 ", 6))
-		fail_msg("%s: P2's create: '%s', want AlreadyExists", backend_name(), r2);
-	assert_int_equal(proc_wait(&p2, T_LINE), 0);
 	r = cmd(&p3, NULL, T_LINE);
 	if (strcmp(r, "ok"))
 		fail_msg("%s: P3's lock() after P1's unlock: '%s'", backend_name(), r);
@@ -558,6 +407,11 @@ static void failed_create_keeps_lock(void **state)
 	if (strcmp(r, "ok"))
 		fail_msg("%s: P1's lock() after P3's unlock: '%s'", backend_name(), r);
 	cmd_ok(&p1, "unlock");
+	if (!r2[0])
+		snprintf(r2, sizeof r2, "%s", cmd(&p2, NULL, T_LINE));
+	if (strncmp(r2, "err 4 ", 6))
+		fail_msg("%s: P2's create: '%s', want AlreadyExists", backend_name(), r2);
+	assert_int_equal(proc_wait(&p2, T_LINE), 0);
 	r = cmd(&p4, NULL, T_LINE);
 	if (strcmp(r, "ok"))
 		fail_msg("%s: P4's attach() once the lock is free: '%s'", backend_name(), r);
@@ -598,10 +452,12 @@ static void cli_failed_create_keeps_lock(void **state)
 	start(&creator, ARGV(nipc_prog, "shm", "create", k, "4096"));
 	usleep(T_QUIET * 1000);
 	start(&waiter, ARGV(nipc_prog, "shm", "lock", k, "--for", "0"));
-	if (proc_line(&waiter, line, sizeof line, T_QUIET) != 0)
-		fail_msg("%s: a second `nipc shm lock` got the lock while it is held (the failed "
-			 "create %s)", backend_name(),
-			 proc_running(&creator) ? "still runs" : "has ended");
+	if ((rc = proc_line(&waiter, line, sizeof line, T_QUIET)) != 0) {
+		proc_wait(&waiter, 100);
+		fail_msg("%s: a second `nipc shm lock` did not wait while the lock is held: %s "
+			 "(the failed create %s) %s", backend_name(), rc > 0 ? line : "exited",
+			 proc_running(&creator) ? "still runs" : "has ended", waiter.errbuf);
+	}
 
 	proc_write(&holder, "\n");
 	assert_int_equal(proc_line(&holder, line, sizeof line, T_LINE), 1);
