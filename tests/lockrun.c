@@ -64,10 +64,12 @@ static void take(int *fd, char *buf, size_t size, size_t *len)
 	}
 }
 
-long long lock_run(struct proc *w, int n, int deadline_ms, struct lock_result *res)
+long long lock_run(struct proc *w, int n, int stall_ms, lock_progress progress, void *arg,
+		   struct lock_result *res)
 {
-	long long t0 = mono_ns(), deadline = t0 + deadline_ms * 1000000LL;
+	long long t0 = mono_ns(), moved = t0, looked = t0;
 	size_t errlen[LOCK_MAX_WORKERS] = {0};
+	long last = progress(arg);
 	int left = n;
 
 	for (int i = 0; i < n; i++) {
@@ -107,7 +109,16 @@ long long lock_run(struct proc *w, int n, int deadline_ms, struct lock_result *r
 				left--;
 			}
 		}
-		if (left && mono_ns() > deadline)
+		if (left && mono_ns() - looked > 500 * 1000000LL) {
+			long now = progress(arg);
+
+			looked = mono_ns();
+			if (now != last) {
+				last = now;
+				moved = looked;
+			}
+		}
+		if (left && looked - moved > stall_ms * 1000000LL)
 			for (int i = 0; i < n; i++)
 				if (w[i].pid > 0) {
 					res[i].status = -1;
@@ -128,7 +139,7 @@ long long lock_run(struct proc *w, int n, int deadline_ms, struct lock_result *r
 }
 
 void lock_judge(char *msg, size_t size, const char *label, const struct lock_result *res,
-		int n, int total, unsigned counter, long long ms, int deadline_ms)
+		int n, int total, unsigned counter, long long ms, int stall_ms)
 {
 	long done = 0, errs = 0;
 	int hung = 0, bad = 0, first = -1;
@@ -138,7 +149,7 @@ void lock_judge(char *msg, size_t size, const char *label, const struct lock_res
 		errs += res[i].errs;
 		hung += res[i].status == -1;
 		bad += res[i].status != 0;
-		if (res[i].status && first < 0)
+		if (res[i].status > 0 && first < 0)
 			first = i;
 	}
 	/* a killed worker did not say how far it got: nothing is known lost */
@@ -147,14 +158,16 @@ void lock_judge(char *msg, size_t size, const char *label, const struct lock_res
 		"%ld errors, %d hung, %d exited non-zero; %lld ms\n",
 		label, n, total, counter, done, hung ? 0 : done - (long)counter, errs, hung, bad, ms);
 	for (int i = 0; i < n; i++)
-		if (res[i].status)
-			fprintf(stderr, "  worker %d: %s %d, %ld done, %ld errors: %s\n", i,
-				res[i].status == -1 ? "hung, killed" : "exit", res[i].status,
-				res[i].incs, res[i].errs, res[i].err);
+		if (res[i].status == -1)
+			fprintf(stderr, "  worker %d: hung, killed: %s\n", i, res[i].err);
+		else if (res[i].status)
+			fprintf(stderr, "  worker %d: exit %d, %ld done, %ld errors: %s\n", i,
+				res[i].status, res[i].incs, res[i].errs, res[i].err);
 	if (hung)
-		lock_addf(msg, size, "%d workers hung (killed after %d ms); ", hung, deadline_ms);
-	if (bad)
-		lock_addf(msg, size, "%ld errors, %d workers failed, first: %s; ", errs, bad,
+		lock_addf(msg, size, "%d workers hung (no increment for %d ms: killed); ", hung,
+			  stall_ms);
+	if (bad > hung)
+		lock_addf(msg, size, "%ld errors, %d workers failed, first: %s; ", errs, bad - hung,
 			  res[first].err);
 	if (counter != (unsigned)total && !hung)
 		lock_addf(msg, size, "counter %u, want %d (%ld increments done, %ld lost); ",

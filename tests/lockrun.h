@@ -24,15 +24,18 @@ struct lock_result {
 int lock_share(int i, int n, int total);
 /* 1 once p printed its "ready" line (a first word "ready"), 0 otherwise. */
 int lock_ready(struct proc *p, int timeout_ms);
+/* Reads the counter (without the lock) for lock_run's hang check. */
+typedef long (*lock_progress)(void *arg);
 /* Starts n ready workers at once and collects them, reading their output
- * all along (a worker blocked on a full pipe would look hung); those still
- * running after deadline_ms are killed (status -1). Returns the run's
- * duration in ms. */
-long long lock_run(struct proc *w, int n, int deadline_ms, struct lock_result *res);
+ * all along (a worker blocked on a full pipe would look hung). When the
+ * counter (progress) has not moved for stall_ms, the workers still running
+ * are hung: they are killed (status -1). Returns the run's duration in ms. */
+long long lock_run(struct proc *w, int n, int stall_ms, lock_progress progress, void *arg,
+		   struct lock_result *res);
 /* Prints the run's figures on stderr, prefixed by label, and appends to msg
  * what went wrong: hangs, errors, a counter other than total. */
 void lock_judge(char *msg, size_t size, const char *label, const struct lock_result *res,
-		int n, int total, unsigned counter, long long ms, int deadline_ms);
+		int n, int total, unsigned counter, long long ms, int stall_ms);
 /* Appends printf-style text to msg. */
 void lock_addf(char *msg, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
