@@ -1,5 +1,6 @@
 # tests: objects (shared memory, semaphores)
 OBJ_TEST_SOURCES = tests/objutil.c tests/objutil.h
+LOCK_TEST_SOURCES = tests/lockrun.c tests/lockrun.h tests/proc_util.c tests/proc_util.h
 
 check_PROGRAMS += tests/progs/objhelper
 tests_progs_objhelper_SOURCES = tests/progs/objhelper.c
@@ -61,7 +62,17 @@ tests_test_lib_fds_SOURCES = tests/test_lib_fds.c $(OBJ_TEST_SOURCES)
 tests_test_lib_fds_CFLAGS = $(TEST_CFLAGS)
 tests_test_lib_fds_LDADD = $(TEST_LIBS)
 TESTS += tests/test_lib_fds
-# Expected to fail until the library moves the POSIX lock's and segment's
-# descriptors to >= 3 (issue 7 item 4); then drop this line and make main()
-# return cmocka's count again.
-XFAIL_TESTS += tests/test_lib_fds
+
+# the segment lock with real processes: locked increments in every idiom,
+# failing creates while the lock is held (library and CLI)
+check_PROGRAMS += tests/progs/lockworker
+tests_progs_lockworker_SOURCES = tests/progs/lockworker.c
+tests_progs_lockworker_LDADD = lib/libnipc-core.la
+
+check_PROGRAMS += tests/test_lock
+tests_test_lock_SOURCES = tests/test_lock.c $(OBJ_TEST_SOURCES) $(LOCK_TEST_SOURCES)
+tests_test_lock_CFLAGS = $(TEST_CFLAGS)
+tests_test_lock_LDADD = $(TEST_LIBS)
+EXTRA_tests_test_lock_DEPENDENCIES = tests/progs/lockworker$(EXEEXT) \
+	tests/progs/objhelper$(EXEEXT) tools/nipc$(EXEEXT)
+TESTS += tests/test_lock

@@ -23,3 +23,15 @@ tests_test_cli_objects_CFLAGS = $(TEST_CFLAGS)
 tests_test_cli_objects_LDADD = $(CMOCKA_LIBS)
 EXTRA_tests_test_cli_objects_DEPENDENCIES = tools/nipc$(EXEEXT)
 TESTS += tests/test_cli_objects
+
+# the segment lock shared with Qt 5 programs: mixed locked increments, and
+# what a Qt 5 create() on a live segment does to nipc holders
+if HAVE_QT5
+check_PROGRAMS += tests/test_lock_qt5
+tests_test_lock_qt5_SOURCES = tests/test_lock_qt5.c $(LOCK_TEST_SOURCES)
+tests_test_lock_qt5_CFLAGS = $(TEST_CFLAGS)
+tests_test_lock_qt5_LDADD = $(CMOCKA_LIBS)
+EXTRA_tests_test_lock_qt5_DEPENDENCIES = tests/qt/qt5peer$(EXEEXT) \
+	tests/progs/lockworker$(EXEEXT) tests/progs/objhelper$(EXEEXT)
+TESTS += tests/test_lock_qt5
+endif

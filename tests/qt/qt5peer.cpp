@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <sched.h>
 #include <unistd.h>
 
 static long long now_ns()
@@ -32,13 +33,15 @@ static void say(const char *word)
 	fflush(stdout);
 }
 
-static void wait_stdin()
+// Any line (or EOF, or a signal) ends the wait; true for a line.
+static bool wait_stdin()
 {
 	char c;
 
-	// Any line (or EOF, or a signal) ends the wait.
-	while (read(0, &c, 1) == 1 && c != '\n')
-		;
+	while (read(0, &c, 1) == 1)
+		if (c == '\n')
+			return true;
+	return false;
 }
 
 static volatile sig_atomic_t stop;
@@ -53,12 +56,14 @@ static void sleep_ms(long ms)
 
 static int usage()
 {
-	fputs("usage: qt5peer shm create NAME SIZE [--data TEXT]   (holds until a stdin line)\n"
+	fputs("usage: qt5peer shm create NAME SIZE [--data TEXT] [--wait-failed]\n"
+	      "                                                  (holds until a stdin line)\n"
 	      "       qt5peer shm attach NAME                    (holds until a stdin line)\n"
 	      "       qt5peer shm write NAME [--offset N]        (stdin -> segment)\n"
 	      "       qt5peer shm cat NAME [--size N]\n"
 	      "       qt5peer shm size NAME | key NAME\n"
 	      "       qt5peer shm lock NAME [--for MS]           (else holds until a stdin line)\n"
+	      "       qt5peer shm inc NAME N                     (N locked increments at a line)\n"
 	      "       qt5peer sem create NAME INITIAL            (holds until a stdin line)\n"
 	      "       qt5peer sem acquire NAME [N] [--hold] | release NAME [N] [--hold]\n",
 	      stderr);
@@ -93,12 +98,25 @@ static int shm_create(QSharedMemory &shm, int argc, char **argv)
 	if (argc < 2 || !num(argv[1], &size))
 		return usage();
 	const char *data = nullptr;
-	if (argc == 4 && !strcmp(argv[2], "--data"))
-		data = argv[3];
-	else if (argc != 2)
-		return usage();
-	if (!shm.create(size))
+	bool wait_failed = false;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--data") && i + 1 < argc)
+			data = argv[++i];
+		else if (!strcmp(argv[i], "--wait-failed"))
+			wait_failed = true;
+		else
+			return usage();
+	}
+	if (!shm.create(size)) {
+		// --wait-failed: keep the QSharedMemory (and its lock semaphore
+		// handle) until a stdin line, so the test sees what a failed
+		// create left before the destructor runs.
+		if (wait_failed) {
+			say("failed");
+			wait_stdin();
+		}
 		return shm_fail(shm, "create");
+	}
 	if (data) {
 		if (strlen(data) > (size_t)shm.size())
 			return usage();
@@ -216,6 +234,44 @@ static int shm_lock(QSharedMemory &shm, int argc, char **argv)
 	return 0;
 }
 
+// N increments of the counter at offset 0 under the lock, with a yield
+// between read and write (as tests/progs/lockworker does for nipc); starts
+// at a stdin line. Prints "done INCREMENTS ERRORS"; an increment whose lock
+// failed is skipped.
+static int shm_inc(QSharedMemory &shm, int argc, char **argv)
+{
+	long n, incs = 0, errs = 0;
+
+	if (argc != 2 || !num(argv[1], &n))
+		return usage();
+	if (!shm.attach())
+		return shm_fail(shm, "attach");
+	if (shm.size() < 4)
+		return usage();
+	say("ready");
+	if (!wait_stdin())
+		return 4;
+	volatile quint32 *c = static_cast<volatile quint32 *>(shm.data());
+	for (long i = 0; i < n; i++) {
+		if (!shm.lock()) {
+			if (!errs++)
+				fprintf(stderr, "qt5peer: lock: %s\n", qPrintable(shm.errorString()));
+			continue;
+		}
+		quint32 v = *c;
+		sched_yield();
+		*c = v + 1;
+		incs++;
+		if (!shm.unlock() && !errs++)
+			fprintf(stderr, "qt5peer: unlock: %s\n", qPrintable(shm.errorString()));
+	}
+	if (!shm.detach() && !errs++)
+		fprintf(stderr, "qt5peer: detach: %s\n", qPrintable(shm.errorString()));
+	printf("done %ld %ld\n", incs, errs);
+	fflush(stdout);
+	return errs ? 1 : 0;
+}
+
 static int shm_main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -236,6 +292,8 @@ static int shm_main(int argc, char **argv)
 		return shm_cat(shm, argc, argv);
 	if (!strcmp(verb, "lock"))
 		return shm_lock(shm, argc, argv);
+	if (!strcmp(verb, "inc"))
+		return shm_inc(shm, argc, argv);
 	if (!strcmp(verb, "key")) {
 		printf("%s\n", qPrintable(shm.nativeKey()));
 		return 0;
