@@ -82,6 +82,8 @@ int nipc__fd_high(int fd)
 	return high;
 }
 
+#define PID_REUSE_SLACK 10 /* seconds */
+
 /* Start of process pid in seconds since the epoch, or -1. */
 static long long start_time(pid_t pid, int *zombie)
 {
@@ -132,8 +134,10 @@ int nipc__pid_gone(pid_t pid, time_t when)
 		return 1;
 	if ((start = start_time(pid, &zombie)) < 0)
 		return 0;
-	/* start is rounded down to a second: allow one */
-	return zombie || start > (long long)when + 1;
+	/* start is rounded down to a second, and comes from the boot time,
+	 * which moves when the wall clock is stepped: only a start well after
+	 * `when` proves a reused pid (a live holder must never read as gone) */
+	return zombie || start > (long long)when + PID_REUSE_SLACK;
 }
 
 void nipc__sleep_ms(long ms)

@@ -60,22 +60,65 @@ void obj_kill_children(void)
 		}
 }
 
-/* System V keys seen per key file, so that objects left under a key file
- * that is gone (or was made again on another inode) are still found. */
+/* System V keys seen per key file, and the ids of the objects seen under
+ * each while the file had it, so that objects left under a key file that
+ * is gone (or was made again on another inode) are still found. Only ids
+ * are trusted once the file is gone: ftok keys follow inodes, and another
+ * test's new key file may reuse ours, with its own live objects under
+ * the same key. */
 #define MAX_NOTED 256
+#define MAX_IDS 8
 static struct {
 	char *path;
 	key_t key;
+	int ids[2][MAX_IDS]; /* [0] segments, [1] semaphores */
+	int n_ids[2];
 } noted[MAX_NOTED];
 static int n_noted;
 
+static void note_id(int i, int sem, int id)
+{
+	for (int j = 0; j < noted[i].n_ids[sem]; j++)
+		if (noted[i].ids[sem][j] == id)
+			return;
+	if (noted[i].n_ids[sem] < MAX_IDS)
+		noted[i].ids[sem][noted[i].n_ids[sem]++] = id;
+}
+
+/* path has key k now: what is under k is ours */
 static void note(const char *path, key_t k)
 {
-	for (int i = 0; i < n_noted; i++)
+	int i, id;
+
+	for (i = 0; i < n_noted; i++)
 		if (noted[i].key == k && !strcmp(noted[i].path, path))
+			break;
+	if (i == n_noted) {
+		if (n_noted == MAX_NOTED || !(noted[n_noted].path = strdup(path)))
 			return;
-	if (n_noted < MAX_NOTED && (noted[n_noted].path = strdup(path)))
-		noted[n_noted++].key = k;
+		noted[n_noted].key = k;
+		noted[n_noted].n_ids[0] = noted[n_noted].n_ids[1] = 0;
+		n_noted++;
+	}
+	if ((id = shmget(k, 0, 0)) >= 0)
+		note_id(i, 0, id);
+	if ((id = semget(k, 0, 0)) >= 0)
+		note_id(i, 1, id);
+}
+
+/* 1 if the object id noted under entry i still exists with its key. */
+static int noted_alive(int i, int sem, int id)
+{
+	struct shmid_ds sd;
+	struct semid_ds md;
+	union {
+		int val;
+		struct semid_ds *buf;
+	} arg = {.buf = &md};
+
+	if (sem)
+		return semctl(id, 0, IPC_STAT, arg) == 0 && md.sem_perm.__key == noted[i].key;
+	return shmctl(id, IPC_STAT, &sd) == 0 && sd.shm_perm.__key == noted[i].key;
 }
 
 const char *obj_dir(void)
@@ -140,12 +183,17 @@ void obj_cleanup(void)
 
 	obj_kill_children();
 	for (int i = 0; i < n_noted; i++) {
-		int id;
+		for (int sem = 0; sem < 2; sem++)
+			for (int j = 0; j < noted[i].n_ids[sem]; j++) {
+				int id = noted[i].ids[sem][j];
 
-		if ((id = shmget(noted[i].key, 0, 0)) >= 0)
-			shmctl(id, IPC_RMID, NULL);
-		if ((id = semget(noted[i].key, 0, 0)) >= 0)
-			semctl(id, 0, IPC_RMID);
+				if (!noted_alive(i, sem, id))
+					continue;
+				if (sem)
+					semctl(id, 0, IPC_RMID);
+				else
+					shmctl(id, IPC_RMID, NULL);
+			}
 		free(noted[i].path);
 	}
 	n_noted = 0;
@@ -213,9 +261,10 @@ void obj_note(const nipc_key *key)
 static int noted_exists(const nipc_key *key, int shm)
 {
 	for (int i = 0; i < n_noted; i++)
-		if (!strcmp(noted[i].path, nipc_key_native(key)) &&
-		    (shm ? shmget(noted[i].key, 0, 0) : semget(noted[i].key, 0, 0)) >= 0)
-			return 1;
+		if (!strcmp(noted[i].path, nipc_key_native(key)))
+			for (int j = 0; j < noted[i].n_ids[!shm]; j++)
+				if (noted_alive(i, !shm, noted[i].ids[!shm][j]))
+					return 1;
 	return 0;
 }
 

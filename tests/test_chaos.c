@@ -214,7 +214,9 @@ static int sysv_leftovers(char *buf, size_t size, int remove)
 		if ((id = semget(k, 0, 0)) >= 0) {
 			int last = semctl(id, 0, GETPID);
 
-			if (last > 0 && !ours(last))
+			/* a key we saw may have been reused by another test's
+			 * key file: only a semaphore our processes used is ours */
+			if (!ours(last))
 				continue;
 			left++;
 			snprintf(one, sizeof one, " semaphore %#x (value %d)", (unsigned)k,

@@ -105,8 +105,6 @@ static const char *leftover(void)
 	if (nipc_key_type(key) != NIPC_KEY_POSIX) {
 		if (access(nipc_key_native(key), F_OK) == 0)
 			strcat(what, " key-file");
-		shm |= kt != -1 && shmget(kt, 0, 0) >= 0;
-		sem |= kt != -1 && semget(kt, 0, 0) >= 0;
 		if (!shm && !sem && ipc_noted_left())
 			strcat(what, " object-of-a-removed-key-file");
 	}
@@ -130,10 +128,17 @@ static void remove_key(void)
 	}
 	note_key();
 	ipc_noted_remove();
-	if (kt != -1 && (id = shmget(kt, 0, 0)) >= 0)
-		shmctl(id, IPC_RMID, NULL);
-	if (kt != -1 && (id = semget(kt, 0, 0)) >= 0)
-		semctl(id, 0, IPC_RMID);
+	/* by key only while the key file still has it: another test's new key
+	 * file may have our old inode, and so our old key */
+	key_t now;
+
+	if (kt != -1 && nipc_ftok(nipc_key_native(key), nipc_key_type(key), &now) == 0 &&
+	    now == kt) {
+		if ((id = shmget(kt, 0, 0)) >= 0)
+			shmctl(id, IPC_RMID, NULL);
+		if ((id = semget(kt, 0, 0)) >= 0)
+			semctl(id, 0, IPC_RMID);
+	}
 	unlink(nipc_key_native(key));
 }
 

@@ -170,6 +170,14 @@ static int do_create(struct args *a)
 	return finish(a, shm, EXIT_OK);
 }
 
+/* A lock taken over from a holder that died: its data may be half-written. */
+static void note_recovered(const struct args *a, const nipc_shm *shm)
+{
+	if (nipc_shm_lock_recovered(shm))
+		fprintf(stderr, "nipc: %s: the lock was taken over from a holder that died while "
+				"holding it; the data may be half-written\n", a->who);
+}
+
 static int do_write(struct args *a)
 {
 	unsigned long long off = 0;
@@ -214,6 +222,7 @@ static int do_write(struct args *a)
 		fail("%s: %s", a->who, nipc_shm_error_string(shm));
 		return finish(a, shm, EXIT_FAIL);
 	}
+	note_recovered(a, shm);
 	memcpy((char *)nipc_shm_data(shm) + off, buf, len);
 	nipc_shm_unlock(shm);
 	free(buf);
@@ -243,6 +252,7 @@ static int do_cat(struct args *a)
 		fail("%s: %s", a->who, nipc_shm_error_string(shm));
 		return finish(a, shm, EXIT_FAIL);
 	}
+	note_recovered(a, shm);
 	memcpy(buf, nipc_shm_data(shm), n);
 	nipc_shm_unlock(shm);
 	/* A failed write is reported by close_stdout, at exit. */
@@ -376,6 +386,7 @@ static int do_lock(struct args *a)
 		fail("%s: %s", a->who, nipc_shm_error_string(shm));
 		return finish(a, shm, EXIT_FAIL);
 	}
+	note_recovered(a, shm);
 	catch_stop_signals();
 	puts("locked");
 	flush_stdout();
