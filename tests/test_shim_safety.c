@@ -55,12 +55,14 @@ static const char *const pipe_modes[] = {"default", "ignore", "handle", "block",
  * runs to its end, its signals and errno untouched. */
 static void run_dead(const char *mode, struct ts_run *r)
 {
-	char scenario[32], *argv[] = {(char *)ts_prog("shim_ops"), scenario, NULL, NULL};
+	char scenario[32], dead[16];
+	char *argv[] = {(char *)ts_prog("shim_ops"), scenario, NULL, dead, NULL};
 	const char *out = ts_path("pipe.out");
 	char *o;
 	int st;
 
 	snprintf(scenario, sizeof scenario, "pipe-%s", mode);
+	snprintf(dead, sizeof dead, "%d", r->dead_pipe ? r->dead_pipe : r->dead_socket);
 	argv[2] = (char *)ts_unique();
 	r->out = out;
 	st = ts_run(argv, r);

@@ -5,7 +5,7 @@
  *
  * usage: shim_ops posix-shm NAME | posix-sem NAME | unnamed NAME
  *        | sysv KEYFILE | fork NAME | exec NAME | env NAME | odd NAME | bad NAME
- *        | big-sops NAME | pipe-MODE NAME | data NAME FILE | data-close NAME FILE */
+ *        | big-sops NAME | pipe-MODE NAME [FD] | data NAME FILE | data-close NAME FILE */
 #include "config.h"
 
 #include <errno.h>
@@ -389,10 +389,11 @@ static void on_pipe(int sig)
 	handled++;
 }
 
-/* The trace sink is a pipe or socket without a reader. The program treats
+/* The trace sink is a pipe or socket without a reader (descriptor dead of
+ * the program, 2 unless the test says otherwise). The program treats
  * SIGPIPE as MODE says (default, ignore, handle, block, block with one
  * pending); traced calls must leave its signals and errno as they were. */
-static int pipe_modes(const char *mode, const char *name)
+static int pipe_modes(const char *mode, const char *name, int dead)
 {
 	struct sigaction sa = {.sa_handler = on_pipe};
 	sigset_t pipe_set, pend;
@@ -427,7 +428,7 @@ static int pipe_modes(const char *mode, const char *name)
 	check(!sigismember(&pend, SIGPIPE), "no SIGPIPE pending");
 	if (!strcmp(mode, "handle")) {
 		/* the program's own write to the dead pipe still signals */
-		check(write(2, "x\n", 2) < 0 && errno == EPIPE, "own write fails");
+		check(write(dead, "x\n", 2) < 0 && errno == EPIPE, "own write fails");
 		check(handled == 1, "own SIGPIPE handled");
 	}
 	printf("done\n");
@@ -459,6 +460,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 4 && !strncmp(argv[1], "data", 4))
 		return data_file(argv[2], argv[3], !strcmp(argv[1], "data-close"));
+	if (argc == 4 && !strncmp(argv[1], "pipe-", 5))
+		return pipe_modes(argv[1] + 5, argv[2], atoi(argv[3]));
 	if (argc != 3) {
 		fprintf(stderr, "usage: shim_ops posix-shm|posix-sem|unnamed|sysv|fork|exec|env ARG\n");
 		return 2;
@@ -466,7 +469,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "big-sops"))
 		return big_sops();
 	if (!strncmp(argv[1], "pipe-", 5))
-		return pipe_modes(argv[1] + 5, argv[2]);
+		return pipe_modes(argv[1] + 5, argv[2], 2);
 	if (!strcmp(argv[1], "posix-shm"))
 		return posix_shm(argv[2]);
 	if (!strcmp(argv[1], "posix-sem"))
