@@ -551,20 +551,12 @@ static void format_text(struct out *o, const struct shim_event *e, int with_pref
 	}
 }
 
+/* A line that cannot be written is dropped; a sink without a reader, or
+ * closed by the program, stops the tracing. */
 static void emit(const char *p, size_t n)
 {
-	int fd = shim_policy.fd;
-
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
+	if (out_write(shim_policy.fd, shim_policy.kind, p, n) && (errno == EPIPE || errno == EBADF))
+		shim_sink_lost();
 }
 
 /* ----------------------------------------------------------------- events */
