@@ -59,21 +59,27 @@ static ssize_t write_all(int fd, enum out_kind k, const char *p, size_t n)
 }
 
 /* The write with sig blocked in this thread. A sig the write raised is
- * taken back unless one was pending already (then the two merged into the
- * program's own, which it keeps). */
+ * taken back unless one was pending before (then the two merged into the
+ * program's own, which it keeps). Only a thread that blocks sig already
+ * can have one pending: an unblocked one is delivered before the thread
+ * is back in user space (save one sent during the rt_sigprocmask call
+ * itself, which a failing write, at most once per process, would take).
+ * So sigpending() is needed only then, and the usual cost is two calls of
+ * rt_sigprocmask. */
 static int write_masked(int fd, int sig, const char *p, size_t n)
 {
 	static const struct timespec zero = {0, 0};
 	sigset_t set, old, pending;
-	int r, e;
+	int r, e, was_pending = 0;
 
 	sigemptyset(&set);
 	sigaddset(&set, sig);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
-	sigpending(&pending);
+	if (sigismember(&old, sig) && !sigpending(&pending))
+		was_pending = sigismember(&pending, sig);
 	r = (int)write_all(fd, OUT_PLAIN, p, n);
 	e = errno;
-	if (r < 0 && e == (sig == SIGPIPE ? EPIPE : EFBIG) && !sigismember(&pending, sig))
+	if (r < 0 && e == (sig == SIGPIPE ? EPIPE : EFBIG) && !was_pending)
 		syscall(SYS_rt_sigtimedwait, &set, NULL, &zero, _NSIG / 8);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	errno = e;
