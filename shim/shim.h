@@ -159,6 +159,7 @@ SHIM_HIDDEN void shim_hooks_arm(void);
 SHIM_HIDDEN void shim_warn(const char *msg, const char *arg);
 /* The sink failed for good (no reader, descriptor closed): tracing stops. */
 SHIM_HIDDEN void shim_sink_lost(void);
+SHIM_HIDDEN const char *shim_op_name(enum shim_op op);
 
 /* ---------------------------------------------------------------- sink.c */
 
@@ -172,12 +173,9 @@ SHIM_HIDDEN enum out_kind out_kind_of(const struct stat *st);
 SHIM_HIDDEN int out_write(int fd, enum out_kind k, const char *p, size_t n);
 /* Remembers which file descriptor 2 is (once; the first call wins). */
 SHIM_HIDDEN void out_note_stderr(void);
-/* Whether descriptor 2 was open at that moment. */
-SHIM_HIDDEN int out_stderr_open(void);
 /* Writes to descriptor 2 if it is still that file, else nowhere; keeps
  * errno. */
 SHIM_HIDDEN void out_stderr(const char *p, size_t n);
-SHIM_HIDDEN const char *shim_op_name(enum shim_op op);
 
 /* --------------------------------------------------------------- track.c */
 

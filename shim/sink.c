@@ -121,12 +121,6 @@ void out_note_stderr(void)
 	err_at_start.state = 1;
 }
 
-int out_stderr_open(void)
-{
-	out_note_stderr();
-	return err_at_start.state > 0;
-}
-
 void out_stderr(const char *p, size_t n)
 {
 	struct stat st;
