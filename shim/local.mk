@@ -2,7 +2,7 @@
 # library in and exports only the libc functions it interposes.
 lib_LTLIBRARIES += shim/libnipc-preload.la
 shim_libnipc_preload_la_SOURCES = shim/shim.h shim/hooks.c shim/next.c \
-	shim/policy.c shim/trace.c shim/track.c
+	shim/policy.c shim/sink.c shim/trace.c shim/trace_file.h shim/track.c
 shim_libnipc_preload_la_LIBADD = lib/libnipc-core.la $(DL_LIBS)
 shim_libnipc_preload_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-no-undefined -Wl,--version-script=$(srcdir)/shim/exports.map

@@ -78,13 +78,12 @@ const char *shim_next_init(void)
 	return missing;
 }
 
-static void put(int fd, const char *s)
+static void put(const char *s)
 {
-	if (write(fd, s, strlen(s)) < 0)
-		return;
+	out_stderr(s, strlen(s));
 }
 
-static void put_ptr(int fd, const void *p)
+static void put_ptr(const void *p)
 {
 	char buf[2 + 16 + 1], *q = buf + sizeof buf;
 	uintptr_t v = (uintptr_t)p;
@@ -95,29 +94,29 @@ static void put_ptr(int fd, const void *p)
 	while (v >>= 4);
 	*--q = 'x';
 	*--q = '0';
-	put(fd, q);
+	put(q);
 }
 
-void shim_next_dump(int fd)
+void shim_next_dump(void)
 {
 	for (int r = 0; r < REAL_COUNT; r++) {
-		put(fd, "nipc-preload: real ");
-		put(fd, real_name[r]);
-		put(fd, " = ");
-		put_ptr(fd, *slot(r));
-		put(fd, "\n");
+		put("nipc-preload: real ");
+		put(real_name[r]);
+		put(" = ");
+		put_ptr(*slot(r));
+		put("\n");
 	}
 #ifdef NEW_VER
 	for (size_t i = 0; i < NDUAL; i++) {
-		put(fd, "nipc-preload: real ");
-		put(fd, real_name[dual[i].r]);
-		put(fd, "@");
-		put(fd, dual[i].old_ver);
-		put(fd, " = ");
-		put_ptr(fd, dual_old[i]);
-		put(fd, ", @" NEW_VER " = ");
-		put_ptr(fd, dual_new[i]);
-		put(fd, "\n");
+		put("nipc-preload: real ");
+		put(real_name[dual[i].r]);
+		put("@");
+		put(dual[i].old_ver);
+		put(" = ");
+		put_ptr(dual_old[i]);
+		put(", @" NEW_VER " = ");
+		put_ptr(dual_new[i]);
+		put("\n");
 	}
 #endif
 }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "shim.h"
+#include "trace_file.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -60,8 +62,13 @@ void shim_warn(const char *msg, const char *arg)
 		memcpy(buf + n - 4, "...", 3);
 	ADD("\n", 1);
 #undef ADD
-	if (write(2, buf, n) < 0)
-		return;
+	out_stderr(buf, n);
+}
+
+void shim_sink_lost(void)
+{
+	__atomic_store_n(&shim_mask, 0, __ATOMIC_RELAXED);
+	shim_hooks_arm();
 }
 
 static unsigned word_mask(const char *w, size_t len)
@@ -169,19 +176,55 @@ static int format_path(char *out, size_t cap, const char *pat, pid_t pid)
 	return 0;
 }
 
+/* The shim's own copy of descriptor fd (-1: none), named what in a
+ * warning; what NULL is the default sink, standard error, which when
+ * closed can neither take lines nor a warning. */
+static int adopt_fd(int fd, const char *what)
+{
+	int d;
+
+	if (fd < 0 || fcntl(fd, F_GETFD) < 0) {
+		if (what)
+			shim_warn("NIPC_TRACE_FILE: %s is not an open descriptor; tracing disabled", what);
+		return -1;
+	}
+	d = out_dup_high(fd);
+	if (d < 0)
+		shim_warn("no descriptor left for the trace of %s; tracing disabled",
+			  what ? what : "standard error");
+	return d;
+}
+
 static int open_file(const char *pat, pid_t pid)
 {
+	static const char *const why_msg[] = {
+		[TF_ERRNO] = "cannot open NIPC_TRACE_FILE %s; tracing disabled",
+		[TF_SYMLINK] = "NIPC_TRACE_FILE %s is a symbolic link; not followed; tracing disabled",
+		[TF_OWNER] = "NIPC_TRACE_FILE %s is owned by another user; tracing disabled",
+		[TF_TYPE] = "NIPC_TRACE_FILE %s is not a regular file, character device or FIFO; "
+			    "tracing disabled",
+	};
 	char path[PATH_MAX];
-	int fd;
+	enum tf_status why;
+	int fd, hi;
 
 	if (format_path(path, sizeof path, pat, pid)) {
 		shim_warn("NIPC_TRACE_FILE is too long: %s; tracing disabled", pat);
 		return -1;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (fd < 0)
-		shim_warn("cannot open NIPC_TRACE_FILE %s; tracing disabled", path);
-	return fd;
+	fd = tf_fd_name(path);
+	if (fd >= 0)
+		return adopt_fd(fd, path);
+	fd = tf_open(path, &why);
+	if (fd < 0) {
+		shim_warn(why_msg[why], path);
+		return -1;
+	}
+	hi = out_dup_high(fd);
+	close(fd);
+	if (hi < 0)
+		shim_warn("no descriptor left for the trace of %s; tracing disabled", path);
+	return hi;
 }
 
 static int parse_fd(const char *s)
@@ -191,36 +234,42 @@ static int parse_fd(const char *s)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 0 || v > INT_MAX || fcntl((int)v, F_GETFD) < 0)
+	if (errno || end == s || *end || v < 0 || v > INT_MAX)
 		return -1;
 	return (int)v;
 }
 
+static enum out_kind kind_of(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? OUT_PLAIN : out_kind_of(&st);
+}
+
+/* Every descriptor sink is the shim's own, high and close-on-exec, so a
+ * program that closes, reuses or redirects its own descriptors (2
+ * included) gets no trace lines in its files. */
 static int open_sink(const char *file)
 {
 	struct shim_policy *p = &shim_policy;
 
 	if (!file || !*file) {
-		p->sink = SINK_FD;
-		p->fd = 2;
+		p->fd = adopt_fd(2, NULL);
 	} else if (!strcmp(file, "syslog")) {
 		p->sink = SINK_SYSLOG;
 		openlog("nipc", LOG_PID, LOG_USER);
+		return 0;
 	} else if (!strncmp(file, "fd:", 3)) {
-		p->fd = parse_fd(file + 3);
-		if (p->fd < 0) {
-			shim_warn("NIPC_TRACE_FILE: %s is not an open descriptor; tracing disabled", file);
-			return -1;
-		}
-		p->sink = SINK_FD;
+		p->fd = adopt_fd(parse_fd(file + 3), file);
 	} else {
 		p->fd = open_file(file, p->root_pid);
-		if (p->fd < 0)
-			return -1;
-		p->sink = SINK_FD;
 		if (strstr(file, "%p") && strlen(file) < sizeof file_pattern)
 			strcpy(file_pattern, file);
 	}
+	if (p->fd < 0)
+		return -1;
+	p->sink = SINK_FD;
+	p->kind = kind_of(p->fd);
 	return 0;
 }
 
@@ -268,18 +317,29 @@ static void at_fork_child(void)
 	if (!p->children) {
 		__atomic_store_n(&shim_mask, 0, __ATOMIC_RELAXED);
 		shim_hooks_arm();
+		/* untraced, it must not hold the sink open (a pipe's reader
+		 * waits for every writer to go) */
+		if (p->sink == SINK_FD) {
+			shim_busy++;
+			close(p->fd);
+			shim_busy--;
+			p->fd = -1;
+		}
 		return;
 	}
 	if (file_pattern[0]) {
-		int fd = open_file(file_pattern, getpid());
+		int fd;
 
 		shim_busy++;
+		fd = open_file(file_pattern, getpid());
 		close(p->fd);
 		shim_busy--;
 		p->fd = fd;
 		if (fd < 0) {
 			__atomic_store_n(&shim_mask, 0, __ATOMIC_RELAXED);
 			shim_hooks_arm();
+		} else {
+			p->kind = kind_of(fd);
 		}
 	}
 }
@@ -296,6 +356,7 @@ void shim_policy_init(void)
 	trace = getenv("NIPC_TRACE");
 	if (!trace || !*trace || !strcmp(trace, "0"))
 		return;
+	out_note_stderr();
 	mask = parse_filter(trace, &p->unnamed);
 	fmt = getenv("NIPC_TRACE_FORMAT");
 	if (fmt && !strcmp(fmt, "json"))
@@ -311,7 +372,7 @@ void shim_policy_init(void)
 	if (!mask || open_sink(getenv("NIPC_TRACE_FILE")))
 		return;
 	if (getenv("NIPC_TRACE_DEBUG"))
-		shim_next_dump(2);
+		shim_next_dump();
 	pthread_atfork(NULL, NULL, at_fork_child);
 	p->mask = mask;
 	__atomic_store_n(&shim_mask, mask, __ATOMIC_RELEASE);

@@ -119,8 +119,8 @@ SHIM_HIDDEN void *shim_next_early(enum shim_real r);
 /* Resolves every real function; returns the name of a missing required one
  * or NULL. */
 SHIM_HIDDEN const char *shim_next_init(void);
-/* Writes the resolution table (and versions) to fd, for NIPC_TRACE_DEBUG. */
-SHIM_HIDDEN void shim_next_dump(int fd);
+/* Writes the resolution table (and versions) to stderr, for NIPC_TRACE_DEBUG. */
+SHIM_HIDDEN void shim_next_dump(void);
 
 #define REAL(name) __extension__ ({ \
 	__typeof__(shim_next.name) f_ = __atomic_load_n(&shim_next.name, __ATOMIC_RELAXED); \
@@ -130,6 +130,11 @@ SHIM_HIDDEN void shim_next_dump(int fd);
 
 enum shim_sink { SINK_NONE, SINK_FD, SINK_SYSLOG };
 
+/* How a descriptor is written (sink.c): a pipe or FIFO with SIGPIPE held
+ * back, a socket with MSG_NOSIGNAL, a regular file under a file size limit
+ * with SIGXFSZ held back, anything else plainly. */
+enum out_kind { OUT_PLAIN, OUT_PIPE, OUT_SOCKET, OUT_LIMITED };
+
 struct shim_policy {
 	unsigned mask;          /* OPBIT()s of traced ops; 0 = pass-through */
 	int json;
@@ -137,7 +142,8 @@ struct shim_policy {
 	int tid;                /* NIPC_TRACE_TID: show the thread id in text */
 	int unnamed;            /* the word "unnamed": trace unnamed semaphores too */
 	enum shim_sink sink;
-	int fd;
+	int fd;                 /* SINK_FD: the shim's own descriptor */
+	enum out_kind kind;     /* of fd */
 	pid_t root_pid;         /* the process that loaded the shim */
 };
 
@@ -149,9 +155,27 @@ SHIM_HIDDEN void shim_policy_init(void);
 /* Points the hottest hooks at the real functions or their slow paths, after
  * the mask or the real functions change. */
 SHIM_HIDDEN void shim_hooks_arm(void);
-/* Writes "nipc-preload: " msg "\n" to stderr. */
+/* Writes "nipc-preload: " msg "\n" to stderr (see out_stderr). */
 SHIM_HIDDEN void shim_warn(const char *msg, const char *arg);
+/* The sink failed for good (no reader, descriptor closed): tracing stops. */
+SHIM_HIDDEN void shim_sink_lost(void);
 SHIM_HIDDEN const char *shim_op_name(enum shim_op op);
+
+/* ---------------------------------------------------------------- sink.c */
+
+struct stat;
+
+/* fd duplicated, close-on-exec, at 512 or above (above 2 if the descriptor
+ * limit is lower); -1 if that fails. */
+SHIM_HIDDEN int out_dup_high(int fd);
+SHIM_HIDDEN enum out_kind out_kind_of(const struct stat *st);
+/* Writes all n bytes; 0, or -1 with errno. Raises no signal. */
+SHIM_HIDDEN int out_write(int fd, enum out_kind k, const char *p, size_t n);
+/* Remembers which file descriptor 2 is (once; the first call wins). */
+SHIM_HIDDEN void out_note_stderr(void);
+/* Writes to descriptor 2 if it is still that file, else nowhere; keeps
+ * errno. */
+SHIM_HIDDEN void out_stderr(const char *p, size_t n);
 
 /* --------------------------------------------------------------- track.c */
 

@@ -551,20 +551,12 @@ static void format_text(struct out *o, const struct shim_event *e, int with_pref
 	}
 }
 
+/* A line that cannot be written is dropped; a sink without a reader, or
+ * closed by the program, stops the tracing. */
 static void emit(const char *p, size_t n)
 {
-	int fd = shim_policy.fd;
-
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
+	if (out_write(shim_policy.fd, shim_policy.kind, p, n) && (errno == EPIPE || errno == EBADF))
+		shim_sink_lost();
 }
 
 /* ----------------------------------------------------------------- events */
@@ -589,6 +581,48 @@ static size_t peek(const void *p, void *dst, size_t len)
 	return n > 0 ? (size_t)n : 0;
 }
 
+/* The most operations a semop may pass (IPC_INFO's semopm), looked up
+ * once; 0 when unknown. */
+static size_t sem_opm(void)
+{
+	static int opm; /* 0: not looked up, -1: unknown */
+	int v = __atomic_load_n(&opm, __ATOMIC_RELAXED);
+
+	if (!v) {
+		struct seminfo si;
+		union nipc_semun a = {.info = &si};
+
+		v = REAL(semctl)(0, 0, IPC_INFO, a) < 0 || si.semopm <= 0 ? -1 : si.semopm;
+		__atomic_store_n(&opm, v, __ATOMIC_RELAXED);
+	}
+	return v > 0 ? (size_t)v : 0;
+}
+
+/* Whether a failed semop's operations may be shown, using tmp (len bytes)
+ * as scratch. The kernel reads none of them when their number is beyond
+ * its limit (the caller's array may be shorter than nsops says); an
+ * EFAULT may come from the array running into unreadable memory, or from
+ * the timeout: the whole array must then be readable. */
+static int sops_showable(const struct shim_arg *a, int err, void *tmp, size_t len)
+{
+	size_t total, off;
+
+	if (err == E2BIG || a->n > sem_opm())
+		return 0;
+	if (err != EFAULT)
+		return 1;
+	total = a->n * sizeof(struct sembuf);
+	if (total > 65536 || !len)
+		return 0;
+	for (off = 0; off < total; off += len) {
+		size_t want = total - off < len ? total - off : len;
+
+		if (peek((const unsigned char *)a->p + off, tmp, want) != want)
+			return 0;
+	}
+	return 1;
+}
+
 /* A failed call may have failed on a bad pointer (EFAULT, or before libc
  * looked at it), and a successful sem_timedwait need not read its
  * deadline: such memory is copied with peek() into the event, and shown
@@ -605,6 +639,10 @@ static void secure_args(struct shim_event *e)
 		e->scratch_used = (e->scratch_used + 15) & ~(size_t)15;
 		dst = e->scratch + e->scratch_used;
 		room = sizeof e->scratch - e->scratch_used;
+		if (a->kind == A_SOPS && a->p && e->failed && !sops_showable(a, e->err, dst, room)) {
+			a->kind = A_PTR;
+			continue;
+		}
 		if (!a->p || !(a->kind == A_TS || (e->failed && (a->kind == A_STR || a->kind == A_SOPS))))
 			continue;
 		want = a->kind == A_TS ? sizeof(struct timespec)

@@ -55,3 +55,11 @@ EXTRA_tests_test_shim_proc_DEPENDENCIES = $(SHIM_TEST_DEPS) tests/progs/shim_ops
 	tests/progs/shim_stress$(EXEEXT) tests/progs/shim_ver_old$(EXEEXT) \
 	tests/progs/shim_ver_new$(EXEEXT)
 TESTS += tests/test_shim_proc
+
+check_PROGRAMS += tests/test_shim_safety
+tests_test_shim_safety_SOURCES = tests/test_shim_safety.c $(SHIM_TEST_SOURCES)
+tests_test_shim_safety_CPPFLAGS = $(SHIM_TEST_CPPFLAGS)
+tests_test_shim_safety_CFLAGS = $(TEST_CFLAGS)
+tests_test_shim_safety_LDADD = $(CMOCKA_LIBS)
+EXTRA_tests_test_shim_safety_DEPENDENCIES = $(SHIM_TEST_DEPS) tests/progs/shim_ops$(EXEEXT)
+TESTS += tests/test_shim_safety

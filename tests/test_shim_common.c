@@ -19,8 +19,10 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -257,6 +259,23 @@ static void redirect(int fd, const char *path)
 		close(f);
 }
 
+/* Puts the writing end of a pipe (or one end of a socket pair) on fd, with
+ * the other end closed: writing there fails with EPIPE (and SIGPIPE). */
+static int dead_end(int fd, int socket)
+{
+	int p[2];
+
+	if (socket ? socketpair(AF_UNIX, SOCK_STREAM, 0, p) : pipe(p))
+		return -1;
+	close(p[0]);
+	if (p[1] != fd) {
+		if (dup2(p[1], fd) < 0)
+			return -1;
+		close(p[1]);
+	}
+	return 0;
+}
+
 int ts_run(char *const argv[], const struct ts_run *r)
 {
 	char **env = child_env(r);
@@ -276,6 +295,19 @@ int ts_run(char *const argv[], const struct ts_run *r)
 			int f = open(r->file_at_fd, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
 			if (f < 0 || dup2(f, r->fd_from) < 0)
+				_exit(126);
+		}
+		if (r->dead_pipe > 0 && dead_end(r->dead_pipe, 0))
+			_exit(126);
+		if (r->dead_socket > 0 && dead_end(r->dead_socket, 1))
+			_exit(126);
+		for (int fd = 0; fd < 32; fd++)
+			if (r->closed & 1u << fd)
+				close(fd);
+		if (r->fsize_limit > 0) {
+			struct rlimit rl = {(rlim_t)r->fsize_limit, (rlim_t)r->fsize_limit};
+
+			if (setrlimit(RLIMIT_FSIZE, &rl))
 				_exit(126);
 		}
 		if (r->uid && (setgroups(0, NULL) || setgid(r->uid) || setuid(r->uid)))

@@ -42,6 +42,10 @@ struct ts_run {
 	const char *file_at_fd;
 	int timeout;           /* seconds (0: 60) */
 	uid_t uid;             /* run as this user if nonzero */
+	unsigned closed;       /* bit N set: descriptor N is closed (after out/err) */
+	int dead_pipe;         /* if > 0: this descriptor is a pipe whose reader is gone */
+	int dead_socket;       /* if > 0: this descriptor is a socket whose peer is gone */
+	long fsize_limit;      /* if > 0: RLIMIT_FSIZE, bytes */
 };
 
 /* Runs argv as described; returns the exit status, 128+N if killed by

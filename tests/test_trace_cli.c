@@ -182,6 +182,93 @@ static void test_bad_output(void **state)
 	assert_int_equal(tt_run(sum, NULL, err, NULL), 1);
 }
 
+/* nipc trace [-c] -o FILE -- ARGS... */
+static int run_out(int summary, const char *file, char *const args[], const char *err)
+{
+	char *argv[16] = {(char *)tt_nipc(), "trace"};
+	int n = 2;
+
+	if (summary)
+		argv[n++] = "-c";
+	argv[n++] = "-o";
+	argv[n++] = (char *)file;
+	argv[n++] = "--";
+	while (*args && n < 15)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	return tt_run(argv, NULL, err, NULL);
+}
+
+/* -o is opened as the shim opens NIPC_TRACE_FILE: never through a symbolic
+ * link to a regular file, never another user's file, new files 0600;
+ * /dev/stderr still works. Both without and with --summary (where nipc
+ * writes the file itself). */
+static void test_output_rules(void **state)
+{
+	const char *err = scratch_file("rules.err"), *victim = scratch_file("victim");
+	const char *link = scratch_file("ev.link"), *marker = scratch_file("ran");
+	const char *fresh = scratch_file("fresh.jsonl"), *theirs = scratch_file("theirs");
+	char touch[PATH_MAX + 16];
+	char *cmd[] = {"sh", "-c", touch, NULL};
+	char *text;
+	struct stat st;
+	mode_t old;
+	FILE *f;
+
+	(void)state;
+	snprintf(touch, sizeof touch, "touch '%s'", marker);
+	assert_non_null(f = fopen(victim, "w"));
+	fputs("keep\n", f);
+	fclose(f);
+	assert_int_equal(symlink(victim, link), 0);
+	for (int summary = 0; summary < 2; summary++) {
+		assert_int_equal(run_out(summary, link, cmd, err), 1);
+		text = tt_slurp(err);
+		assert_non_null(strstr(text, "is a symbolic link"));
+		free(text);
+		assert_int_equal(access(marker, F_OK), -1);
+		text = tt_slurp(victim);
+		assert_string_equal(text, "keep\n");
+		free(text);
+	}
+	/* new files: private */
+	old = umask(022);
+	for (int summary = 0; summary < 2; summary++) {
+		unlink(fresh);
+		assert_int_equal(run_out(summary, fresh, cmd, NULL), 0);
+		assert_int_equal(stat(fresh, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0600);
+	}
+	umask(old);
+	/* /dev/stderr: the events reach nipc's standard error */
+	for (int summary = 0; summary < 2; summary++) {
+		const char *name = new_name();
+		char *args[] = {prog, (char *)name, NULL};
+		char want[128];
+
+		snprintf(want, sizeof want, "shm_unlink(\"%s\") = 0", name);
+		assert_int_equal(run_out(summary, "/dev/stderr", args, err), 0);
+		text = tt_slurp(err);
+		assert_non_null(strstr(text, want));
+		free(text);
+	}
+	if (geteuid() != 0)
+		return;
+	/* a file of another user */
+	unlink(marker);
+	assert_non_null(f = fopen(theirs, "w"));
+	fclose(f);
+	assert_int_equal(chown(theirs, 65534, 65534), 0);
+	assert_int_equal(chmod(theirs, 0666), 0);
+	for (int summary = 0; summary < 2; summary++) {
+		assert_int_equal(run_out(summary, theirs, cmd, err), 1);
+		text = tt_slurp(err);
+		assert_non_null(strstr(text, "owned by another user"));
+		free(text);
+		assert_int_equal(access(marker, F_OK), -1);
+	}
+}
+
 static void test_missing_shim(void **state)
 {
 	const char *err = scratch_file("noshim.err");
@@ -623,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_cannot_run),
 		cmocka_unit_test(test_bad_output),
+		cmocka_unit_test(test_output_rules),
 		cmocka_unit_test(test_missing_shim),
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_text_to_stderr),

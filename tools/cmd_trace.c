@@ -10,6 +10,7 @@
 
 #include "common.h"
 #include "trace_json.h"
+#include "../shim/trace_file.h"
 
 #include <errno.h>
 #include <link.h>
@@ -211,17 +212,53 @@ static int absolute_path(const char *path, char *out, size_t len)
 	return 0;
 }
 
+/* Opens an output file by the shim's rules for NIPC_TRACE_FILE (no
+ * symbolic link to a regular file, no file of another user, new files
+ * 0600; /dev/stderr and /dev/fd/N name nipc's own descriptors). -1 with
+ * *why on failure. */
+static int open_output(const char *path, const char **why)
+{
+	enum tf_status st;
+	int fd = tf_fd_name(path);
+
+	if (fd >= 0) {
+		fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		*why = fd < 0 ? strerror(errno) : NULL;
+		return fd;
+	}
+	fd = tf_open(path, &st);
+	*why = st == TF_OK ? NULL
+	     : st == TF_SYMLINK ? "is a symbolic link (not followed)"
+	     : st == TF_OWNER ? "owned by another user"
+	     : st == TF_TYPE ? "not a regular file, character device or FIFO"
+	     : strerror(errno);
+	return fd;
+}
+
+static FILE *open_output_file(const char *path, const char **why)
+{
+	int fd = open_output(path, why);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "a");
+
+	if (fd >= 0 && !f) {
+		*why = strerror(errno);
+		close(fd);
+	}
+	return f;
+}
+
 /* The shim would only say once per process that it cannot write FILE and
  * carry on untraced: check up front, so a bad -o is a clear error. */
 static int check_output(const char *path)
 {
 	char dir[PATH_MAX];
+	const char *why;
 	int fd;
 
 	if (!strstr(path, "%p")) {
-		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		fd = open_output(path, &why);
 		if (fd < 0)
-			return fail("trace: %s: %s", path, strerror(errno));
+			return fail("trace: %s: %s", path, why);
 		close(fd);
 		return 0;
 	}
@@ -483,7 +520,7 @@ static void print_text(FILE *f, const struct tj_doc *d, const struct tj_node *ev
 static FILE *event_file(struct reader *r, long pid)
 {
 	char path[PATH_MAX], num[24];
-	const char *s;
+	const char *s, *why;
 	size_t n = 0;
 	FILE *f;
 
@@ -514,9 +551,9 @@ static FILE *event_file(struct reader *r, long pid)
 		n += plen;
 	}
 	path[n] = '\0';
-	if (!(f = fopen(path, "ae"))) {
+	if (!(f = open_output_file(path, &why))) {
 		if (!r->warned_files++)
-			fprintf(stderr, "nipc: trace: %s: %s\n", path, strerror(errno));
+			fprintf(stderr, "nipc: trace: %s: %s\n", path, why);
 		return NULL;
 	}
 	r->files[r->nfiles++] = (struct out_file){pid, f};
@@ -703,6 +740,7 @@ static int make_fifo(char *dir, size_t dlen, char *fifo, size_t flen)
 static int run_summary(const struct opts *o, const char *shim)
 {
 	char dir[PATH_MAX], fifo[PATH_MAX + 16];
+	const char *why;
 	struct reader *r;
 	int rfd, wfd, status, rc = EXIT_FAIL;
 	pid_t pid;
@@ -716,8 +754,9 @@ static int run_summary(const struct opts *o, const char *shim)
 		    check_output(r->abs_output))
 			goto out;
 		r->single = NULL;
-		if (!strstr(r->abs_output, "%p") && !(r->single = fopen(r->abs_output, "ae"))) {
-			fail("trace: %s: %s", r->abs_output, strerror(errno));
+		if (!strstr(r->abs_output, "%p") &&
+		    !(r->single = open_output_file(r->abs_output, &why))) {
+			fail("trace: %s: %s", r->abs_output, why);
 			goto out;
 		}
 	}

@@ -4,11 +4,13 @@
  * run under the shim can be compared with a run without it.
  *
  * usage: shim_ops posix-shm NAME | posix-sem NAME | unnamed NAME
- *        | sysv KEYFILE | fork NAME | exec NAME | env NAME | odd NAME | bad NAME */
+ *        | sysv KEYFILE | fork NAME | exec NAME | env NAME | odd NAME | bad NAME
+ *        | big-sops NAME | pipe-MODE NAME [FD] | data NAME FILE | data-close NAME FILE */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,13 +329,147 @@ static int bad_pointers(const char *name)
 	return bad;
 }
 
+/* Two operations, then marker bytes, then an unreadable page: semop and
+ * semtimedop calls the kernel refuses before reading the array (more
+ * operations than it accepts, a bad timeout read first, an array that runs
+ * into the unreadable page). The trace may show the two operations at most,
+ * never the markers. */
+static int big_sops(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t sz = sizeof(struct sembuf);
+	unsigned char *m = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct sembuf *marked, *edge;
+	struct seminfo si;
+	int sid = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	size_t huge = 100000;
+
+	if (m == MAP_FAILED || sid < 0 || mprotect(m + pg, (size_t)pg, PROT_NONE))
+		return 1;
+	if (semctl(sid, 0, IPC_INFO, &si) < 0 || (size_t)si.semopm >= huge) {
+		printf("skip: SEMOPM %d\n", si.semopm);
+		semctl(sid, 0, IPC_RMID);
+		return 77;
+	}
+	/* 64 entries before the guard page: 2 operations and 62 of markers */
+	marked = (struct sembuf *)(void *)(m + pg - 64 * sz);
+	memset(marked, 0xa5, 64 * sz);
+	marked[0] = (struct sembuf){0, 1, 0};
+	marked[1] = (struct sembuf){0, -1, 0};
+	/* the last 2 entries before the guard page */
+	edge = marked + 62;
+	edge[0] = (struct sembuf){0, 1, 0};
+	edge[1] = (struct sembuf){0, -1, 0};
+	note("semop", semop(sid, marked, 2) != 0, 0);
+	note("semop", semop(sid, marked, huge) != 0, E2BIG);
+	note("semop", semop(sid, edge, huge) != 0, E2BIG);
+	note("semtimedop", semtimedop(sid, marked, huge, (void *)1) != 0, EFAULT);
+	note("semop", semop(sid, marked, 100) != 0, EFAULT);
+	note("semop", semop(sid, edge, 3) != 0, EFAULT);
+	semctl(sid, 0, IPC_RMID);
+	munmap(m, (size_t)pg * 2);
+	return bad;
+}
+
+/* Checks on stdout: standard error may be the dead pipe. */
+static void check(int ok, const char *what)
+{
+	if (!ok) {
+		printf("FAILED: %s\n", what);
+		bad = 1;
+	}
+}
+
+static volatile sig_atomic_t handled;
+
+static void on_pipe(int sig)
+{
+	(void)sig;
+	handled++;
+}
+
+/* The trace sink is a pipe or socket without a reader (descriptor dead of
+ * the program, 2 unless the test says otherwise). The program treats
+ * SIGPIPE as MODE says (default, ignore, handle, block, block with one
+ * pending); traced calls must leave its signals and errno as they were. */
+static int pipe_modes(const char *mode, const char *name, int dead)
+{
+	struct sigaction sa = {.sa_handler = on_pipe};
+	sigset_t pipe_set, pend;
+	struct timespec zero = {0, 0};
+	int fd;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	if (!strcmp(mode, "ignore"))
+		signal(SIGPIPE, SIG_IGN);
+	else if (!strcmp(mode, "handle"))
+		sigaction(SIGPIPE, &sa, NULL);
+	else if (!strcmp(mode, "block") || !strcmp(mode, "pending"))
+		sigprocmask(SIG_BLOCK, &pipe_set, NULL);
+	if (!strcmp(mode, "pending"))
+		raise(SIGPIPE);
+	errno = EILSEQ;
+	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	check(fd >= 0, "shm_open");
+	check(errno == EILSEQ, "errno after shm_open");
+	errno = EILSEQ;
+	check(close(fd) == 0 && errno == EILSEQ, "close");
+	check(shm_unlink(name) == 0 && errno == EILSEQ, "shm_unlink");
+	check(shm_unlink(name) != 0 && errno == ENOENT, "shm_unlink ENOENT");
+	check(!handled, "no SIGPIPE handled");
+	sigpending(&pend);
+	if (!strcmp(mode, "pending")) {
+		check(sigismember(&pend, SIGPIPE), "the program's SIGPIPE still pending");
+		check(sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE, "taken");
+		sigpending(&pend);
+	}
+	check(!sigismember(&pend, SIGPIPE), "no SIGPIPE pending");
+	if (!strcmp(mode, "handle")) {
+		/* the program's own write to the dead pipe still signals */
+		check(write(dead, "x\n", 2) < 0 && errno == EPIPE, "own write fails");
+		check(handled == 1, "own SIGPIPE handled");
+	}
+	printf("done\n");
+	return bad;
+}
+
+/* A data file opened after start: it lands on descriptor 2 when that is
+ * closed (by the test before exec, or here with close2). Traced calls
+ * must not write into it. */
+static int data_file(const char *name, const char *path, int close2)
+{
+	int fd;
+
+	if (close2)
+		close(2);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	printf("fd %d\n", fd);
+	if (fd < 0 || write(fd, "data 1\n", 7) != 7)
+		return 1;
+	if (round_trip(name))
+		return 1;
+	if (write(fd, "data 2\n", 7) != 7 || close(fd))
+		return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 4 && !strncmp(argv[1], "data", 4))
+		return data_file(argv[2], argv[3], !strcmp(argv[1], "data-close"));
+	if (argc == 4 && !strncmp(argv[1], "pipe-", 5))
+		return pipe_modes(argv[1] + 5, argv[2], atoi(argv[3]));
 	if (argc != 3) {
 		fprintf(stderr, "usage: shim_ops posix-shm|posix-sem|unnamed|sysv|fork|exec|env ARG\n");
 		return 2;
 	}
+	if (!strcmp(argv[1], "big-sops"))
+		return big_sops();
+	if (!strncmp(argv[1], "pipe-", 5))
+		return pipe_modes(argv[1] + 5, argv[2], 2);
 	if (!strcmp(argv[1], "posix-shm"))
 		return posix_shm(argv[2]);
 	if (!strcmp(argv[1], "posix-sem"))
