@@ -97,15 +97,14 @@ static int scheme_is(const char *s, size_t n, const char *name)
 	return i == n && !name[i];
 }
 
-/* Qt reads the N of "systemv-N" with QString::toInt(base 10): an optional
- * sign, then decimal digits, any number of leading zeros. */
+/* The N of "systemv-N": decimal digits only, any number of leading zeros,
+ * as real Qt 6.8 reads it (the 6.4-era parse on QString::toInt also took a
+ * sign: "systemv-+1:" is invalid in 6.8). */
 static int systemv_number(const char *s, size_t n)
 {
 	size_t i = 0;
-	int neg = 0, v = 0;
+	int v = 0;
 
-	if (i < n && (s[i] == '+' || s[i] == '-'))
-		neg = s[i++] == '-';
 	if (i == n)
 		return 0;
 	for (; i < n; i++) {
@@ -115,7 +114,7 @@ static int systemv_number(const char *s, size_t n)
 		if (v > 255)
 			return 0;
 	}
-	return neg ? 0 : v;
+	return v;
 }
 
 /* The scheme s[0..n) (case-insensitive, as QUrl lower-cases schemes). */

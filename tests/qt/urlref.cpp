@@ -61,6 +61,13 @@ static int typeFromName(const QString &s)
 	if (!s.startsWith(QLatin1String("systemv-")))
 		return 0;
 	QStringView num = QStringView(s).mid(8);
+	// Where Qt 6.8's QNativeIpcKey differs from this rebuild on 6.4's
+	// classes (the documented exceptions of the differential test):
+	// 6.8 takes only digits after "systemv-", where toInt also takes a
+	// sign ("systemv-+1:" is invalid in 6.8, checked with the real 6.8).
+	for (QChar c : num)
+		if (c < QLatin1Char('0') || c > QLatin1Char('9'))
+			return 0;
 	bool ok = false;
 	int n = num.isEmpty() ? -1 : num.toInt(&ok, 10);
 	return ok && n >= 1 && n <= 255 ? n : 0;
