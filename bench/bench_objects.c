@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Objects benchmark: nipc vs Qt 5 on the same backend in the same run
  * (System V, legacy keys, a private TMPDIR for the key files).
  * Measures lock+unlock of a segment's lock and a create / attach (second

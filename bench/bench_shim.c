@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the preload shim costs: two loops (sem_post+sem_wait on a named
  * semaphore; shm_open+close+shm_unlink) run natively, under the shim with
  * tracing off, with tracing to a file (text, JSON Lines), and under

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bench/: benchmarks run by `make bench`, never by `make check`.
 include $(srcdir)/bench/objects.mk
 include $(srcdir)/bench/shim.mk

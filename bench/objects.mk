@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bench: shared memory and semaphores vs Qt 5 — `make bench`.
 # bench_objects runs its own loops, then qt5bench (beside it) with the same
 # loops in Qt 5, and prints nipc/Qt ratios.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The Qt 5 half of the objects benchmark (run by bench_objects): the same
 // loops as bench_objects.c, with QSharedMemory and a legacy key.
 // Usage: qt5bench NAME LOCK_ITERATIONS CYCLE_ITERATIONS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The backend interface of shared memory and system semaphores: shm.c and
  * sem.c hold the state machines and error policy; each backend (sysv.c,
  * posix.c) fills one ops table; backend.c holds the registry and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal interfaces of libnipc shared between lib/ files, the shim and tests. */
 #ifndef NIPC_INTERNAL_H
 #define NIPC_INTERNAL_H

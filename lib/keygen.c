@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Platform-safe and legacy keys for every OS profile.
  *
  * Support table (type per profile, same for both kinds): linux, unix and

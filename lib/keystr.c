@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* String form of keys (QNativeIpcKey::toString / fromString).
  *
  * Qt builds and reads the string with QUrl in tolerant mode. What follows is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib/: libnipc. libnipc-core.la is the same code as a PIC convenience
 # library, linked into the shim, the tool and the tests.
 include_HEADERS = lib/nipc.h

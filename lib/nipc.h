@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nipc — Qt's native IPC model (keys, shared memory, system semaphores)
  * in plain C, byte-compatible with real Qt programs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* System semaphores: Qt's QSystemSemaphore over a backend table. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* UTF-8 helpers: validation and Qt-compatible (UTF-16) character counting. */
 #ifndef NIPC_UTF_H
 #define NIPC_UTF_H

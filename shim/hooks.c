@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The interposed libc functions: the only symbols the shim exports.
  *
  * Each hook tests the trace mask first and calls straight through when its

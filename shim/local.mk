@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shim/: libnipc-preload.so, the LD_PRELOAD interposer. It links the core
 # library in and exports only the libc functions it interposes.
 lib_LTLIBRARIES += shim/libnipc-preload.la

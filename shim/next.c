@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The real libc functions behind the hooks, resolved once at start-up. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Configuration: the environment, read once at start-up into shim_policy. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal interfaces of libnipc-preload.so. Everything here is hidden; the
  * only exported symbols are the interposed libc functions in hooks.c. */
 #ifndef NIPC_SHIM_H

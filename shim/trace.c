@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Events to text or JSON Lines: fixed buffers, own number formatting, one
  * write(2) per event. Nothing here allocates or takes a lock (except the
  * syslog sink, which is libc's). */

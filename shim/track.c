@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the shim remembers to name objects in later events: ftok paths,
  * named semaphores, shm_open descriptors and their mappings, shmat
  * addresses, System V ids. Fixed tables, lock-free (a per-slot sequence

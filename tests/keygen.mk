@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: keygen — SHA-1, platform-safe and legacy keys, nipc key.
 check_PROGRAMS += tests/test_sha1
 tests_test_sha1_CFLAGS = $(TEST_CFLAGS)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: keystr — the key string form (QNativeIpcKey::toString/fromString).
 check_PROGRAMS += tests/test_keystr
 tests_test_keystr_SOURCES = tests/test_keystr.c tests/keystr_gen.c tests/keystr_gen.h

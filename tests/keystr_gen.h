@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Deterministic generator of keys and key strings for the string-form tests. */
 #ifndef NIPC_KEYSTR_GEN_H
 #define NIPC_KEYSTR_GEN_H

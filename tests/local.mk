@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/: cmocka programs, one per area, reporting TAP.
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/tap-skip.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: objects (shared memory, semaphores)
 OBJ_TEST_SOURCES = tests/objutil.c tests/objutil.h
 LOCK_TEST_SOURCES = tests/lockrun.c tests/lockrun.h tests/proc_util.c tests/proc_util.h

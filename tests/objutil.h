@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the object tests: unique names, cleanup of every IPC object a
  * test may leave, and objhelper child processes driven over pipes. */
 #ifndef NIPC_TEST_OBJUTIL_H

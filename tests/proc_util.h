@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Real child processes for the CLI and Qt interop tests: start a program with
  * pipes on stdin/stdout/stderr, read its output line by line with timeouts,
  * wait with a deadline; and cleanup of the IPC objects a test may leave. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: qt5 — interop with real Qt 5 programs (QSharedMemory, QSystemSemaphore
 # with legacy keys, System V on Debian) in both directions, lock included.
 if HAVE_QT5

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: shim — libnipc-preload.so under real helper programs.
 SHIM_TEST_SOURCES = tests/test_shim_common.c tests/test_shim_common.h \
 	tools/trace_json.c tools/trace_json.h

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs a cmocka test program for Automake's TAP driver. cmocka reports a
 # skipped test as "not ok N # SKIP", which the driver counts as a failure;
 # TAP's form is "ok N # SKIP". Rewrites that and keeps the exit status.

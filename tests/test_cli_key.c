@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nipc key: runs the built tool and checks its output, warnings and exit
  * status for every subcommand, --json, and bad input. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nipc shm / nipc sem, run as real processes ($NIPC_TOP_BUILDDIR/tools/nipc)
  * on both backends: every subcommand, holding and signals, the lock between
  * processes, error exits (1) and usage errors (2). Every object is named

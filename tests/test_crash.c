@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A process killed with SIGKILL while attached, while holding a segment's
  * lock, and inside every crash window of the lock protocol, on both
  * backends: afterwards every operation of a new process ends within T_OP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Key value: type, native key, legacy key; validity, emptiness, equality. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Key generation: OS profiles, legacy keys (Qt 4.4-6.5, Qt 5) and
  * platform-safe keys (Qt >= 6.6) for every profile, TempDir and runtime
  * directory rules, length limits; and a differential run against real

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Key string form: the vectors of Qt's own test table, the behaviour of Qt's
  * URL class observed on Qt 6.4, type names, buffer handling, round trips of
  * generated keys, and that nipc_key_format never allocates. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Differential test of the key string form against Qt 6's QUrl/QUrlQuery:
  * thousands of generated keys and strings go through tests/qt/urlref (one
  * run, all cases through a pipe) and through nipc, and every answer must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Error paths: a backend table that fails its n-th call, for every n, over
  * whole life cycles of segments and semaphores on both backends. Each
  * failure must be reported with the operation's name, and nothing may be

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Interop with real Qt 5 programs: tests/qt/qt5peer (QSharedMemory and
  * QSystemSemaphore with legacy keys, System V on Debian's Qt 5) against the
  * nipc tool, in both directions: data, the segment lock, last-detach

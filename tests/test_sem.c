@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* System semaphores on both backends, shared between real processes. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal SHA-1 against the FIPS 180 / NIST vectors and the padding
  * boundaries at 55, 56 and 64 bytes, one-shot and streamed. */
 #include "config.h"

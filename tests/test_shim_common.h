@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers of the shim tests: a scratch directory, running a helper program
  * under libnipc-preload.so with a clean environment, reading its JSON Lines
  * and comparing events with a table. */

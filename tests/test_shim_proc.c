@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The shim across processes and threads: fork, exec, NIPC_TRACE_CHILDREN,
  * per-pid files, fd:N, setup failure, calls before the shim's constructor,
  * callers bound to either glibc version, secure execution, and 8 threads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The shim's events: every interposed function, success and failure, both
  * formats, the filter, errno, escaping — from real runs of
  * tests/progs/shim_ops under LD_PRELOAD. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared memory objects on both backends: states, errors, modes, cleanup,
  * and several real processes sharing one segment. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nipc trace: options, output files, following children, the summary and
  * exit status, driven with tests/progs/trace_posix (a known POSIX shared
  * memory life cycle) under the real shim. */

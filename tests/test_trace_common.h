@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared helpers of the trace tests: a per-run scratch directory, running
  * programs (under `nipc trace`), reading JSON Lines events and comparing
  * them with an expected table. */

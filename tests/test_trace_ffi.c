@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Transparency of the shim: every interposed function, called through the
  * shim's exported symbol (dlopen + dlsym) and directly from libc (dlvsym
  * with the symbol version), both via libffi's ffi_call, with success and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The JSON Lines reader behind `nipc trace --summary` and the trace tests:
  * valid events, escapes, and malformed or over-long input rejected cleanly. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The shim on real, unmodified programs: python3's multiprocessing
  * (shared_memory and Semaphore, through its C modules _posixshmem and
  * _multiprocessing) and util-linux ipcmk/ipcrm. Each test pins the exact

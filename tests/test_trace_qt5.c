@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The shim on a real Qt 5 program (tests/progs/trace_qt5_shm, built from
  * Debian's qtbase5-dev): QSharedMemory with a legacy key is System V with a
  * lock semaphore. The exact call sequence of create + lock + unlock +

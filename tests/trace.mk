@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: trace — `nipc trace` and the shim against real, unmodified programs.
 TRACE_TEST_SOURCES = tests/test_trace_common.c tests/test_trace_common.h \
 	tools/trace_json.c tools/trace_json.h

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nipc key: format, parse and generate native IPC keys. */
 #include "config.h"
 

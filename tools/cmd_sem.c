@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nipc sem — create, acquire and release system semaphores, interoperable
  * with Qt's QSystemSemaphore (same keys, same counter). */
 #include "config.h"

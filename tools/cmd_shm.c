@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nipc shm — create, write, read, inspect and lock shared memory segments,
  * interoperable with Qt's QSharedMemory (same keys, same lock). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nipc trace: run a command under libnipc-preload.so.
  *
  * Without --summary nipc only sets the environment and waits: the shim in

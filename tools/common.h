@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared helpers of the nipc command's subcommands. */
 #ifndef NIPC_TOOL_COMMON_H
 #define NIPC_TOOL_COMMON_H

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The main job, shown to a new user by `make demo`: watch an unmodified
 # Python program create, map, unmap and remove a POSIX shared memory segment
 # and use a named semaphore, each call named by its key; then JSON Lines and

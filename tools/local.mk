@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tools/: the nipc command.
 bin_PROGRAMS += tools/nipc
 tools_nipc_SOURCES = tools/nipc.c tools/common.c tools/common.h \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nipc — operate Qt-compatible native IPC objects: keys, shared memory,
  * system semaphores, and tracing of unmodified programs. */
 #include "config.h"

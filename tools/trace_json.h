@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A small JSON reader for the shim's JSON Lines events: one line is parsed
  * into a fixed-size tree (no malloc), used by `nipc trace --summary` and by
  * the trace tests. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* objhelper TYPE NATIVE [LEGACY]: one nipc_shm and one nipc_sem on a key,
  * driven by commands on stdin, one reply line each ("ok [value]" or
  * "err CODE TEXT"), for the multi-process tests of shared memory and

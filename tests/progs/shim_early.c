@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Calls interposed functions from .preinit_array, before any library's
  * constructor (the shim's included) has run, then again from main.
  * usage: shim_early NAME — exits 0 when every call worked. */

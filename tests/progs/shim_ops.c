@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Calls every function the shim interposes, in a fixed order, with known
  * successes and failures, for test_shim_trace. One line per call on stdout:
  * "op ok|fail ERRNO" with the errno seen right after the call, so that a

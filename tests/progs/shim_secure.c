@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Loads the shim with dlopen (the dynamic loader ignores LD_PRELOAD paths
  * in a secure-execution process) and calls its shm_open and shm_unlink.
  * Prints AT_SECURE. usage: shim_secure SHIM NAME */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 8 threads hammer sem_post/sem_wait and shm_open/close/shm_unlink while
  * the main thread forks FORKS times; every child exits at once. Bounded by
  * alarm(). usage: shim_stress NAME ITERS SHM_ITERS FORKS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Bound to one glibc version of sem_* and shm_* (SHIM_VER_OLD: the
  * GLIBC_2.2.5 ones from before glibc 2.34, else GLIBC_2.34), to prove the
  * shim's unversioned hooks catch callers of either. Prints the addresses

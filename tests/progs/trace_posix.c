@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A small program with a known POSIX shared memory life cycle, for the
  * `nipc trace` tests: per round shm_open(O_CREAT|O_EXCL) + ftruncate + close
  * + shm_unlink of NAME; then optionally a failing shm_open (ENOENT), a forked

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # An unmodified-style Python program: a multiprocessing.Semaphore taken and
 # given back, then a timed acquire that fails because the value is 0.
 import multiprocessing

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # An unmodified-style Python program: one shared memory life cycle through
 # multiprocessing.shared_memory. Prints the segment's name for the test.
 import sys

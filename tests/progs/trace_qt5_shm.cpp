@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // A plain Qt 5 program for the trace tests: QSharedMemory with a legacy
 // key (System V on Debian's Qt 5) — create, lock, write, unlock, detach.
 // Prints the segment's native key so the test knows the key file names.

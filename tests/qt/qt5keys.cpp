@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Prints the legacy native keys real Qt makes, for names read from stdin:
 // one hex-encoded UTF-8 name per line ("-" = empty), one hex-encoded key
 // per line out ("-" = empty). Built against Qt 5 (qt5keys) and Qt 6.4

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // qt5peer — the Qt 5 side of the interop tests: real QSharedMemory and
 // QSystemSemaphore with Qt 5's legacy keys (a plain name), driven from the
 // command line with the verbs of `nipc shm` / `nipc sem`.

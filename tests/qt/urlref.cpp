@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Reference for nipc's key string form: QNativeIpcKey::toString/fromString
 // (Qt >= 6.6) rebuilt on the QUrl/QUrlQuery of the installed Qt 6, which is
 // where all of that behaviour lives.
