@@ -77,3 +77,13 @@ tests_test_lock_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_lock_DEPENDENCIES = tests/progs/lockworker$(EXEEXT) \
 	tests/progs/objhelper$(EXEEXT) tools/nipc$(EXEEXT)
 TESTS += tests/test_lock
+
+# the segment lock and data shared with a real Qt 6.8 (POSIX keys), through
+# the qt68ipc probe of shared/qt68-ref beside the source tree (or
+# NIPC_QT68_DIR); skips without it
+check_PROGRAMS += tests/test_qt68_lock
+tests_test_qt68_lock_SOURCES = tests/test_qt68_lock.c tests/proc_util.c tests/proc_util.h
+tests_test_qt68_lock_CFLAGS = $(TEST_CFLAGS)
+tests_test_qt68_lock_LDADD = $(CMOCKA_LIBS)
+EXTRA_tests_test_qt68_lock_DEPENDENCIES = tools/nipc$(EXEEXT)
+TESTS += tests/test_qt68_lock
