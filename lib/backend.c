@@ -13,7 +13,9 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/sem.h>
+#include <dirent.h>
 #include <sys/shm.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 /* ---------------------------------------------------------------- registry */
@@ -138,6 +140,68 @@ int nipc__pid_gone(pid_t pid, time_t when)
 	 * which moves when the wall clock is stepped: only a start well after
 	 * `when` proves a reused pid (a live holder must never read as gone) */
 	return zombie || start > (long long)when + PID_REUSE_SLACK;
+}
+
+/* Does the maps text of one process (buf, NUL-terminated lines) map the
+ * file (maj:min, ino)? Each line: "start-end perms offset MAJ:MIN INODE path". */
+static int maps_have(const char *buf, unsigned maj, unsigned min, unsigned long ino)
+{
+	for (const char *line = buf; *line;) {
+		unsigned a, b;
+		unsigned long i;
+
+		if (sscanf(line, "%*s %*s %*s %x:%x %lu", &a, &b, &i) == 3 && a == maj && b == min &&
+		    i == ino)
+			return 1;
+		if (!(line = strchr(line, '\n')))
+			break;
+		line++;
+	}
+	return 0;
+}
+
+long nipc__mappers(dev_t dev, ino_t ino)
+{
+	char path[64], buf[16384], carry[512];
+	struct dirent *e;
+	long n = 0;
+	DIR *d;
+
+	if (!(d = opendir("/proc")))
+		return -1;
+	while ((e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		int fd, hit = 0;
+		size_t kept = 0;
+		ssize_t r;
+
+		if (*end || pid <= 0 || pid == (long)getpid())
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/maps", pid);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		/* whole lines only: a partial last line is carried to the next read */
+		while (!hit && (r = read(fd, buf + kept, sizeof buf - 1 - kept)) > 0) {
+			size_t len = kept + (size_t)r;
+			char *last;
+
+			buf[len] = '\0';
+			last = strrchr(buf, '\n');
+			kept = last ? len - (size_t)(last + 1 - buf) : len;
+			if (kept >= sizeof carry)
+				kept = 0; /* a line longer than any maps line: drop it */
+			memcpy(carry, buf + len - kept, kept);
+			if (last)
+				last[1] = '\0';
+			hit = maps_have(buf, major(dev), minor(dev), (unsigned long)ino);
+			memcpy(buf, carry, kept);
+		}
+		close(fd);
+		n += hit;
+	}
+	closedir(d);
+	return n;
 }
 
 void nipc__sleep_ms(long ms)

@@ -114,6 +114,10 @@ NIPC_HIDDEN int nipc__fd_high(int fd);
  * that pid that started after `when` (the pid was reused). 0 when it may
  * be alive or cannot be seen (pid <= 0, another PID namespace). */
 NIPC_HIDDEN int nipc__pid_gone(pid_t pid, time_t when);
+/* Processes other than this one that map the file (dev, ino), from
+ * /proc/PID/maps, or -1 without /proc. Processes whose maps may not be
+ * read (another user's, without privilege) are not counted. One pass. */
+NIPC_HIDDEN long nipc__mappers(dev_t dev, ino_t ino);
 /* Sleeps ms milliseconds (EINTR resumes). */
 NIPC_HIDDEN void nipc__sleep_ms(long ms);
 

@@ -203,6 +203,14 @@ fail:
 	return nipc__why_errno(why, e);
 }
 
+/* 1 if another process maps the file of fd (or we cannot tell). */
+static int mapped_elsewhere(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) < 0 || nipc__mappers(st.st_dev, st.st_ino) > 0;
+}
+
 static int seg_detach(const nipc_key *key, struct nipc_seg *seg, int cleanup, int *removed,
 		      struct nipc_why *why)
 {
@@ -213,8 +221,9 @@ static int seg_detach(const nipc_key *key, struct nipc_seg *seg, int cleanup, in
 		err = nipc__why_errno(why, errno);
 	/* Runs under the segment's lock, as every attach does, so nobody can
 	 * attach between this look and the unlink. Without our own shared lock
-	 * we cannot tell, and keep the segment. */
-	if (!err && cleanup && seg->shared && ofd_other(fd, 0) == 0) {
+	 * we cannot tell, and keep the segment. Peers that take no OFD lock
+	 * (Qt 6, Python) are seen in /proc: a segment they map is kept. */
+	if (!err && cleanup && seg->shared && ofd_other(fd, 0) == 0 && !mapped_elsewhere(fd)) {
 		if (shm_unlink(key->native) == 0 || errno == ENOENT)
 			*removed = 1;
 		else
@@ -492,14 +501,15 @@ static int plock_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
 			ofd_lock(s->fd, F_UNLCK, HOLD_BYTE, 0);
 			return err > 0 ? err : nipc__why_errno(why, -err);
 		}
-		if (!get_byte(s, REMOVED_OFF))
-			return 0;
-		if (fstat(s->fd, &st) == 0 && st.st_nlink > 0) {
-			/* its remover died before unlinking it: still the lock */
-			put_byte(s, REMOVED_OFF, 0);
+		/* a lock file with no name left was removed while we waited: by
+		 * the last detach (which sets REMOVED first), or by a peer that
+		 * is not nipc (Qt 6's create() unlinks and remakes the lock).
+		 * Everyone new uses the one the name has now: follow it. */
+		if (fstat(s->fd, &st) < 0 || st.st_nlink > 0) {
+			if (get_byte(s, REMOVED_OFF)) /* its remover died before unlinking */
+				put_byte(s, REMOVED_OFF, 0);
 			return 0;
 		}
-		/* the last detach removed it while we waited: follow the name */
 		plock_give(s);
 		munmap(s->map, MAP_LEN);
 		close(s->fd);

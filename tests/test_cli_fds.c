@@ -230,18 +230,33 @@ static void still_blocked(struct proc *p)
 	}
 }
 
+/* The end of a long stderr (a trace's lines come first), for messages. */
+static const char *tail(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 600 ? s + n - 600 : s;
+}
+
 /* Exit status want; with fd 1 closed a verb that prints fails instead. */
 static void exits(int rc, int want, int closed, int prints)
 {
 	if (closed == 1 && prints) {
 		if (rc != 1)
-			fail_msg("fd 1 closed: exit %d (wanted 1), stderr: %s", rc, err);
+			fail_msg("fd 1 closed: exit %d (wanted 1), stderr ends: %s", rc, tail(err));
+		if (!strstr(err, "nipc: write error: Bad file descriptor\n") && getenv("DUMPERR")) {
+			FILE *df = fopen(getenv("DUMPERR"), "w");
+			fputs(err, df);
+			fclose(df);
+		}
 		if (!strstr(err, "nipc: write error: Bad file descriptor\n"))
-			fail_msg("fd 1 closed: no write error on stderr: %s", err);
+			fail_msg("fd 1 closed: no write error on stderr (%zu bytes), which ends: %s",
+				 strlen(err), tail(err));
 		return;
 	}
 	if (rc != want)
-		fail_msg("fd %d closed: exit %d (wanted %d), stderr: %s", closed, rc, want, err);
+		fail_msg("fd %d closed: exit %d (wanted %d), stderr ends: %s", closed, rc, want,
+			 tail(err));
 }
 
 /* Polls cond(arg) every 10 ms for up to T_RUN ms. */
