@@ -46,6 +46,7 @@ struct nipc_bsem {
 	void *psem;    /* POSIX sem_t *, NULL when closed */
 	int fd;        /* POSIX mutex: the semaphore's file (>= 3), -1 otherwise */
 	unsigned char *map; /* POSIX mutex: the file mapped (sem_t, then nipc's bytes) */
+	long long checked_ms; /* POSIX mutex: when the file's name was last checked */
 };
 
 struct nipc_backend {

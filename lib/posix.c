@@ -40,6 +40,7 @@
 #define REMOVED_OFF 129
 #define MAP_LEN 130
 #define GRACE_MS 500 /* an ambiguous dead holder: how long a peer may take to give the count */
+#define RECHECK_MS 50 /* how often a handle looks whether a peer unlinked its lock file */
 
 enum { FREE = 0, HELD = 1, TAKING = 2, GIVING = 3 };
 
@@ -463,6 +464,22 @@ static int plock_give(struct nipc_bsem *s)
 	return err;
 }
 
+/* 1 at most once per RECHECK_MS per handle (a vDSO clock read, no
+ * system call), to look whether a peer unlinked the lock file. */
+static int recheck_due(struct nipc_bsem *s)
+{
+	struct timespec ts;
+	long long now;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) < 0)
+		return 1;
+	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (s->checked_ms && now - s->checked_ms < RECHECK_MS)
+		return 0;
+	s->checked_ms = now;
+	return 1;
+}
+
 static int plock_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
 {
 	struct stat st;
@@ -501,10 +518,13 @@ static int plock_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
 			ofd_lock(s->fd, F_UNLCK, HOLD_BYTE, 0);
 			return err > 0 ? err : nipc__why_errno(why, -err);
 		}
-		/* a lock file with no name left was removed while we waited: by
-		 * the last detach (which sets REMOVED first), or by a peer that
-		 * is not nipc (Qt 6's create() unlinks and remakes the lock).
-		 * Everyone new uses the one the name has now: follow it. */
+		/* a lock file with no name left was removed: by the last detach
+		 * (which sets REMOVED first, so its waiters look at once), or by
+		 * a peer that is not nipc (Qt 6's create() unlinks and remakes
+		 * the lock), which one fstat per RECHECK_MS finds. Everyone new
+		 * uses the one the name has now: follow it. */
+		if (!get_byte(s, REMOVED_OFF) && !recheck_due(s))
+			return 0;
 		if (fstat(s->fd, &st) < 0 || st.st_nlink > 0) {
 			if (get_byte(s, REMOVED_OFF)) /* its remover died before unlinking */
 				put_byte(s, REMOVED_OFF, 0);
