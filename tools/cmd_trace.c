@@ -748,6 +748,8 @@ static int run_summary(const struct opts *o, const char *shim)
 
 	if (!(r = calloc(1, sizeof *r)))
 		return fail("trace: out of memory");
+	/* a line per write: the traced programs write to the same stderr */
+	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
 	r->o = o;
 	r->single = stderr;
 	if (o->output) {

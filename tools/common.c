@@ -7,16 +7,25 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+/* One write per message: stderr may be a pipe shared with other writers
+ * (a traced program and its tracer), and a line cut in three would come
+ * out interleaved with theirs. */
 static void vsay(const char *fmt, va_list ap)
 {
-	fputs("nipc: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char buf[16384]; /* room for a few paths of PATH_MAX */
+	int n = snprintf(buf, sizeof buf, "nipc: ");
+
+	vsnprintf(buf + n, sizeof buf - (size_t)n - 1, fmt, ap);
+	n = (int)strlen(buf);
+	buf[n++] = '\n';
+	buf[n] = '\0';
+	fputs(buf, stderr);
 }
 
 int usage_error(const char *fmt, ...)
