@@ -244,11 +244,6 @@ static void exits(int rc, int want, int closed, int prints)
 	if (closed == 1 && prints) {
 		if (rc != 1)
 			fail_msg("fd 1 closed: exit %d (wanted 1), stderr ends: %s", rc, tail(err));
-		if (!strstr(err, "nipc: write error: Bad file descriptor\n") && getenv("DUMPERR")) {
-			FILE *df = fopen(getenv("DUMPERR"), "w");
-			fputs(err, df);
-			fclose(df);
-		}
 		if (!strstr(err, "nipc: write error: Bad file descriptor\n"))
 			fail_msg("fd 1 closed: no write error on stderr (%zu bytes), which ends: %s",
 				 strlen(err), tail(err));
