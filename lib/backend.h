@@ -8,6 +8,7 @@
 
 #include "internal.h"
 
+#include <stddef.h>
 #include <time.h>
 
 /* Why a backend call failed: a negative NIPC_E* code and the reason text
@@ -18,13 +19,22 @@ struct nipc_why {
 	char text[NIPC_WHY_MAX];
 };
 
-/* A segment while attached. */
+/* Room for a backend's own state in the shared structs, as struct
+ * sockaddr_storage is for addresses: each backend casts it to a struct
+ * private to its file (sysv.c: ids; posix.c: descriptors and maps; a
+ * Windows backend: HANDLEs), so adding a backend changes no shared struct.
+ * All zero means "nothing open". */
+#define NIPC_PRIV_MAX 64
+/* ptr->priv as the backend's type; a type too large does not compile. */
+#define NIPC_PRIV(ptr, type) \
+	((type *)(void *)((ptr)->priv + 0 * sizeof(char[sizeof(type) <= NIPC_PRIV_MAX ? 1 : -1])))
+
+/* A segment: zeroed before seg_create or seg_attach; create may leave in
+ * priv what the attach that follows needs. addr and size while attached. */
 struct nipc_seg {
 	void *addr;
 	size_t size;
-	int id;        /* System V shmid */
-	int fd;        /* POSIX: kept open while attached, -1 otherwise */
-	int shared;    /* POSIX: holds the shared OFD lock that marks the attachment */
+	_Alignas(max_align_t) unsigned char priv[NIPC_PRIV_MAX];
 };
 
 /* What opening a segment's lock made (struct nipc_bsem.made). */
@@ -42,22 +52,19 @@ struct nipc_bsem {
 	int mutex;     /* a segment's lock: binary, never owned, never remade by a release */
 	int made;      /* mutex: NIPC_MADE_* bits, what this handle's opens made */
 	int recovered; /* mutex: the last acquire took the lock over from a dead holder */
-	int id;        /* System V semid, -1 when closed */
-	void *psem;    /* POSIX sem_t *, NULL when closed */
-	int fd;        /* POSIX mutex: the semaphore's file (>= 3), -1 otherwise */
-	unsigned char *map; /* POSIX mutex: the file mapped (sem_t, then nipc's bytes) */
-	long long checked_ms; /* POSIX mutex: when the file's name was last checked */
+	_Alignas(max_align_t) unsigned char priv[NIPC_PRIV_MAX]; /* the backend's own */
 };
 
 struct nipc_backend {
 	const char *name;
-	/* Makes a segment of size bytes (not attached); returns its System V id,
-	 * or 0 when the backend has none. A half-made segment is never visible
-	 * under its key. */
-	int (*seg_create)(const nipc_key *key, size_t size, struct nipc_why *why);
-	/* Attaches; fills seg (address and actual size). A System V backend
-	 * attaches to seg->id when it is >= 0 (the id seg_create returned), else
-	 * finds the segment by key. */
+	/* Makes a segment of size bytes (not attached) and may note in seg
+	 * (zeroed by the caller) what the seg_attach that follows needs: System
+	 * V keeps the id, which its key still names under the lock, as Qt keeps
+	 * its ftok() result. A half-made segment is never visible under its key. */
+	int (*seg_create)(const nipc_key *key, size_t size, struct nipc_seg *seg,
+			  struct nipc_why *why);
+	/* Attaches; fills seg (address and actual size). seg is zeroed by the
+	 * caller, or as seg_create left it. */
 	int (*seg_attach)(const nipc_key *key, int rw, struct nipc_seg *seg, struct nipc_why *why);
 	/* Detaches; when cleanup is set and nobody else is attached, removes the
 	 * segment (not its key file: see lock_remove) and sets *removed. seg is
