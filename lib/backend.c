@@ -215,25 +215,27 @@ void nipc__sleep_ms(long ms)
 /* ------------------------------------------------------------------ probes */
 
 /* Run-time checks: System V IPC may be compiled out or forbidden (seccomp,
- * containers); POSIX objects need a writable /dev/shm. */
+ * containers), which IPC_INFO tells as shmget/semget would, without making
+ * an object that a tracer, ipcs or a racing cleaner would see; POSIX
+ * objects need a writable /dev/shm. */
 static int sysv_shm_works(void)
 {
-	int id = shmget(IPC_PRIVATE, 1, 0600);
+	struct shminfo info;
 
-	if (id < 0)
-		return 0;
-	shmctl(id, IPC_RMID, NULL);
-	return 1;
+	return shmctl(0, IPC_INFO, (struct shmid_ds *)(void *)&info) >= 0 && info.shmmni > 0;
 }
 
 static int sysv_sem_works(void)
 {
-	int id = semget(IPC_PRIVATE, 1, 0600);
+	struct seminfo info;
+	union {
+		int val;
+		struct semid_ds *buf;
+		unsigned short *array;
+		struct seminfo *info;
+	} arg = {.info = &info};
 
-	if (id < 0)
-		return 0;
-	semctl(id, 0, IPC_RMID);
-	return 1;
+	return semctl(0, 0, IPC_INFO, arg) >= 0 && info.semmni > 0;
 }
 
 int nipc_shm_key_type_supported(int type)

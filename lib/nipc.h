@@ -254,7 +254,8 @@ NIPC_API int nipc_shm_error(const nipc_shm *shm);
 /* Last error text naming the operation and the OS reason
  * ("nipc_shm_create: already exists"); "" after success. */
 NIPC_API const char *nipc_shm_error_string(const nipc_shm *shm);
-/* 1 if segments of this key type can be used on this host (checked at run time). */
+/* 1 if segments of this key type can be used on this host (checked at run
+ * time; the check makes no object). */
 NIPC_API int nipc_shm_key_type_supported(int type);
 
 /* -------------------------------------------------------- system semaphore */
