@@ -55,6 +55,53 @@ struct nipc_bsem {
 	_Alignas(max_align_t) unsigned char priv[NIPC_PRIV_MAX]; /* the backend's own */
 };
 
+#define NIPC_OBJ_TIMES 6 /* nipc_obj_time_which values */
+
+/* One object as a backend sees it (the public nipc_obj): filled by the
+ * backend's stat and list ops; the attached PIDs are added by obj.c in one
+ * pass over /proc for all objects of a call. Unknown numbers are -1, times
+ * not recorded 0. */
+struct nipc_obj {
+	const char *backend; /* the backend's name */
+	int kind;            /* NIPC_KIND_SHM or NIPC_KIND_SEM */
+	int has_sysv_key;
+	long sysv_key;       /* System V key_t */
+	char *name;          /* POSIX name ("/x"), NULL for System V */
+	long id;             /* System V shmid/semid */
+	long uid, gid, cuid, cgid;
+	unsigned mode;
+	unsigned long long size;
+	unsigned long count;
+	long long times[NIPC_OBJ_TIMES];
+	long cpid, lpid;
+	long nattch;         /* the kernel's count of attachments */
+	/* what /proc/PID/maps shows for a process that maps it */
+	int map_sysv;        /* a "/SYSV%08x (deleted)" line, inode = id */
+	dev_t dev;
+	ino_t ino;
+	int mappable;
+	int pids_known;      /* the /proc pass ran */
+	long *pids;
+	size_t npids, cap;
+};
+
+struct nipc_objlist {
+	struct nipc_obj *v;
+	size_t n, cap;
+};
+
+/* A new zeroed object at the end of l (unknown numbers set to -1), or
+ * NULL when out of memory. */
+NIPC_HIDDEN struct nipc_obj *nipc__obj_add(struct nipc_objlist *l, const char *backend, int kind);
+/* Frees what the objects of l own and empties l. */
+NIPC_HIDDEN void nipc__objlist_clear(struct nipc_objlist *l);
+
+/* One pass over /proc/PID/maps: for each object of v that is mappable,
+ * the PIDs (other than skip, when > 0) of the processes that map it.
+ * Processes whose maps may not be read are not seen. 0, -1 without /proc,
+ * -NIPC_ENOMEM. */
+NIPC_HIDDEN int nipc__maps_scan(struct nipc_obj *v, size_t n, pid_t skip);
+
 struct nipc_backend {
 	const char *name;
 	/* Makes a segment of size bytes (not attached) and may note in seg
@@ -98,6 +145,11 @@ struct nipc_backend {
 	 * and of the lock when files is set, else only those this handle
 	 * made — and closes it. */
 	void (*lock_remove)(struct nipc_bsem *s, const nipc_key *seg, int files);
+	/* Appends the object of key and kind (NIPC_KIND_SHM or SEM) to l, with
+	 * everything but its attached PIDs; -NIPC_ENOTFOUND when there is none. */
+	int (*stat)(struct nipc_objlist *l, const nipc_key *key, int kind);
+	/* Appends every object this backend can see (of every user) to l. */
+	int (*list)(struct nipc_objlist *l);
 };
 
 NIPC_HIDDEN extern const struct nipc_backend nipc__sysv_backend;
@@ -123,8 +175,7 @@ NIPC_HIDDEN int nipc__fd_high(int fd);
  * be alive or cannot be seen (pid <= 0, another PID namespace). */
 NIPC_HIDDEN int nipc__pid_gone(pid_t pid, time_t when);
 /* Processes other than this one that map the file (dev, ino), from
- * /proc/PID/maps, or -1 without /proc. Processes whose maps may not be
- * read (another user's, without privilege) are not counted. One pass. */
+ * /proc/PID/maps (nipc__maps_scan), or -1 without /proc. */
 NIPC_HIDDEN long nipc__mappers(dev_t dev, ino_t ino);
 /* Sleeps ms milliseconds (EINTR resumes). */
 NIPC_HIDDEN void nipc__sleep_ms(long ms);

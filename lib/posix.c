@@ -20,6 +20,7 @@
 
 #include "backend.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -579,6 +580,72 @@ static void plock_remove(struct nipc_bsem *s, const nipc_key *seg, int files)
 	psem_forget(s);
 }
 
+/* ------------------------------------------------------ stat and list */
+
+#define SEM_PREFIX "sem." /* glibc names a semaphore's file so */
+
+/* Appends the object named "/" name of kind with its file's status st. */
+static int add_file(struct nipc_objlist *l, int kind, const char *name, const struct stat *st)
+{
+	int sem = kind == NIPC_KIND_SEM;
+	struct nipc_obj *o = nipc__obj_add(l, nipc__posix_backend.name, kind);
+
+	if (!o || !(o->name = malloc(strlen(name) + 2)))
+		return -NIPC_ENOMEM;
+	sprintf(o->name, "/%s", name);
+	o->uid = (long)st->st_uid;
+	o->gid = (long)st->st_gid;
+	o->mode = (unsigned)st->st_mode & 0777;
+	if (sem)
+		o->count = 1;
+	else
+		o->size = (unsigned long long)st->st_size;
+	o->times[NIPC_OBJ_TIME_CHANGE] = (long long)st->st_ctime;
+	o->times[NIPC_OBJ_TIME_MODIFY] = (long long)st->st_mtime;
+	o->times[NIPC_OBJ_TIME_ACCESS] = (long long)st->st_atime;
+	o->dev = st->st_dev;
+	o->ino = st->st_ino;
+	o->mappable = 1;
+	return 0;
+}
+
+static int posix_stat(struct nipc_objlist *l, const nipc_key *key, int kind)
+{
+	const char *prefix = kind == NIPC_KIND_SEM ? SEM_PREFIX : "";
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (!key->native[0])
+		return -NIPC_EKEY;
+	if (posix_path(key->native, prefix, path, sizeof path) < 0)
+		return -NIPC_EKEY;
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? -NIPC_ENOTFOUND : errno == EACCES ? -NIPC_EPERM
+									 : -NIPC_EUNKNOWN;
+	if (!S_ISREG(st.st_mode))
+		return -NIPC_ENOTFOUND;
+	return add_file(l, kind, strrchr(path, '/') + 1 + strlen(prefix), &st);
+}
+
+static int posix_list(struct nipc_objlist *l)
+{
+	struct dirent *e;
+	struct stat st;
+	int err = 0, dfd;
+	DIR *d;
+
+	if (!(d = opendir(SHM_DIR)))
+		return errno == ENOENT ? 0 : -NIPC_EUNKNOWN;
+	dfd = dirfd(d);
+	while (!err && (e = readdir(d)))
+		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			err = strncmp(e->d_name, SEM_PREFIX, strlen(SEM_PREFIX))
+				      ? add_file(l, NIPC_KIND_SHM, e->d_name, &st)
+				      : add_file(l, NIPC_KIND_SEM, e->d_name + strlen(SEM_PREFIX), &st);
+	closedir(d);
+	return err;
+}
+
 /* ------------------------------------------------------------- the table */
 
 static int psem_open(struct nipc_bsem *s, const nipc_key *key, int initial, int create, int mutex,
@@ -672,4 +739,6 @@ const struct nipc_backend nipc__posix_backend = {
 	.sem_close = psem_close,
 	.sem_remove = psem_remove,
 	.lock_remove = plock_remove,
+	.stat = posix_stat,
+	.list = posix_list,
 };

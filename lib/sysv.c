@@ -480,6 +480,130 @@ static void lock_remove(struct nipc_bsem *s, const nipc_key *seg, int files)
 	sem_forget(s);
 }
 
+/* ------------------------------------------------------ stat and list */
+
+/* Columns of /proc/sysvipc/shm and /proc/sysvipc/sem, found by their
+ * names in the header line, so that a kernel adding columns is read too. */
+enum { C_KEY, C_ID, C_PERMS, C_SIZE, C_NSEMS, C_CPID, C_LPID, C_NATTCH, C_UID, C_GID,
+       C_CUID, C_CGID, C_ATIME, C_DTIME, C_CTIME, C_OTIME, C_N };
+
+static const char *const col_names[C_N] = {
+	"key", "", "perms", "size", "nsems", "cpid", "lpid", "nattch", "uid", "gid",
+	"cuid", "cgid", "atime", "dtime", "ctime", "otime",
+};
+
+/* Which column (< 0: none) each C_* is in, from the header. */
+static void columns(char *header, int kind, int *at)
+{
+	int n = 0;
+
+	for (int c = 0; c < C_N; c++)
+		at[c] = -1;
+	for (char *w = strtok(header, " \t\n"); w; w = strtok(NULL, " \t\n"), n++) {
+		if (!strcmp(w, kind == NIPC_KIND_SHM ? "shmid" : "semid"))
+			at[C_ID] = n;
+		for (int c = 0; c < C_N; c++)
+			if (c != C_ID && !strcmp(w, col_names[c]))
+				at[c] = n;
+	}
+}
+
+static void fill_row(struct nipc_obj *o, const long long *v, const int *at)
+{
+#define COL(c, dflt) (at[c] >= 0 ? v[at[c]] : (dflt))
+	o->has_sysv_key = 1;
+	o->sysv_key = (long)(int)COL(C_KEY, 0);
+	o->id = (long)COL(C_ID, -1);
+	o->mode = (unsigned)COL(C_PERMS, 0) & 0777;
+	o->uid = (long)COL(C_UID, -1);
+	o->gid = (long)COL(C_GID, -1);
+	o->cuid = (long)COL(C_CUID, -1);
+	o->cgid = (long)COL(C_CGID, -1);
+	o->times[NIPC_OBJ_TIME_CHANGE] = COL(C_CTIME, 0);
+	if (o->kind == NIPC_KIND_SHM) {
+		o->size = (unsigned long long)COL(C_SIZE, 0);
+		o->cpid = (long)COL(C_CPID, -1);
+		o->lpid = (long)COL(C_LPID, -1);
+		o->nattch = (long)COL(C_NATTCH, -1);
+		o->times[NIPC_OBJ_TIME_ATTACH] = COL(C_ATIME, 0);
+		o->times[NIPC_OBJ_TIME_DETACH] = COL(C_DTIME, 0);
+		o->map_sysv = o->mappable = 1;
+	} else {
+		o->count = (unsigned long)COL(C_NSEMS, 0);
+		o->times[NIPC_OBJ_TIME_OP] = COL(C_OTIME, 0);
+		/* not in /proc: the set's first semaphore, if we may read it */
+		o->lpid = semctl((int)o->id, 0, GETPID);
+		if (o->lpid < 0)
+			o->lpid = -1;
+	}
+#undef COL
+}
+
+/* The objects of kind in /proc/sysvipc (perms is octal, the rest decimal);
+ * only the one of System V key k when want is set. */
+static int scan_sysvipc(struct nipc_objlist *l, int kind, int want, key_t k, int *found)
+{
+	char line[1024];
+	long long v[32];
+	int at[C_N], err = 0;
+	FILE *f = fopen(kind == NIPC_KIND_SHM ? "/proc/sysvipc/shm" : "/proc/sysvipc/sem", "re");
+
+	if (!f)
+		return -NIPC_EUNKNOWN;
+	if (!fgets(line, sizeof line, f)) {
+		fclose(f);
+		return -NIPC_EUNKNOWN;
+	}
+	columns(line, kind, at);
+	if (at[C_KEY] < 0 || at[C_ID] < 0) {
+		fclose(f);
+		return -NIPC_EUNKNOWN;
+	}
+	while (!err && fgets(line, sizeof line, f)) {
+		struct nipc_obj *o;
+		char *p = line, *end;
+		int n = 0;
+
+		for (; n < 32; n++, p = end) {
+			v[n] = strtoll(p, &end, n == at[C_PERMS] ? 8 : 10);
+			if (end == p)
+				break;
+		}
+		if (n <= at[C_KEY] || n <= at[C_ID] || (want && (key_t)v[at[C_KEY]] != k))
+			continue;
+		if (!(o = nipc__obj_add(l, nipc__sysv_backend.name, kind)))
+			err = -NIPC_ENOMEM;
+		else
+			fill_row(o, v, at);
+		*found = 1;
+	}
+	fclose(f);
+	return err;
+}
+
+static int sysv_stat(struct nipc_objlist *l, const nipc_key *key, int kind)
+{
+	key_t k;
+	int err, found = 0;
+
+	if (!key->native[0])
+		return -NIPC_EKEY;
+	if ((err = nipc_ftok(key->native, key->type, &k)) < 0)
+		return err == -NIPC_ENOTFOUND || err == -NIPC_EPERM ? err : -NIPC_EKEY;
+	if ((err = scan_sysvipc(l, kind, 1, k, &found)) < 0)
+		return err;
+	return found ? 0 : -NIPC_ENOTFOUND;
+}
+
+static int sysv_list(struct nipc_objlist *l)
+{
+	int err, found;
+
+	if ((err = scan_sysvipc(l, NIPC_KIND_SHM, 0, 0, &found)) < 0)
+		return err;
+	return scan_sysvipc(l, NIPC_KIND_SEM, 0, 0, &found);
+}
+
 /* ------------------------------------------------------------- the table */
 
 static int sem_open_(struct nipc_bsem *s, const nipc_key *key, int initial, int create,
@@ -543,4 +667,6 @@ const struct nipc_backend nipc__sysv_backend = {
 	.sem_close = sem_close,
 	.sem_remove = sem_remove,
 	.lock_remove = lock_remove,
+	.stat = sysv_stat,
+	.list = sysv_list,
 };
