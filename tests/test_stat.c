@@ -7,6 +7,7 @@
 
 #include "objutil.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -457,6 +458,76 @@ static void list_sees_all(void **state)
 	nipc_key_free(ks);
 }
 
+/* With "list" as argument, the test program lists every object and exits:
+ * what list_one_pass runs under strace. */
+static int list_and_exit(void)
+{
+	nipc_objlist *l;
+
+	if (nipc_objlist_new(&l, 0) < 0)
+		return 1;
+	nipc_objlist_free(l);
+	return 0;
+}
+
+/* One pass over /proc per call: listing many objects, some mapped here and
+ * by a child, opens each process's maps at most once. */
+static void list_one_pass(void **state)
+{
+	char log[4096], cmd[8192], line[4096];
+	nipc_key *k[4];
+	nipc_shm *shm[4];
+	struct child c;
+	FILE *f;
+	int opens = 0, status;
+
+	(void)state;
+	if (system("strace -V >/dev/null 2>&1") != 0)
+		skip();
+	for (int i = 0; i < 4; i++) {
+		k[i] = obj_key(i % 2 ? NIPC_KEY_POSIX : NIPC_KEY_SYSTEMV);
+		assert_int_equal(nipc_shm_new(&shm[i], k[i]), 0);
+		assert_int_equal(nipc_shm_create(shm[i], 100, NIPC_SHM_READWRITE), 0);
+	}
+	assert_int_equal(child_start(&c, k[1]), 0);
+	assert_true(child_ok(&c, "attach rw"));
+	snprintf(log, sizeof log, "%s/strace.log", obj_dir());
+	/* LeakSanitizer cannot run under ptrace */
+	snprintf(cmd, sizeof cmd,
+		 "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" "
+		 "strace -f -qq -e trace=openat,open -o %s /proc/%d/exe list", log, (int)getpid());
+	status = system(cmd);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_non_null(f = fopen(log, "re"));
+	/* each "/proc/PID/maps" once; sorted list of those seen */
+	char seen[4096][24];
+	int n = 0;
+
+	while (fgets(line, sizeof line, f)) {
+		char *p = strstr(line, "\"/proc/"), *q;
+
+		/* by PID: the sanitizers read /proc/self/maps themselves */
+		if (!p || !isdigit((unsigned char)p[7]) || !(q = strstr(p, "/maps\"")) || q - p > 20)
+			continue;
+		*q = '\0';
+		for (int i = 0; i < n; i++)
+			if (!strcmp(seen[i], p + 1))
+				fail_msg("%s/maps opened twice", p + 1);
+		if (n < 4096)
+			snprintf(seen[n++], sizeof seen[0], "%s", p + 1);
+		opens++;
+	}
+	fclose(f);
+	unlink(log);
+	assert_true(opens >= 2); /* ours and the child's at least */
+	child_end(&c);
+	for (int i = 0; i < 4; i++) {
+		nipc_shm_free(shm[i]);
+		assert_false(obj_leftover(k[i]));
+		nipc_key_free(k[i]);
+	}
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -474,7 +545,7 @@ static int teardown(void **state)
 
 #define BOTH(f) cmocka_unit_test_prestate(f, &SYSV), cmocka_unit_test_prestate(f, &POSIX)
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(probe_sysv_forbidden),
@@ -483,7 +554,11 @@ int main(void)
 		BOTH(stat_semaphore),
 		cmocka_unit_test(stat_bad_args),
 		BOTH(list_sees_all),
+		cmocka_unit_test(list_one_pass),
 	};
+
+	if (argc > 1 && !strcmp(argv[1], "list"))
+		return list_and_exit();
 
 	alarm(300); /* a deadlock fails the run instead of hanging it */
 	return cmocka_run_group_tests_name("stat", tests, setup, teardown);
