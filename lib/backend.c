@@ -142,65 +142,189 @@ int nipc__pid_gone(pid_t pid, time_t when)
 	return zombie || start > (long long)when + PID_REUSE_SLACK;
 }
 
-/* Does the maps text of one process (buf, NUL-terminated lines) map the
- * file (maj:min, ino)? Each line: "start-end perms offset MAJ:MIN INODE path". */
-static int maps_have(const char *buf, unsigned maj, unsigned min, unsigned long ino)
-{
-	for (const char *line = buf; *line;) {
-		unsigned a, b;
-		unsigned long i;
+/* ----------------------------------------------------- objects and maps */
 
-		if (sscanf(line, "%*s %*s %*s %x:%x %lu", &a, &b, &i) == 3 && a == maj && b == min &&
-		    i == ino)
-			return 1;
-		if (!(line = strchr(line, '\n')))
-			break;
-		line++;
+struct nipc_obj *nipc__obj_add(struct nipc_objlist *l, const char *backend, int kind)
+{
+	struct nipc_obj *o;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct nipc_obj *v = realloc(l->v, cap * sizeof *v);
+
+		if (!v)
+			return NULL;
+		l->v = v;
+		l->cap = cap;
 	}
+	o = &l->v[l->n++];
+	memset(o, 0, sizeof *o);
+	o->backend = backend;
+	o->kind = kind;
+	o->id = o->uid = o->gid = o->cuid = o->cgid = -1;
+	o->cpid = o->lpid = o->nattch = -1;
+	return o;
+}
+
+void nipc__objlist_clear(struct nipc_objlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].name);
+		free(l->v[i].pids);
+	}
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+/* What a maps line shows of a mapped file, ordered for bsearch. */
+struct mapping {
+	int sysv;
+	dev_t dev;
+	unsigned long ino;
+};
+
+static int mapping_cmp(const struct mapping *a, const struct mapping *b)
+{
+	if (a->sysv != b->sysv)
+		return a->sysv < b->sysv ? -1 : 1;
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	return a->ino < b->ino ? -1 : a->ino > b->ino;
+}
+
+static struct mapping obj_mapping(const struct nipc_obj *o)
+{
+	struct mapping m = {o->map_sysv, o->map_sysv ? 0 : o->dev,
+			    o->map_sysv ? (unsigned long)o->id : (unsigned long)o->ino};
+
+	return m;
+}
+
+static int by_mapping(const void *a, const void *b)
+{
+	struct mapping x = obj_mapping(*(struct nipc_obj *const *)a);
+	struct mapping y = obj_mapping(*(struct nipc_obj *const *)b);
+
+	return mapping_cmp(&x, &y);
+}
+
+static int key_cmp(const void *key, const void *elem)
+{
+	struct mapping y = obj_mapping(*(struct nipc_obj *const *)elem);
+
+	return mapping_cmp(key, &y);
+}
+
+static int add_pid(struct nipc_obj *o, long pid)
+{
+	if (o->npids && o->pids[o->npids - 1] == pid)
+		return 0; /* another mapping of the same process */
+	if (o->npids == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 4;
+		long *p = realloc(o->pids, cap * sizeof *p);
+
+		if (!p)
+			return -NIPC_ENOMEM;
+		o->pids = p;
+		o->cap = cap;
+	}
+	o->pids[o->npids++] = pid;
 	return 0;
+}
+
+/* One maps line: "start-end perms offset MAJ:MIN INODE   path". */
+static int maps_line(const char *line, struct nipc_obj **idx, size_t n, long pid)
+{
+	struct mapping m;
+	struct nipc_obj **hit;
+	unsigned maj, min;
+	unsigned long ino;
+	int at = 0;
+
+	if (sscanf(line, "%*s %*s %*s %x:%x %lu %n", &maj, &min, &ino, &at) < 3 || !ino)
+		return 0;
+	/* System V segments: "/SYSV<key> (deleted)" on the kernel's shm
+	 * file system, the shmid as inode */
+	m.sysv = at && !strncmp(line + at, "/SYSV", 5);
+	m.dev = m.sysv ? 0 : makedev(maj, min);
+	m.ino = ino;
+	if (!(hit = bsearch(&m, idx, n, sizeof *idx, key_cmp)))
+		return 0;
+	return add_pid(*hit, pid);
+}
+
+/* Every line of one process's maps, read in whole lines. */
+static int maps_of(long pid, struct nipc_obj **idx, size_t n)
+{
+	char path[64], buf[16384], carry[512];
+	size_t kept = 0;
+	ssize_t r;
+	int fd, err = 0;
+
+	snprintf(path, sizeof path, "/proc/%ld/maps", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	while (!err && (r = read(fd, buf + kept, sizeof buf - 1 - kept)) > 0) {
+		size_t len = kept + (size_t)r;
+		char *last, *line, *nl;
+
+		buf[len] = '\0';
+		last = strrchr(buf, '\n');
+		kept = last ? len - (size_t)(last + 1 - buf) : len;
+		if (kept >= sizeof carry)
+			kept = 0; /* a line longer than any maps line: drop it */
+		memcpy(carry, buf + len - kept, kept);
+		if (last)
+			last[1] = '\0';
+		for (line = last ? buf : NULL; line && *line && !err; line = nl + 1) {
+			nl = strchr(line, '\n');
+			*nl = '\0';
+			err = maps_line(line, idx, n, pid);
+		}
+		memcpy(buf, carry, kept);
+	}
+	close(fd);
+	return err;
+}
+
+int nipc__maps_scan(struct nipc_obj *v, size_t n, pid_t skip)
+{
+	struct nipc_obj **idx;
+	struct dirent *e;
+	size_t m = 0;
+	int err = 0;
+	DIR *d;
+
+	if (!(idx = malloc((n ? n : 1) * sizeof *idx)))
+		return -NIPC_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].mappable)
+			idx[m++] = &v[i];
+	qsort(idx, m, sizeof *idx, by_mapping);
+	if (!(d = opendir("/proc"))) {
+		free(idx);
+		return -1;
+	}
+	while (m && !err && (e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+
+		if (*end || pid <= 0 || (skip > 0 && pid == (long)skip))
+			continue;
+		err = maps_of(pid, idx, m);
+	}
+	closedir(d);
+	free(idx);
+	return err;
 }
 
 long nipc__mappers(dev_t dev, ino_t ino)
 {
-	char path[64], buf[16384], carry[512];
-	struct dirent *e;
-	long n = 0;
-	DIR *d;
+	struct nipc_obj o = {.dev = dev, .ino = ino, .mappable = 1};
+	long n;
 
-	if (!(d = opendir("/proc")))
-		return -1;
-	while ((e = readdir(d))) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
-		int fd, hit = 0;
-		size_t kept = 0;
-		ssize_t r;
-
-		if (*end || pid <= 0 || pid == (long)getpid())
-			continue;
-		snprintf(path, sizeof path, "/proc/%ld/maps", pid);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		/* whole lines only: a partial last line is carried to the next read */
-		while (!hit && (r = read(fd, buf + kept, sizeof buf - 1 - kept)) > 0) {
-			size_t len = kept + (size_t)r;
-			char *last;
-
-			buf[len] = '\0';
-			last = strrchr(buf, '\n');
-			kept = last ? len - (size_t)(last + 1 - buf) : len;
-			if (kept >= sizeof carry)
-				kept = 0; /* a line longer than any maps line: drop it */
-			memcpy(carry, buf + len - kept, kept);
-			if (last)
-				last[1] = '\0';
-			hit = maps_have(buf, major(dev), minor(dev), (unsigned long)ino);
-			memcpy(buf, carry, kept);
-		}
-		close(fd);
-		n += hit;
-	}
-	closedir(d);
+	n = nipc__maps_scan(&o, 1, getpid()) < 0 ? -1 : (long)o.npids;
+	free(o.pids);
 	return n;
 }
 
@@ -215,25 +339,27 @@ void nipc__sleep_ms(long ms)
 /* ------------------------------------------------------------------ probes */
 
 /* Run-time checks: System V IPC may be compiled out or forbidden (seccomp,
- * containers); POSIX objects need a writable /dev/shm. */
+ * containers), which IPC_INFO tells as shmget/semget would, without making
+ * an object that a tracer, ipcs or a racing cleaner would see; POSIX
+ * objects need a writable /dev/shm. */
 static int sysv_shm_works(void)
 {
-	int id = shmget(IPC_PRIVATE, 1, 0600);
+	struct shminfo info;
 
-	if (id < 0)
-		return 0;
-	shmctl(id, IPC_RMID, NULL);
-	return 1;
+	return shmctl(0, IPC_INFO, (struct shmid_ds *)(void *)&info) >= 0 && info.shmmni > 0;
 }
 
 static int sysv_sem_works(void)
 {
-	int id = semget(IPC_PRIVATE, 1, 0600);
+	struct seminfo info;
+	union {
+		int val;
+		struct semid_ds *buf;
+		unsigned short *array;
+		struct seminfo *info;
+	} arg = {.info = &info};
 
-	if (id < 0)
-		return 0;
-	semctl(id, 0, IPC_RMID);
-	return 1;
+	return semctl(0, 0, IPC_INFO, arg) >= 0 && info.semmni > 0;
 }
 
 int nipc_shm_key_type_supported(int type)

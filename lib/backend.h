@@ -8,6 +8,7 @@
 
 #include "internal.h"
 
+#include <stddef.h>
 #include <time.h>
 
 /* Why a backend call failed: a negative NIPC_E* code and the reason text
@@ -18,13 +19,22 @@ struct nipc_why {
 	char text[NIPC_WHY_MAX];
 };
 
-/* A segment while attached. */
+/* Room for a backend's own state in the shared structs, as struct
+ * sockaddr_storage is for addresses: each backend casts it to a struct
+ * private to its file (sysv.c: ids; posix.c: descriptors and maps; a
+ * Windows backend: HANDLEs), so adding a backend changes no shared struct.
+ * All zero means "nothing open". */
+#define NIPC_PRIV_MAX 64
+/* ptr->priv as the backend's type; a type too large does not compile. */
+#define NIPC_PRIV(ptr, type) \
+	((type *)(void *)((ptr)->priv + 0 * sizeof(char[sizeof(type) <= NIPC_PRIV_MAX ? 1 : -1])))
+
+/* A segment: zeroed before seg_create or seg_attach; create may leave in
+ * priv what the attach that follows needs. addr and size while attached. */
 struct nipc_seg {
 	void *addr;
 	size_t size;
-	int id;        /* System V shmid */
-	int fd;        /* POSIX: kept open while attached, -1 otherwise */
-	int shared;    /* POSIX: holds the shared OFD lock that marks the attachment */
+	_Alignas(max_align_t) unsigned char priv[NIPC_PRIV_MAX];
 };
 
 /* What opening a segment's lock made (struct nipc_bsem.made). */
@@ -42,22 +52,66 @@ struct nipc_bsem {
 	int mutex;     /* a segment's lock: binary, never owned, never remade by a release */
 	int made;      /* mutex: NIPC_MADE_* bits, what this handle's opens made */
 	int recovered; /* mutex: the last acquire took the lock over from a dead holder */
-	int id;        /* System V semid, -1 when closed */
-	void *psem;    /* POSIX sem_t *, NULL when closed */
-	int fd;        /* POSIX mutex: the semaphore's file (>= 3), -1 otherwise */
-	unsigned char *map; /* POSIX mutex: the file mapped (sem_t, then nipc's bytes) */
-	long long checked_ms; /* POSIX mutex: when the file's name was last checked */
+	_Alignas(max_align_t) unsigned char priv[NIPC_PRIV_MAX]; /* the backend's own */
 };
+
+#define NIPC_OBJ_TIMES 6 /* nipc_obj_time_which values */
+
+/* One object as a backend sees it (the public nipc_obj): filled by the
+ * backend's stat and list ops; the attached PIDs are added by obj.c in one
+ * pass over /proc for all objects of a call. Unknown numbers are -1, times
+ * not recorded 0. */
+struct nipc_obj {
+	const char *backend; /* the backend's name */
+	int kind;            /* NIPC_KIND_SHM or NIPC_KIND_SEM */
+	int has_sysv_key;
+	long sysv_key;       /* System V key_t */
+	char *name;          /* POSIX name ("/x"), NULL for System V */
+	long id;             /* System V shmid/semid */
+	long uid, gid, cuid, cgid;
+	unsigned mode;
+	unsigned long long size;
+	unsigned long count;
+	long long times[NIPC_OBJ_TIMES];
+	long cpid, lpid;
+	long nattch;         /* the kernel's count of attachments */
+	/* what /proc/PID/maps shows for a process that maps it */
+	int map_sysv;        /* a "/SYSV%08x (deleted)" line, inode = id */
+	dev_t dev;
+	ino_t ino;
+	int mappable;
+	int pids_known;      /* the /proc pass ran */
+	long *pids;
+	size_t npids, cap;
+};
+
+struct nipc_objlist {
+	struct nipc_obj *v;
+	size_t n, cap;
+};
+
+/* A new zeroed object at the end of l (unknown numbers set to -1), or
+ * NULL when out of memory. */
+NIPC_HIDDEN struct nipc_obj *nipc__obj_add(struct nipc_objlist *l, const char *backend, int kind);
+/* Frees what the objects of l own and empties l. */
+NIPC_HIDDEN void nipc__objlist_clear(struct nipc_objlist *l);
+
+/* One pass over /proc/PID/maps: for each object of v that is mappable,
+ * the PIDs (other than skip, when > 0) of the processes that map it.
+ * Processes whose maps may not be read are not seen. 0, -1 without /proc,
+ * -NIPC_ENOMEM. */
+NIPC_HIDDEN int nipc__maps_scan(struct nipc_obj *v, size_t n, pid_t skip);
 
 struct nipc_backend {
 	const char *name;
-	/* Makes a segment of size bytes (not attached); returns its System V id,
-	 * or 0 when the backend has none. A half-made segment is never visible
-	 * under its key. */
-	int (*seg_create)(const nipc_key *key, size_t size, struct nipc_why *why);
-	/* Attaches; fills seg (address and actual size). A System V backend
-	 * attaches to seg->id when it is >= 0 (the id seg_create returned), else
-	 * finds the segment by key. */
+	/* Makes a segment of size bytes (not attached) and may note in seg
+	 * (zeroed by the caller) what the seg_attach that follows needs: System
+	 * V keeps the id, which its key still names under the lock, as Qt keeps
+	 * its ftok() result. A half-made segment is never visible under its key. */
+	int (*seg_create)(const nipc_key *key, size_t size, struct nipc_seg *seg,
+			  struct nipc_why *why);
+	/* Attaches; fills seg (address and actual size). seg is zeroed by the
+	 * caller, or as seg_create left it. */
 	int (*seg_attach)(const nipc_key *key, int rw, struct nipc_seg *seg, struct nipc_why *why);
 	/* Detaches; when cleanup is set and nobody else is attached, removes the
 	 * segment (not its key file: see lock_remove) and sets *removed. seg is
@@ -91,6 +145,11 @@ struct nipc_backend {
 	 * and of the lock when files is set, else only those this handle
 	 * made — and closes it. */
 	void (*lock_remove)(struct nipc_bsem *s, const nipc_key *seg, int files);
+	/* Appends the object of key and kind (NIPC_KIND_SHM or SEM) to l, with
+	 * everything but its attached PIDs; -NIPC_ENOTFOUND when there is none. */
+	int (*stat)(struct nipc_objlist *l, const nipc_key *key, int kind);
+	/* Appends every object this backend can see (of every user) to l. */
+	int (*list)(struct nipc_objlist *l);
 };
 
 NIPC_HIDDEN extern const struct nipc_backend nipc__sysv_backend;
@@ -116,8 +175,7 @@ NIPC_HIDDEN int nipc__fd_high(int fd);
  * be alive or cannot be seen (pid <= 0, another PID namespace). */
 NIPC_HIDDEN int nipc__pid_gone(pid_t pid, time_t when);
 /* Processes other than this one that map the file (dev, ino), from
- * /proc/PID/maps, or -1 without /proc. Processes whose maps may not be
- * read (another user's, without privilege) are not counted. One pass. */
+ * /proc/PID/maps (nipc__maps_scan), or -1 without /proc. */
 NIPC_HIDDEN long nipc__mappers(dev_t dev, ino_t ino);
 /* Sleeps ms milliseconds (EINTR resumes). */
 NIPC_HIDDEN void nipc__sleep_ms(long ms);

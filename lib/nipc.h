@@ -254,7 +254,8 @@ NIPC_API int nipc_shm_error(const nipc_shm *shm);
 /* Last error text naming the operation and the OS reason
  * ("nipc_shm_create: already exists"); "" after success. */
 NIPC_API const char *nipc_shm_error_string(const nipc_shm *shm);
-/* 1 if segments of this key type can be used on this host (checked at run time). */
+/* 1 if segments of this key type can be used on this host (checked at run
+ * time; the check makes no object). */
 NIPC_API int nipc_shm_key_type_supported(int type);
 
 /* -------------------------------------------------------- system semaphore */
@@ -281,6 +282,82 @@ NIPC_API int nipc_sem_release(nipc_sem *sem, int n);
 NIPC_API int nipc_sem_error(const nipc_sem *sem);
 NIPC_API const char *nipc_sem_error_string(const nipc_sem *sem);
 NIPC_API int nipc_sem_key_type_supported(int type);
+
+/* --------------------------------------------------- objects on the host */
+
+/* What the OS records of one segment or semaphore (nipc_obj), and every
+ * object a backend can see (nipc_objlist): a snapshot, taken at once, never
+ * updated. The processes that map the objects are found in one pass over
+ * /proc/PID/maps per call; processes whose maps may not be read (another
+ * user's, without privilege) are not seen. Nothing is created or changed. */
+typedef struct nipc_obj nipc_obj;
+typedef struct nipc_objlist nipc_objlist;
+
+/* Which time nipc_obj_time() gives. */
+typedef enum {
+	NIPC_OBJ_TIME_ATTACH = 0, /* System V segment: last shmat */
+	NIPC_OBJ_TIME_DETACH = 1, /* System V segment: last shmdt */
+	NIPC_OBJ_TIME_OP = 2,     /* System V semaphore: last semop */
+	NIPC_OBJ_TIME_CHANGE = 3, /* creation or last change of owner or mode
+				     (System V); last status change of the file (POSIX) */
+	NIPC_OBJ_TIME_MODIFY = 4, /* POSIX: last write to the file */
+	NIPC_OBJ_TIME_ACCESS = 5  /* POSIX: last read of the file */
+} nipc_obj_time_which;
+
+/* The segment (kind NIPC_KIND_SHM) or semaphore (NIPC_KIND_SEM) of key.
+ * 0 with *out set (free it with nipc_obj_free), -NIPC_EINVAL,
+ * -NIPC_EKEY (empty key), -NIPC_ENOTSUP (no backend for the key's type
+ * here), -NIPC_ENOTFOUND (none), -NIPC_ENOMEM, -NIPC_EUNKNOWN (the OS's
+ * records cannot be read). */
+NIPC_API int nipc_obj_stat(nipc_obj **out, const nipc_key *key, nipc_kind kind);
+NIPC_API void nipc_obj_free(nipc_obj *obj);
+/* Every object of every user that the backend of key type `type` can see
+ * (System V: all segments and semaphore sets of the IPC namespace, private
+ * ones too; POSIX: all segments and named semaphores in /dev/shm); type 0:
+ * every backend of this host. 0 with *out set, -NIPC_EINVAL,
+ * -NIPC_ENOTSUP, -NIPC_ENOMEM, -NIPC_EUNKNOWN. */
+NIPC_API int nipc_objlist_new(nipc_objlist **out, int type);
+NIPC_API void nipc_objlist_free(nipc_objlist *list);
+NIPC_API size_t nipc_objlist_count(const nipc_objlist *list);
+/* The i-th object, owned by list; NULL when i is out of range. */
+NIPC_API const nipc_obj *nipc_objlist_get(const nipc_objlist *list, size_t i);
+
+/* Getters; unknown or unrecorded numbers are -1, times 0. */
+/* Backend name: "systemv" or "posix". */
+NIPC_API const char *nipc_obj_backend(const nipc_obj *obj);
+NIPC_API nipc_kind nipc_obj_kind(const nipc_obj *obj);
+/* System V key (key_t; 0 for a private object): 0 with *out set, or
+ * -NIPC_ENOTSUP for an object that has none (POSIX), -NIPC_EINVAL. */
+NIPC_API int nipc_obj_sysv_key(long *out, const nipc_obj *obj);
+/* POSIX name ("/x", the native key); NULL for System V. */
+NIPC_API const char *nipc_obj_name(const nipc_obj *obj);
+/* System V shmid or semid; -1 for POSIX. */
+NIPC_API long nipc_obj_id(const nipc_obj *obj);
+/* Owner and creator (System V; POSIX: the file's owner, creator -1). */
+NIPC_API long nipc_obj_uid(const nipc_obj *obj);
+NIPC_API long nipc_obj_gid(const nipc_obj *obj);
+NIPC_API long nipc_obj_creator_uid(const nipc_obj *obj);
+NIPC_API long nipc_obj_creator_gid(const nipc_obj *obj);
+/* Permission bits (0777 at most). */
+NIPC_API unsigned nipc_obj_mode(const nipc_obj *obj);
+/* Segment: bytes; semaphore: 0. */
+NIPC_API unsigned long long nipc_obj_size(const nipc_obj *obj);
+/* Semaphore: the semaphores in the set (POSIX: 1); segment: 0. */
+NIPC_API unsigned long nipc_obj_count(const nipc_obj *obj);
+/* Seconds since the epoch, 0 when never or not recorded. */
+NIPC_API long long nipc_obj_time(const nipc_obj *obj, nipc_obj_time_which which);
+/* System V: the segment's creator and the process of the last shmat/shmdt,
+ * or of the last semop on the set's first semaphore (readable sets only);
+ * -1 elsewhere. */
+NIPC_API long nipc_obj_creator_pid(const nipc_obj *obj);
+NIPC_API long nipc_obj_last_pid(const nipc_obj *obj);
+/* Attachments: a System V segment's count kept by the kernel (each shmat
+ * counts); for POSIX objects the processes seen mapping them; -1 for a
+ * System V semaphore set, which nothing attaches. */
+NIPC_API long nipc_obj_attachments(const nipc_obj *obj);
+/* The processes seen mapping the object (the caller too), in no order. */
+NIPC_API size_t nipc_obj_pid_count(const nipc_obj *obj);
+NIPC_API long nipc_obj_pid(const nipc_obj *obj, size_t i);
 
 #ifdef __cplusplus
 }

@@ -20,6 +20,7 @@
 
 #include "backend.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -43,6 +44,30 @@
 #define RECHECK_MS 50 /* how often a handle looks whether a peer unlinked its lock file */
 
 enum { FREE = 0, HELD = 1, TAKING = 2, GIVING = 3 };
+
+/* A segment's state while attached (struct nipc_seg.priv). */
+struct posix_seg {
+	int fd;     /* kept open while attached */
+	int shared; /* fd holds the shared OFD lock that marks the attachment */
+};
+
+/* A semaphore's state (struct nipc_bsem.priv). */
+struct posix_sem {
+	sem_t *psem;        /* NULL when closed */
+	int fd;             /* mutex: the semaphore's file (>= 3), -1 otherwise */
+	unsigned char *map; /* mutex: the file mapped (sem_t, then nipc's bytes) */
+	long long checked_ms; /* mutex: when the file's name was last checked */
+};
+
+static struct posix_seg *pseg(struct nipc_seg *seg)
+{
+	return NIPC_PRIV(seg, struct posix_seg);
+}
+
+static struct posix_sem *pst(struct nipc_bsem *s)
+{
+	return NIPC_PRIV(s, struct posix_sem);
+}
 
 static int ofd_lock(int fd, short type, off_t at, int wait)
 {
@@ -143,11 +168,13 @@ static int seg_create_named(const nipc_key *key, size_t size, struct nipc_why *w
 	return 0;
 }
 
-static int seg_create(const nipc_key *key, size_t size, struct nipc_why *why)
+static int seg_create(const nipc_key *key, size_t size, struct nipc_seg *seg,
+		      struct nipc_why *why)
 {
 	char path[PATH_MAX];
 	int fd, e;
 
+	(void)seg; /* the attach that follows opens the name */
 	if (!key->native[0])
 		return nipc__why_set(why, -NIPC_EKEY, "key is empty");
 	if (posix_path(key->native, "", path, sizeof path) < 0)
@@ -194,9 +221,8 @@ static int seg_attach(const nipc_key *key, int rw, struct nipc_seg *seg, struct 
 		goto fail;
 	seg->addr = addr;
 	seg->size = (size_t)st.st_size;
-	seg->id = -1;
-	seg->fd = fd;
-	seg->shared = ofd_lock(fd, F_RDLCK, 0, 0) == 0;
+	pseg(seg)->fd = fd;
+	pseg(seg)->shared = ofd_lock(fd, F_RDLCK, 0, 0) == 0;
 	return 0;
 fail:
 	e = errno;
@@ -215,7 +241,7 @@ static int mapped_elsewhere(int fd)
 static int seg_detach(const nipc_key *key, struct nipc_seg *seg, int cleanup, int *removed,
 		      struct nipc_why *why)
 {
-	int err = 0, fd = seg->fd;
+	int err = 0, fd = pseg(seg)->fd;
 
 	*removed = 0;
 	if (munmap(seg->addr, seg->size) < 0)
@@ -224,17 +250,14 @@ static int seg_detach(const nipc_key *key, struct nipc_seg *seg, int cleanup, in
 	 * attach between this look and the unlink. Without our own shared lock
 	 * we cannot tell, and keep the segment. Peers that take no OFD lock
 	 * (Qt 6, Python) are seen in /proc: a segment they map is kept. */
-	if (!err && cleanup && seg->shared && ofd_other(fd, 0) == 0 && !mapped_elsewhere(fd)) {
+	if (!err && cleanup && pseg(seg)->shared && ofd_other(fd, 0) == 0 && !mapped_elsewhere(fd)) {
 		if (shm_unlink(key->native) == 0 || errno == ENOENT)
 			*removed = 1;
 		else
 			err = nipc__why_errno(why, errno);
 	}
 	close(fd);
-	seg->addr = NULL;
-	seg->size = 0;
-	seg->fd = -1;
-	seg->shared = 0;
+	memset(seg, 0, sizeof *seg);
 	return err;
 }
 
@@ -273,17 +296,17 @@ static sem_t *open_retry(const char *name, int flags, unsigned value)
 
 static void psem_forget(struct nipc_bsem *s)
 {
-	if (s->map)
-		munmap(s->map, MAP_LEN);
-	else if (s->psem)
-		sem_close(s->psem);
-	if (s->fd >= 0)
-		close(s->fd);
+	if (pst(s)->map)
+		munmap(pst(s)->map, MAP_LEN);
+	else if (pst(s)->psem)
+		sem_close(pst(s)->psem);
+	if (pst(s)->fd >= 0)
+		close(pst(s)->fd);
 	free(s->native);
 	s->native = NULL;
-	s->map = NULL;
-	s->psem = NULL;
-	s->fd = -1;
+	pst(s)->map = NULL;
+	pst(s)->psem = NULL;
+	pst(s)->fd = -1;
 	s->owner = 0;
 }
 
@@ -310,7 +333,7 @@ static int psem_get(struct nipc_bsem *s, int create, struct nipc_why *why)
 	}
 	if (p == SEM_FAILED)
 		return sem_err(why, errno);
-	s->psem = p;
+	pst(s)->psem = p;
 	/* 0600 whatever the umask, as System V modes are */
 	if (s->owner)
 		chmod(path, MODE_RW);
@@ -319,14 +342,14 @@ static int psem_get(struct nipc_bsem *s, int create, struct nipc_why *why)
 
 /* ------------------------------------------------------- a segment's lock */
 
-static unsigned char get_byte(const struct nipc_bsem *s, size_t off)
+static unsigned char get_byte(struct nipc_bsem *s, size_t off)
 {
-	return __atomic_load_n(s->map + off, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(pst(s)->map + off, __ATOMIC_ACQUIRE);
 }
 
 static void put_byte(struct nipc_bsem *s, size_t off, unsigned char v)
 {
-	__atomic_store_n(s->map + off, v, __ATOMIC_SEQ_CST);
+	__atomic_store_n(pst(s)->map + off, v, __ATOMIC_SEQ_CST);
 }
 
 /* Makes a lock file as glibc's sem_open does (a sem_t of value 1 written
@@ -398,9 +421,9 @@ static int plock_open(struct nipc_bsem *s, struct nipc_why *why)
 		goto fail;
 	if ((p = mmap(NULL, MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
 		goto fail;
-	s->fd = fd;
-	s->map = p;
-	s->psem = p;
+	pst(s)->fd = fd;
+	pst(s)->map = p;
+	pst(s)->psem = p;
 	return 0;
 fail:
 	e = errno;
@@ -415,7 +438,7 @@ static int wait_count(struct nipc_bsem *s, long max_ms)
 	long us = 50, waited = 0;
 	int v;
 
-	while (sem_getvalue(s->psem, &v) == 0 && v <= 0) {
+	while (sem_getvalue(pst(s)->psem, &v) == 0 && v <= 0) {
 		if (max_ms >= 0 && waited >= max_ms * 1000)
 			return 0;
 		struct timespec ts = {0, us * 1000};
@@ -434,7 +457,7 @@ static int plock_take(struct nipc_bsem *s, int wait)
 {
 	for (;;) {
 		put_byte(s, STATE_OFF, TAKING);
-		if (sem_trywait(s->psem) == 0) {
+		if (sem_trywait(pst(s)->psem) == 0) {
 			NIPC_FAULT("posix-lock-taken");
 			put_byte(s, STATE_OFF, HELD);
 			return 0;
@@ -456,11 +479,11 @@ static int plock_give(struct nipc_bsem *s)
 	int err = 0;
 
 	put_byte(s, STATE_OFF, GIVING);
-	if (sem_post(s->psem) < 0)
+	if (sem_post(pst(s)->psem) < 0)
 		err = -errno;
 	NIPC_FAULT("posix-lock-posted");
 	put_byte(s, STATE_OFF, FREE);
-	ofd_lock(s->fd, F_UNLCK, HOLD_BYTE, 0);
+	ofd_lock(pst(s)->fd, F_UNLCK, HOLD_BYTE, 0);
 	return err;
 }
 
@@ -474,9 +497,9 @@ static int recheck_due(struct nipc_bsem *s)
 	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) < 0)
 		return 1;
 	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	if (s->checked_ms && now - s->checked_ms < RECHECK_MS)
+	if (pst(s)->checked_ms && now - pst(s)->checked_ms < RECHECK_MS)
 		return 0;
-	s->checked_ms = now;
+	pst(s)->checked_ms = now;
 	return 1;
 }
 
@@ -487,7 +510,7 @@ static int plock_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
 
 	for (;;) {
 		s->recovered = 0;
-		if (ofd_lock(s->fd, F_WRLCK, HOLD_BYTE, wait) < 0) {
+		if (ofd_lock(pst(s)->fd, F_WRLCK, HOLD_BYTE, wait) < 0) {
 			if (!wait && (errno == EAGAIN || errno == EACCES))
 				return 1;
 			return nipc__why_errno(why, errno);
@@ -515,7 +538,7 @@ static int plock_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
 			err = plock_take(s, wait);
 		}
 		if (err) {
-			ofd_lock(s->fd, F_UNLCK, HOLD_BYTE, 0);
+			ofd_lock(pst(s)->fd, F_UNLCK, HOLD_BYTE, 0);
 			return err > 0 ? err : nipc__why_errno(why, -err);
 		}
 		/* a lock file with no name left was removed: by the last detach
@@ -525,17 +548,17 @@ static int plock_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
 		 * uses the one the name has now: follow it. */
 		if (!get_byte(s, REMOVED_OFF) && !recheck_due(s))
 			return 0;
-		if (fstat(s->fd, &st) < 0 || st.st_nlink > 0) {
+		if (fstat(pst(s)->fd, &st) < 0 || st.st_nlink > 0) {
 			if (get_byte(s, REMOVED_OFF)) /* its remover died before unlinking */
 				put_byte(s, REMOVED_OFF, 0);
 			return 0;
 		}
 		plock_give(s);
-		munmap(s->map, MAP_LEN);
-		close(s->fd);
-		s->map = NULL;
-		s->psem = NULL;
-		s->fd = -1;
+		munmap(pst(s)->map, MAP_LEN);
+		close(pst(s)->fd);
+		pst(s)->map = NULL;
+		pst(s)->psem = NULL;
+		pst(s)->fd = -1;
 		if ((err = plock_open(s, why)) < 0)
 			return err;
 	}
@@ -550,11 +573,77 @@ static void plock_remove(struct nipc_bsem *s, const nipc_key *seg, int files)
 	(void)files;
 	put_byte(s, REMOVED_OFF, 1);
 	if (posix_path(s->native, "sem.", path, sizeof path) == 0 && stat(path, &a) == 0 &&
-	    fstat(s->fd, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+	    fstat(pst(s)->fd, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
 		unlink(path);
 	NIPC_FAULT("lock-removed");
 	plock_give(s);
 	psem_forget(s);
+}
+
+/* ------------------------------------------------------ stat and list */
+
+#define SEM_PREFIX "sem." /* glibc names a semaphore's file so */
+
+/* Appends the object named "/" name of kind with its file's status st. */
+static int add_file(struct nipc_objlist *l, int kind, const char *name, const struct stat *st)
+{
+	int sem = kind == NIPC_KIND_SEM;
+	struct nipc_obj *o = nipc__obj_add(l, nipc__posix_backend.name, kind);
+
+	if (!o || !(o->name = malloc(strlen(name) + 2)))
+		return -NIPC_ENOMEM;
+	sprintf(o->name, "/%s", name);
+	o->uid = (long)st->st_uid;
+	o->gid = (long)st->st_gid;
+	o->mode = (unsigned)st->st_mode & 0777;
+	if (sem)
+		o->count = 1;
+	else
+		o->size = (unsigned long long)st->st_size;
+	o->times[NIPC_OBJ_TIME_CHANGE] = (long long)st->st_ctime;
+	o->times[NIPC_OBJ_TIME_MODIFY] = (long long)st->st_mtime;
+	o->times[NIPC_OBJ_TIME_ACCESS] = (long long)st->st_atime;
+	o->dev = st->st_dev;
+	o->ino = st->st_ino;
+	o->mappable = 1;
+	return 0;
+}
+
+static int posix_stat(struct nipc_objlist *l, const nipc_key *key, int kind)
+{
+	const char *prefix = kind == NIPC_KIND_SEM ? SEM_PREFIX : "";
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (!key->native[0])
+		return -NIPC_EKEY;
+	if (posix_path(key->native, prefix, path, sizeof path) < 0)
+		return -NIPC_EKEY;
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? -NIPC_ENOTFOUND : errno == EACCES ? -NIPC_EPERM
+									 : -NIPC_EUNKNOWN;
+	if (!S_ISREG(st.st_mode))
+		return -NIPC_ENOTFOUND;
+	return add_file(l, kind, strrchr(path, '/') + 1 + strlen(prefix), &st);
+}
+
+static int posix_list(struct nipc_objlist *l)
+{
+	struct dirent *e;
+	struct stat st;
+	int err = 0, dfd;
+	DIR *d;
+
+	if (!(d = opendir(SHM_DIR)))
+		return errno == ENOENT ? 0 : -NIPC_EUNKNOWN;
+	dfd = dirfd(d);
+	while (!err && (e = readdir(d)))
+		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			err = strncmp(e->d_name, SEM_PREFIX, strlen(SEM_PREFIX))
+				      ? add_file(l, NIPC_KIND_SHM, e->d_name, &st)
+				      : add_file(l, NIPC_KIND_SEM, e->d_name + strlen(SEM_PREFIX), &st);
+	closedir(d);
+	return err;
 }
 
 /* ------------------------------------------------------------- the table */
@@ -565,9 +654,9 @@ static int psem_open(struct nipc_bsem *s, const nipc_key *key, int initial, int 
 	int err;
 
 	s->be = &nipc__posix_backend;
-	s->fd = -1;
-	s->map = NULL;
-	s->psem = NULL;
+	pst(s)->fd = -1;
+	pst(s)->map = NULL;
+	pst(s)->psem = NULL;
 	s->type = key->type;
 	s->initial = initial;
 	s->mutex = mutex;
@@ -595,8 +684,8 @@ static int psem_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
 	if (s->mutex)
 		return plock_acquire(s, wait, why);
 	if (wait)
-		return wait_retry(s->psem, why);
-	while (sem_trywait(s->psem) < 0)
+		return wait_retry(pst(s)->psem, why);
+	while (sem_trywait(pst(s)->psem) < 0)
 		if (errno != EINTR)
 			return errno == EAGAIN ? 1 : nipc__why_errno(why, errno);
 	return 0;
@@ -611,11 +700,11 @@ static int psem_release(struct nipc_bsem *s, int n, struct nipc_why *why)
 		return e < 0 ? nipc__why_errno(why, -e) : 0;
 	}
 	for (int i = 0; i < n; i++) {
-		if (sem_post(s->psem) == 0)
+		if (sem_post(pst(s)->psem) == 0)
 			continue;
 		e = errno;
 		while (i-- > 0)
-			while (sem_wait(s->psem) < 0 && errno == EINTR)
+			while (sem_wait(pst(s)->psem) < 0 && errno == EINTR)
 				;
 		return nipc__why_errno(why, e);
 	}
@@ -624,7 +713,7 @@ static int psem_release(struct nipc_bsem *s, int n, struct nipc_why *why)
 
 static void psem_remove(struct nipc_bsem *s)
 {
-	if (s->psem)
+	if (pst(s)->psem)
 		sem_unlink(s->native);
 	psem_forget(s);
 }
@@ -650,4 +739,6 @@ const struct nipc_backend nipc__posix_backend = {
 	.sem_close = psem_close,
 	.sem_remove = psem_remove,
 	.lock_remove = plock_remove,
+	.stat = posix_stat,
+	.list = posix_list,
 };

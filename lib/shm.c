@@ -198,7 +198,6 @@ int nipc_shm_new(nipc_shm **out, const nipc_key *key)
 	*out = NULL;
 	if (!(shm = calloc(1, sizeof *shm)))
 		return -NIPC_ENOMEM;
-	shm->seg.fd = -1;
 	shm->cleanup = 1;
 	if (key && !(shm->key = nipc_key_dup(key))) {
 		free(shm);
@@ -263,7 +262,7 @@ int nipc_shm_create(nipc_shm *shm, size_t size, nipc_shm_access access)
 	static const char op[] = "nipc_shm_create";
 	const struct nipc_backend *be;
 	struct nipc_why why;
-	int err = 0, took, id, files = 0;
+	int err = 0, took, files = 0;
 
 	if (!shm || (access != NIPC_SHM_READONLY && access != NIPC_SHM_READWRITE))
 		return -NIPC_EINVAL;
@@ -274,20 +273,18 @@ int nipc_shm_create(nipc_shm *shm, size_t size, nipc_shm_access access)
 	/* a live lock is never reset: an existing segment's holder keeps it */
 	if ((err = take_for(shm, op, &took)) < 0)
 		return err;
+	memset(&shm->seg, 0, sizeof shm->seg);
 	if (size == 0)
 		err = fail(shm, op, -NIPC_EINVALIDSIZE, "invalid size");
-	else if ((id = be->seg_create(shm->key, size, &why)) < 0)
+	else if (be->seg_create(shm->key, size, &shm->seg, &why) < 0)
 		err = fail_why(shm, op, &why);
-	else {
-		shm->seg.id = nipc_key_type_is_systemv(shm->key->type) ? id : -1;
-		if (be->seg_attach(shm->key, access, &shm->seg, &why) < 0) {
-			/* nobody can know of it yet: do not leave it behind */
-			err = fail_why(shm, op, &why);
-			be->seg_remove(shm->key);
-			files = 1;
-		} else
-			shm->attached = 1;
-	}
+	else if (be->seg_attach(shm->key, access, &shm->seg, &why) < 0) {
+		/* nobody can know of it yet: do not leave it behind */
+		err = fail_why(shm, op, &why);
+		be->seg_remove(shm->key);
+		files = 1;
+	} else
+		shm->attached = 1;
 	return finish(shm, took, err, files);
 }
 
@@ -306,7 +303,7 @@ int nipc_shm_attach(nipc_shm *shm, nipc_shm_access access)
 		return err;
 	if ((err = take_for(shm, op, &took)) < 0)
 		return err;
-	shm->seg.id = -1;
+	memset(&shm->seg, 0, sizeof shm->seg);
 	if (be->seg_attach(shm->key, access, &shm->seg, &why) < 0)
 		err = fail_why(shm, op, &why);
 	else

@@ -26,6 +26,27 @@
 #define SLICE_MS 100 /* a lock waiter looks for a stale lock this often */
 #define GRACE_MS 100 /* an uninitialised lock is left this long to its creator */
 
+/* A segment's state (struct nipc_seg.priv): the id seg_create made. */
+struct sysv_seg {
+	int id;
+	int known; /* id is set: attach to it rather than look the key up */
+};
+
+/* A semaphore's state (struct nipc_bsem.priv). */
+struct sysv_sem {
+	int id; /* semid, -1 when closed */
+};
+
+static struct sysv_seg *sseg(struct nipc_seg *seg)
+{
+	return NIPC_PRIV(seg, struct sysv_seg);
+}
+
+static struct sysv_sem *ssem(struct nipc_bsem *s)
+{
+	return NIPC_PRIV(s, struct sysv_sem);
+}
+
 union semun {
 	int val;
 	struct semid_ds *buf;
@@ -66,7 +87,8 @@ static int sysv_key(const nipc_key *key, key_t *out, struct nipc_why *why)
 	return 0;
 }
 
-static int seg_create(const nipc_key *key, size_t size, struct nipc_why *why)
+static int seg_create(const nipc_key *key, size_t size, struct nipc_seg *seg,
+		      struct nipc_why *why)
 {
 	key_t k;
 	int made, id, err, e;
@@ -77,8 +99,11 @@ static int seg_create(const nipc_key *key, size_t size, struct nipc_why *why)
 		return nipc__why_set(why, -NIPC_EKEY, "unable to make key");
 	if ((err = sysv_key(key, &k, why)) < 0)
 		goto fail;
-	if ((id = shmget(k, size, MODE_RW | IPC_CREAT | IPC_EXCL)) >= 0)
-		return id;
+	if ((id = shmget(k, size, MODE_RW | IPC_CREAT | IPC_EXCL)) >= 0) {
+		sseg(seg)->id = id;
+		sseg(seg)->known = 1;
+		return 0;
+	}
 	e = errno;
 	if (e == EINVAL)
 		err = nipc__why_set(why, -NIPC_EINVALIDSIZE, "invalid size");
@@ -95,11 +120,11 @@ static int seg_attach(const nipc_key *key, int rw, struct nipc_seg *seg, struct 
 	struct shmid_ds ds;
 	key_t k;
 	void *addr;
-	int id, err, e;
+	int id = sseg(seg)->id, err, e;
 
-	/* right after our create, under the lock, the key still names seg->id
+	/* right after our create, under the lock, the key still names the id seg_create noted
 	 * (Qt keeps its ftok() result between create and attach too) */
-	if ((id = seg->id) < 0) {
+	if (!sseg(seg)->known) {
 		if ((err = sysv_key(key, &k, why)) < 0)
 			return err;
 		if ((id = shmget(k, 0, rw ? MODE_RW : MODE_RO)) < 0)
@@ -114,8 +139,8 @@ static int seg_attach(const nipc_key *key, int rw, struct nipc_seg *seg, struct 
 	}
 	seg->addr = addr;
 	seg->size = ds.shm_segsz;
-	seg->id = id;
-	seg->fd = -1;
+	sseg(seg)->id = id;
+	sseg(seg)->known = 1;
 	return 0;
 }
 
@@ -124,12 +149,10 @@ static int seg_detach(const nipc_key *key, struct nipc_seg *seg, int cleanup, in
 {
 	struct shmid_ds ds;
 	void *addr = seg->addr;
-	int id = seg->id;
+	int id = sseg(seg)->id;
 
 	*removed = 0;
-	seg->addr = NULL;
-	seg->size = 0;
-	seg->id = -1;
+	memset(seg, 0, sizeof *seg);
 	if (shmdt(addr) < 0) {
 		if (errno == EINVAL)
 			return nipc__why_set(why, -NIPC_ENOTFOUND, "not attached");
@@ -174,7 +197,7 @@ static void sem_forget(struct nipc_bsem *s)
 {
 	free(s->native);
 	s->native = NULL;
-	s->id = -1;
+	ssem(s)->id = -1;
 	s->owner = 0;
 }
 
@@ -209,7 +232,7 @@ static int sem_get(struct nipc_bsem *s, int create, struct nipc_why *why)
 				      : nipc__why_errno(why, errno);
 		goto fail;
 	}
-	s->id = id;
+	ssem(s)->id = id;
 	return 0;
 fail:
 	s->owner = 0;
@@ -230,7 +253,7 @@ static int sem_op(struct nipc_bsem *s, int delta, int wait, struct nipc_why *why
 	int err;
 
 	for (int tries = 0;; tries++) {
-		if (semop(s->id, &op, 1) == 0)
+		if (semop(ssem(s)->id, &op, 1) == 0)
 			return 0;
 		if (errno == EINTR)
 			continue;
@@ -310,7 +333,7 @@ static int lock_get(struct nipc_bsem *s, struct nipc_why *why)
 	/* an existing lock needs no flock: if a remover takes it away, we
 	 * hear EIDRM at our next semop and come back here */
 	if (stat(s->native, &st) == 0 && (id = semget(ftok_stat(&st, s->type), 1, MODE_RW)) >= 0) {
-		s->id = id;
+		ssem(s)->id = id;
 		return 0;
 	}
 	if ((err = keyfile_lock(s->native, 1, &fd, &made, &st)) < 0) {
@@ -335,7 +358,7 @@ static int lock_get(struct nipc_bsem *s, struct nipc_why *why)
 	}
 	if (made)
 		s->made |= NIPC_MADE_FILE;
-	s->id = id;
+	ssem(s)->id = id;
 	keyfile_unlock(fd);
 	return 0;
 fail:
@@ -374,14 +397,14 @@ static int lock_repair(struct nipc_bsem *s)
 	pid_t pid, pid2;
 	int fd, made, taken = 0;
 
-	if (!stale(s->id, &otime, &pid))
+	if (!stale(ssem(s)->id, &otime, &pid))
 		return 0;
 	if (!otime)
 		nipc__sleep_ms(GRACE_MS);
 	if (keyfile_lock(s->native, 0, &fd, &made, &st) < 0)
 		return 0; /* its key file is gone: being removed; EIDRM follows */
-	if (stale(s->id, &otime2, &pid2) && otime2 == otime && pid2 == pid &&
-	    semop(s->id, take, 2) == 0) {
+	if (stale(ssem(s)->id, &otime2, &pid2) && otime2 == otime && pid2 == pid &&
+	    semop(ssem(s)->id, take, 2) == 0) {
 		taken = 1;
 		s->recovered = otime != 0;
 	}
@@ -401,8 +424,8 @@ static int lock_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
 
 	s->recovered = 0;
 	for (;;) {
-		if (s->id >= 0) {
-			if (semtimedop(s->id, &down, 1, &slice) == 0)
+		if (ssem(s)->id >= 0) {
+			if (semtimedop(ssem(s)->id, &down, 1, &slice) == 0)
 				return 0;
 			if (errno == EINTR)
 				continue;
@@ -415,7 +438,7 @@ static int lock_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
 			}
 			if (errno != EINVAL && errno != EIDRM)
 				return nipc__why_errno(why, errno);
-			s->id = -1;
+			ssem(s)->id = -1;
 		}
 		if ((err = lock_get(s, why)) < 0)
 			return err;
@@ -426,7 +449,7 @@ static int lock_release(struct nipc_bsem *s, struct nipc_why *why)
 {
 	struct sembuf up = {.sem_num = 0, .sem_op = 1, .sem_flg = SEM_UNDO};
 
-	while (semop(s->id, &up, 1) < 0)
+	while (semop(ssem(s)->id, &up, 1) < 0)
 		if (errno != EINTR)
 			return nipc__why_errno(why, errno);
 	return 0;
@@ -442,8 +465,8 @@ static void lock_remove(struct nipc_bsem *s, const nipc_key *seg, int files)
 	int fd = -1, made;
 
 	keyfile_lock(s->native, 0, &fd, &made, &st);
-	if (s->id >= 0)
-		semctl(s->id, 0, IPC_RMID);
+	if (ssem(s)->id >= 0)
+		semctl(ssem(s)->id, 0, IPC_RMID);
 	NIPC_FAULT("lock-removed");
 	if (files && seg && strcmp(seg->native, s->native))
 		unlink(seg->native);
@@ -457,6 +480,130 @@ static void lock_remove(struct nipc_bsem *s, const nipc_key *seg, int files)
 	sem_forget(s);
 }
 
+/* ------------------------------------------------------ stat and list */
+
+/* Columns of /proc/sysvipc/shm and /proc/sysvipc/sem, found by their
+ * names in the header line, so that a kernel adding columns is read too. */
+enum { C_KEY, C_ID, C_PERMS, C_SIZE, C_NSEMS, C_CPID, C_LPID, C_NATTCH, C_UID, C_GID,
+       C_CUID, C_CGID, C_ATIME, C_DTIME, C_CTIME, C_OTIME, C_N };
+
+static const char *const col_names[C_N] = {
+	"key", "", "perms", "size", "nsems", "cpid", "lpid", "nattch", "uid", "gid",
+	"cuid", "cgid", "atime", "dtime", "ctime", "otime",
+};
+
+/* Which column (< 0: none) each C_* is in, from the header. */
+static void columns(char *header, int kind, int *at)
+{
+	int n = 0;
+
+	for (int c = 0; c < C_N; c++)
+		at[c] = -1;
+	for (char *w = strtok(header, " \t\n"); w; w = strtok(NULL, " \t\n"), n++) {
+		if (!strcmp(w, kind == NIPC_KIND_SHM ? "shmid" : "semid"))
+			at[C_ID] = n;
+		for (int c = 0; c < C_N; c++)
+			if (c != C_ID && !strcmp(w, col_names[c]))
+				at[c] = n;
+	}
+}
+
+static void fill_row(struct nipc_obj *o, const long long *v, const int *at)
+{
+#define COL(c, dflt) (at[c] >= 0 ? v[at[c]] : (dflt))
+	o->has_sysv_key = 1;
+	o->sysv_key = (long)(int)COL(C_KEY, 0);
+	o->id = (long)COL(C_ID, -1);
+	o->mode = (unsigned)COL(C_PERMS, 0) & 0777;
+	o->uid = (long)COL(C_UID, -1);
+	o->gid = (long)COL(C_GID, -1);
+	o->cuid = (long)COL(C_CUID, -1);
+	o->cgid = (long)COL(C_CGID, -1);
+	o->times[NIPC_OBJ_TIME_CHANGE] = COL(C_CTIME, 0);
+	if (o->kind == NIPC_KIND_SHM) {
+		o->size = (unsigned long long)COL(C_SIZE, 0);
+		o->cpid = (long)COL(C_CPID, -1);
+		o->lpid = (long)COL(C_LPID, -1);
+		o->nattch = (long)COL(C_NATTCH, -1);
+		o->times[NIPC_OBJ_TIME_ATTACH] = COL(C_ATIME, 0);
+		o->times[NIPC_OBJ_TIME_DETACH] = COL(C_DTIME, 0);
+		o->map_sysv = o->mappable = 1;
+	} else {
+		o->count = (unsigned long)COL(C_NSEMS, 0);
+		o->times[NIPC_OBJ_TIME_OP] = COL(C_OTIME, 0);
+		/* not in /proc: the set's first semaphore, if we may read it */
+		o->lpid = semctl((int)o->id, 0, GETPID);
+		if (o->lpid < 0)
+			o->lpid = -1;
+	}
+#undef COL
+}
+
+/* The objects of kind in /proc/sysvipc (perms is octal, the rest decimal);
+ * only the one of System V key k when want is set. */
+static int scan_sysvipc(struct nipc_objlist *l, int kind, int want, key_t k, int *found)
+{
+	char line[1024];
+	long long v[32];
+	int at[C_N], err = 0;
+	FILE *f = fopen(kind == NIPC_KIND_SHM ? "/proc/sysvipc/shm" : "/proc/sysvipc/sem", "re");
+
+	if (!f)
+		return -NIPC_EUNKNOWN;
+	if (!fgets(line, sizeof line, f)) {
+		fclose(f);
+		return -NIPC_EUNKNOWN;
+	}
+	columns(line, kind, at);
+	if (at[C_KEY] < 0 || at[C_ID] < 0) {
+		fclose(f);
+		return -NIPC_EUNKNOWN;
+	}
+	while (!err && fgets(line, sizeof line, f)) {
+		struct nipc_obj *o;
+		char *p = line, *end;
+		int n = 0;
+
+		for (; n < 32; n++, p = end) {
+			v[n] = strtoll(p, &end, n == at[C_PERMS] ? 8 : 10);
+			if (end == p)
+				break;
+		}
+		if (n <= at[C_KEY] || n <= at[C_ID] || (want && (key_t)v[at[C_KEY]] != k))
+			continue;
+		if (!(o = nipc__obj_add(l, nipc__sysv_backend.name, kind)))
+			err = -NIPC_ENOMEM;
+		else
+			fill_row(o, v, at);
+		*found = 1;
+	}
+	fclose(f);
+	return err;
+}
+
+static int sysv_stat(struct nipc_objlist *l, const nipc_key *key, int kind)
+{
+	key_t k;
+	int err, found = 0;
+
+	if (!key->native[0])
+		return -NIPC_EKEY;
+	if ((err = nipc_ftok(key->native, key->type, &k)) < 0)
+		return err == -NIPC_ENOTFOUND || err == -NIPC_EPERM ? err : -NIPC_EKEY;
+	if ((err = scan_sysvipc(l, kind, 1, k, &found)) < 0)
+		return err;
+	return found ? 0 : -NIPC_ENOTFOUND;
+}
+
+static int sysv_list(struct nipc_objlist *l)
+{
+	int err, found;
+
+	if ((err = scan_sysvipc(l, NIPC_KIND_SHM, 0, 0, &found)) < 0)
+		return err;
+	return scan_sysvipc(l, NIPC_KIND_SEM, 0, 0, &found);
+}
+
 /* ------------------------------------------------------------- the table */
 
 static int sem_open_(struct nipc_bsem *s, const nipc_key *key, int initial, int create,
@@ -464,8 +611,7 @@ static int sem_open_(struct nipc_bsem *s, const nipc_key *key, int initial, int 
 {
 	int err;
 
-	s->id = -1;
-	s->fd = -1;
+	ssem(s)->id = -1;
 	if (!(s->native = strdup(key->native)))
 		return nipc__why_set(why, -NIPC_ENOMEM, "out of memory");
 	s->type = key->type;
@@ -493,8 +639,8 @@ static int sem_release(struct nipc_bsem *s, int n, struct nipc_why *why)
 
 static void sem_remove(struct nipc_bsem *s)
 {
-	if (s->id >= 0) {
-		semctl(s->id, 0, IPC_RMID);
+	if (ssem(s)->id >= 0) {
+		semctl(ssem(s)->id, 0, IPC_RMID);
 		unlink(s->native);
 	}
 	sem_forget(s);
@@ -521,4 +667,6 @@ const struct nipc_backend nipc__sysv_backend = {
 	.sem_close = sem_close,
 	.sem_remove = sem_remove,
 	.lock_remove = lock_remove,
+	.stat = sysv_stat,
+	.list = sysv_list,
 };

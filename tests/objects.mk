@@ -87,3 +87,12 @@ tests_test_qt68_lock_CFLAGS = $(TEST_CFLAGS)
 tests_test_qt68_lock_LDADD = $(CMOCKA_LIBS)
 EXTRA_tests_test_qt68_lock_DEPENDENCIES = tools/nipc$(EXEEXT)
 TESTS += tests/test_qt68_lock
+
+# the backends from outside: probes that make nothing, stat and list of
+# every object against /proc/sysvipc, /dev/shm and attached processes
+check_PROGRAMS += tests/test_stat
+tests_test_stat_SOURCES = tests/test_stat.c $(OBJ_TEST_SOURCES)
+tests_test_stat_CFLAGS = $(TEST_CFLAGS)
+tests_test_stat_LDADD = $(TEST_LIBS)
+EXTRA_tests_test_stat_DEPENDENCIES = tests/progs/objhelper$(EXEEXT) tools/nipc$(EXEEXT)
+TESTS += tests/test_stat

@@ -31,9 +31,10 @@ static int failing(struct nipc_why *why)
 	return nipc__why_errno(why, fail_errno);
 }
 
-static int f_seg_create(const nipc_key *key, size_t size, struct nipc_why *why)
+static int f_seg_create(const nipc_key *key, size_t size, struct nipc_seg *seg,
+			struct nipc_why *why)
 {
-	return failing(why) ? why->code : real->seg_create(key, size, why);
+	return failing(why) ? why->code : real->seg_create(key, size, seg, why);
 }
 
 static int f_seg_attach(const nipc_key *key, int rw, struct nipc_seg *seg, struct nipc_why *why)

@@ -5,13 +5,9 @@
 
 #include "common.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ipc.h>
-#include <sys/shm.h>
 #include <unistd.h>
 
 static const char usage_text[] =
@@ -263,75 +259,40 @@ static int do_cat(struct args *a)
 	return finish(a, shm, EXIT_OK);
 }
 
-/* The System V segment's key_t and its attachments other than ours. */
-static int sysv_stat(const nipc_key *key, key_t *kt, long *others)
+/* Attachments of the segment other than ours (we are attached once): the
+ * kernel's count less one (System V), or the other processes seen mapping
+ * it (POSIX); -1 when not known. */
+static long other_attachments(const nipc_obj *o)
 {
-	struct shmid_ds ds;
-	int id;
+	long n = nipc_obj_attachments(o), kt;
 
-	if (nipc_ftok(nipc_key_native(key), nipc_key_type(key), kt) < 0)
-		return -1;
-	if ((id = shmget(*kt, 0, 0)) < 0 || shmctl(id, IPC_STAT, &ds) < 0)
-		return -1;
-	*others = (long)ds.shm_nattch - 1;
-	return 0;
-}
-
-/* Other processes mapping the POSIX segment, from /proc/PID/maps; -1 when
- * there is no /proc. Processes whose maps we may not read are not counted
- * (nipc(1) says so). */
-static long posix_attachments(const char *native)
-{
-	char want[NAME_MAX + 16], path[64], line[PATH_MAX + 256];
-	long n = 0;
-	struct dirent *e;
-	DIR *d;
-
-	if ((size_t)snprintf(want, sizeof want, " /dev/shm%s", native) >= sizeof want)
-		return -1;
-	if (!(d = opendir("/proc")))
-		return -1;
-	while ((e = readdir(d))) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
-		if (*end || pid <= 0 || pid == (long)getpid())
-			continue;
-		snprintf(path, sizeof path, "/proc/%ld/maps", pid);
-		FILE *f = fopen(path, "r");
-		if (!f)
-			continue;
-		size_t wl = strlen(want);
-		while (fgets(line, sizeof line, f)) {
-			char *hit = strstr(line, want);
-			if (hit && (hit[wl] == '\n' || hit[wl] == ' ')) {
-				n++;
-				break;
-			}
-		}
-		fclose(f);
-	}
-	closedir(d);
+	if (n < 0 || nipc_obj_sysv_key(&kt, o) == 0)
+		return n < 0 ? -1 : n - 1;
+	for (size_t i = 0; i < nipc_obj_pid_count(o); i++)
+		if (nipc_obj_pid(o, i) == (long)getpid())
+			return n - 1;
 	return n;
 }
 
 static int do_info(struct args *a)
 {
 	nipc_shm *shm;
+	nipc_obj *obj = NULL;
 	char type[32], *str = NULL;
-	key_t kt = 0;
-	long others = -1;
-	int rc = attach(a, &shm, NIPC_SHM_READONLY);
+	long kt = 0, others = -1;
+	int sysv = 0, rc = attach(a, &shm, NIPC_SHM_READONLY);
 
 	if (rc != EXIT_OK)
 		return rc;
 	const nipc_key *key = nipc_shm_key(shm);
-	int t = nipc_key_type(key), sysv = nipc_key_type_is_systemv(t);
+	int t = nipc_key_type(key);
 	if (nipc_key_type_name(t, type, sizeof type) < 0 || nipc_key_to_string(key, &str) < 0)
 		return finish(a, shm, fail("%s: cannot format the key", a->who));
-	if (sysv && sysv_stat(key, &kt, &others) < 0)
-		sysv = 0;
-	if (t == NIPC_KEY_POSIX)
-		others = posix_attachments(nipc_key_native(key));
+	if (nipc_obj_stat(&obj, key, NIPC_KIND_SHM) == 0) {
+		sysv = nipc_obj_sysv_key(&kt, obj) == 0;
+		others = other_attachments(obj);
+		nipc_obj_free(obj);
+	}
 	const char *legacy = nipc_key_legacy(key);
 	if (a->flags & O_JSON) {
 		fputs("{\"type\":", stdout);
@@ -349,7 +310,7 @@ static int do_info(struct args *a)
 			fputs("null", stdout);
 		fputs(",\"key_t\":", stdout);
 		if (sysv)
-			printf("%ld", (long)kt);
+			printf("%ld", kt);
 		else
 			fputs("null", stdout);
 		fputs("}\n", stdout);
