@@ -163,7 +163,7 @@ static void remove_sysv_file(const char *path)
 	if (stat(path, &st) < 0)
 		return;
 	/* the project ids the tests use */
-	static const int ids[] = {NIPC_KEY_SYSTEMV, 1, 84, 255};
+	static const int ids[] = {NIPC_KEY_SYSTEMV, 1, 84, 167, 255};
 
 	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
 		if (nipc_ftok(path, ids[i], &k) < 0)

@@ -683,6 +683,8 @@ static void sems_now(struct sems *s)
 /* Item 6: `nipc sem create systemv:PATH 40000` (beyond SEMVMX) fails and
  * leaves neither a semaphore nor the key file it made; with a key file
  * made beforehand, no semaphore under its key. */
+#define ODD_ID 167 /* 0xa7: an ftok project id only this test uses */
+
 static void sysv_failed_sem_create_undone(void **state)
 {
 	nipc_key *k = new_key(SYSV);
@@ -691,9 +693,12 @@ static void sysv_failed_sem_create_undone(void **state)
 	key_t dirkey, kt;
 	int st, fd;
 
-	snprintf(ks, sizeof ks, "systemv:%s", nipc_key_native(k));
-	/* keys of files in the run's directory share ftok's upper 16 bits */
-	assert_int_equal(nipc_ftok(obj_dir(), NIPC_KEY_SYSTEMV, &dirkey), 0);
+	/* A project id no other test uses: keys of files in the run's
+	 * directory then share ftok's upper 16 bits with no other test's, so a
+	 * semaphore another test makes meanwhile is never taken for ours (nor
+	 * removed: that broke a parallel chaos run). */
+	snprintf(ks, sizeof ks, "systemv-%d:%s", ODD_ID, nipc_key_native(k));
+	assert_int_equal(nipc_ftok(obj_dir(), ODD_ID, &dirkey), 0);
 	sems_now(&before);
 	st = run(ARGV(nipc, "sem", "create", ks, "40000"), NULL, 0, NULL, 0, NULL, err, sizeof err);
 	err[strcspn(err, "\n")] = '\0';
@@ -720,7 +725,7 @@ static void sysv_failed_sem_create_undone(void **state)
 	assert_true((fd = open(nipc_key_native(k), O_CREAT | O_EXCL | O_RDONLY, 0600)) >= 0);
 	close(fd);
 	obj_note(k);
-	assert_int_equal(nipc_ftok(nipc_key_native(k), NIPC_KEY_SYSTEMV, &kt), 0);
+	assert_int_equal(nipc_ftok(nipc_key_native(k), ODD_ID, &kt), 0);
 	st = run(ARGV(nipc, "sem", "create", ks, "40000"), NULL, 0, NULL, 0, NULL, err, sizeof err);
 	assert_int_equal(st, 1);
 	if (semget(kt, 0, 0) >= 0)
