@@ -8,4 +8,4 @@ shim_libnipc_preload_la_LIBADD = lib/libnipc-core.la $(DL_LIBS)
 shim_libnipc_preload_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-no-undefined -Wl,--version-script=$(srcdir)/shim/exports.map
 EXTRA_shim_libnipc_preload_la_DEPENDENCIES = $(srcdir)/shim/exports.map
-EXTRA_DIST += shim/exports.map
+EXTRA_DIST += shim/exports.map shim/ops.def

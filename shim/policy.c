@@ -18,30 +18,54 @@
 #include <unistd.h>
 
 struct shim_policy shim_policy = {.fd = -1};
-unsigned shim_mask __attribute__((aligned(64)));
+/* Both masks on one cache line of their own: the hooks read nothing else. */
+uint64_t shim_intercept __attribute__((aligned(64)));
+uint64_t shim_trace;
 
-static const char *const op_name[OP_COUNT] = {
-#define X(op, name, fam) name,
-	SHIM_OPS(X)
-#undef X
-};
-
-static const unsigned char op_family[OP_COUNT] = {
-#define X(op, name, fam) fam,
-	SHIM_OPS(X)
+#define OPROW_1(op, fn, fam, feeds) [OP_##op] = {#fn, FAM_##fam},
+#define OPROW_0(op, fn, fam, feeds)
+static const struct {
+	const char *name;
+	unsigned char family;
+} ops[OP_COUNT] = {
+#define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, obj, aux, rk, feeds, ...) \
+	OPROW_##primary(op, fn, fam, feeds)
+	SHIM_FNS(X)
 #undef X
 };
 
 static const char *const family_name[FAM_COUNT] = {
-	"posix-shm", "posix-sem", "sysv-shm", "sysv-sem", "ftok"
+#define F(fam, name) name,
+	SHIM_FAMILIES(F)
+#undef F
 };
+
+/* An op is intercepted when it is traced or names objects for a traced op. */
+static uint64_t intercept_of(uint64_t trace)
+{
+	uint64_t m = 0;
+
+#define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, obj, aux, rk, feeds, ...) \
+	if (trace & (OPBIT(op) | (feeds))) \
+		m |= OPBIT(op);
+	SHIM_FNS(X)
+#undef X
+	return m;
+}
+
+void shim_masks_set(uint64_t trace)
+{
+	__atomic_store_n(&shim_trace, trace, __ATOMIC_RELAXED);
+	__atomic_store_n(&shim_intercept, intercept_of(trace), __ATOMIC_RELEASE);
+	shim_hooks_arm();
+}
 
 /* NIPC_TRACE_FILE as given, when it has a %p to expand again after fork. */
 static char file_pattern[PATH_MAX];
 
 const char *shim_op_name(enum shim_op op)
 {
-	return op_name[op];
+	return ops[op].name;
 }
 
 void shim_warn(const char *msg, const char *arg)
@@ -68,24 +92,23 @@ void shim_warn(const char *msg, const char *arg)
 
 void shim_sink_lost(void)
 {
-	__atomic_store_n(&shim_mask, 0, __ATOMIC_RELAXED);
-	shim_hooks_arm();
+	shim_masks_set(0);
 }
 
-static unsigned word_mask(const char *w, size_t len)
+static uint64_t word_mask(const char *w, size_t len)
 {
-	unsigned m = 0;
+	uint64_t m = 0;
 
 	if ((len == 3 && !memcmp(w, "all", 3)) || (len == 1 && *w == '1'))
-		return (1u << OP_COUNT) - 1;
+		return SHIM_ALL_OPS;
 	for (int f = 0; f < FAM_COUNT; f++)
 		if (strlen(family_name[f]) == len && !memcmp(w, family_name[f], len))
 			for (int op = 0; op < OP_COUNT; op++)
-				if (op_family[op] == f)
-					m |= 1u << op;
+				if (ops[op].family == f)
+					m |= UINT64_C(1) << op;
 	for (int op = 0; op < OP_COUNT; op++)
-		if (strlen(op_name[op]) == len && !memcmp(w, op_name[op], len))
-			m |= 1u << op;
+		if (strlen(ops[op].name) == len && !memcmp(w, ops[op].name, len))
+			m |= UINT64_C(1) << op;
 	return m;
 }
 
@@ -94,11 +117,11 @@ static unsigned word_mask(const char *w, size_t len)
  * operation but says whether unnamed semaphores are traced; a list of only
  * that word starts from everything. Unknown words are named in one
  * warning. */
-static unsigned parse_filter(const char *s, int *unnamed)
+static uint64_t parse_filter(const char *s, int *unnamed)
 {
 	char unknown[256];
 	size_t nu = 0;
-	unsigned mask = 0;
+	uint64_t mask = 0;
 	int first = 1, modifier = 0;
 
 	*unnamed = 0;
@@ -106,7 +129,7 @@ static unsigned parse_filter(const char *s, int *unnamed)
 		size_t len = strcspn(s, ",");
 		const char *w = s;
 		int minus = len && *w == '-';
-		unsigned m;
+		uint64_t m;
 
 		if (minus) {
 			w++;
@@ -122,7 +145,7 @@ static unsigned parse_filter(const char *s, int *unnamed)
 		}
 		m = word_mask(w, len);
 		if (first && minus)
-			mask = (1u << OP_COUNT) - 1;
+			mask = SHIM_ALL_OPS;
 		if (m)
 			mask = minus ? mask & ~m : mask | m;
 		else if (len || minus) {
@@ -145,7 +168,7 @@ static unsigned parse_filter(const char *s, int *unnamed)
 		shim_warn("NIPC_TRACE: ignoring unknown words: %s", unknown);
 	}
 	if (first && modifier)
-		mask = (1u << OP_COUNT) - 1;
+		mask = SHIM_ALL_OPS;
 	return mask;
 }
 
@@ -313,11 +336,10 @@ static void at_fork_child(void)
 	struct shim_policy *p = &shim_policy;
 
 	trace_after_fork();
-	if (!shim_mask)
+	if (!shim_trace)
 		return;
 	if (!p->children) {
-		__atomic_store_n(&shim_mask, 0, __ATOMIC_RELAXED);
-		shim_hooks_arm();
+		shim_masks_set(0);
 		/* untraced, it must not hold the sink open (a pipe's reader
 		 * waits for every writer to go) */
 		if (p->sink == SINK_FD) {
@@ -337,8 +359,7 @@ static void at_fork_child(void)
 		shim_busy--;
 		p->fd = fd;
 		if (fd < 0) {
-			__atomic_store_n(&shim_mask, 0, __ATOMIC_RELAXED);
-			shim_hooks_arm();
+			shim_masks_set(0);
 		} else {
 			p->kind = kind_of(fd);
 		}
@@ -349,7 +370,7 @@ void shim_policy_init(void)
 {
 	struct shim_policy *p = &shim_policy;
 	const char *trace, *fmt, *ch, *tid;
-	unsigned mask;
+	uint64_t mask;
 
 	p->root_pid = getpid();
 	if (getauxval(AT_SECURE))
@@ -375,8 +396,8 @@ void shim_policy_init(void)
 	if (getenv("NIPC_TRACE_DEBUG"))
 		shim_next_dump();
 	pthread_atfork(NULL, NULL, at_fork_child);
-	p->mask = mask;
-	__atomic_store_n(&shim_mask, mask, __ATOMIC_RELEASE);
+	p->trace = mask;
+	shim_masks_set(mask);
 }
 
 __attribute__((constructor)) static void shim_init(void)

@@ -18,49 +18,39 @@
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-/* X(op, name, family) for every traced operation. The order is the bit
- * number in the trace mask. */
-#define SHIM_OPS(X) \
-	X(SHM_OPEN, "shm_open", FAM_POSIX_SHM) \
-	X(SHM_UNLINK, "shm_unlink", FAM_POSIX_SHM) \
-	X(FTRUNCATE, "ftruncate", FAM_POSIX_SHM) \
-	X(MMAP, "mmap", FAM_POSIX_SHM) \
-	X(MUNMAP, "munmap", FAM_POSIX_SHM) \
-	X(CLOSE, "close", FAM_POSIX_SHM) \
-	X(SEM_OPEN, "sem_open", FAM_POSIX_SEM) \
-	X(SEM_CLOSE, "sem_close", FAM_POSIX_SEM) \
-	X(SEM_UNLINK, "sem_unlink", FAM_POSIX_SEM) \
-	X(SEM_WAIT, "sem_wait", FAM_POSIX_SEM) \
-	X(SEM_TRYWAIT, "sem_trywait", FAM_POSIX_SEM) \
-	X(SEM_TIMEDWAIT, "sem_timedwait", FAM_POSIX_SEM) \
-	X(SEM_CLOCKWAIT, "sem_clockwait", FAM_POSIX_SEM) \
-	X(SEM_POST, "sem_post", FAM_POSIX_SEM) \
-	X(SHMGET, "shmget", FAM_SYSV_SHM) \
-	X(SHMAT, "shmat", FAM_SYSV_SHM) \
-	X(SHMDT, "shmdt", FAM_SYSV_SHM) \
-	X(SHMCTL, "shmctl", FAM_SYSV_SHM) \
-	X(SEMGET, "semget", FAM_SYSV_SEM) \
-	X(SEMOP, "semop", FAM_SYSV_SEM) \
-	X(SEMTIMEDOP, "semtimedop", FAM_SYSV_SEM) \
-	X(SEMCTL, "semctl", FAM_SYSV_SEM) \
-	X(FTOK, "ftok", FAM_FTOK)
+#include "ops.def"
 
+/* The event ops, one per primary row of SHIM_FNS: the bit numbers of the
+ * intercept and trace masks. */
+#define SHIM_OPDEF_1(op) OP_##op,
+#define SHIM_OPDEF_0(op)
 enum shim_op {
-#define X(op, name, fam) OP_##op,
-	SHIM_OPS(X)
+#define X(fn, op, primary, ...) SHIM_OPDEF_##primary(op)
+	SHIM_FNS(X)
 #undef X
 	OP_COUNT
 };
 
-enum shim_family { FAM_POSIX_SHM, FAM_POSIX_SEM, FAM_SYSV_SHM, FAM_SYSV_SEM, FAM_FTOK, FAM_COUNT };
+enum shim_family {
+#define F(fam, name) FAM_##fam,
+	SHIM_FAMILIES(F)
+#undef F
+	FAM_COUNT
+};
+
+_Static_assert(OP_COUNT < 64, "an op is a bit of a 64-bit mask");
 
 #ifndef IPC_64
 #define IPC_64 0x0100 /* the kernel's flag for the 64-bit ipc structures */
 #endif
 
-#define OPBIT(op) (1u << OP_##op)
+#define OPBIT(op) (UINT64_C(1) << OP_##op)
+#define SHIM_ALL_OPS ((UINT64_C(1) << OP_COUNT) - 1)
 /* The descriptor and mapping ops that need shm_open's descriptors tracked. */
 #define FD_OPS (OPBIT(FTRUNCATE) | OPBIT(MMAP) | OPBIT(MUNMAP) | OPBIT(CLOSE))
+/* The semaphore ops that need sem_open's semaphores tracked. */
+#define SEM_OPS (OPBIT(SEM_OPEN) | OPBIT(SEM_CLOSE) | OPBIT(SEM_WAIT) | OPBIT(SEM_TRYWAIT) | \
+		 OPBIT(SEM_TIMEDWAIT) | OPBIT(SEM_CLOCKWAIT) | OPBIT(SEM_POST))
 
 /* ---------------------------------------------------------------- next.c */
 
@@ -71,44 +61,17 @@ union nipc_semun {
 	struct seminfo *info;
 };
 
-/* X(name, return type, parameter list) of every real function called. */
-#define SHIM_REALS(X) \
-	X(shm_open, int, (const char *, int, mode_t)) \
-	X(shm_unlink, int, (const char *)) \
-	X(ftruncate, int, (int, off_t)) \
-	X(ftruncate64, int, (int, off64_t)) \
-	X(mmap, void *, (void *, size_t, int, int, int, off_t)) \
-	X(mmap64, void *, (void *, size_t, int, int, int, off64_t)) \
-	X(munmap, int, (void *, size_t)) \
-	X(close, int, (int)) \
-	X(sem_open, sem_t *, (const char *, int, ...)) \
-	X(sem_close, int, (sem_t *)) \
-	X(sem_unlink, int, (const char *)) \
-	X(sem_wait, int, (sem_t *)) \
-	X(sem_trywait, int, (sem_t *)) \
-	X(sem_timedwait, int, (sem_t *, const struct timespec *)) \
-	X(sem_clockwait, int, (sem_t *, clockid_t, const struct timespec *)) \
-	X(sem_post, int, (sem_t *)) \
-	X(shmget, int, (key_t, size_t, int)) \
-	X(shmat, void *, (int, const void *, int)) \
-	X(shmdt, int, (const void *)) \
-	X(shmctl, int, (int, int, struct shmid_ds *)) \
-	X(semget, int, (key_t, int, int)) \
-	X(semop, int, (int, struct sembuf *, size_t)) \
-	X(semtimedop, int, (int, struct sembuf *, size_t, const struct timespec *)) \
-	X(semctl, int, (int, int, int, ...)) \
-	X(ftok, key_t, (const char *, int))
-
 enum shim_real {
-#define X(name, ret, params) REAL_##name,
-	SHIM_REALS(X)
+#define X(fn, ...) REAL_##fn,
+	SHIM_FNS(X)
 #undef X
 	REAL_COUNT
 };
 
+/* libc's functions: the call table of every object today. */
 struct shim_next {
-#define X(name, ret, params) ret (*name) params;
-	SHIM_REALS(X)
+#define X(fn, op, primary, fam, ver, path, rd, ret, proto, ...) ret (*fn) proto;
+	SHIM_FNS(X)
 #undef X
 };
 
@@ -137,7 +100,7 @@ enum shim_sink { SINK_NONE, SINK_FD, SINK_SYSLOG };
 enum out_kind { OUT_PLAIN, OUT_PIPE, OUT_SOCKET, OUT_LIMITED };
 
 struct shim_policy {
-	unsigned mask;          /* OPBIT()s of traced ops; 0 = pass-through */
+	uint64_t trace;         /* OPBIT()s of traced ops; 0 = pass-through */
 	int json;
 	int children;           /* NIPC_TRACE_CHILDREN */
 	int tid;                /* NIPC_TRACE_TID: show the thread id in text */
@@ -149,8 +112,13 @@ struct shim_policy {
 };
 
 SHIM_HIDDEN extern struct shim_policy shim_policy;
-/* The mask hooks test; a copy of shim_policy.mask, alone on its cache line. */
-SHIM_HIDDEN extern unsigned shim_mask;
+/* The ops the hooks intercept (the fast path tests this), and the ops that
+ * make events; set together by shim_masks_set. */
+SHIM_HIDDEN extern uint64_t shim_intercept;
+SHIM_HIDDEN extern uint64_t shim_trace;
+/* Sets the trace mask and the intercept mask it implies, and rearms the
+ * hooks. */
+SHIM_HIDDEN void shim_masks_set(uint64_t trace);
 
 SHIM_HIDDEN void shim_policy_init(void);
 /* Points the hottest hooks at the real functions or their slow paths, after
@@ -188,6 +156,26 @@ SHIM_HIDDEN void out_stderr(const char *p, size_t n);
 #define SHIM_ID_SLOTS 256  /* System V ids per kind */
 
 enum track_kind { TK_FTOK, TK_SEM, TK_FD, TK_MAP, TK_SHMAT, TK_COUNT };
+
+/* How an op names its object (the nm column of ops.def). */
+enum shim_nm {
+	N_PNAME,        /* a POSIX name argument */
+	N_SHM_OPEN,     /* a POSIX name; the descriptor is remembered */
+	N_SEM_OPEN,     /* a POSIX name; the semaphore is remembered */
+	N_FD,           /* a descriptor from shm_open, else straight through */
+	N_CLOSE,        /* N_FD, forgotten before the call */
+	N_MMAP,         /* N_FD; the mapping is remembered */
+	N_MUNMAP,       /* a mapping of such a descriptor, else straight through */
+	N_SEM,          /* a semaphore from sem_open (or any, with "unnamed") */
+	N_SEM_CLOSE,    /* a semaphore, forgotten at its last close */
+	N_SHMGET,       /* a key_t; the segment id is remembered */
+	N_SEMGET,       /* a key_t; the set id is remembered */
+	N_SHMID,        /* a segment id */
+	N_SEMID,        /* a semaphore set id */
+	N_SHMAT,        /* a segment id; the address is remembered */
+	N_SHMDT,        /* an address from shmat, forgotten */
+	N_FTOK,         /* the path is remembered for the key */
+};
 
 /* Remembers tag → (aux, name) in the table of kind; name may be NULL.
  * TK_SEM: aux counts the sem_open calls that returned the semaphore.
