@@ -63,6 +63,13 @@ static int name_before(struct shim_call *c)
 		/* forget the descriptor before another thread can get it again */
 		track_del(TK_FD, c->obj);
 		return 1;
+	case N_FD_RANGE:
+		/* A vfork child (Python's subprocess closes its descriptors so)
+		 * must not make its parent forget its own. Otherwise forgotten
+		 * before the call, as by N_CLOSE. */
+		if (trace_in_vfork_child())
+			return 0;
+		return track_fd_del_range((unsigned)c->obj, (unsigned)c->aux, c->name) > 0;
 	case N_MUNMAP:
 		return track_get(TK_MAP, c->obj, NULL, c->name);
 	case N_SEM:
@@ -150,6 +157,7 @@ static void name_key(struct shim_call *c)
 		break;
 	case N_FD:
 	case N_CLOSE:
+	case N_FD_RANGE:
 	case N_MMAP:
 	case N_MUNMAP:
 		ev_key_posix(e, c->name);

@@ -40,6 +40,24 @@ static const char *const family_name[FAM_COUNT] = {
 #undef F
 };
 
+#define NM_FD(nm) ((nm) == N_FD || (nm) == N_CLOSE || (nm) == N_FD_RANGE || (nm) == N_MMAP || \
+		   (nm) == N_MUNMAP)
+#define NM_SEM(nm) ((nm) == N_SEM_OPEN || (nm) == N_SEM_CLOSE || (nm) == N_SEM)
+
+const uint64_t shim_fd_ops = 0
+#define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, ...) \
+	| (NM_FD(nm) ? OPBIT(op) : 0)
+	SHIM_FNS(X)
+#undef X
+	;
+
+const uint64_t shim_sem_ops = 0
+#define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, ...) \
+	| (NM_SEM(nm) ? OPBIT(op) : 0)
+	SHIM_FNS(X)
+#undef X
+	;
+
 /* An op is intercepted when it is traced or names objects for a traced op. */
 static uint64_t intercept_of(uint64_t trace)
 {
@@ -405,6 +423,7 @@ __attribute__((constructor)) static void shim_init(void)
 	const char *missing;
 
 	shim_busy++;
+	trace_note_pid();
 	missing = shim_next_init();
 	if (missing)
 		shim_warn("cannot find the real %s; tracing disabled", missing);

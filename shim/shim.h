@@ -46,11 +46,10 @@ _Static_assert(OP_COUNT < 64, "an op is a bit of a 64-bit mask");
 
 #define OPBIT(op) (UINT64_C(1) << OP_##op)
 #define SHIM_ALL_OPS ((UINT64_C(1) << OP_COUNT) - 1)
-/* The descriptor and mapping ops that need shm_open's descriptors tracked. */
-#define FD_OPS (OPBIT(FTRUNCATE) | OPBIT(MMAP) | OPBIT(MUNMAP) | OPBIT(CLOSE))
-/* The semaphore ops that need sem_open's semaphores tracked. */
-#define SEM_OPS (OPBIT(SEM_OPEN) | OPBIT(SEM_CLOSE) | OPBIT(SEM_WAIT) | OPBIT(SEM_TRYWAIT) | \
-		 OPBIT(SEM_TIMEDWAIT) | OPBIT(SEM_CLOCKWAIT) | OPBIT(SEM_POST))
+/* The ops that name their objects by shm_open's descriptors (and so need
+ * them tracked), and by sem_open's semaphores: from the nm column. */
+#define FD_OPS shim_fd_ops
+#define SEM_OPS shim_sem_ops
 
 /* ---------------------------------------------------------------- next.c */
 
@@ -116,6 +115,7 @@ SHIM_HIDDEN extern struct shim_policy shim_policy;
  * make events; set together by shim_masks_set. */
 SHIM_HIDDEN extern uint64_t shim_intercept;
 SHIM_HIDDEN extern uint64_t shim_trace;
+SHIM_HIDDEN extern const uint64_t shim_fd_ops, shim_sem_ops;
 /* Sets the trace mask and the intercept mask it implies, and rearms the
  * hooks. */
 SHIM_HIDDEN void shim_masks_set(uint64_t trace);
@@ -164,6 +164,7 @@ enum shim_nm {
 	N_SEM_OPEN,     /* a POSIX name; the semaphore is remembered */
 	N_FD,           /* a descriptor from shm_open, else straight through */
 	N_CLOSE,        /* N_FD, forgotten before the call */
+	N_FD_RANGE,     /* shm_open descriptors from obj to aux, forgotten before the call */
 	N_MMAP,         /* N_FD; the mapping is remembered */
 	N_MUNMAP,       /* a mapping of such a descriptor, else straight through */
 	N_SEM,          /* a semaphore from sem_open (or any, with "unnamed") */
@@ -184,6 +185,9 @@ SHIM_HIDDEN void track_put(enum track_kind k, uintptr_t tag, uintptr_t aux, cons
 /* Copies the name (cap SHIM_NAME_CAP) and aux for tag; 1 if found. */
 SHIM_HIDDEN int track_get(enum track_kind k, uintptr_t tag, uintptr_t *aux, char *name);
 SHIM_HIDDEN void track_del(enum track_kind k, uintptr_t tag);
+/* Forgets every shm_open descriptor in [first, last]; copies the name of
+ * the lowest; returns how many there were. */
+SHIM_HIDDEN int track_fd_del_range(unsigned first, unsigned last, char *name);
 /* Cheap test for close/ftruncate/mmap: was fd returned by shm_open? */
 SHIM_HIDDEN int track_fd_is_shm(int fd);
 
@@ -196,7 +200,7 @@ SHIM_HIDDEN void track_id_del(int kind, int id);
 
 enum arg_kind {
 	A_STR, A_INT, A_UINT, A_PTR, A_OFLAG, A_MODE, A_IPCFLG, A_SHMATFLG, A_KEYT,
-	A_SHMCMD, A_SEMCMD, A_SOPS, A_TS, A_PROT, A_MAPFLAGS, A_CLOCK, A_SIZE, A_NONE
+	A_SHMCMD, A_SEMCMD, A_SOPS, A_TS, A_PROT, A_MAPFLAGS, A_CLOCK, A_SIZE, A_CRFLAGS, A_NONE
 };
 
 struct shim_arg {
@@ -254,6 +258,11 @@ SHIM_HIDDEN void ev_key_ftok(struct shim_event *e, const char *path, int id);
 
 /* pid/tid caches, reset in a fork child. */
 SHIM_HIDDEN void trace_after_fork(void);
+/* Caches the pid at start-up. */
+SHIM_HIDDEN void trace_note_pid(void);
+/* 1 in a child of vfork (it shares the parent's memory, names included,
+ * until it execs). */
+SHIM_HIDDEN int trace_in_vfork_child(void);
 
 /* Per-thread reentrancy guard: the shim's own libc calls are never traced,
  * nor a hook entered from a signal handler while this thread is tracing. */

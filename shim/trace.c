@@ -22,7 +22,20 @@ static pid_t pid_cache;
 void trace_after_fork(void)
 {
 	tid_cache = 0;
-	__atomic_store_n(&pid_cache, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&pid_cache, (pid_t)syscall(SYS_getpid), __ATOMIC_RELAXED);
+}
+
+void trace_note_pid(void)
+{
+	__atomic_store_n(&pid_cache, (pid_t)syscall(SYS_getpid), __ATOMIC_RELAXED);
+}
+
+/* A vfork child runs no fork handler: its pid is not the cached one. */
+int trace_in_vfork_child(void)
+{
+	pid_t cached = __atomic_load_n(&pid_cache, __ATOMIC_RELAXED);
+
+	return cached && cached != (pid_t)syscall(SYS_getpid);
 }
 
 static pid_t my_pid(void)
@@ -266,6 +279,11 @@ static const struct flag semcmds[] = {
 	{SEM_INFO, "SEM_INFO"}, {SEM_STAT_ANY, "SEM_STAT_ANY"}, {0, NULL}
 };
 
+static const struct flag crflags[] = {
+	{CLOSE_RANGE_UNSHARE, "CLOSE_RANGE_UNSHARE"}, {CLOSE_RANGE_CLOEXEC, "CLOSE_RANGE_CLOEXEC"},
+	{0, NULL}
+};
+
 static const struct flag clocks[] = {
 	{CLOCK_REALTIME, "CLOCK_REALTIME"}, {CLOCK_MONOTONIC, "CLOCK_MONOTONIC"},
 	{CLOCK_BOOTTIME, "CLOCK_BOOTTIME"}, {CLOCK_TAI, "CLOCK_TAI"}, {0, NULL}
@@ -408,6 +426,7 @@ static void put_arg(struct out *o, const struct shim_arg *a, int json)
 	case A_PROT: put_flags(o, (unsigned long)a->i, prots, "PROT_NONE"); break;
 	case A_MAPFLAGS: put_flags(o, (unsigned long)a->i, mapflags, "0"); break;
 	case A_CLOCK: put_enum(o, (long)a->i, clocks); break;
+	case A_CRFLAGS: put_flags(o, (unsigned long)a->i, crflags, "0"); break;
 	default: break;
 	}
 	puts_(o, q);

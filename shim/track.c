@@ -224,6 +224,31 @@ void track_del(enum track_kind k, uintptr_t tag)
 	}
 }
 
+int track_fd_del_range(unsigned first, unsigned last, char *name)
+{
+	struct table *t = &tables[TK_FD];
+	uintptr_t lowest = 0;
+	int n = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		uintptr_t tag = __atomic_load_n(&t->tag[i], __ATOMIC_RELAXED);
+
+		if (!tag || tag - 1 < first || tag - 1 > last)
+			continue;
+		if (!lowest || tag < lowest) {
+			char tmp[SHIM_NAME_CAP];
+
+			if (track_get(TK_FD, tag - 1, NULL, tmp)) {
+				lowest = tag;
+				memcpy(name, tmp, sizeof tmp);
+			}
+		}
+		track_del(TK_FD, tag - 1);
+		n++;
+	}
+	return n;
+}
+
 /* ------------------------------------------------------ System V ids */
 
 /* One word per entry: bit 63 used, bits 32..62 the id, 0..31 the key_t. */
