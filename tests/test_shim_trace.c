@@ -97,6 +97,53 @@ static void test_posix_shm(void **state)
 	ts_free(&l);
 }
 
+static void ops_of(const char *file, char *buf, size_t len);
+
+/* close_range: traced when it closes shm_open descriptors, and the shim
+ * forgets them (a reused number is not named after the segment). */
+static void test_close_range(void **state)
+{
+	const char *name = ts_unique(), *file = ts_path("cr.json");
+	char k[128], fd0[16], fd1[16], args[128], ops[4096];
+	struct ts_lines l;
+
+	(void)state;
+	snprintf(k, sizeof k, "posix:%s", name);
+	assert_int_equal(run_ops("close-range", name, "1", file, "json", NULL, NULL), 0);
+	ts_load(&l, file);
+	assert_true(l.n >= 2);
+	snprintf(fd0, sizeof fd0, "%s", field(l.line[0], "ret"));
+	snprintf(fd1, sizeof fd1, "%s", field(l.line[1], "ret"));
+	snprintf(args, sizeof args, "first=%d;last=%d;flags=CLOSE_RANGE_UNSHARE", atoi(fd0) < atoi(fd1) ? atoi(fd0) : atoi(fd1),
+		 atoi(fd0) < atoi(fd1) ? atoi(fd1) : atoi(fd0));
+	{
+		struct ts_expect x[] = {
+			{"shm_open", k, fd0, NULL, NULL},
+			{"shm_open", k, fd1, NULL, NULL},
+			{"close_range", k, "0", NULL, args},
+			{"shm_open", k, "*", NULL, NULL},
+			{"close", k, "0", NULL, NULL},
+			{"shm_unlink", k, "0", NULL, NULL},
+		};
+		ts_expect_events(&l, x, sizeof x / sizeof x[0], 0);
+	}
+	ts_free(&l);
+	/* traced alone, it still knows the descriptors */
+	assert_int_equal(run_ops("close-range", ts_unique(), "close_range", file, "json", NULL, NULL), 0);
+	ops_of(file, ops, sizeof ops);
+	assert_string_equal(ops, "close_range");
+	/* and text names its flags */
+	assert_int_equal(run_ops("close-range", ts_unique(), "close_range", file, "text", NULL, NULL), 0);
+	{
+		char *t = ts_slurp(file);
+
+		assert_non_null(t);
+		assert_non_null(strstr(t, "close_range("));
+		assert_non_null(strstr(t, ", CLOSE_RANGE_UNSHARE) = 0 <"));
+		free(t);
+	}
+}
+
 static void test_posix_sem(void **state)
 {
 	const char *name = ts_unique(), *file = ts_path("sem.json");
@@ -154,7 +201,6 @@ static void test_posix_sem(void **state)
 	ts_free(&l);
 }
 
-static void ops_of(const char *file, char *buf, size_t len);
 
 /* Waits and posts on an unnamed semaphore are traced only when asked. */
 static void test_unnamed(void **state)
@@ -646,6 +692,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_posix_shm),
+		cmocka_unit_test(test_close_range),
 		cmocka_unit_test(test_posix_sem),
 		cmocka_unit_test(test_unnamed),
 		cmocka_unit_test(test_sysv),
