@@ -24,6 +24,49 @@
 #define EXPORT __attribute__((visibility("default")))
 #define COLD __attribute__((noinline, cold))
 
+/* Both masks on one cache line of their own: the hooks read nothing else. */
+uint64_t shim_intercept __attribute__((aligned(64)));
+uint64_t shim_trace;
+
+#define NM_FD(nm) ((nm) == N_FD || (nm) == N_CLOSE || (nm) == N_FD_RANGE || (nm) == N_MMAP || \
+		   (nm) == N_MUNMAP)
+#define NM_SEM(nm) ((nm) == N_SEM_OPEN || (nm) == N_SEM_CLOSE || (nm) == N_SEM)
+
+const uint64_t shim_fd_ops = 0
+#define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, ...) \
+	| (NM_FD(nm) ? OPBIT(op) : 0)
+	SHIM_FNS(X)
+#undef X
+	;
+
+const uint64_t shim_sem_ops = 0
+#define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, ...) \
+	| (NM_SEM(nm) ? OPBIT(op) : 0)
+	SHIM_FNS(X)
+#undef X
+	;
+
+/* An op is intercepted when it is traced or names objects for a traced op. */
+static uint64_t intercept_of(uint64_t trace)
+{
+	uint64_t m = 0;
+
+#define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, obj, aux, rk, feeds, ...) \
+	if (trace & (OPBIT(op) | (feeds))) \
+		m |= OPBIT(op);
+	SHIM_FNS(X)
+#undef X
+	return m;
+}
+
+void shim_masks_set(uint64_t trace)
+{
+	__atomic_store_n(&shim_trace, trace, __ATOMIC_RELAXED);
+	__atomic_store_n(&shim_intercept, intercept_of(trace), __ATOMIC_RELEASE);
+	shim_hooks_arm();
+}
+
+
 static inline uint64_t intercept(void)
 {
 	return __atomic_load_n(&shim_intercept, __ATOMIC_RELAXED);
@@ -46,7 +89,7 @@ struct shim_call {
 
 static int fd_name(int fd, char *name)
 {
-	return track_fd_is_shm(fd) && track_get(TK_FD, (uintptr_t)fd, NULL, name);
+	return names_fd_is_shm(fd) && names_get(NK_FD, (uintptr_t)fd, NULL, name);
 }
 
 /* Before the call: what the shim knows of the object. 0: nothing to do with
@@ -61,27 +104,27 @@ static int name_before(struct shim_call *c)
 		if (!fd_name((int)c->obj, c->name))
 			return 0;
 		/* forget the descriptor before another thread can get it again */
-		track_del(TK_FD, c->obj);
+		names_del(NK_FD, c->obj);
 		return 1;
 	case N_FD_RANGE:
 		/* A vfork child (Python's subprocess closes its descriptors so)
 		 * must not make its parent forget its own. Otherwise forgotten
 		 * before the call, as by N_CLOSE. */
-		if (trace_in_vfork_child())
+		if (event_in_vfork_child())
 			return 0;
-		return track_fd_del_range((unsigned)c->obj, (unsigned)c->aux, c->name) > 0;
+		return names_fd_del_range((unsigned)c->obj, (unsigned)c->aux, c->name) > 0;
 	case N_MUNMAP:
-		return track_get(TK_MAP, c->obj, NULL, c->name);
+		return names_get(NK_MAP, c->obj, NULL, c->name);
 	case N_SEM:
-		if (track_get(TK_SEM, c->obj, NULL, c->name))
+		if (names_get(NK_SEM, c->obj, NULL, c->name))
 			return 1;
 		c->name[0] = 0;
 		return shim_policy.unnamed;
 	case N_SEM_CLOSE:
-		c->known = track_get(TK_SEM, c->obj, &c->had, c->name);
+		c->known = names_get(NK_SEM, c->obj, &c->had, c->name);
 		return 1;
 	case N_SHMDT:
-		c->known = track_get(TK_SHMAT, c->obj, &c->had, NULL);
+		c->known = names_get(NK_SHMAT, c->obj, &c->had, NULL);
 		return 1;
 	default:
 		return 1;
@@ -99,45 +142,45 @@ static void name_after(struct shim_call *c)
 	switch (c->nm) {
 	case N_SHM_OPEN:
 		if (intercept() & FD_OPS)
-			track_put(TK_FD, (uintptr_t)e->ret.i, 0, (const char *)c->obj);
+			names_put(NK_FD, (uintptr_t)e->ret.i, 0, (const char *)c->obj);
 		break;
 	case N_SEM_OPEN:
 		/* libc hands out the same sem_t for every open of one
 		 * semaphore, to be closed as many times */
-		track_get(TK_SEM, (uintptr_t)e->ret.p, &opens, NULL);
-		track_put(TK_SEM, (uintptr_t)e->ret.p, opens + 1, (const char *)c->obj);
+		names_get(NK_SEM, (uintptr_t)e->ret.p, &opens, NULL);
+		names_put(NK_SEM, (uintptr_t)e->ret.p, opens + 1, (const char *)c->obj);
 		break;
 	case N_SEM_CLOSE:
 		if (!c->known)
 			break;
 		if (c->had > 1)
-			track_put(TK_SEM, c->obj, c->had - 1, c->name);
+			names_put(NK_SEM, c->obj, c->had - 1, c->name);
 		else
-			track_del(TK_SEM, c->obj);
+			names_del(NK_SEM, c->obj);
 		break;
 	case N_MMAP:
 		if (intercept() & OPBIT(MUNMAP))
-			track_put(TK_MAP, (uintptr_t)e->ret.p, c->aux, c->name);
+			names_put(NK_MAP, (uintptr_t)e->ret.p, c->aux, c->name);
 		break;
 	case N_MUNMAP:
-		track_del(TK_MAP, c->obj);
+		names_del(NK_MAP, c->obj);
 		break;
 	case N_SHMGET:
-		track_id_put(0, (int)e->ret.i, (key_t)c->obj);
+		names_id_put(0, (int)e->ret.i, (key_t)c->obj);
 		break;
 	case N_SEMGET:
-		track_id_put(1, (int)e->ret.i, (key_t)c->obj);
+		names_id_put(1, (int)e->ret.i, (key_t)c->obj);
 		break;
 	case N_SHMAT:
-		track_put(TK_SHMAT, (uintptr_t)e->ret.p, c->obj, NULL);
+		names_put(NK_SHMAT, (uintptr_t)e->ret.p, c->obj, NULL);
 		break;
 	case N_SHMDT:
 		if (c->known)
-			track_del(TK_SHMAT, c->obj);
+			names_del(NK_SHMAT, c->obj);
 		break;
 	case N_FTOK:
 		if (c->aux & 0xff)
-			track_put(TK_FTOK, (uint32_t)e->ret.i, c->aux & 0xff, (const char *)c->obj);
+			names_put(NK_FTOK, (uint32_t)e->ret.i, c->aux & 0xff, (const char *)c->obj);
 		break;
 	default:
 		break;
@@ -233,7 +276,9 @@ static void dispatch_leave(struct shim_call *c, int failed, int err)
 	name_after(c);
 	if (c->event) {
 		name_key(c);
-		ev_end(&c->e, failed, err);
+		/* a sink without a reader, or closed by the program, stops tracing */
+		if (ev_end(&c->e, failed, err))
+			shim_masks_set(0);
 	}
 	shim_busy--;
 	errno = err;

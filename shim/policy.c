@@ -9,109 +9,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
 struct shim_policy shim_policy = {.fd = -1};
-/* Both masks on one cache line of their own: the hooks read nothing else. */
-uint64_t shim_intercept __attribute__((aligned(64)));
-uint64_t shim_trace;
-
-#define OPROW_1(op, fn, fam, feeds) [OP_##op] = {#fn, FAM_##fam},
-#define OPROW_0(op, fn, fam, feeds)
-static const struct {
-	const char *name;
-	unsigned char family;
-} ops[OP_COUNT] = {
-#define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, obj, aux, rk, feeds, ...) \
-	OPROW_##primary(op, fn, fam, feeds)
-	SHIM_FNS(X)
-#undef X
-};
-
-static const char *const family_name[FAM_COUNT] = {
-#define F(fam, name) name,
-	SHIM_FAMILIES(F)
-#undef F
-};
-
-#define NM_FD(nm) ((nm) == N_FD || (nm) == N_CLOSE || (nm) == N_FD_RANGE || (nm) == N_MMAP || \
-		   (nm) == N_MUNMAP)
-#define NM_SEM(nm) ((nm) == N_SEM_OPEN || (nm) == N_SEM_CLOSE || (nm) == N_SEM)
-
-const uint64_t shim_fd_ops = 0
-#define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, ...) \
-	| (NM_FD(nm) ? OPBIT(op) : 0)
-	SHIM_FNS(X)
-#undef X
-	;
-
-const uint64_t shim_sem_ops = 0
-#define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, ...) \
-	| (NM_SEM(nm) ? OPBIT(op) : 0)
-	SHIM_FNS(X)
-#undef X
-	;
-
-/* An op is intercepted when it is traced or names objects for a traced op. */
-static uint64_t intercept_of(uint64_t trace)
-{
-	uint64_t m = 0;
-
-#define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, obj, aux, rk, feeds, ...) \
-	if (trace & (OPBIT(op) | (feeds))) \
-		m |= OPBIT(op);
-	SHIM_FNS(X)
-#undef X
-	return m;
-}
-
-void shim_masks_set(uint64_t trace)
-{
-	__atomic_store_n(&shim_trace, trace, __ATOMIC_RELAXED);
-	__atomic_store_n(&shim_intercept, intercept_of(trace), __ATOMIC_RELEASE);
-	shim_hooks_arm();
-}
-
 /* NIPC_TRACE_FILE as given, when it has a %p to expand again after fork. */
 static char file_pattern[PATH_MAX];
-
-const char *shim_op_name(enum shim_op op)
-{
-	return ops[op].name;
-}
-
-void shim_warn(const char *msg, const char *arg)
-{
-	char buf[512];
-	size_t n = 0;
-	const char *pct = strstr(msg, "%s");
-	size_t head = pct ? (size_t)(pct - msg) : strlen(msg);
-
-#define ADD(s, len) do { size_t l_ = (len); if (l_ > sizeof buf - 1 - n) l_ = sizeof buf - 1 - n; \
-	memcpy(buf + n, s, l_); n += l_; } while (0)
-	ADD("nipc-preload: ", 14);
-	ADD(msg, head);
-	if (pct) {
-		ADD(arg ? arg : "(null)", strlen(arg ? arg : "(null)"));
-		ADD(pct + 2, strlen(pct + 2));
-	}
-	if (n == sizeof buf - 1)
-		memcpy(buf + n - 4, "...", 3);
-	ADD("\n", 1);
-#undef ADD
-	out_stderr(buf, n);
-}
-
-void shim_sink_lost(void)
-{
-	shim_masks_set(0);
-}
 
 static uint64_t word_mask(const char *w, size_t len)
 {
@@ -119,14 +25,20 @@ static uint64_t word_mask(const char *w, size_t len)
 
 	if ((len == 3 && !memcmp(w, "all", 3)) || (len == 1 && *w == '1'))
 		return SHIM_ALL_OPS;
-	for (int f = 0; f < FAM_COUNT; f++)
-		if (strlen(family_name[f]) == len && !memcmp(w, family_name[f], len))
+	for (int f = 0; f < FAM_COUNT; f++) {
+		const char *name = shim_family_name((enum shim_family)f);
+
+		if (strlen(name) == len && !memcmp(w, name, len))
 			for (int op = 0; op < OP_COUNT; op++)
-				if (ops[op].family == f)
+				if (shim_op_family((enum shim_op)op) == (enum shim_family)f)
 					m |= UINT64_C(1) << op;
-	for (int op = 0; op < OP_COUNT; op++)
-		if (strlen(ops[op].name) == len && !memcmp(w, ops[op].name, len))
+	}
+	for (int op = 0; op < OP_COUNT; op++) {
+		const char *name = shim_op_name((enum shim_op)op);
+
+		if (strlen(name) == len && !memcmp(w, name, len))
 			m |= UINT64_C(1) << op;
+	}
 	return m;
 }
 
@@ -349,15 +261,11 @@ static void strip_preload(void)
 	*w = 0;
 }
 
-static void at_fork_child(void)
+int shim_policy_child(void)
 {
 	struct shim_policy *p = &shim_policy;
 
-	trace_after_fork();
-	if (!shim_trace)
-		return;
 	if (!p->children) {
-		shim_masks_set(0);
 		/* untraced, it must not hold the sink open (a pipe's reader
 		 * waits for every writer to go) */
 		if (p->sink == SINK_FD) {
@@ -366,7 +274,7 @@ static void at_fork_child(void)
 			shim_busy--;
 			p->fd = -1;
 		}
-		return;
+		return -1;
 	}
 	if (file_pattern[0]) {
 		int fd;
@@ -376,26 +284,23 @@ static void at_fork_child(void)
 		close(p->fd);
 		shim_busy--;
 		p->fd = fd;
-		if (fd < 0) {
-			shim_masks_set(0);
-		} else {
-			p->kind = kind_of(fd);
-		}
+		if (fd < 0)
+			return -1;
+		p->kind = kind_of(fd);
 	}
+	return 0;
 }
 
-void shim_policy_init(void)
+uint64_t shim_policy_init(void)
 {
 	struct shim_policy *p = &shim_policy;
 	const char *trace, *fmt, *ch, *tid;
 	uint64_t mask;
 
 	p->root_pid = getpid();
-	if (getauxval(AT_SECURE))
-		return;
 	trace = getenv("NIPC_TRACE");
 	if (!trace || !*trace || !strcmp(trace, "0"))
-		return;
+		return 0;
 	out_note_stderr();
 	mask = parse_filter(trace, &p->unnamed);
 	fmt = getenv("NIPC_TRACE_FORMAT");
@@ -410,25 +315,7 @@ void shim_policy_init(void)
 	if (!p->children)
 		strip_preload();
 	if (!mask || open_sink(getenv("NIPC_TRACE_FILE")))
-		return;
-	if (getenv("NIPC_TRACE_DEBUG"))
-		shim_next_dump();
-	pthread_atfork(NULL, NULL, at_fork_child);
+		return 0;
 	p->trace = mask;
-	shim_masks_set(mask);
-}
-
-__attribute__((constructor)) static void shim_init(void)
-{
-	const char *missing;
-
-	shim_busy++;
-	trace_note_pid();
-	missing = shim_next_init();
-	if (missing)
-		shim_warn("cannot find the real %s; tracing disabled", missing);
-	else
-		shim_policy_init();
-	shim_hooks_arm();
-	shim_busy--;
+	return mask;
 }

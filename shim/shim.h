@@ -89,7 +89,7 @@ SHIM_HIDDEN void shim_next_dump(void);
 	__typeof__(shim_next.name) f_ = __atomic_load_n(&shim_next.name, __ATOMIC_RELAXED); \
 	LIKELY(f_ != NULL) ? f_ : (__typeof__(shim_next.name))shim_next_early(REAL_##name); })
 
-/* -------------------------------------------------------------- policy.c */
+/* ------------------------------------------------------ init.c, policy.c */
 
 enum shim_sink { SINK_NONE, SINK_FD, SINK_SYSLOG };
 
@@ -111,7 +111,7 @@ struct shim_policy {
 };
 
 SHIM_HIDDEN extern struct shim_policy shim_policy;
-/* The ops the hooks intercept (the fast path tests this), and the ops that
+/* (hooks.c) The ops the hooks intercept (the fast path tests this), and the ops that
  * make events; set together by shim_masks_set. */
 SHIM_HIDDEN extern uint64_t shim_intercept;
 SHIM_HIDDEN extern uint64_t shim_trace;
@@ -120,15 +120,21 @@ SHIM_HIDDEN extern const uint64_t shim_fd_ops, shim_sem_ops;
  * hooks. */
 SHIM_HIDDEN void shim_masks_set(uint64_t trace);
 
-SHIM_HIDDEN void shim_policy_init(void);
+/* Reads the environment; the trace mask to start with (0: none), with the
+ * sink open. */
+SHIM_HIDDEN uint64_t shim_policy_init(void);
+/* The configuration in a fork child: the sink reopened per pid, or closed
+ * when children are not traced; -1 when tracing stops. */
+SHIM_HIDDEN int shim_policy_child(void);
 /* Points the hottest hooks at the real functions or their slow paths, after
  * the mask or the real functions change. */
 SHIM_HIDDEN void shim_hooks_arm(void);
-/* Writes "nipc-preload: " msg "\n" to stderr (see out_stderr). */
-SHIM_HIDDEN void shim_warn(const char *msg, const char *arg);
-/* The sink failed for good (no reader, descriptor closed): tracing stops. */
-SHIM_HIDDEN void shim_sink_lost(void);
+
+/* ----------------------------------------------------------------- ops.c */
+
 SHIM_HIDDEN const char *shim_op_name(enum shim_op op);
+SHIM_HIDDEN enum shim_family shim_op_family(enum shim_op op);
+SHIM_HIDDEN const char *shim_family_name(enum shim_family f);
 
 /* ---------------------------------------------------------------- sink.c */
 
@@ -145,8 +151,14 @@ SHIM_HIDDEN void out_note_stderr(void);
 /* Writes to descriptor 2 if it is still that file, else nowhere; keeps
  * errno. */
 SHIM_HIDDEN void out_stderr(const char *p, size_t n);
+/* Writes "nipc-preload: " msg "\n" to stderr (see out_stderr). */
+SHIM_HIDDEN void shim_warn(const char *msg, const char *arg);
+/* One line to the configured descriptor sink; -1 when the sink is lost for
+ * good (no reader, descriptor closed) and tracing must stop. */
+SHIM_HIDDEN int sink_line(const char *p, size_t n);
+SHIM_HIDDEN void sink_syslog(const char *line);
 
-/* --------------------------------------------------------------- track.c */
+/* --------------------------------------------------------------- names.c */
 
 #define SHIM_NAME_CAP 512  /* names and paths kept for keys, with the NUL */
 #define SHIM_FD_MAX 4096   /* shm_open descriptors tracked below this */
@@ -155,7 +167,7 @@ SHIM_HIDDEN void out_stderr(const char *p, size_t n);
 #define SHIM_MAP_SLOTS 128 /* mappings of shm descriptors, shmat addresses */
 #define SHIM_ID_SLOTS 256  /* System V ids per kind */
 
-enum track_kind { TK_FTOK, TK_SEM, TK_FD, TK_MAP, TK_SHMAT, TK_COUNT };
+enum names_kind { NK_FTOK, NK_SEM, NK_FD, NK_MAP, NK_SHMAT, NK_COUNT };
 
 /* How an op names its object (the nm column of ops.def). */
 enum shim_nm {
@@ -179,24 +191,24 @@ enum shim_nm {
 };
 
 /* Remembers tag → (aux, name) in the table of kind; name may be NULL.
- * TK_SEM: aux counts the sem_open calls that returned the semaphore.
+ * NK_SEM: aux counts the sem_open calls that returned the semaphore.
  * Lock-free; the oldest entry gives way when the table is full. */
-SHIM_HIDDEN void track_put(enum track_kind k, uintptr_t tag, uintptr_t aux, const char *name);
+SHIM_HIDDEN void names_put(enum names_kind k, uintptr_t tag, uintptr_t aux, const char *name);
 /* Copies the name (cap SHIM_NAME_CAP) and aux for tag; 1 if found. */
-SHIM_HIDDEN int track_get(enum track_kind k, uintptr_t tag, uintptr_t *aux, char *name);
-SHIM_HIDDEN void track_del(enum track_kind k, uintptr_t tag);
+SHIM_HIDDEN int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *name);
+SHIM_HIDDEN void names_del(enum names_kind k, uintptr_t tag);
 /* Forgets every shm_open descriptor in [first, last]; copies the name of
  * the lowest; returns how many there were. */
-SHIM_HIDDEN int track_fd_del_range(unsigned first, unsigned last, char *name);
+SHIM_HIDDEN int names_fd_del_range(unsigned first, unsigned last, char *name);
 /* Cheap test for close/ftruncate/mmap: was fd returned by shm_open? */
-SHIM_HIDDEN int track_fd_is_shm(int fd);
+SHIM_HIDDEN int names_fd_is_shm(int fd);
 
 /* System V id → key_t (kind 0 shm, 1 sem). */
-SHIM_HIDDEN void track_id_put(int kind, int id, key_t key);
-SHIM_HIDDEN int track_id_get(int kind, int id, key_t *key);
-SHIM_HIDDEN void track_id_del(int kind, int id);
+SHIM_HIDDEN void names_id_put(int kind, int id, key_t key);
+SHIM_HIDDEN int names_id_get(int kind, int id, key_t *key);
+SHIM_HIDDEN void names_id_del(int kind, int id);
 
-/* --------------------------------------------------------------- trace.c */
+/* ------------------------------------------------ event.c, format.c */
 
 enum arg_kind {
 	A_STR, A_INT, A_UINT, A_PTR, A_OFLAG, A_MODE, A_IPCFLG, A_SHMATFLG, A_KEYT,
@@ -222,9 +234,11 @@ enum ret_kind { R_INT, R_KEYT, R_SEM, R_MAP, R_SHMAT };
 #define SHIM_MAX_ARGS 6
 #define SHIM_LINE_MAX 4096
 #define SHIM_STR_MAX 512    /* longest string argument shown (escaped bytes) */
+#define SHIM_SOPS_SHOWN 16  /* semop operations shown */
 
 struct shim_event {
 	enum shim_op op;
+	pid_t pid, tid;
 	struct timespec ts;     /* CLOCK_REALTIME at the start */
 	uint64_t t0;            /* CLOCK_MONOTONIC ns at the start */
 	uint64_t dur;
@@ -242,8 +256,9 @@ struct shim_event {
 };
 
 SHIM_HIDDEN void ev_begin(struct shim_event *e, enum shim_op op);
-/* The duration, the errno and the line; restores errno. */
-SHIM_HIDDEN void ev_end(struct shim_event *e, int failed, int err);
+/* The duration, the errno and the line; restores errno. -1: the sink is
+ * lost and tracing must stop. */
+SHIM_HIDDEN int ev_end(struct shim_event *e, int failed, int err);
 SHIM_HIDDEN void ev_arg(struct shim_event *e, const char *name, enum arg_kind k, long long v);
 SHIM_HIDDEN void ev_str(struct shim_event *e, const char *name, const char *s);
 SHIM_HIDDEN void ev_ptr(struct shim_event *e, const char *name, enum arg_kind k, const void *p);
@@ -257,12 +272,27 @@ SHIM_HIDDEN void ev_key_id(struct shim_event *e, int kind, int id);
 SHIM_HIDDEN void ev_key_ftok(struct shim_event *e, const char *path, int id);
 
 /* pid/tid caches, reset in a fork child. */
-SHIM_HIDDEN void trace_after_fork(void);
+SHIM_HIDDEN void event_after_fork(void);
 /* Caches the pid at start-up. */
-SHIM_HIDDEN void trace_note_pid(void);
+SHIM_HIDDEN void event_note_pid(void);
 /* 1 in a child of vfork (it shares the parent's memory, names included,
  * until it execs). */
-SHIM_HIDDEN int trace_in_vfork_child(void);
+SHIM_HIDDEN int event_in_vfork_child(void);
+
+/* A bounded output buffer (format.c): writes past cap are dropped. */
+struct out {
+	char *p;
+	size_t n, cap;
+};
+
+SHIM_HIDDEN void fmt_put(struct out *o, const char *s, size_t len);
+SHIM_HIDDEN void fmt_puts(struct out *o, const char *s);
+SHIM_HIDDEN void fmt_putc(struct out *o, char c);
+SHIM_HIDDEN void fmt_put_u(struct out *o, unsigned long long v, int width);
+SHIM_HIDDEN void fmt_put_i(struct out *o, long long v);
+SHIM_HIDDEN void fmt_put_keyt(struct out *o, key_t k);
+/* The event as a JSON record or a text line (with_prefix: pid and time). */
+SHIM_HIDDEN void format_event(struct out *o, const struct shim_event *e, int json, int with_prefix);
 
 /* Per-thread reentrancy guard: the shim's own libc calls are never traced,
  * nor a hook entered from a signal handler while this thread is tracing. */
