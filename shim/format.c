@@ -461,7 +461,10 @@ static void format_json(struct out *o, const struct shim_event *e)
 
 static void format_text(struct out *o, const struct shim_event *e, int with_prefix)
 {
-	unsigned long long day = (unsigned long long)e->ts.tv_sec % 86400;
+	/* local time from the offset cached at start-up: localtime is not
+	 * async-signal-safe, and sem_post is called from signal handlers */
+	long long t = (long long)e->ts.tv_sec + shim_policy.utc_offset;
+	unsigned long long day = (unsigned long long)(t % 86400 + 86400) % 86400;
 	const char *desc;
 
 	if (with_prefix) {

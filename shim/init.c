@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
+#include <time.h>
 
 static void at_fork_child(void)
 {
@@ -16,6 +17,18 @@ static void at_fork_child(void)
 		return;
 	if (shim_policy_child())
 		shim_masks_set(0);
+}
+
+/* Text lines show local time; the offset from UTC is taken once, here,
+ * never in a hook (localtime is not async-signal-safe). A change of the
+ * offset while the program runs (daylight saving) is not followed. */
+static void note_utc_offset(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!shim_policy.json && localtime_r(&now, &tm))
+		shim_policy.utc_offset = tm.tm_gmtoff;
 }
 
 /* Never configured in a set-uid or otherwise secure execution: the
@@ -31,6 +44,7 @@ static void start(void)
 		return;
 	if (getenv("NIPC_TRACE_DEBUG"))
 		shim_next_dump();
+	note_utc_offset();
 	pthread_atfork(NULL, NULL, at_fork_child);
 	shim_masks_set(mask);
 }

@@ -108,6 +108,7 @@ struct shim_policy {
 	int fd;                 /* SINK_FD: the shim's own descriptor */
 	enum out_kind kind;     /* of fd */
 	pid_t root_pid;         /* the process that loaded the shim */
+	long utc_offset;        /* text lines: local time minus UTC, s, at start-up */
 };
 
 SHIM_HIDDEN extern struct shim_policy shim_policy;

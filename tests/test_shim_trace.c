@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct tj_doc doc;
@@ -510,6 +511,50 @@ static void test_text_format(void **state)
 	}
 }
 
+/* The hour and minute of a text line's time of day. */
+static int line_minute(const char *line)
+{
+	int h, m;
+	const char *p = strchr(line, ']');
+
+	if (!p || sscanf(p + 1, " %d:%d:", &h, &m) != 2)
+		return -1;
+	return h * 60 + m;
+}
+
+/* Text lines show local time, from the offset taken at start-up. */
+static void test_local_time(void **state)
+{
+	static const struct { const char *tz; int offset; } zones[] = {
+		{"TZ=UTC", 0}, {"TZ=NIPC-05:30", 330}, {"TZ=NIPC+03", -180},
+	};
+	const char *file = ts_path("tz.txt");
+
+	(void)state;
+	for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++) {
+		char *argv[] = {(char *)ts_prog("shim_ops"), "posix-shm", (char *)ts_unique(), NULL};
+		struct ts_run r = {.preload = 1, .trace = "shm_unlink", .file = file,
+				   .extra = {zones[i].tz}};
+		struct ts_lines l;
+		time_t t0, t1;
+		int got, want0, want1;
+
+		unlink(file);
+		t0 = time(NULL);
+		assert_int_equal(ts_run(argv, &r), 0);
+		t1 = time(NULL);
+		ts_load(&l, file);
+		assert_true(l.n > 0);
+		got = line_minute(l.line[0]);
+		want0 = (int)(((t0 + zones[i].offset * 60) % 86400 + 86400) % 86400 / 60);
+		want1 = (int)(((t1 + zones[i].offset * 60) % 86400 + 86400) % 86400 / 60);
+		if (got < 0 || (got != want0 && got != want1 && got != (want0 + 1) % 1440))
+			fail_msg("%s: line %s, wanted minute %d..%d of the day", zones[i].tz, l.line[0],
+				 want0, want1);
+		ts_free(&l);
+	}
+}
+
 static void test_sysv_text(void **state)
 {
 	const char *path = ts_sysv_keyfile("keyfile.t"), *file = ts_path("sysv.txt");
@@ -698,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_sysv),
 		cmocka_unit_test(test_errno_preserved),
 		cmocka_unit_test(test_text_format),
+		cmocka_unit_test(test_local_time),
 		cmocka_unit_test(test_sysv_text),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_unknown_words),
