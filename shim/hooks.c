@@ -24,9 +24,10 @@
 #define EXPORT __attribute__((visibility("default")))
 #define COLD __attribute__((noinline, cold))
 
-/* Both masks on one cache line of their own: the hooks read nothing else. */
+/* The intercept mask on a cache line of its own: the fast path reads
+ * nothing else. The trace mask is read only by intercepted calls. */
 uint64_t shim_intercept __attribute__((aligned(64)));
-uint64_t shim_trace;
+uint64_t shim_trace __attribute__((aligned(64)));
 
 #define NM_FD(nm) ((nm) == N_FD || (nm) == N_CLOSE || (nm) == N_FD_RANGE || (nm) == N_MMAP || \
 		   (nm) == N_MUNMAP)
@@ -65,7 +66,6 @@ void shim_masks_set(uint64_t trace)
 	__atomic_store_n(&shim_intercept, intercept_of(trace), __ATOMIC_RELEASE);
 	shim_hooks_arm();
 }
-
 
 static inline uint64_t intercept(void)
 {
