@@ -2,10 +2,11 @@
 # shim/: libnipc-preload.so, the LD_PRELOAD interposer. It links the core
 # library in and exports only the libc functions it interposes.
 lib_LTLIBRARIES += shim/libnipc-preload.la
-shim_libnipc_preload_la_SOURCES = shim/shim.h shim/hooks.c shim/next.c \
-	shim/policy.c shim/sink.c shim/trace.c shim/trace_file.h shim/track.c
+shim_libnipc_preload_la_SOURCES = shim/shim.h shim/hooks.c shim/next.c shim/ops.c \
+	shim/init.c shim/policy.c shim/names.c shim/event.c shim/format.c shim/sink.c \
+	shim/trace_file.h
 shim_libnipc_preload_la_LIBADD = lib/libnipc-core.la $(DL_LIBS)
 shim_libnipc_preload_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-no-undefined -Wl,--version-script=$(srcdir)/shim/exports.map
 EXTRA_shim_libnipc_preload_la_DEPENDENCIES = $(srcdir)/shim/exports.map
-EXTRA_DIST += shim/exports.map
+EXTRA_DIST += shim/exports.map shim/ops.def

@@ -11,27 +11,35 @@
 struct shim_next shim_next;
 
 static const char *const real_name[REAL_COUNT] = {
-#define X(name, ret, params) #name,
-	SHIM_REALS(X)
+#define X(fn, ...) #fn,
+	SHIM_FNS(X)
+#undef X
+};
+
+/* Functions libc may lack (then their hooks fail with ENOSYS). */
+#define SHIM_RD_OPTIONAL_MISSING_OK 1
+#define SHIM_RD_PLAIN_MISSING_OK 0
+#define SHIM_RD_SEM_OPEN_MISSING_OK 0
+#define SHIM_RD_SEMCTL_MISSING_OK 0
+static const unsigned char missing_ok[REAL_COUNT] = {
+#define X(fn, op, primary, fam, ver, path, rd, ...) SHIM_RD_##rd##_MISSING_OK,
+	SHIM_FNS(X)
 #undef X
 };
 
 /* glibc 2.34 moved sem_* and shm_* from libpthread/librt into libc with a
  * second version; on x86_64 both versions are the same code, so the hooks'
  * unversioned definitions (which bind callers of either) may call the
- * default one. Checked at start-up; NIPC_TRACE_DEBUG shows the table. */
+ * default one. Checked at start-up; NIPC_TRACE_DEBUG shows the table. The
+ * older versions are the oldver column of ops.def. */
 #if defined(__x86_64__) && !defined(__ILP32__)
-#define OLD_VER "GLIBC_2.2.5"
 #define NEW_VER "GLIBC_2.34"
-static const struct { enum shim_real r; const char *old_ver; } dual[] = {
-	{REAL_shm_open, OLD_VER}, {REAL_shm_unlink, OLD_VER},
-	{REAL_sem_open, OLD_VER}, {REAL_sem_close, OLD_VER},
-	{REAL_sem_unlink, OLD_VER}, {REAL_sem_wait, OLD_VER},
-	{REAL_sem_trywait, OLD_VER}, {REAL_sem_timedwait, OLD_VER},
-	{REAL_sem_clockwait, "GLIBC_2.30"}, {REAL_sem_post, OLD_VER},
+static const char *const old_ver[REAL_COUNT] = {
+#define X(fn, op, primary, fam, ver, ...) ver,
+	SHIM_FNS(X)
+#undef X
 };
-#define NDUAL (sizeof dual / sizeof dual[0])
-static void *dual_old[NDUAL], *dual_new[NDUAL];
+static void *dual_old[REAL_COUNT], *dual_new[REAL_COUNT];
 #endif
 
 static void **slot(enum shim_real r)
@@ -63,14 +71,16 @@ const char *shim_next_init(void)
 
 		if (p)
 			__atomic_store_n(slot(r), p, __ATOMIC_RELAXED);
-		else if (!missing && r != REAL_sem_clockwait)
+		else if (!missing && !missing_ok[r])
 			missing = real_name[r];
 	}
 #ifdef NEW_VER
-	for (size_t i = 0; i < NDUAL; i++) {
-		const char *name = real_name[dual[i].r];
+	for (int i = 0; i < REAL_COUNT; i++) {
+		const char *name = real_name[i];
 
-		dual_old[i] = dlvsym(RTLD_NEXT, name, dual[i].old_ver);
+		if (!old_ver[i])
+			continue;
+		dual_old[i] = dlvsym(RTLD_NEXT, name, old_ver[i]);
 		dual_new[i] = dlvsym(RTLD_NEXT, name, NEW_VER);
 		if (dual_old[i] && dual_new[i] && dual_old[i] != dual_new[i])
 			shim_warn("the two glibc versions of %s differ; both callers reach the default one", name);
@@ -108,11 +118,13 @@ void shim_next_dump(void)
 		put("\n");
 	}
 #ifdef NEW_VER
-	for (size_t i = 0; i < NDUAL; i++) {
+	for (int i = 0; i < REAL_COUNT; i++) {
+		if (!old_ver[i])
+			continue;
 		put("nipc-preload: real ");
-		put(real_name[dual[i].r]);
+		put(real_name[i]);
 		put("@");
-		put(dual[i].old_ver);
+		put(old_ver[i]);
 		put(" = ");
 		put_ptr(dual_old[i]);
 		put(", @" NEW_VER " = ");

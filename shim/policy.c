@@ -9,83 +9,36 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
 struct shim_policy shim_policy = {.fd = -1};
-unsigned shim_mask __attribute__((aligned(64)));
-
-static const char *const op_name[OP_COUNT] = {
-#define X(op, name, fam) name,
-	SHIM_OPS(X)
-#undef X
-};
-
-static const unsigned char op_family[OP_COUNT] = {
-#define X(op, name, fam) fam,
-	SHIM_OPS(X)
-#undef X
-};
-
-static const char *const family_name[FAM_COUNT] = {
-	"posix-shm", "posix-sem", "sysv-shm", "sysv-sem", "ftok"
-};
-
 /* NIPC_TRACE_FILE as given, when it has a %p to expand again after fork. */
 static char file_pattern[PATH_MAX];
 
-const char *shim_op_name(enum shim_op op)
+static uint64_t word_mask(const char *w, size_t len)
 {
-	return op_name[op];
-}
-
-void shim_warn(const char *msg, const char *arg)
-{
-	char buf[512];
-	size_t n = 0;
-	const char *pct = strstr(msg, "%s");
-	size_t head = pct ? (size_t)(pct - msg) : strlen(msg);
-
-#define ADD(s, len) do { size_t l_ = (len); if (l_ > sizeof buf - 1 - n) l_ = sizeof buf - 1 - n; \
-	memcpy(buf + n, s, l_); n += l_; } while (0)
-	ADD("nipc-preload: ", 14);
-	ADD(msg, head);
-	if (pct) {
-		ADD(arg ? arg : "(null)", strlen(arg ? arg : "(null)"));
-		ADD(pct + 2, strlen(pct + 2));
-	}
-	if (n == sizeof buf - 1)
-		memcpy(buf + n - 4, "...", 3);
-	ADD("\n", 1);
-#undef ADD
-	out_stderr(buf, n);
-}
-
-void shim_sink_lost(void)
-{
-	__atomic_store_n(&shim_mask, 0, __ATOMIC_RELAXED);
-	shim_hooks_arm();
-}
-
-static unsigned word_mask(const char *w, size_t len)
-{
-	unsigned m = 0;
+	uint64_t m = 0;
 
 	if ((len == 3 && !memcmp(w, "all", 3)) || (len == 1 && *w == '1'))
-		return (1u << OP_COUNT) - 1;
-	for (int f = 0; f < FAM_COUNT; f++)
-		if (strlen(family_name[f]) == len && !memcmp(w, family_name[f], len))
+		return SHIM_ALL_OPS;
+	for (int f = 0; f < FAM_COUNT; f++) {
+		const char *name = shim_family_name((enum shim_family)f);
+
+		if (strlen(name) == len && !memcmp(w, name, len))
 			for (int op = 0; op < OP_COUNT; op++)
-				if (op_family[op] == f)
-					m |= 1u << op;
-	for (int op = 0; op < OP_COUNT; op++)
-		if (strlen(op_name[op]) == len && !memcmp(w, op_name[op], len))
-			m |= 1u << op;
+				if (shim_op_family((enum shim_op)op) == (enum shim_family)f)
+					m |= UINT64_C(1) << op;
+	}
+	for (int op = 0; op < OP_COUNT; op++) {
+		const char *name = shim_op_name((enum shim_op)op);
+
+		if (strlen(name) == len && !memcmp(w, name, len))
+			m |= UINT64_C(1) << op;
+	}
 	return m;
 }
 
@@ -94,11 +47,11 @@ static unsigned word_mask(const char *w, size_t len)
  * operation but says whether unnamed semaphores are traced; a list of only
  * that word starts from everything. Unknown words are named in one
  * warning. */
-static unsigned parse_filter(const char *s, int *unnamed)
+static uint64_t parse_filter(const char *s, int *unnamed)
 {
 	char unknown[256];
 	size_t nu = 0;
-	unsigned mask = 0;
+	uint64_t mask = 0;
 	int first = 1, modifier = 0;
 
 	*unnamed = 0;
@@ -106,7 +59,7 @@ static unsigned parse_filter(const char *s, int *unnamed)
 		size_t len = strcspn(s, ",");
 		const char *w = s;
 		int minus = len && *w == '-';
-		unsigned m;
+		uint64_t m;
 
 		if (minus) {
 			w++;
@@ -122,7 +75,7 @@ static unsigned parse_filter(const char *s, int *unnamed)
 		}
 		m = word_mask(w, len);
 		if (first && minus)
-			mask = (1u << OP_COUNT) - 1;
+			mask = SHIM_ALL_OPS;
 		if (m)
 			mask = minus ? mask & ~m : mask | m;
 		else if (len || minus) {
@@ -145,7 +98,7 @@ static unsigned parse_filter(const char *s, int *unnamed)
 		shim_warn("NIPC_TRACE: ignoring unknown words: %s", unknown);
 	}
 	if (first && modifier)
-		mask = (1u << OP_COUNT) - 1;
+		mask = SHIM_ALL_OPS;
 	return mask;
 }
 
@@ -308,16 +261,11 @@ static void strip_preload(void)
 	*w = 0;
 }
 
-static void at_fork_child(void)
+int shim_policy_child(void)
 {
 	struct shim_policy *p = &shim_policy;
 
-	trace_after_fork();
-	if (!shim_mask)
-		return;
 	if (!p->children) {
-		__atomic_store_n(&shim_mask, 0, __ATOMIC_RELAXED);
-		shim_hooks_arm();
 		/* untraced, it must not hold the sink open (a pipe's reader
 		 * waits for every writer to go) */
 		if (p->sink == SINK_FD) {
@@ -326,7 +274,7 @@ static void at_fork_child(void)
 			shim_busy--;
 			p->fd = -1;
 		}
-		return;
+		return -1;
 	}
 	if (file_pattern[0]) {
 		int fd;
@@ -336,27 +284,23 @@ static void at_fork_child(void)
 		close(p->fd);
 		shim_busy--;
 		p->fd = fd;
-		if (fd < 0) {
-			__atomic_store_n(&shim_mask, 0, __ATOMIC_RELAXED);
-			shim_hooks_arm();
-		} else {
-			p->kind = kind_of(fd);
-		}
+		if (fd < 0)
+			return -1;
+		p->kind = kind_of(fd);
 	}
+	return 0;
 }
 
-void shim_policy_init(void)
+uint64_t shim_policy_init(void)
 {
 	struct shim_policy *p = &shim_policy;
 	const char *trace, *fmt, *ch, *tid;
-	unsigned mask;
+	uint64_t mask;
 
 	p->root_pid = getpid();
-	if (getauxval(AT_SECURE))
-		return;
 	trace = getenv("NIPC_TRACE");
 	if (!trace || !*trace || !strcmp(trace, "0"))
-		return;
+		return 0;
 	out_note_stderr();
 	mask = parse_filter(trace, &p->unnamed);
 	fmt = getenv("NIPC_TRACE_FORMAT");
@@ -371,24 +315,7 @@ void shim_policy_init(void)
 	if (!p->children)
 		strip_preload();
 	if (!mask || open_sink(getenv("NIPC_TRACE_FILE")))
-		return;
-	if (getenv("NIPC_TRACE_DEBUG"))
-		shim_next_dump();
-	pthread_atfork(NULL, NULL, at_fork_child);
-	p->mask = mask;
-	__atomic_store_n(&shim_mask, mask, __ATOMIC_RELEASE);
-}
-
-__attribute__((constructor)) static void shim_init(void)
-{
-	const char *missing;
-
-	shim_busy++;
-	missing = shim_next_init();
-	if (missing)
-		shim_warn("cannot find the real %s; tracing disabled", missing);
-	else
-		shim_policy_init();
-	shim_hooks_arm();
-	shim_busy--;
+		return 0;
+	p->trace = mask;
+	return mask;
 }

@@ -18,49 +18,38 @@
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-/* X(op, name, family) for every traced operation. The order is the bit
- * number in the trace mask. */
-#define SHIM_OPS(X) \
-	X(SHM_OPEN, "shm_open", FAM_POSIX_SHM) \
-	X(SHM_UNLINK, "shm_unlink", FAM_POSIX_SHM) \
-	X(FTRUNCATE, "ftruncate", FAM_POSIX_SHM) \
-	X(MMAP, "mmap", FAM_POSIX_SHM) \
-	X(MUNMAP, "munmap", FAM_POSIX_SHM) \
-	X(CLOSE, "close", FAM_POSIX_SHM) \
-	X(SEM_OPEN, "sem_open", FAM_POSIX_SEM) \
-	X(SEM_CLOSE, "sem_close", FAM_POSIX_SEM) \
-	X(SEM_UNLINK, "sem_unlink", FAM_POSIX_SEM) \
-	X(SEM_WAIT, "sem_wait", FAM_POSIX_SEM) \
-	X(SEM_TRYWAIT, "sem_trywait", FAM_POSIX_SEM) \
-	X(SEM_TIMEDWAIT, "sem_timedwait", FAM_POSIX_SEM) \
-	X(SEM_CLOCKWAIT, "sem_clockwait", FAM_POSIX_SEM) \
-	X(SEM_POST, "sem_post", FAM_POSIX_SEM) \
-	X(SHMGET, "shmget", FAM_SYSV_SHM) \
-	X(SHMAT, "shmat", FAM_SYSV_SHM) \
-	X(SHMDT, "shmdt", FAM_SYSV_SHM) \
-	X(SHMCTL, "shmctl", FAM_SYSV_SHM) \
-	X(SEMGET, "semget", FAM_SYSV_SEM) \
-	X(SEMOP, "semop", FAM_SYSV_SEM) \
-	X(SEMTIMEDOP, "semtimedop", FAM_SYSV_SEM) \
-	X(SEMCTL, "semctl", FAM_SYSV_SEM) \
-	X(FTOK, "ftok", FAM_FTOK)
+#include "ops.def"
 
+/* The event ops, one per primary row of SHIM_FNS: the bit numbers of the
+ * intercept and trace masks. */
+#define SHIM_OPDEF_1(op) OP_##op,
+#define SHIM_OPDEF_0(op)
 enum shim_op {
-#define X(op, name, fam) OP_##op,
-	SHIM_OPS(X)
+#define X(fn, op, primary, ...) SHIM_OPDEF_##primary(op)
+	SHIM_FNS(X)
 #undef X
 	OP_COUNT
 };
 
-enum shim_family { FAM_POSIX_SHM, FAM_POSIX_SEM, FAM_SYSV_SHM, FAM_SYSV_SEM, FAM_FTOK, FAM_COUNT };
+enum shim_family {
+#define F(fam, name) FAM_##fam,
+	SHIM_FAMILIES(F)
+#undef F
+	FAM_COUNT
+};
+
+_Static_assert(OP_COUNT < 64, "an op is a bit of a 64-bit mask");
 
 #ifndef IPC_64
 #define IPC_64 0x0100 /* the kernel's flag for the 64-bit ipc structures */
 #endif
 
-#define OPBIT(op) (1u << OP_##op)
-/* The descriptor and mapping ops that need shm_open's descriptors tracked. */
-#define FD_OPS (OPBIT(FTRUNCATE) | OPBIT(MMAP) | OPBIT(MUNMAP) | OPBIT(CLOSE))
+#define OPBIT(op) (UINT64_C(1) << OP_##op)
+#define SHIM_ALL_OPS ((UINT64_C(1) << OP_COUNT) - 1)
+/* The ops that name their objects by shm_open's descriptors (and so need
+ * them tracked), and by sem_open's semaphores: from the nm column. */
+#define FD_OPS shim_fd_ops
+#define SEM_OPS shim_sem_ops
 
 /* ---------------------------------------------------------------- next.c */
 
@@ -71,44 +60,17 @@ union nipc_semun {
 	struct seminfo *info;
 };
 
-/* X(name, return type, parameter list) of every real function called. */
-#define SHIM_REALS(X) \
-	X(shm_open, int, (const char *, int, mode_t)) \
-	X(shm_unlink, int, (const char *)) \
-	X(ftruncate, int, (int, off_t)) \
-	X(ftruncate64, int, (int, off64_t)) \
-	X(mmap, void *, (void *, size_t, int, int, int, off_t)) \
-	X(mmap64, void *, (void *, size_t, int, int, int, off64_t)) \
-	X(munmap, int, (void *, size_t)) \
-	X(close, int, (int)) \
-	X(sem_open, sem_t *, (const char *, int, ...)) \
-	X(sem_close, int, (sem_t *)) \
-	X(sem_unlink, int, (const char *)) \
-	X(sem_wait, int, (sem_t *)) \
-	X(sem_trywait, int, (sem_t *)) \
-	X(sem_timedwait, int, (sem_t *, const struct timespec *)) \
-	X(sem_clockwait, int, (sem_t *, clockid_t, const struct timespec *)) \
-	X(sem_post, int, (sem_t *)) \
-	X(shmget, int, (key_t, size_t, int)) \
-	X(shmat, void *, (int, const void *, int)) \
-	X(shmdt, int, (const void *)) \
-	X(shmctl, int, (int, int, struct shmid_ds *)) \
-	X(semget, int, (key_t, int, int)) \
-	X(semop, int, (int, struct sembuf *, size_t)) \
-	X(semtimedop, int, (int, struct sembuf *, size_t, const struct timespec *)) \
-	X(semctl, int, (int, int, int, ...)) \
-	X(ftok, key_t, (const char *, int))
-
 enum shim_real {
-#define X(name, ret, params) REAL_##name,
-	SHIM_REALS(X)
+#define X(fn, ...) REAL_##fn,
+	SHIM_FNS(X)
 #undef X
 	REAL_COUNT
 };
 
+/* libc's functions: the call table of every object today. */
 struct shim_next {
-#define X(name, ret, params) ret (*name) params;
-	SHIM_REALS(X)
+#define X(fn, op, primary, fam, ver, path, rd, ret, proto, ...) ret (*fn) proto;
+	SHIM_FNS(X)
 #undef X
 };
 
@@ -127,7 +89,7 @@ SHIM_HIDDEN void shim_next_dump(void);
 	__typeof__(shim_next.name) f_ = __atomic_load_n(&shim_next.name, __ATOMIC_RELAXED); \
 	LIKELY(f_ != NULL) ? f_ : (__typeof__(shim_next.name))shim_next_early(REAL_##name); })
 
-/* -------------------------------------------------------------- policy.c */
+/* ------------------------------------------------------ init.c, policy.c */
 
 enum shim_sink { SINK_NONE, SINK_FD, SINK_SYSLOG };
 
@@ -137,7 +99,7 @@ enum shim_sink { SINK_NONE, SINK_FD, SINK_SYSLOG };
 enum out_kind { OUT_PLAIN, OUT_PIPE, OUT_SOCKET, OUT_LIMITED };
 
 struct shim_policy {
-	unsigned mask;          /* OPBIT()s of traced ops; 0 = pass-through */
+	uint64_t trace;         /* OPBIT()s of traced ops; 0 = pass-through */
 	int json;
 	int children;           /* NIPC_TRACE_CHILDREN */
 	int tid;                /* NIPC_TRACE_TID: show the thread id in text */
@@ -146,21 +108,34 @@ struct shim_policy {
 	int fd;                 /* SINK_FD: the shim's own descriptor */
 	enum out_kind kind;     /* of fd */
 	pid_t root_pid;         /* the process that loaded the shim */
+	long utc_offset;        /* text lines: local time minus UTC, s, at start-up */
 };
 
 SHIM_HIDDEN extern struct shim_policy shim_policy;
-/* The mask hooks test; a copy of shim_policy.mask, alone on its cache line. */
-SHIM_HIDDEN extern unsigned shim_mask;
+/* (hooks.c) The ops the hooks intercept (the fast path tests this), and the ops that
+ * make events; set together by shim_masks_set. */
+SHIM_HIDDEN extern uint64_t shim_intercept;
+SHIM_HIDDEN extern uint64_t shim_trace;
+SHIM_HIDDEN extern const uint64_t shim_fd_ops, shim_sem_ops;
+/* Sets the trace mask and the intercept mask it implies, and rearms the
+ * hooks. */
+SHIM_HIDDEN void shim_masks_set(uint64_t trace);
 
-SHIM_HIDDEN void shim_policy_init(void);
+/* Reads the environment; the trace mask to start with (0: none), with the
+ * sink open. */
+SHIM_HIDDEN uint64_t shim_policy_init(void);
+/* The configuration in a fork child: the sink reopened per pid, or closed
+ * when children are not traced; -1 when tracing stops. */
+SHIM_HIDDEN int shim_policy_child(void);
 /* Points the hottest hooks at the real functions or their slow paths, after
  * the mask or the real functions change. */
 SHIM_HIDDEN void shim_hooks_arm(void);
-/* Writes "nipc-preload: " msg "\n" to stderr (see out_stderr). */
-SHIM_HIDDEN void shim_warn(const char *msg, const char *arg);
-/* The sink failed for good (no reader, descriptor closed): tracing stops. */
-SHIM_HIDDEN void shim_sink_lost(void);
+
+/* ----------------------------------------------------------------- ops.c */
+
 SHIM_HIDDEN const char *shim_op_name(enum shim_op op);
+SHIM_HIDDEN enum shim_family shim_op_family(enum shim_op op);
+SHIM_HIDDEN const char *shim_family_name(enum shim_family f);
 
 /* ---------------------------------------------------------------- sink.c */
 
@@ -177,8 +152,14 @@ SHIM_HIDDEN void out_note_stderr(void);
 /* Writes to descriptor 2 if it is still that file, else nowhere; keeps
  * errno. */
 SHIM_HIDDEN void out_stderr(const char *p, size_t n);
+/* Writes "nipc-preload: " msg "\n" to stderr (see out_stderr). */
+SHIM_HIDDEN void shim_warn(const char *msg, const char *arg);
+/* One line to the configured descriptor sink; -1 when the sink is lost for
+ * good (no reader, descriptor closed) and tracing must stop. */
+SHIM_HIDDEN int sink_line(const char *p, size_t n);
+SHIM_HIDDEN void sink_syslog(const char *line);
 
-/* --------------------------------------------------------------- track.c */
+/* --------------------------------------------------------------- names.c */
 
 #define SHIM_NAME_CAP 512  /* names and paths kept for keys, with the NUL */
 #define SHIM_FD_MAX 4096   /* shm_open descriptors tracked below this */
@@ -187,28 +168,52 @@ SHIM_HIDDEN void out_stderr(const char *p, size_t n);
 #define SHIM_MAP_SLOTS 128 /* mappings of shm descriptors, shmat addresses */
 #define SHIM_ID_SLOTS 256  /* System V ids per kind */
 
-enum track_kind { TK_FTOK, TK_SEM, TK_FD, TK_MAP, TK_SHMAT, TK_COUNT };
+enum names_kind { NK_FTOK, NK_SEM, NK_FD, NK_MAP, NK_SHMAT, NK_COUNT };
+
+/* How an op names its object (the nm column of ops.def). */
+enum shim_nm {
+	N_PNAME,        /* a POSIX name argument */
+	N_SHM_OPEN,     /* a POSIX name; the descriptor is remembered */
+	N_SEM_OPEN,     /* a POSIX name; the semaphore is remembered */
+	N_FD,           /* a descriptor from shm_open, else straight through */
+	N_CLOSE,        /* N_FD, forgotten before the call */
+	N_FD_RANGE,     /* shm_open descriptors from obj to aux, forgotten before the call */
+	N_MMAP,         /* N_FD; the mapping is remembered */
+	N_MUNMAP,       /* a mapping of such a descriptor, else straight through */
+	N_SEM,          /* a semaphore from sem_open (or any, with "unnamed") */
+	N_SEM_CLOSE,    /* a semaphore, forgotten at its last close */
+	N_SHMGET,       /* a key_t; the segment id is remembered */
+	N_SEMGET,       /* a key_t; the set id is remembered */
+	N_SHMID,        /* a segment id */
+	N_SEMID,        /* a semaphore set id */
+	N_SHMAT,        /* a segment id; the address is remembered */
+	N_SHMDT,        /* an address from shmat, forgotten */
+	N_FTOK,         /* the path is remembered for the key */
+};
 
 /* Remembers tag → (aux, name) in the table of kind; name may be NULL.
- * TK_SEM: aux counts the sem_open calls that returned the semaphore.
+ * NK_SEM: aux counts the sem_open calls that returned the semaphore.
  * Lock-free; the oldest entry gives way when the table is full. */
-SHIM_HIDDEN void track_put(enum track_kind k, uintptr_t tag, uintptr_t aux, const char *name);
+SHIM_HIDDEN void names_put(enum names_kind k, uintptr_t tag, uintptr_t aux, const char *name);
 /* Copies the name (cap SHIM_NAME_CAP) and aux for tag; 1 if found. */
-SHIM_HIDDEN int track_get(enum track_kind k, uintptr_t tag, uintptr_t *aux, char *name);
-SHIM_HIDDEN void track_del(enum track_kind k, uintptr_t tag);
+SHIM_HIDDEN int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *name);
+SHIM_HIDDEN void names_del(enum names_kind k, uintptr_t tag);
+/* Forgets every shm_open descriptor in [first, last]; copies the name of
+ * the lowest; returns how many there were. */
+SHIM_HIDDEN int names_fd_del_range(unsigned first, unsigned last, char *name);
 /* Cheap test for close/ftruncate/mmap: was fd returned by shm_open? */
-SHIM_HIDDEN int track_fd_is_shm(int fd);
+SHIM_HIDDEN int names_fd_is_shm(int fd);
 
 /* System V id → key_t (kind 0 shm, 1 sem). */
-SHIM_HIDDEN void track_id_put(int kind, int id, key_t key);
-SHIM_HIDDEN int track_id_get(int kind, int id, key_t *key);
-SHIM_HIDDEN void track_id_del(int kind, int id);
+SHIM_HIDDEN void names_id_put(int kind, int id, key_t key);
+SHIM_HIDDEN int names_id_get(int kind, int id, key_t *key);
+SHIM_HIDDEN void names_id_del(int kind, int id);
 
-/* --------------------------------------------------------------- trace.c */
+/* ------------------------------------------------ event.c, format.c */
 
 enum arg_kind {
 	A_STR, A_INT, A_UINT, A_PTR, A_OFLAG, A_MODE, A_IPCFLG, A_SHMATFLG, A_KEYT,
-	A_SHMCMD, A_SEMCMD, A_SOPS, A_TS, A_PROT, A_MAPFLAGS, A_CLOCK, A_SIZE, A_NONE
+	A_SHMCMD, A_SEMCMD, A_SOPS, A_TS, A_PROT, A_MAPFLAGS, A_CLOCK, A_SIZE, A_CRFLAGS, A_NONE
 };
 
 struct shim_arg {
@@ -230,9 +235,11 @@ enum ret_kind { R_INT, R_KEYT, R_SEM, R_MAP, R_SHMAT };
 #define SHIM_MAX_ARGS 6
 #define SHIM_LINE_MAX 4096
 #define SHIM_STR_MAX 512    /* longest string argument shown (escaped bytes) */
+#define SHIM_SOPS_SHOWN 16  /* semop operations shown */
 
 struct shim_event {
 	enum shim_op op;
+	pid_t pid, tid;
 	struct timespec ts;     /* CLOCK_REALTIME at the start */
 	uint64_t t0;            /* CLOCK_MONOTONIC ns at the start */
 	uint64_t dur;
@@ -250,8 +257,9 @@ struct shim_event {
 };
 
 SHIM_HIDDEN void ev_begin(struct shim_event *e, enum shim_op op);
-/* The duration, the errno and the line; restores errno. */
-SHIM_HIDDEN void ev_end(struct shim_event *e, int failed, int err);
+/* The duration, the errno and the line; restores errno. -1: the sink is
+ * lost and tracing must stop. */
+SHIM_HIDDEN int ev_end(struct shim_event *e, int failed, int err);
 SHIM_HIDDEN void ev_arg(struct shim_event *e, const char *name, enum arg_kind k, long long v);
 SHIM_HIDDEN void ev_str(struct shim_event *e, const char *name, const char *s);
 SHIM_HIDDEN void ev_ptr(struct shim_event *e, const char *name, enum arg_kind k, const void *p);
@@ -265,7 +273,27 @@ SHIM_HIDDEN void ev_key_id(struct shim_event *e, int kind, int id);
 SHIM_HIDDEN void ev_key_ftok(struct shim_event *e, const char *path, int id);
 
 /* pid/tid caches, reset in a fork child. */
-SHIM_HIDDEN void trace_after_fork(void);
+SHIM_HIDDEN void event_after_fork(void);
+/* Caches the pid at start-up. */
+SHIM_HIDDEN void event_note_pid(void);
+/* 1 in a child of vfork (it shares the parent's memory, names included,
+ * until it execs). */
+SHIM_HIDDEN int event_in_vfork_child(void);
+
+/* A bounded output buffer (format.c): writes past cap are dropped. */
+struct out {
+	char *p;
+	size_t n, cap;
+};
+
+SHIM_HIDDEN void fmt_put(struct out *o, const char *s, size_t len);
+SHIM_HIDDEN void fmt_puts(struct out *o, const char *s);
+SHIM_HIDDEN void fmt_putc(struct out *o, char c);
+SHIM_HIDDEN void fmt_put_u(struct out *o, unsigned long long v, int width);
+SHIM_HIDDEN void fmt_put_i(struct out *o, long long v);
+SHIM_HIDDEN void fmt_put_keyt(struct out *o, key_t k);
+/* The event as a JSON record or a text line (with_prefix: pid and time). */
+SHIM_HIDDEN void format_event(struct out *o, const struct shim_event *e, int json, int with_prefix);
 
 /* Per-thread reentrancy guard: the shim's own libc calls are never traced,
  * nor a hook entered from a signal handler while this thread is tracing. */

@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <string.h>
+#include <syslog.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -131,4 +133,38 @@ void out_stderr(const char *p, size_t n)
 	    st.st_ino == err_at_start.ino)
 		out_write(2, err_at_start.kind, p, n);
 	errno = e;
+}
+
+void shim_warn(const char *msg, const char *arg)
+{
+	char buf[512];
+	size_t n = 0;
+	const char *pct = strstr(msg, "%s");
+	size_t head = pct ? (size_t)(pct - msg) : strlen(msg);
+
+#define ADD(s, len) do { size_t l_ = (len); if (l_ > sizeof buf - 1 - n) l_ = sizeof buf - 1 - n; \
+	memcpy(buf + n, s, l_); n += l_; } while (0)
+	ADD("nipc-preload: ", 14);
+	ADD(msg, head);
+	if (pct) {
+		ADD(arg ? arg : "(null)", strlen(arg ? arg : "(null)"));
+		ADD(pct + 2, strlen(pct + 2));
+	}
+	if (n == sizeof buf - 1)
+		memcpy(buf + n - 4, "...", 3);
+	ADD("\n", 1);
+#undef ADD
+	out_stderr(buf, n);
+}
+
+int sink_line(const char *p, size_t n)
+{
+	if (out_write(shim_policy.fd, shim_policy.kind, p, n) && (errno == EPIPE || errno == EBADF))
+		return -1;
+	return 0;
+}
+
+void sink_syslog(const char *line)
+{
+	syslog(LOG_USER | LOG_DEBUG, "%s", line);
 }

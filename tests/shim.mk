@@ -64,3 +64,17 @@ tests_test_shim_safety_CFLAGS = $(TEST_CFLAGS)
 tests_test_shim_safety_LDADD = $(CMOCKA_LIBS)
 EXTRA_tests_test_shim_safety_DEPENDENCIES = $(SHIM_TEST_DEPS) tests/progs/shim_ops$(EXEEXT)
 TESTS += tests/test_shim_safety
+
+check_PROGRAMS += tests/test_shim_table
+tests_test_shim_table_SOURCES = tests/test_shim_table.c
+tests_test_shim_table_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/shim
+tests_test_shim_table_CFLAGS = $(TEST_CFLAGS)
+tests_test_shim_table_LDADD = $(CMOCKA_LIBS)
+TESTS += tests/test_shim_table
+
+check_PROGRAMS += tests/test_shim_graph
+tests_test_shim_graph_SOURCES = tests/test_shim_graph.c
+tests_test_shim_graph_CFLAGS = $(TEST_CFLAGS)
+tests_test_shim_graph_LDADD = $(CMOCKA_LIBS)
+EXTRA_tests_test_shim_graph_DEPENDENCIES = $(SHIM_TEST_DEPS)
+TESTS += tests/test_shim_graph

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct tj_doc doc;
@@ -97,6 +98,53 @@ static void test_posix_shm(void **state)
 	ts_free(&l);
 }
 
+static void ops_of(const char *file, char *buf, size_t len);
+
+/* close_range: traced when it closes shm_open descriptors, and the shim
+ * forgets them (a reused number is not named after the segment). */
+static void test_close_range(void **state)
+{
+	const char *name = ts_unique(), *file = ts_path("cr.json");
+	char k[128], fd0[16], fd1[16], args[128], ops[4096];
+	struct ts_lines l;
+
+	(void)state;
+	snprintf(k, sizeof k, "posix:%s", name);
+	assert_int_equal(run_ops("close-range", name, "1", file, "json", NULL, NULL), 0);
+	ts_load(&l, file);
+	assert_true(l.n >= 2);
+	snprintf(fd0, sizeof fd0, "%s", field(l.line[0], "ret"));
+	snprintf(fd1, sizeof fd1, "%s", field(l.line[1], "ret"));
+	snprintf(args, sizeof args, "first=%d;last=%d;flags=CLOSE_RANGE_UNSHARE", atoi(fd0) < atoi(fd1) ? atoi(fd0) : atoi(fd1),
+		 atoi(fd0) < atoi(fd1) ? atoi(fd1) : atoi(fd0));
+	{
+		struct ts_expect x[] = {
+			{"shm_open", k, fd0, NULL, NULL},
+			{"shm_open", k, fd1, NULL, NULL},
+			{"close_range", k, "0", NULL, args},
+			{"shm_open", k, "*", NULL, NULL},
+			{"close", k, "0", NULL, NULL},
+			{"shm_unlink", k, "0", NULL, NULL},
+		};
+		ts_expect_events(&l, x, sizeof x / sizeof x[0], 0);
+	}
+	ts_free(&l);
+	/* traced alone, it still knows the descriptors */
+	assert_int_equal(run_ops("close-range", ts_unique(), "close_range", file, "json", NULL, NULL), 0);
+	ops_of(file, ops, sizeof ops);
+	assert_string_equal(ops, "close_range");
+	/* and text names its flags */
+	assert_int_equal(run_ops("close-range", ts_unique(), "close_range", file, "text", NULL, NULL), 0);
+	{
+		char *t = ts_slurp(file);
+
+		assert_non_null(t);
+		assert_non_null(strstr(t, "close_range("));
+		assert_non_null(strstr(t, ", CLOSE_RANGE_UNSHARE) = 0 <"));
+		free(t);
+	}
+}
+
 static void test_posix_sem(void **state)
 {
 	const char *name = ts_unique(), *file = ts_path("sem.json");
@@ -154,7 +202,6 @@ static void test_posix_sem(void **state)
 	ts_free(&l);
 }
 
-static void ops_of(const char *file, char *buf, size_t len);
 
 /* Waits and posts on an unnamed semaphore are traced only when asked. */
 static void test_unnamed(void **state)
@@ -464,6 +511,50 @@ static void test_text_format(void **state)
 	}
 }
 
+/* The hour and minute of a text line's time of day. */
+static int line_minute(const char *line)
+{
+	int h, m;
+	const char *p = strchr(line, ']');
+
+	if (!p || sscanf(p + 1, " %d:%d:", &h, &m) != 2)
+		return -1;
+	return h * 60 + m;
+}
+
+/* Text lines show local time, from the offset taken at start-up. */
+static void test_local_time(void **state)
+{
+	static const struct { const char *tz; int offset; } zones[] = {
+		{"TZ=UTC", 0}, {"TZ=NIPC-05:30", 330}, {"TZ=NIPC+03", -180},
+	};
+	const char *file = ts_path("tz.txt");
+
+	(void)state;
+	for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++) {
+		char *argv[] = {(char *)ts_prog("shim_ops"), "posix-shm", (char *)ts_unique(), NULL};
+		struct ts_run r = {.preload = 1, .trace = "shm_unlink", .file = file,
+				   .extra = {zones[i].tz}};
+		struct ts_lines l;
+		time_t t0, t1;
+		int got, want0, want1;
+
+		unlink(file);
+		t0 = time(NULL);
+		assert_int_equal(ts_run(argv, &r), 0);
+		t1 = time(NULL);
+		ts_load(&l, file);
+		assert_true(l.n > 0);
+		got = line_minute(l.line[0]);
+		want0 = (int)(((t0 + zones[i].offset * 60) % 86400 + 86400) % 86400 / 60);
+		want1 = (int)(((t1 + zones[i].offset * 60) % 86400 + 86400) % 86400 / 60);
+		if (got < 0 || (got != want0 && got != want1 && got != (want0 + 1) % 1440))
+			fail_msg("%s: line %s, wanted minute %d..%d of the day", zones[i].tz, l.line[0],
+				 want0, want1);
+		ts_free(&l);
+	}
+}
+
 static void test_sysv_text(void **state)
 {
 	const char *path = ts_sysv_keyfile("keyfile.t"), *file = ts_path("sysv.txt");
@@ -646,11 +737,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_posix_shm),
+		cmocka_unit_test(test_close_range),
 		cmocka_unit_test(test_posix_sem),
 		cmocka_unit_test(test_unnamed),
 		cmocka_unit_test(test_sysv),
 		cmocka_unit_test(test_errno_preserved),
 		cmocka_unit_test(test_text_format),
+		cmocka_unit_test(test_local_time),
 		cmocka_unit_test(test_sysv_text),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_unknown_words),

@@ -6,7 +6,8 @@
  *
  * usage: shim_ops posix-shm NAME | posix-sem NAME | unnamed NAME
  *        | sysv KEYFILE | fork NAME | exec NAME | env NAME | odd NAME | bad NAME
- *        | big-sops NAME | pipe-MODE NAME [FD] | data NAME FILE | data-close NAME FILE */
+ *        | big-sops NAME | pipe-MODE NAME [FD] | data NAME FILE | data-close NAME FILE
+ *        | close-range NAME */
 #include "config.h"
 
 #include <errno.h>
@@ -88,6 +89,49 @@ static int posix_shm(const char *name)
 	note("munmap", munmap(p, 0) != 0, EINVAL);
 	note("munmap", munmap(p, 4096) != 0, 0);
 	note("close", close(fd) != 0, 0);
+	note("shm_unlink", shm_unlink(name) != 0, 0);
+	return bad;
+}
+
+static int wait_ok(pid_t pid);
+
+/* close_range over two shm_open descriptors; the numbers, reused by a
+ * plain file, must not be named after the segment any more. */
+static int close_range_fds(const char *name)
+{
+	int a, b, lo, hi, nfd;
+
+	a = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	note("shm_open", a < 0, 0);
+	b = shm_open(name, O_RDWR, 0);
+	note("shm_open", b < 0, 0);
+	lo = a < b ? a : b;
+	hi = a < b ? b : a;
+	printf("range %d %d\n", lo, hi);
+	note("close_range", close_range((unsigned)lo, (unsigned)hi, CLOSE_RANGE_UNSHARE) != 0, 0);
+	nfd = open("/dev/null", O_RDWR);
+	if (nfd != lo)
+		bad = 1;
+	/* ftruncate of /dev/null fails; it is not a segment: no event */
+	note("ftruncate", ftruncate(nfd, 0) != 0, EINVAL);
+	close(nfd);
+	/* CLOSE_RANGE_CLOEXEC closes nothing: the descriptor keeps its name */
+	a = shm_open(name, O_RDWR, 0);
+	note("shm_open", a < 0, 0);
+	note("close_range", close_range((unsigned)a, (unsigned)a, CLOSE_RANGE_CLOEXEC) != 0, 0);
+	/* a vfork child's close_range (as Python's subprocess makes) leaves
+	 * the parent's descriptor named */
+	{
+		pid_t pid = vfork();
+
+		if (pid == 0) {
+			close_range((unsigned)a, (unsigned)a, 0);
+			_exit(0);
+		}
+		if (pid < 0 || wait_ok(pid))
+			bad = 1;
+	}
+	note("close", close(a) != 0, 0);
 	note("shm_unlink", shm_unlink(name) != 0, 0);
 	return bad;
 }
@@ -475,6 +519,8 @@ int main(int argc, char **argv)
 		return posix_shm(argv[2]);
 	if (!strcmp(argv[1], "posix-sem"))
 		return posix_sem(argv[2]);
+	if (!strcmp(argv[1], "close-range"))
+		return close_range_fds(argv[2]);
 	if (!strcmp(argv[1], "unnamed"))
 		return unnamed_sems(argv[2]);
 	if (!strcmp(argv[1], "sysv"))

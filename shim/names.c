@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* What the shim remembers to name objects in later events: ftok paths,
- * named semaphores, shm_open descriptors and their mappings, shmat
- * addresses, System V ids. Fixed tables, lock-free (a per-slot sequence
- * count for the names, single words for ids): a signal handler or a fork
- * in the middle of an update can never deadlock, at worst a lookup misses. */
+/* Names of objects for events: what the shim remembers of earlier calls
+ * (ftok paths, named semaphores, shm_open descriptors and their mappings,
+ * shmat addresses, System V ids) and the keys made from it. A lossy cache,
+ * not a ledger: the oldest entry gives way when a table is full. Fixed
+ * tables, lock-free (a per-slot sequence count for the names, single words
+ * for ids): a signal handler or a fork in the middle of an update can never
+ * deadlock, at worst a lookup misses. */
 #include "config.h"
 
 #include "shim.h"
+#include "nipc.h"
 
 #include <sched.h>
 #include <string.h>
@@ -33,12 +36,12 @@ TABLE(map, SHIM_MAP_SLOTS)
 TABLE(shmat, SHIM_MAP_SLOTS)
 
 #define T(id, size) {size, id##_tag, id##_seq, id##_aux, id##_name, 0}
-static struct table tables[TK_COUNT] = {
-	[TK_FTOK] = T(ftok, SHIM_SLOTS),
-	[TK_SEM] = T(sem, SHIM_SEM_SLOTS),
-	[TK_FD] = T(fd, SHIM_SLOTS),
-	[TK_MAP] = T(map, SHIM_MAP_SLOTS),
-	[TK_SHMAT] = T(shmat, SHIM_MAP_SLOTS),
+static struct table tables[NK_COUNT] = {
+	[NK_FTOK] = T(ftok, SHIM_SLOTS),
+	[NK_SEM] = T(sem, SHIM_SEM_SLOTS),
+	[NK_FD] = T(fd, SHIM_SLOTS),
+	[NK_MAP] = T(map, SHIM_MAP_SLOTS),
+	[NK_SHMAT] = T(shmat, SHIM_MAP_SLOTS),
 };
 
 static uint64_t fdbits[SHIM_FD_MAX / 64];
@@ -67,7 +70,7 @@ static void fdbit(uintptr_t fd, int on)
 		__atomic_fetch_and(&fdbits[fd / 64], ~bit, __ATOMIC_RELEASE);
 }
 
-int track_fd_is_shm(int fd)
+int names_fd_is_shm(int fd)
 {
 	if (fd < 0)
 		return 0;
@@ -77,9 +80,9 @@ int track_fd_is_shm(int fd)
 }
 
 /* Descriptors are stored as fd + 1 so that 0 can mean empty. */
-static uintptr_t tag_of(enum track_kind k, uintptr_t tag)
+static uintptr_t tag_of(enum names_kind k, uintptr_t tag)
 {
-	return k == TK_FD ? tag + 1 : tag;
+	return k == NK_FD ? tag + 1 : tag;
 }
 
 /* Locks a slot for writing: its sequence count goes odd. */
@@ -131,14 +134,14 @@ static int claim(struct table *t, uintptr_t want, size_t *slot, unsigned *seq)
 	return 0;
 }
 
-void track_put(enum track_kind k, uintptr_t tag, uintptr_t aux, const char *name)
+void names_put(enum names_kind k, uintptr_t tag, uintptr_t aux, const char *name)
 {
 	struct table *t = &tables[k];
 	uintptr_t want = tag_of(k, tag);
 	size_t i, len;
 	unsigned seq;
 
-	if (k == TK_SEM)
+	if (k == NK_SEM)
 		__atomic_fetch_add(hint_of(tag), 1, __ATOMIC_SEQ_CST);
 	if (!claim(t, want, &i, &seq))
 		return;
@@ -153,7 +156,7 @@ void track_put(enum track_kind k, uintptr_t tag, uintptr_t aux, const char *name
 	t->name[i][len] = 0;
 	__atomic_store_n(&t->tag[i], want, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->seq[i], seq + 2, __ATOMIC_RELEASE);
-	if (k == TK_FD)
+	if (k == NK_FD)
 		fdbit(tag, 1);
 }
 
@@ -169,12 +172,12 @@ static void wait_writer(int spin)
 #endif
 }
 
-int track_get(enum track_kind k, uintptr_t tag, uintptr_t *aux, char *name)
+int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *name)
 {
 	struct table *t = &tables[k];
 	uintptr_t want = tag_of(k, tag);
 
-	if (k == TK_SEM && !__atomic_load_n(hint_of(tag), __ATOMIC_ACQUIRE))
+	if (k == NK_SEM && !__atomic_load_n(hint_of(tag), __ATOMIC_ACQUIRE))
 		return 0;
 	for (size_t i = 0; i < t->n; i++) {
 		for (int spin = 0; spin < 128; spin++) {
@@ -203,18 +206,18 @@ int track_get(enum track_kind k, uintptr_t tag, uintptr_t *aux, char *name)
 	return 0;
 }
 
-void track_del(enum track_kind k, uintptr_t tag)
+void names_del(enum names_kind k, uintptr_t tag)
 {
 	struct table *t = &tables[k];
 	uintptr_t want = tag_of(k, tag);
 
-	if (k == TK_FD)
+	if (k == NK_FD)
 		fdbit(tag, 0);
 	for (size_t i = 0; i < t->n; i++) {
 		uintptr_t cur = want;
 
 		if (__atomic_compare_exchange_n(&t->tag[i], &cur, 0, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED) &&
-		    k == TK_SEM) {
+		    k == NK_SEM) {
 			unsigned *h = hint_of(tag), v = __atomic_load_n(h, __ATOMIC_RELAXED);
 
 			while (v && !__atomic_compare_exchange_n(h, &v, v - 1, 0, __ATOMIC_RELAXED,
@@ -222,6 +225,31 @@ void track_del(enum track_kind k, uintptr_t tag)
 				;
 		}
 	}
+}
+
+int names_fd_del_range(unsigned first, unsigned last, char *name)
+{
+	struct table *t = &tables[NK_FD];
+	uintptr_t lowest = 0;
+	int n = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		uintptr_t tag = __atomic_load_n(&t->tag[i], __ATOMIC_RELAXED);
+
+		if (!tag || tag - 1 < first || tag - 1 > last)
+			continue;
+		if (!lowest || tag < lowest) {
+			char tmp[SHIM_NAME_CAP];
+
+			if (names_get(NK_FD, tag - 1, NULL, tmp)) {
+				lowest = tag;
+				memcpy(name, tmp, sizeof tmp);
+			}
+		}
+		names_del(NK_FD, tag - 1);
+		n++;
+	}
+	return n;
 }
 
 /* ------------------------------------------------------ System V ids */
@@ -240,7 +268,7 @@ static int id_match(uint64_t w, int id)
 	return (w >> 63) && (int)((w >> 32) & 0x7fffffff) == id;
 }
 
-void track_id_put(int kind, int id, key_t key)
+void names_id_put(int kind, int id, key_t key)
 {
 	uint64_t *t = ids[kind & 1];
 	uint64_t w = id_word(id, key);
@@ -262,7 +290,7 @@ void track_id_put(int kind, int id, key_t key)
 			 w, __ATOMIC_RELAXED);
 }
 
-int track_id_get(int kind, int id, key_t *key)
+int names_id_get(int kind, int id, key_t *key)
 {
 	uint64_t *t = ids[kind & 1];
 
@@ -277,7 +305,7 @@ int track_id_get(int kind, int id, key_t *key)
 	return 0;
 }
 
-void track_id_del(int kind, int id)
+void names_id_del(int kind, int id)
 {
 	uint64_t *t = ids[kind & 1];
 
@@ -287,4 +315,73 @@ void track_id_del(int kind, int id)
 		if (id_match(w, id))
 			__atomic_compare_exchange_n(&t[i], &w, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	}
+}
+
+/* ------------------------------------------------------------------- keys */
+
+static void key_fallback(struct shim_event *e, const char *scheme, int id, const char *native)
+{
+	struct out o = {e->key, 0, sizeof e->key - 1};
+
+	fmt_puts(&o, scheme);
+	if (id >= 0 && id != NIPC_KEY_SYSTEMV) {
+		fmt_putc(&o, '-');
+		fmt_put_u(&o, (unsigned)id, 1);
+	}
+	fmt_putc(&o, ':');
+	fmt_puts(&o, native);
+	if (o.n == o.cap)
+		memcpy(e->key + o.n - 3, "...", 3);
+	e->key[o.n] = 0;
+}
+
+static void key_format(struct shim_event *e, int type, const char *native)
+{
+	ssize_t n = nipc_key_format(type, native, NULL, e->key, sizeof e->key);
+
+	if (n < 0)
+		key_fallback(e, type == NIPC_KEY_POSIX ? "posix" : "systemv",
+			     type == NIPC_KEY_POSIX ? -1 : type, native);
+	else if ((size_t)n >= sizeof e->key)
+		memcpy(e->key + sizeof e->key - 4, "...", 3);
+}
+
+void ev_key_posix(struct shim_event *e, const char *name)
+{
+	if (name)
+		key_format(e, NIPC_KEY_POSIX, name);
+}
+
+void ev_key_ftok(struct shim_event *e, const char *path, int id)
+{
+	if (path && (id & 0xff))
+		key_format(e, id & 0xff, path);
+}
+
+void ev_key_sysv(struct shim_event *e, key_t key)
+{
+	char path[SHIM_NAME_CAP];
+	uintptr_t id;
+	struct out o = {e->key, 0, sizeof e->key - 1};
+
+	if (key != IPC_PRIVATE && names_get(NK_FTOK, (uint32_t)key, &id, path)) {
+		key_format(e, (int)id, path);
+		return;
+	}
+	fmt_put_keyt(&o, key);
+	e->key[o.n] = 0;
+}
+
+void ev_key_id(struct shim_event *e, int kind, int id)
+{
+	key_t key;
+	struct out o = {e->key, 0, sizeof e->key - 1};
+
+	if (names_id_get(kind, id, &key)) {
+		ev_key_sysv(e, key);
+		return;
+	}
+	fmt_puts(&o, kind ? "semid:" : "shmid:");
+	fmt_put_i(&o, id);
+	e->key[o.n] = 0;
 }

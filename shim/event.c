@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/* Event capture: the time, the thread, the arguments, and fault-safe copies
+ * of the caller's memory that a failed call may not have read; then the
+ * formatter and the sink. Nothing here allocates or takes a lock. */
+#include "config.h"
+
+#include "shim.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+__thread int shim_busy __attribute__((tls_model("initial-exec")));
+static __thread pid_t tid_cache __attribute__((tls_model("initial-exec")));
+static pid_t pid_cache;
+
+void event_after_fork(void)
+{
+	tid_cache = 0;
+	__atomic_store_n(&pid_cache, (pid_t)syscall(SYS_getpid), __ATOMIC_RELAXED);
+}
+
+void event_note_pid(void)
+{
+	__atomic_store_n(&pid_cache, (pid_t)syscall(SYS_getpid), __ATOMIC_RELAXED);
+}
+
+/* A vfork child runs no fork handler: its pid is not the cached one. */
+int event_in_vfork_child(void)
+{
+	pid_t cached = __atomic_load_n(&pid_cache, __ATOMIC_RELAXED);
+
+	return cached && cached != (pid_t)syscall(SYS_getpid);
+}
+
+static pid_t my_pid(void)
+{
+	pid_t p = __atomic_load_n(&pid_cache, __ATOMIC_RELAXED);
+
+	if (!p) {
+		p = (pid_t)syscall(SYS_getpid);
+		__atomic_store_n(&pid_cache, p, __ATOMIC_RELAXED);
+	}
+	return p;
+}
+
+static pid_t my_tid(void)
+{
+	if (!tid_cache)
+		tid_cache = (pid_t)syscall(SYS_gettid);
+	return tid_cache;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* ----------------------------------------------------------------- events */
+
+void ev_begin(struct shim_event *e, enum shim_op op)
+{
+	e->op = op;
+	e->nargs = 0;
+	e->key[0] = 0;
+	e->rk = R_INT;
+	e->pid = my_pid();
+	e->tid = my_tid();
+	clock_gettime(CLOCK_REALTIME, &e->ts);
+	e->t0 = mono_ns();
+}
+
+/* Copies up to len bytes of the caller's memory at p without faulting (the
+ * kernel checks it): the number copied, 0 if none is readable. */
+static size_t peek(const void *p, void *dst, size_t len)
+{
+	struct iovec local = {dst, len}, remote = {(void *)p, len};
+	ssize_t n = process_vm_readv((pid_t)syscall(SYS_getpid), &local, 1, &remote, 1, 0);
+
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* The most operations a semop may pass (IPC_INFO's semopm), looked up
+ * once; 0 when unknown. */
+static size_t sem_opm(void)
+{
+	static int opm; /* 0: not looked up, -1: unknown */
+	int v = __atomic_load_n(&opm, __ATOMIC_RELAXED);
+
+	if (!v) {
+		struct seminfo si;
+		union nipc_semun a = {.info = &si};
+
+		v = REAL(semctl)(0, 0, IPC_INFO, a) < 0 || si.semopm <= 0 ? -1 : si.semopm;
+		__atomic_store_n(&opm, v, __ATOMIC_RELAXED);
+	}
+	return v > 0 ? (size_t)v : 0;
+}
+
+/* Whether a failed semop's operations may be shown, using tmp (len bytes)
+ * as scratch. The kernel reads none of them when their number is beyond
+ * its limit (the caller's array may be shorter than nsops says); an
+ * EFAULT may come from the array running into unreadable memory, or from
+ * the timeout: the whole array must then be readable. */
+static int sops_showable(const struct shim_arg *a, int err, void *tmp, size_t len)
+{
+	size_t total, off;
+
+	if (err == E2BIG || a->n > sem_opm())
+		return 0;
+	if (err != EFAULT)
+		return 1;
+	total = a->n * sizeof(struct sembuf);
+	if (total > 65536 || !len)
+		return 0;
+	for (off = 0; off < total; off += len) {
+		size_t want = total - off < len ? total - off : len;
+
+		if (peek((const unsigned char *)a->p + off, tmp, want) != want)
+			return 0;
+	}
+	return 1;
+}
+
+/* A failed call may have failed on a bad pointer (EFAULT, or before libc
+ * looked at it), and a successful sem_timedwait need not read its
+ * deadline: such memory is copied with peek() into the event, and shown
+ * as a bare pointer when unreadable. Memory a successful call has read is
+ * read directly. */
+static void secure_args(struct shim_event *e)
+{
+	e->scratch_used = 0;
+	for (int i = 0; i < e->nargs; i++) {
+		struct shim_arg *a = &e->arg[i];
+		unsigned char *dst;
+		size_t room, want, got;
+
+		e->scratch_used = (e->scratch_used + 15) & ~(size_t)15;
+		dst = e->scratch + e->scratch_used;
+		room = sizeof e->scratch - e->scratch_used;
+		if (a->kind == A_SOPS && a->p && e->failed && !sops_showable(a, e->err, dst, room)) {
+			a->kind = A_PTR;
+			continue;
+		}
+		if (!a->p || !(a->kind == A_TS || (e->failed && (a->kind == A_STR || a->kind == A_SOPS))))
+			continue;
+		want = a->kind == A_TS ? sizeof(struct timespec)
+		     : a->kind == A_SOPS ? (a->n < SHIM_SOPS_SHOWN ? a->n : SHIM_SOPS_SHOWN) * sizeof(struct sembuf)
+		     : SHIM_STR_MAX + 1;
+		if (want > room)
+			want = room;
+		got = want ? peek(a->p, dst, want) : 0;
+		if (a->kind == A_STR && got) {
+			/* a string may end before unreadable memory; keep what was read */
+			if (!memchr(dst, 0, got)) {
+				if (got == room)
+					got--;
+				dst[got++] = 0;
+			}
+		} else if (got < want) {
+			got = 0;
+		}
+		if (!got && want) {
+			a->kind = A_PTR;
+			continue;
+		}
+		a->p = dst;
+		e->scratch_used += got;
+	}
+}
+
+int ev_end(struct shim_event *e, int failed, int err)
+{
+	int lost = 0;
+	char line[SHIM_LINE_MAX];
+	struct out o = {line, 0, sizeof line - 1};
+
+	e->dur = mono_ns() - e->t0;
+	e->failed = failed;
+	e->err = err;
+	secure_args(e);
+	if (shim_policy.sink == SINK_SYSLOG) {
+		format_event(&o, e, 0, 0);
+		line[o.n] = 0;
+		sink_syslog(line);
+	} else {
+		format_event(&o, e, shim_policy.json, 1);
+		if (o.n == o.cap)
+			memcpy(line + o.n - 4, "...", 3);
+		line[o.n++] = '\n';
+		lost = sink_line(line, o.n);
+	}
+	errno = err;
+	return lost;
+}
+
+static struct shim_arg *next_arg(struct shim_event *e, const char *name, enum arg_kind k)
+{
+	struct shim_arg *a = &e->arg[e->nargs < SHIM_MAX_ARGS ? e->nargs++ : SHIM_MAX_ARGS - 1];
+
+	a->name = name;
+	a->kind = k;
+	a->n = 0;
+	return a;
+}
+
+void ev_arg(struct shim_event *e, const char *name, enum arg_kind k, long long v)
+{
+	next_arg(e, name, k)->i = v;
+}
+
+void ev_str(struct shim_event *e, const char *name, const char *s)
+{
+	next_arg(e, name, A_STR)->s = s;
+}
+
+void ev_ptr(struct shim_event *e, const char *name, enum arg_kind k, const void *p)
+{
+	next_arg(e, name, k)->p = p;
+}
+
+void ev_sops(struct shim_event *e, const struct sembuf *sops, size_t n)
+{
+	struct shim_arg *a = next_arg(e, "sops", A_SOPS);
+
+	a->sops = sops;
+	a->n = n;
+}

@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: MIT */
+/* An event as text or as a JSON Lines record: fixed buffers, own number
+ * formatting, no allocation, no lock, nothing that is not async-signal-safe. */
+#include "config.h"
+
+#include "shim.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------ the buffer */
+
+void fmt_put(struct out *o, const char *s, size_t len)
+{
+	if (len > o->cap - o->n)
+		len = o->cap - o->n;
+	memcpy(o->p + o->n, s, len);
+	o->n += len;
+}
+
+void fmt_puts(struct out *o, const char *s)
+{
+	fmt_put(o, s, strlen(s));
+}
+
+void fmt_putc(struct out *o, char c)
+{
+	fmt_put(o, &c, 1);
+}
+
+void fmt_put_u(struct out *o, unsigned long long v, int width)
+{
+	char b[24], *q = b + sizeof b;
+
+	do {
+		*--q = (char)('0' + v % 10);
+		v /= 10;
+	} while (v || b + sizeof b - q < width);
+	fmt_put(o, q, (size_t)(b + sizeof b - q));
+}
+
+void fmt_put_i(struct out *o, long long v)
+{
+	if (v < 0) {
+		fmt_putc(o, '-');
+		fmt_put_u(o, 0 - (unsigned long long)v, 1);
+	} else {
+		fmt_put_u(o, (unsigned long long)v, 1);
+	}
+}
+
+static void put_hex(struct out *o, unsigned long long v, int width)
+{
+	char b[20], *q = b + sizeof b;
+
+	do {
+		*--q = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v || b + sizeof b - q < width);
+	fmt_put(o, "0x", 2);
+	fmt_put(o, q, (size_t)(b + sizeof b - q));
+}
+
+static void put_octal(struct out *o, unsigned v)
+{
+	char b[16], *q = b + sizeof b;
+
+	do {
+		*--q = (char)('0' + (v & 7));
+		v >>= 3;
+	} while (v);
+	if (*q != '0')
+		*--q = '0';
+	while (b + sizeof b - q < 4)
+		*--q = '0';
+	fmt_put(o, q, (size_t)(b + sizeof b - q));
+}
+
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned c = s[0];
+	size_t n;
+	unsigned min;
+	unsigned v;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, min = 0x80, v = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, min = 0x800, v = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, min = 0x10000, v = c & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* A quoted string, at most SHIM_STR_MAX bytes of output, then "...". JSON:
+ * valid UTF-8 as is, control characters and invalid bytes as \u00XX.
+ * Text: C escapes, bytes ≥ 0x80 as \xXX. */
+static void put_str(struct out *o, const char *s, int json)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t used = 0;
+
+	fmt_putc(o, '"');
+	while (*p) {
+		char esc[8];
+		size_t el, sl = 1;
+
+		if (*p == '"' || *p == '\\') {
+			esc[0] = '\\', esc[1] = (char)*p, el = 2;
+		} else if (*p == '\n') {
+			memcpy(esc, "\\n", 2), el = 2;
+		} else if (*p >= 0x20 && *p < 0x7f) {
+			esc[0] = (char)*p, el = 1;
+		} else if (json && *p >= 0x80 && (sl = utf8_len(p)) > 0) {
+			memcpy(esc, p, sl), el = sl;
+		} else {
+			memcpy(esc, json ? "\\u00" : "\\x", json ? 4 : 2);
+			el = json ? 4 : 2;
+			esc[el++] = "0123456789abcdef"[*p >> 4];
+			esc[el++] = "0123456789abcdef"[*p & 15];
+			sl = 1;
+		}
+		if (used + el > SHIM_STR_MAX) {
+			fmt_puts(o, "...");
+			break;
+		}
+		fmt_put(o, esc, el);
+		used += el;
+		p += sl;
+	}
+	fmt_putc(o, '"');
+}
+
+/* ------------------------------------------------------- flags and names */
+
+struct flag {
+	unsigned long v;
+	const char *name;
+};
+
+/* Names of the set bits joined by '|', leftover bits in hex; zero as zero. */
+static void put_flags(struct out *o, unsigned long v, const struct flag *t, const char *zero)
+{
+	int any = 0;
+
+	for (; t->name; t++) {
+		if (t->v && (v & t->v) == t->v) {
+			if (any++)
+				fmt_putc(o, '|');
+			fmt_puts(o, t->name);
+			v &= ~t->v;
+		}
+	}
+	if (v) {
+		if (any++)
+			fmt_putc(o, '|');
+		put_hex(o, v, 1);
+	}
+	if (!any)
+		fmt_puts(o, zero);
+}
+
+static const struct flag oflags[] = {
+	{O_CREAT, "O_CREAT"}, {O_EXCL, "O_EXCL"}, {O_TRUNC, "O_TRUNC"},
+	{O_NOCTTY, "O_NOCTTY"}, {O_APPEND, "O_APPEND"}, {O_NONBLOCK, "O_NONBLOCK"},
+	{O_NOFOLLOW, "O_NOFOLLOW"}, {O_CLOEXEC, "O_CLOEXEC"}, {0, NULL}
+};
+
+static const struct flag ipcflags[] = {
+	{IPC_CREAT, "IPC_CREAT"}, {IPC_EXCL, "IPC_EXCL"}, {IPC_NOWAIT, "IPC_NOWAIT"},
+	{SHM_HUGETLB, "SHM_HUGETLB"}, {SHM_NORESERVE, "SHM_NORESERVE"}, {0, NULL}
+};
+
+static const struct flag shmatflags[] = {
+	{SHM_RDONLY, "SHM_RDONLY"}, {SHM_RND, "SHM_RND"}, {SHM_REMAP, "SHM_REMAP"},
+	{SHM_EXEC, "SHM_EXEC"}, {0, NULL}
+};
+
+static const struct flag semflags[] = {
+	{SEM_UNDO, "SEM_UNDO"}, {IPC_NOWAIT, "IPC_NOWAIT"}, {0, NULL}
+};
+
+static const struct flag prots[] = {
+	{PROT_READ, "PROT_READ"}, {PROT_WRITE, "PROT_WRITE"}, {PROT_EXEC, "PROT_EXEC"}, {0, NULL}
+};
+
+static const struct flag mapflags[] = {
+	{MAP_SHARED_VALIDATE, "MAP_SHARED_VALIDATE"}, {MAP_SHARED, "MAP_SHARED"},
+	{MAP_PRIVATE, "MAP_PRIVATE"}, {MAP_FIXED, "MAP_FIXED"},
+	{MAP_ANONYMOUS, "MAP_ANONYMOUS"}, {MAP_NORESERVE, "MAP_NORESERVE"},
+	{MAP_POPULATE, "MAP_POPULATE"}, {MAP_LOCKED, "MAP_LOCKED"},
+	{MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE"}, {0, NULL}
+};
+
+static const struct flag shmcmds[] = {
+	{IPC_RMID, "IPC_RMID"}, {IPC_SET, "IPC_SET"}, {IPC_STAT, "IPC_STAT"},
+	{IPC_INFO, "IPC_INFO"}, {SHM_LOCK, "SHM_LOCK"}, {SHM_UNLOCK, "SHM_UNLOCK"},
+	{SHM_STAT, "SHM_STAT"}, {SHM_INFO, "SHM_INFO"}, {SHM_STAT_ANY, "SHM_STAT_ANY"},
+	{0, NULL}
+};
+
+static const struct flag semcmds[] = {
+	{IPC_RMID, "IPC_RMID"}, {IPC_SET, "IPC_SET"}, {IPC_STAT, "IPC_STAT"},
+	{IPC_INFO, "IPC_INFO"}, {GETPID, "GETPID"}, {GETVAL, "GETVAL"},
+	{GETALL, "GETALL"}, {GETNCNT, "GETNCNT"}, {GETZCNT, "GETZCNT"},
+	{SETVAL, "SETVAL"}, {SETALL, "SETALL"}, {SEM_STAT, "SEM_STAT"},
+	{SEM_INFO, "SEM_INFO"}, {SEM_STAT_ANY, "SEM_STAT_ANY"}, {0, NULL}
+};
+
+static const struct flag crflags[] = {
+	{CLOSE_RANGE_UNSHARE, "CLOSE_RANGE_UNSHARE"}, {CLOSE_RANGE_CLOEXEC, "CLOSE_RANGE_CLOEXEC"},
+	{0, NULL}
+};
+
+static const struct flag clocks[] = {
+	{CLOCK_REALTIME, "CLOCK_REALTIME"}, {CLOCK_MONOTONIC, "CLOCK_MONOTONIC"},
+	{CLOCK_BOOTTIME, "CLOCK_BOOTTIME"}, {CLOCK_TAI, "CLOCK_TAI"}, {0, NULL}
+};
+
+/* An exact value from a table (commands, clocks), or the number. */
+static void put_enum(struct out *o, long v, const struct flag *t)
+{
+	unsigned long u = (unsigned long)v;
+	int ipc64 = t == shmcmds || t == semcmds ? (u & IPC_64) != 0 : 0;
+
+	if (ipc64) {
+		fmt_puts(o, "IPC_64|");
+		u &= ~(unsigned long)IPC_64;
+	}
+	if (u == 0 && t[0].v == 0) {
+		fmt_puts(o, t[0].name);
+		return;
+	}
+	for (const struct flag *f = t; f->name; f++)
+		if (f->v == u && (f->v || f == t)) {
+			fmt_puts(o, f->name);
+			return;
+		}
+	fmt_put_i(o, ipc64 ? (long long)u : v);
+}
+
+static void put_oflag(struct out *o, long v)
+{
+	static const char *const acc[] = {"O_RDONLY", "O_WRONLY", "O_RDWR", "3"};
+
+	fmt_puts(o, acc[v & O_ACCMODE]);
+	if (v & ~O_ACCMODE) {
+		fmt_putc(o, '|');
+		put_flags(o, (unsigned long)v & ~(unsigned long)O_ACCMODE, oflags, "0");
+	}
+}
+
+static void put_ipcflg(struct out *o, long v)
+{
+	unsigned long f = (unsigned long)v & ~0777ul;
+
+	if (f) {
+		put_flags(o, f, ipcflags, "0");
+		fmt_putc(o, '|');
+	}
+	put_octal(o, (unsigned)v & 0777);
+}
+
+void fmt_put_keyt(struct out *o, key_t k)
+{
+	if (k == IPC_PRIVATE)
+		fmt_puts(o, "IPC_PRIVATE");
+	else
+		put_hex(o, (uint32_t)k, 8);
+}
+
+static void put_ts(struct out *o, const struct timespec *ts, int json)
+{
+	if (!ts) {
+		fmt_puts(o, json ? "null" : "NULL");
+		return;
+	}
+	if (ts->tv_sec < 0)
+		fmt_putc(o, '-');
+	fmt_put_u(o, ts->tv_sec < 0 ? 0 - (unsigned long long)ts->tv_sec : (unsigned long long)ts->tv_sec, 1);
+	fmt_putc(o, '.');
+	fmt_put_u(o, (unsigned long long)ts->tv_nsec % 1000000000u, 9);
+}
+
+static void put_sops(struct out *o, const struct sembuf *s, size_t n, int json)
+{
+	fmt_putc(o, '[');
+	for (size_t i = 0; s && i < n; i++) {
+		if (i)
+			fmt_putc(o, json ? ',' : ' ');
+		if (i == SHIM_SOPS_SHOWN) {
+			fmt_puts(o, json ? "\"...\"" : "...");
+			break;
+		}
+		fmt_puts(o, json ? "{\"num\":" : "{");
+		fmt_put_u(o, s[i].sem_num, 1);
+		fmt_puts(o, json ? ",\"op\":" : ", ");
+		fmt_put_i(o, s[i].sem_op);
+		fmt_puts(o, json ? ",\"flg\":\"" : ", ");
+		put_flags(o, (unsigned short)s[i].sem_flg, semflags, "0");
+		fmt_puts(o, json ? "\"}" : "}");
+	}
+	fmt_putc(o, ']');
+}
+
+/* One argument's value; symbolic values are quoted in JSON only. */
+static void put_arg(struct out *o, const struct shim_arg *a, int json)
+{
+	const char *q = json ? "\"" : "";
+
+	switch (a->kind) {
+	case A_STR:
+		if (a->s)
+			put_str(o, a->s, json);
+		else
+			fmt_puts(o, json ? "null" : "NULL");
+		return;
+	case A_INT:
+		fmt_put_i(o, a->i);
+		return;
+	case A_UINT:
+	case A_SIZE:
+		fmt_put_u(o, a->u, 1);
+		return;
+	case A_PTR:
+		if (!a->p) {
+			fmt_puts(o, json ? "null" : "NULL");
+			return;
+		}
+		fmt_puts(o, q);
+		put_hex(o, (uintptr_t)a->p, 1);
+		fmt_puts(o, q);
+		return;
+	case A_TS:
+		put_ts(o, a->ts, json);
+		return;
+	case A_SOPS:
+		put_sops(o, a->sops, a->n, json);
+		return;
+	default:
+		break;
+	}
+	fmt_puts(o, q);
+	switch (a->kind) {
+	case A_OFLAG: put_oflag(o, (long)a->i); break;
+	case A_MODE: put_octal(o, (unsigned)a->u); break;
+	case A_IPCFLG: put_ipcflg(o, (long)a->i); break;
+	case A_SHMATFLG: put_flags(o, (unsigned long)a->i, shmatflags, "0"); break;
+	case A_KEYT: fmt_put_keyt(o, (key_t)a->i); break;
+	case A_SHMCMD: put_enum(o, (long)a->i, shmcmds); break;
+	case A_SEMCMD: put_enum(o, (long)a->i, semcmds); break;
+	case A_PROT: put_flags(o, (unsigned long)a->i, prots, "PROT_NONE"); break;
+	case A_MAPFLAGS: put_flags(o, (unsigned long)a->i, mapflags, "0"); break;
+	case A_CLOCK: put_enum(o, (long)a->i, clocks); break;
+	case A_CRFLAGS: put_flags(o, (unsigned long)a->i, crflags, "0"); break;
+	default: break;
+	}
+	fmt_puts(o, q);
+}
+
+static void put_ret(struct out *o, const struct shim_event *e, int json)
+{
+	const char *q = json ? "\"" : "";
+
+	if (e->rk == R_INT) {
+		fmt_put_i(o, e->ret.i);
+		return;
+	}
+	if (e->rk == R_KEYT) {
+		if (json || e->ret.i == -1)
+			fmt_put_i(o, e->ret.i);
+		else
+			put_hex(o, (uint32_t)e->ret.i, 8);
+		return;
+	}
+	fmt_puts(o, q);
+	if (e->failed)
+		fmt_puts(o, e->rk == R_SEM ? "SEM_FAILED" : e->rk == R_MAP ? "MAP_FAILED" : "(void*)-1");
+	else
+		put_hex(o, (uintptr_t)e->ret.p, 1);
+	fmt_puts(o, q);
+}
+
+static void put_errname(struct out *o, int err)
+{
+	const char *n = strerrorname_np(err);
+
+	if (n) {
+		fmt_puts(o, n);
+	} else {
+		fmt_putc(o, 'E');
+		fmt_put_i(o, err);
+	}
+}
+
+static void put_dur(struct out *o, uint64_t ns)
+{
+	if (ns < 1000000) {
+		fmt_put_u(o, ns / 1000, 1);
+		fmt_putc(o, '.');
+		fmt_put_u(o, ns / 100 % 10, 1);
+		fmt_puts(o, "us");
+	} else {
+		fmt_put_u(o, ns / 1000000, 1);
+		fmt_putc(o, '.');
+		fmt_put_u(o, ns / 1000 % 1000, 3);
+		fmt_puts(o, "ms");
+	}
+}
+
+static void format_json(struct out *o, const struct shim_event *e)
+{
+	fmt_puts(o, "{\"ts\":");
+	put_ts(o, &e->ts, 1);
+	fmt_puts(o, ",\"pid\":");
+	fmt_put_i(o, e->pid);
+	fmt_puts(o, ",\"tid\":");
+	fmt_put_i(o, e->tid);
+	fmt_puts(o, ",\"op\":\"");
+	fmt_puts(o, shim_op_name(e->op));
+	fmt_puts(o, "\",\"args\":{");
+	for (int i = 0; i < e->nargs; i++) {
+		if (i)
+			fmt_putc(o, ',');
+		fmt_putc(o, '"');
+		fmt_puts(o, e->arg[i].name);
+		fmt_puts(o, "\":");
+		put_arg(o, &e->arg[i], 1);
+	}
+	fmt_puts(o, "},\"ret\":");
+	put_ret(o, e, 1);
+	fmt_puts(o, ",\"errno\":");
+	if (e->failed) {
+		fmt_putc(o, '"');
+		put_errname(o, e->err);
+		fmt_putc(o, '"');
+	} else {
+		fmt_puts(o, "null");
+	}
+	fmt_puts(o, ",\"dur_ns\":");
+	fmt_put_u(o, e->dur, 1);
+	fmt_puts(o, ",\"key\":");
+	if (e->key[0])
+		put_str(o, e->key, 1);
+	else
+		fmt_puts(o, "null");
+	fmt_putc(o, '}');
+}
+
+static void format_text(struct out *o, const struct shim_event *e, int with_prefix)
+{
+	/* local time from the offset cached at start-up: localtime is not
+	 * async-signal-safe, and sem_post is called from signal handlers */
+	long long t = (long long)e->ts.tv_sec + shim_policy.utc_offset;
+	unsigned long long day = (unsigned long long)(t % 86400 + 86400) % 86400;
+	const char *desc;
+
+	if (with_prefix) {
+		fmt_putc(o, '[');
+		fmt_put_i(o, e->pid);
+		if (shim_policy.tid) {
+			fmt_putc(o, '/');
+			fmt_put_i(o, e->tid);
+		}
+		fmt_puts(o, "] ");
+		fmt_put_u(o, day / 3600, 2);
+		fmt_putc(o, ':');
+		fmt_put_u(o, day / 60 % 60, 2);
+		fmt_putc(o, ':');
+		fmt_put_u(o, day % 60, 2);
+		fmt_putc(o, '.');
+		fmt_put_u(o, (unsigned long long)e->ts.tv_nsec / 1000, 6);
+		fmt_putc(o, ' ');
+	}
+	fmt_puts(o, shim_op_name(e->op));
+	fmt_putc(o, '(');
+	for (int i = 0; i < e->nargs; i++) {
+		if (i)
+			fmt_puts(o, ", ");
+		put_arg(o, &e->arg[i], 0);
+	}
+	fmt_puts(o, ") = ");
+	put_ret(o, e, 0);
+	if (e->failed) {
+		fmt_putc(o, ' ');
+		put_errname(o, e->err);
+		desc = strerrordesc_np(e->err);
+		if (desc) {
+			fmt_puts(o, " (");
+			fmt_puts(o, desc);
+			fmt_putc(o, ')');
+		}
+	}
+	fmt_puts(o, " <");
+	put_dur(o, e->dur);
+	fmt_putc(o, '>');
+	if (e->key[0]) {
+		fmt_puts(o, " key=");
+		fmt_puts(o, e->key);
+	}
+}
+
+
+void format_event(struct out *o, const struct shim_event *e, int json, int with_prefix)
+{
+	if (json)
+		format_json(o, e);
+	else
+		format_text(o, e, with_prefix);
+}

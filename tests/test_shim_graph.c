@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/* The file-level call graph of shim/ has no cycle: from nm(1) of the
+ * shim's object files, a function defined in X and called from Y is an edge
+ * Y -> X. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_FILES 64
+#define MAX_SYMS 4096
+
+static char files[MAX_FILES][64];
+static int nfiles;
+static struct sym {
+	char name[128];
+	int file;
+} defs[MAX_SYMS], uses[MAX_SYMS];
+static int ndefs, nuses;
+static int edge[MAX_FILES][MAX_FILES];
+
+/* The object of each shim source file: libtool's shared objects in shim/.libs. */
+static int object_of(const char *top_build, const char *src, char *out, size_t len)
+{
+	char base[64];
+
+	snprintf(base, sizeof base, "%.*s", (int)(strlen(src) - 2), src);
+	snprintf(out, len, "%s/shim/.libs/%s.o", top_build, base);
+	if (access(out, R_OK) == 0)
+		return 0;
+	snprintf(out, len, "%s/shim/.libs/shim_libnipc_preload_la-%s.o", top_build, base);
+	return access(out, R_OK);
+}
+
+static void read_syms(int file, const char *obj)
+{
+	char cmd[4400], line[512];
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd, "nm -P '%s'", obj);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof line, p)) {
+		char name[128], type[4];
+
+		if (sscanf(line, "%127s %3s", name, type) != 2)
+			continue;
+		if (!strcmp(type, "T") && ndefs < MAX_SYMS) {
+			snprintf(defs[ndefs].name, sizeof defs[ndefs].name, "%s", name);
+			defs[ndefs++].file = file;
+		} else if (!strcmp(type, "U") && nuses < MAX_SYMS) {
+			snprintf(uses[nuses].name, sizeof uses[nuses].name, "%s", name);
+			uses[nuses++].file = file;
+		}
+	}
+	assert_int_equal(pclose(p), 0);
+}
+
+static int state_of[MAX_FILES]; /* 0 new, 1 on the path, 2 done */
+static int path[MAX_FILES], depth;
+
+static int find_cycle(int f)
+{
+	state_of[f] = 1;
+	path[depth++] = f;
+	for (int g = 0; g < nfiles; g++) {
+		if (!edge[f][g])
+			continue;
+		if (state_of[g] == 1) {
+			char msg[2048];
+			size_t n = 0;
+			int i = 0;
+
+			while (path[i] != g)
+				i++;
+			for (; i < depth; i++)
+				n += (size_t)snprintf(msg + n, sizeof msg - n, "%s -> ", files[path[i]]);
+			snprintf(msg + n, sizeof msg - n, "%s", files[g]);
+			print_error("call cycle: %s\n", msg);
+			return 1;
+		}
+		if (!state_of[g] && find_cycle(g))
+			return 1;
+	}
+	state_of[f] = 2;
+	depth--;
+	return 0;
+}
+
+static void test_no_cycle(void **state)
+{
+	const char *src = getenv("NIPC_TOP_SRCDIR"), *build = getenv("NIPC_TOP_BUILDDIR");
+	char dir[4096], obj[4200];
+	struct dirent *d;
+	DIR *dp;
+
+	(void)state;
+	if (!src || !build)
+		fail_msg("NIPC_TOP_SRCDIR or NIPC_TOP_BUILDDIR is not set");
+	if (system("nm --version >/dev/null 2>&1") != 0)
+		skip();
+	snprintf(dir, sizeof dir, "%s/shim", src);
+	dp = opendir(dir);
+	assert_non_null(dp);
+	while ((d = readdir(dp))) {
+		size_t len = strlen(d->d_name);
+
+		if (len < 3 || strcmp(d->d_name + len - 2, ".c"))
+			continue;
+		assert_true(nfiles < MAX_FILES);
+		if (object_of(build, d->d_name, obj, sizeof obj))
+			fail_msg("no object file for shim/%s (build the shim first)", d->d_name);
+		snprintf(files[nfiles], sizeof files[nfiles], "%s", d->d_name);
+		read_syms(nfiles++, obj);
+	}
+	closedir(dp);
+	assert_true(nfiles >= 2);
+	for (int u = 0; u < nuses; u++)
+		for (int i = 0; i < ndefs; i++)
+			if (!strcmp(uses[u].name, defs[i].name) && uses[u].file != defs[i].file)
+				edge[uses[u].file][defs[i].file] = 1;
+	for (int f = 0; f < nfiles; f++) {
+		depth = 0;
+		if (!state_of[f] && find_cycle(f))
+			fail_msg("shim/ has a call cycle between files");
+	}
+}
+
+/* The check itself finds a cycle. */
+static void test_finds_a_cycle(void **state)
+{
+	(void)state;
+	nfiles = 3;
+	memset(edge, 0, sizeof edge);
+	memset(state_of, 0, sizeof state_of);
+	snprintf(files[0], sizeof files[0], "a.c");
+	snprintf(files[1], sizeof files[1], "b.c");
+	snprintf(files[2], sizeof files[2], "c.c");
+	edge[0][1] = edge[1][2] = 1;
+	depth = 0;
+	assert_int_equal(find_cycle(0), 0);
+	memset(state_of, 0, sizeof state_of);
+	edge[2][0] = 1;
+	depth = 0;
+	assert_int_equal(find_cycle(0), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_cycle),
+		cmocka_unit_test(test_finds_a_cycle),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
