@@ -21,6 +21,17 @@ int lock_share(int i, int n, int total)
 	return total / parts * (i + 1);
 }
 
+const char *lock_cmd(struct proc *p, const char *c, int timeout_ms)
+{
+	static char line[512];
+	int r;
+
+	if (c && (proc_write(p, c) < 0 || proc_write(p, "\n") < 0))
+		return "(eof)";
+	r = proc_line(p, line, sizeof line, timeout_ms);
+	return r == 1 ? line : r == 0 ? "" : "(eof)";
+}
+
 int lock_ready(struct proc *p, int timeout_ms)
 {
 	char line[256];

@@ -22,6 +22,9 @@ struct lock_result {
  * last takes the rest), so that workers leave one by one while others still
  * work. */
 int lock_share(int i, int n, int total);
+/* Sends c (unless NULL) to an objhelper and returns its reply line, in
+ * static storage: "" after timeout_ms, "(eof)" if the helper died. */
+const char *lock_cmd(struct proc *p, const char *c, int timeout_ms);
 /* 1 once p printed its "ready" line (a first word "ready"), 0 otherwise. */
 int lock_ready(struct proc *p, int timeout_ms);
 /* Reads the counter (without the lock) for lock_run's hang check. */

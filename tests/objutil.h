@@ -74,4 +74,24 @@ struct chaos_stats {
 	int32_t keys[CHAOS_MAX_KEYS];
 };
 
+/* Records the System V key key's file has now in st, once (for the chaos
+ * test's leftover check); nothing for POSIX keys or a missing file.
+ * Inline: the worker links only libnipc-core. */
+static inline void chaos_note_key(struct chaos_stats *st, const nipc_key *key)
+{
+	key_t k;
+	uint32_t n;
+
+	if (!nipc_key_type_is_systemv(nipc_key_type(key)) ||
+	    nipc_ftok(nipc_key_native(key), nipc_key_type(key), &k) < 0)
+		return;
+	n = __atomic_load_n(&st->n_keys, __ATOMIC_SEQ_CST);
+	for (uint32_t i = 0; i < n && i < CHAOS_MAX_KEYS; i++)
+		if (st->keys[i] == (int32_t)k)
+			return;
+	n = __atomic_fetch_add(&st->n_keys, 1, __ATOMIC_SEQ_CST);
+	if (n < CHAOS_MAX_KEYS)
+		st->keys[n] = (int32_t)k;
+}
+
 #endif

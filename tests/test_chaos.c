@@ -108,23 +108,6 @@ static int end_worker(pid_t pid)
 	return s;
 }
 
-static void note_key(void)
-{
-	key_t k;
-	uint32_t n;
-
-	if (!nipc_key_type_is_systemv(nipc_key_type(key)) ||
-	    nipc_ftok(nipc_key_native(key), nipc_key_type(key), &k) < 0)
-		return;
-	n = __atomic_load_n(&st->n_keys, __ATOMIC_SEQ_CST);
-	for (uint32_t i = 0; i < n && i < CHAOS_MAX_KEYS; i++)
-		if (st->keys[i] == (int32_t)k)
-			return;
-	n = __atomic_fetch_add(&st->n_keys, 1, __ATOMIC_SEQ_CST);
-	if (n < CHAOS_MAX_KEYS)
-		st->keys[n] = (int32_t)k;
-}
-
 /* ------------------------------------------------------- leftovers */
 
 static void shm_snapshot(void)
@@ -263,7 +246,7 @@ static void run_chaos(struct figures *f, unsigned seed)
 		uint32_t c;
 
 		usleep(20000 + rand_r(&seed) % 60001);
-		note_key();
+		chaos_note_key(st, key);
 		/* a worker that ended by itself crashed (sanitizer, SIGBUS...) */
 		for (int j = 0; j < WORKERS; j++)
 			if (waitpid(w[j], &s, WNOHANG) == w[j]) {
@@ -345,7 +328,7 @@ static void afterwards(void)
 	assert_string_equal(child_cmd(&a, "unlock", T_OP), "ok");
 	assert_string_equal(child_reply(&b, T_OP), "ok");
 	assert_string_equal(child_cmd(&b, "unlock", T_OP), "ok");
-	note_key();
+	chaos_note_key(st, key);
 	child_kill(&a); /* attached, not holding the lock */
 	child_kill(&b);
 

@@ -193,21 +193,9 @@ static void helper_start(struct proc *p)
 	start(p, ARGV(helper_prog, type, nipc_key_native(key)));
 }
 
-/* The reply line to cmd: "" after timeout_ms, "(eof)" if the helper died. */
-static const char *cmd(struct proc *p, const char *c, int timeout_ms)
-{
-	static char line[512];
-	int r;
-
-	if (c && (proc_write(p, c) < 0 || proc_write(p, "\n") < 0))
-		return "(eof)";
-	r = proc_line(p, line, sizeof line, timeout_ms);
-	return r == 1 ? line : r == 0 ? "" : "(eof)";
-}
-
 static void cmd_ok(struct proc *p, const char *c)
 {
-	const char *r = cmd(p, c, T_LINE);
+	const char *r = lock_cmd(p, c, T_LINE);
 
 	if (strcmp(r, "ok"))
 		fail_msg("%s: objhelper '%s' replied '%s'", backend_name(), c, r);
@@ -247,7 +235,7 @@ static long observe(void *obs)
 {
 	unsigned v;
 
-	return sscanf(cmd(obs, "counter", T_LINE), "ok %u", &v) == 1 ? (long)v : -1;
+	return sscanf(lock_cmd(obs, "counter", T_LINE), "ok %u", &v) == 1 ? (long)v : -1;
 }
 
 /* WORKERS lockworkers x INCREMENTS in idiom; the counter must be exact.
@@ -287,10 +275,10 @@ static void increments(const char *idiom)
 
 	long long ms = lock_run(w, WORKERS, T_STALL, observe, &obs, res);
 
-	r = cmd(&obs, "counter", T_LINE);
+	r = lock_cmd(&obs, "counter", T_LINE);
 	if (sscanf(r, "ok %u", &counter) != 1)
 		lock_addf(msg, sizeof msg, "observer: counter: '%s'; ", r);
-	r = cmd(&obs, "detach", T_LINE);
+	r = lock_cmd(&obs, "detach", T_LINE);
 	if (strcmp(r, "ok"))
 		lock_addf(msg, sizeof msg, "observer: detach: '%s'; ", r);
 	proc_write(&obs, "exit\n");
@@ -350,19 +338,19 @@ static void first_attacher_leaves(void **state)
 	helper_end(&p1);
 
 	helper_start(&p3);
-	r = cmd(&p3, "attach", T_QUIET);
+	r = lock_cmd(&p3, "attach", T_QUIET);
 	if (r[0])
 		fail_msg("%s: P3's attach() returned '%s' while P2 holds the lock", backend_name(), r);
 	cmd_ok(&p2, "unlock");
-	r = cmd(&p3, NULL, T_LINE);
+	r = lock_cmd(&p3, NULL, T_LINE);
 	if (strcmp(r, "ok"))
 		fail_msg("%s: P3's attach() once the lock is free: '%s'", backend_name(), r);
 	cmd_ok(&p3, "lock");
-	r = cmd(&p2, "lock", T_QUIET);
+	r = lock_cmd(&p2, "lock", T_QUIET);
 	if (r[0])
 		fail_msg("%s: P2's lock() returned '%s' while P3 holds the lock", backend_name(), r);
 	cmd_ok(&p3, "unlock");
-	r = cmd(&p2, NULL, T_LINE);
+	r = lock_cmd(&p2, NULL, T_LINE);
 	if (strcmp(r, "ok"))
 		fail_msg("%s: P2's lock() after P3's unlock: '%s'", backend_name(), r);
 	cmd_ok(&p2, "unlock");
@@ -399,35 +387,35 @@ static void failed_create_keeps_lock(void **state)
 	cmd_ok(&p1, "lock");
 
 	proc_write(&p2, "create 4096\nexit\n");
-	snprintf(r2, sizeof r2, "%s", cmd(&p2, NULL, T_QUIET));
-	r = cmd(&p3, "lock", T_QUIET);
+	snprintf(r2, sizeof r2, "%s", lock_cmd(&p2, NULL, T_QUIET));
+	r = lock_cmd(&p3, "lock", T_QUIET);
 	if (r[0])
 		fail_msg("%s: P3's lock() returned '%s' while P1 holds the lock (P2's create: '%s')",
 			 backend_name(), r, r2[0] ? r2 : "still waits");
 	helper_start(&p4);
-	r = cmd(&p4, "attach", T_QUIET);
+	r = lock_cmd(&p4, "attach", T_QUIET);
 	if (r[0])
 		fail_msg("%s: P4's attach() returned '%s' while P1 holds the lock (P2's create: "
 			 "'%s')", backend_name(), r, r2[0] ? r2 : "still waits");
 	/* P2 and P4 hold the lock only briefly, P3 until told: wait for P3 */
 	cmd_ok(&p1, "unlock");
-	r = cmd(&p3, NULL, T_LINE);
+	r = lock_cmd(&p3, NULL, T_LINE);
 	if (strcmp(r, "ok"))
 		fail_msg("%s: P3's lock() after P1's unlock: '%s'", backend_name(), r);
-	r = cmd(&p1, "lock", T_QUIET);
+	r = lock_cmd(&p1, "lock", T_QUIET);
 	if (r[0])
 		fail_msg("%s: P1's lock() returned '%s' while P3 holds the lock", backend_name(), r);
 	cmd_ok(&p3, "unlock");
-	r = cmd(&p1, NULL, T_LINE);
+	r = lock_cmd(&p1, NULL, T_LINE);
 	if (strcmp(r, "ok"))
 		fail_msg("%s: P1's lock() after P3's unlock: '%s'", backend_name(), r);
 	cmd_ok(&p1, "unlock");
 	if (!r2[0])
-		snprintf(r2, sizeof r2, "%s", cmd(&p2, NULL, T_LINE));
+		snprintf(r2, sizeof r2, "%s", lock_cmd(&p2, NULL, T_LINE));
 	if (strncmp(r2, "err 4 ", 6))
 		fail_msg("%s: P2's create: '%s', want AlreadyExists", backend_name(), r2);
 	assert_int_equal(proc_wait(&p2, T_LINE), 0);
-	r = cmd(&p4, NULL, T_LINE);
+	r = lock_cmd(&p4, NULL, T_LINE);
 	if (strcmp(r, "ok"))
 		fail_msg("%s: P4's attach() once the lock is free: '%s'", backend_name(), r);
 

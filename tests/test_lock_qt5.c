@@ -163,20 +163,9 @@ static void helper_start(struct proc *p)
 	start(p, ARGV(helper, type, seg_path, name));
 }
 
-static const char *cmd(struct proc *p, const char *c, int timeout_ms)
-{
-	static char line[512];
-	int r;
-
-	if (c && (proc_write(p, c) < 0 || proc_write(p, "\n") < 0))
-		return "(eof)";
-	r = proc_line(p, line, sizeof line, timeout_ms);
-	return r == 1 ? line : r == 0 ? "" : "(eof)";
-}
-
 static void cmd_ok(struct proc *p, const char *c)
 {
-	const char *r = cmd(p, c, T_LINE);
+	const char *r = lock_cmd(p, c, T_LINE);
 
 	if (strcmp(r, "ok"))
 		fail_msg("objhelper '%s' replied '%s'", c, r);
@@ -219,7 +208,7 @@ static long observe(void *obs)
 {
 	unsigned v;
 
-	return sscanf(cmd(obs, "counter", T_LINE), "ok %u", &v) == 1 ? (long)v : -1;
+	return sscanf(lock_cmd(obs, "counter", T_LINE), "ok %u", &v) == 1 ? (long)v : -1;
 }
 
 /* nipc workers (even) and Qt 5 workers (odd) each attach once; the segment
@@ -253,10 +242,10 @@ static void mixed_increments(void **state)
 
 	long long ms = lock_run(w, WORKERS, T_STALL, observe, &obs, res);
 
-	r = cmd(&obs, "counter", T_LINE);
+	r = lock_cmd(&obs, "counter", T_LINE);
 	if (sscanf(r, "ok %u", &n) != 1)
 		lock_addf(msg, sizeof msg, "observer: counter: '%s'; ", r);
-	r = cmd(&obs, "detach", T_LINE);
+	r = lock_cmd(&obs, "detach", T_LINE);
 	if (strcmp(r, "ok"))
 		lock_addf(msg, sizeof msg, "observer: detach: '%s'; ", r);
 	proc_write(&obs, "exit\n");
@@ -342,7 +331,7 @@ static void qt5_create_breaks_live_lock(void **state)
 	assert_int_equal(lock_id(), id);
 	assert_int_equal(sem_value(id), 1); /* SETVAL 1 under P1's hold */
 	/* so a second nipc process gets the lock while P1 holds it */
-	r = cmd(&p3, "lock", T_QUIET);
+	r = lock_cmd(&p3, "lock", T_QUIET);
 	if (strcmp(r, "ok"))
 		fail_msg("P3's lock after Qt's create: '%s' (the lock still excluded)", r);
 	cmd_ok(&p3, "unlock");
@@ -368,11 +357,11 @@ static void qt5_create_breaks_live_lock(void **state)
 	note_keys();
 	assert_int_not_equal(lock_id(), id);
 	assert_int_equal(sem_value(lock_id()), 0);
-	r = cmd(&p3, "lock", T_QUIET);
+	r = lock_cmd(&p3, "lock", T_QUIET);
 	if (r[0])
 		fail_msg("P3's lock returned '%s' while P1 holds the new lock", r);
 	cmd_ok(&p1, "unlock");
-	r = cmd(&p3, NULL, T_LINE);
+	r = lock_cmd(&p3, NULL, T_LINE);
 	if (strcmp(r, "ok"))
 		fail_msg("P3's lock once P1 let go: '%s'", r);
 	cmd_ok(&p3, "unlock");
@@ -415,15 +404,15 @@ static void qt5_create_removes_held_lock(void **state)
 	cmd_ok(&p3, "lock");
 	note_keys();
 	assert_int_not_equal(lock_id(), id);
-	r = cmd(&p1, "unlock", T_LINE);
+	r = lock_cmd(&p1, "unlock", T_LINE);
 	if (strncmp(r, "err 6 ", 6))
 		fail_msg("P1's unlock of the removed lock: '%s', want LockError", r);
-	r = cmd(&p1, "lock", T_QUIET);
+	r = lock_cmd(&p1, "lock", T_QUIET);
 	if (r[0])
 		fail_msg("P1's lock after its failed unlock returned '%s' while P3 holds the lock",
 			 r);
 	cmd_ok(&p3, "unlock");
-	r = cmd(&p1, NULL, T_LINE);
+	r = lock_cmd(&p1, NULL, T_LINE);
 	if (strcmp(r, "ok"))
 		fail_msg("P1's lock once P3 let go: '%s'", r);
 	cmd_ok(&p1, "unlock");

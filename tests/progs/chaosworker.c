@@ -38,24 +38,6 @@ static void error(uint32_t *c, const nipc_shm *shm)
 	snprintf(text, sizeof st->last_error[0], "%s", nipc_shm_error_string(shm));
 }
 
-/* The System V key the key file has now, for the test's leftover check. */
-static void note_key(void)
-{
-	key_t k;
-	uint32_t n;
-
-	if (!nipc_key_type_is_systemv(nipc_key_type(key)) ||
-	    nipc_ftok(nipc_key_native(key), nipc_key_type(key), &k) < 0)
-		return;
-	n = __atomic_load_n(&st->n_keys, __ATOMIC_SEQ_CST);
-	for (uint32_t i = 0; i < n && i < CHAOS_MAX_KEYS; i++)
-		if (st->keys[i] == (int32_t)k)
-			return;
-	n = __atomic_fetch_add(&st->n_keys, 1, __ATOMIC_SEQ_CST);
-	if (n < CHAOS_MAX_KEYS)
-		st->keys[n] = (int32_t)k;
-}
-
 /* Holds the lock for a while, yielding, and checks nobody else wrote. */
 static void hold(nipc_shm *shm)
 {
@@ -97,7 +79,7 @@ static void cycle(void)
 		error(&st->err_open, shm);
 		goto out;
 	}
-	note_key();
+	chaos_note_key(st, key);
 	if (nipc_shm_lock(shm) < 0) {
 		error(&st->err_lock, shm);
 		goto detach;
