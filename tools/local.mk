@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # tools/: the nipc command.
 bin_PROGRAMS += tools/nipc
-tools_nipc_SOURCES = tools/nipc.c tools/common.c tools/common.h \
+tools_nipc_SOURCES = tools/main.c tools/common.c tools/common.h \
 	tools/cmd_key.c tools/cmd_shm.c tools/cmd_sem.c tools/cmd_trace.c
 tools_nipc_LDADD = lib/libnipc-core.la
 # nipc trace: its JSON Lines reader, and where the installed shim lives.
