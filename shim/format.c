@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "shim.h"
+#include "utf.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -77,33 +78,6 @@ static void put_octal(struct out *o, unsigned v)
 	fmt_put(o, q, (size_t)(b + sizeof b - q));
 }
 
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned c = s[0];
-	size_t n;
-	unsigned min;
-	unsigned v;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, min = 0x80, v = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, min = 0x800, v = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, min = 0x10000, v = c & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* A quoted string, at most SHIM_STR_MAX bytes of output, then "...". JSON:
  * valid UTF-8 as is, control characters and invalid bytes as \u00XX.
  * Text: C escapes, bytes ≥ 0x80 as \xXX. */
@@ -116,6 +90,7 @@ static void put_str(struct out *o, const char *s, int json)
 	while (*p) {
 		char esc[8];
 		size_t el, sl = 1;
+		uint32_t cp;
 
 		if (*p == '"' || *p == '\\') {
 			esc[0] = '\\', esc[1] = (char)*p, el = 2;
@@ -123,7 +98,7 @@ static void put_str(struct out *o, const char *s, int json)
 			memcpy(esc, "\\n", 2), el = 2;
 		} else if (*p >= 0x20 && *p < 0x7f) {
 			esc[0] = (char)*p, el = 1;
-		} else if (json && *p >= 0x80 && (sl = utf8_len(p)) > 0) {
+		} else if (json && *p >= 0x80 && (sl = nipc_utf8_seq((const char *)p, 4, &cp)) > 0) {
 			memcpy(esc, p, sl), el = sl;
 		} else {
 			memcpy(esc, json ? "\\u00" : "\\x", json ? 4 : 2);

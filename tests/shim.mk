@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # tests: shim — libnipc-preload.so under real helper programs.
 SHIM_TEST_SOURCES = tests/test_shim_common.c tests/test_shim_common.h \
-	tools/trace_json.c tools/trace_json.h
+	tools/trace_json.c tools/trace_json.h lib/utf.c lib/utf.h
 SHIM_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools
 if SANITIZERS
 # An ASan-built shim needs the ASan runtime first in LD_PRELOAD.
