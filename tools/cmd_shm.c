@@ -28,7 +28,13 @@ static const char usage_text[] =
 	"lock prints \"locked\" once it holds the lock, holds it MS milliseconds\n"
 	"(without --for: until a line or EOF on stdin), then prints \"unlocked\".\n";
 
+/* Options: the KEY's two, then one per verb's own (index = bit number). */
 enum { O_HOLD = 1, O_NOCLEAN = 2, O_CLEAN = 4, O_OFFSET = 8, O_SIZE = 16, O_JSON = 32, O_FOR = 64 };
+static const struct opt shm_opts[] = {
+	KEY_ARG_OPTS, {"hold", 0, 0, NULL}, {"no-cleanup", 0, 0, NULL}, {"cleanup", 0, 0, NULL},
+	{"offset", 0, 1, NULL}, {"size", 0, 1, NULL}, {"json", 0, 0, NULL}, {"for", 0, 1, NULL},
+	{NULL}
+};
 
 struct args {
 	const char *verb, *who;
@@ -40,57 +46,34 @@ struct args {
 
 static int parse(struct args *a, int argc, char **argv, int allowed, int npos)
 {
-	static const struct {
-		const char *name;
-		int flag;
-	} opts[] = {
-		{"--hold", O_HOLD}, {"--no-cleanup", O_NOCLEAN}, {"--cleanup", O_CLEAN},
-		{"--offset", O_OFFSET}, {"--size", O_SIZE}, {"--json", O_JSON}, {"--for", O_FOR},
-	};
-	int dashdash = 0;
+	struct opt opts[sizeof shm_opts / sizeof shm_opts[0]];
+	const char *val[sizeof shm_opts / sizeof shm_opts[0]] = {0};
+	struct cmdline c = {.who = a->who, .see = "nipc shm --help", .opts = opts,
+			    .max_pos = npos + 1, .flags = CL_ONCE};
+	int map[sizeof shm_opts / sizeof shm_opts[0]], n = 0, rc;
 
-	for (int i = 1; i < argc; i++) {
-		const char *s = argv[i];
-		int r, flag = 0;
-
-		if (!dashdash && !strcmp(s, "--")) {
-			dashdash = 1;
+	/* The verb's own table: an option it does not take is unknown. */
+	for (int k = 0; shm_opts[k].name; k++) {
+		if (k >= 2 && !(allowed & 1 << (k - 2)))
 			continue;
-		}
-		if (!dashdash && s[0] == '-' && s[1]) {
-			r = key_arg_option(&a->key, argc, argv, &i, a->who);
-			if (r < 0)
-				return EXIT_USAGE;
-			if (r)
-				continue;
-			for (size_t j = 0; j < sizeof opts / sizeof opts[0]; j++)
-				if (!strcmp(s, opts[j].name))
-					flag = opts[j].flag;
-			if (!(flag & allowed))
-				return usage_error("%s: unknown option '%s' (see nipc shm --help)", a->who, s);
-			if (a->flags & flag)
-				return usage_error("%s: %s given twice", a->who, s);
-			a->flags |= flag;
-			if (flag & (O_OFFSET | O_SIZE | O_FOR)) {
-				if (i + 1 >= argc)
-					return usage_error("%s: %s needs a value", a->who, s);
-				*(flag == O_OFFSET ? &a->offset : flag == O_SIZE ? &a->size : &a->for_ms) = argv[++i];
-			}
-			continue;
-		}
-		if (!a->key.string && !a->key.legacy) {
-			a->key.string = s;
-		} else if (a->npos < npos) {
-			a->pos[a->npos++] = s;
-		} else {
-			return usage_error("%s: unexpected argument '%s'", a->who, s);
-		}
+		map[n] = k;
+		opts[n++] = shm_opts[k];
 	}
-	/* With --legacy the first positional is not a key after all. */
-	if (a->key.legacy && a->key.string && a->npos < npos) {
-		a->pos[a->npos++] = a->key.string;
-		a->key.string = NULL;
+	opts[n] = (struct opt){NULL};
+	if ((rc = parse_cmdline(&c, argc, argv)))
+		return rc;
+	for (int j = 0; j < n; j++) {
+		val[map[j]] = c.val[j];
+		if (c.seen[j] && map[j] >= 2)
+			a->flags |= 1 << (map[j] - 2);
 	}
+	a->offset = val[5];
+	a->size = val[6];
+	a->for_ms = val[8];
+	key_arg_take(&a->key, &c, npos);
+	a->npos = c.npos;
+	if (c.npos)
+		a->pos[0] = c.pos[0];
 	if (a->npos < npos)
 		return usage_error("%s: missing argument (see nipc shm --help)", a->who);
 	return EXIT_OK;
@@ -395,6 +378,7 @@ static const struct {
 int cmd_shm(int argc, char **argv)
 {
 	char who[32];
+	int i, rc;
 
 	if (argc < 2)
 		return usage_error("shm: missing subcommand\n%s", usage_text);
@@ -402,21 +386,15 @@ int cmd_shm(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
-		if (strcmp(argv[1], verbs[i].verb))
-			continue;
-		for (int j = 2; j < argc; j++) {
-			if (!strcmp(argv[j], "--"))
-				break;
-			if (is_help(argv[j])) {
-				fputs(usage_text, stdout);
-				return EXIT_OK;
-			}
-		}
-		struct args a = {.verb = verbs[i].verb, .who = who};
-		snprintf(who, sizeof who, "shm %s", verbs[i].verb);
-		int rc = parse(&a, argc - 1, argv + 1, verbs[i].allowed, verbs[i].npos);
-		return rc != EXIT_OK ? rc : verbs[i].run(&a);
+	if ((i = FIND_ROW(verbs, argv[1])) < 0)
+		return usage_error("shm: unknown subcommand '%s' (create, write, cat, info, lock, attach)",
+				   argv[1]);
+	struct args a = {.verb = verbs[i].verb, .who = who};
+	snprintf(who, sizeof who, "shm %s", verbs[i].verb);
+	rc = parse(&a, argc - 1, argv + 1, verbs[i].allowed, verbs[i].npos);
+	if (rc == CL_HELP) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
 	}
-	return usage_error("shm: unknown subcommand '%s' (create, write, cat, info, lock, attach)", argv[1]);
+	return rc != EXIT_OK ? rc : verbs[i].run(&a);
 }

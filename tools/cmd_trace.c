@@ -96,49 +96,28 @@ static const char usage_text[] =
 	"Exit status: CMD's (128+N if killed by signal N), 1 if CMD cannot be\n"
 	"run, 2 on a usage error.\n";
 
+static const struct opt trace_opts[] = {
+	{"output", 'o', 1, "a file name"}, {"filter", 'e', 1, "a list"}, {"json", 0, 0, NULL},
+	{"summary", 'c', 0, NULL}, {"no-follow", 0, 0, NULL}, {"unnamed", 0, 0, NULL}, {NULL}
+};
+
 static int parse_args(struct opts *o, int argc, char **argv)
 {
-	int i;
+	struct cmdline c = {.who = "trace", .see = "nipc trace --help", .opts = trace_opts,
+			    .flags = CL_STOP_AT_POSITIONAL};
+	int rc = parse_cmdline(&c, argc, argv);
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--")) {
-			i++;
-			break;
-		}
-		if (a[0] != '-' || !a[1])
-			break;
-		if (is_help(a)) {
-			fputs(usage_text, stdout);
-			return -1;
-		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			if (++i >= argc)
-				return usage_error("trace: %s needs a file name", a);
-			o->output = argv[i];
-		} else if (!strncmp(a, "--output=", 9)) {
-			o->output = a + 9;
-		} else if (!strncmp(a, "-o", 2)) {
-			o->output = a + 2;
-		} else if (!strcmp(a, "-e") || !strcmp(a, "--filter")) {
-			if (++i >= argc)
-				return usage_error("trace: %s needs a list", a);
-			o->filter = argv[i];
-		} else if (!strncmp(a, "--filter=", 9)) {
-			o->filter = a + 9;
-		} else if (!strcmp(a, "--json")) {
-			o->json = 1;
-		} else if (!strcmp(a, "-c") || !strcmp(a, "--summary")) {
-			o->summary = 1;
-		} else if (!strcmp(a, "--no-follow")) {
-			o->no_follow = 1;
-		} else if (!strcmp(a, "--unnamed")) {
-			o->unnamed = 1;
-		} else {
-			return usage_error("trace: unknown option '%s' (see nipc trace --help)", a);
-		}
-	}
-	if (i >= argc)
+	if (rc == CL_HELP)
+		fputs(usage_text, stdout);
+	if (rc)
+		return rc;
+	o->output = c.val[0];
+	o->filter = c.val[1];
+	o->json = c.seen[2] > 0;
+	o->summary = c.seen[3] > 0;
+	o->no_follow = c.seen[4] > 0;
+	o->unnamed = c.seen[5] > 0;
+	if (!c.nrest)
 		return usage_error("trace: no command given (usage: nipc trace [OPTIONS] -- CMD [ARGS...])");
 	if (o->output && !*o->output)
 		return usage_error("trace: empty output file name");
@@ -147,7 +126,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	if ((size_t)snprintf(o->trace, sizeof o->trace, "%s%s", o->filter ? o->filter : "1",
 			     o->unnamed ? ",unnamed" : "") >= sizeof o->trace)
 		return usage_error("trace: filter list too long (over %d bytes)", (int)sizeof o->trace - 10);
-	o->cmd = argv + i;
+	o->cmd = c.rest;
 	return 0;
 }
 
