@@ -102,34 +102,6 @@ static uint64_t parse_filter(const char *s, int *unnamed)
 	return mask;
 }
 
-static int format_path(char *out, size_t cap, const char *pat, pid_t pid)
-{
-	char num[16], *q = num + sizeof num;
-	size_t n = 0, nl;
-	unsigned v = (unsigned)pid;
-
-	*--q = 0;
-	do
-		*--q = (char)('0' + v % 10);
-	while (v /= 10);
-	nl = strlen(q);
-	for (const char *p = pat; *p; p++) {
-		if (p[0] == '%' && p[1] == 'p') {
-			if (n + nl >= cap)
-				return -1;
-			memcpy(out + n, q, nl);
-			n += nl;
-			p++;
-			continue;
-		}
-		if (n + 1 >= cap)
-			return -1;
-		out[n++] = *p;
-	}
-	out[n] = 0;
-	return 0;
-}
-
 /* The shim's own copy of descriptor fd (-1: none), named what in a
  * warning; what NULL is the default sink, standard error, which when
  * closed can neither take lines nor a warning. */
@@ -159,10 +131,11 @@ static int open_file(const char *pat, pid_t pid)
 			    "tracing disabled",
 	};
 	char path[PATH_MAX];
+	struct out o = {path, 0, sizeof path};
 	enum tf_status why;
 	int fd, hi;
 
-	if (format_path(path, sizeof path, pat, pid)) {
+	if (fmt_put_pattern(&o, pat, pid)) {
 		shim_warn("NIPC_TRACE_FILE is too long: %s; tracing disabled", pat);
 		return -1;
 	}
