@@ -14,6 +14,14 @@ tests_test_trace_json_CFLAGS = $(TEST_CFLAGS)
 tests_test_trace_json_LDADD = $(CMOCKA_LIBS)
 TESTS += tests/test_trace_json
 
+check_PROGRAMS += tests/test_format
+tests_test_format_SOURCES = tests/test_format.c shim/format.c shim/format.h shim/ops.c \
+	lib/utf.c lib/utf.h
+tests_test_format_CPPFLAGS = $(AM_CPPFLAGS)
+tests_test_format_CFLAGS = $(TEST_CFLAGS)
+tests_test_format_LDADD = $(CMOCKA_LIBS)
+TESTS += tests/test_format
+
 # Helper programs run under LD_PRELOAD: built without sanitizers, whose
 # runtime insists on coming first in the preload list.
 check_PROGRAMS += tests/progs/trace_posix
