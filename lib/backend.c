@@ -48,6 +48,11 @@ int nipc__why_set(struct nipc_why *why, int code, const char *text)
 	return code;
 }
 
+int nipc__key_check(const char *native, struct nipc_why *why)
+{
+	return native && native[0] ? 0 : nipc__why_set(why, -NIPC_EKEY, "key is empty");
+}
+
 int nipc__why_errno(struct nipc_why *why, int e)
 {
 	switch (e) {

@@ -60,8 +60,8 @@ static int open_os(nipc_sem *sem, const char *op)
 
 	if (sem->open)
 		return 0;
-	if (!sem->key || !sem->key->native[0])
-		return fail(sem, op, -NIPC_EKEY, "key is empty");
+	if (nipc__key_check(sem->key ? sem->key->native : NULL, &why))
+		return fail(sem, op, why.code, why.text);
 	if (!(be = nipc__backend_for(sem->key->type)))
 		return fail(sem, op, -NIPC_EKEY, nipc_key_type_is_valid(sem->key->type)
 							 ? "key type not supported on this host"

@@ -175,9 +175,10 @@ static void drop_lock(nipc_shm *shm, int files)
 static const struct nipc_backend *backend(nipc_shm *shm, const char *op, int *err)
 {
 	const struct nipc_backend *be;
+	struct nipc_why why;
 
-	if (!shm->key || !shm->key->native[0]) {
-		*err = fail(shm, op, -NIPC_EKEY, "key is empty");
+	if (nipc__key_check(shm->key ? shm->key->native : NULL, &why)) {
+		*err = fail_why(shm, op, &why);
 		return NULL;
 	}
 	if (!(be = nipc__backend_for(shm->key->type)))
