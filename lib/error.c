@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Error codes (in the order and meaning of Qt's enums) and their messages. */
 #include "config.h"
 
 #include "internal.h"

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+/* Helpers shared by the nipc subcommands: messages, the argument parser,
+ * standard descriptors and stdout, KEY arguments, numbers, stop signals. */
 #include "config.h"
 
 #include "common.h"

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+/* The JSON Lines reader of trace events (trace_json.h): one line into a
+ * fixed-size tree, no malloc. */
 #include "config.h"
 
 #include "trace_json.h"
