@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Random key strings for the string-form tests: seeded generator of names,
- * percent-escapes and UTF-8 that exercise Qt's parser. */
+/* Deterministic generator of key strings for the string-form tests: names,
+ * percent-escapes and UTF-8 chosen to exercise Qt's parser. */
 #include "config.h"
 
 #include "keystr_gen.h"
