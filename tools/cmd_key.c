@@ -31,6 +31,7 @@ struct opts {
 	const char *os, *legacy;
 	char **pos;
 	int npos;
+	struct cmdline c;
 };
 
 static const struct opt json_opts[] = {{"json", 0, 0, NULL}, {NULL}};
@@ -39,8 +40,9 @@ static const struct opt os_opts[] = {{"json", 0, 0, NULL}, {"os", 0, 1, NULL}, {
 
 /* EXIT_OK with o set; CL_HELP after printing the usage; else EXIT_USAGE. */
 static int parse_opts(const struct sub *s, int argc, char **argv, const struct opt *t,
-		      int npos, struct opts *o, struct cmdline *c)
+		      int npos, struct opts *o)
 {
+	struct cmdline *c = &o->c;
 	char who[32];
 	int rc;
 
@@ -49,8 +51,12 @@ static int parse_opts(const struct sub *s, int argc, char **argv, const struct o
 	rc = parse_cmdline(c, argc, argv);
 	if (rc == CL_HELP)
 		sub_usage(stdout, s);
-	*o = (struct opts){c->seen[0], t == os_opts ? c->val[1] : NULL,
-			   t == legacy_opts ? c->val[1] : NULL, c->pos, c->npos};
+	o->json = c->seen[0];
+	o->os = t == os_opts ? c->val[1] : NULL;
+	o->legacy = t == legacy_opts ? c->val[1] : NULL;
+	o->pos = c->pos;
+	o->npos = c->npos;
+	c->who = NULL; /* pointed into this frame */
 	return rc;
 }
 
@@ -124,6 +130,15 @@ static int print_key(const nipc_key *k, int json, const char *key_t_text)
 	return EXIT_OK;
 }
 
+/* print_key, then frees k. */
+static int print_free(nipc_key *k, int json, const char *key_t_text)
+{
+	int rc = print_key(k, json, key_t_text);
+
+	nipc_key_free(k);
+	return rc;
+}
+
 static int key_error(int err, const char *what)
 {
 	if (err == -NIPC_ENOMEM)
@@ -136,11 +151,10 @@ static int key_error(int err, const char *what)
 static int run_format(const struct sub *s, int argc, char **argv)
 {
 	struct opts o;
-	struct cmdline c;
 	nipc_key *k;
 	int type, err, rc;
 
-	if ((rc = parse_opts(s, argc, argv, legacy_opts, 2, &o, &c)))
+	if ((rc = parse_opts(s, argc, argv, legacy_opts, 2, &o)))
 		return rc == CL_HELP ? EXIT_OK : rc;
 	if (o.npos != 2)
 		return usage_error("key format: expected TYPE NATIVE");
@@ -154,20 +168,17 @@ static int run_format(const struct sub *s, int argc, char **argv)
 		nipc_key_free(k);
 		return key_error(err, "the --legacy NAME");
 	}
-	rc = print_key(k, o.json, NULL);
-	nipc_key_free(k);
-	return rc;
+	return print_free(k, o.json, NULL);
 }
 
 static int run_parse(const struct sub *s, int argc, char **argv)
 {
 	struct opts o;
-	struct cmdline c;
 	nipc_key *k;
 	char *str = NULL, tname[16];
 	int err, rc;
 
-	if ((rc = parse_opts(s, argc, argv, json_opts, 1, &o, &c)))
+	if ((rc = parse_opts(s, argc, argv, json_opts, 1, &o)))
 		return rc == CL_HELP ? EXIT_OK : rc;
 	if (o.npos != 1)
 		return usage_error("key parse: expected STRING");
@@ -181,11 +192,8 @@ static int run_parse(const struct sub *s, int argc, char **argv)
 	}
 	if (err)
 		return key_error(err, "STRING");
-	if (o.json) {
-		rc = print_key(k, 1, NULL);
-		nipc_key_free(k);
-		return rc;
-	}
+	if (o.json)
+		return print_free(k, 1, NULL);
 	if ((err = nipc_key_to_string(k, &str))) {
 		nipc_key_free(k);
 		return key_error(err, "the key");
@@ -228,14 +236,13 @@ static int run_make(const struct sub *s, int argc, char **argv)
 {
 	int legacy = !strcmp(s->name, "legacy");
 	struct opts o;
-	struct cmdline c;
 	nipc_os os = NIPC_OS_HOST;
 	nipc_kind kind;
 	nipc_key *k;
 	unsigned notes = 0;
 	int type, err, rc;
 
-	if ((rc = parse_opts(s, argc, argv, os_opts, 3, &o, &c)))
+	if ((rc = parse_opts(s, argc, argv, os_opts, 3, &o)))
 		return rc == CL_HELP ? EXIT_OK : rc;
 	if (o.npos != 3)
 		return usage_error("key %s: expected shm|sem TYPE NAME", s->name);
@@ -264,22 +271,19 @@ static int run_make(const struct sub *s, int argc, char **argv)
 			    kind == NIPC_KIND_SHM ? "shared memory" : "semaphores", nipc_os_name(os));
 	}
 	warn_notes(notes, k, o.pos[2], nipc_os_name(os));
-	rc = print_key(k, o.json, NULL);
-	nipc_key_free(k);
-	return rc;
+	return print_free(k, o.json, NULL);
 }
 
 static int run_ftok(const struct sub *s, int argc, char **argv)
 {
 	struct opts o;
-	struct cmdline c;
 	nipc_key *k;
 	key_t key;
 	long id = NIPC_KEY_SYSTEMV;
 	char text[16];
 	int err, rc;
 
-	if ((rc = parse_opts(s, argc, argv, json_opts, 2, &o, &c)))
+	if ((rc = parse_opts(s, argc, argv, json_opts, 2, &o)))
 		return rc == CL_HELP ? EXIT_OK : rc;
 	if (o.npos < 1)
 		return usage_error("key ftok: expected PATH [ID]");
@@ -298,9 +302,7 @@ static int run_ftok(const struct sub *s, int argc, char **argv)
 	snprintf(text, sizeof text, "0x%08x", (unsigned)key);
 	if ((err = nipc_key_new(&k, (int)id, o.pos[0])))
 		return key_error(err, "PATH");
-	rc = print_key(k, o.json, text);
-	nipc_key_free(k);
-	return rc;
+	return print_free(k, o.json, text);
 }
 
 static const struct sub subs[] = {

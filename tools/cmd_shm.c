@@ -116,6 +116,15 @@ static int attach(struct args *a, nipc_shm **out, nipc_shm_access access)
 	return rc;
 }
 
+/* attach, after reading the verb's number option opt (NULL if not given). */
+static int attach_num(struct args *a, nipc_shm **out, nipc_shm_access access,
+		      const char *opt, const char *val, unsigned long long *num)
+{
+	if (val && parse_num(val, 0, (unsigned long long)-1, num) < 0)
+		return usage_error("%s: %s must be a number, not '%s'", a->who, opt, val);
+	return attach(a, out, access);
+}
+
 static int finish(struct args *a, nipc_shm *shm, int rc)
 {
 	if (nipc_shm_is_attached(shm) && nipc_shm_detach(shm) < 0 && rc == EXIT_OK)
@@ -150,12 +159,16 @@ static int do_create(struct args *a)
 	return finish(a, shm, EXIT_OK);
 }
 
-/* A lock taken over from a holder that died: its data may be half-written. */
-static void note_recovered(const struct args *a, const nipc_shm *shm)
+/* Locks: EXIT_OK, or EXIT_FAIL after a message. A lock taken over from a
+ * holder that died is said: its data may be half-written. */
+static int lock(struct args *a, nipc_shm *shm)
 {
+	if (nipc_shm_lock(shm) < 0)
+		return fail("%s: %s", a->who, nipc_shm_error_string(shm));
 	if (nipc_shm_lock_recovered(shm))
 		fprintf(stderr, "nipc: %s: the lock was taken over from a holder that died while "
 				"holding it; the data may be half-written\n", a->who);
+	return EXIT_OK;
 }
 
 static int do_write(struct args *a)
@@ -164,9 +177,7 @@ static int do_write(struct args *a)
 	nipc_shm *shm;
 	int rc;
 
-	if (a->offset && parse_num(a->offset, 0, (unsigned long long)-1, &off) < 0)
-		return usage_error("%s: --offset must be a number, not '%s'", a->who, a->offset);
-	rc = attach(a, &shm, NIPC_SHM_READWRITE);
+	rc = attach_num(a, &shm, NIPC_SHM_READWRITE, "--offset", a->offset, &off);
 	if (rc != EXIT_OK)
 		return rc;
 	size_t size = nipc_shm_size(shm);
@@ -197,12 +208,10 @@ static int do_write(struct args *a)
 					   "to the end of the segment; nothing written",
 					   a->who, room, off));
 	}
-	if (nipc_shm_lock(shm) < 0) {
+	if (lock(a, shm)) {
 		free(buf);
-		fail("%s: %s", a->who, nipc_shm_error_string(shm));
 		return finish(a, shm, EXIT_FAIL);
 	}
-	note_recovered(a, shm);
 	memcpy((char *)nipc_shm_data(shm) + off, buf, len);
 	nipc_shm_unlock(shm);
 	free(buf);
@@ -215,9 +224,7 @@ static int do_cat(struct args *a)
 	nipc_shm *shm;
 	int rc;
 
-	if (a->size && parse_num(a->size, 0, (unsigned long long)-1, &limit) < 0)
-		return usage_error("%s: --size must be a number, not '%s'", a->who, a->size);
-	rc = attach(a, &shm, NIPC_SHM_READONLY);
+	rc = attach_num(a, &shm, NIPC_SHM_READONLY, "--size", a->size, &limit);
 	if (rc != EXIT_OK)
 		return rc;
 	size_t n = nipc_shm_size(shm);
@@ -227,12 +234,10 @@ static int do_cat(struct args *a)
 	char *buf = malloc(n ? n : 1);
 	if (!buf)
 		return finish(a, shm, fail("%s: out of memory", a->who));
-	if (nipc_shm_lock(shm) < 0) {
+	if (lock(a, shm)) {
 		free(buf);
-		fail("%s: %s", a->who, nipc_shm_error_string(shm));
 		return finish(a, shm, EXIT_FAIL);
 	}
-	note_recovered(a, shm);
 	memcpy(buf, nipc_shm_data(shm), n);
 	nipc_shm_unlock(shm);
 	/* A failed write is reported by close_stdout, at exit. */
@@ -327,11 +332,8 @@ static int do_lock(struct args *a)
 	rc = attach(a, &shm, NIPC_SHM_READWRITE);
 	if (rc != EXIT_OK)
 		return rc;
-	if (nipc_shm_lock(shm) < 0) {
-		fail("%s: %s", a->who, nipc_shm_error_string(shm));
+	if (lock(a, shm))
 		return finish(a, shm, EXIT_FAIL);
-	}
-	note_recovered(a, shm);
 	catch_stop_signals();
 	puts("locked");
 	flush_stdout();

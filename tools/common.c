@@ -18,36 +18,20 @@
 /* One write per message: stderr may be a pipe shared with other writers
  * (a traced program and its tracer), and a line cut in three would come
  * out interleaved with theirs. */
-static void vsay(const char *fmt, va_list ap)
+int say(int rc, const char *fmt, ...)
 {
 	char buf[16384]; /* room for a few paths of PATH_MAX */
 	int n = snprintf(buf, sizeof buf, "nipc: ");
+	va_list ap;
 
+	va_start(ap, fmt);
 	vsnprintf(buf + n, sizeof buf - (size_t)n - 1, fmt, ap);
+	va_end(ap);
 	n = (int)strlen(buf);
 	buf[n++] = '\n';
 	buf[n] = '\0';
 	fputs(buf, stderr);
-}
-
-int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsay(fmt, ap);
-	va_end(ap);
-	return EXIT_USAGE;
-}
-
-int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsay(fmt, ap);
-	va_end(ap);
-	return EXIT_FAIL;
+	return rc;
 }
 
 void json_string(FILE *f, const char *s)

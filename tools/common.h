@@ -8,9 +8,11 @@
 /* Exit status of every subcommand (documented in nipc(1)). */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
-/* "nipc: <message>" on stderr; return EXIT_USAGE / EXIT_FAIL. */
-int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "nipc: <message>" on stderr in one write; returns rc. */
+int say(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A usage error (EXIT_USAGE) / a failure (EXIT_FAIL), after the message. */
+#define usage_error(...) say(EXIT_USAGE, __VA_ARGS__)
+#define fail(...) say(EXIT_FAIL, __VA_ARGS__)
 
 /* Writes s as a JSON string literal (quotes included); NULL writes null. */
 void json_string(FILE *f, const char *s);
