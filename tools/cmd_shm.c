@@ -171,43 +171,55 @@ static int lock(struct args *a, nipc_shm *shm)
 	return EXIT_OK;
 }
 
+/* Reads all of stdin, at most room bytes (one more is read to detect a
+ * larger input): EXIT_OK with *buf (to free) and *len, or EXIT_FAIL. */
+static int read_input(struct args *a, size_t room, unsigned long long off, char **buf,
+		      size_t *len)
+{
+	char *b = malloc(room + 1);
+	size_t n = 0;
+
+	if (!b)
+		return fail("%s: out of memory", a->who);
+	while (n <= room) {
+		ssize_t r = read(0, b + n, room + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(b);
+			return fail("%s: reading stdin: %s", a->who, strerror(errno));
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > room) {
+		free(b);
+		return fail("%s: input is larger than the %zu bytes from offset %llu to the end "
+			    "of the segment; nothing written", a->who, room, off);
+	}
+	*buf = b;
+	*len = n;
+	return EXIT_OK;
+}
+
 static int do_write(struct args *a)
 {
 	unsigned long long off = 0;
 	nipc_shm *shm;
-	int rc;
+	char *buf = NULL;
+	size_t size, len = 0;
+	int rc = attach_num(a, &shm, NIPC_SHM_READWRITE, "--offset", a->offset, &off);
 
-	rc = attach_num(a, &shm, NIPC_SHM_READWRITE, "--offset", a->offset, &off);
 	if (rc != EXIT_OK)
 		return rc;
-	size_t size = nipc_shm_size(shm);
+	size = nipc_shm_size(shm);
 	if (off > size)
 		return finish(a, shm, fail("%s: offset %llu is beyond the segment's %zu bytes",
 					   a->who, off, size));
-	/* Read all of stdin first (one byte more than fits, to detect overflow),
-	 * so the segment is changed only by a write that fits. */
-	size_t room = size - off, len = 0;
-	char *buf = malloc(room + 1);
-	if (!buf)
-		return finish(a, shm, fail("%s: out of memory", a->who));
-	while (len <= room) {
-		ssize_t n = read(0, buf + len, room + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			free(buf);
-			return finish(a, shm, fail("%s: reading stdin: %s", a->who, strerror(errno)));
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
-	if (len > room) {
-		free(buf);
-		return finish(a, shm, fail("%s: input is larger than the %zu bytes from offset %llu "
-					   "to the end of the segment; nothing written",
-					   a->who, room, off));
-	}
+	/* All of stdin first, so the segment is changed only by a write that fits. */
+	if ((rc = read_input(a, size - off, off, &buf, &len)))
+		return finish(a, shm, rc);
 	if (lock(a, shm)) {
 		free(buf);
 		return finish(a, shm, EXIT_FAIL);
@@ -222,9 +234,8 @@ static int do_cat(struct args *a)
 {
 	unsigned long long limit = (unsigned long long)-1;
 	nipc_shm *shm;
-	int rc;
+	int rc = attach_num(a, &shm, NIPC_SHM_READONLY, "--size", a->size, &limit);
 
-	rc = attach_num(a, &shm, NIPC_SHM_READONLY, "--size", a->size, &limit);
 	if (rc != EXIT_OK)
 		return rc;
 	size_t n = nipc_shm_size(shm);
