@@ -191,9 +191,7 @@ int ev_end(struct shim_event *e, int failed, int err)
 	} else {
 		format_event(&o, e, shim_policy.json,
 			     &(struct fmt_prefix){shim_policy.utc_offset, shim_policy.tid});
-		if (o.n == o.cap)
-			memcpy(line + o.n - 4, "...", 3);
-		line[o.n++] = '\n';
+		fmt_end_line(&o);
 		lost = sink_line(line, o.n);
 	}
 	errno = err;

@@ -32,6 +32,13 @@ void fmt_putc(struct out *o, char c)
 	fmt_put(o, &c, 1);
 }
 
+void fmt_end_line(struct out *o)
+{
+	if (o->n == o->cap && o->n >= 4)
+		memcpy(o->p + o->n - 4, "...", 3);
+	o->p[o->n++] = '\n';
+}
+
 void fmt_put_u(struct out *o, unsigned long long v, int width)
 {
 	char b[24], *q = b + sizeof b;

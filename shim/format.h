@@ -23,6 +23,9 @@ FMT_HIDDEN void fmt_put_u(struct out *o, unsigned long long v, int width);
 FMT_HIDDEN void fmt_put_i(struct out *o, long long v);
 /* 0x and at least width hex digits. */
 FMT_HIDDEN void fmt_put_hex(struct out *o, unsigned long long v, int width);
+/* Ends a line in a buffer whose cap leaves a byte after it: a cut line
+ * (n == cap) ends in "..." and its last byte, then '\n' is added. */
+FMT_HIDDEN void fmt_end_line(struct out *o);
 /* s quoted, at most SHIM_STR_MAX bytes of output, then "...". JSON: valid
  * UTF-8 as is, control characters and invalid bytes as \u00XX. Text: C
  * escapes, bytes of 0x80 and above as \xXX. */

@@ -50,7 +50,7 @@ static uint64_t word_mask(const char *w, size_t len)
 static uint64_t parse_filter(const char *s, int *unnamed)
 {
 	char unknown[256];
-	size_t nu = 0;
+	struct out u = {unknown, 0, sizeof unknown - 1};
 	uint64_t mask = 0;
 	int first = 1, modifier = 0;
 
@@ -79,13 +79,9 @@ static uint64_t parse_filter(const char *s, int *unnamed)
 		if (m)
 			mask = minus ? mask & ~m : mask | m;
 		else if (len || minus) {
-			size_t room = sizeof unknown - nu - 5;
-			size_t l = len + minus < room ? len + minus : room;
-
-			if (nu)
-				unknown[nu++] = ' ';
-			memcpy(unknown + nu, w - minus, l);
-			nu += l;
+			if (u.n)
+				fmt_putc(&u, ' ');
+			fmt_put(&u, w - minus, len + minus);
 		}
 		if (len || minus)
 			first = 0;
@@ -93,8 +89,8 @@ static uint64_t parse_filter(const char *s, int *unnamed)
 		if (*s == ',')
 			s++;
 	}
-	if (nu) {
-		unknown[nu] = 0;
+	if (u.n) {
+		unknown[u.n] = 0;
 		shim_warn("NIPC_TRACE: ignoring unknown words: %s", unknown);
 	}
 	if (first && modifier)

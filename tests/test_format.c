@@ -123,6 +123,24 @@ static void test_bound(void **state)
 	assert_memory_equal(buf, "abcdXXXX", 8);
 }
 
+/* A cut line ends in "..." and still in a newline; a whole one is kept. */
+static void test_end_line(void **state)
+{
+	char buf[9];
+	struct out o = {buf, 0, sizeof buf - 1};
+
+	(void)state;
+	fmt_puts(&o, "abc");
+	fmt_end_line(&o);
+	assert_int_equal(o.n, 4);
+	assert_memory_equal(buf, "abc\n", 4);
+	o.n = 0;
+	fmt_puts(&o, "abcdefghijk");
+	fmt_end_line(&o);
+	assert_int_equal(o.n, 9);
+	assert_memory_equal(buf, "abcd...h\n", 9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +150,7 @@ int main(void)
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_pattern),
 		cmocka_unit_test(test_bound),
+		cmocka_unit_test(test_end_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -489,7 +489,7 @@ static void print_text(FILE *f, const struct tj_doc *d, const struct tj_node *ev
 		put_value(&o, d, ret, 0);
 	fmt_line_tail(&o, err != NULL, err ? errno_num(err) : 0, err,
 		      (unsigned long long)tj_int(tj_get(d, ev, "dur_ns"), 0), key);
-	line[o.n++] = '\n';
+	fmt_end_line(&o);
 	fwrite(line, 1, o.n, f);
 }
 
