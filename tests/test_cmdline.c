@@ -94,6 +94,11 @@ static void test_help(void **state)
 	assert_int_equal(parse(&c, ARGV("--bogus", "a", "b", "--help")), CL_HELP);
 	assert_int_equal(parse(&c, ARGV("-h")), CL_HELP);
 	assert_string_equal(err_text, "");
+	/* not as an option's value */
+	assert_int_equal(parse(&c, ARGV("-o", "--help", "--size", "-h")), 0);
+	assert_string_equal(c.val[0], "--help");
+	assert_string_equal(c.val[3], "-h");
+	assert_int_equal(parse(&c, ARGV("--output=x", "-ox", "-h")), CL_HELP);
 	c = cl(CL_STOP_AT_POSITIONAL, 0);
 	/* a command's own --help is the command's */
 	assert_int_equal(parse(&c, ARGV("--json", "prog", "--help")), 0);

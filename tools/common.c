@@ -135,6 +135,16 @@ static const struct opt *find_opt(const struct opt *t, const char *arg, size_t l
 /* The "who: " of a message; none at the top level. */
 #define WHO(c) (c)->who ? (c)->who : "", (c)->who ? ": " : ""
 
+/* 1 if arg is an option whose value is the next argument. */
+static int takes_next(const struct opt *t, const char *arg)
+{
+	int lng = arg[0] == '-' && arg[1] == '-';
+	const struct opt *o = is_option(arg) ? find_opt(t, arg + 1 + lng, strlen(arg + 1 + lng), lng)
+					     : NULL;
+
+	return o && o->has_value && (lng || !arg[2]);
+}
+
 static int unknown_option(const struct cmdline *c, const char *arg)
 {
 	if (c->see)
@@ -181,10 +191,14 @@ int parse_cmdline(struct cmdline *c, int argc, char **argv)
 	c->npos = 0;
 	c->rest = NULL;
 	c->nrest = 0;
-	/* Help wins over any error, wherever it stands among the options. */
-	for (i = 1; i < argc && strcmp(argv[i], "--") && (!stop || is_option(argv[i])); i++)
+	/* Help wins over any error, wherever it stands among the options (not
+	 * as the value of one: -o --help names a file). */
+	for (i = 1; i < argc && strcmp(argv[i], "--") && (!stop || is_option(argv[i])); i++) {
 		if (is_help(argv[i]))
 			return CL_HELP;
+		if (takes_next(c->opts, argv[i]))
+			i++;
+	}
 	for (i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 
