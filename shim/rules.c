@@ -416,11 +416,11 @@ static int rule_check(struct ctx *c, struct rule *ru, const unsigned *col)
 	char fl[200];
 	int lit_ok;
 
+	if (ru->name && ru->backend != RB_POSIX)
+		return ERR(c, col[4], "name= needs backend=posix on the same rule"), -1;
 	if (!ru->sets)
 		return ERR(c, ru->col, "no action: a rule needs backend=, rename=, cleanup=, "
 			   "trace or notrace"), -1;
-	if (ru->name && ru->backend != RB_POSIX)
-		return ERR(c, col[4], "name= needs backend=posix on the same rule"), -1;
 	lit_ok = ru->glob && glob_is_literal(ru->glob);
 	if (ru->sets & 1u << RK_BACKEND) {
 		unsigned app = ru->fam & (ru->backend == RB_POSIX ? APP_EMUL : APP_KERNEL);
