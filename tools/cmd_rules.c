@@ -169,6 +169,17 @@ static void print_diags(const struct rules *r, int json)
 	}
 }
 
+static int warnings(const struct rules *r)
+{
+	size_t n;
+	const struct rules_diag *d = rules_diags(r, &n);
+	int w = 0;
+
+	for (size_t i = 0; i < n; i++)
+		w += d[i].severity == RS_WARNING;
+	return w;
+}
+
 static const char *value_text(const struct rules_decision *d, int kind, char *buf, size_t len)
 {
 	static const char *const cleanups[] = {"none", "exit", "last-detach", "never"};
@@ -350,7 +361,8 @@ static int check(int argc, char **argv)
 				}
 	}
 	if (json)
-		printf("],\n  \"errors\": %d, \"ok\": %s}\n", errors, rc ? "false" : "true");
+		printf("],\n  \"errors\": %d, \"warnings\": %d, \"ok\": %s}\n", errors,
+		       warnings(r), rc ? "false" : "true");
 out:
 	rules_free(r);
 	free(ki);
