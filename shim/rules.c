@@ -37,6 +37,7 @@ struct rules {
 	struct rules_diag *d;
 	size_t nd, dcap;
 	int errors;
+	int finished;
 };
 
 static const struct {
@@ -605,8 +606,13 @@ static int parse_line(struct ctx *c, const char *s, size_t n)
 			return ERR(c, w[i].col, "unexpected '%.*s': a rule is FAMILY [GLOB] ACTION...",
 				   (int)w[i].len, w[i].p);
 		}
+		int before = c->r->errors;
+
 		if (action(c, &ru, &w[i], col)) {
 			rule_free(&ru);
+			/* only running out of memory fails without a message */
+			if (c->r->errors == before && ERR(c, w[i].col, "out of memory"))
+				c->r->errors++;
 			return 0;
 		}
 	}
@@ -862,6 +868,8 @@ static int diag_cmp(const void *a, const void *b)
 
 int rules_finish(struct rules *r)
 {
+	if (r->finished++)
+		return r->errors;
 	for (size_t i = 0; i < r->n; i++) {
 		if (!glob_families(&r->v[i]))
 			warn_unmatchable(r, &r->v[i]);

@@ -88,8 +88,9 @@ int rules_add_file(struct rules *r, const char *path);
 /* Parses text (one rule a line) under the name source, e.g. "--rule 2".
  * 0, or -1 when out of memory. */
 int rules_add_text(struct rules *r, const char *source, const char *text);
-/* After the last add: the checks across rules (warnings), diagnostics
- * sorted by position. Returns the number of errors. */
+/* After the last add (once; later calls only count): the checks across
+ * rules (warnings), diagnostics sorted by position. Returns the number of
+ * errors. */
 int rules_finish(struct rules *r);
 
 size_t rules_count(const struct rules *r);
