@@ -222,6 +222,21 @@ static void unescape(char *dst, const char *g)
 
 /* --------------------------------------------------------- diagnostics */
 
+/* Room for one more of n elements of size in *arr (capacity *cap). */
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? 2 * *cap : 16;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	if (!(p = realloc(*arr, c * size)))
+		return -1;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
 static int diag(struct rules *r, enum rules_severity sev, int src, unsigned line,
 		unsigned col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
@@ -231,15 +246,8 @@ static int diag(struct rules *r, enum rules_severity sev, int src, unsigned line
 	struct rules_diag *d;
 	va_list ap;
 
-	if (r->nd == r->dcap) {
-		size_t cap = r->dcap ? 2 * r->dcap : 8;
-		void *p = realloc(r->d, cap * sizeof *r->d);
-
-		if (!p)
-			return -1;
-		r->d = p;
-		r->dcap = cap;
-	}
+	if (grow((void **)&r->d, &r->dcap, r->nd, sizeof *r->d))
+		return -1;
 	d = &r->d[r->nd++];
 	d->severity = sev;
 	/* an index until rules_finish: the source array may move */
@@ -550,15 +558,8 @@ static int action(struct ctx *c, struct rule *ru, const struct word *w, unsigned
 
 static int add_rule(struct rules *r, struct rule *ru)
 {
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 16;
-		void *p = realloc(r->v, cap * sizeof *r->v);
-
-		if (!p)
-			return -1;
-		r->v = p;
-		r->cap = cap;
-	}
+	if (grow((void **)&r->v, &r->cap, r->n, sizeof *r->v))
+		return -1;
 	r->v[r->n++] = *ru;
 	return 0;
 }
