@@ -854,17 +854,13 @@ static void warn_unmatchable(struct rules *r, const struct rule *ru)
 	     "no key of %s can match '%s'", family_list(ru->fam, fl, sizeof fl), ru->glob);
 }
 
-static int diag_cmp(const void *a, const void *b)
+static int diag_before(const struct rules_diag *x, const struct rules_diag *y)
 {
-	const struct rules_diag *x = a, *y = b;
-
 	if (x->source != y->source)
-		return x->source < y->source ? -1 : 1;
+		return x->source < y->source;
 	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	if (x->col != y->col)
-		return x->col < y->col ? -1 : 1;
-	return x->msg < y->msg ? -1 : x->msg > y->msg;
+		return x->line < y->line;
+	return x->col < y->col;
 }
 
 int rules_finish(struct rules *r)
@@ -877,8 +873,16 @@ int rules_finish(struct rules *r)
 		else
 			warn_shadowed(r, i);
 	}
-	/* sorted by source, line, column; equal keys keep their order */
-	qsort(r->d, r->nd, sizeof *r->d, diag_cmp);
+	/* sorted by source, line, column; equal keys keep their order (an
+	 * insertion sort: stable, and there are few) */
+	for (size_t i = 1; i < r->nd; i++) {
+		struct rules_diag t = r->d[i];
+		size_t j = i;
+
+		for (; j > 0 && diag_before(&t, &r->d[j - 1]); j--)
+			r->d[j] = r->d[j - 1];
+		r->d[j] = t;
+	}
 	for (size_t i = 0; i < r->nd; i++)
 		r->d[i].source = r->src[(uintptr_t)r->d[i].source];
 	return r->errors;
