@@ -3,12 +3,14 @@
 #include "config.h"
 
 #include "shim.h"
+#include "rules.h"
 #include "trace_file.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -287,4 +289,40 @@ uint64_t shim_policy_init(void)
 		return 0;
 	p->trace = mask;
 	return mask;
+}
+
+struct rules *shim_rules;
+
+void shim_rules_init(void)
+{
+	const char *path = getenv("NIPC_RULES");
+	const struct rules_diag *d;
+	struct rules *r;
+	char first[600];
+	size_t n, i;
+
+	if (!path || !*path)
+		return;
+	out_note_stderr();
+	if (!(r = rules_new())) {
+		shim_warn("NIPC_RULES: out of memory; rules ignored", NULL);
+		return;
+	}
+	rules_add_file(r, path);
+	if (!rules_finish(r)) {
+		shim_rules = r;
+		return;
+	}
+	d = rules_diags(r, &n);
+	for (i = 0; i < n && d[i].severity != RS_ERROR; i++)
+		;
+	if (i == n)
+		snprintf(first, sizeof first, "%s: out of memory", path);
+	else if (!d[i].line)
+		snprintf(first, sizeof first, "%s: %s", d[i].source, d[i].msg);
+	else
+		snprintf(first, sizeof first, "%s:%u:%u: %s", d[i].source, d[i].line, d[i].col,
+			 d[i].msg);
+	shim_warn("NIPC_RULES: %s; rules ignored (nipc rules check shows every error)", first);
+	rules_free(r);
 }

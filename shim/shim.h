@@ -122,6 +122,11 @@ SHIM_HIDDEN extern const uint64_t shim_fd_ops, shim_sem_ops;
  * hooks. */
 SHIM_HIDDEN void shim_masks_set(uint64_t trace);
 
+/* NIPC_RULES compiled at start-up (rules.h), NULL if unset or bad: a bad
+ * file warns once and passes through. Nothing acts on the rules yet. */
+struct rules;
+SHIM_HIDDEN extern struct rules *shim_rules;
+SHIM_HIDDEN void shim_rules_init(void);
 /* Reads the environment; the trace mask to start with (0: none), with the
  * sink open. */
 SHIM_HIDDEN uint64_t shim_policy_init(void);

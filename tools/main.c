@@ -17,6 +17,7 @@ static const struct {
 	{"shm", cmd_shm, "create, read, write and inspect shared memory segments"},
 	{"sem", cmd_sem, "create, acquire and release system semaphores"},
 	{"trace", cmd_trace, "run a program under the tracing shim"},
+	{"rules", cmd_rules, "check the shim's rules and what they do to keys"},
 };
 
 static int usage(FILE *f)
