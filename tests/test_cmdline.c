@@ -17,9 +17,12 @@
 #include <string.h>
 #include <unistd.h>
 
+static const char *added[2];
 static const struct opt opts[] = {
-	{"output", 'o', 1, "a file name"}, {"json", 0, 0, NULL}, {"count", 'c', 0, NULL},
-	{"size", 0, 1, NULL}, {NULL}
+	{.name = "output", .short_name = 'o', .has_value = 1, .needs = "a file name"},
+	{.name = "json"}, {.name = "count", .short_name = 'c'}, {.name = "size", .has_value = 1},
+	{.name = "tag", .has_value = 1, .once = 1}, {.name = "add", .has_value = 1, .list = added,
+	.list_max = 2}, {NULL}
 };
 
 static char err_text[4096];
@@ -137,6 +140,21 @@ static void test_errors(void **state)
 	expect_usage(CL_ONCE, 1, ARGV("--json", "--json"), "nipc: cmd x: --json given twice\n");
 	expect_usage(CL_ONCE, 1, ARGV("--size=1", "--size", "2"), "--size given twice");
 	expect_usage(CL_STOP_AT_POSITIONAL, 0, ARGV("--bogus", "prog"), "unknown option '--bogus'");
+	expect_usage(0, 0, ARGV("--tag=a", "--tag", "b"), "nipc: cmd x: --tag given twice\n");
+	expect_usage(0, 0, ARGV("--add=1", "--add", "2", "--add=3"), "nipc: cmd x: more than 2 --add\n");
+}
+
+/* A repeatable option keeps every value, in order. */
+static void test_list(void **state)
+{
+	struct cmdline c = cl(0, 0);
+
+	(void)state;
+	assert_int_equal(parse(&c, ARGV("--add=1", "--json", "--add", "2", "--json")), 0);
+	assert_int_equal(c.seen[5], 2);
+	assert_string_equal(added[0], "1");
+	assert_string_equal(added[1], "2");
+	assert_int_equal(c.seen[1], 2);
 }
 
 /* Without a who, a message is nipc's own. */
@@ -189,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_top_level),
 		cmocka_unit_test(test_rows_and_keys),
 	};

@@ -34,9 +34,11 @@ struct opts {
 	struct cmdline c;
 };
 
-static const struct opt json_opts[] = {{"json", 0, 0, NULL}, {NULL}};
-static const struct opt legacy_opts[] = {{"json", 0, 0, NULL}, {"legacy", 0, 1, NULL}, {NULL}};
-static const struct opt os_opts[] = {{"json", 0, 0, NULL}, {"os", 0, 1, NULL}, {NULL}};
+static const struct opt json_opts[] = {{.name = "json"}, {NULL}};
+static const struct opt legacy_opts[] = {
+	{.name = "json"}, {.name = "legacy", .has_value = 1}, {NULL}
+};
+static const struct opt os_opts[] = {{.name = "json"}, {.name = "os", .has_value = 1}, {NULL}};
 
 /* EXIT_OK with o set; CL_HELP after printing the usage; else EXIT_USAGE. */
 static int parse_opts(const struct sub *s, int argc, char **argv, const struct opt *t,

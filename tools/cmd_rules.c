@@ -284,35 +284,22 @@ static int check(int argc, char **argv)
 	struct key_in *ki;
 	int nk = 0;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	struct opt t[] = {
+		{.name = "json"}, {.name = "rules", .has_value = 1, .once = 1},
+		{.name = "rule", .has_value = 1, .list = lines, .list_max = MAX_RULE_ARGS}, {NULL}
+	};
+	struct cmdline c = {.who = "rules check", .opts = t, .flags = CL_STOP_AT_POSITIONAL};
 
-		if (!strcmp(a, "--")) {
-			i++;
-			break;
-		}
-		if (is_help(a)) {
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		} else if (!strcmp(a, "--json")) {
-			json = 1;
-		} else if (!strcmp(a, "--rules") || !strcmp(a, "--rule")) {
-			if (i + 1 >= argc)
-				return usage_error("rules check: %s needs a value", a);
-			if (a[6] && file)
-				return usage_error("rules check: --rules given twice");
-			if (!a[6] && nlines == MAX_RULE_ARGS)
-				return usage_error("rules check: more than %d --rule", MAX_RULE_ARGS);
-			if (a[6])
-				file = argv[++i];
-			else
-				lines[nlines++] = argv[++i];
-		} else if (a[0] == '-' && a[1]) {
-			return usage_error("rules check: unknown option '%s'", a);
-		} else {
-			break;
-		}
+	if ((rc = parse_cmdline(&c, argc, argv)) == CL_HELP) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
 	}
+	if (rc)
+		return rc;
+	json = c.seen[0] > 0;
+	file = c.val[1];
+	nlines = c.seen[2];
+	i = (int)(c.rest - argv);
 	keys_from = i;
 	if (!file && !nlines) {
 		if (i >= argc)
@@ -371,11 +358,21 @@ out:
 
 int cmd_rules(int argc, char **argv)
 {
-	if (argc < 2 || is_help(argv[1])) {
-		fputs(usage_text, argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	struct cmdline c = {.who = "rules", .see = "nipc rules --help",
+			    .flags = CL_STOP_AT_POSITIONAL, .opts = (const struct opt[]){{NULL}}};
+	int rc = parse_cmdline(&c, argc, argv);
+
+	if (rc == CL_HELP) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
 	}
-	if (!strcmp(argv[1], "check"))
-		return check(argc - 1, argv + 1);
-	return usage_error("rules: unknown subcommand '%s' (check)", argv[1]);
+	if (rc)
+		return rc;
+	if (!c.nrest) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(c.rest[0], "check"))
+		return check(c.nrest, c.rest);
+	return usage_error("rules: unknown subcommand '%s' (check)", c.rest[0]);
 }

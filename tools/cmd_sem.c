@@ -37,7 +37,7 @@ static int sem_fail(const char *who, nipc_sem *sem)
 	return rc;
 }
 
-static const struct opt sem_opts[] = {KEY_ARG_OPTS, {"hold", 0, 0, NULL}, {NULL}};
+static const struct opt sem_opts[] = {KEY_ARG_OPTS, {.name = "hold"}, {NULL}};
 
 int cmd_sem(int argc, char **argv)
 {

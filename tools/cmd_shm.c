@@ -31,9 +31,9 @@ static const char usage_text[] =
 /* Options: the KEY's two, then one per verb's own (index = bit number). */
 enum { O_HOLD = 1, O_NOCLEAN = 2, O_CLEAN = 4, O_OFFSET = 8, O_SIZE = 16, O_JSON = 32, O_FOR = 64 };
 static const struct opt shm_opts[] = {
-	KEY_ARG_OPTS, {"hold", 0, 0, NULL}, {"no-cleanup", 0, 0, NULL}, {"cleanup", 0, 0, NULL},
-	{"offset", 0, 1, NULL}, {"size", 0, 1, NULL}, {"json", 0, 0, NULL}, {"for", 0, 1, NULL},
-	{NULL}
+	KEY_ARG_OPTS, {.name = "hold"}, {.name = "no-cleanup"}, {.name = "cleanup"},
+	{.name = "offset", .has_value = 1}, {.name = "size", .has_value = 1}, {.name = "json"},
+	{.name = "for", .has_value = 1}, {NULL}
 };
 
 struct args {

@@ -98,8 +98,10 @@ static const char usage_text[] =
 	"run, 2 on a usage error.\n";
 
 static const struct opt trace_opts[] = {
-	{"output", 'o', 1, "a file name"}, {"filter", 'e', 1, "a list"}, {"json", 0, 0, NULL},
-	{"summary", 'c', 0, NULL}, {"no-follow", 0, 0, NULL}, {"unnamed", 0, 0, NULL}, {NULL}
+	{.name = "output", .short_name = 'o', .has_value = 1, .needs = "a file name"},
+	{.name = "filter", .short_name = 'e', .has_value = 1, .needs = "a list"},
+	{.name = "json"}, {.name = "summary", .short_name = 'c'}, {.name = "no-follow"},
+	{.name = "unnamed"}, {NULL}
 };
 
 static int parse_args(struct opts *o, int argc, char **argv)

@@ -174,9 +174,13 @@ static int take_option(struct cmdline *c, int argc, char **argv, int *i)
 			return usage_error("%s%s%s needs %s", WHO(c), arg, o->needs ? o->needs : "a value");
 		val = argv[++*i];
 	}
-	int k = (int)(o - c->opts);
-	if ((c->flags & CL_ONCE) && c->seen[k])
-		return usage_error("%s%s%.*s given twice", WHO(c), (int)(name - arg + len), arg);
+	int k = (int)(o - c->opts), alen = (int)(name - arg + len);
+	if ((o->once || (c->flags & CL_ONCE)) && c->seen[k])
+		return usage_error("%s%s%.*s given twice", WHO(c), alen, arg);
+	if (o->list && c->seen[k] == o->list_max)
+		return usage_error("%s%smore than %d %.*s", WHO(c), o->list_max, alen, arg);
+	if (o->list)
+		o->list[c->seen[k]] = val;
 	c->seen[k]++;
 	c->val[k] = val;
 	return EXIT_OK;

@@ -42,6 +42,9 @@ struct opt {
 	char short_name;       /* one letter, or 0 */
 	int has_value;
 	const char *needs;     /* what a missing value is called: "a list"; NULL: "a value" */
+	int once;              /* given twice is an error (CL_ONCE: every option is) */
+	const char **list;     /* if set: every value in order, at most list_max */
+	int list_max;
 };
 
 enum {
@@ -96,7 +99,7 @@ struct key_arg {
 	const char *string, *legacy, *type;
 };
 /* The --legacy and --type options of a KEY, for a command's option table. */
-#define KEY_ARG_OPTS {"legacy", 0, 1, NULL}, {"type", 0, 1, NULL}
+#define KEY_ARG_OPTS {.name = "legacy", .has_value = 1}, {.name = "type", .has_value = 1}
 /* Takes the KEY from a parsed command line whose first two options are
  * KEY_ARG_OPTS: --legacy NAME and --type, else the first positional as the
  * string form (then removed from c->pos). With --legacy, a KEY positional

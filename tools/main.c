@@ -30,7 +30,7 @@ static int usage(FILE *f)
 	return f == stdout ? EXIT_OK : EXIT_USAGE;
 }
 
-static const struct opt main_opts[] = {{"version", 0, 0, NULL}, {NULL}};
+static const struct opt main_opts[] = {{.name = "version"}, {NULL}};
 
 static int run(int argc, char **argv)
 {
