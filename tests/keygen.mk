@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
 # tests: keygen — SHA-1, platform-safe and legacy keys, nipc key.
 check_PROGRAMS += tests/test_sha1
+tests_test_sha1_SOURCES = tests/test_sha1.c $(TLIB_SOURCES)
+tests_test_sha1_CPPFLAGS = $(TLIB_CPPFLAGS) -I$(top_srcdir)/lib
 tests_test_sha1_CFLAGS = $(TEST_CFLAGS)
 tests_test_sha1_LDADD = $(TEST_LIBS)
 TESTS += tests/test_sha1

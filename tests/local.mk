@@ -7,6 +7,14 @@ AM_TESTS_ENVIRONMENT = CMOCKA_MESSAGE_OUTPUT=TAP; export CMOCKA_MESSAGE_OUTPUT; 
 	NIPC_TOP_BUILDDIR='$(abs_top_builddir)'; export NIPC_TOP_BUILDDIR;
 TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 TEST_LIBS = lib/libnipc-core.la $(CMOCKA_LIBS)
+# tlib, the tests' one helper library (tests/tlib.h), and the JSON reader
+# its trace-event loader uses.
+TLIB_SOURCES = tests/tlib.c tests/tlib.h tools/trace_json.c tools/trace_json.h
+TLIB_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools
+if SANITIZERS
+# An ASan-built shim needs the ASan runtime first in LD_PRELOAD.
+TLIB_CPPFLAGS += -DNIPC_ASAN_RUNTIME='"'`$(CC) -print-file-name=libasan.so`'"'
+endif
 
 EXTRA_DIST += tests/tap-skip.sh tests/vectors/qt-string-form.tsv tests/vectors/qt5-legacy-shm.tsv
 

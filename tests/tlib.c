@@ -1,0 +1,1152 @@
+/* SPDX-License-Identifier: MIT */
+/* tlib: scratch directories, the process runner, the trace-event loader and
+ * expectations, and the ledger of IPC objects; see tlib.h. */
+#include "config.h"
+
+#include "tlib.h"
+#include "trace_json.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n);
+	if (!p)
+		abort();
+	return p;
+}
+
+/* A static rotating buffer: the result stays valid for the next 7 calls. */
+#define ROT 8
+static char *rot(char (*bufs)[PATH_MAX], int *i)
+{
+	return bufs[(*i)++ % ROT];
+}
+
+/* ---------------------------------------------------------------- paths */
+
+static const char *env_dir(const char *name)
+{
+	const char *v = getenv(name);
+
+	if (!v || v[0] != '/') {
+		fprintf(stderr, "%s must be an absolute path (run through make check)\n", name);
+		abort();
+	}
+	return v;
+}
+
+const char *tl_builddir(void)
+{
+	return env_dir("NIPC_TOP_BUILDDIR");
+}
+
+const char *tl_srcdir(void)
+{
+	return env_dir("NIPC_TOP_SRCDIR");
+}
+
+const char *tl_prog(const char *name)
+{
+	static char buf[ROT][PATH_MAX];
+	static int i;
+	char *b = rot(buf, &i);
+
+	snprintf(b, PATH_MAX, "%s/tests/progs/%s", tl_builddir(), name);
+	return b;
+}
+
+const char *tl_nipc(void)
+{
+	static char buf[PATH_MAX];
+
+	snprintf(buf, sizeof buf, "%s/tools/nipc", tl_builddir());
+	return buf;
+}
+
+const char *tl_shim(void)
+{
+	static char buf[PATH_MAX];
+
+	snprintf(buf, sizeof buf, "%s/shim/.libs/libnipc-preload.so", tl_builddir());
+	return buf;
+}
+
+long long tl_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* -------------------------------------------------------------- scratch */
+
+static char scratch_dir[PATH_MAX];
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+void tl_scratch_remove(void)
+{
+	if (scratch_dir[0])
+		nftw(scratch_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_dir[0] = 0;
+}
+
+static void at_exit(void);
+
+const char *tl_scratch(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (scratch_dir[0])
+		return scratch_dir;
+	if (!tmp || tmp[0] != '/')
+		tmp = "/tmp";
+	snprintf(scratch_dir, sizeof scratch_dir, "%s/nipc-test-%ld-XXXXXX", tmp, (long)getpid());
+	if (!mkdtemp(scratch_dir)) {
+		fprintf(stderr, "mkdtemp %s: %s\n", scratch_dir, strerror(errno));
+		abort();
+	}
+	chmod(scratch_dir, 0755);
+	at_exit();
+	return scratch_dir;
+}
+
+const char *tl_path(const char *name)
+{
+	static char buf[ROT][PATH_MAX];
+	static int i;
+	char *b = rot(buf, &i);
+
+	snprintf(b, PATH_MAX, "%s/%s", tl_scratch(), name);
+	return b;
+}
+
+char *tl_slurp(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0, n;
+	char chunk[65536];
+
+	if (!f)
+		return NULL;
+	buf = xrealloc(NULL, 1);
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		buf = xrealloc(buf, len + n + 1);
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	fclose(f);
+	buf[len] = 0;
+	return buf;
+}
+
+int tl_dir_entries(const char *dir)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/* ------------------------------------------------------------ processes */
+
+#define MAX_CHILDREN 64
+static pid_t children[MAX_CHILDREN];
+
+static void track(pid_t pid, pid_t old)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] == old) {
+			children[i] = pid;
+			return;
+		}
+}
+
+static void kill_children(void)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] > 0) {
+			kill(children[i], SIGKILL);
+			waitpid(children[i], NULL, 0);
+			children[i] = 0;
+		}
+}
+
+static int env_named(const char *e, const char *name)
+{
+	size_t n = strcspn(name, "=");
+
+	return !strncmp(e, name, n) && e[n] == '=';
+}
+
+static int inherited(const char *e, const struct tl_opts *o)
+{
+	if (env_named(e, "LD_PRELOAD") || !strncmp(e, "NIPC_TRACE", 10) ||
+	    (o->preload && env_named(e, "ASAN_OPTIONS")))
+		return 0;
+	for (size_t i = 0; o->env && o->env[i]; i++)
+		if (env_named(e, o->env[i]))
+			return 0;
+	return 1;
+}
+
+/* The child's environment (allocated in the child only). */
+static char **child_env(const struct tl_opts *o)
+{
+	size_t n = 0, cap = 8;
+	char **env;
+
+	for (char **e = environ; *e; e++)
+		cap++;
+	for (size_t i = 0; o->env && o->env[i]; i++)
+		cap++;
+	env = xrealloc(NULL, cap * sizeof *env);
+	for (char **e = environ; *e; e++)
+		if (inherited(*e, o))
+			env[n++] = *e;
+	for (size_t i = 0; o->env && o->env[i]; i++)
+		if (strchr(o->env[i], '='))
+			env[n++] = (char *)o->env[i];
+	if (o->preload) {
+		static char pre[2 * PATH_MAX + 16];
+#ifdef NIPC_ASAN_RUNTIME
+		/* An ASan-built shim needs the ASan runtime loaded first. */
+		snprintf(pre, sizeof pre, "LD_PRELOAD=%s:%s", NIPC_ASAN_RUNTIME, tl_shim());
+		env[n++] = (char *)"ASAN_OPTIONS=detect_leaks=0";
+#else
+		snprintf(pre, sizeof pre, "LD_PRELOAD=%s", tl_shim());
+#endif
+		env[n++] = pre;
+	}
+	env[n] = NULL;
+	return env;
+}
+
+static void to_file(int fd, const char *path)
+{
+	int f = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (f < 0 || dup2(f, fd) < 0)
+		_exit(126);
+	if (f != fd)
+		close(f);
+}
+
+/* Puts the writing end of a pipe (or one end of a socket pair) on fd, with
+ * the other end closed: writing there fails with EPIPE (and SIGPIPE). */
+static int dead_end(int fd, int socket)
+{
+	int p[2];
+
+	if (socket ? socketpair(AF_UNIX, SOCK_STREAM, 0, p) : pipe(p))
+		return -1;
+	close(p[0]);
+	if (p[1] != fd) {
+		if (dup2(p[1], fd) < 0)
+			return -1;
+		close(p[1]);
+	}
+	return 0;
+}
+
+static void child(const char *const argv[], const struct tl_opts *o, const int in[2],
+		  const int out[2], const int err[2])
+{
+	char **env = child_env(o);
+
+	signal(SIGPIPE, o->sigpipe_ignore ? SIG_IGN : SIG_DFL);
+	if (dup2(in[0], 0) < 0)
+		_exit(126);
+	if (o->out)
+		to_file(1, o->out);
+	else if (dup2(out[1], 1) < 0)
+		_exit(126);
+	if (o->err)
+		to_file(2, o->err);
+	else if (dup2(err[1], 2) < 0)
+		_exit(126);
+	if (o->fd_from > 0) {
+		int f = open(o->file_at_fd, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		if (f < 0 || dup2(f, o->fd_from) < 0)
+			_exit(126);
+	}
+	if (o->dead_pipe > 0 && dead_end(o->dead_pipe, 0))
+		_exit(126);
+	if (o->dead_socket > 0 && dead_end(o->dead_socket, 1))
+		_exit(126);
+	for (int fd = 0; fd < 32; fd++)
+		if (o->closed & 1u << fd)
+			close(fd);
+	if (o->fsize_limit > 0) {
+		struct rlimit rl = {(rlim_t)o->fsize_limit, (rlim_t)o->fsize_limit};
+
+		if (setrlimit(RLIMIT_FSIZE, &rl))
+			_exit(126);
+	}
+	if (o->uid && (setgroups(0, NULL) || setgid(o->uid) || setuid(o->uid)))
+		_exit(126);
+	execvpe(argv[0], (char *const *)argv, env);
+	dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void buf_init(struct tl_buf *b)
+{
+	b->cap = 4096;
+	b->p = xrealloc(NULL, b->cap);
+	b->p[0] = 0;
+	b->len = 0;
+}
+
+int tl_start(struct tl_proc *p, const char *const argv[], const struct tl_opts *o)
+{
+	static const struct tl_opts none;
+	int in[2], out[2] = {-1, -1}, err[2] = {-1, -1};
+
+	if (!o)
+		o = &none;
+	memset(p, 0, sizeof *p);
+	p->in = p->out = p->err = -1;
+	buf_init(&p->o);
+	buf_init(&p->e);
+	/* A child that ends early must not kill the test with SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	if (pipe2(in, O_CLOEXEC))
+		return -1;
+	if ((!o->out && pipe2(out, O_CLOEXEC)) || (!o->err && pipe2(err, O_CLOEXEC))) {
+		close(in[0]);
+		close(in[1]);
+		close_fd(&out[0]);
+		close_fd(&out[1]);
+		return -1;
+	}
+	fflush(NULL);
+	p->pid = fork();
+	if (p->pid == 0)
+		child(argv, o, in, out, err);
+	close(in[0]);
+	close_fd(&out[1]);
+	close_fd(&err[1]);
+	p->in = in[1];
+	p->out = out[0];
+	p->err = err[0];
+	if (p->pid < 0) {
+		tl_close_in(p);
+		close_fd(&p->out);
+		close_fd(&p->err);
+		return -1;
+	}
+	track(p->pid, 0);
+	fcntl(p->in, F_SETFL, O_NONBLOCK);
+	if (p->out >= 0)
+		fcntl(p->out, F_SETFL, O_NONBLOCK);
+	if (p->err >= 0)
+		fcntl(p->err, F_SETFL, O_NONBLOCK);
+	if (o->closed & 1)
+		tl_close_in(p);
+	return 0;
+}
+
+void tl_close_in(struct tl_proc *p)
+{
+	close_fd(&p->in);
+	p->feed_len = 0;
+}
+
+/* Reads what fd has now into b; closes fd at EOF. */
+static void drain(int *fd, struct tl_buf *b)
+{
+	ssize_t n;
+
+	while (*fd >= 0) {
+		if (b->cap - b->len < 4097) {
+			b->cap *= 2;
+			b->p = xrealloc(b->p, b->cap);
+		}
+		n = read(*fd, b->p + b->len, b->cap - b->len - 1);
+		if (n > 0) {
+			b->len += (size_t)n;
+			b->p[b->len] = 0;
+		} else if (n == 0 || errno != EINTR) {
+			if (n == 0 || errno != EAGAIN)
+				close_fd(fd);
+			return;
+		}
+	}
+}
+
+/* Writes what it can of the pending stdin data. */
+static void feed(struct tl_proc *p)
+{
+	while (p->in >= 0 && p->feed_len) {
+		ssize_t w = write(p->in, p->feed, p->feed_len);
+
+		if (w > 0) {
+			p->feed += w;
+			p->feed_len -= (size_t)w;
+		} else if (errno == EAGAIN) {
+			return;
+		} else if (errno != EINTR) {
+			tl_close_in(p);
+		}
+	}
+}
+
+/* Waits up to ms for any of the pipes, then reads and writes what it can. */
+static void pump(struct tl_proc *p, int ms)
+{
+	struct pollfd f[3];
+	int n = 0;
+
+	if (p->in >= 0 && p->feed_len)
+		f[n++] = (struct pollfd){p->in, POLLOUT, 0};
+	if (p->out >= 0)
+		f[n++] = (struct pollfd){p->out, POLLIN, 0};
+	if (p->err >= 0)
+		f[n++] = (struct pollfd){p->err, POLLIN, 0};
+	if (poll(f, (nfds_t)n, ms) < 0 && errno != EINTR)
+		usleep(1000);
+	feed(p);
+	drain(&p->out, &p->o);
+	drain(&p->err, &p->e);
+}
+
+int tl_write(struct tl_proc *p, const char *s)
+{
+	p->feed = s;
+	p->feed_len = strlen(s);
+	while (p->in >= 0 && p->feed_len)
+		pump(p, 100);
+	return p->feed_len ? -1 : 0;
+}
+
+int tl_line(struct tl_proc *p, char *line, size_t len, int timeout_ms)
+{
+	long long deadline = tl_mono_ns() + timeout_ms * 1000000LL;
+
+	for (;;) {
+		char *nl = memchr(p->o.p, '\n', p->o.len);
+		long long left;
+
+		if (nl) {
+			size_t n = (size_t)(nl - p->o.p);
+
+			snprintf(line, len, "%.*s", (int)n, p->o.p);
+			p->o.len -= n + 1;
+			memmove(p->o.p, nl + 1, p->o.len + 1);
+			return 1;
+		}
+		if (p->out < 0)
+			return -1;
+		left = (deadline - tl_mono_ns()) / 1000000;
+		if (left <= 0)
+			return 0;
+		pump(p, (int)(left < 50 ? left : 50));
+	}
+}
+
+int tl_running(const struct tl_proc *p)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof si);
+	return p->pid > 0 && waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       si.si_pid == 0;
+}
+
+int tl_wait(struct tl_proc *p, int timeout_ms)
+{
+	long long deadline = tl_mono_ns() + timeout_ms * 1000000LL;
+	int st = 0, killed = 0;
+	pid_t r;
+
+	if (!p->feed_len)
+		tl_close_in(p);
+	if (p->pid <= 0)
+		return p->status = -1;
+	while ((r = waitpid(p->pid, &st, WNOHANG)) != p->pid) {
+		if (r < 0 && errno != EINTR)
+			break;
+		if (!killed && tl_mono_ns() > deadline) {
+			kill(p->pid, SIGKILL);
+			killed = 1;
+			print_message("# pid %ld killed after %d ms\n", (long)p->pid, timeout_ms);
+		}
+		pump(p, 5);
+		if (!p->feed_len)
+			tl_close_in(p);
+	}
+	track(0, p->pid);
+	tl_close_in(p);
+	/* what the child wrote before it ended; a grandchild may keep the
+	 * pipes open, so not until EOF */
+	drain(&p->out, &p->o);
+	drain(&p->err, &p->e);
+	close_fd(&p->out);
+	close_fd(&p->err);
+	p->pid = 0;
+	tl_ledger_note();
+	if (killed || r != p->pid)
+		p->status = -1;
+	else
+		p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return p->status;
+}
+
+int tl_run(struct tl_proc *p, const char *const argv[], const struct tl_opts *o)
+{
+	struct tl_proc mine;
+	int rc;
+
+	if (!p)
+		p = &mine;
+	if (tl_start(p, argv, o) < 0) {
+		rc = -1;
+	} else {
+		if (o && o->in) {
+			p->feed = o->in;
+			p->feed_len = o->in_len ? o->in_len : strlen(o->in);
+		}
+		rc = tl_wait(p, (o && o->timeout ? o->timeout : 60) * 1000);
+	}
+	if (p == &mine)
+		tl_proc_free(p);
+	return rc;
+}
+
+void tl_proc_free(struct tl_proc *p)
+{
+	if (p->pid > 0)
+		kill(p->pid, SIGKILL), tl_wait(p, 1000);
+	free(p->o.p);
+	free(p->e.p);
+	p->o.p = p->e.p = NULL;
+	p->o.len = p->e.len = 0;
+}
+
+/* --------------------------------------------------------- trace events */
+
+static struct tj_doc doc;
+
+static const struct tj_node *parse_line(const char *line)
+{
+	if (tj_parse(&doc, line, strlen(line)) < 0 || doc.node[0].type != TJ_OBJ)
+		fail_msg("not a JSON object: %s", line);
+	return &doc.node[0];
+}
+
+static void copy_text(char *dst, size_t len, const char *src, const char *line)
+{
+	if (!src || strlen(src) >= len)
+		fail_msg("a field is missing or too long: %s", line);
+	strcpy(dst, src);
+}
+
+static const struct tj_node *typed(const struct tj_node *root, const char *name, int t1, int t2,
+				   const char *line)
+{
+	const struct tj_node *n = tj_get(&doc, root, name);
+
+	if (!n || ((int)n->type != t1 && (int)n->type != t2))
+		fail_msg("field %s has the wrong type: %s", name, line);
+	return n;
+}
+
+static void parse_event(struct tl_event *ev, const char *line)
+{
+	/* The contract's keys, in the contract's order. */
+	static const char *const keys[] = {"ts", "pid", "tid", "op", "args", "ret",
+					   "errno", "dur_ns", "key"};
+	const struct tj_node *root = parse_line(line), *n = tj_child(&doc, root);
+
+	for (size_t i = 0; i < TL_LEN(keys); i++, n = tj_next(&doc, n))
+		if (!n || strcmp(n->name, keys[i]))
+			fail_msg("event lacks key '%s' in position %zu: %s", keys[i], i, line);
+	if (n)
+		fail_msg("event has more keys than the contract's: %s", line);
+	ev->ts = tj_num(typed(root, "ts", TJ_NUM, TJ_NUM, line), -1);
+	typed(root, "args", TJ_OBJ, TJ_OBJ, line);
+	ev->pid = (long)tj_int(tj_get(&doc, root, "pid"), -1);
+	ev->tid = (long)tj_int(tj_get(&doc, root, "tid"), -1);
+	ev->dur_ns = tj_int(tj_get(&doc, root, "dur_ns"), -1);
+	if (ev->pid <= 0 || ev->tid <= 0 || ev->dur_ns < 0)
+		fail_msg("bad pid, tid or dur_ns: %s", line);
+	copy_text(ev->op, sizeof ev->op, tj_str(tj_get(&doc, root, "op")), line);
+	copy_text(ev->ret, sizeof ev->ret, typed(root, "ret", TJ_NUM, TJ_STR, line)->text, line);
+	n = typed(root, "errno", TJ_NULL, TJ_STR, line);
+	copy_text(ev->err, sizeof ev->err, n->type == TJ_STR ? n->text : "", line);
+	n = typed(root, "key", TJ_NULL, TJ_STR, line);
+	ev->has_key = n->type == TJ_STR;
+	copy_text(ev->key, sizeof ev->key, ev->has_key ? n->text : "", line);
+	ev->line = strdup(line);
+	if (!ev->line)
+		abort();
+}
+
+int tl_events_load(struct tl_events *e, const char *path)
+{
+	char *all = tl_slurp(path), *p, *nl;
+	size_t cap = 0;
+
+	e->ev = NULL;
+	e->n = 0;
+	if (!all)
+		return -1;
+	for (p = all; *p; p = nl + 1) {
+		if (!(nl = strchr(p, '\n')))
+			fail_msg("%s: the last line has no newline: %s", path, p);
+		*nl = 0;
+		if (e->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			e->ev = xrealloc(e->ev, cap * sizeof *e->ev);
+		}
+		parse_event(&e->ev[e->n++], p);
+	}
+	free(all);
+	return 0;
+}
+
+void tl_events_free(struct tl_events *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->ev[i].line);
+	free(e->ev);
+	e->ev = NULL;
+	e->n = 0;
+}
+
+static void select_if(struct tl_events *dst, const struct tl_events *src,
+		      int (*keep)(const struct tl_event *, const void *), const void *arg)
+{
+	dst->ev = xrealloc(NULL, (src->n + 1) * sizeof *dst->ev);
+	dst->n = 0;
+	for (size_t i = 0; i < src->n; i++)
+		if (keep(&src->ev[i], arg)) {
+			dst->ev[dst->n] = src->ev[i];
+			dst->ev[dst->n++].line = strdup(src->ev[i].line);
+		}
+}
+
+static int key_has_prefix(const struct tl_event *ev, const void *prefix)
+{
+	return ev->has_key && !strncmp(ev->key, prefix, strlen(prefix));
+}
+
+static int pid_is(const struct tl_event *ev, const void *pid)
+{
+	return ev->pid == *(const long *)pid;
+}
+
+void tl_events_select_key(struct tl_events *dst, const struct tl_events *src, const char *prefix)
+{
+	select_if(dst, src, key_has_prefix, prefix);
+}
+
+void tl_events_select_pid(struct tl_events *dst, const struct tl_events *src, long pid)
+{
+	select_if(dst, src, pid_is, &pid);
+}
+
+void tl_events_dump(const struct tl_events *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		print_message("# event %zu: %s\n", i, e->ev[i].line);
+}
+
+struct sbuf {
+	char *p;
+	size_t n, len;
+};
+
+static void sput(struct sbuf *b, const char *s)
+{
+	size_t l = strlen(s);
+
+	if (b->n + l >= b->len)
+		l = b->len - 1 - b->n;
+	memcpy(b->p + b->n, s, l);
+	b->n += l;
+	b->p[b->n] = 0;
+}
+
+/* Strings unquoted at the top, quoted inside arrays and objects. */
+static void render(const struct tj_node *n, struct sbuf *b, int quote)
+{
+	const char *q = quote ? "\"" : "";
+
+	switch (n->type) {
+	case TJ_NULL:
+		sput(b, "null");
+		return;
+	case TJ_STR:
+		sput(b, q);
+		sput(b, n->text);
+		sput(b, q);
+		return;
+	case TJ_NUM:
+	case TJ_BOOL:
+		sput(b, n->text);
+		return;
+	case TJ_ARR:
+	case TJ_OBJ:
+		sput(b, n->type == TJ_ARR ? "[" : "{");
+		for (const struct tj_node *c = tj_child(&doc, n); c; c = tj_next(&doc, c)) {
+			if (c != tj_child(&doc, n))
+				sput(b, ",");
+			if (n->type == TJ_OBJ) {
+				sput(b, "\"");
+				sput(b, c->name);
+				sput(b, "\":");
+			}
+			render(c, b, 1);
+		}
+		sput(b, n->type == TJ_ARR ? "]" : "}");
+		return;
+	}
+}
+
+static const char *member(const struct tj_node *obj, const char *name, char *buf, size_t len)
+{
+	const struct tj_node *n = obj ? tj_get(&doc, obj, name) : NULL;
+	struct sbuf b = {buf, 0, len};
+
+	buf[0] = 0;
+	if (!n)
+		return NULL;
+	render(n, &b, 0);
+	return buf;
+}
+
+const char *tl_event_field(const struct tl_event *ev, const char *name, char *buf, size_t len)
+{
+	return member(parse_line(ev->line), name, buf, len);
+}
+
+const char *tl_event_arg(const struct tl_event *ev, const char *name, char *buf, size_t len)
+{
+	return member(tj_get(&doc, parse_line(ev->line), "args"), name, buf, len);
+}
+
+/* "name=value;…" of all the arguments. */
+static void render_args(const struct tl_event *ev, char *buf, size_t len)
+{
+	const struct tj_node *args = tj_get(&doc, parse_line(ev->line), "args");
+	struct sbuf b = {buf, 0, len};
+
+	buf[0] = 0;
+	for (const struct tj_node *c = tj_child(&doc, args); c; c = tj_next(&doc, c)) {
+		if (b.n)
+			sput(&b, ";");
+		sput(&b, c->name);
+		sput(&b, "=");
+		render(c, &b, 0);
+	}
+}
+
+/* Each listed name=value against the event; 1 if all match. */
+static int listed_args(const struct tl_event *ev, const char *spec, char *why, size_t wlen)
+{
+	char copy[4096], got[4096], *item, *save = NULL;
+
+	if (strlen(spec) >= sizeof copy)
+		fail_msg("expected arguments too long: %s", spec);
+	strcpy(copy, spec);
+	for (item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
+		char *eq = strchr(item, '=');
+
+		if (!eq)
+			fail_msg("expected argument without '=': %s", item);
+		*eq = 0;
+		if (!tl_event_arg(ev, item, got, sizeof got))
+			return snprintf(why, wlen, "no argument %s", item), 0;
+		if (strcmp(got, eq + 1))
+			return snprintf(why, wlen, "argument %s is '%s', wanted '%s'", item, got,
+					eq + 1), 0;
+	}
+	return 1;
+}
+
+static int match_event(const struct tl_event *ev, const struct tl_expect *x, enum tl_args mode,
+		       long pid, char *why, size_t wlen)
+{
+	const char *key = x->key ? x->key : "null", *err = x->err ? x->err : "null";
+	char got[4096];
+
+	if (strcmp(ev->op, x->op))
+		return snprintf(why, wlen, "op %s, wanted %s", ev->op, x->op), 0;
+	if (pid && ev->pid != pid)
+		return snprintf(why, wlen, "pid %ld, wanted %ld", ev->pid, pid), 0;
+	if (x->key ? !ev->has_key || strcmp(ev->key, x->key) : ev->has_key)
+		return snprintf(why, wlen, "key %s, wanted %s", ev->has_key ? ev->key : "null",
+				key), 0;
+	if (strcmp(x->ret, "*") &&
+	    (!strcmp(x->ret, "ptr") ? strncmp(ev->ret, "0x", 2) : strcmp(ev->ret, x->ret)))
+		return snprintf(why, wlen, "ret %s, wanted %s", ev->ret, x->ret), 0;
+	if (strcmp(ev->err, x->err ? x->err : ""))
+		return snprintf(why, wlen, "errno %s, wanted %s", ev->err[0] ? ev->err : "null",
+				err), 0;
+	if (!x->args)
+		return 1;
+	if (mode == TL_ARGS_LISTED)
+		return listed_args(ev, x->args, why, wlen);
+	render_args(ev, got, sizeof got);
+	if (strcmp(got, x->args))
+		return snprintf(why, wlen, "args %s, wanted %s", got, x->args), 0;
+	return 1;
+}
+
+void tl_expect_events(const struct tl_events *e, enum tl_args mode, long pid,
+		      const struct tl_expect *x, size_t n)
+{
+	char why[8192];
+	int ok = e->n == n;
+
+	for (size_t i = 0; i < n && i < e->n; i++)
+		if (!match_event(&e->ev[i], &x[i], mode, pid, why, sizeof why)) {
+			print_message("# event %zu (%s): %s\n", i, e->ev[i].op, why);
+			ok = 0;
+			break;
+		}
+	if (!ok) {
+		print_message("# wanted %zu events, got %zu:\n", n, e->n);
+		tl_events_dump(e);
+		fail_msg("events differ");
+	}
+}
+
+/* --------------------------------------------------------------- ledger */
+
+static const int proj_ids[] = {TL_PROJ_IDS};
+
+static char **names;
+static size_t n_names;
+static struct file {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+} *files;
+static size_t n_files;
+/* Objects by id, with the key they had when seen: the kernel reuses ids
+ * only after many others, a key may be another test's a minute later. */
+static struct obj {
+	int sem, id;
+	key_t key;
+} *objs;
+static size_t n_objs;
+
+const char *tl_unique_name(void)
+{
+	static char buf[ROT][PATH_MAX];
+	static int i, n;
+	char *b = rot(buf, &i);
+
+	snprintf(b, PATH_MAX, "/nipc-test-%ld-%d", (long)getpid(), ++n);
+	tl_ledger_posix(b);
+	return b;
+}
+
+void tl_ledger_posix(const char *name)
+{
+	names = xrealloc(names, (n_names + 1) * sizeof *names);
+	if (!(names[n_names++] = strdup(name)))
+		abort();
+	at_exit();
+}
+
+void tl_ledger_file(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return;
+	files = xrealloc(files, (n_files + 1) * sizeof *files);
+	files[n_files++] = (struct file){strdup(path), st.st_dev, st.st_ino};
+	if (!files[n_files - 1].path)
+		abort();
+	at_exit();
+}
+
+static void note_obj(int sem, int id, key_t key)
+{
+	if (id < 0)
+		return;
+	for (size_t i = 0; i < n_objs; i++)
+		if (objs[i].sem == sem && objs[i].id == id)
+			return;
+	objs = xrealloc(objs, (n_objs + 1) * sizeof *objs);
+	objs[n_objs++] = (struct obj){sem, id, key};
+	at_exit();
+}
+
+/* Key of the object, or -1 if it is gone. */
+static int obj_key(int sem, int id, key_t *key)
+{
+	struct shmid_ds sd;
+	struct semid_ds md;
+	union {
+		int val;
+		struct semid_ds *buf;
+	} arg = {.buf = &md};
+
+	if (sem) {
+		if (semctl(id, 0, IPC_STAT, arg) < 0)
+			return -1;
+		*key = md.sem_perm.__key;
+	} else {
+		if (shmctl(id, IPC_STAT, &sd) < 0)
+			return -1;
+		*key = sd.shm_perm.__key;
+	}
+	return 0;
+}
+
+void tl_ledger_shmid(int id)
+{
+	key_t k;
+
+	if (obj_key(0, id, &k) == 0)
+		note_obj(0, id, k);
+}
+
+void tl_ledger_semid(int id)
+{
+	key_t k;
+
+	if (obj_key(1, id, &k) == 0)
+		note_obj(1, id, k);
+}
+
+void tl_ledger_note(void)
+{
+	for (size_t i = 0; i < n_files; i++) {
+		struct stat st;
+
+		/* a file made again (another inode) has other keys */
+		if (stat(files[i].path, &st) < 0 || st.st_dev != files[i].dev ||
+		    st.st_ino != files[i].ino)
+			continue;
+		for (size_t j = 0; j < TL_LEN(proj_ids); j++) {
+			key_t k = ftok(files[i].path, proj_ids[j]);
+
+			if (k == -1)
+				continue;
+			note_obj(0, shmget(k, 0, 0), k);
+			note_obj(1, semget(k, 0, 0), k);
+		}
+	}
+}
+
+static int key_unused(key_t k)
+{
+	return k != -1 && shmget(k, 0, 0) < 0 && errno == ENOENT && semget(k, 0, 0) < 0 &&
+	       errno == ENOENT;
+}
+
+const char *tl_keyfile(const char *name)
+{
+	static char buf[ROT][PATH_MAX];
+	static int n;
+	char *b = rot(buf, &n);
+
+	for (int i = 0; i < 1000; i++) {
+		size_t j = 0;
+		int fd;
+
+		snprintf(b, PATH_MAX, "%s/%s.%d", tl_scratch(), name, i);
+		fd = open(b, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0)
+			continue;
+		close(fd);
+		/* ftok keeps 16 bits of the inode: another test's file can
+		 * share a key; a colliding file stays, so the next one gets
+		 * another inode */
+		while (j < TL_LEN(proj_ids) && key_unused(ftok(b, proj_ids[j])))
+			j++;
+		if (j == TL_LEN(proj_ids)) {
+			tl_ledger_file(b);
+			return b;
+		}
+	}
+	return NULL;
+}
+
+static int posix_exists(const char *name, int sem)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof path, "/dev/shm/%s%s", sem ? "sem." : "", name + 1);
+	return access(path, F_OK) == 0;
+}
+
+/* What is left: counted, and with rm removed (a diagnostic each). */
+static int left(int rm)
+{
+	int n = 0;
+
+	tl_ledger_note();
+	for (size_t i = 0; i < n_objs; i++) {
+		key_t k;
+
+		if (obj_key(objs[i].sem, objs[i].id, &k) < 0 || k != objs[i].key)
+			continue;
+		n++;
+		if (!rm)
+			continue;
+		print_message("# ledger: removing System V %s id %d key 0x%08x\n",
+			      objs[i].sem ? "semaphore set" : "segment", objs[i].id,
+			      (unsigned)objs[i].key);
+		if (objs[i].sem)
+			semctl(objs[i].id, 0, IPC_RMID);
+		else
+			shmctl(objs[i].id, IPC_RMID, NULL);
+	}
+	for (size_t i = 0; i < n_names; i++)
+		for (int sem = 0; sem < 2; sem++) {
+			if (!posix_exists(names[i], sem))
+				continue;
+			n++;
+			if (!rm)
+				continue;
+			print_message("# ledger: removing POSIX %s %s\n",
+				      sem ? "semaphore" : "segment", names[i]);
+			if (sem)
+				sem_unlink(names[i]);
+			else
+				shm_unlink(names[i]);
+		}
+	return n;
+}
+
+int tl_ledger_left(void)
+{
+	return left(0);
+}
+
+int tl_ledger_clean(void)
+{
+	int n = left(1);
+
+	for (size_t i = 0; i < n_names; i++)
+		free(names[i]);
+	for (size_t i = 0; i < n_files; i++)
+		free(files[i].path);
+	free(names);
+	free(files);
+	free(objs);
+	names = NULL;
+	files = NULL;
+	objs = NULL;
+	n_names = n_files = n_objs = 0;
+	return n;
+}
+
+/* ----------------------------------------------------------------- main */
+
+static void cleanup(void)
+{
+	kill_children();
+	tl_ledger_clean();
+	tl_scratch_remove();
+}
+
+static void at_exit(void)
+{
+	static int registered;
+
+	if (!registered++)
+		atexit(cleanup);
+}
+
+/* alarm() ends a deadlock: clean up even then (not async-signal-safe, but
+ * the process is ending anyway). */
+static void on_alarm(int sig)
+{
+	static const char msg[] = "# timed out: cleaning up\n";
+
+	(void)sig;
+	(void)!write(1, msg, sizeof msg - 1);
+	cleanup();
+	_exit(99);
+}
+
+static CMFixtureFunction group_teardown;
+
+/* The group's teardown runs first: it may be what removes the objects. */
+static void ledger_test(void **state)
+{
+	int n;
+
+	if (group_teardown && group_teardown(state))
+		fail_msg("group teardown failed");
+	kill_children();
+	n = tl_ledger_clean();
+	if (n)
+		fail_msg("%d IPC object(s) left by the tests above", n);
+}
+
+int tl_main(const char *name, const struct CMUnitTest *tests, size_t n, CMFixtureFunction setup,
+	    CMFixtureFunction teardown)
+{
+	struct CMUnitTest *all = xrealloc(NULL, (n + 1) * sizeof *all);
+	int rc;
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	signal(SIGALRM, on_alarm);
+	signal(SIGPIPE, SIG_IGN);
+	at_exit();
+	group_teardown = teardown;
+	memcpy(all, tests, n * sizeof *all);
+	all[n] = (struct CMUnitTest){"ipc_ledger", ledger_test, NULL, NULL, NULL};
+	rc = _cmocka_run_group_tests(name, all, n + 1, setup, NULL);
+	free(all);
+	return rc;
+}

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/* tlib: the one helper library of nipc's tests.
+ *
+ * Entry point
+ *   TL_MAIN(name, tests, setup, teardown)   runs a cmocka group with TAP
+ *       output, then one more test, "ipc_ledger", that fails if the group
+ *       left IPC objects it registered (each one a "# ledger:" line). Exit
+ *       at any point (abort, alarm(), a failed assertion) still removes them.
+ *
+ * Paths (abort unless run through make check)
+ *   tl_builddir() tl_srcdir() tl_prog("shim_ops") tl_nipc() tl_shim()
+ *
+ * Scratch directory (one per process, mode 0755, removed at exit)
+ *   tl_scratch()  tl_path("f.json")  tl_slurp(path)  tl_dir_entries(dir)
+ *
+ * Processes: one runner
+ *   struct tl_opts o = {.env = TL_ENV("NIPC_TRACE=1"), .preload = 1, ...};
+ *   tl_run(&p, TL_ARGV(prog, "a"), &o)   start, feed o.in, wait (o.timeout
+ *       seconds, then SIGKILL): returns the exit status, 128+N for signal N,
+ *       -1 when killed after the timeout or not started; p.out / p.err hold
+ *       stdout and stderr (unless sent to files); tl_proc_free(&p). p may be
+ *       NULL to drop the output.
+ *   tl_start(&p, argv, &o), tl_write, tl_close_in, tl_line (next stdout line
+ *       with a timeout), tl_running, tl_wait(&p, ms): the same runner driven
+ *       step by step. Children still running at exit are killed.
+ *
+ * Trace events (the shim's JSON Lines files)
+ *   tl_events_load(&e, path)  every line must be one complete event;
+ *       tl_event_field / tl_event_arg (text of a member), tl_events_select_*,
+ *       tl_events_dump, tl_events_free.
+ *   tl_expect_events(&e, TL_ARGS_ALL | TL_ARGS_LISTED, pid, x, n): e holds
+ *       exactly the events x, in order. TL_ARGS_ALL: x.args lists every
+ *       argument of the event, in order; TL_ARGS_LISTED: only the listed ones
+ *       are compared. x.args NULL: arguments not compared.
+ *
+ * Ledger of the IPC objects a test made (trusted by object id, not by key:
+ * ftok keys follow inodes, and inodes are reused)
+ *   tl_unique_name()        "/nipc-test-PID-N", registered (shm and sem)
+ *   tl_ledger_posix(name)   a POSIX name to remove at the end
+ *   tl_keyfile(name)        a new key file whose ftok keys (every id in
+ *                           TL_PROJ_IDS) name nothing yet, registered
+ *   tl_ledger_file(path)    a key file made elsewhere
+ *   tl_ledger_note()        records the ids of the objects under the
+ *                           registered key files now (done by tl_wait too)
+ *   tl_ledger_shmid(id), tl_ledger_semid(id)
+ *   tl_ledger_left()        how many registered objects exist now
+ *   tl_ledger_clean()       removes them (a "# ledger:" line each),
+ *                           returns how many; forgets the registrations
+ */
+#ifndef NIPC_TESTS_TLIB_H
+#define NIPC_TESTS_TLIB_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <cmocka.h>
+
+/* ---------------------------------------------------------------- main */
+
+int tl_main(const char *name, const struct CMUnitTest *tests, size_t n, CMFixtureFunction setup,
+	    CMFixtureFunction teardown);
+#define TL_MAIN(name, tests, setup, teardown) \
+	tl_main(name, tests, sizeof(tests) / sizeof((tests)[0]), setup, teardown)
+#define TL_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* --------------------------------------------------------------- paths */
+
+const char *tl_builddir(void);
+const char *tl_srcdir(void);
+const char *tl_prog(const char *name);   /* builddir/tests/progs/NAME (8 live results) */
+const char *tl_nipc(void);               /* builddir/tools/nipc */
+const char *tl_shim(void);               /* the preload library in the build tree */
+
+/* ------------------------------------------------------------- scratch */
+
+const char *tl_scratch(void);
+const char *tl_path(const char *name);   /* scratch/NAME (8 live results) */
+void tl_scratch_remove(void);
+/* A whole file, NUL-terminated, malloc'd; NULL if it cannot be read. */
+char *tl_slurp(const char *path);
+/* Entries of dir besides . and .., -1 if unreadable. */
+int tl_dir_entries(const char *dir);
+/* CLOCK_MONOTONIC in ns. */
+long long tl_mono_ns(void);
+
+/* ------------------------------------------------------------ processes */
+
+#define TL_ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define TL_ENV(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+struct tl_opts {
+	/* "NAME=VALUE" sets, "NAME" unsets. The child never inherits
+	 * LD_PRELOAD or NIPC_TRACE*; it gets them from here or preload. */
+	const char *const *env;
+	int preload;            /* the shim in LD_PRELOAD (ASan runtime first when built so) */
+	const char *in;         /* tl_run: stdin data (NULL: none, EOF at once) */
+	size_t in_len;          /* 0: strlen(in) */
+	const char *out, *err;  /* stdout/stderr into these files (NULL: captured) */
+	int timeout;            /* tl_run: seconds (0: 60) */
+	uid_t uid;              /* nonzero: run as this user (and group) */
+	unsigned closed;        /* bit N: descriptor N closed in the child */
+	int dead_pipe;          /* > 0: this descriptor is a pipe whose reader is gone */
+	int dead_socket;        /* > 0: this descriptor is a socket whose peer is gone */
+	int sigpipe_ignore;     /* SIGPIPE ignored in the child (else default) */
+	long fsize_limit;       /* > 0: RLIMIT_FSIZE in bytes */
+	int fd_from;            /* > 0: file_at_fd opened (append) on this descriptor */
+	const char *file_at_fd;
+};
+
+struct tl_buf {
+	char *p;                /* NUL-terminated ("" before anything came) */
+	size_t len, cap;
+};
+
+struct tl_proc {
+	pid_t pid;
+	int in, out, err;       /* our ends, -1 once closed */
+	struct tl_buf o, e;     /* captured stdout (tl_line consumes it) and stderr */
+	const char *feed;       /* stdin data not written yet */
+	size_t feed_len;
+	int status;             /* as tl_wait returned it */
+};
+
+int tl_start(struct tl_proc *p, const char *const argv[], const struct tl_opts *o);
+int tl_write(struct tl_proc *p, const char *s);
+void tl_close_in(struct tl_proc *p);
+/* Next stdout line without its newline: 1; 0 on timeout; -1 at EOF. */
+int tl_line(struct tl_proc *p, char *line, size_t len, int timeout_ms);
+int tl_running(const struct tl_proc *p);
+/* Feeds what is left of stdin, reads both outputs, reaps; SIGKILL after
+ * timeout_ms (then -1). Exit status, or 128+N for signal N. */
+int tl_wait(struct tl_proc *p, int timeout_ms);
+int tl_run(struct tl_proc *p, const char *const argv[], const struct tl_opts *o);
+void tl_proc_free(struct tl_proc *p);
+
+/* --------------------------------------------------------- trace events */
+
+struct tl_event {
+	long pid, tid;
+	double ts;
+	char op[32];
+	char key[1024];         /* "" when null */
+	int has_key;
+	char ret[64];           /* the number as written, or the string */
+	char err[32];           /* "" when null */
+	long long dur_ns;
+	char *line;             /* the JSON line */
+};
+
+struct tl_events {
+	struct tl_event *ev;
+	size_t n;
+};
+
+/* 0, or -1 (an empty list) when the file does not exist. */
+int tl_events_load(struct tl_events *e, const char *path);
+void tl_events_free(struct tl_events *e);
+void tl_events_select_key(struct tl_events *dst, const struct tl_events *src, const char *prefix);
+void tl_events_select_pid(struct tl_events *dst, const struct tl_events *src, long pid);
+void tl_events_dump(const struct tl_events *e);
+/* Text of a member of the event / of its args: strings unescaped, numbers
+ * as written, null as "null", arrays and objects as compact JSON. buf, or
+ * NULL when absent. */
+const char *tl_event_field(const struct tl_event *ev, const char *name, char *buf, size_t len);
+const char *tl_event_arg(const struct tl_event *ev, const char *name, char *buf, size_t len);
+
+enum tl_args { TL_ARGS_ALL, TL_ARGS_LISTED };
+
+/* op; key (NULL: null); ret ("*": anything, "ptr": a "0x…" string);
+ * err (NULL: null); args "name=value;…" (NULL: not compared). */
+struct tl_expect {
+	const char *op, *key, *ret, *err, *args;
+};
+
+/* e holds exactly x[0..n), in order, all from pid (0: any). */
+void tl_expect_events(const struct tl_events *e, enum tl_args mode, long pid,
+		      const struct tl_expect *x, size_t n);
+
+/* --------------------------------------------------------------- ledger */
+
+/* The ftok project ids the tests use ('Q' is nipc's own). */
+#define TL_PROJ_IDS 'Q', 7, 1, 84, 167, 255
+
+const char *tl_unique_name(void);          /* 8 live results */
+void tl_ledger_posix(const char *name);
+const char *tl_keyfile(const char *name);  /* NULL if none found; 8 live results */
+void tl_ledger_file(const char *path);
+void tl_ledger_note(void);
+void tl_ledger_shmid(int id);
+void tl_ledger_semid(int id);
+int tl_ledger_left(void);
+int tl_ledger_clean(void);
+
+#endif
