@@ -1,12 +1,7 @@
 # SPDX-License-Identifier: MIT
 # tests: shim — libnipc-preload.so under real helper programs.
-SHIM_TEST_SOURCES = tests/test_shim_common.c tests/test_shim_common.h \
-	tools/trace_json.c tools/trace_json.h
-SHIM_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools
-if SANITIZERS
-# An ASan-built shim needs the ASan runtime first in LD_PRELOAD.
-SHIM_TEST_CPPFLAGS += -DNIPC_ASAN_RUNTIME='"'`$(CC) -print-file-name=libasan.so`'"'
-endif
+SHIM_TEST_SOURCES = $(TLIB_SOURCES)
+SHIM_TEST_CPPFLAGS = $(TLIB_CPPFLAGS)
 SHIM_TEST_DEPS = shim/libnipc-preload.la
 
 # Helper programs run under LD_PRELOAD: no sanitizers (their runtime must

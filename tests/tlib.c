@@ -175,6 +175,40 @@ char *tl_slurp(const char *path)
 	return buf;
 }
 
+int tl_lines_load(struct tl_lines *l, const char *path)
+{
+	char *all = tl_slurp(path), *p, *nl;
+	size_t cap = 0;
+
+	l->line = NULL;
+	l->n = 0;
+	if (!all)
+		return -1;
+	for (p = all; *p; p = nl + 1) {
+		if (!(nl = strchr(p, '\n'))) {
+			free(all);
+			fail_msg("%s: the last line has no newline", path);
+		}
+		if (l->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			l->line = xrealloc(l->line, cap * sizeof *l->line);
+		}
+		if (!(l->line[l->n++] = strndup(p, (size_t)(nl - p))))
+			abort();
+	}
+	free(all);
+	return 0;
+}
+
+void tl_lines_free(struct tl_lines *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->line[i]);
+	free(l->line);
+	l->line = NULL;
+	l->n = 0;
+}
+
 int tl_dir_entries(const char *dir)
 {
 	struct dirent *e;
@@ -231,6 +265,17 @@ static int inherited(const char *e, const struct tl_opts *o)
 	return 1;
 }
 
+static void add_env(char **env, size_t *n, const char *name, const char *value)
+{
+	char *s;
+
+	if (!value)
+		return;
+	if (asprintf(&s, "%s=%s", name, value) < 0)
+		abort();
+	env[(*n)++] = s;
+}
+
 /* The child's environment (allocated in the child only). */
 static char **child_env(const struct tl_opts *o)
 {
@@ -245,6 +290,10 @@ static char **child_env(const struct tl_opts *o)
 	for (char **e = environ; *e; e++)
 		if (inherited(*e, o))
 			env[n++] = *e;
+	add_env(env, &n, "NIPC_TRACE", o->trace);
+	add_env(env, &n, "NIPC_TRACE_FILE", o->trace_file);
+	add_env(env, &n, "NIPC_TRACE_FORMAT", o->trace_format);
+	add_env(env, &n, "NIPC_TRACE_CHILDREN", o->trace_children);
 	for (size_t i = 0; o->env && o->env[i]; i++)
 		if (strchr(o->env[i], '='))
 			env[n++] = (char *)o->env[i];
@@ -507,7 +556,7 @@ int tl_wait(struct tl_proc *p, int timeout_ms)
 {
 	long long deadline = tl_mono_ns() + timeout_ms * 1000000LL;
 	int st = 0, killed = 0;
-	pid_t r;
+	pid_t r, pid = p->pid;
 
 	if (!p->feed_len)
 		tl_close_in(p);
@@ -535,7 +584,7 @@ int tl_wait(struct tl_proc *p, int timeout_ms)
 	close_fd(&p->err);
 	p->pid = 0;
 	tl_ledger_note();
-	if (killed || r != p->pid)
+	if (killed || r != pid)
 		p->status = -1;
 	else
 		p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -634,25 +683,15 @@ static void parse_event(struct tl_event *ev, const char *line)
 
 int tl_events_load(struct tl_events *e, const char *path)
 {
-	char *all = tl_slurp(path), *p, *nl;
-	size_t cap = 0;
+	struct tl_lines l;
+	int rc = tl_lines_load(&l, path);
 
-	e->ev = NULL;
 	e->n = 0;
-	if (!all)
-		return -1;
-	for (p = all; *p; p = nl + 1) {
-		if (!(nl = strchr(p, '\n')))
-			fail_msg("%s: the last line has no newline: %s", path, p);
-		*nl = 0;
-		if (e->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			e->ev = xrealloc(e->ev, cap * sizeof *e->ev);
-		}
-		parse_event(&e->ev[e->n++], p);
-	}
-	free(all);
-	return 0;
+	e->ev = xrealloc(NULL, (l.n + 1) * sizeof *e->ev);
+	for (size_t i = 0; i < l.n; i++, e->n++)
+		parse_event(&e->ev[i], l.line[i]);
+	tl_lines_free(&l);
+	return rc;
 }
 
 void tl_events_free(struct tl_events *e)

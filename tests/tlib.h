@@ -11,7 +11,8 @@
  *   tl_builddir() tl_srcdir() tl_prog("shim_ops") tl_nipc() tl_shim()
  *
  * Scratch directory (one per process, mode 0755, removed at exit)
- *   tl_scratch()  tl_path("f.json")  tl_slurp(path)  tl_dir_entries(dir)
+ *   tl_scratch()  tl_path("f.json")  tl_slurp(path)  tl_lines_load(&l, path)
+ *   tl_dir_entries(dir)
  *
  * Processes: one runner
  *   struct tl_opts o = {.env = TL_ENV("NIPC_TRACE=1"), .preload = 1, ...};
@@ -80,6 +81,14 @@ const char *tl_path(const char *name);   /* scratch/NAME (8 live results) */
 void tl_scratch_remove(void);
 /* A whole file, NUL-terminated, malloc'd; NULL if it cannot be read. */
 char *tl_slurp(const char *path);
+/* The lines of a file without their newlines; every line must end with
+ * one (the test fails otherwise). 0, or -1 (no lines) if there is no file. */
+struct tl_lines {
+	char **line;
+	size_t n;
+};
+int tl_lines_load(struct tl_lines *l, const char *path);
+void tl_lines_free(struct tl_lines *l);
 /* Entries of dir besides . and .., -1 if unreadable. */
 int tl_dir_entries(const char *dir);
 /* CLOCK_MONOTONIC in ns. */
@@ -94,6 +103,8 @@ struct tl_opts {
 	/* "NAME=VALUE" sets, "NAME" unsets. The child never inherits
 	 * LD_PRELOAD or NIPC_TRACE*; it gets them from here or preload. */
 	const char *const *env;
+	/* the shim's NIPC_TRACE, _FILE, _FORMAT, _CHILDREN (NULL: unset) */
+	const char *trace, *trace_file, *trace_format, *trace_children;
 	int preload;            /* the shim in LD_PRELOAD (ASan runtime first when built so) */
 	const char *in;         /* tl_run: stdin data (NULL: none, EOF at once) */
 	size_t in_len;          /* 0: strlen(in) */
