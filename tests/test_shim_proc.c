@@ -15,22 +15,6 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-/* A unique name, and those of the children shim_ops forks (.f) and
- * execs (.x, .x.f), for the ledger. */
-static const char *unique(void)
-{
-	static const char *const sfx[] = {".f", ".x", ".x.f"};
-	const char *name = tl_unique_name();
-
-	for (size_t i = 0; i < TL_LEN(sfx); i++) {
-		char sub[256];
-
-		snprintf(sub, sizeof sub, "%s%s", name, sfx[i]);
-		tl_ledger_posix(sub);
-	}
-	return name;
-}
-
 /* "child N" / "exec N" from a shim_ops output file. */
 static long pid_in(const char *out, const char *what)
 {
@@ -68,7 +52,7 @@ static void expect_round(const struct tl_events *l, size_t at, const char *name,
 /* A file per process with %p; the forked child's events carry its pid. */
 static void test_fork_pid_files(void **state)
 {
-	const char *name = unique(), *out = tl_path("fork.out");
+	const char *name = tl_unique_name(), *out = tl_path("fork.out");
 	const char *argv[] = {tl_prog("shim_ops"), "fork", name, NULL};
 	struct tl_opts r = {.preload = 1, .trace = "posix-shm", .trace_format = "json",
 			   .trace_file = tl_path("t.%p"), .out = out};
@@ -99,7 +83,7 @@ static void test_fork_pid_files(void **state)
 /* One file for all: the child's lines sit between the parent's. */
 static void test_fork_one_file(void **state)
 {
-	const char *name = unique(), *out = tl_path("fork1.out"), *file = tl_path("one.json");
+	const char *name = tl_unique_name(), *out = tl_path("fork1.out"), *file = tl_path("one.json");
 	const char *argv[] = {tl_prog("shim_ops"), "fork", name, NULL};
 	struct tl_opts r = {.preload = 1, .trace = "posix-shm", .trace_format = "json", .trace_file = file, .out = out};
 	char sub[256];
@@ -123,7 +107,7 @@ static void test_fork_one_file(void **state)
 
 static void test_fd_sink(void **state)
 {
-	const char *name = unique(), *file = tl_path("fd7.json");
+	const char *name = tl_unique_name(), *file = tl_path("fd7.json");
 	const char *argv[] = {tl_prog("shim_ops"), "fork", name, NULL};
 	struct tl_opts r = {.preload = 1, .trace = "shm_open", .trace_format = "json", .trace_file = "fd:7",
 			   .fd_from = 7, .file_at_fd = file};
@@ -142,7 +126,7 @@ static void test_fd_sink(void **state)
 static void run_exec(const char *children, struct tl_events *l, long *parent, long *child,
 		     long *execd, char **out_text)
 {
-	const char *name = unique(), *out = tl_path("exec.out"), *file = tl_path("exec.json");
+	const char *name = tl_unique_name(), *out = tl_path("exec.out"), *file = tl_path("exec.json");
 	const char *argv[] = {tl_prog("shim_ops"), "exec", name, NULL};
 	struct tl_opts r = {.preload = 1, .trace = "posix-shm", .trace_format = "json", .trace_file = file,
 			   .out = out, .trace_children = children};
@@ -199,7 +183,7 @@ static void test_children_off(void **state)
 static void test_setup_failure(void **state)
 {
 	const char *err = tl_path("setup.err");
-	const char *argv[] = {tl_prog("shim_ops"), "posix-shm", unique(), NULL};
+	const char *argv[] = {tl_prog("shim_ops"), "posix-shm", tl_unique_name(), NULL};
 	struct tl_opts r = {.preload = 1, .trace = "1", .trace_file = tl_path("no/such/dir/t.json"), .err = err};
 	char want[512], *e;
 
@@ -211,13 +195,13 @@ static void test_setup_failure(void **state)
 	assert_string_equal(e, want);
 	free(e);
 	r.trace_file = "fd:99";
-	argv[2] = unique();
+	argv[2] = tl_unique_name();
 	assert_int_equal(tl_run(NULL, argv, &r), 0);
 	e = tl_slurp(err);
 	assert_string_equal(e, "nipc-preload: NIPC_TRACE_FILE: fd:99 is not an open descriptor; tracing disabled\n");
 	free(e);
 	r.trace_file = "fd:x";
-	argv[2] = unique();
+	argv[2] = tl_unique_name();
 	assert_int_equal(tl_run(NULL, argv, &r), 0);
 	e = tl_slurp(err);
 	assert_string_equal(e, "nipc-preload: NIPC_TRACE_FILE: fd:x is not an open descriptor; tracing disabled\n");
@@ -228,7 +212,7 @@ static void test_setup_failure(void **state)
  * calls are traced as usual. */
 static void test_before_constructor(void **state)
 {
-	const char *name = unique(), *file = tl_path("early.json");
+	const char *name = tl_unique_name(), *file = tl_path("early.json");
 	const char *argv[] = {tl_prog("shim_early"), name, NULL};
 	struct tl_opts r = {.preload = 1, .trace = "1", .trace_format = "json", .trace_file = file};
 	struct tl_events l;
@@ -252,7 +236,7 @@ static void test_before_constructor(void **state)
 	tl_events_free(&l);
 	/* and with tracing off */
 	r.trace = NULL;
-	argv[1] = unique();
+	argv[1] = tl_unique_name();
 	assert_int_equal(tl_run(NULL, argv, &r), 0);
 }
 
@@ -272,7 +256,7 @@ static int cmd_output_has(const char *cmd, const char *needle)
 /* Binaries bound to sem_open@GLIBC_2.2.5 and to sem_open@GLIBC_2.34. */
 static void check_version(const char *prog, const char *ver)
 {
-	const char *name = unique(), *file = tl_path("ver.json"), *out = tl_path("ver.out");
+	const char *name = tl_unique_name(), *file = tl_path("ver.json"), *out = tl_path("ver.out");
 	const char *err = tl_path("ver.err");
 	const char *argv[] = {tl_prog(prog), name, NULL};
 	struct tl_opts r = {.preload = 1, .trace = "1", .trace_format = "json", .trace_file = file, .out = out,
@@ -335,7 +319,7 @@ static void test_secure_execution(void **state)
 {
 	const char *out = tl_path("sec.out"), *copy = tl_path("shim_secure_suid");
 	const char *trace = tl_path("pub/sec.json");
-	const char *argv[] = {copy, tl_shim(), unique(), NULL};
+	const char *argv[] = {copy, tl_shim(), tl_unique_name(), NULL};
 	struct tl_opts r = {.trace = "1", .trace_format = "json", .trace_file = trace, .out = out};
 	struct statvfs sv;
 	char cmd[2048], *o;
@@ -367,7 +351,7 @@ static void test_secure_execution(void **state)
 	assert_int_equal(chown(copy, 0, 0), 0);
 	assert_int_equal(chmod(copy, 04755), 0);
 	r.uid = 65534;
-	argv[2] = unique();
+	argv[2] = tl_unique_name();
 	assert_int_equal(tl_run(NULL, argv, &r), 0);
 	o = tl_slurp(out);
 	assert_string_equal(o, "secure=1\n");
@@ -385,7 +369,7 @@ static void test_secure_execution(void **state)
 
 static void test_threads_and_forks(void **state)
 {
-	const char *name = unique(), *file = tl_path("stress.json");
+	const char *name = tl_unique_name(), *file = tl_path("stress.json");
 	const char *argv[] = {tl_prog("shim_stress"), name, "1000", "1000", "1000", NULL};
 	struct tl_opts r = {.preload = 1, .trace = "1,unnamed", .trace_format = "json", .trace_file = file, .timeout = 150};
 	static const char *const sem_ops[] = {"sem_post", "sem_wait"};
@@ -396,12 +380,6 @@ static void test_threads_and_forks(void **state)
 	int nth = 0;
 
 	(void)state;
-	for (int t = 0; t < 8; t++) {
-		char sub[128];
-
-		snprintf(sub, sizeof sub, "%s.%d", name, t);
-		tl_ledger_posix(sub);
-	}
 	unlink(file);
 	assert_int_equal(tl_run(NULL, argv, &r), 0);
 	tl_events_load(&l, file);

@@ -145,6 +145,14 @@ const char *tl_scratch(void)
 	return scratch_dir;
 }
 
+const char *tl_new_path(const char *name)
+{
+	const char *p = tl_path(name);
+
+	unlink(p);
+	return p;
+}
+
 const char *tl_path(const char *name)
 {
 	static char buf[ROT][PATH_MAX];
@@ -153,6 +161,13 @@ const char *tl_path(const char *name)
 
 	snprintf(b, PATH_MAX, "%s/%s", tl_scratch(), name);
 	return b;
+}
+
+int tl_run_files(const char *const argv[], const char *out, const char *err)
+{
+	struct tl_opts o = {.out = out ? out : "/dev/null", .err = err ? err : "/dev/null"};
+
+	return tl_run(NULL, argv, &o);
 }
 
 char *tl_slurp(const char *path)
@@ -1058,18 +1073,23 @@ const char *tl_keyfile(const char *name)
 	return NULL;
 }
 
-static int posix_exists(const char *name, int sem)
+/* Entry e of /dev/shm is registered name n's (a segment or "sem." a
+ * semaphore), or one named after it: n.SUFFIX (a child's, say). */
+static int posix_match(const char *e, const char *n, int *sem)
 {
-	char path[PATH_MAX];
+	size_t len = strlen(n + 1);
 
-	snprintf(path, sizeof path, "/dev/shm/%s%s", sem ? "sem." : "", name + 1);
-	return access(path, F_OK) == 0;
+	*sem = !strncmp(e, "sem.", 4);
+	e += *sem ? 4 : 0;
+	return !strncmp(e, n + 1, len) && (e[len] == 0 || e[len] == '.');
 }
 
 /* What is left: counted, and with rm removed (a diagnostic each). */
 static int left(int rm)
 {
-	int n = 0;
+	struct dirent *d;
+	DIR *dir;
+	int n = 0, sem;
 
 	tl_ledger_note();
 	for (size_t i = 0; i < n_objs; i++) {
@@ -1088,20 +1108,28 @@ static int left(int rm)
 		else
 			shmctl(objs[i].id, IPC_RMID, NULL);
 	}
-	for (size_t i = 0; i < n_names; i++)
-		for (int sem = 0; sem < 2; sem++) {
-			if (!posix_exists(names[i], sem))
-				continue;
-			n++;
-			if (!rm)
-				continue;
-			print_message("# ledger: removing POSIX %s %s\n",
-				      sem ? "semaphore" : "segment", names[i]);
-			if (sem)
-				sem_unlink(names[i]);
-			else
-				shm_unlink(names[i]);
-		}
+	if (!n_names || !(dir = opendir("/dev/shm")))
+		return n;
+	while ((d = readdir(dir))) {
+		char name[NAME_MAX + 2];
+		size_t i = 0;
+
+		while (i < n_names && !posix_match(d->d_name, names[i], &sem))
+			i++;
+		if (i == n_names)
+			continue;
+		n++;
+		if (!rm)
+			continue;
+		snprintf(name, sizeof name, "/%s", d->d_name + (sem ? 4 : 0));
+		print_message("# ledger: removing POSIX %s %s\n", sem ? "semaphore" : "segment",
+			      name);
+		if (sem)
+			sem_unlink(name);
+		else
+			shm_unlink(name);
+	}
+	closedir(dir);
 	return n;
 }
 

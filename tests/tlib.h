@@ -11,7 +11,7 @@
  *   tl_builddir() tl_srcdir() tl_prog("shim_ops") tl_nipc() tl_shim()
  *
  * Scratch directory (one per process, mode 0755, removed at exit)
- *   tl_scratch()  tl_path("f.json")  tl_slurp(path)  tl_lines_load(&l, path)
+ *   tl_scratch()  tl_path("f.json")  tl_new_path("f.json")  tl_slurp(path)  tl_lines_load(&l, path)
  *   tl_dir_entries(dir)
  *
  * Processes: one runner
@@ -21,6 +21,7 @@
  *       -1 when killed after the timeout or not started; p.out / p.err hold
  *       stdout and stderr (unless sent to files); tl_proc_free(&p). p may be
  *       NULL to drop the output.
+ *   tl_run_files(argv, out, err)   the same, stdout/stderr into files.
  *   tl_start(&p, argv, &o), tl_write, tl_close_in, tl_line (next stdout line
  *       with a timeout), tl_running, tl_wait(&p, ms): the same runner driven
  *       step by step. Children still running at exit are killed.
@@ -36,8 +37,9 @@
  *
  * Ledger of the IPC objects a test made (trusted by object id, not by key:
  * ftok keys follow inodes, and inodes are reused)
- *   tl_unique_name()        "/nipc-test-PID-N", registered (shm and sem)
- *   tl_ledger_posix(name)   a POSIX name to remove at the end
+ *   tl_unique_name()        "/nipc-test-PID-N", registered
+ *   tl_ledger_posix(name)   a POSIX name to remove at the end: segments and
+ *                           semaphores of that name or of NAME.SUFFIX
  *   tl_keyfile(name)        a new key file whose ftok keys (every id in
  *                           TL_PROJ_IDS) name nothing yet, registered
  *   tl_ledger_file(path)    a key file made elsewhere
@@ -78,6 +80,7 @@ const char *tl_shim(void);               /* the preload library in the build tre
 
 const char *tl_scratch(void);
 const char *tl_path(const char *name);   /* scratch/NAME (8 live results) */
+const char *tl_new_path(const char *name); /* the same, any file there removed */
 void tl_scratch_remove(void);
 /* A whole file, NUL-terminated, malloc'd; NULL if it cannot be read. */
 char *tl_slurp(const char *path);
@@ -144,6 +147,8 @@ int tl_running(const struct tl_proc *p);
  * timeout_ms (then -1). Exit status, or 128+N for signal N. */
 int tl_wait(struct tl_proc *p, int timeout_ms);
 int tl_run(struct tl_proc *p, const char *const argv[], const struct tl_opts *o);
+/* tl_run with stdout and stderr into files (NULL: /dev/null). */
+int tl_run_files(const char *const argv[], const char *out, const char *err);
 void tl_proc_free(struct tl_proc *p);
 
 /* --------------------------------------------------------- trace events */

@@ -1,9 +1,7 @@
 # SPDX-License-Identifier: MIT
 # tests: trace — `nipc trace` and the shim against real, unmodified programs.
-TRACE_TEST_SOURCES = tests/test_trace_common.c tests/test_trace_common.h \
-	tools/trace_json.c tools/trace_json.h
-TRACE_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools \
-	-DPYTHON3='"$(PYTHON3)"'
+TRACE_TEST_SOURCES = $(TLIB_SOURCES)
+TRACE_TEST_CPPFLAGS = $(TLIB_CPPFLAGS) -DPYTHON3='"$(PYTHON3)"'
 TRACE_TEST_DEPS = tools/nipc$(EXEEXT) shim/libnipc-preload.la
 
 check_PROGRAMS += tests/test_trace_json
