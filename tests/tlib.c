@@ -118,6 +118,18 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return 0;
 }
 
+/* The scratch directory's contents (not the directory itself). */
+static int rm_inside(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	return f->level ? rm_one(path, st, flag, f) : 0;
+}
+
+void tl_scratch_empty(void)
+{
+	if (scratch_dir[0])
+		nftw(scratch_dir, rm_inside, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 void tl_scratch_remove(void)
 {
 	if (scratch_dir[0])
@@ -252,7 +264,7 @@ static void track(pid_t pid, pid_t old)
 		}
 }
 
-static void kill_children(void)
+void tl_kill_all(void)
 {
 	for (int i = 0; i < MAX_CHILDREN; i++)
 		if (children[i] > 0) {
@@ -960,13 +972,30 @@ void tl_ledger_file(const char *path)
 {
 	struct stat st;
 
-	if (stat(path, &st) < 0)
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
 		return;
+	for (size_t i = 0; i < n_files; i++)
+		if (files[i].dev == st.st_dev && files[i].ino == st.st_ino &&
+		    !strcmp(files[i].path, path))
+			return;
 	files = xrealloc(files, (n_files + 1) * sizeof *files);
 	files[n_files++] = (struct file){strdup(path), st.st_dev, st.st_ino};
 	if (!files[n_files - 1].path)
 		abort();
 	at_exit();
+}
+
+void tl_ledger_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	while (d && (e = readdir(d)))
+		if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < sizeof path)
+			tl_ledger_file(path);
+	if (d)
+		closedir(d);
 }
 
 static void note_obj(int sem, int id, key_t key)
@@ -1160,7 +1189,7 @@ int tl_ledger_clean(void)
 
 static void cleanup(void)
 {
-	kill_children();
+	tl_kill_all();
 	tl_ledger_clean();
 	tl_scratch_remove();
 }
@@ -1194,7 +1223,7 @@ static void ledger_test(void **state)
 
 	if (group_teardown && group_teardown(state))
 		fail_msg("group teardown failed");
-	kill_children();
+	tl_kill_all();
 	n = tl_ledger_clean();
 	if (n)
 		fail_msg("%d IPC object(s) left by the tests above", n);

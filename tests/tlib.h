@@ -11,7 +11,7 @@
  *   tl_builddir() tl_srcdir() tl_prog("shim_ops") tl_nipc() tl_shim()
  *
  * Scratch directory (one per process, mode 0755, removed at exit)
- *   tl_scratch()  tl_path("f.json")  tl_new_path("f.json")  tl_slurp(path)  tl_lines_load(&l, path)
+ *   tl_scratch()  tl_scratch_empty()  tl_path("f.json")  tl_new_path("f.json")  tl_slurp(path)  tl_lines_load(&l, path)
  *   tl_dir_entries(dir)
  *
  * Processes: one runner
@@ -24,7 +24,8 @@
  *   tl_run_files(argv, out, err)   the same, stdout/stderr into files.
  *   tl_start(&p, argv, &o), tl_write, tl_close_in, tl_line (next stdout line
  *       with a timeout), tl_running, tl_wait(&p, ms): the same runner driven
- *       step by step. Children still running at exit are killed.
+ *       step by step. tl_kill_all() kills the children still running (done
+ *       at exit too).
  *
  * Trace events (the shim's JSON Lines files)
  *   tl_events_load(&e, path)  every line must be one complete event;
@@ -42,7 +43,8 @@
  *                           semaphores of that name or of NAME.SUFFIX
  *   tl_keyfile(name)        a new key file whose ftok keys (every id in
  *                           TL_PROJ_IDS) name nothing yet, registered
- *   tl_ledger_file(path)    a key file made elsewhere
+ *   tl_ledger_file(path)    a key file made elsewhere (once it exists)
+ *   tl_ledger_dir(dir)      every file in dir now, as tl_ledger_file
  *   tl_ledger_note()        records the ids of the objects under the
  *                           registered key files now (done by tl_wait too)
  *   tl_ledger_shmid(id), tl_ledger_semid(id)
@@ -82,6 +84,7 @@ const char *tl_scratch(void);
 const char *tl_path(const char *name);   /* scratch/NAME (8 live results) */
 const char *tl_new_path(const char *name); /* the same, any file there removed */
 void tl_scratch_remove(void);
+void tl_scratch_empty(void);             /* everything in it, not itself */
 /* A whole file, NUL-terminated, malloc'd; NULL if it cannot be read. */
 char *tl_slurp(const char *path);
 /* The lines of a file without their newlines; every line must end with
@@ -150,6 +153,8 @@ int tl_run(struct tl_proc *p, const char *const argv[], const struct tl_opts *o)
 /* tl_run with stdout and stderr into files (NULL: /dev/null). */
 int tl_run_files(const char *const argv[], const char *out, const char *err);
 void tl_proc_free(struct tl_proc *p);
+/* Kills and reaps every child tl_start started that is still running. */
+void tl_kill_all(void);
 
 /* --------------------------------------------------------- trace events */
 
@@ -203,6 +208,7 @@ const char *tl_unique_name(void);          /* 8 live results */
 void tl_ledger_posix(const char *name);
 const char *tl_keyfile(const char *name);  /* NULL if none found; 8 live results */
 void tl_ledger_file(const char *path);
+void tl_ledger_dir(const char *dir);       /* every regular file in dir now */
 void tl_ledger_note(void);
 void tl_ledger_shmid(int id);
 void tl_ledger_semid(int id);
