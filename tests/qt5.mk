@@ -19,7 +19,8 @@ endif
 
 # nipc shm / nipc sem as real processes, both backends (no Qt needed).
 check_PROGRAMS += tests/test_cli_objects
-tests_test_cli_objects_SOURCES = tests/test_cli_objects.c tests/proc_util.c tests/proc_util.h
+tests_test_cli_objects_SOURCES = tests/test_cli_objects.c $(TLIB_SOURCES)
+tests_test_cli_objects_CPPFLAGS = $(TLIB_CPPFLAGS)
 tests_test_cli_objects_CFLAGS = $(TEST_CFLAGS)
 tests_test_cli_objects_LDADD = $(CMOCKA_LIBS)
 EXTRA_tests_test_cli_objects_DEPENDENCIES = tools/nipc$(EXEEXT)

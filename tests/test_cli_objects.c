@@ -5,30 +5,26 @@
  * per run (pid + counter) and removed in teardown even when a test fails. */
 #include "config.h"
 
-#include "proc_util.h"
+#include "tlib.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <semaphore.h>
-#include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
-#include <cmocka.h>
 
 #define T_LINE 10000
 #define T_QUIET 300
 
-static char tmpdir[] = "/tmp/nipc-cli-XXXXXX";
-static char nipc[PATH_MAX];
+static const char *tmpdir, *nipc;
 static int counter;
 
 /* The key of the current test and, for POSIX, its name for cleanup. */
@@ -37,28 +33,16 @@ static char key[PATH_MAX + 16], posix_name[64], sysv_path[PATH_MAX];
 enum backend { POSIX, SYSV };
 static enum backend be_posix = POSIX, be_sysv = SYSV;
 
-static pid_t started[16];
-static int nstarted;
+#define ARGV TL_ARGV
 
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-
+/* Key files (and nipc's legacy ones) go to the scratch directory. */
 static int group_setup(void **state)
 {
-	const char *b = getenv("NIPC_TOP_BUILDDIR");
-
 	(void)state;
-	if (!b || !mkdtemp(tmpdir))
-		return -1;
-	snprintf(nipc, sizeof nipc, "%s/tools/nipc", b);
+	tmpdir = tl_scratch();
+	nipc = tl_nipc();
 	setenv("TMPDIR", tmpdir, 1);
 	return access(nipc, X_OK) ? -1 : 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	sysv_cleanup_dir(tmpdir, 0);
-	return 0;
 }
 
 static int setup(void **state)
@@ -68,6 +52,7 @@ static int setup(void **state)
 	counter++;
 	snprintf(posix_name, sizeof posix_name, "/nipc-test-%ld-%d", (long)getpid(), counter);
 	snprintf(sysv_path, sizeof sysv_path, "%s/k%d", tmpdir, counter);
+	tl_ledger_posix(posix_name);
 	if (be == POSIX)
 		snprintf(key, sizeof key, "posix:%s", posix_name);
 	else
@@ -75,26 +60,19 @@ static int setup(void **state)
 	return 0;
 }
 
+/* Objects still alive under a key the test saw, or of its POSIX name, are
+ * a failure, even when their key file is gone (ftok could not find them
+ * any more); those of the other key files are removed too. */
 static int teardown(void **state)
 {
+	int left;
+
 	(void)state;
-	for (int i = 0; i < nstarted; i++) {
-		int st;
-		if (waitpid(started[i], &st, WNOHANG) == 0) {
-			kill(started[i], SIGKILL);
-			waitpid(started[i], &st, 0);
-		}
-	}
-	nstarted = 0;
-	/* Objects still alive under a key the test saw are a failure, even
-	 * when their key file is gone (ftok could not find them any more). */
-	int left = ipc_noted_left();
-	ipc_noted_remove();
-	if (shm_unlink(posix_name) == 0)
-		left++;
-	if (sem_unlink(posix_name) == 0)
-		left++;
-	sysv_cleanup_dir(tmpdir, 1);
+	tl_kill_all();
+	left = tl_ledger_left();
+	tl_ledger_dir(tmpdir);
+	tl_ledger_clean();
+	tl_scratch_empty();
 	if (left)
 		fprintf(stderr, "teardown: %d object(s) were left behind\n", left);
 	return left ? -1 : 0;
@@ -105,6 +83,17 @@ static int is_posix(void)
 	return !strncmp(key, "posix:", 6);
 }
 
+/* The System V segment or semaphore of the key, noted in the ledger while
+ * its key file is there. */
+static int sysv_exists(int sem)
+{
+	key_t k = ftok(sysv_path, 'Q');
+
+	tl_ledger_file(sysv_path);
+	tl_ledger_note();
+	return k != -1 && (sem ? semget(k, 0, 0) : shmget(k, 0, 0)) != -1;
+}
+
 static int shm_exists(void)
 {
 	if (is_posix()) {
@@ -113,8 +102,7 @@ static int shm_exists(void)
 			close(fd);
 		return fd >= 0;
 	}
-	ipc_note(sysv_path);
-	return sysv_shm_exists(sysv_path);
+	return sysv_exists(0);
 }
 
 static int sem_exists(void)
@@ -125,52 +113,49 @@ static int sem_exists(void)
 		snprintf(path, sizeof path, "/dev/shm/sem.%s", posix_name + 1);
 		return access(path, F_OK) == 0;
 	}
-	ipc_note(sysv_path);
-	return sysv_sem_exists(sysv_path);
+	return sysv_exists(1);
 }
 
-static void start(struct proc *p, const char *const *argv)
+static void start(struct tl_proc *p, const char *const *argv)
 {
-	assert_int_equal(proc_start(p, argv), 0);
-	if (nstarted < (int)(sizeof started / sizeof started[0]))
-		started[nstarted++] = p->pid;
+	assert_int_equal(tl_start(p, argv, NULL), 0);
 }
 
-static void expect(struct proc *p, const char *want)
+static void expect(struct tl_proc *p, const char *want)
 {
 	char line[256];
-	int r = proc_line(p, line, sizeof line, T_LINE);
+	int r = tl_line(p, line, sizeof line, T_LINE);
 
 	if (r != 1) {
-		proc_wait(p, 100);
-		fail_msg("expected '%s', got %s; stderr: %s", want, r ? "EOF" : "timeout", p->errbuf);
+		tl_wait(p, 100);
+		fail_msg("expected '%s', got %s; stderr: %s", want, r ? "EOF" : "timeout", p->e.p);
 	}
 	assert_string_equal(line, want);
 }
 
-static void expect_quiet(struct proc *p)
+static void expect_quiet(struct tl_proc *p)
 {
 	char line[256];
 
-	if (proc_line(p, line, sizeof line, T_QUIET) != 0)
+	if (tl_line(p, line, sizeof line, T_QUIET) != 0)
 		fail_msg("expected the process to be blocked, got '%s'", line);
 }
 
-static void finish(struct proc *p, int want)
+static void finish(struct tl_proc *p, int want)
 {
-	int rc = proc_wait(p, T_LINE);
+	int rc = tl_wait(p, T_LINE);
 
 	if (rc != want)
-		fail_msg("exit %d (wanted %d), stderr: %s", rc, want, p->errbuf);
+		fail_msg("exit %d (wanted %d), stderr: %s", rc, want, p->e.p);
 }
 
 /* The process must still be blocked after T_QUIET ms. */
-static void still_blocked(struct proc *p)
+static void still_blocked(struct tl_proc *p)
 {
 	usleep(T_QUIET * 1000);
-	if (!proc_running(p)) {
-		int rc = proc_wait(p, 100);
-		fail_msg("expected a blocked process, it exited %d: %s", rc, p->errbuf);
+	if (!tl_running(p)) {
+		int rc = tl_wait(p, 100);
+		fail_msg("expected a blocked process, it exited %d: %s", rc, p->e.p);
 	}
 }
 
@@ -180,7 +165,15 @@ static size_t outlen;
 /* Runs nipc with args; output in out/err. Returns the exit status. */
 static int nipcv(const char *const *argv, const char *in)
 {
-	return run(argv, in, in ? strlen(in) : 0, out, sizeof out, &outlen, err, sizeof err);
+	struct tl_proc p;
+	int rc = tl_run(&p, argv, &(struct tl_opts){.in = in});
+
+	outlen = p.o.len < sizeof out - 1 ? p.o.len : sizeof out - 1;
+	memcpy(out, p.o.p, outlen);
+	out[outlen] = 0;
+	snprintf(err, sizeof err, "%s", p.e.p);
+	tl_proc_free(&p);
+	return rc;
 }
 
 #define NIPC(in, ...) nipcv(ARGV(nipc, __VA_ARGS__), in)
@@ -321,7 +314,7 @@ static void create_write_cat_info(void **state)
 
 static void create_hold(void **state)
 {
-	struct proc p;
+	struct tl_proc p;
 
 	(void)state;
 	start(&p, ARGV(nipc, "shm", "create", key, "4096", "--hold"));
@@ -330,26 +323,26 @@ static void create_hold(void **state)
 	ok(NIPC(NULL, "shm", "info", key, "--json"));
 	assert_non_null(strstr(out, "\"size\":4096,\"attachments\":1,"));
 	ok(NIPC("held", "shm", "write", key));
-	proc_write(&p, "\n");
+	tl_write(&p, "\n");
 	finish(&p, 0);
 	assert_false(shm_exists());
 
 	/* EOF ends the hold too. */
 	start(&p, ARGV(nipc, "shm", "create", key, "10", "--hold"));
 	expect(&p, "created");
-	proc_close_in(&p);
+	tl_close_in(&p);
 	finish(&p, 0);
 	assert_false(shm_exists());
 }
 
 static void create_hold_no_cleanup(void **state)
 {
-	struct proc p;
+	struct tl_proc p;
 
 	(void)state;
 	start(&p, ARGV(nipc, "shm", "create", key, "10", "--hold", "--no-cleanup"));
 	expect(&p, "created");
-	proc_write(&p, "\n");
+	tl_write(&p, "\n");
 	finish(&p, 0);
 	assert_true(shm_exists());
 	ok(NIPC(NULL, "shm", "cat", key, "--cleanup"));
@@ -358,7 +351,7 @@ static void create_hold_no_cleanup(void **state)
 
 static void hold_signals(void **state)
 {
-	struct proc p;
+	struct tl_proc p;
 
 	(void)state;
 	start(&p, ARGV(nipc, "shm", "create", key, "10", "--hold"));
@@ -376,7 +369,7 @@ static void hold_signals(void **state)
 
 static void lock_blocks(void **state)
 {
-	struct proc owner, holder, waiter;
+	struct tl_proc owner, holder, waiter;
 
 	(void)state;
 	start(&owner, ARGV(nipc, "shm", "create", key, "10", "--hold"));
@@ -390,10 +383,10 @@ static void lock_blocks(void **state)
 	start(&waiter, ARGV(nipc, "shm", "lock", key, "--for", "0"));
 	expect_quiet(&waiter);
 	/* The lock also guards cat and write. */
-	struct proc reader;
+	struct tl_proc reader;
 	start(&reader, ARGV(nipc, "shm", "cat", key, "--size", "1"));
 	expect_quiet(&reader);
-	proc_write(&holder, "\n");
+	tl_write(&holder, "\n");
 	expect(&holder, "unlocked");
 	finish(&holder, 0);
 	expect(&waiter, "locked");
@@ -409,24 +402,24 @@ static void lock_blocks(void **state)
 	finish(&holder, 0);
 	ok(NIPC(NULL, "shm", "lock", key, "--for", "0"));
 
-	proc_write(&owner, "\n");
+	tl_write(&owner, "\n");
 	finish(&owner, 0);
 	assert_false(shm_exists());
 }
 
 static void attach_last_removes(void **state)
 {
-	struct proc owner, att;
+	struct tl_proc owner, att;
 
 	(void)state;
 	start(&owner, ARGV(nipc, "shm", "create", key, "10", "--hold"));
 	expect(&owner, "created");
 	start(&att, ARGV(nipc, "shm", "attach", key, "--cleanup"));
 	expect(&att, "attached");
-	proc_write(&owner, "\n");
+	tl_write(&owner, "\n");
 	finish(&owner, 0);
 	assert_true(shm_exists());
-	proc_write(&att, "\n");
+	tl_write(&att, "\n");
 	finish(&att, 0);
 	assert_false(shm_exists());
 
@@ -470,6 +463,7 @@ static void legacy_keys(void **state)
 	assert_true(n < sizeof posix_name);
 	memcpy(posix_name, native, n);
 	posix_name[n] = 0;
+	tl_ledger_posix(posix_name);
 	assert_non_null(strstr(out, "\"type\":\"posix\""));
 	ok(NIPC("legacy", "shm", "write", "--legacy", name, "--type", "posix"));
 	ok(NIPC(NULL, "shm", "cat", "--legacy", name, "--type", "posix", "--size", "6"));
@@ -485,7 +479,7 @@ static void legacy_keys(void **state)
  * undoes them when the process exits. */
 static void sem_count(void **state)
 {
-	struct proc owner, a1, r3, a3, waiter, r1, r1b;
+	struct tl_proc owner, a1, r3, a3, waiter, r1, r1b;
 
 	(void)state;
 	start(&owner, ARGV(nipc, "sem", "create", key, "1", "--hold"));
@@ -507,14 +501,14 @@ static void sem_count(void **state)
 	start(&r1b, ARGV(nipc, "sem", "release", key, "--hold"));
 	expect(&r1b, "released");
 	finish(&waiter, 0);
-	assert_int_equal(waiter.len, 0);  /* quiet without --hold */
+	assert_int_equal(waiter.o.len, 0);  /* quiet without --hold */
 
-	struct proc *holders[] = {&r1b, &r1, &a3, &r3, &a1};
+	struct tl_proc *holders[] = {&r1b, &r1, &a3, &r3, &a1};
 	for (size_t i = 0; i < sizeof holders / sizeof holders[0]; i++) {
 		kill(holders[i]->pid, i % 2 ? SIGTERM : SIGINT);
 		finish(holders[i], 0);
 	}
-	proc_write(&owner, "\n");
+	tl_write(&owner, "\n");
 	finish(&owner, 0);
 	assert_false(sem_exists());
 }
@@ -523,7 +517,7 @@ static void sem_count(void **state)
  * it when the releasing process exits (SEM_UNDO, as Qt 5). */
 static void sem_release_lifetime(void **state)
 {
-	struct proc owner, waiter;
+	struct tl_proc owner, waiter;
 
 	(void)state;
 	start(&owner, ARGV(nipc, "sem", "create", key, "0", "--hold"));
@@ -536,14 +530,14 @@ static void sem_release_lifetime(void **state)
 		/* (A release while someone waits is taken at once, before the
 		 * releaser exits, so it is not undone.) */
 		still_blocked(&waiter);
-		struct proc r;
+		struct tl_proc r;
 		start(&r, ARGV(nipc, "sem", "release", key, "--hold"));
 		expect(&r, "released");
 		finish(&waiter, 0);
-		proc_close_in(&r);
+		tl_close_in(&r);
 		finish(&r, 0);
 	}
-	proc_write(&owner, "\n");
+	tl_write(&owner, "\n");
 	finish(&owner, 0);
 	assert_false(sem_exists());
 }
@@ -556,7 +550,7 @@ static void sem_create_stays(void **state)
 	ok(NIPC(NULL, "sem", "acquire", key, "2"));
 
 	/* A new owner resets the value and removes it when it ends. */
-	struct proc owner;
+	struct tl_proc owner;
 	start(&owner, ARGV(nipc, "sem", "create", key, "1", "--hold"));
 	expect(&owner, "created");
 	ok(NIPC(NULL, "sem", "acquire", key));
@@ -586,5 +580,5 @@ int main(void)
 		BOTH(sem_create_stays),
 	};
 
-	return cmocka_run_group_tests_name("cli_objects", tests, group_setup, group_teardown);
+	return TL_MAIN("cli_objects", tests, group_setup, NULL);
 }
