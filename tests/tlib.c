@@ -628,7 +628,7 @@ int tl_run(struct tl_proc *p, const char *const argv[], const struct tl_opts *o)
 	if (tl_start(p, argv, o) < 0) {
 		rc = -1;
 	} else {
-		if (o && o->in) {
+		if (o && o->in && p->in >= 0) {
 			p->feed = o->in;
 			p->feed_len = o->in_len ? o->in_len : strlen(o->in);
 		}
@@ -933,8 +933,8 @@ void tl_expect_events(const struct tl_events *e, enum tl_args mode, long pid,
 
 static const int proj_ids[] = {TL_PROJ_IDS};
 
-static char **names;
-static size_t n_names;
+static char **names, **dirs;
+static size_t n_names, n_dirs;
 static struct file {
 	char *path;
 	dev_t dev;
@@ -987,15 +987,31 @@ void tl_ledger_file(const char *path)
 
 void tl_ledger_dir(const char *dir)
 {
+	for (size_t i = 0; i < n_dirs; i++)
+		if (!strcmp(dirs[i], dir))
+			return;
+	dirs = xrealloc(dirs, (n_dirs + 1) * sizeof *dirs);
+	if (!(dirs[n_dirs++] = strdup(dir)))
+		abort();
+	at_exit();
+}
+
+/* The files in the registered directories now. */
+static void scan_dirs(void)
+{
 	char path[PATH_MAX];
 	struct dirent *e;
-	DIR *d = opendir(dir);
 
-	while (d && (e = readdir(d)))
-		if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < sizeof path)
-			tl_ledger_file(path);
-	if (d)
-		closedir(d);
+	for (size_t i = 0; i < n_dirs; i++) {
+		DIR *d = opendir(dirs[i]);
+
+		while (d && (e = readdir(d)))
+			if ((size_t)snprintf(path, sizeof path, "%s/%s", dirs[i], e->d_name) <
+			    sizeof path)
+				tl_ledger_file(path);
+		if (d)
+			closedir(d);
+	}
 }
 
 static void note_obj(int sem, int id, key_t key)
@@ -1050,6 +1066,7 @@ void tl_ledger_semid(int id)
 
 void tl_ledger_note(void)
 {
+	scan_dirs();
 	for (size_t i = 0; i < n_files; i++) {
 		struct stat st;
 
@@ -1175,6 +1192,11 @@ int tl_ledger_clean(void)
 		free(names[i]);
 	for (size_t i = 0; i < n_files; i++)
 		free(files[i].path);
+	for (size_t i = 0; i < n_dirs; i++)
+		free(dirs[i]);
+	free(dirs);
+	dirs = NULL;
+	n_dirs = 0;
 	free(names);
 	free(files);
 	free(objs);

@@ -44,7 +44,8 @@
  *   tl_keyfile(name)        a new key file whose ftok keys (every id in
  *                           TL_PROJ_IDS) name nothing yet, registered
  *   tl_ledger_file(path)    a key file made elsewhere (once it exists)
- *   tl_ledger_dir(dir)      every file in dir now, as tl_ledger_file
+ *   tl_ledger_dir(dir)      every file in dir, now and whenever the ledger
+ *                           looks, as tl_ledger_file
  *   tl_ledger_note()        records the ids of the objects under the
  *                           registered key files now (done by tl_wait too)
  *   tl_ledger_shmid(id), tl_ledger_semid(id)
@@ -208,7 +209,7 @@ const char *tl_unique_name(void);          /* 8 live results */
 void tl_ledger_posix(const char *name);
 const char *tl_keyfile(const char *name);  /* NULL if none found; 8 live results */
 void tl_ledger_file(const char *path);
-void tl_ledger_dir(const char *dir);       /* every regular file in dir now */
+void tl_ledger_dir(const char *dir);       /* every regular file in dir, now and later */
 void tl_ledger_note(void);
 void tl_ledger_shmid(int id);
 void tl_ledger_semid(int id);
