@@ -2,12 +2,14 @@
 # tests: keygen — SHA-1, platform-safe and legacy keys, nipc key.
 check_PROGRAMS += tests/test_sha1
 tests_test_sha1_SOURCES = tests/test_sha1.c $(TLIB_SOURCES)
-tests_test_sha1_CPPFLAGS = $(TLIB_CPPFLAGS) -I$(top_srcdir)/lib
+tests_test_sha1_CPPFLAGS = $(TLIB_CPPFLAGS)
 tests_test_sha1_CFLAGS = $(TEST_CFLAGS)
 tests_test_sha1_LDADD = $(TEST_LIBS)
 TESTS += tests/test_sha1
 
 check_PROGRAMS += tests/test_keygen
+tests_test_keygen_SOURCES = tests/test_keygen.c $(TLIB_SOURCES)
+tests_test_keygen_CPPFLAGS = $(TLIB_CPPFLAGS)
 tests_test_keygen_CFLAGS = $(TEST_CFLAGS)
 tests_test_keygen_LDADD = $(TEST_LIBS)
 TESTS += tests/test_keygen
@@ -21,6 +23,8 @@ tests_qt_qt5keys_LDADD = $(QT5_LIBS)
 endif
 
 check_PROGRAMS += tests/test_cli_key
+tests_test_cli_key_SOURCES = tests/test_cli_key.c $(TLIB_SOURCES)
+tests_test_cli_key_CPPFLAGS = $(TLIB_CPPFLAGS)
 tests_test_cli_key_CFLAGS = $(TEST_CFLAGS)
 tests_test_cli_key_LDADD = $(CMOCKA_LIBS)
 EXTRA_tests_test_cli_key_DEPENDENCIES = tools/nipc$(EXEEXT)

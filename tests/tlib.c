@@ -157,6 +157,15 @@ const char *tl_scratch(void)
 	return scratch_dir;
 }
 
+const char *tl_scratch_real(void)
+{
+	static char real[PATH_MAX];
+
+	if (!real[0] && !realpath(tl_scratch(), real))
+		abort();
+	return real;
+}
+
 const char *tl_new_path(const char *name)
 {
 	const char *p = tl_path(name);

@@ -86,6 +86,7 @@ const char *tl_path(const char *name);   /* scratch/NAME (8 live results) */
 const char *tl_new_path(const char *name); /* the same, any file there removed */
 void tl_scratch_remove(void);
 void tl_scratch_empty(void);             /* everything in it, not itself */
+const char *tl_scratch_real(void);       /* its canonical path (no links) */
 /* A whole file, NUL-terminated, malloc'd; NULL if it cannot be read. */
 char *tl_slurp(const char *path);
 /* The lines of a file without their newlines; every line must end with

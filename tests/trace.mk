@@ -5,7 +5,7 @@ TRACE_TEST_CPPFLAGS = $(TLIB_CPPFLAGS) -DPYTHON3='"$(PYTHON3)"'
 TRACE_TEST_DEPS = tools/nipc$(EXEEXT) shim/libnipc-preload.la
 
 check_PROGRAMS += tests/test_trace_json
-tests_test_trace_json_SOURCES = tests/test_trace_json.c tools/trace_json.c tools/trace_json.h
+tests_test_trace_json_SOURCES = tests/test_trace_json.c $(TLIB_SOURCES)
 tests_test_trace_json_CPPFLAGS = $(TRACE_TEST_CPPFLAGS)
 tests_test_trace_json_CFLAGS = $(TEST_CFLAGS)
 tests_test_trace_json_LDADD = $(CMOCKA_LIBS)
