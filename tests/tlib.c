@@ -1216,6 +1216,132 @@ int tl_ledger_clean(void)
 	return n;
 }
 
+/* --------------------------------------------------------- nipc objects */
+
+const char *tl_native(int sysv)
+{
+	static char buf[ROT][PATH_MAX];
+	static int i, n;
+	const char *keys = tl_path("keys");
+	char *b;
+
+	if (!sysv)
+		return tl_unique_name();
+	b = rot(buf, &i);
+	if (mkdir(keys, 0755) < 0 && errno != EEXIST)
+		abort();
+	tl_ledger_dir(keys);
+	snprintf(b, PATH_MAX, "%s/k.%d", keys, ++n);
+	unlink(b);
+	return b;
+}
+
+/* glibc's ftok(3) of a file seen earlier */
+static key_t ftok_of(dev_t dev, ino_t ino, int proj)
+{
+	return (key_t)((ino & 0xffff) | ((dev & 0xff) << 16) | ((unsigned)(proj & 0xff) << 24));
+}
+
+static int sysv_exists(const char *native, int proj, int sem)
+{
+	key_t k = ftok(native, proj), now;
+
+	if (k != -1 && (sem ? semget(k, 0, 0) : shmget(k, 0, 0)) >= 0)
+		return 1;
+	tl_ledger_note();
+	for (size_t i = 0; i < n_files; i++) {
+		if (strcmp(files[i].path, native))
+			continue;
+		k = ftok_of(files[i].dev, files[i].ino, proj);
+		for (size_t j = 0; j < n_objs; j++)
+			if (objs[j].sem == sem && objs[j].key == k &&
+			    obj_key(sem, objs[j].id, &now) == 0 && now == k)
+				return 1;
+	}
+	return 0;
+}
+
+static int posix_exists(const char *native, const char *prefix)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof path, "/dev/shm/%s%s", prefix, native + (native[0] == '/'));
+	return access(path, F_OK) == 0;
+}
+
+int tl_shm_exists(const char *native, int proj)
+{
+	return proj ? sysv_exists(native, proj, 0) : posix_exists(native, "");
+}
+
+int tl_sem_exists(const char *native, int proj)
+{
+	return proj ? sysv_exists(native, proj, 1) : posix_exists(native, "sem.");
+}
+
+int tl_leftover(const char *native, int proj)
+{
+	return (proj && access(native, F_OK) == 0) || tl_shm_exists(native, proj) ||
+	       tl_sem_exists(native, proj);
+}
+
+int tl_objhelper(struct tl_proc *p, int type, const char *native, const char *legacy)
+{
+	char t[16];
+
+	snprintf(t, sizeof t, "%d", type);
+	return tl_start(p, TL_ARGV(tl_prog("objhelper"), t, native, legacy), NULL);
+}
+
+const char *tl_cmd(struct tl_proc *p, const char *cmd, int timeout_ms)
+{
+	static char line[1024];
+	int r;
+
+	if (cmd && (tl_write(p, cmd) < 0 || tl_write(p, "\n") < 0))
+		return "(eof)";
+	r = tl_line(p, line, sizeof line, timeout_ms);
+	return r == 1 ? line : r == 0 ? "" : "(eof)";
+}
+
+int tl_end(struct tl_proc *p, const char *last)
+{
+	if (p->pid > 0 && last && tl_write(p, last) == 0)
+		tl_write(p, "\n");
+	tl_close_in(p);
+	tl_wait(p, 10000);
+	tl_proc_free(p);
+	return p->status;
+}
+
+int tl_kill(struct tl_proc *p)
+{
+	if (p->pid > 0)
+		kill(p->pid, SIGKILL);
+	return tl_end(p, NULL);
+}
+
+void tl_pump_all(struct tl_proc *p, size_t n, int ms)
+{
+	struct pollfd *f = xrealloc(NULL, (2 * n + 1) * sizeof *f);
+	nfds_t nf = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i].out >= 0)
+			f[nf++] = (struct pollfd){p[i].out, POLLIN, 0};
+		if (p[i].err >= 0)
+			f[nf++] = (struct pollfd){p[i].err, POLLIN, 0};
+	}
+	if (!nf || (poll(f, nf, ms) < 0 && errno != EINTR))
+		usleep(nf ? 1000 : (useconds_t)ms * 1000);
+	free(f);
+	for (size_t i = 0; i < n; i++) {
+		feed(&p[i]);
+		drain(&p[i].out, &p[i].o);
+		drain(&p[i].err, &p[i].e);
+	}
+}
+
 /* ----------------------------------------------------------------- main */
 
 static void cleanup(void)

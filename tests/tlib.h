@@ -52,6 +52,13 @@
  *   tl_ledger_left()        how many registered objects exist now
  *   tl_ledger_clean()       removes them (a "# ledger:" line each),
  *                           returns how many; forgets the registrations
+ *
+ * nipc objects (tests linked with libnipc use the TL_KEY_* macros on a key)
+ *   tl_native(sysv)         a fresh native key, in the ledger
+ *   tl_shm_exists / tl_sem_exists / tl_leftover (native, proj)
+ *   tl_objhelper(&p, type, native, legacy)  tests/progs/objhelper on a key;
+ *       tl_cmd(&p, "cmd", ms) its reply line; tl_end(&p, "exit"), tl_kill(&p)
+ *   tl_pump_all(p, n, ms)   reads what any of n processes wrote
  */
 #ifndef NIPC_TESTS_TLIB_H
 #define NIPC_TESTS_TLIB_H
@@ -216,5 +223,41 @@ void tl_ledger_shmid(int id);
 void tl_ledger_semid(int id);
 int tl_ledger_left(void);
 int tl_ledger_clean(void);
+
+/* --------------------------------------------------------- nipc objects */
+
+/* A fresh native key: System V (sysv nonzero), a path scratch/keys/k.N that
+ * does not exist yet (every file in scratch/keys is in the ledger); POSIX,
+ * tl_unique_name(). 8 live results. */
+const char *tl_native(int sysv);
+/* 1 if a segment / a semaphore set of native exists. proj 0: native is a
+ * POSIX name; else System V under ftok(native, proj) now, or under a key
+ * the file had while the ledger looked (an object outlives its key file). */
+int tl_shm_exists(const char *native, int proj);
+int tl_sem_exists(const char *native, int proj);
+/* 1 if anything of native is left: its key file (System V), a segment or a
+ * semaphore set. */
+int tl_leftover(const char *native, int proj);
+/* Starts tests/progs/objhelper TYPE NATIVE [LEGACY] (tl_start). */
+int tl_objhelper(struct tl_proc *p, int type, const char *native, const char *legacy);
+/* Sends the line cmd (unless NULL), returns the next stdout line (static
+ * storage): "" after timeout_ms, "(eof)" once stdout ended. */
+const char *tl_cmd(struct tl_proc *p, const char *cmd, int timeout_ms);
+/* Sends the line last (unless NULL), waits 10 s (then SIGKILL) and frees p:
+ * the status as tl_wait gives it. */
+int tl_end(struct tl_proc *p, const char *last);
+/* SIGKILL, reap, free: the status as tl_wait gives it (128 + 9). */
+int tl_kill(struct tl_proc *p);
+/* Waits up to ms for output of any of p[0..n) and reads what has come. */
+void tl_pump_all(struct tl_proc *p, size_t n, int ms);
+
+/* The same on a nipc_key *k (the test includes nipc.h). */
+#define TL_KEY_PROJ(k) (nipc_key_type_is_systemv(nipc_key_type(k)) ? nipc_key_type(k) : 0)
+#define TL_KEY_NEW(out, type) nipc_key_new(out, type, tl_native(nipc_key_type_is_systemv(type)))
+#define TL_SHM_EXISTS(k) tl_shm_exists(nipc_key_native(k), TL_KEY_PROJ(k))
+#define TL_SEM_EXISTS(k) tl_sem_exists(nipc_key_native(k), TL_KEY_PROJ(k))
+#define TL_LEFTOVER(k) tl_leftover(nipc_key_native(k), TL_KEY_PROJ(k))
+#define TL_OBJHELPER(p, k) \
+	tl_objhelper(p, nipc_key_type(k), nipc_key_native(k), nipc_key_legacy(k))
 
 #endif
