@@ -60,7 +60,8 @@ TESTS += tests/test_cli_fds
 
 # The library with fds 0-2 closed must keep no descriptor below 3.
 check_PROGRAMS += tests/test_lib_fds
-tests_test_lib_fds_SOURCES = tests/test_lib_fds.c $(OBJ_TEST_SOURCES)
+tests_test_lib_fds_SOURCES = tests/test_lib_fds.c $(TLIB_SOURCES)
+tests_test_lib_fds_CPPFLAGS = $(TLIB_CPPFLAGS)
 tests_test_lib_fds_CFLAGS = $(TEST_CFLAGS)
 tests_test_lib_fds_LDADD = $(TEST_LIBS)
 TESTS += tests/test_lib_fds
