@@ -43,7 +43,8 @@ TESTS += tests/test_sem
 
 # error paths through a failing backend table (lib/backend.h)
 check_PROGRAMS += tests/test_objfail
-tests_test_objfail_SOURCES = tests/test_objfail.c $(OBJ_TEST_SOURCES)
+tests_test_objfail_SOURCES = tests/test_objfail.c $(TLIB_SOURCES)
+tests_test_objfail_CPPFLAGS = $(TLIB_CPPFLAGS)
 tests_test_objfail_CFLAGS = $(TEST_CFLAGS)
 tests_test_objfail_LDADD = $(TEST_LIBS)
 TESTS += tests/test_objfail

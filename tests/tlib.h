@@ -251,9 +251,17 @@ int tl_kill(struct tl_proc *p);
 /* Waits up to ms for output of any of p[0..n) and reads what has come. */
 void tl_pump_all(struct tl_proc *p, size_t n, int ms);
 
-/* The same on a nipc_key *k (the test includes nipc.h). */
+/* The same on a nipc_key *k, for tests that include nipc.h first. */
+#ifdef NIPC_H
+/* A fresh key of type (tl_native), NULL if nipc_key_new fails. */
+static inline nipc_key *tl_key(int type)
+{
+	nipc_key *k = NULL;
+
+	return nipc_key_new(&k, type, tl_native(nipc_key_type_is_systemv(type))) < 0 ? NULL : k;
+}
+#endif
 #define TL_KEY_PROJ(k) (nipc_key_type_is_systemv(nipc_key_type(k)) ? nipc_key_type(k) : 0)
-#define TL_KEY_NEW(out, type) nipc_key_new(out, type, tl_native(nipc_key_type_is_systemv(type)))
 #define TL_SHM_EXISTS(k) tl_shm_exists(nipc_key_native(k), TL_KEY_PROJ(k))
 #define TL_SEM_EXISTS(k) tl_sem_exists(nipc_key_native(k), TL_KEY_PROJ(k))
 #define TL_LEFTOVER(k) tl_leftover(nipc_key_native(k), TL_KEY_PROJ(k))
