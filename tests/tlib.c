@@ -1293,21 +1293,35 @@ int tl_objhelper(struct tl_proc *p, int type, const char *native, const char *le
 	return tl_start(p, TL_ARGV(tl_prog("objhelper"), t, native, legacy), NULL);
 }
 
+int tl_send(struct tl_proc *p, const char *line)
+{
+	return tl_write(p, line) < 0 || tl_write(p, "\n") < 0 ? -1 : 0;
+}
+
 const char *tl_cmd(struct tl_proc *p, const char *cmd, int timeout_ms)
 {
 	static char line[1024];
 	int r;
 
-	if (cmd && (tl_write(p, cmd) < 0 || tl_write(p, "\n") < 0))
+	if (cmd && tl_send(p, cmd) < 0)
 		return "(eof)";
 	r = tl_line(p, line, sizeof line, timeout_ms);
 	return r == 1 ? line : r == 0 ? "" : "(eof)";
 }
 
+int tl_cmd_ok(struct tl_proc *p, const char *cmd)
+{
+	const char *r = tl_cmd(p, cmd, 10000);
+
+	if (strcmp(r, "ok"))
+		print_message("# pid %ld: %s -> '%s'\n", (long)p->pid, cmd, r);
+	return strcmp(r, "ok") == 0;
+}
+
 int tl_end(struct tl_proc *p, const char *last)
 {
-	if (p->pid > 0 && last && tl_write(p, last) == 0)
-		tl_write(p, "\n");
+	if (p->pid > 0 && last)
+		tl_send(p, last);
 	tl_close_in(p);
 	tl_wait(p, 10000);
 	tl_proc_free(p);

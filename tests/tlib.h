@@ -57,7 +57,7 @@
  *   tl_native(sysv)         a fresh native key, in the ledger
  *   tl_shm_exists / tl_sem_exists / tl_leftover (native, proj)
  *   tl_objhelper(&p, type, native, legacy)  tests/progs/objhelper on a key;
- *       tl_cmd(&p, "cmd", ms) its reply line; tl_end(&p, "exit"), tl_kill(&p)
+ *       tl_send(&p, "cmd"), tl_cmd(&p, "cmd", ms) its reply line; tl_end(&p, "exit"), tl_kill(&p)
  *   tl_pump_all(p, n, ms)   reads what any of n processes wrote
  */
 #ifndef NIPC_TESTS_TLIB_H
@@ -240,9 +240,14 @@ int tl_sem_exists(const char *native, int proj);
 int tl_leftover(const char *native, int proj);
 /* Starts tests/progs/objhelper TYPE NATIVE [LEGACY] (tl_start). */
 int tl_objhelper(struct tl_proc *p, int type, const char *native, const char *legacy);
+/* Sends line and a newline: 0, or -1 once its stdin is closed. */
+int tl_send(struct tl_proc *p, const char *line);
 /* Sends the line cmd (unless NULL), returns the next stdout line (static
  * storage): "" after timeout_ms, "(eof)" once stdout ended. */
 const char *tl_cmd(struct tl_proc *p, const char *cmd, int timeout_ms);
+/* tl_cmd with a 10 s timeout: 1 if the reply is "ok", else 0 (and the
+ * reply printed). */
+int tl_cmd_ok(struct tl_proc *p, const char *cmd);
 /* Sends the line last (unless NULL), waits 10 s (then SIGKILL) and frees p:
  * the status as tl_wait gives it. */
 int tl_end(struct tl_proc *p, const char *last);
