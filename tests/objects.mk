@@ -35,7 +35,8 @@ EXTRA_tests_test_chaos_DEPENDENCIES = tests/progs/objhelper$(EXEEXT) \
 TESTS += tests/test_chaos
 
 check_PROGRAMS += tests/test_sem
-tests_test_sem_SOURCES = tests/test_sem.c $(OBJ_TEST_SOURCES)
+tests_test_sem_SOURCES = tests/test_sem.c $(TLIB_SOURCES)
+tests_test_sem_CPPFLAGS = $(TLIB_CPPFLAGS)
 tests_test_sem_CFLAGS = $(TEST_CFLAGS)
 tests_test_sem_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_sem_DEPENDENCIES = tests/progs/objhelper$(EXEEXT)
