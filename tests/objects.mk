@@ -8,7 +8,8 @@ tests_progs_objhelper_SOURCES = tests/progs/objhelper.c
 tests_progs_objhelper_LDADD = lib/libnipc-core.la
 
 check_PROGRAMS += tests/test_shm
-tests_test_shm_SOURCES = tests/test_shm.c $(OBJ_TEST_SOURCES)
+tests_test_shm_SOURCES = tests/test_shm.c $(TLIB_SOURCES)
+tests_test_shm_CPPFLAGS = $(TLIB_CPPFLAGS)
 tests_test_shm_CFLAGS = $(TEST_CFLAGS)
 tests_test_shm_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_shm_DEPENDENCIES = tests/progs/objhelper$(EXEEXT)
