@@ -96,7 +96,8 @@ TESTS += tests/test_qt68_lock
 # the backends from outside: probes that make nothing, stat and list of
 # every object against /proc/sysvipc, /dev/shm and attached processes
 check_PROGRAMS += tests/test_stat
-tests_test_stat_SOURCES = tests/test_stat.c $(OBJ_TEST_SOURCES)
+tests_test_stat_SOURCES = tests/test_stat.c $(TLIB_SOURCES)
+tests_test_stat_CPPFLAGS = $(TLIB_CPPFLAGS)
 tests_test_stat_CFLAGS = $(TEST_CFLAGS)
 tests_test_stat_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_stat_DEPENDENCIES = tests/progs/objhelper$(EXEEXT) tools/nipc$(EXEEXT)
