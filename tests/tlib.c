@@ -273,6 +273,16 @@ static void track(pid_t pid, pid_t old)
 		}
 }
 
+void tl_adopt(pid_t pid)
+{
+	track(pid, 0);
+}
+
+void tl_forget(pid_t pid)
+{
+	track(0, pid);
+}
+
 void tl_kill_all(void)
 {
 	for (int i = 0; i < MAX_CHILDREN; i++)

@@ -164,6 +164,10 @@ int tl_run_files(const char *const argv[], const char *out, const char *err);
 void tl_proc_free(struct tl_proc *p);
 /* Kills and reaps every child tl_start started that is still running. */
 void tl_kill_all(void);
+/* A child forked by hand joins them (tl_adopt) or leaves them once reaped
+ * (tl_forget). */
+void tl_adopt(pid_t pid);
+void tl_forget(pid_t pid);
 
 /* --------------------------------------------------------- trace events */
 
