@@ -24,11 +24,12 @@ TESTS += tests/test_crash
 
 # kill -9 chaos on one key, both backends (bounded: ~20 s each)
 check_PROGRAMS += tests/progs/chaosworker
-tests_progs_chaosworker_SOURCES = tests/progs/chaosworker.c
+tests_progs_chaosworker_SOURCES = tests/progs/chaosworker.c tests/chaos_stats.h
 tests_progs_chaosworker_LDADD = lib/libnipc-core.la
 
 check_PROGRAMS += tests/test_chaos
-tests_test_chaos_SOURCES = tests/test_chaos.c $(OBJ_TEST_SOURCES) tests/proc_util.c tests/proc_util.h
+tests_test_chaos_SOURCES = tests/test_chaos.c tests/chaos_stats.h $(TLIB_SOURCES)
+tests_test_chaos_CPPFLAGS = $(TLIB_CPPFLAGS)
 tests_test_chaos_CFLAGS = $(TEST_CFLAGS)
 tests_test_chaos_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_chaos_DEPENDENCIES = tests/progs/objhelper$(EXEEXT) \
