@@ -1295,6 +1295,15 @@ int tl_leftover(const char *native, int proj)
 	       tl_sem_exists(native, proj);
 }
 
+long tl_shm_nattch(const char *path, int proj)
+{
+	struct shmid_ds ds;
+	key_t k = ftok(path, proj);
+	int id = k == -1 ? -1 : shmget(k, 0, 0);
+
+	return id < 0 || shmctl(id, IPC_STAT, &ds) < 0 ? -1 : (long)ds.shm_nattch;
+}
+
 int tl_objhelper(struct tl_proc *p, int type, const char *native, const char *legacy)
 {
 	char t[16];
@@ -1330,10 +1339,13 @@ int tl_cmd_ok(struct tl_proc *p, const char *cmd)
 
 int tl_end(struct tl_proc *p, const char *last)
 {
+	long pid = (long)p->pid;
+
 	if (p->pid > 0 && last)
 		tl_send(p, last);
 	tl_close_in(p);
-	tl_wait(p, 10000);
+	if (tl_wait(p, 10000))
+		print_message("# pid %ld: status %d: %s\n", pid, p->status, p->e.p);
 	tl_proc_free(p);
 	return p->status;
 }

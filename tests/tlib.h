@@ -242,6 +242,8 @@ int tl_sem_exists(const char *native, int proj);
 /* 1 if anything of native is left: its key file (System V), a segment or a
  * semaphore set. */
 int tl_leftover(const char *native, int proj);
+/* shm_nattch of the System V segment under ftok(path, proj), or -1. */
+long tl_shm_nattch(const char *path, int proj);
 /* Starts tests/progs/objhelper TYPE NATIVE [LEGACY] (tl_start). */
 int tl_objhelper(struct tl_proc *p, int type, const char *native, const char *legacy);
 /* Sends line and a newline: 0, or -1 once its stdin is closed. */
@@ -253,7 +255,7 @@ const char *tl_cmd(struct tl_proc *p, const char *cmd, int timeout_ms);
  * reply printed). */
 int tl_cmd_ok(struct tl_proc *p, const char *cmd);
 /* Sends the line last (unless NULL), waits 10 s (then SIGKILL) and frees p:
- * the status as tl_wait gives it. */
+ * the status as tl_wait gives it (its stderr printed unless 0). */
 int tl_end(struct tl_proc *p, const char *last);
 /* SIGKILL, reap, free: the status as tl_wait gives it (128 + 9). */
 int tl_kill(struct tl_proc *p);
