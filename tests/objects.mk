@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # tests: objects (shared memory, semaphores)
 OBJ_TEST_SOURCES = tests/objutil.c tests/objutil.h
-LOCK_TEST_SOURCES = tests/lockrun.c tests/lockrun.h tests/proc_util.c tests/proc_util.h
+LOCK_TEST_SOURCES = tests/lockrun.c tests/lockrun.h $(TLIB_SOURCES)
 
 check_PROGRAMS += tests/progs/objhelper
 tests_progs_objhelper_SOURCES = tests/progs/objhelper.c
@@ -77,7 +77,8 @@ tests_progs_lockworker_SOURCES = tests/progs/lockworker.c
 tests_progs_lockworker_LDADD = lib/libnipc-core.la
 
 check_PROGRAMS += tests/test_lock
-tests_test_lock_SOURCES = tests/test_lock.c $(OBJ_TEST_SOURCES) $(LOCK_TEST_SOURCES)
+tests_test_lock_SOURCES = tests/test_lock.c $(LOCK_TEST_SOURCES)
+tests_test_lock_CPPFLAGS = $(TLIB_CPPFLAGS)
 tests_test_lock_CFLAGS = $(TEST_CFLAGS)
 tests_test_lock_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_lock_DEPENDENCIES = tests/progs/lockworker$(EXEEXT) \

@@ -31,6 +31,7 @@ TESTS += tests/test_cli_objects
 if HAVE_QT5
 check_PROGRAMS += tests/test_lock_qt5
 tests_test_lock_qt5_SOURCES = tests/test_lock_qt5.c $(LOCK_TEST_SOURCES)
+tests_test_lock_qt5_CPPFLAGS = $(TLIB_CPPFLAGS)
 tests_test_lock_qt5_CFLAGS = $(TEST_CFLAGS)
 tests_test_lock_qt5_LDADD = $(CMOCKA_LIBS)
 EXTRA_tests_test_lock_qt5_DEPENDENCIES = tests/qt/qt5peer$(EXEEXT) \
