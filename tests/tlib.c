@@ -658,6 +658,65 @@ int tl_run(struct tl_proc *p, const char *const argv[], const struct tl_opts *o)
 	return rc;
 }
 
+const char *tl_expect(struct tl_proc *p, const char *word, int timeout_ms)
+{
+	static char line[4096];
+	size_t n = strlen(word);
+	int r = tl_line(p, line, sizeof line, timeout_ms);
+
+	if (r != 1) {
+		if (r)
+			tl_wait(p, 100);
+		fail_msg("expected '%s' within %d ms, got %s; stderr: %s", word, timeout_ms,
+			 r ? "EOF" : "nothing", p->e.p);
+	}
+	if (strncmp(line, word, n) || (line[n] && line[n] != ' '))
+		fail_msg("expected '%s', got '%s'", word, line);
+	return line[n] ? line + n + 1 : line + n;
+}
+
+void tl_expect_blocked(struct tl_proc *p, const char *what, int ms)
+{
+	char line[4096];
+	int r = tl_line(p, line, sizeof line, ms);
+
+	if (r == 1)
+		fail_msg("%s got through while it should wait: '%s'", what, line);
+	if (r < 0 || !tl_running(p)) {
+		tl_wait(p, 100);
+		fail_msg("%s ended while it should wait: %s", what, p->e.p);
+	}
+}
+
+void tl_finish_ok(struct tl_proc *p, const char *what)
+{
+	int rc = tl_wait(p, 10000);
+
+	if (rc != 0)
+		fail_msg("%s: exit %d, stderr: %s", what, rc, p->e.p);
+	tl_proc_free(p);
+}
+
+size_t tl_run_ok(const char *const argv[], const char *in, size_t in_len, char *out,
+		 size_t outsize)
+{
+	struct tl_opts o = {.in = in, .in_len = in_len};
+	struct tl_proc p;
+	size_t n;
+	int rc = tl_run(&p, argv, &o);
+
+	if (rc != 0)
+		fail_msg("%s %s %s: exit %d, stderr: %s", argv[0], argv[1],
+			 argv[1] ? argv[2] : "", rc, p.e.p);
+	n = p.o.len;
+	if (out && outsize) {
+		memcpy(out, p.o.p, n < outsize ? n : outsize - 1);
+		out[n < outsize ? n : outsize - 1] = 0;
+	}
+	tl_proc_free(&p);
+	return n;
+}
+
 void tl_proc_free(struct tl_proc *p)
 {
 	if (p->pid > 0)

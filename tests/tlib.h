@@ -162,6 +162,18 @@ int tl_run(struct tl_proc *p, const char *const argv[], const struct tl_opts *o)
 /* tl_run with stdout and stderr into files (NULL: /dev/null). */
 int tl_run_files(const char *const argv[], const char *out, const char *err);
 void tl_proc_free(struct tl_proc *p);
+/* Assertions on a child (each fails the test with what it said on stderr):
+ * tl_expect: its next stdout line within timeout_ms begins with word (then
+ * ends or a space follows); returns the rest after the space (static).
+ * tl_expect_blocked: it prints nothing and stays alive for ms (it waits
+ * for a lock, say). tl_finish_ok: it exits 0 within 10 s; p is freed.
+ * tl_run_ok: argv with stdin in (NULL: none) exits 0; its stdout goes to
+ * out (NUL-terminated, cut at outsize; out may be NULL): its length. */
+const char *tl_expect(struct tl_proc *p, const char *word, int timeout_ms);
+void tl_expect_blocked(struct tl_proc *p, const char *what, int ms);
+void tl_finish_ok(struct tl_proc *p, const char *what);
+size_t tl_run_ok(const char *const argv[], const char *in, size_t in_len, char *out,
+		 size_t outsize);
 /* Kills and reaps every child tl_start started that is still running. */
 void tl_kill_all(void);
 /* A child forked by hand joins them (tl_adopt) or leaves them once reaped
