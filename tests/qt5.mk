@@ -10,7 +10,8 @@ endif
 
 if HAVE_QT5
 check_PROGRAMS += tests/test_qt5_interop
-tests_test_qt5_interop_SOURCES = tests/test_qt5_interop.c tests/proc_util.c tests/proc_util.h
+tests_test_qt5_interop_SOURCES = tests/test_qt5_interop.c $(TLIB_SOURCES)
+tests_test_qt5_interop_CPPFLAGS = $(TLIB_CPPFLAGS)
 tests_test_qt5_interop_CFLAGS = $(TEST_CFLAGS)
 tests_test_qt5_interop_LDADD = $(CMOCKA_LIBS)
 EXTRA_tests_test_qt5_interop_DEPENDENCIES = tools/nipc$(EXEEXT) tests/qt/qt5peer$(EXEEXT)
