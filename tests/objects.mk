@@ -89,7 +89,8 @@ TESTS += tests/test_lock
 # the qt68ipc probe of shared/qt68-ref beside the source tree (or
 # NIPC_QT68_DIR); skips without it
 check_PROGRAMS += tests/test_qt68_lock
-tests_test_qt68_lock_SOURCES = tests/test_qt68_lock.c tests/proc_util.c tests/proc_util.h
+tests_test_qt68_lock_SOURCES = tests/test_qt68_lock.c $(TLIB_SOURCES)
+tests_test_qt68_lock_CPPFLAGS = $(TLIB_CPPFLAGS)
 tests_test_qt68_lock_CFLAGS = $(TEST_CFLAGS)
 tests_test_qt68_lock_LDADD = $(CMOCKA_LIBS)
 EXTRA_tests_test_qt68_lock_DEPENDENCIES = tools/nipc$(EXEEXT)
