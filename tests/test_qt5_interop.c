@@ -69,20 +69,6 @@ static long long expect(struct tl_proc *p, const char *word)
 	return atoll(tl_expect(p, word, T_LINE));
 }
 
-/* Runs to completion; out gets stdout, err stderr. Returns the exit status. */
-static int runv(const char *const *argv, char *out, size_t outsize, char *err, size_t errsize)
-{
-	struct tl_proc p;
-	int rc = tl_run(&p, argv, NULL);
-
-	if (out)
-		snprintf(out, outsize, "%s", p.o.p);
-	if (err)
-		snprintf(err, errsize, "%s", p.e.p);
-	tl_proc_free(&p);
-	return rc;
-}
-
 static char seg_path[PATH_MAX], lock_path[PATH_MAX];
 
 static void shm_key_path(char *buf, size_t len)
@@ -312,8 +298,8 @@ static void last_detach_qt_removes(void **state)
 	assert_int_equal(tl_dir_entries(tmpdir), 1); /* the lock's qipc_systemsem_ file */
 
 	char err[512];
-	assert_int_equal(runv(TL_ARGV(tl_nipc(), "shm", "info", "--legacy", name), NULL, 0, err,
-			      sizeof err), 1);
+	assert_int_equal(tl_run_text(TL_ARGV(tl_nipc(), "shm", "info", "--legacy", name), NULL, 0,
+				     err, sizeof err), 1);
 	assert_non_null(strstr(err, "doesn't exist"));
 	assert_clean(path);
 }
@@ -431,8 +417,8 @@ static void crash_qt_nipc_recovers(void **state)
 		  NULL, 0, out, sizeof out);
 	assert_string_equal(out, "survivor");
 	/* As with Qt: the leftover makes create fail... */
-	assert_int_equal(runv(TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "64"), out,
-			      sizeof out, err, sizeof err), 1);
+	assert_int_equal(tl_run_text(TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "64"),
+				     out, sizeof out, err, sizeof err), 1);
 	assert_non_null(strstr(err, "already exists"));
 	/* ...until the last detach (nipc's, asked to clean up) removes it. */
 	tl_run_ok(TL_ARGV(tl_nipc(), "shm", "info", "--legacy", name, "--cleanup"),
@@ -475,7 +461,8 @@ static void crash_nipc_qt_recovers(void **state)
 	assert_non_null(strstr(out, "locked"));
 	tl_run_ok(TL_ARGV(peer, "shm", "cat", name, "--size", "8"), NULL, 0, out, sizeof out);
 	assert_string_equal(out, "survivor");
-	assert_int_equal(runv(TL_ARGV(peer, "shm", "create", name, "64"), NULL, 0, NULL, 0), 14);
+	assert_int_equal(tl_run_text(TL_ARGV(peer, "shm", "create", name, "64"), NULL, 0, NULL, 0),
+			 14);
 	/* Qt's detach, the last, removes the segment. */
 	tl_write(&att, "\n");
 	expect(&att, "detached");

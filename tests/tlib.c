@@ -658,6 +658,20 @@ int tl_run(struct tl_proc *p, const char *const argv[], const struct tl_opts *o)
 	return rc;
 }
 
+int tl_run_text(const char *const argv[], char *out, size_t outsize, char *err, size_t errsize)
+{
+	struct tl_opts o = {.timeout = 10};
+	struct tl_proc p;
+	int rc = tl_run(&p, argv, &o);
+
+	if (out && outsize)
+		snprintf(out, outsize, "%s", p.o.p);
+	if (err && errsize)
+		snprintf(err, errsize, "%s", p.e.p);
+	tl_proc_free(&p);
+	return rc;
+}
+
 const char *tl_expect(struct tl_proc *p, const char *word, int timeout_ms)
 {
 	static char line[4096];

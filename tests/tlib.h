@@ -169,6 +169,9 @@ void tl_proc_free(struct tl_proc *p);
  * for a lock, say). tl_finish_ok: it exits 0 within 10 s; p is freed.
  * tl_run_ok: argv with stdin in (NULL: none) exits 0; its stdout goes to
  * out (NUL-terminated, cut at outsize; out may be NULL): its length. */
+/* tl_run with a 10 s timeout, stdout and stderr copied into out and err
+ * (NUL-terminated, cut; either may be NULL): the status as tl_run. */
+int tl_run_text(const char *const argv[], char *out, size_t outsize, char *err, size_t errsize);
 const char *tl_expect(struct tl_proc *p, const char *word, int timeout_ms);
 void tl_expect_blocked(struct tl_proc *p, const char *what, int ms);
 void tl_finish_ok(struct tl_proc *p, const char *what);
