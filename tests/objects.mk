@@ -16,7 +16,8 @@ EXTRA_tests_test_shm_DEPENDENCIES = tests/progs/objhelper$(EXEEXT)
 TESTS += tests/test_shm
 
 check_PROGRAMS += tests/test_crash
-tests_test_crash_SOURCES = tests/test_crash.c $(OBJ_TEST_SOURCES) tests/proc_util.c tests/proc_util.h
+tests_test_crash_SOURCES = tests/test_crash.c $(TLIB_SOURCES)
+tests_test_crash_CPPFLAGS = $(TLIB_CPPFLAGS)
 tests_test_crash_CFLAGS = $(TEST_CFLAGS)
 tests_test_crash_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_crash_DEPENDENCIES = tests/progs/objhelper$(EXEEXT) tools/nipc$(EXEEXT)
