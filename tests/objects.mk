@@ -1,6 +1,5 @@
 # SPDX-License-Identifier: MIT
 # tests: objects (shared memory, semaphores)
-OBJ_TEST_SOURCES = tests/objutil.c tests/objutil.h
 LOCK_TEST_SOURCES = tests/lockrun.c tests/lockrun.h $(TLIB_SOURCES)
 
 check_PROGRAMS += tests/progs/objhelper
