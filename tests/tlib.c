@@ -1305,18 +1305,35 @@ const char *tl_native(int sysv)
 {
 	static char buf[ROT][PATH_MAX];
 	static int i, n;
-	const char *keys = tl_path("keys");
+	const char *keys;
 	char *b;
 
 	if (!sysv)
 		return tl_unique_name();
+	keys = tl_key_dir("keys");
 	b = rot(buf, &i);
-	if (mkdir(keys, 0755) < 0 && errno != EEXIST)
-		abort();
-	tl_ledger_dir(keys);
 	snprintf(b, PATH_MAX, "%s/k.%d", keys, ++n);
 	unlink(b);
 	return b;
+}
+
+const char *tl_key_dir(const char *name)
+{
+	const char *d = tl_path(name);
+
+	if (mkdir(d, 0755) < 0 && errno != EEXIST)
+		abort();
+	tl_ledger_dir(d);
+	return d;
+}
+
+int tl_teardown(void **state)
+{
+	(void)state;
+	tl_kill_all();
+	tl_ledger_clean();
+	tl_scratch_empty();
+	return 0;
 }
 
 /* glibc's ftok(3) of a file seen earlier */

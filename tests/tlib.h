@@ -257,6 +257,12 @@ int tl_sem_exists(const char *native, int proj);
 /* 1 if anything of native is left: its key file (System V), a segment or a
  * semaphore set. */
 int tl_leftover(const char *native, int proj);
+/* scratch/NAME, made if needed, its files in the ledger (tl_ledger_dir):
+ * a $TMPDIR for programs that make key files there. */
+const char *tl_key_dir(const char *name);
+/* A cmocka teardown: kills the children, removes the objects in the
+ * ledger, empties the scratch directory. */
+int tl_teardown(void **state);
 /* shm_nattch of the System V segment under ftok(path, proj), or -1. */
 long tl_shm_nattch(const char *path, int proj);
 /* Starts tests/progs/objhelper TYPE NATIVE [LEGACY] (tl_start). */
