@@ -47,6 +47,34 @@ void lock_end(struct tl_proc *p)
 		fail_msg("objhelper exit %d", rc);
 }
 
+void lock_make(struct tl_proc *maker, const char *size)
+{
+	char create[64];
+
+	snprintf(create, sizeof create, "create %s", size);
+	lock_ok(maker, create);
+	lock_ok(maker, "cleanup 0");
+	lock_ok(maker, "detach");
+	lock_end(maker);
+}
+
+unsigned lock_observer_end(struct tl_proc *obs, char *msg, size_t size)
+{
+	unsigned counter = 0;
+	const char *r = tl_cmd(obs, "counter", 10000);
+
+	if (sscanf(r, "ok %u", &counter) != 1)
+		lock_addf(msg, size, "observer: counter: '%s'; ", r);
+	r = tl_cmd(obs, "detach", 10000);
+	if (strcmp(r, "ok"))
+		lock_addf(msg, size, "observer: detach: '%s'; ", r);
+	tl_send(obs, "exit");
+	if (tl_wait(obs, 10000) != 0)
+		lock_addf(msg, size, "observer: exit: %.200s; ", obs->e.p);
+	tl_proc_free(obs);
+	return counter;
+}
+
 long lock_observe(void *obs)
 {
 	unsigned v;

@@ -30,6 +30,13 @@ void lock_expect_ready(struct tl_proc *p, const char *what);
 void lock_ok(struct tl_proc *p, const char *c);
 /* The objhelper p exits 0 on "exit" (an assertion). */
 void lock_end(struct tl_proc *p);
+/* The objhelper maker creates a segment of size bytes, leaves it to live
+ * on (cleanup 0), detaches and exits, as `nipc shm create` does. */
+void lock_make(struct tl_proc *maker, const char *size);
+/* The observer (an objhelper attached during lock_run) reads the counter,
+ * detaches and exits; what fails is appended to msg. Frees obs; returns the
+ * counter (0 if unread). */
+unsigned lock_observer_end(struct tl_proc *obs, char *msg, size_t size);
 /* The counter as an objhelper attached to the segment reads it (no lock
  * needed), -1 if it cannot: a lock_progress. */
 long lock_observe(void *objhelper);

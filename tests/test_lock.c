@@ -128,16 +128,13 @@ static void increments(const char *idiom)
 {
 	struct tl_proc w[WORKERS], obs, maker;
 	struct lock_result res[WORKERS];
-	unsigned counter = 0;
+	unsigned counter;
 	char msg[1024] = "", label[64];
 	const char *r;
 
 	if (!strcmp(idiom, "attach-once")) {
 		helper_start(&maker);
-		lock_ok(&maker, "create " SEG_SIZE);
-		lock_ok(&maker, "cleanup 0");
-		lock_ok(&maker, "detach");
-		lock_end(&maker);
+		lock_make(&maker, SEG_SIZE);
 	}
 	helper_start(&obs);
 	if (!strcmp(idiom, "coa-every"))
@@ -155,16 +152,7 @@ static void increments(const char *idiom)
 
 	long long ms = lock_run(w, WORKERS, T_STALL, lock_observe, &obs, res);
 
-	r = tl_cmd(&obs, "counter", T_LINE);
-	if (sscanf(r, "ok %u", &counter) != 1)
-		lock_addf(msg, sizeof msg, "observer: counter: '%s'; ", r);
-	r = tl_cmd(&obs, "detach", T_LINE);
-	if (strcmp(r, "ok"))
-		lock_addf(msg, sizeof msg, "observer: detach: '%s'; ", r);
-	tl_write(&obs, "exit\n");
-	if (tl_wait(&obs, T_LINE) != 0)
-		lock_addf(msg, sizeof msg, "observer: exit: %.200s; ", obs.e.p);
-	tl_proc_free(&obs);
+	counter = lock_observer_end(&obs, msg, sizeof msg);
 	snprintf(label, sizeof label, "%s %s", backend_name(), idiom);
 	lock_judge(msg, sizeof msg, label, res, WORKERS, TOTAL, counter, ms, T_STALL);
 	r = leftover();
@@ -205,10 +193,7 @@ static void first_attacher_leaves(void **state)
 
 	(void)state;
 	helper_start(&maker);
-	lock_ok(&maker, "create 4096");
-	lock_ok(&maker, "cleanup 0");
-	lock_ok(&maker, "detach");
-	lock_end(&maker);
+	lock_make(&maker, "4096");
 	helper_start(&p1);
 	helper_start(&p2);
 	lock_ok(&p1, "attach");

@@ -74,21 +74,15 @@ static int setup(void **state)
 	(void)state;
 	snprintf(name, sizeof name, "qtlock%ld.%d", (long)getpid(), ++counter);
 	alarm(T_TEST);
-	if (mkdir(tmpdir, 0755) < 0)
-		return -1;
-	tl_ledger_dir(tmpdir);
+	tl_key_dir("tmp");
 	key_paths();
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	(void)state;
-	tl_kill_all();
-	tl_ledger_clean();
-	tl_scratch_empty();
 	alarm(0);
-	return 0;
+	return tl_teardown(state);
 }
 
 /* What is left ("" if nothing): key files, noted or keyed objects. */
@@ -138,16 +132,13 @@ static void mixed_increments(void **state)
 {
 	struct tl_proc w[WORKERS], maker, obs;
 	struct lock_result res[WORKERS];
-	unsigned n = 0;
+	unsigned n;
 	char msg[1024] = "";
 	const char *r;
 
 	(void)state;
 	helper_start(&maker);
-	lock_ok(&maker, "create 64");
-	lock_ok(&maker, "cleanup 0");
-	lock_ok(&maker, "detach");
-	lock_end(&maker);
+	lock_make(&maker, "64");
 	/* the first to attach is the one that leaves first */
 	worker_start(&w[0], 0);
 	lock_expect_ready(&w[0], "nipc");
@@ -161,16 +152,7 @@ static void mixed_increments(void **state)
 
 	long long ms = lock_run(w, WORKERS, T_STALL, lock_observe, &obs, res);
 
-	r = tl_cmd(&obs, "counter", T_LINE);
-	if (sscanf(r, "ok %u", &n) != 1)
-		lock_addf(msg, sizeof msg, "observer: counter: '%s'; ", r);
-	r = tl_cmd(&obs, "detach", T_LINE);
-	if (strcmp(r, "ok"))
-		lock_addf(msg, sizeof msg, "observer: detach: '%s'; ", r);
-	tl_write(&obs, "exit\n");
-	if (tl_wait(&obs, T_LINE) != 0)
-		lock_addf(msg, sizeof msg, "observer: exit: %.200s; ", obs.e.p);
-	tl_proc_free(&obs);
+	n = lock_observer_end(&obs, msg, sizeof msg);
 	lock_judge(msg, sizeof msg, "systemv legacy, 3 nipc + 3 Qt 5, attach-once", res, WORKERS,
 		   TOTAL, n, ms, T_STALL);
 	r = leftover();

@@ -42,19 +42,7 @@ static int setup(void **state)
 	(void)state;
 	/* Letters matter to the key file name; the counter varies the hash. */
 	snprintf(name, sizeof name, "qtinterop%ld.%d", (long)getpid(), ++counter);
-	if (mkdir(tmpdir, 0755) < 0)
-		return -1;
-	tl_ledger_dir(tmpdir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	/* A failed test may leave holders waiting on stdin */
-	tl_kill_all();
-	tl_ledger_clean();
-	tl_scratch_empty();
+	tl_key_dir("tmp");
 	return 0;
 }
 
@@ -481,16 +469,16 @@ static void crash_nipc_qt_recovers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(qt_creates_nipc_reads, setup, teardown),
-		cmocka_unit_test_setup_teardown(nipc_creates_qt_reads, setup, teardown),
-		cmocka_unit_test_setup_teardown(nipc_lock_blocks_qt, setup, teardown),
-		cmocka_unit_test_setup_teardown(qt_lock_blocks_nipc, setup, teardown),
-		cmocka_unit_test_setup_teardown(last_detach_nipc_removes, setup, teardown),
-		cmocka_unit_test_setup_teardown(last_detach_qt_removes, setup, teardown),
-		cmocka_unit_test_setup_teardown(sem_qt_owner, setup, teardown),
-		cmocka_unit_test_setup_teardown(sem_nipc_owner, setup, teardown),
-		cmocka_unit_test_setup_teardown(crash_qt_nipc_recovers, setup, teardown),
-		cmocka_unit_test_setup_teardown(crash_nipc_qt_recovers, setup, teardown),
+		cmocka_unit_test_setup_teardown(qt_creates_nipc_reads, setup, tl_teardown),
+		cmocka_unit_test_setup_teardown(nipc_creates_qt_reads, setup, tl_teardown),
+		cmocka_unit_test_setup_teardown(nipc_lock_blocks_qt, setup, tl_teardown),
+		cmocka_unit_test_setup_teardown(qt_lock_blocks_nipc, setup, tl_teardown),
+		cmocka_unit_test_setup_teardown(last_detach_nipc_removes, setup, tl_teardown),
+		cmocka_unit_test_setup_teardown(last_detach_qt_removes, setup, tl_teardown),
+		cmocka_unit_test_setup_teardown(sem_qt_owner, setup, tl_teardown),
+		cmocka_unit_test_setup_teardown(sem_nipc_owner, setup, tl_teardown),
+		cmocka_unit_test_setup_teardown(crash_qt_nipc_recovers, setup, tl_teardown),
+		cmocka_unit_test_setup_teardown(crash_nipc_qt_recovers, setup, tl_teardown),
 	};
 
 	return TL_MAIN("qt5_interop", tests, group_setup, NULL);

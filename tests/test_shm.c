@@ -454,14 +454,11 @@ static void counter_under_lock(void **state)
 static void legacy_key_lock(void **state)
 {
 	char name[64], *old = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
-	const char *dir = tl_path("legacy");
 	nipc_key *k, *lk;
 	nipc_shm *a, *b;
 
 	snprintf(name, sizeof name, "legacy%d", (int)getpid());
-	assert_true(mkdir(dir, 0755) == 0 || errno == EEXIST);
-	tl_ledger_dir(dir);
-	setenv("TMPDIR", dir, 1);
+	setenv("TMPDIR", tl_key_dir("legacy"), 1);
 	assert_int_equal(nipc_key_legacy_make(&k, name, NIPC_KIND_SHM, TYPE, NIPC_OS_HOST, NULL), 0);
 	assert_int_equal(nipc_key_legacy_make(&lk, name, NIPC_KIND_SEM, TYPE, NIPC_OS_HOST, NULL), 0);
 	if (!IS_SYSV) {
