@@ -413,10 +413,10 @@ static void crash_window(void **state)
 	usable_after_crash(k);
 }
 
-static const struct window w_sysv_made = {"sysv-lock-made", &SYSV, NULL, "create 64", 1};
-static const struct window w_posix_taken_create = {"posix-lock-taken", &POSIX, NULL, "create 64", 1};
-static const struct window w_posix_taken = {"posix-lock-taken", &POSIX, "create 64", "lock", 0};
-static const struct window w_posix_posted = {"posix-lock-posted", &POSIX, "create 64;lock", "unlock", 0};
+static const struct window w_sysv_lock_made = {"sysv-lock-made", &SYSV, NULL, "create 64", 1};
+static const struct window w_posix_lock_taken_in_create = {"posix-lock-taken", &POSIX, NULL, "create 64", 1};
+static const struct window w_posix_lock_taken = {"posix-lock-taken", &POSIX, "create 64", "lock", 0};
+static const struct window w_posix_lock_posted = {"posix-lock-posted", &POSIX, "create 64;lock", "unlock", 0};
 static const struct window w_seg_removed_sysv = {"seg-removed", &SYSV, "create 64", "detach", 0};
 static const struct window w_seg_removed_posix = {"seg-removed", &POSIX, "create 64", "detach", 0};
 static const struct window w_lock_removed_sysv = {"lock-removed", &SYSV, "create 64", "detach", 0};
@@ -866,25 +866,24 @@ static int test_teardown(void **state)
 }
 
 #define T(name, f, s) {name, f, test_setup, test_teardown, (void *)(s)}
+#define BOTH(f) T(#f "_sysv", f, &SYSV), T(#f "_posix", f, &POSIX)
+#define WINDOW(w) T("crash_at_" #w, crash_window, &w_##w)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T("killed_while_attached_sysv", killed_while_attached, &SYSV),
-		T("killed_while_attached_posix", killed_while_attached, &POSIX),
-		T("killed_while_holding_lock_sysv", killed_while_holding_lock, &SYSV),
-		T("killed_while_holding_lock_posix", killed_while_holding_lock, &POSIX),
-		T("killed_holder_then_counter_sysv", killed_holder_then_counter, &SYSV),
-		T("killed_holder_then_counter_posix", killed_holder_then_counter, &POSIX),
+		BOTH(killed_while_attached),
+		BOTH(killed_while_holding_lock),
+		BOTH(killed_holder_then_counter),
 		T("failed_create_leaves_lock", failed_create_leaves_lock, NULL),
-		T("crash_at_sysv_lock_made", crash_window, &w_sysv_made),
-		T("crash_at_posix_lock_taken_in_create", crash_window, &w_posix_taken_create),
-		T("crash_at_posix_lock_taken", crash_window, &w_posix_taken),
-		T("crash_at_posix_lock_posted", crash_window, &w_posix_posted),
-		T("crash_at_seg_removed_sysv", crash_window, &w_seg_removed_sysv),
-		T("crash_at_seg_removed_posix", crash_window, &w_seg_removed_posix),
-		T("crash_at_lock_removed_sysv", crash_window, &w_lock_removed_sysv),
-		T("crash_at_lock_removed_posix", crash_window, &w_lock_removed_posix),
+		WINDOW(sysv_lock_made),
+		WINDOW(posix_lock_taken_in_create),
+		WINDOW(posix_lock_taken),
+		WINDOW(posix_lock_posted),
+		WINDOW(seg_removed_sysv),
+		WINDOW(seg_removed_posix),
+		WINDOW(lock_removed_sysv),
+		WINDOW(lock_removed_posix),
 		T("sysv_lock_creator_killed_before_init", sysv_lock_creator_killed_before_init, NULL),
 		T("posix_creator_killed_at_ftruncate", posix_creator_killed_at_ftruncate, NULL),
 		T("sysv_failed_sem_create_undone", sysv_failed_sem_create_undone, NULL),

@@ -238,12 +238,13 @@ static void modes_whatever_the_umask(void **state)
 
 static void type_supported(void **state)
 {
-	assert_true(nipc_sem_key_type_supported(NIPC_KEY_SYSTEMV));
-	assert_true(nipc_sem_key_type_supported(255));
-	assert_true(nipc_sem_key_type_supported(NIPC_KEY_POSIX));
-	assert_false(nipc_sem_key_type_supported(NIPC_KEY_WINDOWS));
-	assert_false(nipc_sem_key_type_supported(0));
-	assert_false(nipc_sem_key_type_supported(0x102));
+	static const int yes[] = {NIPC_KEY_SYSTEMV, 255, NIPC_KEY_POSIX};
+	static const int no[] = {NIPC_KEY_WINDOWS, 0, 0x102};
+
+	for (size_t i = 0; i < TL_LEN(yes); i++) {
+		assert_true(nipc_sem_key_type_supported(yes[i]));
+		assert_false(nipc_sem_key_type_supported(no[i]));
+	}
 }
 
 #define BOTH(f) cmocka_unit_test_prestate(f, &SYSV), cmocka_unit_test_prestate(f, &POSIX)

@@ -497,12 +497,13 @@ static void legacy_key_lock(void **state)
 
 static void type_supported(void **state)
 {
-	assert_true(nipc_shm_key_type_supported(NIPC_KEY_SYSTEMV));
-	assert_true(nipc_shm_key_type_supported(1));
-	assert_true(nipc_shm_key_type_supported(NIPC_KEY_POSIX));
-	assert_false(nipc_shm_key_type_supported(NIPC_KEY_WINDOWS));
-	assert_false(nipc_shm_key_type_supported(0));
-	assert_false(nipc_shm_key_type_supported(0x102));
+	static const int yes[] = {NIPC_KEY_SYSTEMV, 1, NIPC_KEY_POSIX};
+	static const int no[] = {NIPC_KEY_WINDOWS, 0, 0x102};
+
+	for (size_t i = 0; i < TL_LEN(yes); i++) {
+		assert_true(nipc_shm_key_type_supported(yes[i]));
+		assert_false(nipc_shm_key_type_supported(no[i]));
+	}
 }
 
 #define BOTH(f) cmocka_unit_test_prestate(f, &SYSV), cmocka_unit_test_prestate(f, &POSIX)
