@@ -689,6 +689,21 @@ const char *tl_expect(struct tl_proc *p, const char *word, int timeout_ms)
 	return line[n] ? line + n + 1 : line + n;
 }
 
+void tl_start_ok(struct tl_proc *p, const char *const argv[], const char *word)
+{
+	if (tl_start(p, argv, NULL) < 0)
+		fail_msg("cannot start %s", argv[0]);
+	if (word)
+		tl_expect(p, word, 10000);
+}
+
+void tl_let_go(struct tl_proc *p, const char *what)
+{
+	if (tl_write(p, "\n") < 0)
+		fail_msg("%s: its stdin is closed", what);
+	tl_finish_ok(p, what);
+}
+
 void tl_expect_blocked(struct tl_proc *p, const char *what, int ms)
 {
 	char line[4096];

@@ -173,6 +173,11 @@ void tl_proc_free(struct tl_proc *p);
  * (NUL-terminated, cut; either may be NULL): the status as tl_run. */
 int tl_run_text(const char *const argv[], char *out, size_t outsize, char *err, size_t errsize);
 const char *tl_expect(struct tl_proc *p, const char *word, int timeout_ms);
+/* tl_start (which must work), then tl_expect(p, word, 10 s) unless word is
+ * NULL. */
+void tl_start_ok(struct tl_proc *p, const char *const argv[], const char *word);
+/* An empty line on its stdin (a holder's cue to let go), then tl_finish_ok. */
+void tl_let_go(struct tl_proc *p, const char *what);
 void tl_expect_blocked(struct tl_proc *p, const char *what, int ms);
 void tl_finish_ok(struct tl_proc *p, const char *what);
 size_t tl_run_ok(const char *const argv[], const char *in, size_t in_len, char *out,
@@ -292,6 +297,13 @@ static inline nipc_key *tl_key(int type)
 
 	return nipc_key_new(&k, type, tl_native(nipc_key_type_is_systemv(type))) < 0 ? NULL : k;
 }
+
+/* Nothing of k is left (TL_LEFTOVER); k is freed. */
+#define TL_KEY_GONE(k)                        \
+	do {                                  \
+		assert_false(TL_LEFTOVER(k)); \
+		nipc_key_free(k);             \
+	} while (0)
 #endif
 #define TL_KEY_PROJ(k) (nipc_key_type_is_systemv(nipc_key_type(k)) ? nipc_key_type(k) : 0)
 #define TL_SHM_EXISTS(k) tl_shm_exists(nipc_key_native(k), TL_KEY_PROJ(k))
@@ -299,5 +311,11 @@ static inline nipc_key *tl_key(int type)
 #define TL_LEFTOVER(k) tl_leftover(nipc_key_native(k), TL_KEY_PROJ(k))
 #define TL_OBJHELPER(p, k) \
 	tl_objhelper(p, nipc_key_type(k), nipc_key_native(k), nipc_key_legacy(k))
+/* The objhelper on k started, and its reply to cmd "ok" (assertions). */
+#define TL_OBJHELPER_OK(p, k, cmd)                       \
+	do {                                             \
+		assert_int_equal(TL_OBJHELPER(p, k), 0); \
+		assert_true(tl_cmd_ok(p, cmd));          \
+	} while (0)
 
 #endif
