@@ -84,7 +84,8 @@ static pid_t start_worker(void)
 	pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
-		execl(tl_prog("chaosworker"), "chaosworker", type, nipc_key_native(key), fd, (char *)NULL);
+		execl(tl_prog("chaosworker"), "chaosworker", type, nipc_key_native(key), fd,
+		      (char *)NULL);
 		_exit(127);
 	}
 	if (pid > 0) {
@@ -337,7 +338,7 @@ static void afterwards(void)
 		fail_msg("left after the recovery idiom:%s", left);
 
 	assert_int_equal(nipc_key_to_string(key, &ks), 0);
-	assert_int_equal(tl_start(&info, TL_ARGV(tl_nipc(), "shm", "info", ks, "--cleanup"), NULL), 0);
+	tl_start_ok(&info, TL_ARGV(tl_nipc(), "shm", "info", ks, "--cleanup"), NULL);
 	free(ks);
 	remember(info.pid);
 	s = tl_wait(&info, T_OP);

@@ -201,8 +201,7 @@ static void killed_while_attached(void **state)
 	nipc_key *k = new_key(TYPE);
 	struct tl_proc c;
 
-	assert_int_equal(TL_OBJHELPER(&c, k), 0);
-	assert_true(tl_cmd_ok(&c, "create 64"));
+	TL_OBJHELPER_OK(&c, k, "create 64");
 	killed(&c);
 	assert_true(TL_SHM_EXISTS(k));
 	recover(k);
@@ -214,8 +213,7 @@ static void killed_while_holding_lock(void **state)
 	struct tl_proc c;
 	nipc_shm *shm;
 
-	assert_int_equal(TL_OBJHELPER(&c, k), 0);
-	assert_true(tl_cmd_ok(&c, "create 64"));
+	TL_OBJHELPER_OK(&c, k, "create 64");
 	assert_true(tl_cmd_ok(&c, "lock"));
 	killed(&c);
 	alarm(30); /* a deadlock fails the test instead of hanging it */
@@ -257,8 +255,7 @@ static void failed_create_leaves_lock(void **state)
 	assert_int_equal(nipc_key_legacy_make(&lk, name, NIPC_KIND_SEM, NIPC_KEY_SYSTEMV,
 					      NIPC_OS_HOST, NULL), 0);
 	kept(lk);
-	assert_int_equal(TL_OBJHELPER(&c, k), 0);
-	assert_true(tl_cmd_ok(&c, "create 64"));
+	TL_OBJHELPER_OK(&c, k, "create 64");
 	killed(&c);
 	assert_true(TL_SHM_EXISTS(k));
 	assert_true(TL_SEM_EXISTS(lk));
@@ -322,11 +319,9 @@ static void killed_holder_then_counter(void **state)
 	assert_int_equal(nipc_shm_new(&shm, k), 0);
 	assert_int_equal(nipc_shm_create(shm, 64, NIPC_SHM_READWRITE), 0);
 	for (int i = 0; i < N; i++) {
-		assert_int_equal(TL_OBJHELPER(&c[i], k), 0);
-		assert_true(tl_cmd_ok(&c[i], "attach rw"));
+		TL_OBJHELPER_OK(&c[i], k, "attach rw");
 	}
-	assert_int_equal(TL_OBJHELPER(&holder, k), 0);
-	assert_true(tl_cmd_ok(&holder, "attach rw"));
+	TL_OBJHELPER_OK(&holder, k, "attach rw");
 	assert_true(tl_cmd_ok(&holder, "lock"));
 	snprintf(cmd, sizeof cmd, "inc %d", EACH);
 	for (int i = 0; i < N; i++)

@@ -49,11 +49,6 @@ static int SYSV = NIPC_KEY_SYSTEMV, POSIX = NIPC_KEY_POSIX;
 /* The current test's key. */
 static nipc_key *key;
 
-static void start(struct tl_proc *p, const char *const *argv)
-{
-	assert_int_equal(tl_start(p, argv, NULL), 0);
-}
-
 static const char *backend_name(void)
 {
 	return nipc_key_type(key) == NIPC_KEY_POSIX ? "posix" : "systemv";
@@ -114,8 +109,9 @@ static void worker_start(struct tl_proc *p, const char *idiom, int i)
 
 	snprintf(type, sizeof type, "%d", nipc_key_type(key));
 	snprintf(count, sizeof count, "%d", lock_share(i, WORKERS, TOTAL));
-	start(p, TL_ARGV(tl_prog("lockworker"), type, nipc_key_native(key), "--idiom", idiom, "--count", count,
-		      "--size", SEG_SIZE));
+	tl_start_ok(p, TL_ARGV(tl_prog("lockworker"), type, nipc_key_native(key), "--idiom", idiom,
+			       "--count", count, "--size", SEG_SIZE),
+		    NULL);
 }
 
 /* WORKERS lockworkers x INCREMENTS in idiom; the counter must be exact.
@@ -206,7 +202,8 @@ static void first_attacher_leaves(void **state)
 	helper_start(&p3);
 	r = tl_cmd(&p3, "attach", T_QUIET);
 	if (r[0])
-		fail_msg("%s: P3's attach() returned '%s' while P2 holds the lock", backend_name(), r);
+		fail_msg("%s: P3's attach() returned '%s' while P2 holds the lock", backend_name(),
+			 r);
 	lock_ok(&p2, "unlock");
 	r = tl_cmd(&p3, NULL, T_LINE);
 	if (strcmp(r, "ok"))
@@ -214,7 +211,8 @@ static void first_attacher_leaves(void **state)
 	lock_ok(&p3, "lock");
 	r = tl_cmd(&p2, "lock", T_QUIET);
 	if (r[0])
-		fail_msg("%s: P2's lock() returned '%s' while P3 holds the lock", backend_name(), r);
+		fail_msg("%s: P2's lock() returned '%s' while P3 holds the lock", backend_name(),
+			 r);
 	lock_ok(&p3, "unlock");
 	r = tl_cmd(&p2, NULL, T_LINE);
 	if (strcmp(r, "ok"))
@@ -270,7 +268,8 @@ static void failed_create_keeps_lock(void **state)
 		fail_msg("%s: P3's lock() after P1's unlock: '%s'", backend_name(), r);
 	r = tl_cmd(&p1, "lock", T_QUIET);
 	if (r[0])
-		fail_msg("%s: P1's lock() returned '%s' while P3 holds the lock", backend_name(), r);
+		fail_msg("%s: P1's lock() returned '%s' while P3 holds the lock", backend_name(),
+			 r);
 	lock_ok(&p3, "unlock");
 	r = tl_cmd(&p1, NULL, T_LINE);
 	if (strcmp(r, "ok"))
@@ -311,17 +310,17 @@ static void cli_failed_create_keeps_lock(void **state)
 	snprintf(k, sizeof k, "%s", ks);
 	free(ks);
 
-	start(&owner, TL_ARGV(tl_nipc(), "shm", "create", k, "4096", "--hold"));
+	tl_start_ok(&owner, TL_ARGV(tl_nipc(), "shm", "create", k, "4096", "--hold"), NULL);
 	assert_int_equal(tl_line(&owner, line, sizeof line, T_LINE), 1);
 	assert_string_equal(line, "created");
 	tl_ledger_note();
-	start(&holder, TL_ARGV(tl_nipc(), "shm", "lock", k));
+	tl_start_ok(&holder, TL_ARGV(tl_nipc(), "shm", "lock", k), NULL);
 	assert_int_equal(tl_line(&holder, line, sizeof line, T_LINE), 1);
 	assert_string_equal(line, "locked");
 
-	start(&creator, TL_ARGV(tl_nipc(), "shm", "create", k, "4096"));
+	tl_start_ok(&creator, TL_ARGV(tl_nipc(), "shm", "create", k, "4096"), NULL);
 	usleep(T_QUIET * 1000);
-	start(&waiter, TL_ARGV(tl_nipc(), "shm", "lock", k, "--for", "0"));
+	tl_start_ok(&waiter, TL_ARGV(tl_nipc(), "shm", "lock", k, "--for", "0"), NULL);
 	if ((rc = tl_line(&waiter, line, sizeof line, T_QUIET)) != 0) {
 		tl_wait(&waiter, 100);
 		fail_msg("%s: a second `nipc shm lock` did not wait while the lock is held: %s "

@@ -39,11 +39,6 @@ static char tmpdir[PATH_MAX], peer[PATH_MAX];
 static char name[64], seg_path[PATH_MAX], lock_path[PATH_MAX];
 static int counter;
 
-static void start(struct tl_proc *p, const char *const *argv)
-{
-	assert_int_equal(tl_start(p, argv, NULL), 0);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
@@ -118,10 +113,11 @@ static void worker_start(struct tl_proc *p, int i)
 	snprintf(type, sizeof type, "%d", NIPC_KEY_SYSTEMV);
 	snprintf(count, sizeof count, "%d", lock_share(i, WORKERS, TOTAL));
 	if (i % 2)
-		start(p, TL_ARGV(peer, "shm", "inc", name, count));
+		tl_start_ok(p, TL_ARGV(peer, "shm", "inc", name, count), NULL);
 	else
-		start(p, TL_ARGV(tl_prog("lockworker"), type, seg_path, name, "--idiom",
-				 "attach-once", "--count", count));
+		tl_start_ok(p, TL_ARGV(tl_prog("lockworker"), type, seg_path, name, "--idiom",
+				       "attach-once", "--count", count),
+			    NULL);
 }
 
 /* nipc workers (even) and Qt 5 workers (odd) each attach once; the segment
@@ -228,7 +224,7 @@ static void qt5_create_breaks_live_lock(void **state)
 	assert_int_equal(sem_value(id), 0);
 
 	/* Qt's create fails; its QSharedMemory (and lock handle) still lives */
-	start(&qt, TL_ARGV(peer, "shm", "create", name, "64", "--wait-failed"));
+	tl_start_ok(&qt, TL_ARGV(peer, "shm", "create", name, "64", "--wait-failed"), NULL);
 	expect_line(&qt, "failed");
 	assert_int_equal(lock_id(), id);
 	assert_int_equal(sem_value(id), 1); /* SETVAL 1 under P1's hold */
@@ -299,7 +295,7 @@ static void qt5_create_removes_held_lock(void **state)
 	lock_ok(&p1, "lock");
 	id = lock_id();
 
-	start(&qt, TL_ARGV(peer, "shm", "create", name, "64"));
+	tl_start_ok(&qt, TL_ARGV(peer, "shm", "create", name, "64"), NULL);
 	assert_int_equal(tl_wait(&qt, T_LINE), 10 + NIPC_EEXIST);
 	tl_proc_free(&qt);
 	assert_true(sem_gone(id));
@@ -330,12 +326,14 @@ static void qt5_create_removes_held_lock(void **state)
 		fail_msg("left behind:%s", r);
 }
 
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(mixed_increments, setup, teardown),
-		cmocka_unit_test_setup_teardown(qt5_create_breaks_live_lock, setup, teardown),
-		cmocka_unit_test_setup_teardown(qt5_create_removes_held_lock, setup, teardown),
+		T(mixed_increments),
+		T(qt5_create_breaks_live_lock),
+		T(qt5_create_removes_held_lock),
 	};
 
 	return TL_MAIN("lock_qt5", tests, group_setup, NULL);

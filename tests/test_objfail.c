@@ -210,8 +210,7 @@ static int shm_cycle(int type, int n, int *failed_out)
 	nipc_shm_free(shm);
 	if (TL_LEFTOVER(k))
 		print_error("left over after failing call %d of %d\n", n, calls);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 	*failed_out = failed + unheld_count;
 	return calls;
 }
@@ -266,8 +265,7 @@ static void sem_every_failure(void **state)
 			}
 			assert_int_equal(failed, n > 0 && n <= 3);
 			nipc_sem_free(s);
-			assert_false(TL_LEFTOVER(k));
-			nipc_key_free(k);
+			TL_KEY_GONE(k);
 		}
 	}
 }
@@ -319,8 +317,7 @@ static void errno_mapping(void **state)
 		assert_int_equal(nipc_shm_error(shm), NIPC_ELOCK);
 		assert_string_equal(nipc_shm_error_string(shm), "nipc_shm_attach: unable to lock");
 		nipc_shm_free(shm);
-		assert_false(TL_LEFTOVER(k));
-		nipc_key_free(k);
+		TL_KEY_GONE(k);
 	}
 	fail_errno = EIO;
 }

@@ -46,11 +46,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static void start(struct tl_proc *p, const char *const *argv)
-{
-	assert_int_equal(tl_start(p, argv, NULL), 0);
-}
-
 /* The next line's first word; returns its number (ns). */
 static long long expect(struct tl_proc *p, const char *word)
 {
@@ -95,8 +90,8 @@ static void qt_creates_nipc_reads(void **state)
 
 	(void)state;
 	shm_key_path(path, sizeof path);
-	start(&qt, TL_ARGV(peer, "shm", "create", name, "64", "--data", "hello from Qt 5"));
-	expect(&qt, "created");
+	tl_start_ok(&qt, TL_ARGV(peer, "shm", "create", name, "64", "--data", "hello from Qt 5"),
+		    "created");
 	note_keys();
 
 	tl_run_ok(TL_ARGV(tl_nipc(), "shm", "cat", "--legacy", name, "--size", "15"),
@@ -135,8 +130,8 @@ static void nipc_creates_qt_reads(void **state)
 
 	(void)state;
 	shm_key_path(path, sizeof path);
-	start(&holder, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "100", "--hold"));
-	expect(&holder, "created");
+	tl_start_ok(&holder, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "100", "--hold"),
+		    "created");
 	note_keys();
 	assert_true(tl_shm_exists(path, 'Q'));
 
@@ -153,8 +148,7 @@ static void nipc_creates_qt_reads(void **state)
 		  NULL, 0, out, sizeof out);
 	assert_string_equal(out, "hello toom nipc");
 
-	tl_write(&holder, "\n");
-	tl_finish_ok(&holder, "holder");
+	tl_let_go(&holder, "holder");
 	assert_clean(path);
 }
 
@@ -166,14 +160,11 @@ static void nipc_lock_blocks_qt(void **state)
 
 	(void)state;
 	shm_key_path(path, sizeof path);
-	start(&owner, TL_ARGV(peer, "shm", "create", name, "64"));
-	expect(&owner, "created");
+	tl_start_ok(&owner, TL_ARGV(peer, "shm", "create", name, "64"), "created");
 	note_keys();
 
-	start(&holder, TL_ARGV(tl_nipc(), "shm", "lock", "--legacy", name));
-	expect(&holder, "locked");
-	start(&qt, TL_ARGV(peer, "shm", "lock", name, "--for", "0"));
-	expect(&qt, "trying");
+	tl_start_ok(&holder, TL_ARGV(tl_nipc(), "shm", "lock", "--legacy", name), "locked");
+	tl_start_ok(&qt, TL_ARGV(peer, "shm", "lock", name, "--for", "0"), "trying");
 	tl_expect_blocked(&qt, "qt", T_QUIET);
 
 	long long released = tl_mono_ns();
@@ -184,8 +175,7 @@ static void nipc_lock_blocks_qt(void **state)
 	tl_finish_ok(&holder, "holder");
 	tl_finish_ok(&qt, "qt");
 
-	tl_write(&owner, "\n");
-	tl_finish_ok(&owner, "owner");
+	tl_let_go(&owner, "owner");
 	assert_clean(path);
 }
 
@@ -197,17 +187,17 @@ static void qt_lock_blocks_nipc(void **state)
 
 	(void)state;
 	shm_key_path(path, sizeof path);
-	start(&owner, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "64", "--hold"));
-	expect(&owner, "created");
+	tl_start_ok(&owner, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "64", "--hold"),
+		    "created");
 	note_keys();
 
-	start(&qt, TL_ARGV(peer, "shm", "lock", name));
-	expect(&qt, "trying");
+	tl_start_ok(&qt, TL_ARGV(peer, "shm", "lock", name), "trying");
 	expect(&qt, "locked");
-	start(&waiter, TL_ARGV(tl_nipc(), "shm", "lock", "--legacy", name, "--for", "0"));
+	tl_start_ok(&waiter, TL_ARGV(tl_nipc(), "shm", "lock", "--legacy", name, "--for", "0"),
+		    NULL);
 	/* nipc shm write works under the same lock: it waits too. */
 	struct tl_proc writer;
-	start(&writer, TL_ARGV(tl_nipc(), "shm", "write", "--legacy", name));
+	tl_start_ok(&writer, TL_ARGV(tl_nipc(), "shm", "write", "--legacy", name), NULL);
 	tl_write(&writer, "written under the lock");
 	tl_close_in(&writer);
 	tl_expect_blocked(&waiter, "waiter", T_QUIET);
@@ -226,8 +216,7 @@ static void qt_lock_blocks_nipc(void **state)
 	tl_run_ok(TL_ARGV(peer, "shm", "cat", name, "--size", "22"), NULL, 0, out, sizeof out);
 	assert_string_equal(out, "written under the lock");
 
-	tl_write(&owner, "\n");
-	tl_finish_ok(&owner, "owner");
+	tl_let_go(&owner, "owner");
 	assert_clean(path);
 }
 
@@ -239,11 +228,10 @@ static void last_detach_nipc_removes(void **state)
 
 	(void)state;
 	shm_key_path(path, sizeof path);
-	start(&qt, TL_ARGV(peer, "shm", "create", name, "64"));
-	expect(&qt, "created");
+	tl_start_ok(&qt, TL_ARGV(peer, "shm", "create", name, "64"), "created");
 	note_keys();
-	start(&n, TL_ARGV(tl_nipc(), "shm", "attach", "--legacy", name, "--cleanup"));
-	expect(&n, "attached");
+	tl_start_ok(&n, TL_ARGV(tl_nipc(), "shm", "attach", "--legacy", name, "--cleanup"),
+		    "attached");
 	assert_int_equal(tl_shm_nattch(path, 'Q'), 2);
 
 	tl_write(&qt, "\n");
@@ -251,8 +239,7 @@ static void last_detach_nipc_removes(void **state)
 	tl_finish_ok(&qt, "qt");
 	assert_int_equal(tl_shm_nattch(path, 'Q'), 1);
 
-	tl_write(&n, "\n");
-	tl_finish_ok(&n, "n");
+	tl_let_go(&n, "n");
 	assert_clean(path);
 }
 
@@ -268,15 +255,13 @@ static void last_detach_qt_removes(void **state)
 
 	(void)state;
 	shm_key_path(path, sizeof path);
-	start(&n, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "64", "--hold"));
-	expect(&n, "created");
+	tl_start_ok(&n, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "64", "--hold"),
+		    "created");
 	note_keys();
-	start(&qt, TL_ARGV(peer, "shm", "attach", name));
-	expect(&qt, "attached");
+	tl_start_ok(&qt, TL_ARGV(peer, "shm", "attach", name), "attached");
 	assert_int_equal(tl_shm_nattch(path, 'Q'), 2);
 
-	tl_write(&n, "\n");
-	tl_finish_ok(&n, "n");
+	tl_let_go(&n, "n");
 	assert_int_equal(tl_shm_nattch(path, 'Q'), 1);
 
 	tl_write(&qt, "\n");
@@ -303,22 +288,19 @@ static void sem_qt_owner(void **state)
 
 	(void)state;
 	shm_key_path(path, sizeof path);  /* lock_path: the semaphore's key file */
-	start(&owner, TL_ARGV(peer, "sem", "create", name, "0"));
-	expect(&owner, "created");
+	tl_start_ok(&owner, TL_ARGV(peer, "sem", "create", name, "0"), "created");
 	note_keys();
 
-	start(&rel, TL_ARGV(tl_nipc(), "sem", "release", "--legacy", name, "2", "--hold"));
-	expect(&rel, "released");
-	start(&acq, TL_ARGV(peer, "sem", "acquire", name, "2", "--hold"));
-	expect(&acq, "trying");
+	tl_start_ok(&rel, TL_ARGV(tl_nipc(), "sem", "release", "--legacy", name, "2", "--hold"),
+		    "released");
+	tl_start_ok(&acq, TL_ARGV(peer, "sem", "acquire", name, "2", "--hold"), "trying");
 	expect(&acq, "acquired");
 
 	/* Now at 0: nipc's acquire blocks until Qt releases. */
-	start(&waiter, TL_ARGV(tl_nipc(), "sem", "acquire", "--legacy", name));
+	tl_start_ok(&waiter, TL_ARGV(tl_nipc(), "sem", "acquire", "--legacy", name), NULL);
 	usleep(T_QUIET * 1000);
 	assert_true(tl_running(&waiter));
-	start(&rel1, TL_ARGV(peer, "sem", "release", name, "--hold"));
-	expect(&rel1, "released");
+	tl_start_ok(&rel1, TL_ARGV(peer, "sem", "release", name, "--hold"), "released");
 	tl_finish_ok(&waiter, "waiter");
 
 	tl_close_in(&rel1);
@@ -327,8 +309,7 @@ static void sem_qt_owner(void **state)
 	tl_finish_ok(&acq, "acq");
 	tl_close_in(&rel);
 	tl_finish_ok(&rel, "rel");
-	tl_write(&owner, "\n");
-	tl_finish_ok(&owner, "owner");
+	tl_let_go(&owner, "owner");
 	assert_int_equal(tl_dir_entries(tmpdir), 0);
 	assert_int_equal(tl_ledger_left(), 0);
 }
@@ -342,20 +323,18 @@ static void sem_nipc_owner(void **state)
 
 	(void)state;
 	shm_key_path(path, sizeof path);  /* lock_path: the semaphore's key file */
-	start(&owner, TL_ARGV(tl_nipc(), "sem", "create", "--legacy", name, "0", "--hold"));
-	expect(&owner, "created");
+	tl_start_ok(&owner, TL_ARGV(tl_nipc(), "sem", "create", "--legacy", name, "0", "--hold"),
+		    "created");
 	note_keys();
 
-	start(&rel, TL_ARGV(peer, "sem", "release", name, "3", "--hold"));
-	expect(&rel, "released");
-	start(&acq, TL_ARGV(tl_nipc(), "sem", "acquire", "--legacy", name, "3", "--hold"));
-	expect(&acq, "acquired");
+	tl_start_ok(&rel, TL_ARGV(peer, "sem", "release", name, "3", "--hold"), "released");
+	tl_start_ok(&acq, TL_ARGV(tl_nipc(), "sem", "acquire", "--legacy", name, "3", "--hold"),
+		    "acquired");
 
-	start(&qt, TL_ARGV(peer, "sem", "acquire", name));
-	expect(&qt, "trying");
+	tl_start_ok(&qt, TL_ARGV(peer, "sem", "acquire", name), "trying");
 	tl_expect_blocked(&qt, "qt", T_QUIET);
 	long long released = tl_mono_ns();
-	start(&rel1, TL_ARGV(tl_nipc(), "sem", "release", "--legacy", name, "--hold"));
+	tl_start_ok(&rel1, TL_ARGV(tl_nipc(), "sem", "release", "--legacy", name, "--hold"), NULL);
 	long long acquired = expect(&qt, "acquired");
 	assert_true(acquired > released);
 	expect(&rel1, "released");
@@ -367,8 +346,7 @@ static void sem_nipc_owner(void **state)
 	tl_finish_ok(&acq, "acq");
 	tl_close_in(&rel);
 	tl_finish_ok(&rel, "rel");
-	tl_write(&owner, "\n");
-	tl_finish_ok(&owner, "owner");
+	tl_let_go(&owner, "owner");
 	assert_int_equal(tl_dir_entries(tmpdir), 0);
 	assert_int_equal(tl_ledger_left(), 0);
 }
@@ -387,11 +365,10 @@ static void crash_qt_nipc_recovers(void **state)
 
 	(void)state;
 	shm_key_path(path, sizeof path);
-	start(&qt, TL_ARGV(peer, "shm", "create", name, "64", "--data", "survivor"));
-	expect(&qt, "created");
+	tl_start_ok(&qt, TL_ARGV(peer, "shm", "create", name, "64", "--data", "survivor"),
+		    "created");
 	note_keys();
-	start(&locker, TL_ARGV(peer, "shm", "lock", name));
-	expect(&locker, "trying");
+	tl_start_ok(&locker, TL_ARGV(peer, "shm", "lock", name), "trying");
 	expect(&locker, "locked");
 	kill9(&locker);
 	kill9(&qt);
@@ -414,11 +391,10 @@ static void crash_qt_nipc_recovers(void **state)
 	assert_false(tl_shm_exists(path, 'Q'));
 
 	struct tl_proc again;
-	start(&again, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "64", "--hold"));
-	expect(&again, "created");
+	tl_start_ok(&again, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "64", "--hold"),
+		    "created");
 	note_keys();
-	tl_write(&again, "\n");
-	tl_finish_ok(&again, "again");
+	tl_let_go(&again, "again");
 	assert_clean(path);
 }
 
@@ -430,12 +406,11 @@ static void crash_nipc_qt_recovers(void **state)
 
 	(void)state;
 	shm_key_path(path, sizeof path);
-	start(&n, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "64", "--hold"));
-	expect(&n, "created");
+	tl_start_ok(&n, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "64", "--hold"),
+		    "created");
 	note_keys();
 	tl_run_ok(TL_ARGV(tl_nipc(), "shm", "write", "--legacy", name), "survivor", 0, NULL, 0);
-	start(&locker, TL_ARGV(tl_nipc(), "shm", "lock", "--legacy", name));
-	expect(&locker, "locked");
+	tl_start_ok(&locker, TL_ARGV(tl_nipc(), "shm", "lock", "--legacy", name), "locked");
 	kill9(&locker);
 	kill9(&n);
 	assert_int_equal(tl_shm_nattch(path, 'Q'), 0);
@@ -443,8 +418,7 @@ static void crash_nipc_qt_recovers(void **state)
 	/* Qt attaches (and stays), locks (SEM_UNDO gave the lock back) and
 	 * reads the data; its create fails with AlreadyExists (exit 10 + 4). */
 	struct tl_proc att;
-	start(&att, TL_ARGV(peer, "shm", "attach", name));
-	expect(&att, "attached");
+	tl_start_ok(&att, TL_ARGV(peer, "shm", "attach", name), "attached");
 	tl_run_ok(TL_ARGV(peer, "shm", "lock", name, "--for", "0"), NULL, 0, out, sizeof out);
 	assert_non_null(strstr(out, "locked"));
 	tl_run_ok(TL_ARGV(peer, "shm", "cat", name, "--size", "8"), NULL, 0, out, sizeof out);
@@ -458,27 +432,27 @@ static void crash_nipc_qt_recovers(void **state)
 	assert_false(tl_shm_exists(path, 'Q'));
 
 	struct tl_proc qt;
-	start(&qt, TL_ARGV(peer, "shm", "create", name, "64"));
-	expect(&qt, "created");
+	tl_start_ok(&qt, TL_ARGV(peer, "shm", "create", name, "64"), "created");
 	note_keys();
-	tl_write(&qt, "\n");
-	tl_finish_ok(&qt, "qt");
+	tl_let_go(&qt, "qt");
 	assert_clean(path);
 }
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, tl_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(qt_creates_nipc_reads, setup, tl_teardown),
-		cmocka_unit_test_setup_teardown(nipc_creates_qt_reads, setup, tl_teardown),
-		cmocka_unit_test_setup_teardown(nipc_lock_blocks_qt, setup, tl_teardown),
-		cmocka_unit_test_setup_teardown(qt_lock_blocks_nipc, setup, tl_teardown),
-		cmocka_unit_test_setup_teardown(last_detach_nipc_removes, setup, tl_teardown),
-		cmocka_unit_test_setup_teardown(last_detach_qt_removes, setup, tl_teardown),
-		cmocka_unit_test_setup_teardown(sem_qt_owner, setup, tl_teardown),
-		cmocka_unit_test_setup_teardown(sem_nipc_owner, setup, tl_teardown),
-		cmocka_unit_test_setup_teardown(crash_qt_nipc_recovers, setup, tl_teardown),
-		cmocka_unit_test_setup_teardown(crash_nipc_qt_recovers, setup, tl_teardown),
+		T(qt_creates_nipc_reads),
+		T(nipc_creates_qt_reads),
+		T(nipc_lock_blocks_qt),
+		T(qt_lock_blocks_nipc),
+		T(last_detach_nipc_removes),
+		T(last_detach_qt_removes),
+		T(sem_qt_owner),
+		T(sem_nipc_owner),
+		T(crash_qt_nipc_recovers),
+		T(crash_nipc_qt_recovers),
 	};
 
 	return TL_MAIN("qt5_interop", tests, group_setup, NULL);

@@ -210,11 +210,6 @@ static int teardown(void **state)
 
 /* ------------------------------------------------------------ processes */
 
-static void start(struct tl_proc *p, const char *const *argv)
-{
-	assert_int_equal(tl_start(p, argv, NULL), 0);
-}
-
 static int exists(const char *path)
 {
 	struct stat st;
@@ -241,15 +236,9 @@ static void assert_nothing_left(void)
 /* `nipc shm create KEY 4096 --hold`, attached until its stdin gets a line. */
 static void nipc_create(struct tl_proc *p)
 {
-	start(p, TL_ARGV(tl_nipc(), "shm", "create", key, "4096", "--hold"));
+	tl_start_ok(p, TL_ARGV(tl_nipc(), "shm", "create", key, "4096", "--hold"), NULL);
 	tl_expect(p, "created", T_LINE);
 	assert_true(exists(shm_path));
-}
-
-static void end_holder(struct tl_proc *p, const char *what)
-{
-	assert_int_equal(tl_write(p, "\n"), 0);
-	tl_finish_ok(p, what);
 }
 
 /* nipc cat: the segment must begin with text and its NUL. */
@@ -258,9 +247,11 @@ static void nipc_sees(const char *text)
 	char out[4096];
 	size_t n;
 
-	n = tl_run_ok(TL_ARGV(tl_nipc(), "shm", "cat", key, "--size", "64"), NULL, 0, out, sizeof out);
+	n = tl_run_ok(TL_ARGV(tl_nipc(), "shm", "cat", key, "--size", "64"), NULL, 0, out,
+		      sizeof out);
 	if (n != 64 || memcmp(out, text, strlen(text) + 1))
-		fail_msg("nipc shm cat: %zu bytes '%.64s', expected '%s' and its NUL", n, out, text);
+		fail_msg("nipc shm cat: %zu bytes '%.64s', expected '%s' and its NUL", n, out,
+			 text);
 }
 
 /* The segment must begin with text and its NUL, read without the lock:
@@ -309,7 +300,7 @@ static void nipc_write(const char *text)
 /* `nipc shm write KEY` started with text and its NUL on stdin. */
 static void nipc_write_start(struct tl_proc *p, const char *text)
 {
-	start(p, TL_ARGV(tl_nipc(), "shm", "write", key));
+	tl_start_ok(p, TL_ARGV(tl_nipc(), "shm", "write", key), NULL);
 	assert_true(write(p->in, text, strlen(text) + 1) == (ssize_t)strlen(text) + 1);
 	tl_close_in(p);
 }
@@ -334,7 +325,7 @@ static void nipc_creates_data_both_ways(void **state)
 	nipc_sees("written by Qt 6.8");
 	nipc_write("written by nipc");
 	qt_sees("written by nipc");
-	end_holder(&c, "nipc shm create --hold");
+	tl_let_go(&c, "nipc shm create --hold");
 	assert_nothing_left();
 }
 
@@ -346,20 +337,18 @@ static void qt_creates_data_both_ways(void **state)
 
 	(void)state;
 	NEED_QT68();
-	start(&c, TL_ARGV(qt, "create", key, "4096", "hold"));
-	tl_expect(&c, "ready", T_LINE);
+	tl_start_ok(&c, TL_ARGV(qt, "create", key, "4096", "hold"), "ready");
 	nipc_sees("hello from qt68");
 	nipc_write("written by nipc");
 	qt_sees("written by nipc");
 
-	start(&h, TL_ARGV(tl_nipc(), "shm", "lock", key));
-	tl_expect(&h, "locked", T_LINE);
-	start(&r, TL_ARGV(qt, "read", key));
+	tl_start_ok(&h, TL_ARGV(tl_nipc(), "shm", "lock", key), "locked");
+	tl_start_ok(&r, TL_ARGV(qt, "read", key), NULL);
 	tl_expect_blocked(&r, "Qt's read", T_QUIET);
-	end_holder(&h, "nipc shm lock");
+	tl_let_go(&h, "nipc shm lock");
 	assert_string_equal(tl_expect(&r, "read:", T_LINE), "written by nipc");
 	tl_finish_ok(&r, "qt68ipc read");
-	end_holder(&c, "qt68ipc create hold");
+	tl_let_go(&c, "qt68ipc create hold");
 }
 
 /* Qt 6.8 keeps a segment mapped without any lock nipc could see; nipc's
@@ -371,19 +360,16 @@ static void qt_attached_segment_kept(void **state)
 
 	(void)state;
 	NEED_QT68();
-	start(&c, TL_ARGV(qt, "create", key, "4096", "hold"));
-	tl_expect(&c, "ready", T_LINE);
-	start(&a, TL_ARGV(tl_nipc(), "shm", "attach", key, "--cleanup"));
-	tl_expect(&a, "attached", T_LINE);
-	end_holder(&a, "nipc shm attach --cleanup");
+	tl_start_ok(&c, TL_ARGV(qt, "create", key, "4096", "hold"), "ready");
+	tl_start_ok(&a, TL_ARGV(tl_nipc(), "shm", "attach", key, "--cleanup"), "attached");
+	tl_let_go(&a, "nipc shm attach --cleanup");
 	if (!exists(shm_path))
 		fail_msg("nipc's last detach removed a segment Qt 6.8 still maps");
 	qt_sees("hello from qt68");
-	end_holder(&c, "qt68ipc create hold");
+	tl_let_go(&c, "qt68ipc create hold");
 
-	start(&b, TL_ARGV(tl_nipc(), "shm", "attach", key, "--cleanup"));
-	tl_expect(&b, "attached", T_LINE);
-	end_holder(&b, "nipc shm attach --cleanup");
+	tl_start_ok(&b, TL_ARGV(tl_nipc(), "shm", "attach", key, "--cleanup"), "attached");
+	tl_let_go(&b, "nipc shm attach --cleanup");
 	assert_false(exists(shm_path));
 	assert_nothing_left();
 }
@@ -398,9 +384,8 @@ static void nipc_lock_blocks_qt(void **state)
 	NEED_QT68();
 	nipc_create(&c);
 	nipc_write("before");
-	start(&h, TL_ARGV(tl_nipc(), "shm", "lock", key));
-	tl_expect(&h, "locked", T_LINE);
-	start(&r, TL_ARGV(qt, "read", key));
+	tl_start_ok(&h, TL_ARGV(tl_nipc(), "shm", "lock", key), "locked");
+	tl_start_ok(&r, TL_ARGV(qt, "read", key), NULL);
 	tl_expect_blocked(&r, "Qt's read", T_QUIET);
 	assert_int_equal(tl_write(&h, "\n"), 0);
 	tl_expect(&h, "unlocked", T_LINE);
@@ -409,7 +394,7 @@ static void nipc_lock_blocks_qt(void **state)
 	print_message("# Qt's read came %ld ms after nipc's unlocked\n", ms_since(t));
 	tl_finish_ok(&r, "qt68ipc read");
 	tl_finish_ok(&h, "nipc shm lock");
-	end_holder(&c, "nipc shm create --hold");
+	tl_let_go(&c, "nipc shm create --hold");
 	assert_nothing_left();
 }
 
@@ -425,9 +410,8 @@ static void qt_lock_blocks_nipc(void **state)
 	(void)state;
 	NEED_QT68();
 	nipc_create(&c);
-	start(&q, TL_ARGV(qt, "lockhold", key, QT_HOLD));
-	tl_expect(&q, "locked", T_LINE);
-	start(&l, TL_ARGV(tl_nipc(), "shm", "lock", key, "--for", "0"));
+	tl_start_ok(&q, TL_ARGV(qt, "lockhold", key, QT_HOLD), "locked");
+	tl_start_ok(&l, TL_ARGV(tl_nipc(), "shm", "lock", key, "--for", "0"), NULL);
 	tl_expect_blocked(&l, "nipc shm lock", T_QUIET);
 	/* both lines, each timed as it comes (resolution a few ms) */
 	deadline = tl_mono_ns() + T_LINE * 1000000LL;
@@ -452,7 +436,7 @@ static void qt_lock_blocks_nipc(void **state)
 	tl_expect(&l, "unlocked", T_LINE);
 	tl_finish_ok(&l, "nipc shm lock");
 	tl_finish_ok(&q, "qt68ipc lockhold");
-	end_holder(&c, "nipc shm create --hold");
+	tl_let_go(&c, "nipc shm create --hold");
 	assert_nothing_left();
 }
 
@@ -471,19 +455,17 @@ static void alternating_rounds(void **state)
 	for (int i = 0; i < ROUNDS; i++) {
 		if (i % 2 == 0) {
 			snprintf(text, sizeof text, "round %d by Qt", i);
-			start(&h, TL_ARGV(tl_nipc(), "shm", "lock", key));
-			tl_expect(&h, "locked", T_LINE);
-			start(&w, TL_ARGV(qt, "write", key, text));
+			tl_start_ok(&h, TL_ARGV(tl_nipc(), "shm", "lock", key), "locked");
+			tl_start_ok(&w, TL_ARGV(qt, "write", key, text), NULL);
 			tl_expect_blocked(&w, "Qt's write", T_QUIET);
 			peek_sees(prev);
-			end_holder(&h, "nipc shm lock");
+			tl_let_go(&h, "nipc shm lock");
 			tl_expect(&w, "written", T_LINE);
 			tl_finish_ok(&w, "qt68ipc write");
 			nipc_sees(text);
 		} else {
 			snprintf(text, sizeof text, "round %d by nipc", i);
-			start(&h, TL_ARGV(qt, "lockhold", key, "1500"));
-			tl_expect(&h, "locked", T_LINE);
+			tl_start_ok(&h, TL_ARGV(qt, "lockhold", key, "1500"), "locked");
 			nipc_write_start(&w, text);
 			tl_expect_blocked(&w, "nipc shm write", T_QUIET);
 			peek_sees(prev);
@@ -497,7 +479,7 @@ static void alternating_rounds(void **state)
 		}
 		snprintf(prev, sizeof prev, "%s", text);
 	}
-	end_holder(&c, "nipc shm create --hold");
+	tl_let_go(&c, "nipc shm create --hold");
 	assert_nothing_left();
 }
 
@@ -519,8 +501,7 @@ static void qt_create_unlinks_held_lock(void **state)
 	NEED_QT68();
 	nipc_create(&c);
 	nipc_write("before");
-	start(&h1, TL_ARGV(tl_nipc(), "shm", "lock", key));
-	tl_expect(&h1, "locked", T_LINE);
+	tl_start_ok(&h1, TL_ARGV(tl_nipc(), "shm", "lock", key), "locked");
 	seg = inode(shm_path);
 	old = inode(sem_path);
 
@@ -536,7 +517,7 @@ static void qt_create_unlinks_held_lock(void **state)
 
 	/* the next locker makes a new lock: in at once, though h1 holds */
 	t = tl_mono_ns();
-	start(&h2, TL_ARGV(tl_nipc(), "shm", "lock", key));
+	tl_start_ok(&h2, TL_ARGV(tl_nipc(), "shm", "lock", key), NULL);
 	tl_expect(&h2, "locked", T_GET);
 	print_message("# a new nipc locker got a new lock in %ld ms while the first held "
 		      "the unlinked one\n", ms_since(t));
@@ -544,11 +525,11 @@ static void qt_create_unlinks_held_lock(void **state)
 	assert_int_not_equal(inode(sem_path), old);
 
 	/* on the new lock nipc and Qt exclude again */
-	start(&l3, TL_ARGV(tl_nipc(), "shm", "lock", key, "--for", "0"));
-	start(&r, TL_ARGV(qt, "read", key));
+	tl_start_ok(&l3, TL_ARGV(tl_nipc(), "shm", "lock", key, "--for", "0"), NULL);
+	tl_start_ok(&r, TL_ARGV(qt, "read", key), NULL);
 	tl_expect_blocked(&l3, "a second locker on the new lock", T_QUIET);
 	tl_expect_blocked(&r, "Qt's read on the new lock", T_QUIET);
-	end_holder(&h2, "nipc shm lock (new lock)");
+	tl_let_go(&h2, "nipc shm lock (new lock)");
 	tl_expect(&l3, "locked", T_LINE);
 	tl_expect(&l3, "unlocked", T_LINE);
 	tl_finish_ok(&l3, "nipc shm lock --for 0");
@@ -564,23 +545,25 @@ static void qt_create_unlinks_held_lock(void **state)
 	 * for the last detach, it finds its lock file without a name and
 	 * follows the name to the new lock, so the last detach removes the
 	 * segment and the lock everyone uses now: nothing is left */
-	end_holder(&c, "nipc shm create --hold");
+	tl_let_go(&c, "nipc shm create --hold");
 	assert_false(exists(shm_path));
 	assert_false(exists(sem_path));
 	(void)rc;
 	assert_nothing_left();
 }
 
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(nipc_creates_data_both_ways, setup, teardown),
-		cmocka_unit_test_setup_teardown(qt_creates_data_both_ways, setup, teardown),
-		cmocka_unit_test_setup_teardown(nipc_lock_blocks_qt, setup, teardown),
-		cmocka_unit_test_setup_teardown(qt_lock_blocks_nipc, setup, teardown),
-		cmocka_unit_test_setup_teardown(alternating_rounds, setup, teardown),
-		cmocka_unit_test_setup_teardown(qt_create_unlinks_held_lock, setup, teardown),
-		cmocka_unit_test_setup_teardown(qt_attached_segment_kept, setup, teardown),
+		T(nipc_creates_data_both_ways),
+		T(qt_creates_data_both_ways),
+		T(nipc_lock_blocks_qt),
+		T(qt_lock_blocks_nipc),
+		T(alternating_rounds),
+		T(qt_create_unlinks_held_lock),
+		T(qt_attached_segment_kept),
 	};
 
 	return TL_MAIN("qt68_lock", tests, group_setup, NULL);

@@ -45,8 +45,7 @@ static void shared_between_processes(void **state)
 	struct tl_proc c;
 
 	assert_true(TL_SEM_EXISTS(k));
-	assert_int_equal(TL_OBJHELPER(&c, k), 0);
-	assert_true(tl_cmd_ok(&c, "semopen 0 open"));
+	TL_OBJHELPER_OK(&c, k, "semopen 0 open");
 	blocked(&c);
 	assert_int_equal(nipc_sem_release(s, 1), 0);
 	assert_string_equal(tl_cmd(&c, NULL, 10000), "ok");
@@ -56,8 +55,7 @@ static void shared_between_processes(void **state)
 	assert_int_equal(tl_end(&c, "exit"), 0);
 	assert_true(TL_SEM_EXISTS(k)); /* the child did not own it */
 	nipc_sem_free(s);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 static void release_many(void **state)
@@ -67,8 +65,7 @@ static void release_many(void **state)
 	struct tl_proc c;
 
 	assert_int_equal(nipc_sem_release(s, 3), 0);
-	assert_int_equal(TL_OBJHELPER(&c, k), 0);
-	assert_true(tl_cmd_ok(&c, "semopen 0 open"));
+	TL_OBJHELPER_OK(&c, k, "semopen 0 open");
 	for (int i = 0; i < 3; i++)
 		assert_true(tl_cmd_ok(&c, "acquire"));
 	blocked(&c);
@@ -81,8 +78,7 @@ static void release_many(void **state)
 	assert_int_equal(nipc_sem_release(NULL, 1), -NIPC_EINVAL);
 	assert_int_equal(nipc_sem_acquire(NULL), -NIPC_EINVAL);
 	nipc_sem_free(s);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 /* Open keeps the value; Create sets it again (a leftover from a crash). */
@@ -93,8 +89,7 @@ static void open_keeps_create_resets(void **state)
 	struct tl_proc c;
 
 	b = new_sem(k, 9, NIPC_SEM_OPEN);
-	assert_int_equal(TL_OBJHELPER(&c, k), 0);
-	assert_true(tl_cmd_ok(&c, "semopen 5 open"));
+	TL_OBJHELPER_OK(&c, k, "semopen 5 open");
 	assert_true(tl_cmd_ok(&c, "acquire"));
 	assert_true(tl_cmd_ok(&c, "acquire"));
 	blocked(&c);
@@ -113,8 +108,7 @@ static void open_keeps_create_resets(void **state)
 	nipc_sem_free(b);
 	nipc_sem_free(a);
 	nipc_sem_free(c2);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 static void open_missing_creates_and_owns(void **state)
@@ -125,8 +119,7 @@ static void open_missing_creates_and_owns(void **state)
 	assert_true(TL_SEM_EXISTS(k));
 	assert_int_equal(nipc_sem_acquire(a), 0);
 	nipc_sem_free(a);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 /* The owner removes the semaphore on close even while others use it (as Qt
@@ -141,8 +134,7 @@ static void owner_removes_others_reopen(void **state)
 
 	if (IS_SYSV)
 		assert_int_equal(stat(nipc_key_native(k), &st1), 0);
-	assert_int_equal(TL_OBJHELPER(&c, k), 0);
-	assert_true(tl_cmd_ok(&c, "semopen 0 open"));
+	TL_OBJHELPER_OK(&c, k, "semopen 0 open");
 	nipc_sem_free(a);
 	assert_false(TL_LEFTOVER(k));
 	assert_true(tl_cmd_ok(&c, "release 1"));
@@ -158,8 +150,7 @@ static void owner_removes_others_reopen(void **state)
 		assert_false(TL_LEFTOVER(k));
 	}
 	assert_int_equal(tl_end(&c, "exit"), 0);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 static void bad_keys(void **state)
@@ -232,8 +223,7 @@ static void modes_whatever_the_umask(void **state)
 		assert_int_equal(mode_of(path), 0600);
 	}
 	nipc_sem_free(s);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 static void type_supported(void **state)

@@ -78,49 +78,40 @@ static void create_twice_then_last_detach_removes_all(void **state)
 	assert_false(TL_LEFTOVER(k));
 	nipc_shm_free(a);
 	nipc_shm_free(b);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
+}
+
+/* One call on a fresh handle fails with err and says text; nothing is made. */
+static void fails(int type, int create, size_t size, int err, const char *text)
+{
+	nipc_key *k = tl_key(type);
+	nipc_shm *a = new_shm(k);
+	int r = create ? nipc_shm_create(a, size, NIPC_SHM_READWRITE)
+		       : nipc_shm_attach(a, NIPC_SHM_READWRITE);
+
+	assert_int_equal(r, -err);
+	assert_int_equal(nipc_shm_error(a), err);
+	assert_string_equal(nipc_shm_error_string(a), text);
+	assert_false(nipc_shm_is_attached(a));
+	assert_false(TL_SHM_EXISTS(k));
+	nipc_shm_free(a);
+	TL_KEY_GONE(k);
 }
 
 static void attach_missing(void **state)
 {
-	nipc_key *k = tl_key(TYPE);
-	nipc_shm *a = new_shm(k);
-
-	assert_int_equal(nipc_shm_attach(a, NIPC_SHM_READWRITE), -NIPC_ENOTFOUND);
-	assert_int_equal(nipc_shm_error(a), NIPC_ENOTFOUND);
-	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_attach: doesn't exist");
-	assert_false(nipc_shm_is_attached(a));
-	nipc_shm_free(a);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	fails(TYPE, 0, 0, NIPC_ENOTFOUND, "nipc_shm_attach: doesn't exist");
 }
 
 static void size_zero(void **state)
 {
-	nipc_key *k = tl_key(TYPE);
-	nipc_shm *a = new_shm(k);
-
-	assert_int_equal(nipc_shm_create(a, 0, NIPC_SHM_READWRITE), -NIPC_EINVALIDSIZE);
-	assert_int_equal(nipc_shm_error(a), NIPC_EINVALIDSIZE);
-	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_create: invalid size");
-	assert_false(TL_SHM_EXISTS(k));
-	nipc_shm_free(a);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	fails(TYPE, 1, 0, NIPC_EINVALIDSIZE, "nipc_shm_create: invalid size");
 }
 
+/* beyond SHMMAX / the largest file */
 static void size_too_big(void **state)
 {
-	nipc_key *k = tl_key(TYPE);
-	nipc_shm *a = new_shm(k);
-
-	/* beyond SHMMAX / the largest file */
-	assert_int_equal(nipc_shm_create(a, (size_t)-2, NIPC_SHM_READWRITE), -NIPC_EINVALIDSIZE);
-	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_create: invalid size");
-	nipc_shm_free(a);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	fails(TYPE, 1, (size_t)-2, NIPC_EINVALIDSIZE, "nipc_shm_create: invalid size");
 }
 
 static void bad_keys(void **state)
@@ -237,8 +228,7 @@ static void detach_lock_states(void **state)
 	assert_int_equal(nipc_shm_unlock(a), 0);
 	assert_false(TL_SHM_EXISTS(k));
 	nipc_shm_free(a);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 static void free_while_locked_and_attached(void **state)
@@ -255,8 +245,7 @@ static void free_while_locked_and_attached(void **state)
 	assert_int_equal(nipc_shm_lock(b), 0);
 	assert_int_equal(nipc_shm_unlock(b), 0);
 	nipc_shm_free(b);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 static void modes_whatever_the_umask(void **state)
@@ -283,8 +272,7 @@ static void modes_whatever_the_umask(void **state)
 		assert_int_equal(mode_of(path), 0600);
 	}
 	nipc_shm_free(a);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 static void cleanup_opt_out(void **state)
@@ -305,8 +293,7 @@ static void cleanup_opt_out(void **state)
 	assert_int_equal(((char *)nipc_shm_data(a))[3], 42);
 	assert_int_equal(nipc_shm_detach(a), 0);
 	nipc_shm_free(a);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 static void readonly_attach_cannot_write(void **state)
@@ -317,23 +304,20 @@ static void readonly_attach_cannot_write(void **state)
 
 	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
 	((unsigned char *)nipc_shm_data(a))[5] = 7;
-	assert_int_equal(TL_OBJHELPER(&c, k), 0);
-	assert_true(tl_cmd_ok(&c, "attach ro"));
+	TL_OBJHELPER_OK(&c, k, "attach ro");
 	assert_string_equal(tl_cmd(&c, "read 5", 10000), "ok 7");
 	assert_string_equal(tl_cmd(&c, "write 5 9", 10000), "(eof)");
 	assert_int_equal(tl_end(&c, "exit"), 128 + SIGSEGV);
 	assert_int_equal(((unsigned char *)nipc_shm_data(a))[5], 7);
 
 	/* a read-write attacher can */
-	assert_int_equal(TL_OBJHELPER(&c, k), 0);
-	assert_true(tl_cmd_ok(&c, "attach rw"));
+	TL_OBJHELPER_OK(&c, k, "attach rw");
 	assert_true(tl_cmd_ok(&c, "write 5 9"));
 	assert_true(tl_cmd_ok(&c, "detach"));
 	assert_int_equal(tl_end(&c, "exit"), 0);
 	assert_int_equal(((unsigned char *)nipc_shm_data(a))[5], 9);
 	nipc_shm_free(a);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 static void live_attacher_keeps_segment(void **state)
@@ -343,8 +327,7 @@ static void live_attacher_keeps_segment(void **state)
 	struct tl_proc c;
 
 	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
-	assert_int_equal(TL_OBJHELPER(&c, k), 0);
-	assert_true(tl_cmd_ok(&c, "attach ro"));
+	TL_OBJHELPER_OK(&c, k, "attach ro");
 	assert_int_equal(nipc_shm_detach(a), 0);
 	assert_true(TL_SHM_EXISTS(k));
 	assert_string_equal(tl_cmd(&c, "size", 10000), IS_SYSV ? "ok 64" : "ok 64");
@@ -352,8 +335,7 @@ static void live_attacher_keeps_segment(void **state)
 	assert_int_equal(tl_end(&c, "exit"), 0);
 	assert_false(TL_SHM_EXISTS(k));
 	nipc_shm_free(a);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 /* The creator goes away while others stay attached: later attachers and
@@ -366,14 +348,12 @@ static void lock_survives_creator(void **state)
 	struct tl_proc b, c;
 
 	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
-	assert_int_equal(TL_OBJHELPER(&b, k), 0);
-	assert_true(tl_cmd_ok(&b, "attach rw"));
+	TL_OBJHELPER_OK(&b, k, "attach rw");
 	nipc_shm_free(a);
 	assert_true(TL_SHM_EXISTS(k));
 	if (!IS_SYSV)
 		assert_true(TL_SEM_EXISTS(k));
-	assert_int_equal(TL_OBJHELPER(&c, k), 0);
-	assert_true(tl_cmd_ok(&c, "attach rw"));
+	TL_OBJHELPER_OK(&c, k, "attach rw");
 	assert_true(tl_cmd_ok(&b, "lock"));
 	assert_int_equal(tl_send(&c, "lock"), 0);
 	assert_string_equal(tl_cmd(&c, NULL, 300), "");
@@ -384,8 +364,7 @@ static void lock_survives_creator(void **state)
 	assert_true(tl_cmd_ok(&c, "detach"));
 	assert_int_equal(tl_end(&b, "exit"), 0);
 	assert_int_equal(tl_end(&c, "exit"), 0);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 /* The System V key follows the key file's inode, not its name. */
@@ -418,8 +397,7 @@ static void sysv_key_follows_inode(void **state)
 	nipc_shm_free(b);
 	assert_int_equal(rename(path, nipc_key_native(k)), 0);
 	nipc_shm_free(a);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 /* N processes add to one counter under the lock: the total is exact. */
@@ -433,8 +411,7 @@ static void counter_under_lock(void **state)
 
 	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
 	for (int i = 0; i < N; i++) {
-		assert_int_equal(TL_OBJHELPER(&c[i], k), 0);
-		assert_true(tl_cmd_ok(&c[i], "attach rw"));
+		TL_OBJHELPER_OK(&c[i], k, "attach rw");
 	}
 	snprintf(cmd, sizeof cmd, "inc %d", EACH);
 	for (int i = 0; i < N; i++)
@@ -445,8 +422,7 @@ static void counter_under_lock(void **state)
 	for (int i = 0; i < N; i++)
 		assert_int_equal(tl_end(&c[i], "exit"), 0);
 	nipc_shm_free(a);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 /* A legacy key locks on the semaphore legacy key of the same name: its own

@@ -238,8 +238,7 @@ static void stat_segment(void **state)
 
 	assert_int_equal(nipc_shm_new(&shm, k), 0);
 	assert_int_equal(nipc_shm_create(shm, 5000, NIPC_SHM_READWRITE), 0);
-	assert_int_equal(TL_OBJHELPER(&c, k), 0);
-	assert_true(tl_cmd_ok(&c, "attach rw"));
+	TL_OBJHELPER_OK(&c, k, "attach rw");
 	assert_int_equal(nipc_obj_stat(&o, k, NIPC_KIND_SHM), 0);
 	check_segment(o, k, 5000, getpid(), c.pid);
 	nipc_obj_free(o);
@@ -255,8 +254,7 @@ static void stat_segment(void **state)
 	nipc_shm_free(shm);
 	assert_int_equal(nipc_obj_stat(&o, k, NIPC_KIND_SHM), -NIPC_ENOTFOUND);
 	assert_null(o);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 /* o is the semaphore of k as the OS shows it. */
@@ -325,8 +323,7 @@ static void stat_semaphore(void **state)
 	assert_int_equal(nipc_obj_stat(&o, k, NIPC_KIND_SHM), -NIPC_ENOTFOUND);
 	nipc_sem_free(sem);
 	assert_int_equal(nipc_obj_stat(&o, k, NIPC_KIND_SEM), -NIPC_ENOTFOUND);
-	assert_false(TL_LEFTOVER(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 static void stat_bad_args(void **state)
@@ -400,8 +397,7 @@ static void list_sees_all(void **state)
 	assert_int_equal(nipc_shm_new(&shm, k), 0);
 	assert_int_equal(nipc_shm_create(shm, 300, NIPC_SHM_READWRITE), 0);
 	assert_int_equal(nipc_sem_new(&sem, ks, 0, NIPC_SEM_CREATE), 0);
-	assert_int_equal(TL_OBJHELPER(&c, k), 0);
-	assert_true(tl_cmd_ok(&c, "attach ro"));
+	TL_OBJHELPER_OK(&c, k, "attach ro");
 	if (IS_SYSV) {
 		assert_true((private_shm = shmget(IPC_PRIVATE, 100, 0600)) >= 0);
 		tl_ledger_shmid(private_shm);
@@ -516,8 +512,7 @@ static void list_one_pass(void **state)
 	tl_end(&c, "exit");
 	for (int i = 0; i < 4; i++) {
 		nipc_shm_free(shm[i]);
-		assert_false(TL_LEFTOVER(k[i]));
-		nipc_key_free(k[i]);
+		TL_KEY_GONE(k[i]);
 	}
 }
 
