@@ -47,6 +47,28 @@ void lock_end(struct tl_proc *p)
 		fail_msg("objhelper exit %d", rc);
 }
 
+void lock_waits(struct tl_proc *p, const char *cmd, const char *what)
+{
+	const char *r = tl_cmd(p, cmd, 300);
+
+	if (r[0])
+		fail_msg("%s: '%s' returned '%s'", what, cmd, r);
+}
+
+void lock_gets(struct tl_proc *p, const char *what)
+{
+	const char *r = tl_cmd(p, NULL, 10000);
+
+	if (strcmp(r, "ok"))
+		fail_msg("%s: '%s'", what, r);
+}
+
+void lock_leave(struct tl_proc *p)
+{
+	lock_ok(p, "detach");
+	lock_end(p);
+}
+
 void lock_make(struct tl_proc *maker, const char *size)
 {
 	char create[64];

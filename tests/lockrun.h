@@ -37,6 +37,13 @@ void lock_make(struct tl_proc *maker, const char *size);
  * detaches and exits; what fails is appended to msg. Frees obs; returns the
  * counter (0 if unread). */
 unsigned lock_observer_end(struct tl_proc *obs, char *msg, size_t size);
+/* cmd sent to the objhelper p gets no reply for 300 ms: p waits for the
+ * lock (what: who and while what, for the failure). */
+void lock_waits(struct tl_proc *p, const char *cmd, const char *what);
+/* The reply p owes is "ok" within 10 s. */
+void lock_gets(struct tl_proc *p, const char *what);
+/* p detaches and exits. */
+void lock_leave(struct tl_proc *p);
 /* The counter as an objhelper attached to the segment reads it (no lock
  * needed), -1 if it cannot: a lock_progress. */
 long lock_observe(void *objhelper);

@@ -200,29 +200,17 @@ static void first_attacher_leaves(void **state)
 	lock_end(&p1);
 
 	helper_start(&p3);
-	r = tl_cmd(&p3, "attach", T_QUIET);
-	if (r[0])
-		fail_msg("%s: P3's attach() returned '%s' while P2 holds the lock", backend_name(),
-			 r);
+	lock_waits(&p3, "attach", "P3's attach() while P2 holds the lock");
 	lock_ok(&p2, "unlock");
-	r = tl_cmd(&p3, NULL, T_LINE);
-	if (strcmp(r, "ok"))
-		fail_msg("%s: P3's attach() once the lock is free: '%s'", backend_name(), r);
+	lock_gets(&p3, "P3's attach() once the lock is free");
 	lock_ok(&p3, "lock");
-	r = tl_cmd(&p2, "lock", T_QUIET);
-	if (r[0])
-		fail_msg("%s: P2's lock() returned '%s' while P3 holds the lock", backend_name(),
-			 r);
+	lock_waits(&p2, "lock", "P2's lock() while P3 holds the lock");
 	lock_ok(&p3, "unlock");
-	r = tl_cmd(&p2, NULL, T_LINE);
-	if (strcmp(r, "ok"))
-		fail_msg("%s: P2's lock() after P3's unlock: '%s'", backend_name(), r);
+	lock_gets(&p2, "P2's lock() after P3's unlock");
 	lock_ok(&p2, "unlock");
 
-	lock_ok(&p2, "detach");
-	lock_ok(&p3, "detach");
-	lock_end(&p2);
-	lock_end(&p3);
+	lock_leave(&p2);
+	lock_leave(&p3);
 	r = leftover();
 	if (r[0])
 		fail_msg("%s: left behind:%s", backend_name(), r);
@@ -263,17 +251,10 @@ static void failed_create_keeps_lock(void **state)
 			 "'%s')", backend_name(), r, r2[0] ? r2 : "still waits");
 	/* P2 and P4 hold the lock only briefly, P3 until told: wait for P3 */
 	lock_ok(&p1, "unlock");
-	r = tl_cmd(&p3, NULL, T_LINE);
-	if (strcmp(r, "ok"))
-		fail_msg("%s: P3's lock() after P1's unlock: '%s'", backend_name(), r);
-	r = tl_cmd(&p1, "lock", T_QUIET);
-	if (r[0])
-		fail_msg("%s: P1's lock() returned '%s' while P3 holds the lock", backend_name(),
-			 r);
+	lock_gets(&p3, "P3's lock() after P1's unlock");
+	lock_waits(&p1, "lock", "P1's lock() while P3 holds the lock");
 	lock_ok(&p3, "unlock");
-	r = tl_cmd(&p1, NULL, T_LINE);
-	if (strcmp(r, "ok"))
-		fail_msg("%s: P1's lock() after P3's unlock: '%s'", backend_name(), r);
+	lock_gets(&p1, "P1's lock() after P3's unlock");
 	lock_ok(&p1, "unlock");
 	if (!r2[0])
 		snprintf(r2, sizeof r2, "%s", tl_cmd(&p2, NULL, T_LINE));
@@ -281,16 +262,11 @@ static void failed_create_keeps_lock(void **state)
 		fail_msg("%s: P2's create: '%s', want AlreadyExists", backend_name(), r2);
 	assert_int_equal(tl_wait(&p2, T_LINE), 0);
 	tl_proc_free(&p2);
-	r = tl_cmd(&p4, NULL, T_LINE);
-	if (strcmp(r, "ok"))
-		fail_msg("%s: P4's attach() once the lock is free: '%s'", backend_name(), r);
+	lock_gets(&p4, "P4's attach() once the lock is free");
 
-	lock_ok(&p1, "detach");
-	lock_ok(&p3, "detach");
-	lock_ok(&p4, "detach");
-	lock_end(&p1);
-	lock_end(&p3);
-	lock_end(&p4);
+	lock_leave(&p1);
+	lock_leave(&p3);
+	lock_leave(&p4);
 	r = leftover();
 	if (r[0])
 		fail_msg("%s: left behind:%s", backend_name(), r);

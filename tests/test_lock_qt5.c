@@ -256,21 +256,14 @@ static void qt5_create_breaks_live_lock(void **state)
 	tl_ledger_note();
 	assert_int_not_equal(lock_id(), id);
 	assert_int_equal(sem_value(lock_id()), 0);
-	r = tl_cmd(&p3, "lock", T_QUIET);
-	if (r[0])
-		fail_msg("P3's lock returned '%s' while P1 holds the new lock", r);
+	lock_waits(&p3, "lock", "P3's lock while P1 holds the new lock");
 	lock_ok(&p1, "unlock");
-	r = tl_cmd(&p3, NULL, T_LINE);
-	if (strcmp(r, "ok"))
-		fail_msg("P3's lock once P1 let go: '%s'", r);
+	lock_gets(&p3, "P3's lock once P1 let go");
 	lock_ok(&p3, "unlock");
 
-	lock_ok(&p1, "detach");
-	lock_ok(&p3, "detach");
-	lock_ok(&p4, "detach");
-	lock_end(&p1);
-	lock_end(&p3);
-	lock_end(&p4);
+	lock_leave(&p1);
+	lock_leave(&p3);
+	lock_leave(&p4);
 	r = leftover();
 	if (r[0])
 		fail_msg("left behind:%s", r);
@@ -307,20 +300,13 @@ static void qt5_create_removes_held_lock(void **state)
 	r = tl_cmd(&p1, "unlock", T_LINE);
 	if (strncmp(r, "err 6 ", 6))
 		fail_msg("P1's unlock of the removed lock: '%s', want LockError", r);
-	r = tl_cmd(&p1, "lock", T_QUIET);
-	if (r[0])
-		fail_msg("P1's lock after its failed unlock returned '%s' while P3 holds the lock",
-			 r);
+	lock_waits(&p1, "lock", "P1's lock after its failed unlock while P3 holds the lock");
 	lock_ok(&p3, "unlock");
-	r = tl_cmd(&p1, NULL, T_LINE);
-	if (strcmp(r, "ok"))
-		fail_msg("P1's lock once P3 let go: '%s'", r);
+	lock_gets(&p1, "P1's lock once P3 let go");
 	lock_ok(&p1, "unlock");
 
-	lock_ok(&p1, "detach");
-	lock_ok(&p3, "detach");
-	lock_end(&p1);
-	lock_end(&p3);
+	lock_leave(&p1);
+	lock_leave(&p3);
 	r = leftover();
 	if (r[0])
 		fail_msg("left behind:%s", r);
