@@ -74,6 +74,14 @@ static void note_keys(void)
 	tl_ledger_note();
 }
 
+/* The segment's key file into path; owner started, says "created". */
+static void begin(char *path, struct tl_proc *owner, const char *const argv[])
+{
+	shm_key_path(path, PATH_MAX);
+	tl_start_ok(owner, argv, "created");
+	note_keys();
+}
+
 /* Nothing of ours is left: no key file, so no object either (and the
  * segment found by a key file removed earlier would not be ours). */
 static void assert_clean(const char *shm_path)
@@ -89,10 +97,7 @@ static void qt_creates_nipc_reads(void **state)
 	struct tl_proc qt;
 
 	(void)state;
-	shm_key_path(path, sizeof path);
-	tl_start_ok(&qt, TL_ARGV(peer, "shm", "create", name, "64", "--data", "hello from Qt 5"),
-		    "created");
-	note_keys();
+	begin(path, &qt, TL_ARGV(peer, "shm", "create", name, "64", "--data", "hello from Qt 5"));
 
 	tl_run_ok(TL_ARGV(tl_nipc(), "shm", "cat", "--legacy", name, "--size", "15"),
 		  NULL, 0, out, sizeof out);
@@ -129,10 +134,8 @@ static void nipc_creates_qt_reads(void **state)
 	struct tl_proc holder;
 
 	(void)state;
-	shm_key_path(path, sizeof path);
-	tl_start_ok(&holder, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "100", "--hold"),
-		    "created");
-	note_keys();
+	begin(path, &holder, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "100",
+				     "--hold"));
 	assert_true(tl_shm_exists(path, 'Q'));
 
 	tl_run_ok(TL_ARGV(tl_nipc(), "shm", "write", "--legacy", name),
@@ -159,9 +162,7 @@ static void nipc_lock_blocks_qt(void **state)
 	struct tl_proc owner, holder, qt;
 
 	(void)state;
-	shm_key_path(path, sizeof path);
-	tl_start_ok(&owner, TL_ARGV(peer, "shm", "create", name, "64"), "created");
-	note_keys();
+	begin(path, &owner, TL_ARGV(peer, "shm", "create", name, "64"));
 
 	tl_start_ok(&holder, TL_ARGV(tl_nipc(), "shm", "lock", "--legacy", name), "locked");
 	tl_start_ok(&qt, TL_ARGV(peer, "shm", "lock", name, "--for", "0"), "trying");
@@ -186,10 +187,7 @@ static void qt_lock_blocks_nipc(void **state)
 	struct tl_proc owner, qt, waiter;
 
 	(void)state;
-	shm_key_path(path, sizeof path);
-	tl_start_ok(&owner, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "64", "--hold"),
-		    "created");
-	note_keys();
+	begin(path, &owner, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "64", "--hold"));
 
 	tl_start_ok(&qt, TL_ARGV(peer, "shm", "lock", name), "trying");
 	expect(&qt, "locked");
@@ -227,9 +225,7 @@ static void last_detach_nipc_removes(void **state)
 	struct tl_proc qt, n;
 
 	(void)state;
-	shm_key_path(path, sizeof path);
-	tl_start_ok(&qt, TL_ARGV(peer, "shm", "create", name, "64"), "created");
-	note_keys();
+	begin(path, &qt, TL_ARGV(peer, "shm", "create", name, "64"));
 	tl_start_ok(&n, TL_ARGV(tl_nipc(), "shm", "attach", "--legacy", name, "--cleanup"),
 		    "attached");
 	assert_int_equal(tl_shm_nattch(path, 'Q'), 2);
@@ -254,10 +250,7 @@ static void last_detach_qt_removes(void **state)
 	struct tl_proc n, qt;
 
 	(void)state;
-	shm_key_path(path, sizeof path);
-	tl_start_ok(&n, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "64", "--hold"),
-		    "created");
-	note_keys();
+	begin(path, &n, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "64", "--hold"));
 	tl_start_ok(&qt, TL_ARGV(peer, "shm", "attach", name), "attached");
 	assert_int_equal(tl_shm_nattch(path, 'Q'), 2);
 
@@ -364,10 +357,7 @@ static void crash_qt_nipc_recovers(void **state)
 	struct tl_proc qt, locker;
 
 	(void)state;
-	shm_key_path(path, sizeof path);
-	tl_start_ok(&qt, TL_ARGV(peer, "shm", "create", name, "64", "--data", "survivor"),
-		    "created");
-	note_keys();
+	begin(path, &qt, TL_ARGV(peer, "shm", "create", name, "64", "--data", "survivor"));
 	tl_start_ok(&locker, TL_ARGV(peer, "shm", "lock", name), "trying");
 	expect(&locker, "locked");
 	kill9(&locker);
@@ -405,10 +395,7 @@ static void crash_nipc_qt_recovers(void **state)
 	struct tl_proc n, locker;
 
 	(void)state;
-	shm_key_path(path, sizeof path);
-	tl_start_ok(&n, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "64", "--hold"),
-		    "created");
-	note_keys();
+	begin(path, &n, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "64", "--hold"));
 	tl_run_ok(TL_ARGV(tl_nipc(), "shm", "write", "--legacy", name), "survivor", 0, NULL, 0);
 	tl_start_ok(&locker, TL_ARGV(tl_nipc(), "shm", "lock", "--legacy", name), "locked");
 	kill9(&locker);
