@@ -1400,6 +1400,39 @@ int tl_leftover(const char *native, int proj)
 	       tl_sem_exists(native, proj);
 }
 
+int tl_file_mode(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) < 0 ? -1 : (int)(st.st_mode & 07777);
+}
+
+int tl_obj_mode(const char *native, int proj, int sem)
+{
+	char path[PATH_MAX];
+	struct shmid_ds sd;
+	struct semid_ds md;
+	union {
+		int val;
+		struct semid_ds *buf;
+	} arg = {.buf = &md};
+	key_t k;
+	int id;
+
+	if (!proj) {
+		snprintf(path, sizeof path, "/dev/shm/%s%s", sem ? "sem." : "",
+			 native + (native[0] == '/'));
+		return tl_file_mode(path);
+	}
+	if ((k = ftok(native, proj)) == -1)
+		return -1;
+	if (sem)
+		return (id = semget(k, 0, 0)) < 0 || semctl(id, 0, IPC_STAT, arg) < 0
+			       ? -1 : (int)(md.sem_perm.mode & 0777);
+	return (id = shmget(k, 0, 0)) < 0 || shmctl(id, IPC_STAT, &sd) < 0
+		       ? -1 : (int)(sd.shm_perm.mode & 0777);
+}
+
 long tl_shm_nattch(const char *path, int proj)
 {
 	struct shmid_ds ds;

@@ -268,6 +268,10 @@ const char *tl_key_dir(const char *name);
 /* A cmocka teardown: kills the children, removes the objects in the
  * ledger, empties the scratch directory. */
 int tl_teardown(void **state);
+/* The permission bits of a file (-1 if there is none), and of a segment /
+ * a semaphore set of native (proj as tl_shm_exists; -1 if there is none). */
+int tl_file_mode(const char *path);
+int tl_obj_mode(const char *native, int proj, int sem);
 /* shm_nattch of the System V segment under ftok(path, proj), or -1. */
 long tl_shm_nattch(const char *path, int proj);
 /* Starts tests/progs/objhelper TYPE NATIVE [LEGACY] (tl_start). */
