@@ -194,34 +194,16 @@ static void bad_keys(void **state)
 	nipc_key_free(k);
 }
 
-static mode_t mode_of(const char *path)
-{
-	struct stat st;
-
-	assert_int_equal(stat(path, &st), 0);
-	return st.st_mode & 07777;
-}
-
 static void modes_whatever_the_umask(void **state)
 {
 	nipc_key *k = tl_key(TYPE);
 	mode_t old = umask(0277);
 	nipc_sem *s = new_sem(k, 1, NIPC_SEM_CREATE);
-	char path[256];
 
 	umask(old);
-	if (IS_SYSV) {
-		struct semid_ds ds;
-		key_t kt;
-
-		assert_int_equal(mode_of(nipc_key_native(k)), 0640 & ~0277);
-		assert_int_equal(nipc_ftok(nipc_key_native(k), TYPE, &kt), 0);
-		assert_int_equal(semctl(semget(kt, 0, 0), 0, IPC_STAT, &ds), 0);
-		assert_int_equal(ds.sem_perm.mode & 0777, 0600);
-	} else {
-		snprintf(path, sizeof path, "/dev/shm/sem.%s", nipc_key_native(k) + 1);
-		assert_int_equal(mode_of(path), 0600);
-	}
+	if (IS_SYSV)
+		assert_int_equal(tl_file_mode(nipc_key_native(k)), 0640 & ~0277);
+	assert_int_equal(tl_obj_mode(nipc_key_native(k), TL_KEY_PROJ(k), 1), 0600);
 	nipc_sem_free(s);
 	TL_KEY_GONE(k);
 }

@@ -35,14 +35,6 @@ static nipc_shm *new_shm(const nipc_key *k)
 	return shm;
 }
 
-static mode_t mode_of(const char *path)
-{
-	struct stat st;
-
-	assert_int_equal(stat(path, &st), 0);
-	return st.st_mode & 07777;
-}
-
 static void create_twice_then_last_detach_removes_all(void **state)
 {
 	nipc_key *k = tl_key(TYPE);
@@ -172,15 +164,16 @@ static void posix_name_without_slash(void **state)
 	nipc_shm *a;
 	mode_t old;
 
+	snprintf(path, sizeof path, "/nipc-test-%d-noslash", (int)getpid());
+	tl_ledger_posix(path); /* the ledger's names begin with a slash */
 	snprintf(name, sizeof name, "nipc-test-%d-noslash", (int)getpid());
-	tl_ledger_posix(name);
 	assert_int_equal(nipc_key_new(&k, NIPC_KEY_POSIX, name), 0);
 	a = new_shm(k);
 	old = umask(0277);
 	assert_int_equal(nipc_shm_create(a, 10, NIPC_SHM_READWRITE), 0);
 	umask(old);
 	snprintf(path, sizeof path, "/dev/shm/sem.%s", name);
-	assert_int_equal(mode_of(path), 0600);
+	assert_int_equal(tl_file_mode(path), 0600);
 	assert_int_equal(nipc_shm_lock(a), 0);
 	assert_int_equal(nipc_shm_unlock(a), 0);
 	nipc_shm_free(a);
@@ -253,24 +246,15 @@ static void modes_whatever_the_umask(void **state)
 	nipc_key *k = tl_key(TYPE);
 	nipc_shm *a = new_shm(k);
 	mode_t old = umask(0227);
-	char path[256];
 
 	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
 	umask(old);
-	if (IS_SYSV) {
-		struct shmid_ds ds;
-		key_t kt;
-
-		assert_int_equal(mode_of(nipc_key_native(k)), 0640 & ~0227);
-		assert_int_equal(nipc_ftok(nipc_key_native(k), TYPE, &kt), 0);
-		assert_int_equal(shmctl(shmget(kt, 0, 0), IPC_STAT, &ds), 0);
-		assert_int_equal(ds.shm_perm.mode & 0777, 0600);
-	} else {
-		snprintf(path, sizeof path, "/dev/shm%s", nipc_key_native(k));
-		assert_int_equal(mode_of(path), 0600);
-		snprintf(path, sizeof path, "/dev/shm/sem.%s", nipc_key_native(k) + 1);
-		assert_int_equal(mode_of(path), 0600);
-	}
+	if (IS_SYSV)
+		assert_int_equal(tl_file_mode(nipc_key_native(k)), 0640 & ~0227);
+	assert_int_equal(tl_obj_mode(nipc_key_native(k), TL_KEY_PROJ(k), 0), 0600);
+	/* the lock: a POSIX semaphore of the same name (System V: on the key file) */
+	if (!IS_SYSV)
+		assert_int_equal(tl_obj_mode(nipc_key_native(k), 0, 1), 0600);
 	nipc_shm_free(a);
 	TL_KEY_GONE(k);
 }
