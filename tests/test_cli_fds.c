@@ -26,8 +26,6 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
-#define T_RUN 10000
-#define T_QUIET 300
 #define SEG_SIZE 64
 
 #define ARGV TL_ARGV
@@ -80,11 +78,6 @@ static void xstart(struct tl_proc *p, const char *const *argv, int closed, enum 
 	assert_int_equal(tl_start(p, argv, &o), 0);
 }
 
-static int xwait(struct tl_proc *p)
-{
-	return tl_wait(p, T_RUN);
-}
-
 /* Runs argv to its end; stdout (pipe modes) into out, stderr into err. */
 static int xrunv(const char *const *argv, int closed, enum out_mode om, const char *in)
 {
@@ -94,7 +87,7 @@ static int xrunv(const char *const *argv, int closed, enum out_mode om, const ch
 	xstart(&p, argv, closed, om);
 	if (in && p.in >= 0)
 		tl_write(&p, in);
-	rc = xwait(&p);
+	rc = tl_wait(&p, TL_T_WAIT);
 	outlen = p.o.len < sizeof out - 1 ? p.o.len : sizeof out - 1;
 	memcpy(out, p.o.p, outlen);
 	out[outlen] = 0;
@@ -104,36 +97,6 @@ static int xrunv(const char *const *argv, int closed, enum out_mode om, const ch
 }
 
 #define XRUN(closed, in, ...) xrunv(ARGV(nipc, __VA_ARGS__), closed, OUT_PIPE, in)
-
-static void expect_line(struct tl_proc *p, const char *want)
-{
-	char line[256];
-	int r = tl_line(p, line, sizeof line, T_RUN);
-
-	if (r != 1) {
-		xwait(p);
-		fail_msg("expected '%s', got %s; stderr: %s", want, r ? "EOF" : "timeout", p->e.p);
-	}
-	assert_string_equal(line, want);
-}
-
-static void finish(struct tl_proc *p, int want)
-{
-	int rc = xwait(p);
-
-	if (rc != want)
-		fail_msg("exit %d (wanted %d), stderr: %s", rc, want, p->e.p);
-}
-
-/* The process must still be running (blocked) after T_QUIET ms. */
-static void still_blocked(struct tl_proc *p)
-{
-	usleep(T_QUIET * 1000);
-	if (!tl_running(p)) {
-		int rc = xwait(p);
-		fail_msg("expected a blocked process, it exited %d: %s", rc, p->e.p);
-	}
-}
 
 /* The end of a long stderr (a trace's lines come first), for messages. */
 static const char *tail(const char *s)
@@ -159,10 +122,10 @@ static void exits(int rc, int want, int closed, int prints)
 			 tail(err));
 }
 
-/* Polls cond(arg) every 10 ms for up to T_RUN ms. */
+/* Polls cond(arg) every 10 ms for up to TL_T_WAIT ms. */
 static void wait_until(int (*cond)(int), int arg, const char *what)
 {
-	for (int i = 0; i < T_RUN / 10; i++) {
+	for (int i = 0; i < TL_T_WAIT / 10; i++) {
 		if (cond(arg))
 			return;
 		usleep(10000);
@@ -369,15 +332,15 @@ static void lock_excludes(int i)
 	struct tl_proc holder, waiter;
 
 	xstart(&holder, ARGV(nipc, "shm", "lock", obj[i].key), -1, OUT_PIPE);
-	expect_line(&holder, "locked");
+	tl_expect_line(&holder, "locked");
 	xstart(&waiter, ARGV(nipc, "shm", "lock", obj[i].key, "--for", "0"), -1, OUT_PIPE);
-	still_blocked(&waiter);
+	tl_expect_blocked(&waiter);
 	tl_write(&holder, "\n");
-	expect_line(&holder, "unlocked");
-	finish(&holder, 0);
-	expect_line(&waiter, "locked");
-	expect_line(&waiter, "unlocked");
-	finish(&waiter, 0);
+	tl_expect_line(&holder, "unlocked");
+	tl_expect_exit(&holder, 0);
+	tl_expect_line(&waiter, "locked");
+	tl_expect_line(&waiter, "unlocked");
+	tl_expect_exit(&waiter, 0);
 }
 
 /* After a run: K holds pattern, its lock is at rest and untouched, still
@@ -458,7 +421,7 @@ static int setup(void **state)
 		char line[64];
 
 		xstart(&anchor, ARGV(nipc, "shm", "attach", obj[K].key), -1, OUT_PIPE);
-		if (tl_line(&anchor, line, sizeof line, T_RUN) != 1 || strcmp(line, "attached"))
+		if (tl_line(&anchor, line, sizeof line, TL_T_WAIT) != 1 || strcmp(line, "attached"))
 			return -1;
 	}
 	if (posix) {
@@ -474,7 +437,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	if (anchor.pid > 0)
-		xwait(&anchor);
+		tl_wait(&anchor, TL_T_WAIT);
 	tl_proc_free(&anchor);
 	tl_kill_all();
 	tl_ledger_clean();
@@ -555,17 +518,17 @@ static void shm_lock_hold(void **state)
 	for (int fd = 0; fd < 3; fd++) {
 		xstart(&holder, ARGV(nipc, "shm", "lock", obj[K].key), fd, OUT_PIPE);
 		if (fd == 2)
-			expect_line(&holder, "locked");
+			tl_expect_line(&holder, "locked");
 		if (fd == 1)
 			wait_until(k_locked, K, "the holder has the lock");
 		if (fd != 0) {
 			xstart(&waiter, ARGV(nipc, "shm", "lock", obj[K].key, "--for", "0"), -1,
 			       OUT_PIPE);
-			still_blocked(&waiter);
+			tl_expect_blocked(&waiter);
 			tl_close_in(&holder);
-			finish(&waiter, 0);
+			tl_expect_exit(&waiter, 0);
 		}
-		finish(&holder, fd == 1 ? 1 : 0);
+		tl_expect_exit(&holder, fd == 1 ? 1 : 0);
 		if (fd == 1 && !strstr(holder.e.p, "nipc: write error: Bad file descriptor"))
 			fail_msg("fd 1 closed: no write error: %s", holder.e.p);
 		k_intact();
@@ -581,7 +544,7 @@ static void shm_attach(void **state)
 	for (int fd = 0; fd < 3; fd++) {
 		xstart(&att, ARGV(nipc, "shm", "attach", obj[K].key), fd, OUT_PIPE);
 		if (fd == 2)
-			expect_line(&att, "attached");
+			tl_expect_line(&att, "attached");
 		if (fd == 1) {
 			mapper = att.pid;
 			wait_until(mapped, K, "attach maps the segment");
@@ -589,7 +552,7 @@ static void shm_attach(void **state)
 		if (fd != 0)
 			lock_excludes(K);
 		tl_close_in(&att);
-		finish(&att, fd == 1 ? 1 : 0);
+		tl_expect_exit(&att, fd == 1 ? 1 : 0);
 		k_intact();
 	}
 }
@@ -610,12 +573,12 @@ static void shm_create(void **state)
 		struct tl_proc att;
 		if (!posix) {
 			xstart(&att, ARGV(nipc, "shm", "attach", obj[K2].key), -1, OUT_PIPE);
-			expect_line(&att, "attached");
+			tl_expect_line(&att, "attached");
 		}
 		lock_excludes(K2);
 		nothing_extra(1, 0);
 		if (!posix)
-			finish(&att, 0);
+			tl_expect_exit(&att, 0);
 		if (XRUN(-1, NULL, "shm", "info", obj[K2].key, "--cleanup") != 0)
 			fail_msg("info --cleanup: %s", err);
 		assert_false(seg_exists(K2));
@@ -632,7 +595,7 @@ static void shm_create_hold(void **state)
 		xstart(&owner, ARGV(nipc, "shm", "create", obj[K2].key, "64", "--hold"), fd,
 		       OUT_PIPE);
 		if (fd == 2)
-			expect_line(&owner, "created");
+			tl_expect_line(&owner, "created");
 		if (fd == 1) {
 			mapper = owner.pid;
 			wait_until(mapped, K2, "create --hold maps the segment");
@@ -643,7 +606,7 @@ static void shm_create_hold(void **state)
 			nothing_extra(1, 0);
 		}
 		tl_close_in(&owner);
-		finish(&owner, fd == 1 ? 1 : 0);
+		tl_expect_exit(&owner, fd == 1 ? 1 : 0);
 		assert_false(seg_exists(K2));
 		k_intact();
 	}
@@ -690,12 +653,12 @@ static void sem_hold(void **state)
 			xstart(&p, ARGV(nipc, "sem", acq ? "acquire" : "release", obj[S].key, "--hold"),
 			       fd, OUT_PIPE);
 			if (fd == 2)
-				expect_line(&p, acq ? "acquired" : "released");
+				tl_expect_line(&p, acq ? "acquired" : "released");
 			if (fd != 0) {
 				wait_until(s_value_is, held, "the hold's value");
 				tl_close_in(&p);
 			}
-			finish(&p, fd == 1 ? 1 : 0);
+			tl_expect_exit(&p, fd == 1 ? 1 : 0);
 			assert_int_equal(sem_value(S), posix ? held : 2);
 			sem_back_to_two();
 			s_intact();
@@ -738,7 +701,7 @@ static void sem_create_hold(void **state)
 	for (int fd = 0; fd < 3; fd++) {
 		xstart(&owner, ARGV(nipc, "sem", "create", obj[S2].key, "1", "--hold"), fd, OUT_PIPE);
 		if (fd == 2)
-			expect_line(&owner, "created");
+			tl_expect_line(&owner, "created");
 		if (fd != 0) {
 			wait_until(s2_value_is, 1, "the semaphore is made");
 			/* a later process takes it */
@@ -746,7 +709,7 @@ static void sem_create_hold(void **state)
 			nothing_extra(0, 1);
 			tl_close_in(&owner);
 		}
-		finish(&owner, fd == 1 ? 1 : 0);
+		tl_expect_exit(&owner, fd == 1 ? 1 : 0);
 		assert_int_equal(sem_value(S2), -1);
 		s_intact();
 	}

@@ -648,6 +648,44 @@ int tl_run(struct tl_proc *p, const char *const argv[], const struct tl_opts *o)
 	return rc;
 }
 
+void tl_expect_line(struct tl_proc *p, const char *want)
+{
+	char line[4096];
+	int r = tl_line(p, line, sizeof line, TL_T_WAIT);
+
+	if (r != 1) {
+		tl_wait(p, 100);
+		fail_msg("expected '%s', got %s; stderr: %s", want, r ? "EOF" : "timeout", p->e.p);
+	}
+	assert_string_equal(line, want);
+}
+
+void tl_expect_quiet(struct tl_proc *p)
+{
+	char line[4096];
+
+	if (tl_line(p, line, sizeof line, TL_T_QUIET) != 0)
+		fail_msg("expected the process to be blocked, got '%s'", line);
+}
+
+void tl_expect_blocked(struct tl_proc *p)
+{
+	usleep(TL_T_QUIET * 1000);
+	if (!tl_running(p)) {
+		int rc = tl_wait(p, 100);
+
+		fail_msg("expected a blocked process, it exited %d: %s", rc, p->e.p);
+	}
+}
+
+void tl_expect_exit(struct tl_proc *p, int want)
+{
+	int rc = tl_wait(p, TL_T_WAIT);
+
+	if (rc != want)
+		fail_msg("exit %d (wanted %d), stderr: %s", rc, want, p->e.p);
+}
+
 void tl_proc_free(struct tl_proc *p)
 {
 	if (p->pid > 0)

@@ -24,7 +24,8 @@
  *   tl_run_files(argv, out, err)   the same, stdout/stderr into files.
  *   tl_start(&p, argv, &o), tl_write, tl_close_in, tl_line (next stdout line
  *       with a timeout), tl_running, tl_wait(&p, ms): the same runner driven
- *       step by step. tl_kill_all() kills the children still running (done
+ *       step by step; tl_expect_line / _quiet / _blocked / _exit assert on
+ *       it. tl_kill_all() kills the children still running (done
  *       at exit too).
  *
  * Trace events (the shim's JSON Lines files)
@@ -155,6 +156,16 @@ int tl_run(struct tl_proc *p, const char *const argv[], const struct tl_opts *o)
 /* tl_run with stdout and stderr into files (NULL: /dev/null). */
 int tl_run_files(const char *const argv[], const char *out, const char *err);
 void tl_proc_free(struct tl_proc *p);
+/* Assertions on a started process (the test fails with its stderr):
+ * its next stdout line is want (within TL_T_WAIT ms); no line comes within
+ * TL_T_QUIET ms; it still runs after TL_T_QUIET ms; it ends (within
+ * TL_T_WAIT ms) with status want. */
+#define TL_T_WAIT 10000
+#define TL_T_QUIET 300
+void tl_expect_line(struct tl_proc *p, const char *want);
+void tl_expect_quiet(struct tl_proc *p);
+void tl_expect_blocked(struct tl_proc *p);
+void tl_expect_exit(struct tl_proc *p, int want);
 /* Kills and reaps every child tl_start started that is still running. */
 void tl_kill_all(void);
 
