@@ -51,12 +51,8 @@ TESTS += tests/test_objfail
 # Every nipc verb with fd 0, 1 or 2 closed, both backends; write errors on
 # stdout (closed, /dev/full, a pipe without reader) exit 1.
 check_PROGRAMS += tests/test_cli_fds
-tests_test_cli_fds_SOURCES = tests/test_cli_fds.c $(TLIB_SOURCES)
-tests_test_cli_fds_CPPFLAGS = $(TLIB_CPPFLAGS)
-tests_test_cli_fds_CFLAGS = $(TEST_CFLAGS)
-tests_test_cli_fds_LDADD = $(CMOCKA_LIBS)
-EXTRA_tests_test_cli_fds_DEPENDENCIES = tools/nipc$(EXEEXT) shim/libnipc-preload.la
 TESTS += tests/test_cli_fds
+tests_test_cli_fds_LDADD = $(TEST_LIBS)
 
 # The library with fds 0-2 closed must keep no descriptor below 3.
 check_PROGRAMS += tests/test_lib_fds

@@ -19,12 +19,8 @@ endif
 
 # nipc shm / nipc sem as real processes, both backends (no Qt needed).
 check_PROGRAMS += tests/test_cli_objects
-tests_test_cli_objects_SOURCES = tests/test_cli_objects.c $(TLIB_SOURCES)
-tests_test_cli_objects_CPPFLAGS = $(TLIB_CPPFLAGS)
-tests_test_cli_objects_CFLAGS = $(TEST_CFLAGS)
-tests_test_cli_objects_LDADD = $(CMOCKA_LIBS)
-EXTRA_tests_test_cli_objects_DEPENDENCIES = tools/nipc$(EXEEXT)
 TESTS += tests/test_cli_objects
+tests_test_cli_objects_LDADD = $(TEST_LIBS)
 
 # the segment lock shared with Qt 5 programs: mixed locked increments, and
 # what a Qt 5 create() on a live segment does to nipc holders

@@ -4,11 +4,7 @@
  * Y -> X. */
 #include "config.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tlib.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -161,5 +157,5 @@ int main(void)
 		cmocka_unit_test(test_finds_a_cycle),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return TL_MAIN("shim_graph", tests, NULL, NULL);
 }

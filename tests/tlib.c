@@ -95,6 +95,15 @@ const char *tl_shim(void)
 	return buf;
 }
 
+int tl_shim_asan(void)
+{
+#ifdef NIPC_ASAN_RUNTIME
+	return 1;
+#else
+	return 0;
+#endif
+}
+
 long long tl_mono_ns(void)
 {
 	struct timespec ts;

@@ -79,6 +79,7 @@ const char *tl_srcdir(void);
 const char *tl_prog(const char *name);   /* builddir/tests/progs/NAME (8 live results) */
 const char *tl_nipc(void);               /* builddir/tools/nipc */
 const char *tl_shim(void);               /* the preload library in the build tree */
+int tl_shim_asan(void);                  /* 1 if the shim is built with ASan */
 
 /* ------------------------------------------------------------- scratch */
 
