@@ -7,16 +7,17 @@ tests_test_sha1_LDADD = $(TEST_LIBS)
 tests_test_keygen_LDADD = $(TEST_LIBS)
 tests_test_cli_key_LDADD = $(TEST_LIBS)
 
-# Real Qt 5's and Qt 6's legacy keys, for the differential part of test_keygen.
+# Real Qt 5's and Qt 6's legacy keys, for the differential part of
+# test_keygen: one source built against each.
 if HAVE_QT5
 check_PROGRAMS += tests/qt/qt5keys
-tests_qt_qt5keys_SOURCES = tests/qt/qt5keys.cpp
-tests_qt_qt5keys_CXXFLAGS = $(AM_CXXFLAGS) $(QT5_CFLAGS) -fPIC
-tests_qt_qt5keys_LDADD = $(QT5_LIBS)
 endif
 if HAVE_QT6
 check_PROGRAMS += tests/qt/qt6keys
-tests_qt_qt6keys_SOURCES = tests/qt/qt5keys.cpp
-tests_qt_qt6keys_CXXFLAGS = $(AM_CXXFLAGS) $(QT6_CFLAGS) -fPIC
-tests_qt_qt6keys_LDADD = $(QT6_LIBS)
 endif
+tests_qt_qt5keys_SOURCES = tests/qt/qt5keys.cpp
+tests_qt_qt6keys_SOURCES = tests/qt/qt5keys.cpp
+tests_qt_qt5keys_CXXFLAGS = $(AM_CXXFLAGS) $(QT5_CFLAGS) -fPIC
+tests_qt_qt6keys_CXXFLAGS = $(AM_CXXFLAGS) $(QT6_CFLAGS) -fPIC
+tests_qt_qt5keys_LDADD = $(QT5_LIBS)
+tests_qt_qt6keys_LDADD = $(QT6_LIBS)

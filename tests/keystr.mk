@@ -12,10 +12,10 @@ tests_test_keystr_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap
 if HAVE_QT6
 check_PROGRAMS += tests/qt/urlref tests/test_keystr_diff
 TESTS += tests/test_keystr_diff
+tests_test_keystr_diff_SOURCES = tests/test_keystr_diff.c tests/keystr_gen.c tests/keystr_gen.h
+tests_test_keystr_diff_LDADD = $(TEST_LIBS)
 tests_qt_urlref_SOURCES = tests/qt/urlref.cpp
 tests_qt_urlref_CXXFLAGS = $(WARN_CXXFLAGS) $(QT6_CFLAGS) -fPIC
 tests_qt_urlref_LDFLAGS =
 tests_qt_urlref_LDADD = $(QT6_LIBS)
-tests_test_keystr_diff_SOURCES = tests/test_keystr_diff.c tests/keystr_gen.c tests/keystr_gen.h
-tests_test_keystr_diff_LDADD = $(TEST_LIBS)
 endif

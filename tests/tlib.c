@@ -46,6 +46,16 @@ static char *rot(char (*bufs)[PATH_MAX], int *i)
 	return bufs[(*i)++ % ROT];
 }
 
+/* dir + sub + name in the next of the caller's rotating buffers. */
+static const char *join(char (*bufs)[PATH_MAX], int *i, const char *dir, const char *sub,
+			const char *name)
+{
+	char *b = rot(bufs, i);
+
+	snprintf(b, PATH_MAX, "%s%s%s", dir, sub, name);
+	return b;
+}
+
 /* ---------------------------------------------------------------- paths */
 
 static const char *env_dir(const char *name)
@@ -73,10 +83,8 @@ const char *tl_prog(const char *name)
 {
 	static char buf[ROT][PATH_MAX];
 	static int i;
-	char *b = rot(buf, &i);
 
-	snprintf(b, PATH_MAX, "%s/tests/progs/%s", tl_builddir(), name);
-	return b;
+	return join(buf, &i, tl_builddir(), "/tests/progs/", name);
 }
 
 const char *tl_nipc(void)
@@ -187,10 +195,8 @@ const char *tl_path(const char *name)
 {
 	static char buf[ROT][PATH_MAX];
 	static int i;
-	char *b = rot(buf, &i);
 
-	snprintf(b, PATH_MAX, "%s/%s", tl_scratch(), name);
-	return b;
+	return join(buf, &i, tl_scratch(), "/", name);
 }
 
 int tl_run_files(const char *const argv[], const char *out, const char *err)
