@@ -33,8 +33,6 @@
 static const char *tmpdir, *nipc;
 static int counter;
 
-enum backend { POSIX, SYSV };
-static enum backend be_posix = POSIX, be_sysv = SYSV;
 
 /* The objects of the current test: K (a segment made by setup), K2 (one a
  * verb makes), S (a semaphore made by setup), S2 (one a verb makes). */
@@ -394,11 +392,10 @@ static void set_pattern(const char *tag)
 static int setup(void **state)
 {
 	static const char *const suffix[NOBJ] = {"", "-k2", "-s", "-s2"};
-	enum backend be = *(enum backend *)*state;
 	char path[128];
 
 	counter++;
-	posix = be == POSIX;
+	posix = *state == tl_posix;
 	for (int i = 0; i < NOBJ; i++) {
 		struct obj *o = &obj[i];
 		snprintf(o->name, sizeof o->name, "/nipc-fds-%ld-%d%s", (long)getpid(), counter,
@@ -814,23 +811,20 @@ static void usage_error(void **state)
 
 int main(void)
 {
-#define BOTH(f) \
-	{#f " (posix)", f, setup, teardown, &be_posix}, \
-	{#f " (systemv)", f, setup, teardown, &be_sysv}
 	const struct CMUnitTest tests[] = {
-		BOTH(shm_cat),
-		BOTH(shm_info),
-		BOTH(shm_write),
-		BOTH(shm_lock_for),
-		BOTH(shm_lock_hold),
-		BOTH(shm_attach),
-		BOTH(shm_create),
-		BOTH(shm_create_hold),
-		BOTH(sem_acquire_release),
-		BOTH(sem_hold),
-		BOTH(sem_create),
-		BOTH(sem_create_hold),
-		BOTH(trace),
+		TL_BOTH(shm_cat, setup, teardown),
+		TL_BOTH(shm_info, setup, teardown),
+		TL_BOTH(shm_write, setup, teardown),
+		TL_BOTH(shm_lock_for, setup, teardown),
+		TL_BOTH(shm_lock_hold, setup, teardown),
+		TL_BOTH(shm_attach, setup, teardown),
+		TL_BOTH(shm_create, setup, teardown),
+		TL_BOTH(shm_create_hold, setup, teardown),
+		TL_BOTH(sem_acquire_release, setup, teardown),
+		TL_BOTH(sem_hold, setup, teardown),
+		TL_BOTH(sem_create, setup, teardown),
+		TL_BOTH(sem_create_hold, setup, teardown),
+		TL_BOTH(trace, setup, teardown),
 		cmocka_unit_test(key_verbs),
 		cmocka_unit_test(help_version),
 		cmocka_unit_test(usage_error),

@@ -28,8 +28,6 @@ static int counter;
 /* The key of the current test and, for POSIX, its name for cleanup. */
 static char key[PATH_MAX + 16], posix_name[64], sysv_path[PATH_MAX];
 
-enum backend { POSIX, SYSV };
-static enum backend be_posix = POSIX, be_sysv = SYSV;
 
 #define ARGV TL_ARGV
 
@@ -45,13 +43,13 @@ static int group_setup(void **state)
 
 static int setup(void **state)
 {
-	enum backend be = state && *state ? *(enum backend *)*state : POSIX;
+	int posix = !*state || *state == tl_posix;
 
 	counter++;
 	snprintf(posix_name, sizeof posix_name, "/nipc-test-%ld-%d", (long)getpid(), counter);
 	snprintf(sysv_path, sizeof sysv_path, "%s/k%d", tmpdir, counter);
 	tl_ledger_posix(posix_name);
-	if (be == POSIX)
+	if (posix)
 		snprintf(key, sizeof key, "posix:%s", posix_name);
 	else
 		snprintf(key, sizeof key, "systemv:%s", sysv_path);
@@ -521,23 +519,20 @@ static void sem_create_stays(void **state)
 
 int main(void)
 {
-#define BOTH(f) \
-	{#f " (posix)", f, setup, teardown, &be_posix}, \
-	{#f " (systemv)", f, setup, teardown, &be_sysv}
 	const struct CMUnitTest tests[] = {
-		BOTH(usage_errors),
+		TL_BOTH(usage_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_keys, setup, teardown),
-		BOTH(create_write_cat_info),
-		BOTH(create_hold),
-		BOTH(create_hold_no_cleanup),
-		BOTH(hold_signals),
-		BOTH(lock_blocks),
-		BOTH(attach_last_removes),
-		BOTH(lock_missing_segment),
+		TL_BOTH(create_write_cat_info, setup, teardown),
+		TL_BOTH(create_hold, setup, teardown),
+		TL_BOTH(create_hold_no_cleanup, setup, teardown),
+		TL_BOTH(hold_signals, setup, teardown),
+		TL_BOTH(lock_blocks, setup, teardown),
+		TL_BOTH(attach_last_removes, setup, teardown),
+		TL_BOTH(lock_missing_segment, setup, teardown),
 		cmocka_unit_test_setup_teardown(legacy_keys, setup, teardown),
-		BOTH(sem_count),
-		BOTH(sem_release_lifetime),
-		BOTH(sem_create_stays),
+		TL_BOTH(sem_count, setup, teardown),
+		TL_BOTH(sem_release_lifetime, setup, teardown),
+		TL_BOTH(sem_create_stays, setup, teardown),
 	};
 
 	return TL_MAIN("cli_objects", tests, group_setup, NULL);

@@ -991,6 +991,30 @@ void tl_expect_events(const struct tl_events *e, enum tl_args mode, long pid,
 	}
 }
 
+void tl_expect_ops(const struct tl_events *e, long pid, const char *key, const char *ops)
+{
+	char *copy = strdup(ops), *item, *save = NULL;
+	struct tl_expect *x = NULL;
+	size_t n = 0;
+
+	if (!copy)
+		abort();
+	for (item = strtok_r(copy, " \n", &save); item; item = strtok_r(NULL, " \n", &save)) {
+		char *ret = strchr(item, '='), *err;
+
+		if (!ret)
+			fail_msg("expected op without '=': %s", item);
+		*ret++ = 0;
+		if ((err = strchr(ret, '/')))
+			*err++ = 0;
+		x = xrealloc(x, (n + 1) * sizeof *x);
+		x[n++] = (struct tl_expect){item, key, ret, err, NULL};
+	}
+	tl_expect_events(e, TL_ARGS_ALL, pid, x, n);
+	free(x);
+	free(copy);
+}
+
 /* --------------------------------------------------------------- ledger */
 
 static const int proj_ids[] = {TL_PROJ_IDS};
@@ -1270,6 +1294,8 @@ int tl_ledger_clean(void)
 }
 
 /* ----------------------------------------------------------------- main */
+
+char tl_posix[] = "posix", tl_sysv[] = "systemv";
 
 static void cleanup(void)
 {

@@ -71,6 +71,12 @@ int tl_main(const char *name, const struct CMUnitTest *tests, size_t n, CMFixtur
 #define TL_MAIN(name, tests, setup, teardown) \
 	tl_main(name, tests, sizeof(tests) / sizeof((tests)[0]), setup, teardown)
 #define TL_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* Test f on each backend: "f (posix)" with state tl_posix, "f (systemv)"
+ * with state tl_sysv (the strings "posix" and "systemv"). */
+extern char tl_posix[], tl_sysv[];
+#define TL_BOTH(f, setup, teardown) \
+	{#f " (posix)", f, setup, teardown, tl_posix}, \
+	{#f " (systemv)", f, setup, teardown, tl_sysv}
 
 /* --------------------------------------------------------------- paths */
 
@@ -212,6 +218,11 @@ struct tl_expect {
 /* e holds exactly x[0..n), in order, all from pid (0: any). */
 void tl_expect_events(const struct tl_events *e, enum tl_args mode, long pid,
 		      const struct tl_expect *x, size_t n);
+
+/* The same for events that all have key (NULL: null) and whose arguments
+ * are not compared, written "op=ret" or "op=ret/ERRNO", blank-separated:
+ * "sem_open=ptr sem_trywait=-1/EAGAIN sem_post=0". */
+void tl_expect_ops(const struct tl_events *e, long pid, const char *key, const char *ops);
 
 /* --------------------------------------------------------------- ledger */
 
