@@ -520,19 +520,19 @@ static void sem_create_stays(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TL_BOTH(usage_errors, setup, teardown),
+		TL_BOTH(usage_errors),
 		cmocka_unit_test_setup_teardown(bad_keys, setup, teardown),
-		TL_BOTH(create_write_cat_info, setup, teardown),
-		TL_BOTH(create_hold, setup, teardown),
-		TL_BOTH(create_hold_no_cleanup, setup, teardown),
-		TL_BOTH(hold_signals, setup, teardown),
-		TL_BOTH(lock_blocks, setup, teardown),
-		TL_BOTH(attach_last_removes, setup, teardown),
-		TL_BOTH(lock_missing_segment, setup, teardown),
+		TL_BOTH(create_write_cat_info),
+		TL_BOTH(create_hold),
+		TL_BOTH(create_hold_no_cleanup),
+		TL_BOTH(hold_signals),
+		TL_BOTH(lock_blocks),
+		TL_BOTH(attach_last_removes),
+		TL_BOTH(lock_missing_segment),
 		cmocka_unit_test_setup_teardown(legacy_keys, setup, teardown),
-		TL_BOTH(sem_count, setup, teardown),
-		TL_BOTH(sem_release_lifetime, setup, teardown),
-		TL_BOTH(sem_create_stays, setup, teardown),
+		TL_BOTH(sem_count),
+		TL_BOTH(sem_release_lifetime),
+		TL_BOTH(sem_create_stays),
 	};
 
 	return TL_MAIN("cli_objects", tests, group_setup, NULL);

@@ -71,10 +71,10 @@ int tl_main(const char *name, const struct CMUnitTest *tests, size_t n, CMFixtur
 #define TL_MAIN(name, tests, setup, teardown) \
 	tl_main(name, tests, sizeof(tests) / sizeof((tests)[0]), setup, teardown)
 #define TL_LEN(a) (sizeof(a) / sizeof((a)[0]))
-/* Test f on each backend: "f (posix)" with state tl_posix, "f (systemv)"
- * with state tl_sysv (the strings "posix" and "systemv"). */
+/* Test f on each backend, with the file's setup and teardown: "f (posix)"
+ * with state tl_posix, "f (systemv)" with tl_sysv ("posix", "systemv"). */
 extern char tl_posix[], tl_sysv[];
-#define TL_BOTH(f, setup, teardown) \
+#define TL_BOTH(f) \
 	{#f " (posix)", f, setup, teardown, tl_posix}, \
 	{#f " (systemv)", f, setup, teardown, tl_sysv}
 
