@@ -182,30 +182,29 @@ static void test_children_off(void **state)
 /* An unusable trace file: one warning, then a silent pass-through. */
 static void test_setup_failure(void **state)
 {
+	static const char not_open[] = " is not an open descriptor; tracing disabled";
+	const struct {
+		const char *file, *before, *after;
+	} c[] = {
+		{tl_path("no/such/dir/t.json"), "cannot open NIPC_TRACE_FILE ", "; tracing disabled"},
+		{"fd:99", "NIPC_TRACE_FILE: ", not_open},
+		{"fd:x", "NIPC_TRACE_FILE: ", not_open},
+	};
 	const char *err = tl_path("setup.err");
-	const char *argv[] = {tl_prog("shim_ops"), "posix-shm", tl_unique_name(), NULL};
-	struct tl_opts r = {.preload = 1, .trace = "1", .trace_file = tl_path("no/such/dir/t.json"), .err = err};
-	char want[512], *e;
 
 	(void)state;
-	assert_int_equal(tl_run(NULL, argv, &r), 0);
-	e = tl_slurp(err);
-	snprintf(want, sizeof want, "nipc-preload: cannot open NIPC_TRACE_FILE %s; tracing disabled\n",
-		 tl_path("no/such/dir/t.json"));
-	assert_string_equal(e, want);
-	free(e);
-	r.trace_file = "fd:99";
-	argv[2] = tl_unique_name();
-	assert_int_equal(tl_run(NULL, argv, &r), 0);
-	e = tl_slurp(err);
-	assert_string_equal(e, "nipc-preload: NIPC_TRACE_FILE: fd:99 is not an open descriptor; tracing disabled\n");
-	free(e);
-	r.trace_file = "fd:x";
-	argv[2] = tl_unique_name();
-	assert_int_equal(tl_run(NULL, argv, &r), 0);
-	e = tl_slurp(err);
-	assert_string_equal(e, "nipc-preload: NIPC_TRACE_FILE: fd:x is not an open descriptor; tracing disabled\n");
-	free(e);
+	for (size_t i = 0; i < TL_LEN(c); i++) {
+		const char *argv[] = {tl_prog("shim_ops"), "posix-shm", tl_unique_name(), NULL};
+		struct tl_opts r = {.preload = 1, .trace = "1", .trace_file = c[i].file, .err = err};
+		char want[512], *e;
+
+		assert_int_equal(tl_run(NULL, argv, &r), 0);
+		e = tl_slurp(err);
+		snprintf(want, sizeof want, "nipc-preload: %s%s%s\n", c[i].before, c[i].file,
+			 c[i].after);
+		assert_string_equal(e, want);
+		free(e);
+	}
 }
 
 /* Calls made before the shim's constructor reach libc (untraced); later
