@@ -5,21 +5,25 @@
  *   TL_MAIN(name, tests, setup, teardown)   runs a cmocka group with TAP
  *       output, then one more test, "ipc_ledger", that fails if the group
  *       left IPC objects it registered (each one a "# ledger:" line). Exit
- *       at any point (abort, alarm(), a failed assertion) still removes them.
+ *       at any point (exit, alarm(), a failed assertion) still removes them.
+ *   TL_BOTH(f)   test f on the POSIX and the System V backend.
  *
  * Paths (abort unless run through make check)
  *   tl_builddir() tl_srcdir() tl_prog("shim_ops") tl_nipc() tl_shim()
+ *   tl_shim_asan()
  *
  * Scratch directory (one per process, mode 0755, removed at exit)
- *   tl_scratch()  tl_scratch_empty()  tl_path("f.json")  tl_new_path("f.json")  tl_slurp(path)  tl_lines_load(&l, path)
- *   tl_dir_entries(dir)
+ *   tl_scratch()  tl_scratch_real()  tl_scratch_empty()
+ *   tl_path("f.json")  tl_new_path("f.json")  tl_slurp(path)
+ *   tl_lines_load(&l, path)  tl_dir_entries(dir)
  *
  * Processes: one runner
  *   struct tl_opts o = {.env = TL_ENV("NIPC_TRACE=1"), .preload = 1, ...};
  *   tl_run(&p, TL_ARGV(prog, "a"), &o)   start, feed o.in, wait (o.timeout
  *       seconds, then SIGKILL): returns the exit status, 128+N for signal N,
- *       -1 when killed after the timeout or not started; p.out / p.err hold
- *       stdout and stderr (unless sent to files); tl_proc_free(&p). p may be
+ *       -1 when killed after the timeout or not started; p.o.p and p.e.p hold
+ *       stdout and stderr (unless sent to files);
+ *       tl_proc_free(&p). p may be
  *       NULL to drop the output.
  *   tl_run_files(argv, out, err)   the same, stdout/stderr into files.
  *   tl_start(&p, argv, &o), tl_write, tl_close_in, tl_line (next stdout line
@@ -36,6 +40,8 @@
  *       exactly the events x, in order. TL_ARGS_ALL: x.args lists every
  *       argument of the event, in order; TL_ARGS_LISTED: only the listed ones
  *       are compared. x.args NULL: arguments not compared.
+ *   tl_expect_ops(&e, pid, key, "sem_open=ptr sem_trywait=-1/EAGAIN"): the
+ *       same for events on one key, arguments not compared.
  *
  * Ledger of the IPC objects a test made (trusted by object id, not by key:
  * ftok keys follow inodes, and inodes are reused)
