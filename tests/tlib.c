@@ -1297,8 +1297,14 @@ int tl_ledger_clean(void)
 
 char tl_posix[] = "posix", tl_sysv[] = "systemv";
 
+static pid_t owner;
+
+/* Only in the process that registered: a forked child that calls exit()
+ * must not remove its parent's objects. */
 static void cleanup(void)
 {
+	if (getpid() != owner)
+		return;
 	tl_kill_all();
 	tl_ledger_clean();
 	tl_scratch_remove();
@@ -1308,8 +1314,10 @@ static void at_exit(void)
 {
 	static int registered;
 
-	if (!registered++)
+	if (!registered++) {
+		owner = getpid();
 		atexit(cleanup);
+	}
 }
 
 /* alarm() ends a deadlock: clean up even then (not async-signal-safe, but
