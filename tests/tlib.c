@@ -656,7 +656,7 @@ int tl_run(struct tl_proc *p, const char *const argv[], const struct tl_opts *o)
 			p->feed = o->in;
 			p->feed_len = o->in_len ? o->in_len : strlen(o->in);
 		}
-		rc = tl_wait(p, (o && o->timeout ? o->timeout : 60) * 1000);
+		rc = tl_wait(p, (o && o->timeout ? o->timeout : 120) * 1000);
 	}
 	if (p == &mine)
 		tl_proc_free(p);

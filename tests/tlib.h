@@ -131,7 +131,7 @@ struct tl_opts {
 	const char *in;         /* tl_run: stdin data (NULL: none, EOF at once) */
 	size_t in_len;          /* 0: strlen(in) */
 	const char *out, *err;  /* stdout/stderr into these files (NULL: captured) */
-	int timeout;            /* tl_run: seconds (0: 60) */
+	int timeout;            /* tl_run: seconds (0: 120) */
 	uid_t uid;              /* nonzero: run as this user (and group) */
 	unsigned closed;        /* bit N: descriptor N closed in the child */
 	int dead_pipe;          /* > 0: this descriptor is a pipe whose reader is gone */
