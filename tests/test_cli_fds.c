@@ -66,12 +66,18 @@ enum out_mode { OUT_PIPE, OUT_FULL, OUT_NOREADER };
 /* Starts argv with pipes on 0, 1 and 2, then closes closed (-1: none) in
  * the child. OUT_FULL puts stdout on /dev/full; OUT_NOREADER on a pipe
  * whose reader is gone, SIGPIPE ignored. */
+static struct tl_opts opts(int closed, enum out_mode om)
+{
+	return (struct tl_opts){.closed = closed >= 0 ? 1u << closed : 0,
+				.out = om == OUT_FULL ? "/dev/full" : NULL,
+				.dead_pipe = om == OUT_NOREADER,
+				.sigpipe_ignore = om == OUT_NOREADER,
+				.timeout = TL_T_WAIT / 1000};
+}
+
 static void xstart(struct tl_proc *p, const char *const *argv, int closed, enum out_mode om)
 {
-	struct tl_opts o = {.closed = closed >= 0 ? 1u << closed : 0,
-			    .out = om == OUT_FULL ? "/dev/full" : NULL,
-			    .dead_pipe = om == OUT_NOREADER,
-			    .sigpipe_ignore = om == OUT_NOREADER};
+	struct tl_opts o = opts(closed, om);
 
 	assert_int_equal(tl_start(p, argv, &o), 0);
 }
@@ -79,19 +85,10 @@ static void xstart(struct tl_proc *p, const char *const *argv, int closed, enum 
 /* Runs argv to its end; stdout (pipe modes) into out, stderr into err. */
 static int xrunv(const char *const *argv, int closed, enum out_mode om, const char *in)
 {
-	struct tl_proc p;
-	int rc;
+	struct tl_opts o = opts(closed, om);
 
-	xstart(&p, argv, closed, om);
-	if (in && p.in >= 0)
-		tl_write(&p, in);
-	rc = tl_wait(&p, TL_T_WAIT);
-	outlen = p.o.len < sizeof out - 1 ? p.o.len : sizeof out - 1;
-	memcpy(out, p.o.p, outlen);
-	out[outlen] = 0;
-	snprintf(err, sizeof err, "%s", p.e.p);
-	tl_proc_free(&p);
-	return rc;
+	o.in = in;
+	return tl_run_buf(argv, &o, out, sizeof out, &outlen, err, sizeof err);
 }
 
 #define XRUN(closed, in, ...) xrunv(ARGV(nipc, __VA_ARGS__), closed, OUT_PIPE, in)

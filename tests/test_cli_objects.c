@@ -123,15 +123,9 @@ static size_t outlen;
 /* Runs nipc with args; output in out/err. Returns the exit status. */
 static int nipcv(const char *const *argv, const char *in)
 {
-	struct tl_proc p;
-	int rc = tl_run(&p, argv, &(struct tl_opts){.in = in});
+	struct tl_opts o = {.in = in};
 
-	outlen = p.o.len < sizeof out - 1 ? p.o.len : sizeof out - 1;
-	memcpy(out, p.o.p, outlen);
-	out[outlen] = 0;
-	snprintf(err, sizeof err, "%s", p.e.p);
-	tl_proc_free(&p);
-	return rc;
+	return tl_run_buf(argv, &o, out, sizeof out, &outlen, err, sizeof err);
 }
 
 #define NIPC(in, ...) nipcv(ARGV(nipc, __VA_ARGS__), in)

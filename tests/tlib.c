@@ -199,6 +199,21 @@ const char *tl_path(const char *name)
 	return join(buf, &i, tl_scratch(), "/", name);
 }
 
+int tl_run_buf(const char *const argv[], const struct tl_opts *o, char *out, size_t outsize,
+	       size_t *outlen, char *err, size_t errsize)
+{
+	struct tl_proc p;
+	int rc = tl_run(&p, argv, o);
+	size_t n = p.o.len < outsize - 1 ? p.o.len : outsize - 1;
+
+	memcpy(out, p.o.p, n);
+	out[n] = 0;
+	*outlen = n;
+	snprintf(err, errsize, "%s", p.e.p);
+	tl_proc_free(&p);
+	return rc;
+}
+
 int tl_run_files(const char *const argv[], const char *out, const char *err)
 {
 	struct tl_opts o = {.out = out ? out : "/dev/null", .err = err ? err : "/dev/null"};

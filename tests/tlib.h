@@ -25,7 +25,8 @@
  *       stdout and stderr (unless sent to files);
  *       tl_proc_free(&p). p may be
  *       NULL to drop the output.
- *   tl_run_files(argv, out, err)   the same, stdout/stderr into files.
+ *   tl_run_files(argv, out, err)   the same, stdout/stderr into files;
+ *   tl_run_buf(argv, &o, out, size, &len, err, size)   into buffers.
  *   tl_start(&p, argv, &o), tl_write, tl_close_in, tl_line (next stdout line
  *       with a timeout), tl_running, tl_wait(&p, ms): the same runner driven
  *       step by step; tl_expect_line / _quiet / _blocked / _exit assert on
@@ -166,6 +167,10 @@ int tl_running(const struct tl_proc *p);
  * timeout_ms (then -1). Exit status, or 128+N for signal N. */
 int tl_wait(struct tl_proc *p, int timeout_ms);
 int tl_run(struct tl_proc *p, const char *const argv[], const struct tl_opts *o);
+/* tl_run with stdout and stderr copied into out and err (NUL-terminated,
+ * cut to their sizes); *outlen: the bytes of stdout kept. */
+int tl_run_buf(const char *const argv[], const struct tl_opts *o, char *out, size_t outsize,
+	       size_t *outlen, char *err, size_t errsize);
 /* tl_run with stdout and stderr into files (NULL: /dev/null). */
 int tl_run_files(const char *const argv[], const char *out, const char *err);
 void tl_proc_free(struct tl_proc *p);
