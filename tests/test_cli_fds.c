@@ -330,12 +330,7 @@ static void lock_excludes(int i)
 	tl_expect_line(&holder, "locked");
 	xstart(&waiter, ARGV(nipc, "shm", "lock", obj[i].key, "--for", "0"), -1, OUT_PIPE);
 	tl_expect_blocked(&waiter);
-	tl_write(&holder, "\n");
-	tl_expect_line(&holder, "unlocked");
-	tl_expect_exit(&holder, 0);
-	tl_expect_line(&waiter, "locked");
-	tl_expect_line(&waiter, "unlocked");
-	tl_expect_exit(&waiter, 0);
+	tl_lock_handover(&holder, &waiter);
 }
 
 /* After a run: K holds pattern, its lock is at rest and untouched, still

@@ -338,12 +338,7 @@ static void lock_blocks(void **state)
 	struct tl_proc reader;
 	start(&reader, ARGV(nipc, "shm", "cat", key, "--size", "1"));
 	tl_expect_quiet(&reader);
-	tl_write(&holder, "\n");
-	tl_expect_line(&holder, "unlocked");
-	tl_expect_exit(&holder, 0);
-	tl_expect_line(&waiter, "locked");
-	tl_expect_line(&waiter, "unlocked");
-	tl_expect_exit(&waiter, 0);
+	tl_lock_handover(&holder, &waiter);
 	tl_expect_exit(&reader, 0);
 
 	/* SIGINT during --for releases early and detaches cleanly. */

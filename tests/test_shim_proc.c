@@ -209,22 +209,30 @@ static void test_setup_failure(void **state)
 
 /* Calls made before the shim's constructor reach libc (untraced); later
  * calls are traced as usual. */
-static void test_before_constructor(void **state)
+/* Runs argv[0] NAME as r says (its trace file fresh): every event on
+ * posix:NAME, the operations ops. */
+static void run_expect_ops(const char **argv, const struct tl_opts *r, const char *ops)
 {
-	const char *name = tl_unique_name(), *file = tl_path("early.json");
-	const char *argv[] = {tl_prog("shim_early"), name, NULL};
-	struct tl_opts r = {.preload = 1, .trace = "1", .trace_format = "json", .trace_file = file};
 	struct tl_events l;
 	char k[256];
 
-	(void)state;
-	unlink(file);
-	assert_int_equal(tl_run(NULL, argv, &r), 0);
-	tl_events_load(&l, file);
-	snprintf(k, sizeof k, "posix:%s", name);
-	tl_expect_ops(&l, 0, k, "shm_open=* ftruncate=0 close=0 shm_unlink=0 sem_open=ptr "
-		      "sem_post=0 sem_wait=0 sem_close=0 sem_unlink=0");
+	unlink(r->trace_file);
+	assert_int_equal(tl_run(NULL, argv, r), 0);
+	tl_events_load(&l, r->trace_file);
+	snprintf(k, sizeof k, "posix:%s", argv[1]);
+	tl_expect_ops(&l, 0, k, ops);
 	tl_events_free(&l);
+}
+
+static void test_before_constructor(void **state)
+{
+	const char *argv[] = {tl_prog("shim_early"), tl_unique_name(), NULL};
+	struct tl_opts r = {.preload = 1, .trace = "1", .trace_format = "json",
+			    .trace_file = tl_path("early.json")};
+
+	(void)state;
+	run_expect_ops(argv, &r, "shm_open=* ftruncate=0 close=0 shm_unlink=0 sem_open=ptr "
+		       "sem_post=0 sem_wait=0 sem_close=0 sem_unlink=0");
 	/* and with tracing off */
 	r.trace = NULL;
 	argv[1] = tl_unique_name();
@@ -246,26 +254,20 @@ static int dynsym_has(const char *prog, const char *needle)
 /* Binaries bound to sem_open@GLIBC_2.2.5 and to sem_open@GLIBC_2.34. */
 static void check_version(const char *prog, const char *ver)
 {
-	const char *name = tl_unique_name(), *file = tl_path("ver.json"), *out = tl_path("ver.out");
-	const char *err = tl_path("ver.err");
-	const char *argv[] = {tl_prog(prog), name, NULL};
-	struct tl_opts r = {.preload = 1, .trace = "1", .trace_format = "json", .trace_file = file, .out = out,
-			   .err = err, .env = TL_ENV("NIPC_TRACE_DEBUG=1")};
-	char needle[64], k[256], *o, *e;
-	struct tl_events l;
+	const char *out = tl_path("ver.out"), *err = tl_path("ver.err");
+	const char *argv[] = {tl_prog(prog), tl_unique_name(), NULL};
+	struct tl_opts r = {.preload = 1, .trace = "1", .trace_format = "json",
+			    .trace_file = tl_path("ver.json"), .out = out, .err = err,
+			    .env = TL_ENV("NIPC_TRACE_DEBUG=1")};
+	char needle[64], *o, *e;
 
 	snprintf(needle, sizeof needle, "sem_open@%s", ver);
 	if (dynsym_has(tl_prog(prog), "sem_open") < 0)
 		print_message("# readelf unavailable: trusting the .symver directives\n");
 	else
 		assert_int_equal(dynsym_has(tl_prog(prog), needle), 1);
-	unlink(file);
-	assert_int_equal(tl_run(NULL, argv, &r), 0);
-	tl_events_load(&l, file);
-	snprintf(k, sizeof k, "posix:%s", name);
-	tl_expect_ops(&l, 0, k, "sem_open=ptr sem_post=0 sem_close=0 sem_unlink=0 shm_open=* "
-		      "close=0 shm_unlink=0");
-	tl_events_free(&l);
+	run_expect_ops(argv, &r, "sem_open=ptr sem_post=0 sem_close=0 sem_unlink=0 shm_open=* "
+		       "close=0 shm_unlink=0");
 	/* Both libc versions are one function, and the shim calls exactly it. */
 	o = tl_slurp(out);
 	e = tl_slurp(err);

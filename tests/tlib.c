@@ -716,6 +716,16 @@ void tl_expect_exit(struct tl_proc *p, int want)
 		fail_msg("exit %d (wanted %d), stderr: %s", rc, want, p->e.p);
 }
 
+void tl_lock_handover(struct tl_proc *holder, struct tl_proc *waiter)
+{
+	tl_write(holder, "\n");
+	tl_expect_line(holder, "unlocked");
+	tl_expect_exit(holder, 0);
+	tl_expect_line(waiter, "locked");
+	tl_expect_line(waiter, "unlocked");
+	tl_expect_exit(waiter, 0);
+}
+
 void tl_proc_free(struct tl_proc *p)
 {
 	if (p->pid > 0)

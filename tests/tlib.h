@@ -184,6 +184,9 @@ void tl_expect_line(struct tl_proc *p, const char *want);
 void tl_expect_quiet(struct tl_proc *p);
 void tl_expect_blocked(struct tl_proc *p);
 void tl_expect_exit(struct tl_proc *p, int want);
+/* `nipc shm lock` handing over: holder (holding) ends on a newline, then
+ * waiter (blocked in `nipc shm lock --for 0`) locks, unlocks and ends. */
+void tl_lock_handover(struct tl_proc *holder, struct tl_proc *waiter);
 /* Kills and reaps every child tl_start started that is still running. */
 void tl_kill_all(void);
 
