@@ -454,11 +454,45 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* Output buffers not freed yet: a process a test never frees keeps its
+ * output until the end (it may be read after tl_wait), then it is freed. */
+static char **live;
+static size_t n_live;
+
+/* The slot of buffer p (NULL: a free slot, made if none). */
+static size_t live_slot(const char *p)
+{
+	for (size_t i = 0; i < n_live; i++)
+		if (live[i] == p)
+			return i;
+	live = xrealloc(live, (n_live + 1) * sizeof *live);
+	live[n_live] = NULL;
+	return n_live++;
+}
+
+static void buf_resize(struct tl_buf *b, size_t cap)
+{
+	size_t i = live_slot(b->p);
+
+	b->cap = cap;
+	b->p = xrealloc(b->p, cap);
+	live[i] = b->p;
+}
+
 static void buf_init(struct tl_buf *b)
 {
-	b->cap = 4096;
-	b->p = xrealloc(NULL, b->cap);
+	b->p = NULL;
+	buf_resize(b, 4096);
 	b->p[0] = 0;
+	b->len = 0;
+}
+
+static void buf_free(struct tl_buf *b)
+{
+	if (b->p)
+		live[live_slot(b->p)] = NULL;
+	free(b->p);
+	b->p = NULL;
 	b->len = 0;
 }
 
@@ -523,10 +557,8 @@ static void drain(int *fd, struct tl_buf *b)
 	ssize_t n;
 
 	while (*fd >= 0) {
-		if (b->cap - b->len < 4097) {
-			b->cap *= 2;
-			b->p = xrealloc(b->p, b->cap);
-		}
+		if (b->cap - b->len < 4097)
+			buf_resize(b, b->cap * 2);
 		n = read(*fd, b->p + b->len, b->cap - b->len - 1);
 		if (n > 0) {
 			b->len += (size_t)n;
@@ -730,10 +762,8 @@ void tl_proc_free(struct tl_proc *p)
 {
 	if (p->pid > 0)
 		kill(p->pid, SIGKILL), tl_wait(p, 1000);
-	free(p->o.p);
-	free(p->e.p);
-	p->o.p = p->e.p = NULL;
-	p->o.len = p->e.len = 0;
+	buf_free(&p->o);
+	buf_free(&p->e);
 }
 
 /* --------------------------------------------------------- trace events */
@@ -1333,6 +1363,11 @@ static void cleanup(void)
 	tl_kill_all();
 	tl_ledger_clean();
 	tl_scratch_remove();
+	for (size_t i = 0; i < n_live; i++)
+		free(live[i]);
+	free(live);
+	live = NULL;
+	n_live = 0;
 }
 
 static void at_exit(void)
