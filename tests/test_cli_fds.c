@@ -26,8 +26,6 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
-#define T_RUN 10000
-#define T_QUIET 300
 #define SEG_SIZE 64
 
 #define ARGV TL_ARGV
@@ -35,8 +33,6 @@
 static const char *tmpdir, *nipc;
 static int counter;
 
-enum backend { POSIX, SYSV };
-static enum backend be_posix = POSIX, be_sysv = SYSV;
 
 /* The objects of the current test: K (a segment made by setup), K2 (one a
  * verb makes), S (a semaphore made by setup), S2 (one a verb makes). */
@@ -70,70 +66,32 @@ enum out_mode { OUT_PIPE, OUT_FULL, OUT_NOREADER };
 /* Starts argv with pipes on 0, 1 and 2, then closes closed (-1: none) in
  * the child. OUT_FULL puts stdout on /dev/full; OUT_NOREADER on a pipe
  * whose reader is gone, SIGPIPE ignored. */
-static void xstart(struct tl_proc *p, const char *const *argv, int closed, enum out_mode om)
+static struct tl_opts opts(int closed, enum out_mode om)
 {
-	struct tl_opts o = {.closed = closed >= 0 ? 1u << closed : 0,
-			    .out = om == OUT_FULL ? "/dev/full" : NULL,
-			    .dead_pipe = om == OUT_NOREADER,
-			    .sigpipe_ignore = om == OUT_NOREADER};
-
-	assert_int_equal(tl_start(p, argv, &o), 0);
+	return (struct tl_opts){.closed = closed >= 0 ? 1u << closed : 0,
+				.out = om == OUT_FULL ? "/dev/full" : NULL,
+				.dead_pipe = om == OUT_NOREADER,
+				.sigpipe_ignore = om == OUT_NOREADER,
+				.timeout = TL_T_WAIT / 1000};
 }
 
-static int xwait(struct tl_proc *p)
+static void xstart(struct tl_proc *p, const char *const *argv, int closed, enum out_mode om)
 {
-	return tl_wait(p, T_RUN);
+	struct tl_opts o = opts(closed, om);
+
+	assert_int_equal(tl_start(p, argv, &o), 0);
 }
 
 /* Runs argv to its end; stdout (pipe modes) into out, stderr into err. */
 static int xrunv(const char *const *argv, int closed, enum out_mode om, const char *in)
 {
-	struct tl_proc p;
-	int rc;
+	struct tl_opts o = opts(closed, om);
 
-	xstart(&p, argv, closed, om);
-	if (in && p.in >= 0)
-		tl_write(&p, in);
-	rc = xwait(&p);
-	outlen = p.o.len < sizeof out - 1 ? p.o.len : sizeof out - 1;
-	memcpy(out, p.o.p, outlen);
-	out[outlen] = 0;
-	snprintf(err, sizeof err, "%s", p.e.p);
-	tl_proc_free(&p);
-	return rc;
+	o.in = in;
+	return tl_run_buf(argv, &o, out, sizeof out, &outlen, err, sizeof err);
 }
 
 #define XRUN(closed, in, ...) xrunv(ARGV(nipc, __VA_ARGS__), closed, OUT_PIPE, in)
-
-static void expect_line(struct tl_proc *p, const char *want)
-{
-	char line[256];
-	int r = tl_line(p, line, sizeof line, T_RUN);
-
-	if (r != 1) {
-		xwait(p);
-		fail_msg("expected '%s', got %s; stderr: %s", want, r ? "EOF" : "timeout", p->e.p);
-	}
-	assert_string_equal(line, want);
-}
-
-static void finish(struct tl_proc *p, int want)
-{
-	int rc = xwait(p);
-
-	if (rc != want)
-		fail_msg("exit %d (wanted %d), stderr: %s", rc, want, p->e.p);
-}
-
-/* The process must still be running (blocked) after T_QUIET ms. */
-static void still_blocked(struct tl_proc *p)
-{
-	usleep(T_QUIET * 1000);
-	if (!tl_running(p)) {
-		int rc = xwait(p);
-		fail_msg("expected a blocked process, it exited %d: %s", rc, p->e.p);
-	}
-}
 
 /* The end of a long stderr (a trace's lines come first), for messages. */
 static const char *tail(const char *s)
@@ -159,10 +117,10 @@ static void exits(int rc, int want, int closed, int prints)
 			 tail(err));
 }
 
-/* Polls cond(arg) every 10 ms for up to T_RUN ms. */
+/* Polls cond(arg) every 10 ms for up to TL_T_WAIT ms. */
 static void wait_until(int (*cond)(int), int arg, const char *what)
 {
-	for (int i = 0; i < T_RUN / 10; i++) {
+	for (int i = 0; i < TL_T_WAIT / 10; i++) {
 		if (cond(arg))
 			return;
 		usleep(10000);
@@ -369,15 +327,10 @@ static void lock_excludes(int i)
 	struct tl_proc holder, waiter;
 
 	xstart(&holder, ARGV(nipc, "shm", "lock", obj[i].key), -1, OUT_PIPE);
-	expect_line(&holder, "locked");
+	tl_expect_line(&holder, "locked");
 	xstart(&waiter, ARGV(nipc, "shm", "lock", obj[i].key, "--for", "0"), -1, OUT_PIPE);
-	still_blocked(&waiter);
-	tl_write(&holder, "\n");
-	expect_line(&holder, "unlocked");
-	finish(&holder, 0);
-	expect_line(&waiter, "locked");
-	expect_line(&waiter, "unlocked");
-	finish(&waiter, 0);
+	tl_expect_blocked(&waiter);
+	tl_lock_handover(&holder, &waiter);
 }
 
 /* After a run: K holds pattern, its lock is at rest and untouched, still
@@ -431,11 +384,10 @@ static void set_pattern(const char *tag)
 static int setup(void **state)
 {
 	static const char *const suffix[NOBJ] = {"", "-k2", "-s", "-s2"};
-	enum backend be = *(enum backend *)*state;
 	char path[128];
 
 	counter++;
-	posix = be == POSIX;
+	posix = *state == tl_posix;
 	for (int i = 0; i < NOBJ; i++) {
 		struct obj *o = &obj[i];
 		snprintf(o->name, sizeof o->name, "/nipc-fds-%ld-%d%s", (long)getpid(), counter,
@@ -458,7 +410,7 @@ static int setup(void **state)
 		char line[64];
 
 		xstart(&anchor, ARGV(nipc, "shm", "attach", obj[K].key), -1, OUT_PIPE);
-		if (tl_line(&anchor, line, sizeof line, T_RUN) != 1 || strcmp(line, "attached"))
+		if (tl_line(&anchor, line, sizeof line, TL_T_WAIT) != 1 || strcmp(line, "attached"))
 			return -1;
 	}
 	if (posix) {
@@ -474,7 +426,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	if (anchor.pid > 0)
-		xwait(&anchor);
+		tl_wait(&anchor, TL_T_WAIT);
 	tl_proc_free(&anchor);
 	tl_kill_all();
 	tl_ledger_clean();
@@ -555,17 +507,17 @@ static void shm_lock_hold(void **state)
 	for (int fd = 0; fd < 3; fd++) {
 		xstart(&holder, ARGV(nipc, "shm", "lock", obj[K].key), fd, OUT_PIPE);
 		if (fd == 2)
-			expect_line(&holder, "locked");
+			tl_expect_line(&holder, "locked");
 		if (fd == 1)
 			wait_until(k_locked, K, "the holder has the lock");
 		if (fd != 0) {
 			xstart(&waiter, ARGV(nipc, "shm", "lock", obj[K].key, "--for", "0"), -1,
 			       OUT_PIPE);
-			still_blocked(&waiter);
+			tl_expect_blocked(&waiter);
 			tl_close_in(&holder);
-			finish(&waiter, 0);
+			tl_expect_exit(&waiter, 0);
 		}
-		finish(&holder, fd == 1 ? 1 : 0);
+		tl_expect_exit(&holder, fd == 1 ? 1 : 0);
 		if (fd == 1 && !strstr(holder.e.p, "nipc: write error: Bad file descriptor"))
 			fail_msg("fd 1 closed: no write error: %s", holder.e.p);
 		k_intact();
@@ -581,7 +533,7 @@ static void shm_attach(void **state)
 	for (int fd = 0; fd < 3; fd++) {
 		xstart(&att, ARGV(nipc, "shm", "attach", obj[K].key), fd, OUT_PIPE);
 		if (fd == 2)
-			expect_line(&att, "attached");
+			tl_expect_line(&att, "attached");
 		if (fd == 1) {
 			mapper = att.pid;
 			wait_until(mapped, K, "attach maps the segment");
@@ -589,7 +541,7 @@ static void shm_attach(void **state)
 		if (fd != 0)
 			lock_excludes(K);
 		tl_close_in(&att);
-		finish(&att, fd == 1 ? 1 : 0);
+		tl_expect_exit(&att, fd == 1 ? 1 : 0);
 		k_intact();
 	}
 }
@@ -610,12 +562,12 @@ static void shm_create(void **state)
 		struct tl_proc att;
 		if (!posix) {
 			xstart(&att, ARGV(nipc, "shm", "attach", obj[K2].key), -1, OUT_PIPE);
-			expect_line(&att, "attached");
+			tl_expect_line(&att, "attached");
 		}
 		lock_excludes(K2);
 		nothing_extra(1, 0);
 		if (!posix)
-			finish(&att, 0);
+			tl_expect_exit(&att, 0);
 		if (XRUN(-1, NULL, "shm", "info", obj[K2].key, "--cleanup") != 0)
 			fail_msg("info --cleanup: %s", err);
 		assert_false(seg_exists(K2));
@@ -632,7 +584,7 @@ static void shm_create_hold(void **state)
 		xstart(&owner, ARGV(nipc, "shm", "create", obj[K2].key, "64", "--hold"), fd,
 		       OUT_PIPE);
 		if (fd == 2)
-			expect_line(&owner, "created");
+			tl_expect_line(&owner, "created");
 		if (fd == 1) {
 			mapper = owner.pid;
 			wait_until(mapped, K2, "create --hold maps the segment");
@@ -643,7 +595,7 @@ static void shm_create_hold(void **state)
 			nothing_extra(1, 0);
 		}
 		tl_close_in(&owner);
-		finish(&owner, fd == 1 ? 1 : 0);
+		tl_expect_exit(&owner, fd == 1 ? 1 : 0);
 		assert_false(seg_exists(K2));
 		k_intact();
 	}
@@ -690,12 +642,12 @@ static void sem_hold(void **state)
 			xstart(&p, ARGV(nipc, "sem", acq ? "acquire" : "release", obj[S].key, "--hold"),
 			       fd, OUT_PIPE);
 			if (fd == 2)
-				expect_line(&p, acq ? "acquired" : "released");
+				tl_expect_line(&p, acq ? "acquired" : "released");
 			if (fd != 0) {
 				wait_until(s_value_is, held, "the hold's value");
 				tl_close_in(&p);
 			}
-			finish(&p, fd == 1 ? 1 : 0);
+			tl_expect_exit(&p, fd == 1 ? 1 : 0);
 			assert_int_equal(sem_value(S), posix ? held : 2);
 			sem_back_to_two();
 			s_intact();
@@ -738,7 +690,7 @@ static void sem_create_hold(void **state)
 	for (int fd = 0; fd < 3; fd++) {
 		xstart(&owner, ARGV(nipc, "sem", "create", obj[S2].key, "1", "--hold"), fd, OUT_PIPE);
 		if (fd == 2)
-			expect_line(&owner, "created");
+			tl_expect_line(&owner, "created");
 		if (fd != 0) {
 			wait_until(s2_value_is, 1, "the semaphore is made");
 			/* a later process takes it */
@@ -746,7 +698,7 @@ static void sem_create_hold(void **state)
 			nothing_extra(0, 1);
 			tl_close_in(&owner);
 		}
-		finish(&owner, fd == 1 ? 1 : 0);
+		tl_expect_exit(&owner, fd == 1 ? 1 : 0);
 		assert_int_equal(sem_value(S2), -1);
 		s_intact();
 	}
@@ -851,23 +803,20 @@ static void usage_error(void **state)
 
 int main(void)
 {
-#define BOTH(f) \
-	{#f " (posix)", f, setup, teardown, &be_posix}, \
-	{#f " (systemv)", f, setup, teardown, &be_sysv}
 	const struct CMUnitTest tests[] = {
-		BOTH(shm_cat),
-		BOTH(shm_info),
-		BOTH(shm_write),
-		BOTH(shm_lock_for),
-		BOTH(shm_lock_hold),
-		BOTH(shm_attach),
-		BOTH(shm_create),
-		BOTH(shm_create_hold),
-		BOTH(sem_acquire_release),
-		BOTH(sem_hold),
-		BOTH(sem_create),
-		BOTH(sem_create_hold),
-		BOTH(trace),
+		TL_BOTH(shm_cat),
+		TL_BOTH(shm_info),
+		TL_BOTH(shm_write),
+		TL_BOTH(shm_lock_for),
+		TL_BOTH(shm_lock_hold),
+		TL_BOTH(shm_attach),
+		TL_BOTH(shm_create),
+		TL_BOTH(shm_create_hold),
+		TL_BOTH(sem_acquire_release),
+		TL_BOTH(sem_hold),
+		TL_BOTH(sem_create),
+		TL_BOTH(sem_create_hold),
+		TL_BOTH(trace),
 		cmocka_unit_test(key_verbs),
 		cmocka_unit_test(help_version),
 		cmocka_unit_test(usage_error),

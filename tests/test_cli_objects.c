@@ -21,8 +21,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define T_LINE 10000
-#define T_QUIET 300
 
 static const char *tmpdir, *nipc;
 static int counter;
@@ -30,8 +28,6 @@ static int counter;
 /* The key of the current test and, for POSIX, its name for cleanup. */
 static char key[PATH_MAX + 16], posix_name[64], sysv_path[PATH_MAX];
 
-enum backend { POSIX, SYSV };
-static enum backend be_posix = POSIX, be_sysv = SYSV;
 
 #define ARGV TL_ARGV
 
@@ -47,13 +43,13 @@ static int group_setup(void **state)
 
 static int setup(void **state)
 {
-	enum backend be = state && *state ? *(enum backend *)*state : POSIX;
+	int posix = !*state || *state == tl_posix;
 
 	counter++;
 	snprintf(posix_name, sizeof posix_name, "/nipc-test-%ld-%d", (long)getpid(), counter);
 	snprintf(sysv_path, sizeof sysv_path, "%s/k%d", tmpdir, counter);
 	tl_ledger_posix(posix_name);
-	if (be == POSIX)
+	if (posix)
 		snprintf(key, sizeof key, "posix:%s", posix_name);
 	else
 		snprintf(key, sizeof key, "systemv:%s", sysv_path);
@@ -121,59 +117,15 @@ static void start(struct tl_proc *p, const char *const *argv)
 	assert_int_equal(tl_start(p, argv, NULL), 0);
 }
 
-static void expect(struct tl_proc *p, const char *want)
-{
-	char line[256];
-	int r = tl_line(p, line, sizeof line, T_LINE);
-
-	if (r != 1) {
-		tl_wait(p, 100);
-		fail_msg("expected '%s', got %s; stderr: %s", want, r ? "EOF" : "timeout", p->e.p);
-	}
-	assert_string_equal(line, want);
-}
-
-static void expect_quiet(struct tl_proc *p)
-{
-	char line[256];
-
-	if (tl_line(p, line, sizeof line, T_QUIET) != 0)
-		fail_msg("expected the process to be blocked, got '%s'", line);
-}
-
-static void finish(struct tl_proc *p, int want)
-{
-	int rc = tl_wait(p, T_LINE);
-
-	if (rc != want)
-		fail_msg("exit %d (wanted %d), stderr: %s", rc, want, p->e.p);
-}
-
-/* The process must still be blocked after T_QUIET ms. */
-static void still_blocked(struct tl_proc *p)
-{
-	usleep(T_QUIET * 1000);
-	if (!tl_running(p)) {
-		int rc = tl_wait(p, 100);
-		fail_msg("expected a blocked process, it exited %d: %s", rc, p->e.p);
-	}
-}
-
 static char out[8192], err[4096];
 static size_t outlen;
 
 /* Runs nipc with args; output in out/err. Returns the exit status. */
 static int nipcv(const char *const *argv, const char *in)
 {
-	struct tl_proc p;
-	int rc = tl_run(&p, argv, &(struct tl_opts){.in = in});
+	struct tl_opts o = {.in = in};
 
-	outlen = p.o.len < sizeof out - 1 ? p.o.len : sizeof out - 1;
-	memcpy(out, p.o.p, outlen);
-	out[outlen] = 0;
-	snprintf(err, sizeof err, "%s", p.e.p);
-	tl_proc_free(&p);
-	return rc;
+	return tl_run_buf(argv, &o, out, sizeof out, &outlen, err, sizeof err);
 }
 
 #define NIPC(in, ...) nipcv(ARGV(nipc, __VA_ARGS__), in)
@@ -318,20 +270,20 @@ static void create_hold(void **state)
 
 	(void)state;
 	start(&p, ARGV(nipc, "shm", "create", key, "4096", "--hold"));
-	expect(&p, "created");
+	tl_expect_line(&p, "created");
 	assert_true(shm_exists());
 	ok(NIPC(NULL, "shm", "info", key, "--json"));
 	assert_non_null(strstr(out, "\"size\":4096,\"attachments\":1,"));
 	ok(NIPC("held", "shm", "write", key));
 	tl_write(&p, "\n");
-	finish(&p, 0);
+	tl_expect_exit(&p, 0);
 	assert_false(shm_exists());
 
 	/* EOF ends the hold too. */
 	start(&p, ARGV(nipc, "shm", "create", key, "10", "--hold"));
-	expect(&p, "created");
+	tl_expect_line(&p, "created");
 	tl_close_in(&p);
-	finish(&p, 0);
+	tl_expect_exit(&p, 0);
 	assert_false(shm_exists());
 }
 
@@ -341,9 +293,9 @@ static void create_hold_no_cleanup(void **state)
 
 	(void)state;
 	start(&p, ARGV(nipc, "shm", "create", key, "10", "--hold", "--no-cleanup"));
-	expect(&p, "created");
+	tl_expect_line(&p, "created");
 	tl_write(&p, "\n");
-	finish(&p, 0);
+	tl_expect_exit(&p, 0);
 	assert_true(shm_exists());
 	ok(NIPC(NULL, "shm", "cat", key, "--cleanup"));
 	assert_false(shm_exists());
@@ -355,15 +307,15 @@ static void hold_signals(void **state)
 
 	(void)state;
 	start(&p, ARGV(nipc, "shm", "create", key, "10", "--hold"));
-	expect(&p, "created");
+	tl_expect_line(&p, "created");
 	kill(p.pid, SIGTERM);
-	finish(&p, 0);
+	tl_expect_exit(&p, 0);
 	assert_false(shm_exists());
 
 	start(&p, ARGV(nipc, "shm", "create", key, "10", "--hold"));
-	expect(&p, "created");
+	tl_expect_line(&p, "created");
 	kill(p.pid, SIGINT);
-	finish(&p, 0);
+	tl_expect_exit(&p, 0);
 	assert_false(shm_exists());
 }
 
@@ -373,37 +325,32 @@ static void lock_blocks(void **state)
 
 	(void)state;
 	start(&owner, ARGV(nipc, "shm", "create", key, "10", "--hold"));
-	expect(&owner, "created");
+	tl_expect_line(&owner, "created");
 
 	ok(NIPC(NULL, "shm", "lock", key, "--for", "50"));
 	assert_string_equal(out, "locked\nunlocked\n");
 
 	start(&holder, ARGV(nipc, "shm", "lock", key));
-	expect(&holder, "locked");
+	tl_expect_line(&holder, "locked");
 	start(&waiter, ARGV(nipc, "shm", "lock", key, "--for", "0"));
-	expect_quiet(&waiter);
+	tl_expect_quiet(&waiter);
 	/* The lock also guards cat and write. */
 	struct tl_proc reader;
 	start(&reader, ARGV(nipc, "shm", "cat", key, "--size", "1"));
-	expect_quiet(&reader);
-	tl_write(&holder, "\n");
-	expect(&holder, "unlocked");
-	finish(&holder, 0);
-	expect(&waiter, "locked");
-	expect(&waiter, "unlocked");
-	finish(&waiter, 0);
-	finish(&reader, 0);
+	tl_expect_quiet(&reader);
+	tl_lock_handover(&holder, &waiter);
+	tl_expect_exit(&reader, 0);
 
 	/* SIGINT during --for releases early and detaches cleanly. */
 	start(&holder, ARGV(nipc, "shm", "lock", key, "--for", "600000"));
-	expect(&holder, "locked");
+	tl_expect_line(&holder, "locked");
 	kill(holder.pid, SIGINT);
-	expect(&holder, "unlocked");
-	finish(&holder, 0);
+	tl_expect_line(&holder, "unlocked");
+	tl_expect_exit(&holder, 0);
 	ok(NIPC(NULL, "shm", "lock", key, "--for", "0"));
 
 	tl_write(&owner, "\n");
-	finish(&owner, 0);
+	tl_expect_exit(&owner, 0);
 	assert_false(shm_exists());
 }
 
@@ -413,14 +360,14 @@ static void attach_last_removes(void **state)
 
 	(void)state;
 	start(&owner, ARGV(nipc, "shm", "create", key, "10", "--hold"));
-	expect(&owner, "created");
+	tl_expect_line(&owner, "created");
 	start(&att, ARGV(nipc, "shm", "attach", key, "--cleanup"));
-	expect(&att, "attached");
+	tl_expect_line(&att, "attached");
 	tl_write(&owner, "\n");
-	finish(&owner, 0);
+	tl_expect_exit(&owner, 0);
 	assert_true(shm_exists());
 	tl_write(&att, "\n");
-	finish(&att, 0);
+	tl_expect_exit(&att, 0);
 	assert_false(shm_exists());
 
 	fails(NIPC(NULL, "shm", "attach", key), 1, "nipc: shm attach: nipc_shm_attach", NULL);
@@ -483,33 +430,33 @@ static void sem_count(void **state)
 
 	(void)state;
 	start(&owner, ARGV(nipc, "sem", "create", key, "1", "--hold"));
-	expect(&owner, "created");
+	tl_expect_line(&owner, "created");
 	assert_true(sem_exists());
 
 	start(&a1, ARGV(nipc, "sem", "acquire", key, "--hold"));
-	expect(&a1, "acquired");
+	tl_expect_line(&a1, "acquired");
 	start(&r3, ARGV(nipc, "sem", "release", key, "3", "--hold"));
-	expect(&r3, "released");
+	tl_expect_line(&r3, "released");
 	start(&a3, ARGV(nipc, "sem", "acquire", key, "3", "--hold"));
-	expect(&a3, "acquired");
+	tl_expect_line(&a3, "acquired");
 
 	start(&waiter, ARGV(nipc, "sem", "acquire", key, "2"));
-	still_blocked(&waiter);
+	tl_expect_blocked(&waiter);
 	start(&r1, ARGV(nipc, "sem", "release", key, "--hold"));
-	expect(&r1, "released");
-	still_blocked(&waiter);
+	tl_expect_line(&r1, "released");
+	tl_expect_blocked(&waiter);
 	start(&r1b, ARGV(nipc, "sem", "release", key, "--hold"));
-	expect(&r1b, "released");
-	finish(&waiter, 0);
+	tl_expect_line(&r1b, "released");
+	tl_expect_exit(&waiter, 0);
 	assert_int_equal(waiter.o.len, 0);  /* quiet without --hold */
 
 	struct tl_proc *holders[] = {&r1b, &r1, &a3, &r3, &a1};
 	for (size_t i = 0; i < sizeof holders / sizeof holders[0]; i++) {
 		kill(holders[i]->pid, i % 2 ? SIGTERM : SIGINT);
-		finish(holders[i], 0);
+		tl_expect_exit(holders[i], 0);
 	}
 	tl_write(&owner, "\n");
-	finish(&owner, 0);
+	tl_expect_exit(&owner, 0);
 	assert_false(sem_exists());
 }
 
@@ -521,24 +468,24 @@ static void sem_release_lifetime(void **state)
 
 	(void)state;
 	start(&owner, ARGV(nipc, "sem", "create", key, "0", "--hold"));
-	expect(&owner, "created");
+	tl_expect_line(&owner, "created");
 	ok(NIPC(NULL, "sem", "release", key));
 	start(&waiter, ARGV(nipc, "sem", "acquire", key));
 	if (is_posix()) {
-		finish(&waiter, 0);
+		tl_expect_exit(&waiter, 0);
 	} else {
 		/* (A release while someone waits is taken at once, before the
 		 * releaser exits, so it is not undone.) */
-		still_blocked(&waiter);
+		tl_expect_blocked(&waiter);
 		struct tl_proc r;
 		start(&r, ARGV(nipc, "sem", "release", key, "--hold"));
-		expect(&r, "released");
-		finish(&waiter, 0);
+		tl_expect_line(&r, "released");
+		tl_expect_exit(&waiter, 0);
 		tl_close_in(&r);
-		finish(&r, 0);
+		tl_expect_exit(&r, 0);
 	}
 	tl_write(&owner, "\n");
-	finish(&owner, 0);
+	tl_expect_exit(&owner, 0);
 	assert_false(sem_exists());
 }
 
@@ -552,32 +499,29 @@ static void sem_create_stays(void **state)
 	/* A new owner resets the value and removes it when it ends. */
 	struct tl_proc owner;
 	start(&owner, ARGV(nipc, "sem", "create", key, "1", "--hold"));
-	expect(&owner, "created");
+	tl_expect_line(&owner, "created");
 	ok(NIPC(NULL, "sem", "acquire", key));
 	kill(owner.pid, SIGTERM);
-	finish(&owner, 0);
+	tl_expect_exit(&owner, 0);
 	assert_false(sem_exists());
 }
 
 int main(void)
 {
-#define BOTH(f) \
-	{#f " (posix)", f, setup, teardown, &be_posix}, \
-	{#f " (systemv)", f, setup, teardown, &be_sysv}
 	const struct CMUnitTest tests[] = {
-		BOTH(usage_errors),
+		TL_BOTH(usage_errors),
 		cmocka_unit_test_setup_teardown(bad_keys, setup, teardown),
-		BOTH(create_write_cat_info),
-		BOTH(create_hold),
-		BOTH(create_hold_no_cleanup),
-		BOTH(hold_signals),
-		BOTH(lock_blocks),
-		BOTH(attach_last_removes),
-		BOTH(lock_missing_segment),
+		TL_BOTH(create_write_cat_info),
+		TL_BOTH(create_hold),
+		TL_BOTH(create_hold_no_cleanup),
+		TL_BOTH(hold_signals),
+		TL_BOTH(lock_blocks),
+		TL_BOTH(attach_last_removes),
+		TL_BOTH(lock_missing_segment),
 		cmocka_unit_test_setup_teardown(legacy_keys, setup, teardown),
-		BOTH(sem_count),
-		BOTH(sem_release_lifetime),
-		BOTH(sem_create_stays),
+		TL_BOTH(sem_count),
+		TL_BOTH(sem_release_lifetime),
+		TL_BOTH(sem_create_stays),
 	};
 
 	return TL_MAIN("cli_objects", tests, group_setup, NULL);

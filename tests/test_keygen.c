@@ -730,8 +730,10 @@ static int entries(const char *path)
 	return n;
 }
 
-static void run_differentials(const char *prog_name)
+/* state: the program, qt5keys or qt6keys. */
+static void test_differential(void **state)
 {
+	const char *prog_name = *state;
 	const char *top = getenv("NIPC_TOP_BUILDDIR");
 	char prog[PATH_MAX], link[PATH_MAX], dotty[PATH_MAX * 2], missing[PATH_MAX];
 	const char *d = fresh_dir(0755), *semdir = fresh_dir(0700);
@@ -761,18 +763,6 @@ static void run_differentials(const char *prog_name)
 	assert_int_equal(entries(semdir), 0);
 }
 
-static void test_qt5_differential(void **state)
-{
-	(void)state;
-	run_differentials("qt5keys");
-}
-
-static void test_qt6_differential(void **state)
-{
-	(void)state;
-	run_differentials("qt6keys");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -788,8 +778,8 @@ int main(void)
 		cmocka_unit_test(test_safe_windows),
 		cmocka_unit_test(test_safe_systemv_runtime),
 		cmocka_unit_test(test_safe_systemv_other_profiles),
-		cmocka_unit_test(test_qt5_differential),
-		cmocka_unit_test(test_qt6_differential),
+		{"test_qt5_differential", test_differential, NULL, NULL, (void *)"qt5keys"},
+		{"test_qt6_differential", test_differential, NULL, NULL, (void *)"qt6keys"},
 	};
 	return TL_MAIN("keygen", tests, setup, teardown);
 }

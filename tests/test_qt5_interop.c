@@ -166,7 +166,7 @@ static void nipc_lock_blocks_qt(void **state)
 
 	tl_start_ok(&holder, TL_ARGV(tl_nipc(), "shm", "lock", "--legacy", name), "locked");
 	tl_start_ok(&qt, TL_ARGV(peer, "shm", "lock", name, "--for", "0"), "trying");
-	tl_expect_blocked(&qt, "qt", T_QUIET);
+	tl_expect_waits(&qt, "qt", T_QUIET);
 
 	long long released = tl_mono_ns();
 	tl_write(&holder, "\n");
@@ -198,7 +198,7 @@ static void qt_lock_blocks_nipc(void **state)
 	tl_start_ok(&writer, TL_ARGV(tl_nipc(), "shm", "write", "--legacy", name), NULL);
 	tl_write(&writer, "written under the lock");
 	tl_close_in(&writer);
-	tl_expect_blocked(&waiter, "waiter", T_QUIET);
+	tl_expect_waits(&waiter, "waiter", T_QUIET);
 	assert_true(tl_running(&writer));
 
 	long long released = tl_mono_ns();
@@ -325,7 +325,7 @@ static void sem_nipc_owner(void **state)
 		    "acquired");
 
 	tl_start_ok(&qt, TL_ARGV(peer, "sem", "acquire", name), "trying");
-	tl_expect_blocked(&qt, "qt", T_QUIET);
+	tl_expect_waits(&qt, "qt", T_QUIET);
 	long long released = tl_mono_ns();
 	tl_start_ok(&rel1, TL_ARGV(tl_nipc(), "sem", "release", "--legacy", name, "--hold"), NULL);
 	long long acquired = expect(&qt, "acquired");

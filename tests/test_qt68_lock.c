@@ -344,7 +344,7 @@ static void qt_creates_data_both_ways(void **state)
 
 	tl_start_ok(&h, TL_ARGV(tl_nipc(), "shm", "lock", key), "locked");
 	tl_start_ok(&r, TL_ARGV(qt, "read", key), NULL);
-	tl_expect_blocked(&r, "Qt's read", T_QUIET);
+	tl_expect_waits(&r, "Qt's read", T_QUIET);
 	tl_let_go(&h, "nipc shm lock");
 	assert_string_equal(tl_expect(&r, "read:", T_LINE), "written by nipc");
 	tl_finish_ok(&r, "qt68ipc read");
@@ -386,7 +386,7 @@ static void nipc_lock_blocks_qt(void **state)
 	nipc_write("before");
 	tl_start_ok(&h, TL_ARGV(tl_nipc(), "shm", "lock", key), "locked");
 	tl_start_ok(&r, TL_ARGV(qt, "read", key), NULL);
-	tl_expect_blocked(&r, "Qt's read", T_QUIET);
+	tl_expect_waits(&r, "Qt's read", T_QUIET);
 	assert_int_equal(tl_write(&h, "\n"), 0);
 	tl_expect(&h, "unlocked", T_LINE);
 	t = tl_mono_ns();
@@ -412,7 +412,7 @@ static void qt_lock_blocks_nipc(void **state)
 	nipc_create(&c);
 	tl_start_ok(&q, TL_ARGV(qt, "lockhold", key, QT_HOLD), "locked");
 	tl_start_ok(&l, TL_ARGV(tl_nipc(), "shm", "lock", key, "--for", "0"), NULL);
-	tl_expect_blocked(&l, "nipc shm lock", T_QUIET);
+	tl_expect_waits(&l, "nipc shm lock", T_QUIET);
 	/* both lines, each timed as it comes (resolution a few ms) */
 	deadline = tl_mono_ns() + T_LINE * 1000000LL;
 	while ((!tu || !tl) && tl_mono_ns() < deadline) {
@@ -457,7 +457,7 @@ static void alternating_rounds(void **state)
 			snprintf(text, sizeof text, "round %d by Qt", i);
 			tl_start_ok(&h, TL_ARGV(tl_nipc(), "shm", "lock", key), "locked");
 			tl_start_ok(&w, TL_ARGV(qt, "write", key, text), NULL);
-			tl_expect_blocked(&w, "Qt's write", T_QUIET);
+			tl_expect_waits(&w, "Qt's write", T_QUIET);
 			peek_sees(prev);
 			tl_let_go(&h, "nipc shm lock");
 			tl_expect(&w, "written", T_LINE);
@@ -467,7 +467,7 @@ static void alternating_rounds(void **state)
 			snprintf(text, sizeof text, "round %d by nipc", i);
 			tl_start_ok(&h, TL_ARGV(qt, "lockhold", key, "1500"), "locked");
 			nipc_write_start(&w, text);
-			tl_expect_blocked(&w, "nipc shm write", T_QUIET);
+			tl_expect_waits(&w, "nipc shm write", T_QUIET);
 			peek_sees(prev);
 			tl_expect(&h, "unlocked", T_LINE);
 			t = tl_mono_ns();
@@ -527,8 +527,8 @@ static void qt_create_unlinks_held_lock(void **state)
 	/* on the new lock nipc and Qt exclude again */
 	tl_start_ok(&l3, TL_ARGV(tl_nipc(), "shm", "lock", key, "--for", "0"), NULL);
 	tl_start_ok(&r, TL_ARGV(qt, "read", key), NULL);
-	tl_expect_blocked(&l3, "a second locker on the new lock", T_QUIET);
-	tl_expect_blocked(&r, "Qt's read on the new lock", T_QUIET);
+	tl_expect_waits(&l3, "a second locker on the new lock", T_QUIET);
+	tl_expect_waits(&r, "Qt's read on the new lock", T_QUIET);
 	tl_let_go(&h2, "nipc shm lock (new lock)");
 	tl_expect(&l3, "locked", T_LINE);
 	tl_expect(&l3, "unlocked", T_LINE);

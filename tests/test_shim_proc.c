@@ -182,108 +182,92 @@ static void test_children_off(void **state)
 /* An unusable trace file: one warning, then a silent pass-through. */
 static void test_setup_failure(void **state)
 {
+	static const char not_open[] = " is not an open descriptor; tracing disabled";
+	const struct {
+		const char *file, *before, *after;
+	} c[] = {
+		{tl_path("no/such/dir/t.json"), "cannot open NIPC_TRACE_FILE ", "; tracing disabled"},
+		{"fd:99", "NIPC_TRACE_FILE: ", not_open},
+		{"fd:x", "NIPC_TRACE_FILE: ", not_open},
+	};
 	const char *err = tl_path("setup.err");
-	const char *argv[] = {tl_prog("shim_ops"), "posix-shm", tl_unique_name(), NULL};
-	struct tl_opts r = {.preload = 1, .trace = "1", .trace_file = tl_path("no/such/dir/t.json"), .err = err};
-	char want[512], *e;
 
 	(void)state;
-	assert_int_equal(tl_run(NULL, argv, &r), 0);
-	e = tl_slurp(err);
-	snprintf(want, sizeof want, "nipc-preload: cannot open NIPC_TRACE_FILE %s; tracing disabled\n",
-		 tl_path("no/such/dir/t.json"));
-	assert_string_equal(e, want);
-	free(e);
-	r.trace_file = "fd:99";
-	argv[2] = tl_unique_name();
-	assert_int_equal(tl_run(NULL, argv, &r), 0);
-	e = tl_slurp(err);
-	assert_string_equal(e, "nipc-preload: NIPC_TRACE_FILE: fd:99 is not an open descriptor; tracing disabled\n");
-	free(e);
-	r.trace_file = "fd:x";
-	argv[2] = tl_unique_name();
-	assert_int_equal(tl_run(NULL, argv, &r), 0);
-	e = tl_slurp(err);
-	assert_string_equal(e, "nipc-preload: NIPC_TRACE_FILE: fd:x is not an open descriptor; tracing disabled\n");
-	free(e);
+	for (size_t i = 0; i < TL_LEN(c); i++) {
+		const char *argv[] = {tl_prog("shim_ops"), "posix-shm", tl_unique_name(), NULL};
+		struct tl_opts r = {.preload = 1, .trace = "1", .trace_file = c[i].file, .err = err};
+		char want[512], *e;
+
+		assert_int_equal(tl_run(NULL, argv, &r), 0);
+		e = tl_slurp(err);
+		snprintf(want, sizeof want, "nipc-preload: %s%s%s\n", c[i].before, c[i].file,
+			 c[i].after);
+		assert_string_equal(e, want);
+		free(e);
+	}
 }
 
 /* Calls made before the shim's constructor reach libc (untraced); later
  * calls are traced as usual. */
-static void test_before_constructor(void **state)
+/* Runs argv[0] NAME as r says (its trace file fresh): every event on
+ * posix:NAME, the operations ops. */
+static void run_expect_ops(const char **argv, const struct tl_opts *r, const char *ops)
 {
-	const char *name = tl_unique_name(), *file = tl_path("early.json");
-	const char *argv[] = {tl_prog("shim_early"), name, NULL};
-	struct tl_opts r = {.preload = 1, .trace = "1", .trace_format = "json", .trace_file = file};
 	struct tl_events l;
 	char k[256];
 
-	(void)state;
-	unlink(file);
-	assert_int_equal(tl_run(NULL, argv, &r), 0);
-	tl_events_load(&l, file);
-	snprintf(k, sizeof k, "posix:%s", name);
-	{
-		struct tl_expect x[] = {
-			{"shm_open", k, "*", NULL, NULL}, {"ftruncate", k, "0", NULL, NULL},
-			{"close", k, "0", NULL, NULL}, {"shm_unlink", k, "0", NULL, NULL},
-			{"sem_open", k, "ptr", NULL, NULL}, {"sem_post", k, "0", NULL, NULL},
-			{"sem_wait", k, "0", NULL, NULL}, {"sem_close", k, "0", NULL, NULL},
-			{"sem_unlink", k, "0", NULL, NULL},
-		};
-		tl_expect_events(&l, TL_ARGS_ALL, 0, x, sizeof x / sizeof x[0]);
-	}
+	unlink(r->trace_file);
+	assert_int_equal(tl_run(NULL, argv, r), 0);
+	tl_events_load(&l, r->trace_file);
+	snprintf(k, sizeof k, "posix:%s", argv[1]);
+	tl_expect_ops(&l, 0, k, ops);
 	tl_events_free(&l);
+}
+
+static void test_before_constructor(void **state)
+{
+	const char *argv[] = {tl_prog("shim_early"), tl_unique_name(), NULL};
+	struct tl_opts r = {.preload = 1, .trace = "1", .trace_format = "json",
+			    .trace_file = tl_path("early.json")};
+
+	(void)state;
+	run_expect_ops(argv, &r, "shm_open=* ftruncate=0 close=0 shm_unlink=0 sem_open=ptr "
+		       "sem_post=0 sem_wait=0 sem_close=0 sem_unlink=0");
 	/* and with tracing off */
 	r.trace = NULL;
 	argv[1] = tl_unique_name();
 	assert_int_equal(tl_run(NULL, argv, &r), 0);
 }
 
-static int cmd_output_has(const char *cmd, const char *needle)
+/* 1 if readelf lists needle among prog's dynamic symbols, 0 if not, -1 if
+ * it cannot tell. */
+static int dynsym_has(const char *prog, const char *needle)
 {
-	char buf[1024];
-	int found = 0;
-	FILE *p = popen(cmd, "r");
+	struct tl_proc p;
+	int rc = tl_run(&p, TL_ARGV("readelf", "-W", "--dyn-syms", prog), NULL);
+	int found = rc ? -1 : strstr(p.o.p, needle) != NULL;
 
-	if (!p)
-		return -1;
-	while (fgets(buf, sizeof buf, p))
-		found |= strstr(buf, needle) != NULL;
-	return pclose(p) == 0 ? found : -1;
+	tl_proc_free(&p);
+	return found;
 }
 
 /* Binaries bound to sem_open@GLIBC_2.2.5 and to sem_open@GLIBC_2.34. */
 static void check_version(const char *prog, const char *ver)
 {
-	const char *name = tl_unique_name(), *file = tl_path("ver.json"), *out = tl_path("ver.out");
-	const char *err = tl_path("ver.err");
-	const char *argv[] = {tl_prog(prog), name, NULL};
-	struct tl_opts r = {.preload = 1, .trace = "1", .trace_format = "json", .trace_file = file, .out = out,
-			   .err = err, .env = TL_ENV("NIPC_TRACE_DEBUG=1")};
-	char cmd[1024], needle[64], k[256], *o, *e;
-	struct tl_events l;
+	const char *out = tl_path("ver.out"), *err = tl_path("ver.err");
+	const char *argv[] = {tl_prog(prog), tl_unique_name(), NULL};
+	struct tl_opts r = {.preload = 1, .trace = "1", .trace_format = "json",
+			    .trace_file = tl_path("ver.json"), .out = out, .err = err,
+			    .env = TL_ENV("NIPC_TRACE_DEBUG=1")};
+	char needle[64], *o, *e;
 
-	snprintf(cmd, sizeof cmd, "readelf -W --dyn-syms '%s' 2>/dev/null", tl_prog(prog));
 	snprintf(needle, sizeof needle, "sem_open@%s", ver);
-	if (cmd_output_has(cmd, "sem_open") < 0)
+	if (dynsym_has(tl_prog(prog), "sem_open") < 0)
 		print_message("# readelf unavailable: trusting the .symver directives\n");
 	else
-		assert_int_equal(cmd_output_has(cmd, needle), 1);
-	unlink(file);
-	assert_int_equal(tl_run(NULL, argv, &r), 0);
-	tl_events_load(&l, file);
-	snprintf(k, sizeof k, "posix:%s", name);
-	{
-		struct tl_expect x[] = {
-			{"sem_open", k, "ptr", NULL, NULL}, {"sem_post", k, "0", NULL, NULL},
-			{"sem_close", k, "0", NULL, NULL}, {"sem_unlink", k, "0", NULL, NULL},
-			{"shm_open", k, "*", NULL, NULL}, {"close", k, "0", NULL, NULL},
-			{"shm_unlink", k, "0", NULL, NULL},
-		};
-		tl_expect_events(&l, TL_ARGS_ALL, 0, x, sizeof x / sizeof x[0]);
-	}
-	tl_events_free(&l);
+		assert_int_equal(dynsym_has(tl_prog(prog), needle), 1);
+	run_expect_ops(argv, &r, "sem_open=ptr sem_post=0 sem_close=0 sem_unlink=0 shm_open=* "
+		       "close=0 shm_unlink=0");
 	/* Both libc versions are one function, and the shim calls exactly it. */
 	o = tl_slurp(out);
 	e = tl_slurp(err);
@@ -322,20 +306,19 @@ static void test_secure_execution(void **state)
 	const char *argv[] = {copy, tl_shim(), tl_unique_name(), NULL};
 	struct tl_opts r = {.trace = "1", .trace_format = "json", .trace_file = trace, .out = out};
 	struct statvfs sv;
-	char cmd[2048], *o;
+	char *o;
 	struct tl_events l;
 
 	(void)state;
-#ifdef NIPC_ASAN_RUNTIME
-	print_message("# an ASan-built shim cannot be dlopen'd into a plain program\n");
-	skip();
-#endif
+	if (tl_shim_asan()) {
+		print_message("# an ASan-built shim cannot be dlopen'd into a plain program\n");
+		skip();
+	}
 	if (geteuid() != 0 || statvfs(tl_scratch(), &sv) || (sv.f_flag & ST_NOSUID)) {
 		print_message("# needs root and a suid-capable $TMPDIR\n");
 		skip();
 	}
-	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", tl_prog("shim_secure"), copy);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(tl_run(NULL, TL_ARGV("cp", tl_prog("shim_secure"), copy), NULL), 0);
 	assert_int_equal(mkdir(tl_path("pub"), 0777), 0);
 	assert_int_equal(chmod(tl_path("pub"), 0777), 0);
 	/* the control: not secure, traced */

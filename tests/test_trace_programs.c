@@ -265,81 +265,69 @@ static void check_hex_key(const char *key)
 	assert_int_equal(strspn(key + 2, "0123456789abcdef"), 8);
 }
 
-static void test_ipcmk_shm(void **state)
+/* ipcmk makes an object, ipcrm removes it by id (and, for a segment,
+ * fails to remove it again): each call traced with the object's key. */
+static const struct ipcmk_case {
+	const char *kind;            /* "shm" or "sem": file names */
+	const char *mk[4];           /* ipcmk's arguments */
+	const char *said, *get, *get_args;
+	const char *rm_opt, *ctl, *idkey, *idarg;
+	int again;                   /* remove again: EINVAL, exit 1 */
+} ipcmk_cases[] = {
+	{"m", {"ipcmk", "-M", "4096", NULL}, "Shared memory id: ", "shmget",
+	 "size=4096;shmflg=IPC_CREAT|0644", "-m", "shmctl", "shmid:%d", "shmid=%d;cmd=IPC_RMID", 1},
+	{"s", {"ipcmk", "-S", "1", NULL}, "Semaphore id: ", "semget",
+	 "nsems=1;semflg=IPC_CREAT|0644", "-s", "semctl", "semid:%d",
+	 "semid=%d;semnum=0;cmd=IPC_RMID", 0},
+};
+
+static void test_ipcmk(void **state)
 {
-	const char *f1 = tl_new_path("mk-m.jsonl"), *f2 = tl_new_path("rm-m.jsonl"),
-		   *f3 = tl_new_path("rm-m2.jsonl"), *out = tl_new_path("mk-m.out");
-	const char *mk[] = {"ipcmk", "-M", "4096", NULL};
-	char idstr[32], idkey[48], ret[32], idarg[64];
-	struct tl_events e;
-	int id;
-
 	(void)state;
-	assert_int_equal(traced(f1, out, mk), 0);
-	id = id_from(out, "Shared memory id: ");
-	tl_ledger_shmid(id);
-	assert_int_equal(tl_events_load(&e, f1), 0);
-	assert_int_equal(e.n, 1);
-	check_hex_key(e.ev[0].key);
-	snprintf(ret, sizeof ret, "%d", id);
-	const struct tl_expect mkx[] = {
-		{"shmget", e.ev[0].key, ret, NULL, "size=4096;shmflg=IPC_CREAT|0644"},
-	};
-	tl_expect_events(&e, TL_ARGS_LISTED, 0, mkx, 1);
-	char k[16];
-	assert_non_null(tl_event_arg(&e.ev[0], "key", k, sizeof k));
-	tl_events_free(&e);
+	for (size_t i = 0; i < TL_LEN(ipcmk_cases); i++) {
+		const struct ipcmk_case *c = &ipcmk_cases[i];
+		char f1[32], f2[32], f3[32], out[32], idstr[32], idkey[48], ret[32], idarg[64];
+		char k[16];
+		struct tl_events e;
+		int id;
 
-	snprintf(idstr, sizeof idstr, "%d", id);
-	const char *rm[] = {"ipcrm", "-m", idstr, NULL};
-	assert_int_equal(traced(f2, NULL, rm), 0);
-	snprintf(idkey, sizeof idkey, "shmid:%d", id);
-	snprintf(idarg, sizeof idarg, "shmid=%d;cmd=IPC_RMID", id);
-	const struct tl_expect rmx[] = {{"shmctl", idkey, "0", NULL, idarg}};
-	assert_int_equal(tl_events_load(&e, f2), 0);
-	tl_expect_events(&e, TL_ARGS_LISTED, 0, rmx, 1);
-	tl_events_free(&e);
+		snprintf(f1, sizeof f1, "mk-%s.jsonl", c->kind);
+		snprintf(f2, sizeof f2, "rm-%s.jsonl", c->kind);
+		snprintf(f3, sizeof f3, "rm-%s2.jsonl", c->kind);
+		snprintf(out, sizeof out, "mk-%s.out", c->kind);
+		assert_int_equal(traced(tl_new_path(f1), tl_new_path(out), c->mk), 0);
+		id = id_from(tl_path(out), c->said);
+		if (c->kind[0] == 'm')
+			tl_ledger_shmid(id);
+		else
+			tl_ledger_semid(id);
+		assert_int_equal(tl_events_load(&e, tl_path(f1)), 0);
+		assert_int_equal(e.n, 1);
+		check_hex_key(e.ev[0].key);
+		snprintf(ret, sizeof ret, "%d", id);
+		const struct tl_expect mkx[] = {{c->get, e.ev[0].key, ret, NULL, c->get_args}};
+		tl_expect_events(&e, TL_ARGS_LISTED, 0, mkx, 1);
+		assert_non_null(tl_event_arg(&e.ev[0], "key", k, sizeof k));
+		tl_events_free(&e);
 
-	/* Removing it again fails in the kernel; ipcrm says so and exits 1. */
-	assert_int_equal(traced(f3, NULL, rm), 1);
-	const struct tl_expect again[] = {{"shmctl", idkey, "-1", "EINVAL", idarg}};
-	assert_int_equal(tl_events_load(&e, f3), 0);
-	tl_expect_events(&e, TL_ARGS_LISTED, 0, again, 1);
-	tl_events_free(&e);
-}
-
-static void test_ipcmk_sem(void **state)
-{
-	const char *f1 = tl_new_path("mk-s.jsonl"), *f2 = tl_new_path("rm-s.jsonl"),
-		   *out = tl_new_path("mk-s.out");
-	const char *mk[] = {"ipcmk", "-S", "1", NULL};
-	char idstr[32], idkey[48], ret[32], idarg[64];
-	struct tl_events e;
-	int id;
-
-	(void)state;
-	assert_int_equal(traced(f1, out, mk), 0);
-	id = id_from(out, "Semaphore id: ");
-	tl_ledger_semid(id);
-	assert_int_equal(tl_events_load(&e, f1), 0);
-	assert_int_equal(e.n, 1);
-	check_hex_key(e.ev[0].key);
-	snprintf(ret, sizeof ret, "%d", id);
-	const struct tl_expect mkx[] = {
-		{"semget", e.ev[0].key, ret, NULL, "nsems=1;semflg=IPC_CREAT|0644"},
-	};
-	tl_expect_events(&e, TL_ARGS_LISTED, 0, mkx, 1);
-	tl_events_free(&e);
-
-	snprintf(idstr, sizeof idstr, "%d", id);
-	const char *rm[] = {"ipcrm", "-s", idstr, NULL};
-	assert_int_equal(traced(f2, NULL, rm), 0);
-	snprintf(idkey, sizeof idkey, "semid:%d", id);
-	snprintf(idarg, sizeof idarg, "semid=%d;semnum=0;cmd=IPC_RMID", id);
-	const struct tl_expect rmx[] = {{"semctl", idkey, "0", NULL, idarg}};
-	assert_int_equal(tl_events_load(&e, f2), 0);
-	tl_expect_events(&e, TL_ARGS_LISTED, 0, rmx, 1);
-	tl_events_free(&e);
+		snprintf(idstr, sizeof idstr, "%d", id);
+		const char *rm[] = {"ipcrm", c->rm_opt, idstr, NULL};
+		assert_int_equal(traced(tl_new_path(f2), NULL, rm), 0);
+		snprintf(idkey, sizeof idkey, c->idkey, id);
+		snprintf(idarg, sizeof idarg, c->idarg, id);
+		const struct tl_expect rmx[] = {{c->ctl, idkey, "0", NULL, idarg}};
+		assert_int_equal(tl_events_load(&e, tl_path(f2)), 0);
+		tl_expect_events(&e, TL_ARGS_LISTED, 0, rmx, 1);
+		tl_events_free(&e);
+		if (!c->again)
+			continue;
+		/* Removing it again fails in the kernel; ipcrm says so and exits 1. */
+		assert_int_equal(traced(tl_new_path(f3), NULL, rm), 1);
+		const struct tl_expect again[] = {{c->ctl, idkey, "-1", "EINVAL", idarg}};
+		assert_int_equal(tl_events_load(&e, tl_path(f3)), 0);
+		tl_expect_events(&e, TL_ARGS_LISTED, 0, again, 1);
+		tl_events_free(&e);
+	}
 }
 
 /* ipcrm -M KEY looks the id up by key first: the id's events then carry
@@ -382,8 +370,7 @@ int main(void)
 		cmocka_unit_test(test_python_shared_memory),
 		cmocka_unit_test(test_python_semaphore),
 		cmocka_unit_test(test_python_summary),
-		cmocka_unit_test(test_ipcmk_shm),
-		cmocka_unit_test(test_ipcmk_sem),
+		cmocka_unit_test(test_ipcmk),
 		cmocka_unit_test(test_ipcrm_by_key),
 	};
 

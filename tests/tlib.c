@@ -46,6 +46,16 @@ static char *rot(char (*bufs)[PATH_MAX], int *i)
 	return bufs[(*i)++ % ROT];
 }
 
+/* dir + sub + name in the next of the caller's rotating buffers. */
+static const char *join(char (*bufs)[PATH_MAX], int *i, const char *dir, const char *sub,
+			const char *name)
+{
+	char *b = rot(bufs, i);
+
+	snprintf(b, PATH_MAX, "%s%s%s", dir, sub, name);
+	return b;
+}
+
 /* ---------------------------------------------------------------- paths */
 
 static const char *env_dir(const char *name)
@@ -73,10 +83,8 @@ const char *tl_prog(const char *name)
 {
 	static char buf[ROT][PATH_MAX];
 	static int i;
-	char *b = rot(buf, &i);
 
-	snprintf(b, PATH_MAX, "%s/tests/progs/%s", tl_builddir(), name);
-	return b;
+	return join(buf, &i, tl_builddir(), "/tests/progs/", name);
 }
 
 const char *tl_nipc(void)
@@ -93,6 +101,15 @@ const char *tl_shim(void)
 
 	snprintf(buf, sizeof buf, "%s/shim/.libs/libnipc-preload.so", tl_builddir());
 	return buf;
+}
+
+int tl_shim_asan(void)
+{
+#ifdef NIPC_ASAN_RUNTIME
+	return 1;
+#else
+	return 0;
+#endif
 }
 
 long long tl_mono_ns(void)
@@ -178,10 +195,23 @@ const char *tl_path(const char *name)
 {
 	static char buf[ROT][PATH_MAX];
 	static int i;
-	char *b = rot(buf, &i);
 
-	snprintf(b, PATH_MAX, "%s/%s", tl_scratch(), name);
-	return b;
+	return join(buf, &i, tl_scratch(), "/", name);
+}
+
+int tl_run_buf(const char *const argv[], const struct tl_opts *o, char *out, size_t outsize,
+	       size_t *outlen, char *err, size_t errsize)
+{
+	struct tl_proc p;
+	int rc = tl_run(&p, argv, o);
+	size_t n = p.o.len < outsize - 1 ? p.o.len : outsize - 1;
+
+	memcpy(out, p.o.p, n);
+	out[n] = 0;
+	*outlen = n;
+	snprintf(err, errsize, "%s", p.e.p);
+	tl_proc_free(&p);
+	return rc;
 }
 
 int tl_run_files(const char *const argv[], const char *out, const char *err)
@@ -434,11 +464,45 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* Output buffers not freed yet: a process a test never frees keeps its
+ * output until the end (it may be read after tl_wait), then it is freed. */
+static char **live;
+static size_t n_live;
+
+/* The slot of buffer p (NULL: a free slot, made if none). */
+static size_t live_slot(const char *p)
+{
+	for (size_t i = 0; i < n_live; i++)
+		if (live[i] == p)
+			return i;
+	live = xrealloc(live, (n_live + 1) * sizeof *live);
+	live[n_live] = NULL;
+	return n_live++;
+}
+
+static void buf_resize(struct tl_buf *b, size_t cap)
+{
+	size_t i = live_slot(b->p);
+
+	b->cap = cap;
+	b->p = xrealloc(b->p, cap);
+	live[i] = b->p;
+}
+
 static void buf_init(struct tl_buf *b)
 {
-	b->cap = 4096;
-	b->p = xrealloc(NULL, b->cap);
+	b->p = NULL;
+	buf_resize(b, 4096);
 	b->p[0] = 0;
+	b->len = 0;
+}
+
+static void buf_free(struct tl_buf *b)
+{
+	if (b->p)
+		live[live_slot(b->p)] = NULL;
+	free(b->p);
+	b->p = NULL;
 	b->len = 0;
 }
 
@@ -503,10 +567,8 @@ static void drain(int *fd, struct tl_buf *b)
 	ssize_t n;
 
 	while (*fd >= 0) {
-		if (b->cap - b->len < 4097) {
-			b->cap *= 2;
-			b->p = xrealloc(b->p, b->cap);
-		}
+		if (b->cap - b->len < 4097)
+			buf_resize(b, b->cap * 2);
 		n = read(*fd, b->p + b->len, b->cap - b->len - 1);
 		if (n > 0) {
 			b->len += (size_t)n;
@@ -651,11 +713,59 @@ int tl_run(struct tl_proc *p, const char *const argv[], const struct tl_opts *o)
 			p->feed = o->in;
 			p->feed_len = o->in_len ? o->in_len : strlen(o->in);
 		}
-		rc = tl_wait(p, (o && o->timeout ? o->timeout : 60) * 1000);
+		rc = tl_wait(p, (o && o->timeout ? o->timeout : 120) * 1000);
 	}
 	if (p == &mine)
 		tl_proc_free(p);
 	return rc;
+}
+
+void tl_expect_line(struct tl_proc *p, const char *want)
+{
+	char line[4096];
+	int r = tl_line(p, line, sizeof line, TL_T_WAIT);
+
+	if (r != 1) {
+		tl_wait(p, 100);
+		fail_msg("expected '%s', got %s; stderr: %s", want, r ? "EOF" : "timeout", p->e.p);
+	}
+	assert_string_equal(line, want);
+}
+
+void tl_expect_quiet(struct tl_proc *p)
+{
+	char line[4096];
+
+	if (tl_line(p, line, sizeof line, TL_T_QUIET) != 0)
+		fail_msg("expected the process to be blocked, got '%s'", line);
+}
+
+void tl_expect_blocked(struct tl_proc *p)
+{
+	usleep(TL_T_QUIET * 1000);
+	if (!tl_running(p)) {
+		int rc = tl_wait(p, 100);
+
+		fail_msg("expected a blocked process, it exited %d: %s", rc, p->e.p);
+	}
+}
+
+void tl_expect_exit(struct tl_proc *p, int want)
+{
+	int rc = tl_wait(p, TL_T_WAIT);
+
+	if (rc != want)
+		fail_msg("exit %d (wanted %d), stderr: %s", rc, want, p->e.p);
+}
+
+void tl_lock_handover(struct tl_proc *holder, struct tl_proc *waiter)
+{
+	tl_write(holder, "\n");
+	tl_expect_line(holder, "unlocked");
+	tl_expect_exit(holder, 0);
+	tl_expect_line(waiter, "locked");
+	tl_expect_line(waiter, "unlocked");
+	tl_expect_exit(waiter, 0);
 }
 
 int tl_run_text(const char *const argv[], char *out, size_t outsize, char *err, size_t errsize)
@@ -704,7 +814,7 @@ void tl_let_go(struct tl_proc *p, const char *what)
 	tl_finish_ok(p, what);
 }
 
-void tl_expect_blocked(struct tl_proc *p, const char *what, int ms)
+void tl_expect_waits(struct tl_proc *p, const char *what, int ms)
 {
 	char line[4096];
 	int r = tl_line(p, line, sizeof line, ms);
@@ -750,10 +860,8 @@ void tl_proc_free(struct tl_proc *p)
 {
 	if (p->pid > 0)
 		kill(p->pid, SIGKILL), tl_wait(p, 1000);
-	free(p->o.p);
-	free(p->e.p);
-	p->o.p = p->e.p = NULL;
-	p->o.len = p->e.len = 0;
+	buf_free(&p->o);
+	buf_free(&p->e);
 }
 
 /* --------------------------------------------------------- trace events */
@@ -1034,6 +1142,30 @@ void tl_expect_events(const struct tl_events *e, enum tl_args mode, long pid,
 		tl_events_dump(e);
 		fail_msg("events differ");
 	}
+}
+
+void tl_expect_ops(const struct tl_events *e, long pid, const char *key, const char *ops)
+{
+	char *copy = strdup(ops), *item, *save = NULL;
+	struct tl_expect *x = NULL;
+	size_t n = 0;
+
+	if (!copy)
+		abort();
+	for (item = strtok_r(copy, " \n", &save); item; item = strtok_r(NULL, " \n", &save)) {
+		char *ret = strchr(item, '='), *err;
+
+		if (!ret)
+			fail_msg("expected op without '=': %s", item);
+		*ret++ = 0;
+		if ((err = strchr(ret, '/')))
+			*err++ = 0;
+		x = xrealloc(x, (n + 1) * sizeof *x);
+		x[n++] = (struct tl_expect){item, key, ret, err, NULL};
+	}
+	tl_expect_events(e, TL_ARGS_ALL, pid, x, n);
+	free(x);
+	free(copy);
 }
 
 /* --------------------------------------------------------------- ledger */
@@ -1518,19 +1650,34 @@ void tl_pump_all(struct tl_proc *p, size_t n, int ms)
 
 /* ----------------------------------------------------------------- main */
 
+char tl_posix[] = "posix", tl_sysv[] = "systemv";
+
+static pid_t owner;
+
+/* Only in the process that registered: a forked child that calls exit()
+ * must not remove its parent's objects. */
 static void cleanup(void)
 {
+	if (getpid() != owner)
+		return;
 	tl_kill_all();
 	tl_ledger_clean();
 	tl_scratch_remove();
+	for (size_t i = 0; i < n_live; i++)
+		free(live[i]);
+	free(live);
+	live = NULL;
+	n_live = 0;
 }
 
 static void at_exit(void)
 {
 	static int registered;
 
-	if (!registered++)
+	if (!registered++) {
+		owner = getpid();
 		atexit(cleanup);
+	}
 }
 
 /* alarm() ends a deadlock: clean up even then (not async-signal-safe, but

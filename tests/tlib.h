@@ -5,26 +5,32 @@
  *   TL_MAIN(name, tests, setup, teardown)   runs a cmocka group with TAP
  *       output, then one more test, "ipc_ledger", that fails if the group
  *       left IPC objects it registered (each one a "# ledger:" line). Exit
- *       at any point (abort, alarm(), a failed assertion) still removes them.
+ *       at any point (exit, alarm(), a failed assertion) still removes them.
+ *   TL_BOTH(f)   test f on the POSIX and the System V backend.
  *
  * Paths (abort unless run through make check)
  *   tl_builddir() tl_srcdir() tl_prog("shim_ops") tl_nipc() tl_shim()
+ *   tl_shim_asan()
  *
  * Scratch directory (one per process, mode 0755, removed at exit)
- *   tl_scratch()  tl_scratch_empty()  tl_path("f.json")  tl_new_path("f.json")  tl_slurp(path)  tl_lines_load(&l, path)
- *   tl_dir_entries(dir)
+ *   tl_scratch()  tl_scratch_real()  tl_scratch_empty()
+ *   tl_path("f.json")  tl_new_path("f.json")  tl_slurp(path)
+ *   tl_lines_load(&l, path)  tl_dir_entries(dir)
  *
  * Processes: one runner
  *   struct tl_opts o = {.env = TL_ENV("NIPC_TRACE=1"), .preload = 1, ...};
  *   tl_run(&p, TL_ARGV(prog, "a"), &o)   start, feed o.in, wait (o.timeout
  *       seconds, then SIGKILL): returns the exit status, 128+N for signal N,
- *       -1 when killed after the timeout or not started; p.out / p.err hold
- *       stdout and stderr (unless sent to files); tl_proc_free(&p). p may be
+ *       -1 when killed after the timeout or not started; p.o.p and p.e.p hold
+ *       stdout and stderr (unless sent to files);
+ *       tl_proc_free(&p). p may be
  *       NULL to drop the output.
- *   tl_run_files(argv, out, err)   the same, stdout/stderr into files.
+ *   tl_run_files(argv, out, err)   the same, stdout/stderr into files;
+ *   tl_run_buf(argv, &o, out, size, &len, err, size)   into buffers.
  *   tl_start(&p, argv, &o), tl_write, tl_close_in, tl_line (next stdout line
  *       with a timeout), tl_running, tl_wait(&p, ms): the same runner driven
- *       step by step. tl_kill_all() kills the children still running (done
+ *       step by step; tl_expect_line / _quiet / _blocked / _exit assert on
+ *       it. tl_kill_all() kills the children still running (done
  *       at exit too).
  *
  * Trace events (the shim's JSON Lines files)
@@ -35,6 +41,8 @@
  *       exactly the events x, in order. TL_ARGS_ALL: x.args lists every
  *       argument of the event, in order; TL_ARGS_LISTED: only the listed ones
  *       are compared. x.args NULL: arguments not compared.
+ *   tl_expect_ops(&e, pid, key, "sem_open=ptr sem_trywait=-1/EAGAIN"): the
+ *       same for events on one key, arguments not compared.
  *
  * Ledger of the IPC objects a test made (trusted by object id, not by key:
  * ftok keys follow inodes, and inodes are reused)
@@ -77,6 +85,12 @@ int tl_main(const char *name, const struct CMUnitTest *tests, size_t n, CMFixtur
 #define TL_MAIN(name, tests, setup, teardown) \
 	tl_main(name, tests, sizeof(tests) / sizeof((tests)[0]), setup, teardown)
 #define TL_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* Test f on each backend, with the file's setup and teardown: "f (posix)"
+ * with state tl_posix, "f (systemv)" with tl_sysv ("posix", "systemv"). */
+extern char tl_posix[], tl_sysv[];
+#define TL_BOTH(f) \
+	{#f " (posix)", f, setup, teardown, tl_posix}, \
+	{#f " (systemv)", f, setup, teardown, tl_sysv}
 
 /* --------------------------------------------------------------- paths */
 
@@ -85,6 +99,7 @@ const char *tl_srcdir(void);
 const char *tl_prog(const char *name);   /* builddir/tests/progs/NAME (8 live results) */
 const char *tl_nipc(void);               /* builddir/tools/nipc */
 const char *tl_shim(void);               /* the preload library in the build tree */
+int tl_shim_asan(void);                  /* 1 if the shim is built with ASan */
 
 /* ------------------------------------------------------------- scratch */
 
@@ -124,7 +139,7 @@ struct tl_opts {
 	const char *in;         /* tl_run: stdin data (NULL: none, EOF at once) */
 	size_t in_len;          /* 0: strlen(in) */
 	const char *out, *err;  /* stdout/stderr into these files (NULL: captured) */
-	int timeout;            /* tl_run: seconds (0: 60) */
+	int timeout;            /* tl_run: seconds (0: 120) */
 	uid_t uid;              /* nonzero: run as this user (and group) */
 	unsigned closed;        /* bit N: descriptor N closed in the child */
 	int dead_pipe;          /* > 0: this descriptor is a pipe whose reader is gone */
@@ -159,13 +174,30 @@ int tl_running(const struct tl_proc *p);
  * timeout_ms (then -1). Exit status, or 128+N for signal N. */
 int tl_wait(struct tl_proc *p, int timeout_ms);
 int tl_run(struct tl_proc *p, const char *const argv[], const struct tl_opts *o);
+/* tl_run with stdout and stderr copied into out and err (NUL-terminated,
+ * cut to their sizes); *outlen: the bytes of stdout kept. */
+int tl_run_buf(const char *const argv[], const struct tl_opts *o, char *out, size_t outsize,
+	       size_t *outlen, char *err, size_t errsize);
 /* tl_run with stdout and stderr into files (NULL: /dev/null). */
 int tl_run_files(const char *const argv[], const char *out, const char *err);
 void tl_proc_free(struct tl_proc *p);
+/* Assertions on a started process (the test fails with its stderr):
+ * its next stdout line is want (within TL_T_WAIT ms); no line comes within
+ * TL_T_QUIET ms; it still runs after TL_T_QUIET ms; it ends (within
+ * TL_T_WAIT ms) with status want. */
+#define TL_T_WAIT 10000
+#define TL_T_QUIET 300
+void tl_expect_line(struct tl_proc *p, const char *want);
+void tl_expect_quiet(struct tl_proc *p);
+void tl_expect_blocked(struct tl_proc *p);
+void tl_expect_exit(struct tl_proc *p, int want);
+/* `nipc shm lock` handing over: holder (holding) ends on a newline, then
+ * waiter (blocked in `nipc shm lock --for 0`) locks, unlocks and ends. */
+void tl_lock_handover(struct tl_proc *holder, struct tl_proc *waiter);
 /* Assertions on a child (each fails the test with what it said on stderr):
  * tl_expect: its next stdout line within timeout_ms begins with word (then
  * ends or a space follows); returns the rest after the space (static).
- * tl_expect_blocked: it prints nothing and stays alive for ms (it waits
+ * tl_expect_waits: it prints nothing and stays alive for ms (it waits
  * for a lock, say). tl_finish_ok: it exits 0 within 10 s; p is freed.
  * tl_run_ok: argv with stdin in (NULL: none) exits 0; its stdout goes to
  * out (NUL-terminated, cut at outsize; out may be NULL): its length. */
@@ -178,7 +210,7 @@ const char *tl_expect(struct tl_proc *p, const char *word, int timeout_ms);
 void tl_start_ok(struct tl_proc *p, const char *const argv[], const char *word);
 /* An empty line on its stdin (a holder's cue to let go), then tl_finish_ok. */
 void tl_let_go(struct tl_proc *p, const char *what);
-void tl_expect_blocked(struct tl_proc *p, const char *what, int ms);
+void tl_expect_waits(struct tl_proc *p, const char *what, int ms);
 void tl_finish_ok(struct tl_proc *p, const char *what);
 size_t tl_run_ok(const char *const argv[], const char *in, size_t in_len, char *out,
 		 size_t outsize);
@@ -231,6 +263,11 @@ struct tl_expect {
 /* e holds exactly x[0..n), in order, all from pid (0: any). */
 void tl_expect_events(const struct tl_events *e, enum tl_args mode, long pid,
 		      const struct tl_expect *x, size_t n);
+
+/* The same for events that all have key (NULL: null) and whose arguments
+ * are not compared, written "op=ret" or "op=ret/ERRNO", blank-separated:
+ * "sem_open=ptr sem_trywait=-1/EAGAIN sem_post=0". */
+void tl_expect_ops(const struct tl_events *e, long pid, const char *key, const char *ops);
 
 /* --------------------------------------------------------------- ledger */
 
