@@ -1265,8 +1265,8 @@ static void note_obj(int sem, int id, key_t key)
 	at_exit();
 }
 
-/* Key of the object, or -1 if it is gone. */
-static int obj_key(int sem, int id, key_t *key)
+/* The permissions of a segment / a semaphore set: 0, or -1 if it is gone. */
+static int ipc_perm_of(int sem, int id, struct ipc_perm *perm)
 {
 	struct shmid_ds sd;
 	struct semid_ds md;
@@ -1275,15 +1275,20 @@ static int obj_key(int sem, int id, key_t *key)
 		struct semid_ds *buf;
 	} arg = {.buf = &md};
 
-	if (sem) {
-		if (semctl(id, 0, IPC_STAT, arg) < 0)
-			return -1;
-		*key = md.sem_perm.__key;
-	} else {
-		if (shmctl(id, IPC_STAT, &sd) < 0)
-			return -1;
-		*key = sd.shm_perm.__key;
-	}
+	if (sem ? semctl(id, 0, IPC_STAT, arg) < 0 : shmctl(id, IPC_STAT, &sd) < 0)
+		return -1;
+	*perm = sem ? md.sem_perm : sd.shm_perm;
+	return 0;
+}
+
+/* Key of the object, or -1 if it is gone. */
+static int obj_key(int sem, int id, key_t *key)
+{
+	struct ipc_perm perm;
+
+	if (ipc_perm_of(sem, id, &perm) < 0)
+		return -1;
+	*key = perm.__key;
 	return 0;
 }
 
@@ -1542,12 +1547,7 @@ int tl_file_mode(const char *path)
 int tl_obj_mode(const char *native, int proj, int sem)
 {
 	char path[PATH_MAX];
-	struct shmid_ds sd;
-	struct semid_ds md;
-	union {
-		int val;
-		struct semid_ds *buf;
-	} arg = {.buf = &md};
+	struct ipc_perm perm;
 	key_t k;
 	int id;
 
@@ -1558,11 +1558,8 @@ int tl_obj_mode(const char *native, int proj, int sem)
 	}
 	if ((k = ftok(native, proj)) == -1)
 		return -1;
-	if (sem)
-		return (id = semget(k, 0, 0)) < 0 || semctl(id, 0, IPC_STAT, arg) < 0
-			       ? -1 : (int)(md.sem_perm.mode & 0777);
-	return (id = shmget(k, 0, 0)) < 0 || shmctl(id, IPC_STAT, &sd) < 0
-		       ? -1 : (int)(sd.shm_perm.mode & 0777);
+	id = sem ? semget(k, 0, 0) : shmget(k, 0, 0);
+	return id < 0 || ipc_perm_of(sem, id, &perm) < 0 ? -1 : (int)(perm.mode & 0777);
 }
 
 long tl_shm_nattch(const char *path, int proj)
