@@ -270,6 +270,21 @@ static void last_detach_qt_removes(void **state)
 	assert_clean(path);
 }
 
+/* The semaphore holders end (stdin closed), the owner last: nothing is left. */
+static void sem_end(struct tl_proc *rel1, struct tl_proc *acq, struct tl_proc *rel,
+		    struct tl_proc *owner)
+{
+	struct tl_proc *held[] = {rel1, acq, rel};
+
+	for (size_t i = 0; i < TL_LEN(held); i++) {
+		tl_close_in(held[i]);
+		tl_finish_ok(held[i], "a semaphore holder");
+	}
+	tl_let_go(owner, "owner");
+	assert_int_equal(tl_dir_entries(tmpdir), 0);
+	assert_int_equal(tl_ledger_left(), 0);
+}
+
 /* Qt owns the semaphore; nipc and Qt count on it together. Every side that
  * changes the count stays alive (--hold) while it matters: System V undoes
  * a process's operations when it exits (SEM_UNDO, Qt 5 included). */
@@ -296,15 +311,7 @@ static void sem_qt_owner(void **state)
 	tl_start_ok(&rel1, TL_ARGV(peer, "sem", "release", name, "--hold"), "released");
 	tl_finish_ok(&waiter, "waiter");
 
-	tl_close_in(&rel1);
-	tl_finish_ok(&rel1, "rel1");
-	tl_close_in(&acq);
-	tl_finish_ok(&acq, "acq");
-	tl_close_in(&rel);
-	tl_finish_ok(&rel, "rel");
-	tl_let_go(&owner, "owner");
-	assert_int_equal(tl_dir_entries(tmpdir), 0);
-	assert_int_equal(tl_ledger_left(), 0);
+	sem_end(&rel1, &acq, &rel, &owner);
 }
 
 /* nipc owns the semaphore; the reverse direction. */
@@ -333,15 +340,7 @@ static void sem_nipc_owner(void **state)
 	expect(&rel1, "released");
 	tl_finish_ok(&qt, "qt");
 
-	tl_close_in(&rel1);
-	tl_finish_ok(&rel1, "rel1");
-	tl_close_in(&acq);
-	tl_finish_ok(&acq, "acq");
-	tl_close_in(&rel);
-	tl_finish_ok(&rel, "rel");
-	tl_let_go(&owner, "owner");
-	assert_int_equal(tl_dir_entries(tmpdir), 0);
-	assert_int_equal(tl_ledger_left(), 0);
+	sem_end(&rel1, &acq, &rel, &owner);
 }
 
 static void kill9(struct tl_proc *p)
