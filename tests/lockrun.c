@@ -4,13 +4,9 @@
 
 #include "lockrun.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 int lock_share(int i, int n, int total)
 {
@@ -21,23 +17,91 @@ int lock_share(int i, int n, int total)
 	return total / parts * (i + 1);
 }
 
-const char *lock_cmd(struct proc *p, const char *c, int timeout_ms)
-{
-	static char line[512];
-	int r;
-
-	if (c && (proc_write(p, c) < 0 || proc_write(p, "\n") < 0))
-		return "(eof)";
-	r = proc_line(p, line, sizeof line, timeout_ms);
-	return r == 1 ? line : r == 0 ? "" : "(eof)";
-}
-
-int lock_ready(struct proc *p, int timeout_ms)
+int lock_ready(struct tl_proc *p, int timeout_ms)
 {
 	char line[256];
 
-	return proc_line(p, line, sizeof line, timeout_ms) == 1 && !strncmp(line, "ready", 5) &&
+	return tl_line(p, line, sizeof line, timeout_ms) == 1 && !strncmp(line, "ready", 5) &&
 	       (!line[5] || line[5] == ' ');
+}
+
+void lock_expect_ready(struct tl_proc *p, const char *what)
+{
+	if (!lock_ready(p, 10000)) {
+		tl_wait(p, 100);
+		fail_msg("%s worker not ready: %s", what, p->e.p);
+	}
+}
+
+void lock_ok(struct tl_proc *p, const char *c)
+{
+	if (!tl_cmd_ok(p, c))
+		fail_msg("objhelper '%s' did not reply ok", c);
+}
+
+void lock_end(struct tl_proc *p)
+{
+	int rc = tl_end(p, "exit");
+
+	if (rc != 0)
+		fail_msg("objhelper exit %d", rc);
+}
+
+void lock_waits(struct tl_proc *p, const char *cmd, const char *what)
+{
+	const char *r = tl_cmd(p, cmd, 300);
+
+	if (r[0])
+		fail_msg("%s: '%s' returned '%s'", what, cmd, r);
+}
+
+void lock_gets(struct tl_proc *p, const char *what)
+{
+	const char *r = tl_cmd(p, NULL, 10000);
+
+	if (strcmp(r, "ok"))
+		fail_msg("%s: '%s'", what, r);
+}
+
+void lock_leave(struct tl_proc *p)
+{
+	lock_ok(p, "detach");
+	lock_end(p);
+}
+
+void lock_make(struct tl_proc *maker, const char *size)
+{
+	char create[64];
+
+	snprintf(create, sizeof create, "create %s", size);
+	lock_ok(maker, create);
+	lock_ok(maker, "cleanup 0");
+	lock_ok(maker, "detach");
+	lock_end(maker);
+}
+
+unsigned lock_observer_end(struct tl_proc *obs, char *msg, size_t size)
+{
+	unsigned counter = 0;
+	const char *r = tl_cmd(obs, "counter", 10000);
+
+	if (sscanf(r, "ok %u", &counter) != 1)
+		lock_addf(msg, size, "observer: counter: '%s'; ", r);
+	r = tl_cmd(obs, "detach", 10000);
+	if (strcmp(r, "ok"))
+		lock_addf(msg, size, "observer: detach: '%s'; ", r);
+	tl_send(obs, "exit");
+	if (tl_wait(obs, 10000) != 0)
+		lock_addf(msg, size, "observer: exit: %.200s; ", obs->e.p);
+	tl_proc_free(obs);
+	return counter;
+}
+
+long lock_observe(void *obs)
+{
+	unsigned v;
+
+	return sscanf(tl_cmd(obs, "counter", 10000), "ok %u", &v) == 1 ? (long)v : -1;
 }
 
 void lock_addf(char *msg, size_t size, const char *fmt, ...)
@@ -50,80 +114,29 @@ void lock_addf(char *msg, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void keep(char *buf, size_t size, size_t *len, const char *s, ssize_t n)
-{
-	size_t room = size - 1 - *len;
-
-	if ((size_t)n > room)
-		n = (ssize_t)room;
-	memcpy(buf + *len, s, (size_t)n);
-	*len += (size_t)n;
-	buf[*len] = '\0';
-}
-
-/* Reads what is there from *fd into buf; closes it at EOF. */
-static void take(int *fd, char *buf, size_t size, size_t *len)
-{
-	char tmp[4096];
-	ssize_t r = read(*fd, tmp, sizeof tmp);
-
-	if (r > 0)
-		keep(buf, size, len, tmp, r);
-	else if (r == 0) {
-		close(*fd);
-		*fd = -1;
-	}
-}
-
-long long lock_run(struct proc *w, int n, int stall_ms, lock_progress progress, void *arg,
+long long lock_run(struct tl_proc *w, int n, int stall_ms, lock_progress progress, void *arg,
 		   struct lock_result *res)
 {
-	long long t0 = mono_ns(), moved = t0, looked = t0;
-	size_t errlen[LOCK_MAX_WORKERS] = {0};
+	long long t0 = tl_mono_ns(), moved = t0, looked = t0;
 	long last = progress(arg);
 	int left = n;
 
 	for (int i = 0; i < n; i++) {
-		fcntl(w[i].out, F_SETFL, O_NONBLOCK);
-		fcntl(w[i].err, F_SETFL, O_NONBLOCK);
-		w[i].buf[w[i].len < sizeof w[i].buf ? w[i].len : sizeof w[i].buf - 1] = '\0';
 		memset(&res[i], 0, sizeof res[i]);
+		tl_write(&w[i], "go\n");
 	}
-	for (int i = 0; i < n; i++)
-		proc_write(&w[i], "go\n");
 	while (left) {
-		struct pollfd pf[2 * LOCK_MAX_WORKERS];
-		int np = 0;
-
-		for (int i = 0; i < n; i++) {
-			if (w[i].out >= 0)
-				pf[np++] = (struct pollfd){.fd = w[i].out, .events = POLLIN};
-			if (w[i].err >= 0)
-				pf[np++] = (struct pollfd){.fd = w[i].err, .events = POLLIN};
-		}
-		if (np)
-			poll(pf, (nfds_t)np, 50);
-		else
-			usleep(10000);
-		for (int i = 0; i < n; i++) {
-			int st;
-
-			if (w[i].out >= 0)
-				take(&w[i].out, w[i].buf, sizeof w[i].buf, &w[i].len);
-			if (w[i].err >= 0)
-				take(&w[i].err, w[i].errbuf, sizeof w[i].errbuf, &errlen[i]);
+		tl_pump_all(w, (size_t)n, 50);
+		for (int i = 0; i < n; i++)
 			/* both pipes at EOF: it is exiting */
-			if (w[i].pid > 0 && w[i].out < 0 && w[i].err < 0 &&
-			    waitpid(w[i].pid, &st, 0) == w[i].pid) {
-				res[i].status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-				w[i].pid = 0;
+			if (w[i].pid > 0 && w[i].out < 0 && w[i].err < 0) {
+				res[i].status = tl_wait(&w[i], stall_ms);
 				left--;
 			}
-		}
-		if (left && mono_ns() - looked > 500 * 1000000LL) {
+		if (left && tl_mono_ns() - looked > 500 * 1000000LL) {
 			long now = progress(arg);
 
-			looked = mono_ns();
+			looked = tl_mono_ns();
 			if (now != last) {
 				last = now;
 				moved = looked;
@@ -133,20 +146,20 @@ long long lock_run(struct proc *w, int n, int stall_ms, lock_progress progress, 
 			for (int i = 0; i < n; i++)
 				if (w[i].pid > 0) {
 					res[i].status = -1;
-					proc_wait(&w[i], 0);
+					tl_wait(&w[i], 0);
 					left--;
 				}
 	}
 	for (int i = 0; i < n; i++) {
-		char *d = strstr(w[i].buf, "done ");
+		char *d = strstr(w[i].o.p, "done ");
 
 		if (d)
 			sscanf(d, "done %ld %ld", &res[i].incs, &res[i].errs);
-		snprintf(res[i].err, sizeof res[i].err, "%.*s", (int)strcspn(w[i].errbuf, "\n"),
-			 w[i].errbuf);
-		proc_close_in(&w[i]);
+		snprintf(res[i].err, sizeof res[i].err, "%.*s", (int)strcspn(w[i].e.p, "\n"),
+			 w[i].e.p);
+		tl_proc_free(&w[i]);
 	}
-	return (mono_ns() - t0) / 1000000;
+	return (tl_mono_ns() - t0) / 1000000;
 }
 
 void lock_judge(char *msg, size_t size, const char *label, const struct lock_result *res,

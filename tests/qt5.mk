@@ -10,20 +10,17 @@ endif
 
 if HAVE_QT5
 check_PROGRAMS += tests/test_qt5_interop
-tests_test_qt5_interop_SOURCES = tests/test_qt5_interop.c tests/proc_util.c tests/proc_util.h
+tests_test_qt5_interop_SOURCES = tests/test_qt5_interop.c
 tests_test_qt5_interop_CFLAGS = $(TEST_CFLAGS)
-tests_test_qt5_interop_LDADD = $(CMOCKA_LIBS)
+tests_test_qt5_interop_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_qt5_interop_DEPENDENCIES = tools/nipc$(EXEEXT) tests/qt/qt5peer$(EXEEXT)
 TESTS += tests/test_qt5_interop
 endif
 
 # nipc shm / nipc sem as real processes, both backends (no Qt needed).
 check_PROGRAMS += tests/test_cli_objects
-tests_test_cli_objects_SOURCES = tests/test_cli_objects.c tests/proc_util.c tests/proc_util.h
-tests_test_cli_objects_CFLAGS = $(TEST_CFLAGS)
-tests_test_cli_objects_LDADD = $(CMOCKA_LIBS)
-EXTRA_tests_test_cli_objects_DEPENDENCIES = tools/nipc$(EXEEXT)
 TESTS += tests/test_cli_objects
+tests_test_cli_objects_LDADD = $(TEST_LIBS)
 
 # the segment lock shared with Qt 5 programs: mixed locked increments, and
 # what a Qt 5 create() on a live segment does to nipc holders
@@ -31,7 +28,7 @@ if HAVE_QT5
 check_PROGRAMS += tests/test_lock_qt5
 tests_test_lock_qt5_SOURCES = tests/test_lock_qt5.c $(LOCK_TEST_SOURCES)
 tests_test_lock_qt5_CFLAGS = $(TEST_CFLAGS)
-tests_test_lock_qt5_LDADD = $(CMOCKA_LIBS)
+tests_test_lock_qt5_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_lock_qt5_DEPENDENCIES = tests/qt/qt5peer$(EXEEXT) \
 	tests/progs/lockworker$(EXEEXT) tests/progs/objhelper$(EXEEXT)
 TESTS += tests/test_lock_qt5

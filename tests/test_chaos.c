@@ -7,8 +7,9 @@
  * segment, lock, key file or file in /dev/shm behind. */
 #include "config.h"
 
-#include "objutil.h"
-#include "proc_util.h"
+#include "chaos_stats.h"
+#include "nipc.h"
+#include "tlib.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -32,8 +33,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
 #define WORKERS 4
 #define KILLS 300          /* per backend: ~15 s at 20–80 ms */
 #define MAX_CHAOS_MS 40000 /* stop killing by then even with fewer kills */
@@ -41,10 +40,8 @@
 #define T_OP 10000         /* ms: any single operation after the chaos */
 #define MAX_PIDS 4096
 #define MAX_SHM_NAMES 512
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static int SYSV = NIPC_KEY_SYSTEMV, POSIX = NIPC_KEY_POSIX;
-static char nipc[PATH_MAX], worker_bin[PATH_MAX];
 
 static struct chaos_stats *st;
 static int stats_fd = -1;
@@ -60,7 +57,7 @@ static struct timespec run_start;
 
 static long long now_ms(void)
 {
-	return mono_ns() / 1000000;
+	return tl_mono_ns() / 1000000;
 }
 
 static void remember(pid_t pid)
@@ -87,11 +84,12 @@ static pid_t start_worker(void)
 	pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
-		execl(worker_bin, worker_bin, type, nipc_key_native(key), fd, (char *)NULL);
+		execl(tl_prog("chaosworker"), "chaosworker", type, nipc_key_native(key), fd,
+		      (char *)NULL);
 		_exit(127);
 	}
 	if (pid > 0) {
-		obj_track_pid(pid);
+		tl_adopt(pid);
 		remember(pid);
 	}
 	return pid;
@@ -104,7 +102,7 @@ static int end_worker(pid_t pid)
 	kill(pid, SIGKILL);
 	while (waitpid(pid, &s, 0) < 0 && errno == EINTR)
 		;
-	obj_untrack_pid(pid);
+	tl_forget(pid);
 	return s;
 }
 
@@ -250,7 +248,7 @@ static void run_chaos(struct figures *f, unsigned seed)
 		/* a worker that ended by itself crashed (sanitizer, SIGBUS...) */
 		for (int j = 0; j < WORKERS; j++)
 			if (waitpid(w[j], &s, WNOHANG) == w[j]) {
-				obj_untrack_pid(w[j]);
+				tl_forget(w[j]);
 				if (!f->exits++)
 					f->first_exit = s;
 				assert_true((w[j] = start_worker()) > 0);
@@ -296,19 +294,18 @@ static void report(const struct figures *f, unsigned seed)
  * a second one; then the recovery idiom and `info --cleanup` leave nothing. */
 static void afterwards(void)
 {
-	struct child a, b;
-	struct proc info;
+	struct tl_proc a, b, info;
 	long long t0;
 	char r1[128], r2[128], left[1024];
 	const char *r;
 	char *ks = NULL;
 	int s;
 
-	assert_int_equal(child_start(&a, key), 0);
+	assert_int_equal(TL_OBJHELPER(&a, key), 0);
 	remember(a.pid);
 	t0 = now_ms();
-	snprintf(r1, sizeof r1, "%s", child_cmd(&a, "open 4096", T_OP));
-	snprintf(r2, sizeof r2, "%s", strncmp(r1, "ok", 2) ? "" : child_cmd(&a, "lock", T_OP));
+	snprintf(r1, sizeof r1, "%s", tl_cmd(&a, "open 4096", T_OP));
+	snprintf(r2, sizeof r2, "%s", strncmp(r1, "ok", 2) ? "" : tl_cmd(&a, "lock", T_OP));
 	if (strcmp(r2, "ok"))
 		fail_msg("no fresh lock: open -> '%s', lock -> '%s' after %lld ms", r1, r2,
 			 now_ms() - t0);
@@ -316,35 +313,36 @@ static void afterwards(void)
 	if (now_ms() - t0 > T_FRESH)
 		fail_msg("the fresh lock took %lld ms (bound %d ms)", now_ms() - t0, T_FRESH);
 	/* create-or-attach takes the lock too: the second opens while it is free */
-	assert_string_equal(child_cmd(&a, "unlock", T_OP), "ok");
-	assert_int_equal(child_start(&b, key), 0);
+	assert_string_equal(tl_cmd(&a, "unlock", T_OP), "ok");
+	assert_int_equal(TL_OBJHELPER(&b, key), 0);
 	remember(b.pid);
-	if (strncmp(r = child_cmd(&b, "open 4096", T_OP), "ok", 2))
+	if (strncmp(r = tl_cmd(&b, "open 4096", T_OP), "ok", 2))
 		fail_msg("a second process: open -> '%s'", r);
-	assert_string_equal(child_cmd(&a, "lock", T_OP), "ok");
-	assert_int_equal(child_send(&b, "lock"), 0);
-	if (*(r = child_reply(&b, 500)))
+	assert_string_equal(tl_cmd(&a, "lock", T_OP), "ok");
+	assert_int_equal(tl_send(&b, "lock"), 0);
+	if (*(r = tl_cmd(&b, NULL, 500)))
 		fail_msg("a second locker got '%s' while the first held the lock", r);
-	assert_string_equal(child_cmd(&a, "unlock", T_OP), "ok");
-	assert_string_equal(child_reply(&b, T_OP), "ok");
-	assert_string_equal(child_cmd(&b, "unlock", T_OP), "ok");
+	assert_string_equal(tl_cmd(&a, "unlock", T_OP), "ok");
+	assert_string_equal(tl_cmd(&b, NULL, T_OP), "ok");
+	assert_string_equal(tl_cmd(&b, "unlock", T_OP), "ok");
 	chaos_note_key(st, key);
-	child_kill(&a); /* attached, not holding the lock */
-	child_kill(&b);
+	tl_kill(&a); /* attached, not holding the lock */
+	tl_kill(&b);
 
-	assert_int_equal(child_start(&a, key), 0);
+	assert_int_equal(TL_OBJHELPER(&a, key), 0);
 	remember(a.pid);
-	if (strncmp(r = child_cmd(&a, "recover", T_OP), "ok", 2))
+	if (strncmp(r = tl_cmd(&a, "recover", T_OP), "ok", 2))
 		fail_msg("the recovery idiom: '%s'", r);
-	assert_int_equal(child_end(&a), 0);
+	assert_int_equal(tl_end(&a, "exit"), 0);
 	if (leftovers(left, sizeof left, 0))
 		fail_msg("left after the recovery idiom:%s", left);
 
 	assert_int_equal(nipc_key_to_string(key, &ks), 0);
-	assert_int_equal(proc_start(&info, ARGV(nipc, "shm", "info", ks, "--cleanup")), 0);
+	tl_start_ok(&info, TL_ARGV(tl_nipc(), "shm", "info", ks, "--cleanup"), NULL);
 	free(ks);
 	remember(info.pid);
-	s = proc_wait(&info, T_OP);
+	s = tl_wait(&info, T_OP);
+	tl_proc_free(&info);
 	if (s != 0 && s != 1)
 		fail_msg("nipc shm info --cleanup: %s %d", s < 0 ? "still running after" : "exit",
 			 s < 0 ? T_OP / 1000 : s);
@@ -358,7 +356,7 @@ static void chaos(void **state)
 	char left[1024];
 	struct figures f;
 
-	assert_non_null(key = obj_key(*(int *)*state));
+	assert_non_null(key = tl_key(*(int *)*state));
 	shm_snapshot();
 	run_chaos(&f, seed);
 	report(&f, seed);
@@ -372,22 +370,13 @@ static void chaos(void **state)
 
 /* ------------------------------------------------------------ the run */
 
-static int group_setup(void **state)
-{
-	const char *b = getenv("NIPC_TOP_BUILDDIR");
-
-	snprintf(nipc, sizeof nipc, "%s/tools/nipc", b ? b : ".");
-	snprintf(worker_bin, sizeof worker_bin, "%s/tests/progs/chaosworker", b ? b : ".");
-	return access(worker_bin, X_OK) || access(nipc, X_OK) ? -1 : 0;
-}
-
 static int test_setup(void **state)
 {
 	char path[] = "/tmp/nipc-test-chaos-XXXXXX";
 	void *p;
 
 	alarm(180); /* a deadlock fails the run instead of hanging it */
-	if (obj_setup() < 0 || (stats_fd = mkstemp(path)) < 0)
+	if ((stats_fd = mkstemp(path)) < 0)
 		return -1;
 	unlink(path);
 	if (ftruncate(stats_fd, sizeof *st) < 0)
@@ -406,12 +395,11 @@ static int test_teardown(void **state)
 {
 	char left[1024];
 
-	obj_kill_children();
+	tl_kill_all();
 	if (key)
 		leftovers(left, sizeof left, 1);
 	nipc_key_free(key);
 	key = NULL;
-	obj_cleanup();
 	munmap(st, sizeof *st);
 	close(stats_fd);
 	for (int i = 0; i < n_shm_before; i++)
@@ -427,5 +415,5 @@ int main(void)
 		{"chaos_posix", chaos, test_setup, test_teardown, &POSIX},
 	};
 
-	return cmocka_run_group_tests_name("chaos", tests, group_setup, NULL);
+	return TL_MAIN("chaos", tests, NULL, NULL);
 }

@@ -9,17 +9,14 @@
  * device, a pipe without reader) is an error, exit 1. */
 #include "config.h"
 
-#include "proc_util.h"
+#include "tlib.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <semaphore.h>
-#include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,22 +24,15 @@
 #include <sys/mman.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
-#include <sys/wait.h>
 #include <unistd.h>
-#include <cmocka.h>
 
-#define T_RUN 10000
-#define T_QUIET 300
 #define SEG_SIZE 64
 
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define ARGV TL_ARGV
 
-static char tmpdir[] = "/tmp/nipc-cli-fds-XXXXXX";
-static char nipc[PATH_MAX];
+static const char *tmpdir, *nipc;
 static int counter;
 
-enum backend { POSIX, SYSV };
-static enum backend be_posix = POSIX, be_sysv = SYSV;
 
 /* The objects of the current test: K (a segment made by setup), K2 (one a
  * verb makes), S (a semaphore made by setup), S2 (one a verb makes). */
@@ -64,58 +54,10 @@ static size_t ssem_base_len;
  * else opens the lock. Today the first to open a System V lock owns it and
  * removes it when it detaches, while others still use it (issue 7 item 1,
  * being fixed in the library); test_cli_objects keeps such an owner too. */
-static struct proc anchor;
-
-static pid_t started[16];
-static int nstarted;
+static struct tl_proc anchor;
 
 static char out[8192], err[4096];
 static size_t outlen;
-
-/* ------------------------------------------------------------ cleanup */
-
-static void remove_objects(void)
-{
-	for (int i = 0; i < nstarted; i++) {
-		kill(started[i], SIGKILL);
-		waitpid(started[i], NULL, 0);
-	}
-	nstarted = 0;
-	for (int i = 0; i < NOBJ; i++) {
-		if (obj[i].name[0]) {
-			shm_unlink(obj[i].name);
-			sem_unlink(obj[i].name);
-		}
-		if (obj[i].path[0])
-			ipc_note(obj[i].path);
-	}
-	ipc_noted_remove();
-	sysv_cleanup_dir(tmpdir, 1);
-}
-
-/* The key-file directory; nipc key safe makes runtime-root in it when
- * $XDG_RUNTIME_DIR is unusable. */
-static void remove_tmpdir(void)
-{
-	char path[sizeof tmpdir + 16];
-
-	snprintf(path, sizeof path, "%s/runtime-root", tmpdir);
-	rmdir(path);
-	rmdir(tmpdir);
-}
-
-/* A deadlock ends the run; clean up even then (not async-signal-safe, but
- * the process is ending anyway). */
-static void on_alarm(int sig)
-{
-	static const char msg[] = "timed out: cleaning up\n";
-
-	(void)sig;
-	(void)!write(2, msg, sizeof msg - 1);
-	remove_objects();
-	remove_tmpdir();
-	_exit(99);
-}
 
 /* ------------------------------------------------------------ processes */
 
@@ -123,112 +65,33 @@ enum out_mode { OUT_PIPE, OUT_FULL, OUT_NOREADER };
 
 /* Starts argv with pipes on 0, 1 and 2, then closes closed (-1: none) in
  * the child. OUT_FULL puts stdout on /dev/full; OUT_NOREADER on a pipe
- * whose read end is closed before the child starts, SIGPIPE ignored. */
-static void xstart(struct proc *p, const char *const *argv, int closed, enum out_mode om)
+ * whose reader is gone, SIGPIPE ignored. */
+static struct tl_opts opts(int closed, enum out_mode om)
 {
-	int in[2], o[2] = {-1, -1}, e[2];
-
-	memset(p, 0, sizeof *p);
-	p->in = p->out = p->err = -1;
-	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
-	assert_int_equal(pipe2(e, O_CLOEXEC), 0);
-	if (om == OUT_FULL)
-		o[1] = open("/dev/full", O_WRONLY | O_CLOEXEC);
-	else
-		assert_int_equal(pipe2(o, O_CLOEXEC), 0);
-	assert_true(o[1] >= 0);
-	if (om == OUT_NOREADER) {
-		close(o[0]);
-		o[0] = -1;
-	}
-	p->pid = fork();
-	assert_true(p->pid >= 0);
-	if (p->pid == 0) {
-		signal(SIGPIPE, om == OUT_NOREADER ? SIG_IGN : SIG_DFL);
-		dup2(in[0], 0);
-		dup2(o[1], 1);
-		dup2(e[1], 2);
-		if (closed >= 0)
-			close(closed);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	if (nstarted < (int)(sizeof started / sizeof started[0]))
-		started[nstarted++] = p->pid;
-	close(in[0]);
-	close(o[1]);
-	close(e[1]);
-	p->in = in[1];
-	p->out = o[0];
-	p->err = e[0];
-	if (closed == 0)
-		proc_close_in(p);
+	return (struct tl_opts){.closed = closed >= 0 ? 1u << closed : 0,
+				.out = om == OUT_FULL ? "/dev/full" : NULL,
+				.dead_pipe = om == OUT_NOREADER,
+				.sigpipe_ignore = om == OUT_NOREADER,
+				.timeout = TL_T_WAIT / 1000};
 }
 
-static void forget(pid_t pid)
+static void xstart(struct tl_proc *p, const char *const *argv, int closed, enum out_mode om)
 {
-	for (int i = 0; i < nstarted; i++)
-		if (started[i] == pid)
-			started[i] = started[--nstarted];
-}
+	struct tl_opts o = opts(closed, om);
 
-static int xwait(struct proc *p)
-{
-	pid_t pid = p->pid;
-	int rc = proc_wait(p, T_RUN);
-
-	forget(pid);
-	return rc;
+	assert_int_equal(tl_start(p, argv, &o), 0);
 }
 
 /* Runs argv to its end; stdout (pipe modes) into out, stderr into err. */
 static int xrunv(const char *const *argv, int closed, enum out_mode om, const char *in)
 {
-	struct proc p;
-	int rc;
+	struct tl_opts o = opts(closed, om);
 
-	xstart(&p, argv, closed, om);
-	if (in && p.in >= 0)
-		proc_write(&p, in);
-	rc = xwait(&p);
-	outlen = p.len < sizeof out - 1 ? p.len : sizeof out - 1;
-	memcpy(out, p.buf, outlen);
-	out[outlen] = 0;
-	snprintf(err, sizeof err, "%s", p.errbuf);
-	return rc;
+	o.in = in;
+	return tl_run_buf(argv, &o, out, sizeof out, &outlen, err, sizeof err);
 }
 
 #define XRUN(closed, in, ...) xrunv(ARGV(nipc, __VA_ARGS__), closed, OUT_PIPE, in)
-
-static void expect_line(struct proc *p, const char *want)
-{
-	char line[256];
-	int r = proc_line(p, line, sizeof line, T_RUN);
-
-	if (r != 1) {
-		xwait(p);
-		fail_msg("expected '%s', got %s; stderr: %s", want, r ? "EOF" : "timeout", p->errbuf);
-	}
-	assert_string_equal(line, want);
-}
-
-static void finish(struct proc *p, int want)
-{
-	int rc = xwait(p);
-
-	if (rc != want)
-		fail_msg("exit %d (wanted %d), stderr: %s", rc, want, p->errbuf);
-}
-
-/* The process must still be running (blocked) after T_QUIET ms. */
-static void still_blocked(struct proc *p)
-{
-	usleep(T_QUIET * 1000);
-	if (!proc_running(p)) {
-		int rc = xwait(p);
-		fail_msg("expected a blocked process, it exited %d: %s", rc, p->errbuf);
-	}
-}
 
 /* The end of a long stderr (a trace's lines come first), for messages. */
 static const char *tail(const char *s)
@@ -254,10 +117,10 @@ static void exits(int rc, int want, int closed, int prints)
 			 tail(err));
 }
 
-/* Polls cond(arg) every 10 ms for up to T_RUN ms. */
+/* Polls cond(arg) every 10 ms for up to TL_T_WAIT ms. */
 static void wait_until(int (*cond)(int), int arg, const char *what)
 {
-	for (int i = 0; i < T_RUN / 10; i++) {
+	for (int i = 0; i < TL_T_WAIT / 10; i++) {
 		if (cond(arg))
 			return;
 		usleep(10000);
@@ -461,18 +324,13 @@ static void lock_at_rest(int i)
 /* A holder takes the lock; a second process must wait until it lets go. */
 static void lock_excludes(int i)
 {
-	struct proc holder, waiter;
+	struct tl_proc holder, waiter;
 
 	xstart(&holder, ARGV(nipc, "shm", "lock", obj[i].key), -1, OUT_PIPE);
-	expect_line(&holder, "locked");
+	tl_expect_line(&holder, "locked");
 	xstart(&waiter, ARGV(nipc, "shm", "lock", obj[i].key, "--for", "0"), -1, OUT_PIPE);
-	still_blocked(&waiter);
-	proc_write(&holder, "\n");
-	expect_line(&holder, "unlocked");
-	finish(&holder, 0);
-	expect_line(&waiter, "locked");
-	expect_line(&waiter, "unlocked");
-	finish(&waiter, 0);
+	tl_expect_blocked(&waiter);
+	tl_lock_handover(&holder, &waiter);
 }
 
 /* After a run: K holds pattern, its lock is at rest and untouched, still
@@ -503,27 +361,16 @@ static void s_intact(void)
 
 /* ------------------------------------------------------------ fixtures */
 
+/* Key files, and nipc key safe's runtime-root (when $XDG_RUNTIME_DIR is
+ * unusable), go to the scratch directory. */
 static int group_setup(void **state)
 {
-	const char *b = getenv("NIPC_TOP_BUILDDIR");
-
 	(void)state;
-	if (!b || !mkdtemp(tmpdir))
-		return -1;
-	snprintf(nipc, sizeof nipc, "%s/tools/nipc", b);
+	tmpdir = tl_scratch();
+	nipc = tl_nipc();
 	setenv("TMPDIR", tmpdir, 1);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGALRM, on_alarm);
 	alarm(900); /* a deadlock fails the run instead of hanging it */
 	return access(nipc, X_OK) ? -1 : 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	remove_objects();
-	remove_tmpdir();
-	return 0;
 }
 
 static void set_pattern(const char *tag)
@@ -537,22 +384,23 @@ static void set_pattern(const char *tag)
 static int setup(void **state)
 {
 	static const char *const suffix[NOBJ] = {"", "-k2", "-s", "-s2"};
-	enum backend be = *(enum backend *)*state;
 	char path[128];
 
 	counter++;
-	posix = be == POSIX;
+	posix = *state == tl_posix;
 	for (int i = 0; i < NOBJ; i++) {
 		struct obj *o = &obj[i];
 		snprintf(o->name, sizeof o->name, "/nipc-fds-%ld-%d%s", (long)getpid(), counter,
 			 suffix[i]);
 		snprintf(o->path, sizeof o->path, "%s/nipc-fds-%ld-%d%s", tmpdir, (long)getpid(),
 			 counter, suffix[i]);
+		tl_ledger_posix(o->name);
 		if (posix)
 			snprintf(o->key, sizeof o->key, "posix:%s", o->name);
 		else
 			snprintf(o->key, sizeof o->key, "systemv:%s", o->path);
 	}
+	tl_ledger_dir(tmpdir);
 	set_pattern("setup");
 	if (XRUN(-1, NULL, "shm", "create", obj[K].key, "64") ||
 	    xrunv(ARGV(nipc, "shm", "write", obj[K].key), -1, OUT_PIPE, (const char *)pattern) ||
@@ -562,7 +410,7 @@ static int setup(void **state)
 		char line[64];
 
 		xstart(&anchor, ARGV(nipc, "shm", "attach", obj[K].key), -1, OUT_PIPE);
-		if (proc_line(&anchor, line, sizeof line, T_RUN) != 1 || strcmp(line, "attached"))
+		if (tl_line(&anchor, line, sizeof line, TL_T_WAIT) != 1 || strcmp(line, "attached"))
 			return -1;
 	}
 	if (posix) {
@@ -578,10 +426,11 @@ static int teardown(void **state)
 {
 	(void)state;
 	if (anchor.pid > 0)
-		xwait(&anchor);
-	remove_objects();
-	for (int i = 0; i < NOBJ; i++)
-		ipc_note(obj[i].path);
+		tl_wait(&anchor, TL_T_WAIT);
+	tl_proc_free(&anchor);
+	tl_kill_all();
+	tl_ledger_clean();
+	tl_scratch_empty();
 	return 0;
 }
 
@@ -652,25 +501,25 @@ static void shm_lock_for(void **state)
  * once; otherwise it must exclude a second process while it holds. */
 static void shm_lock_hold(void **state)
 {
-	struct proc holder, waiter;
+	struct tl_proc holder, waiter;
 
 	(void)state;
 	for (int fd = 0; fd < 3; fd++) {
 		xstart(&holder, ARGV(nipc, "shm", "lock", obj[K].key), fd, OUT_PIPE);
 		if (fd == 2)
-			expect_line(&holder, "locked");
+			tl_expect_line(&holder, "locked");
 		if (fd == 1)
 			wait_until(k_locked, K, "the holder has the lock");
 		if (fd != 0) {
 			xstart(&waiter, ARGV(nipc, "shm", "lock", obj[K].key, "--for", "0"), -1,
 			       OUT_PIPE);
-			still_blocked(&waiter);
-			proc_close_in(&holder);
-			finish(&waiter, 0);
+			tl_expect_blocked(&waiter);
+			tl_close_in(&holder);
+			tl_expect_exit(&waiter, 0);
 		}
-		finish(&holder, fd == 1 ? 1 : 0);
-		if (fd == 1 && !strstr(holder.errbuf, "nipc: write error: Bad file descriptor"))
-			fail_msg("fd 1 closed: no write error: %s", holder.errbuf);
+		tl_expect_exit(&holder, fd == 1 ? 1 : 0);
+		if (fd == 1 && !strstr(holder.e.p, "nipc: write error: Bad file descriptor"))
+			fail_msg("fd 1 closed: no write error: %s", holder.e.p);
 		k_intact();
 	}
 }
@@ -678,21 +527,21 @@ static void shm_lock_hold(void **state)
 /* attach stays attached until stdin ends; the lock works meanwhile. */
 static void shm_attach(void **state)
 {
-	struct proc att;
+	struct tl_proc att;
 
 	(void)state;
 	for (int fd = 0; fd < 3; fd++) {
 		xstart(&att, ARGV(nipc, "shm", "attach", obj[K].key), fd, OUT_PIPE);
 		if (fd == 2)
-			expect_line(&att, "attached");
+			tl_expect_line(&att, "attached");
 		if (fd == 1) {
 			mapper = att.pid;
 			wait_until(mapped, K, "attach maps the segment");
 		}
 		if (fd != 0)
 			lock_excludes(K);
-		proc_close_in(&att);
-		finish(&att, fd == 1 ? 1 : 0);
+		tl_close_in(&att);
+		tl_expect_exit(&att, fd == 1 ? 1 : 0);
 		k_intact();
 	}
 }
@@ -710,15 +559,15 @@ static void shm_create(void **state)
 		assert_int_equal(seg_read(K2, now), 0);
 		assert_memory_equal(now, zero, SEG_SIZE);
 		lock_at_rest(K2);
-		struct proc att;
+		struct tl_proc att;
 		if (!posix) {
 			xstart(&att, ARGV(nipc, "shm", "attach", obj[K2].key), -1, OUT_PIPE);
-			expect_line(&att, "attached");
+			tl_expect_line(&att, "attached");
 		}
 		lock_excludes(K2);
 		nothing_extra(1, 0);
 		if (!posix)
-			finish(&att, 0);
+			tl_expect_exit(&att, 0);
 		if (XRUN(-1, NULL, "shm", "info", obj[K2].key, "--cleanup") != 0)
 			fail_msg("info --cleanup: %s", err);
 		assert_false(seg_exists(K2));
@@ -728,14 +577,14 @@ static void shm_create(void **state)
 
 static void shm_create_hold(void **state)
 {
-	struct proc owner;
+	struct tl_proc owner;
 
 	(void)state;
 	for (int fd = 0; fd < 3; fd++) {
 		xstart(&owner, ARGV(nipc, "shm", "create", obj[K2].key, "64", "--hold"), fd,
 		       OUT_PIPE);
 		if (fd == 2)
-			expect_line(&owner, "created");
+			tl_expect_line(&owner, "created");
 		if (fd == 1) {
 			mapper = owner.pid;
 			wait_until(mapped, K2, "create --hold maps the segment");
@@ -745,8 +594,8 @@ static void shm_create_hold(void **state)
 			lock_excludes(K2);
 			nothing_extra(1, 0);
 		}
-		proc_close_in(&owner);
-		finish(&owner, fd == 1 ? 1 : 0);
+		tl_close_in(&owner);
+		tl_expect_exit(&owner, fd == 1 ? 1 : 0);
 		assert_false(seg_exists(K2));
 		k_intact();
 	}
@@ -783,7 +632,7 @@ static void sem_acquire_release(void **state)
 /* acquire/release --hold keep their effect until stdin ends. */
 static void sem_hold(void **state)
 {
-	struct proc p;
+	struct tl_proc p;
 
 	(void)state;
 	for (int acq = 0; acq < 2; acq++) {
@@ -793,12 +642,12 @@ static void sem_hold(void **state)
 			xstart(&p, ARGV(nipc, "sem", acq ? "acquire" : "release", obj[S].key, "--hold"),
 			       fd, OUT_PIPE);
 			if (fd == 2)
-				expect_line(&p, acq ? "acquired" : "released");
+				tl_expect_line(&p, acq ? "acquired" : "released");
 			if (fd != 0) {
 				wait_until(s_value_is, held, "the hold's value");
-				proc_close_in(&p);
+				tl_close_in(&p);
 			}
-			finish(&p, fd == 1 ? 1 : 0);
+			tl_expect_exit(&p, fd == 1 ? 1 : 0);
 			assert_int_equal(sem_value(S), posix ? held : 2);
 			sem_back_to_two();
 			s_intact();
@@ -808,12 +657,15 @@ static void sem_hold(void **state)
 
 static void sem_remove(int i)
 {
+	key_t k = ftok(obj[i].path, 'Q');
+	int id = k == -1 ? -1 : semget(k, 0, 0);
+
 	if (posix) {
 		sem_unlink(obj[i].name);
 		return;
 	}
-	ipc_note(obj[i].path);
-	ipc_noted_remove();
+	if (id >= 0)
+		semctl(id, 0, IPC_RMID);
 	unlink(obj[i].path);
 }
 
@@ -832,21 +684,21 @@ static void sem_create(void **state)
 
 static void sem_create_hold(void **state)
 {
-	struct proc owner;
+	struct tl_proc owner;
 
 	(void)state;
 	for (int fd = 0; fd < 3; fd++) {
 		xstart(&owner, ARGV(nipc, "sem", "create", obj[S2].key, "1", "--hold"), fd, OUT_PIPE);
 		if (fd == 2)
-			expect_line(&owner, "created");
+			tl_expect_line(&owner, "created");
 		if (fd != 0) {
 			wait_until(s2_value_is, 1, "the semaphore is made");
 			/* a later process takes it */
 			assert_int_equal(XRUN(-1, NULL, "sem", "acquire", obj[S2].key), 0);
 			nothing_extra(0, 1);
-			proc_close_in(&owner);
+			tl_close_in(&owner);
 		}
-		finish(&owner, fd == 1 ? 1 : 0);
+		tl_expect_exit(&owner, fd == 1 ? 1 : 0);
 		assert_int_equal(sem_value(S2), -1);
 		s_intact();
 	}
@@ -951,27 +803,24 @@ static void usage_error(void **state)
 
 int main(void)
 {
-#define BOTH(f) \
-	{#f " (posix)", f, setup, teardown, &be_posix}, \
-	{#f " (systemv)", f, setup, teardown, &be_sysv}
 	const struct CMUnitTest tests[] = {
-		BOTH(shm_cat),
-		BOTH(shm_info),
-		BOTH(shm_write),
-		BOTH(shm_lock_for),
-		BOTH(shm_lock_hold),
-		BOTH(shm_attach),
-		BOTH(shm_create),
-		BOTH(shm_create_hold),
-		BOTH(sem_acquire_release),
-		BOTH(sem_hold),
-		BOTH(sem_create),
-		BOTH(sem_create_hold),
-		BOTH(trace),
+		TL_BOTH(shm_cat),
+		TL_BOTH(shm_info),
+		TL_BOTH(shm_write),
+		TL_BOTH(shm_lock_for),
+		TL_BOTH(shm_lock_hold),
+		TL_BOTH(shm_attach),
+		TL_BOTH(shm_create),
+		TL_BOTH(shm_create_hold),
+		TL_BOTH(sem_acquire_release),
+		TL_BOTH(sem_hold),
+		TL_BOTH(sem_create),
+		TL_BOTH(sem_create_hold),
+		TL_BOTH(trace),
 		cmocka_unit_test(key_verbs),
 		cmocka_unit_test(help_version),
 		cmocka_unit_test(usage_error),
 	};
 
-	return cmocka_run_group_tests_name("cli_fds", tests, group_setup, group_teardown);
+	return TL_MAIN("cli_fds", tests, group_setup, NULL);
 }

@@ -3,15 +3,10 @@
  * status for every subcommand, --json, and bad input. */
 #include "config.h"
 
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tlib.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -22,49 +17,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char tool[PATH_MAX];
-static char tmp[1024], tmp_real[1024];
+static const char *tool;
+static const char *tmp_real;
 static char out[65536], err[65536];
 
 #define MYAPP_HEX "94e7d341f71ff6f43253f1c5e813057b22f91cda"
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p) < 0 && errno != ENOENT ? -1 : 0;
-}
-
 static int setup(void **state)
 {
-	const char *top = getenv("NIPC_TOP_BUILDDIR");
-	const char *base = getenv("TMPDIR");
-
 	(void)state;
-	snprintf(tool, sizeof tool, "%s/tools/nipc", top ? top : ".");
-	snprintf(tmp, sizeof tmp, "%s/nipc-cli-key-%d-XXXXXX", base && *base ? base : "/tmp",
-		 (int)getpid());
-	if (!mkdtemp(tmp) || !realpath(tmp, tmp_real))
-		return -1;
+	tool = tl_nipc();
+	tmp_real = tl_scratch_real();
 	return access(tool, X_OK);
 }
 
-static int teardown(void **state)
+static void copy_out(char *buf, size_t max, const struct tl_buf *b)
 {
-	(void)state;
-	return tmp[0] ? nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS) : 0;
-}
-
-static void slurp(const char *path, char *buf, size_t max)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	assert_true(fd >= 0);
-	n = read(fd, buf, max - 1);
-	assert_true(n >= 0 && (size_t)n < max - 1);
-	buf[n] = '\0';
-	close(fd);
-	unlink(path);
+	assert_true(b->len < max - 1);
+	memcpy(buf, b->p, b->len + 1);
 }
 
 /* Environment for the next run: NULL-terminated "VAR=value" (set) or "VAR"
@@ -75,48 +45,28 @@ static const char *const *run_env;
  * exit status. */
 static int nipc_key(const char *arg, ...)
 {
-	char *argv[32], o[PATH_MAX], e[PATH_MAX];
+	const char *argv[32], *env[16] = {"TMPDIR", "XDG_RUNTIME_DIR"};
+	struct tl_proc p;
 	va_list ap;
-	int argc = 0, st;
-	pid_t pid;
+	int argc = 0, n = 2, st;
 
 	argv[argc++] = tool;
-	argv[argc++] = (char *)"key";
+	argv[argc++] = "key";
 	va_start(ap, arg);
 	for (const char *a = arg; a && argc < 31; a = va_arg(ap, const char *))
-		argv[argc++] = (char *)a;
+		argv[argc++] = a;
 	va_end(ap);
 	argv[argc] = NULL;
-	snprintf(o, sizeof o, "%s/stdout", tmp_real);
-	snprintf(e, sizeof e, "%s/stderr", tmp_real);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (!freopen(o, "w", stdout) || !freopen(e, "w", stderr))
-			_exit(126);
-		unsetenv("TMPDIR");
-		unsetenv("XDG_RUNTIME_DIR");
-		for (const char *const *v = run_env; v && *v; v++) {
-			const char *eq = strchr(*v, '=');
-
-			if (eq) {
-				char var[64];
-
-				snprintf(var, sizeof var, "%.*s", (int)(eq - *v), *v);
-				setenv(var, eq + 1, 1);
-			} else {
-				unsetenv(*v);
-			}
-		}
-		execv(tool, argv);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	slurp(o, out, sizeof out);
-	slurp(e, err, sizeof err);
+	for (const char *const *v = run_env; v && *v && n < 15; v++)
+		env[n++] = *v;
+	env[n] = NULL;
+	st = tl_run(&p, argv, &(struct tl_opts){.env = env});
+	copy_out(out, sizeof out, &p.o);
+	copy_out(err, sizeof err, &p.e);
+	tl_proc_free(&p);
 	run_env = NULL;
-	assert_true(WIFEXITED(st));
-	return WEXITSTATUS(st);
+	assert_true(st >= 0 && st < 128);
+	return st;
 }
 
 #define KEY(...) nipc_key(__VA_ARGS__, (const char *)NULL)
@@ -432,5 +382,5 @@ int main(void)
 		cmocka_unit_test(test_legacy),
 		cmocka_unit_test(test_ftok),
 	};
-	return cmocka_run_group_tests_name("cli_key", tests, setup, teardown);
+	return TL_MAIN("cli_key", tests, setup, NULL);
 }

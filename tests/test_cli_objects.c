@@ -5,96 +5,70 @@
  * per run (pid + counter) and removed in teardown even when a test fails. */
 #include "config.h"
 
-#include "proc_util.h"
+#include "tlib.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <semaphore.h>
-#include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
-#include <cmocka.h>
 
-#define T_LINE 10000
-#define T_QUIET 300
 
-static char tmpdir[] = "/tmp/nipc-cli-XXXXXX";
-static char nipc[PATH_MAX];
+static const char *tmpdir, *nipc;
 static int counter;
 
 /* The key of the current test and, for POSIX, its name for cleanup. */
 static char key[PATH_MAX + 16], posix_name[64], sysv_path[PATH_MAX];
 
-enum backend { POSIX, SYSV };
-static enum backend be_posix = POSIX, be_sysv = SYSV;
 
-static pid_t started[16];
-static int nstarted;
+#define ARGV TL_ARGV
 
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-
+/* Key files (and nipc's legacy ones) go to the scratch directory. */
 static int group_setup(void **state)
 {
-	const char *b = getenv("NIPC_TOP_BUILDDIR");
-
 	(void)state;
-	if (!b || !mkdtemp(tmpdir))
-		return -1;
-	snprintf(nipc, sizeof nipc, "%s/tools/nipc", b);
+	tmpdir = tl_scratch();
+	nipc = tl_nipc();
 	setenv("TMPDIR", tmpdir, 1);
 	return access(nipc, X_OK) ? -1 : 0;
 }
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	sysv_cleanup_dir(tmpdir, 0);
-	return 0;
-}
-
 static int setup(void **state)
 {
-	enum backend be = state && *state ? *(enum backend *)*state : POSIX;
+	int posix = !*state || *state == tl_posix;
 
 	counter++;
 	snprintf(posix_name, sizeof posix_name, "/nipc-test-%ld-%d", (long)getpid(), counter);
 	snprintf(sysv_path, sizeof sysv_path, "%s/k%d", tmpdir, counter);
-	if (be == POSIX)
+	tl_ledger_posix(posix_name);
+	if (posix)
 		snprintf(key, sizeof key, "posix:%s", posix_name);
 	else
 		snprintf(key, sizeof key, "systemv:%s", sysv_path);
 	return 0;
 }
 
+/* Objects still alive under a key the test saw, or of its POSIX name, are
+ * a failure, even when their key file is gone (ftok could not find them
+ * any more); those of the other key files are removed too. */
 static int teardown(void **state)
 {
+	int left;
+
 	(void)state;
-	for (int i = 0; i < nstarted; i++) {
-		int st;
-		if (waitpid(started[i], &st, WNOHANG) == 0) {
-			kill(started[i], SIGKILL);
-			waitpid(started[i], &st, 0);
-		}
-	}
-	nstarted = 0;
-	/* Objects still alive under a key the test saw are a failure, even
-	 * when their key file is gone (ftok could not find them any more). */
-	int left = ipc_noted_left();
-	ipc_noted_remove();
-	if (shm_unlink(posix_name) == 0)
-		left++;
-	if (sem_unlink(posix_name) == 0)
-		left++;
-	sysv_cleanup_dir(tmpdir, 1);
+	tl_kill_all();
+	left = tl_ledger_left();
+	tl_ledger_dir(tmpdir);
+	tl_ledger_clean();
+	tl_scratch_empty();
 	if (left)
 		fprintf(stderr, "teardown: %d object(s) were left behind\n", left);
 	return left ? -1 : 0;
@@ -105,6 +79,17 @@ static int is_posix(void)
 	return !strncmp(key, "posix:", 6);
 }
 
+/* The System V segment or semaphore of the key, noted in the ledger while
+ * its key file is there. */
+static int sysv_exists(int sem)
+{
+	key_t k = ftok(sysv_path, 'Q');
+
+	tl_ledger_file(sysv_path);
+	tl_ledger_note();
+	return k != -1 && (sem ? semget(k, 0, 0) : shmget(k, 0, 0)) != -1;
+}
+
 static int shm_exists(void)
 {
 	if (is_posix()) {
@@ -113,8 +98,7 @@ static int shm_exists(void)
 			close(fd);
 		return fd >= 0;
 	}
-	ipc_note(sysv_path);
-	return sysv_shm_exists(sysv_path);
+	return sysv_exists(0);
 }
 
 static int sem_exists(void)
@@ -125,53 +109,12 @@ static int sem_exists(void)
 		snprintf(path, sizeof path, "/dev/shm/sem.%s", posix_name + 1);
 		return access(path, F_OK) == 0;
 	}
-	ipc_note(sysv_path);
-	return sysv_sem_exists(sysv_path);
+	return sysv_exists(1);
 }
 
-static void start(struct proc *p, const char *const *argv)
+static void start(struct tl_proc *p, const char *const *argv)
 {
-	assert_int_equal(proc_start(p, argv), 0);
-	if (nstarted < (int)(sizeof started / sizeof started[0]))
-		started[nstarted++] = p->pid;
-}
-
-static void expect(struct proc *p, const char *want)
-{
-	char line[256];
-	int r = proc_line(p, line, sizeof line, T_LINE);
-
-	if (r != 1) {
-		proc_wait(p, 100);
-		fail_msg("expected '%s', got %s; stderr: %s", want, r ? "EOF" : "timeout", p->errbuf);
-	}
-	assert_string_equal(line, want);
-}
-
-static void expect_quiet(struct proc *p)
-{
-	char line[256];
-
-	if (proc_line(p, line, sizeof line, T_QUIET) != 0)
-		fail_msg("expected the process to be blocked, got '%s'", line);
-}
-
-static void finish(struct proc *p, int want)
-{
-	int rc = proc_wait(p, T_LINE);
-
-	if (rc != want)
-		fail_msg("exit %d (wanted %d), stderr: %s", rc, want, p->errbuf);
-}
-
-/* The process must still be blocked after T_QUIET ms. */
-static void still_blocked(struct proc *p)
-{
-	usleep(T_QUIET * 1000);
-	if (!proc_running(p)) {
-		int rc = proc_wait(p, 100);
-		fail_msg("expected a blocked process, it exited %d: %s", rc, p->errbuf);
-	}
+	assert_int_equal(tl_start(p, argv, NULL), 0);
 }
 
 static char out[8192], err[4096];
@@ -180,7 +123,9 @@ static size_t outlen;
 /* Runs nipc with args; output in out/err. Returns the exit status. */
 static int nipcv(const char *const *argv, const char *in)
 {
-	return run(argv, in, in ? strlen(in) : 0, out, sizeof out, &outlen, err, sizeof err);
+	struct tl_opts o = {.in = in};
+
+	return tl_run_buf(argv, &o, out, sizeof out, &outlen, err, sizeof err);
 }
 
 #define NIPC(in, ...) nipcv(ARGV(nipc, __VA_ARGS__), in)
@@ -321,36 +266,36 @@ static void create_write_cat_info(void **state)
 
 static void create_hold(void **state)
 {
-	struct proc p;
+	struct tl_proc p;
 
 	(void)state;
 	start(&p, ARGV(nipc, "shm", "create", key, "4096", "--hold"));
-	expect(&p, "created");
+	tl_expect_line(&p, "created");
 	assert_true(shm_exists());
 	ok(NIPC(NULL, "shm", "info", key, "--json"));
 	assert_non_null(strstr(out, "\"size\":4096,\"attachments\":1,"));
 	ok(NIPC("held", "shm", "write", key));
-	proc_write(&p, "\n");
-	finish(&p, 0);
+	tl_write(&p, "\n");
+	tl_expect_exit(&p, 0);
 	assert_false(shm_exists());
 
 	/* EOF ends the hold too. */
 	start(&p, ARGV(nipc, "shm", "create", key, "10", "--hold"));
-	expect(&p, "created");
-	proc_close_in(&p);
-	finish(&p, 0);
+	tl_expect_line(&p, "created");
+	tl_close_in(&p);
+	tl_expect_exit(&p, 0);
 	assert_false(shm_exists());
 }
 
 static void create_hold_no_cleanup(void **state)
 {
-	struct proc p;
+	struct tl_proc p;
 
 	(void)state;
 	start(&p, ARGV(nipc, "shm", "create", key, "10", "--hold", "--no-cleanup"));
-	expect(&p, "created");
-	proc_write(&p, "\n");
-	finish(&p, 0);
+	tl_expect_line(&p, "created");
+	tl_write(&p, "\n");
+	tl_expect_exit(&p, 0);
 	assert_true(shm_exists());
 	ok(NIPC(NULL, "shm", "cat", key, "--cleanup"));
 	assert_false(shm_exists());
@@ -358,76 +303,71 @@ static void create_hold_no_cleanup(void **state)
 
 static void hold_signals(void **state)
 {
-	struct proc p;
+	struct tl_proc p;
 
 	(void)state;
 	start(&p, ARGV(nipc, "shm", "create", key, "10", "--hold"));
-	expect(&p, "created");
+	tl_expect_line(&p, "created");
 	kill(p.pid, SIGTERM);
-	finish(&p, 0);
+	tl_expect_exit(&p, 0);
 	assert_false(shm_exists());
 
 	start(&p, ARGV(nipc, "shm", "create", key, "10", "--hold"));
-	expect(&p, "created");
+	tl_expect_line(&p, "created");
 	kill(p.pid, SIGINT);
-	finish(&p, 0);
+	tl_expect_exit(&p, 0);
 	assert_false(shm_exists());
 }
 
 static void lock_blocks(void **state)
 {
-	struct proc owner, holder, waiter;
+	struct tl_proc owner, holder, waiter;
 
 	(void)state;
 	start(&owner, ARGV(nipc, "shm", "create", key, "10", "--hold"));
-	expect(&owner, "created");
+	tl_expect_line(&owner, "created");
 
 	ok(NIPC(NULL, "shm", "lock", key, "--for", "50"));
 	assert_string_equal(out, "locked\nunlocked\n");
 
 	start(&holder, ARGV(nipc, "shm", "lock", key));
-	expect(&holder, "locked");
+	tl_expect_line(&holder, "locked");
 	start(&waiter, ARGV(nipc, "shm", "lock", key, "--for", "0"));
-	expect_quiet(&waiter);
+	tl_expect_quiet(&waiter);
 	/* The lock also guards cat and write. */
-	struct proc reader;
+	struct tl_proc reader;
 	start(&reader, ARGV(nipc, "shm", "cat", key, "--size", "1"));
-	expect_quiet(&reader);
-	proc_write(&holder, "\n");
-	expect(&holder, "unlocked");
-	finish(&holder, 0);
-	expect(&waiter, "locked");
-	expect(&waiter, "unlocked");
-	finish(&waiter, 0);
-	finish(&reader, 0);
+	tl_expect_quiet(&reader);
+	tl_lock_handover(&holder, &waiter);
+	tl_expect_exit(&reader, 0);
 
 	/* SIGINT during --for releases early and detaches cleanly. */
 	start(&holder, ARGV(nipc, "shm", "lock", key, "--for", "600000"));
-	expect(&holder, "locked");
+	tl_expect_line(&holder, "locked");
 	kill(holder.pid, SIGINT);
-	expect(&holder, "unlocked");
-	finish(&holder, 0);
+	tl_expect_line(&holder, "unlocked");
+	tl_expect_exit(&holder, 0);
 	ok(NIPC(NULL, "shm", "lock", key, "--for", "0"));
 
-	proc_write(&owner, "\n");
-	finish(&owner, 0);
+	tl_write(&owner, "\n");
+	tl_expect_exit(&owner, 0);
 	assert_false(shm_exists());
 }
 
 static void attach_last_removes(void **state)
 {
-	struct proc owner, att;
+	struct tl_proc owner, att;
 
 	(void)state;
 	start(&owner, ARGV(nipc, "shm", "create", key, "10", "--hold"));
-	expect(&owner, "created");
+	tl_expect_line(&owner, "created");
 	start(&att, ARGV(nipc, "shm", "attach", key, "--cleanup"));
-	expect(&att, "attached");
-	proc_write(&owner, "\n");
-	finish(&owner, 0);
+	tl_expect_line(&att, "attached");
+	tl_write(&owner, "\n");
+	tl_expect_exit(&owner, 0);
 	assert_true(shm_exists());
-	proc_write(&att, "\n");
-	finish(&att, 0);
+	tl_write(&att, "\n");
+	tl_expect_exit(&att, 0);
 	assert_false(shm_exists());
 
 	fails(NIPC(NULL, "shm", "attach", key), 1, "nipc: shm attach: nipc_shm_attach", NULL);
@@ -470,6 +410,7 @@ static void legacy_keys(void **state)
 	assert_true(n < sizeof posix_name);
 	memcpy(posix_name, native, n);
 	posix_name[n] = 0;
+	tl_ledger_posix(posix_name);
 	assert_non_null(strstr(out, "\"type\":\"posix\""));
 	ok(NIPC("legacy", "shm", "write", "--legacy", name, "--type", "posix"));
 	ok(NIPC(NULL, "shm", "cat", "--legacy", name, "--type", "posix", "--size", "6"));
@@ -485,37 +426,37 @@ static void legacy_keys(void **state)
  * undoes them when the process exits. */
 static void sem_count(void **state)
 {
-	struct proc owner, a1, r3, a3, waiter, r1, r1b;
+	struct tl_proc owner, a1, r3, a3, waiter, r1, r1b;
 
 	(void)state;
 	start(&owner, ARGV(nipc, "sem", "create", key, "1", "--hold"));
-	expect(&owner, "created");
+	tl_expect_line(&owner, "created");
 	assert_true(sem_exists());
 
 	start(&a1, ARGV(nipc, "sem", "acquire", key, "--hold"));
-	expect(&a1, "acquired");
+	tl_expect_line(&a1, "acquired");
 	start(&r3, ARGV(nipc, "sem", "release", key, "3", "--hold"));
-	expect(&r3, "released");
+	tl_expect_line(&r3, "released");
 	start(&a3, ARGV(nipc, "sem", "acquire", key, "3", "--hold"));
-	expect(&a3, "acquired");
+	tl_expect_line(&a3, "acquired");
 
 	start(&waiter, ARGV(nipc, "sem", "acquire", key, "2"));
-	still_blocked(&waiter);
+	tl_expect_blocked(&waiter);
 	start(&r1, ARGV(nipc, "sem", "release", key, "--hold"));
-	expect(&r1, "released");
-	still_blocked(&waiter);
+	tl_expect_line(&r1, "released");
+	tl_expect_blocked(&waiter);
 	start(&r1b, ARGV(nipc, "sem", "release", key, "--hold"));
-	expect(&r1b, "released");
-	finish(&waiter, 0);
-	assert_int_equal(waiter.len, 0);  /* quiet without --hold */
+	tl_expect_line(&r1b, "released");
+	tl_expect_exit(&waiter, 0);
+	assert_int_equal(waiter.o.len, 0);  /* quiet without --hold */
 
-	struct proc *holders[] = {&r1b, &r1, &a3, &r3, &a1};
+	struct tl_proc *holders[] = {&r1b, &r1, &a3, &r3, &a1};
 	for (size_t i = 0; i < sizeof holders / sizeof holders[0]; i++) {
 		kill(holders[i]->pid, i % 2 ? SIGTERM : SIGINT);
-		finish(holders[i], 0);
+		tl_expect_exit(holders[i], 0);
 	}
-	proc_write(&owner, "\n");
-	finish(&owner, 0);
+	tl_write(&owner, "\n");
+	tl_expect_exit(&owner, 0);
 	assert_false(sem_exists());
 }
 
@@ -523,28 +464,28 @@ static void sem_count(void **state)
  * it when the releasing process exits (SEM_UNDO, as Qt 5). */
 static void sem_release_lifetime(void **state)
 {
-	struct proc owner, waiter;
+	struct tl_proc owner, waiter;
 
 	(void)state;
 	start(&owner, ARGV(nipc, "sem", "create", key, "0", "--hold"));
-	expect(&owner, "created");
+	tl_expect_line(&owner, "created");
 	ok(NIPC(NULL, "sem", "release", key));
 	start(&waiter, ARGV(nipc, "sem", "acquire", key));
 	if (is_posix()) {
-		finish(&waiter, 0);
+		tl_expect_exit(&waiter, 0);
 	} else {
 		/* (A release while someone waits is taken at once, before the
 		 * releaser exits, so it is not undone.) */
-		still_blocked(&waiter);
-		struct proc r;
+		tl_expect_blocked(&waiter);
+		struct tl_proc r;
 		start(&r, ARGV(nipc, "sem", "release", key, "--hold"));
-		expect(&r, "released");
-		finish(&waiter, 0);
-		proc_close_in(&r);
-		finish(&r, 0);
+		tl_expect_line(&r, "released");
+		tl_expect_exit(&waiter, 0);
+		tl_close_in(&r);
+		tl_expect_exit(&r, 0);
 	}
-	proc_write(&owner, "\n");
-	finish(&owner, 0);
+	tl_write(&owner, "\n");
+	tl_expect_exit(&owner, 0);
 	assert_false(sem_exists());
 }
 
@@ -556,35 +497,32 @@ static void sem_create_stays(void **state)
 	ok(NIPC(NULL, "sem", "acquire", key, "2"));
 
 	/* A new owner resets the value and removes it when it ends. */
-	struct proc owner;
+	struct tl_proc owner;
 	start(&owner, ARGV(nipc, "sem", "create", key, "1", "--hold"));
-	expect(&owner, "created");
+	tl_expect_line(&owner, "created");
 	ok(NIPC(NULL, "sem", "acquire", key));
 	kill(owner.pid, SIGTERM);
-	finish(&owner, 0);
+	tl_expect_exit(&owner, 0);
 	assert_false(sem_exists());
 }
 
 int main(void)
 {
-#define BOTH(f) \
-	{#f " (posix)", f, setup, teardown, &be_posix}, \
-	{#f " (systemv)", f, setup, teardown, &be_sysv}
 	const struct CMUnitTest tests[] = {
-		BOTH(usage_errors),
+		TL_BOTH(usage_errors),
 		cmocka_unit_test_setup_teardown(bad_keys, setup, teardown),
-		BOTH(create_write_cat_info),
-		BOTH(create_hold),
-		BOTH(create_hold_no_cleanup),
-		BOTH(hold_signals),
-		BOTH(lock_blocks),
-		BOTH(attach_last_removes),
-		BOTH(lock_missing_segment),
+		TL_BOTH(create_write_cat_info),
+		TL_BOTH(create_hold),
+		TL_BOTH(create_hold_no_cleanup),
+		TL_BOTH(hold_signals),
+		TL_BOTH(lock_blocks),
+		TL_BOTH(attach_last_removes),
+		TL_BOTH(lock_missing_segment),
 		cmocka_unit_test_setup_teardown(legacy_keys, setup, teardown),
-		BOTH(sem_count),
-		BOTH(sem_release_lifetime),
-		BOTH(sem_create_stays),
+		TL_BOTH(sem_count),
+		TL_BOTH(sem_release_lifetime),
+		TL_BOTH(sem_create_stays),
 	};
 
-	return cmocka_run_group_tests_name("cli_objects", tests, group_setup, group_teardown);
+	return TL_MAIN("cli_objects", tests, group_setup, NULL);
 }

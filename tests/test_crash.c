@@ -9,8 +9,8 @@
  * syscall injection. */
 #include "config.h"
 
-#include "objutil.h"
-#include "proc_util.h"
+#include "nipc.h"
+#include "tlib.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,14 +30,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 
 #define T_OP 10000     /* ms: generous bound for one operation after a crash */
 #define T_WAITING 500  /* ms a second locker must stay blocked */
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-
 static int SYSV = NIPC_KEY_SYSTEMV, POSIX = NIPC_KEY_POSIX;
-static char nipc[PATH_MAX];
 
 #define TYPE (*(int *)*state)
 
@@ -55,36 +51,24 @@ static nipc_key *kept(nipc_key *k)
 
 static nipc_key *new_key(int type)
 {
-	nipc_key *k = obj_key(type);
+	nipc_key *k = tl_key(type);
 
 	assert_non_null(k);
 	return kept(k);
 }
 
-static int child_ok(struct child *c, const char *cmd)
-{
-	const char *r = child_cmd(c, cmd, 10000);
-
-	if (strcmp(r, "ok"))
-		print_error("child: %s -> '%s'\n", cmd, r);
-	return strcmp(r, "ok") == 0;
-}
-
 /* cmd must answer "ok..." within T_OP. */
-static void op_ok(struct child *c, const char *cmd)
+static void op_ok(struct tl_proc *c, const char *cmd)
 {
-	const char *r = child_cmd(c, cmd, T_OP);
+	const char *r = tl_cmd(c, cmd, T_OP);
 
 	if (strncmp(r, "ok", 2))
 		fail_msg("'%s' -> '%s'%s", cmd, r, *r ? "" : " (no answer within 10 s: blocks)");
 }
 
-static void killed(struct child *c)
+static void killed(struct tl_proc *c)
 {
-	int st = child_kill(c);
-
-	assert_true(WIFSIGNALED(st));
-	assert_int_equal(WTERMSIG(st), SIGKILL);
+	assert_int_equal(tl_kill(c), 128 + SIGKILL);
 }
 
 /* What of key is left, for messages. */
@@ -95,13 +79,13 @@ static const char *what_left(const nipc_key *k)
 	snprintf(buf, sizeof buf, "%s%s%s",
 		 nipc_key_type_is_systemv(nipc_key_type(k)) &&
 				 access(nipc_key_native(k), F_OK) == 0 ? " key-file" : "",
-		 obj_shm_exists(k) ? " segment" : "", obj_sem_exists(k) ? " lock-semaphore" : "");
+		 TL_SHM_EXISTS(k) ? " segment" : "", TL_SEM_EXISTS(k) ? " lock-semaphore" : "");
 	return buf[0] ? buf : " nothing";
 }
 
 static void nothing_left(const nipc_key *k, const char *after)
 {
-	if (obj_leftover(k))
+	if (TL_LEFTOVER(k))
 		fail_msg("left after %s:%s", after, what_left(k));
 }
 
@@ -116,7 +100,7 @@ static void recover(const nipc_key *k)
 	assert_int_equal(nipc_shm_attach(shm, NIPC_SHM_READWRITE), 0);
 	assert_int_equal(nipc_shm_detach(shm), 0);
 	nipc_shm_free(shm);
-	assert_false(obj_leftover(k));
+	assert_false(TL_LEFTOVER(k));
 }
 
 /* ------------------------------------------------ after any crash */
@@ -133,8 +117,8 @@ static char *key_text(const nipc_key *k)
 static void info_ends(const nipc_key *k, int cleanup)
 {
 	char *ks = key_text(k), err[512] = "";
-	int st = run(ARGV(nipc, "shm", "info", ks, cleanup ? "--cleanup" : NULL), NULL, 0, NULL, 0,
-		     NULL, err, sizeof err);
+	int st = tl_run_text(TL_ARGV(tl_nipc(), "shm", "info", ks, cleanup ? "--cleanup" : NULL),
+			     NULL, 0, err, sizeof err);
 
 	err[strcspn(err, "\n")] = '\0';
 	print_message("# nipc shm info%s: exit %d %s\n", cleanup ? " --cleanup" : "", st, err);
@@ -149,38 +133,38 @@ static void info_ends(const nipc_key *k, int cleanup)
  * nothing behind. */
 static void recovered(const nipc_key *k)
 {
-	struct child d;
+	struct tl_proc d;
 
-	obj_note(k);
-	assert_int_equal(child_start(&d, k), 0);
+	tl_ledger_note();
+	assert_int_equal(TL_OBJHELPER(&d, k), 0);
 	op_ok(&d, "recover");
-	assert_int_equal(child_end(&d), 0);
+	assert_int_equal(tl_end(&d, "exit"), 0);
 	nothing_left(k, "the recovery idiom");
 }
 
 /* b holds the lock: c waits, also while d's create-or-attach (a create
  * that fails with AlreadyExists) runs, and gets it when b gives it back. */
-static void excludes(struct child *b, struct child *c, struct child *d)
+static void excludes(struct tl_proc *b, struct tl_proc *c, struct tl_proc *d)
 {
 	char dr[128];
 	const char *r;
 
 	op_ok(b, "lock");
-	assert_int_equal(child_send(d, "open 64"), 0);
-	snprintf(dr, sizeof dr, "%s", child_reply(d, T_WAITING)); /* may wait for b */
-	assert_int_equal(child_send(c, "lock"), 0);
-	r = child_reply(c, T_WAITING);
+	assert_int_equal(tl_send(d, "open 64"), 0);
+	snprintf(dr, sizeof dr, "%s", tl_cmd(d, NULL, T_WAITING)); /* may wait for b */
+	assert_int_equal(tl_send(c, "lock"), 0);
+	r = tl_cmd(c, NULL, T_WAITING);
 	if (*r)
 		fail_msg("a second locker got '%s' while the first held the lock%s: no exclusion",
 			 r, *dr ? " (after a failed create)" : "");
 	op_ok(b, "unlock");
-	r = child_reply(c, T_OP);
+	r = tl_cmd(c, NULL, T_OP);
 	if (strcmp(r, "ok"))
 		fail_msg("the waiting locker: '%s' after the holder unlocked%s", r,
 			 *r ? "" : " (no answer within 10 s)");
 	op_ok(c, "unlock");
 	if (!*dr)
-		snprintf(dr, sizeof dr, "%s", child_reply(d, T_OP));
+		snprintf(dr, sizeof dr, "%s", tl_cmd(d, NULL, T_OP));
 	if (strcmp(dr, "ok attached"))
 		fail_msg("create-or-attach while the lock was held: '%s'", dr);
 }
@@ -191,17 +175,17 @@ static void excludes(struct child *b, struct child *c, struct child *d)
  * leaves nothing either. */
 static void usable_after_crash(const nipc_key *k)
 {
-	struct child b, c, d;
+	struct tl_proc b, c, d;
 
-	obj_note(k);
+	tl_ledger_note();
 	info_ends(k, 0);
-	assert_int_equal(child_start(&b, k), 0);
-	assert_int_equal(child_start(&c, k), 0);
-	assert_int_equal(child_start(&d, k), 0);
+	assert_int_equal(TL_OBJHELPER(&b, k), 0);
+	assert_int_equal(TL_OBJHELPER(&c, k), 0);
+	assert_int_equal(TL_OBJHELPER(&d, k), 0);
 	op_ok(&b, "open 64");
 	op_ok(&c, "open 64");
 	excludes(&b, &c, &d);
-	obj_note(k);
+	tl_ledger_note();
 	killed(&b);
 	killed(&c);
 	killed(&d);
@@ -215,24 +199,22 @@ static void usable_after_crash(const nipc_key *k)
 static void killed_while_attached(void **state)
 {
 	nipc_key *k = new_key(TYPE);
-	struct child c;
+	struct tl_proc c;
 
-	assert_int_equal(child_start(&c, k), 0);
-	assert_true(child_ok(&c, "create 64"));
+	TL_OBJHELPER_OK(&c, k, "create 64");
 	killed(&c);
-	assert_true(obj_shm_exists(k));
+	assert_true(TL_SHM_EXISTS(k));
 	recover(k);
 }
 
 static void killed_while_holding_lock(void **state)
 {
 	nipc_key *k = new_key(TYPE);
-	struct child c;
+	struct tl_proc c;
 	nipc_shm *shm;
 
-	assert_int_equal(child_start(&c, k), 0);
-	assert_true(child_ok(&c, "create 64"));
-	assert_true(child_ok(&c, "lock"));
+	TL_OBJHELPER_OK(&c, k, "create 64");
+	assert_true(tl_cmd_ok(&c, "lock"));
 	killed(&c);
 	alarm(30); /* a deadlock fails the test instead of hanging it */
 	recover(k);
@@ -244,7 +226,7 @@ static void killed_while_holding_lock(void **state)
 	assert_int_equal(nipc_shm_unlock(shm), 0);
 	nipc_shm_free(shm);
 	alarm(120);
-	assert_false(obj_leftover(k));
+	assert_false(TL_LEFTOVER(k));
 }
 
 /* System V legacy key (the lock has a key file of its own), after a crash
@@ -256,7 +238,7 @@ static void killed_while_holding_lock(void **state)
 static void failed_create_leaves_lock(void **state)
 {
 	char name[64];
-	struct child c, h, p, q;
+	struct tl_proc c, h, p, q;
 	nipc_key *k, *lk;
 	key_t lkt;
 	int id, val;
@@ -266,31 +248,30 @@ static void failed_create_leaves_lock(void **state)
 	snprintf(name, sizeof name, "crash%d", (int)getpid());
 	/* the children make the lock's key file in $TMPDIR too (teardown
 	 * restores it) */
-	setenv("TMPDIR", obj_dir(), 1);
+	setenv("TMPDIR", tl_key_dir("legacy"), 1);
 	assert_int_equal(nipc_key_legacy_make(&k, name, NIPC_KIND_SHM, NIPC_KEY_SYSTEMV,
 					      NIPC_OS_HOST, NULL), 0);
 	kept(k);
 	assert_int_equal(nipc_key_legacy_make(&lk, name, NIPC_KIND_SEM, NIPC_KEY_SYSTEMV,
 					      NIPC_OS_HOST, NULL), 0);
 	kept(lk);
-	assert_int_equal(child_start(&c, k), 0);
-	assert_true(child_ok(&c, "create 64"));
+	TL_OBJHELPER_OK(&c, k, "create 64");
 	killed(&c);
-	assert_true(obj_shm_exists(k));
-	assert_true(obj_sem_exists(lk));
+	assert_true(TL_SHM_EXISTS(k));
+	assert_true(TL_SEM_EXISTS(lk));
 	assert_int_equal(access(nipc_key_native(k), F_OK), 0);
 	assert_int_equal(access(nipc_key_native(lk), F_OK), 0);
 	assert_int_equal(nipc_ftok(nipc_key_native(lk), NIPC_KEY_SYSTEMV, &lkt), 0);
 	assert_true((id = semget(lkt, 0, 0)) >= 0);
 
-	assert_int_equal(child_start(&h, k), 0);
+	assert_int_equal(TL_OBJHELPER(&h, k), 0);
 	op_ok(&h, "attach rw");
 	op_ok(&h, "lock");
 	assert_int_equal(semctl(id, 0, GETVAL), 0);
-	assert_int_equal(child_start(&p, k), 0);
-	assert_int_equal(child_start(&q, k), 0);
-	assert_int_equal(child_send(&p, "create 64"), 0);
-	snprintf(pr, sizeof pr, "%s", child_reply(&p, T_WAITING));
+	assert_int_equal(TL_OBJHELPER(&p, k), 0);
+	assert_int_equal(TL_OBJHELPER(&q, k), 0);
+	assert_int_equal(tl_send(&p, "create 64"), 0);
+	snprintf(pr, sizeof pr, "%s", tl_cmd(&p, NULL, T_WAITING));
 	if (*pr && strncmp(pr, "err 4 ", 6))
 		fail_msg("create on an existing segment: '%s'", pr);
 	if (semget(lkt, 0, 0) != id)
@@ -300,24 +281,24 @@ static void failed_create_leaves_lock(void **state)
 		fail_msg("the failed create reset the held lock to %d", val);
 	if (access(nipc_key_native(lk), F_OK))
 		fail_msg("the failed create removed the lock's key file");
-	assert_int_equal(child_send(&q, "lock"), 0);
-	r = child_reply(&q, T_WAITING);
+	assert_int_equal(tl_send(&q, "lock"), 0);
+	r = tl_cmd(&q, NULL, T_WAITING);
 	if (*r)
 		fail_msg("a third locker got '%s' while the first held the lock: no exclusion", r);
 	op_ok(&h, "unlock");
 	/* the waiting locker and the waiting creator may get the lock in
 	 * either order: the creator's answer may come after q's unlock */
-	r = child_reply(&q, T_OP);
+	r = tl_cmd(&q, NULL, T_OP);
 	if (strcmp(r, "ok"))
 		fail_msg("the waiting locker: '%s' after the holder unlocked", r);
 	op_ok(&q, "unlock");
-	if (!*pr && strncmp(r = child_reply(&p, T_OP), "err 4 ", 6))
+	if (!*pr && strncmp(r = tl_cmd(&p, NULL, T_OP), "err 4 ", 6))
 		fail_msg("create on an existing segment, after the unlock: '%s'", r);
-	assert_int_equal(child_end(&p), 0);
+	assert_int_equal(tl_end(&p, "exit"), 0);
 	if (semget(lkt, 0, 0) != id)
 		fail_msg("freeing the failed creator removed the lock");
 	assert_int_equal(access(nipc_key_native(lk), F_OK), 0);
-	assert_true(obj_shm_exists(k));
+	assert_true(TL_SHM_EXISTS(k));
 
 	killed(&h);
 	killed(&q);
@@ -331,35 +312,33 @@ static void killed_holder_then_counter(void **state)
 {
 	enum { N = 3, EACH = 200 };
 	nipc_key *k = new_key(TYPE);
-	struct child holder, c[N];
+	struct tl_proc holder, c[N];
 	nipc_shm *shm;
 	char cmd[32];
 
 	assert_int_equal(nipc_shm_new(&shm, k), 0);
 	assert_int_equal(nipc_shm_create(shm, 64, NIPC_SHM_READWRITE), 0);
 	for (int i = 0; i < N; i++) {
-		assert_int_equal(child_start(&c[i], k), 0);
-		assert_true(child_ok(&c[i], "attach rw"));
+		TL_OBJHELPER_OK(&c[i], k, "attach rw");
 	}
-	assert_int_equal(child_start(&holder, k), 0);
-	assert_true(child_ok(&holder, "attach rw"));
-	assert_true(child_ok(&holder, "lock"));
+	TL_OBJHELPER_OK(&holder, k, "attach rw");
+	assert_true(tl_cmd_ok(&holder, "lock"));
 	snprintf(cmd, sizeof cmd, "inc %d", EACH);
 	for (int i = 0; i < N; i++)
-		assert_int_equal(child_send(&c[i], cmd), 0);
+		assert_int_equal(tl_send(&c[i], cmd), 0);
 	usleep(100000);
 	for (int i = 0; i < N; i++)
-		assert_string_equal(child_reply(&c[i], 0), ""); /* all waiting */
+		assert_string_equal(tl_cmd(&c[i], NULL, 0), ""); /* all waiting */
 	killed(&holder);
 	for (int i = 0; i < N; i++)
-		assert_string_equal(child_reply(&c[i], 60000), "ok");
+		assert_string_equal(tl_cmd(&c[i], NULL, 60000), "ok");
 	assert_int_equal(*(uint32_t *)nipc_shm_data(shm), N * EACH);
 	assert_int_equal(nipc_shm_lock(shm), 0);
 	assert_int_equal(nipc_shm_unlock(shm), 0);
 	for (int i = 0; i < N; i++)
-		assert_int_equal(child_end(&c[i]), 0);
+		assert_int_equal(tl_end(&c[i], "exit"), 0);
 	nipc_shm_free(shm);
-	assert_false(obj_leftover(k));
+	assert_false(TL_LEFTOVER(k));
 }
 
 /* ------------------------------------------ fault points (lib/internal.h) */
@@ -373,44 +352,46 @@ struct window {
 };
 
 /* The objhelper on c must die of SIGKILL at point while running cmd. */
-static void dies_at(struct child *c, const char *cmd, const char *point)
+static void dies_at(struct tl_proc *c, const char *cmd, const char *point)
 {
 	const char *r;
 	char got[128];
 	int st;
 
-	assert_int_equal(child_send(c, cmd), 0);
-	r = child_reply(c, T_OP);
-	if (*r) {
+	assert_int_equal(tl_send(c, cmd), 0);
+	r = tl_cmd(c, NULL, T_OP);
+	if (*r && strcmp(r, "(eof)")) {
 		snprintf(got, sizeof got, "%s", r);
-		child_kill(c);
+		tl_kill(c);
 		fail_msg("'%s' answered '%s': fault point %s not reached", cmd, got, point);
 	}
-	if ((st = child_died(c, T_OP)) == -1)
+	st = tl_wait(c, T_OP);
+	tl_proc_free(c);
+	if (st == -1)
 		fail_msg("'%s' still running after 10 s: blocks before fault point %s", cmd, point);
-	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
-		fail_msg("'%s' ended with status %#x, not killed at %s", cmd, st, point);
+	if (st != 128 + SIGKILL)
+		fail_msg("'%s' ended with status %d, not killed at %s", cmd, st, point);
 }
 
 static void crash(const nipc_key *k, const struct window *w)
 {
 	char cmds[128], arm[96], *save = NULL;
-	struct child c;
+	struct tl_proc c;
 
 	if (w->at_start)
 		setenv("NIPC_TEST_FAULT", w->point, 1);
-	assert_int_equal(child_start(&c, k), 0);
+	assert_int_equal(TL_OBJHELPER(&c, k), 0);
 	unsetenv("NIPC_TEST_FAULT");
 	snprintf(cmds, sizeof cmds, "%s", w->before ? w->before : "");
 	for (char *cmd = strtok_r(cmds, ";", &save); cmd; cmd = strtok_r(NULL, ";", &save))
 		op_ok(&c, cmd);
-	obj_note(k);
+	tl_ledger_note();
 	if (!w->at_start) {
 		snprintf(arm, sizeof arm, "fault %s", w->point);
 		op_ok(&c, arm);
 	}
 	dies_at(&c, w->fatal, w->point);
-	obj_note(k);
+	tl_ledger_note();
 }
 
 /* Killed at the point twice: the recovery idiom cleans the first state
@@ -427,10 +408,10 @@ static void crash_window(void **state)
 	usable_after_crash(k);
 }
 
-static const struct window w_sysv_made = {"sysv-lock-made", &SYSV, NULL, "create 64", 1};
-static const struct window w_posix_taken_create = {"posix-lock-taken", &POSIX, NULL, "create 64", 1};
-static const struct window w_posix_taken = {"posix-lock-taken", &POSIX, "create 64", "lock", 0};
-static const struct window w_posix_posted = {"posix-lock-posted", &POSIX, "create 64;lock", "unlock", 0};
+static const struct window w_sysv_lock_made = {"sysv-lock-made", &SYSV, NULL, "create 64", 1};
+static const struct window w_posix_lock_taken_in_create = {"posix-lock-taken", &POSIX, NULL, "create 64", 1};
+static const struct window w_posix_lock_taken = {"posix-lock-taken", &POSIX, "create 64", "lock", 0};
+static const struct window w_posix_lock_posted = {"posix-lock-posted", &POSIX, "create 64;lock", "unlock", 0};
 static const struct window w_seg_removed_sysv = {"seg-removed", &SYSV, "create 64", "detach", 0};
 static const struct window w_seg_removed_posix = {"seg-removed", &POSIX, "create 64", "detach", 0};
 static const struct window w_lock_removed_sysv = {"lock-removed", &SYSV, "create 64", "detach", 0};
@@ -467,8 +448,8 @@ static const char *strace_unusable(void)
 
 		snprintf(strace_bin, sizeof strace_bin, "%.*s/strace", (int)n, p);
 		if (n && access(strace_bin, X_OK) == 0) {
-			int st = run(ARGV(strace_bin, "-f", "-o", "/dev/null", "true"), NULL, 0, NULL, 0,
-				     NULL, err, sizeof err);
+			int st = tl_run_text(TL_ARGV(strace_bin, "-f", "-o", "/dev/null", "true"),
+					     NULL, 0, err, sizeof err);
 
 			if (st == 0)
 				why[0] = '\0';
@@ -493,14 +474,15 @@ static const char *strace_unusable(void)
 /* `nipc shm create KEY SIZE` under strace tracing set; its log (malloc'd). */
 static char *strace_create(const nipc_key *k, const char *size, const char *set)
 {
-	char log[] = "/tmp/nipc-test-strace-XXXXXX", err[512], *ks = key_text(k), *text;
-	int fd = mkstemp(log), st;
+	char log[PATH_MAX], err[512], *ks = key_text(k), *text;
+	int fd, st;
 	struct stat sb;
 
-	assert_true(fd >= 0);
-	st = run(ARGV(strace_bin, "-f", "-y", "-o", log, "-E", no_leak_check(), "-e", set, nipc, "shm",
-		      "create", ks, size),
-		 NULL, 0, NULL, 0, NULL, err, sizeof err);
+	snprintf(log, sizeof log, "%s", tl_new_path("strace.log"));
+	assert_true((fd = open(log, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >= 0);
+	st = tl_run_text(TL_ARGV(strace_bin, "-f", "-y", "-o", log, "-E", no_leak_check(), "-e", set,
+				 tl_nipc(), "shm", "create", ks, size),
+			 NULL, 0, err, sizeof err);
 	free(ks);
 	unlink(log);
 	if (st != 0) {
@@ -534,10 +516,11 @@ static void killed_by_strace(const nipc_key *k, const char *size, const char *sc
 	int st;
 
 	snprintf(inject, sizeof inject, "inject=%s:signal=SIGKILL:when=%d", sc, n);
-	st = run(ARGV(strace_bin, "-f", "-o", "/dev/null", "-E", no_leak_check(), "-e", inject, nipc,
-		      "shm", "create", ks, size), NULL, 0, NULL, 0, NULL, err, sizeof err);
+	st = tl_run_text(TL_ARGV(strace_bin, "-f", "-o", "/dev/null", "-E", no_leak_check(), "-e",
+				 inject, tl_nipc(), "shm", "create", ks, size),
+			 NULL, 0, err, sizeof err);
 	free(ks);
-	obj_note(k);
+	tl_ledger_note();
 	if (st == 0)
 		fail_msg("nipc shm create ran to the end: no %d-th %s", n, sc);
 	if (st < 0)
@@ -698,9 +681,9 @@ static void sysv_failed_sem_create_undone(void **state)
 	 * semaphore another test makes meanwhile is never taken for ours (nor
 	 * removed: that broke a parallel chaos run). */
 	snprintf(ks, sizeof ks, "systemv-%d:%s", ODD_ID, nipc_key_native(k));
-	assert_int_equal(nipc_ftok(obj_dir(), ODD_ID, &dirkey), 0);
+	assert_int_equal(nipc_ftok(tl_path("keys"), ODD_ID, &dirkey), 0);
 	sems_now(&before);
-	st = run(ARGV(nipc, "sem", "create", ks, "40000"), NULL, 0, NULL, 0, NULL, err, sizeof err);
+	st = tl_run_text(TL_ARGV(tl_nipc(), "sem", "create", ks, "40000"), NULL, 0, err, sizeof err);
 	err[strcspn(err, "\n")] = '\0';
 	print_message("# nipc sem create %s 40000: exit %d: %s\n", ks, st, err);
 	assert_int_equal(st, 1);
@@ -724,9 +707,9 @@ static void sysv_failed_sem_create_undone(void **state)
 	/* a key file that was there before stays; no semaphore under it */
 	assert_true((fd = open(nipc_key_native(k), O_CREAT | O_EXCL | O_RDONLY, 0600)) >= 0);
 	close(fd);
-	obj_note(k);
+	tl_ledger_note();
 	assert_int_equal(nipc_ftok(nipc_key_native(k), ODD_ID, &kt), 0);
-	st = run(ARGV(nipc, "sem", "create", ks, "40000"), NULL, 0, NULL, 0, NULL, err, sizeof err);
+	st = tl_run_text(TL_ARGV(tl_nipc(), "sem", "create", ks, "40000"), NULL, 0, err, sizeof err);
 	assert_int_equal(st, 1);
 	if (semget(kt, 0, 0) >= 0)
 		fail_msg("semaphore left under the key of a key file made beforehand");
@@ -740,7 +723,7 @@ static void foreign_empty_posix_segment_kept(void **state)
 {
 	nipc_key *k = new_key(POSIX);
 	char path[PATH_MAX];
-	struct child c;
+	struct tl_proc c;
 	struct stat st;
 	const char *r;
 	int fd;
@@ -748,20 +731,20 @@ static void foreign_empty_posix_segment_kept(void **state)
 	snprintf(path, sizeof path, "/dev/shm%s", nipc_key_native(k));
 	assert_true((fd = shm_open(nipc_key_native(k), O_RDWR | O_CREAT | O_EXCL, 0600)) >= 0);
 	close(fd);
-	assert_int_equal(child_start(&c, k), 0);
-	r = child_cmd(&c, "create 64", T_OP);
+	assert_int_equal(TL_OBJHELPER(&c, k), 0);
+	r = tl_cmd(&c, "create 64", T_OP);
 	if (strncmp(r, "err 4 ", 6))
 		fail_msg("create on a foreign 0-byte segment: '%s', not AlreadyExists", r);
-	r = child_cmd(&c, "attach rw", T_OP);
+	r = tl_cmd(&c, "attach rw", T_OP);
 	if (strncmp(r, "err 2 ", 6))
 		fail_msg("attach to a foreign 0-byte segment: '%s', not InvalidSize", r);
-	r = child_cmd(&c, "attach ro", T_OP);
+	r = tl_cmd(&c, "attach ro", T_OP);
 	if (strncmp(r, "err 2 ", 6))
 		fail_msg("read-only attach to a foreign 0-byte segment: '%s', not InvalidSize", r);
-	r = child_cmd(&c, "recover", T_OP);
+	r = tl_cmd(&c, "recover", T_OP);
 	if (!strncmp(r, "ok", 2) || !*r)
 		fail_msg("the recovery idiom on a foreign 0-byte segment: '%s'", r);
-	assert_int_equal(child_end(&c), 0);
+	assert_int_equal(tl_end(&c, "exit"), 0);
 	info_ends(k, 1);
 	if (stat(path, &st) < 0)
 		fail_msg("the foreign 0-byte segment was removed");
@@ -811,15 +794,16 @@ static void posix_dot_names_are_key_errors(void **state)
 		return;
 	}
 	for (int i = 0; i < 2; i++) {
-		char log[] = "/tmp/nipc-test-strace-XXXXXX", key[16], text[8192] = "", want[32];
-		int fd = mkstemp(log);
+		char log[PATH_MAX], key[16], text[8192] = "", want[32];
 		ssize_t n;
+		int fd;
 
-		assert_true(fd >= 0);
+		snprintf(log, sizeof log, "%s", tl_new_path("strace.log"));
+		assert_true((fd = open(log, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >= 0);
 		snprintf(key, sizeof key, "posix:%s", names[i]);
-		run(ARGV(strace_bin, "-f", "-o", log, "-E", no_leak_check(), "-e",
-			 "trace=open,openat,openat2", nipc, "shm", "info", key), NULL, 0, NULL, 0, NULL,
-		    NULL, 0);
+		tl_run_text(TL_ARGV(strace_bin, "-f", "-o", log, "-E", no_leak_check(), "-e",
+				    "trace=open,openat,openat2", tl_nipc(), "shm", "info", key),
+			    NULL, 0, NULL, 0);
 		unlink(log);
 		n = pread(fd, text, sizeof text - 1, 0);
 		close(fd);
@@ -838,30 +822,28 @@ static char *tmpdir;
 
 static int group_setup(void **state)
 {
-	const char *b = getenv("NIPC_TOP_BUILDDIR");
-
-	snprintf(nipc, sizeof nipc, "%s/tools/nipc", b ? b : ".");
 	if (getenv("TMPDIR"))
 		tmpdir = strdup(getenv("TMPDIR"));
-	return obj_setup();
+	return 0;
 }
 
 static int group_teardown(void **state)
 {
-	obj_cleanup();
+	free(tmpdir);
 	return 0;
 }
 
 static int test_setup(void **state)
 {
 	alarm(120); /* a deadlock fails the run instead of hanging it */
-	return obj_setup();
+	return 0;
 }
 
 /* Every child and object of the test goes, even when it failed. */
 static int test_teardown(void **state)
 {
-	obj_cleanup();
+	tl_kill_all();
+	tl_ledger_clean();
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		nipc_key_free(keys[i]);
 		keys[i] = NULL;
@@ -879,25 +861,24 @@ static int test_teardown(void **state)
 }
 
 #define T(name, f, s) {name, f, test_setup, test_teardown, (void *)(s)}
+#define BOTH(f) T(#f "_sysv", f, &SYSV), T(#f "_posix", f, &POSIX)
+#define WINDOW(w) T("crash_at_" #w, crash_window, &w_##w)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T("killed_while_attached_sysv", killed_while_attached, &SYSV),
-		T("killed_while_attached_posix", killed_while_attached, &POSIX),
-		T("killed_while_holding_lock_sysv", killed_while_holding_lock, &SYSV),
-		T("killed_while_holding_lock_posix", killed_while_holding_lock, &POSIX),
-		T("killed_holder_then_counter_sysv", killed_holder_then_counter, &SYSV),
-		T("killed_holder_then_counter_posix", killed_holder_then_counter, &POSIX),
+		BOTH(killed_while_attached),
+		BOTH(killed_while_holding_lock),
+		BOTH(killed_holder_then_counter),
 		T("failed_create_leaves_lock", failed_create_leaves_lock, NULL),
-		T("crash_at_sysv_lock_made", crash_window, &w_sysv_made),
-		T("crash_at_posix_lock_taken_in_create", crash_window, &w_posix_taken_create),
-		T("crash_at_posix_lock_taken", crash_window, &w_posix_taken),
-		T("crash_at_posix_lock_posted", crash_window, &w_posix_posted),
-		T("crash_at_seg_removed_sysv", crash_window, &w_seg_removed_sysv),
-		T("crash_at_seg_removed_posix", crash_window, &w_seg_removed_posix),
-		T("crash_at_lock_removed_sysv", crash_window, &w_lock_removed_sysv),
-		T("crash_at_lock_removed_posix", crash_window, &w_lock_removed_posix),
+		WINDOW(sysv_lock_made),
+		WINDOW(posix_lock_taken_in_create),
+		WINDOW(posix_lock_taken),
+		WINDOW(posix_lock_posted),
+		WINDOW(seg_removed_sysv),
+		WINDOW(seg_removed_posix),
+		WINDOW(lock_removed_sysv),
+		WINDOW(lock_removed_posix),
 		T("sysv_lock_creator_killed_before_init", sysv_lock_creator_killed_before_init, NULL),
 		T("posix_creator_killed_at_ftruncate", posix_creator_killed_at_ftruncate, NULL),
 		T("sysv_failed_sem_create_undone", sysv_failed_sem_create_undone, NULL),
@@ -905,5 +886,5 @@ int main(void)
 		T("posix_dot_names_are_key_errors", posix_dot_names_are_key_errors, NULL),
 	};
 
-	return cmocka_run_group_tests_name("crash", tests, group_setup, group_teardown);
+	return TL_MAIN("crash", tests, group_setup, group_teardown);
 }

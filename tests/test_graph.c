@@ -4,11 +4,7 @@
  * from Y is an edge Y -> X. */
 #include "config.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tlib.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -45,13 +41,11 @@ static int object_of(const char *top_build, const char *dir, const char *prefix,
 
 static void read_syms(int file, const char *obj)
 {
-	char cmd[4400], line[512];
-	FILE *p;
+	struct tl_proc p;
+	char *line, *save = NULL;
 
-	snprintf(cmd, sizeof cmd, "nm -P '%s'", obj);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	while (fgets(line, sizeof line, p)) {
+	assert_int_equal(tl_run(&p, TL_ARGV("nm", "-P", obj), NULL), 0);
+	for (line = strtok_r(p.o.p, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char name[128], type[4];
 
 		if (sscanf(line, "%127s %3s", name, type) != 2)
@@ -64,7 +58,7 @@ static void read_syms(int file, const char *obj)
 			uses[nuses++].file = file;
 		}
 	}
-	assert_int_equal(pclose(p), 0);
+	tl_proc_free(&p);
 }
 
 static int state_of[MAX_FILES]; /* 0 new, 1 on the path, 2 done */
@@ -110,7 +104,7 @@ static void check_dir(const char *sub, const char *prefix)
 	memset(state_of, 0, sizeof state_of);
 	if (!src || !build)
 		fail_msg("NIPC_TOP_SRCDIR or NIPC_TOP_BUILDDIR is not set");
-	if (system("nm --version >/dev/null 2>&1") != 0)
+	if (tl_run(NULL, TL_ARGV("nm", "--version"), NULL) != 0)
 		skip();
 	snprintf(dir, sizeof dir, "%s/%s", src, sub);
 	dp = opendir(dir);
@@ -178,5 +172,5 @@ int main(void)
 		cmocka_unit_test(test_finds_a_cycle),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return TL_MAIN("graph", tests, NULL, NULL);
 }

@@ -2,11 +2,7 @@
 /* Key value: type, native key, legacy key; validity, emptiness, equality. */
 #include "config.h"
 
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tlib.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -110,5 +106,5 @@ int main(void)
 		cmocka_unit_test(test_rejects_bad_utf8),
 		cmocka_unit_test(test_errors),
 	};
-	return cmocka_run_group_tests_name("key model", tests, NULL, NULL);
+	return TL_MAIN("key model", tests, NULL, NULL);
 }

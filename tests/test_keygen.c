@@ -5,14 +5,9 @@
  * Qt 5 (tests/qt/qt5keys) when it is built. */
 #include "config.h"
 
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tlib.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
@@ -25,27 +20,18 @@
 
 #include "nipc.h"
 
-static char tmp[1024];      /* private mkdtemp dir, removed at the end */
-static char tmp_real[1024]; /* its canonical path */
+static const char *tmp_real; /* the scratch directory's canonical path */
 static char cwd0[PATH_MAX];
 static char user[256];
 static int counter;
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p) < 0 && errno != ENOENT ? -1 : 0;
-}
-
 static int setup(void **state)
 {
 	struct passwd *pw = getpwuid(geteuid());
-	const char *base = getenv("TMPDIR");
 
 	(void)state;
-	snprintf(tmp, sizeof tmp, "%s/nipc-keygen-%d-XXXXXX", base && *base ? base : "/tmp",
-		 (int)getpid());
-	if (!mkdtemp(tmp) || !realpath(tmp, tmp_real) || !getcwd(cwd0, sizeof cwd0))
+	tmp_real = tl_scratch_real();
+	if (!getcwd(cwd0, sizeof cwd0))
 		return -1;
 	snprintf(user, sizeof user, "%s", pw ? pw->pw_name : "");
 	return 0;
@@ -54,9 +40,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	if (chdir(cwd0) < 0)
-		return -1;
-	return tmp[0] ? nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS) : 0;
+	return chdir(cwd0);
 }
 
 /* A fresh directory under tmp; returns its canonical path in a static slot. */
@@ -667,14 +651,13 @@ static size_t gen_name(unsigned i, char *out, size_t max)
  * file Qt cannot create. */
 static int differential(const char *prog, const char *arg, const char *tmpdir, unsigned count)
 {
-	char inpath[PATH_MAX], outp[PATH_MAX], name[2048], line[8192], qt[8192];
-	int sem = arg != NULL, checked = 0, st;
-	FILE *f;
-	pid_t pid;
+	char name[2048], qt[8192], env_tmp[PATH_MAX + 8], *in = NULL, *line, *nl;
+	const char *env[] = {"TMPDIR", NULL};
+	int sem = arg != NULL, checked = 0;
+	struct tl_proc p;
+	size_t in_len = 0;
+	FILE *f = open_memstream(&in, &in_len);
 
-	snprintf(inpath, sizeof inpath, "%s/names", tmp_real);
-	snprintf(outp, sizeof outp, "%s/keys", tmp_real);
-	f = fopen(inpath, "w");
 	assert_non_null(f);
 	for (unsigned i = 0; i < count; i++) {
 		size_t n = gen_name(i, name, sizeof name);
@@ -686,34 +669,25 @@ static int differential(const char *prog, const char *arg, const char *tmpdir, u
 		fprintf(f, "%s\n", n ? "" : "-");
 	}
 	fclose(f);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (!freopen(inpath, "r", stdin) || !freopen(outp, "w", stdout))
-			_exit(127);
-		if (tmpdir)
-			setenv("TMPDIR", tmpdir, 1);
-		else
-			unsetenv("TMPDIR");
-		execl(prog, prog, arg, (char *)NULL);
-		_exit(127);
+	if (tmpdir) {
+		snprintf(env_tmp, sizeof env_tmp, "TMPDIR=%s", tmpdir);
+		env[0] = env_tmp;
 	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(tl_run(&p, TL_ARGV(prog, arg),
+				&(struct tl_opts){.in = in, .in_len = in_len, .env = env,
+						  .timeout = 600}), 0);
+	free(in);
 
 	set_env("TMPDIR", tmpdir);
-	f = fopen(outp, "r");
-	assert_non_null(f);
+	line = p.o.p;
 	for (unsigned i = 0; i < count; i++) {
 		nipc_key *k;
-		char *nl;
 		size_t n = gen_name(i, name, sizeof name);
 
 		if (sem && n > 120)
 			continue;
-		assert_non_null(fgets(line, sizeof line, f));
-		if ((nl = strchr(line, '\n')))
-			*nl = '\0';
+		assert_non_null(nl = strchr(line, '\n'));
+		*nl = '\0';
 		assert_int_equal(nipc_key_legacy_make(&k, name, sem ? NIPC_KIND_SEM : NIPC_KIND_SHM,
 						      NIPC_KEY_SYSTEMV, NIPC_OS_LINUX, NULL), 0);
 		if (!strcmp(line, "!"))
@@ -725,11 +699,10 @@ static int differential(const char *prog, const char *arg, const char *tmpdir, u
 				 nipc_key_native(k));
 		nipc_key_free(k);
 		checked++;
+		line = nl + 1;
 	}
-	assert_null(fgets(line, sizeof line, f));
-	fclose(f);
-	unlink(inpath);
-	unlink(outp);
+	assert_string_equal(line, "");
+	tl_proc_free(&p);
 	set_env("TMPDIR", NULL);
 	return checked;
 }
@@ -757,12 +730,16 @@ static int entries(const char *path)
 	return n;
 }
 
-static void run_differentials(const char *prog_name)
+/* state: the program, qt5keys or qt6keys. */
+static void test_differential(void **state)
 {
+	const char *prog_name = *state;
 	const char *top = getenv("NIPC_TOP_BUILDDIR");
 	char prog[PATH_MAX], link[PATH_MAX], dotty[PATH_MAX * 2], missing[PATH_MAX];
 	const char *d = fresh_dir(0755), *semdir = fresh_dir(0700);
 	int checked = 0;
+
+	tl_ledger_dir(semdir);
 
 	snprintf(prog, sizeof prog, "%s/tests/qt/%s", top ? top : ".", prog_name);
 	if (access(prog, X_OK) < 0)
@@ -786,18 +763,6 @@ static void run_differentials(const char *prog_name)
 	assert_int_equal(entries(semdir), 0);
 }
 
-static void test_qt5_differential(void **state)
-{
-	(void)state;
-	run_differentials("qt5keys");
-}
-
-static void test_qt6_differential(void **state)
-{
-	(void)state;
-	run_differentials("qt6keys");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -813,8 +778,8 @@ int main(void)
 		cmocka_unit_test(test_safe_windows),
 		cmocka_unit_test(test_safe_systemv_runtime),
 		cmocka_unit_test(test_safe_systemv_other_profiles),
-		cmocka_unit_test(test_qt5_differential),
-		cmocka_unit_test(test_qt6_differential),
+		{"test_qt5_differential", test_differential, NULL, NULL, (void *)"qt5keys"},
+		{"test_qt6_differential", test_differential, NULL, NULL, (void *)"qt6keys"},
 	};
-	return cmocka_run_group_tests_name("keygen", tests, setup, teardown);
+	return TL_MAIN("keygen", tests, setup, teardown);
 }

@@ -4,11 +4,7 @@
  * generated keys, and that nipc_key_format never allocates. */
 #include "config.h"
 
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tlib.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -576,5 +572,5 @@ int main(void)
 		cmocka_unit_test(test_format_no_malloc),
 	};
 
-	return cmocka_run_group_tests_name("keystr", tests, NULL, NULL);
+	return TL_MAIN("keystr", tests, NULL, NULL);
 }

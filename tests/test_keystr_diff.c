@@ -5,18 +5,11 @@
  * agree. */
 #include "config.h"
 
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tlib.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "nipc.h"
 #include "keystr_gen.h"
@@ -37,7 +30,8 @@ struct kcase {
 };
 
 struct state {
-	int input; /* the cases, in a file that has no name any more */
+	char *input; /* the cases, urlref's stdin */
+	size_t input_len;
 	struct kcase *c;
 	size_t n, cap;
 };
@@ -139,18 +133,10 @@ static void put_hex(FILE *f, const char *s)
 		fprintf(f, "%02x", (unsigned char)*s);
 }
 
-/* The file is unlinked at once, so nothing is left behind however the test
- * ends. */
 static void write_input(void)
 {
-	char path[64];
-	FILE *f;
+	FILE *f = open_memstream(&st.input, &st.input_len);
 
-	snprintf(path, sizeof path, "/tmp/nipc-keystr-%ld-XXXXXX", (long)getpid());
-	st.input = mkstemp(path);
-	assert_true(st.input >= 0);
-	unlink(path);
-	f = fdopen(dup(st.input), "w");
 	assert_non_null(f);
 	for (size_t i = 0; i < st.n; i++) {
 		struct kcase *c = &st.c[i];
@@ -167,58 +153,27 @@ static void write_input(void)
 		fputc('\n', f);
 	}
 	assert_int_equal(fclose(f), 0);
-	assert_int_equal(lseek(st.input, 0, SEEK_SET), 0);
 }
 
 /* Runs urlref once with all cases on stdin and keeps its answers. */
 static void run_reference(void)
 {
-	const char *top = getenv("NIPC_TOP_BUILDDIR");
-	char prog[4096], *out = NULL, *line;
-	size_t len = 0, cap = 0, i = 0;
-	int fds[2], status;
-	pid_t pid;
-	ssize_t r;
+	struct tl_opts o = {.in = st.input, .in_len = st.input_len, .timeout = 600};
+	char prog[4096], *line;
+	struct tl_proc p;
+	size_t i = 0;
+	int rc;
 
-	if (!top)
-		fail_msg("NIPC_TOP_BUILDDIR is not set");
-	assert_true((size_t)snprintf(prog, sizeof prog, "%s/tests/qt/urlref", top) < sizeof prog);
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (dup2(st.input, 0) < 0 || dup2(fds[1], 1) < 0)
-			_exit(126);
-		close(fds[0]);
-		execl(prog, prog, (char *)NULL);
-		fprintf(stderr, "exec %s: %s\n", prog, strerror(errno));
-		_exit(127);
-	}
-	close(fds[1]);
-	for (;;) {
-		if (cap - len < 65536) {
-			cap = cap ? 2 * cap : 1 << 20;
-			out = realloc(out, cap);
-			assert_non_null(out);
-		}
-		r = read(fds[0], out + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		assert_true(r >= 0);
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	out[len] = '\0';
-	close(fds[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		fail_msg("%s failed (status 0x%x)", prog, status);
-	for (line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+	snprintf(prog, sizeof prog, "%s/tests/qt/urlref", tl_builddir());
+	rc = tl_run(&p, TL_ARGV(prog), &o);
+
+	if (rc)
+		fail_msg("urlref failed (%d): %s", rc, p.e.p);
+	for (line = strtok(p.o.p, "\n"); line; line = strtok(NULL, "\n")) {
 		assert_true(i < st.n);
 		st.c[i++].answer = xstrdup(line);
 	}
-	free(out);
+	tl_proc_free(&p);
 	if (i != st.n)
 		fail_msg("urlref answered %zu of %zu cases", i, st.n);
 }
@@ -226,7 +181,6 @@ static void run_reference(void)
 static int setup(void **state)
 {
 	(void)state;
-	st.input = -1;
 	add_ascii_cases();
 	add_generated_cases();
 	write_input();
@@ -244,8 +198,7 @@ static int teardown(void **state)
 		free(st.c[i].answer);
 	}
 	free(st.c);
-	if (st.input >= 0)
-		close(st.input);
+	free(st.input);
 	return 0;
 }
 
@@ -464,5 +417,5 @@ int main(void)
 		cmocka_unit_test(test_qt_round_trip),
 	};
 
-	return cmocka_run_group_tests_name("keystr_diff", tests, setup, teardown);
+	return TL_MAIN("keystr_diff", tests, setup, teardown);
 }

@@ -8,7 +8,7 @@
 #include "config.h"
 
 #include "nipc.h"
-#include "objutil.h"
+#include "tlib.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -22,7 +22,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <cmocka.h>
 
 static int report_fd = -1;
 
@@ -122,7 +121,7 @@ static void sem_steps(const nipc_key *key)
  * (NUL-terminated) in buf. */
 static void run_closed(int type, char *buf, size_t size)
 {
-	nipc_key *shm_key = obj_key(type), *sem_key = obj_key(type);
+	nipc_key *shm_key = tl_key(type), *sem_key = tl_key(type);
 	int p[2], st;
 	size_t len = 0;
 	pid_t pid;
@@ -164,6 +163,7 @@ static void run_closed(int type, char *buf, size_t size)
 	if (waitpid(pid, &st, WNOHANG) == 0)
 		kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
+	tl_ledger_note();
 	nipc_key_free(shm_key);
 	nipc_key_free(sem_key);
 }
@@ -190,19 +190,6 @@ static void no_low_fds(void **state)
 		fail_msg("the library kept a descriptor below 3 (above)");
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	return obj_setup();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	obj_cleanup();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,5 +197,5 @@ int main(void)
 	};
 
 	alarm(120); /* a deadlock fails the run instead of hanging it */
-	return cmocka_run_group_tests_name("lib_fds", tests, setup, teardown);
+	return TL_MAIN("lib_fds", tests, NULL, NULL);
 }

@@ -9,8 +9,8 @@
  * removed. */
 #include "config.h"
 
+#include "nipc.h"
 #include "lockrun.h"
-#include "objutil.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -29,7 +29,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 
 /* WORKERS x INCREMENTS increments in all, in uneven shares (lock_share),
  * so that workers leave one by one while the others still work. Measured
@@ -47,35 +46,8 @@
 
 static int SYSV = NIPC_KEY_SYSTEMV, POSIX = NIPC_KEY_POSIX;
 
-static char worker_prog[PATH_MAX], helper_prog[PATH_MAX], nipc_prog[PATH_MAX];
-
-/* The current test's key, its ftok key_t (System V) and every process it
- * started, for the teardown. */
+/* The current test's key. */
 static nipc_key *key;
-static key_t kt = -1;
-static pid_t pids[32];
-static int npids;
-
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-
-static void on_alarm(int sig)
-{
-	static const char msg[] = "test_lock: timed out, killing its processes\n";
-
-	(void)sig;
-	(void)!write(2, msg, sizeof msg - 1);
-	for (int i = 0; i < npids; i++)
-		kill(pids[i], SIGKILL);
-	obj_cleanup();
-	_exit(99);
-}
-
-static void start(struct proc *p, const char *const *argv)
-{
-	assert_int_equal(proc_start(p, argv), 0);
-	if (npids < (int)(sizeof pids / sizeof pids[0]))
-		pids[npids++] = p->pid;
-}
 
 static const char *backend_name(void)
 {
@@ -84,28 +56,17 @@ static const char *backend_name(void)
 
 /* ------------------------------------------------------ leftover objects */
 
-/* Remembers what the key names while its objects exist: a key file removed
- * too early would hide them from ftok. */
-static void note_key(void)
-{
-	if (nipc_key_type(key) == NIPC_KEY_POSIX)
-		return;
-	ipc_note(nipc_key_native(key));
-	if (kt == -1)
-		nipc_ftok(nipc_key_native(key), nipc_key_type(key), &kt);
-}
-
 /* What is left of the key ("" if nothing): key file, segment, lock. */
 static const char *leftover(void)
 {
 	static char what[128];
-	int shm = obj_shm_exists(key), sem = obj_sem_exists(key);
+	int shm = TL_SHM_EXISTS(key), sem = TL_SEM_EXISTS(key);
 
 	what[0] = '\0';
 	if (nipc_key_type(key) != NIPC_KEY_POSIX) {
 		if (access(nipc_key_native(key), F_OK) == 0)
 			strcat(what, " key-file");
-		if (!shm && !sem && ipc_noted_left())
+		if (!shm && !sem && tl_ledger_left())
 			strcat(what, " object-of-a-removed-key-file");
 	}
 	if (shm)
@@ -115,68 +76,18 @@ static const char *leftover(void)
 	return what;
 }
 
-static void remove_key(void)
-{
-	int id;
-
-	if (!key)
-		return;
-	if (nipc_key_type(key) == NIPC_KEY_POSIX) {
-		shm_unlink(nipc_key_native(key));
-		sem_unlink(nipc_key_native(key));
-		return;
-	}
-	note_key();
-	ipc_noted_remove();
-	/* by key only while the key file still has it: another test's new key
-	 * file may have our old inode, and so our old key */
-	key_t now;
-
-	if (kt != -1 && nipc_ftok(nipc_key_native(key), nipc_key_type(key), &now) == 0 &&
-	    now == kt) {
-		if ((id = shmget(kt, 0, 0)) >= 0)
-			shmctl(id, IPC_RMID, NULL);
-		if ((id = semget(kt, 0, 0)) >= 0)
-			semctl(id, 0, IPC_RMID);
-	}
-	unlink(nipc_key_native(key));
-}
-
-static int group_setup(void **state)
-{
-	const char *b = getenv("NIPC_TOP_BUILDDIR");
-
-	(void)state;
-	if (!b || obj_setup() < 0)
-		return -1;
-	signal(SIGALRM, on_alarm);
-	signal(SIGPIPE, SIG_IGN);
-	snprintf(worker_prog, sizeof worker_prog, "%s/tests/progs/lockworker", b);
-	snprintf(helper_prog, sizeof helper_prog, "%s/tests/progs/objhelper", b);
-	snprintf(nipc_prog, sizeof nipc_prog, "%s/tools/nipc", b);
-	return access(worker_prog, X_OK) || access(helper_prog, X_OK) || access(nipc_prog, X_OK);
-}
-
 static int setup(void **state)
 {
-	key = obj_key(*(int *)*state);
-	kt = -1;
+	key = tl_key(*(int *)*state);
 	alarm(T_TEST);
 	return key ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	int st;
-
 	(void)state;
-	for (int i = 0; i < npids; i++)
-		if (waitpid(pids[i], &st, WNOHANG) == 0) {
-			kill(pids[i], SIGKILL);
-			waitpid(pids[i], &st, 0);
-		}
-	npids = 0;
-	remove_key();
+	tl_kill_all();
+	tl_ledger_clean();
 	nipc_key_free(key);
 	key = NULL;
 	alarm(0);
@@ -185,57 +96,22 @@ static int teardown(void **state)
 
 /* --------------------------------------------------- objhelper processes */
 
-static void helper_start(struct proc *p)
+static void helper_start(struct tl_proc *p)
 {
-	char type[16];
-
-	snprintf(type, sizeof type, "%d", nipc_key_type(key));
-	start(p, ARGV(helper_prog, type, nipc_key_native(key)));
-}
-
-static void cmd_ok(struct proc *p, const char *c)
-{
-	const char *r = lock_cmd(p, c, T_LINE);
-
-	if (strcmp(r, "ok"))
-		fail_msg("%s: objhelper '%s' replied '%s'", backend_name(), c, r);
-}
-
-static void helper_end(struct proc *p)
-{
-	proc_write(p, "exit\n");
-	int rc = proc_wait(p, T_LINE);
-
-	if (rc != 0)
-		fail_msg("objhelper exit %d: %s", rc, p->errbuf);
+	assert_int_equal(TL_OBJHELPER(p, key), 0);
 }
 
 /* ------------------------------------------------------- increment runs */
 
-static void worker_start(struct proc *p, const char *idiom, int i)
+static void worker_start(struct tl_proc *p, const char *idiom, int i)
 {
 	char type[16], count[16];
 
 	snprintf(type, sizeof type, "%d", nipc_key_type(key));
 	snprintf(count, sizeof count, "%d", lock_share(i, WORKERS, TOTAL));
-	start(p, ARGV(worker_prog, type, nipc_key_native(key), "--idiom", idiom, "--count", count,
-		      "--size", SEG_SIZE));
-}
-
-static void expect_ready(struct proc *p)
-{
-	if (!lock_ready(p, T_LINE)) {
-		proc_wait(p, 100);
-		fail_msg("%s: worker not ready: %s", backend_name(), p->errbuf);
-	}
-}
-
-/* The counter as the observer reads it (no lock needed), -1 if it cannot. */
-static long observe(void *obs)
-{
-	unsigned v;
-
-	return sscanf(lock_cmd(obs, "counter", T_LINE), "ok %u", &v) == 1 ? (long)v : -1;
+	tl_start_ok(p, TL_ARGV(tl_prog("lockworker"), type, nipc_key_native(key), "--idiom", idiom,
+			       "--count", count, "--size", SEG_SIZE),
+		    NULL);
 }
 
 /* WORKERS lockworkers x INCREMENTS in idiom; the counter must be exact.
@@ -246,44 +122,33 @@ static long observe(void *obs)
  * a process that detaches without removing it, as `nipc shm create` does. */
 static void increments(const char *idiom)
 {
-	struct proc w[WORKERS], obs, maker;
+	struct tl_proc w[WORKERS], obs, maker;
 	struct lock_result res[WORKERS];
-	unsigned counter = 0;
+	unsigned counter;
 	char msg[1024] = "", label[64];
 	const char *r;
 
 	if (!strcmp(idiom, "attach-once")) {
 		helper_start(&maker);
-		cmd_ok(&maker, "create " SEG_SIZE);
-		cmd_ok(&maker, "cleanup 0");
-		cmd_ok(&maker, "detach");
-		helper_end(&maker);
+		lock_make(&maker, SEG_SIZE);
 	}
 	helper_start(&obs);
 	if (!strcmp(idiom, "coa-every"))
-		cmd_ok(&obs, "create " SEG_SIZE);
+		lock_ok(&obs, "create " SEG_SIZE);
 	/* the first to attach is the one that leaves first */
 	worker_start(&w[0], idiom, 0);
-	expect_ready(&w[0]);
+	lock_expect_ready(&w[0], backend_name());
 	for (int i = 1; i < WORKERS; i++)
 		worker_start(&w[i], idiom, i);
 	for (int i = 1; i < WORKERS; i++)
-		expect_ready(&w[i]);
+		lock_expect_ready(&w[i], backend_name());
 	if (strcmp(idiom, "coa-every"))
-		cmd_ok(&obs, "attach");
-	note_key();
+		lock_ok(&obs, "attach");
+	tl_ledger_note();
 
-	long long ms = lock_run(w, WORKERS, T_STALL, observe, &obs, res);
+	long long ms = lock_run(w, WORKERS, T_STALL, lock_observe, &obs, res);
 
-	r = lock_cmd(&obs, "counter", T_LINE);
-	if (sscanf(r, "ok %u", &counter) != 1)
-		lock_addf(msg, sizeof msg, "observer: counter: '%s'; ", r);
-	r = lock_cmd(&obs, "detach", T_LINE);
-	if (strcmp(r, "ok"))
-		lock_addf(msg, sizeof msg, "observer: detach: '%s'; ", r);
-	proc_write(&obs, "exit\n");
-	if (proc_wait(&obs, T_LINE) != 0)
-		lock_addf(msg, sizeof msg, "observer: exit: %.200s; ", obs.errbuf);
+	counter = lock_observer_end(&obs, msg, sizeof msg);
 	snprintf(label, sizeof label, "%s %s", backend_name(), idiom);
 	lock_judge(msg, sizeof msg, label, res, WORKERS, TOTAL, counter, ms, T_STALL);
 	r = leftover();
@@ -319,46 +184,33 @@ static void coa_every(void **state)
  * and its unlock works. */
 static void first_attacher_leaves(void **state)
 {
-	struct proc maker, p1, p2, p3;
+	struct tl_proc maker, p1, p2, p3;
 	const char *r;
 
 	(void)state;
 	helper_start(&maker);
-	cmd_ok(&maker, "create 4096");
-	cmd_ok(&maker, "cleanup 0");
-	cmd_ok(&maker, "detach");
-	helper_end(&maker);
+	lock_make(&maker, "4096");
 	helper_start(&p1);
 	helper_start(&p2);
-	cmd_ok(&p1, "attach");
-	cmd_ok(&p2, "attach");
-	note_key();
-	cmd_ok(&p1, "detach");
-	cmd_ok(&p2, "lock");
-	helper_end(&p1);
+	lock_ok(&p1, "attach");
+	lock_ok(&p2, "attach");
+	tl_ledger_note();
+	lock_ok(&p1, "detach");
+	lock_ok(&p2, "lock");
+	lock_end(&p1);
 
 	helper_start(&p3);
-	r = lock_cmd(&p3, "attach", T_QUIET);
-	if (r[0])
-		fail_msg("%s: P3's attach() returned '%s' while P2 holds the lock", backend_name(), r);
-	cmd_ok(&p2, "unlock");
-	r = lock_cmd(&p3, NULL, T_LINE);
-	if (strcmp(r, "ok"))
-		fail_msg("%s: P3's attach() once the lock is free: '%s'", backend_name(), r);
-	cmd_ok(&p3, "lock");
-	r = lock_cmd(&p2, "lock", T_QUIET);
-	if (r[0])
-		fail_msg("%s: P2's lock() returned '%s' while P3 holds the lock", backend_name(), r);
-	cmd_ok(&p3, "unlock");
-	r = lock_cmd(&p2, NULL, T_LINE);
-	if (strcmp(r, "ok"))
-		fail_msg("%s: P2's lock() after P3's unlock: '%s'", backend_name(), r);
-	cmd_ok(&p2, "unlock");
+	lock_waits(&p3, "attach", "P3's attach() while P2 holds the lock");
+	lock_ok(&p2, "unlock");
+	lock_gets(&p3, "P3's attach() once the lock is free");
+	lock_ok(&p3, "lock");
+	lock_waits(&p2, "lock", "P2's lock() while P3 holds the lock");
+	lock_ok(&p3, "unlock");
+	lock_gets(&p2, "P2's lock() after P3's unlock");
+	lock_ok(&p2, "unlock");
 
-	cmd_ok(&p2, "detach");
-	cmd_ok(&p3, "detach");
-	helper_end(&p2);
-	helper_end(&p3);
+	lock_leave(&p2);
+	lock_leave(&p3);
 	r = leftover();
 	if (r[0])
 		fail_msg("%s: left behind:%s", backend_name(), r);
@@ -373,7 +225,7 @@ static void first_attacher_leaves(void **state)
  * both get through once P1 lets go, and the lock still excludes then. */
 static void failed_create_keeps_lock(void **state)
 {
-	struct proc p1, p2, p3, p4;
+	struct tl_proc p1, p2, p3, p4;
 	const char *r;
 	char r2[512];
 
@@ -381,50 +233,40 @@ static void failed_create_keeps_lock(void **state)
 	helper_start(&p1);
 	helper_start(&p2);
 	helper_start(&p3);
-	cmd_ok(&p1, "create 4096");
-	note_key();
-	cmd_ok(&p3, "attach");
-	cmd_ok(&p1, "lock");
+	lock_ok(&p1, "create 4096");
+	tl_ledger_note();
+	lock_ok(&p3, "attach");
+	lock_ok(&p1, "lock");
 
-	proc_write(&p2, "create 4096\nexit\n");
-	snprintf(r2, sizeof r2, "%s", lock_cmd(&p2, NULL, T_QUIET));
-	r = lock_cmd(&p3, "lock", T_QUIET);
+	tl_write(&p2, "create 4096\nexit\n");
+	snprintf(r2, sizeof r2, "%s", tl_cmd(&p2, NULL, T_QUIET));
+	r = tl_cmd(&p3, "lock", T_QUIET);
 	if (r[0])
 		fail_msg("%s: P3's lock() returned '%s' while P1 holds the lock (P2's create: '%s')",
 			 backend_name(), r, r2[0] ? r2 : "still waits");
 	helper_start(&p4);
-	r = lock_cmd(&p4, "attach", T_QUIET);
+	r = tl_cmd(&p4, "attach", T_QUIET);
 	if (r[0])
 		fail_msg("%s: P4's attach() returned '%s' while P1 holds the lock (P2's create: "
 			 "'%s')", backend_name(), r, r2[0] ? r2 : "still waits");
 	/* P2 and P4 hold the lock only briefly, P3 until told: wait for P3 */
-	cmd_ok(&p1, "unlock");
-	r = lock_cmd(&p3, NULL, T_LINE);
-	if (strcmp(r, "ok"))
-		fail_msg("%s: P3's lock() after P1's unlock: '%s'", backend_name(), r);
-	r = lock_cmd(&p1, "lock", T_QUIET);
-	if (r[0])
-		fail_msg("%s: P1's lock() returned '%s' while P3 holds the lock", backend_name(), r);
-	cmd_ok(&p3, "unlock");
-	r = lock_cmd(&p1, NULL, T_LINE);
-	if (strcmp(r, "ok"))
-		fail_msg("%s: P1's lock() after P3's unlock: '%s'", backend_name(), r);
-	cmd_ok(&p1, "unlock");
+	lock_ok(&p1, "unlock");
+	lock_gets(&p3, "P3's lock() after P1's unlock");
+	lock_waits(&p1, "lock", "P1's lock() while P3 holds the lock");
+	lock_ok(&p3, "unlock");
+	lock_gets(&p1, "P1's lock() after P3's unlock");
+	lock_ok(&p1, "unlock");
 	if (!r2[0])
-		snprintf(r2, sizeof r2, "%s", lock_cmd(&p2, NULL, T_LINE));
+		snprintf(r2, sizeof r2, "%s", tl_cmd(&p2, NULL, T_LINE));
 	if (strncmp(r2, "err 4 ", 6))
 		fail_msg("%s: P2's create: '%s', want AlreadyExists", backend_name(), r2);
-	assert_int_equal(proc_wait(&p2, T_LINE), 0);
-	r = lock_cmd(&p4, NULL, T_LINE);
-	if (strcmp(r, "ok"))
-		fail_msg("%s: P4's attach() once the lock is free: '%s'", backend_name(), r);
+	assert_int_equal(tl_wait(&p2, T_LINE), 0);
+	tl_proc_free(&p2);
+	lock_gets(&p4, "P4's attach() once the lock is free");
 
-	cmd_ok(&p1, "detach");
-	cmd_ok(&p3, "detach");
-	cmd_ok(&p4, "detach");
-	helper_end(&p1);
-	helper_end(&p3);
-	helper_end(&p4);
+	lock_leave(&p1);
+	lock_leave(&p3);
+	lock_leave(&p4);
 	r = leftover();
 	if (r[0])
 		fail_msg("%s: left behind:%s", backend_name(), r);
@@ -434,7 +276,7 @@ static void failed_create_keeps_lock(void **state)
  * 4096` fails, a third `nipc shm lock` waits until the holder lets go. */
 static void cli_failed_create_keeps_lock(void **state)
 {
-	struct proc owner, holder, creator, waiter;
+	struct tl_proc owner, holder, creator, waiter;
 	char k[PATH_MAX + 16], line[256];
 	char *ks;
 	int rc;
@@ -444,40 +286,44 @@ static void cli_failed_create_keeps_lock(void **state)
 	snprintf(k, sizeof k, "%s", ks);
 	free(ks);
 
-	start(&owner, ARGV(nipc_prog, "shm", "create", k, "4096", "--hold"));
-	assert_int_equal(proc_line(&owner, line, sizeof line, T_LINE), 1);
+	tl_start_ok(&owner, TL_ARGV(tl_nipc(), "shm", "create", k, "4096", "--hold"), NULL);
+	assert_int_equal(tl_line(&owner, line, sizeof line, T_LINE), 1);
 	assert_string_equal(line, "created");
-	note_key();
-	start(&holder, ARGV(nipc_prog, "shm", "lock", k));
-	assert_int_equal(proc_line(&holder, line, sizeof line, T_LINE), 1);
+	tl_ledger_note();
+	tl_start_ok(&holder, TL_ARGV(tl_nipc(), "shm", "lock", k), NULL);
+	assert_int_equal(tl_line(&holder, line, sizeof line, T_LINE), 1);
 	assert_string_equal(line, "locked");
 
-	start(&creator, ARGV(nipc_prog, "shm", "create", k, "4096"));
+	tl_start_ok(&creator, TL_ARGV(tl_nipc(), "shm", "create", k, "4096"), NULL);
 	usleep(T_QUIET * 1000);
-	start(&waiter, ARGV(nipc_prog, "shm", "lock", k, "--for", "0"));
-	if ((rc = proc_line(&waiter, line, sizeof line, T_QUIET)) != 0) {
-		proc_wait(&waiter, 100);
+	tl_start_ok(&waiter, TL_ARGV(tl_nipc(), "shm", "lock", k, "--for", "0"), NULL);
+	if ((rc = tl_line(&waiter, line, sizeof line, T_QUIET)) != 0) {
+		tl_wait(&waiter, 100);
 		fail_msg("%s: a second `nipc shm lock` did not wait while the lock is held: %s "
 			 "(the failed create %s) %s", backend_name(), rc > 0 ? line : "exited",
-			 proc_running(&creator) ? "still runs" : "has ended", waiter.errbuf);
+			 tl_running(&creator) ? "still runs" : "has ended", waiter.e.p);
 	}
 
-	proc_write(&holder, "\n");
-	assert_int_equal(proc_line(&holder, line, sizeof line, T_LINE), 1);
+	tl_write(&holder, "\n");
+	assert_int_equal(tl_line(&holder, line, sizeof line, T_LINE), 1);
 	assert_string_equal(line, "unlocked");
-	rc = proc_wait(&holder, T_LINE);
+	rc = tl_wait(&holder, T_LINE);
 	if (rc != 0)
 		fail_msg("%s: the holder's unlock failed: exit %d, %s", backend_name(), rc,
-			 holder.errbuf);
-	rc = proc_wait(&creator, T_LINE);
-	if (rc != 1 || !strstr(creator.errbuf, "already exists"))
-		fail_msg("%s: nipc shm create: exit %d, %s", backend_name(), rc, creator.errbuf);
-	assert_int_equal(proc_line(&waiter, line, sizeof line, T_LINE), 1);
+			 holder.e.p);
+	rc = tl_wait(&creator, T_LINE);
+	if (rc != 1 || !strstr(creator.e.p, "already exists"))
+		fail_msg("%s: nipc shm create: exit %d, %s", backend_name(), rc, creator.e.p);
+	assert_int_equal(tl_line(&waiter, line, sizeof line, T_LINE), 1);
 	assert_string_equal(line, "locked");
-	assert_int_equal(proc_wait(&waiter, T_LINE), 0);
+	assert_int_equal(tl_wait(&waiter, T_LINE), 0);
 
-	proc_write(&owner, "\n");
-	assert_int_equal(proc_wait(&owner, T_LINE), 0);
+	tl_write(&owner, "\n");
+	assert_int_equal(tl_wait(&owner, T_LINE), 0);
+	tl_proc_free(&holder);
+	tl_proc_free(&creator);
+	tl_proc_free(&waiter);
+	tl_proc_free(&owner);
 	const char *left = leftover();
 	if (left[0])
 		fail_msg("%s: left behind:%s", backend_name(), left);
@@ -500,5 +346,5 @@ int main(void)
 	/* e.g. NIPC_TEST_FILTER="coa_every*": only those, for tuning */
 	if (getenv("NIPC_TEST_FILTER"))
 		cmocka_set_test_filter(getenv("NIPC_TEST_FILTER"));
-	return cmocka_run_group_tests_name("lock", tests, group_setup, NULL);
+	return TL_MAIN("lock", tests, NULL, NULL);
 }

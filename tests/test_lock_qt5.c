@@ -8,8 +8,8 @@
  * keyed on those files and kills every process left. */
 #include "config.h"
 
-#include "lockrun.h"
 #include "nipc.h"
+#include "lockrun.h"
 
 #include <limits.h>
 #include <setjmp.h>
@@ -21,10 +21,10 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/sem.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 
 /* 3 nipc + 3 Qt 5 workers, WORKERS x INCREMENTS in all (lock_share). */
 #define WORKERS 6
@@ -35,67 +35,20 @@
 #define T_STALL 10000
 #define T_TEST 180
 
-static char tmpdir[] = "/tmp/nipc-lockqt5-XXXXXX";
-static char peer[PATH_MAX], worker[PATH_MAX], helper[PATH_MAX];
+static char peer[PATH_MAX];
 static char name[64], seg_path[PATH_MAX], lock_path[PATH_MAX];
 static int counter;
-static pid_t pids[32];
-static int npids;
-
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-
-static void on_alarm(int sig)
-{
-	static const char msg[] = "test_lock_qt5: timed out, killing its processes\n";
-
-	(void)sig;
-	(void)!write(2, msg, sizeof msg - 1);
-	for (int i = 0; i < npids; i++)
-		kill(pids[i], SIGKILL);
-	ipc_noted_remove();
-	sysv_cleanup_dir(tmpdir, 0);
-	_exit(99);
-}
-
-static void start(struct proc *p, const char *const *argv)
-{
-	assert_int_equal(proc_start(p, argv), 0);
-	if (npids < (int)(sizeof pids / sizeof pids[0]))
-		pids[npids++] = p->pid;
-}
-
-static int group_setup(void **state)
-{
-	const char *b = getenv("NIPC_TOP_BUILDDIR");
-
-	(void)state;
-	if (!b || !mkdtemp(tmpdir))
-		return -1;
-	setenv("TMPDIR", tmpdir, 1);
-	signal(SIGALRM, on_alarm);
-	snprintf(peer, sizeof peer, "%s/tests/qt/qt5peer", b);
-	snprintf(worker, sizeof worker, "%s/tests/progs/lockworker", b);
-	snprintf(helper, sizeof helper, "%s/tests/progs/objhelper", b);
-	return access(peer, X_OK) || access(worker, X_OK) || access(helper, X_OK) ? -1 : 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	sysv_cleanup_dir(tmpdir, 0);
-	return 0;
-}
 
 /* The segment's key file as Qt 5 names it, and its lock's. */
 static void key_paths(void)
 {
-	char out[PATH_MAX], err[1024];
+	struct tl_proc p;
 	const char *base;
 
-	if (run(ARGV(peer, "shm", "key", name), NULL, 0, out, sizeof out, NULL, err, sizeof err))
-		fail_msg("qt5peer shm key: %s", err);
-	out[strcspn(out, "\n")] = '\0';
-	snprintf(seg_path, sizeof seg_path, "%s", out);
+	if (tl_run(&p, TL_ARGV(peer, "shm", "key", name), NULL))
+		fail_msg("qt5peer shm key: %s", p.e.p);
+	snprintf(seg_path, sizeof seg_path, "%.*s", (int)strcspn(p.o.p, "\n"), p.o.p);
+	tl_proc_free(&p);
 	base = strstr(seg_path, "/qipc_sharedmemory_");
 	assert_non_null(base);
 	snprintf(lock_path, sizeof lock_path, "%.*s/qipc_systemsem_%s", (int)(base - seg_path),
@@ -107,33 +60,16 @@ static int setup(void **state)
 	(void)state;
 	snprintf(name, sizeof name, "qtlock%ld.%d", (long)getpid(), ++counter);
 	alarm(T_TEST);
+	setenv("TMPDIR", tl_key_dir("tmp"), 1);
+	snprintf(peer, sizeof peer, "%s/tests/qt/qt5peer", tl_builddir());
 	key_paths();
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	int st;
-
-	(void)state;
-	for (int i = 0; i < npids; i++)
-		if (waitpid(pids[i], &st, WNOHANG) == 0) {
-			kill(pids[i], SIGKILL);
-			waitpid(pids[i], &st, 0);
-		}
-	npids = 0;
-	ipc_noted_remove();
-	sysv_cleanup_dir(tmpdir, 1);
 	alarm(0);
-	return 0;
-}
-
-/* Notes the objects of the segment's and the lock's key files, so that the
- * end of the test finds them even when their files are gone. */
-static void note_keys(void)
-{
-	ipc_note(seg_path);
-	ipc_note(lock_path);
+	return tl_teardown(state);
 }
 
 /* What is left ("" if nothing): key files, noted or keyed objects. */
@@ -142,73 +78,38 @@ static const char *leftover(void)
 	static char what[128];
 
 	what[0] = '\0';
-	if (dir_entries(tmpdir) > 0)
+	if (tl_dir_entries(tl_path("tmp")) > 0)
 		strcat(what, " key-files");
-	if (sysv_shm_exists(seg_path))
+	if (tl_shm_exists(seg_path, 'Q'))
 		strcat(what, " segment");
-	if (sysv_sem_exists(lock_path))
+	if (tl_sem_exists(lock_path, 'Q'))
 		strcat(what, " lock-semaphore");
-	if (ipc_noted_left())
+	if (tl_ledger_left())
 		strcat(what, " noted-objects");
 	return what;
 }
 
 /* ------------------------------------------------------ objhelper (nipc) */
 
-static void helper_start(struct proc *p)
+static void helper_start(struct tl_proc *p)
 {
-	char type[16];
-
-	snprintf(type, sizeof type, "%d", NIPC_KEY_SYSTEMV);
-	start(p, ARGV(helper, type, seg_path, name));
-}
-
-static void cmd_ok(struct proc *p, const char *c)
-{
-	const char *r = lock_cmd(p, c, T_LINE);
-
-	if (strcmp(r, "ok"))
-		fail_msg("objhelper '%s' replied '%s'", c, r);
-}
-
-static void helper_end(struct proc *p)
-{
-	proc_write(p, "exit\n");
-	int rc = proc_wait(p, T_LINE);
-
-	if (rc != 0)
-		fail_msg("objhelper exit %d: %s", rc, p->errbuf);
+	assert_int_equal(tl_objhelper(p, NIPC_KEY_SYSTEMV, seg_path, name), 0);
 }
 
 /* ---------------------------------------------------- mixed increments */
 
-static void worker_start(struct proc *p, int i)
+static void worker_start(struct tl_proc *p, int i)
 {
 	char type[16], count[16];
 
 	snprintf(type, sizeof type, "%d", NIPC_KEY_SYSTEMV);
 	snprintf(count, sizeof count, "%d", lock_share(i, WORKERS, TOTAL));
 	if (i % 2)
-		start(p, ARGV(peer, "shm", "inc", name, count));
+		tl_start_ok(p, TL_ARGV(peer, "shm", "inc", name, count), NULL);
 	else
-		start(p, ARGV(worker, type, seg_path, name, "--idiom", "attach-once", "--count",
-			      count));
-}
-
-static void expect_ready(struct proc *p, int i)
-{
-	if (!lock_ready(p, T_LINE)) {
-		proc_wait(p, 100);
-		fail_msg("%s worker not ready: %s", i % 2 ? "Qt 5" : "nipc", p->errbuf);
-	}
-}
-
-/* The counter as the observer reads it (no lock needed), -1 if it cannot. */
-static long observe(void *obs)
-{
-	unsigned v;
-
-	return sscanf(lock_cmd(obs, "counter", T_LINE), "ok %u", &v) == 1 ? (long)v : -1;
+		tl_start_ok(p, TL_ARGV(tl_prog("lockworker"), type, seg_path, name, "--idiom",
+				       "attach-once", "--count", count),
+			    NULL);
 }
 
 /* nipc workers (even) and Qt 5 workers (odd) each attach once; the segment
@@ -217,40 +118,29 @@ static long observe(void *obs)
  * reads the counter at the end. */
 static void mixed_increments(void **state)
 {
-	struct proc w[WORKERS], maker, obs;
+	struct tl_proc w[WORKERS], maker, obs;
 	struct lock_result res[WORKERS];
-	unsigned n = 0;
+	unsigned n;
 	char msg[1024] = "";
 	const char *r;
 
 	(void)state;
 	helper_start(&maker);
-	cmd_ok(&maker, "create 64");
-	cmd_ok(&maker, "cleanup 0");
-	cmd_ok(&maker, "detach");
-	helper_end(&maker);
+	lock_make(&maker, "64");
 	/* the first to attach is the one that leaves first */
 	worker_start(&w[0], 0);
-	expect_ready(&w[0], 0);
+	lock_expect_ready(&w[0], "nipc");
 	for (int i = 1; i < WORKERS; i++)
 		worker_start(&w[i], i);
 	for (int i = 1; i < WORKERS; i++)
-		expect_ready(&w[i], i);
+		lock_expect_ready(&w[i], i % 2 ? "Qt 5" : "nipc");
 	helper_start(&obs);
-	cmd_ok(&obs, "attach");
-	note_keys();
+	lock_ok(&obs, "attach");
+	tl_ledger_note();
 
-	long long ms = lock_run(w, WORKERS, T_STALL, observe, &obs, res);
+	long long ms = lock_run(w, WORKERS, T_STALL, lock_observe, &obs, res);
 
-	r = lock_cmd(&obs, "counter", T_LINE);
-	if (sscanf(r, "ok %u", &n) != 1)
-		lock_addf(msg, sizeof msg, "observer: counter: '%s'; ", r);
-	r = lock_cmd(&obs, "detach", T_LINE);
-	if (strcmp(r, "ok"))
-		lock_addf(msg, sizeof msg, "observer: detach: '%s'; ", r);
-	proc_write(&obs, "exit\n");
-	if (proc_wait(&obs, T_LINE) != 0)
-		lock_addf(msg, sizeof msg, "observer: exit: %.200s; ", obs.errbuf);
+	n = lock_observer_end(&obs, msg, sizeof msg);
 	lock_judge(msg, sizeof msg, "systemv legacy, 3 nipc + 3 Qt 5, attach-once", res, WORKERS,
 		   TOTAL, n, ms, T_STALL);
 	r = leftover();
@@ -287,14 +177,14 @@ static int sem_gone(int id)
 	return semctl(id, 0, IPC_STAT, (union semun){.buf = &ds}) < 0;
 }
 
-static void expect_line(struct proc *p, const char *word)
+static void expect_line(struct tl_proc *p, const char *word)
 {
 	char line[256];
 	size_t n = strlen(word);
 
-	if (proc_line(p, line, sizeof line, T_LINE) != 1) {
-		proc_wait(p, 100);
-		fail_msg("expected '%s': %s", word, p->errbuf);
+	if (tl_line(p, line, sizeof line, T_LINE) != 1) {
+		tl_wait(p, 100);
+		fail_msg("expected '%s': %s", word, p->e.p);
 	}
 	if (strncmp(line, word, n) || (line[n] && line[n] != ' '))
 		fail_msg("expected '%s', got '%s'", word, line);
@@ -308,7 +198,7 @@ static void expect_line(struct proc *p, const char *word)
  * see, step by step. */
 static void qt5_create_breaks_live_lock(void **state)
 {
-	struct proc p1, p3, p4, qt;
+	struct tl_proc p1, p3, p4, qt;
 	const char *r;
 	int id;
 
@@ -316,62 +206,56 @@ static void qt5_create_breaks_live_lock(void **state)
 	helper_start(&p1);
 	helper_start(&p3);
 	helper_start(&p4);
-	cmd_ok(&p1, "create 64");
-	note_keys();
-	cmd_ok(&p3, "attach");
-	cmd_ok(&p4, "attach");
-	cmd_ok(&p1, "lock");
+	lock_ok(&p1, "create 64");
+	tl_ledger_note();
+	lock_ok(&p3, "attach");
+	lock_ok(&p4, "attach");
+	lock_ok(&p1, "lock");
 	id = lock_id();
 	assert_true(id >= 0);
 	assert_int_equal(sem_value(id), 0);
 
 	/* Qt's create fails; its QSharedMemory (and lock handle) still lives */
-	start(&qt, ARGV(peer, "shm", "create", name, "64", "--wait-failed"));
+	tl_start_ok(&qt, TL_ARGV(peer, "shm", "create", name, "64", "--wait-failed"), NULL);
 	expect_line(&qt, "failed");
 	assert_int_equal(lock_id(), id);
 	assert_int_equal(sem_value(id), 1); /* SETVAL 1 under P1's hold */
 	/* so a second nipc process gets the lock while P1 holds it */
-	r = lock_cmd(&p3, "lock", T_QUIET);
+	r = tl_cmd(&p3, "lock", T_QUIET);
 	if (strcmp(r, "ok"))
 		fail_msg("P3's lock after Qt's create: '%s' (the lock still excluded)", r);
-	cmd_ok(&p3, "unlock");
+	lock_ok(&p3, "unlock");
 	/* P1's unlock now counts on top of the SETVAL: the lock admits two */
-	cmd_ok(&p1, "unlock");
+	lock_ok(&p1, "unlock");
 	assert_int_equal(sem_value(id), 2);
-	cmd_ok(&p3, "lock");
-	cmd_ok(&p4, "lock");
+	lock_ok(&p3, "lock");
+	lock_ok(&p4, "lock");
 	assert_int_equal(sem_value(id), 0);
-	cmd_ok(&p3, "unlock");
-	cmd_ok(&p4, "unlock");
+	lock_ok(&p3, "unlock");
+	lock_ok(&p4, "unlock");
 
 	/* Qt's destructor removes the lock and its key file; the segment stays */
-	proc_write(&qt, "\n");
-	assert_int_equal(proc_wait(&qt, T_LINE), 10 + NIPC_EEXIST);
+	tl_write(&qt, "\n");
+	assert_int_equal(tl_wait(&qt, T_LINE), 10 + NIPC_EEXIST);
+	tl_proc_free(&qt);
 	assert_true(sem_gone(id));
 	assert_int_equal(access(lock_path, F_OK), -1);
-	assert_true(sysv_shm_exists(seg_path));
-	assert_int_equal(sysv_shm_nattch(seg_path), 3);
+	assert_true(tl_shm_exists(seg_path, 'Q'));
+	assert_int_equal(tl_shm_nattch(seg_path, 'Q'), 3);
 
 	/* nipc makes a new lock on the next use, and it excludes again */
-	cmd_ok(&p1, "lock");
-	note_keys();
+	lock_ok(&p1, "lock");
+	tl_ledger_note();
 	assert_int_not_equal(lock_id(), id);
 	assert_int_equal(sem_value(lock_id()), 0);
-	r = lock_cmd(&p3, "lock", T_QUIET);
-	if (r[0])
-		fail_msg("P3's lock returned '%s' while P1 holds the new lock", r);
-	cmd_ok(&p1, "unlock");
-	r = lock_cmd(&p3, NULL, T_LINE);
-	if (strcmp(r, "ok"))
-		fail_msg("P3's lock once P1 let go: '%s'", r);
-	cmd_ok(&p3, "unlock");
+	lock_waits(&p3, "lock", "P3's lock while P1 holds the new lock");
+	lock_ok(&p1, "unlock");
+	lock_gets(&p3, "P3's lock once P1 let go");
+	lock_ok(&p3, "unlock");
 
-	cmd_ok(&p1, "detach");
-	cmd_ok(&p3, "detach");
-	cmd_ok(&p4, "detach");
-	helper_end(&p1);
-	helper_end(&p3);
-	helper_end(&p4);
+	lock_leave(&p1);
+	lock_leave(&p3);
+	lock_leave(&p4);
 	r = leftover();
 	if (r[0])
 		fail_msg("left behind:%s", r);
@@ -383,56 +267,52 @@ static void qt5_create_breaks_live_lock(void **state)
  * holder is not locked: its next lock() waits for the new holder. */
 static void qt5_create_removes_held_lock(void **state)
 {
-	struct proc p1, p3, qt;
+	struct tl_proc p1, p3, qt;
 	const char *r;
 	int id;
 
 	(void)state;
 	helper_start(&p1);
 	helper_start(&p3);
-	cmd_ok(&p1, "create 64");
-	note_keys();
-	cmd_ok(&p3, "attach");
-	cmd_ok(&p1, "lock");
+	lock_ok(&p1, "create 64");
+	tl_ledger_note();
+	lock_ok(&p3, "attach");
+	lock_ok(&p1, "lock");
 	id = lock_id();
 
-	start(&qt, ARGV(peer, "shm", "create", name, "64"));
-	assert_int_equal(proc_wait(&qt, T_LINE), 10 + NIPC_EEXIST);
+	tl_start_ok(&qt, TL_ARGV(peer, "shm", "create", name, "64"), NULL);
+	assert_int_equal(tl_wait(&qt, T_LINE), 10 + NIPC_EEXIST);
+	tl_proc_free(&qt);
 	assert_true(sem_gone(id));
 	assert_int_equal(access(lock_path, F_OK), -1);
 
-	cmd_ok(&p3, "lock");
-	note_keys();
+	lock_ok(&p3, "lock");
+	tl_ledger_note();
 	assert_int_not_equal(lock_id(), id);
-	r = lock_cmd(&p1, "unlock", T_LINE);
+	r = tl_cmd(&p1, "unlock", T_LINE);
 	if (strncmp(r, "err 6 ", 6))
 		fail_msg("P1's unlock of the removed lock: '%s', want LockError", r);
-	r = lock_cmd(&p1, "lock", T_QUIET);
-	if (r[0])
-		fail_msg("P1's lock after its failed unlock returned '%s' while P3 holds the lock",
-			 r);
-	cmd_ok(&p3, "unlock");
-	r = lock_cmd(&p1, NULL, T_LINE);
-	if (strcmp(r, "ok"))
-		fail_msg("P1's lock once P3 let go: '%s'", r);
-	cmd_ok(&p1, "unlock");
+	lock_waits(&p1, "lock", "P1's lock after its failed unlock while P3 holds the lock");
+	lock_ok(&p3, "unlock");
+	lock_gets(&p1, "P1's lock once P3 let go");
+	lock_ok(&p1, "unlock");
 
-	cmd_ok(&p1, "detach");
-	cmd_ok(&p3, "detach");
-	helper_end(&p1);
-	helper_end(&p3);
+	lock_leave(&p1);
+	lock_leave(&p3);
 	r = leftover();
 	if (r[0])
 		fail_msg("left behind:%s", r);
 }
 
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(mixed_increments, setup, teardown),
-		cmocka_unit_test_setup_teardown(qt5_create_breaks_live_lock, setup, teardown),
-		cmocka_unit_test_setup_teardown(qt5_create_removes_held_lock, setup, teardown),
+		T(mixed_increments),
+		T(qt5_create_breaks_live_lock),
+		T(qt5_create_removes_held_lock),
 	};
 
-	return cmocka_run_group_tests_name("lock_qt5", tests, group_setup, group_teardown);
+	return TL_MAIN("lock_qt5", tests, NULL, NULL);
 }

@@ -6,7 +6,8 @@
 #include "config.h"
 
 #include "backend.h"
-#include "objutil.h"
+#include "nipc.h"
+#include "tlib.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -15,8 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <cmocka.h>
 
 static const struct nipc_backend *real;
 static int calls, fail_at, fail_errno;
@@ -182,7 +181,7 @@ static int unheld(int r)
  * backend calls made, and whether something failed. */
 static int shm_cycle(int type, int n, int *failed_out)
 {
-	nipc_key *k = obj_key(type);
+	nipc_key *k = tl_key(type);
 	nipc_shm *shm, *peer;
 	int failed = 0, r;
 
@@ -209,10 +208,9 @@ static int shm_cycle(int type, int n, int *failed_out)
 	STEP(shm, unheld(nipc_shm_unlock(shm)), "nipc_shm_unlock");
 	nipc_shm_free(peer);
 	nipc_shm_free(shm);
-	if (obj_leftover(k))
+	if (TL_LEFTOVER(k))
 		print_error("left over after failing call %d of %d\n", n, calls);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 	*failed_out = failed + unheld_count;
 	return calls;
 }
@@ -237,7 +235,7 @@ static void sem_every_failure(void **state)
 {
 	for (size_t t = 0; t < 2; t++) {
 		for (int n = 0; n <= 4; n++) {
-			nipc_key *k = obj_key(TYPES[t]);
+			nipc_key *k = tl_key(TYPES[t]);
 			nipc_sem *s;
 			int r, failed = 0;
 
@@ -267,8 +265,7 @@ static void sem_every_failure(void **state)
 			}
 			assert_int_equal(failed, n > 0 && n <= 3);
 			nipc_sem_free(s);
-			assert_false(obj_leftover(k));
-			nipc_key_free(k);
+			TL_KEY_GONE(k);
 		}
 	}
 }
@@ -291,7 +288,7 @@ static void errno_mapping(void **state)
 	char want[128];
 
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
-		nipc_key *k = obj_key(NIPC_KEY_POSIX);
+		nipc_key *k = tl_key(NIPC_KEY_POSIX);
 		nipc_sem *s;
 		nipc_shm *shm;
 
@@ -320,22 +317,9 @@ static void errno_mapping(void **state)
 		assert_int_equal(nipc_shm_error(shm), NIPC_ELOCK);
 		assert_string_equal(nipc_shm_error_string(shm), "nipc_shm_attach: unable to lock");
 		nipc_shm_free(shm);
-		assert_false(obj_leftover(k));
-		nipc_key_free(k);
+		TL_KEY_GONE(k);
 	}
 	fail_errno = EIO;
-}
-
-static int setup(void **state)
-{
-	return obj_setup();
-}
-
-static int teardown(void **state)
-{
-	teardown_one(state);
-	obj_cleanup();
-	return 0;
 }
 
 int main(void)
@@ -347,5 +331,5 @@ int main(void)
 	};
 
 	alarm(600); /* a deadlock fails the run instead of hanging it */
-	return cmocka_run_group_tests_name("objfail", tests, setup, teardown);
+	return TL_MAIN("objfail", tests, NULL, teardown_one);
 }

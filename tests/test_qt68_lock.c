@@ -9,7 +9,7 @@
  * when the probe is absent or does not run. */
 #include "config.h"
 
-#include "proc_util.h"
+#include "tlib.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +27,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 
 #define T_LINE 10000   /* ms to wait for an expected line or exit */
 #define T_QUIET 500    /* ms a blocked side must stay blocked */
@@ -39,85 +38,27 @@
 #define PROBE_REL "shared/qt68-ref/qt68ipc"
 #define SHM_DIR "/dev/shm"
 
-static char nipc[PATH_MAX], qt[PATH_MAX + 64];
+static char qt[PATH_MAX + 64];
 static char qt_why[PATH_MAX + 2048]; /* why the cases skip; "" when they run */
-static char stage[] = "/tmp/nipc-qt68-XXXXXX";
-static int staged;
 static char name[64], key[80], shm_path[PATH_MAX], sem_path[PATH_MAX];
 static int counter;
-static pid_t started[16];
-static int nstarted;
-
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-
-/* ------------------------------------------------------------ cleanup */
-
-static void unstage(void)
-{
-	char p[PATH_MAX];
-
-	if (!staged)
-		return;
-	snprintf(p, sizeof p, "%s/qt68ipc", stage);
-	unlink(p);
-	snprintf(p, sizeof p, "%s/libQt6Core.so.6", stage);
-	unlink(p);
-	rmdir(stage);
-	staged = 0;
-}
-
-static void kill_started(void)
-{
-	int st;
-
-	for (int i = 0; i < nstarted; i++)
-		if (waitpid(started[i], &st, WNOHANG) == 0) {
-			kill(started[i], SIGKILL);
-			waitpid(started[i], &st, 0);
-		}
-	nstarted = 0;
-}
-
-/* Qt 6.8 leaves the segment on Linux; a Qt lock may be left too. */
-static void remove_objects(void)
-{
-	char n[70];
-
-	if (!name[0])
-		return;
-	snprintf(n, sizeof n, "/%s", name);
-	shm_unlink(n);
-	sem_unlink(n);
-}
-
-static void on_alarm(int sig)
-{
-	static const char msg[] = "test_qt68_lock: timed out, killing its processes\n";
-
-	(void)sig;
-	(void)!write(2, msg, sizeof msg - 1);
-	for (int i = 0; i < nstarted; i++)
-		kill(started[i], SIGKILL);
-	remove_objects();
-	unstage();
-	_exit(99);
-}
 
 /* ------------------------------------------------------ finding the probe */
 
 /* 1 if it runs: `key` parses a POSIX key without touching the system. */
 static int probe_runs(const char *path)
 {
-	char out[512], err[1024];
-	int rc = run(ARGV(path, "key", "posix:/x"), NULL, 0, out, sizeof out, NULL, err,
-		     sizeof err);
+	struct tl_proc p;
+	int rc = tl_run(&p, TL_ARGV(path, "key", "posix:/x"), NULL);
+	const char *say = p.e.p[0] ? p.e.p : p.o.p;
 
-	if (rc == 0 && !strncmp(out, "key: type=0x100 ", 16))
+	if (rc == 0 && !strncmp(p.o.p, "key: type=0x100 ", 16)) {
+		tl_proc_free(&p);
 		return 1;
-	err[strcspn(err, "\n")] = '\0';
-	out[strcspn(out, "\n")] = '\0';
-	snprintf(qt_why, sizeof qt_why, "%s does not run (exit %d): %s", path, rc,
-		 err[0] ? err : out);
+	}
+	snprintf(qt_why, sizeof qt_why, "%s does not run (exit %d): %.*s", path, rc,
+		 (int)strcspn(say, "\n"), say);
+	tl_proc_free(&p);
 	return 0;
 }
 
@@ -182,7 +123,7 @@ static int copy_file(const char *from, const char *to, mode_t mode)
 static int stage_probe(void)
 {
 	char dir[PATH_MAX], lib[PATH_MAX + 32], target[64], real[PATH_MAX + 96];
-	char to[sizeof stage + 32];
+	char stage[PATH_MAX], to[PATH_MAX + 32];
 	struct stat st;
 	ssize_t n;
 	int fd;
@@ -203,9 +144,9 @@ static int stage_probe(void)
 	snprintf(real, sizeof real, "%s/%s", dir, target);
 	if (strchr(target, '/') || strncmp(target, "libQt6Core.so.6.", 16) || access(real, R_OK))
 		return -1;
-	if (!mkdtemp(stage))
+	snprintf(stage, sizeof stage, "%s", tl_path("qt68"));
+	if (mkdir(stage, 0755))
 		return -1;
-	staged = 1;
 	snprintf(to, sizeof to, "%s/libQt6Core.so.6", stage);
 	if (symlink(real, to))
 		return -1;
@@ -220,14 +161,8 @@ static int stage_probe(void)
 
 static int group_setup(void **state)
 {
-	const char *b = getenv("NIPC_TOP_BUILDDIR");
-
 	(void)state;
-	signal(SIGALRM, on_alarm);
-	if (!b)
-		return -1;
-	snprintf(nipc, sizeof nipc, "%s/tools/nipc", b);
-	if (access(nipc, X_OK))
+	if (access(tl_nipc(), X_OK))
 		return -1;
 	if (find_probe() == 0 && !probe_runs(qt)) {
 		char why[sizeof qt_why];
@@ -240,13 +175,6 @@ static int group_setup(void **state)
 	}
 	if (!qt_why[0])
 		print_message("# Qt 6.8 probe: %s\n", qt);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	unstage();
 	return 0;
 }
 
@@ -266,7 +194,7 @@ static int setup(void **state)
 	snprintf(key, sizeof key, "posix:/%s", name);
 	snprintf(shm_path, sizeof shm_path, SHM_DIR "/%s", name);
 	snprintf(sem_path, sizeof sem_path, SHM_DIR "/sem.%s", name);
-	remove_objects();
+	tl_ledger_posix(key + strlen("posix:"));
 	alarm(T_TEST);
 	return 0;
 }
@@ -274,76 +202,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	kill_started();
-	remove_objects();
-	name[0] = '\0';
+	tl_kill_all();
+	tl_ledger_clean();
 	alarm(0);
 	return 0;
 }
 
 /* ------------------------------------------------------------ processes */
-
-static void start(struct proc *p, const char *const *argv)
-{
-	assert_int_equal(proc_start(p, argv), 0);
-	if (nstarted < (int)(sizeof started / sizeof started[0]))
-		started[nstarted++] = p->pid;
-}
-
-/* The next line must begin with word; returns the rest after a space. */
-static const char *expect_in(struct proc *p, const char *word, int timeout_ms)
-{
-	static char line[512];
-	size_t n = strlen(word);
-	int r = proc_line(p, line, sizeof line, timeout_ms);
-
-	if (r != 1) {
-		if (r)
-			proc_wait(p, 100);
-		fail_msg("expected '%s' within %d ms, got %s; stderr: %s", word, timeout_ms,
-			 r ? "EOF" : "nothing", p->errbuf);
-	}
-	if (strncmp(line, word, n) || (line[n] && line[n] != ' '))
-		fail_msg("expected '%s', got '%s'", word, line);
-	return line[n] ? line + n + 1 : line + n;
-}
-
-static const char *expect(struct proc *p, const char *word)
-{
-	return expect_in(p, word, T_LINE);
-}
-
-/* p must print nothing and stay alive for T_QUIET ms: it waits for the lock. */
-static void expect_blocked(struct proc *p, const char *what)
-{
-	char line[512];
-	int r = proc_line(p, line, sizeof line, T_QUIET);
-
-	if (r == 1)
-		fail_msg("%s got through while the other side held the lock: '%s'", what, line);
-	if (r < 0 || !proc_running(p)) {
-		proc_wait(p, 100);
-		fail_msg("%s ended while the other side held the lock: %s", what, p->errbuf);
-	}
-}
-
-static void finish_ok(struct proc *p, const char *what)
-{
-	int rc = proc_wait(p, T_LINE);
-
-	if (rc != 0)
-		fail_msg("%s: exit %d, stderr: %s", what, rc, p->errbuf);
-}
-
-static void run_ok(const char *const *argv, const char *in, size_t inlen, char *out,
-		   size_t outsize, size_t *outlen)
-{
-	char err[2048];
-	int rc = run(argv, in, inlen, out, outsize, outlen, err, sizeof err);
-
-	if (rc != 0)
-		fail_msg("%s %s %s: exit %d, stderr: %s", argv[0], argv[1], argv[2], rc, err);
-}
 
 static int exists(const char *path)
 {
@@ -369,17 +234,11 @@ static void assert_nothing_left(void)
 }
 
 /* `nipc shm create KEY 4096 --hold`, attached until its stdin gets a line. */
-static void nipc_create(struct proc *p)
+static void nipc_create(struct tl_proc *p)
 {
-	start(p, ARGV(nipc, "shm", "create", key, "4096", "--hold"));
-	expect(p, "created");
+	tl_start_ok(p, TL_ARGV(tl_nipc(), "shm", "create", key, "4096", "--hold"), NULL);
+	tl_expect(p, "created", T_LINE);
 	assert_true(exists(shm_path));
-}
-
-static void end_holder(struct proc *p, const char *what)
-{
-	assert_int_equal(proc_write(p, "\n"), 0);
-	finish_ok(p, what);
 }
 
 /* nipc cat: the segment must begin with text and its NUL. */
@@ -388,9 +247,11 @@ static void nipc_sees(const char *text)
 	char out[4096];
 	size_t n;
 
-	run_ok(ARGV(nipc, "shm", "cat", key, "--size", "64"), NULL, 0, out, sizeof out, &n);
+	n = tl_run_ok(TL_ARGV(tl_nipc(), "shm", "cat", key, "--size", "64"), NULL, 0, out,
+		      sizeof out);
 	if (n != 64 || memcmp(out, text, strlen(text) + 1))
-		fail_msg("nipc shm cat: %zu bytes '%.64s', expected '%s' and its NUL", n, out, text);
+		fail_msg("nipc shm cat: %zu bytes '%.64s', expected '%s' and its NUL", n, out,
+			 text);
 }
 
 /* The segment must begin with text and its NUL, read without the lock:
@@ -415,7 +276,7 @@ static void qt_sees(const char *text)
 {
 	char out[4096], want[600];
 
-	run_ok(ARGV(qt, "read", key), NULL, 0, out, sizeof out, NULL);
+	tl_run_ok(TL_ARGV(qt, "read", key), NULL, 0, out, sizeof out);
 	snprintf(want, sizeof want, "read: %s\n", text);
 	assert_string_equal(out, want);
 }
@@ -424,7 +285,7 @@ static void qt_write(const char *text)
 {
 	char out[512], want[64];
 
-	run_ok(ARGV(qt, "write", key, text), NULL, 0, out, sizeof out, NULL);
+	tl_run_ok(TL_ARGV(qt, "write", key, text), NULL, 0, out, sizeof out);
 	snprintf(want, sizeof want, "written %zu\n", strlen(text) + 1);
 	assert_string_equal(out, want);
 }
@@ -433,20 +294,20 @@ static void nipc_write(const char *text)
 {
 	char out[512];
 
-	run_ok(ARGV(nipc, "shm", "write", key), text, strlen(text) + 1, out, sizeof out, NULL);
+	tl_run_ok(TL_ARGV(tl_nipc(), "shm", "write", key), text, strlen(text) + 1, out, sizeof out);
 }
 
 /* `nipc shm write KEY` started with text and its NUL on stdin. */
-static void nipc_write_start(struct proc *p, const char *text)
+static void nipc_write_start(struct tl_proc *p, const char *text)
 {
-	start(p, ARGV(nipc, "shm", "write", key));
+	tl_start_ok(p, TL_ARGV(tl_nipc(), "shm", "write", key), NULL);
 	assert_true(write(p->in, text, strlen(text) + 1) == (ssize_t)strlen(text) + 1);
-	proc_close_in(p);
+	tl_close_in(p);
 }
 
 static long ms_since(long long t0)
 {
-	return (long)((mono_ns() - t0) / 1000000);
+	return (long)((tl_mono_ns() - t0) / 1000000);
 }
 
 /* --------------------------------------------------------------- cases */
@@ -455,7 +316,7 @@ static long ms_since(long long t0)
  * written and read under the lock; nipc's last detach removes everything. */
 static void nipc_creates_data_both_ways(void **state)
 {
-	struct proc c;
+	struct tl_proc c;
 
 	(void)state;
 	NEED_QT68();
@@ -464,7 +325,7 @@ static void nipc_creates_data_both_ways(void **state)
 	nipc_sees("written by Qt 6.8");
 	nipc_write("written by nipc");
 	qt_sees("written by nipc");
-	end_holder(&c, "nipc shm create --hold");
+	tl_let_go(&c, "nipc shm create --hold");
 	assert_nothing_left();
 }
 
@@ -472,24 +333,22 @@ static void nipc_creates_data_both_ways(void **state)
  * data both ways, and a nipc holder keeps Qt out. */
 static void qt_creates_data_both_ways(void **state)
 {
-	struct proc c, h, r;
+	struct tl_proc c, h, r;
 
 	(void)state;
 	NEED_QT68();
-	start(&c, ARGV(qt, "create", key, "4096", "hold"));
-	expect(&c, "ready");
+	tl_start_ok(&c, TL_ARGV(qt, "create", key, "4096", "hold"), "ready");
 	nipc_sees("hello from qt68");
 	nipc_write("written by nipc");
 	qt_sees("written by nipc");
 
-	start(&h, ARGV(nipc, "shm", "lock", key));
-	expect(&h, "locked");
-	start(&r, ARGV(qt, "read", key));
-	expect_blocked(&r, "Qt's read");
-	end_holder(&h, "nipc shm lock");
-	assert_string_equal(expect(&r, "read:"), "written by nipc");
-	finish_ok(&r, "qt68ipc read");
-	end_holder(&c, "qt68ipc create hold");
+	tl_start_ok(&h, TL_ARGV(tl_nipc(), "shm", "lock", key), "locked");
+	tl_start_ok(&r, TL_ARGV(qt, "read", key), NULL);
+	tl_expect_waits(&r, "Qt's read", T_QUIET);
+	tl_let_go(&h, "nipc shm lock");
+	assert_string_equal(tl_expect(&r, "read:", T_LINE), "written by nipc");
+	tl_finish_ok(&r, "qt68ipc read");
+	tl_let_go(&c, "qt68ipc create hold");
 }
 
 /* Qt 6.8 keeps a segment mapped without any lock nipc could see; nipc's
@@ -497,23 +356,20 @@ static void qt_creates_data_both_ways(void **state)
  * for Qt. Once Qt has gone too, nipc's next last detach removes it. */
 static void qt_attached_segment_kept(void **state)
 {
-	struct proc c, a, b;
+	struct tl_proc c, a, b;
 
 	(void)state;
 	NEED_QT68();
-	start(&c, ARGV(qt, "create", key, "4096", "hold"));
-	expect(&c, "ready");
-	start(&a, ARGV(nipc, "shm", "attach", key, "--cleanup"));
-	expect(&a, "attached");
-	end_holder(&a, "nipc shm attach --cleanup");
+	tl_start_ok(&c, TL_ARGV(qt, "create", key, "4096", "hold"), "ready");
+	tl_start_ok(&a, TL_ARGV(tl_nipc(), "shm", "attach", key, "--cleanup"), "attached");
+	tl_let_go(&a, "nipc shm attach --cleanup");
 	if (!exists(shm_path))
 		fail_msg("nipc's last detach removed a segment Qt 6.8 still maps");
 	qt_sees("hello from qt68");
-	end_holder(&c, "qt68ipc create hold");
+	tl_let_go(&c, "qt68ipc create hold");
 
-	start(&b, ARGV(nipc, "shm", "attach", key, "--cleanup"));
-	expect(&b, "attached");
-	end_holder(&b, "nipc shm attach --cleanup");
+	tl_start_ok(&b, TL_ARGV(tl_nipc(), "shm", "attach", key, "--cleanup"), "attached");
+	tl_let_go(&b, "nipc shm attach --cleanup");
 	assert_false(exists(shm_path));
 	assert_nothing_left();
 }
@@ -521,25 +377,24 @@ static void qt_attached_segment_kept(void **state)
 /* nipc holds the lock: Qt's read (which takes it) waits until nipc lets go. */
 static void nipc_lock_blocks_qt(void **state)
 {
-	struct proc c, h, r;
+	struct tl_proc c, h, r;
 	long long t;
 
 	(void)state;
 	NEED_QT68();
 	nipc_create(&c);
 	nipc_write("before");
-	start(&h, ARGV(nipc, "shm", "lock", key));
-	expect(&h, "locked");
-	start(&r, ARGV(qt, "read", key));
-	expect_blocked(&r, "Qt's read");
-	assert_int_equal(proc_write(&h, "\n"), 0);
-	expect(&h, "unlocked");
-	t = mono_ns();
-	assert_string_equal(expect(&r, "read:"), "before");
+	tl_start_ok(&h, TL_ARGV(tl_nipc(), "shm", "lock", key), "locked");
+	tl_start_ok(&r, TL_ARGV(qt, "read", key), NULL);
+	tl_expect_waits(&r, "Qt's read", T_QUIET);
+	assert_int_equal(tl_write(&h, "\n"), 0);
+	tl_expect(&h, "unlocked", T_LINE);
+	t = tl_mono_ns();
+	assert_string_equal(tl_expect(&r, "read:", T_LINE), "before");
 	print_message("# Qt's read came %ld ms after nipc's unlocked\n", ms_since(t));
-	finish_ok(&r, "qt68ipc read");
-	finish_ok(&h, "nipc shm lock");
-	end_holder(&c, "nipc shm create --hold");
+	tl_finish_ok(&r, "qt68ipc read");
+	tl_finish_ok(&h, "nipc shm lock");
+	tl_let_go(&c, "nipc shm create --hold");
 	assert_nothing_left();
 }
 
@@ -548,27 +403,26 @@ static void nipc_lock_blocks_qt(void **state)
  * unlock. */
 static void qt_lock_blocks_nipc(void **state)
 {
-	struct proc c, q, l;
+	struct tl_proc c, q, l;
 	long long tu = 0, tl = 0, deadline;
 	char line[256];
 
 	(void)state;
 	NEED_QT68();
 	nipc_create(&c);
-	start(&q, ARGV(qt, "lockhold", key, QT_HOLD));
-	expect(&q, "locked");
-	start(&l, ARGV(nipc, "shm", "lock", key, "--for", "0"));
-	expect_blocked(&l, "nipc shm lock");
+	tl_start_ok(&q, TL_ARGV(qt, "lockhold", key, QT_HOLD), "locked");
+	tl_start_ok(&l, TL_ARGV(tl_nipc(), "shm", "lock", key, "--for", "0"), NULL);
+	tl_expect_waits(&l, "nipc shm lock", T_QUIET);
 	/* both lines, each timed as it comes (resolution a few ms) */
-	deadline = mono_ns() + T_LINE * 1000000LL;
-	while ((!tu || !tl) && mono_ns() < deadline) {
-		if (!tu && proc_line(&q, line, sizeof line, 2) == 1) {
+	deadline = tl_mono_ns() + T_LINE * 1000000LL;
+	while ((!tu || !tl) && tl_mono_ns() < deadline) {
+		if (!tu && tl_line(&q, line, sizeof line, 2) == 1) {
 			assert_string_equal(line, "unlocked");
-			tu = mono_ns();
+			tu = tl_mono_ns();
 		}
-		if (!tl && proc_line(&l, line, sizeof line, 2) == 1) {
+		if (!tl && tl_line(&l, line, sizeof line, 2) == 1) {
 			assert_string_equal(line, "locked");
-			tl = mono_ns();
+			tl = tl_mono_ns();
 		}
 	}
 	if (!tu)
@@ -579,10 +433,10 @@ static void qt_lock_blocks_nipc(void **state)
 		      (long)((tl - tu) / 1000000));
 	if (tl - tu > T_GET * 1000000LL)
 		fail_msg("nipc got the lock only %lld ms after Qt's unlock", (tl - tu) / 1000000);
-	expect(&l, "unlocked");
-	finish_ok(&l, "nipc shm lock");
-	finish_ok(&q, "qt68ipc lockhold");
-	end_holder(&c, "nipc shm create --hold");
+	tl_expect(&l, "unlocked", T_LINE);
+	tl_finish_ok(&l, "nipc shm lock");
+	tl_finish_ok(&q, "qt68ipc lockhold");
+	tl_let_go(&c, "nipc shm create --hold");
 	assert_nothing_left();
 }
 
@@ -591,7 +445,7 @@ static void qt_lock_blocks_nipc(void **state)
  * holder let go, and the other side reads it. */
 static void alternating_rounds(void **state)
 {
-	struct proc c, h, w;
+	struct tl_proc c, h, w;
 	char text[64], prev[64] = "";
 	long long t;
 
@@ -601,33 +455,31 @@ static void alternating_rounds(void **state)
 	for (int i = 0; i < ROUNDS; i++) {
 		if (i % 2 == 0) {
 			snprintf(text, sizeof text, "round %d by Qt", i);
-			start(&h, ARGV(nipc, "shm", "lock", key));
-			expect(&h, "locked");
-			start(&w, ARGV(qt, "write", key, text));
-			expect_blocked(&w, "Qt's write");
+			tl_start_ok(&h, TL_ARGV(tl_nipc(), "shm", "lock", key), "locked");
+			tl_start_ok(&w, TL_ARGV(qt, "write", key, text), NULL);
+			tl_expect_waits(&w, "Qt's write", T_QUIET);
 			peek_sees(prev);
-			end_holder(&h, "nipc shm lock");
-			expect(&w, "written");
-			finish_ok(&w, "qt68ipc write");
+			tl_let_go(&h, "nipc shm lock");
+			tl_expect(&w, "written", T_LINE);
+			tl_finish_ok(&w, "qt68ipc write");
 			nipc_sees(text);
 		} else {
 			snprintf(text, sizeof text, "round %d by nipc", i);
-			start(&h, ARGV(qt, "lockhold", key, "1500"));
-			expect(&h, "locked");
+			tl_start_ok(&h, TL_ARGV(qt, "lockhold", key, "1500"), "locked");
 			nipc_write_start(&w, text);
-			expect_blocked(&w, "nipc shm write");
+			tl_expect_waits(&w, "nipc shm write", T_QUIET);
 			peek_sees(prev);
-			expect(&h, "unlocked");
-			t = mono_ns();
-			finish_ok(&w, "nipc shm write");
+			tl_expect(&h, "unlocked", T_LINE);
+			t = tl_mono_ns();
+			tl_finish_ok(&w, "nipc shm write");
 			print_message("# round %d: nipc's write ended %ld ms after Qt's unlocked\n",
 				      i, ms_since(t));
-			finish_ok(&h, "qt68ipc lockhold");
+			tl_finish_ok(&h, "qt68ipc lockhold");
 			qt_sees(text);
 		}
 		snprintf(prev, sizeof prev, "%s", text);
 	}
-	end_holder(&c, "nipc shm create --hold");
+	tl_let_go(&c, "nipc shm create --hold");
 	assert_nothing_left();
 }
 
@@ -640,8 +492,7 @@ static void alternating_rounds(void **state)
  * error. Observed with Qt 6.8.0; nipc cannot prevent it. */
 static void qt_create_unlinks_held_lock(void **state)
 {
-	struct proc c, h1, h2, l3, r;
-	char out[512], err[1024];
+	struct tl_proc c, h1, h2, l3, r, q;
 	ino_t seg, old;
 	long long t;
 	int rc;
@@ -650,69 +501,70 @@ static void qt_create_unlinks_held_lock(void **state)
 	NEED_QT68();
 	nipc_create(&c);
 	nipc_write("before");
-	start(&h1, ARGV(nipc, "shm", "lock", key));
-	expect(&h1, "locked");
+	tl_start_ok(&h1, TL_ARGV(tl_nipc(), "shm", "lock", key), "locked");
 	seg = inode(shm_path);
 	old = inode(sem_path);
 
-	rc = run(ARGV(qt, "create", key, "4096"), NULL, 0, out, sizeof out, NULL, err,
-		    sizeof err);
-	if (rc != 1 || !strstr(out, "already exists"))
+	rc = tl_run(&q, TL_ARGV(qt, "create", key, "4096"), NULL);
+	if (rc != 1 || !strstr(q.o.p, "already exists"))
 		fail_msg("Qt's create: exit %d, '%s' (expected it to fail: already exists)", rc,
-			 out);
+			 q.o.p);
+	tl_proc_free(&q);
 	assert_int_equal(inode(shm_path), seg);
 	if (exists(sem_path))
 		fail_msg("the lock file is still there after Qt's create (same inode: %s)",
 			 inode(sem_path) == old ? "yes" : "no");
 
 	/* the next locker makes a new lock: in at once, though h1 holds */
-	t = mono_ns();
-	start(&h2, ARGV(nipc, "shm", "lock", key));
-	expect_in(&h2, "locked", T_GET);
+	t = tl_mono_ns();
+	tl_start_ok(&h2, TL_ARGV(tl_nipc(), "shm", "lock", key), NULL);
+	tl_expect(&h2, "locked", T_GET);
 	print_message("# a new nipc locker got a new lock in %ld ms while the first held "
 		      "the unlinked one\n", ms_since(t));
-	assert_true(proc_running(&h1));
+	assert_true(tl_running(&h1));
 	assert_int_not_equal(inode(sem_path), old);
 
 	/* on the new lock nipc and Qt exclude again */
-	start(&l3, ARGV(nipc, "shm", "lock", key, "--for", "0"));
-	start(&r, ARGV(qt, "read", key));
-	expect_blocked(&l3, "a second locker on the new lock");
-	expect_blocked(&r, "Qt's read on the new lock");
-	end_holder(&h2, "nipc shm lock (new lock)");
-	expect(&l3, "locked");
-	expect(&l3, "unlocked");
-	finish_ok(&l3, "nipc shm lock --for 0");
-	assert_string_equal(expect(&r, "read:"), "before");
-	finish_ok(&r, "qt68ipc read");
+	tl_start_ok(&l3, TL_ARGV(tl_nipc(), "shm", "lock", key, "--for", "0"), NULL);
+	tl_start_ok(&r, TL_ARGV(qt, "read", key), NULL);
+	tl_expect_waits(&l3, "a second locker on the new lock", T_QUIET);
+	tl_expect_waits(&r, "Qt's read on the new lock", T_QUIET);
+	tl_let_go(&h2, "nipc shm lock (new lock)");
+	tl_expect(&l3, "locked", T_LINE);
+	tl_expect(&l3, "unlocked", T_LINE);
+	tl_finish_ok(&l3, "nipc shm lock --for 0");
+	assert_string_equal(tl_expect(&r, "read:", T_LINE), "before");
+	tl_finish_ok(&r, "qt68ipc read");
 
 	/* the first holder gives back the unlinked lock without an error */
-	assert_int_equal(proc_write(&h1, "\n"), 0);
-	expect(&h1, "unlocked");
-	finish_ok(&h1, "nipc shm lock (unlinked lock)");
+	assert_int_equal(tl_write(&h1, "\n"), 0);
+	tl_expect(&h1, "unlocked", T_LINE);
+	tl_finish_ok(&h1, "nipc shm lock (unlinked lock)");
 
 	/* the creator's handle opened the lock before Qt's create: taking it
 	 * for the last detach, it finds its lock file without a name and
 	 * follows the name to the new lock, so the last detach removes the
 	 * segment and the lock everyone uses now: nothing is left */
-	end_holder(&c, "nipc shm create --hold");
+	tl_let_go(&c, "nipc shm create --hold");
 	assert_false(exists(shm_path));
 	assert_false(exists(sem_path));
 	(void)rc;
 	assert_nothing_left();
 }
 
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(nipc_creates_data_both_ways, setup, teardown),
-		cmocka_unit_test_setup_teardown(qt_creates_data_both_ways, setup, teardown),
-		cmocka_unit_test_setup_teardown(nipc_lock_blocks_qt, setup, teardown),
-		cmocka_unit_test_setup_teardown(qt_lock_blocks_nipc, setup, teardown),
-		cmocka_unit_test_setup_teardown(alternating_rounds, setup, teardown),
-		cmocka_unit_test_setup_teardown(qt_create_unlinks_held_lock, setup, teardown),
-		cmocka_unit_test_setup_teardown(qt_attached_segment_kept, setup, teardown),
+		T(nipc_creates_data_both_ways),
+		T(qt_creates_data_both_ways),
+		T(nipc_lock_blocks_qt),
+		T(qt_lock_blocks_nipc),
+		T(alternating_rounds),
+		T(qt_create_unlinks_held_lock),
+		T(qt_attached_segment_kept),
 	};
 
-	return cmocka_run_group_tests_name("qt68_lock", tests, group_setup, group_teardown);
+	return TL_MAIN("qt68_lock", tests, group_setup, NULL);
 }

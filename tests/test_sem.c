@@ -2,7 +2,8 @@
 /* System semaphores on both backends, shared between real processes. */
 #include "config.h"
 
-#include "objutil.h"
+#include "nipc.h"
+#include "tlib.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 
 static int SYSV = NIPC_KEY_SYSTEMV, POSIX = NIPC_KEY_POSIX, SYSV1 = 1;
 
@@ -31,111 +31,95 @@ static nipc_sem *new_sem(const nipc_key *k, int initial, nipc_sem_mode mode)
 	return s;
 }
 
-static int child_ok(struct child *c, const char *cmd)
-{
-	const char *r = child_cmd(c, cmd, 10000);
-
-	if (strcmp(r, "ok"))
-		print_error("child: %s -> '%s'\n", cmd, r);
-	return strcmp(r, "ok") == 0;
-}
-
 /* The child's acquire is still blocked after a while. */
-static void blocked(struct child *c)
+static void blocked(struct tl_proc *c)
 {
-	assert_int_equal(child_send(c, "acquire"), 0);
-	assert_string_equal(child_reply(c, 200), "");
+	assert_int_equal(tl_send(c, "acquire"), 0);
+	assert_string_equal(tl_cmd(c, NULL, 200), "");
 }
 
 static void shared_between_processes(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
+	nipc_key *k = tl_key(TYPE);
 	nipc_sem *s = new_sem(k, 0, NIPC_SEM_CREATE);
-	struct child c;
+	struct tl_proc c;
 
-	assert_true(obj_sem_exists(k));
-	assert_int_equal(child_start(&c, k), 0);
-	assert_true(child_ok(&c, "semopen 0 open"));
+	assert_true(TL_SEM_EXISTS(k));
+	TL_OBJHELPER_OK(&c, k, "semopen 0 open");
 	blocked(&c);
 	assert_int_equal(nipc_sem_release(s, 1), 0);
-	assert_string_equal(child_reply(&c, 10000), "ok");
+	assert_string_equal(tl_cmd(&c, NULL, 10000), "ok");
 	/* and the other way round */
-	assert_true(child_ok(&c, "release 1"));
+	assert_true(tl_cmd_ok(&c, "release 1"));
 	assert_int_equal(nipc_sem_acquire(s), 0);
-	assert_int_equal(child_end(&c), 0);
-	assert_true(obj_sem_exists(k)); /* the child did not own it */
+	assert_int_equal(tl_end(&c, "exit"), 0);
+	assert_true(TL_SEM_EXISTS(k)); /* the child did not own it */
 	nipc_sem_free(s);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 static void release_many(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
+	nipc_key *k = tl_key(TYPE);
 	nipc_sem *s = new_sem(k, 0, NIPC_SEM_CREATE);
-	struct child c;
+	struct tl_proc c;
 
 	assert_int_equal(nipc_sem_release(s, 3), 0);
-	assert_int_equal(child_start(&c, k), 0);
-	assert_true(child_ok(&c, "semopen 0 open"));
+	TL_OBJHELPER_OK(&c, k, "semopen 0 open");
 	for (int i = 0; i < 3; i++)
-		assert_true(child_ok(&c, "acquire"));
+		assert_true(tl_cmd_ok(&c, "acquire"));
 	blocked(&c);
 	assert_int_equal(nipc_sem_release(s, 1), 0);
-	assert_string_equal(child_reply(&c, 10000), "ok");
-	assert_int_equal(child_end(&c), 0);
+	assert_string_equal(tl_cmd(&c, NULL, 10000), "ok");
+	assert_int_equal(tl_end(&c, "exit"), 0);
 
 	assert_int_equal(nipc_sem_release(s, 0), -NIPC_EINVAL);
 	assert_int_equal(nipc_sem_release(s, -1), -NIPC_EINVAL);
 	assert_int_equal(nipc_sem_release(NULL, 1), -NIPC_EINVAL);
 	assert_int_equal(nipc_sem_acquire(NULL), -NIPC_EINVAL);
 	nipc_sem_free(s);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 /* Open keeps the value; Create sets it again (a leftover from a crash). */
 static void open_keeps_create_resets(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
+	nipc_key *k = tl_key(TYPE);
 	nipc_sem *a = new_sem(k, 2, NIPC_SEM_CREATE), *b, *c2;
-	struct child c;
+	struct tl_proc c;
 
 	b = new_sem(k, 9, NIPC_SEM_OPEN);
-	assert_int_equal(child_start(&c, k), 0);
-	assert_true(child_ok(&c, "semopen 5 open"));
-	assert_true(child_ok(&c, "acquire"));
-	assert_true(child_ok(&c, "acquire"));
+	TL_OBJHELPER_OK(&c, k, "semopen 5 open");
+	assert_true(tl_cmd_ok(&c, "acquire"));
+	assert_true(tl_cmd_ok(&c, "acquire"));
 	blocked(&c);
 	c2 = new_sem(k, 1, NIPC_SEM_CREATE);
 	if (IS_SYSV) {
 		/* same semaphore, value set to 1: the waiter gets it */
-		assert_string_equal(child_reply(&c, 10000), "ok");
+		assert_string_equal(tl_cmd(&c, NULL, 10000), "ok");
 	} else {
 		/* a new semaphore replaces the old name; the waiter keeps the old */
-		assert_string_equal(child_reply(&c, 200), "");
+		assert_string_equal(tl_cmd(&c, NULL, 200), "");
 		assert_int_equal(nipc_sem_release(a, 1), 0);
-		assert_string_equal(child_reply(&c, 10000), "ok");
+		assert_string_equal(tl_cmd(&c, NULL, 10000), "ok");
 		assert_int_equal(nipc_sem_acquire(c2), 0);
 	}
-	assert_int_equal(child_end(&c), 0);
+	assert_int_equal(tl_end(&c, "exit"), 0);
 	nipc_sem_free(b);
 	nipc_sem_free(a);
 	nipc_sem_free(c2);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 static void open_missing_creates_and_owns(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
+	nipc_key *k = tl_key(TYPE);
 	nipc_sem *a = new_sem(k, 1, NIPC_SEM_OPEN);
 
-	assert_true(obj_sem_exists(k));
+	assert_true(TL_SEM_EXISTS(k));
 	assert_int_equal(nipc_sem_acquire(a), 0);
 	nipc_sem_free(a);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 /* The owner removes the semaphore on close even while others use it (as Qt
@@ -143,32 +127,30 @@ static void open_missing_creates_and_owns(void **state)
  * key file and semaphore. */
 static void owner_removes_others_reopen(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
+	nipc_key *k = tl_key(TYPE);
 	nipc_sem *a = new_sem(k, 0, NIPC_SEM_CREATE);
-	struct child c;
+	struct tl_proc c;
 	struct stat st1, st2;
 
 	if (IS_SYSV)
 		assert_int_equal(stat(nipc_key_native(k), &st1), 0);
-	assert_int_equal(child_start(&c, k), 0);
-	assert_true(child_ok(&c, "semopen 0 open"));
+	TL_OBJHELPER_OK(&c, k, "semopen 0 open");
 	nipc_sem_free(a);
-	assert_false(obj_leftover(k));
-	assert_true(child_ok(&c, "release 1"));
-	assert_true(child_ok(&c, "acquire"));
+	assert_false(TL_LEFTOVER(k));
+	assert_true(tl_cmd_ok(&c, "release 1"));
+	assert_true(tl_cmd_ok(&c, "acquire"));
 	if (IS_SYSV) {
-		assert_true(obj_sem_exists(k));
+		assert_true(TL_SEM_EXISTS(k));
 		/* a new key file: another inode */
 		assert_int_equal(stat(nipc_key_native(k), &st2), 0);
 		assert_true(st1.st_ino != st2.st_ino || st1.st_ctime != st2.st_ctime ||
 			    st1.st_ctim.tv_nsec != st2.st_ctim.tv_nsec);
 		/* the child made it again, so the child owns it now */
-		assert_true(child_ok(&c, "semfree"));
-		assert_false(obj_leftover(k));
+		assert_true(tl_cmd_ok(&c, "semfree"));
+		assert_false(TL_LEFTOVER(k));
 	}
-	assert_int_equal(child_end(&c), 0);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	assert_int_equal(tl_end(&c, "exit"), 0);
+	TL_KEY_GONE(k);
 }
 
 static void bad_keys(void **state)
@@ -212,58 +194,29 @@ static void bad_keys(void **state)
 	nipc_key_free(k);
 }
 
-static mode_t mode_of(const char *path)
-{
-	struct stat st;
-
-	assert_int_equal(stat(path, &st), 0);
-	return st.st_mode & 07777;
-}
-
 static void modes_whatever_the_umask(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
+	nipc_key *k = tl_key(TYPE);
 	mode_t old = umask(0277);
 	nipc_sem *s = new_sem(k, 1, NIPC_SEM_CREATE);
-	char path[256];
 
 	umask(old);
-	if (IS_SYSV) {
-		struct semid_ds ds;
-		key_t kt;
-
-		assert_int_equal(mode_of(nipc_key_native(k)), 0640 & ~0277);
-		assert_int_equal(nipc_ftok(nipc_key_native(k), TYPE, &kt), 0);
-		assert_int_equal(semctl(semget(kt, 0, 0), 0, IPC_STAT, &ds), 0);
-		assert_int_equal(ds.sem_perm.mode & 0777, 0600);
-	} else {
-		snprintf(path, sizeof path, "/dev/shm/sem.%s", nipc_key_native(k) + 1);
-		assert_int_equal(mode_of(path), 0600);
-	}
+	if (IS_SYSV)
+		assert_int_equal(tl_file_mode(nipc_key_native(k)), 0640 & ~0277);
+	assert_int_equal(tl_obj_mode(nipc_key_native(k), TL_KEY_PROJ(k), 1), 0600);
 	nipc_sem_free(s);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 static void type_supported(void **state)
 {
-	assert_true(nipc_sem_key_type_supported(NIPC_KEY_SYSTEMV));
-	assert_true(nipc_sem_key_type_supported(255));
-	assert_true(nipc_sem_key_type_supported(NIPC_KEY_POSIX));
-	assert_false(nipc_sem_key_type_supported(NIPC_KEY_WINDOWS));
-	assert_false(nipc_sem_key_type_supported(0));
-	assert_false(nipc_sem_key_type_supported(0x102));
-}
+	static const int yes[] = {NIPC_KEY_SYSTEMV, 255, NIPC_KEY_POSIX};
+	static const int no[] = {NIPC_KEY_WINDOWS, 0, 0x102};
 
-static int setup(void **state)
-{
-	return obj_setup();
-}
-
-static int teardown(void **state)
-{
-	obj_cleanup();
-	return 0;
+	for (size_t i = 0; i < TL_LEN(yes); i++) {
+		assert_true(nipc_sem_key_type_supported(yes[i]));
+		assert_false(nipc_sem_key_type_supported(no[i]));
+	}
 }
 
 #define BOTH(f) cmocka_unit_test_prestate(f, &SYSV), cmocka_unit_test_prestate(f, &POSIX)
@@ -283,5 +236,5 @@ int main(void)
 	};
 
 	alarm(600); /* a deadlock fails the run instead of hanging it */
-	return cmocka_run_group_tests_name("sem", tests, setup, teardown);
+	return TL_MAIN("sem", tests, NULL, NULL);
 }

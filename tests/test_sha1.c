@@ -3,11 +3,7 @@
  * boundaries at 55, 56 and 64 bytes, one-shot and streamed. */
 #include "config.h"
 
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tlib.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,5 +126,5 @@ int main(void)
 		cmocka_unit_test(test_padding_boundaries),
 		cmocka_unit_test(test_streaming_splits),
 	};
-	return cmocka_run_group_tests_name("sha1", tests, NULL, NULL);
+	return TL_MAIN("sha1", tests, NULL, NULL);
 }

@@ -8,13 +8,7 @@
  * tests/progs/shim_ops under LD_PRELOAD. */
 #include "config.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include "test_shim_common.h"
+#include "tlib.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,22 +19,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static struct tj_doc doc;
-
 static int lines_in(const char *path)
 {
-	struct ts_lines l;
+	struct tl_lines l;
 	int n;
 
-	ts_load(&l, path);
+	tl_lines_load(&l, path);
 	n = (int)l.n;
-	ts_free(&l);
+	tl_lines_free(&l);
 	return n;
 }
 
 static void assert_file(const char *path, const char *want)
 {
-	char *s = ts_slurp(path);
+	char *s = tl_slurp(path);
 
 	if (!s || strcmp(s, want))
 		fail_msg("%s holds \"%s\", wanted \"%s\"", path, s ? s : "(no file)", want);
@@ -53,23 +45,23 @@ static const char *const pipe_modes[] = {"default", "ignore", "handle", "block",
 
 /* shim_ops pipe-MODE with the sink a dead pipe or socket: the program
  * runs to its end, its signals and errno untouched. */
-static void run_dead(const char *mode, struct ts_run *r)
+static void run_dead(const char *mode, struct tl_opts *r)
 {
 	char scenario[32], dead[16];
-	char *argv[] = {(char *)ts_prog("shim_ops"), scenario, NULL, dead, NULL};
-	const char *out = ts_path("pipe.out");
+	const char *argv[] = {tl_prog("shim_ops"), scenario, NULL, dead, NULL};
+	const char *out = tl_path("pipe.out");
 	char *o;
 	int st;
 
 	snprintf(scenario, sizeof scenario, "pipe-%s", mode);
 	snprintf(dead, sizeof dead, "%d", r->dead_pipe ? r->dead_pipe : r->dead_socket);
-	argv[2] = (char *)ts_unique();
+	argv[2] = tl_unique_name();
 	r->out = out;
-	st = ts_run(argv, r);
-	o = ts_slurp(out);
+	st = tl_run(NULL, argv, r);
+	o = tl_slurp(out);
 	if (st != 0 || !o || strcmp(o, "done\n"))
 		fail_msg("pipe-%s (sink %s, dead %s on %d): status %d, output:\n%s", mode,
-			 r->file ? r->file : "stderr", r->dead_pipe ? "pipe" : "socket",
+			 r->trace_file ? r->trace_file : "stderr", r->dead_pipe ? "pipe" : "socket",
 			 r->dead_pipe ? r->dead_pipe : r->dead_socket, st, o ? o : "(none)");
 	free(o);
 }
@@ -78,10 +70,10 @@ static void test_dead_pipe(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof pipe_modes / sizeof pipe_modes[0]; i++) {
-		struct ts_run stderr_pipe = {.preload = 1, .trace = "1", .dead_pipe = 2};
-		struct ts_run fd_pipe = {.preload = 1, .trace = "1", .format = "json",
-					 .file = "fd:5", .dead_pipe = 5};
-		struct ts_run named_pipe = {.preload = 1, .trace = "1", .file = "/dev/fd/6",
+		struct tl_opts stderr_pipe = {.preload = 1, .trace = "1", .dead_pipe = 2};
+		struct tl_opts fd_pipe = {.preload = 1, .trace = "1", .trace_format = "json",
+					 .trace_file = "fd:5", .dead_pipe = 5};
+		struct tl_opts named_pipe = {.preload = 1, .trace = "1", .trace_file = "/dev/fd/6",
 					    .dead_pipe = 6};
 
 		run_dead(pipe_modes[i], &stderr_pipe);
@@ -94,8 +86,8 @@ static void test_dead_socket(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof pipe_modes / sizeof pipe_modes[0]; i++) {
-		struct ts_run stderr_sock = {.preload = 1, .trace = "1", .dead_socket = 2};
-		struct ts_run fd_sock = {.preload = 1, .trace = "1", .file = "fd:5", .dead_socket = 5};
+		struct tl_opts stderr_sock = {.preload = 1, .trace = "1", .dead_socket = 2};
+		struct tl_opts fd_sock = {.preload = 1, .trace = "1", .trace_file = "fd:5", .dead_socket = 5};
 
 		run_dead(pipe_modes[i], &stderr_sock);
 		run_dead(pipe_modes[i], &fd_sock);
@@ -106,15 +98,15 @@ static void test_dead_socket(void **state)
  * for the program. */
 static void test_file_size_limit(void **state)
 {
-	const char *file = ts_path("full.txt");
-	struct ts_run r = {.preload = 1, .trace = "1", .file = file, .fsize_limit = 100};
-	char *argv[] = {(char *)ts_prog("shim_ops"), "pipe-default", (char *)ts_unique(), NULL};
+	const char *file = tl_path("full.txt");
+	struct tl_opts r = {.preload = 1, .trace = "1", .trace_file = file, .fsize_limit = 100};
+	const char *argv[] = {tl_prog("shim_ops"), "pipe-default", tl_unique_name(), NULL};
 	struct stat st;
 
 	(void)state;
 	unlink(file);
-	r.out = ts_path("fsize.out");
-	assert_int_equal(ts_run(argv, &r), 0);
+	r.out = tl_path("fsize.out");
+	assert_int_equal(tl_run(NULL, argv, &r), 0);
 	assert_file(r.out, "done\n");
 	assert_int_equal(stat(file, &st), 0);
 	assert_true(st.st_size <= 100);
@@ -126,19 +118,19 @@ static void test_file_size_limit(void **state)
  * descriptor 2, holds only its data, whatever the sink. */
 static void test_closed_stderr(void **state)
 {
-	const char *data = ts_path("data.txt"), *out = ts_path("data.out");
-	const char *trace = ts_path("data.trace");
+	const char *data = tl_path("data.txt"), *out = tl_path("data.out");
+	const char *trace = tl_path("data.trace");
 	const char *sinks[] = {NULL, "/dev/stderr", "fd:2", "/dev/fd/2", trace};
-	char *argv[] = {(char *)ts_prog("shim_ops"), "data", NULL, (char *)data, NULL};
+	const char *argv[] = {tl_prog("shim_ops"), "data", NULL, data, NULL};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof sinks / sizeof sinks[0]; i++) {
-		struct ts_run r = {.preload = 1, .trace = "1", .file = sinks[i], .out = out,
+		struct tl_opts r = {.preload = 1, .trace = "1", .trace_file = sinks[i], .out = out,
 				   .closed = 1u << 2};
 
 		unlink(trace);
-		argv[2] = (char *)ts_unique();
-		assert_int_equal(ts_run(argv, &r), 0);
+		argv[2] = tl_unique_name();
+		assert_int_equal(tl_run(NULL, argv, &r), 0);
 		assert_file(out, "fd 2\n");
 		assert_file(data, "data 1\ndata 2\n");
 		if (sinks[i] == trace)
@@ -150,32 +142,31 @@ static void test_closed_stderr(void **state)
  * the trace keeps going to the standard error it started with. */
 static void test_stderr_closed_later(void **state)
 {
-	const char *data = ts_path("data2.txt"), *out = ts_path("data2.out");
-	const char *err = ts_path("data2.err");
-	char *argv[] = {(char *)ts_prog("shim_ops"), "data-close", (char *)ts_unique(),
-			(char *)data, NULL};
-	struct ts_run r = {.preload = 1, .trace = "1", .format = "json", .out = out, .err = err};
-	struct ts_lines l;
+	const char *data = tl_path("data2.txt"), *out = tl_path("data2.out");
+	const char *err = tl_path("data2.err");
+	const char *argv[] = {tl_prog("shim_ops"), "data-close", tl_unique_name(),
+			data, NULL};
+	struct tl_opts r = {.preload = 1, .trace = "1", .trace_format = "json", .out = out, .err = err};
+	struct tl_events l;
 
 	(void)state;
-	assert_int_equal(ts_run(argv, &r), 0);
+	assert_int_equal(tl_run(NULL, argv, &r), 0);
 	assert_file(out, "fd 2\n");
 	assert_file(data, "data 1\ndata 2\n");
-	ts_load(&l, err);
+	tl_events_load(&l, err);
 	assert_int_equal(l.n, 3);
-	ts_parse(&doc, l.line[0]);
-	ts_free(&l);
+	tl_events_free(&l);
 }
 
 /* ------------------------------------------------------------ the file */
 
 static void run_traced(const char *file, const char *err, int status)
 {
-	char *argv[] = {(char *)ts_prog("shim_ops"), "pipe-default", (char *)ts_unique(), NULL};
-	struct ts_run r = {.preload = 1, .trace = "1", .file = file, .err = err,
-			   .out = ts_path("run.out")};
+	const char *argv[] = {tl_prog("shim_ops"), "pipe-default", tl_unique_name(), NULL};
+	struct tl_opts r = {.preload = 1, .trace = "1", .trace_file = file, .err = err,
+			   .out = tl_path("run.out")};
 
-	assert_int_equal(ts_run(argv, &r), status);
+	assert_int_equal(tl_run(NULL, argv, &r), status);
 	assert_file(r.out, "done\n");
 }
 
@@ -189,9 +180,9 @@ static void warned(const char *err, const char *fmt, const char *path)
 
 static void test_symlink_not_followed(void **state)
 {
-	const char *target = ts_path("victim"), *link = ts_path("trace.link");
-	const char *gone = ts_path("absent"), *dangling = ts_path("dangling.link");
-	const char *err = ts_path("link.err");
+	const char *target = tl_path("victim"), *link = tl_path("trace.link");
+	const char *gone = tl_path("absent"), *dangling = tl_path("dangling.link");
+	const char *err = tl_path("link.err");
 	const char *msg = "nipc-preload: NIPC_TRACE_FILE %s is a symbolic link; not followed; "
 			  "tracing disabled\n";
 	FILE *f;
@@ -222,7 +213,7 @@ static void test_symlink_not_followed(void **state)
 
 static void test_new_file_private(void **state)
 {
-	const char *file = ts_path("new.trace");
+	const char *file = tl_path("new.trace");
 	struct stat st;
 	mode_t old = umask(022);
 
@@ -237,7 +228,7 @@ static void test_new_file_private(void **state)
 
 static void test_other_owner(void **state)
 {
-	const char *file = ts_path("theirs"), *err = ts_path("theirs.err");
+	const char *file = tl_path("theirs"), *err = tl_path("theirs.err");
 	int fd;
 
 	(void)state;
@@ -260,9 +251,9 @@ static void test_other_owner(void **state)
 /* Named descriptors and FIFOs still work. */
 static void test_special_files(void **state)
 {
-	const char *err = ts_path("special.err"), *at7 = ts_path("at7.txt");
-	const char *fifo = ts_path("events.fifo"), *flink = ts_path("fifo.link");
-	char *argv[] = {(char *)ts_prog("shim_ops"), "pipe-default", NULL, NULL};
+	const char *err = tl_path("special.err"), *at7 = tl_path("at7.txt");
+	const char *fifo = tl_path("events.fifo"), *flink = tl_path("fifo.link");
+	const char *argv[] = {tl_prog("shim_ops"), "pipe-default", NULL, NULL};
 	char buf[65536];
 	ssize_t n;
 	int rfd, lines = 0;
@@ -271,17 +262,17 @@ static void test_special_files(void **state)
 	run_traced("/dev/stderr", err, 0);
 	assert_int_equal(lines_in(err), 4);
 	{
-		struct ts_run r = {.preload = 1, .trace = "1", .file = "/dev/fd/7", .fd_from = 7,
+		struct tl_opts r = {.preload = 1, .trace = "1", .trace_file = "/dev/fd/7", .fd_from = 7,
 				   .file_at_fd = at7};
 
 		unlink(at7);
-		argv[2] = (char *)ts_unique();
-		assert_int_equal(ts_run(argv, &r), 0);
+		argv[2] = tl_unique_name();
+		assert_int_equal(tl_run(NULL, argv, &r), 0);
 		assert_int_equal(lines_in(at7), 4);
 		unlink(at7);
-		r.file = "/proc/self/fd/7";
-		argv[2] = (char *)ts_unique();
-		assert_int_equal(ts_run(argv, &r), 0);
+		r.trace_file = "/proc/self/fd/7";
+		argv[2] = tl_unique_name();
+		assert_int_equal(tl_run(NULL, argv, &r), 0);
 		assert_int_equal(lines_in(at7), 4);
 	}
 	unlink(fifo);
@@ -304,24 +295,24 @@ static void test_special_files(void **state)
 
 static void test_big_sops(void **state)
 {
-	const char *file = ts_path("sops.json"), *out = ts_path("sops.out");
-	char *argv[] = {(char *)ts_prog("shim_ops"), "big-sops", "x", NULL};
-	struct ts_run r = {.preload = 1, .trace = "semop,semtimedop", .format = "json",
-			   .file = file, .out = out};
+	const char *file = tl_path("sops.json"), *out = tl_path("sops.out");
+	const char *argv[] = {tl_prog("shim_ops"), "big-sops", "x", NULL};
+	struct tl_opts r = {.preload = 1, .trace = "semop,semtimedop", .trace_format = "json",
+			   .trace_file = file, .out = out};
 	const char *nsops[] = {"2", "100000", "100000", "100000", "100", "3"};
-	struct ts_lines l;
+	struct tl_events l;
 	char buf[512];
 	int st;
 
 	(void)state;
 	unlink(file);
-	st = ts_run(argv, &r);
+	st = tl_run(NULL, argv, &r);
 	if (st == 77)
 		skip();
 	assert_int_equal(st, 0);
-	ts_load(&l, file);
+	tl_events_load(&l, file);
 	{
-		struct ts_expect x[] = {
+		struct tl_expect x[] = {
 			{"semop", "IPC_PRIVATE", "0", NULL, NULL},
 			{"semop", "IPC_PRIVATE", "-1", "E2BIG", NULL},
 			{"semop", "IPC_PRIVATE", "-1", "E2BIG", NULL},
@@ -330,27 +321,18 @@ static void test_big_sops(void **state)
 			{"semop", "IPC_PRIVATE", "-1", "EFAULT", NULL},
 		};
 
-		ts_expect_events(&l, x, 6, 0);
+		tl_expect_events(&l, TL_ARGS_ALL, 0, x, 6);
 	}
-	ts_parse(&doc, l.line[0]);
-	assert_string_equal(ts_arg(&doc, "sops", buf, sizeof buf),
+	assert_string_equal(tl_event_arg(&l.ev[0], "sops", buf, sizeof buf),
 			    "[{\"num\":0,\"op\":1,\"flg\":\"0\"},{\"num\":0,\"op\":-1,\"flg\":\"0\"}]");
 	/* the others: the count and the address, not the markers (0xa5a5)
 	 * after the caller's two operations */
 	for (size_t i = 0; i < l.n; i++) {
-		ts_parse(&doc, l.line[i]);
-		assert_string_equal(ts_arg(&doc, "nsops", buf, sizeof buf), nsops[i]);
-		if (i && strncmp(ts_arg(&doc, "sops", buf, sizeof buf), "0x", 2))
+		assert_string_equal(tl_event_arg(&l.ev[i], "nsops", buf, sizeof buf), nsops[i]);
+		if (i && strncmp(tl_event_arg(&l.ev[i], "sops", buf, sizeof buf), "0x", 2))
 			fail_msg("event %zu shows %s", i, buf);
 	}
-	ts_free(&l);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	ts_cleanup();
-	return 0;
+	tl_events_free(&l);
 }
 
 int main(void)
@@ -369,5 +351,5 @@ int main(void)
 	};
 
 	alarm(600);
-	return cmocka_run_group_tests_name("shim_safety", tests, NULL, teardown);
+	return TL_MAIN("shim_safety", tests, NULL, NULL);
 }

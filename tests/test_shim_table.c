@@ -4,11 +4,7 @@
  * functions in doc/nipc-preload.7. */
 #include "config.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tlib.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,5 +182,5 @@ int main(void)
 		cmocka_unit_test(test_manual),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return TL_MAIN("shim_table", tests, NULL, NULL);
 }

@@ -4,13 +4,7 @@
  * tests/progs/shim_ops under LD_PRELOAD. */
 #include "config.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include "test_shim_common.h"
+#include "tlib.h"
 
 #include <regex.h>
 #include <stdio.h>
@@ -20,43 +14,40 @@
 #include <time.h>
 #include <unistd.h>
 
-static struct tj_doc doc;
-
 /* Runs shim_ops SCENARIO ARG traced as JSON into a fresh file. */
 static int run_ops(const char *scenario, const char *arg, const char *filter, const char *file,
 		   const char *format, const char *out, const char *err)
 {
-	char *argv[] = {(char *)ts_prog("shim_ops"), (char *)scenario, (char *)arg, NULL};
-	struct ts_run r = {.trace = filter, .file = file, .format = format, .preload = 1,
+	const char *argv[] = {tl_prog("shim_ops"), scenario, arg, NULL};
+	struct tl_opts r = {.trace = filter, .trace_file = file, .trace_format = format, .preload = 1,
 			   .out = out, .err = err};
 
 	unlink(file);
-	return ts_run(argv, &r);
+	return tl_run(NULL, argv, &r);
 }
 
-static const char *field(const char *line, const char *name)
+static const char *field(const struct tl_event *ev, const char *name)
 {
 	static char buf[4096];
 
-	ts_parse(&doc, line);
-	return ts_field(&doc, name, buf, sizeof buf);
+	return tl_event_field(ev, name, buf, sizeof buf);
 }
 
 static void test_posix_shm(void **state)
 {
-	const char *name = ts_unique(), *file = ts_path("shm.json");
-	struct ts_lines l;
+	const char *name = tl_unique_name(), *file = tl_path("shm.json");
+	struct tl_events l;
 	char a[16][512], fd[16], map1[64], map2[64];
 
 	snprintf(a[11], 512, "name=%s;oflag=O_RDONLY|O_CREAT|O_EXCL;mode=0600", name);
 
 	(void)state;
 	assert_int_equal(run_ops("posix-shm", name, "1", file, "json", NULL, NULL), 0);
-	ts_load(&l, file);
+	tl_events_load(&l, file);
 	assert_true(l.n > 0);
-	snprintf(fd, sizeof fd, "%s", field(l.line[0], "ret"));
-	snprintf(map1, sizeof map1, "%s", l.n > 3 ? field(l.line[3], "ret") : "");
-	snprintf(map2, sizeof map2, "%s", l.n > 6 ? field(l.line[6], "ret") : "");
+	snprintf(fd, sizeof fd, "%s", field(&l.ev[0], "ret"));
+	snprintf(map1, sizeof map1, "%s", l.n > 3 ? field(&l.ev[3], "ret") : "");
+	snprintf(map2, sizeof map2, "%s", l.n > 6 ? field(&l.ev[6], "ret") : "");
 	snprintf(a[0], 512, "name=%s;oflag=O_RDWR|O_CREAT|O_EXCL;mode=0600", name);
 	snprintf(a[1], 512, "fd=%s;length=4096", fd);
 	snprintf(a[2], 512, "addr=null;length=4096;prot=PROT_READ|PROT_WRITE;flags=MAP_SHARED;fd=%s;offset=0", fd);
@@ -70,7 +61,7 @@ static void test_posix_shm(void **state)
 	snprintf(a[10], 512, "posix:%s", name);
 	{
 		const char *k = a[10];
-		struct ts_expect x[] = {
+		struct tl_expect x[] = {
 			{"shm_open", k, fd, NULL, a[0]},
 			{"shm_open", k, "-1", "EEXIST", a[0]},
 			{"ftruncate", k, "0", NULL, a[1]},
@@ -93,9 +84,9 @@ static void test_posix_shm(void **state)
 			{"shm_unlink", k, "0", NULL, a[8]},
 		};
 		assert_true(atoi(fd) >= 0);
-		ts_expect_events(&l, x, sizeof x / sizeof x[0], 0);
+		tl_expect_events(&l, TL_ARGS_ALL, 0, x, sizeof x / sizeof x[0]);
 	}
-	ts_free(&l);
+	tl_events_free(&l);
 }
 
 static void ops_of(const char *file, char *buf, size_t len);
@@ -104,21 +95,21 @@ static void ops_of(const char *file, char *buf, size_t len);
  * forgets them (a reused number is not named after the segment). */
 static void test_close_range(void **state)
 {
-	const char *name = ts_unique(), *file = ts_path("cr.json");
+	const char *name = tl_unique_name(), *file = tl_path("cr.json");
 	char k[128], fd0[16], fd1[16], args[128], ops[4096];
-	struct ts_lines l;
+	struct tl_events l;
 
 	(void)state;
 	snprintf(k, sizeof k, "posix:%s", name);
 	assert_int_equal(run_ops("close-range", name, "1", file, "json", NULL, NULL), 0);
-	ts_load(&l, file);
+	tl_events_load(&l, file);
 	assert_true(l.n >= 2);
-	snprintf(fd0, sizeof fd0, "%s", field(l.line[0], "ret"));
-	snprintf(fd1, sizeof fd1, "%s", field(l.line[1], "ret"));
+	snprintf(fd0, sizeof fd0, "%s", field(&l.ev[0], "ret"));
+	snprintf(fd1, sizeof fd1, "%s", field(&l.ev[1], "ret"));
 	snprintf(args, sizeof args, "first=%d;last=%d;flags=CLOSE_RANGE_UNSHARE", atoi(fd0) < atoi(fd1) ? atoi(fd0) : atoi(fd1),
 		 atoi(fd0) < atoi(fd1) ? atoi(fd1) : atoi(fd0));
 	{
-		struct ts_expect x[] = {
+		struct tl_expect x[] = {
 			{"shm_open", k, fd0, NULL, NULL},
 			{"shm_open", k, fd1, NULL, NULL},
 			{"close_range", k, "0", NULL, args},
@@ -126,17 +117,17 @@ static void test_close_range(void **state)
 			{"close", k, "0", NULL, NULL},
 			{"shm_unlink", k, "0", NULL, NULL},
 		};
-		ts_expect_events(&l, x, sizeof x / sizeof x[0], 0);
+		tl_expect_events(&l, TL_ARGS_ALL, 0, x, sizeof x / sizeof x[0]);
 	}
-	ts_free(&l);
+	tl_events_free(&l);
 	/* traced alone, it still knows the descriptors */
-	assert_int_equal(run_ops("close-range", ts_unique(), "close_range", file, "json", NULL, NULL), 0);
+	assert_int_equal(run_ops("close-range", tl_unique_name(), "close_range", file, "json", NULL, NULL), 0);
 	ops_of(file, ops, sizeof ops);
 	assert_string_equal(ops, "close_range");
 	/* and text names its flags */
-	assert_int_equal(run_ops("close-range", ts_unique(), "close_range", file, "text", NULL, NULL), 0);
+	assert_int_equal(run_ops("close-range", tl_unique_name(), "close_range", file, "text", NULL, NULL), 0);
 	{
-		char *t = ts_slurp(file);
+		char *t = tl_slurp(file);
 
 		assert_non_null(t);
 		assert_non_null(strstr(t, "close_range("));
@@ -147,15 +138,16 @@ static void test_close_range(void **state)
 
 static void test_posix_sem(void **state)
 {
-	const char *name = ts_unique(), *file = ts_path("sem.json");
-	struct ts_lines l;
+	const char *name = tl_unique_name(), *file = tl_path("sem.json");
+	const struct tl_event *ev;
+	struct tl_events l;
 	char k[128], open_args[256], open0[256], nm[256], sem[64], s[256], never[512];
 
 	(void)state;
 	assert_int_equal(run_ops("posix-sem", name, "all", file, "json", NULL, NULL), 0);
-	ts_load(&l, file);
+	tl_events_load(&l, file);
 	assert_true(l.n > 0);
-	snprintf(sem, sizeof sem, "%s", field(l.line[0], "ret"));
+	snprintf(sem, sizeof sem, "%s", field(&l.ev[0], "ret"));
 	snprintf(k, sizeof k, "posix:%s", name);
 	snprintf(open_args, sizeof open_args, "name=%s;oflag=O_RDONLY|O_CREAT|O_EXCL;mode=0600;value=1", name);
 	snprintf(open0, sizeof open0, "name=%s;oflag=O_RDONLY", name);
@@ -164,7 +156,7 @@ static void test_posix_sem(void **state)
 	snprintf(never, sizeof never, "sem=%s;abstime=0.000000000", sem);
 	{
 		char clk[512];
-		struct ts_expect x[] = {
+		struct tl_expect x[] = {
 			{"sem_open", k, "ptr", NULL, open_args},
 			{"sem_open", k, "SEM_FAILED", "EEXIST", open_args},
 			{"sem_wait", k, "0", NULL, s},
@@ -188,26 +180,26 @@ static void test_posix_sem(void **state)
 		};
 
 		snprintf(clk, sizeof clk, "sem=%s;clock=CLOCK_MONOTONIC;abstime=0.000000000", sem);
-		ts_expect_events(&l, x, sizeof x / sizeof x[0], 0);
+		tl_expect_events(&l, TL_ARGS_ALL, 0, x, sizeof x / sizeof x[0]);
 	}
 	/* the timed wait's deadline is a number of seconds, about now + 5 */
-	ts_parse(&doc, l.line[5]);
+	ev = &l.ev[5];
 	{
 		char buf[64];
-		double t = atof(ts_arg(&doc, "abstime", buf, sizeof buf));
-		double ts = atof(ts_field(&doc, "ts", buf, sizeof buf));
+		double t = atof(tl_event_arg(ev, "abstime", buf, sizeof buf));
+		double ts = atof(tl_event_field(ev, "ts", buf, sizeof buf));
 
 		assert_true(t > ts + 4 && t < ts + 6);
 	}
-	ts_free(&l);
+	tl_events_free(&l);
 }
 
 
 /* Waits and posts on an unnamed semaphore are traced only when asked. */
 static void test_unnamed(void **state)
 {
-	const char *name = ts_unique(), *file = ts_path("unnamed.json");
-	struct ts_lines l;
+	const char *name = tl_unique_name(), *file = tl_path("unnamed.json");
+	struct tl_events l;
 	char k[128], ops[4096];
 	const char *named_ops = "sem_open sem_wait sem_trywait sem_post sem_timedwait sem_clockwait "
 				"sem_post sem_open sem_close sem_post sem_wait sem_close sem_unlink";
@@ -215,43 +207,29 @@ static void test_unnamed(void **state)
 	(void)state;
 	snprintf(k, sizeof k, "posix:%s", name);
 	assert_int_equal(run_ops("unnamed", name, "all", file, "json", NULL, NULL), 0);
-	ts_load(&l, file);
+	tl_events_load(&l, file);
 	{
 		/* the named semaphore stays named after a second open's close,
 		 * and in a forked child */
-		struct ts_expect x[] = {
-			{"sem_open", k, "ptr", NULL, NULL},
-			{"sem_wait", k, "0", NULL, NULL},
-			{"sem_trywait", k, "-1", "EAGAIN", NULL},
-			{"sem_post", k, "0", NULL, NULL},
-			{"sem_timedwait", k, "0", NULL, NULL},
-			{"sem_clockwait", k, "-1", "ETIMEDOUT", NULL},
-			{"sem_post", k, "0", NULL, NULL},
-			{"sem_open", k, "ptr", NULL, NULL},
-			{"sem_close", k, "0", NULL, NULL},
-			{"sem_post", k, "0", NULL, NULL},
-			{"sem_wait", k, "0", NULL, NULL},
-			{"sem_close", k, "0", NULL, NULL},
-			{"sem_unlink", k, "0", NULL, NULL},
-		};
-
 		char parent[32];
 
-		ts_expect_events(&l, x, sizeof x / sizeof x[0], 0);
-		snprintf(parent, sizeof parent, "%s", field(l.line[0], "pid"));
-		assert_string_not_equal(parent, field(l.line[10], "pid"));
+		tl_expect_ops(&l, 0, k, "sem_open=ptr sem_wait=0 sem_trywait=-1/EAGAIN sem_post=0 "
+			      "sem_timedwait=0 sem_clockwait=-1/ETIMEDOUT sem_post=0 sem_open=ptr "
+			      "sem_close=0 sem_post=0 sem_wait=0 sem_close=0 sem_unlink=0");
+		snprintf(parent, sizeof parent, "%s", field(&l.ev[0], "pid"));
+		assert_string_not_equal(parent, field(&l.ev[10], "pid"));
 	}
-	ts_free(&l);
+	tl_events_free(&l);
 	/* "unnamed": both, the unnamed one with a null key */
-	name = ts_unique();
+	name = tl_unique_name();
 	snprintf(k, sizeof k, "posix:%s", name);
 	assert_int_equal(run_ops("unnamed", name, "all,unnamed", file, "json", NULL, NULL), 0);
-	ts_load(&l, file);
+	tl_events_load(&l, file);
 	{
 		const char *u = NULL;
 
 		{
-			struct ts_expect x[] = {
+			struct tl_expect x[] = {
 				{"sem_open", k, "ptr", NULL, NULL},
 				{"sem_wait", u, "0", NULL, NULL},
 				{"sem_wait", k, "0", NULL, NULL},
@@ -274,45 +252,46 @@ static void test_unnamed(void **state)
 				{"sem_unlink", k, "0", NULL, NULL},
 			};
 
-			ts_expect_events(&l, x, sizeof x / sizeof x[0], 0);
+			tl_expect_events(&l, TL_ARGS_ALL, 0, x, sizeof x / sizeof x[0]);
 		}
 	}
-	ts_free(&l);
+	tl_events_free(&l);
 	/* the word alone means everything; "-unnamed" is the default */
-	assert_int_equal(run_ops("unnamed", ts_unique(), "unnamed", file, "json", NULL, NULL), 0);
+	assert_int_equal(run_ops("unnamed", tl_unique_name(), "unnamed", file, "json", NULL, NULL), 0);
 	ops_of(file, ops, sizeof ops);
 	assert_string_equal(ops, "sem_open sem_wait sem_wait sem_trywait sem_trywait sem_post sem_post "
 			    "sem_timedwait sem_timedwait sem_clockwait sem_clockwait sem_post sem_post "
 			    "sem_open sem_close sem_post sem_wait sem_wait sem_close sem_unlink");
-	assert_int_equal(run_ops("unnamed", ts_unique(), "-unnamed", file, "json", NULL, NULL), 0);
+	assert_int_equal(run_ops("unnamed", tl_unique_name(), "-unnamed", file, "json", NULL, NULL), 0);
 	ops_of(file, ops, sizeof ops);
 	assert_string_equal(ops, named_ops);
-	assert_int_equal(run_ops("unnamed", ts_unique(), "posix-sem", file, "json", NULL, NULL), 0);
+	assert_int_equal(run_ops("unnamed", tl_unique_name(), "posix-sem", file, "json", NULL, NULL), 0);
 	ops_of(file, ops, sizeof ops);
 	assert_string_equal(ops, named_ops);
 	/* with the filter's other words */
-	assert_int_equal(run_ops("unnamed", ts_unique(), "sem_post,unnamed", file, "json", NULL, NULL), 0);
+	assert_int_equal(run_ops("unnamed", tl_unique_name(), "sem_post,unnamed", file, "json", NULL, NULL), 0);
 	ops_of(file, ops, sizeof ops);
 	assert_string_equal(ops, "sem_post sem_post sem_post sem_post sem_post");
-	assert_int_equal(run_ops("unnamed", ts_unique(), "sem_post", file, "json", NULL, NULL), 0);
+	assert_int_equal(run_ops("unnamed", tl_unique_name(), "sem_post", file, "json", NULL, NULL), 0);
 	ops_of(file, ops, sizeof ops);
 	assert_string_equal(ops, "sem_post sem_post sem_post");
-	assert_int_equal(run_ops("unnamed", ts_unique(), "unnamed,-sem_wait,-sem_trywait,-posix-shm", file,
+	assert_int_equal(run_ops("unnamed", tl_unique_name(), "unnamed,-sem_wait,-sem_trywait,-posix-shm", file,
 				 "json", NULL, NULL), 0);
 	ops_of(file, ops, sizeof ops);
 	assert_string_equal(ops, "sem_open sem_post sem_post sem_timedwait sem_timedwait sem_clockwait "
 			    "sem_clockwait sem_post sem_post sem_open sem_close sem_post sem_close sem_unlink");
-	assert_int_equal(run_ops("unnamed", ts_unique(), "sysv-sem,unnamed", file, "json", NULL, NULL), 0);
+	assert_int_equal(run_ops("unnamed", tl_unique_name(), "sysv-sem,unnamed", file, "json", NULL, NULL), 0);
 	ops_of(file, ops, sizeof ops);
 	assert_string_equal(ops, "");
 }
 
 static void test_sysv(void **state)
 {
-	const char *path = ts_sysv_keyfile("keyfile"), *file = ts_path("sysv.json");
+	const char *path = tl_keyfile("keyfile"), *file = tl_path("sysv.json");
 	char kq[600], k7[600], hq[16], hx[16], h7[16];
 	char a_ftok[600], a_ftok7[600], a_miss[700], a_get[128], a_getx[128], a_sget[128], a_spriv[128];
-	struct ts_lines l;
+	const struct tl_event *ev;
+	struct tl_events l;
 	key_t key;
 
 	(void)state;
@@ -333,9 +312,9 @@ static void test_sysv(void **state)
 		 (unsigned)ftok(path, 7));
 	snprintf(a_spriv, sizeof a_spriv, "key=IPC_PRIVATE;nsems=1;semflg=IPC_CREAT|0600");
 	assert_int_equal(run_ops("sysv", path, "1", file, "json", NULL, NULL), 0);
-	ts_load(&l, file);
+	tl_events_load(&l, file);
 	{
-		struct ts_expect x[] = {
+		struct tl_expect x[] = {
 			{"ftok", kq, hq, NULL, a_ftok},
 			{"ftok", NULL, "-1", "ENOENT", a_miss},
 			{"ftok", k7, h7, NULL, a_ftok7},
@@ -367,83 +346,83 @@ static void test_sysv(void **state)
 			{"semctl", "semid:-1", "-1", "EINVAL", NULL},
 			{"semctl", k7, "0", NULL, NULL},
 		};
-		ts_expect_events(&l, x, sizeof x / sizeof x[0], 0);
+		tl_expect_events(&l, TL_ARGS_ALL, 0, x, sizeof x / sizeof x[0]);
 	}
 	/* Arguments that depend on the ids and addresses of this run. */
 	{
 		char id[32], sid[32], want[256], buf[256], att[64];
 
-		snprintf(id, sizeof id, "%s", field(l.line[3], "ret"));
-		snprintf(sid, sizeof sid, "%s", field(l.line[14], "ret"));
-		snprintf(att, sizeof att, "%s", field(l.line[5], "ret"));
-		ts_parse(&doc, l.line[5]);
+		snprintf(id, sizeof id, "%s", field(&l.ev[3], "ret"));
+		snprintf(sid, sizeof sid, "%s", field(&l.ev[14], "ret"));
+		snprintf(att, sizeof att, "%s", field(&l.ev[5], "ret"));
+		ev = &l.ev[5];
 		snprintf(want, sizeof want, "%s/null/0", id);
-		snprintf(buf, sizeof buf, "%s/%s/%s", ts_arg(&doc, "shmid", buf + 100, 32),
-			 ts_arg(&doc, "shmaddr", buf + 140, 32), ts_arg(&doc, "shmflg", buf + 180, 32));
+		snprintf(buf, sizeof buf, "%s/%s/%s", tl_event_arg(ev, "shmid", buf + 100, 32),
+			 tl_event_arg(ev, "shmaddr", buf + 140, 32), tl_event_arg(ev, "shmflg", buf + 180, 32));
 		assert_string_equal(buf, want);
-		ts_parse(&doc, l.line[6]);
-		assert_string_equal(ts_arg(&doc, "shmflg", buf, sizeof buf), "SHM_RDONLY");
-		ts_parse(&doc, l.line[8]);
-		assert_string_equal(ts_arg(&doc, "shmaddr", buf, sizeof buf), att);
-		ts_parse(&doc, l.line[10]);
-		assert_string_equal(ts_arg(&doc, "cmd", buf, sizeof buf), "IPC_STAT");
-		assert_string_equal(ts_arg(&doc, "shmid", buf, sizeof buf), id);
-		assert_int_equal(strncmp(ts_arg(&doc, "buf", buf, sizeof buf), "0x", 2), 0);
-		ts_parse(&doc, l.line[11]);
-		assert_string_equal(ts_arg(&doc, "cmd", buf, sizeof buf), "IPC_RMID");
-		assert_string_equal(ts_arg(&doc, "buf", buf, sizeof buf), "null");
-		ts_parse(&doc, l.line[15]);
+		ev = &l.ev[6];
+		assert_string_equal(tl_event_arg(ev, "shmflg", buf, sizeof buf), "SHM_RDONLY");
+		ev = &l.ev[8];
+		assert_string_equal(tl_event_arg(ev, "shmaddr", buf, sizeof buf), att);
+		ev = &l.ev[10];
+		assert_string_equal(tl_event_arg(ev, "cmd", buf, sizeof buf), "IPC_STAT");
+		assert_string_equal(tl_event_arg(ev, "shmid", buf, sizeof buf), id);
+		assert_int_equal(strncmp(tl_event_arg(ev, "buf", buf, sizeof buf), "0x", 2), 0);
+		ev = &l.ev[11];
+		assert_string_equal(tl_event_arg(ev, "cmd", buf, sizeof buf), "IPC_RMID");
+		assert_string_equal(tl_event_arg(ev, "buf", buf, sizeof buf), "null");
+		ev = &l.ev[15];
 		snprintf(want, sizeof want, "semid=%s;semnum=0;cmd=SETVAL;val=1", sid);
 		buf[0] = 0;
 		{
 			char s2[256];
 
 			snprintf(s2, sizeof s2, "semid=%s;semnum=%s;cmd=%s;val=%s",
-				 ts_arg(&doc, "semid", buf, 32), ts_arg(&doc, "semnum", buf + 32, 32),
-				 ts_arg(&doc, "cmd", buf + 64, 32), ts_arg(&doc, "val", buf + 96, 32));
+				 tl_event_arg(ev, "semid", buf, 32), tl_event_arg(ev, "semnum", buf + 32, 32),
+				 tl_event_arg(ev, "cmd", buf + 64, 32), tl_event_arg(ev, "val", buf + 96, 32));
 			assert_string_equal(s2, want);
 		}
-		ts_parse(&doc, l.line[16]);
-		assert_string_equal(ts_arg(&doc, "cmd", buf, sizeof buf), "GETVAL");
-		assert_null(ts_arg(&doc, "arg", buf, sizeof buf)); /* GETVAL has no 4th argument */
-		ts_parse(&doc, l.line[17]);
-		assert_string_equal(ts_arg(&doc, "sops", buf, sizeof buf),
+		ev = &l.ev[16];
+		assert_string_equal(tl_event_arg(ev, "cmd", buf, sizeof buf), "GETVAL");
+		assert_null(tl_event_arg(ev, "arg", buf, sizeof buf)); /* GETVAL has no 4th argument */
+		ev = &l.ev[17];
+		assert_string_equal(tl_event_arg(ev, "sops", buf, sizeof buf),
 				    "[{\"num\":0,\"op\":-1,\"flg\":\"SEM_UNDO\"}]");
-		assert_string_equal(ts_arg(&doc, "nsops", buf, sizeof buf), "1");
-		ts_parse(&doc, l.line[18]);
-		assert_string_equal(ts_arg(&doc, "sops", buf, sizeof buf),
+		assert_string_equal(tl_event_arg(ev, "nsops", buf, sizeof buf), "1");
+		ev = &l.ev[18];
+		assert_string_equal(tl_event_arg(ev, "sops", buf, sizeof buf),
 				    "[{\"num\":0,\"op\":-1,\"flg\":\"IPC_NOWAIT\"}]");
-		ts_parse(&doc, l.line[19]);
-		assert_string_equal(ts_arg(&doc, "sops", buf, sizeof buf),
+		ev = &l.ev[19];
+		assert_string_equal(tl_event_arg(ev, "sops", buf, sizeof buf),
 				    "[{\"num\":0,\"op\":-1,\"flg\":\"0\"}]");
-		assert_string_equal(ts_arg(&doc, "timeout", buf, sizeof buf), "0.001000000");
-		ts_parse(&doc, l.line[20]);
-		assert_string_equal(ts_arg(&doc, "cmd", buf, sizeof buf), "IPC_STAT");
-		assert_int_equal(strncmp(ts_arg(&doc, "arg", buf, sizeof buf), "0x", 2), 0);
-		ts_parse(&doc, l.line[21]);
-		assert_string_equal(ts_arg(&doc, "cmd", buf, sizeof buf), "IPC_RMID");
+		assert_string_equal(tl_event_arg(ev, "timeout", buf, sizeof buf), "0.001000000");
+		ev = &l.ev[20];
+		assert_string_equal(tl_event_arg(ev, "cmd", buf, sizeof buf), "IPC_STAT");
+		assert_int_equal(strncmp(tl_event_arg(ev, "arg", buf, sizeof buf), "0x", 2), 0);
+		ev = &l.ev[21];
+		assert_string_equal(tl_event_arg(ev, "cmd", buf, sizeof buf), "IPC_RMID");
 	}
-	ts_free(&l);
+	tl_events_free(&l);
 }
 
 /* The same run without the shim, with it passing through, and tracing:
  * every call sees the same result and the same errno. */
 static void test_errno_preserved(void **state)
 {
-	const char *name = ts_unique();
-	const char *o0 = ts_path("plain.out"), *o1 = ts_path("quiet.out"), *o2 = ts_path("traced.out");
-	char *argv[] = {(char *)ts_prog("shim_ops"), "posix-sem", (char *)name, NULL};
-	struct ts_run plain = {.out = o0}, quiet = {.preload = 1, .out = o1};
-	struct ts_run traced = {.preload = 1, .trace = "1", .file = ts_path("e.json"), .out = o2};
+	const char *name = tl_unique_name();
+	const char *o0 = tl_path("plain.out"), *o1 = tl_path("quiet.out"), *o2 = tl_path("traced.out");
+	const char *argv[] = {tl_prog("shim_ops"), "posix-sem", name, NULL};
+	struct tl_opts plain = {.out = o0}, quiet = {.preload = 1, .out = o1};
+	struct tl_opts traced = {.preload = 1, .trace = "1", .trace_file = tl_path("e.json"), .out = o2};
 	char *s0, *s1, *s2;
 
 	(void)state;
-	assert_int_equal(ts_run(argv, &plain), 0);
-	assert_int_equal(ts_run(argv, &quiet), 0);
-	assert_int_equal(ts_run(argv, &traced), 0);
-	s0 = ts_slurp(o0);
-	s1 = ts_slurp(o1);
-	s2 = ts_slurp(o2);
+	assert_int_equal(tl_run(NULL, argv, &plain), 0);
+	assert_int_equal(tl_run(NULL, argv, &quiet), 0);
+	assert_int_equal(tl_run(NULL, argv, &traced), 0);
+	s0 = tl_slurp(o0);
+	s1 = tl_slurp(o1);
+	s2 = tl_slurp(o2);
 	assert_non_null(s0);
 	assert_non_null(strstr(s0, "sem_trywait fail 11\n"));
 	assert_string_equal(s0, s1);
@@ -452,10 +431,10 @@ static void test_errno_preserved(void **state)
 	free(s1);
 	free(s2);
 	argv[1] = "posix-shm";
-	assert_int_equal(ts_run(argv, &plain), 0);
-	assert_int_equal(ts_run(argv, &traced), 0);
-	s0 = ts_slurp(o0);
-	s2 = ts_slurp(o2);
+	assert_int_equal(tl_run(NULL, argv, &plain), 0);
+	assert_int_equal(tl_run(NULL, argv, &traced), 0);
+	s0 = tl_slurp(o0);
+	s2 = tl_slurp(o2);
 	assert_string_equal(s0, s2);
 	free(s0);
 	free(s2);
@@ -475,13 +454,13 @@ static void match(const char *re, const char *line)
 
 static void test_text_format(void **state)
 {
-	const char *name = ts_unique(), *file = ts_path("shm.txt");
+	const char *name = tl_unique_name(), *file = tl_path("shm.txt");
 	char re[1024], pfx[64];
-	struct ts_lines l;
+	struct tl_lines l;
 
 	(void)state;
 	assert_int_equal(run_ops("posix-shm", name, "shm_open,shm_unlink,close", file, NULL, NULL, NULL), 0);
-	ts_load(&l, file);
+	tl_lines_load(&l, file);
 	assert_int_equal(l.n, 9);
 	snprintf(pfx, sizeof pfx, "^\\[[0-9]+/[0-9]+\\] [0-2][0-9]:[0-5][0-9]:[0-6][0-9]\\.[0-9]{6} ");
 	snprintf(re, sizeof re, "%sshm_open\\(\"%s\", O_RDWR\\|O_CREAT\\|O_EXCL, 0600\\) = [0-9]+ "
@@ -495,19 +474,19 @@ static void test_text_format(void **state)
 	snprintf(re, sizeof re, "%sshm_unlink\\(\"%s\"\\) = -1 ENOENT \\(No such file or directory\\) "
 		 "<[0-9.]+(us|ms)> key=posix:%s$", pfx, name, name);
 	match(re, l.line[4]);
-	ts_free(&l);
+	tl_lines_free(&l);
 	/* NIPC_TRACE_TID=0: the pid only */
 	{
-		char *argv[] = {(char *)ts_prog("shim_ops"), "posix-shm", (char *)ts_unique(), NULL};
-		struct ts_run r = {.preload = 1, .trace = "shm_unlink", .file = file,
-				   .extra = {"NIPC_TRACE_TID=0"}};
+		const char *argv[] = {tl_prog("shim_ops"), "posix-shm", tl_unique_name(), NULL};
+		struct tl_opts r = {.preload = 1, .trace = "shm_unlink", .trace_file = file,
+				   .env = TL_ENV("NIPC_TRACE_TID=0")};
 
 		unlink(file);
-		assert_int_equal(ts_run(argv, &r), 0);
-		ts_load(&l, file);
+		assert_int_equal(tl_run(NULL, argv, &r), 0);
+		tl_lines_load(&l, file);
 		assert_int_equal(l.n, 3);
 		match("^\\[[0-9]+\\] [0-9:.]+ shm_unlink\\(", l.line[0]);
-		ts_free(&l);
+		tl_lines_free(&l);
 	}
 }
 
@@ -528,22 +507,22 @@ static void test_local_time(void **state)
 	static const struct { const char *tz; int offset; } zones[] = {
 		{"TZ=UTC", 0}, {"TZ=NIPC-05:30", 330}, {"TZ=NIPC+03", -180},
 	};
-	const char *file = ts_path("tz.txt");
+	const char *file = tl_path("tz.txt");
 
 	(void)state;
 	for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++) {
-		char *argv[] = {(char *)ts_prog("shim_ops"), "posix-shm", (char *)ts_unique(), NULL};
-		struct ts_run r = {.preload = 1, .trace = "shm_unlink", .file = file,
-				   .extra = {zones[i].tz}};
-		struct ts_lines l;
+		const char *argv[] = {tl_prog("shim_ops"), "posix-shm", tl_unique_name(), NULL};
+		struct tl_opts r = {.preload = 1, .trace = "shm_unlink", .trace_file = file,
+				   .env = TL_ENV(zones[i].tz)};
+		struct tl_lines l;
 		time_t t0, t1;
 		int got, want0, want1;
 
 		unlink(file);
 		t0 = time(NULL);
-		assert_int_equal(ts_run(argv, &r), 0);
+		assert_int_equal(tl_run(NULL, argv, &r), 0);
 		t1 = time(NULL);
-		ts_load(&l, file);
+		tl_lines_load(&l, file);
 		assert_true(l.n > 0);
 		got = line_minute(l.line[0]);
 		want0 = (int)(((t0 + zones[i].offset * 60) % 86400 + 86400) % 86400 / 60);
@@ -551,20 +530,20 @@ static void test_local_time(void **state)
 		if (got < 0 || (got != want0 && got != want1 && got != (want0 + 1) % 1440))
 			fail_msg("%s: line %s, wanted minute %d..%d of the day", zones[i].tz, l.line[0],
 				 want0, want1);
-		ts_free(&l);
+		tl_lines_free(&l);
 	}
 }
 
 static void test_sysv_text(void **state)
 {
-	const char *path = ts_sysv_keyfile("keyfile.t"), *file = ts_path("sysv.txt");
-	struct ts_lines l;
+	const char *path = tl_keyfile("keyfile.t"), *file = tl_path("sysv.txt");
+	struct tl_lines l;
 	char re[1024];
 
 	(void)state;
 	assert_non_null(path);
 	assert_int_equal(run_ops("sysv", path, "ftok,semop,shmget", file, "text", NULL, NULL), 0);
-	ts_load(&l, file);
+	tl_lines_load(&l, file);
 	assert_int_equal(l.n, 3 + 3 + 2);
 	snprintf(re, sizeof re, " ftok\\(\"%s\", 81\\) = 0x[0-9a-f]{8} <[0-9.]+(us|ms)> key=systemv:%s$", path, path);
 	match(re, l.line[0]);
@@ -572,43 +551,43 @@ static void test_sysv_text(void **state)
 	match(" semop\\([0-9]+, \\[\\{0, -1, SEM_UNDO\\}\\], 1\\) = 0 <.*key=systemv-7:", l.line[6]);
 	match(" semop\\([0-9]+, \\[\\{0, -1, IPC_NOWAIT\\}\\], 1\\) = -1 EAGAIN \\(Resource temporarily unavailable\\) <",
 	      l.line[7]);
-	ts_free(&l);
+	tl_lines_free(&l);
 }
 
 /* op names of a trace */
 static void ops_of(const char *file, char *buf, size_t len)
 {
-	struct ts_lines l;
+	struct tl_events l;
 	size_t n = 0;
 
-	ts_load(&l, file);
+	tl_events_load(&l, file);
 	buf[0] = 0;
 	for (size_t i = 0; i < l.n; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : "", field(l.line[i], "op"));
-	ts_free(&l);
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : "", l.ev[i].op);
+	tl_events_free(&l);
 }
 
 static void test_filter(void **state)
 {
-	const char *file = ts_path("f.json"), *path = ts_sysv_keyfile("keyfile.f");
+	const char *file = tl_path("f.json"), *path = tl_keyfile("keyfile.f");
 	char ops[4096];
 
 	(void)state;
 	assert_non_null(path);
-	assert_int_equal(run_ops("posix-shm", ts_unique(), "all,-ftruncate,-mmap", file, "json", NULL, NULL), 0);
+	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "all,-ftruncate,-mmap", file, "json", NULL, NULL), 0);
 	ops_of(file, ops, sizeof ops);
 	assert_string_equal(ops, "shm_open shm_open munmap munmap close shm_unlink shm_unlink shm_open "
 			    "shm_open munmap munmap close shm_unlink");
-	assert_int_equal(run_ops("posix-shm", ts_unique(), "posix-sem,sysv-shm", file, "json", NULL, NULL), 0);
+	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "posix-sem,sysv-shm", file, "json", NULL, NULL), 0);
 	ops_of(file, ops, sizeof ops);
 	assert_string_equal(ops, "");
 	/* an exclusion first starts from everything */
-	assert_int_equal(run_ops("posix-sem", ts_unique(), "-sem_post,-sem_open,-sem_unlink", file, "json", NULL, NULL), 0);
+	assert_int_equal(run_ops("posix-sem", tl_unique_name(), "-sem_post,-sem_open,-sem_unlink", file, "json", NULL, NULL), 0);
 	ops_of(file, ops, sizeof ops);
 	assert_string_equal(ops, "sem_wait sem_trywait sem_timedwait sem_timedwait sem_clockwait sem_close "
 			    "sem_clockwait sem_trywait sem_close");
 	/* close/ftruncate alone: descriptors are tracked without shm_open events */
-	assert_int_equal(run_ops("posix-shm", ts_unique(), "close,ftruncate", file, "json", NULL, NULL), 0);
+	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "close,ftruncate", file, "json", NULL, NULL), 0);
 	ops_of(file, ops, sizeof ops);
 	assert_string_equal(ops, "ftruncate ftruncate close ftruncate close");
 	/* families; keys still come from untraced ftok and semget calls */
@@ -617,45 +596,45 @@ static void test_filter(void **state)
 	assert_string_equal(ops, "semget semctl semctl semop semop semtimedop semctl semctl semget semctl "
 			    "semget semget semtimedop semctl semctl");
 	{
-		struct ts_lines l;
+		struct tl_events l;
 		char k7[600];
 
-		ts_load(&l, file);
+		tl_events_load(&l, file);
 		snprintf(k7, sizeof k7, "systemv-7:%s", path);
-		assert_string_equal(field(l.line[3], "key"), k7);
-		ts_free(&l);
+		assert_string_equal(field(&l.ev[3], "key"), k7);
+		tl_events_free(&l);
 	}
 	assert_int_equal(run_ops("sysv", path, "ftok,shmdt", file, "json", NULL, NULL), 0);
 	ops_of(file, ops, sizeof ops);
 	assert_string_equal(ops, "ftok ftok ftok shmdt shmdt shmdt");
 	/* "0" and empty: nothing, and no file either */
 	unlink(file);
-	assert_int_equal(run_ops("posix-shm", ts_unique(), "0", file, "json", NULL, NULL), 0);
-	assert_null(ts_slurp(file));
-	assert_int_equal(run_ops("posix-shm", ts_unique(), "", file, "json", NULL, NULL), 0);
-	assert_null(ts_slurp(file));
+	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "0", file, "json", NULL, NULL), 0);
+	assert_null(tl_slurp(file));
+	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "", file, "json", NULL, NULL), 0);
+	assert_null(tl_slurp(file));
 }
 
 static void test_unknown_words(void **state)
 {
-	const char *file = ts_path("u.json"), *err = ts_path("u.err");
+	const char *file = tl_path("u.json"), *err = tl_path("u.err");
 	char ops[1024], *e;
 
 	(void)state;
-	assert_int_equal(run_ops("posix-shm", ts_unique(), "shm_unlink,bogus,-nothing,posix-shmm", file,
+	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "shm_unlink,bogus,-nothing,posix-shmm", file,
 				 "json", NULL, err), 0);
 	ops_of(file, ops, sizeof ops);
 	assert_string_equal(ops, "shm_unlink shm_unlink shm_unlink");
-	e = ts_slurp(err);
+	e = tl_slurp(err);
 	assert_non_null(e);
 	assert_string_equal(e, "nipc-preload: NIPC_TRACE: ignoring unknown words: bogus -nothing posix-shmm\n");
 	free(e);
 	/* an unknown format: one warning, text */
-	assert_int_equal(run_ops("posix-shm", ts_unique(), "shm_unlink", file, "yaml", NULL, err), 0);
-	e = ts_slurp(err);
+	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "shm_unlink", file, "yaml", NULL, err), 0);
+	e = tl_slurp(err);
 	assert_string_equal(e, "nipc-preload: NIPC_TRACE_FORMAT: unknown format yaml; using text\n");
 	free(e);
-	e = ts_slurp(file);
+	e = tl_slurp(file);
 	assert_non_null(strstr(e, "] "));
 	assert_non_null(strstr(e, " shm_unlink(\""));
 	free(e);
@@ -664,73 +643,67 @@ static void test_unknown_words(void **state)
 /* Over-long names are cut with "...", odd bytes escaped; lines stay JSON. */
 static void test_escaping(void **state)
 {
-	const char *name = ts_unique(), *file = ts_path("odd.json");
-	struct ts_lines l;
+	const char *name = tl_unique_name(), *file = tl_path("odd.json");
+	const struct tl_event *ev;
+	struct tl_events l;
 	char want[256], *raw;
 
 	(void)state;
 	assert_int_equal(run_ops("odd", name, "1", file, "json", NULL, NULL), 0);
-	ts_load(&l, file);
+	tl_events_load(&l, file);
 	assert_int_equal(l.n, 2);
 	{
 		static char big[8192];
 		size_t len;
 
-		ts_parse(&doc, l.line[0]);
-		ts_arg(&doc, "name", big, sizeof big);
+		ev = &l.ev[0];
+		tl_event_arg(ev, "name", big, sizeof big);
 		len = strlen(big);
 		assert_true(len > 100 && len < 700);
 		assert_string_equal(big + len - 3, "...");
-		assert_string_equal(field(l.line[0], "errno"), "EINVAL");
-		assert_true(strlen(l.line[0]) < 4096);
+		assert_string_equal(field(&l.ev[0], "errno"), "EINVAL");
+		assert_true(strlen(l.ev[0].line) < 4096);
 	}
-	raw = l.line[1];
+	raw = l.ev[1].line;
 	snprintf(want, sizeof want, "\"name\":\"%s\\\"b\\\\c\\u0001\\u00ff\xc3\xa9\"", name);
 	if (!strstr(raw, want))
 		fail_msg("%s not in %s", want, raw);
-	ts_parse(&doc, raw);
-	ts_free(&l);
+	tl_events_free(&l);
 }
 
 /* Unreadable arguments are shown as pointers, never dereferenced. */
 static void test_bad_pointers(void **state)
 {
-	const char *name = ts_unique(), *file = ts_path("bad.json");
-	char *argv[] = {(char *)ts_prog("shim_ops"), "bad", (char *)name, NULL};
-	struct ts_run r = {.preload = 1, .trace = "ftok,semop,semtimedop", .format = "json",
-			   .file = file};
-	struct ts_lines l;
+	const char *name = tl_unique_name(), *file = tl_path("bad.json");
+	const char *argv[] = {tl_prog("shim_ops"), "bad", name, NULL};
+	struct tl_opts r = {.preload = 1, .trace = "ftok,semop,semtimedop", .trace_format = "json",
+			   .trace_file = file};
+	const struct tl_event *ev;
+	struct tl_events l;
 
 	(void)state;
 	unlink(file);
-	assert_int_equal(ts_run(argv, &r), 0);
-	ts_load(&l, file);
+	assert_int_equal(tl_run(NULL, argv, &r), 0);
+	tl_events_load(&l, file);
 	{
-		struct ts_expect x[] = {
+		struct tl_expect x[] = {
 			{"ftok", NULL, "-1", "EFAULT", "path=0x1;id=81"},
 			{"semop", "IPC_PRIVATE", "-1", "EFAULT", NULL},
 			{"semtimedop", "IPC_PRIVATE", "-1", "EFAULT", NULL},
 		};
 
-		ts_expect_events(&l, x, 3, 0);
+		tl_expect_events(&l, TL_ARGS_ALL, 0, x, 3);
 	}
 	{
 		char buf[64];
 
-		ts_parse(&doc, l.line[1]);
-		assert_string_equal(ts_arg(&doc, "sops", buf, sizeof buf), "0x1");
-		ts_parse(&doc, l.line[2]);
-		assert_string_equal(ts_arg(&doc, "sops", buf, sizeof buf), "[{\"num\":0,\"op\":1,\"flg\":\"0\"}]");
-		assert_string_equal(ts_arg(&doc, "timeout", buf, sizeof buf), "0x1");
+		ev = &l.ev[1];
+		assert_string_equal(tl_event_arg(ev, "sops", buf, sizeof buf), "0x1");
+		ev = &l.ev[2];
+		assert_string_equal(tl_event_arg(ev, "sops", buf, sizeof buf), "[{\"num\":0,\"op\":1,\"flg\":\"0\"}]");
+		assert_string_equal(tl_event_arg(ev, "timeout", buf, sizeof buf), "0x1");
 	}
-	ts_free(&l);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	ts_cleanup();
-	return 0;
+	tl_events_free(&l);
 }
 
 int main(void)
@@ -751,5 +724,5 @@ int main(void)
 		cmocka_unit_test(test_bad_pointers),
 	};
 
-	return cmocka_run_group_tests_name("shim_trace", tests, NULL, teardown);
+	return TL_MAIN("shim_trace", tests, NULL, NULL);
 }

@@ -3,8 +3,10 @@
  * and several real processes sharing one segment. */
 #include "config.h"
 
-#include "objutil.h"
+#include "nipc.h"
+#include "tlib.h"
 
+#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,7 +21,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 
 static int SYSV = NIPC_KEY_SYSTEMV, POSIX = NIPC_KEY_POSIX, SYSV84 = 84;
 
@@ -34,17 +35,9 @@ static nipc_shm *new_shm(const nipc_key *k)
 	return shm;
 }
 
-static mode_t mode_of(const char *path)
-{
-	struct stat st;
-
-	assert_int_equal(stat(path, &st), 0);
-	return st.st_mode & 07777;
-}
-
 static void create_twice_then_last_detach_removes_all(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
+	nipc_key *k = tl_key(TYPE);
 	nipc_shm *a = new_shm(k), *b = new_shm(k);
 
 	assert_int_equal(nipc_shm_create(a, 1000, NIPC_SHM_READWRITE), 0);
@@ -55,8 +48,8 @@ static void create_twice_then_last_detach_removes_all(void **state)
 	if (IS_SYSV)
 		assert_int_equal(nipc_shm_size(a), 1000);
 	memset(nipc_shm_data(a), 0x5a, 1000);
-	assert_true(obj_shm_exists(k));
-	assert_true(obj_sem_exists(k)); /* the lock, on the segment's own key */
+	assert_true(TL_SHM_EXISTS(k));
+	assert_true(TL_SEM_EXISTS(k)); /* the lock, on the segment's own key */
 
 	assert_int_equal(nipc_shm_create(b, 1000, NIPC_SHM_READWRITE), -NIPC_EEXIST);
 	assert_int_equal(nipc_shm_error(b), NIPC_EEXIST);
@@ -72,54 +65,45 @@ static void create_twice_then_last_detach_removes_all(void **state)
 	assert_int_equal(nipc_shm_create(a, 10, NIPC_SHM_READWRITE), -NIPC_ESTATE);
 
 	assert_int_equal(nipc_shm_detach(a), 0);
-	assert_true(obj_shm_exists(k));
+	assert_true(TL_SHM_EXISTS(k));
 	assert_int_equal(nipc_shm_detach(b), 0);
-	assert_false(obj_leftover(k));
+	assert_false(TL_LEFTOVER(k));
 	nipc_shm_free(a);
 	nipc_shm_free(b);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
+}
+
+/* One call on a fresh handle fails with err and says text; nothing is made. */
+static void fails(int type, int create, size_t size, int err, const char *text)
+{
+	nipc_key *k = tl_key(type);
+	nipc_shm *a = new_shm(k);
+	int r = create ? nipc_shm_create(a, size, NIPC_SHM_READWRITE)
+		       : nipc_shm_attach(a, NIPC_SHM_READWRITE);
+
+	assert_int_equal(r, -err);
+	assert_int_equal(nipc_shm_error(a), err);
+	assert_string_equal(nipc_shm_error_string(a), text);
+	assert_false(nipc_shm_is_attached(a));
+	assert_false(TL_SHM_EXISTS(k));
+	nipc_shm_free(a);
+	TL_KEY_GONE(k);
 }
 
 static void attach_missing(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
-	nipc_shm *a = new_shm(k);
-
-	assert_int_equal(nipc_shm_attach(a, NIPC_SHM_READWRITE), -NIPC_ENOTFOUND);
-	assert_int_equal(nipc_shm_error(a), NIPC_ENOTFOUND);
-	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_attach: doesn't exist");
-	assert_false(nipc_shm_is_attached(a));
-	nipc_shm_free(a);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	fails(TYPE, 0, 0, NIPC_ENOTFOUND, "nipc_shm_attach: doesn't exist");
 }
 
 static void size_zero(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
-	nipc_shm *a = new_shm(k);
-
-	assert_int_equal(nipc_shm_create(a, 0, NIPC_SHM_READWRITE), -NIPC_EINVALIDSIZE);
-	assert_int_equal(nipc_shm_error(a), NIPC_EINVALIDSIZE);
-	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_create: invalid size");
-	assert_false(obj_shm_exists(k));
-	nipc_shm_free(a);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	fails(TYPE, 1, 0, NIPC_EINVALIDSIZE, "nipc_shm_create: invalid size");
 }
 
+/* beyond SHMMAX / the largest file */
 static void size_too_big(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
-	nipc_shm *a = new_shm(k);
-
-	/* beyond SHMMAX / the largest file */
-	assert_int_equal(nipc_shm_create(a, (size_t)-2, NIPC_SHM_READWRITE), -NIPC_EINVALIDSIZE);
-	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_create: invalid size");
-	nipc_shm_free(a);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	fails(TYPE, 1, (size_t)-2, NIPC_EINVALIDSIZE, "nipc_shm_create: invalid size");
 }
 
 static void bad_keys(void **state)
@@ -180,15 +164,16 @@ static void posix_name_without_slash(void **state)
 	nipc_shm *a;
 	mode_t old;
 
+	snprintf(path, sizeof path, "/nipc-test-%d-noslash", (int)getpid());
+	tl_ledger_posix(path); /* the ledger's names begin with a slash */
 	snprintf(name, sizeof name, "nipc-test-%d-noslash", (int)getpid());
-	obj_track(name);
 	assert_int_equal(nipc_key_new(&k, NIPC_KEY_POSIX, name), 0);
 	a = new_shm(k);
 	old = umask(0277);
 	assert_int_equal(nipc_shm_create(a, 10, NIPC_SHM_READWRITE), 0);
 	umask(old);
 	snprintf(path, sizeof path, "/dev/shm/sem.%s", name);
-	assert_int_equal(mode_of(path), 0600);
+	assert_int_equal(tl_file_mode(path), 0600);
 	assert_int_equal(nipc_shm_lock(a), 0);
 	assert_int_equal(nipc_shm_unlock(a), 0);
 	nipc_shm_free(a);
@@ -204,7 +189,7 @@ static void sysv_missing_dir(void **state)
 	nipc_key *k;
 	nipc_shm *a;
 
-	snprintf(path, sizeof path, "%s/no-such-dir/k", obj_dir());
+	snprintf(path, sizeof path, "%s/no-such-dir/k", tl_scratch());
 	assert_int_equal(nipc_key_new(&k, NIPC_KEY_SYSTEMV, path), 0);
 	a = new_shm(k);
 	assert_int_equal(nipc_shm_create(a, 10, NIPC_SHM_READWRITE), -NIPC_EKEY);
@@ -217,7 +202,7 @@ static void sysv_missing_dir(void **state)
 
 static void detach_lock_states(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
+	nipc_key *k = tl_key(TYPE);
 	nipc_shm *a = new_shm(k);
 
 	assert_int_equal(nipc_shm_detach(a), -NIPC_ESTATE);
@@ -234,137 +219,107 @@ static void detach_lock_states(void **state)
 	assert_int_equal(nipc_shm_detach(a), -NIPC_ESTATE);
 	assert_int_equal(nipc_shm_error(a), 0);
 	assert_int_equal(nipc_shm_unlock(a), 0);
-	assert_false(obj_shm_exists(k));
+	assert_false(TL_SHM_EXISTS(k));
 	nipc_shm_free(a);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 static void free_while_locked_and_attached(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
+	nipc_key *k = tl_key(TYPE);
 	nipc_shm *a = new_shm(k), *b = new_shm(k);
 
 	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
 	assert_int_equal(nipc_shm_lock(a), 0);
 	nipc_shm_free(a);
-	assert_false(obj_leftover(k));
+	assert_false(TL_LEFTOVER(k));
 	/* the lock was given back: a new segment can be made and locked */
 	assert_int_equal(nipc_shm_create(b, 64, NIPC_SHM_READWRITE), 0);
 	assert_int_equal(nipc_shm_lock(b), 0);
 	assert_int_equal(nipc_shm_unlock(b), 0);
 	nipc_shm_free(b);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 static void modes_whatever_the_umask(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
+	nipc_key *k = tl_key(TYPE);
 	nipc_shm *a = new_shm(k);
 	mode_t old = umask(0227);
-	char path[256];
 
 	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
 	umask(old);
-	if (IS_SYSV) {
-		struct shmid_ds ds;
-		key_t kt;
-
-		assert_int_equal(mode_of(nipc_key_native(k)), 0640 & ~0227);
-		assert_int_equal(nipc_ftok(nipc_key_native(k), TYPE, &kt), 0);
-		assert_int_equal(shmctl(shmget(kt, 0, 0), IPC_STAT, &ds), 0);
-		assert_int_equal(ds.shm_perm.mode & 0777, 0600);
-	} else {
-		snprintf(path, sizeof path, "/dev/shm%s", nipc_key_native(k));
-		assert_int_equal(mode_of(path), 0600);
-		snprintf(path, sizeof path, "/dev/shm/sem.%s", nipc_key_native(k) + 1);
-		assert_int_equal(mode_of(path), 0600);
-	}
+	if (IS_SYSV)
+		assert_int_equal(tl_file_mode(nipc_key_native(k)), 0640 & ~0227);
+	assert_int_equal(tl_obj_mode(nipc_key_native(k), TL_KEY_PROJ(k), 0), 0600);
+	/* the lock: a POSIX semaphore of the same name (System V: on the key file) */
+	if (!IS_SYSV)
+		assert_int_equal(tl_obj_mode(nipc_key_native(k), 0, 1), 0600);
 	nipc_shm_free(a);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 static void cleanup_opt_out(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
+	nipc_key *k = tl_key(TYPE);
 	nipc_shm *a = new_shm(k);
 
 	assert_int_equal(nipc_shm_set_cleanup(a, 0), 0);
 	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
 	((char *)nipc_shm_data(a))[3] = 42;
 	assert_int_equal(nipc_shm_detach(a), 0);
-	assert_true(obj_shm_exists(k));
+	assert_true(TL_SHM_EXISTS(k));
 	nipc_shm_free(a);
-	assert_true(obj_shm_exists(k));
+	assert_true(TL_SHM_EXISTS(k));
 
 	a = new_shm(k);
 	assert_int_equal(nipc_shm_attach(a, NIPC_SHM_READONLY), 0);
 	assert_int_equal(((char *)nipc_shm_data(a))[3], 42);
 	assert_int_equal(nipc_shm_detach(a), 0);
 	nipc_shm_free(a);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
-}
-
-static int child_ok(struct child *c, const char *cmd)
-{
-	const char *r = child_cmd(c, cmd, 10000);
-
-	if (strcmp(r, "ok"))
-		print_error("child: %s -> '%s'\n", cmd, r);
-	return strcmp(r, "ok") == 0;
+	TL_KEY_GONE(k);
 }
 
 static void readonly_attach_cannot_write(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
+	nipc_key *k = tl_key(TYPE);
 	nipc_shm *a = new_shm(k);
-	struct child c;
-	int st;
+	struct tl_proc c;
 
 	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
 	((unsigned char *)nipc_shm_data(a))[5] = 7;
-	assert_int_equal(child_start(&c, k), 0);
-	assert_true(child_ok(&c, "attach ro"));
-	assert_string_equal(child_cmd(&c, "read 5", 10000), "ok 7");
-	assert_string_equal(child_cmd(&c, "write 5 9", 10000), "");
-	st = child_end(&c);
-	assert_true(WIFSIGNALED(st));
-	assert_int_equal(WTERMSIG(st), SIGSEGV);
+	TL_OBJHELPER_OK(&c, k, "attach ro");
+	assert_string_equal(tl_cmd(&c, "read 5", 10000), "ok 7");
+	assert_string_equal(tl_cmd(&c, "write 5 9", 10000), "(eof)");
+	assert_int_equal(tl_end(&c, "exit"), 128 + SIGSEGV);
 	assert_int_equal(((unsigned char *)nipc_shm_data(a))[5], 7);
 
 	/* a read-write attacher can */
-	assert_int_equal(child_start(&c, k), 0);
-	assert_true(child_ok(&c, "attach rw"));
-	assert_true(child_ok(&c, "write 5 9"));
-	assert_true(child_ok(&c, "detach"));
-	assert_int_equal(child_end(&c), 0);
+	TL_OBJHELPER_OK(&c, k, "attach rw");
+	assert_true(tl_cmd_ok(&c, "write 5 9"));
+	assert_true(tl_cmd_ok(&c, "detach"));
+	assert_int_equal(tl_end(&c, "exit"), 0);
 	assert_int_equal(((unsigned char *)nipc_shm_data(a))[5], 9);
 	nipc_shm_free(a);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 static void live_attacher_keeps_segment(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
+	nipc_key *k = tl_key(TYPE);
 	nipc_shm *a = new_shm(k);
-	struct child c;
+	struct tl_proc c;
 
 	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
-	assert_int_equal(child_start(&c, k), 0);
-	assert_true(child_ok(&c, "attach ro"));
+	TL_OBJHELPER_OK(&c, k, "attach ro");
 	assert_int_equal(nipc_shm_detach(a), 0);
-	assert_true(obj_shm_exists(k));
-	assert_string_equal(child_cmd(&c, "size", 10000), IS_SYSV ? "ok 64" : "ok 64");
-	assert_true(child_ok(&c, "detach"));
-	assert_int_equal(child_end(&c), 0);
-	assert_false(obj_shm_exists(k));
+	assert_true(TL_SHM_EXISTS(k));
+	assert_string_equal(tl_cmd(&c, "size", 10000), IS_SYSV ? "ok 64" : "ok 64");
+	assert_true(tl_cmd_ok(&c, "detach"));
+	assert_int_equal(tl_end(&c, "exit"), 0);
+	assert_false(TL_SHM_EXISTS(k));
 	nipc_shm_free(a);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 /* The creator goes away while others stay attached: later attachers and
@@ -372,37 +327,34 @@ static void live_attacher_keeps_segment(void **state)
  * segment; System V users remake it after EIDRM, as Qt 5). */
 static void lock_survives_creator(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
+	nipc_key *k = tl_key(TYPE);
 	nipc_shm *a = new_shm(k);
-	struct child b, c;
+	struct tl_proc b, c;
 
 	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
-	assert_int_equal(child_start(&b, k), 0);
-	assert_true(child_ok(&b, "attach rw"));
+	TL_OBJHELPER_OK(&b, k, "attach rw");
 	nipc_shm_free(a);
-	assert_true(obj_shm_exists(k));
+	assert_true(TL_SHM_EXISTS(k));
 	if (!IS_SYSV)
-		assert_true(obj_sem_exists(k));
-	assert_int_equal(child_start(&c, k), 0);
-	assert_true(child_ok(&c, "attach rw"));
-	assert_true(child_ok(&b, "lock"));
-	assert_int_equal(child_send(&c, "lock"), 0);
-	assert_string_equal(child_reply(&c, 300), "");
-	assert_true(child_ok(&b, "unlock"));
-	assert_string_equal(child_reply(&c, 10000), "ok");
-	assert_true(child_ok(&c, "unlock"));
-	assert_true(child_ok(&b, "detach"));
-	assert_true(child_ok(&c, "detach"));
-	assert_int_equal(child_end(&b), 0);
-	assert_int_equal(child_end(&c), 0);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+		assert_true(TL_SEM_EXISTS(k));
+	TL_OBJHELPER_OK(&c, k, "attach rw");
+	assert_true(tl_cmd_ok(&b, "lock"));
+	assert_int_equal(tl_send(&c, "lock"), 0);
+	assert_string_equal(tl_cmd(&c, NULL, 300), "");
+	assert_true(tl_cmd_ok(&b, "unlock"));
+	assert_string_equal(tl_cmd(&c, NULL, 10000), "ok");
+	assert_true(tl_cmd_ok(&c, "unlock"));
+	assert_true(tl_cmd_ok(&b, "detach"));
+	assert_true(tl_cmd_ok(&c, "detach"));
+	assert_int_equal(tl_end(&b, "exit"), 0);
+	assert_int_equal(tl_end(&c, "exit"), 0);
+	TL_KEY_GONE(k);
 }
 
 /* The System V key follows the key file's inode, not its name. */
 static void sysv_key_follows_inode(void **state)
 {
-	nipc_key *k = obj_key(SYSV84), *moved;
+	nipc_key *k = tl_key(SYSV84), *moved;
 	nipc_shm *a = new_shm(k), *b;
 	char path[256];
 	key_t kt;
@@ -429,35 +381,32 @@ static void sysv_key_follows_inode(void **state)
 	nipc_shm_free(b);
 	assert_int_equal(rename(path, nipc_key_native(k)), 0);
 	nipc_shm_free(a);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 /* N processes add to one counter under the lock: the total is exact. */
 static void counter_under_lock(void **state)
 {
 	enum { N = 4, EACH = 300 };
-	nipc_key *k = obj_key(TYPE);
+	nipc_key *k = tl_key(TYPE);
 	nipc_shm *a = new_shm(k);
-	struct child c[N];
+	struct tl_proc c[N];
 	char cmd[32];
 
 	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
 	for (int i = 0; i < N; i++) {
-		assert_int_equal(child_start(&c[i], k), 0);
-		assert_true(child_ok(&c[i], "attach rw"));
+		TL_OBJHELPER_OK(&c[i], k, "attach rw");
 	}
 	snprintf(cmd, sizeof cmd, "inc %d", EACH);
 	for (int i = 0; i < N; i++)
-		assert_int_equal(child_send(&c[i], cmd), 0);
+		assert_int_equal(tl_send(&c[i], cmd), 0);
 	for (int i = 0; i < N; i++)
-		assert_string_equal(child_reply(&c[i], 60000), "ok");
+		assert_string_equal(tl_cmd(&c[i], NULL, 60000), "ok");
 	assert_int_equal(*(uint32_t *)nipc_shm_data(a), N * EACH);
 	for (int i = 0; i < N; i++)
-		assert_int_equal(child_end(&c[i]), 0);
+		assert_int_equal(tl_end(&c[i], "exit"), 0);
 	nipc_shm_free(a);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 /* A legacy key locks on the semaphore legacy key of the same name: its own
@@ -469,21 +418,21 @@ static void legacy_key_lock(void **state)
 	nipc_shm *a, *b;
 
 	snprintf(name, sizeof name, "legacy%d", (int)getpid());
-	setenv("TMPDIR", obj_dir(), 1);
+	setenv("TMPDIR", tl_key_dir("legacy"), 1);
 	assert_int_equal(nipc_key_legacy_make(&k, name, NIPC_KIND_SHM, TYPE, NIPC_OS_HOST, NULL), 0);
 	assert_int_equal(nipc_key_legacy_make(&lk, name, NIPC_KIND_SEM, TYPE, NIPC_OS_HOST, NULL), 0);
 	if (!IS_SYSV) {
-		obj_track(nipc_key_native(k));
-		obj_track(nipc_key_native(lk));
+		tl_ledger_posix(nipc_key_native(k));
+		tl_ledger_posix(nipc_key_native(lk));
 	}
 	assert_non_null(strstr(nipc_key_native(lk), "qipc_systemsem_legacy"));
 
 	a = new_shm(k);
 	b = new_shm(k);
 	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
-	assert_true(obj_shm_exists(k));
-	assert_true(obj_sem_exists(lk));
-	assert_false(obj_sem_exists(k));
+	assert_true(TL_SHM_EXISTS(k));
+	assert_true(TL_SEM_EXISTS(lk));
+	assert_false(TL_SEM_EXISTS(k));
 	if (IS_SYSV)
 		assert_int_equal(access(nipc_key_native(lk), F_OK), 0);
 	assert_int_equal(nipc_shm_attach(b, NIPC_SHM_READWRITE), 0);
@@ -491,11 +440,11 @@ static void legacy_key_lock(void **state)
 	assert_int_equal(nipc_shm_unlock(b), 0);
 	assert_int_equal(nipc_shm_detach(a), 0);
 	assert_int_equal(nipc_shm_detach(b), 0);
-	assert_false(obj_leftover(k));
-	assert_false(obj_leftover(lk));
+	assert_false(TL_LEFTOVER(k));
+	assert_false(TL_LEFTOVER(lk));
 	nipc_shm_free(a);
 	nipc_shm_free(b);
-	assert_false(obj_leftover(lk));
+	assert_false(TL_LEFTOVER(lk));
 	nipc_key_free(k);
 	nipc_key_free(lk);
 	/* kept until here: the lock's key is made from it at each operation */
@@ -508,23 +457,13 @@ static void legacy_key_lock(void **state)
 
 static void type_supported(void **state)
 {
-	assert_true(nipc_shm_key_type_supported(NIPC_KEY_SYSTEMV));
-	assert_true(nipc_shm_key_type_supported(1));
-	assert_true(nipc_shm_key_type_supported(NIPC_KEY_POSIX));
-	assert_false(nipc_shm_key_type_supported(NIPC_KEY_WINDOWS));
-	assert_false(nipc_shm_key_type_supported(0));
-	assert_false(nipc_shm_key_type_supported(0x102));
-}
+	static const int yes[] = {NIPC_KEY_SYSTEMV, 1, NIPC_KEY_POSIX};
+	static const int no[] = {NIPC_KEY_WINDOWS, 0, 0x102};
 
-static int setup(void **state)
-{
-	return obj_setup();
-}
-
-static int teardown(void **state)
-{
-	obj_cleanup();
-	return 0;
+	for (size_t i = 0; i < TL_LEN(yes); i++) {
+		assert_true(nipc_shm_key_type_supported(yes[i]));
+		assert_false(nipc_shm_key_type_supported(no[i]));
+	}
 }
 
 #define BOTH(f) cmocka_unit_test_prestate(f, &SYSV), cmocka_unit_test_prestate(f, &POSIX)
@@ -555,5 +494,5 @@ int main(void)
 	};
 
 	alarm(600); /* a deadlock fails the run instead of hanging it */
-	return cmocka_run_group_tests_name("shm", tests, setup, teardown);
+	return TL_MAIN("shm", tests, NULL, NULL);
 }

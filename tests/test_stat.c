@@ -5,7 +5,8 @@
  * and processes that attach. */
 #include "config.h"
 
-#include "objutil.h"
+#include "nipc.h"
+#include "tlib.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -26,7 +27,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 
 /* ------------------------------------------------------------------ probes */
 
@@ -111,7 +111,7 @@ static void probe_makes_nothing(void **state)
 /* --------------------------------------------------------- stat and list */
 
 static int SYSV = NIPC_KEY_SYSTEMV, POSIX = NIPC_KEY_POSIX;
-static int private_shm = -1; /* a private segment a failed test may leave */
+static int private_shm = -1;
 
 #define TYPE (*(int *)*state)
 #define IS_SYSV nipc_key_type_is_systemv(TYPE)
@@ -149,15 +149,6 @@ static int has_pid(const nipc_obj *o, long pid)
 		if (nipc_obj_pid(o, i) == pid)
 			return 1;
 	return 0;
-}
-
-static int child_ok(struct child *c, const char *cmd)
-{
-	const char *r = child_cmd(c, cmd, 10000);
-
-	if (strcmp(r, "ok"))
-		print_error("child: %s -> '%s'\n", cmd, r);
-	return strcmp(r, "ok") == 0;
 }
 
 /* The path of a POSIX object's file. */
@@ -240,19 +231,18 @@ static void check_segment(const nipc_obj *o, const nipc_key *k, size_t size, lon
 /* A segment attached here and in a child, then only here. */
 static void stat_segment(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
+	nipc_key *k = tl_key(TYPE);
 	nipc_shm *shm;
 	nipc_obj *o;
-	struct child c;
+	struct tl_proc c;
 
 	assert_int_equal(nipc_shm_new(&shm, k), 0);
 	assert_int_equal(nipc_shm_create(shm, 5000, NIPC_SHM_READWRITE), 0);
-	assert_int_equal(child_start(&c, k), 0);
-	assert_true(child_ok(&c, "attach rw"));
+	TL_OBJHELPER_OK(&c, k, "attach rw");
 	assert_int_equal(nipc_obj_stat(&o, k, NIPC_KIND_SHM), 0);
 	check_segment(o, k, 5000, getpid(), c.pid);
 	nipc_obj_free(o);
-	assert_true(child_ok(&c, "detach"));
+	assert_true(tl_cmd_ok(&c, "detach"));
 	assert_int_equal(nipc_obj_stat(&o, k, NIPC_KIND_SHM), 0);
 	check_segment(o, k, 5000, getpid(), 0);
 	if (IS_SYSV) { /* the child's shmdt */
@@ -260,12 +250,11 @@ static void stat_segment(void **state)
 		assert_int_equal(nipc_obj_last_pid(o), c.pid);
 	}
 	nipc_obj_free(o);
-	child_end(&c);
+	tl_end(&c, "exit");
 	nipc_shm_free(shm);
 	assert_int_equal(nipc_obj_stat(&o, k, NIPC_KIND_SHM), -NIPC_ENOTFOUND);
 	assert_null(o);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 /* o is the semaphore of k as the OS shows it. */
@@ -317,7 +306,7 @@ static void check_semaphore(const nipc_obj *o, const nipc_key *k)
 
 static void stat_semaphore(void **state)
 {
-	nipc_key *k = obj_key(TYPE);
+	nipc_key *k = tl_key(TYPE);
 	nipc_sem *sem;
 	nipc_obj *o;
 
@@ -334,13 +323,12 @@ static void stat_semaphore(void **state)
 	assert_int_equal(nipc_obj_stat(&o, k, NIPC_KIND_SHM), -NIPC_ENOTFOUND);
 	nipc_sem_free(sem);
 	assert_int_equal(nipc_obj_stat(&o, k, NIPC_KIND_SEM), -NIPC_ENOTFOUND);
-	assert_false(obj_leftover(k));
-	nipc_key_free(k);
+	TL_KEY_GONE(k);
 }
 
 static void stat_bad_args(void **state)
 {
-	nipc_key *k = obj_key(NIPC_KEY_POSIX), *w, *e;
+	nipc_key *k = tl_key(NIPC_KEY_POSIX), *w, *e;
 	nipc_obj *o = (nipc_obj *)1;
 	long kt;
 
@@ -399,20 +387,21 @@ static const nipc_obj *find(const nipc_objlist *l, const nipc_key *k, int kind, 
  * are there once each, with the fields stat gives. */
 static void list_sees_all(void **state)
 {
-	nipc_key *k = obj_key(TYPE), *ks = obj_key(TYPE);
+	nipc_key *k = tl_key(TYPE), *ks = tl_key(TYPE);
 	nipc_objlist *l, *all;
 	nipc_shm *shm;
 	nipc_sem *sem;
-	struct child c;
+	struct tl_proc c;
 	int n, seen_private = 0;
 
 	assert_int_equal(nipc_shm_new(&shm, k), 0);
 	assert_int_equal(nipc_shm_create(shm, 300, NIPC_SHM_READWRITE), 0);
 	assert_int_equal(nipc_sem_new(&sem, ks, 0, NIPC_SEM_CREATE), 0);
-	assert_int_equal(child_start(&c, k), 0);
-	assert_true(child_ok(&c, "attach ro"));
-	if (IS_SYSV)
+	TL_OBJHELPER_OK(&c, k, "attach ro");
+	if (IS_SYSV) {
 		assert_true((private_shm = shmget(IPC_PRIVATE, 100, 0600)) >= 0);
+		tl_ledger_shmid(private_shm);
+	}
 
 	assert_int_equal(nipc_objlist_new(&l, TYPE), 0);
 	check_segment(find(l, k, NIPC_KIND_SHM, &n), k, 300, getpid(), c.pid);
@@ -449,11 +438,11 @@ static void list_sees_all(void **state)
 	if (private_shm >= 0)
 		shmctl(private_shm, IPC_RMID, NULL);
 	private_shm = -1;
-	child_end(&c);
+	tl_end(&c, "exit");
 	nipc_sem_free(sem);
 	nipc_shm_free(shm);
-	assert_false(obj_leftover(k));
-	assert_false(obj_leftover(ks));
+	assert_false(TL_LEFTOVER(k));
+	assert_false(TL_LEFTOVER(ks));
 	nipc_key_free(k);
 	nipc_key_free(ks);
 }
@@ -477,7 +466,7 @@ static void list_one_pass(void **state)
 	char log[4096], cmd[8192], line[4096];
 	nipc_key *k[4];
 	nipc_shm *shm[4];
-	struct child c;
+	struct tl_proc c;
 	FILE *f;
 	int opens = 0, status;
 
@@ -485,13 +474,13 @@ static void list_one_pass(void **state)
 	if (system("strace -V >/dev/null 2>&1") != 0)
 		skip();
 	for (int i = 0; i < 4; i++) {
-		k[i] = obj_key(i % 2 ? NIPC_KEY_POSIX : NIPC_KEY_SYSTEMV);
+		k[i] = tl_key(i % 2 ? NIPC_KEY_POSIX : NIPC_KEY_SYSTEMV);
 		assert_int_equal(nipc_shm_new(&shm[i], k[i]), 0);
 		assert_int_equal(nipc_shm_create(shm[i], 100, NIPC_SHM_READWRITE), 0);
 	}
-	assert_int_equal(child_start(&c, k[1]), 0);
-	assert_true(child_ok(&c, "attach rw"));
-	snprintf(log, sizeof log, "%s/strace.log", obj_dir());
+	assert_int_equal(TL_OBJHELPER(&c, k[1]), 0);
+	assert_true(tl_cmd_ok(&c, "attach rw"));
+	snprintf(log, sizeof log, "%s", tl_new_path("strace.log"));
 	/* LeakSanitizer cannot run under ptrace */
 	snprintf(cmd, sizeof cmd,
 		 "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" "
@@ -520,27 +509,11 @@ static void list_one_pass(void **state)
 	fclose(f);
 	unlink(log);
 	assert_true(opens >= 2); /* ours and the child's at least */
-	child_end(&c);
+	tl_end(&c, "exit");
 	for (int i = 0; i < 4; i++) {
 		nipc_shm_free(shm[i]);
-		assert_false(obj_leftover(k[i]));
-		nipc_key_free(k[i]);
+		TL_KEY_GONE(k[i]);
 	}
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	return obj_setup();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	if (private_shm >= 0)
-		shmctl(private_shm, IPC_RMID, NULL);
-	obj_cleanup();
-	return 0;
 }
 
 #define BOTH(f) cmocka_unit_test_prestate(f, &SYSV), cmocka_unit_test_prestate(f, &POSIX)
@@ -561,5 +534,5 @@ int main(int argc, char **argv)
 		return list_and_exit();
 
 	alarm(300); /* a deadlock fails the run instead of hanging it */
-	return cmocka_run_group_tests_name("stat", tests, setup, teardown);
+	return TL_MAIN("stat", tests, NULL, NULL);
 }

@@ -4,13 +4,7 @@
  * memory life cycle) under the real shim. */
 #include "config.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include "test_trace_common.h"
+#include "tlib.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -21,100 +15,50 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_NAMES 64
-
-static char names[MAX_NAMES][64];
-static int nnames;
 static char prog[PATH_MAX];
-
-/* A fresh object name; every name is unlinked (with its .f/.x children)
- * by the teardown, whatever the test did. */
-static const char *new_name(void)
-{
-	assert_true(nnames < MAX_NAMES);
-	snprintf(names[nnames], sizeof names[nnames], "/nipc-test-%ld-%d", (long)getpid(), nnames);
-	return names[nnames++];
-}
-
-static void unlink_names(void)
-{
-	char sub[80];
-
-	for (int i = 0; i < nnames; i++) {
-		shm_unlink(names[i]);
-		snprintf(sub, sizeof sub, "%.60s.f", names[i]);
-		shm_unlink(sub);
-		snprintf(sub, sizeof sub, "%.60s.x", names[i]);
-		shm_unlink(sub);
-		snprintf(sub, sizeof sub, "%.60s.l", names[i]);
-		shm_unlink(sub);
-	}
-	nnames = 0;
-}
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(prog, sizeof prog, "%s/tests/progs/trace_posix", tt_top_builddir());
-	tt_scratch();
-	atexit(unlink_names);
+	snprintf(prog, sizeof prog, "%s", tl_prog("trace_posix"));
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	unlink_names();
-	tt_scratch_remove();
-	return 0;
-}
-
-static const char *scratch_file(const char *name)
-{
-	static char bufs[8][PATH_MAX];
-	static int next;
-	char *b = bufs[next++ % 8];
-
-	snprintf(b, PATH_MAX, "%s/%s", tt_scratch(), name);
-	unlink(b);
-	return b;
 }
 
 /* The four events of one round on `name` (the fd is whatever shm_open gave). */
-static void expect_round(const struct tt_events *e, size_t at, const char *name)
+static void expect_round(const struct tl_events *e, size_t at, const char *name)
 {
 	char key[128], open_args[256], fd[64], fd_arg[80];
-	struct tt_events one = {e->ev + at, 4};
+	struct tl_events one = {e->ev + at, 4};
 
 	assert_true(e->n >= at + 4);
 	snprintf(key, sizeof key, "posix:%s", name);
 	snprintf(open_args, sizeof open_args, "name=%s;oflag=O_RDWR|O_CREAT|O_EXCL;mode=0600", name);
 	snprintf(fd, sizeof fd, "%s", e->ev[at].ret);
 	snprintf(fd_arg, sizeof fd_arg, "fd=%s", fd);
-	const struct tt_expect x[] = {
+	const struct tl_expect x[] = {
 		{"shm_open", key, "*", NULL, open_args},
 		{"ftruncate", key, "0", NULL, fd_arg},
 		{"close", key, "0", NULL, fd_arg},
 		{"shm_unlink", key, "0", NULL, NULL},
 	};
 	assert_true(atoi(fd) >= 0);
-	tt_expect_events(&one, x, 4);
+	tl_expect_events(&one, TL_ARGS_LISTED, 0, x, 4);
 	char got[128];
-	assert_int_equal(tt_arg(&e->ev[at + 3], "name", got, sizeof got), 0);
+	assert_non_null(tl_event_arg(&e->ev[at + 3], "name", got, sizeof got));
 	assert_string_equal(got, name);
-	assert_int_equal(tt_arg(&e->ev[at + 1], "length", got, sizeof got), 0);
+	assert_non_null(tl_event_arg(&e->ev[at + 1], "length", got, sizeof got));
 	assert_string_equal(got, "4096");
 }
 
 static void test_help(void **state)
 {
-	const char *out = scratch_file("help.out");
-	char *argv[] = {(char *)tt_nipc(), "trace", "--help", NULL};
+	const char *out = tl_new_path("help.out");
+	const char *argv[] = {tl_nipc(), "trace", "--help", NULL};
 	char *text;
 
 	(void)state;
-	assert_int_equal(tt_run(argv, out, NULL, NULL), 0);
-	text = tt_slurp(out);
+	assert_int_equal(tl_run_files(argv, out, NULL), 0);
+	text = tl_slurp(out);
 	assert_non_null(strstr(text, "usage: nipc trace"));
 	assert_non_null(strstr(text, "--summary"));
 	free(text);
@@ -122,29 +66,29 @@ static void test_help(void **state)
 
 static void test_usage_errors(void **state)
 {
-	const char *err = scratch_file("usage.err");
-	char *none[] = {(char *)tt_nipc(), "trace", NULL};
-	char *dashdash[] = {(char *)tt_nipc(), "trace", "--", NULL};
-	char *bogus[] = {(char *)tt_nipc(), "trace", "--bogus", "--", "true", NULL};
-	char *noarg[] = {(char *)tt_nipc(), "trace", "-o", NULL};
+	const char *err = tl_new_path("usage.err");
+	const char *none[] = {tl_nipc(), "trace", NULL};
+	const char *dashdash[] = {tl_nipc(), "trace", "--", NULL};
+	const char *bogus[] = {tl_nipc(), "trace", "--bogus", "--", "true", NULL};
+	const char *noarg[] = {tl_nipc(), "trace", "-o", NULL};
 	char *text;
 
 	(void)state;
-	assert_int_equal(tt_run(none, NULL, err, NULL), 2);
-	assert_int_equal(tt_run(dashdash, NULL, err, NULL), 2);
-	assert_int_equal(tt_run(noarg, NULL, err, NULL), 2);
-	assert_int_equal(tt_run(bogus, NULL, err, NULL), 2);
-	text = tt_slurp(err);
+	assert_int_equal(tl_run_files(none, NULL, err), 2);
+	assert_int_equal(tl_run_files(dashdash, NULL, err), 2);
+	assert_int_equal(tl_run_files(noarg, NULL, err), 2);
+	assert_int_equal(tl_run_files(bogus, NULL, err), 2);
+	text = tl_slurp(err);
 	assert_non_null(strstr(text, "unknown option '--bogus'"));
 	free(text);
 	/* a filter too long to take ",unnamed": an error, not a cut list */
 	{
 		static char lng[5000];
-		char *too_long[] = {(char *)tt_nipc(), "trace", "--unnamed", "-e", lng, "--", "true", NULL};
+		const char *too_long[] = {tl_nipc(), "trace", "--unnamed", "-e", lng, "--", "true", NULL};
 
 		memset(lng, 'x', sizeof lng - 1);
-		assert_int_equal(tt_run(too_long, NULL, err, NULL), 2);
-		text = tt_slurp(err);
+		assert_int_equal(tl_run_files(too_long, NULL, err), 2);
+		text = tl_slurp(err);
 		assert_non_null(strstr(text, "filter list too long"));
 		free(text);
 	}
@@ -152,52 +96,52 @@ static void test_usage_errors(void **state)
 
 static void test_cannot_run(void **state)
 {
-	const char *err = scratch_file("norun.err");
-	char *argv[] = {(char *)tt_nipc(), "trace", "--", "/nonexistent/nipc-no-such-program", NULL};
+	const char *err = tl_new_path("norun.err");
+	const char *argv[] = {tl_nipc(), "trace", "--", "/nonexistent/nipc-no-such-program", NULL};
 	char *text;
 
 	(void)state;
-	assert_int_equal(tt_run(argv, NULL, err, NULL), 1);
-	text = tt_slurp(err);
+	assert_int_equal(tl_run_files(argv, NULL, err), 1);
+	text = tl_slurp(err);
 	assert_non_null(strstr(text, "cannot run '/nonexistent/nipc-no-such-program'"));
 	free(text);
 }
 
 static void test_bad_output(void **state)
 {
-	const char *err = scratch_file("badout.err");
-	char *plain[] = {(char *)tt_nipc(), "trace", "-o", "/nonexistent/nipc/ev", "--", "true", NULL};
-	char *perpid[] = {(char *)tt_nipc(), "trace", "-o", "/nonexistent/nipc/ev.%p", "--", "true", NULL};
-	char *sum[] = {(char *)tt_nipc(), "trace", "-c", "-o", "/nonexistent/nipc/ev", "--", "true", NULL};
+	const char *err = tl_new_path("badout.err");
+	const char *plain[] = {tl_nipc(), "trace", "-o", "/nonexistent/nipc/ev", "--", "true", NULL};
+	const char *perpid[] = {tl_nipc(), "trace", "-o", "/nonexistent/nipc/ev.%p", "--", "true", NULL};
+	const char *sum[] = {tl_nipc(), "trace", "-c", "-o", "/nonexistent/nipc/ev", "--", "true", NULL};
 	char *text;
 
 	(void)state;
-	assert_int_equal(tt_run(plain, NULL, err, NULL), 1);
-	text = tt_slurp(err);
+	assert_int_equal(tl_run_files(plain, NULL, err), 1);
+	text = tl_slurp(err);
 	assert_non_null(strstr(text, "/nonexistent/nipc/ev: No such file or directory"));
 	free(text);
-	assert_int_equal(tt_run(perpid, NULL, err, NULL), 1);
-	text = tt_slurp(err);
+	assert_int_equal(tl_run_files(perpid, NULL, err), 1);
+	text = tl_slurp(err);
 	assert_non_null(strstr(text, "/nonexistent/nipc: No such file or directory"));
 	free(text);
-	assert_int_equal(tt_run(sum, NULL, err, NULL), 1);
+	assert_int_equal(tl_run_files(sum, NULL, err), 1);
 }
 
 /* nipc trace [-c] -o FILE -- ARGS... */
-static int run_out(int summary, const char *file, char *const args[], const char *err)
+static int run_out(int summary, const char *file, const char *const args[], const char *err)
 {
-	char *argv[16] = {(char *)tt_nipc(), "trace"};
+	const char *argv[16] = {tl_nipc(), "trace"};
 	int n = 2;
 
 	if (summary)
 		argv[n++] = "-c";
 	argv[n++] = "-o";
-	argv[n++] = (char *)file;
+	argv[n++] = file;
 	argv[n++] = "--";
 	while (*args && n < 15)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	return tt_run(argv, NULL, err, NULL);
+	return tl_run_files(argv, NULL, err);
 }
 
 /* -o is opened as the shim opens NIPC_TRACE_FILE: never through a symbolic
@@ -206,11 +150,11 @@ static int run_out(int summary, const char *file, char *const args[], const char
  * writes the file itself). */
 static void test_output_rules(void **state)
 {
-	const char *err = scratch_file("rules.err"), *victim = scratch_file("victim");
-	const char *link = scratch_file("ev.link"), *marker = scratch_file("ran");
-	const char *fresh = scratch_file("fresh.jsonl"), *theirs = scratch_file("theirs");
+	const char *err = tl_new_path("rules.err"), *victim = tl_new_path("victim");
+	const char *link = tl_new_path("ev.link"), *marker = tl_new_path("ran");
+	const char *fresh = tl_new_path("fresh.jsonl"), *theirs = tl_new_path("theirs");
 	char touch[PATH_MAX + 16];
-	char *cmd[] = {"sh", "-c", touch, NULL};
+	const char *cmd[] = {"sh", "-c", touch, NULL};
 	char *text;
 	struct stat st;
 	mode_t old;
@@ -224,11 +168,11 @@ static void test_output_rules(void **state)
 	assert_int_equal(symlink(victim, link), 0);
 	for (int summary = 0; summary < 2; summary++) {
 		assert_int_equal(run_out(summary, link, cmd, err), 1);
-		text = tt_slurp(err);
+		text = tl_slurp(err);
 		assert_non_null(strstr(text, "is a symbolic link"));
 		free(text);
 		assert_int_equal(access(marker, F_OK), -1);
-		text = tt_slurp(victim);
+		text = tl_slurp(victim);
 		assert_string_equal(text, "keep\n");
 		free(text);
 	}
@@ -243,13 +187,13 @@ static void test_output_rules(void **state)
 	umask(old);
 	/* /dev/stderr: the events reach nipc's standard error */
 	for (int summary = 0; summary < 2; summary++) {
-		const char *name = new_name();
-		char *args[] = {prog, (char *)name, NULL};
+		const char *name = tl_unique_name();
+		const char *args[] = {prog, name, NULL};
 		char want[128];
 
 		snprintf(want, sizeof want, "shm_unlink(\"%s\") = 0", name);
 		assert_int_equal(run_out(summary, "/dev/stderr", args, err), 0);
-		text = tt_slurp(err);
+		text = tl_slurp(err);
 		assert_non_null(strstr(text, want));
 		free(text);
 	}
@@ -263,7 +207,7 @@ static void test_output_rules(void **state)
 	assert_int_equal(chmod(theirs, 0666), 0);
 	for (int summary = 0; summary < 2; summary++) {
 		assert_int_equal(run_out(summary, theirs, cmd, err), 1);
-		text = tt_slurp(err);
+		text = tl_slurp(err);
 		assert_non_null(strstr(text, "owned by another user"));
 		free(text);
 		assert_int_equal(access(marker, F_OK), -1);
@@ -272,40 +216,40 @@ static void test_output_rules(void **state)
 
 static void test_missing_shim(void **state)
 {
-	const char *err = scratch_file("noshim.err");
-	char *argv[] = {(char *)tt_nipc(), "trace", "--", "true", NULL};
-	char *env[] = {"NIPC_PRELOAD=/nonexistent/libnipc-preload.so", NULL};
+	const char *err = tl_new_path("noshim.err");
+	const char *argv[] = {tl_nipc(), "trace", "--", "true", NULL};
+	const char *env[] = {"NIPC_PRELOAD=/nonexistent/libnipc-preload.so", NULL};
 	char *text;
 
 	(void)state;
-	assert_int_equal(tt_run(argv, NULL, err, env), 1);
-	text = tt_slurp(err);
+	assert_int_equal(tl_run(NULL, argv, &(struct tl_opts){.out = NULL, .err = err, .env = env}), 1);
+	text = tl_slurp(err);
 	assert_non_null(strstr(text, "NIPC_PRELOAD"));
 	free(text);
 }
 
 static void test_exit_status(void **state)
 {
-	const char *name = new_name();
-	char *code[] = {(char *)tt_nipc(), "trace", "--", prog, (char *)name, "--exit", "7", NULL};
-	char *sig[] = {(char *)tt_nipc(), "trace", "--", "sh", "-c", "kill -TERM $$", NULL};
-	char *sum[] = {(char *)tt_nipc(), "trace", "--summary", "--", "sh", "-c", "exit 3", NULL};
+	const char *name = tl_unique_name();
+	const char *code[] = {tl_nipc(), "trace", "--", prog, name, "--exit", "7", NULL};
+	const char *sig[] = {tl_nipc(), "trace", "--", "sh", "-c", "kill -TERM $$", NULL};
+	const char *sum[] = {tl_nipc(), "trace", "--summary", "--", "sh", "-c", "exit 3", NULL};
 
 	(void)state;
-	assert_int_equal(tt_run(code, NULL, NULL, NULL), 7);
-	assert_int_equal(tt_run(sig, NULL, NULL, NULL), 128 + 15);
-	assert_int_equal(tt_run(sum, NULL, NULL, NULL), 3);
+	assert_int_equal(tl_run_files(code, NULL, NULL), 7);
+	assert_int_equal(tl_run_files(sig, NULL, NULL), 128 + 15);
+	assert_int_equal(tl_run_files(sum, NULL, NULL), 3);
 }
 
 static void test_text_to_stderr(void **state)
 {
-	const char *name = new_name(), *err = scratch_file("text.err");
-	char *argv[] = {(char *)tt_nipc(), "trace", "--", prog, (char *)name, "--fail", NULL};
+	const char *name = tl_unique_name(), *err = tl_new_path("text.err");
+	const char *argv[] = {tl_nipc(), "trace", "--", prog, name, "--fail", NULL};
 	char want[256], *text;
 
 	(void)state;
-	assert_int_equal(tt_run(argv, NULL, err, NULL), 0);
-	text = tt_slurp(err);
+	assert_int_equal(tl_run_files(argv, NULL, err), 0);
+	text = tl_slurp(err);
 	snprintf(want, sizeof want, "shm_open(\"%s\", O_RDWR|O_CREAT|O_EXCL, 0600) = ", name);
 	assert_non_null(strstr(text, want));
 	snprintf(want, sizeof want, "key=posix:%s\n", name);
@@ -317,111 +261,111 @@ static void test_text_to_stderr(void **state)
 
 static void test_json_file(void **state)
 {
-	const char *name = new_name(), *file = scratch_file("ev.jsonl");
-	char *argv[] = {(char *)tt_nipc(), "trace", "--json", "-o", (char *)file, "--",
-			prog, (char *)name, "--rounds", "2", "--fail", NULL};
+	const char *name = tl_unique_name(), *file = tl_new_path("ev.jsonl");
+	const char *argv[] = {tl_nipc(), "trace", "--json", "-o", file, "--",
+			prog, name, "--rounds", "2", "--fail", NULL};
 	char key[128], oargs[128];
-	struct tt_events e;
+	struct tl_events e;
 
 	(void)state;
-	assert_int_equal(tt_run(argv, NULL, NULL, NULL), 0);
-	tt_load(&e, file);
+	assert_int_equal(tl_run_files(argv, NULL, NULL), 0);
+	assert_int_equal(tl_events_load(&e, file), 0);
 	assert_int_equal(e.n, 9);
 	expect_round(&e, 0, name);
 	expect_round(&e, 4, name);
 	snprintf(key, sizeof key, "posix:%s", name);
 	snprintf(oargs, sizeof oargs, "name=%s;oflag=O_RDWR", name);
-	const struct tt_expect last[] = {{"shm_open", key, "-1", "ENOENT", oargs}};
-	struct tt_events tail = {e.ev + 8, 1};
-	tt_expect_events(&tail, last, 1);
+	const struct tl_expect last[] = {{"shm_open", key, "-1", "ENOENT", oargs}};
+	struct tl_events tail = {e.ev + 8, 1};
+	tl_expect_events(&tail, TL_ARGS_LISTED, 0, last, 1);
 	for (size_t i = 1; i < e.n; i++)
 		assert_int_equal(e.ev[i].pid, e.ev[0].pid);
-	tt_free(&e);
+	tl_events_free(&e);
 }
 
 /* Events of the three processes of `trace_posix NAME --fork --exec`. */
-static void expect_family(const struct tt_events *e, const char *name)
+static void expect_family(const struct tl_events *e, const char *name)
 {
 	char sub[80];
-	struct tt_events p, f, x;
+	struct tl_events p, f, x;
 	long pid = e->ev[0].pid;
 
-	tt_select_pid(&p, e, pid);
+	tl_events_select_pid(&p, e, pid);
 	assert_int_equal(p.n, 4);
 	expect_round(&p, 0, name);
 	snprintf(sub, sizeof sub, "posix:%s.f", name);
-	tt_select_key(&f, e, sub);
+	tl_events_select_key(&f, e, sub);
 	assert_int_equal(f.n, 4);
 	expect_round(&f, 0, sub + 6);
 	snprintf(sub, sizeof sub, "posix:%s.x", name);
-	tt_select_key(&x, e, sub);
+	tl_events_select_key(&x, e, sub);
 	assert_int_equal(x.n, 4);
 	expect_round(&x, 0, sub + 6);
 	assert_int_not_equal(f.ev[0].pid, pid);
 	assert_int_not_equal(x.ev[0].pid, pid);
 	assert_int_not_equal(x.ev[0].pid, f.ev[0].pid);
-	tt_free(&p);
-	tt_free(&f);
-	tt_free(&x);
+	tl_events_free(&p);
+	tl_events_free(&f);
+	tl_events_free(&x);
 }
 
 static void test_follow_children(void **state)
 {
-	const char *name = new_name(), *file = scratch_file("fam.jsonl");
-	char *argv[] = {(char *)tt_nipc(), "trace", "--json", "-o", (char *)file, "--",
-			prog, (char *)name, "--fork", "--exec", NULL};
-	struct tt_events e;
+	const char *name = tl_unique_name(), *file = tl_new_path("fam.jsonl");
+	const char *argv[] = {tl_nipc(), "trace", "--json", "-o", file, "--",
+			prog, name, "--fork", "--exec", NULL};
+	struct tl_events e;
 
 	(void)state;
-	assert_int_equal(tt_run(argv, NULL, NULL, NULL), 0);
-	tt_load(&e, file);
+	assert_int_equal(tl_run_files(argv, NULL, NULL), 0);
+	assert_int_equal(tl_events_load(&e, file), 0);
 	assert_int_equal(e.n, 12);
 	expect_family(&e, name);
-	tt_free(&e);
+	tl_events_free(&e);
 }
 
 static void test_no_follow(void **state)
 {
-	const char *name = new_name(), *file = scratch_file("nofollow.jsonl");
-	char *argv[] = {(char *)tt_nipc(), "trace", "--no-follow", "--json", "-o", (char *)file,
-			"--", prog, (char *)name, "--fork", "--exec", NULL};
-	struct tt_events e;
+	const char *name = tl_unique_name(), *file = tl_new_path("nofollow.jsonl");
+	const char *argv[] = {tl_nipc(), "trace", "--no-follow", "--json", "-o", file,
+			"--", prog, name, "--fork", "--exec", NULL};
+	struct tl_events e;
 
 	(void)state;
-	assert_int_equal(tt_run(argv, NULL, NULL, NULL), 0);
-	tt_load(&e, file);
+	assert_int_equal(tl_run_files(argv, NULL, NULL), 0);
+	assert_int_equal(tl_events_load(&e, file), 0);
 	assert_int_equal(e.n, 4);
 	expect_round(&e, 0, name);
-	tt_free(&e);
+	tl_events_free(&e);
 }
 
 /* -o with %p: one file per process, named by its pid. */
 static void check_per_pid(const char *dir, const char *name, int summary)
 {
 	char path[PATH_MAX], *tmpl;
-	struct tt_events all = {0};
+	struct tl_events all = {0};
 	struct dirent *d;
 	DIR *dh;
 	int files = 0;
 
 	if (asprintf(&tmpl, "%s/ev.%%p", dir) < 0)
 		fail();
-	char *argv[] = {(char *)tt_nipc(), "trace", "--json", "-o", tmpl, "--", prog, (char *)name,
+	const char *argv[] = {tl_nipc(), "trace", "--json", "-o", tmpl, "--", prog, name,
 			"--fork", "--exec", NULL};
-	char *argv_s[] = {(char *)tt_nipc(), "trace", "--summary", "--json", "-o", tmpl, "--",
-			  prog, (char *)name, "--fork", "--exec", NULL};
-	assert_int_equal(tt_run(summary ? argv_s : argv, NULL, NULL, NULL), 0);
+	const char *argv_s[] = {tl_nipc(), "trace", "--summary", "--json", "-o", tmpl, "--",
+			  prog, name, "--fork", "--exec", NULL};
+	assert_int_equal(tl_run_files(summary ? argv_s : argv, NULL, NULL), 0);
 	free(tmpl);
 	assert_non_null(dh = opendir(dir));
 	all.ev = calloc(16, sizeof *all.ev);
 	while ((d = readdir(dh))) {
-		struct tt_events e;
+		struct tl_events e;
 
 		if (strncmp(d->d_name, "ev.", 3))
 			continue;
 		files++;
 		snprintf(path, sizeof path, "%s/%s", dir, d->d_name);
-		tt_load(&e, path);
+		assert_int_equal(tl_events_load(&e, path), 0);
 		assert_int_equal(e.n, 4);
 		for (size_t i = 0; i < e.n; i++) {
 			assert_int_equal(e.ev[i].pid, atol(d->d_name + 3));
@@ -435,14 +379,14 @@ static void check_per_pid(const char *dir, const char *name, int summary)
 	/* Files come in directory order; put the parent (first pid to trace) first. */
 	for (size_t i = 0; i < all.n; i++)
 		if (!strcmp(all.ev[i].op, "shm_open") && !strcmp(all.ev[i].key + 6, name) && i) {
-			struct tt_event tmp[4];
+			struct tl_event tmp[4];
 			memcpy(tmp, all.ev + i, sizeof tmp);
 			memmove(all.ev + 4, all.ev, i * sizeof *all.ev);
 			memcpy(all.ev, tmp, sizeof tmp);
 			break;
 		}
 	expect_family(&all, name);
-	tt_free(&all);
+	tl_events_free(&all);
 }
 
 static void test_output_per_pid(void **state)
@@ -450,12 +394,12 @@ static void test_output_per_pid(void **state)
 	char dir[PATH_MAX];
 
 	(void)state;
-	snprintf(dir, sizeof dir, "%s/perpid", tt_scratch());
+	snprintf(dir, sizeof dir, "%s/perpid", tl_scratch());
 	assert_int_equal(mkdir(dir, 0700), 0);
-	check_per_pid(dir, new_name(), 0);
-	snprintf(dir, sizeof dir, "%s/perpid-summary", tt_scratch());
+	check_per_pid(dir, tl_unique_name(), 0);
+	snprintf(dir, sizeof dir, "%s/perpid-summary", tl_scratch());
 	assert_int_equal(mkdir(dir, 0700), 0);
-	check_per_pid(dir, new_name(), 1);
+	check_per_pid(dir, tl_unique_name(), 1);
 }
 
 struct summary_row {
@@ -489,8 +433,8 @@ static size_t parse_summary(const char *text, struct summary_row *rows, size_t m
 
 static void test_summary(void **state)
 {
-	const char *name = new_name(), *err = scratch_file("summary.err");
-	char *argv[] = {(char *)tt_nipc(), "trace", "--summary", "--", prog, (char *)name,
+	const char *name = tl_unique_name(), *err = tl_new_path("summary.err");
+	const char *argv[] = {tl_nipc(), "trace", "--summary", "--", prog, name,
 			"--rounds", "3", "--fail", NULL};
 	struct summary_row rows[8];
 	unsigned long calls, errors;
@@ -499,8 +443,8 @@ static void test_summary(void **state)
 	int seen = 0;
 
 	(void)state;
-	assert_int_equal(tt_run(argv, NULL, err, NULL), 0);
-	text = tt_slurp(err);
+	assert_int_equal(tl_run_files(argv, NULL, err), 0);
+	text = tl_slurp(err);
 	/* The events themselves still go to stderr, as text. */
 	snprintf(want, sizeof want, "shm_unlink(\"%s\") = 0", name);
 	assert_non_null(strstr(text, want));
@@ -532,21 +476,21 @@ static void test_summary(void **state)
 
 static void test_summary_json_file(void **state)
 {
-	const char *name = new_name(), *err = scratch_file("sj.err"), *file = scratch_file("sj.jsonl");
-	char *argv[] = {(char *)tt_nipc(), "trace", "-c", "--json", "-o", (char *)file, "--",
-			prog, (char *)name, NULL};
+	const char *name = tl_unique_name(), *err = tl_new_path("sj.err"), *file = tl_new_path("sj.jsonl");
+	const char *argv[] = {tl_nipc(), "trace", "-c", "--json", "-o", file, "--",
+			prog, name, NULL};
 	struct summary_row rows[8];
 	unsigned long calls, errors;
-	struct tt_events e;
+	struct tl_events e;
 	char *text;
 
 	(void)state;
-	assert_int_equal(tt_run(argv, NULL, err, NULL), 0);
-	tt_load(&e, file);
+	assert_int_equal(tl_run_files(argv, NULL, err), 0);
+	assert_int_equal(tl_events_load(&e, file), 0);
 	assert_int_equal(e.n, 4);
 	expect_round(&e, 0, name);
-	tt_free(&e);
-	text = tt_slurp(err);
+	tl_events_free(&e);
+	text = tl_slurp(err);
 	assert_null(strstr(text, "{\"ts\""));
 	assert_int_equal(parse_summary(text, rows, 8, &calls, &errors), 4);
 	assert_int_equal(calls, 4);
@@ -586,19 +530,19 @@ static char *strip_times(const char *text)
 /* --summary writes the text events itself: in the shim's own format. */
 static void test_summary_text_matches_shim(void **state)
 {
-	const char *name = new_name(), *e1 = scratch_file("plain.err"), *e2 = scratch_file("sum.err");
+	const char *name = tl_unique_name(), *e1 = tl_new_path("plain.err"), *e2 = tl_new_path("sum.err");
 	/* Both to a file, so the shim's descriptor shifts the program's alike. */
-	char *plain[] = {(char *)tt_nipc(), "trace", "-o", (char *)e1, "--", prog, (char *)name,
+	const char *plain[] = {tl_nipc(), "trace", "-o", e1, "--", prog, name,
 			 "--fail", NULL};
-	char *sum[] = {(char *)tt_nipc(), "trace", "--summary", "-o", (char *)e2, "--", prog,
-		       (char *)name, "--fail", NULL};
+	const char *sum[] = {tl_nipc(), "trace", "--summary", "-o", e2, "--", prog,
+		       name, "--fail", NULL};
 	char *a, *b, *sa, *sb, *pa, *pb;
 
 	(void)state;
-	assert_int_equal(tt_run(plain, NULL, NULL, NULL), 0);
-	assert_int_equal(tt_run(sum, NULL, NULL, NULL), 0);
-	a = tt_slurp(e1);
-	b = tt_slurp(e2);
+	assert_int_equal(tl_run_files(plain, NULL, NULL), 0);
+	assert_int_equal(tl_run_files(sum, NULL, NULL), 0);
+	a = tl_slurp(e1);
+	b = tl_slurp(e2);
 	sa = strip_times(a);
 	sb = strip_times(b);
 	/* Same lines but for the pid in "[pid/tid]". */
@@ -623,39 +567,39 @@ static void test_summary_text_matches_shim(void **state)
  * environment when the events go to stderr. */
 static void test_environment(void **state)
 {
-	const char *out = scratch_file("env.out");
+	const char *out = tl_new_path("env.out");
 	char *show = "echo \"$LD_PRELOAD|$NIPC_TRACE|$NIPC_TRACE_FORMAT|$NIPC_TRACE_CHILDREN|"
 		     "${NIPC_TRACE_FILE-unset}\"";
-	char *plain[] = {(char *)tt_nipc(), "trace", "--", "sh", "-c", show, NULL};
-	char *opts[] = {(char *)tt_nipc(), "trace", "--json", "-e", "sysv-shm,-shmat", "--", "sh",
+	const char *plain[] = {tl_nipc(), "trace", "--", "sh", "-c", show, NULL};
+	const char *opts[] = {tl_nipc(), "trace", "--json", "-e", "sysv-shm,-shmat", "--", "sh",
 			"-c", show, NULL};
-	char *env[] = {"LD_PRELOAD=/nonexistent/nipc-test-other.so", "NIPC_TRACE_FILE=/nonexistent/x",
+	const char *env[] = {"LD_PRELOAD=/nonexistent/nipc-test-other.so", "NIPC_TRACE_FILE=/nonexistent/x",
 		       NULL};
 	char *text;
 
 	(void)state;
-	assert_int_equal(tt_run(plain, out, NULL, env), 0);
-	text = tt_slurp(out);
+	assert_int_equal(tl_run(NULL, plain, &(struct tl_opts){.out = out, .err = NULL, .env = env}), 0);
+	text = tl_slurp(out);
 	/* An absolute path (the build tree's, links resolved), then the old value. */
 	assert_non_null(strstr(text, "/libnipc-preload.so:/nonexistent/nipc-test-other.so|1|text|1|unset\n"));
 	assert_int_equal(text[0], '/');
 	free(text);
-	assert_int_equal(tt_run(opts, out, NULL, NULL), 0);
-	text = tt_slurp(out);
+	assert_int_equal(tl_run_files(opts, out, NULL), 0);
+	text = tl_slurp(out);
 	assert_non_null(strstr(text, "/libnipc-preload.so|sysv-shm,-shmat|json|1|unset\n"));
 	free(text);
 	/* --unnamed adds its word to the filter, or to the default */
 	opts[3] = "--unnamed";
 	opts[4] = "--json";
-	assert_int_equal(tt_run(opts, out, NULL, NULL), 0);
-	text = tt_slurp(out);
+	assert_int_equal(tl_run_files(opts, out, NULL), 0);
+	text = tl_slurp(out);
 	assert_non_null(strstr(text, "/libnipc-preload.so|1,unnamed|json|1|unset\n"));
 	free(text);
 	opts[2] = "-e";
 	opts[3] = "posix-sem,-sem_post";
 	opts[4] = "--unnamed";
-	assert_int_equal(tt_run(opts, out, NULL, NULL), 0);
-	text = tt_slurp(out);
+	assert_int_equal(tl_run_files(opts, out, NULL), 0);
+	text = tl_slurp(out);
 	assert_non_null(strstr(text, "/libnipc-preload.so|posix-sem,-sem_post,unnamed|text|1|unset\n"));
 	free(text);
 }
@@ -665,18 +609,18 @@ static void test_environment(void **state)
  * the descendant is not killed by SIGPIPE and finishes its work. */
 static void test_summary_outliving_child(void **state)
 {
-	const char *name = new_name(), *marker = scratch_file("lingered");
-	char *argv[] = {(char *)tt_nipc(), "trace", "--summary", "-o", "/dev/null", "--", prog,
-			(char *)name, "--linger", "3", (char *)marker, NULL};
-	const char *err = scratch_file("linger.err");
+	const char *name = tl_unique_name(), *marker = tl_new_path("lingered");
+	const char *argv[] = {tl_nipc(), "trace", "--summary", "-o", "/dev/null", "--", prog,
+			name, "--linger", "3", marker, NULL};
+	const char *err = tl_new_path("linger.err");
 	char *text;
 	int i;
 
 	(void)state;
-	assert_int_equal(tt_run(argv, NULL, err, NULL), 0);
+	assert_int_equal(tl_run_files(argv, NULL, err), 0);
 	/* nipc is back before the child has done anything. */
 	assert_int_equal(access(marker, F_OK), -1);
-	text = tt_slurp(err);
+	text = tl_slurp(err);
 	assert_non_null(strstr(text, "\n       4       0 "));
 	free(text);
 	for (i = 0; i < 100 && access(marker, F_OK); i++)
@@ -686,22 +630,22 @@ static void test_summary_outliving_child(void **state)
 
 static void test_filter(void **state)
 {
-	const char *name = new_name(), *file = scratch_file("filter.jsonl");
-	char *argv[] = {(char *)tt_nipc(), "trace", "-e", "shm_unlink", "--json", "-o",
-			(char *)file, "--", prog, (char *)name, "--rounds", "2", NULL};
+	const char *name = tl_unique_name(), *file = tl_new_path("filter.jsonl");
+	const char *argv[] = {tl_nipc(), "trace", "-e", "shm_unlink", "--json", "-o",
+			file, "--", prog, name, "--rounds", "2", NULL};
 	char key[128];
-	struct tt_events e;
+	struct tl_events e;
 
 	(void)state;
-	assert_int_equal(tt_run(argv, NULL, NULL, NULL), 0);
-	tt_load(&e, file);
+	assert_int_equal(tl_run_files(argv, NULL, NULL), 0);
+	assert_int_equal(tl_events_load(&e, file), 0);
 	snprintf(key, sizeof key, "posix:%s", name);
-	const struct tt_expect x[] = {
+	const struct tl_expect x[] = {
 		{"shm_unlink", key, "0", NULL, NULL},
 		{"shm_unlink", key, "0", NULL, NULL},
 	};
-	tt_expect_events(&e, x, 2);
-	tt_free(&e);
+	tl_expect_events(&e, TL_ARGS_LISTED, 0, x, 2);
+	tl_events_free(&e);
 }
 
 int main(void)
@@ -727,5 +671,5 @@ int main(void)
 		cmocka_unit_test(test_filter),
 	};
 
-	return cmocka_run_group_tests_name("trace_cli", tests, setup, teardown);
+	return TL_MAIN("trace_cli", tests, setup, NULL);
 }

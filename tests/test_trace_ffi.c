@@ -9,13 +9,7 @@
  * (JSON to a scratch file) so the event path runs too. */
 #include "config.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include "test_trace_common.h"
+#include "tlib.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -113,12 +107,6 @@ static const char *const inst_name[] = {"tracing", "pass-through"};
 static int counter;
 static char trace_file[PATH_MAX];
 
-/* Names and ids made by the tests; all removed by the teardown. */
-#define MAX_OBJS 256
-static char posix_names[MAX_OBJS][64];
-static int nposix;
-static int sysv_ids[MAX_OBJS][2]; /* {id, 'm' or 's'} */
-static int nsysv;
 
 static struct fn *find_fn(const char *name)
 {
@@ -129,38 +117,24 @@ static struct fn *find_fn(const char *name)
 	return NULL;
 }
 
+/* A unique name for side a or b, in the ledger (64 live results). */
 static const char *new_name(char side)
 {
-	assert_true(nposix < MAX_OBJS);
-	snprintf(posix_names[nposix], sizeof posix_names[nposix], "/nipc-test-%ld-%d%c",
-		 (long)getpid(), counter++, side);
-	return posix_names[nposix++];
+	static char names[64][64];
+	char *b = names[counter++ % 64];
+
+	snprintf(b, 64, "%s%c", tl_unique_name(), side);
+	tl_ledger_posix(b);
+	return b;
 }
 
 static int track_sysv(int id, int kind)
 {
-	if (id >= 0) {
-		assert_true(nsysv < MAX_OBJS);
-		sysv_ids[nsysv][0] = id;
-		sysv_ids[nsysv++][1] = kind;
-	}
+	if (id >= 0 && kind == 'm')
+		tl_ledger_shmid(id);
+	else if (id >= 0)
+		tl_ledger_semid(id);
 	return id;
-}
-
-static void cleanup(void)
-{
-	for (int i = 0; i < nposix; i++) {
-		shm_unlink(posix_names[i]);
-		sem_unlink(posix_names[i]);
-	}
-	nposix = 0;
-	for (int i = 0; i < nsysv; i++) {
-		if (sysv_ids[i][1] == 'm')
-			shmctl(sysv_ids[i][0], IPC_RMID, NULL);
-		else
-			semctl(sysv_ids[i][0], 0, IPC_RMID);
-	}
-	nsysv = 0;
 }
 
 static int copy_file(const char *from, const char *to)
@@ -184,9 +158,8 @@ static int setup(void **state)
 	char shim[PATH_MAX], copy[PATH_MAX];
 
 	(void)state;
-	atexit(cleanup);
-	snprintf(shim, sizeof shim, "%s/shim/.libs/libnipc-preload.so", tt_top_builddir());
-	snprintf(trace_file, sizeof trace_file, "%s/ffi-trace.jsonl", tt_scratch());
+	snprintf(shim, sizeof shim, "%s/shim/.libs/libnipc-preload.so", tl_builddir());
+	snprintf(trace_file, sizeof trace_file, "%s/ffi-trace.jsonl", tl_scratch());
 	/* The shim reads its configuration once, when it is loaded; a copy
 	 * under another name is a second instance with its own. */
 	setenv("NIPC_TRACE", "1", 1);
@@ -196,7 +169,7 @@ static int setup(void **state)
 	unsetenv("NIPC_TRACE");
 	unsetenv("NIPC_TRACE_FORMAT");
 	unsetenv("NIPC_TRACE_FILE");
-	snprintf(copy, sizeof copy, "%s/pass-through.so", tt_scratch());
+	snprintf(copy, sizeof copy, "%s/pass-through.so", tl_scratch());
 	if (copy_file(shim, copy))
 		return -1;
 	shim_handle[PASS_THROUGH] = dlopen(copy, RTLD_NOW | RTLD_LOCAL);
@@ -228,14 +201,6 @@ static int setup(void **state)
 			return -1;
 		}
 	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	cleanup();
-	tt_scratch_remove();
 	return 0;
 }
 
@@ -613,7 +578,7 @@ static void run_ftok_and_plain_fds(void)
 	char path[PATH_MAX];
 	int fd;
 
-	snprintf(path, sizeof path, "%s/ftok-file", tt_scratch());
+	snprintf(path, sizeof path, "%s/ftok-file", tl_scratch());
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
 	assert_true(fd >= 0);
 	same1("ftok", SAME, A((long)path, 'Q'));
@@ -634,12 +599,12 @@ static void run_ftok_and_plain_fds(void)
 /* The shim wrote one JSON event per call it traced. */
 static void test_trace_written(void **state)
 {
-	struct tt_events e;
+	struct tl_events e;
 
 	(void)state;
-	tt_load(&e, trace_file);
+	assert_int_equal(tl_events_load(&e, trace_file), 0);
 	assert_true(e.n > 50);
-	tt_free(&e);
+	tl_events_free(&e);
 }
 
 static void test_posix_shm(void **state)
@@ -689,5 +654,5 @@ int main(void)
 		cmocka_unit_test(test_trace_written),
 	};
 
-	return cmocka_run_group_tests_name("trace_ffi", tests, setup, teardown);
+	return TL_MAIN("trace_ffi", tests, setup, NULL);
 }

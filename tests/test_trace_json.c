@@ -3,11 +3,7 @@
  * valid events, escapes, and malformed or over-long input rejected cleanly. */
 #include "config.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tlib.h"
 
 #include "trace_json.h"
 
@@ -134,5 +130,5 @@ int main(void)
 		cmocka_unit_test(test_limits),
 	};
 
-	return cmocka_run_group_tests_name("trace_json", tests, NULL, NULL);
+	return TL_MAIN("trace_json", tests, NULL, NULL);
 }

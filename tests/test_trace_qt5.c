@@ -6,13 +6,7 @@
  * QNativeIpcKey::toString() would print: systemv:<TMPDIR>/qipc_…. */
 #include "config.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include "test_trace_common.h"
+#include "tlib.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -23,45 +17,16 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
-static int shm_ids[8], sem_ids[8], nshm, nsem;
-
-static void cleanup(void)
-{
-	for (int i = 0; i < nshm; i++)
-		shmctl(shm_ids[i], IPC_RMID, NULL);
-	for (int i = 0; i < nsem; i++)
-		semctl(sem_ids[i], 0, IPC_RMID);
-	nshm = nsem = 0;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	tt_scratch();
-	atexit(cleanup);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	cleanup();
-	tt_scratch_remove();
-	return 0;
-}
-
-/* Ids the program created, removed by the teardown if it left them. */
-static void note_ids(const struct tt_events *e)
+/* Ids the program created, for the ledger. */
+static void note_ids(const struct tl_events *e)
 {
 	for (size_t i = 0; i < e->n; i++) {
 		int id = atoi(e->ev[i].ret);
 
-		if (id < 0)
-			continue;
-		if (!strcmp(e->ev[i].op, "shmget") && nshm < 8)
-			shm_ids[nshm++] = id;
-		if (!strcmp(e->ev[i].op, "semget") && nsem < 8)
-			sem_ids[nsem++] = id;
+		if (id >= 0 && !strcmp(e->ev[i].op, "shmget"))
+			tl_ledger_shmid(id);
+		if (id >= 0 && !strcmp(e->ev[i].op, "semget"))
+			tl_ledger_semid(id);
 	}
 }
 
@@ -70,25 +35,25 @@ static void test_qt5_shared_memory_with_lock(void **state)
 	char file[PATH_MAX], out[PATH_MAX], prog[PATH_MAX], tmpenv[PATH_MAX + 8];
 	char native[PATH_MAX], sempath[PATH_MAX], kshm[PATH_MAX + 8], ksem[PATH_MAX + 8];
 	char name[64], *p;
-	struct tt_events e;
+	struct tl_events e;
 	int rc;
 
 	(void)state;
-	snprintf(file, sizeof file, "%s/qt5.jsonl", tt_scratch());
-	snprintf(out, sizeof out, "%s/qt5.out", tt_scratch());
-	snprintf(prog, sizeof prog, "%s/tests/progs/trace_qt5_shm", tt_top_builddir());
+	snprintf(file, sizeof file, "%s/qt5.jsonl", tl_scratch());
+	snprintf(out, sizeof out, "%s/qt5.out", tl_scratch());
+	snprintf(prog, sizeof prog, "%s/tests/progs/trace_qt5_shm", tl_builddir());
 	/* Key files go to the scratch directory: Qt 5 puts them in TMPDIR. */
-	snprintf(tmpenv, sizeof tmpenv, "TMPDIR=%s", tt_scratch());
+	snprintf(tmpenv, sizeof tmpenv, "TMPDIR=%s", tl_scratch());
 	snprintf(name, sizeof name, "nipc test %ld", (long)getpid());
-	char *argv[] = {(char *)tt_nipc(), "trace", "--json", "-o", file, "--", prog, name, NULL};
-	char *env[] = {tmpenv, NULL};
+	const char *argv[] = {tl_nipc(), "trace", "--json", "-o", file, "--", prog, name, NULL};
+	const char *env[] = {tmpenv, NULL};
 
-	rc = tt_run(argv, out, NULL, env);
-	tt_load(&e, file);
+	rc = tl_run(NULL, argv, &(struct tl_opts){.out = out, .err = NULL, .env = env});
+	assert_int_equal(tl_events_load(&e, file), 0);
 	note_ids(&e);
 	assert_int_equal(rc, 0);
 
-	p = tt_slurp(out);
+	p = tl_slurp(out);
 	assert_non_null(p);
 	assert_true(strlen(p) > 1 && strlen(p) < sizeof native);
 	strcpy(native, p);
@@ -97,7 +62,7 @@ static void test_qt5_shared_memory_with_lock(void **state)
 	/* <TMPDIR>/qipc_sharedmemory_<letters><sha1>, the lock beside it; Qt
 	 * resolves symbolic links in TMPDIR. */
 	char real[PATH_MAX];
-	assert_non_null(realpath(tt_scratch(), real));
+	assert_non_null(realpath(tl_scratch(), real));
 	assert_int_equal(strncmp(native, real, strlen(real)), 0);
 	p = strstr(native, "/qipc_sharedmemory_nipctest");
 	assert_non_null(p);
@@ -130,7 +95,7 @@ static void test_qt5_shared_memory_with_lock(void **state)
 	snprintf(shmat_ret, sizeof shmat_ret, "%s", e.ev[11].ret);
 	snprintf(shmdt_args, sizeof shmdt_args, "shmaddr=%s", shmat_ret);
 
-	const struct tt_expect x[] = {
+	const struct tl_expect x[] = {
 		/* QSharedMemory(key): the lock semaphore is made (Open mode, but
 		 * this process created it, so it sets the value). */
 		{"ftok", ksem, "*", NULL, ftok_sem},
@@ -161,13 +126,13 @@ static void test_qt5_shared_memory_with_lock(void **state)
 		/* ~QSharedMemory: the owner of the lock removes it. */
 		{"semctl", ksem, "0", NULL, rmid},
 	};
-	tt_expect_events(&e, x, sizeof x / sizeof x[0]);
+	tl_expect_events(&e, TL_ARGS_LISTED, 0, x, sizeof x / sizeof x[0]);
 	/* ftok's result is the key_t the next semget/shmget used. */
 	char k1[64], k2[64];
-	assert_int_equal(tt_arg(&e.ev[1], "key", k1, sizeof k1), 0);
+	assert_non_null(tl_event_arg(&e.ev[1], "key", k1, sizeof k1));
 	snprintf(k2, sizeof k2, "0x%08x", (unsigned)atol(e.ev[0].ret));
 	assert_string_equal(k1, k2);
-	assert_int_equal(tt_arg(&e.ev[9], "key", k1, sizeof k1), 0);
+	assert_non_null(tl_event_arg(&e.ev[9], "key", k1, sizeof k1));
 	snprintf(k2, sizeof k2, "0x%08x", (unsigned)atol(e.ev[8].ret));
 	assert_string_equal(k1, k2);
 	/* Qt removed everything: nothing is left for the teardown. */
@@ -175,7 +140,7 @@ static void test_qt5_shared_memory_with_lock(void **state)
 	assert_int_equal(semctl(atoi(semid), 0, GETVAL), -1);
 	assert_int_equal(access(native, F_OK), -1);
 	assert_int_equal(access(sempath, F_OK), -1);
-	tt_free(&e);
+	tl_events_free(&e);
 }
 
 int main(void)
@@ -184,5 +149,5 @@ int main(void)
 		cmocka_unit_test(test_qt5_shared_memory_with_lock),
 	};
 
-	return cmocka_run_group_tests_name("trace_qt5", tests, setup, teardown);
+	return TL_MAIN("trace_qt5", tests, NULL, NULL);
 }

@@ -8,7 +8,7 @@
 #include "config.h"
 
 #include "nipc.h"
-#include "../objutil.h"
+#include "../chaos_stats.h"
 
 #include <sched.h>
 #include <stdio.h>
