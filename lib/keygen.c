@@ -65,7 +65,7 @@ const char *nipc_os_name(nipc_os os)
 	return r < 0 ? NULL : os_names[r];
 }
 
-int nipc_os_from_name(const char *name, nipc_os *out)
+int nipc_os_from_name(nipc_os *out, const char *name)
 {
 	if (!name || !out)
 		return -NIPC_EINVAL;
@@ -77,34 +77,31 @@ int nipc_os_from_name(const char *name, nipc_os *out)
 	return -NIPC_EINVAL;
 }
 
+/* QNativeIpcKey::DefaultTypeForOs and legacyDefaultTypeForOs by profile
+ * (macOS: System V is what Qt's code does, whatever its docs say). */
+static const int default_types[][2] = {
+	[NIPC_OS_LINUX] = {NIPC_KEY_POSIX, NIPC_KEY_SYSTEMV},
+	[NIPC_OS_UNIX] = {NIPC_KEY_POSIX, NIPC_KEY_SYSTEMV},
+	[NIPC_OS_MACOS] = {NIPC_KEY_SYSTEMV, NIPC_KEY_SYSTEMV},
+	[NIPC_OS_MACOS_SANDBOXED] = {NIPC_KEY_POSIX, NIPC_KEY_POSIX},
+	[NIPC_OS_WINDOWS] = {NIPC_KEY_WINDOWS, NIPC_KEY_WINDOWS},
+};
+
+static int default_type(nipc_os os, int legacy)
+{
+	int r = resolve(os);
+
+	return r < 0 ? NIPC_KEY_INVALID : default_types[r][legacy];
+}
+
 int nipc_key_default_type(nipc_os os)
 {
-	switch (resolve(os)) {
-	case NIPC_OS_LINUX:
-	case NIPC_OS_UNIX:
-	case NIPC_OS_MACOS_SANDBOXED:
-		return NIPC_KEY_POSIX;
-	case NIPC_OS_MACOS:
-		return NIPC_KEY_SYSTEMV; /* what Qt's code does, whatever its docs say */
-	case NIPC_OS_WINDOWS:
-		return NIPC_KEY_WINDOWS;
-	}
-	return NIPC_KEY_INVALID;
+	return default_type(os, 0);
 }
 
 int nipc_key_legacy_default_type(nipc_os os)
 {
-	switch (resolve(os)) {
-	case NIPC_OS_LINUX:
-	case NIPC_OS_UNIX:
-	case NIPC_OS_MACOS:
-		return NIPC_KEY_SYSTEMV;
-	case NIPC_OS_MACOS_SANDBOXED:
-		return NIPC_KEY_POSIX;
-	case NIPC_OS_WINDOWS:
-		return NIPC_KEY_WINDOWS;
-	}
-	return NIPC_KEY_INVALID;
+	return default_type(os, 1);
 }
 
 static int supported(int os, int type)

@@ -157,7 +157,7 @@ int obj_setup(void)
 static void remove_sysv_file(const char *path)
 {
 	struct stat st;
-	key_t k;
+	long k;
 	int id;
 
 	if (stat(path, &st) < 0)
@@ -166,7 +166,7 @@ static void remove_sysv_file(const char *path)
 	static const int ids[] = {NIPC_KEY_SYSTEMV, 1, 84, 167, 255};
 
 	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
-		if (nipc_ftok(path, ids[i], &k) < 0)
+		if (nipc_ftok(&k, path, ids[i]) < 0)
 			break;
 		if ((id = shmget(k, 0, 0)) >= 0)
 			shmctl(id, IPC_RMID, NULL);
@@ -242,9 +242,9 @@ nipc_key *obj_key(int type)
 	return k;
 }
 
-static int sysv_key(const nipc_key *key, key_t *k)
+static int sysv_key(const nipc_key *key, long *k)
 {
-	if (nipc_ftok(nipc_key_native(key), nipc_key_type(key), k) < 0)
+	if (nipc_ftok(k, nipc_key_native(key), nipc_key_type(key)) < 0)
 		return -1;
 	note(nipc_key_native(key), *k);
 	return 0;
@@ -252,7 +252,7 @@ static int sysv_key(const nipc_key *key, key_t *k)
 
 void obj_note(const nipc_key *key)
 {
-	key_t k;
+	long k;
 
 	if (nipc_key_type_is_systemv(nipc_key_type(key)))
 		sysv_key(key, &k);
@@ -272,7 +272,7 @@ static int noted_exists(const nipc_key *key, int shm)
 int obj_shm_exists(const nipc_key *key)
 {
 	char path[4096];
-	key_t k;
+	long k;
 
 	if (nipc_key_type_is_systemv(nipc_key_type(key)))
 		return (sysv_key(key, &k) == 0 && shmget(k, 0, 0) >= 0) || noted_exists(key, 1);
@@ -283,7 +283,7 @@ int obj_shm_exists(const nipc_key *key)
 int obj_sem_exists(const nipc_key *key)
 {
 	char path[4096];
-	key_t k;
+	long k;
 
 	if (nipc_key_type_is_systemv(nipc_key_type(key)))
 		return (sysv_key(key, &k) == 0 && semget(k, 0, 0) >= 0) || noted_exists(key, 0);

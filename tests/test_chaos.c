@@ -340,7 +340,7 @@ static void afterwards(void)
 	if (leftovers(left, sizeof left, 0))
 		fail_msg("left after the recovery idiom:%s", left);
 
-	assert_int_equal(nipc_key_to_string(key, &ks), 0);
+	assert_int_equal(nipc_key_to_string(&ks, key), 0);
 	assert_int_equal(proc_start(&info, ARGV(nipc, "shm", "info", ks, "--cleanup")), 0);
 	free(ks);
 	remember(info.pid);

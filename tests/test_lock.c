@@ -52,7 +52,7 @@ static char worker_prog[PATH_MAX], helper_prog[PATH_MAX], nipc_prog[PATH_MAX];
 /* The current test's key, its ftok key_t (System V) and every process it
  * started, for the teardown. */
 static nipc_key *key;
-static key_t kt = -1;
+static long kt = -1;
 static pid_t pids[32];
 static int npids;
 
@@ -92,7 +92,7 @@ static void note_key(void)
 		return;
 	ipc_note(nipc_key_native(key));
 	if (kt == -1)
-		nipc_ftok(nipc_key_native(key), nipc_key_type(key), &kt);
+		nipc_ftok(&kt, nipc_key_native(key), nipc_key_type(key));
 }
 
 /* What is left of the key ("" if nothing): key file, segment, lock. */
@@ -130,9 +130,9 @@ static void remove_key(void)
 	ipc_noted_remove();
 	/* by key only while the key file still has it: another test's new key
 	 * file may have our old inode, and so our old key */
-	key_t now;
+	long now;
 
-	if (kt != -1 && nipc_ftok(nipc_key_native(key), nipc_key_type(key), &now) == 0 &&
+	if (kt != -1 && nipc_ftok(&now, nipc_key_native(key), nipc_key_type(key)) == 0 &&
 	    now == kt) {
 		if ((id = shmget(kt, 0, 0)) >= 0)
 			shmctl(id, IPC_RMID, NULL);
@@ -440,7 +440,7 @@ static void cli_failed_create_keeps_lock(void **state)
 	int rc;
 
 	(void)state;
-	assert_int_equal(nipc_key_to_string(key, &ks), 0);
+	assert_int_equal(nipc_key_to_string(&ks, key), 0);
 	snprintf(k, sizeof k, "%s", ks);
 	free(ks);
 

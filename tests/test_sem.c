@@ -26,7 +26,7 @@ static nipc_sem *new_sem(const nipc_key *k, int initial, nipc_sem_mode mode)
 	nipc_sem *s;
 
 	assert_int_equal(nipc_sem_new(&s, k, initial, mode), 0);
-	assert_int_equal(nipc_sem_error(s), 0);
+	assert_int_equal(nipc_sem_error(s), NIPC_SEM_ERR_NO_ERROR);
 	assert_string_equal(nipc_sem_error_string(s), "");
 	return s;
 }
@@ -178,8 +178,9 @@ static void bad_keys(void **state)
 
 	assert_int_equal(nipc_sem_new(&s, NULL, 1, NIPC_SEM_OPEN), -NIPC_EKEY);
 	assert_non_null(s);
-	assert_int_equal(nipc_sem_error(s), 2);
+	assert_int_equal(nipc_sem_error(s), NIPC_SEM_ERR_KEY_ERROR);
 	assert_string_equal(nipc_sem_error_string(s), "nipc_sem_new: key is empty");
+	assert_string_equal(nipc_sem_error_reason(s), "key is empty");
 	assert_int_equal(nipc_sem_acquire(s), -NIPC_EKEY);
 	assert_string_equal(nipc_sem_error_string(s), "nipc_sem_acquire: key is empty");
 	assert_int_equal(nipc_sem_release(s, 1), -NIPC_EKEY);
@@ -187,18 +188,27 @@ static void bad_keys(void **state)
 
 	assert_int_equal(nipc_key_new(&k, 0, "/x"), 0);
 	assert_int_equal(nipc_sem_set_key(s, k, 1, NIPC_SEM_OPEN), -NIPC_EKEY);
-	assert_int_equal(nipc_sem_error(s), 2);
+	assert_int_equal(nipc_sem_error(s), NIPC_SEM_ERR_KEY_ERROR);
 	assert_string_equal(nipc_sem_error_string(s), "nipc_sem_set_key: invalid key type");
+	/* a valid type without a backend here: NIPC_ENOTSUP, Qt's KeyError */
 	assert_int_equal(nipc_key_set_type(k, NIPC_KEY_WINDOWS), 0);
-	assert_int_equal(nipc_sem_set_key(s, k, 1, NIPC_SEM_OPEN), -NIPC_EKEY);
+	assert_int_equal(nipc_sem_set_key(s, k, 1, NIPC_SEM_OPEN), -NIPC_ENOTSUP);
+	assert_int_equal(nipc_sem_error(s), NIPC_SEM_ERR_KEY_ERROR);
 	assert_string_equal(nipc_sem_error_string(s),
 			    "nipc_sem_set_key: key type not supported on this host");
+	assert_string_equal(nipc_sem_error_reason(s), "key type not supported on this host");
+	assert_int_equal(nipc_sem_acquire(s), -NIPC_ENOTSUP);
+	assert_int_equal(nipc_sem_try_acquire(s), -NIPC_ENOTSUP);
 	assert_ptr_not_equal(nipc_sem_key(s), k);
 	assert_true(nipc_key_equal(nipc_sem_key(s), k));
 	assert_int_equal(nipc_sem_set_key(s, k, -1, NIPC_SEM_OPEN), -NIPC_EINVAL);
 	assert_int_equal(nipc_sem_set_key(s, k, 1, 5), -NIPC_EINVAL);
 	nipc_sem_free(s);
 	nipc_sem_free(NULL);
+	/* no object: Qt's UnknownError, the value Qt gives it */
+	assert_int_equal(nipc_sem_error(NULL), NIPC_SEM_ERR_UNKNOWN_ERROR);
+	assert_int_equal(NIPC_SEM_ERR_UNKNOWN_ERROR, 6);
+	assert_string_equal(nipc_sem_error_reason(NULL), "invalid argument");
 
 	s = (nipc_sem *)1;
 	assert_int_equal(nipc_sem_new(&s, k, -1, NIPC_SEM_OPEN), -NIPC_EINVAL);
@@ -230,10 +240,10 @@ static void modes_whatever_the_umask(void **state)
 	umask(old);
 	if (IS_SYSV) {
 		struct semid_ds ds;
-		key_t kt;
+		long kt;
 
 		assert_int_equal(mode_of(nipc_key_native(k)), 0640 & ~0277);
-		assert_int_equal(nipc_ftok(nipc_key_native(k), TYPE, &kt), 0);
+		assert_int_equal(nipc_ftok(&kt, nipc_key_native(k), TYPE), 0);
 		assert_int_equal(semctl(semget(kt, 0, 0), 0, IPC_STAT, &ds), 0);
 		assert_int_equal(ds.sem_perm.mode & 0777, 0600);
 	} else {

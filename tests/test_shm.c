@@ -48,7 +48,7 @@ static void create_twice_then_last_detach_removes_all(void **state)
 	nipc_shm *a = new_shm(k), *b = new_shm(k);
 
 	assert_int_equal(nipc_shm_create(a, 1000, NIPC_SHM_READWRITE), 0);
-	assert_int_equal(nipc_shm_error(a), 0);
+	assert_int_equal(nipc_shm_error(a), NIPC_SHM_ERR_NO_ERROR);
 	assert_string_equal(nipc_shm_error_string(a), "");
 	assert_true(nipc_shm_is_attached(a));
 	assert_true(nipc_shm_size(a) >= 1000);
@@ -59,7 +59,7 @@ static void create_twice_then_last_detach_removes_all(void **state)
 	assert_true(obj_sem_exists(k)); /* the lock, on the segment's own key */
 
 	assert_int_equal(nipc_shm_create(b, 1000, NIPC_SHM_READWRITE), -NIPC_EEXIST);
-	assert_int_equal(nipc_shm_error(b), NIPC_EEXIST);
+	assert_int_equal(nipc_shm_error(b), NIPC_SHM_ERR_ALREADY_EXISTS);
 	assert_string_equal(nipc_shm_error_string(b), "nipc_shm_create: already exists");
 	assert_false(nipc_shm_is_attached(b));
 	assert_null(nipc_shm_data(b));
@@ -87,7 +87,7 @@ static void attach_missing(void **state)
 	nipc_shm *a = new_shm(k);
 
 	assert_int_equal(nipc_shm_attach(a, NIPC_SHM_READWRITE), -NIPC_ENOTFOUND);
-	assert_int_equal(nipc_shm_error(a), NIPC_ENOTFOUND);
+	assert_int_equal(nipc_shm_error(a), NIPC_SHM_ERR_NOT_FOUND);
 	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_attach: doesn't exist");
 	assert_false(nipc_shm_is_attached(a));
 	nipc_shm_free(a);
@@ -101,7 +101,7 @@ static void size_zero(void **state)
 	nipc_shm *a = new_shm(k);
 
 	assert_int_equal(nipc_shm_create(a, 0, NIPC_SHM_READWRITE), -NIPC_EINVALIDSIZE);
-	assert_int_equal(nipc_shm_error(a), NIPC_EINVALIDSIZE);
+	assert_int_equal(nipc_shm_error(a), NIPC_SHM_ERR_INVALID_SIZE);
 	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_create: invalid size");
 	assert_false(obj_shm_exists(k));
 	nipc_shm_free(a);
@@ -132,7 +132,8 @@ static void bad_keys(void **state)
 	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_create: key is empty");
 	assert_int_equal(nipc_shm_attach(a, NIPC_SHM_READWRITE), -NIPC_EKEY);
 	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_attach: key is empty");
-	assert_int_equal(nipc_shm_error(a), NIPC_EKEY);
+	assert_int_equal(nipc_shm_error(a), NIPC_SHM_ERR_KEY_ERROR);
+	assert_string_equal(nipc_shm_error_reason(a), "key is empty");
 
 	assert_int_equal(nipc_key_new(&k, TYPE, ""), 0);
 	assert_int_equal(nipc_shm_set_key(a, k), 0);
@@ -146,9 +147,13 @@ static void bad_keys(void **state)
 	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_create: invalid key type");
 	assert_int_equal(nipc_key_set_type(k, NIPC_KEY_WINDOWS), 0);
 	assert_int_equal(nipc_shm_set_key(a, k), 0);
-	assert_int_equal(nipc_shm_attach(a, NIPC_SHM_READWRITE), -NIPC_EKEY);
+	/* a valid type without a backend here: NIPC_ENOTSUP, Qt's KeyError */
+	assert_int_equal(nipc_shm_attach(a, NIPC_SHM_READWRITE), -NIPC_ENOTSUP);
 	assert_string_equal(nipc_shm_error_string(a),
 			    "nipc_shm_attach: key type not supported on this host");
+	assert_int_equal(nipc_shm_error(a), NIPC_SHM_ERR_KEY_ERROR);
+	assert_int_equal(nipc_shm_create(a, 10, NIPC_SHM_READWRITE), -NIPC_ENOTSUP);
+	assert_string_equal(nipc_shm_error_reason(a), "key type not supported on this host");
 
 	assert_int_equal(nipc_shm_create(NULL, 10, NIPC_SHM_READWRITE), -NIPC_EINVAL);
 	assert_int_equal(nipc_shm_create(a, 10, 7), -NIPC_EINVAL);
@@ -156,6 +161,10 @@ static void bad_keys(void **state)
 	nipc_shm_free(a);
 	nipc_shm_free(NULL);
 	nipc_key_free(k);
+	/* no object: Qt's UnknownError, the value Qt gives it */
+	assert_int_equal(nipc_shm_error(NULL), NIPC_SHM_ERR_UNKNOWN_ERROR);
+	assert_int_equal(NIPC_SHM_ERR_UNKNOWN_ERROR, 8);
+	assert_string_equal(nipc_shm_error_reason(NULL), "invalid argument");
 }
 
 static void posix_bad_name(void **state)
@@ -227,12 +236,12 @@ static void detach_lock_states(void **state)
 	assert_int_equal(nipc_shm_lock(a), 0); /* warns, as Qt */
 	assert_int_equal(nipc_shm_unlock(a), 0);
 	assert_int_equal(nipc_shm_unlock(a), -NIPC_ESTATE);
-	assert_int_equal(nipc_shm_error(a), 0);
+	assert_int_equal(nipc_shm_error(a), NIPC_SHM_ERR_NO_ERROR);
 	/* detach while holding the lock keeps the lock */
 	assert_int_equal(nipc_shm_lock(a), 0);
 	assert_int_equal(nipc_shm_detach(a), 0);
 	assert_int_equal(nipc_shm_detach(a), -NIPC_ESTATE);
-	assert_int_equal(nipc_shm_error(a), 0);
+	assert_int_equal(nipc_shm_error(a), NIPC_SHM_ERR_NO_ERROR);
 	assert_int_equal(nipc_shm_unlock(a), 0);
 	assert_false(obj_shm_exists(k));
 	nipc_shm_free(a);
@@ -269,10 +278,10 @@ static void modes_whatever_the_umask(void **state)
 	umask(old);
 	if (IS_SYSV) {
 		struct shmid_ds ds;
-		key_t kt;
+		long kt;
 
 		assert_int_equal(mode_of(nipc_key_native(k)), 0640 & ~0227);
-		assert_int_equal(nipc_ftok(nipc_key_native(k), TYPE, &kt), 0);
+		assert_int_equal(nipc_ftok(&kt, nipc_key_native(k), TYPE), 0);
 		assert_int_equal(shmctl(shmget(kt, 0, 0), IPC_STAT, &ds), 0);
 		assert_int_equal(ds.shm_perm.mode & 0777, 0600);
 	} else {
@@ -405,10 +414,10 @@ static void sysv_key_follows_inode(void **state)
 	nipc_key *k = obj_key(SYSV84), *moved;
 	nipc_shm *a = new_shm(k), *b;
 	char path[256];
-	key_t kt;
+	long kt;
 
 	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
-	assert_int_equal(nipc_ftok(nipc_key_native(k), 84, &kt), 0);
+	assert_int_equal(nipc_ftok(&kt, nipc_key_native(k), 84), 0);
 	assert_int_equal((kt >> 24) & 0xff, 84);
 	assert_true(shmget(kt, 0, 0) >= 0);
 

@@ -57,7 +57,7 @@ static void reply_shm(int r)
 static void reply_sem(int r)
 {
 	if (r < 0)
-		printf("err %d %s\n", sem ? nipc_sem_error(sem) : -1,
+		printf("err %d %s\n", sem ? (int)nipc_sem_error(sem) : -1,
 		       sem ? nipc_sem_error_string(sem) : "no semaphore");
 	else
 		printf("ok\n");
@@ -88,7 +88,7 @@ static void create_or_attach(long size)
 {
 	if (nipc_shm_create(shm, (size_t)size, NIPC_SHM_READWRITE) == 0)
 		printf("ok created\n");
-	else if (nipc_shm_error(shm) != NIPC_EEXIST)
+	else if (nipc_shm_error(shm) != NIPC_SHM_ERR_ALREADY_EXISTS)
 		reply_shm(-1);
 	else if (nipc_shm_attach(shm, NIPC_SHM_READWRITE) == 0)
 		printf("ok attached\n");
@@ -102,7 +102,7 @@ static void recover(void)
 {
 	int made = nipc_shm_create(shm, 64, NIPC_SHM_READWRITE) == 0;
 
-	if (!made && nipc_shm_error(shm) != NIPC_EEXIST)
+	if (!made && nipc_shm_error(shm) != NIPC_SHM_ERR_ALREADY_EXISTS)
 		reply_shm(-1);
 	else if (!made && nipc_shm_attach(shm, NIPC_SHM_READWRITE) < 0)
 		reply_shm(-1);
