@@ -136,6 +136,8 @@ static void command(char *line)
 		reply_shm(nipc_shm_lock(shm));
 	else if (!strcmp(verb, "unlock"))
 		reply_shm(nipc_shm_unlock(shm));
+	else if (!strcmp(verb, "locktimeout"))
+		reply_shm(nipc_shm_lock_timeout(shm, (int)a));
 	else if (!strcmp(verb, "cleanup"))
 		reply_shm(nipc_shm_set_cleanup(shm, (int)a));
 	else if (!strcmp(verb, "size"))
@@ -163,6 +165,10 @@ static void command(char *line)
 		reply_sem(r < 0 || nipc_sem_error(sem) ? -1 : 0);
 	} else if (!strcmp(verb, "acquire"))
 		reply_sem(nipc_sem_acquire(sem));
+	else if (!strcmp(verb, "acquiretimeout"))
+		reply_sem(nipc_sem_acquire_timeout(sem, (int)a));
+	else if (!strcmp(verb, "undo"))
+		reply_sem(nipc_sem_set_undo(sem, (int)a));
 	else if (!strcmp(verb, "release"))
 		reply_sem(nipc_sem_release(sem, (int)a));
 	else if (!strcmp(verb, "semfree")) {
