@@ -220,8 +220,8 @@ NIPC_API int nipc_key_platform_safe(nipc_key **out, const char *name, nipc_kind 
 NIPC_API int nipc_key_legacy_make(nipc_key **out, const char *name, nipc_kind kind,
 				  int type, nipc_os os, unsigned *notes);
 
-/* System V key of a path as glibc's ftok(3) computes it (a key_t value,
- * as nipc_obj_sysv_key gives it). The file must exist. 0 with *out set,
+/* System V key of a path as glibc's ftok(3) computes it (the kernel's
+ * signed 32-bit key, as nipc_obj_sysv_key gives it). The file must exist. 0 with *out set,
  * or -NIPC_ENOTFOUND / -NIPC_EPERM / -NIPC_EUNKNOWN with errno set. */
 NIPC_API int nipc_ftok(long *out, const char *path, int id);
 
@@ -390,7 +390,7 @@ NIPC_API const nipc_obj *nipc_objlist_get(const nipc_objlist *list, size_t i);
 /* Backend name: "systemv" or "posix". */
 NIPC_API const char *nipc_obj_backend(const nipc_obj *obj);
 NIPC_API nipc_kind nipc_obj_kind(const nipc_obj *obj);
-/* System V key (key_t; 0 for a private object): 0 with *out set, or
+/* System V key (the kernel's signed 32-bit key; 0 for a private object): 0 with *out set, or
  * -NIPC_ENOTSUP for an object that has none (POSIX), -NIPC_EINVAL. */
 NIPC_API int nipc_obj_sysv_key(long *out, const nipc_obj *obj);
 /* POSIX name ("/x", the native key); NULL for System V. */

@@ -10,6 +10,7 @@ TEST_LIBS = lib/libnipc-core.la $(CMOCKA_LIBS)
 
 EXTRA_DIST += tests/tap-skip.sh tests/vectors/qt-string-form.tsv tests/vectors/qt5-legacy-shm.tsv
 
+include $(srcdir)/tests/header.mk
 include $(srcdir)/tests/key.mk
 include $(srcdir)/tests/keystr.mk
 include $(srcdir)/tests/keygen.mk
