@@ -15,6 +15,9 @@ struct nipc_key {
 
 struct stat;
 
+/* A new key of type, native key and legacy key (NULL: none). */
+NIPC_HIDDEN int nipc__key_make(nipc_key **out, int type, const char *native, const char *legacy);
+
 /* glibc's ftok(3) of a file already stat'ed, as a key_t value. */
 NIPC_HIDDEN long nipc__ftok_stat(const struct stat *st, int id);
 

@@ -46,22 +46,25 @@ int nipc_key_new(nipc_key **out, int type, const char *native)
 	return 0;
 }
 
+int nipc__key_make(nipc_key **out, int type, const char *native, const char *legacy)
+{
+	int err = nipc_key_new(out, type, native);
+
+	if (!err && legacy && (err = nipc_key_set_legacy(*out, legacy))) {
+		nipc_key_free(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
 int nipc_key_dup(nipc_key **out, const nipc_key *k)
 {
-	int err;
-
 	if (!k) {
 		if (out)
 			*out = NULL;
 		return -NIPC_EINVAL;
 	}
-	if ((err = nipc_key_new(out, k->type, k->native)) < 0)
-		return err;
-	if ((err = nipc_key_set_legacy(*out, k->legacy)) < 0) {
-		nipc_key_free(*out);
-		*out = NULL;
-	}
-	return err;
+	return nipc__key_make(out, k->type, k->native, k->legacy);
 }
 
 void nipc_key_free(nipc_key *k)
