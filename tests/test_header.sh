@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# nipc.h alone: compiles as C99 (pedantic), as C++ and with MinGW, and
-# names no POSIX-only type. Reports TAP; a compiler that is not installed
+# nipc.h alone: compiles as C99 (pedantic), as C++ and with MinGW, names
+# no POSIX-only type, and every function it declares is in libnipc(3). Reports TAP; a compiler that is not installed
 # is a skipped point (never a pass).
 set -u
 src=${NIPC_TOP_SRCDIR:-$(dirname "$0")/..}
@@ -47,7 +47,7 @@ try() {
 	fi
 }
 
-echo "1..4"
+echo "1..5"
 try CC "${NIPC_CC:-cc}" "C99 -pedantic" "$tmp/use.c" \
 	-std=c99 -pedantic -Wall -Wextra -Werror -Wstrict-prototypes
 try CXX "${NIPC_CXX:-g++}" "C++11 -pedantic" "$tmp/use.cpp" \
@@ -60,5 +60,15 @@ if grep -nE '\<(key_t|ssize_t|pid_t|off_t)\>|#include <sys/' "$src/lib/nipc.h" >
 	failed=1
 else
 	point ok "no POSIX-only types or headers"
+fi
+# every function of nipc.h has its prototype in libnipc(3)'s synopsis
+funcs=$(sed -n 's/^NIPC_API[^(]*[ *]\(nipc_[a-z0-9_]*\)(.*/\1/p' "$src/lib/nipc.h")
+missing=$(for f in $funcs; do grep -q "[ *]$f(" "$src/doc/libnipc.3" || echo "$f"; done)
+if [ -z "$funcs" ] || [ -n "$missing" ]; then
+	echo "$missing" | sed 's/^/# not in doc\/libnipc.3: /'
+	point "not ok" "libnipc(3) shows every function ($(echo $funcs | wc -w))"
+	failed=1
+else
+	point ok "libnipc(3) shows every function ($(echo $funcs | wc -w))"
 fi
 exit $failed
