@@ -41,14 +41,6 @@ tests_test_sem_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_sem_DEPENDENCIES = tests/progs/objhelper$(EXEEXT)
 TESTS += tests/test_sem
 
-# the shapes the 1.0 API reserves: timeouts, try variants, undo, values
-check_PROGRAMS += tests/test_api
-tests_test_api_SOURCES = tests/test_api.c $(OBJ_TEST_SOURCES)
-tests_test_api_CFLAGS = $(TEST_CFLAGS)
-tests_test_api_LDADD = $(TEST_LIBS)
-EXTRA_tests_test_api_DEPENDENCIES = tests/progs/objhelper$(EXEEXT)
-TESTS += tests/test_api
-
 # error paths through a failing backend table (lib/backend.h)
 check_PROGRAMS += tests/test_objfail
 tests_test_objfail_SOURCES = tests/test_objfail.c $(OBJ_TEST_SOURCES)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* System semaphores on both backends, shared between real processes. */
+/* System semaphores on both backends, shared between real processes:
+ * timed and try acquires, undo at exit, the value. */
 #include "config.h"
 
 #include "objutil.h"
@@ -12,6 +13,8 @@
 #include <sys/ipc.h>
 #include <sys/sem.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -89,6 +92,10 @@ static void release_many(void **state)
 	assert_int_equal(nipc_sem_release(s, -1), -NIPC_EINVAL);
 	assert_int_equal(nipc_sem_release(NULL, 1), -NIPC_EINVAL);
 	assert_int_equal(nipc_sem_acquire(NULL), -NIPC_EINVAL);
+	assert_int_equal(nipc_sem_acquire_timeout(NULL, 0), -NIPC_EINVAL);
+	assert_int_equal(nipc_sem_try_acquire(NULL), -NIPC_EINVAL);
+	assert_int_equal(nipc_sem_value((int[1]){0}, NULL), -NIPC_EINVAL);
+	assert_int_equal(nipc_sem_set_undo(NULL, 0), -NIPC_EINVAL);
 	nipc_sem_free(s);
 	assert_false(obj_leftover(k));
 	nipc_key_free(k);
@@ -255,6 +262,166 @@ static void modes_whatever_the_umask(void **state)
 	nipc_key_free(k);
 }
 
+static int sem_value(const nipc_sem *s)
+{
+	int v = -1;
+
+	assert_int_equal(nipc_sem_value(&v, s), 0);
+	return v;
+}
+
+/* Timed and try acquires give up when nothing comes, and take what
+ * another process gives while they wait; the value shows it all. */
+static void acquire_timeout_and_value(void **state)
+{
+	nipc_key *k = obj_key(TYPE);
+	nipc_sem *s;
+	struct child c;
+	time_t t0;
+
+	assert_int_equal(nipc_sem_new(&s, k, 0, NIPC_SEM_CREATE), 0);
+	assert_int_equal(sem_value(s), 0);
+	assert_int_equal(nipc_sem_try_acquire(s), -NIPC_ETIMEDOUT);
+	assert_int_equal(nipc_sem_error(s), NIPC_SEM_ERR_UNKNOWN_ERROR);
+	assert_string_equal(nipc_sem_error_string(s), "nipc_sem_try_acquire: timed out");
+	assert_string_equal(nipc_sem_error_reason(s), "timed out");
+	t0 = time(NULL);
+	assert_int_equal(nipc_sem_acquire_timeout(s, 1100), -NIPC_ETIMEDOUT);
+	assert_true(time(NULL) - t0 >= 1); /* it waited */
+
+	assert_int_equal(child_start(&c, k), 0);
+	assert_true(child_ok(&c, "semopen 0 open"));
+	assert_true(child_ok(&c, "release 2"));
+	assert_int_equal(sem_value(s), 2);
+	assert_int_equal(nipc_sem_try_acquire(s), 0);
+	assert_int_equal(nipc_sem_error(s), NIPC_SEM_ERR_NO_ERROR);
+	assert_string_equal(nipc_sem_error_reason(s), "");
+	assert_int_equal(nipc_sem_acquire_timeout(s, 0), 0);
+	assert_int_equal(sem_value(s), 0);
+
+	/* the child waits, and takes what we give */
+	assert_int_equal(child_send(&c, "acquiretimeout 10000"), 0);
+	assert_string_equal(child_reply(&c, 200), "");
+	assert_int_equal(nipc_sem_release(s, 1), 0);
+	assert_string_equal(child_reply(&c, 10000), "ok");
+	assert_int_equal(sem_value(s), 0);
+	assert_int_equal(child_send(&c, "acquiretimeout 300"), 0);
+	assert_string_equal(child_reply(&c, 10000),
+			    "err 6 nipc_sem_acquire_timeout: timed out");
+	assert_int_equal(child_end(&c), 0);
+	assert_int_equal(nipc_sem_value(NULL, s), -NIPC_EINVAL);
+	nipc_sem_free(s);
+	assert_false(obj_leftover(k));
+	nipc_key_free(k);
+}
+
+/* A process that gives and exits: with SEM_UNDO (the default, as Qt) the
+ * System V kernel takes its count back at exit; without, it stays given.
+ * POSIX semaphores never undo. */
+static void undo_at_exit(void **state)
+{
+	nipc_key *k = obj_key(TYPE);
+	nipc_sem *s;
+	struct child c;
+
+	assert_int_equal(nipc_sem_new(&s, k, 0, NIPC_SEM_CREATE), 0);
+	assert_int_equal(child_start(&c, k), 0);
+	assert_true(child_ok(&c, "semopen 0 open"));
+	assert_true(child_ok(&c, "release 1"));
+	assert_int_equal(sem_value(s), 1);
+	assert_int_equal(child_end(&c), 0);
+	assert_int_equal(sem_value(s), IS_SYSV ? 0 : 1);
+	if (!IS_SYSV)
+		assert_int_equal(nipc_sem_try_acquire(s), 0);
+
+	assert_int_equal(child_start(&c, k), 0);
+	assert_true(child_ok(&c, "semopen 0 open"));
+	assert_true(child_ok(&c, "undo 0"));
+	assert_true(child_ok(&c, "release 1"));
+	assert_int_equal(child_end(&c), 0);
+	assert_int_equal(sem_value(s), 1);
+
+	/* and a taker without undo that dies keeps its count */
+	assert_int_equal(child_start(&c, k), 0);
+	assert_true(child_ok(&c, "semopen 0 open"));
+	assert_true(child_ok(&c, "undo 0"));
+	assert_true(child_ok(&c, "acquire"));
+	assert_int_equal(child_kill(&c) & 0x7f, 9);
+	assert_int_equal(sem_value(s), 0);
+
+	nipc_sem_free(s);
+	assert_false(obj_leftover(k));
+	nipc_key_free(k);
+}
+
+/* The setting is the object's: it survives a new key, and it is what
+ * this process's own semops use. */
+static void undo_survives_set_key(void **state)
+{
+	nipc_key *k = obj_key(TYPE), *other = obj_key(TYPE);
+	nipc_sem *s;
+	pid_t pid;
+	int st;
+
+	assert_int_equal(nipc_sem_new(&s, k, 0, NIPC_SEM_CREATE), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		nipc_sem *t;
+
+		alarm(20);
+		if (nipc_sem_new(&t, other, 0, NIPC_SEM_OPEN) < 0 || nipc_sem_set_undo(t, 0) < 0 ||
+		    nipc_sem_set_key(t, k, 0, NIPC_SEM_OPEN) < 0 || nipc_sem_release(t, 1) < 0)
+			_exit(1);
+		_exit(0); /* no nipc_sem_free: the exit alone must keep the count */
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(st, 0);
+	assert_int_equal(sem_value(s), 1);
+	nipc_sem_free(s);
+	assert_false(obj_leftover(k));
+	nipc_key_free(k);
+	/* the child's first key was an opener's: nothing of it is left to
+	 * remove but its key file, which it made */
+	obj_note(other);
+	nipc_key_free(other);
+}
+
+/* No OS semaphore open: the value is not known. */
+static void value_needs_an_open_semaphore(void **state)
+{
+	nipc_sem *s;
+	int v = 7;
+
+	assert_int_equal(nipc_sem_new(&s, NULL, 0, NIPC_SEM_OPEN), -NIPC_EKEY);
+	assert_int_equal(nipc_sem_value(&v, s), -NIPC_ESTATE);
+	assert_int_equal(v, 7);
+	nipc_sem_free(s);
+}
+
+/* The Qt enums' values, and the new code's name. */
+static void enums_and_codes(void **state)
+{
+	(void)state;
+	assert_int_equal(NIPC_SHM_ERR_PERMISSION_DENIED, 1);
+	assert_int_equal(NIPC_SHM_ERR_INVALID_SIZE, 2);
+	assert_int_equal(NIPC_SHM_ERR_KEY_ERROR, 3);
+	assert_int_equal(NIPC_SHM_ERR_ALREADY_EXISTS, 4);
+	assert_int_equal(NIPC_SHM_ERR_NOT_FOUND, 5);
+	assert_int_equal(NIPC_SHM_ERR_LOCK_ERROR, 6);
+	assert_int_equal(NIPC_SHM_ERR_OUT_OF_RESOURCES, 7);
+	assert_int_equal(NIPC_SHM_ERR_UNKNOWN_ERROR, 8);
+	assert_int_equal(NIPC_SEM_ERR_PERMISSION_DENIED, 1);
+	assert_int_equal(NIPC_SEM_ERR_KEY_ERROR, 2);
+	assert_int_equal(NIPC_SEM_ERR_ALREADY_EXISTS, 3);
+	assert_int_equal(NIPC_SEM_ERR_NOT_FOUND, 4);
+	assert_int_equal(NIPC_SEM_ERR_OUT_OF_RESOURCES, 5);
+	assert_int_equal(NIPC_SEM_ERR_UNKNOWN_ERROR, 6);
+	assert_string_equal(nipc_err_name(-NIPC_ETIMEDOUT), "NIPC_ETIMEDOUT");
+	assert_string_equal(nipc_strerror(NIPC_ETIMEDOUT), "timed out");
+	assert_string_equal(nipc_err_name(NIPC_ENOTSUP), "NIPC_ENOTSUP");
+}
+
 static void type_supported(void **state)
 {
 	assert_true(nipc_sem_key_type_supported(NIPC_KEY_SYSTEMV));
@@ -289,6 +456,11 @@ int main(void)
 		BOTH(owner_removes_others_reopen),
 		cmocka_unit_test(bad_keys),
 		BOTH(modes_whatever_the_umask),
+		BOTH(acquire_timeout_and_value),
+		BOTH(undo_at_exit),
+		BOTH(undo_survives_set_key),
+		cmocka_unit_test(value_needs_an_open_semaphore),
+		cmocka_unit_test(enums_and_codes),
 		cmocka_unit_test(type_supported),
 	};
 

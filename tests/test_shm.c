@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared memory objects on both backends: states, errors, modes, cleanup,
- * and several real processes sharing one segment. */
+ * timed and try locks, and several real processes sharing one segment. */
 #include "config.h"
 
 #include "objutil.h"
@@ -17,6 +17,7 @@
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -156,6 +157,8 @@ static void bad_keys(void **state)
 	assert_string_equal(nipc_shm_error_reason(a), "key type not supported on this host");
 
 	assert_int_equal(nipc_shm_create(NULL, 10, NIPC_SHM_READWRITE), -NIPC_EINVAL);
+	assert_int_equal(nipc_shm_lock_timeout(NULL, 0), -NIPC_EINVAL);
+	assert_int_equal(nipc_shm_trylock(NULL), -NIPC_EINVAL);
 	assert_int_equal(nipc_shm_create(a, 10, 7), -NIPC_EINVAL);
 	assert_int_equal(nipc_shm_new(NULL, k), -NIPC_EINVAL);
 	nipc_shm_free(a);
@@ -515,6 +518,85 @@ static void legacy_key_lock(void **state)
 	free(old);
 }
 
+/* Another process holds the lock: the timed and the try lock give up
+ * with NIPC_ETIMEDOUT, not before their time, and leave the object
+ * unlocked; once the holder lets go, a timed lock takes it. */
+static void lock_timeout_while_held(void **state)
+{
+	nipc_key *k = obj_key(TYPE);
+	nipc_shm *a;
+	struct child c;
+	time_t t0;
+
+	assert_int_equal(nipc_shm_new(&a, k), 0);
+	/* no segment yet: a free lock is taken at once */
+	assert_int_equal(nipc_shm_trylock(a), 0);
+	assert_int_equal(nipc_shm_unlock(a), 0);
+	assert_int_equal(nipc_shm_lock_timeout(a, 100), 0);
+	assert_int_equal(nipc_shm_unlock(a), 0);
+	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
+	assert_int_equal(child_start(&c, k), 0);
+	assert_true(child_ok(&c, "attach"));
+	assert_true(child_ok(&c, "lock"));
+
+	t0 = time(NULL);
+	assert_int_equal(nipc_shm_lock_timeout(a, 1100), -NIPC_ETIMEDOUT);
+	assert_true(time(NULL) - t0 >= 1); /* it waited */
+	assert_int_equal(nipc_shm_error(a), NIPC_SHM_ERR_LOCK_ERROR);
+	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_lock_timeout: timed out");
+	assert_string_equal(nipc_shm_error_reason(a), "timed out");
+	assert_int_equal(nipc_shm_unlock(a), -NIPC_ESTATE);
+	assert_int_equal(nipc_shm_trylock(a), -NIPC_ETIMEDOUT);
+	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_trylock: timed out");
+	assert_int_equal(nipc_shm_unlock(a), -NIPC_ESTATE);
+
+	/* the holder lets go while we wait */
+	assert_int_equal(child_send(&c, "unlock"), 0);
+	assert_int_equal(nipc_shm_lock_timeout(a, 10000), 0);
+	assert_string_equal(child_reply(&c, 10000), "ok");
+	assert_int_equal(nipc_shm_error(a), NIPC_SHM_ERR_NO_ERROR);
+	assert_string_equal(nipc_shm_error_reason(a), "");
+
+	/* and the other way round: the child waits for us, then gives up */
+	assert_int_equal(child_send(&c, "locktimeout 300"), 0);
+	assert_string_equal(child_reply(&c, 10000), "err 6 nipc_shm_lock_timeout: timed out");
+	assert_int_equal(child_send(&c, "locktimeout 10000"), 0);
+	assert_string_equal(child_reply(&c, 200), "");
+	assert_int_equal(nipc_shm_unlock(a), 0);
+	assert_string_equal(child_reply(&c, 10000), "ok");
+	assert_int_equal(nipc_shm_trylock(a), -NIPC_ETIMEDOUT);
+	assert_true(child_ok(&c, "unlock"));
+	assert_int_equal(nipc_shm_trylock(a), 0);
+	assert_int_equal(nipc_shm_unlock(a), 0);
+	assert_int_equal(nipc_shm_lock_timeout(a, -1), 0);
+	assert_int_equal(nipc_shm_unlock(a), 0);
+	assert_int_equal(child_end(&c), 0);
+	nipc_shm_free(a);
+	assert_false(obj_leftover(k));
+	nipc_key_free(k);
+}
+
+/* The reason is the error string without "<operation>: ". */
+static void error_reason(void **state)
+{
+	nipc_key *k = obj_key(TYPE);
+	nipc_shm *a, *b;
+
+	assert_int_equal(nipc_shm_new(&a, k), 0);
+	assert_int_equal(nipc_shm_new(&b, k), 0);
+	assert_int_equal(nipc_shm_create(a, 16, NIPC_SHM_READWRITE), 0);
+	assert_int_equal(nipc_shm_create(b, 16, NIPC_SHM_READWRITE), -NIPC_EEXIST);
+	assert_int_equal(nipc_shm_error(b), NIPC_SHM_ERR_ALREADY_EXISTS);
+	assert_string_equal(nipc_shm_error_string(b), "nipc_shm_create: already exists");
+	assert_string_equal(nipc_shm_error_reason(b), "already exists");
+	assert_int_equal(nipc_shm_attach(b, NIPC_SHM_READONLY), 0);
+	assert_string_equal(nipc_shm_error_reason(b), "");
+	nipc_shm_free(b);
+	nipc_shm_free(a);
+	assert_false(obj_leftover(k));
+	nipc_key_free(k);
+}
+
 static void type_supported(void **state)
 {
 	assert_true(nipc_shm_key_type_supported(NIPC_KEY_SYSTEMV));
@@ -560,6 +642,8 @@ int main(void)
 		BOTH(counter_under_lock),
 		cmocka_unit_test_prestate(counter_under_lock, &SYSV84),
 		BOTH(legacy_key_lock),
+		BOTH(lock_timeout_while_held),
+		BOTH(error_reason),
 		cmocka_unit_test(type_supported),
 	};
 
