@@ -221,8 +221,9 @@ NIPC_API int nipc_key_legacy_make(nipc_key **out, const char *name, nipc_kind ki
 				  int type, nipc_os os, unsigned *notes);
 
 /* System V key of a path as glibc's ftok(3) computes it (the kernel's
- * signed 32-bit key, as nipc_obj_sysv_key gives it). The file must exist. 0 with *out set,
- * or -NIPC_ENOTFOUND / -NIPC_EPERM / -NIPC_EUNKNOWN with errno set. */
+ * signed 32-bit key, as nipc_obj_sysv_key gives it). The file must exist.
+ * 0 with *out set, or -NIPC_ENOTFOUND / -NIPC_EPERM / -NIPC_EUNKNOWN with
+ * errno set. */
 NIPC_API int nipc_ftok(long *out, const char *path, int id);
 
 /* ---------------------------------------------------------- shared memory */

@@ -343,7 +343,8 @@ static int lock_get(struct nipc_bsem *s, struct nipc_why *why)
 		return nipc__why_set(why, -NIPC_EKEY, "key is empty");
 	/* an existing lock needs no flock: if a remover takes it away, we
 	 * hear EIDRM at our next semop and come back here */
-	if (stat(s->native, &st) == 0 && (id = semget((key_t)nipc__ftok_stat(&st, s->type), 1, MODE_RW)) >= 0) {
+	if (stat(s->native, &st) == 0 &&
+	    (id = semget((key_t)nipc__ftok_stat(&st, s->type), 1, MODE_RW)) >= 0) {
 		ssem(s)->id = id;
 		return 0;
 	}
