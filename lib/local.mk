@@ -42,8 +42,12 @@ abi-check: lib/libnipc.la
 	$(ABIDIFF) --suppressions $(ABI_SUPPR) \
 		$(ABI_BASELINE) lib/.libs/libnipc.so
 
+# Source paths are written relative to the top directory, whatever the
+# build directory was.
 abi-update: lib/libnipc.la
 	@test -n "$(ABIDW)" || { echo "abi-update: abidw not found (abigail-tools)" >&2; exit 1; }
-	$(ABIDW) $(ABIDW_FLAGS) --out-file $(ABI_BASELINE) lib/.libs/libnipc.so
+	$(ABIDW) $(ABIDW_FLAGS) lib/.libs/libnipc.so | \
+		sed -e "s|path='[^']*/\(lib/[^'/]*'\)|path='\1|" > $(ABI_BASELINE).tmp
+	mv $(ABI_BASELINE).tmp $(ABI_BASELINE)
 
 .PHONY: abi-check abi-update
