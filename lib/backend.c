@@ -43,11 +43,11 @@ const struct nipc_backend *nipc__backend_of(const nipc_key *key, struct nipc_why
 {
 	const struct nipc_backend *be;
 
-	if (!key || !key->native[0])
-		nipc__why_set(why, -NIPC_EKEY, "key is empty");
-	else if ((be = nipc__backend_for(key->type)))
+	if (nipc__key_check(key ? key->native : NULL, why))
+		return NULL;
+	if ((be = nipc__backend_for(key->type)))
 		return be;
-	else if (nipc_key_type_is_valid(key->type))
+	if (nipc_key_type_is_valid(key->type))
 		nipc__why_set(why, -NIPC_ENOTSUP, "key type not supported on this host");
 	else
 		nipc__why_set(why, -NIPC_EKEY, "invalid key type");
@@ -78,6 +78,11 @@ int nipc__why_set(struct nipc_why *why, int code, const char *text)
 	why->code = code;
 	snprintf(why->text, sizeof why->text, "%s", text);
 	return code;
+}
+
+int nipc__key_check(const char *native, struct nipc_why *why)
+{
+	return native && native[0] ? 0 : nipc__why_set(why, -NIPC_EKEY, "key is empty");
 }
 
 int nipc__why_errno(struct nipc_why *why, int e)

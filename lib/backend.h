@@ -184,6 +184,9 @@ NIPC_HIDDEN void nipc__err_clear(struct nipc_err *e);
 NIPC_HIDDEN int nipc__why_errno(struct nipc_why *why, int e);
 /* Sets why to code and text; returns code (negative). */
 NIPC_HIDDEN int nipc__why_set(struct nipc_why *why, int code, const char *text);
+/* The one check that a key names an object: 0, or -NIPC_EKEY ("key is
+ * empty") in why if native is NULL or empty. */
+NIPC_HIDDEN int nipc__key_check(const char *native, struct nipc_why *why);
 
 /* fd moved to 3 or above, close-on-exec (the original is closed), so the
  * library never keeps, reads or writes through a standard descriptor that

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Error codes: their names and texts; the library's version. */
+/* Error codes (in the order and meaning of Qt's enums), their names and
+ * messages; the library's version. */
 #include "config.h"
 
 #include "internal.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* The key value: type, native key, legacy key, validity and default types. */
 #include "config.h"
 
 #include "internal.h"

@@ -306,19 +306,11 @@ static int is_nonchar(uint32_t cp)
 /* One UTF-8 sequence starting with lead byte b; 0 if ill-formed. */
 static size_t read_seq(struct in *r, int b, unsigned char *seq, uint32_t *cp)
 {
-	size_t len;
-	uint32_t min, v;
+	size_t len = nipc_utf8_lead_len((unsigned char)b);
 	int esc;
 
-	if (b >= 0xc2 && b <= 0xdf) {
-		len = 2; min = 0x80; v = (uint32_t)b & 0x1f;
-	} else if (b >= 0xe0 && b <= 0xef) {
-		len = 3; min = 0x800; v = (uint32_t)b & 0x0f;
-	} else if (b >= 0xf0 && b <= 0xf4) {
-		len = 4; min = 0x10000; v = (uint32_t)b & 0x07;
-	} else {
+	if (len < 2)
 		return 0;
-	}
 	seq[0] = (unsigned char)b;
 	for (size_t k = 1; k < len; k++) {
 		int c = next_byte(r, &esc);
@@ -326,12 +318,8 @@ static size_t read_seq(struct in *r, int b, unsigned char *seq, uint32_t *cp)
 		if (c < 0 || (c & 0xc0) != 0x80)
 			return 0;
 		seq[k] = (unsigned char)c;
-		v = v << 6 | ((uint32_t)c & 0x3f);
 	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return len;
+	return nipc_utf8_seq((const char *)seq, len, cp);
 }
 
 enum { DECODE_PATH, DECODE_LEGACY };

@@ -175,8 +175,8 @@ static int seg_create(const nipc_key *key, size_t size, struct nipc_seg *seg,
 	int fd, e;
 
 	(void)seg; /* the attach that follows opens the name */
-	if (!key->native[0])
-		return nipc__why_set(why, -NIPC_EKEY, "key is empty");
+	if (nipc__key_check(key->native, why))
+		return why->code;
 	if (posix_path(key->native, "", path, sizeof path) < 0)
 		return nipc__why_set(why, -NIPC_EKEY, "bad name");
 	if ((fd = tmp_file()) < 0)
@@ -202,8 +202,8 @@ static int seg_attach(const nipc_key *key, int rw, struct nipc_seg *seg, struct 
 	void *addr;
 	int fd, e;
 
-	if (!key->native[0])
-		return nipc__why_set(why, -NIPC_EKEY, "key is empty");
+	if (nipc__key_check(key->native, why))
+		return why->code;
 	if (posix_path(key->native, "", path, sizeof path) < 0)
 		return nipc__why_set(why, -NIPC_EKEY, "bad name");
 	fd = shm_open(key->native, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC, rw ? MODE_RW : MODE_RO);
@@ -682,8 +682,8 @@ static int psem_open(struct nipc_bsem *s, const nipc_key *key, int initial, int 
 	s->type = key->type;
 	s->initial = initial;
 	s->mutex = mutex;
-	if (!key->native[0])
-		return nipc__why_set(why, -NIPC_EKEY, "key is empty");
+	if (nipc__key_check(key->native, why))
+		return why->code;
 	if ((unsigned)initial > SEM_VALUE_MAX)
 		return nipc__why_set(why, -NIPC_ERESOURCES, "out of resources");
 	if (!(s->native = strdup(key->native)))

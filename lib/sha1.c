@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* SHA-1 (FIPS 180-4) for legacy keys, which hash the UTF-8 name; no libcrypto. */
 #include "config.h"
 
 #include "sha1.h"

@@ -71,8 +71,8 @@ static int sysv_key(const nipc_key *key, key_t *out, struct nipc_why *why)
 	long k;
 	int err;
 
-	if (!key->native[0])
-		return nipc__why_set(why, -NIPC_EKEY, "key is empty");
+	if (nipc__key_check(key->native, why))
+		return why->code;
 	err = nipc_ftok(&k, key->native, key->type);
 	*out = (key_t)k;
 	if (err == -NIPC_ENOTFOUND)
@@ -88,8 +88,8 @@ static int seg_create(const nipc_key *key, size_t size, struct nipc_seg *seg,
 	key_t k;
 	int made, id, err, e;
 
-	if (!key->native[0])
-		return nipc__why_set(why, -NIPC_EKEY, "key is empty");
+	if (nipc__key_check(key->native, why))
+		return why->code;
 	if (nipc__key_file(key->native, &made) < 0)
 		return nipc__why_set(why, -NIPC_EKEY, "unable to make key");
 	if ((err = sysv_key(key, &k, why)) < 0)
@@ -208,8 +208,8 @@ static int sem_get(struct nipc_bsem *s, int create, struct nipc_why *why)
 	key_t k;
 	int made, made_sem = 0, id = -1, err;
 
-	if (!s->native[0])
-		return nipc__why_set(why, -NIPC_EKEY, "key is empty");
+	if (nipc__key_check(s->native, why))
+		return why->code;
 	if (nipc__key_file(s->native, &made) < 0)
 		return nipc__why_set(why, -NIPC_EKEY, "unable to make key");
 	if ((err = sysv_key(&key, &k, why)) < 0)
@@ -339,8 +339,8 @@ static int lock_get(struct nipc_bsem *s, struct nipc_why *why)
 	int fd, made, id, err;
 	key_t k;
 
-	if (!s->native[0])
-		return nipc__why_set(why, -NIPC_EKEY, "key is empty");
+	if (nipc__key_check(s->native, why))
+		return why->code;
 	/* an existing lock needs no flock: if a remover takes it away, we
 	 * hear EIDRM at our next semop and come back here */
 	if (stat(s->native, &st) == 0 &&

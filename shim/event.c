@@ -185,14 +185,13 @@ int ev_end(struct shim_event *e, int failed, int err)
 	e->err = err;
 	secure_args(e);
 	if (shim_policy.sink == SINK_SYSLOG) {
-		format_event(&o, e, 0, 0);
+		format_event(&o, e, 0, NULL);
 		line[o.n] = 0;
 		sink_syslog(line);
 	} else {
-		format_event(&o, e, shim_policy.json, 1);
-		if (o.n == o.cap)
-			memcpy(line + o.n - 4, "...", 3);
-		line[o.n++] = '\n';
+		format_event(&o, e, shim_policy.json,
+			     &(struct fmt_prefix){shim_policy.utc_offset, shim_policy.tid});
+		fmt_end_line(&o);
 		lost = sink_line(line, o.n);
 	}
 	errno = err;

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* An event as text or as a JSON Lines record: fixed buffers, own number
- * formatting, no allocation, no lock, nothing that is not async-signal-safe. */
+/* The one renderer of trace events (format.h): an event as a text line or a
+ * JSON Lines record, for the shim and for nipc trace. Fixed buffers, own
+ * number formatting, no allocation, no lock, nothing that is not
+ * async-signal-safe. */
 #include "config.h"
 
 #include "shim.h"
+#include "utf.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -29,6 +32,13 @@ void fmt_putc(struct out *o, char c)
 	fmt_put(o, &c, 1);
 }
 
+void fmt_end_line(struct out *o)
+{
+	if (o->n == o->cap && o->n >= 4)
+		memcpy(o->p + o->n - 4, "...", 3);
+	o->p[o->n++] = '\n';
+}
+
 void fmt_put_u(struct out *o, unsigned long long v, int width)
 {
 	char b[24], *q = b + sizeof b;
@@ -50,7 +60,7 @@ void fmt_put_i(struct out *o, long long v)
 	}
 }
 
-static void put_hex(struct out *o, unsigned long long v, int width)
+void fmt_put_hex(struct out *o, unsigned long long v, int width)
 {
 	char b[20], *q = b + sizeof b;
 
@@ -77,37 +87,7 @@ static void put_octal(struct out *o, unsigned v)
 	fmt_put(o, q, (size_t)(b + sizeof b - q));
 }
 
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned c = s[0];
-	size_t n;
-	unsigned min;
-	unsigned v;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, min = 0x80, v = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, min = 0x800, v = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, min = 0x10000, v = c & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/* A quoted string, at most SHIM_STR_MAX bytes of output, then "...". JSON:
- * valid UTF-8 as is, control characters and invalid bytes as \u00XX.
- * Text: C escapes, bytes ≥ 0x80 as \xXX. */
-static void put_str(struct out *o, const char *s, int json)
+void fmt_put_str(struct out *o, const char *s, int json)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t used = 0;
@@ -116,6 +96,7 @@ static void put_str(struct out *o, const char *s, int json)
 	while (*p) {
 		char esc[8];
 		size_t el, sl = 1;
+		uint32_t cp;
 
 		if (*p == '"' || *p == '\\') {
 			esc[0] = '\\', esc[1] = (char)*p, el = 2;
@@ -123,7 +104,7 @@ static void put_str(struct out *o, const char *s, int json)
 			memcpy(esc, "\\n", 2), el = 2;
 		} else if (*p >= 0x20 && *p < 0x7f) {
 			esc[0] = (char)*p, el = 1;
-		} else if (json && *p >= 0x80 && (sl = utf8_len(p)) > 0) {
+		} else if (json && *p >= 0x80 && (sl = nipc_utf8_seq((const char *)p, 4, &cp)) > 0) {
 			memcpy(esc, p, sl), el = sl;
 		} else {
 			memcpy(esc, json ? "\\u00" : "\\x", json ? 4 : 2);
@@ -166,7 +147,7 @@ static void put_flags(struct out *o, unsigned long v, const struct flag *t, cons
 	if (v) {
 		if (any++)
 			fmt_putc(o, '|');
-		put_hex(o, v, 1);
+		fmt_put_hex(o, v, 1);
 	}
 	if (!any)
 		fmt_puts(o, zero);
@@ -278,7 +259,7 @@ void fmt_put_keyt(struct out *o, key_t k)
 	if (k == IPC_PRIVATE)
 		fmt_puts(o, "IPC_PRIVATE");
 	else
-		put_hex(o, (uint32_t)k, 8);
+		fmt_put_hex(o, (uint32_t)k, 8);
 }
 
 static void put_ts(struct out *o, const struct timespec *ts, int json)
@@ -323,7 +304,7 @@ static void put_arg(struct out *o, const struct shim_arg *a, int json)
 	switch (a->kind) {
 	case A_STR:
 		if (a->s)
-			put_str(o, a->s, json);
+			fmt_put_str(o, a->s, json);
 		else
 			fmt_puts(o, json ? "null" : "NULL");
 		return;
@@ -340,7 +321,7 @@ static void put_arg(struct out *o, const struct shim_arg *a, int json)
 			return;
 		}
 		fmt_puts(o, q);
-		put_hex(o, (uintptr_t)a->p, 1);
+		fmt_put_hex(o, (uintptr_t)a->p, 1);
 		fmt_puts(o, q);
 		return;
 	case A_TS:
@@ -382,42 +363,101 @@ static void put_ret(struct out *o, const struct shim_event *e, int json)
 		if (json || e->ret.i == -1)
 			fmt_put_i(o, e->ret.i);
 		else
-			put_hex(o, (uint32_t)e->ret.i, 8);
+			fmt_put_hex(o, (uint32_t)e->ret.i, 8);
 		return;
 	}
 	fmt_puts(o, q);
 	if (e->failed)
 		fmt_puts(o, e->rk == R_SEM ? "SEM_FAILED" : e->rk == R_MAP ? "MAP_FAILED" : "(void*)-1");
 	else
-		put_hex(o, (uintptr_t)e->ret.p, 1);
+		fmt_put_hex(o, (uintptr_t)e->ret.p, 1);
 	fmt_puts(o, q);
 }
 
-static void put_errname(struct out *o, int err)
+static void put_errname(struct out *o, int err, const char *name)
 {
-	const char *n = strerrorname_np(err);
-
-	if (n) {
-		fmt_puts(o, n);
+	if (!name)
+		name = strerrorname_np(err);
+	if (name) {
+		fmt_puts(o, name);
 	} else {
 		fmt_putc(o, 'E');
 		fmt_put_i(o, err);
 	}
 }
 
-static void put_dur(struct out *o, uint64_t ns)
+static void put_dur(struct out *o, unsigned long long ns)
 {
-	if (ns < 1000000) {
-		fmt_put_u(o, ns / 1000, 1);
-		fmt_putc(o, '.');
-		fmt_put_u(o, ns / 100 % 10, 1);
-		fmt_puts(o, "us");
-	} else {
-		fmt_put_u(o, ns / 1000000, 1);
-		fmt_putc(o, '.');
+	int ms = ns >= 1000000;
+
+	fmt_put_u(o, ns / (ms ? 1000000 : 1000), 1);
+	fmt_putc(o, '.');
+	if (ms)
 		fmt_put_u(o, ns / 1000 % 1000, 3);
-		fmt_puts(o, "ms");
+	else
+		fmt_put_u(o, ns / 100 % 10, 1);
+	fmt_puts(o, ms ? "ms" : "us");
+}
+
+void fmt_line_head(struct out *o, long pid, long tid, long long sec, long nsec, long utc_offset)
+{
+	long long t = sec + utc_offset;
+	unsigned long long day = (unsigned long long)(t % 86400 + 86400) % 86400;
+
+	fmt_putc(o, '[');
+	fmt_put_i(o, pid);
+	if (tid >= 0) {
+		fmt_putc(o, '/');
+		fmt_put_i(o, tid);
 	}
+	fmt_puts(o, "] ");
+	fmt_put_u(o, day / 3600, 2);
+	fmt_putc(o, ':');
+	fmt_put_u(o, day / 60 % 60, 2);
+	fmt_putc(o, ':');
+	fmt_put_u(o, day % 60, 2);
+	fmt_putc(o, '.');
+	fmt_put_u(o, (unsigned long long)nsec / 1000, 6);
+	fmt_putc(o, ' ');
+}
+
+void fmt_line_tail(struct out *o, int failed, int err, const char *errname,
+		   unsigned long long dur_ns, const char *key)
+{
+	const char *desc = err > 0 ? strerrordesc_np(err) : NULL;
+
+	if (failed) {
+		fmt_putc(o, ' ');
+		put_errname(o, err, errname);
+		if (desc) {
+			fmt_puts(o, " (");
+			fmt_puts(o, desc);
+			fmt_putc(o, ')');
+		}
+	}
+	fmt_puts(o, " <");
+	put_dur(o, dur_ns);
+	fmt_putc(o, '>');
+	if (key && key[0]) {
+		fmt_puts(o, " key=");
+		fmt_puts(o, key);
+	}
+}
+
+int fmt_put_pattern(struct out *o, const char *pattern, long pid)
+{
+	for (const char *p = pattern; *p; p++) {
+		if (p[0] == '%' && p[1] == 'p') {
+			fmt_put_i(o, pid);
+			p++;
+		} else {
+			fmt_putc(o, *p);
+		}
+	}
+	if (o->n >= o->cap)
+		return -1;
+	o->p[o->n] = '\0';
+	return 0;
 }
 
 static void format_json(struct out *o, const struct shim_event *e)
@@ -444,7 +484,7 @@ static void format_json(struct out *o, const struct shim_event *e)
 	fmt_puts(o, ",\"errno\":");
 	if (e->failed) {
 		fmt_putc(o, '"');
-		put_errname(o, e->err);
+		put_errname(o, e->err, NULL);
 		fmt_putc(o, '"');
 	} else {
 		fmt_puts(o, "null");
@@ -453,37 +493,17 @@ static void format_json(struct out *o, const struct shim_event *e)
 	fmt_put_u(o, e->dur, 1);
 	fmt_puts(o, ",\"key\":");
 	if (e->key[0])
-		put_str(o, e->key, 1);
+		fmt_put_str(o, e->key, 1);
 	else
 		fmt_puts(o, "null");
 	fmt_putc(o, '}');
 }
 
-static void format_text(struct out *o, const struct shim_event *e, int with_prefix)
+static void format_text(struct out *o, const struct shim_event *e, const struct fmt_prefix *pfx)
 {
-	/* local time from the offset cached at start-up: localtime is not
-	 * async-signal-safe, and sem_post is called from signal handlers */
-	long long t = (long long)e->ts.tv_sec + shim_policy.utc_offset;
-	unsigned long long day = (unsigned long long)(t % 86400 + 86400) % 86400;
-	const char *desc;
-
-	if (with_prefix) {
-		fmt_putc(o, '[');
-		fmt_put_i(o, e->pid);
-		if (shim_policy.tid) {
-			fmt_putc(o, '/');
-			fmt_put_i(o, e->tid);
-		}
-		fmt_puts(o, "] ");
-		fmt_put_u(o, day / 3600, 2);
-		fmt_putc(o, ':');
-		fmt_put_u(o, day / 60 % 60, 2);
-		fmt_putc(o, ':');
-		fmt_put_u(o, day % 60, 2);
-		fmt_putc(o, '.');
-		fmt_put_u(o, (unsigned long long)e->ts.tv_nsec / 1000, 6);
-		fmt_putc(o, ' ');
-	}
+	if (pfx)
+		fmt_line_head(o, e->pid, pfx->tid ? e->tid : -1, (long long)e->ts.tv_sec,
+			      (long)e->ts.tv_nsec, pfx->utc_offset);
 	fmt_puts(o, shim_op_name(e->op));
 	fmt_putc(o, '(');
 	for (int i = 0; i < e->nargs; i++) {
@@ -493,30 +513,14 @@ static void format_text(struct out *o, const struct shim_event *e, int with_pref
 	}
 	fmt_puts(o, ") = ");
 	put_ret(o, e, 0);
-	if (e->failed) {
-		fmt_putc(o, ' ');
-		put_errname(o, e->err);
-		desc = strerrordesc_np(e->err);
-		if (desc) {
-			fmt_puts(o, " (");
-			fmt_puts(o, desc);
-			fmt_putc(o, ')');
-		}
-	}
-	fmt_puts(o, " <");
-	put_dur(o, e->dur);
-	fmt_putc(o, '>');
-	if (e->key[0]) {
-		fmt_puts(o, " key=");
-		fmt_puts(o, e->key);
-	}
+	fmt_line_tail(o, e->failed, e->err, NULL, e->dur, e->key);
 }
 
-
-void format_event(struct out *o, const struct shim_event *e, int json, int with_prefix)
+void format_event(struct out *o, const struct shim_event *e, int json,
+		  const struct fmt_prefix *pfx)
 {
 	if (json)
 		format_json(o, e);
 	else
-		format_text(o, e, with_prefix);
+		format_text(o, e, pfx);
 }

@@ -39,6 +39,7 @@ static void start(void)
 
 	if (getauxval(AT_SECURE))
 		return;
+	shim_rules_init();
 	mask = shim_policy_init();
 	if (!mask)
 		return;

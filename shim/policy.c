@@ -3,12 +3,14 @@
 #include "config.h"
 
 #include "shim.h"
+#include "rules.h"
 #include "trace_file.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,7 +52,7 @@ static uint64_t word_mask(const char *w, size_t len)
 static uint64_t parse_filter(const char *s, int *unnamed)
 {
 	char unknown[256];
-	size_t nu = 0;
+	struct out u = {unknown, 0, sizeof unknown - 1};
 	uint64_t mask = 0;
 	int first = 1, modifier = 0;
 
@@ -79,13 +81,9 @@ static uint64_t parse_filter(const char *s, int *unnamed)
 		if (m)
 			mask = minus ? mask & ~m : mask | m;
 		else if (len || minus) {
-			size_t room = sizeof unknown - nu - 5;
-			size_t l = len + minus < room ? len + minus : room;
-
-			if (nu)
-				unknown[nu++] = ' ';
-			memcpy(unknown + nu, w - minus, l);
-			nu += l;
+			if (u.n)
+				fmt_putc(&u, ' ');
+			fmt_put(&u, w - minus, len + minus);
 		}
 		if (len || minus)
 			first = 0;
@@ -93,41 +91,13 @@ static uint64_t parse_filter(const char *s, int *unnamed)
 		if (*s == ',')
 			s++;
 	}
-	if (nu) {
-		unknown[nu] = 0;
+	if (u.n) {
+		unknown[u.n] = 0;
 		shim_warn("NIPC_TRACE: ignoring unknown words: %s", unknown);
 	}
 	if (first && modifier)
 		mask = SHIM_ALL_OPS;
 	return mask;
-}
-
-static int format_path(char *out, size_t cap, const char *pat, pid_t pid)
-{
-	char num[16], *q = num + sizeof num;
-	size_t n = 0, nl;
-	unsigned v = (unsigned)pid;
-
-	*--q = 0;
-	do
-		*--q = (char)('0' + v % 10);
-	while (v /= 10);
-	nl = strlen(q);
-	for (const char *p = pat; *p; p++) {
-		if (p[0] == '%' && p[1] == 'p') {
-			if (n + nl >= cap)
-				return -1;
-			memcpy(out + n, q, nl);
-			n += nl;
-			p++;
-			continue;
-		}
-		if (n + 1 >= cap)
-			return -1;
-		out[n++] = *p;
-	}
-	out[n] = 0;
-	return 0;
 }
 
 /* The shim's own copy of descriptor fd (-1: none), named what in a
@@ -159,10 +129,11 @@ static int open_file(const char *pat, pid_t pid)
 			    "tracing disabled",
 	};
 	char path[PATH_MAX];
+	struct out o = {path, 0, sizeof path};
 	enum tf_status why;
 	int fd, hi;
 
-	if (format_path(path, sizeof path, pat, pid)) {
+	if (fmt_put_pattern(&o, pat, pid)) {
 		shim_warn("NIPC_TRACE_FILE is too long: %s; tracing disabled", pat);
 		return -1;
 	}
@@ -318,4 +289,40 @@ uint64_t shim_policy_init(void)
 		return 0;
 	p->trace = mask;
 	return mask;
+}
+
+struct rules *shim_rules;
+
+void shim_rules_init(void)
+{
+	const char *path = getenv("NIPC_RULES");
+	const struct rules_diag *d;
+	struct rules *r;
+	char first[600];
+	size_t n, i;
+
+	if (!path || !*path)
+		return;
+	out_note_stderr();
+	if (!(r = rules_new())) {
+		shim_warn("NIPC_RULES: out of memory; rules ignored", NULL);
+		return;
+	}
+	rules_add_file(r, path);
+	if (!rules_finish(r)) {
+		shim_rules = r;
+		return;
+	}
+	d = rules_diags(r, &n);
+	for (i = 0; i < n && d[i].severity != RS_ERROR; i++)
+		;
+	if (i == n)
+		snprintf(first, sizeof first, "%s: out of memory", path);
+	else if (!d[i].line)
+		snprintf(first, sizeof first, "%s: %s", d[i].source, d[i].msg);
+	else
+		snprintf(first, sizeof first, "%s:%u:%u: %s", d[i].source, d[i].line, d[i].col,
+			 d[i].msg);
+	shim_warn("NIPC_RULES: %s; rules ignored (nipc rules check shows every error)", first);
+	rules_free(r);
 }

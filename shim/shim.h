@@ -18,6 +18,7 @@
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
+#include "format.h"
 #include "ops.def"
 
 /* The event ops, one per primary row of SHIM_FNS: the bit numbers of the
@@ -121,6 +122,11 @@ SHIM_HIDDEN extern const uint64_t shim_fd_ops, shim_sem_ops;
  * hooks. */
 SHIM_HIDDEN void shim_masks_set(uint64_t trace);
 
+/* NIPC_RULES compiled at start-up (rules.h), NULL if unset or bad: a bad
+ * file warns once and passes through. Nothing acts on the rules yet. */
+struct rules;
+SHIM_HIDDEN extern struct rules *shim_rules;
+SHIM_HIDDEN void shim_rules_init(void);
 /* Reads the environment; the trace mask to start with (0: none), with the
  * sink open. */
 SHIM_HIDDEN uint64_t shim_policy_init(void);
@@ -234,7 +240,6 @@ enum ret_kind { R_INT, R_KEYT, R_SEM, R_MAP, R_SHMAT };
 
 #define SHIM_MAX_ARGS 6
 #define SHIM_LINE_MAX 4096
-#define SHIM_STR_MAX 512    /* longest string argument shown (escaped bytes) */
 #define SHIM_SOPS_SHOWN 16  /* semop operations shown */
 
 struct shim_event {
@@ -280,20 +285,15 @@ SHIM_HIDDEN void event_note_pid(void);
  * until it execs). */
 SHIM_HIDDEN int event_in_vfork_child(void);
 
-/* A bounded output buffer (format.c): writes past cap are dropped. */
-struct out {
-	char *p;
-	size_t n, cap;
-};
-
-SHIM_HIDDEN void fmt_put(struct out *o, const char *s, size_t len);
-SHIM_HIDDEN void fmt_puts(struct out *o, const char *s);
-SHIM_HIDDEN void fmt_putc(struct out *o, char c);
-SHIM_HIDDEN void fmt_put_u(struct out *o, unsigned long long v, int width);
-SHIM_HIDDEN void fmt_put_i(struct out *o, long long v);
 SHIM_HIDDEN void fmt_put_keyt(struct out *o, key_t k);
-/* The event as a JSON record or a text line (with_prefix: pid and time). */
-SHIM_HIDDEN void format_event(struct out *o, const struct shim_event *e, int json, int with_prefix);
+/* How a text line starts: local time from utc_offset, and the tid if tid. */
+struct fmt_prefix {
+	long utc_offset;
+	int tid;
+};
+/* The event as a JSON record or a text line (pfx NULL: no pid and time). */
+SHIM_HIDDEN void format_event(struct out *o, const struct shim_event *e, int json,
+			      const struct fmt_prefix *pfx);
 
 /* Per-thread reentrancy guard: the shim's own libc calls are never traced,
  * nor a hook entered from a signal handler while this thread is tracing. */

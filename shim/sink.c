@@ -138,23 +138,17 @@ void out_stderr(const char *p, size_t n)
 void shim_warn(const char *msg, const char *arg)
 {
 	char buf[512];
-	size_t n = 0;
+	struct out o = {buf, 0, sizeof buf - 1};
 	const char *pct = strstr(msg, "%s");
-	size_t head = pct ? (size_t)(pct - msg) : strlen(msg);
 
-#define ADD(s, len) do { size_t l_ = (len); if (l_ > sizeof buf - 1 - n) l_ = sizeof buf - 1 - n; \
-	memcpy(buf + n, s, l_); n += l_; } while (0)
-	ADD("nipc-preload: ", 14);
-	ADD(msg, head);
+	fmt_puts(&o, "nipc-preload: ");
+	fmt_put(&o, msg, pct ? (size_t)(pct - msg) : strlen(msg));
 	if (pct) {
-		ADD(arg ? arg : "(null)", strlen(arg ? arg : "(null)"));
-		ADD(pct + 2, strlen(pct + 2));
+		fmt_puts(&o, arg ? arg : "(null)");
+		fmt_puts(&o, pct + 2);
 	}
-	if (n == sizeof buf - 1)
-		memcpy(buf + n - 4, "...", 3);
-	ADD("\n", 1);
-#undef ADD
-	out_stderr(buf, n);
+	fmt_end_line(&o);
+	out_stderr(buf, o.n);
 }
 
 int sink_line(const char *p, size_t n)

@@ -24,6 +24,13 @@ tests_test_cli_key_LDADD = $(CMOCKA_LIBS)
 EXTRA_tests_test_cli_key_DEPENDENCIES = tools/nipc$(EXEEXT)
 TESTS += tests/test_cli_key
 
+check_PROGRAMS += tests/test_cmdline
+tests_test_cmdline_SOURCES = tests/test_cmdline.c tools/common.c tools/common.h
+tests_test_cmdline_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools
+tests_test_cmdline_CFLAGS = $(TEST_CFLAGS)
+tests_test_cmdline_LDADD = $(TEST_LIBS)
+TESTS += tests/test_cmdline
+
 if HAVE_QT6
 check_PROGRAMS += tests/qt/qt6keys
 tests_qt_qt6keys_SOURCES = tests/qt/qt5keys.cpp

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
+/* Deterministic generator of key strings for the string-form tests: names,
+ * percent-escapes and UTF-8 chosen to exercise Qt's parser. */
 #include "config.h"
 
 #include "keystr_gen.h"
+#include "utf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -41,35 +44,11 @@ static void adds(struct buf *b, const char *s)
 	add(b, s, strlen(s));
 }
 
-static size_t utf8(uint32_t cp, char *o)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | cp >> 6);
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | cp >> 12);
-		o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | cp >> 18);
-	o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	o[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 static void add_cp(struct buf *b, uint32_t cp)
 {
 	char o[4];
 
-	add(b, o, utf8(cp, o));
+	add(b, o, nipc_utf8_encode(o, cp));
 }
 
 static void add_pct_bytes(struct gen *g, struct buf *b, const unsigned char *s, size_t n)
@@ -159,12 +138,12 @@ static void add_url_atom(struct gen *g, struct buf *b)
 	} else if (r < 75) {
 		char o[4];
 
-		add_pct_bytes(g, b, (unsigned char *)o, utf8(random_cp(g), o));
+		add_pct_bytes(g, b, (unsigned char *)o, nipc_utf8_encode(o, random_cp(g)));
 	} else if (r < 80) {
 		char o[4];
 		uint32_t cp = special_cps[gen_below(g, COUNT(special_cps))];
 
-		add_pct_bytes(g, b, (unsigned char *)o, utf8(cp, o));
+		add_pct_bytes(g, b, (unsigned char *)o, nipc_utf8_encode(o, cp));
 	} else if (r < 88) {
 		const char *s = bad_seqs[gen_below(g, COUNT(bad_seqs))];
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # tests: shim — libnipc-preload.so under real helper programs.
 SHIM_TEST_SOURCES = tests/test_shim_common.c tests/test_shim_common.h \
-	tools/trace_json.c tools/trace_json.h
+	tools/trace_json.c tools/trace_json.h lib/utf.c lib/utf.h
 SHIM_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools
 if SANITIZERS
 # An ASan-built shim needs the ASan runtime first in LD_PRELOAD.
@@ -72,9 +72,9 @@ tests_test_shim_table_CFLAGS = $(TEST_CFLAGS)
 tests_test_shim_table_LDADD = $(CMOCKA_LIBS)
 TESTS += tests/test_shim_table
 
-check_PROGRAMS += tests/test_shim_graph
-tests_test_shim_graph_SOURCES = tests/test_shim_graph.c
-tests_test_shim_graph_CFLAGS = $(TEST_CFLAGS)
-tests_test_shim_graph_LDADD = $(CMOCKA_LIBS)
-EXTRA_tests_test_shim_graph_DEPENDENCIES = $(SHIM_TEST_DEPS)
-TESTS += tests/test_shim_graph
+check_PROGRAMS += tests/test_graph
+tests_test_graph_SOURCES = tests/test_graph.c
+tests_test_graph_CFLAGS = $(TEST_CFLAGS)
+tests_test_graph_LDADD = $(CMOCKA_LIBS)
+EXTRA_tests_test_graph_DEPENDENCIES = $(SHIM_TEST_DEPS) lib/libnipc-core.la
+TESTS += tests/test_graph

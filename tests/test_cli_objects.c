@@ -244,7 +244,7 @@ static void usage_errors(void **state)
 	fails(NIPC(NULL, "sem", "release", key, "1", "2"), 2, "nipc: sem release:", "unexpected");
 	fails(NIPC(NULL, "sem", "release", key, "--json"), 2, "nipc: sem release:", "unknown option");
 	fails(NIPC(NULL, "sem", "release", key, "--hold", "--hold"), 2, "nipc: sem release:",
-	      "unknown option");
+	      "--hold given twice");
 	fails(NIPC(NULL, "sem", "release"), 2, "nipc: sem release:", "missing KEY");
 	assert_false(shm_exists());
 	assert_false(sem_exists());

@@ -1,17 +1,26 @@
 # SPDX-License-Identifier: MIT
 # tests: trace — `nipc trace` and the shim against real, unmodified programs.
 TRACE_TEST_SOURCES = tests/test_trace_common.c tests/test_trace_common.h \
-	tools/trace_json.c tools/trace_json.h
+	tools/trace_json.c tools/trace_json.h lib/utf.c lib/utf.h
 TRACE_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools \
 	-DPYTHON3='"$(PYTHON3)"'
 TRACE_TEST_DEPS = tools/nipc$(EXEEXT) shim/libnipc-preload.la
 
 check_PROGRAMS += tests/test_trace_json
-tests_test_trace_json_SOURCES = tests/test_trace_json.c tools/trace_json.c tools/trace_json.h
+tests_test_trace_json_SOURCES = tests/test_trace_json.c tools/trace_json.c tools/trace_json.h \
+	lib/utf.c lib/utf.h
 tests_test_trace_json_CPPFLAGS = $(TRACE_TEST_CPPFLAGS)
 tests_test_trace_json_CFLAGS = $(TEST_CFLAGS)
 tests_test_trace_json_LDADD = $(CMOCKA_LIBS)
 TESTS += tests/test_trace_json
+
+check_PROGRAMS += tests/test_format
+tests_test_format_SOURCES = tests/test_format.c shim/format.c shim/format.h shim/ops.c \
+	lib/utf.c lib/utf.h
+tests_test_format_CPPFLAGS = $(AM_CPPFLAGS)
+tests_test_format_CFLAGS = $(TEST_CFLAGS)
+tests_test_format_LDADD = $(CMOCKA_LIBS)
+TESTS += tests/test_format
 
 # Helper programs run under LD_PRELOAD: built without sanitizers, whose
 # runtime insists on coming first in the preload list.

@@ -15,8 +15,6 @@ struct sub {
 	int (*run)(const struct sub *s, int argc, char **argv);
 };
 
-enum { OPT_OS = 1, OPT_LEGACY = 2 };
-
 static const char help_tail[] =
 	"\nTYPE is systemv, systemv-N (N in 1..255), posix or windows; PROFILE is\n"
 	"linux, unix, macos, macos-sandboxed or windows (default: the host's).\n"
@@ -27,63 +25,41 @@ static void sub_usage(FILE *f, const struct sub *s)
 	fprintf(f, "usage: nipc key %s %s\n", s->name, s->args);
 }
 
-/* Options of every subcommand; positional arguments are collected in order.
- * "--" ends the options (for arguments that start with '-'). */
+/* Options of every subcommand: --json, and --os or --legacy where it applies. */
 struct opts {
-	int json, help;
+	int json;
 	const char *os, *legacy;
-	char *pos[3];
+	char **pos;
 	int npos;
+	struct cmdline c;
 };
 
-static int parse_opts(const struct sub *s, int argc, char **argv, unsigned allowed,
+static const struct opt json_opts[] = {{.name = "json"}, {NULL}};
+static const struct opt legacy_opts[] = {
+	{.name = "json"}, {.name = "legacy", .has_value = 1}, {NULL}
+};
+static const struct opt os_opts[] = {{.name = "json"}, {.name = "os", .has_value = 1}, {NULL}};
+
+/* EXIT_OK with o set; CL_HELP after printing the usage; else EXIT_USAGE. */
+static int parse_opts(const struct sub *s, int argc, char **argv, const struct opt *t,
 		      int npos, struct opts *o)
 {
-	int dashdash = 0;
+	struct cmdline *c = &o->c;
+	char who[32];
+	int rc;
 
-	memset(o, 0, sizeof *o);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char **val = NULL;
-		size_t optlen = 0;
-
-		if (!dashdash && a[0] == '-' && a[1]) {
-			if (!strcmp(a, "--")) {
-				dashdash = 1;
-				continue;
-			}
-			if (is_help(a)) {
-				o->help = 1;
-				continue;
-			}
-			if (!strcmp(a, "--json")) {
-				o->json = 1;
-				continue;
-			}
-			if ((allowed & OPT_OS) && !strncmp(a, "--os", 4) && (!a[4] || a[4] == '=')) {
-				val = &o->os;
-				optlen = 4;
-			} else if ((allowed & OPT_LEGACY) && !strncmp(a, "--legacy", 8) &&
-				   (!a[8] || a[8] == '=')) {
-				val = &o->legacy;
-				optlen = 8;
-			} else {
-				return usage_error("key %s: unknown option '%s'", s->name, a);
-			}
-			if (a[optlen] == '=') {
-				*val = a + optlen + 1;
-			} else if (i + 1 < argc) {
-				*val = argv[++i];
-			} else {
-				return usage_error("key %s: %s needs a value", s->name, a);
-			}
-			continue;
-		}
-		if (o->npos == npos)
-			return usage_error("key %s: unexpected argument '%s'", s->name, a);
-		o->pos[o->npos++] = argv[i];
-	}
-	return 0;
+	snprintf(who, sizeof who, "key %s", s->name);
+	*c = (struct cmdline){.who = who, .opts = t, .max_pos = npos};
+	rc = parse_cmdline(c, argc, argv);
+	if (rc == CL_HELP)
+		sub_usage(stdout, s);
+	o->json = c->seen[0];
+	o->os = t == os_opts ? c->val[1] : NULL;
+	o->legacy = t == legacy_opts ? c->val[1] : NULL;
+	o->pos = c->pos;
+	o->npos = c->npos;
+	c->who = NULL; /* pointed into this frame */
+	return rc;
 }
 
 /* TYPE argument: stricter than the string form's scheme, with clear errors. */
@@ -156,6 +132,15 @@ static int print_key(const nipc_key *k, int json, const char *key_t_text)
 	return EXIT_OK;
 }
 
+/* print_key, then frees k. */
+static int print_free(nipc_key *k, int json, const char *key_t_text)
+{
+	int rc = print_key(k, json, key_t_text);
+
+	nipc_key_free(k);
+	return rc;
+}
+
 static int key_error(int err, const char *what)
 {
 	if (err == -NIPC_ENOMEM)
@@ -171,12 +156,8 @@ static int run_format(const struct sub *s, int argc, char **argv)
 	nipc_key *k;
 	int type, err, rc;
 
-	if ((rc = parse_opts(s, argc, argv, OPT_LEGACY, 2, &o)))
-		return rc;
-	if (o.help) {
-		sub_usage(stdout, s);
-		return EXIT_OK;
-	}
+	if ((rc = parse_opts(s, argc, argv, legacy_opts, 2, &o)))
+		return rc == CL_HELP ? EXIT_OK : rc;
 	if (o.npos != 2)
 		return usage_error("key format: expected TYPE NATIVE");
 	if ((rc = parse_type(o.pos[0], &type)))
@@ -189,9 +170,7 @@ static int run_format(const struct sub *s, int argc, char **argv)
 		nipc_key_free(k);
 		return key_error(err, "the --legacy NAME");
 	}
-	rc = print_key(k, o.json, NULL);
-	nipc_key_free(k);
-	return rc;
+	return print_free(k, o.json, NULL);
 }
 
 static int run_parse(const struct sub *s, int argc, char **argv)
@@ -201,12 +180,8 @@ static int run_parse(const struct sub *s, int argc, char **argv)
 	char *str = NULL, tname[16];
 	int err, rc;
 
-	if ((rc = parse_opts(s, argc, argv, 0, 1, &o)))
-		return rc;
-	if (o.help) {
-		sub_usage(stdout, s);
-		return EXIT_OK;
-	}
+	if ((rc = parse_opts(s, argc, argv, json_opts, 1, &o)))
+		return rc == CL_HELP ? EXIT_OK : rc;
 	if (o.npos != 1)
 		return usage_error("key parse: expected STRING");
 	err = nipc_key_from_string(&k, o.pos[0]);
@@ -219,11 +194,8 @@ static int run_parse(const struct sub *s, int argc, char **argv)
 	}
 	if (err)
 		return key_error(err, "STRING");
-	if (o.json) {
-		rc = print_key(k, 1, NULL);
-		nipc_key_free(k);
-		return rc;
-	}
+	if (o.json)
+		return print_free(k, 1, NULL);
 	if ((err = nipc_key_to_string(&str, k))) {
 		nipc_key_free(k);
 		return key_error(err, "the key");
@@ -272,12 +244,8 @@ static int run_make(const struct sub *s, int argc, char **argv)
 	unsigned notes = 0;
 	int type, err, rc;
 
-	if ((rc = parse_opts(s, argc, argv, OPT_OS, 3, &o)))
-		return rc;
-	if (o.help) {
-		sub_usage(stdout, s);
-		return EXIT_OK;
-	}
+	if ((rc = parse_opts(s, argc, argv, os_opts, 3, &o)))
+		return rc == CL_HELP ? EXIT_OK : rc;
 	if (o.npos != 3)
 		return usage_error("key %s: expected shm|sem TYPE NAME", s->name);
 	if (o.os && nipc_os_from_name(&os, o.os))
@@ -305,9 +273,7 @@ static int run_make(const struct sub *s, int argc, char **argv)
 			    kind == NIPC_KIND_SHM ? "shared memory" : "semaphores", nipc_os_name(os));
 	}
 	warn_notes(notes, k, o.pos[2], nipc_os_name(os));
-	rc = print_key(k, o.json, NULL);
-	nipc_key_free(k);
-	return rc;
+	return print_free(k, o.json, NULL);
 }
 
 static int run_ftok(const struct sub *s, int argc, char **argv)
@@ -319,12 +285,8 @@ static int run_ftok(const struct sub *s, int argc, char **argv)
 	char text[16];
 	int err, rc;
 
-	if ((rc = parse_opts(s, argc, argv, 0, 2, &o)))
-		return rc;
-	if (o.help) {
-		sub_usage(stdout, s);
-		return EXIT_OK;
-	}
+	if ((rc = parse_opts(s, argc, argv, json_opts, 2, &o)))
+		return rc == CL_HELP ? EXIT_OK : rc;
 	if (o.npos < 1)
 		return usage_error("key ftok: expected PATH [ID]");
 	if (!*o.pos[0])
@@ -342,9 +304,7 @@ static int run_ftok(const struct sub *s, int argc, char **argv)
 	snprintf(text, sizeof text, "0x%08x", (unsigned)key);
 	if ((err = nipc_key_new(&k, (int)id, o.pos[0])))
 		return key_error(err, "PATH");
-	rc = print_key(k, o.json, text);
-	nipc_key_free(k);
-	return rc;
+	return print_free(k, o.json, text);
 }
 
 static const struct sub subs[] = {
@@ -365,13 +325,17 @@ static int usage(FILE *f)
 
 int cmd_key(int argc, char **argv)
 {
-	if (argc < 2)
-		return usage(stderr);
-	if (is_help(argv[1]))
+	struct cmdline c = {.who = "key", .see = "nipc key --help", .flags = CL_STOP_AT_POSITIONAL};
+	int rc = parse_cmdline(&c, argc, argv), i;
+
+	if (rc == CL_HELP)
 		return usage(stdout);
-	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-		if (!strcmp(argv[1], subs[i].name))
-			return subs[i].run(&subs[i], argc - 1, argv + 1);
-	usage_error("key: unknown subcommand '%s'", argv[1]);
+	if (rc)
+		return rc;
+	if (!c.nrest)
+		return usage(stderr);
+	if ((i = FIND_ROW(subs, c.rest[0])) >= 0)
+		return subs[i].run(&subs[i], c.nrest, c.rest);
+	usage_error("key: unknown subcommand '%s'", c.rest[0]);
 	return usage(stderr);
 }

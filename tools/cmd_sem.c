@@ -37,58 +37,36 @@ static int sem_fail(const char *who, nipc_sem *sem)
 	return rc;
 }
 
+static const struct opt sem_opts[] = {KEY_ARG_OPTS, {.name = "hold"}, {NULL}};
+
 int cmd_sem(int argc, char **argv)
 {
 	struct key_arg ka = {0};
-	const char *verb, *num = NULL;
+	const char *verb, *num;
 	char who[32];
-	int hold = 0, mode;
+	int hold, mode, creating;
 	unsigned long long n = 1;
+	struct cmdline c = {.who = who, .see = "nipc sem --help", .opts = sem_opts,
+			    .max_pos = 2, .flags = CL_ONCE};
 
 	if (argc < 2)
 		return usage_error("sem: missing subcommand\n%s", usage_text);
 	verb = argv[1];
-	for (int j = 1; j < argc && strcmp(argv[j], "--"); j++) {
-		if (is_help(argv[j])) {
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		}
-	}
-	if (strcmp(verb, "create") && strcmp(verb, "acquire") && strcmp(verb, "release"))
-		return usage_error("sem: unknown subcommand '%s' (create, acquire, release)", verb);
 	snprintf(who, sizeof who, "sem %s", verb);
-	int creating = !strcmp(verb, "create"), dashdash = 0;
-	for (int i = 2; i < argc; i++) {
-		const char *s = argv[i];
-		int r;
-
-		if (!dashdash && !strcmp(s, "--")) {
-			dashdash = 1;
-			continue;
-		}
-		if (!dashdash && s[0] == '-' && s[1]) {
-			r = key_arg_option(&ka, argc, argv, &i, who);
-			if (r < 0)
-				return EXIT_USAGE;
-			if (r)
-				continue;
-			if (!strcmp(s, "--hold") && !hold) {
-				hold = 1;
-				continue;
-			}
-			return usage_error("%s: unknown option '%s' (see nipc sem --help)", who, s);
-		}
-		if (!ka.string && !ka.legacy)
-			ka.string = s;
-		else if (!num)
-			num = s;
-		else
-			return usage_error("%s: unexpected argument '%s'", who, s);
+	if (!is_help(verb) && strcmp(verb, "create") && strcmp(verb, "acquire") &&
+	    strcmp(verb, "release"))
+		return usage_error("sem: unknown subcommand '%s' (create, acquire, release)", verb);
+	int prc = is_help(verb) ? CL_HELP : parse_cmdline(&c, argc - 1, argv + 1);
+	if (prc == CL_HELP) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
 	}
-	if (ka.legacy && ka.string && !num) {
-		num = ka.string;
-		ka.string = NULL;
-	}
+	if (prc)
+		return prc;
+	creating = !strcmp(verb, "create");
+	hold = c.seen[2];
+	key_arg_take(&ka, &c, 1);
+	num = c.npos ? c.pos[0] : NULL;
 	if (creating && !num)
 		return usage_error("%s: missing INITIAL value", who);
 	if (num && parse_num(num, creating ? 0 : 1, INT_MAX, &n) < 0)

@@ -28,7 +28,13 @@ static const char usage_text[] =
 	"lock prints \"locked\" once it holds the lock, holds it MS milliseconds\n"
 	"(without --for: until a line or EOF on stdin), then prints \"unlocked\".\n";
 
+/* Options: the KEY's two, then one per verb's own (index = bit number). */
 enum { O_HOLD = 1, O_NOCLEAN = 2, O_CLEAN = 4, O_OFFSET = 8, O_SIZE = 16, O_JSON = 32, O_FOR = 64 };
+static const struct opt shm_opts[] = {
+	KEY_ARG_OPTS, {.name = "hold"}, {.name = "no-cleanup"}, {.name = "cleanup"},
+	{.name = "offset", .has_value = 1}, {.name = "size", .has_value = 1}, {.name = "json"},
+	{.name = "for", .has_value = 1}, {NULL}
+};
 
 struct args {
 	const char *verb, *who;
@@ -40,57 +46,34 @@ struct args {
 
 static int parse(struct args *a, int argc, char **argv, int allowed, int npos)
 {
-	static const struct {
-		const char *name;
-		int flag;
-	} opts[] = {
-		{"--hold", O_HOLD}, {"--no-cleanup", O_NOCLEAN}, {"--cleanup", O_CLEAN},
-		{"--offset", O_OFFSET}, {"--size", O_SIZE}, {"--json", O_JSON}, {"--for", O_FOR},
-	};
-	int dashdash = 0;
+	struct opt opts[sizeof shm_opts / sizeof shm_opts[0]];
+	const char *val[sizeof shm_opts / sizeof shm_opts[0]] = {0};
+	struct cmdline c = {.who = a->who, .see = "nipc shm --help", .opts = opts,
+			    .max_pos = npos + 1, .flags = CL_ONCE};
+	int map[sizeof shm_opts / sizeof shm_opts[0]], n = 0, rc;
 
-	for (int i = 1; i < argc; i++) {
-		const char *s = argv[i];
-		int r, flag = 0;
-
-		if (!dashdash && !strcmp(s, "--")) {
-			dashdash = 1;
+	/* The verb's own table: an option it does not take is unknown. */
+	for (int k = 0; shm_opts[k].name; k++) {
+		if (k >= 2 && !(allowed & 1 << (k - 2)))
 			continue;
-		}
-		if (!dashdash && s[0] == '-' && s[1]) {
-			r = key_arg_option(&a->key, argc, argv, &i, a->who);
-			if (r < 0)
-				return EXIT_USAGE;
-			if (r)
-				continue;
-			for (size_t j = 0; j < sizeof opts / sizeof opts[0]; j++)
-				if (!strcmp(s, opts[j].name))
-					flag = opts[j].flag;
-			if (!(flag & allowed))
-				return usage_error("%s: unknown option '%s' (see nipc shm --help)", a->who, s);
-			if (a->flags & flag)
-				return usage_error("%s: %s given twice", a->who, s);
-			a->flags |= flag;
-			if (flag & (O_OFFSET | O_SIZE | O_FOR)) {
-				if (i + 1 >= argc)
-					return usage_error("%s: %s needs a value", a->who, s);
-				*(flag == O_OFFSET ? &a->offset : flag == O_SIZE ? &a->size : &a->for_ms) = argv[++i];
-			}
-			continue;
-		}
-		if (!a->key.string && !a->key.legacy) {
-			a->key.string = s;
-		} else if (a->npos < npos) {
-			a->pos[a->npos++] = s;
-		} else {
-			return usage_error("%s: unexpected argument '%s'", a->who, s);
-		}
+		map[n] = k;
+		opts[n++] = shm_opts[k];
 	}
-	/* With --legacy the first positional is not a key after all. */
-	if (a->key.legacy && a->key.string && a->npos < npos) {
-		a->pos[a->npos++] = a->key.string;
-		a->key.string = NULL;
+	opts[n] = (struct opt){NULL};
+	if ((rc = parse_cmdline(&c, argc, argv)))
+		return rc;
+	for (int j = 0; j < n; j++) {
+		val[map[j]] = c.val[j];
+		if (c.seen[j] && map[j] >= 2)
+			a->flags |= 1 << (map[j] - 2);
 	}
+	a->offset = val[5];
+	a->size = val[6];
+	a->for_ms = val[8];
+	key_arg_take(&a->key, &c, npos);
+	a->npos = c.npos;
+	if (c.npos)
+		a->pos[0] = c.pos[0];
 	if (a->npos < npos)
 		return usage_error("%s: missing argument (see nipc shm --help)", a->who);
 	return EXIT_OK;
@@ -133,6 +116,15 @@ static int attach(struct args *a, nipc_shm **out, nipc_shm_access access)
 	return rc;
 }
 
+/* attach, after reading the verb's number option opt (NULL if not given). */
+static int attach_num(struct args *a, nipc_shm **out, nipc_shm_access access,
+		      const char *opt, const char *val, unsigned long long *num)
+{
+	if (val && parse_num(val, 0, (unsigned long long)-1, num) < 0)
+		return usage_error("%s: %s must be a number, not '%s'", a->who, opt, val);
+	return attach(a, out, access);
+}
+
 static int finish(struct args *a, nipc_shm *shm, int rc)
 {
 	if (nipc_shm_is_attached(shm) && nipc_shm_detach(shm) < 0 && rc == EXIT_OK)
@@ -167,59 +159,71 @@ static int do_create(struct args *a)
 	return finish(a, shm, EXIT_OK);
 }
 
-/* A lock taken over from a holder that died: its data may be half-written. */
-static void note_recovered(const struct args *a, const nipc_shm *shm)
+/* Locks: EXIT_OK, or EXIT_FAIL after a message. A lock taken over from a
+ * holder that died is said: its data may be half-written. */
+static int lock(struct args *a, nipc_shm *shm)
 {
+	if (nipc_shm_lock(shm) < 0)
+		return fail("%s: %s", a->who, nipc_shm_error_string(shm));
 	if (nipc_shm_lock_recovered(shm))
 		fprintf(stderr, "nipc: %s: the lock was taken over from a holder that died while "
 				"holding it; the data may be half-written\n", a->who);
+	return EXIT_OK;
+}
+
+/* Reads all of stdin, at most room bytes (one more is read to detect a
+ * larger input): EXIT_OK with *buf (to free) and *len, or EXIT_FAIL. */
+static int read_input(struct args *a, size_t room, unsigned long long off, char **buf,
+		      size_t *len)
+{
+	char *b = malloc(room + 1);
+	size_t n = 0;
+
+	if (!b)
+		return fail("%s: out of memory", a->who);
+	while (n <= room) {
+		ssize_t r = read(0, b + n, room + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(b);
+			return fail("%s: reading stdin: %s", a->who, strerror(errno));
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > room) {
+		free(b);
+		return fail("%s: input is larger than the %zu bytes from offset %llu to the end "
+			    "of the segment; nothing written", a->who, room, off);
+	}
+	*buf = b;
+	*len = n;
+	return EXIT_OK;
 }
 
 static int do_write(struct args *a)
 {
 	unsigned long long off = 0;
 	nipc_shm *shm;
-	int rc;
+	char *buf = NULL;
+	size_t size, len = 0;
+	int rc = attach_num(a, &shm, NIPC_SHM_READWRITE, "--offset", a->offset, &off);
 
-	if (a->offset && parse_num(a->offset, 0, (unsigned long long)-1, &off) < 0)
-		return usage_error("%s: --offset must be a number, not '%s'", a->who, a->offset);
-	rc = attach(a, &shm, NIPC_SHM_READWRITE);
 	if (rc != EXIT_OK)
 		return rc;
-	size_t size = nipc_shm_size(shm);
+	size = nipc_shm_size(shm);
 	if (off > size)
 		return finish(a, shm, fail("%s: offset %llu is beyond the segment's %zu bytes",
 					   a->who, off, size));
-	/* Read all of stdin first (one byte more than fits, to detect overflow),
-	 * so the segment is changed only by a write that fits. */
-	size_t room = size - off, len = 0;
-	char *buf = malloc(room + 1);
-	if (!buf)
-		return finish(a, shm, fail("%s: out of memory", a->who));
-	while (len <= room) {
-		ssize_t n = read(0, buf + len, room + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			free(buf);
-			return finish(a, shm, fail("%s: reading stdin: %s", a->who, strerror(errno)));
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
-	if (len > room) {
+	/* All of stdin first, so the segment is changed only by a write that fits. */
+	if ((rc = read_input(a, size - off, off, &buf, &len)))
+		return finish(a, shm, rc);
+	if (lock(a, shm)) {
 		free(buf);
-		return finish(a, shm, fail("%s: input is larger than the %zu bytes from offset %llu "
-					   "to the end of the segment; nothing written",
-					   a->who, room, off));
-	}
-	if (nipc_shm_lock(shm) < 0) {
-		free(buf);
-		fail("%s: %s", a->who, nipc_shm_error_string(shm));
 		return finish(a, shm, EXIT_FAIL);
 	}
-	note_recovered(a, shm);
 	memcpy((char *)nipc_shm_data(shm) + off, buf, len);
 	nipc_shm_unlock(shm);
 	free(buf);
@@ -230,11 +234,8 @@ static int do_cat(struct args *a)
 {
 	unsigned long long limit = (unsigned long long)-1;
 	nipc_shm *shm;
-	int rc;
+	int rc = attach_num(a, &shm, NIPC_SHM_READONLY, "--size", a->size, &limit);
 
-	if (a->size && parse_num(a->size, 0, (unsigned long long)-1, &limit) < 0)
-		return usage_error("%s: --size must be a number, not '%s'", a->who, a->size);
-	rc = attach(a, &shm, NIPC_SHM_READONLY);
 	if (rc != EXIT_OK)
 		return rc;
 	size_t n = nipc_shm_size(shm);
@@ -244,12 +245,10 @@ static int do_cat(struct args *a)
 	char *buf = malloc(n ? n : 1);
 	if (!buf)
 		return finish(a, shm, fail("%s: out of memory", a->who));
-	if (nipc_shm_lock(shm) < 0) {
+	if (lock(a, shm)) {
 		free(buf);
-		fail("%s: %s", a->who, nipc_shm_error_string(shm));
 		return finish(a, shm, EXIT_FAIL);
 	}
-	note_recovered(a, shm);
 	memcpy(buf, nipc_shm_data(shm), n);
 	nipc_shm_unlock(shm);
 	/* A failed write is reported by close_stdout, at exit. */
@@ -344,11 +343,8 @@ static int do_lock(struct args *a)
 	rc = attach(a, &shm, NIPC_SHM_READWRITE);
 	if (rc != EXIT_OK)
 		return rc;
-	if (nipc_shm_lock(shm) < 0) {
-		fail("%s: %s", a->who, nipc_shm_error_string(shm));
+	if (lock(a, shm))
 		return finish(a, shm, EXIT_FAIL);
-	}
-	note_recovered(a, shm);
 	catch_stop_signals();
 	puts("locked");
 	flush_stdout();
@@ -395,6 +391,7 @@ static const struct {
 int cmd_shm(int argc, char **argv)
 {
 	char who[32];
+	int i, rc;
 
 	if (argc < 2)
 		return usage_error("shm: missing subcommand\n%s", usage_text);
@@ -402,21 +399,15 @@ int cmd_shm(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
-		if (strcmp(argv[1], verbs[i].verb))
-			continue;
-		for (int j = 2; j < argc; j++) {
-			if (!strcmp(argv[j], "--"))
-				break;
-			if (is_help(argv[j])) {
-				fputs(usage_text, stdout);
-				return EXIT_OK;
-			}
-		}
-		struct args a = {.verb = verbs[i].verb, .who = who};
-		snprintf(who, sizeof who, "shm %s", verbs[i].verb);
-		int rc = parse(&a, argc - 1, argv + 1, verbs[i].allowed, verbs[i].npos);
-		return rc != EXIT_OK ? rc : verbs[i].run(&a);
+	if ((i = FIND_ROW(verbs, argv[1])) < 0)
+		return usage_error("shm: unknown subcommand '%s' (create, write, cat, info, lock, attach)",
+				   argv[1]);
+	struct args a = {.verb = verbs[i].verb, .who = who};
+	snprintf(who, sizeof who, "shm %s", verbs[i].verb);
+	rc = parse(&a, argc - 1, argv + 1, verbs[i].allowed, verbs[i].npos);
+	if (rc == CL_HELP) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
 	}
-	return usage_error("shm: unknown subcommand '%s' (create, write, cat, info, lock, attach)", argv[1]);
+	return rc != EXIT_OK ? rc : verbs[i].run(&a);
 }

@@ -12,6 +12,7 @@
 #include "common.h"
 #include "trace_json.h"
 #include "../shim/trace_file.h"
+#include "../shim/format.h"
 
 #include <errno.h>
 #include <link.h>
@@ -96,49 +97,30 @@ static const char usage_text[] =
 	"Exit status: CMD's (128+N if killed by signal N), 1 if CMD cannot be\n"
 	"run, 2 on a usage error.\n";
 
+static const struct opt trace_opts[] = {
+	{.name = "output", .short_name = 'o', .has_value = 1, .needs = "a file name"},
+	{.name = "filter", .short_name = 'e', .has_value = 1, .needs = "a list"},
+	{.name = "json"}, {.name = "summary", .short_name = 'c'}, {.name = "no-follow"},
+	{.name = "unnamed"}, {NULL}
+};
+
 static int parse_args(struct opts *o, int argc, char **argv)
 {
-	int i;
+	struct cmdline c = {.who = "trace", .see = "nipc trace --help", .opts = trace_opts,
+			    .flags = CL_STOP_AT_POSITIONAL};
+	int rc = parse_cmdline(&c, argc, argv);
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--")) {
-			i++;
-			break;
-		}
-		if (a[0] != '-' || !a[1])
-			break;
-		if (is_help(a)) {
-			fputs(usage_text, stdout);
-			return -1;
-		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			if (++i >= argc)
-				return usage_error("trace: %s needs a file name", a);
-			o->output = argv[i];
-		} else if (!strncmp(a, "--output=", 9)) {
-			o->output = a + 9;
-		} else if (!strncmp(a, "-o", 2)) {
-			o->output = a + 2;
-		} else if (!strcmp(a, "-e") || !strcmp(a, "--filter")) {
-			if (++i >= argc)
-				return usage_error("trace: %s needs a list", a);
-			o->filter = argv[i];
-		} else if (!strncmp(a, "--filter=", 9)) {
-			o->filter = a + 9;
-		} else if (!strcmp(a, "--json")) {
-			o->json = 1;
-		} else if (!strcmp(a, "-c") || !strcmp(a, "--summary")) {
-			o->summary = 1;
-		} else if (!strcmp(a, "--no-follow")) {
-			o->no_follow = 1;
-		} else if (!strcmp(a, "--unnamed")) {
-			o->unnamed = 1;
-		} else {
-			return usage_error("trace: unknown option '%s' (see nipc trace --help)", a);
-		}
-	}
-	if (i >= argc)
+	if (rc == CL_HELP)
+		fputs(usage_text, stdout);
+	if (rc)
+		return rc;
+	o->output = c.val[0];
+	o->filter = c.val[1];
+	o->json = c.seen[2] > 0;
+	o->summary = c.seen[3] > 0;
+	o->no_follow = c.seen[4] > 0;
+	o->unnamed = c.seen[5] > 0;
+	if (!c.nrest)
 		return usage_error("trace: no command given (usage: nipc trace [OPTIONS] -- CMD [ARGS...])");
 	if (o->output && !*o->output)
 		return usage_error("trace: empty output file name");
@@ -147,7 +129,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	if ((size_t)snprintf(o->trace, sizeof o->trace, "%s%s", o->filter ? o->filter : "1",
 			     o->unnamed ? ",unnamed" : "") >= sizeof o->trace)
 		return usage_error("trace: filter list too long (over %d bytes)", (int)sizeof o->trace - 10);
-	o->cmd = argv + i;
+	o->cmd = c.rest;
 	return 0;
 }
 
@@ -375,29 +357,16 @@ static int exit_status(int status)
 
 /* ---- summary mode: events from the FIFO ---- */
 
-static const struct {
-	const char *name;
-	int num;
-} errnos[] = {
-	{"EPERM", EPERM}, {"ENOENT", ENOENT}, {"EINTR", EINTR}, {"EBADF", EBADF},
-	{"EAGAIN", EAGAIN}, {"ENOMEM", ENOMEM}, {"EACCES", EACCES},
-	{"EFAULT", EFAULT}, {"EEXIST", EEXIST}, {"ENODEV", ENODEV},
-	{"EINVAL", EINVAL}, {"ENFILE", ENFILE}, {"EMFILE", EMFILE},
-	{"EFBIG", EFBIG}, {"ENOSPC", ENOSPC}, {"ERANGE", ERANGE},
-	{"EDEADLK", EDEADLK}, {"ENAMETOOLONG", ENAMETOOLONG}, {"ENOSYS", ENOSYS},
-	{"EIDRM", EIDRM}, {"EOVERFLOW", EOVERFLOW}, {"E2BIG", E2BIG},
-	{"ETIMEDOUT", ETIMEDOUT}, {"ENOTSUP", ENOTSUP}, {"EOPNOTSUPP", EOPNOTSUPP},
-	{"ENXIO", ENXIO}, {"EISDIR", EISDIR}, {"ENOTDIR", ENOTDIR}, {"EROFS", EROFS},
-	{"ELOOP", ELOOP}, {"EPIPE", EPIPE}, {"ESRCH", ESRCH}, {"EBUSY", EBUSY},
-	{"ETXTBSY", ETXTBSY}, {"ENOTTY", ENOTTY}, {"EIO", EIO},
-};
-
-static const char *errno_text(const char *name)
+/* The number of errno name, 0 if unknown. */
+static int errno_num(const char *name)
 {
-	for (size_t i = 0; i < sizeof errnos / sizeof errnos[0]; i++)
-		if (!strcmp(errnos[i].name, name))
-			return strerror(errnos[i].num);
-	return NULL;
+	for (int e = 1; e < 512; e++) {
+		const char *n = strerrorname_np(e);
+
+		if (n && !strcmp(n, name))
+			return e;
+	}
+	return 0;
 }
 
 static void count(struct reader *r, const char *key, const char *op, int failed,
@@ -440,31 +409,33 @@ static void count(struct reader *r, const char *key, const char *op, int failed,
 	w->total_ns += ns;
 }
 
-static void print_value(FILE *f, const struct tj_doc *d, const struct tj_node *v,
-			int quote)
+/* A JSON value as the shim's text line shows it: strings of path arguments
+ * quoted with C escapes, symbols bare, semop lists space-separated. */
+static void put_value(struct out *o, const struct tj_doc *d, const struct tj_node *v,
+		      int quote)
 {
 	switch (v->type) {
 	case TJ_NULL:
-		fputs("NULL", f);
+		fmt_puts(o, "NULL");
 		break;
 	case TJ_STR:
 		if (quote)
-			json_string(f, v->text);
+			fmt_put_str(o, v->text, 0);
 		else
-			fputs(v->text, f);
+			fmt_puts(o, v->text);
 		break;
 	case TJ_ARR:
 	case TJ_OBJ:
-		fputc(v->type == TJ_ARR ? '[' : '{', f);
+		fmt_putc(o, v->type == TJ_ARR ? '[' : '{');
 		for (const struct tj_node *k = tj_child(d, v); k; k = tj_next(d, k)) {
-			print_value(f, d, k, 0);
+			put_value(o, d, k, 0);
 			if (k->next >= 0)
-				fputs(", ", f);
+				fmt_puts(o, v->type == TJ_ARR ? " " : ", ");
 		}
-		fputc(v->type == TJ_ARR ? ']' : '}', f);
+		fmt_putc(o, v->type == TJ_ARR ? ']' : '}');
 		break;
 	default:
-		fputs(v->text, f);
+		fmt_puts(o, v->text);
 	}
 }
 
@@ -473,56 +444,61 @@ static int is_path_arg(const char *name)
 	return !strcmp(name, "name") || !strcmp(name, "path") || !strcmp(name, "pathname");
 }
 
-/* The text form of one JSON event, close to the shim's own text lines. */
+/* The local time's offset from UTC at sec (nipc may call localtime; the
+ * shim takes it once at start-up). */
+static long utc_offset_at(long long sec)
+{
+	time_t t = (time_t)sec;
+	struct tm tm;
+
+	return localtime_r(&t, &tm) ? tm.tm_gmtoff : 0;
+}
+
+/* One JSON event as the shim's own text line (the same renderer). */
 static void print_text(FILE *f, const struct tj_doc *d, const struct tj_node *ev)
 {
 	const struct tj_node *args = tj_get(d, ev, "args"), *ret = tj_get(d, ev, "ret");
+	const struct tj_node *ts = tj_get(d, ev, "ts");
 	const char *err = tj_str(tj_get(d, ev, "errno")), *key = tj_str(tj_get(d, ev, "key"));
-	const char *ts = tj_get(d, ev, "ts") ? tj_get(d, ev, "ts")->text : NULL;
 	const char *op_name = tj_str(tj_get(d, ev, "op")) ? tj_str(tj_get(d, ev, "op")) : "?";
-	double dur = tj_num(tj_get(d, ev, "dur_ns"), 0) / 1000.0;
-	char clock[32] = "?";
+	const char *tid_env = getenv("NIPC_TRACE_TID");
+	char line[LINE_MAX_BYTES];
+	struct out o = {line, 0, sizeof line - 1};
+	long long sec = 0;
+	long nsec = 0;
 
-	if (ts) {
-		time_t sec = (time_t)strtoll(ts, NULL, 10);
-		const char *dot = strchr(ts, '.');
-		struct tm tm;
+	if (ts && ts->text) {
+		const char *dot = strchr(ts->text, '.');
 
-		if (localtime_r(&sec, &tm))
-			snprintf(clock, sizeof clock, "%02d:%02d:%02d.%.6s", tm.tm_hour,
-				 tm.tm_min, tm.tm_sec, dot ? dot + 1 : "000000");
+		sec = strtoll(ts->text, NULL, 10);
+		nsec = dot ? strtol(dot + 1, NULL, 10) : 0;
 	}
-	fprintf(f, "[%lld/%lld] %s %s(", tj_int(tj_get(d, ev, "pid"), 0),
-		tj_int(tj_get(d, ev, "tid"), 0), clock, op_name);
+	fmt_line_head(&o, (long)tj_int(tj_get(d, ev, "pid"), 0),
+		      tid_env && !strcmp(tid_env, "0") ? -1 : (long)tj_int(tj_get(d, ev, "tid"), 0),
+		      sec, nsec, utc_offset_at(sec));
+	fmt_puts(&o, op_name);
+	fmt_putc(&o, '(');
 	for (const struct tj_node *a = tj_child(d, args); a; a = tj_next(d, a)) {
-		print_value(f, d, a, a->name && is_path_arg(a->name));
+		put_value(&o, d, a, a->name && is_path_arg(a->name));
 		if (a->next >= 0)
-			fputs(", ", f);
+			fmt_puts(&o, ", ");
 	}
-	fputs(") = ", f);
+	fmt_puts(&o, ") = ");
 	/* A key_t reads best in hex, as ipcs(1) shows it. */
 	if (ret && ret->type == TJ_NUM && !err && !strcmp(op_name, "ftok"))
-		fprintf(f, "0x%08llx", (unsigned long long)(unsigned)tj_int(ret, 0));
+		fmt_put_hex(&o, (unsigned)tj_int(ret, 0), 8);
 	else if (ret)
-		print_value(f, d, ret, 0);
-	if (err) {
-		const char *text = errno_text(err);
-
-		fprintf(f, " %s", err);
-		if (text)
-			fprintf(f, " (%s)", text);
-	}
-	fprintf(f, " <%.1fus>", dur);
-	if (key)
-		fprintf(f, " key=%s", key);
-	fputc('\n', f);
+		put_value(&o, d, ret, 0);
+	fmt_line_tail(&o, err != NULL, err ? errno_num(err) : 0, err,
+		      (unsigned long long)tj_int(tj_get(d, ev, "dur_ns"), 0), key);
+	fmt_end_line(&o);
+	fwrite(line, 1, o.n, f);
 }
 
 static FILE *event_file(struct reader *r, long pid)
 {
-	char path[PATH_MAX], num[24];
-	const char *s, *why;
-	size_t n = 0;
+	char path[PATH_MAX];
+	const char *why;
 	FILE *f;
 
 	if (r->single)
@@ -536,22 +512,8 @@ static FILE *event_file(struct reader *r, long pid)
 				"go to the last file\n", MAX_OUT_FILES);
 		return r->files[r->nfiles - 1].f;
 	}
-	snprintf(num, sizeof num, "%ld", pid);
-	for (s = r->abs_output; *s; s++) {
-		const char *piece = s;
-		size_t plen = 1;
-
-		if (s[0] == '%' && s[1] == 'p') {
-			piece = num;
-			plen = strlen(num);
-			s++;
-		}
-		if (n + plen >= sizeof path)
-			return NULL;
-		memcpy(path + n, piece, plen);
-		n += plen;
-	}
-	path[n] = '\0';
+	if (fmt_put_pattern(&(struct out){path, 0, sizeof path}, r->abs_output, pid))
+		return NULL;
 	if (!(f = open_output_file(path, &why))) {
 		if (!r->warned_files++)
 			fprintf(stderr, "nipc: trace: %s: %s\n", path, why);

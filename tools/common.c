@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+/* Helpers shared by the nipc subcommands: messages, the argument parser,
+ * standard descriptors and stdout, KEY arguments, numbers, stop signals. */
 #include "config.h"
 
 #include "common.h"
@@ -16,36 +18,20 @@
 /* One write per message: stderr may be a pipe shared with other writers
  * (a traced program and its tracer), and a line cut in three would come
  * out interleaved with theirs. */
-static void vsay(const char *fmt, va_list ap)
+int say(int rc, const char *fmt, ...)
 {
 	char buf[16384]; /* room for a few paths of PATH_MAX */
 	int n = snprintf(buf, sizeof buf, "nipc: ");
+	va_list ap;
 
+	va_start(ap, fmt);
 	vsnprintf(buf + n, sizeof buf - (size_t)n - 1, fmt, ap);
+	va_end(ap);
 	n = (int)strlen(buf);
 	buf[n++] = '\n';
 	buf[n] = '\0';
 	fputs(buf, stderr);
-}
-
-int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsay(fmt, ap);
-	va_end(ap);
-	return EXIT_USAGE;
-}
-
-int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsay(fmt, ap);
-	va_end(ap);
-	return EXIT_FAIL;
+	return rc;
 }
 
 void json_string(FILE *f, const char *s)
@@ -130,36 +116,144 @@ int is_help(const char *arg)
 	return arg && (!strcmp(arg, "-h") || !strcmp(arg, "--help"));
 }
 
-int key_arg_option(struct key_arg *ka, int argc, char **argv, int *i, const char *who)
+static int is_option(const char *arg)
 {
-	const char **slot;
-
-	if (!strcmp(argv[*i], "--legacy"))
-		slot = &ka->legacy;
-	else if (!strcmp(argv[*i], "--type"))
-		slot = &ka->type;
-	else
-		return 0;
-	if (*i + 1 >= argc) {
-		usage_error("%s: %s needs a value", who, argv[*i]);
-		return -1;
-	}
-	if (*slot) {
-		usage_error("%s: %s given twice", who, argv[*i]);
-		return -1;
-	}
-	*slot = argv[++*i];
-	return 1;
+	return arg[0] == '-' && arg[1];
 }
 
-int key_arg_positional(struct key_arg *ka, const char *arg, const char *who)
+/* The option arg names (after its dashes: len bytes of a long name, or
+ * one letter), or NULL. */
+static const struct opt *find_opt(const struct opt *t, const char *arg, size_t len, int lng)
 {
-	if (ka->string) {
-		usage_error("%s: unexpected argument '%s'", who, arg);
-		return -1;
+	for (; t->name; t++)
+		if (lng ? strlen(t->name) == len && !strncmp(t->name, arg, len)
+			: t->short_name && t->short_name == arg[0])
+			return t;
+	return NULL;
+}
+
+/* The "who: " of a message; none at the top level. */
+#define WHO(c) (c)->who ? (c)->who : "", (c)->who ? ": " : ""
+
+/* 1 if arg is an option whose value is the next argument. */
+static int takes_next(const struct opt *t, const char *arg)
+{
+	int lng = arg[0] == '-' && arg[1] == '-';
+	const struct opt *o = is_option(arg) ? find_opt(t, arg + 1 + lng, strlen(arg + 1 + lng), lng)
+					     : NULL;
+
+	return o && o->has_value && (lng || !arg[2]);
+}
+
+static int unknown_option(const struct cmdline *c, const char *arg)
+{
+	if (c->see)
+		return usage_error("%s%sunknown option '%s' (see %s)", WHO(c), arg, c->see);
+	return usage_error("%s%sunknown option '%s'", WHO(c), arg);
+}
+
+/* One option at argv[*i]; advances *i past a separate value. */
+static int take_option(struct cmdline *c, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i], *val = NULL;
+	int lng = arg[1] == '-';
+	const char *name = arg + 1 + lng;
+	size_t len = lng ? strcspn(name, "=") : 1;
+	const struct opt *o = find_opt(c->opts, name, len, lng);
+
+	if (!o)
+		return unknown_option(c, arg);
+	if (lng && name[len] == '=')
+		val = name + len + 1;
+	else if (!lng && name[1])
+		val = name + 1;
+	if (val && !o->has_value)
+		return unknown_option(c, arg);
+	if (o->has_value && !val) {
+		if (*i + 1 >= argc)
+			return usage_error("%s%s%s needs %s", WHO(c), arg, o->needs ? o->needs : "a value");
+		val = argv[++*i];
 	}
-	ka->string = arg;
-	return 1;
+	int k = (int)(o - c->opts), alen = (int)(name - arg + len);
+	if ((o->once || (c->flags & CL_ONCE)) && c->seen[k])
+		return usage_error("%s%s%.*s given twice", WHO(c), alen, arg);
+	if (o->list && c->seen[k] == o->list_max)
+		return usage_error("%s%smore than %d %.*s", WHO(c), o->list_max, alen, arg);
+	if (o->list)
+		o->list[c->seen[k]] = val;
+	c->seen[k]++;
+	c->val[k] = val;
+	return EXIT_OK;
+}
+
+int parse_cmdline(struct cmdline *c, int argc, char **argv)
+{
+	int stop = c->flags & CL_STOP_AT_POSITIONAL, i, rc;
+
+	memset(c->val, 0, sizeof c->val);
+	memset(c->seen, 0, sizeof c->seen);
+	c->npos = 0;
+	c->rest = NULL;
+	c->nrest = 0;
+	/* Help wins over any error, wherever it stands among the options (not
+	 * as the value of one: -o --help names a file). */
+	for (i = 1; i < argc && strcmp(argv[i], "--") && (!stop || is_option(argv[i])); i++) {
+		if (is_help(argv[i]))
+			return CL_HELP;
+		if (takes_next(c->opts, argv[i]))
+			i++;
+	}
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (!strcmp(arg, "--")) {
+			i++;
+			break;
+		}
+		if (is_option(arg)) {
+			if ((rc = take_option(c, argc, argv, &i)))
+				return rc;
+			continue;
+		}
+		if (stop)
+			break;
+		if (c->npos == c->max_pos || c->npos == CL_MAX_POS)
+			return usage_error("%s%sunexpected argument '%s'", WHO(c), arg);
+		c->pos[c->npos++] = argv[i];
+	}
+	if (stop) {
+		c->rest = argv + i;
+		c->nrest = argc - i;
+		return EXIT_OK;
+	}
+	for (; i < argc; i++) {
+		if (c->npos == c->max_pos || c->npos == CL_MAX_POS)
+			return usage_error("%s%sunexpected argument '%s'", WHO(c), argv[i]);
+		c->pos[c->npos++] = argv[i];
+	}
+	return EXIT_OK;
+}
+
+int find_name(const void *table, size_t n, size_t stride, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *const *row = (const char *const *)((const char *)table + i * stride);
+
+		if (!strcmp(*row, name))
+			return (int)i;
+	}
+	return -1;
+}
+
+void key_arg_take(struct key_arg *ka, struct cmdline *c, int want)
+{
+	ka->legacy = c->val[0];
+	ka->type = c->val[1];
+	ka->string = NULL;
+	if (c->npos && (!ka->legacy || c->npos > want)) {
+		ka->string = c->pos[0];
+		memmove(c->pos, c->pos + 1, (size_t)--c->npos * sizeof *c->pos);
+	}
 }
 
 int key_arg_make(const struct key_arg *ka, nipc_kind kind, const char *who, nipc_key **out)

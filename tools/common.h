@@ -8,9 +8,11 @@
 /* Exit status of every subcommand (documented in nipc(1)). */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
-/* "nipc: <message>" on stderr; return EXIT_USAGE / EXIT_FAIL. */
-int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "nipc: <message>" on stderr in one write; returns rc. */
+int say(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A usage error (EXIT_USAGE) / a failure (EXIT_FAIL), after the message. */
+#define usage_error(...) say(EXIT_USAGE, __VA_ARGS__)
+#define fail(...) say(EXIT_FAIL, __VA_ARGS__)
 
 /* Writes s as a JSON string literal (quotes included); NULL writes null. */
 void json_string(FILE *f, const char *s);
@@ -30,14 +32,62 @@ int flush_stdout(void);
  * a failure), else rc. */
 int close_stdout(int rc);
 
-/* 1 if arg is "-h" or "--help". */
+/* ---- the one argument parser of every command and subcommand ----
+ * Long options (--name, --name=VALUE, --name VALUE), short ones (-c,
+ * -o VALUE, -oVALUE), "--" ends the options, -h/--help on every level.
+ * Options and positionals mix freely unless CL_STOP_AT_POSITIONAL (then the
+ * first positional and all that follow are the rest, as a command to run). */
+struct opt {
+	const char *name;      /* long name without "--" */
+	char short_name;       /* one letter, or 0 */
+	int has_value;
+	const char *needs;     /* what a missing value is called: "a list"; NULL: "a value" */
+	int once;              /* given twice is an error (CL_ONCE: every option is) */
+	const char **list;     /* if set: every value in order, at most list_max */
+	int list_max;
+};
+
+enum {
+	CL_STOP_AT_POSITIONAL = 1, /* see above */
+	CL_ONCE = 2,               /* an option given twice is an error */
+	CL_MAX_OPTS = 16,
+	CL_MAX_POS = 8,
+	CL_HELP = -1,              /* parse_cmdline: --help was given */
+};
+
+struct cmdline {
+	/* in */
+	const char *who;         /* message prefix: "shm create"; NULL: none */
+	const char *see;         /* "nipc shm --help", named after "unknown option", or NULL */
+	const struct opt *opts;  /* ends with {NULL} */
+	int max_pos;             /* positionals allowed (without CL_STOP_AT_POSITIONAL) */
+	unsigned flags;
+	/* out */
+	const char *val[CL_MAX_OPTS]; /* value of opts[i], the last one given */
+	int seen[CL_MAX_OPTS];        /* times opts[i] was given */
+	char *pos[CL_MAX_POS];
+	int npos;
+	char **rest;             /* CL_STOP_AT_POSITIONAL: first positional on, NULL-ended */
+	int nrest;
+};
+
+/* Parses argv[1..argc) as c describes: EXIT_OK, CL_HELP (the caller prints
+ * its help on stdout and exits EXIT_OK), or EXIT_USAGE after a message. */
+int parse_cmdline(struct cmdline *c, int argc, char **argv);
+/* 1 if arg is "-h" or "--help" (a command word that asks for help). */
 int is_help(const char *arg);
+/* Index of name in the names (n of them, each stride bytes after the
+ * previous, as the first member of a table's rows), or -1. */
+int find_name(const void *table, size_t n, size_t stride, const char *name);
+#define FIND_ROW(table, name) \
+	find_name((table), sizeof (table) / sizeof (table)[0], sizeof (table)[0], (name))
 
 /* Subcommands: argv[0] is the subcommand's name. */
 int cmd_key(int argc, char **argv);
 int cmd_shm(int argc, char **argv);
 int cmd_sem(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 
 /* ---- shared by nipc shm / nipc sem ---- */
 #include <signal.h>
@@ -48,13 +98,13 @@ int cmd_trace(int argc, char **argv);
 struct key_arg {
 	const char *string, *legacy, *type;
 };
-/* If argv[*i] is --legacy or --type, takes its value, advances *i past it
- * and returns 1; returns 0 for any other argument; -1 (after a message) if
- * the value is missing or given twice. */
-int key_arg_option(struct key_arg *ka, int argc, char **argv, int *i, const char *who);
-/* Sets the string form from a positional argument: 1, or -1 (after a
- * message) if a key was already given. */
-int key_arg_positional(struct key_arg *ka, const char *arg, const char *who);
+/* The --legacy and --type options of a KEY, for a command's option table. */
+#define KEY_ARG_OPTS {.name = "legacy", .has_value = 1}, {.name = "type", .has_value = 1}
+/* Takes the KEY from a parsed command line whose first two options are
+ * KEY_ARG_OPTS: --legacy NAME and --type, else the first positional as the
+ * string form (then removed from c->pos). With --legacy, a KEY positional
+ * left over beside want more positionals is kept, for key_arg_make to refuse. */
+void key_arg_take(struct key_arg *ka, struct cmdline *c, int want);
 /* Builds the key (a legacy key is made for kind). EXIT_OK with *out set,
  * or EXIT_USAGE / EXIT_FAIL after a message. */
 int key_arg_make(const struct key_arg *ka, nipc_kind kind, const char *who, nipc_key **out);

@@ -1,9 +1,13 @@
 # SPDX-License-Identifier: MIT
 # tools/: the nipc command.
 bin_PROGRAMS += tools/nipc
-tools_nipc_SOURCES = tools/nipc.c tools/common.c tools/common.h \
+tools_nipc_SOURCES = tools/main.c tools/common.c tools/common.h \
 	tools/cmd_key.c tools/cmd_shm.c tools/cmd_sem.c tools/cmd_trace.c
 tools_nipc_LDADD = lib/libnipc-core.la
 # nipc trace: its JSON Lines reader, and where the installed shim lives.
 tools_nipc_SOURCES += tools/trace_json.c tools/trace_json.h
+# nipc trace renders events with the shim's own renderer.
+tools_nipc_SOURCES += shim/format.c shim/format.h shim/ops.c
 tools_nipc_CPPFLAGS = $(AM_CPPFLAGS) -DNIPC_SHIM_PATH='"$(libdir)/libnipc-preload.so"'
+# nipc rules: the shim's rule language, compiled in from shim/.
+tools_nipc_SOURCES += tools/cmd_rules.c shim/rules.c shim/rules.h

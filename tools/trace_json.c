@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
+/* The JSON Lines reader of trace events (trace_json.h): one line into a
+ * fixed-size tree, no malloc. */
 #include "config.h"
 
 #include "trace_json.h"
+#include "utf.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -61,30 +64,6 @@ static int hex4(const char *p, unsigned *v)
 	return 0;
 }
 
-static size_t put_utf8(char *out, unsigned cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | cp >> 12);
-		out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | cp >> 18);
-	out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /* Unescapes a string literal (ps->p at the opening quote) into the text area. */
 static const char *parse_string(struct parser *ps)
 {
@@ -127,7 +106,7 @@ static const char *parse_string(struct parser *ps)
 			}
 			if (cp == 0)
 				return NULL;
-			out += put_utf8(out, cp);
+			out += nipc_utf8_encode(out, cp);
 			break;
 		}
 		default:

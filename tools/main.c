@@ -7,7 +7,6 @@
 #include "nipc.h"
 
 #include <stdio.h>
-#include <string.h>
 
 static const struct {
 	const char *name;
@@ -18,6 +17,7 @@ static const struct {
 	{"shm", cmd_shm, "create, read, write and inspect shared memory segments"},
 	{"sem", cmd_sem, "create, acquire and release system semaphores"},
 	{"trace", cmd_trace, "run a program under the tracing shim"},
+	{"rules", cmd_rules, "check the shim's rules and what they do to keys"},
 };
 
 static int usage(FILE *f)
@@ -30,20 +30,27 @@ static int usage(FILE *f)
 	return f == stdout ? EXIT_OK : EXIT_USAGE;
 }
 
+static const struct opt main_opts[] = {{.name = "version"}, {NULL}};
+
 static int run(int argc, char **argv)
 {
-	if (argc < 2)
-		return usage(stderr);
-	if (is_help(argv[1]))
+	struct cmdline c = {.see = "nipc --help", .opts = main_opts,
+			    .flags = CL_STOP_AT_POSITIONAL};
+	int rc = parse_cmdline(&c, argc, argv), i;
+
+	if (rc == CL_HELP)
 		return usage(stdout);
-	if (!strcmp(argv[1], "--version")) {
+	if (rc)
+		return rc;
+	if (c.seen[0]) {
 		printf("nipc %s\n", nipc_version());
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
-	usage_error("unknown command '%s'", argv[1]);
+	if (!c.nrest)
+		return usage(stderr);
+	if ((i = FIND_ROW(commands, c.rest[0])) >= 0)
+		return commands[i].run(c.nrest, c.rest);
+	usage_error("unknown command '%s'", c.rest[0]);
 	return usage(stderr);
 }
 

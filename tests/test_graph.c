@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The file-level call graph of shim/ has no cycle: from nm(1) of the
- * shim's object files, a function defined in X and called from Y is an edge
- * Y -> X. */
+/* The file-level call graphs of lib/ and of shim/ have no cycle: from
+ * nm(1) of a directory's object files, a function defined in X and called
+ * from Y is an edge Y -> X. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -28,16 +28,18 @@ static struct sym {
 static int ndefs, nuses;
 static int edge[MAX_FILES][MAX_FILES];
 
-/* The object of each shim source file: libtool's shared objects in shim/.libs. */
-static int object_of(const char *top_build, const char *src, char *out, size_t len)
+/* The object of each source file of dir: libtool's PIC objects in
+ * dir/.libs, named X.o or PREFIX-X.o (per-target flags). */
+static int object_of(const char *top_build, const char *dir, const char *prefix,
+		     const char *src, char *out, size_t len)
 {
 	char base[64];
 
 	snprintf(base, sizeof base, "%.*s", (int)(strlen(src) - 2), src);
-	snprintf(out, len, "%s/shim/.libs/%s.o", top_build, base);
+	snprintf(out, len, "%s/%s/.libs/%s.o", top_build, dir, base);
 	if (access(out, R_OK) == 0)
 		return 0;
-	snprintf(out, len, "%s/shim/.libs/shim_libnipc_preload_la-%s.o", top_build, base);
+	snprintf(out, len, "%s/%s/.libs/%s-%s.o", top_build, dir, prefix, base);
 	return access(out, R_OK);
 }
 
@@ -96,19 +98,21 @@ static int find_cycle(int f)
 	return 0;
 }
 
-static void test_no_cycle(void **state)
+static void check_dir(const char *sub, const char *prefix)
 {
 	const char *src = getenv("NIPC_TOP_SRCDIR"), *build = getenv("NIPC_TOP_BUILDDIR");
 	char dir[4096], obj[4200];
 	struct dirent *d;
 	DIR *dp;
 
-	(void)state;
+	nfiles = ndefs = nuses = 0;
+	memset(edge, 0, sizeof edge);
+	memset(state_of, 0, sizeof state_of);
 	if (!src || !build)
 		fail_msg("NIPC_TOP_SRCDIR or NIPC_TOP_BUILDDIR is not set");
 	if (system("nm --version >/dev/null 2>&1") != 0)
 		skip();
-	snprintf(dir, sizeof dir, "%s/shim", src);
+	snprintf(dir, sizeof dir, "%s/%s", src, sub);
 	dp = opendir(dir);
 	assert_non_null(dp);
 	while ((d = readdir(dp))) {
@@ -117,8 +121,8 @@ static void test_no_cycle(void **state)
 		if (len < 3 || strcmp(d->d_name + len - 2, ".c"))
 			continue;
 		assert_true(nfiles < MAX_FILES);
-		if (object_of(build, d->d_name, obj, sizeof obj))
-			fail_msg("no object file for shim/%s (build the shim first)", d->d_name);
+		if (object_of(build, sub, prefix, d->d_name, obj, sizeof obj))
+			fail_msg("no object file for %s/%s (build it first)", sub, d->d_name);
 		snprintf(files[nfiles], sizeof files[nfiles], "%s", d->d_name);
 		read_syms(nfiles++, obj);
 	}
@@ -131,8 +135,20 @@ static void test_no_cycle(void **state)
 	for (int f = 0; f < nfiles; f++) {
 		depth = 0;
 		if (!state_of[f] && find_cycle(f))
-			fail_msg("shim/ has a call cycle between files");
+			fail_msg("%s/ has a call cycle between files", sub);
 	}
+}
+
+static void test_lib_has_no_cycle(void **state)
+{
+	(void)state;
+	check_dir("lib", "libnipc_core_la");
+}
+
+static void test_shim_has_no_cycle(void **state)
+{
+	(void)state;
+	check_dir("shim", "shim_libnipc_preload_la");
 }
 
 /* The check itself finds a cycle. */
@@ -157,7 +173,8 @@ static void test_finds_a_cycle(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_no_cycle),
+		cmocka_unit_test(test_lib_has_no_cycle),
+		cmocka_unit_test(test_shim_has_no_cycle),
 		cmocka_unit_test(test_finds_a_cycle),
 	};
 

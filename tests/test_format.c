@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/* The event renderer shared by the shim and nipc trace (shim/format.c):
+ * line head and tail, durations, quoting, the %p expander, the bound. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../shim/format.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define OUT(name, size) char name##_buf[size]; struct out name = {name##_buf, 0, size - 1}
+
+static const char *done(struct out *o)
+{
+	o->p[o->n] = '\0';
+	return o->p;
+}
+
+static const char *tail(unsigned long long ns)
+{
+	static char buf[64];
+	struct out o = {buf, 0, sizeof buf - 1};
+
+	fmt_line_tail(&o, 0, 0, NULL, ns, NULL);
+	return done(&o);
+}
+
+/* One duration form for both: us below a millisecond, else ms. */
+static void test_durations(void **state)
+{
+	(void)state;
+	assert_string_equal(tail(0), " <0.0us>");
+	assert_string_equal(tail(1850), " <1.8us>");
+	assert_string_equal(tail(999999), " <999.9us>");
+	assert_string_equal(tail(1000000), " <1.000ms>");
+	assert_string_equal(tail(1234567), " <1.234ms>");
+	assert_string_equal(tail(12005000000ULL), " <12005.000ms>");
+}
+
+static void test_tail(void **state)
+{
+	OUT(o, 128);
+
+	(void)state;
+	fmt_line_tail(&o, 1, EEXIST, NULL, 2100, "posix:/app");
+	assert_string_equal(done(&o), " EEXIST (File exists) <2.1us> key=posix:/app");
+	o.n = 0;
+	/* a name as a JSON record carries it wins; an unknown number still shows */
+	fmt_line_tail(&o, 1, 0, "EWHATEVER", 0, "");
+	assert_string_equal(done(&o), " EWHATEVER <0.0us>");
+	o.n = 0;
+	fmt_line_tail(&o, 1, 4000, NULL, 0, NULL);
+	assert_string_equal(done(&o), " E4000 <0.0us>");
+}
+
+/* Local time from the offset the caller gives (the shim's is cached). */
+static void test_head(void **state)
+{
+	OUT(o, 64);
+
+	(void)state;
+	fmt_line_head(&o, 12, 13, 86400LL * 365 + 3600 + 61, 5000, 0);
+	assert_string_equal(done(&o), "[12/13] 01:01:01.000005 ");
+	o.n = 0;
+	fmt_line_head(&o, 12, -1, 86400LL * 365 + 3600 + 61, 999999999, 2 * 3600);
+	assert_string_equal(done(&o), "[12] 03:01:01.999999 ");
+	o.n = 0;
+	fmt_line_head(&o, 7, 7, 60, 0, -3600);
+	assert_string_equal(done(&o), "[7/7] 23:01:00.000000 ");
+}
+
+static void test_strings(void **state)
+{
+	OUT(o, 1024);
+	char big[SHIM_STR_MAX + 10];
+
+	(void)state;
+	fmt_put_str(&o, "a\"b\\c\n\x01\xc3\xa9", 0);
+	assert_string_equal(done(&o), "\"a\\\"b\\\\c\\n\\x01\\xc3\\xa9\"");
+	o.n = 0;
+	fmt_put_str(&o, "\x01\xc3\xa9\xc3", 1);
+	assert_string_equal(done(&o), "\"\\u0001\xc3\xa9\\u00c3\"");
+	o.n = 0;
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	fmt_put_str(&o, big, 0);
+	assert_int_equal(o.n, 1 + SHIM_STR_MAX + 3 + 1);
+	assert_memory_equal(o.p + o.n - 4, "...\"", 4);
+}
+
+static void test_pattern(void **state)
+{
+	char small[12];
+	struct out s = {small, 0, sizeof small};
+	OUT(o, 64);
+
+	(void)state;
+	o.cap++; /* the pattern writes its own NUL */
+	assert_int_equal(fmt_put_pattern(&o, "/tmp/t.%p.%p%", 4321), 0);
+	assert_string_equal(o.p, "/tmp/t.4321.4321%");
+	assert_int_equal(fmt_put_pattern(&s, "/tmp/x%p", 123456), -1);
+	s.n = 0;
+	assert_int_equal(fmt_put_pattern(&s, "/tmp/x%p", 12345), 0);
+	assert_string_equal(small, "/tmp/x12345");
+}
+
+/* Writes past the bound are dropped, never past the buffer. */
+static void test_bound(void **state)
+{
+	char buf[8] = "XXXXXXXX";
+	struct out o = {buf, 0, 4};
+
+	(void)state;
+	fmt_puts(&o, "abcdef");
+	fmt_put_u(&o, 123456, 1);
+	assert_int_equal(o.n, 4);
+	assert_memory_equal(buf, "abcdXXXX", 8);
+}
+
+/* A cut line ends in "..." and still in a newline; a whole one is kept. */
+static void test_end_line(void **state)
+{
+	char buf[9];
+	struct out o = {buf, 0, sizeof buf - 1};
+
+	(void)state;
+	fmt_puts(&o, "abc");
+	fmt_end_line(&o);
+	assert_int_equal(o.n, 4);
+	assert_memory_equal(buf, "abc\n", 4);
+	o.n = 0;
+	fmt_puts(&o, "abcdefghijk");
+	fmt_end_line(&o);
+	assert_int_equal(o.n, 9);
+	assert_memory_equal(buf, "abcd...h\n", 9);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_tail),
+		cmocka_unit_test(test_head),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_pattern),
+		cmocka_unit_test(test_bound),
+		cmocka_unit_test(test_end_line),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
