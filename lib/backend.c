@@ -39,7 +39,39 @@ void nipc__backend_override(int sysv, const struct nipc_backend *be)
 		override_posix = be;
 }
 
+const struct nipc_backend *nipc__backend_of(const nipc_key *key, struct nipc_why *why)
+{
+	const struct nipc_backend *be;
+
+	if (nipc__key_check(key ? key->native : NULL, why))
+		return NULL;
+	if ((be = nipc__backend_for(key->type)))
+		return be;
+	if (nipc_key_type_is_valid(key->type))
+		nipc__why_set(why, -NIPC_ENOTSUP, "key type not supported on this host");
+	else
+		nipc__why_set(why, -NIPC_EKEY, "invalid key type");
+	return NULL;
+}
+
 /* ------------------------------------------------------------------ errors */
+
+int nipc__err_set(struct nipc_err *e, int qt, const char *op, int code, const char *reason)
+{
+	int n = snprintf(e->text, sizeof e->text, "%s: ", op);
+
+	e->qt = qt;
+	e->reason = n > 0 && (size_t)n < sizeof e->text ? (size_t)n : 0;
+	snprintf(e->text + e->reason, sizeof e->text - e->reason, "%s", reason);
+	return code;
+}
+
+void nipc__err_clear(struct nipc_err *e)
+{
+	e->qt = 0;
+	e->reason = 0;
+	e->text[0] = '\0';
+}
 
 int nipc__why_set(struct nipc_why *why, int code, const char *text)
 {
@@ -341,6 +373,29 @@ void nipc__sleep_ms(long ms)
 		;
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long long nipc__deadline(long timeout_ms)
+{
+	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+}
+
+long nipc__left_ms(long long deadline)
+{
+	long long left;
+
+	if (deadline < 0)
+		return -1;
+	left = deadline - now_ms();
+	return left > 0 ? (long)left : 0;
+}
+
 /* ------------------------------------------------------------------ probes */
 
 /* Run-time checks: System V IPC may be compiled out or forbidden (seccomp,
@@ -367,20 +422,21 @@ static int sysv_sem_works(void)
 	return semctl(0, 0, IPC_INFO, arg) >= 0 && info.semmni > 0;
 }
 
-int nipc_shm_key_type_supported(int type)
+static int supported(int type, int (*sysv_works)(void))
 {
 	if (nipc_key_type_is_systemv(type))
-		return sysv_shm_works();
+		return sysv_works();
 	if (type == NIPC_KEY_POSIX)
 		return access("/dev/shm", W_OK | X_OK) == 0;
 	return 0;
 }
 
+int nipc_shm_key_type_supported(int type)
+{
+	return supported(type, sysv_shm_works);
+}
+
 int nipc_sem_key_type_supported(int type)
 {
-	if (nipc_key_type_is_systemv(type))
-		return sysv_sem_works();
-	if (type == NIPC_KEY_POSIX)
-		return access("/dev/shm", W_OK | X_OK) == 0;
-	return 0;
+	return supported(type, sysv_sem_works);
 }

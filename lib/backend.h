@@ -9,6 +9,7 @@
 #include "internal.h"
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 /* Why a backend call failed: a negative NIPC_E* code and the reason text
@@ -52,6 +53,7 @@ struct nipc_bsem {
 	int mutex;     /* a segment's lock: binary, never owned, never remade by a release */
 	int made;      /* mutex: NIPC_MADE_* bits, what this handle's opens made */
 	int recovered; /* mutex: the last acquire took the lock over from a dead holder */
+	int no_undo;   /* nipc_sem: System V semop without SEM_UNDO (POSIX never undoes) */
 	_Alignas(max_align_t) unsigned char priv[NIPC_PRIV_MAX]; /* the backend's own */
 };
 
@@ -128,18 +130,18 @@ struct nipc_backend {
 	 * reset or replaced; used with acquire and release(1) only. */
 	int (*sem_open)(struct nipc_bsem *s, const nipc_key *key, int initial, int create,
 			int mutex, struct nipc_why *why);
-	/* Takes one: 0, or 1 when wait is 0 and it would block. A mutex waits
-	 * for a live holder for ever, takes a provably stale lock over (setting
-	 * s->recovered when a holder died holding it) and follows a lock that
-	 * was removed under it. */
-	int (*sem_acquire)(struct nipc_bsem *s, int wait, struct nipc_why *why);
+	/* Takes one, waiting at most timeout_ms (< 0: for ever; 0: not at
+	 * all): 0, or 1 when the time ran out. A mutex waits for a live holder,
+	 * takes a provably stale lock over (setting s->recovered when a holder
+	 * died holding it) and follows a lock that was removed under it. */
+	int (*sem_acquire)(struct nipc_bsem *s, long timeout_ms, struct nipc_why *why);
 	/* Gives n. A mutex that fails to give is not held afterwards. */
 	int (*sem_release)(struct nipc_bsem *s, int n, struct nipc_why *why);
+	/* nipc_sem: its current value into *out. */
+	int (*sem_value)(const struct nipc_bsem *s, int *out, struct nipc_why *why);
 	/* Closes; a nipc_sem owner removes the OS semaphore (and its key file).
 	 * A mutex is only closed. */
 	void (*sem_close)(struct nipc_bsem *s);
-	/* nipc_sem: removes the OS semaphore whoever owns it, then closes. */
-	void (*sem_remove)(struct nipc_bsem *s);
 	/* A mutex held by the caller, whose segment is gone: removes it (its
 	 * waiters reopen), then the key files — those of the segment key seg
 	 * and of the lock when files is set, else only those this handle
@@ -157,8 +159,26 @@ NIPC_HIDDEN extern const struct nipc_backend nipc__posix_backend;
 
 /* The table for a key type, or NULL if the type has no backend here. */
 NIPC_HIDDEN const struct nipc_backend *nipc__backend_for(int type);
+/* The table for a usable key, or NULL with why set: -NIPC_EKEY (no key,
+ * an empty key, an invalid type) or -NIPC_ENOTSUP (no backend here). */
+NIPC_HIDDEN const struct nipc_backend *nipc__backend_of(const nipc_key *key,
+							 struct nipc_why *why);
 /* Tests: use be for System V types (sysv != 0) or POSIX; NULL restores. */
 NIPC_HIDDEN void nipc__backend_override(int sysv, const struct nipc_backend *be);
+
+/* An object's last error: its Qt error code and "<op>: <reason>". */
+#define NIPC_ERRSTR_MAX (64 + NIPC_WHY_MAX + 32)
+struct nipc_err {
+	int qt;
+	size_t reason; /* where the reason starts in text */
+	char text[NIPC_ERRSTR_MAX];
+};
+
+/* Sets e; returns code. */
+NIPC_HIDDEN int nipc__err_set(struct nipc_err *e, int qt, const char *op, int code,
+			      const char *reason);
+/* No error. */
+NIPC_HIDDEN void nipc__err_clear(struct nipc_err *e);
 
 /* Fills why from errno e with Qt's mapping; returns why->code. */
 NIPC_HIDDEN int nipc__why_errno(struct nipc_why *why, int e);
@@ -182,6 +202,11 @@ NIPC_HIDDEN int nipc__pid_gone(pid_t pid, time_t when);
 NIPC_HIDDEN long nipc__mappers(dev_t dev, ino_t ino);
 /* Sleeps ms milliseconds (EINTR resumes). */
 NIPC_HIDDEN void nipc__sleep_ms(long ms);
+/* Timeouts: the CLOCK_MONOTONIC millisecond at which timeout_ms (< 0:
+ * never) runs out, and the milliseconds left until deadline: -1 for
+ * never, 0 when it has passed. */
+NIPC_HIDDEN long long nipc__deadline(long timeout_ms);
+NIPC_HIDDEN long nipc__left_ms(long long deadline);
 
 /* System V key file: made with O_CREAT|O_EXCL, mode 0640; *made says whether
  * this call made it. 0 or -errno. */

@@ -1,28 +1,29 @@
 /* SPDX-License-Identifier: MIT */
-/* Error codes (in the order and meaning of Qt's enums) and their messages. */
+/* Error codes (in the order and meaning of Qt's enums), their names and
+ * messages; the library's version. */
 #include "config.h"
 
 #include "internal.h"
 
-#include <stdlib.h>
-#include <string.h>
+#define E(code, text) [code] = {#code, text}
 
 static const struct {
 	const char *name, *text;
 } errors[] = {
-	[NIPC_OK] = {"NIPC_OK", "no error"},
-	[NIPC_EPERM] = {"NIPC_EPERM", "permission denied"},
-	[NIPC_EINVALIDSIZE] = {"NIPC_EINVALIDSIZE", "invalid size"},
-	[NIPC_EKEY] = {"NIPC_EKEY", "invalid or unusable key"},
-	[NIPC_EEXIST] = {"NIPC_EEXIST", "already exists"},
-	[NIPC_ENOTFOUND] = {"NIPC_ENOTFOUND", "not found"},
-	[NIPC_ELOCK] = {"NIPC_ELOCK", "lock error"},
-	[NIPC_ERESOURCES] = {"NIPC_ERESOURCES", "out of resources"},
-	[NIPC_EUNKNOWN] = {"NIPC_EUNKNOWN", "unknown error"},
-	[NIPC_EINVAL] = {"NIPC_EINVAL", "invalid argument"},
-	[NIPC_ENOMEM] = {"NIPC_ENOMEM", "out of memory"},
-	[NIPC_ESTATE] = {"NIPC_ESTATE", "not valid in this state"},
-	[NIPC_ENOTSUP] = {"NIPC_ENOTSUP", "not supported on this host"},
+	E(NIPC_OK, "no error"),
+	E(NIPC_EPERM, "permission denied"),
+	E(NIPC_EINVALIDSIZE, "invalid size"),
+	E(NIPC_EKEY, "invalid or unusable key"),
+	E(NIPC_EEXIST, "already exists"),
+	E(NIPC_ENOTFOUND, "not found"),
+	E(NIPC_ELOCK, "lock error"),
+	E(NIPC_ERESOURCES, "out of resources"),
+	E(NIPC_EUNKNOWN, "unknown error"),
+	E(NIPC_EINVAL, "invalid argument"),
+	E(NIPC_ENOMEM, "out of memory"),
+	E(NIPC_ESTATE, "not valid in this state"),
+	E(NIPC_ENOTSUP, "not supported on this host"),
+	E(NIPC_ETIMEDOUT, "timed out"),
 };
 
 static int index_of(int err)
@@ -47,11 +48,6 @@ const char *nipc_err_name(int err)
 const char *nipc_version(void)
 {
 	return PACKAGE_VERSION;
-}
-
-char *nipc__strdup(const char *s)
-{
-	return s ? strdup(s) : NULL;
 }
 
 void (*nipc__fault_hook)(const char *point);

@@ -13,8 +13,13 @@ struct nipc_key {
 	char *legacy;  /* NULL when none */
 };
 
-/* strdup that returns NULL for NULL input too; sets *oom on failure. */
-NIPC_HIDDEN char *nipc__strdup(const char *s);
+struct stat;
+
+/* A new key of type, native key and legacy key (NULL: none). */
+NIPC_HIDDEN int nipc__key_make(nipc_key **out, int type, const char *native, const char *legacy);
+
+/* glibc's ftok(3) of a file already stat'ed, as a key_t value. */
+NIPC_HIDDEN long nipc__ftok_stat(const struct stat *st, int id);
 
 /* Fault points: crash windows of the lock protocol that no system call
  * marks, named so that a test can kill the process exactly there. A test

@@ -47,17 +47,25 @@ int nipc_key_new(nipc_key **out, int type, const char *native)
 	return 0;
 }
 
-nipc_key *nipc_key_dup(const nipc_key *k)
+int nipc__key_make(nipc_key **out, int type, const char *native, const char *legacy)
 {
-	nipc_key *d;
+	int err = nipc_key_new(out, type, native);
 
-	if (!k || nipc_key_new(&d, k->type, k->native))
-		return NULL;
-	if (k->legacy && nipc_key_set_legacy(d, k->legacy)) {
-		nipc_key_free(d);
-		return NULL;
+	if (!err && legacy && (err = nipc_key_set_legacy(*out, legacy))) {
+		nipc_key_free(*out);
+		*out = NULL;
 	}
-	return d;
+	return err;
+}
+
+int nipc_key_dup(nipc_key **out, const nipc_key *k)
+{
+	if (!k) {
+		if (out)
+			*out = NULL;
+		return -NIPC_EINVAL;
+	}
+	return nipc__key_make(out, k->type, k->native, k->legacy);
 }
 
 void nipc_key_free(nipc_key *k)
@@ -141,7 +149,17 @@ int nipc_key_equal(const nipc_key *a, const nipc_key *b)
 	return strcmp(a->legacy ? a->legacy : "", b->legacy ? b->legacy : "") == 0;
 }
 
-int nipc_ftok(const char *path, int id, key_t *out)
+long nipc__ftok_stat(const struct stat *st, int id)
+{
+	/* glibc: id in the top byte, then the low bytes of device and inode;
+	 * key_t is a signed 32-bit int */
+	unsigned long k = ((unsigned long)id & 0xffu) << 24 | ((unsigned long)st->st_dev & 0xffu) << 16 |
+			  ((unsigned long)st->st_ino & 0xffffu);
+
+	return k > 0x7fffffffUL ? (long)k - 0x100000000L : (long)k;
+}
+
+int nipc_ftok(long *out, const char *path, int id)
 {
 	struct stat st;
 
@@ -151,7 +169,6 @@ int nipc_ftok(const char *path, int id, key_t *out)
 		return errno == ENOENT || errno == ENOTDIR ? -NIPC_ENOTFOUND
 		       : errno == EACCES ? -NIPC_EPERM : -NIPC_EUNKNOWN;
 	/* glibc: id in the top byte, then the low bytes of device and inode */
-	*out = (key_t)(((unsigned)id & 0xffu) << 24 | ((unsigned)st.st_dev & 0xffu) << 16 |
-		       ((unsigned)st.st_ino & 0xffffu));
+	*out = nipc__ftok_stat(&st, id);
 	return 0;
 }

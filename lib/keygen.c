@@ -65,7 +65,7 @@ const char *nipc_os_name(nipc_os os)
 	return r < 0 ? NULL : os_names[r];
 }
 
-int nipc_os_from_name(const char *name, nipc_os *out)
+int nipc_os_from_name(nipc_os *out, const char *name)
 {
 	if (!name || !out)
 		return -NIPC_EINVAL;
@@ -77,34 +77,31 @@ int nipc_os_from_name(const char *name, nipc_os *out)
 	return -NIPC_EINVAL;
 }
 
+/* QNativeIpcKey::DefaultTypeForOs and legacyDefaultTypeForOs by profile
+ * (macOS: System V is what Qt's code does, whatever its docs say). */
+static const int default_types[][2] = {
+	[NIPC_OS_LINUX] = {NIPC_KEY_POSIX, NIPC_KEY_SYSTEMV},
+	[NIPC_OS_UNIX] = {NIPC_KEY_POSIX, NIPC_KEY_SYSTEMV},
+	[NIPC_OS_MACOS] = {NIPC_KEY_SYSTEMV, NIPC_KEY_SYSTEMV},
+	[NIPC_OS_MACOS_SANDBOXED] = {NIPC_KEY_POSIX, NIPC_KEY_POSIX},
+	[NIPC_OS_WINDOWS] = {NIPC_KEY_WINDOWS, NIPC_KEY_WINDOWS},
+};
+
+static int default_type(nipc_os os, int legacy)
+{
+	int r = resolve(os);
+
+	return r < 0 ? NIPC_KEY_INVALID : default_types[r][legacy];
+}
+
 int nipc_key_default_type(nipc_os os)
 {
-	switch (resolve(os)) {
-	case NIPC_OS_LINUX:
-	case NIPC_OS_UNIX:
-	case NIPC_OS_MACOS_SANDBOXED:
-		return NIPC_KEY_POSIX;
-	case NIPC_OS_MACOS:
-		return NIPC_KEY_SYSTEMV; /* what Qt's code does, whatever its docs say */
-	case NIPC_OS_WINDOWS:
-		return NIPC_KEY_WINDOWS;
-	}
-	return NIPC_KEY_INVALID;
+	return default_type(os, 0);
 }
 
 int nipc_key_legacy_default_type(nipc_os os)
 {
-	switch (resolve(os)) {
-	case NIPC_OS_LINUX:
-	case NIPC_OS_UNIX:
-	case NIPC_OS_MACOS:
-		return NIPC_KEY_SYSTEMV;
-	case NIPC_OS_MACOS_SANDBOXED:
-		return NIPC_KEY_POSIX;
-	case NIPC_OS_WINDOWS:
-		return NIPC_KEY_WINDOWS;
-	}
-	return NIPC_KEY_INVALID;
+	return default_type(os, 1);
 }
 
 static int supported(int os, int type)
@@ -121,14 +118,13 @@ static int is_apple(int os)
 	return os == NIPC_OS_MACOS || os == NIPC_OS_MACOS_SANDBOXED;
 }
 
-static int finish(nipc_key **out, int type, const char *native, const char *legacy)
+/* nipc__key_make for a malloc'd native key, which it frees; NULL is out of
+ * memory. */
+static int finish_free(nipc_key **out, int type, char *native, const char *legacy)
 {
-	int err = nipc_key_new(out, type, native);
+	int err = native ? nipc__key_make(out, type, native, legacy) : -NIPC_ENOMEM;
 
-	if (!err && legacy && (err = nipc_key_set_legacy(*out, legacy))) {
-		nipc_key_free(*out);
-		*out = NULL;
-	}
+	free(native);
 	return err;
 }
 
@@ -154,7 +150,7 @@ static int start(nipc_key **out, const char *name, nipc_kind kind, int type, nip
 	if (!supported(*prof, type)) {
 		if (notes)
 			*notes |= NIPC_NOTE_UNSUPPORTED;
-		*err = finish(out, type, NULL, NULL);
+		*err = nipc__key_make(out, type, NULL, NULL);
 		return 0;
 	}
 	return 1;
@@ -289,7 +285,7 @@ int nipc_key_legacy_make(nipc_key **out, const char *name, nipc_kind kind, int t
 	if (!start(out, name, kind, type, os, notes, &prof, &err))
 		return err;
 	if (!*name)
-		return finish(out, type, NULL, NULL);
+		return nipc__key_make(out, type, NULL, NULL);
 	n = strlen(name);
 	nipc_sha1_hex(name, n, hex);
 
@@ -297,9 +293,9 @@ int nipc_key_legacy_make(nipc_key **out, const char *name, nipc_kind kind, int t
 		char apple[1 + APPLE_POSIX_MAX + 1];
 
 		if (prof == NIPC_OS_MACOS_SANDBOXED)
-			return finish(out, type, name, name);
+			return nipc__key_make(out, type, name, name);
 		snprintf(apple, sizeof apple, "/%.*s", APPLE_POSIX_MAX, hex);
-		return finish(out, type, apple, name);
+		return nipc__key_make(out, type, apple, name);
 	}
 
 	base = malloc(strlen(prefix) + n + sizeof hex);
@@ -317,11 +313,8 @@ int nipc_key_legacy_make(nipc_key **out, const char *name, nipc_kind kind, int t
 	}
 	strcat(base, hex);
 
-	if (type == NIPC_KEY_WINDOWS) {
-		err = finish(out, type, base, name);
-		free(base);
-		return err;
-	}
+	if (type == NIPC_KEY_WINDOWS)
+		return finish_free(out, type, base, name);
 	if (type == NIPC_KEY_POSIX) {
 		native = cat3("/", base, "");
 	} else {
@@ -335,11 +328,7 @@ int nipc_key_legacy_make(nipc_key **out, const char *name, nipc_kind kind, int t
 	}
 	free(base);
 	free(dir);
-	if (!native)
-		return -NIPC_ENOMEM;
-	err = finish(out, type, native, name);
-	free(native);
-	return err;
+	return finish_free(out, type, native, name);
 }
 
 /* ---------------------------------------------------- platform-safe keys */
@@ -446,7 +435,6 @@ static int safe_windows(nipc_key **out, const char *name, nipc_kind kind, unsign
 	const char *mid = kind == NIPC_KIND_SEM ? "sem_" : "shm_";
 	char *full, *cut;
 	size_t pl = 0;
-	int err;
 
 	for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++)
 		if (!strncmp(name, ns[i], strlen(ns[i]))) {
@@ -457,11 +445,7 @@ static int safe_windows(nipc_key **out, const char *name, nipc_kind kind, unsign
 		return -NIPC_ENOMEM;
 	cut = cut_utf16(full, WIN_MAX_PATH, notes);
 	free(full);
-	if (!cut)
-		return -NIPC_ENOMEM;
-	err = finish(out, NIPC_KEY_WINDOWS, cut, NULL);
-	free(cut);
-	return err;
+	return finish_free(out, NIPC_KEY_WINDOWS, cut, NULL);
 }
 
 int nipc_key_platform_safe(nipc_key **out, const char *name, nipc_kind kind, int type,
@@ -473,7 +457,7 @@ int nipc_key_platform_safe(nipc_key **out, const char *name, nipc_kind kind, int
 	if (!start(out, name, kind, type, os, notes, &prof, &err))
 		return err;
 	if (!*name)
-		return finish(out, type, NULL, NULL);
+		return nipc__key_make(out, type, NULL, NULL);
 
 	if (type == NIPC_KEY_WINDOWS)
 		return safe_windows(out, name, kind, notes);
@@ -492,9 +476,5 @@ int nipc_key_platform_safe(nipc_key **out, const char *name, nipc_kind kind, int
 		native = cat3(dir, "/", name);
 		free(dir);
 	}
-	if (!native)
-		return -NIPC_ENOMEM;
-	err = finish(out, type, native, NULL);
-	free(native);
-	return err;
+	return finish_free(out, type, native, NULL);
 }

@@ -26,7 +26,7 @@
 
 /* ----------------------------------------------------------- type names */
 
-int nipc_key_type_name(int type, char *buf, size_t len)
+int nipc_key_type_name(char *buf, size_t len, int type)
 {
 	const char *name = NULL;
 	char tmp[sizeof SYSTEMV_PREFIX + 3];
@@ -206,12 +206,12 @@ static void put_legacy(struct out *o, const char *s)
 	}
 }
 
-ssize_t nipc_key_format(int type, const char *native, const char *legacy, char *buf, size_t len)
+long nipc_key_format(char *buf, size_t len, int type, const char *native, const char *legacy)
 {
 	char scheme[16];
 	struct out o = { buf, len, 0 };
 
-	if (nipc_key_type_name(type, scheme, sizeof scheme) < 0)
+	if (nipc_key_type_name(scheme, sizeof scheme, type) < 0)
 		return -NIPC_EINVAL;
 	if (!native)
 		native = "";
@@ -225,12 +225,12 @@ ssize_t nipc_key_format(int type, const char *native, const char *legacy, char *
 		put_legacy(&o, legacy);
 	if (len)
 		buf[o.n < len ? o.n : len - 1] = '\0';
-	return (ssize_t)o.n;
+	return (long)o.n;
 }
 
-int nipc_key_to_string(const nipc_key *k, char **out)
+int nipc_key_to_string(char **out, const nipc_key *k)
 {
-	ssize_t n;
+	long n;
 	char *s;
 
 	if (!out)
@@ -238,13 +238,13 @@ int nipc_key_to_string(const nipc_key *k, char **out)
 	*out = NULL;
 	if (!k)
 		return -NIPC_EINVAL;
-	n = nipc_key_format(k->type, k->native, k->legacy, NULL, 0);
+	n = nipc_key_format(NULL, 0, k->type, k->native, k->legacy);
 	if (n < 0)
 		return (int)n;
 	s = malloc((size_t)n + 1);
 	if (!s)
 		return -NIPC_ENOMEM;
-	nipc_key_format(k->type, k->native, k->legacy, s, (size_t)n + 1);
+	nipc_key_format(s, (size_t)n + 1, k->type, k->native, k->legacy);
 	*out = s;
 	return 0;
 }
@@ -442,7 +442,7 @@ static int make_key(nipc_key **out, int type, char *native, char *legacy)
 	return 0;
 }
 
-int nipc_key_from_string(const char *s, nipc_key **out)
+int nipc_key_from_string(nipc_key **out, const char *s)
 {
 	size_t n, i, plen;
 	char *native, *legacy = NULL;

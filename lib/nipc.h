@@ -12,12 +12,13 @@
  *   at once; distinct handles are independent. Functions that take only
  *   values (no handle) are thread-safe.
  * - Nothing blocks unless its comment says it does.
+ * - A key whose type is valid but has no backend on this host (Windows keys
+ *   on Linux) gives -NIPC_ENOTSUP, and the object's Qt error is KeyError.
  */
 #ifndef NIPC_H
 #define NIPC_H
 
 #include <stddef.h>
-#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -31,8 +32,9 @@ extern "C" {
 
 /* ---------------------------------------------------------------- errors */
 
-/* Error codes. 1..8 have the meaning and order of QSharedMemory::SharedMemoryError;
- * functions return them negated. */
+/* Error codes, returned negated. 1..8 have the meaning and order of
+ * QSharedMemory::SharedMemoryError; an object's Qt error (nipc_shm_error,
+ * nipc_sem_error) is in the NIPC_SHM_ERR_* / NIPC_SEM_ERR_* enums below. */
 enum {
 	NIPC_OK = 0,
 	NIPC_EPERM = 1,         /* PermissionDenied */
@@ -46,8 +48,33 @@ enum {
 	NIPC_EINVAL = 9,        /* bad argument (NULL, invalid UTF-8, out of range) */
 	NIPC_ENOMEM = 10,       /* the library could not allocate */
 	NIPC_ESTATE = 11,       /* not valid in this state (e.g. detach while detached) */
-	NIPC_ENOTSUP = 12       /* key type not supported on this host */
+	NIPC_ENOTSUP = 12,      /* key type not supported on this host */
+	NIPC_ETIMEDOUT = 13     /* a timed or try lock/acquire found it taken */
 };
+
+/* QSharedMemory::SharedMemoryError, by name and value. */
+typedef enum {
+	NIPC_SHM_ERR_NO_ERROR = 0,
+	NIPC_SHM_ERR_PERMISSION_DENIED = 1,
+	NIPC_SHM_ERR_INVALID_SIZE = 2,
+	NIPC_SHM_ERR_KEY_ERROR = 3,
+	NIPC_SHM_ERR_ALREADY_EXISTS = 4,
+	NIPC_SHM_ERR_NOT_FOUND = 5,
+	NIPC_SHM_ERR_LOCK_ERROR = 6,
+	NIPC_SHM_ERR_OUT_OF_RESOURCES = 7,
+	NIPC_SHM_ERR_UNKNOWN_ERROR = 8
+} nipc_shm_error_code;
+
+/* QSystemSemaphore::SystemSemaphoreError, by name and value. */
+typedef enum {
+	NIPC_SEM_ERR_NO_ERROR = 0,
+	NIPC_SEM_ERR_PERMISSION_DENIED = 1,
+	NIPC_SEM_ERR_KEY_ERROR = 2,
+	NIPC_SEM_ERR_ALREADY_EXISTS = 3,
+	NIPC_SEM_ERR_NOT_FOUND = 4,
+	NIPC_SEM_ERR_OUT_OF_RESOURCES = 5,
+	NIPC_SEM_ERR_UNKNOWN_ERROR = 6
+} nipc_sem_error_code;
 
 /* Static text for a code (either sign). Never NULL. Thread-safe. */
 NIPC_API const char *nipc_strerror(int err);
@@ -71,10 +98,10 @@ NIPC_API int nipc_key_type_is_valid(int type);
 /* 1 if type is a System V type (1..255). */
 NIPC_API int nipc_key_type_is_systemv(int type);
 /* Scheme text of a type: "systemv", "systemv-N", "posix", "windows".
- * Writes at most len bytes including the NUL; returns the length without
- * the NUL, or -NIPC_EINVAL for an invalid type or a buffer too small.
- * Async-signal-safe. */
-NIPC_API int nipc_key_type_name(int type, char *buf, size_t len);
+ * Writes at most len bytes including the NUL into buf; returns the length
+ * without the NUL, or -NIPC_EINVAL for an invalid type or a buffer too
+ * small. Async-signal-safe. */
+NIPC_API int nipc_key_type_name(char *buf, size_t len, int type);
 /* Inverse of nipc_key_type_name, exactly as the string form's scheme is read
  * ("systemv-81" → 81, "systemv-009" → 9). Returns the type, or 0 if s is not
  * a scheme. */
@@ -98,8 +125,8 @@ NIPC_API nipc_os nipc_os_host(void);
 /* "linux", "unix", "macos", "macos-sandboxed", "windows"; NULL if unknown.
  * NIPC_OS_HOST resolves to the host's name. */
 NIPC_API const char *nipc_os_name(nipc_os os);
-/* Parse a profile name; 0 or -NIPC_EINVAL. */
-NIPC_API int nipc_os_from_name(const char *name, nipc_os *out);
+/* Parse a profile name into *out; 0 or -NIPC_EINVAL. */
+NIPC_API int nipc_os_from_name(nipc_os *out, const char *name);
 /* QNativeIpcKey::DefaultTypeForOs / legacyDefaultTypeForOs for a profile. */
 NIPC_API int nipc_key_default_type(nipc_os os);
 NIPC_API int nipc_key_legacy_default_type(nipc_os os);
@@ -116,8 +143,9 @@ typedef struct nipc_key nipc_key;
  * key text (NULL = empty). Returns 0, -NIPC_EINVAL (native not UTF-8),
  * -NIPC_ENOMEM. The caller frees *out with nipc_key_free. */
 NIPC_API int nipc_key_new(nipc_key **out, int type, const char *native);
-/* Deep copy, or NULL when out of memory. */
-NIPC_API nipc_key *nipc_key_dup(const nipc_key *k);
+/* Deep copy of k into *out (free it with nipc_key_free). 0, -NIPC_EINVAL
+ * (out or k NULL; *out is NULL), -NIPC_ENOMEM. */
+NIPC_API int nipc_key_dup(nipc_key **out, const nipc_key *k);
 /* Frees k; NULL is ignored. */
 NIPC_API void nipc_key_free(nipc_key *k);
 
@@ -150,15 +178,15 @@ NIPC_API int nipc_key_equal(const nipc_key *a, const nipc_key *b);
  * buf with len > 0. No allocation; async-signal-safe.
  * nipc_key_to_string: the same into a malloc'd string (free() it); an
  * invalid key gives -NIPC_EINVAL and *out = NULL. */
-NIPC_API ssize_t nipc_key_format(int type, const char *native, const char *legacy,
-				 char *buf, size_t len);
-NIPC_API int nipc_key_to_string(const nipc_key *k, char **out);
+NIPC_API long nipc_key_format(char *buf, size_t len, int type, const char *native,
+			      const char *legacy);
+NIPC_API int nipc_key_to_string(char **out, const nipc_key *k);
 
 /* Parse a string form exactly as QNativeIpcKey::fromString() does.
  * 0 with *out a valid key; -NIPC_EKEY if Qt would give an invalid key, or
  * a key whose text decodes to a NUL (then *out is NULL); -NIPC_EINVAL if s
  * is NULL or not UTF-8; -NIPC_ENOMEM. An empty legacy key reads as none. */
-NIPC_API int nipc_key_from_string(const char *s, nipc_key **out);
+NIPC_API int nipc_key_from_string(nipc_key **out, const char *s);
 
 /* ---------------------------------------------------------- key makers */
 
@@ -192,10 +220,11 @@ NIPC_API int nipc_key_platform_safe(nipc_key **out, const char *name, nipc_kind 
 NIPC_API int nipc_key_legacy_make(nipc_key **out, const char *name, nipc_kind kind,
 				  int type, nipc_os os, unsigned *notes);
 
-/* System V key_t of a path as glibc's ftok(3) computes it. The file must
- * exist. 0 with *out set, or -NIPC_ENOTFOUND / -NIPC_EPERM / -NIPC_EUNKNOWN
- * with errno set. */
-NIPC_API int nipc_ftok(const char *path, int id, key_t *out);
+/* System V key of a path as glibc's ftok(3) computes it (the kernel's
+ * signed 32-bit key, as nipc_obj_sysv_key gives it). The file must exist.
+ * 0 with *out set, or -NIPC_ENOTFOUND / -NIPC_EPERM / -NIPC_EUNKNOWN with
+ * errno set. */
+NIPC_API int nipc_ftok(long *out, const char *path, int id);
 
 /* ---------------------------------------------------------- shared memory */
 
@@ -236,6 +265,13 @@ NIPC_API size_t nipc_shm_size(const nipc_shm *shm);
  * lock back (System V: SEM_UNDO; POSIX: nipc's crash-safe record), and a
  * provably stale lock is taken over; see libnipc(3), "THE LOCK". */
 NIPC_API int nipc_shm_lock(nipc_shm *shm);
+/* nipc_shm_lock waiting at most ms milliseconds (ms < 0: for ever, as
+ * nipc_shm_lock). -NIPC_ETIMEDOUT when the lock stayed taken (the error is
+ * then NIPC_SHM_ERR_LOCK_ERROR, reason "timed out"); the object does not
+ * hold the lock then. */
+NIPC_API int nipc_shm_lock_timeout(nipc_shm *shm, int ms);
+/* nipc_shm_lock_timeout(shm, 0): takes the lock only if it is free now. */
+NIPC_API int nipc_shm_trylock(nipc_shm *shm);
 /* Releases the lock; -NIPC_ESTATE if this object does not hold it;
  * -NIPC_ELOCK if the release fails. Either way the object does not hold
  * the lock afterwards, and the next nipc_shm_lock() really locks. */
@@ -249,11 +285,15 @@ NIPC_API int nipc_shm_unlock(nipc_shm *shm);
 NIPC_API int nipc_shm_lock_recovered(const nipc_shm *shm);
 /* 0 (default 1): keep the segment when this object is the last to detach. */
 NIPC_API int nipc_shm_set_cleanup(nipc_shm *shm, int enabled);
-/* Last error in QSharedMemory::SharedMemoryError order (0 = NoError). */
-NIPC_API int nipc_shm_error(const nipc_shm *shm);
+/* Last error (NIPC_SHM_ERR_NO_ERROR after success); NULL gives
+ * NIPC_SHM_ERR_UNKNOWN_ERROR. */
+NIPC_API nipc_shm_error_code nipc_shm_error(const nipc_shm *shm);
 /* Last error text naming the operation and the OS reason
  * ("nipc_shm_create: already exists"); "" after success. */
 NIPC_API const char *nipc_shm_error_string(const nipc_shm *shm);
+/* The reason alone, without the operation ("already exists"); "" after
+ * success. */
+NIPC_API const char *nipc_shm_error_reason(const nipc_shm *shm);
 /* 1 if segments of this key type can be used on this host (checked at run
  * time; the check makes no object). */
 NIPC_API int nipc_shm_key_type_supported(int type);
@@ -276,11 +316,36 @@ NIPC_API int nipc_sem_set_key(nipc_sem *sem, const nipc_key *key, int initial, n
 NIPC_API const nipc_key *nipc_sem_key(const nipc_sem *sem);
 /* Takes one; blocks until available. */
 NIPC_API int nipc_sem_acquire(nipc_sem *sem);
+/* nipc_sem_acquire waiting at most ms milliseconds (ms < 0: for ever).
+ * -NIPC_ETIMEDOUT when none became available (the error is then
+ * NIPC_SEM_ERR_UNKNOWN_ERROR, reason "timed out"). */
+NIPC_API int nipc_sem_acquire_timeout(nipc_sem *sem, int ms);
+/* nipc_sem_acquire_timeout(sem, 0): takes one only if one is there now. */
+NIPC_API int nipc_sem_try_acquire(nipc_sem *sem);
 /* Gives n (n ≥ 1). */
 NIPC_API int nipc_sem_release(nipc_sem *sem, int n);
-/* Last error in QSystemSemaphore::SystemSemaphoreError order (0 = NoError). */
-NIPC_API int nipc_sem_error(const nipc_sem *sem);
+/* System V: 1 (the default, as Qt) makes this object's acquires and
+ * releases with SEM_UNDO, so the kernel reverts them when the process
+ * exits; 0 makes them without, so that a count given by a process that
+ * exits stays given (a producer that posts and quits) and one taken by a
+ * process that dies stays taken. Every process sharing the semaphore
+ * should use the same setting. POSIX semaphores have no undo: there they
+ * always behave as with 0, and the setting is only kept. Survives
+ * nipc_sem_set_key. 0 or -NIPC_EINVAL. */
+NIPC_API int nipc_sem_set_undo(nipc_sem *sem, int enabled);
+/* The semaphore's current value into *out (a snapshot: other processes
+ * may change it at once). 0, -NIPC_EINVAL, -NIPC_ESTATE (no OS semaphore
+ * open: see nipc_sem_error), or the OS's failure as a negative code. */
+NIPC_API int nipc_sem_value(int *out, const nipc_sem *sem);
+/* Last error (NIPC_SEM_ERR_NO_ERROR after success); NULL gives
+ * NIPC_SEM_ERR_UNKNOWN_ERROR. */
+NIPC_API nipc_sem_error_code nipc_sem_error(const nipc_sem *sem);
+/* Last error text ("nipc_sem_acquire: doesn't exist"); "" after success. */
 NIPC_API const char *nipc_sem_error_string(const nipc_sem *sem);
+/* The reason alone ("doesn't exist"); "" after success. */
+NIPC_API const char *nipc_sem_error_reason(const nipc_sem *sem);
+/* 1 if semaphores of this key type can be used on this host (checked at
+ * run time; the check makes no object). */
 NIPC_API int nipc_sem_key_type_supported(int type);
 
 /* --------------------------------------------------- objects on the host */
@@ -326,7 +391,7 @@ NIPC_API const nipc_obj *nipc_objlist_get(const nipc_objlist *list, size_t i);
 /* Backend name: "systemv" or "posix". */
 NIPC_API const char *nipc_obj_backend(const nipc_obj *obj);
 NIPC_API nipc_kind nipc_obj_kind(const nipc_obj *obj);
-/* System V key (key_t; 0 for a private object): 0 with *out set, or
+/* System V key (the kernel's signed 32-bit key; 0 for a private object): 0 with *out set, or
  * -NIPC_ENOTSUP for an object that has none (POSIX), -NIPC_EINVAL. */
 NIPC_API int nipc_obj_sysv_key(long *out, const nipc_obj *obj);
 /* POSIX name ("/x", the native key); NULL for System V. */

@@ -53,11 +53,10 @@ done:
 
 void nipc_obj_free(nipc_obj *obj)
 {
-	if (!obj)
-		return;
-	free(obj->name);
-	free(obj->pids);
-	free(obj);
+	/* a list of one owns what the object owns, and the object */
+	struct nipc_objlist l = {obj, obj ? 1 : 0, 1};
+
+	nipc__objlist_clear(&l);
 }
 
 static int list_one(struct nipc_objlist *l, int type)

@@ -431,29 +431,56 @@ fail:
 	return nipc__why_errno(why, e);
 }
 
-/* Polls until the sem_t shows a count (its holder is not nipc: Qt 6,
- * Python), or max_ms (< 0: for ever). 1 when it does. */
-static int wait_count(struct nipc_bsem *s, long max_ms)
+/* A poll's next pause: *us microseconds, at most until deadline (< 0:
+ * never); doubles *us up to 10 ms. 0 once the deadline has passed. */
+static int pause_until(long *us, long long deadline)
 {
-	long us = 50, waited = 0;
-	int v;
+	long left = nipc__left_ms(deadline);
+	struct timespec ts = {0, *us * 1000};
 
-	while (sem_getvalue(pst(s)->psem, &v) == 0 && v <= 0) {
-		if (max_ms >= 0 && waited >= max_ms * 1000)
-			return 0;
-		struct timespec ts = {0, us * 1000};
-
-		nanosleep(&ts, NULL);
-		waited += us;
-		if (us < 10000)
-			us *= 2;
-	}
+	if (left == 0)
+		return 0;
+	if (left > 0 && left * 1000 < *us)
+		ts.tv_nsec = left * 1000000L;
+	nanosleep(&ts, NULL);
+	if (*us < 10000)
+		*us *= 2;
 	return 1;
 }
 
+/* Polls until the sem_t shows a count (its holder is not nipc: Qt 6,
+ * Python), or until deadline (< 0: never). 1 when it does. */
+static int wait_count(struct nipc_bsem *s, long long deadline)
+{
+	long us = 50;
+	int v;
+
+	while (sem_getvalue(pst(s)->psem, &v) == 0 && v <= 0)
+		if (!pause_until(&us, deadline))
+			return 0;
+	return 1;
+}
+
+/* The OFD write lock on HOLD_BYTE, polled for until deadline (< 0: waits
+ * in the kernel). 0, 1 when the time ran out, or -1 with errno set. */
+static int hold_until(struct nipc_bsem *s, long long deadline)
+{
+	long us = 50;
+
+	if (deadline < 0)
+		return ofd_lock(pst(s)->fd, F_WRLCK, HOLD_BYTE, 1);
+	while (ofd_lock(pst(s)->fd, F_WRLCK, HOLD_BYTE, 0) < 0)
+		if (errno != EAGAIN && errno != EACCES)
+			return -1;
+		else if (!pause_until(&us, deadline))
+			return 1;
+	return 0;
+}
+
 /* With the OFD lock: takes the sem_t's count, saying so in STATE on
- * either side of it. 0, 1 (busy, when wait is 0) or -errno. */
-static int plock_take(struct nipc_bsem *s, int wait)
+ * either side of it, waiting for it until deadline (< 0: for ever).
+ * 0, 1 (the time ran out) or -errno. */
+static int plock_take(struct nipc_bsem *s, long long deadline)
 {
 	for (;;) {
 		put_byte(s, STATE_OFF, TAKING);
@@ -467,10 +494,8 @@ static int plock_take(struct nipc_bsem *s, int wait)
 		put_byte(s, STATE_OFF, FREE);
 		if (e != EAGAIN && e != EINTR)
 			return -e;
-		if (e == EAGAIN && !wait)
+		if (e == EAGAIN && !wait_count(s, deadline))
 			return 1;
-		if (e == EAGAIN)
-			wait_count(s, -1);
 	}
 }
 
@@ -503,18 +528,15 @@ static int recheck_due(struct nipc_bsem *s)
 	return 1;
 }
 
-static int plock_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
+static int plock_acquire(struct nipc_bsem *s, long long deadline, struct nipc_why *why)
 {
 	struct stat st;
 	int err;
 
 	for (;;) {
 		s->recovered = 0;
-		if (ofd_lock(pst(s)->fd, F_WRLCK, HOLD_BYTE, wait) < 0) {
-			if (!wait && (errno == EAGAIN || errno == EACCES))
-				return 1;
-			return nipc__why_errno(why, errno);
-		}
+		if ((err = hold_until(s, deadline)) != 0)
+			return err > 0 ? err : nipc__why_errno(why, errno);
 		switch (get_byte(s, STATE_OFF)) {
 		case HELD: /* its holder died with the count: it is ours now */
 			s->recovered = 1;
@@ -526,8 +548,8 @@ static int plock_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
 			 * the sem_t shows it, else it died with the holder —
 			 * unless a peer that is not nipc took it meanwhile, whom
 			 * the grace period lets give it back */
-			if (wait_count(s, GRACE_MS)) {
-				err = plock_take(s, wait);
+			if (wait_count(s, nipc__deadline(GRACE_MS))) {
+				err = plock_take(s, deadline);
 			} else {
 				put_byte(s, STATE_OFF, HELD);
 				s->recovered = 1;
@@ -535,7 +557,7 @@ static int plock_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
 			}
 			break;
 		default:
-			err = plock_take(s, wait);
+			err = plock_take(s, deadline);
 		}
 		if (err) {
 			ofd_lock(pst(s)->fd, F_UNLCK, HOLD_BYTE, 0);
@@ -671,23 +693,56 @@ static int psem_open(struct nipc_bsem *s, const nipc_key *key, int initial, int 
 	return err;
 }
 
-static int wait_retry(sem_t *p, struct nipc_why *why)
+/* sem_wait, sem_trywait (timeout_ms 0) or a wait on CLOCK_MONOTONIC
+ * (where glibc has sem_clockwait; else on CLOCK_REALTIME). */
+static int psem_wait(sem_t *p, long timeout_ms)
 {
-	while (sem_wait(p) < 0)
-		if (errno != EINTR)
+	struct timespec ts;
+
+	if (timeout_ms < 0)
+		return sem_wait(p);
+	if (timeout_ms == 0)
+		return sem_trywait(p);
+#ifdef HAVE_SEM_CLOCKWAIT
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+#else
+	clock_gettime(CLOCK_REALTIME, &ts);
+#endif
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	for (;;) {
+#ifdef HAVE_SEM_CLOCKWAIT
+		int r = sem_clockwait(p, CLOCK_MONOTONIC, &ts);
+#else
+		int r = sem_timedwait(p, &ts);
+#endif
+		if (r == 0 || errno != EINTR)
+			return r;
+	}
+}
+
+static int psem_acquire(struct nipc_bsem *s, long timeout_ms, struct nipc_why *why)
+{
+	if (s->mutex)
+		return plock_acquire(s, nipc__deadline(timeout_ms), why);
+	while (psem_wait(pst(s)->psem, timeout_ms) < 0)
+		if (errno == EAGAIN || errno == ETIMEDOUT)
+			return 1;
+		else if (errno != EINTR)
 			return nipc__why_errno(why, errno);
 	return 0;
 }
 
-static int psem_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
+static int psem_value(const struct nipc_bsem *s, int *out, struct nipc_why *why)
 {
-	if (s->mutex)
-		return plock_acquire(s, wait, why);
-	if (wait)
-		return wait_retry(pst(s)->psem, why);
-	while (sem_trywait(pst(s)->psem) < 0)
-		if (errno != EINTR)
-			return errno == EAGAIN ? 1 : nipc__why_errno(why, errno);
+	if (sem_getvalue(NIPC_PRIV(s, const struct posix_sem)->psem, out) < 0)
+		return nipc__why_errno(why, errno);
+	if (*out < 0)
+		*out = 0; /* some systems count the waiters so */
 	return 0;
 }
 
@@ -711,19 +766,12 @@ static int psem_release(struct nipc_bsem *s, int n, struct nipc_why *why)
 	return 0;
 }
 
-static void psem_remove(struct nipc_bsem *s)
-{
-	if (pst(s)->psem)
-		sem_unlink(s->native);
-	psem_forget(s);
-}
-
+/* An owner removes the semaphore, as Qt. */
 static void psem_close(struct nipc_bsem *s)
 {
-	if (s->owner && !s->mutex)
-		psem_remove(s);
-	else
-		psem_forget(s);
+	if (s->owner && !s->mutex && pst(s)->psem)
+		sem_unlink(s->native);
+	psem_forget(s);
 }
 
 const struct nipc_backend nipc__posix_backend = {
@@ -736,8 +784,8 @@ const struct nipc_backend nipc__posix_backend = {
 	.sem_open = psem_open,
 	.sem_acquire = psem_acquire,
 	.sem_release = psem_release,
+	.sem_value = psem_value,
 	.sem_close = psem_close,
-	.sem_remove = psem_remove,
 	.lock_remove = plock_remove,
 	.stat = posix_stat,
 	.list = posix_list,

@@ -8,41 +8,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ERRSTR_MAX (32 + NIPC_WHY_MAX)
-
 struct nipc_sem {
 	nipc_key *key;
 	int initial;
 	nipc_sem_mode mode;
+	int no_undo;
 	struct nipc_bsem b;
 	int open;
-	int err;
-	char errstr[ERRSTR_MAX];
+	struct nipc_err err;
 };
 
-/* QSystemSemaphore::SystemSemaphoreError order from a -NIPC_E* code. */
-static int sem_code(int code)
+/* QSystemSemaphore::SystemSemaphoreError of a -NIPC_E* code. */
+static int qt_error(int code)
 {
 	switch (-code) {
 	case NIPC_EPERM:
-		return 1;
+		return NIPC_SEM_ERR_PERMISSION_DENIED;
 	case NIPC_EKEY:
-		return 2;
+	case NIPC_ENOTSUP:
+		return NIPC_SEM_ERR_KEY_ERROR;
 	case NIPC_EEXIST:
-		return 3;
+		return NIPC_SEM_ERR_ALREADY_EXISTS;
 	case NIPC_ENOTFOUND:
-		return 4;
+		return NIPC_SEM_ERR_NOT_FOUND;
 	case NIPC_ERESOURCES:
-		return 5;
+		return NIPC_SEM_ERR_OUT_OF_RESOURCES;
 	}
-	return 6;
+	return NIPC_SEM_ERR_UNKNOWN_ERROR;
 }
 
 static int fail(nipc_sem *sem, const char *op, int code, const char *text)
 {
-	sem->err = sem_code(code);
-	snprintf(sem->errstr, sizeof sem->errstr, "%s: %s", op, text);
-	return code;
+	return nipc__err_set(&sem->err, qt_error(code), op, code, text);
 }
 
 static void close_os(nipc_sem *sem)
@@ -60,13 +57,10 @@ static int open_os(nipc_sem *sem, const char *op)
 
 	if (sem->open)
 		return 0;
-	if (nipc__key_check(sem->key ? sem->key->native : NULL, &why))
+	if (!(be = nipc__backend_of(sem->key, &why)))
 		return fail(sem, op, why.code, why.text);
-	if (!(be = nipc__backend_for(sem->key->type)))
-		return fail(sem, op, -NIPC_EKEY, nipc_key_type_is_valid(sem->key->type)
-							 ? "key type not supported on this host"
-							 : "invalid key type");
 	memset(&sem->b, 0, sizeof sem->b);
+	sem->b.no_undo = sem->no_undo;
 	if (be->sem_open(&sem->b, sem->key, sem->initial, sem->mode == NIPC_SEM_CREATE, 0, &why) < 0)
 		return fail(sem, op, why.code, why.text);
 	sem->open = 1;
@@ -80,15 +74,14 @@ static int rekey(nipc_sem *sem, const char *op, const nipc_key *key, int initial
 
 	if (initial < 0 || (mode != NIPC_SEM_OPEN && mode != NIPC_SEM_CREATE))
 		return -NIPC_EINVAL;
-	if (key && !(k = nipc_key_dup(key)))
+	if (key && nipc_key_dup(&k, key) < 0)
 		return -NIPC_ENOMEM;
 	close_os(sem);
 	nipc_key_free(sem->key);
 	sem->key = k;
 	sem->initial = initial;
 	sem->mode = mode;
-	sem->err = 0;
-	sem->errstr[0] = '\0';
+	nipc__err_clear(&sem->err);
 	return open_os(sem, op);
 }
 
@@ -100,12 +93,11 @@ int nipc_sem_new(nipc_sem **out, const nipc_key *key, int initial, nipc_sem_mode
 	if (!out)
 		return -NIPC_EINVAL;
 	*out = NULL;
-	if (initial < 0 || (mode != NIPC_SEM_OPEN && mode != NIPC_SEM_CREATE))
-		return -NIPC_EINVAL;
 	if (!(sem = calloc(1, sizeof *sem)))
 		return -NIPC_ENOMEM;
-	if ((err = rekey(sem, "nipc_sem_new", key, initial, mode)) == -NIPC_ENOMEM) {
-		free(sem);
+	err = rekey(sem, "nipc_sem_new", key, initial, mode);
+	if (err == -NIPC_EINVAL || err == -NIPC_ENOMEM) {
+		nipc_sem_free(sem);
 		return err;
 	}
 	*out = sem;
@@ -133,21 +125,37 @@ const nipc_key *nipc_sem_key(const nipc_sem *sem)
 	return sem ? sem->key : NULL;
 }
 
-int nipc_sem_acquire(nipc_sem *sem)
+/* Takes one within ms (< 0: for ever). */
+static int acquire_within(nipc_sem *sem, const char *op, long ms)
 {
-	static const char op[] = "nipc_sem_acquire";
 	struct nipc_why why;
-	int err;
+	int r;
 
 	if (!sem)
 		return -NIPC_EINVAL;
-	if ((err = open_os(sem, op)) < 0)
-		return err;
-	if (sem->b.be->sem_acquire(&sem->b, 1, &why) < 0)
+	if ((r = open_os(sem, op)) < 0)
+		return r;
+	if ((r = sem->b.be->sem_acquire(&sem->b, ms, &why)) < 0)
 		return fail(sem, op, why.code, why.text);
-	sem->err = 0;
-	sem->errstr[0] = '\0';
+	if (r > 0)
+		return fail(sem, op, -NIPC_ETIMEDOUT, "timed out");
+	nipc__err_clear(&sem->err);
 	return 0;
+}
+
+int nipc_sem_acquire(nipc_sem *sem)
+{
+	return acquire_within(sem, "nipc_sem_acquire", -1);
+}
+
+int nipc_sem_acquire_timeout(nipc_sem *sem, int ms)
+{
+	return acquire_within(sem, "nipc_sem_acquire_timeout", ms);
+}
+
+int nipc_sem_try_acquire(nipc_sem *sem)
+{
+	return acquire_within(sem, "nipc_sem_try_acquire", 0);
 }
 
 int nipc_sem_release(nipc_sem *sem, int n)
@@ -162,17 +170,40 @@ int nipc_sem_release(nipc_sem *sem, int n)
 		return err;
 	if (sem->b.be->sem_release(&sem->b, n, &why) < 0)
 		return fail(sem, op, why.code, why.text);
-	sem->err = 0;
-	sem->errstr[0] = '\0';
+	nipc__err_clear(&sem->err);
 	return 0;
 }
 
-int nipc_sem_error(const nipc_sem *sem)
+int nipc_sem_set_undo(nipc_sem *sem, int enabled)
 {
-	return sem ? sem->err : 6;
+	if (!sem)
+		return -NIPC_EINVAL;
+	sem->no_undo = sem->b.no_undo = !enabled;
+	return 0;
+}
+
+int nipc_sem_value(int *out, const nipc_sem *sem)
+{
+	struct nipc_why why;
+
+	if (!out || !sem)
+		return -NIPC_EINVAL;
+	if (!sem->open)
+		return -NIPC_ESTATE;
+	return sem->b.be->sem_value(&sem->b, out, &why);
+}
+
+nipc_sem_error_code nipc_sem_error(const nipc_sem *sem)
+{
+	return sem ? (nipc_sem_error_code)sem->err.qt : NIPC_SEM_ERR_UNKNOWN_ERROR;
 }
 
 const char *nipc_sem_error_string(const nipc_sem *sem)
 {
-	return sem ? sem->errstr : "invalid argument";
+	return sem ? sem->err.text : "invalid argument";
+}
+
+const char *nipc_sem_error_reason(const nipc_sem *sem)
+{
+	return sem ? sem->err.text + sem->err.reason : "invalid argument";
 }

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ERRSTR_MAX (64 + NIPC_WHY_MAX + 32)
 #define WIN_SEM_CUT 255 /* MAX_PATH minus "_sem" and its NUL */
 
 struct nipc_shm {
@@ -23,18 +22,25 @@ struct nipc_shm {
 	int doomed;    /* detached last while the caller held the lock: remove it at unlock */
 	int recovered; /* the last taking of the lock took it over from a dead holder */
 	int cleanup;
-	int err;
-	char errstr[ERRSTR_MAX];
+	struct nipc_err err;
 };
 
 /* ---------------------------------------------------------------- errors */
 
+/* QSharedMemory::SharedMemoryError of a -NIPC_E* code: 1..8 are Qt's
+ * own; codes outside Qt's enum (out of memory) read as UnknownError. */
+static int qt_error(int code)
+{
+	if (code == -NIPC_ENOTSUP)
+		return NIPC_SHM_ERR_KEY_ERROR;
+	if (code == -NIPC_ETIMEDOUT)
+		return NIPC_SHM_ERR_LOCK_ERROR;
+	return -code <= NIPC_EUNKNOWN ? -code : NIPC_SHM_ERR_UNKNOWN_ERROR;
+}
+
 static int fail(nipc_shm *shm, const char *op, int code, const char *text)
 {
-	/* codes outside Qt's enum (out of memory) read as UnknownError */
-	shm->err = -code <= NIPC_EUNKNOWN ? -code : NIPC_EUNKNOWN;
-	snprintf(shm->errstr, sizeof shm->errstr, "%s: %s", op, text);
-	return code;
+	return nipc__err_set(&shm->err, qt_error(code), op, code, text);
 }
 
 static int fail_why(nipc_shm *shm, const char *op, const struct nipc_why *why)
@@ -44,8 +50,7 @@ static int fail_why(nipc_shm *shm, const char *op, const struct nipc_why *why)
 
 static void ok(nipc_shm *shm)
 {
-	shm->err = 0;
-	shm->errstr[0] = '\0';
+	nipc__err_clear(&shm->err);
 }
 
 /* --------------------------------------------------------- the lock */
@@ -64,8 +69,7 @@ static int lock_key(const nipc_key *key, nipc_key **out)
 		snprintf(buf, sizeof buf, "%.*s_sem", WIN_SEM_CUT, key->native);
 		return nipc_key_new(out, key->type, buf);
 	}
-	*out = nipc_key_dup(key);
-	return *out ? 0 : -NIPC_ENOMEM;
+	return nipc_key_dup(out, key);
 }
 
 static void lock_forget(nipc_shm *shm)
@@ -122,12 +126,16 @@ static int lock_open(nipc_shm *shm, const char *op)
 	return 0;
 }
 
-static int take(nipc_shm *shm, const char *op)
+/* Takes the lock, waiting at most ms (< 0: for ever). */
+static int take(nipc_shm *shm, const char *op, long ms)
 {
 	struct nipc_why why;
+	int r = shm->lock.be->sem_acquire(&shm->lock, ms, &why);
 
-	if (shm->lock.be->sem_acquire(&shm->lock, 1, &why) < 0)
+	if (r < 0)
 		return fail(shm, op, -NIPC_ELOCK, "unable to lock");
+	if (r > 0)
+		return fail(shm, op, -NIPC_ETIMEDOUT, "timed out");
 	shm->locked = 1;
 	shm->recovered = shm->lock.recovered;
 	return 0;
@@ -141,7 +149,7 @@ static int take_for(nipc_shm *shm, const char *op, int *took)
 
 	if (!(*took = !shm->locked))
 		return 0;
-	if ((err = lock_open(shm, op)) < 0 || (err = take(shm, op)) < 0)
+	if ((err = lock_open(shm, op)) < 0 || (err = take(shm, op, -1)) < 0)
 		return err;
 	return 0;
 }
@@ -174,17 +182,11 @@ static void drop_lock(nipc_shm *shm, int files)
 /* Usable key and its backend, or an error naming op. */
 static const struct nipc_backend *backend(nipc_shm *shm, const char *op, int *err)
 {
-	const struct nipc_backend *be;
 	struct nipc_why why;
+	const struct nipc_backend *be = nipc__backend_of(shm->key, &why);
 
-	if (nipc__key_check(shm->key ? shm->key->native : NULL, &why)) {
+	if (!be)
 		*err = fail_why(shm, op, &why);
-		return NULL;
-	}
-	if (!(be = nipc__backend_for(shm->key->type)))
-		*err = fail(shm, op, -NIPC_EKEY, nipc_key_type_is_valid(shm->key->type)
-							? "key type not supported on this host"
-							: "invalid key type");
 	return be;
 }
 
@@ -200,7 +202,7 @@ int nipc_shm_new(nipc_shm **out, const nipc_key *key)
 	if (!(shm = calloc(1, sizeof *shm)))
 		return -NIPC_ENOMEM;
 	shm->cleanup = 1;
-	if (key && !(shm->key = nipc_key_dup(key))) {
+	if (key && nipc_key_dup(&shm->key, key) < 0) {
 		free(shm);
 		return -NIPC_ENOMEM;
 	}
@@ -222,7 +224,7 @@ int nipc_shm_set_key(nipc_shm *shm, const nipc_key *key)
 
 	if (!shm)
 		return -NIPC_EINVAL;
-	if (key && !(k = nipc_key_dup(key)))
+	if (key && nipc_key_dup(&k, key) < 0)
 		return -NIPC_ENOMEM;
 	if (shm->attached)
 		nipc_shm_detach(shm);
@@ -258,23 +260,35 @@ static int finish(nipc_shm *shm, int took, int err, int files)
 	return err;
 }
 
-int nipc_shm_create(nipc_shm *shm, size_t size, nipc_shm_access access)
+/* The start of create and attach: the checks, the backend, the lock
+ * taken unless held (*took says whether this call took it). A live lock
+ * is never reset: an existing segment's holder keeps it. */
+static int begin(nipc_shm *shm, const char *op, nipc_shm_access access,
+		 const struct nipc_backend **be, int *took)
 {
-	static const char op[] = "nipc_shm_create";
-	const struct nipc_backend *be;
-	struct nipc_why why;
-	int err = 0, took, files = 0;
+	int err = 0;
 
 	if (!shm || (access != NIPC_SHM_READONLY && access != NIPC_SHM_READWRITE))
 		return -NIPC_EINVAL;
 	if (shm->attached)
 		return -NIPC_ESTATE;
-	if (!(be = backend(shm, op, &err)))
+	if (!(*be = backend(shm, op, &err)))
 		return err;
-	/* a live lock is never reset: an existing segment's holder keeps it */
-	if ((err = take_for(shm, op, &took)) < 0)
+	if ((err = take_for(shm, op, took)) < 0)
 		return err;
 	memset(&shm->seg, 0, sizeof shm->seg);
+	return 0;
+}
+
+int nipc_shm_create(nipc_shm *shm, size_t size, nipc_shm_access access)
+{
+	static const char op[] = "nipc_shm_create";
+	const struct nipc_backend *be;
+	struct nipc_why why;
+	int err, took, files = 0;
+
+	if ((err = begin(shm, op, access, &be, &took)) < 0)
+		return err;
 	if (size == 0)
 		err = fail(shm, op, -NIPC_EINVALIDSIZE, "invalid size");
 	else if (be->seg_create(shm->key, size, &shm->seg, &why) < 0)
@@ -294,17 +308,10 @@ int nipc_shm_attach(nipc_shm *shm, nipc_shm_access access)
 	static const char op[] = "nipc_shm_attach";
 	const struct nipc_backend *be;
 	struct nipc_why why;
-	int err = 0, took;
+	int err, took;
 
-	if (!shm || (access != NIPC_SHM_READONLY && access != NIPC_SHM_READWRITE))
-		return -NIPC_EINVAL;
-	if (shm->attached)
-		return -NIPC_ESTATE;
-	if (!(be = backend(shm, op, &err)))
+	if ((err = begin(shm, op, access, &be, &took)) < 0)
 		return err;
-	if ((err = take_for(shm, op, &took)) < 0)
-		return err;
-	memset(&shm->seg, 0, sizeof shm->seg);
 	if (be->seg_attach(shm->key, access, &shm->seg, &why) < 0)
 		err = fail_why(shm, op, &why);
 	else
@@ -358,9 +365,8 @@ size_t nipc_shm_size(const nipc_shm *shm)
 	return shm && shm->attached ? shm->seg.size : 0;
 }
 
-int nipc_shm_lock(nipc_shm *shm)
+static int lock_within(nipc_shm *shm, const char *op, long ms)
 {
-	static const char op[] = "nipc_shm_lock";
 	int err = 0;
 
 	if (!shm)
@@ -371,10 +377,25 @@ int nipc_shm_lock(nipc_shm *shm)
 	}
 	if (!backend(shm, op, &err) || lock_open(shm, op) < 0)
 		return fail(shm, op, -NIPC_ELOCK, "unable to lock");
-	if ((err = take(shm, op)) < 0)
+	if ((err = take(shm, op, ms)) < 0)
 		return err;
 	ok(shm);
 	return 0;
+}
+
+int nipc_shm_lock(nipc_shm *shm)
+{
+	return lock_within(shm, "nipc_shm_lock", -1);
+}
+
+int nipc_shm_lock_timeout(nipc_shm *shm, int ms)
+{
+	return lock_within(shm, "nipc_shm_lock_timeout", ms);
+}
+
+int nipc_shm_trylock(nipc_shm *shm)
+{
+	return lock_within(shm, "nipc_shm_trylock", 0);
 }
 
 int nipc_shm_unlock(nipc_shm *shm)
@@ -411,12 +432,17 @@ int nipc_shm_set_cleanup(nipc_shm *shm, int enabled)
 	return 0;
 }
 
-int nipc_shm_error(const nipc_shm *shm)
+nipc_shm_error_code nipc_shm_error(const nipc_shm *shm)
 {
-	return shm ? shm->err : NIPC_EINVAL;
+	return shm ? (nipc_shm_error_code)shm->err.qt : NIPC_SHM_ERR_UNKNOWN_ERROR;
 }
 
 const char *nipc_shm_error_string(const nipc_shm *shm)
 {
-	return shm ? shm->errstr : "invalid argument";
+	return shm ? shm->err.text : "invalid argument";
+}
+
+const char *nipc_shm_error_reason(const nipc_shm *shm)
+{
+	return shm ? shm->err.text + shm->err.reason : "invalid argument";
 }

@@ -53,13 +53,6 @@ union semun {
 	unsigned short *array;
 };
 
-/* glibc's ftok(3) of a file already stat'ed */
-static key_t ftok_stat(const struct stat *st, int id)
-{
-	return (key_t)(((unsigned)id & 0xffu) << 24 | ((unsigned)st->st_dev & 0xffu) << 16 |
-		       ((unsigned)st->st_ino & 0xffffu));
-}
-
 int nipc__key_file(const char *path, int *made)
 {
 	int fd = open(path, O_CREAT | O_EXCL | O_RDONLY | O_CLOEXEC, 0640);
@@ -75,11 +68,13 @@ int nipc__key_file(const char *path, int *made)
 /* Qt's handle(): the key_t of an existing key file. */
 static int sysv_key(const nipc_key *key, key_t *out, struct nipc_why *why)
 {
+	long k;
 	int err;
 
 	if (nipc__key_check(key->native, why))
 		return why->code;
-	err = nipc_ftok(key->native, key->type, out);
+	err = nipc_ftok(&k, key->native, key->type);
+	*out = (key_t)k;
 	if (err == -NIPC_ENOTFOUND)
 		return nipc__why_set(why, err, "doesn't exist");
 	if (err < 0)
@@ -173,10 +168,11 @@ static int seg_detach(const nipc_key *key, struct nipc_seg *seg, int cleanup, in
 
 static void seg_remove(const nipc_key *key)
 {
+	struct nipc_why why;
 	key_t k;
 	int id;
 
-	if (nipc_ftok(key->native, key->type, &k) < 0)
+	if (sysv_key(key, &k, &why) < 0)
 		return;
 	if ((id = shmget(k, 0, 0)) >= 0)
 		shmctl(id, IPC_RMID, NULL);
@@ -184,9 +180,10 @@ static void seg_remove(const nipc_key *key)
 
 static int seg_exists(const nipc_key *key)
 {
+	struct nipc_why why;
 	key_t k;
 
-	if (nipc_ftok(key->native, key->type, &k) < 0)
+	if (sysv_key(key, &k, &why) < 0)
 		return 0;
 	return shmget(k, 0, 0) >= 0 || errno == EACCES;
 }
@@ -243,21 +240,35 @@ fail:
 	return err;
 }
 
-/* semop with SEM_UNDO (the kernel gives a dead process's count back),
- * retried on EINTR; a semaphore removed under us is made again, as Qt 5
- * does: its owner removes it on close even while others use it. */
-static int sem_op(struct nipc_bsem *s, int delta, int wait, struct nipc_why *why)
+/* A timespec of ms milliseconds. */
+static struct timespec ms_ts(long ms)
 {
-	struct sembuf op = {.sem_num = 0, .sem_op = (short)delta,
-			    .sem_flg = (short)(SEM_UNDO | (wait ? 0 : IPC_NOWAIT))};
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	return ts;
+}
+
+/* semop with SEM_UNDO (the kernel gives a dead process's count back)
+ * unless s->no_undo, within the time left to deadline (< 0: for ever),
+ * retried on EINTR; 1 when the time ran out. A semaphore removed under us
+ * is made again, as Qt 5 does: its owner removes it on close even while
+ * others use it. */
+static int sem_op(struct nipc_bsem *s, int delta, long long deadline, struct nipc_why *why)
+{
+	struct sembuf op = {.sem_num = 0, .sem_op = (short)delta};
+	struct timespec ts;
 	int err;
 
 	for (int tries = 0;; tries++) {
-		if (semop(ssem(s)->id, &op, 1) == 0)
+		long left = nipc__left_ms(deadline);
+
+		ts = ms_ts(left);
+		op.sem_flg = (short)((s->no_undo ? 0 : SEM_UNDO) | (left == 0 ? IPC_NOWAIT : 0));
+		if (semtimedop(ssem(s)->id, &op, 1, left > 0 ? &ts : NULL) == 0)
 			return 0;
 		if (errno == EINTR)
 			continue;
-		if (errno == EAGAIN && !wait)
+		if (errno == EAGAIN)
 			return 1;
 		if ((errno != EINVAL && errno != EIDRM) || tries >= 3)
 			return nipc__why_errno(why, errno);
@@ -332,7 +343,8 @@ static int lock_get(struct nipc_bsem *s, struct nipc_why *why)
 		return why->code;
 	/* an existing lock needs no flock: if a remover takes it away, we
 	 * hear EIDRM at our next semop and come back here */
-	if (stat(s->native, &st) == 0 && (id = semget(ftok_stat(&st, s->type), 1, MODE_RW)) >= 0) {
+	if (stat(s->native, &st) == 0 &&
+	    (id = semget((key_t)nipc__ftok_stat(&st, s->type), 1, MODE_RW)) >= 0) {
 		ssem(s)->id = id;
 		return 0;
 	}
@@ -341,7 +353,7 @@ static int lock_get(struct nipc_bsem *s, struct nipc_why *why)
 		snprintf(why->text, sizeof why->text, "key file: %s", strerror(-err));
 		return why->code;
 	}
-	k = ftok_stat(&st, s->type);
+	k = (key_t)nipc__ftok_stat(&st, s->type);
 	if ((id = semget(k, 1, MODE_RW | IPC_CREAT | IPC_EXCL)) >= 0) {
 		NIPC_FAULT("sysv-lock-made");
 		while ((err = semop(id, &up, 1)) < 0 && errno == EINTR)
@@ -412,19 +424,22 @@ static int lock_repair(struct nipc_bsem *s)
 	return taken;
 }
 
-/* Waits for the lock in slices, for ever while a holder lives; follows a
- * lock removed under us (by the last detach, or a Qt 5 owner) to the one
- * its key names now. */
-static int lock_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
+/* Waits for the lock in slices, while a holder lives, until deadline (< 0:
+ * for ever); follows a lock removed under us (by the last detach, or a Qt 5
+ * owner) to the one its key names now. 1 when the time ran out. */
+static int lock_acquire(struct nipc_bsem *s, long long deadline, struct nipc_why *why)
 {
-	struct sembuf down = {.sem_num = 0, .sem_op = -1,
-			      .sem_flg = (short)(SEM_UNDO | (wait ? 0 : IPC_NOWAIT))};
-	const struct timespec slice = {0, SLICE_MS * 1000000L};
+	struct sembuf down = {.sem_num = 0, .sem_op = -1};
+	struct timespec slice;
 	int err;
 
 	s->recovered = 0;
 	for (;;) {
+		long left = nipc__left_ms(deadline);
+
 		if (ssem(s)->id >= 0) {
+			slice = ms_ts(left < 0 || left > SLICE_MS ? SLICE_MS : left);
+			down.sem_flg = (short)(SEM_UNDO | (left == 0 ? IPC_NOWAIT : 0));
 			if (semtimedop(ssem(s)->id, &down, 1, &slice) == 0)
 				return 0;
 			if (errno == EINTR)
@@ -432,7 +447,7 @@ static int lock_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
 			if (errno == EAGAIN) {
 				if (lock_repair(s))
 					return 0;
-				if (!wait)
+				if (nipc__left_ms(deadline) == 0)
 					return 1;
 				continue;
 			}
@@ -541,7 +556,7 @@ static void fill_row(struct nipc_obj *o, const long long *v, const int *at)
 
 /* The objects of kind in /proc/sysvipc (perms is octal, the rest decimal);
  * only the one of System V key k when want is set. */
-static int scan_sysvipc(struct nipc_objlist *l, int kind, int want, key_t k, int *found)
+static int scan_sysvipc(struct nipc_objlist *l, int kind, int want, long k, int *found)
 {
 	char line[1024];
 	long long v[32];
@@ -569,7 +584,7 @@ static int scan_sysvipc(struct nipc_objlist *l, int kind, int want, key_t k, int
 			if (end == p)
 				break;
 		}
-		if (n <= at[C_KEY] || n <= at[C_ID] || (want && (key_t)v[at[C_KEY]] != k))
+		if (n <= at[C_KEY] || n <= at[C_ID] || (want && (long)(key_t)v[at[C_KEY]] != k))
 			continue;
 		if (!(o = nipc__obj_add(l, nipc__sysv_backend.name, kind)))
 			err = -NIPC_ENOMEM;
@@ -583,12 +598,12 @@ static int scan_sysvipc(struct nipc_objlist *l, int kind, int want, key_t k, int
 
 static int sysv_stat(struct nipc_objlist *l, const nipc_key *key, int kind)
 {
-	key_t k;
+	long k;
 	int err, found = 0;
 
 	if (!key->native[0])
 		return -NIPC_EKEY;
-	if ((err = nipc_ftok(key->native, key->type, &k)) < 0)
+	if ((err = nipc_ftok(&k, key->native, key->type)) < 0)
 		return err == -NIPC_ENOTFOUND || err == -NIPC_EPERM ? err : -NIPC_EKEY;
 	if ((err = scan_sysvipc(l, kind, 1, k, &found)) < 0)
 		return err;
@@ -623,9 +638,11 @@ static int sem_open_(struct nipc_bsem *s, const nipc_key *key, int initial, int 
 	return err;
 }
 
-static int sem_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
+static int sem_acquire(struct nipc_bsem *s, long timeout_ms, struct nipc_why *why)
 {
-	return s->mutex ? lock_acquire(s, wait, why) : sem_op(s, -1, wait, why);
+	long long deadline = nipc__deadline(timeout_ms);
+
+	return s->mutex ? lock_acquire(s, deadline, why) : sem_op(s, -1, deadline, why);
 }
 
 static int sem_release(struct nipc_bsem *s, int n, struct nipc_why *why)
@@ -634,24 +651,27 @@ static int sem_release(struct nipc_bsem *s, int n, struct nipc_why *why)
 		return lock_release(s, why);
 	if (n > 32767)
 		return nipc__why_set(why, -NIPC_EUNKNOWN, "unknown error: count out of range");
-	return sem_op(s, n, 1, why);
+	return sem_op(s, n, -1, why);
 }
 
-static void sem_remove(struct nipc_bsem *s)
+static int sem_value(const struct nipc_bsem *s, int *out, struct nipc_why *why)
 {
-	if (ssem(s)->id >= 0) {
+	int v = semctl(NIPC_PRIV(s, const struct sysv_sem)->id, 0, GETVAL);
+
+	if (v < 0)
+		return nipc__why_errno(why, errno);
+	*out = v;
+	return 0;
+}
+
+/* An owner removes the semaphore and its key file, as Qt. */
+static void sem_close(struct nipc_bsem *s)
+{
+	if (s->owner && !s->mutex && ssem(s)->id >= 0) {
 		semctl(ssem(s)->id, 0, IPC_RMID);
 		unlink(s->native);
 	}
 	sem_forget(s);
-}
-
-static void sem_close(struct nipc_bsem *s)
-{
-	if (s->owner && !s->mutex)
-		sem_remove(s);
-	else
-		sem_forget(s);
 }
 
 const struct nipc_backend nipc__sysv_backend = {
@@ -664,8 +684,8 @@ const struct nipc_backend nipc__sysv_backend = {
 	.sem_open = sem_open_,
 	.sem_acquire = sem_acquire,
 	.sem_release = sem_release,
+	.sem_value = sem_value,
 	.sem_close = sem_close,
-	.sem_remove = sem_remove,
 	.lock_remove = lock_remove,
 	.stat = sysv_stat,
 	.list = sysv_list,

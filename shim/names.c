@@ -337,7 +337,7 @@ static void key_fallback(struct shim_event *e, const char *scheme, int id, const
 
 static void key_format(struct shim_event *e, int type, const char *native)
 {
-	ssize_t n = nipc_key_format(type, native, NULL, e->key, sizeof e->key);
+	long n = nipc_key_format(e->key, sizeof e->key, type, native, NULL);
 
 	if (n < 0)
 		key_fallback(e, type == NIPC_KEY_POSIX ? "posix" : "systemv",

@@ -29,11 +29,11 @@ struct chaos_stats {
  * Inline: the worker links only libnipc-core. */
 static inline void chaos_note_key(struct chaos_stats *st, const nipc_key *key)
 {
-	key_t k;
+	long k;
 	uint32_t n;
 
 	if (!nipc_key_type_is_systemv(nipc_key_type(key)) ||
-	    nipc_ftok(nipc_key_native(key), nipc_key_type(key), &k) < 0)
+	    nipc_ftok(&k, nipc_key_native(key), nipc_key_type(key)) < 0)
 		return;
 	n = __atomic_load_n(&st->n_keys, __ATOMIC_SEQ_CST);
 	for (uint32_t i = 0; i < n && i < CHAOS_MAX_KEYS; i++)

@@ -23,6 +23,7 @@ endif
 
 EXTRA_DIST += tests/tap-skip.sh tests/vectors/qt-string-form.tsv tests/vectors/qt5-legacy-shm.tsv
 
+include $(srcdir)/tests/header.mk
 include $(srcdir)/tests/key.mk
 include $(srcdir)/tests/keystr.mk
 include $(srcdir)/tests/keygen.mk

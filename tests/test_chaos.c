@@ -337,7 +337,7 @@ static void afterwards(void)
 	if (leftovers(left, sizeof left, 0))
 		fail_msg("left after the recovery idiom:%s", left);
 
-	assert_int_equal(nipc_key_to_string(key, &ks), 0);
+	assert_int_equal(nipc_key_to_string(&ks, key), 0);
 	tl_start_ok(&info, TL_ARGV(tl_nipc(), "shm", "info", ks, "--cleanup"), NULL);
 	free(ks);
 	remember(info.pid);

@@ -109,7 +109,7 @@ static char *key_text(const nipc_key *k)
 {
 	char *s = NULL;
 
-	assert_int_equal(nipc_key_to_string(k, &s), 0);
+	assert_int_equal(nipc_key_to_string(&s, k), 0);
 	return s;
 }
 
@@ -240,7 +240,7 @@ static void failed_create_leaves_lock(void **state)
 	char name[64];
 	struct tl_proc c, h, p, q;
 	nipc_key *k, *lk;
-	key_t lkt;
+	long lkt;
 	int id, val;
 	const char *r;
 	char pr[128];
@@ -261,7 +261,7 @@ static void failed_create_leaves_lock(void **state)
 	assert_true(TL_SEM_EXISTS(lk));
 	assert_int_equal(access(nipc_key_native(k), F_OK), 0);
 	assert_int_equal(access(nipc_key_native(lk), F_OK), 0);
-	assert_int_equal(nipc_ftok(nipc_key_native(lk), NIPC_KEY_SYSTEMV, &lkt), 0);
+	assert_int_equal(nipc_ftok(&lkt, nipc_key_native(lk), NIPC_KEY_SYSTEMV), 0);
 	assert_true((id = semget(lkt, 0, 0)) >= 0);
 
 	assert_int_equal(TL_OBJHELPER(&h, k), 0);
@@ -569,7 +569,7 @@ static void sysv_lock_creator_killed_before_init(void **state)
 	nipc_key *k = new_key(SYSV);
 	struct semid_ds ds;
 	char sc[32];
-	key_t kt;
+	long kt;
 	int n, id = -1;
 
 	NEED_STRACE();
@@ -577,7 +577,7 @@ static void sysv_lock_creator_killed_before_init(void **state)
 	print_message("# the lock's first %s after semget(IPC_EXCL): call %d\n", sc, n);
 	for (int round = 0; round < 2; round++) {
 		killed_by_strace(k, "64", sc, n);
-		if (nipc_ftok(nipc_key_native(k), NIPC_KEY_SYSTEMV, &kt) < 0 ||
+		if (nipc_ftok(&kt, nipc_key_native(k), NIPC_KEY_SYSTEMV) < 0 ||
 		    (id = semget(kt, 0, 0)) < 0 || semctl(id, 0, IPC_STAT, &ds) < 0)
 			fail_msg("no lock semaphore after the kill:%s", what_left(k));
 		if (semctl(id, 0, GETVAL) != 0 || ds.sem_otime != 0)
@@ -673,7 +673,7 @@ static void sysv_failed_sem_create_undone(void **state)
 	nipc_key *k = new_key(SYSV);
 	static struct sems before, after;
 	char ks[PATH_MAX + 16], err[512];
-	key_t dirkey, kt;
+	long dirkey, kt;
 	int st, fd;
 
 	/* A project id no other test uses: keys of files in the run's
@@ -681,7 +681,7 @@ static void sysv_failed_sem_create_undone(void **state)
 	 * semaphore another test makes meanwhile is never taken for ours (nor
 	 * removed: that broke a parallel chaos run). */
 	snprintf(ks, sizeof ks, "systemv-%d:%s", ODD_ID, nipc_key_native(k));
-	assert_int_equal(nipc_ftok(tl_path("keys"), ODD_ID, &dirkey), 0);
+	assert_int_equal(nipc_ftok(&dirkey, tl_path("keys"), ODD_ID), 0);
 	sems_now(&before);
 	st = tl_run_text(TL_ARGV(tl_nipc(), "sem", "create", ks, "40000"), NULL, 0, err, sizeof err);
 	err[strcspn(err, "\n")] = '\0';
@@ -708,7 +708,7 @@ static void sysv_failed_sem_create_undone(void **state)
 	assert_true((fd = open(nipc_key_native(k), O_CREAT | O_EXCL | O_RDONLY, 0600)) >= 0);
 	close(fd);
 	tl_ledger_note();
-	assert_int_equal(nipc_ftok(nipc_key_native(k), ODD_ID, &kt), 0);
+	assert_int_equal(nipc_ftok(&kt, nipc_key_native(k), ODD_ID), 0);
 	st = tl_run_text(TL_ARGV(tl_nipc(), "sem", "create", ks, "40000"), NULL, 0, err, sizeof err);
 	assert_int_equal(st, 1);
 	if (semget(kt, 0, 0) >= 0)

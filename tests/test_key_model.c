@@ -53,7 +53,11 @@ static void test_equality_includes_legacy(void **state)
 	assert_true(nipc_key_equal(a, b));
 	assert_int_equal(nipc_key_set_legacy(b, "x"), 0);
 	assert_false(nipc_key_equal(a, b));
-	c = nipc_key_dup(b);
+	c = (nipc_key *)1;
+	assert_int_equal(nipc_key_dup(&c, NULL), -NIPC_EINVAL);
+	assert_null(c);
+	assert_int_equal(nipc_key_dup(NULL, b), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_dup(&c, b), 0);
 	assert_non_null(c);
 	assert_true(nipc_key_equal(b, c));
 	assert_string_equal(nipc_key_legacy(c), "x");

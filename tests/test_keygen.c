@@ -113,7 +113,7 @@ static void test_profiles(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 		assert_string_equal(nipc_os_name(v[i].os), v[i].name);
-		assert_int_equal(nipc_os_from_name(v[i].name, &os), 0);
+		assert_int_equal(nipc_os_from_name(&os, v[i].name), 0);
 		assert_int_equal(os, v[i].os);
 		assert_int_equal(nipc_key_default_type(v[i].os), v[i].def);
 		assert_int_equal(nipc_key_legacy_default_type(v[i].os), v[i].legacy_def);
@@ -125,11 +125,11 @@ static void test_profiles(void **state)
 	assert_null(nipc_os_name((nipc_os)42));
 	assert_int_equal(nipc_key_default_type((nipc_os)42), NIPC_KEY_INVALID);
 	assert_int_equal(nipc_key_legacy_default_type((nipc_os)-1), NIPC_KEY_INVALID);
-	assert_int_equal(nipc_os_from_name("Linux", &os), -NIPC_EINVAL);
-	assert_int_equal(nipc_os_from_name("", &os), -NIPC_EINVAL);
-	assert_int_equal(nipc_os_from_name("host", &os), -NIPC_EINVAL);
-	assert_int_equal(nipc_os_from_name(NULL, &os), -NIPC_EINVAL);
-	assert_int_equal(nipc_os_from_name("linux", NULL), -NIPC_EINVAL);
+	assert_int_equal(nipc_os_from_name(&os, "Linux"), -NIPC_EINVAL);
+	assert_int_equal(nipc_os_from_name(&os, ""), -NIPC_EINVAL);
+	assert_int_equal(nipc_os_from_name(&os, "host"), -NIPC_EINVAL);
+	assert_int_equal(nipc_os_from_name(&os, NULL), -NIPC_EINVAL);
+	assert_int_equal(nipc_os_from_name(NULL, "linux"), -NIPC_EINVAL);
 }
 
 static void test_bad_arguments(void **state)

@@ -111,17 +111,17 @@ static void check_format_row(const struct row *r)
 
 	assert_int_equal(nipc_key_new(&k, r->type, r->native), 0);
 	if (!r->valid) {
-		assert_int_equal(nipc_key_format(r->type, r->native, NULL, buf, sizeof buf),
+		assert_int_equal(nipc_key_format(buf, sizeof buf, r->type, r->native, NULL),
 				 -NIPC_EINVAL);
-		assert_int_equal(nipc_key_to_string(k, &s), -NIPC_EINVAL);
+		assert_int_equal(nipc_key_to_string(&s, k), -NIPC_EINVAL);
 		assert_null(s);
 		nipc_key_free(k);
 		return;
 	}
-	assert_int_equal(nipc_key_format(r->type, r->native, NULL, buf, sizeof buf),
+	assert_int_equal(nipc_key_format(buf, sizeof buf, r->type, r->native, NULL),
 			 (ssize_t)strlen(r->str));
 	assert_string_equal(buf, r->str);
-	assert_int_equal(nipc_key_to_string(k, &s), 0);
+	assert_int_equal(nipc_key_to_string(&s, k), 0);
 	assert_string_equal(s, r->str);
 	free(s);
 	nipc_key_free(k);
@@ -130,7 +130,7 @@ static void check_format_row(const struct row *r)
 static void check_parse_row(const struct row *r)
 {
 	nipc_key *k;
-	int rc = nipc_key_from_string(r->str, &k);
+	int rc = nipc_key_from_string(&k, r->str);
 
 	if (!r->valid) {
 		if (rc != -NIPC_EKEY)
@@ -154,10 +154,10 @@ static void check_legacy_row(const struct row *r)
 	nipc_key *k;
 
 	snprintf(want, sizeof want, "%s?legacyKey=org.example.app 100%%25 %%26 co%%3D%%231", r->str);
-	assert_int_equal(nipc_key_format(r->type, r->native, legacy, buf, sizeof buf),
+	assert_int_equal(nipc_key_format(buf, sizeof buf, r->type, r->native, legacy),
 			 (ssize_t)strlen(want));
 	assert_string_equal(buf, want);
-	assert_int_equal(nipc_key_from_string(buf, &k), 0);
+	assert_int_equal(nipc_key_from_string(&k, buf), 0);
 	assert_int_equal(nipc_key_type(k), r->type);
 	assert_string_equal(nipc_key_native(k), r->native);
 	assert_string_equal(nipc_key_legacy(k), legacy);
@@ -192,30 +192,30 @@ static void test_type_names(void **state)
 	char buf[16], want[16];
 
 	(void)state;
-	assert_int_equal(nipc_key_type_name(NIPC_KEY_SYSTEMV, buf, sizeof buf), 7);
+	assert_int_equal(nipc_key_type_name(buf, sizeof buf, NIPC_KEY_SYSTEMV), 7);
 	assert_string_equal(buf, "systemv");
-	assert_int_equal(nipc_key_type_name(NIPC_KEY_POSIX, buf, sizeof buf), 5);
+	assert_int_equal(nipc_key_type_name(buf, sizeof buf, NIPC_KEY_POSIX), 5);
 	assert_string_equal(buf, "posix");
-	assert_int_equal(nipc_key_type_name(NIPC_KEY_WINDOWS, buf, sizeof buf), 7);
+	assert_int_equal(nipc_key_type_name(buf, sizeof buf, NIPC_KEY_WINDOWS), 7);
 	assert_string_equal(buf, "windows");
 	for (int t = 1; t <= 255; t++) {
 		if (t == NIPC_KEY_SYSTEMV)
 			continue;
 		snprintf(want, sizeof want, "systemv-%d", t);
-		assert_int_equal(nipc_key_type_name(t, buf, sizeof buf), (int)strlen(want));
+		assert_int_equal(nipc_key_type_name(buf, sizeof buf, t), (int)strlen(want));
 		assert_string_equal(buf, want);
 		assert_int_equal(nipc_key_type_from_name(buf), t);
 	}
-	assert_int_equal(nipc_key_type_name(0, buf, sizeof buf), -NIPC_EINVAL);
-	assert_int_equal(nipc_key_type_name(1000, buf, sizeof buf), -NIPC_EINVAL);
-	assert_int_equal(nipc_key_type_name(-1, buf, sizeof buf), -NIPC_EINVAL);
-	assert_int_equal(nipc_key_type_name(0x102, buf, sizeof buf), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_type_name(buf, sizeof buf, 0), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_type_name(buf, sizeof buf, 1000), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_type_name(buf, sizeof buf, -1), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_type_name(buf, sizeof buf, 0x102), -NIPC_EINVAL);
 	/* the buffer must hold the name and its NUL */
-	assert_int_equal(nipc_key_type_name(NIPC_KEY_POSIX, buf, 5), -NIPC_EINVAL);
-	assert_int_equal(nipc_key_type_name(NIPC_KEY_POSIX, buf, 6), 5);
-	assert_int_equal(nipc_key_type_name(200, buf, 11), -NIPC_EINVAL);
-	assert_int_equal(nipc_key_type_name(200, buf, 12), 11);
-	assert_int_equal(nipc_key_type_name(NIPC_KEY_POSIX, NULL, 0), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_type_name(buf, 5, NIPC_KEY_POSIX), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_type_name(buf, 6, NIPC_KEY_POSIX), 5);
+	assert_int_equal(nipc_key_type_name(buf, 11, 200), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_type_name(buf, 12, 200), 11);
+	assert_int_equal(nipc_key_type_name(NULL, 0, NIPC_KEY_POSIX), -NIPC_EINVAL);
 }
 
 static void test_type_from_name(void **state)
@@ -270,13 +270,13 @@ static void test_format_encoding(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		ssize_t n = nipc_key_format(NIPC_KEY_POSIX, cases[i].native, cases[i].legacy, buf,
-					    sizeof buf);
+		ssize_t n = nipc_key_format(buf, sizeof buf, NIPC_KEY_POSIX, cases[i].native,
+					    cases[i].legacy);
 
 		assert_string_equal(buf, cases[i].want);
 		assert_int_equal(n, (ssize_t)strlen(cases[i].want));
 	}
-	assert_int_equal(nipc_key_format(NIPC_KEY_POSIX, NULL, NULL, buf, sizeof buf), 6);
+	assert_int_equal(nipc_key_format(buf, sizeof buf, NIPC_KEY_POSIX, NULL, NULL), 6);
 	assert_string_equal(buf, "posix:");
 }
 
@@ -287,26 +287,26 @@ static void test_format_buffer(void **state)
 	ssize_t full = (ssize_t)strlen(want);
 
 	(void)state;
-	assert_int_equal(nipc_key_format(7, "/a%b", "x&", NULL, 0), full);
+	assert_int_equal(nipc_key_format(NULL, 0, 7, "/a%b", "x&"), full);
 	for (size_t len = 1; len <= sizeof buf; len++) {
 		memset(buf, 'Z', sizeof buf);
-		assert_int_equal(nipc_key_format(7, "/a%b", "x&", buf, len), full);
+		assert_int_equal(nipc_key_format(buf, len, 7, "/a%b", "x&"), full);
 		assert_int_equal(strlen(buf), len - 1 < (size_t)full ? len - 1 : (size_t)full);
 		assert_memory_equal(buf, want, strlen(buf));
 		if (len < sizeof buf)
 			assert_int_equal(buf[len], 'Z');
 	}
 	memset(buf, 'Z', sizeof buf);
-	assert_int_equal(nipc_key_format(7, "/a%b", "x&", buf, 0), full);
+	assert_int_equal(nipc_key_format(buf, 0, 7, "/a%b", "x&"), full);
 	assert_int_equal(buf[0], 'Z');
 	/* bad input: a clear error, nothing written */
-	assert_int_equal(nipc_key_format(0, "x", NULL, buf, sizeof buf), -NIPC_EINVAL);
-	assert_int_equal(nipc_key_format(0x102, "x", NULL, buf, sizeof buf), -NIPC_EINVAL);
-	assert_int_equal(nipc_key_format(NIPC_KEY_POSIX, "\xff", NULL, buf, sizeof buf),
+	assert_int_equal(nipc_key_format(buf, sizeof buf, 0, "x", NULL), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_format(buf, sizeof buf, 0x102, "x", NULL), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_format(buf, sizeof buf, NIPC_KEY_POSIX, "\xff", NULL),
 			 -NIPC_EINVAL);
-	assert_int_equal(nipc_key_format(NIPC_KEY_POSIX, "x", "\xc3", buf, sizeof buf),
+	assert_int_equal(nipc_key_format(buf, sizeof buf, NIPC_KEY_POSIX, "x", "\xc3"),
 			 -NIPC_EINVAL);
-	assert_int_equal(nipc_key_format(NIPC_KEY_POSIX, "x", NULL, NULL, 5), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_format(NULL, 5, NIPC_KEY_POSIX, "x", NULL), -NIPC_EINVAL);
 	assert_int_equal(buf[0], 'Z');
 }
 
@@ -316,17 +316,17 @@ static void test_to_string(void **state)
 	char *s = (char *)"junk";
 
 	(void)state;
-	assert_int_equal(nipc_key_to_string(NULL, &s), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_to_string(&s, NULL), -NIPC_EINVAL);
 	assert_null(s);
 	assert_int_equal(nipc_key_to_string(NULL, NULL), -NIPC_EINVAL);
 	assert_int_equal(nipc_key_new(&k, NIPC_KEY_WINDOWS, "Global\\x"), 0);
 	assert_int_equal(nipc_key_set_legacy(k, "x"), 0);
-	assert_int_equal(nipc_key_to_string(k, &s), 0);
+	assert_int_equal(nipc_key_to_string(&s, k), 0);
 	assert_string_equal(s, "windows:Global\\x?legacyKey=x");
 	free(s);
 	assert_int_equal(nipc_key_set_type(k, 0), 0);
 	s = (char *)"junk";
-	assert_int_equal(nipc_key_to_string(k, &s), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_to_string(&s, k), -NIPC_EINVAL);
 	assert_null(s);
 	nipc_key_free(k);
 }
@@ -422,7 +422,7 @@ static void test_parse_cases(void **state)
 	for (size_t i = 0; i < sizeof parse_cases / sizeof *parse_cases; i++) {
 		const struct pcase *c = &parse_cases[i];
 		nipc_key *k = (nipc_key *)&k;
-		int rc = nipc_key_from_string(c->s, &k);
+		int rc = nipc_key_from_string(&k, c->s);
 
 		if (rc != c->rc)
 			fail_msg("\"%s\": rc %d, want %d", c->s, rc, c->rc);
@@ -446,16 +446,16 @@ static void test_parse_bad_input(void **state)
 	nipc_key *k = (nipc_key *)&k;
 
 	(void)state;
-	assert_int_equal(nipc_key_from_string(NULL, &k), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_from_string(&k, NULL), -NIPC_EINVAL);
 	assert_null(k);
-	assert_int_equal(nipc_key_from_string("posix:x", NULL), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_from_string(NULL, "posix:x"), -NIPC_EINVAL);
 	k = (nipc_key *)&k;
-	assert_int_equal(nipc_key_from_string("posix:\xff", &k), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_from_string(&k, "posix:\xff"), -NIPC_EINVAL);
 	assert_null(k);
-	assert_int_equal(nipc_key_from_string("posix:\xed\xa0\x80", &k), -NIPC_EINVAL);
-	assert_int_equal(nipc_key_from_string("", &k), -NIPC_EKEY);
-	assert_int_equal(nipc_key_from_string(":", &k), -NIPC_EKEY);
-	assert_int_equal(nipc_key_from_string("posix", &k), -NIPC_EKEY);
+	assert_int_equal(nipc_key_from_string(&k, "posix:\xed\xa0\x80"), -NIPC_EINVAL);
+	assert_int_equal(nipc_key_from_string(&k, ""), -NIPC_EKEY);
+	assert_int_equal(nipc_key_from_string(&k, ":"), -NIPC_EKEY);
+	assert_int_equal(nipc_key_from_string(&k, "posix"), -NIPC_EKEY);
 }
 
 /* ---------------------------------------------------------- round trip */
@@ -483,13 +483,13 @@ static void test_round_trip(void **state)
 		if (has_legacy)
 			assert_int_equal(nipc_key_set_legacy(k, legacy), 0);
 		if (!nipc_key_is_valid(k)) {
-			assert_int_equal(nipc_key_to_string(k, &s), -NIPC_EINVAL);
+			assert_int_equal(nipc_key_to_string(&s, k), -NIPC_EINVAL);
 			nipc_key_free(k);
 			continue;
 		}
 		valid++;
-		assert_int_equal(nipc_key_to_string(k, &s), 0);
-		if (nipc_key_from_string(s, &back))
+		assert_int_equal(nipc_key_to_string(&s, k), 0);
+		if (nipc_key_from_string(&back, s))
 			fail_msg("cannot parse \"%s\"", s);
 		want = has_legacy && legacy[0] ? legacy : NULL;
 		if (want && !strncmp(want, "\xef\xbb\xbf", 3))
@@ -520,7 +520,7 @@ static void on_signal(int sig)
 	char buf[64];
 
 	(void)sig;
-	handler_ok = nipc_key_format(NIPC_KEY_SYSTEMV, "/tmp/x y", "app", buf, sizeof buf) == 30 &&
+	handler_ok = nipc_key_format(buf, sizeof buf, NIPC_KEY_SYSTEMV, "/tmp/x y", "app") == 30 &&
 		     !memcmp(buf, "systemv:/tmp/x y?legacyKey=app", 31);
 }
 
@@ -536,7 +536,7 @@ static void test_format_no_malloc(void **state)
 	/* the counter sees the library's allocations */
 	before = allocations;
 	assert_int_equal(nipc_key_new(&k, NIPC_KEY_POSIX, "/x"), 0);
-	assert_int_equal(nipc_key_to_string(k, &s), 0);
+	assert_int_equal(nipc_key_to_string(&s, k), 0);
 	assert_true(allocations > before);
 	free(s);
 	nipc_key_free(k);
@@ -545,8 +545,8 @@ static void test_format_no_malloc(void **state)
 	before = allocations;
 	for (int i = 0; i < 2000; i++) {
 		gen_key(&g, &type, native, legacy, &has_legacy);
-		nipc_key_format(type, native, has_legacy ? legacy : NULL, buf, sizeof buf);
-		nipc_key_type_name(type, buf, sizeof buf);
+		nipc_key_format(buf, sizeof buf, type, native, has_legacy ? legacy : NULL);
+		nipc_key_type_name(buf, sizeof buf, type);
 	}
 	assert_int_equal(allocations, before);
 

@@ -67,7 +67,7 @@ static void add_format(int type, const char *native, const char *legacy)
 	c->type = type;
 	c->native = xstrdup(native);
 	c->legacy = xstrdup(legacy);
-	n = nipc_key_format(type, native, legacy, buf, sizeof buf);
+	n = nipc_key_format(buf, sizeof buf, type, native, legacy);
 	if (n >= 0) {
 		assert_true((size_t)n < sizeof buf);
 		c = add_case(ROUNDTRIP);
@@ -280,7 +280,7 @@ static void report(const struct kcase *c, const char *fmt, ...)
 static void check_format(const struct kcase *c)
 {
 	char buf[4 * GEN_TEXT_MAX];
-	ssize_t n = nipc_key_format(c->type, c->native, c->legacy, buf, sizeof buf);
+	ssize_t n = nipc_key_format(buf, sizeof buf, c->type, c->native, c->legacy);
 	int nul;
 
 	if (!strcmp(c->answer, "N")) {
@@ -307,7 +307,7 @@ static void check_format(const struct kcase *c)
 static void check_parse(const struct kcase *c, struct qt_key *q)
 {
 	nipc_key *k = NULL;
-	int rc = nipc_key_from_string(c->str, &k);
+	int rc = nipc_key_from_string(&k, c->str);
 
 	if (!q->valid || q->nul) {
 		if (rc != -NIPC_EKEY)

@@ -282,7 +282,7 @@ static void cli_failed_create_keeps_lock(void **state)
 	int rc;
 
 	(void)state;
-	assert_int_equal(nipc_key_to_string(key, &ks), 0);
+	assert_int_equal(nipc_key_to_string(&ks, key), 0);
 	snprintf(k, sizeof k, "%s", ks);
 	free(ks);
 

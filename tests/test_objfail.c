@@ -66,9 +66,9 @@ static int f_sem_open(struct nipc_bsem *s, const nipc_key *key, int initial, int
 	return err;
 }
 
-static int f_sem_acquire(struct nipc_bsem *s, int wait, struct nipc_why *why)
+static int f_sem_acquire(struct nipc_bsem *s, long timeout_ms, struct nipc_why *why)
 {
-	return failing(why) ? why->code : real->sem_acquire(s, wait, why);
+	return failing(why) ? why->code : real->sem_acquire(s, timeout_ms, why);
 }
 
 /* fails after the real work, as a release of a lock removed under us does:
@@ -89,11 +89,6 @@ static int f_sem_release(struct nipc_bsem *s, int n, struct nipc_why *why)
 static void f_sem_close(struct nipc_bsem *s)
 {
 	real->sem_close(s);
-}
-
-static void f_sem_remove(struct nipc_bsem *s)
-{
-	real->sem_remove(s);
 }
 
 static int f_seg_exists(const nipc_key *key)
@@ -117,7 +112,6 @@ static const struct nipc_backend failing_backend = {
 	.sem_acquire = f_sem_acquire,
 	.sem_release = f_sem_release,
 	.sem_close = f_sem_close,
-	.sem_remove = f_sem_remove,
 	.lock_remove = f_lock_remove,
 };
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared memory objects on both backends: states, errors, modes, cleanup,
- * and several real processes sharing one segment. */
+ * timed and try locks, and several real processes sharing one segment. */
 #include "config.h"
 
 #include "nipc.h"
@@ -19,6 +19,7 @@
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 
@@ -41,7 +42,7 @@ static void create_twice_then_last_detach_removes_all(void **state)
 	nipc_shm *a = new_shm(k), *b = new_shm(k);
 
 	assert_int_equal(nipc_shm_create(a, 1000, NIPC_SHM_READWRITE), 0);
-	assert_int_equal(nipc_shm_error(a), 0);
+	assert_int_equal(nipc_shm_error(a), NIPC_SHM_ERR_NO_ERROR);
 	assert_string_equal(nipc_shm_error_string(a), "");
 	assert_true(nipc_shm_is_attached(a));
 	assert_true(nipc_shm_size(a) >= 1000);
@@ -52,7 +53,7 @@ static void create_twice_then_last_detach_removes_all(void **state)
 	assert_true(TL_SEM_EXISTS(k)); /* the lock, on the segment's own key */
 
 	assert_int_equal(nipc_shm_create(b, 1000, NIPC_SHM_READWRITE), -NIPC_EEXIST);
-	assert_int_equal(nipc_shm_error(b), NIPC_EEXIST);
+	assert_int_equal(nipc_shm_error(b), NIPC_SHM_ERR_ALREADY_EXISTS);
 	assert_string_equal(nipc_shm_error_string(b), "nipc_shm_create: already exists");
 	assert_false(nipc_shm_is_attached(b));
 	assert_null(nipc_shm_data(b));
@@ -116,7 +117,8 @@ static void bad_keys(void **state)
 	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_create: key is empty");
 	assert_int_equal(nipc_shm_attach(a, NIPC_SHM_READWRITE), -NIPC_EKEY);
 	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_attach: key is empty");
-	assert_int_equal(nipc_shm_error(a), NIPC_EKEY);
+	assert_int_equal(nipc_shm_error(a), NIPC_SHM_ERR_KEY_ERROR);
+	assert_string_equal(nipc_shm_error_reason(a), "key is empty");
 
 	assert_int_equal(nipc_key_new(&k, TYPE, ""), 0);
 	assert_int_equal(nipc_shm_set_key(a, k), 0);
@@ -130,16 +132,26 @@ static void bad_keys(void **state)
 	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_create: invalid key type");
 	assert_int_equal(nipc_key_set_type(k, NIPC_KEY_WINDOWS), 0);
 	assert_int_equal(nipc_shm_set_key(a, k), 0);
-	assert_int_equal(nipc_shm_attach(a, NIPC_SHM_READWRITE), -NIPC_EKEY);
+	/* a valid type without a backend here: NIPC_ENOTSUP, Qt's KeyError */
+	assert_int_equal(nipc_shm_attach(a, NIPC_SHM_READWRITE), -NIPC_ENOTSUP);
 	assert_string_equal(nipc_shm_error_string(a),
 			    "nipc_shm_attach: key type not supported on this host");
+	assert_int_equal(nipc_shm_error(a), NIPC_SHM_ERR_KEY_ERROR);
+	assert_int_equal(nipc_shm_create(a, 10, NIPC_SHM_READWRITE), -NIPC_ENOTSUP);
+	assert_string_equal(nipc_shm_error_reason(a), "key type not supported on this host");
 
 	assert_int_equal(nipc_shm_create(NULL, 10, NIPC_SHM_READWRITE), -NIPC_EINVAL);
+	assert_int_equal(nipc_shm_lock_timeout(NULL, 0), -NIPC_EINVAL);
+	assert_int_equal(nipc_shm_trylock(NULL), -NIPC_EINVAL);
 	assert_int_equal(nipc_shm_create(a, 10, 7), -NIPC_EINVAL);
 	assert_int_equal(nipc_shm_new(NULL, k), -NIPC_EINVAL);
 	nipc_shm_free(a);
 	nipc_shm_free(NULL);
 	nipc_key_free(k);
+	/* no object: Qt's UnknownError, the value Qt gives it */
+	assert_int_equal(nipc_shm_error(NULL), NIPC_SHM_ERR_UNKNOWN_ERROR);
+	assert_int_equal(NIPC_SHM_ERR_UNKNOWN_ERROR, 8);
+	assert_string_equal(nipc_shm_error_reason(NULL), "invalid argument");
 }
 
 static void posix_bad_name(void **state)
@@ -212,12 +224,12 @@ static void detach_lock_states(void **state)
 	assert_int_equal(nipc_shm_lock(a), 0); /* warns, as Qt */
 	assert_int_equal(nipc_shm_unlock(a), 0);
 	assert_int_equal(nipc_shm_unlock(a), -NIPC_ESTATE);
-	assert_int_equal(nipc_shm_error(a), 0);
+	assert_int_equal(nipc_shm_error(a), NIPC_SHM_ERR_NO_ERROR);
 	/* detach while holding the lock keeps the lock */
 	assert_int_equal(nipc_shm_lock(a), 0);
 	assert_int_equal(nipc_shm_detach(a), 0);
 	assert_int_equal(nipc_shm_detach(a), -NIPC_ESTATE);
-	assert_int_equal(nipc_shm_error(a), 0);
+	assert_int_equal(nipc_shm_error(a), NIPC_SHM_ERR_NO_ERROR);
 	assert_int_equal(nipc_shm_unlock(a), 0);
 	assert_false(TL_SHM_EXISTS(k));
 	nipc_shm_free(a);
@@ -357,10 +369,10 @@ static void sysv_key_follows_inode(void **state)
 	nipc_key *k = tl_key(SYSV84), *moved;
 	nipc_shm *a = new_shm(k), *b;
 	char path[256];
-	key_t kt;
+	long kt;
 
 	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
-	assert_int_equal(nipc_ftok(nipc_key_native(k), 84, &kt), 0);
+	assert_int_equal(nipc_ftok(&kt, nipc_key_native(k), 84), 0);
 	assert_int_equal((kt >> 24) & 0xff, 84);
 	assert_true(shmget(kt, 0, 0) >= 0);
 
@@ -455,6 +467,85 @@ static void legacy_key_lock(void **state)
 	free(old);
 }
 
+/* Another process holds the lock: the timed and the try lock give up
+ * with NIPC_ETIMEDOUT, not before their time, and leave the object
+ * unlocked; once the holder lets go, a timed lock takes it. */
+static void lock_timeout_while_held(void **state)
+{
+	nipc_key *k = tl_key(TYPE);
+	nipc_shm *a;
+	struct tl_proc c;
+	time_t t0;
+
+	assert_int_equal(nipc_shm_new(&a, k), 0);
+	/* no segment yet: a free lock is taken at once */
+	assert_int_equal(nipc_shm_trylock(a), 0);
+	assert_int_equal(nipc_shm_unlock(a), 0);
+	assert_int_equal(nipc_shm_lock_timeout(a, 100), 0);
+	assert_int_equal(nipc_shm_unlock(a), 0);
+	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
+	assert_int_equal(TL_OBJHELPER(&c, k), 0);
+	assert_true(tl_cmd_ok(&c, "attach"));
+	assert_true(tl_cmd_ok(&c, "lock"));
+
+	t0 = time(NULL);
+	assert_int_equal(nipc_shm_lock_timeout(a, 1100), -NIPC_ETIMEDOUT);
+	assert_true(time(NULL) - t0 >= 1); /* it waited */
+	assert_int_equal(nipc_shm_error(a), NIPC_SHM_ERR_LOCK_ERROR);
+	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_lock_timeout: timed out");
+	assert_string_equal(nipc_shm_error_reason(a), "timed out");
+	assert_int_equal(nipc_shm_unlock(a), -NIPC_ESTATE);
+	assert_int_equal(nipc_shm_trylock(a), -NIPC_ETIMEDOUT);
+	assert_string_equal(nipc_shm_error_string(a), "nipc_shm_trylock: timed out");
+	assert_int_equal(nipc_shm_unlock(a), -NIPC_ESTATE);
+
+	/* the holder lets go while we wait */
+	assert_int_equal(tl_send(&c, "unlock"), 0);
+	assert_int_equal(nipc_shm_lock_timeout(a, 10000), 0);
+	assert_string_equal(tl_cmd(&c, NULL, 10000), "ok");
+	assert_int_equal(nipc_shm_error(a), NIPC_SHM_ERR_NO_ERROR);
+	assert_string_equal(nipc_shm_error_reason(a), "");
+
+	/* and the other way round: the child waits for us, then gives up */
+	assert_int_equal(tl_send(&c, "locktimeout 300"), 0);
+	assert_string_equal(tl_cmd(&c, NULL, 10000), "err 6 nipc_shm_lock_timeout: timed out");
+	assert_int_equal(tl_send(&c, "locktimeout 10000"), 0);
+	assert_string_equal(tl_cmd(&c, NULL, 200), "");
+	assert_int_equal(nipc_shm_unlock(a), 0);
+	assert_string_equal(tl_cmd(&c, NULL, 10000), "ok");
+	assert_int_equal(nipc_shm_trylock(a), -NIPC_ETIMEDOUT);
+	assert_true(tl_cmd_ok(&c, "unlock"));
+	assert_int_equal(nipc_shm_trylock(a), 0);
+	assert_int_equal(nipc_shm_unlock(a), 0);
+	assert_int_equal(nipc_shm_lock_timeout(a, -1), 0);
+	assert_int_equal(nipc_shm_unlock(a), 0);
+	assert_int_equal(tl_end(&c, "exit"), 0);
+	nipc_shm_free(a);
+	assert_false(TL_LEFTOVER(k));
+	nipc_key_free(k);
+}
+
+/* The reason is the error string without "<operation>: ". */
+static void error_reason(void **state)
+{
+	nipc_key *k = tl_key(TYPE);
+	nipc_shm *a, *b;
+
+	assert_int_equal(nipc_shm_new(&a, k), 0);
+	assert_int_equal(nipc_shm_new(&b, k), 0);
+	assert_int_equal(nipc_shm_create(a, 16, NIPC_SHM_READWRITE), 0);
+	assert_int_equal(nipc_shm_create(b, 16, NIPC_SHM_READWRITE), -NIPC_EEXIST);
+	assert_int_equal(nipc_shm_error(b), NIPC_SHM_ERR_ALREADY_EXISTS);
+	assert_string_equal(nipc_shm_error_string(b), "nipc_shm_create: already exists");
+	assert_string_equal(nipc_shm_error_reason(b), "already exists");
+	assert_int_equal(nipc_shm_attach(b, NIPC_SHM_READONLY), 0);
+	assert_string_equal(nipc_shm_error_reason(b), "");
+	nipc_shm_free(b);
+	nipc_shm_free(a);
+	assert_false(TL_LEFTOVER(k));
+	nipc_key_free(k);
+}
+
 static void type_supported(void **state)
 {
 	static const int yes[] = {NIPC_KEY_SYSTEMV, 1, NIPC_KEY_POSIX};
@@ -490,6 +581,8 @@ int main(void)
 		BOTH(counter_under_lock),
 		cmocka_unit_test_prestate(counter_under_lock, &SYSV84),
 		BOTH(legacy_key_lock),
+		BOTH(lock_timeout_while_held),
+		BOTH(error_reason),
 		cmocka_unit_test(type_supported),
 	};
 

@@ -178,11 +178,11 @@ static void check_segment(const nipc_obj *o, const nipc_key *k, size_t size, lon
 	if (nipc_key_type_is_systemv(nipc_key_type(k))) {
 		long long v[14];
 		long kt;
-		key_t want;
+		long want;
 
 		assert_string_equal(nipc_obj_backend(o), "systemv");
 		assert_null(nipc_obj_name(o));
-		assert_int_equal(nipc_ftok(nipc_key_native(k), nipc_key_type(k), &want), 0);
+		assert_int_equal(nipc_ftok(&want, nipc_key_native(k), nipc_key_type(k)), 0);
 		assert_int_equal(nipc_obj_sysv_key(&kt, o), 0);
 		assert_int_equal(kt, (long)want);
 		assert_int_equal(shmget(want, 0, 0), nipc_obj_id(o));
@@ -267,11 +267,11 @@ static void check_semaphore(const nipc_obj *o, const nipc_key *k)
 	assert_int_equal(nipc_obj_uid(o), (long)geteuid());
 	if (nipc_key_type_is_systemv(nipc_key_type(k))) {
 		long long v[10];
-		key_t want;
+		long want;
 		long kt;
 		int id;
 
-		assert_int_equal(nipc_ftok(nipc_key_native(k), nipc_key_type(k), &want), 0);
+		assert_int_equal(nipc_ftok(&want, nipc_key_native(k), nipc_key_type(k)), 0);
 		assert_true((id = semget(want, 0, 0)) >= 0);
 		assert_int_equal(nipc_obj_id(o), id);
 		assert_int_equal(nipc_obj_sysv_key(&kt, o), 0);
@@ -362,12 +362,12 @@ static void stat_bad_args(void **state)
 static const nipc_obj *find(const nipc_objlist *l, const nipc_key *k, int kind, int *n)
 {
 	const nipc_obj *hit = NULL;
-	key_t want = 0;
+	long want = 0;
 	long kt;
 
 	*n = 0;
 	if (nipc_key_type_is_systemv(nipc_key_type(k)))
-		assert_int_equal(nipc_ftok(nipc_key_native(k), nipc_key_type(k), &want), 0);
+		assert_int_equal(nipc_ftok(&want, nipc_key_native(k), nipc_key_type(k)), 0);
 	for (size_t i = 0; i < nipc_objlist_count(l); i++) {
 		const nipc_obj *o = nipc_objlist_get(l, i);
 

@@ -97,7 +97,7 @@ static void print_json(const nipc_key *k, const char *str, const char *key_t_tex
 	fputs("{\"valid\":", stdout);
 	fputs(valid ? "true" : "false", stdout);
 	fputs(",\"type\":", stdout);
-	json_string(stdout, valid && nipc_key_type_name(type, tname, sizeof tname) > 0 ? tname : NULL);
+	json_string(stdout, valid && nipc_key_type_name(tname, sizeof tname, type) > 0 ? tname : NULL);
 	printf(",\"type_id\":%d,\"native\":", type);
 	json_string(stdout, nipc_key_native(k));
 	fputs(",\"legacy\":", stdout);
@@ -116,7 +116,7 @@ static void print_json(const nipc_key *k, const char *str, const char *key_t_tex
 static int print_key(const nipc_key *k, int json, const char *key_t_text)
 {
 	char *str = NULL;
-	int err = nipc_key_is_valid(k) ? nipc_key_to_string(k, &str) : 0;
+	int err = nipc_key_is_valid(k) ? nipc_key_to_string(&str, k) : 0;
 
 	if (err == -NIPC_ENOMEM)
 		return fail("out of memory");
@@ -184,7 +184,7 @@ static int run_parse(const struct sub *s, int argc, char **argv)
 		return rc == CL_HELP ? EXIT_OK : rc;
 	if (o.npos != 1)
 		return usage_error("key parse: expected STRING");
-	err = nipc_key_from_string(o.pos[0], &k);
+	err = nipc_key_from_string(&k, o.pos[0]);
 	if (err == -NIPC_EKEY) {
 		if (o.json && !nipc_key_new(&k, NIPC_KEY_INVALID, NULL)) {
 			print_json(k, NULL, NULL);
@@ -196,11 +196,11 @@ static int run_parse(const struct sub *s, int argc, char **argv)
 		return key_error(err, "STRING");
 	if (o.json)
 		return print_free(k, 1, NULL);
-	if ((err = nipc_key_to_string(k, &str))) {
+	if ((err = nipc_key_to_string(&str, k))) {
 		nipc_key_free(k);
 		return key_error(err, "the key");
 	}
-	nipc_key_type_name(nipc_key_type(k), tname, sizeof tname);
+	nipc_key_type_name(tname, sizeof tname, nipc_key_type(k));
 	printf("valid: yes\ntype: %s\ntype_id: %d\nnative: %s\n", tname, nipc_key_type(k),
 	       nipc_key_native(k));
 	if (nipc_key_legacy(k))
@@ -248,7 +248,7 @@ static int run_make(const struct sub *s, int argc, char **argv)
 		return rc == CL_HELP ? EXIT_OK : rc;
 	if (o.npos != 3)
 		return usage_error("key %s: expected shm|sem TYPE NAME", s->name);
-	if (o.os && nipc_os_from_name(o.os, &os))
+	if (o.os && nipc_os_from_name(&os, o.os))
 		return usage_error("unknown OS profile '%s' (linux, unix, macos, macos-sandboxed, windows)",
 				   o.os);
 	if (!strcmp(o.pos[0], "shm"))
@@ -280,7 +280,7 @@ static int run_ftok(const struct sub *s, int argc, char **argv)
 {
 	struct opts o;
 	nipc_key *k;
-	key_t key;
+	long key;
 	long id = NIPC_KEY_SYSTEMV;
 	char text[16];
 	int err, rc;
@@ -298,7 +298,7 @@ static int run_ftok(const struct sub *s, int argc, char **argv)
 		    (id = strtol(d, NULL, 10)) > 255)
 			return usage_error("key ftok: ID '%s' is not a number in 0..255", d);
 	}
-	err = nipc_ftok(o.pos[0], (int)id, &key);
+	err = nipc_ftok(&key, o.pos[0], (int)id);
 	if (err)
 		return fail("ftok %s: %s", o.pos[0], strerror(errno));
 	snprintf(text, sizeof text, "0x%08x", (unsigned)key);

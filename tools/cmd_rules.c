@@ -90,12 +90,12 @@ static int key_read(struct key_in *ki)
 			return usage_error("rules: '%s': the id must be a number", t), -1;
 		can = t[1] == 'h' ? RF_SYSV_SHM : RF_SYSV_SEM;
 	} else {
-		if ((err = nipc_key_from_string(t, &k)) < 0)
+		if ((err = nipc_key_from_string(&k, t)) < 0)
 			return usage_error("rules: '%s' is not a key text: %s", t, nipc_strerror(err)), -1;
 		type = nipc_key_type(k);
 		snprintf(ki->native, sizeof ki->native, "%s", nipc_key_native(k));
 		ki->has_native = 1;
-		if (nipc_key_format(type, ki->native, NULL, canon, sizeof canon) < 0 ||
+		if (nipc_key_format(canon, sizeof canon, type, ki->native, NULL) < 0 ||
 		    strcmp(canon, t)) {
 			nipc_key_free(k);
 			return usage_error("rules: '%s' is not a key text as a trace prints it "
@@ -107,8 +107,11 @@ static int key_read(struct key_in *ki)
 		} else if (type == NIPC_KEY_WINDOWS) {
 			can = RF_WIN;
 		} else {
+			long kt = 0;
+
 			can = RF_SYSV | RF_FTOK;
-			ki->has_keyt = nipc_ftok(ki->native, type, &ki->keyt) == 0;
+			ki->has_keyt = nipc_ftok(&kt, ki->native, type) == 0;
+			ki->keyt = (key_t)kt;
 		}
 	}
 	if (!ki->families) {

@@ -285,7 +285,7 @@ static int do_info(struct args *a)
 		return rc;
 	const nipc_key *key = nipc_shm_key(shm);
 	int t = nipc_key_type(key);
-	if (nipc_key_type_name(t, type, sizeof type) < 0 || nipc_key_to_string(key, &str) < 0)
+	if (nipc_key_type_name(type, sizeof type, t) < 0 || nipc_key_to_string(&str, key) < 0)
 		return finish(a, shm, fail("%s: cannot format the key", a->who));
 	if (nipc_obj_stat(&obj, key, NIPC_KIND_SHM) == 0) {
 		sysv = nipc_obj_sysv_key(&kt, obj) == 0;

@@ -268,7 +268,7 @@ int key_arg_make(const struct key_arg *ka, nipc_kind kind, const char *who, nipc
 	if (ka->string) {
 		if (ka->type)
 			return usage_error("%s: --type applies to --legacy NAME only", who);
-		err = nipc_key_from_string(ka->string, out);
+		err = nipc_key_from_string(out, ka->string);
 		if (err < 0)
 			return fail("%s: invalid key '%s': %s", who, ka->string, nipc_strerror(err));
 		return EXIT_OK;

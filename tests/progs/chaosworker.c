@@ -66,12 +66,12 @@ static void cycle(void)
 		exit(3);
 	if (nipc_shm_create(shm, SEG_SIZE, NIPC_SHM_READWRITE) == 0)
 		count(&st->created);
-	else if (nipc_shm_error(shm) != NIPC_EEXIST) {
+	else if (nipc_shm_error(shm) != NIPC_SHM_ERR_ALREADY_EXISTS) {
 		error(&st->err_open, shm);
 		goto out;
 	} else if (nipc_shm_attach(shm, NIPC_SHM_READWRITE) == 0)
 		count(&st->attached);
-	else if (nipc_shm_error(shm) == NIPC_ENOTFOUND) {
+	else if (nipc_shm_error(shm) == NIPC_SHM_ERR_NOT_FOUND) {
 		/* removed between the two: the idiom starts over */
 		count(&st->vanished);
 		goto out;

@@ -57,7 +57,7 @@ static void reply_shm(int r)
 static void reply_sem(int r)
 {
 	if (r < 0)
-		printf("err %d %s\n", sem ? nipc_sem_error(sem) : -1,
+		printf("err %d %s\n", sem ? (int)nipc_sem_error(sem) : -1,
 		       sem ? nipc_sem_error_string(sem) : "no semaphore");
 	else
 		printf("ok\n");
@@ -88,7 +88,7 @@ static void create_or_attach(long size)
 {
 	if (nipc_shm_create(shm, (size_t)size, NIPC_SHM_READWRITE) == 0)
 		printf("ok created\n");
-	else if (nipc_shm_error(shm) != NIPC_EEXIST)
+	else if (nipc_shm_error(shm) != NIPC_SHM_ERR_ALREADY_EXISTS)
 		reply_shm(-1);
 	else if (nipc_shm_attach(shm, NIPC_SHM_READWRITE) == 0)
 		printf("ok attached\n");
@@ -102,7 +102,7 @@ static void recover(void)
 {
 	int made = nipc_shm_create(shm, 64, NIPC_SHM_READWRITE) == 0;
 
-	if (!made && nipc_shm_error(shm) != NIPC_EEXIST)
+	if (!made && nipc_shm_error(shm) != NIPC_SHM_ERR_ALREADY_EXISTS)
 		reply_shm(-1);
 	else if (!made && nipc_shm_attach(shm, NIPC_SHM_READWRITE) < 0)
 		reply_shm(-1);
@@ -136,6 +136,8 @@ static void command(char *line)
 		reply_shm(nipc_shm_lock(shm));
 	else if (!strcmp(verb, "unlock"))
 		reply_shm(nipc_shm_unlock(shm));
+	else if (!strcmp(verb, "locktimeout"))
+		reply_shm(nipc_shm_lock_timeout(shm, (int)a));
 	else if (!strcmp(verb, "cleanup"))
 		reply_shm(nipc_shm_set_cleanup(shm, (int)a));
 	else if (!strcmp(verb, "size"))
@@ -163,6 +165,10 @@ static void command(char *line)
 		reply_sem(r < 0 || nipc_sem_error(sem) ? -1 : 0);
 	} else if (!strcmp(verb, "acquire"))
 		reply_sem(nipc_sem_acquire(sem));
+	else if (!strcmp(verb, "acquiretimeout"))
+		reply_sem(nipc_sem_acquire_timeout(sem, (int)a));
+	else if (!strcmp(verb, "undo"))
+		reply_sem(nipc_sem_set_undo(sem, (int)a));
 	else if (!strcmp(verb, "release"))
 		reply_sem(nipc_sem_release(sem, (int)a));
 	else if (!strcmp(verb, "semfree")) {
