@@ -239,7 +239,8 @@ long long emul_read_num(const char *path, int nth)
 	return v;
 }
 
-static int check_ids(void)
+/* shm: kernel.shmmni; sem (once sets are emulated): semmni. */
+static int check_ids(int sem)
 {
 	long shmmni = (long)emul_read_num("/proc/sys/kernel/shmmni", 0);
 	long semmni = (long)emul_read_num("/proc/sys/kernel/sem", 3);
@@ -255,7 +256,7 @@ static int check_ids(void)
 			 shmmni, EMUL_IDX_BASE, (EMUL_IDX_BASE - 1) * 2 / 3);
 		return -1;
 	}
-	if (semmni >= 0 && emul_kernel_idx_limit(semmni) > EMUL_IDX_BASE) {
+	if (sem && semmni >= 0 && emul_kernel_idx_limit(semmni) > EMUL_IDX_BASE) {
 		snprintf(why, sizeof why,
 			 "kernel.sem semmni=%ld lets the kernel issue set ids that emulated ids use "
 			 "(index %d and up); it must be at most %d",
@@ -392,7 +393,7 @@ int emul_state_open(void)
 
 	emul_state_child();
 	read_fault();
-	if (ns_init() || check_ids())
+	if (ns_init() || check_ids(0))
 		return -1;
 	mode = getenv("NIPC_NAMESPACE") && *getenv("NIPC_NAMESPACE") ? 0660 : 0600;
 	snprintf(name, sizeof name, "/nipc.sysv.%s.reg", emul_ns);

@@ -400,6 +400,8 @@ static int e_shmget(key_t key, size_t size, int flg)
 
 /* ----------------------------------------------------------- shmat */
 
+static void forget(int i);
+
 static void *attach(int id, uintptr_t a, int fixed, int flg)
 {
 	int rdonly = (flg & SHM_RDONLY) != 0, prot, fd, rec, mflags;
@@ -432,7 +434,13 @@ static void *attach(int id, uintptr_t a, int fixed, int flg)
 	emul_jput(&emul_reg->att[rec], &at, sizeof at);
 	emul_jput(g, &n, sizeof n);
 	emul_jcommit();
-	lat[nlat++] = (struct lat){(uintptr_t)p, g->size, slot, g->seq, rec};
+	/* SHM_REMAP replaced whatever was there: attachments it covered are
+	 * gone, as the kernel counts them (after the new one is recorded, so
+	 * a removed segment is not freed under it) */
+	for (int i = nlat - 1; fixed && i >= 0; i--)
+		if (lat[i].addr >= a && lat[i].addr + lat[i].len <= a + n.size)
+			forget(i);
+	lat[nlat++] = (struct lat){(uintptr_t)p, n.size, slot, n.seq, rec};
 	return p;
 }
 
@@ -468,31 +476,36 @@ static void *e_shmat(int id, const void *addr, int flg)
 
 /* ----------------------------------------------------------- shmdt */
 
+/* Forgets attachment i of this process: its mapping is gone. */
+static void forget(int i)
+{
+	struct lat l = lat[i];
+	struct emul_seg n, *g = &emul_reg->seg[l.slot];
+
+	lat[i] = lat[--nlat];
+	if (l.rec >= 0)
+		__atomic_store_n(&emul_reg->att[l.rec].used, 0, __ATOMIC_RELEASE);
+	if (g->state == ES_FREE || g->seq != l.seq)
+		return;
+	n = *g;
+	n.dtime = time(NULL);
+	n.lpid = emul_pid;
+	emul_jput(g, &n, sizeof n);
+	emul_jcommit();
+	if (g->state == ES_DEST && !nattch(l.slot, l.seq))
+		seg_free(l.slot);
+}
+
 static int e_shmdt(const void *addr)
 {
-	struct emul_seg n, *g;
-	struct lat l;
 	int i;
 
 	if (emul_reg && !emul_lock()) {
 		for (i = 0; i < nlat && lat[i].addr != (uintptr_t)addr; i++)
 			;
 		if (i < nlat) {
-			l = lat[i];
-			lat[i] = lat[--nlat];
-			shim_next.munmap((void *)l.addr, l.len);
-			if (l.rec >= 0)
-				__atomic_store_n(&emul_reg->att[l.rec].used, 0, __ATOMIC_RELEASE);
-			g = &emul_reg->seg[l.slot];
-			if (g->state != ES_FREE && g->seq == l.seq) {
-				n = *g;
-				n.dtime = time(NULL);
-				n.lpid = emul_pid;
-				emul_jput(g, &n, sizeof n);
-				emul_jcommit();
-				if (g->state == ES_DEST && !nattch(l.slot, l.seq))
-					seg_free(l.slot);
-			}
+			shim_next.munmap((void *)lat[i].addr, lat[i].len);
+			forget(i);
 			emul_unlock();
 			return 0;
 		}
