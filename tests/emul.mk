@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: MIT
+# tests: System V emulated on POSIX (shim/emul_*.c) under real processes.
+# The case program runs under LD_PRELOAD: no sanitizers (their runtime
+# must come first in the preload list; the test puts it there).
+check_PROGRAMS += tests/progs/sysv_shm_cases
+tests_progs_sysv_shm_cases_SOURCES = tests/progs/sysv_shm_cases.c
+tests_progs_sysv_shm_cases_CFLAGS = $(WARN_CFLAGS)
+tests_progs_sysv_shm_cases_LDFLAGS =
+
+check_PROGRAMS += tests/test_emul_shm
+tests_test_emul_shm_SOURCES = tests/test_emul_shm.c
+tests_test_emul_shm_CPPFLAGS = $(SHIM_TEST_CPPFLAGS)
+tests_test_emul_shm_CFLAGS = $(TEST_CFLAGS)
+tests_test_emul_shm_LDADD = $(CMOCKA_LIBS)
+EXTRA_tests_test_emul_shm_DEPENDENCIES = $(SHIM_TEST_DEPS) tests/progs/sysv_shm_cases$(EXEEXT)
+TESTS += tests/test_emul_shm
