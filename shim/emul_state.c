@@ -393,6 +393,10 @@ int emul_state_open(void)
 
 	emul_state_child();
 	read_fault();
+	if (!emul_start) {
+		snprintf(why, sizeof why, "cannot read /proc/self/stat (liveness needs /proc)");
+		return -1;
+	}
 	if (ns_init() || check_ids(0))
 		return -1;
 	mode = getenv("NIPC_NAMESPACE") && *getenv("NIPC_NAMESPACE") ? 0660 : 0600;

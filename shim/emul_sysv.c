@@ -126,12 +126,25 @@ static unsigned nattch(uint32_t slot, uint32_t seq)
 	return n;
 }
 
+/* A free attachment record; when none is, those of dead processes are
+ * freed (they are otherwise freed only when their segment is counted). */
 static int free_att(void)
 {
+	int found = -1;
+
 	for (int i = 0; i < EMUL_NATT; i++)
 		if (!emul_reg->att[i].used)
 			return i;
-	return -1;
+	for (int i = 0; i < EMUL_NATT; i++) {
+		struct emul_att *a = &emul_reg->att[i];
+
+		if (!emul_alive(a->pid, a->start)) {
+			__atomic_store_n(&a->used, 0, __ATOMIC_RELEASE);
+			if (found < 0)
+				found = i;
+		}
+	}
+	return found;
 }
 
 /* Closes this process's cached descriptor of slot, if it is still ours. */
