@@ -321,6 +321,79 @@ static void test_emul_fail_closed(void **state)
 	assert_non_null(strstr(err, "ENOSYS"));
 }
 
+/* Starts the case program under the shim without waiting for it. */
+static pid_t start_one(const char *what, key_t key)
+{
+	static char k[32], pre[2 * PATH_MAX], rl[PATH_MAX + 16], nsv[96];
+	pid_t pid;
+
+	snprintf(k, sizeof k, "%#x", (unsigned)key);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 1);
+#ifdef NIPC_ASAN_RUNTIME
+		snprintf(pre, sizeof pre, "%s:%s", NIPC_ASAN_RUNTIME, shim);
+		setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+#else
+		snprintf(pre, sizeof pre, "%s", shim);
+#endif
+		snprintf(rl, sizeof rl, "%s", rules);
+		snprintf(nsv, sizeof nsv, "%s", ns);
+		setenv("LD_PRELOAD", pre, 1);
+		setenv("NIPC_RULES", rl, 1);
+		setenv("NIPC_NAMESPACE", nsv, 1);
+		unsetenv("NIPC_TRACE");
+		execl(prog, prog, what, k, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* 8 processes attach and detach one segment concurrently, half of them
+ * killed at random moments (holding the registry lock or not): the
+ * survivors finish, every increment of a finished process is there, and
+ * no attachment is left counted. */
+static void test_emul_concurrent_kills(void **state)
+{
+	key_t k = next_keys();
+	pid_t pid[8];
+	int st, done = 0, count = -1;
+
+	(void)state;
+	run_one(1, NULL, "create", k);
+	assert_string_equal(out, "create: ok\n");
+	for (int i = 0; i < 8; i++)
+		pid[i] = start_one("loop", k);
+	for (int i = 0; i < 8; i += 2) {
+		usleep((useconds_t)(2000 + (rand() % 20000)));
+		kill(pid[i], SIGKILL);
+	}
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(waitpid(pid[i], &st, 0), pid[i]);
+		if (WIFEXITED(st)) {
+			assert_int_equal(WEXITSTATUS(st), 0);
+			done++;
+		} else {
+			assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+		}
+	}
+	assert_true(done >= 4);
+	run_one(1, NULL, "nattch", k);
+	assert_string_equal(out, "nattch: 0\n");
+	/* the lock still works for everyone */
+	run_one(1, NULL, "loop", k);
+	assert_int_equal(err[0], 0);
+	run_one(1, NULL, "count", k);
+	assert_int_equal(sscanf(out, "count: %d", &count), 1);
+	assert_true(count >= 200 * (done + 1) && count <= 200 * 9);
+	run_one(1, NULL, "rm", k);
+	assert_string_equal(out, "rm: ok\n");
+	assert_int_equal(leftovers(0), 0);
+}
+
 /* Whether a key is a kernel segment now (/proc/sysvipc/shm). */
 static int in_kernel(key_t k)
 {
@@ -378,6 +451,7 @@ int main(void)
 		cmocka_unit_test(test_emul_crash_pre_commit),
 		cmocka_unit_test(test_emul_fail_closed),
 		cmocka_unit_test(test_emul_route_by_key),
+		cmocka_unit_test(test_emul_concurrent_kills),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

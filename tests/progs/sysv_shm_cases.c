@@ -5,6 +5,10 @@
  *
  *   sysv_shm_cases cases KEY   every case, with keys KEY..KEY+9
  *   sysv_shm_cases create KEY | get KEY | rm KEY   one call each
+ *   sysv_shm_cases loop KEY   attaches and detaches KEY's segment 200
+ *                             times, incrementing its first word
+ *   sysv_shm_cases nattch KEY   prints shm_nattch of KEY's segment
+ *   sysv_shm_cases count KEY    prints the first word of KEY's segment
  *   sysv_shm_cases exec-child FD   (internal) says it runs, waits for EOF
  */
 #define _GNU_SOURCE
@@ -322,6 +326,29 @@ int main(int argc, char **argv)
 		res("create", shmget(base, 4096, IPC_CREAT | 0600));
 	else if (!strcmp(argv[1], "get"))
 		res("get", shmget(base, 0, 0));
+	else if (!strcmp(argv[1], "loop")) {
+		for (int i = 0; i < 200; i++) {
+			volatile int *p = shmat(shmget(base, 0, 0), NULL, 0);
+
+			if (p == (void *)-1) {
+				res("loop", -1);
+				return 1;
+			}
+			__atomic_add_fetch(p, 1, __ATOMIC_RELAXED);
+			if (shmdt((void *)p)) {
+				res("loop_shmdt", -1);
+				return 1;
+			}
+		}
+	} else if (!strcmp(argv[1], "count")) {
+		int *p = shmat(shmget(base, 0, 0), NULL, SHM_RDONLY);
+
+		if (p == (void *)-1)
+			res("count", -1);
+		else
+			printf("count: %d\n", *p);
+	} else if (!strcmp(argv[1], "nattch"))
+		printf("nattch: %lu\n", nattch(shmget(base, 0, 0)));
 	else if (!strcmp(argv[1], "rm"))
 		res("rm", shmctl(shmget(base, 0, 0), IPC_RMID, NULL));
 	else
