@@ -7,6 +7,8 @@
  * of each round's own ratio. Goal (not asserted): <= 1.5x the kernel. */
 #include "config.h"
 
+#include "bench_util.h"
+
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
@@ -20,27 +22,6 @@
 
 #define ROUNDS 7
 #define ITERS 3000
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static double now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e9 + t.tv_nsec;
-}
 
 /* The loop; prints ns per cycle. */
 static int child(key_t key)

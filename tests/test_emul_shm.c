@@ -128,6 +128,14 @@ static int run_one(int emul, const char *extra, const char *what, key_t key)
 	return run(emul, extra, argv);
 }
 
+/* Runs one call of the case program under the emulation; its output
+ * must be want. */
+static void expect_out(const char *what, key_t key, const char *want)
+{
+	run_one(1, NULL, what, key);
+	assert_string_equal(out, want);
+}
+
 /* The backing objects of the namespace (the registry not counted). */
 static int leftovers_of(int remove_all, int quiet)
 {
@@ -278,12 +286,9 @@ static void test_emul_crash_mid_apply(void **state)
 	(void)state;
 	st = run_one(1, "NIPC_EMUL_FAULT=mid-apply", "create", k);
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-	st = run_one(1, NULL, "get", k);
-	assert_string_equal(out, "get: ok\n");
-	st = run_one(1, NULL, "rm", k);
-	assert_string_equal(out, "rm: ok\n");
-	st = run_one(1, NULL, "get", k);
-	assert_string_equal(out, "get: ENOENT\n");
+	expect_out("get", k, "get: ok\n");
+	expect_out("rm", k, "rm: ok\n");
+	expect_out("get", k, "get: ENOENT\n");
 	assert_int_equal(leftovers(0), 0);
 }
 
@@ -298,12 +303,9 @@ static void test_emul_crash_pre_commit(void **state)
 	st = run_one(1, "NIPC_EMUL_FAULT=pre-commit", "create", k);
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	assert_int_equal(leftovers_of(0, 1), 1);
-	st = run_one(1, NULL, "get", k);
-	assert_string_equal(out, "get: ENOENT\n");
-	st = run_one(1, NULL, "create", k);
-	assert_string_equal(out, "create: ok\n");
-	st = run_one(1, NULL, "rm", k);
-	assert_string_equal(out, "rm: ok\n");
+	expect_out("get", k, "get: ENOENT\n");
+	expect_out("create", k, "create: ok\n");
+	expect_out("rm", k, "rm: ok\n");
 	assert_int_equal(leftovers(0), 0);
 }
 
@@ -363,8 +365,7 @@ static void test_emul_concurrent_kills(void **state)
 	int st, done = 0, count = -1;
 
 	(void)state;
-	run_one(1, NULL, "create", k);
-	assert_string_equal(out, "create: ok\n");
+	expect_out("create", k, "create: ok\n");
 	for (int i = 0; i < 8; i++)
 		pid[i] = start_one("loop", k);
 	for (int i = 0; i < 8; i += 2) {
@@ -381,16 +382,14 @@ static void test_emul_concurrent_kills(void **state)
 		}
 	}
 	assert_true(done >= 4);
-	run_one(1, NULL, "nattch", k);
-	assert_string_equal(out, "nattch: 0\n");
+	expect_out("nattch", k, "nattch: 0\n");
 	/* the lock still works for everyone */
 	run_one(1, NULL, "loop", k);
 	assert_int_equal(err[0], 0);
 	run_one(1, NULL, "count", k);
 	assert_int_equal(sscanf(out, "count: %d", &count), 1);
 	assert_true(count >= 200 * (done + 1) && count <= 200 * 9);
-	run_one(1, NULL, "rm", k);
-	assert_string_equal(out, "rm: ok\n");
+	expect_out("rm", k, "rm: ok\n");
 	assert_int_equal(leftovers(0), 0);
 }
 
@@ -424,17 +423,13 @@ static void test_emul_route_by_key(void **state)
 	assert_non_null(f);
 	fprintf(f, "sysv-shm 0x%08x backend=posix\nsysv-shm backend=kernel\n", (unsigned)k);
 	fclose(f);
-	run_one(1, NULL, "create", k);
-	assert_string_equal(out, "create: ok\n");
-	run_one(1, NULL, "create", k + 1);
-	assert_string_equal(out, "create: ok\n");
+	expect_out("create", k, "create: ok\n");
+	expect_out("create", k + 1, "create: ok\n");
 	assert_false(in_kernel(k));
 	assert_true(in_kernel(k + 1));
 	assert_int_equal(leftovers_of(0, 1), 1);
-	run_one(1, NULL, "rm", k);
-	assert_string_equal(out, "rm: ok\n");
-	run_one(1, NULL, "rm", k + 1);
-	assert_string_equal(out, "rm: ok\n");
+	expect_out("rm", k, "rm: ok\n");
+	expect_out("rm", k + 1, "rm: ok\n");
 	kernel_clean(k);
 	unlink(rules);
 	strcpy(rules, saved);
