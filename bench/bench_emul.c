@@ -7,7 +7,7 @@
  * of each round's own ratio. Goal (not asserted): <= 1.5x the kernel. */
 #include "config.h"
 
-#include "bench_util.h"
+#include "common.h"
 
 #include <dirent.h>
 #include <limits.h>

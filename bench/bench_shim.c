@@ -12,7 +12,7 @@
  * (shm_open loop); tracing <= 1 us per event. */
 #include "config.h"
 
-#include "bench_util.h"
+#include "common.h"
 
 #include <errno.h>
 #include <fcntl.h>
