@@ -10,7 +10,8 @@
  * the System V mode, so the kernel checks data access; the registry holds
  * what the kernel would keep (key, owner, mode, times, pids).
  *
- * Creation. The creator builds the registry under a temporary name and
+ * Creation. Only when a call is routed to the emulation (a process that
+ * makes no System V call leaves nothing behind). The creator builds the registry under a temporary name and
  * links it to the final name (/dev/shm, where glibc keeps POSIX shared
  * memory): a registry is visible only when complete; a loser of the race
  * unlinks its copy and opens the winner's.
@@ -385,12 +386,10 @@ static void read_fault(void)
 		fault = F_MID_APPLY;
 }
 
-int emul_state_open(void)
-{
-	char name[128];
-	struct emul_reg *r = NULL;
-	mode_t mode;
+static mode_t reg_mode;
 
+int emul_state_init(void)
+{
 	emul_state_child();
 	read_fault();
 	if (!emul_start) {
@@ -399,22 +398,35 @@ int emul_state_open(void)
 	}
 	if (ns_init() || check_ids(0))
 		return -1;
-	mode = getenv("NIPC_NAMESPACE") && *getenv("NIPC_NAMESPACE") ? 0660 : 0600;
+	reg_mode = getenv("NIPC_NAMESPACE") && *getenv("NIPC_NAMESPACE") ? 0660 : 0600;
+	return 0;
+}
+
+int emul_state_reach(int make)
+{
+	char name[128];
+	struct emul_reg *r = NULL;
+	const char *desc;
+
 	snprintf(name, sizeof name, "/nipc.sysv.%s.reg", emul_ns);
 	for (int tries = 0; tries < 3 && !r; tries++) {
 		r = open_existing(name);
-		if (r || errno != ENOENT)
+		if (r || errno != ENOENT || !make)
 			break;
-		r = create(name, mode);
+		r = create(name, reg_mode);
 		if (!r && errno != EEXIST)
 			break;
 	}
 	if (!r) {
+		if (errno == ENOENT && !make)
+			return -1;
+		/* strerrordesc_np: no allocation, unlike strerror for odd values */
+		desc = strerrordesc_np(errno);
 		if (!why[0])
 			snprintf(why, sizeof why, "cannot open or create the registry %s: %s", name,
-				 strerror(errno));
+				 desc ? desc : "unknown error");
 		return -1;
 	}
-	emul_reg = r;
+	__atomic_store_n(&emul_reg, r, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -72,8 +72,8 @@ struct emul_reg {
 	struct emul_att att[EMUL_NATT];
 };
 
-/* The registry, mapped at start-up; NULL when the emulation is off or
- * cannot reach it (emul_state_why() says why). */
+/* The registry, mapped when first needed; NULL before, when the emulation
+ * is off, or when it cannot reach it (emul_state_why() says why). */
 extern struct emul_reg *emul_reg;
 /* The emulation namespace: NIPC_NAMESPACE or "u<uid>". */
 extern char emul_ns[EMUL_NS_MAX + 1];
@@ -81,9 +81,12 @@ extern char emul_ns[EMUL_NS_MAX + 1];
 extern pid_t emul_pid;
 extern uint64_t emul_start;
 
-/* Opens (or creates) the namespace's registry after checking that the
- * kernel cannot issue emulated ids. 0, or -1 with the reason kept. */
-int emul_state_open(void);
+/* At start-up: this process, the namespace, the check that the kernel
+ * cannot issue emulated ids. 0, or -1 with the reason kept. */
+int emul_state_init(void);
+/* Maps the namespace's registry, creating it if make (and it is missing).
+ * 0, or -1: errno ENOENT (none, and !make) or the reason kept. */
+int emul_state_reach(int make);
 const char *emul_state_why(void);
 /* After fork: this process's pid and start time. Allocation-free. */
 void emul_state_child(void);

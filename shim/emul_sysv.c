@@ -35,6 +35,9 @@ struct shim_next shim_emul_calls;
 uint64_t shim_emul_ops;
 
 static long pagesz;
+/* The state cannot be reached: routed calls fail with ENOSYS. */
+static int broken;
+static pthread_mutex_t reach_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long long shmmax;
 
 /* This process's emulated attachments. */
@@ -80,6 +83,41 @@ static int is_emul_id(int id)
 static int id_of(uint32_t slot, uint32_t seq)
 {
 	return (int)(seq << 15 | (EMUL_IDX_BASE + slot));
+}
+
+/* 0 when the registry is mapped, after creating it if make. -1: errno
+ * ENOENT (no registry yet: no emulated object exists), or the state
+ * cannot be reached (broken, said once). */
+static int reach(int make)
+{
+	int r = 0;
+
+	if (__atomic_load_n(&emul_reg, __ATOMIC_ACQUIRE))
+		return 0;
+	if (broken) {
+		errno = ENOSYS;
+		return -1;
+	}
+	pthread_mutex_lock(&reach_lock);
+	if (!emul_reg && (r = emul_state_reach(make)) && errno != ENOENT) {
+		broken = 1;
+		shim_warn("System V emulation unavailable: %s; calls routed to it fail with ENOSYS",
+			  emul_state_why());
+		errno = ENOSYS;
+	}
+	pthread_mutex_unlock(&reach_lock);
+	return r;
+}
+
+/* An emulated id's registry: -1 with EINVAL when there is none (the id
+ * cannot exist), ENOSYS when it cannot be reached. */
+static int reach_id(void)
+{
+	if (!reach(0))
+		return 0;
+	if (errno == ENOENT)
+		errno = EINVAL;
+	return -1;
 }
 
 /* ------------------------------------------------ registry helpers */
@@ -398,7 +436,13 @@ static int e_shmget(key_t key, size_t size, int flg)
 	posix = d.backend == RB_POSIX;
 	if (r < 0 && posix)
 		return fail(ENOSYS);
-	if (!emul_reg || emul_lock())
+	/* only a creation makes the registry: without one, no key is known */
+	if (reach(posix && (key == IPC_PRIVATE || (flg & IPC_CREAT)))) {
+		if (!posix)
+			return shim_next.shmget(key, size, flg);
+		return fail(errno == ENOENT ? ENOENT : ENOSYS);
+	}
+	if (emul_lock())
 		return posix ? fail(ENOSYS) : shim_next.shmget(key, size, flg);
 	if (key != IPC_PRIVATE)
 		g = seg_by_key(key, &slot);
@@ -480,7 +524,9 @@ static void *e_shmat(int id, const void *addr, int flg)
 	} else if (!a && (flg & SHM_REMAP)) {
 		return fail_p(EINVAL);
 	}
-	if (!emul_reg || emul_lock())
+	if (reach_id())
+		return SHMAT_FAILED;
+	if (emul_lock())
 		return fail_p(ENOSYS);
 	p = attach(id, a, fixed, flg);
 	emul_unlock();
@@ -616,7 +662,9 @@ static int e_shmctl(int id, int cmd, struct shmid_ds *buf)
 		return fail(EINVAL);    /* SHM_LOCK, SHM_UNLOCK: not emulated yet */
 	if (c == IPC_SET && !buf)
 		return fail(EFAULT);
-	if (!emul_reg || emul_lock())
+	if (reach_id())
+		return -1;
+	if (emul_lock())
 		return fail(ENOSYS);
 	if (!(g = seg_of_id(id, &slot))) {
 		r = fail(EINVAL);
@@ -646,7 +694,7 @@ static void at_fork_child(void)
 {
 	shim_busy++;
 	emul_state_child();
-	if (nlat && !emul_lock()) {
+	if (nlat && emul_reg && !emul_lock()) {
 		for (int i = 0; i < nlat; i++) {
 			struct emul_seg *g = &emul_reg->seg[lat[i].slot];
 			struct emul_att *a;
@@ -707,11 +755,14 @@ void emul_init(void)
 	mx = emul_read_num("/proc/sys/kernel/shmmax", 0);
 	shmmax = mx > 0 ? (unsigned long long)mx : (unsigned long long)LLONG_MAX;
 	shim_emul_ops = OPBIT(SHMGET) | OPBIT(SHMAT) | OPBIT(SHMDT) | OPBIT(SHMCTL);
-	if (emul_state_open()) {
+	if (emul_state_init()) {
+		broken = 1;
 		shim_warn("System V emulation unavailable: %s; calls routed to it fail with ENOSYS",
 			  emul_state_why());
 		return;
 	}
-	drop_stale();
+	/* pthread_atfork allocates: here, never in a hook */
 	pthread_atfork(NULL, NULL, at_fork_child);
+	if (!reach(0))
+		drop_stale();
 }

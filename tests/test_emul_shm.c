@@ -220,6 +220,26 @@ static int count_lines(const char *s)
 
 /* ------------------------------------------------------------ tests */
 
+/* A process under routing rules that makes no System V call leaves no
+ * state behind (runs first: the namespace is new). */
+static void test_emul_no_state_without_calls(void **state)
+{
+	char reg[PATH_MAX];
+	const char *argv[] = {prog, "none", "0", NULL};
+	key_t k = next_keys();
+
+	(void)state;
+	snprintf(reg, sizeof reg, "/dev/shm/nipc.sysv.%s.reg", ns);
+	run(1, NULL, argv);
+	assert_int_equal(access(reg, F_OK), -1);
+	expect_out("get", k, "get: ENOENT\n");
+	assert_int_equal(access(reg, F_OK), -1);
+	expect_out("create", k, "create: ok\n");
+	assert_int_equal(access(reg, F_OK), 0);
+	expect_out("rm", k, "rm: ok\n");
+	assert_int_equal(leftovers(0), 0);
+}
+
 /* Every case of sysv_shm_cases gives the kernel's line. */
 static void test_emul_diff_cases(void **state)
 {
@@ -440,6 +460,7 @@ static void test_emul_route_by_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_emul_no_state_without_calls),
 		cmocka_unit_test(test_emul_diff_cases),
 		cmocka_unit_test(test_emul_no_kernel_calls),
 		cmocka_unit_test(test_emul_crash_mid_apply),
