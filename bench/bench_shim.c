@@ -12,6 +12,8 @@
  * (shm_open loop); tracing <= 1 us per event. */
 #include "config.h"
 
+#include "common.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -49,27 +51,6 @@ static const struct workload workloads[] = {
 /* The floor of a traced event: one such line appended to a file. */
 static const char line[] = "[12345/12345] 12:00:00.000000 shm_open(\"/nipc-bench\", "
 			   "O_RDWR|O_CREAT|O_EXCL, 0600) = 3 <1.8us> key=posix:/nipc-bench\n";
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static double now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e9 + t.tv_nsec;
-}
 
 static int child(const char *what, long iters)
 {

@@ -2,3 +2,4 @@
 # bench/: benchmarks run by `make bench`, never by `make check`.
 include $(srcdir)/bench/objects.mk
 include $(srcdir)/bench/shim.mk
+include $(srcdir)/bench/emul.mk

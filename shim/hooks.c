@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include "shim.h"
+#include "emul_sysv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,7 +64,8 @@ static uint64_t intercept_of(uint64_t trace)
 void shim_masks_set(uint64_t trace)
 {
 	__atomic_store_n(&shim_trace, trace, __ATOMIC_RELAXED);
-	__atomic_store_n(&shim_intercept, intercept_of(trace), __ATOMIC_RELEASE);
+	/* the emulation's ops are always intercepted while it is on */
+	__atomic_store_n(&shim_intercept, intercept_of(trace | shim_emul_ops), __ATOMIC_RELEASE);
 	shim_hooks_arm();
 }
 
@@ -235,15 +237,16 @@ static void name_key(struct shim_call *c)
 	}
 }
 
-/* The decision for the object: the call table its calls go through. Today
- * every object is libc's and the only choices are pass (made in
- * name_before) and trace. Rewriting a name, routing to an emulation and
- * recording ownership will be decided here, once per object when it is
- * created or opened, and cached with its name (names.c): never by matching
- * text on a hot call. */
+/* The decision for the object: the call table its calls go through. The
+ * choices are pass (made in name_before), trace, and the System V
+ * emulation, which decides per key (once, at shmget), id and address
+ * itself (emul_sysv.c). Rewriting a name and recording ownership will be
+ * decided here too, once per object when it is created or opened, and
+ * cached with its name (names.c): never by matching text on a hot call. */
 static const struct shim_next *decide(struct shim_call *c)
 {
-	(void)c;
+	if (UNLIKELY(shim_emul_ops & (UINT64_C(1) << c->op)))
+		return &shim_emul_calls;
 	return &shim_next;
 }
 

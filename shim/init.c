@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "shim.h"
+#include "emul_sysv.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -40,9 +41,13 @@ static void start(void)
 	if (getauxval(AT_SECURE))
 		return;
 	shim_rules_init();
+	emul_init();
 	mask = shim_policy_init();
-	if (!mask)
+	if (!mask) {
+		if (shim_emul_ops)
+			shim_masks_set(0);
 		return;
+	}
 	if (getenv("NIPC_TRACE_DEBUG"))
 		shim_next_dump();
 	note_utc_offset();

@@ -105,6 +105,9 @@ void rules_action_text(const struct rules *r, int i, enum rules_kind k, char *bu
  * table with errors (it decides nothing then). 0, or -1 when a template
  * gave no valid name (d->error says why). */
 int rules_decide(const struct rules *r, const struct rules_key *k, struct rules_decision *d);
+/* 1 if some rule can give backend=posix to an object of family (one RF_
+ * bit): the emulation of that family must be ready. */
+int rules_may_emulate(const struct rules *r, unsigned family);
 /* "%b needs a System V key file" style text for d->error. */
 void rules_xerr_text(const struct rules_decision *d, const struct rules_key *k,
 		     char *buf, size_t len);

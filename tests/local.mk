@@ -32,3 +32,4 @@ include $(srcdir)/tests/qt5.mk
 include $(srcdir)/tests/shim.mk
 include $(srcdir)/tests/trace.mk
 include $(srcdir)/tests/rules.mk
+include $(srcdir)/tests/emul.mk

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/* The emulation's shared state (emul_state.c): one registry per emulation
+ * namespace in POSIX shared memory, no daemon. The layout, its invariants
+ * and the crash windows are described at the top of emul_state.c. */
+#ifndef NIPC_EMUL_STATE_H
+#define NIPC_EMUL_STATE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define EMUL_MAGIC 0x6e697063u   /* "nipc" */
+#define EMUL_VERSION 1u
+#define EMUL_IPCMNI 32768        /* the kernel's index space below the sequence */
+#define EMUL_NSEG 1024           /* segments: ids with an index at EMUL_IDX_BASE or above */
+#define EMUL_IDX_BASE (EMUL_IPCMNI - EMUL_NSEG)
+#define EMUL_NATT 4096           /* attachments of all processes */
+#define EMUL_NAME_BUF 256
+#define EMUL_NS_MAX 40
+
+enum emul_seg_state { ES_FREE, ES_LIVE, ES_DEST };
+
+/* One System V segment. The data lives in the POSIX object name (the
+ * bytes only, no header); everything the kernel keeps about it is here. */
+struct emul_seg {
+	uint32_t state;         /* enum emul_seg_state */
+	uint32_t seq;           /* generation of the slot: the id's upper bits */
+	int32_t key;            /* IPC_PRIVATE once removed */
+	uint32_t uid, gid, cuid, cgid;
+	uint32_t mode;          /* 0777 bits, SHM_DEST, SHM_LOCKED */
+	int32_t cpid, lpid;
+	uint64_t size;
+	int64_t atime, dtime, ctime;
+	uint64_t ino;           /* the backing object's inode (a cached descriptor is checked against it) */
+	char name[EMUL_NAME_BUF];
+};
+
+/* One attachment: a mapping of a segment in a process that is alive while
+ * pid has start time start. */
+struct emul_att {
+	uint32_t used;
+	uint32_t slot, seq;
+	int32_t pid;
+	uint64_t start;
+	uint64_t addr;
+};
+
+#define EMUL_JMAX 4
+#define EMUL_JBYTES 1024
+
+/* The redo journal: images of records staged, then committed with one
+ * store, then applied; a holder that dies after the commit is finished by
+ * the next one to take the lock (the images are copies, so applying them
+ * again is harmless). */
+struct emul_journal {
+	uint32_t committed;
+	uint32_t n, used;
+	struct { uint32_t off, len; } e[EMUL_JMAX];
+	unsigned char data[EMUL_JBYTES];
+};
+
+struct emul_reg {
+	uint32_t magic, version;
+	uint64_t bytes;         /* sizeof(struct emul_reg) of the creator */
+	uint32_t idx_base, nseg, natt;
+	uint32_t seg_hi;        /* no slot at or above this was ever used */
+	uint64_t repairs;       /* dead holders whose update was finished */
+	pthread_mutex_t lock;   /* robust, process-shared */
+	struct emul_journal j;
+	struct emul_seg seg[EMUL_NSEG];
+	struct emul_att att[EMUL_NATT];
+};
+
+/* The registry, mapped when first needed; NULL before, when the emulation
+ * is off, or when it cannot reach it (emul_state_why() says why). */
+extern struct emul_reg *emul_reg;
+/* The emulation namespace: NIPC_NAMESPACE or "u<uid>". */
+extern char emul_ns[EMUL_NS_MAX + 1];
+/* This process: pid and start time (clock ticks since boot, /proc). */
+extern pid_t emul_pid;
+extern uint64_t emul_start;
+
+/* At start-up: this process, the namespace, the check that the kernel
+ * cannot issue emulated ids. 0, or -1 with the reason kept. */
+int emul_state_init(void);
+/* Maps the namespace's registry, creating it if make (and it is missing).
+ * 0, or -1: errno ENOENT (none, and !make) or the reason kept. */
+int emul_state_reach(int make);
+const char *emul_state_why(void);
+/* After fork: this process's pid and start time. Allocation-free. */
+void emul_state_child(void);
+
+/* The registry lock; repairs after a holder that died. 0, or -1
+ * (ENOTRECOVERABLE: the state is lost). */
+int emul_lock(void);
+void emul_unlock(void);
+
+/* Stages the new image of len bytes at dst (inside the registry). */
+void emul_jput(void *dst, const void *src, size_t len);
+/* Commits and applies what was staged. */
+void emul_jcommit(void);
+
+/* A process's start time; 0 if it does not exist or is a zombie (its
+ * mappings are gone). */
+uint64_t emul_proc_start(pid_t pid);
+int emul_alive(pid_t pid, uint64_t start);
+
+/* The highest index the kernel may give a new segment or set now
+ * (kernel.shmmni, semmni), for the check and its message. */
+long emul_kernel_idx_limit(long mni);
+
+/* The nth number (from 0) of a small /proc file, -1 if unreadable. */
+long long emul_read_num(const char *path, int nth);
+
+#endif

@@ -1,0 +1,768 @@
+/* SPDX-License-Identifier: MIT */
+/* System V shared memory emulated on POSIX shared memory: shmget, shmat,
+ * shmdt and shmctl for the keys the rules give backend=posix, and for
+ * every id and address the emulation handed out. The shared state is the
+ * registry of emul_state.c; this file keeps, per process, its attachments
+ * and a cache of backing descriptors (each checked against the segment's
+ * inode before use: a program may close or reuse any descriptor).
+ *
+ * Routing: a key the registry knows is emulated, whatever this process's
+ * rules say; other keys go where the rules say. Ids are routed by range
+ * (emul_state.c), addresses by this process's attachment table. A call
+ * routed to the emulation while the registry cannot be reached fails with
+ * ENOSYS (fail closed), as on a kernel without System V IPC.
+ *
+ * All registry and table updates happen under the registry lock. */
+#include "config.h"
+
+#include "shim.h"
+#include "emul_state.h"
+#include "emul_sysv.h"
+#include "rules.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct shim_next shim_emul_calls;
+uint64_t shim_emul_ops;
+
+static long pagesz;
+/* The state cannot be reached: routed calls fail with ENOSYS. */
+static int broken;
+static pthread_mutex_t reach_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long long shmmax;
+
+/* This process's emulated attachments. */
+#define LAT_MAX 256
+static struct lat {
+	uintptr_t addr;
+	size_t len;
+	uint32_t slot, seq;
+	int rec;                /* its record in the registry, -1: none */
+} lat[LAT_MAX];
+static int nlat;
+
+/* Backing descriptors by slot: fd + 1 (0: none), for generation seq. */
+static struct {
+	int fd1, rw;
+	uint32_t seq;
+	uint64_t ino;
+} fdc[EMUL_NSEG];
+
+/* Attachments made through the kernel: shmdt of an address the
+ * emulation does not know goes to the kernel only if there are any. */
+static int kernel_att;
+
+#define SHMAT_FAILED ((void *)-1)
+
+static int fail(int e)
+{
+	errno = e;
+	return -1;
+}
+
+static void *fail_p(int e)
+{
+	errno = e;
+	return SHMAT_FAILED;
+}
+
+static int is_emul_id(int id)
+{
+	return id >= 0 && (id & (EMUL_IPCMNI - 1)) >= EMUL_IDX_BASE;
+}
+
+static int id_of(uint32_t slot, uint32_t seq)
+{
+	return (int)(seq << 15 | (EMUL_IDX_BASE + slot));
+}
+
+/* 0 when the registry is mapped, after creating it if make. -1: errno
+ * ENOENT (no registry yet: no emulated object exists), or the state
+ * cannot be reached (broken, said once). */
+static int reach(int make)
+{
+	int r = 0;
+
+	if (__atomic_load_n(&emul_reg, __ATOMIC_ACQUIRE))
+		return 0;
+	if (broken) {
+		errno = ENOSYS;
+		return -1;
+	}
+	pthread_mutex_lock(&reach_lock);
+	if (!emul_reg && (r = emul_state_reach(make)) && errno != ENOENT) {
+		broken = 1;
+		shim_warn("System V emulation unavailable: %s; calls routed to it fail with ENOSYS",
+			  emul_state_why());
+		errno = ENOSYS;
+	}
+	pthread_mutex_unlock(&reach_lock);
+	return r;
+}
+
+/* An emulated id's registry: -1 with EINVAL when there is none (the id
+ * cannot exist), ENOSYS when it cannot be reached. */
+static int reach_id(void)
+{
+	if (!reach(0))
+		return 0;
+	if (errno == ENOENT)
+		errno = EINVAL;
+	return -1;
+}
+
+/* ------------------------------------------------ registry helpers */
+
+static struct emul_seg *seg_of_id(int id, uint32_t *slot)
+{
+	uint32_t s = (uint32_t)(id & (EMUL_IPCMNI - 1)) - EMUL_IDX_BASE;
+	struct emul_seg *g = &emul_reg->seg[s];
+
+	if (g->state == ES_FREE || g->seq != (uint32_t)id >> 15)
+		return NULL;
+	*slot = s;
+	return g;
+}
+
+static struct emul_seg *seg_by_key(key_t key, uint32_t *slot)
+{
+	for (uint32_t s = 0; s < emul_reg->seg_hi && s < EMUL_NSEG; s++) {
+		struct emul_seg *g = &emul_reg->seg[s];
+
+		if (g->state == ES_LIVE && g->key == key) {
+			*slot = s;
+			return g;
+		}
+	}
+	return NULL;
+}
+
+/* Attachments of live processes; forgets those of dead ones. */
+static unsigned nattch(uint32_t slot, uint32_t seq)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < EMUL_NATT; i++) {
+		struct emul_att *a = &emul_reg->att[i];
+
+		if (!a->used || a->slot != slot || a->seq != seq)
+			continue;
+		if ((a->pid == emul_pid && a->start == emul_start) || emul_alive(a->pid, a->start))
+			n++;
+		else
+			__atomic_store_n(&a->used, 0, __ATOMIC_RELEASE);
+	}
+	return n;
+}
+
+/* A free attachment record; when none is, those of dead processes are
+ * freed (they are otherwise freed only when their segment is counted). */
+static int free_att(void)
+{
+	int found = -1;
+
+	for (int i = 0; i < EMUL_NATT; i++)
+		if (!emul_reg->att[i].used)
+			return i;
+	for (int i = 0; i < EMUL_NATT; i++) {
+		struct emul_att *a = &emul_reg->att[i];
+
+		if (!emul_alive(a->pid, a->start)) {
+			__atomic_store_n(&a->used, 0, __ATOMIC_RELEASE);
+			if (found < 0)
+				found = i;
+		}
+	}
+	return found;
+}
+
+/* Closes this process's cached descriptor of slot, if it is still ours. */
+static void fdc_drop(uint32_t slot)
+{
+	struct stat st;
+	int fd = fdc[slot].fd1 - 1;
+
+	if (fd >= 0 && !fstat(fd, &st) && (uint64_t)st.st_ino == fdc[slot].ino)
+		shim_next.close(fd);
+	fdc[slot].fd1 = 0;
+}
+
+static void seg_free(uint32_t slot)
+{
+	__atomic_store_n(&emul_reg->seg[slot].state, ES_FREE, __ATOMIC_RELEASE);
+	fdc_drop(slot);
+}
+
+/* A free slot; removed segments nobody alive has attached are freed. */
+static int alloc_slot(void)
+{
+	int found = -1;
+
+	for (int s = 0; s < EMUL_NSEG; s++)
+		if (emul_reg->seg[s].state == ES_FREE)
+			return s;
+	for (int s = 0; s < EMUL_NSEG; s++) {
+		struct emul_seg *g = &emul_reg->seg[s];
+
+		if (g->state == ES_DEST && !nattch((uint32_t)s, g->seq)) {
+			seg_free((uint32_t)s);
+			if (found < 0)
+				found = s;
+		}
+	}
+	return found;
+}
+
+/* ----------------------------------------------------- permissions */
+
+static int in_group(gid_t g)
+{
+	gid_t v[256];
+	int n;
+
+	if (getegid() == g)
+		return 1;
+	n = getgroups(256, v);
+	for (int i = 0; i < n; i++)
+		if (v[i] == g)
+			return 1;
+	return 0;
+}
+
+/* The kernel's ipcperms: flag holds the requested rwx bits in any of the
+ * three positions. Root stands for CAP_IPC_OWNER. */
+static int denied(const struct emul_seg *g, int flag)
+{
+	unsigned req = ((unsigned)flag >> 6 | (unsigned)flag >> 3 | (unsigned)flag) & 7;
+	unsigned granted = g->mode;
+	uid_t eu = geteuid();
+
+	if (eu == g->cuid || eu == g->uid)
+		granted >>= 6;
+	else if (in_group(g->cgid) || in_group(g->gid))
+		granted >>= 3;
+	return (req & ~granted & 7) && eu != 0;
+}
+
+/* IPC_SET and IPC_RMID: owner or creator; root stands for CAP_SYS_ADMIN. */
+static int not_owner(const struct emul_seg *g)
+{
+	uid_t eu = geteuid();
+
+	return eu != 0 && eu != g->uid && eu != g->cuid;
+}
+
+/* ------------------------------------------------ backing objects */
+
+static void default_name(char *buf, size_t len, key_t key, int id)
+{
+	if (key == IPC_PRIVATE)
+		snprintf(buf, len, "/nipc.sysv.%s.shm.id%d", emul_ns, id);
+	else
+		snprintf(buf, len, "/nipc.sysv.%s.shm.0x%08x", emul_ns, (unsigned)key);
+}
+
+static int fd_high(int fd)
+{
+	int hi = fcntl(fd, F_DUPFD_CLOEXEC, 512);
+
+	if (hi < 0)
+		return fd;
+	shim_next.close(fd);
+	return hi;
+}
+
+/* Creates the data object. A default name that exists is an orphan of a
+ * crash (no live record names it and we hold the lock): replaced. A
+ * name= object is taken as it is (a POSIX peer may have made it). */
+static int make_backing(const char *name, mode_t mode, size_t size, int named)
+{
+	struct stat st;
+	int fd, flags = O_RDWR | O_CREAT | O_CLOEXEC | (named ? 0 : O_EXCL);
+
+	fd = shim_next.shm_open(name, flags, mode);
+	if (fd < 0 && errno == EEXIST) {
+		shim_next.shm_unlink(name);
+		fd = shim_next.shm_open(name, flags, mode);
+	}
+	if (fd < 0)
+		return -1;
+	fchmod(fd, mode);
+	if (fstat(fd, &st) || ((size_t)st.st_size < size && shim_next.ftruncate(fd, (off_t)size))) {
+		int e = errno;
+
+		shim_next.close(fd);
+		if (!named)
+			shim_next.shm_unlink(name);
+		return fail(e == EFBIG || e == EINVAL ? EINVAL : ENOMEM);
+	}
+	return fd_high(fd);
+}
+
+static void fdc_put(uint32_t slot, int fd, int rw, uint32_t seq, uint64_t ino)
+{
+	fdc[slot].fd1 = fd + 1;
+	fdc[slot].rw = rw;
+	fdc[slot].seq = seq;
+	fdc[slot].ino = ino;
+}
+
+/* A descriptor of the segment's data, read-write if rw. */
+static int backing_fd(uint32_t slot, const struct emul_seg *g, int rw)
+{
+	struct stat st;
+	int fd = fdc[slot].fd1 - 1;
+
+	if (fd >= 0 && fdc[slot].seq == g->seq && (fdc[slot].rw || !rw) && !fstat(fd, &st) &&
+	    (uint64_t)st.st_ino == g->ino)
+		return fd;
+	if (fd >= 0 && fdc[slot].seq != g->seq)
+		fdc_drop(slot);
+	fdc[slot].fd1 = 0;
+	if (g->state != ES_LIVE)
+		return fail(EIDRM);
+	fd = shim_next.shm_open(g->name, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fail(errno == ENOENT ? EIDRM : errno);
+	if (fstat(fd, &st) || (uint64_t)st.st_ino != g->ino) {
+		shim_next.close(fd);
+		return fail(EIDRM);
+	}
+	fd = fd_high(fd);
+	fdc_put(slot, fd, rw, g->seq, g->ino);
+	return fd;
+}
+
+/* ---------------------------------------------------------- shmget */
+
+/* What the rules say about key (allocation-free). */
+static int key_decide(key_t key, struct rules_decision *d)
+{
+	struct shim_event ev;
+	char path[SHIM_NAME_CAP];
+	uintptr_t fid;
+	struct rules_key k = {
+		.family = RF_SYSV_SHM,
+		.has_keyt = 1,
+		.keyt = key,
+		.uid = getuid(),
+	};
+
+	ev.key[0] = 0;
+	ev_key_sysv(&ev, key);
+	k.text = ev.key;
+	if (key != IPC_PRIVATE && names_get(NK_FTOK, (uint32_t)key, &fid, path))
+		k.native = path;
+	return rules_decide(shim_rules, &k, d);
+}
+
+static int get_existing(struct emul_seg *g, uint32_t slot, size_t size, int flg)
+{
+	if ((flg & IPC_CREAT) && (flg & IPC_EXCL))
+		return fail(EEXIST);
+	if (size > g->size)
+		return fail(EINVAL);
+	if (denied(g, flg & 0777))
+		return fail(EACCES);
+	return id_of(slot, g->seq);
+}
+
+static int create(key_t key, size_t size, int flg, const struct rules_decision *d)
+{
+	struct emul_seg n, *g;
+	struct stat st;
+	uint32_t seq, hi;
+	int s, fd, id;
+
+	if (key != IPC_PRIVATE && !(flg & IPC_CREAT))
+		return fail(ENOENT);
+	if (size < 1 || size > shmmax)
+		return fail(EINVAL);
+	if ((s = alloc_slot()) < 0)
+		return fail(ENOSPC);
+	g = &emul_reg->seg[s];
+	seq = g->seq % 0xffff + 1;
+	id = id_of((uint32_t)s, seq);
+	memset(&n, 0, sizeof n);
+	if (d->name[0] && key != IPC_PRIVATE)
+		snprintf(n.name, sizeof n.name, "%s", d->name);
+	else
+		default_name(n.name, sizeof n.name, key, id);
+	fd = make_backing(n.name, (mode_t)(flg & 0777), size, d->name[0] && key != IPC_PRIVATE);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st)) {
+		shim_next.close(fd);
+		return fail(ENOMEM);
+	}
+	n.state = ES_LIVE;
+	n.seq = seq;
+	n.key = key;
+	n.uid = n.cuid = geteuid();
+	n.gid = n.cgid = getegid();
+	n.mode = (uint32_t)flg & 0777;
+	n.cpid = emul_pid;
+	n.size = size;
+	n.ctime = time(NULL);
+	n.ino = (uint64_t)st.st_ino;
+	hi = emul_reg->seg_hi > (uint32_t)s ? emul_reg->seg_hi : (uint32_t)s + 1;
+	/* seg_hi first: a holder killed after applying one image shows the
+	 * replay in the record itself */
+	emul_jput(&emul_reg->seg_hi, &hi, sizeof hi);
+	emul_jput(g, &n, sizeof n);
+	emul_jcommit();
+	fdc_drop((uint32_t)s);
+	fdc_put((uint32_t)s, fd, 1, seq, n.ino);
+	return id;
+}
+
+static int e_shmget(key_t key, size_t size, int flg)
+{
+	struct rules_decision d;
+	struct emul_seg *g = NULL;
+	uint32_t slot = 0;
+	int posix, r;
+
+	r = key_decide(key, &d);
+	posix = d.backend == RB_POSIX;
+	if (r < 0 && posix)
+		return fail(ENOSYS);
+	/* only a creation makes the registry: without one, no key is known */
+	if (reach(posix && (key == IPC_PRIVATE || (flg & IPC_CREAT)))) {
+		if (!posix)
+			return shim_next.shmget(key, size, flg);
+		return fail(errno == ENOENT ? ENOENT : ENOSYS);
+	}
+	if (emul_lock())
+		return posix ? fail(ENOSYS) : shim_next.shmget(key, size, flg);
+	if (key != IPC_PRIVATE)
+		g = seg_by_key(key, &slot);
+	if (!g && !posix) {
+		emul_unlock();
+		return shim_next.shmget(key, size, flg);
+	}
+	r = g ? get_existing(g, slot, size, flg) : create(key, size, flg, &d);
+	emul_unlock();
+	return r;
+}
+
+/* ----------------------------------------------------------- shmat */
+
+static void forget(int i);
+
+static void *attach(int id, uintptr_t a, int fixed, int flg)
+{
+	int rdonly = (flg & SHM_RDONLY) != 0, prot, fd, rec, mflags;
+	struct emul_seg n, *g;
+	struct emul_att at;
+	uint32_t slot;
+	void *p;
+
+	if (!(g = seg_of_id(id, &slot)))
+		return fail_p(EINVAL);
+	if (denied(g, (rdonly ? 0444 : 0666) | (flg & SHM_EXEC ? 0111 : 0)))
+		return fail_p(EACCES);
+	if (nlat == LAT_MAX || (rec = free_att()) < 0)
+		return fail_p(ENOMEM);
+	if ((fd = backing_fd(slot, g, !rdonly)) < 0)
+		return SHMAT_FAILED;
+	prot = PROT_READ | (rdonly ? 0 : PROT_WRITE) | (flg & SHM_EXEC ? PROT_EXEC : 0);
+	mflags = MAP_SHARED | (fixed ? (flg & SHM_REMAP ? MAP_FIXED : MAP_FIXED_NOREPLACE) : 0);
+	p = shim_next.mmap((void *)a, g->size, prot, mflags, fd, 0);
+	if (p == MAP_FAILED)
+		return fail_p(errno == EEXIST ? EINVAL : errno);
+	if (fixed && (uintptr_t)p != a) {
+		shim_next.munmap(p, g->size);
+		return fail_p(EINVAL);
+	}
+	n = *g;
+	n.atime = time(NULL);
+	n.lpid = emul_pid;
+	at = (struct emul_att){1, slot, g->seq, emul_pid, emul_start, (uintptr_t)p};
+	emul_jput(&emul_reg->att[rec], &at, sizeof at);
+	emul_jput(g, &n, sizeof n);
+	emul_jcommit();
+	/* SHM_REMAP replaced whatever was there: attachments it covered are
+	 * gone, as the kernel counts them (after the new one is recorded, so
+	 * a removed segment is not freed under it) */
+	for (int i = nlat - 1; fixed && i >= 0; i--)
+		if (lat[i].addr >= a && lat[i].addr + lat[i].len <= a + n.size)
+			forget(i);
+	lat[nlat++] = (struct lat){(uintptr_t)p, n.size, slot, n.seq, rec};
+	return p;
+}
+
+static void *e_shmat(int id, const void *addr, int flg)
+{
+	uintptr_t a = (uintptr_t)addr;
+	int fixed = a != 0;
+	void *p;
+
+	if (id < 0)
+		return fail_p(EINVAL);
+	if (!is_emul_id(id)) {
+		p = shim_next.shmat(id, addr, flg);
+		if (p != SHMAT_FAILED)
+			__atomic_add_fetch(&kernel_att, 1, __ATOMIC_RELAXED);
+		return p;
+	}
+	if (a & (uintptr_t)(pagesz - 1)) {
+		if (!(flg & SHM_RND))
+			return fail_p(EINVAL);
+		a &= ~(uintptr_t)(pagesz - 1);
+		if (!a && (flg & SHM_REMAP))
+			return fail_p(EINVAL);
+	} else if (!a && (flg & SHM_REMAP)) {
+		return fail_p(EINVAL);
+	}
+	if (reach_id())
+		return SHMAT_FAILED;
+	if (emul_lock())
+		return fail_p(ENOSYS);
+	p = attach(id, a, fixed, flg);
+	emul_unlock();
+	return p;
+}
+
+/* ----------------------------------------------------------- shmdt */
+
+/* Forgets attachment i of this process: its mapping is gone. */
+static void forget(int i)
+{
+	struct lat l = lat[i];
+	struct emul_seg n, *g = &emul_reg->seg[l.slot];
+
+	lat[i] = lat[--nlat];
+	if (l.rec >= 0)
+		__atomic_store_n(&emul_reg->att[l.rec].used, 0, __ATOMIC_RELEASE);
+	if (g->state == ES_FREE || g->seq != l.seq)
+		return;
+	n = *g;
+	n.dtime = time(NULL);
+	n.lpid = emul_pid;
+	emul_jput(g, &n, sizeof n);
+	emul_jcommit();
+	if (g->state == ES_DEST && !nattch(l.slot, l.seq))
+		seg_free(l.slot);
+}
+
+static int e_shmdt(const void *addr)
+{
+	int i;
+
+	if (emul_reg && !emul_lock()) {
+		for (i = 0; i < nlat && lat[i].addr != (uintptr_t)addr; i++)
+			;
+		if (i < nlat) {
+			shim_next.munmap((void *)lat[i].addr, lat[i].len);
+			forget(i);
+			emul_unlock();
+			return 0;
+		}
+		emul_unlock();
+	}
+	if (!__atomic_load_n(&kernel_att, __ATOMIC_RELAXED))
+		return fail(EINVAL);
+	i = shim_next.shmdt(addr);
+	if (!i)
+		__atomic_sub_fetch(&kernel_att, 1, __ATOMIC_RELAXED);
+	return i;
+}
+
+/* ---------------------------------------------------------- shmctl */
+
+static void stat_of(const struct emul_seg *g, uint32_t slot, struct shmid_ds *b)
+{
+	memset(b, 0, sizeof *b);
+	b->shm_perm.__key = g->key;
+	b->shm_perm.uid = g->uid;
+	b->shm_perm.gid = g->gid;
+	b->shm_perm.cuid = g->cuid;
+	b->shm_perm.cgid = g->cgid;
+	b->shm_perm.mode = g->mode;
+	b->shm_perm.__seq = (unsigned short)g->seq;
+	b->shm_segsz = g->size;
+	b->shm_atime = g->atime;
+	b->shm_dtime = g->dtime;
+	b->shm_ctime = g->ctime;
+	b->shm_cpid = g->cpid;
+	b->shm_lpid = g->lpid;
+	b->shm_nattch = nattch(slot, g->seq);
+}
+
+static int set(struct emul_seg *g, uint32_t slot, const struct shmid_ds *b)
+{
+	struct emul_seg n;
+	int fd = fdc[slot].fd1 - 1;
+
+	if (not_owner(g))
+		return fail(EPERM);
+	n = *g;
+	n.uid = b->shm_perm.uid;
+	n.gid = b->shm_perm.gid;
+	n.mode = (g->mode & ~0777u) | (b->shm_perm.mode & 0777);
+	n.ctime = time(NULL);
+	emul_jput(g, &n, sizeof n);
+	emul_jcommit();
+	/* the data object follows the mode when this process may change it */
+	if (fd >= 0 && fdc[slot].seq == g->seq)
+		fchmod(fd, n.mode & 0777);
+	return 0;
+}
+
+static int rmid(struct emul_seg *g, uint32_t slot)
+{
+	struct emul_seg n;
+	char name[EMUL_NAME_BUF];
+
+	if (not_owner(g))
+		return fail(EPERM);
+	if (g->state == ES_DEST)
+		return 0;
+	memcpy(name, g->name, sizeof name);
+	if (!nattch(slot, g->seq)) {
+		seg_free(slot);
+	} else {
+		n = *g;
+		n.state = ES_DEST;
+		n.key = IPC_PRIVATE;
+		n.mode |= SHM_DEST;
+		n.name[0] = 0;
+		emul_jput(g, &n, sizeof n);
+		emul_jcommit();
+	}
+	/* after the commit: a crash in between leaves an orphan name, which
+	 * the next creator of that name replaces */
+	shim_next.shm_unlink(name);
+	return 0;
+}
+
+static int e_shmctl(int id, int cmd, struct shmid_ds *buf)
+{
+	int c = cmd & ~IPC_64, r;
+	struct emul_seg *g;
+	uint32_t slot;
+
+	if (c == IPC_INFO || c == SHM_INFO || c == SHM_STAT || c == SHM_STAT_ANY)
+		return shim_next.shmctl(id, cmd, buf);  /* not emulated yet */
+	if (id < 0)
+		return fail(EINVAL);
+	if (!is_emul_id(id))
+		return shim_next.shmctl(id, cmd, buf);
+	if (c != IPC_STAT && c != IPC_SET && c != IPC_RMID)
+		return fail(EINVAL);    /* SHM_LOCK, SHM_UNLOCK: not emulated yet */
+	if (c == IPC_SET && !buf)
+		return fail(EFAULT);
+	if (reach_id())
+		return -1;
+	if (emul_lock())
+		return fail(ENOSYS);
+	if (!(g = seg_of_id(id, &slot))) {
+		r = fail(EINVAL);
+	} else if (c == IPC_STAT) {
+		if (denied(g, 0444))
+			r = fail(EACCES);
+		else if (!buf)
+			r = fail(EFAULT);
+		else {
+			stat_of(g, slot, buf);
+			r = 0;
+		}
+	} else if (c == IPC_SET) {
+		r = set(g, slot, buf);
+	} else {
+		r = rmid(g, slot);
+	}
+	emul_unlock();
+	return r;
+}
+
+/* ------------------------------------------------- fork and start-up */
+
+/* The child inherits the parent's mappings: each counts as an attachment
+ * of the child too (as the kernel counts them). Allocation-free. */
+static void at_fork_child(void)
+{
+	shim_busy++;
+	emul_state_child();
+	if (nlat && emul_reg && !emul_lock()) {
+		for (int i = 0; i < nlat; i++) {
+			struct emul_seg *g = &emul_reg->seg[lat[i].slot];
+			struct emul_att *a;
+			int rec;
+
+			lat[i].rec = -1;
+			if (g->state == ES_FREE || g->seq != lat[i].seq || (rec = free_att()) < 0)
+				continue;
+			a = &emul_reg->att[rec];
+			a->slot = lat[i].slot;
+			a->seq = lat[i].seq;
+			a->pid = emul_pid;
+			a->start = emul_start;
+			a->addr = lat[i].addr;
+			/* published by the last store: no journal needed */
+			__atomic_store_n(&a->used, 1, __ATOMIC_RELEASE);
+			lat[i].rec = rec;
+		}
+		emul_unlock();
+	}
+	shim_busy--;
+}
+
+/* A new program image has no attachments: records of this pid and start
+ * time are from before an exec. Removed segments they kept are freed. */
+static void drop_stale(void)
+{
+	int any = 0;
+
+	if (emul_lock())
+		return;
+	for (int i = 0; i < EMUL_NATT; i++) {
+		struct emul_att *a = &emul_reg->att[i];
+
+		if (a->used && a->pid == emul_pid && a->start == emul_start) {
+			__atomic_store_n(&a->used, 0, __ATOMIC_RELEASE);
+			any = 1;
+		}
+	}
+	for (uint32_t s = 0; any && s < EMUL_NSEG; s++)
+		if (emul_reg->seg[s].state == ES_DEST && !nattch(s, emul_reg->seg[s].seq))
+			seg_free(s);
+	emul_unlock();
+}
+
+void emul_init(void)
+{
+	long long mx;
+
+	if (!shim_rules || !rules_may_emulate(shim_rules, RF_SYSV_SHM))
+		return;
+	shim_emul_calls = shim_next;
+	shim_emul_calls.shmget = e_shmget;
+	shim_emul_calls.shmat = e_shmat;
+	shim_emul_calls.shmdt = e_shmdt;
+	shim_emul_calls.shmctl = e_shmctl;
+	pagesz = sysconf(_SC_PAGESIZE);
+	mx = emul_read_num("/proc/sys/kernel/shmmax", 0);
+	shmmax = mx > 0 ? (unsigned long long)mx : (unsigned long long)LLONG_MAX;
+	shim_emul_ops = OPBIT(SHMGET) | OPBIT(SHMAT) | OPBIT(SHMDT) | OPBIT(SHMCTL);
+	if (emul_state_init()) {
+		broken = 1;
+		shim_warn("System V emulation unavailable: %s; calls routed to it fail with ENOSYS",
+			  emul_state_why());
+		return;
+	}
+	/* pthread_atfork allocates: here, never in a hook */
+	pthread_atfork(NULL, NULL, at_fork_child);
+	if (!reach(0))
+		drop_stale();
+}

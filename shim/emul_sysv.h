@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* System V shared memory emulated on POSIX shared memory (emul_sysv.c),
+ * behind the call table, for objects the rules give backend=posix. */
+#ifndef NIPC_EMUL_SYSV_H
+#define NIPC_EMUL_SYSV_H
+
+#include "shim.h"
+
+/* The call table of sysv-shm calls while the emulation is on: the
+ * emulation decides per key, id and address, and hands kernel objects to
+ * libc. */
+SHIM_HIDDEN extern struct shim_next shim_emul_calls;
+/* The ops the emulation takes (always intercepted); 0: the emulation is off. */
+SHIM_HIDDEN extern uint64_t shim_emul_ops;
+
+/* At start-up, after the rules: turns the emulation on when a rule can
+ * route a family to it; opens the registry or fails those calls closed. */
+SHIM_HIDDEN void emul_init(void);
+
+#endif

@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: MIT
+# tests: System V emulated on POSIX (shim/emul_*.c) under real processes.
+# The case program runs under LD_PRELOAD: no sanitizers (their runtime
+# must come first in the preload list; the test puts it there).
+check_PROGRAMS += tests/progs/sysv_shm_cases
+tests_progs_sysv_shm_cases_SOURCES = tests/progs/sysv_shm_cases.c
+tests_progs_sysv_shm_cases_CFLAGS = $(WARN_CFLAGS)
+tests_progs_sysv_shm_cases_LDFLAGS =
+
+check_PROGRAMS += tests/test_emul_shm
+tests_test_emul_shm_SOURCES = tests/test_emul_shm.c
+tests_test_emul_shm_CPPFLAGS = $(AM_CPPFLAGS)
+if SANITIZERS
+# An ASan-built shim needs the ASan runtime first in LD_PRELOAD.
+tests_test_emul_shm_CPPFLAGS += -DNIPC_ASAN_RUNTIME='"'`$(CC) -print-file-name=libasan.so`'"'
+endif
+tests_test_emul_shm_LDADD = $(TEST_LIBS)
+TESTS += tests/test_emul_shm
