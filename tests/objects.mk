@@ -7,15 +7,11 @@ tests_progs_objhelper_SOURCES = tests/progs/objhelper.c
 tests_progs_objhelper_LDADD = lib/libnipc-core.la
 
 check_PROGRAMS += tests/test_shm
-tests_test_shm_SOURCES = tests/test_shm.c
-tests_test_shm_CFLAGS = $(TEST_CFLAGS)
 tests_test_shm_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_shm_DEPENDENCIES = tests/progs/objhelper$(EXEEXT)
 TESTS += tests/test_shm
 
 check_PROGRAMS += tests/test_crash
-tests_test_crash_SOURCES = tests/test_crash.c
-tests_test_crash_CFLAGS = $(TEST_CFLAGS)
 tests_test_crash_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_crash_DEPENDENCIES = tests/progs/objhelper$(EXEEXT) tools/nipc$(EXEEXT)
 TESTS += tests/test_crash
@@ -27,23 +23,18 @@ tests_progs_chaosworker_LDADD = lib/libnipc-core.la
 
 check_PROGRAMS += tests/test_chaos
 tests_test_chaos_SOURCES = tests/test_chaos.c tests/chaos_stats.h
-tests_test_chaos_CFLAGS = $(TEST_CFLAGS)
 tests_test_chaos_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_chaos_DEPENDENCIES = tests/progs/objhelper$(EXEEXT) \
 	tests/progs/chaosworker$(EXEEXT) tools/nipc$(EXEEXT)
 TESTS += tests/test_chaos
 
 check_PROGRAMS += tests/test_sem
-tests_test_sem_SOURCES = tests/test_sem.c
-tests_test_sem_CFLAGS = $(TEST_CFLAGS)
 tests_test_sem_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_sem_DEPENDENCIES = tests/progs/objhelper$(EXEEXT)
 TESTS += tests/test_sem
 
 # error paths through a failing backend table (lib/backend.h)
 check_PROGRAMS += tests/test_objfail
-tests_test_objfail_SOURCES = tests/test_objfail.c
-tests_test_objfail_CFLAGS = $(TEST_CFLAGS)
 tests_test_objfail_LDADD = $(TEST_LIBS)
 TESTS += tests/test_objfail
 
@@ -55,8 +46,6 @@ tests_test_cli_fds_LDADD = $(TEST_LIBS)
 
 # The library with fds 0-2 closed must keep no descriptor below 3.
 check_PROGRAMS += tests/test_lib_fds
-tests_test_lib_fds_SOURCES = tests/test_lib_fds.c
-tests_test_lib_fds_CFLAGS = $(TEST_CFLAGS)
 tests_test_lib_fds_LDADD = $(TEST_LIBS)
 TESTS += tests/test_lib_fds
 
@@ -68,7 +57,6 @@ tests_progs_lockworker_LDADD = lib/libnipc-core.la
 
 check_PROGRAMS += tests/test_lock
 tests_test_lock_SOURCES = tests/test_lock.c $(LOCK_TEST_SOURCES)
-tests_test_lock_CFLAGS = $(TEST_CFLAGS)
 tests_test_lock_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_lock_DEPENDENCIES = tests/progs/lockworker$(EXEEXT) \
 	tests/progs/objhelper$(EXEEXT) tools/nipc$(EXEEXT)
@@ -78,8 +66,6 @@ TESTS += tests/test_lock
 # the qt68ipc probe of shared/qt68-ref beside the source tree (or
 # NIPC_QT68_DIR); skips without it
 check_PROGRAMS += tests/test_qt68_lock
-tests_test_qt68_lock_SOURCES = tests/test_qt68_lock.c
-tests_test_qt68_lock_CFLAGS = $(TEST_CFLAGS)
 tests_test_qt68_lock_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_qt68_lock_DEPENDENCIES = tools/nipc$(EXEEXT)
 TESTS += tests/test_qt68_lock
@@ -87,8 +73,6 @@ TESTS += tests/test_qt68_lock
 # the backends from outside: probes that make nothing, stat and list of
 # every object against /proc/sysvipc, /dev/shm and attached processes
 check_PROGRAMS += tests/test_stat
-tests_test_stat_SOURCES = tests/test_stat.c
-tests_test_stat_CFLAGS = $(TEST_CFLAGS)
 tests_test_stat_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_stat_DEPENDENCIES = tests/progs/objhelper$(EXEEXT) tools/nipc$(EXEEXT)
 TESTS += tests/test_stat
