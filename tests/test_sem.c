@@ -384,17 +384,6 @@ static void enums_and_codes(void **state)
 	assert_string_equal(nipc_err_name(NIPC_ENOTSUP), "NIPC_ENOTSUP");
 }
 
-static void type_supported(void **state)
-{
-	static const int yes[] = {NIPC_KEY_SYSTEMV, 255, NIPC_KEY_POSIX};
-	static const int no[] = {NIPC_KEY_WINDOWS, 0, 0x102};
-
-	for (size_t i = 0; i < TL_LEN(yes); i++) {
-		assert_true(nipc_sem_key_type_supported(yes[i]));
-		assert_false(nipc_sem_key_type_supported(no[i]));
-	}
-}
-
 #define BOTH(f) cmocka_unit_test_prestate(f, &SYSV), cmocka_unit_test_prestate(f, &POSIX)
 
 int main(void)
@@ -413,7 +402,6 @@ int main(void)
 		BOTH(undo_survives_set_key),
 		cmocka_unit_test(value_needs_an_open_semaphore),
 		cmocka_unit_test(enums_and_codes),
-		cmocka_unit_test(type_supported),
 	};
 
 	alarm(600); /* a deadlock fails the run instead of hanging it */

@@ -546,14 +546,20 @@ static void error_reason(void **state)
 	nipc_key_free(k);
 }
 
+/* Both kinds answer alike: System V (1-255) and POSIX, never Windows. */
 static void type_supported(void **state)
 {
-	static const int yes[] = {NIPC_KEY_SYSTEMV, 1, NIPC_KEY_POSIX};
-	static const int no[] = {NIPC_KEY_WINDOWS, 0, 0x102};
+	static const struct {
+		int type, yes;
+	} cases[] = {
+		{NIPC_KEY_SYSTEMV, 1}, {1, 1}, {255, 1}, {NIPC_KEY_POSIX, 1},
+		{NIPC_KEY_WINDOWS, 0}, {0, 0}, {0x102, 0},
+	};
 
-	for (size_t i = 0; i < TL_LEN(yes); i++) {
-		assert_true(nipc_shm_key_type_supported(yes[i]));
-		assert_false(nipc_shm_key_type_supported(no[i]));
+	(void)state;
+	for (size_t i = 0; i < TL_LEN(cases); i++) {
+		assert_int_equal(!!nipc_shm_key_type_supported(cases[i].type), cases[i].yes);
+		assert_int_equal(!!nipc_sem_key_type_supported(cases[i].type), cases[i].yes);
 	}
 }
 
