@@ -143,6 +143,21 @@ static int sysvipc_row(int kind, long id, long long *v)
 	return found;
 }
 
+/* o's numbers match its row in /proc/sysvipc, column by column (want in
+ * the kernel's order, as sysvipc_row; the key as a C int, perms 0777). */
+static void expect_row(int kind, const long long *want)
+{
+	long long v[14];
+	size_t n = kind == NIPC_KIND_SHM ? 14 : 10;
+
+	assert_int_equal(sysvipc_row(kind, (long)want[1], v), 0);
+	v[0] = (int)v[0];
+	v[2] &= 0777;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] != want[i])
+			fail_msg("/proc/sysvipc column %zu is %lld, nipc says %lld", i, v[i], want[i]);
+}
+
 static int has_pid(const nipc_obj *o, long pid)
 {
 	for (size_t i = 0; i < nipc_obj_pid_count(o); i++)
@@ -176,7 +191,6 @@ static void check_segment(const nipc_obj *o, const nipc_key *k, size_t size, lon
 	if (b)
 		assert_true(has_pid(o, b));
 	if (nipc_key_type_is_systemv(nipc_key_type(k))) {
-		long long v[14];
 		long kt;
 		long want;
 
@@ -186,20 +200,13 @@ static void check_segment(const nipc_obj *o, const nipc_key *k, size_t size, lon
 		assert_int_equal(nipc_obj_sysv_key(&kt, o), 0);
 		assert_int_equal(kt, (long)want);
 		assert_int_equal(shmget(want, 0, 0), nipc_obj_id(o));
-		assert_int_equal(sysvipc_row(NIPC_KIND_SHM, nipc_obj_id(o), v), 0);
-		assert_int_equal((int)v[0], (int)want);
-		assert_int_equal(v[2] & 0777, nipc_obj_mode(o));
-		assert_int_equal(v[3], nipc_obj_size(o));
-		assert_int_equal(v[4], nipc_obj_creator_pid(o));
-		assert_int_equal(v[5], nipc_obj_last_pid(o));
-		assert_int_equal(v[6], nipc_obj_attachments(o));
-		assert_int_equal(v[7], nipc_obj_uid(o));
-		assert_int_equal(v[8], nipc_obj_gid(o));
-		assert_int_equal(v[9], nipc_obj_creator_uid(o));
-		assert_int_equal(v[10], nipc_obj_creator_gid(o));
-		assert_int_equal(v[11], nipc_obj_time(o, NIPC_OBJ_TIME_ATTACH));
-		assert_int_equal(v[12], nipc_obj_time(o, NIPC_OBJ_TIME_DETACH));
-		assert_int_equal(v[13], nipc_obj_time(o, NIPC_OBJ_TIME_CHANGE));
+		expect_row(NIPC_KIND_SHM, (const long long[]){
+			(int)want, nipc_obj_id(o), nipc_obj_mode(o), (long long)nipc_obj_size(o),
+			nipc_obj_creator_pid(o), nipc_obj_last_pid(o), nipc_obj_attachments(o),
+			nipc_obj_uid(o), nipc_obj_gid(o),
+			nipc_obj_creator_uid(o), nipc_obj_creator_gid(o),
+			nipc_obj_time(o, NIPC_OBJ_TIME_ATTACH), nipc_obj_time(o, NIPC_OBJ_TIME_DETACH),
+			nipc_obj_time(o, NIPC_OBJ_TIME_CHANGE)});
 		assert_true(nipc_obj_time(o, NIPC_OBJ_TIME_ATTACH) > 0);
 		assert_int_equal(nipc_obj_creator_pid(o), (long)getpid());
 		if (b) /* the last shmat */
@@ -266,7 +273,6 @@ static void check_semaphore(const nipc_obj *o, const nipc_key *k)
 	assert_int_equal(nipc_obj_mode(o), 0600);
 	assert_int_equal(nipc_obj_uid(o), (long)geteuid());
 	if (nipc_key_type_is_systemv(nipc_key_type(k))) {
-		long long v[10];
 		long want;
 		long kt;
 		int id;
@@ -276,15 +282,11 @@ static void check_semaphore(const nipc_obj *o, const nipc_key *k)
 		assert_int_equal(nipc_obj_id(o), id);
 		assert_int_equal(nipc_obj_sysv_key(&kt, o), 0);
 		assert_int_equal(kt, (long)want);
-		assert_int_equal(sysvipc_row(NIPC_KIND_SEM, id, v), 0);
-		assert_int_equal(v[2] & 0777, nipc_obj_mode(o));
-		assert_int_equal(v[3], nipc_obj_count(o));
-		assert_int_equal(v[4], nipc_obj_uid(o));
-		assert_int_equal(v[5], nipc_obj_gid(o));
-		assert_int_equal(v[6], nipc_obj_creator_uid(o));
-		assert_int_equal(v[7], nipc_obj_creator_gid(o));
-		assert_int_equal(v[8], nipc_obj_time(o, NIPC_OBJ_TIME_OP));
-		assert_int_equal(v[9], nipc_obj_time(o, NIPC_OBJ_TIME_CHANGE));
+		expect_row(NIPC_KIND_SEM, (const long long[]){
+			(int)want, id, nipc_obj_mode(o), (long long)nipc_obj_count(o),
+			nipc_obj_uid(o), nipc_obj_gid(o),
+			nipc_obj_creator_uid(o), nipc_obj_creator_gid(o),
+			nipc_obj_time(o, NIPC_OBJ_TIME_OP), nipc_obj_time(o, NIPC_OBJ_TIME_CHANGE)});
 		assert_int_equal(semctl(id, 0, GETPID), nipc_obj_last_pid(o));
 		assert_int_equal(nipc_obj_attachments(o), -1);
 		assert_int_equal(nipc_obj_pid_count(o), 0);
