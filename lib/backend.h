@@ -154,6 +154,16 @@ struct nipc_backend {
 	int (*list)(struct nipc_objlist *l);
 };
 
+/* The initializers of a backend whose ops are named P_seg_create ...
+ * P_list, so that a new op is one line here and every backend must have it. */
+#define NIPC_BACKEND_OPS(P) \
+	.seg_create = P##_seg_create, .seg_attach = P##_seg_attach, \
+	.seg_detach = P##_seg_detach, .seg_remove = P##_seg_remove, \
+	.seg_exists = P##_seg_exists, .sem_open = P##_sem_open, \
+	.sem_acquire = P##_sem_acquire, .sem_release = P##_sem_release, \
+	.sem_value = P##_sem_value, .sem_close = P##_sem_close, \
+	.lock_remove = P##_lock_remove, .stat = P##_stat, .list = P##_list
+
 NIPC_HIDDEN extern const struct nipc_backend nipc__sysv_backend;
 NIPC_HIDDEN extern const struct nipc_backend nipc__posix_backend;
 

@@ -168,8 +168,8 @@ static int seg_create_named(const nipc_key *key, size_t size, struct nipc_why *w
 	return 0;
 }
 
-static int seg_create(const nipc_key *key, size_t size, struct nipc_seg *seg,
-		      struct nipc_why *why)
+static int posix_seg_create(const nipc_key *key, size_t size, struct nipc_seg *seg,
+			    struct nipc_why *why)
 {
 	char path[PATH_MAX];
 	int fd, e;
@@ -195,7 +195,7 @@ static int seg_create(const nipc_key *key, size_t size, struct nipc_seg *seg,
 	return 0;
 }
 
-static int seg_attach(const nipc_key *key, int rw, struct nipc_seg *seg, struct nipc_why *why)
+static int posix_seg_attach(const nipc_key *key, int rw, struct nipc_seg *seg, struct nipc_why *why)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -238,8 +238,8 @@ static int mapped_elsewhere(int fd)
 	return fstat(fd, &st) < 0 || nipc__mappers(st.st_dev, st.st_ino) > 0;
 }
 
-static int seg_detach(const nipc_key *key, struct nipc_seg *seg, int cleanup, int *removed,
-		      struct nipc_why *why)
+static int posix_seg_detach(const nipc_key *key, struct nipc_seg *seg, int cleanup,
+			    int *removed, struct nipc_why *why)
 {
 	int err = 0, fd = pseg(seg)->fd;
 
@@ -261,12 +261,12 @@ static int seg_detach(const nipc_key *key, struct nipc_seg *seg, int cleanup, in
 	return err;
 }
 
-static void seg_remove(const nipc_key *key)
+static void posix_seg_remove(const nipc_key *key)
 {
 	shm_unlink(key->native);
 }
 
-static int seg_exists(const nipc_key *key)
+static int posix_seg_exists(const nipc_key *key)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -586,7 +586,7 @@ static int plock_acquire(struct nipc_bsem *s, long long deadline, struct nipc_wh
 	}
 }
 
-static void plock_remove(struct nipc_bsem *s, const nipc_key *seg, int files)
+static void posix_lock_remove(struct nipc_bsem *s, const nipc_key *seg, int files)
 {
 	char path[PATH_MAX];
 	struct stat a, b;
@@ -670,8 +670,8 @@ static int posix_list(struct nipc_objlist *l)
 
 /* ------------------------------------------------------------- the table */
 
-static int psem_open(struct nipc_bsem *s, const nipc_key *key, int initial, int create, int mutex,
-		     struct nipc_why *why)
+static int posix_sem_open(struct nipc_bsem *s, const nipc_key *key, int initial, int create,
+			  int mutex, struct nipc_why *why)
 {
 	int err;
 
@@ -725,7 +725,7 @@ static int psem_wait(sem_t *p, long timeout_ms)
 	}
 }
 
-static int psem_acquire(struct nipc_bsem *s, long timeout_ms, struct nipc_why *why)
+static int posix_sem_acquire(struct nipc_bsem *s, long timeout_ms, struct nipc_why *why)
 {
 	if (s->mutex)
 		return plock_acquire(s, nipc__deadline(timeout_ms), why);
@@ -737,7 +737,7 @@ static int psem_acquire(struct nipc_bsem *s, long timeout_ms, struct nipc_why *w
 	return 0;
 }
 
-static int psem_value(const struct nipc_bsem *s, int *out, struct nipc_why *why)
+static int posix_sem_value(const struct nipc_bsem *s, int *out, struct nipc_why *why)
 {
 	if (sem_getvalue(NIPC_PRIV(s, const struct posix_sem)->psem, out) < 0)
 		return nipc__why_errno(why, errno);
@@ -746,7 +746,7 @@ static int psem_value(const struct nipc_bsem *s, int *out, struct nipc_why *why)
 	return 0;
 }
 
-static int psem_release(struct nipc_bsem *s, int n, struct nipc_why *why)
+static int posix_sem_release(struct nipc_bsem *s, int n, struct nipc_why *why)
 {
 	int e;
 
@@ -767,7 +767,7 @@ static int psem_release(struct nipc_bsem *s, int n, struct nipc_why *why)
 }
 
 /* An owner removes the semaphore, as Qt. */
-static void psem_close(struct nipc_bsem *s)
+static void posix_sem_close(struct nipc_bsem *s)
 {
 	if (s->owner && !s->mutex && pst(s)->psem)
 		sem_unlink(s->native);
@@ -776,17 +776,5 @@ static void psem_close(struct nipc_bsem *s)
 
 const struct nipc_backend nipc__posix_backend = {
 	.name = "posix",
-	.seg_create = seg_create,
-	.seg_attach = seg_attach,
-	.seg_detach = seg_detach,
-	.seg_remove = seg_remove,
-	.seg_exists = seg_exists,
-	.sem_open = psem_open,
-	.sem_acquire = psem_acquire,
-	.sem_release = psem_release,
-	.sem_value = psem_value,
-	.sem_close = psem_close,
-	.lock_remove = plock_remove,
-	.stat = posix_stat,
-	.list = posix_list,
+	NIPC_BACKEND_OPS(posix),
 };

@@ -26,7 +26,7 @@
 #define SLICE_MS 100 /* a lock waiter looks for a stale lock this often */
 #define GRACE_MS 100 /* an uninitialised lock is left this long to its creator */
 
-/* A segment's state (struct nipc_seg.priv): the id seg_create made. */
+/* A segment's state (struct nipc_seg.priv): the id sysv_seg_create made. */
 struct sysv_seg {
 	int id;
 	int known; /* id is set: attach to it rather than look the key up */
@@ -82,8 +82,8 @@ static int sysv_key(const nipc_key *key, key_t *out, struct nipc_why *why)
 	return 0;
 }
 
-static int seg_create(const nipc_key *key, size_t size, struct nipc_seg *seg,
-		      struct nipc_why *why)
+static int sysv_seg_create(const nipc_key *key, size_t size, struct nipc_seg *seg,
+			   struct nipc_why *why)
 {
 	key_t k;
 	int made, id, err, e;
@@ -110,15 +110,16 @@ fail:
 	return err;
 }
 
-static int seg_attach(const nipc_key *key, int rw, struct nipc_seg *seg, struct nipc_why *why)
+static int sysv_seg_attach(const nipc_key *key, int rw, struct nipc_seg *seg, struct nipc_why *why)
 {
 	struct shmid_ds ds;
 	key_t k;
 	void *addr;
 	int id = sseg(seg)->id, err, e;
 
-	/* right after our create, under the lock, the key still names the id seg_create noted
-	 * (Qt keeps its ftok() result between create and attach too) */
+	/* right after our create, under the lock, the key still names the id
+	 * sysv_seg_create noted (Qt keeps its ftok() result between create and
+	 * attach too) */
 	if (!sseg(seg)->known) {
 		if ((err = sysv_key(key, &k, why)) < 0)
 			return err;
@@ -139,8 +140,8 @@ static int seg_attach(const nipc_key *key, int rw, struct nipc_seg *seg, struct 
 	return 0;
 }
 
-static int seg_detach(const nipc_key *key, struct nipc_seg *seg, int cleanup, int *removed,
-		      struct nipc_why *why)
+static int sysv_seg_detach(const nipc_key *key, struct nipc_seg *seg, int cleanup,
+			   int *removed, struct nipc_why *why)
 {
 	struct shmid_ds ds;
 	void *addr = seg->addr;
@@ -166,7 +167,7 @@ static int seg_detach(const nipc_key *key, struct nipc_seg *seg, int cleanup, in
 	return 0;
 }
 
-static void seg_remove(const nipc_key *key)
+static void sysv_seg_remove(const nipc_key *key)
 {
 	struct nipc_why why;
 	key_t k;
@@ -178,7 +179,7 @@ static void seg_remove(const nipc_key *key)
 		shmctl(id, IPC_RMID, NULL);
 }
 
-static int seg_exists(const nipc_key *key)
+static int sysv_seg_exists(const nipc_key *key)
 {
 	struct nipc_why why;
 	key_t k;
@@ -474,7 +475,7 @@ static int lock_release(struct nipc_bsem *s, struct nipc_why *why)
  * first (waiters see EIDRM and reopen, which waits for this flock), then
  * the key files — never before the objects, since a new file on the same
  * inode would have the same key. */
-static void lock_remove(struct nipc_bsem *s, const nipc_key *seg, int files)
+static void sysv_lock_remove(struct nipc_bsem *s, const nipc_key *seg, int files)
 {
 	struct stat st;
 	int fd = -1, made;
@@ -621,8 +622,8 @@ static int sysv_list(struct nipc_objlist *l)
 
 /* ------------------------------------------------------------- the table */
 
-static int sem_open_(struct nipc_bsem *s, const nipc_key *key, int initial, int create,
-		     int mutex, struct nipc_why *why)
+static int sysv_sem_open(struct nipc_bsem *s, const nipc_key *key, int initial, int create,
+			 int mutex, struct nipc_why *why)
 {
 	int err;
 
@@ -638,14 +639,14 @@ static int sem_open_(struct nipc_bsem *s, const nipc_key *key, int initial, int 
 	return err;
 }
 
-static int sem_acquire(struct nipc_bsem *s, long timeout_ms, struct nipc_why *why)
+static int sysv_sem_acquire(struct nipc_bsem *s, long timeout_ms, struct nipc_why *why)
 {
 	long long deadline = nipc__deadline(timeout_ms);
 
 	return s->mutex ? lock_acquire(s, deadline, why) : sem_op(s, -1, deadline, why);
 }
 
-static int sem_release(struct nipc_bsem *s, int n, struct nipc_why *why)
+static int sysv_sem_release(struct nipc_bsem *s, int n, struct nipc_why *why)
 {
 	if (s->mutex)
 		return lock_release(s, why);
@@ -654,7 +655,7 @@ static int sem_release(struct nipc_bsem *s, int n, struct nipc_why *why)
 	return sem_op(s, n, -1, why);
 }
 
-static int sem_value(const struct nipc_bsem *s, int *out, struct nipc_why *why)
+static int sysv_sem_value(const struct nipc_bsem *s, int *out, struct nipc_why *why)
 {
 	int v = semctl(NIPC_PRIV(s, const struct sysv_sem)->id, 0, GETVAL);
 
@@ -665,7 +666,7 @@ static int sem_value(const struct nipc_bsem *s, int *out, struct nipc_why *why)
 }
 
 /* An owner removes the semaphore and its key file, as Qt. */
-static void sem_close(struct nipc_bsem *s)
+static void sysv_sem_close(struct nipc_bsem *s)
 {
 	if (s->owner && !s->mutex && ssem(s)->id >= 0) {
 		semctl(ssem(s)->id, 0, IPC_RMID);
@@ -676,17 +677,5 @@ static void sem_close(struct nipc_bsem *s)
 
 const struct nipc_backend nipc__sysv_backend = {
 	.name = "systemv",
-	.seg_create = seg_create,
-	.seg_attach = seg_attach,
-	.seg_detach = seg_detach,
-	.seg_remove = seg_remove,
-	.seg_exists = seg_exists,
-	.sem_open = sem_open_,
-	.sem_acquire = sem_acquire,
-	.sem_release = sem_release,
-	.sem_value = sem_value,
-	.sem_close = sem_close,
-	.lock_remove = lock_remove,
-	.stat = sysv_stat,
-	.list = sysv_list,
+	NIPC_BACKEND_OPS(sysv),
 };
