@@ -125,21 +125,17 @@ static int stage_probe(void)
 	char dir[PATH_MAX], lib[PATH_MAX + 32], target[64], real[PATH_MAX + 96];
 	char stage[PATH_MAX], to[PATH_MAX + 32];
 	struct stat st;
-	ssize_t n;
-	int fd;
+	char *text;
 
 	if (!realpath(qt, dir))
 		return -1;
 	*strrchr(dir, '/') = '\0';
 	snprintf(lib, sizeof lib, "%s/libQt6Core.so.6", dir);
 	if (lstat(lib, &st) || !S_ISREG(st.st_mode) || st.st_size >= (off_t)sizeof target ||
-	    (fd = open(lib, O_RDONLY | O_CLOEXEC)) < 0)
+	    !(text = tl_slurp(lib)))
 		return -1;
-	n = read(fd, target, sizeof target - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	target[n] = '\0';
+	snprintf(target, sizeof target, "%s", text);
+	free(text);
 	target[strcspn(target, "\n")] = '\0';
 	snprintf(real, sizeof real, "%s/%s", dir, target);
 	if (strchr(target, '/') || strncmp(target, "libQt6Core.so.6.", 16) || access(real, R_OK))
@@ -233,12 +229,21 @@ static void assert_nothing_left(void)
 			 exists(sem_path) ? " lock" : "");
 }
 
-/* `nipc shm create KEY 4096 --hold`, attached until its stdin gets a line. */
+/* `nipc shm create KEY 4096 --hold`, attached until its stdin gets a line
+ * (the test skips without Qt 6.8). */
 static void nipc_create(struct tl_proc *p)
 {
+	NEED_QT68();
 	tl_start_ok(p, TL_ARGV(tl_nipc(), "shm", "create", key, "4096", "--hold"), NULL);
 	tl_expect(p, "created", T_LINE);
 	assert_true(exists(shm_path));
+}
+
+/* nipc_create's process lets go: its last detach removes everything. */
+static void nipc_done(struct tl_proc *p)
+{
+	tl_let_go(p, "nipc shm create --hold");
+	assert_nothing_left();
 }
 
 /* nipc cat: the segment must begin with text and its NUL. */
@@ -319,14 +324,12 @@ static void nipc_creates_data_both_ways(void **state)
 	struct tl_proc c;
 
 	(void)state;
-	NEED_QT68();
 	nipc_create(&c);
 	qt_write("written by Qt 6.8");
 	nipc_sees("written by Qt 6.8");
 	nipc_write("written by nipc");
 	qt_sees("written by nipc");
-	tl_let_go(&c, "nipc shm create --hold");
-	assert_nothing_left();
+	nipc_done(&c);
 }
 
 /* A segment Qt made (glibc's own 32-byte lock file, which nipc extends):
@@ -381,7 +384,6 @@ static void nipc_lock_blocks_qt(void **state)
 	long long t;
 
 	(void)state;
-	NEED_QT68();
 	nipc_create(&c);
 	nipc_write("before");
 	tl_start_ok(&h, TL_ARGV(tl_nipc(), "shm", "lock", key), "locked");
@@ -394,8 +396,7 @@ static void nipc_lock_blocks_qt(void **state)
 	print_message("# Qt's read came %ld ms after nipc's unlocked\n", ms_since(t));
 	tl_finish_ok(&r, "qt68ipc read");
 	tl_finish_ok(&h, "nipc shm lock");
-	tl_let_go(&c, "nipc shm create --hold");
-	assert_nothing_left();
+	nipc_done(&c);
 }
 
 /* Qt holds the lock: nipc's locker (which polls the sem_t while a holder
@@ -408,7 +409,6 @@ static void qt_lock_blocks_nipc(void **state)
 	char line[256];
 
 	(void)state;
-	NEED_QT68();
 	nipc_create(&c);
 	tl_start_ok(&q, TL_ARGV(qt, "lockhold", key, QT_HOLD), "locked");
 	tl_start_ok(&l, TL_ARGV(tl_nipc(), "shm", "lock", key, "--for", "0"), NULL);
@@ -436,8 +436,7 @@ static void qt_lock_blocks_nipc(void **state)
 	tl_expect(&l, "unlocked", T_LINE);
 	tl_finish_ok(&l, "nipc shm lock");
 	tl_finish_ok(&q, "qt68ipc lockhold");
-	tl_let_go(&c, "nipc shm create --hold");
-	assert_nothing_left();
+	nipc_done(&c);
 }
 
 /* The holder alternates: nipc holds while Qt's write waits, then Qt holds
@@ -450,7 +449,6 @@ static void alternating_rounds(void **state)
 	long long t;
 
 	(void)state;
-	NEED_QT68();
 	nipc_create(&c);
 	for (int i = 0; i < ROUNDS; i++) {
 		if (i % 2 == 0) {
@@ -479,8 +477,7 @@ static void alternating_rounds(void **state)
 		}
 		snprintf(prev, sizeof prev, "%s", text);
 	}
-	tl_let_go(&c, "nipc shm create --hold");
-	assert_nothing_left();
+	nipc_done(&c);
 }
 
 /* Qt 6.8's create() on a segment that exists opens the lock in Create
@@ -498,7 +495,6 @@ static void qt_create_unlinks_held_lock(void **state)
 	int rc;
 
 	(void)state;
-	NEED_QT68();
 	nipc_create(&c);
 	nipc_write("before");
 	tl_start_ok(&h1, TL_ARGV(tl_nipc(), "shm", "lock", key), "locked");
