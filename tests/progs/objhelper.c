@@ -112,6 +112,49 @@ static void recover(void)
 		printf("ok %s\n", made ? "created" : "attached");
 }
 
+/* The verbs that are one call, on the segment or on the semaphore, given
+ * the command's number where the call takes one. */
+static const struct {
+	const char *verb;
+	int (*call)(nipc_shm *);
+	int (*call_n)(nipc_shm *, int);
+} shm_calls[] = {
+	{"detach", nipc_shm_detach, NULL},
+	{"lock", nipc_shm_lock, NULL},
+	{"unlock", nipc_shm_unlock, NULL},
+	{"locktimeout", NULL, nipc_shm_lock_timeout},
+	{"cleanup", NULL, nipc_shm_set_cleanup},
+};
+
+static const struct {
+	const char *verb;
+	int (*call)(nipc_sem *);
+	int (*call_n)(nipc_sem *, int);
+} sem_calls[] = {
+	{"acquire", nipc_sem_acquire, NULL},
+	{"acquiretimeout", NULL, nipc_sem_acquire_timeout},
+	{"undo", NULL, nipc_sem_set_undo},
+	{"release", NULL, nipc_sem_release},
+};
+
+/* 1 if verb was one of the one-call verbs (then it has been replied to). */
+static int one_call(const char *verb, int n)
+{
+	for (size_t i = 0; i < sizeof shm_calls / sizeof shm_calls[0]; i++)
+		if (!strcmp(verb, shm_calls[i].verb)) {
+			reply_shm(shm_calls[i].call ? shm_calls[i].call(shm)
+						    : shm_calls[i].call_n(shm, n));
+			return 1;
+		}
+	for (size_t i = 0; i < sizeof sem_calls / sizeof sem_calls[0]; i++)
+		if (!strcmp(verb, sem_calls[i].verb)) {
+			reply_sem(sem_calls[i].call ? sem_calls[i].call(sem)
+						    : sem_calls[i].call_n(sem, n));
+			return 1;
+		}
+	return 0;
+}
+
 static void command(char *line)
 {
 	char verb[32] = "", arg[32] = "";
@@ -119,6 +162,8 @@ static void command(char *line)
 
 	sscanf(line, "%31s %31s", verb, arg);
 	a = strtol(arg, NULL, 0);
+	if (one_call(verb, (int)a))
+		return;
 	if (!strcmp(verb, "create"))
 		reply_shm(nipc_shm_create(shm, (size_t)a, NIPC_SHM_READWRITE));
 	else if (!strcmp(verb, "open"))
@@ -130,16 +175,6 @@ static void command(char *line)
 	else if (!strcmp(verb, "attach"))
 		reply_shm(nipc_shm_attach(shm, strcmp(arg, "ro") ? NIPC_SHM_READWRITE
 								    : NIPC_SHM_READONLY));
-	else if (!strcmp(verb, "detach"))
-		reply_shm(nipc_shm_detach(shm));
-	else if (!strcmp(verb, "lock"))
-		reply_shm(nipc_shm_lock(shm));
-	else if (!strcmp(verb, "unlock"))
-		reply_shm(nipc_shm_unlock(shm));
-	else if (!strcmp(verb, "locktimeout"))
-		reply_shm(nipc_shm_lock_timeout(shm, (int)a));
-	else if (!strcmp(verb, "cleanup"))
-		reply_shm(nipc_shm_set_cleanup(shm, (int)a));
 	else if (!strcmp(verb, "size"))
 		printf("ok %zu\n", nipc_shm_size(shm));
 	else if (!strcmp(verb, "write")) {
@@ -163,15 +198,7 @@ static void command(char *line)
 		int r = nipc_sem_new(&sem, key, (int)a,
 				     strcmp(mode, "create") ? NIPC_SEM_OPEN : NIPC_SEM_CREATE);
 		reply_sem(r < 0 || nipc_sem_error(sem) ? -1 : 0);
-	} else if (!strcmp(verb, "acquire"))
-		reply_sem(nipc_sem_acquire(sem));
-	else if (!strcmp(verb, "acquiretimeout"))
-		reply_sem(nipc_sem_acquire_timeout(sem, (int)a));
-	else if (!strcmp(verb, "undo"))
-		reply_sem(nipc_sem_set_undo(sem, (int)a));
-	else if (!strcmp(verb, "release"))
-		reply_sem(nipc_sem_release(sem, (int)a));
-	else if (!strcmp(verb, "semfree")) {
+	} else if (!strcmp(verb, "semfree")) {
 		nipc_sem_free(sem);
 		sem = NULL;
 		printf("ok\n");
