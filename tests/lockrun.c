@@ -63,6 +63,18 @@ void lock_gets(struct tl_proc *p, const char *what)
 		fail_msg("%s: '%s'", what, r);
 }
 
+void lock_handover(struct tl_proc *holder, struct tl_proc *waiter, const char *cmd,
+		   const char *what)
+{
+	char why[256];
+
+	snprintf(why, sizeof why, "%s while the lock is held", what);
+	lock_waits(waiter, cmd, why);
+	lock_ok(holder, "unlock");
+	snprintf(why, sizeof why, "%s once the holder unlocked", what);
+	lock_gets(waiter, why);
+}
+
 void lock_leave(struct tl_proc *p)
 {
 	lock_ok(p, "detach");

@@ -42,6 +42,10 @@ unsigned lock_observer_end(struct tl_proc *obs, char *msg, size_t size);
 void lock_waits(struct tl_proc *p, const char *cmd, const char *what);
 /* The reply p owes is "ok" within 10 s. */
 void lock_gets(struct tl_proc *p, const char *what);
+/* holder has the lock: waiter's cmd waits for it, then gets through once
+ * holder unlocks (what: the waiter's call, for the failure). */
+void lock_handover(struct tl_proc *holder, struct tl_proc *waiter, const char *cmd,
+		   const char *what);
 /* p detaches and exits. */
 void lock_leave(struct tl_proc *p);
 /* The counter as an objhelper attached to the segment reads it (no lock

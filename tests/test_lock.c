@@ -76,6 +76,15 @@ static const char *leftover(void)
 	return what;
 }
 
+/* The test fails if the segment or its lock is left. */
+static void nothing_left(void)
+{
+	const char *r = leftover();
+
+	if (r[0])
+		fail_msg("%s: left behind:%s", backend_name(), r);
+}
+
 static int setup(void **state)
 {
 	key = tl_key(*(int *)*state);
@@ -185,7 +194,6 @@ static void coa_every(void **state)
 static void first_attacher_leaves(void **state)
 {
 	struct tl_proc maker, p1, p2, p3;
-	const char *r;
 
 	(void)state;
 	helper_start(&maker);
@@ -200,20 +208,14 @@ static void first_attacher_leaves(void **state)
 	lock_end(&p1);
 
 	helper_start(&p3);
-	lock_waits(&p3, "attach", "P3's attach() while P2 holds the lock");
-	lock_ok(&p2, "unlock");
-	lock_gets(&p3, "P3's attach() once the lock is free");
+	lock_handover(&p2, &p3, "attach", "P3's attach() (P2 holds)");
 	lock_ok(&p3, "lock");
-	lock_waits(&p2, "lock", "P2's lock() while P3 holds the lock");
-	lock_ok(&p3, "unlock");
-	lock_gets(&p2, "P2's lock() after P3's unlock");
+	lock_handover(&p3, &p2, "lock", "P2's lock() (P3 holds)");
 	lock_ok(&p2, "unlock");
 
 	lock_leave(&p2);
 	lock_leave(&p3);
-	r = leftover();
-	if (r[0])
-		fail_msg("%s: left behind:%s", backend_name(), r);
+	nothing_left();
 }
 
 /* ------------------------------------- a failing create while it is held */
@@ -252,9 +254,7 @@ static void failed_create_keeps_lock(void **state)
 	/* P2 and P4 hold the lock only briefly, P3 until told: wait for P3 */
 	lock_ok(&p1, "unlock");
 	lock_gets(&p3, "P3's lock() after P1's unlock");
-	lock_waits(&p1, "lock", "P1's lock() while P3 holds the lock");
-	lock_ok(&p3, "unlock");
-	lock_gets(&p1, "P1's lock() after P3's unlock");
+	lock_handover(&p3, &p1, "lock", "P1's lock() (P3 holds)");
 	lock_ok(&p1, "unlock");
 	if (!r2[0])
 		snprintf(r2, sizeof r2, "%s", tl_cmd(&p2, NULL, T_LINE));
@@ -267,9 +267,7 @@ static void failed_create_keeps_lock(void **state)
 	lock_leave(&p1);
 	lock_leave(&p3);
 	lock_leave(&p4);
-	r = leftover();
-	if (r[0])
-		fail_msg("%s: left behind:%s", backend_name(), r);
+	nothing_left();
 }
 
 /* The same with the CLI: `nipc shm lock KEY` holds, `nipc shm create KEY
@@ -324,9 +322,7 @@ static void cli_failed_create_keeps_lock(void **state)
 	tl_proc_free(&creator);
 	tl_proc_free(&waiter);
 	tl_proc_free(&owner);
-	const char *left = leftover();
-	if (left[0])
-		fail_msg("%s: left behind:%s", backend_name(), left);
+	nothing_left();
 }
 
 int main(void)

@@ -89,6 +89,15 @@ static const char *leftover(void)
 	return what;
 }
 
+/* The test fails if the segment or its lock is left. */
+static void nothing_left(void)
+{
+	const char *r = leftover();
+
+	if (r[0])
+		fail_msg("left behind:%s", r);
+}
+
 /* ------------------------------------------------------ objhelper (nipc) */
 
 static void helper_start(struct tl_proc *p)
@@ -248,17 +257,13 @@ static void qt5_create_breaks_live_lock(void **state)
 	tl_ledger_note();
 	assert_int_not_equal(lock_id(), id);
 	assert_int_equal(sem_value(lock_id()), 0);
-	lock_waits(&p3, "lock", "P3's lock while P1 holds the new lock");
-	lock_ok(&p1, "unlock");
-	lock_gets(&p3, "P3's lock once P1 let go");
+	lock_handover(&p1, &p3, "lock", "P3's lock (P1 holds the new lock)");
 	lock_ok(&p3, "unlock");
 
 	lock_leave(&p1);
 	lock_leave(&p3);
 	lock_leave(&p4);
-	r = leftover();
-	if (r[0])
-		fail_msg("left behind:%s", r);
+	nothing_left();
 }
 
 /* The same removal while an nipc process holds the lock: a later locker
@@ -292,16 +297,12 @@ static void qt5_create_removes_held_lock(void **state)
 	r = tl_cmd(&p1, "unlock", T_LINE);
 	if (strncmp(r, "err 6 ", 6))
 		fail_msg("P1's unlock of the removed lock: '%s', want LockError", r);
-	lock_waits(&p1, "lock", "P1's lock after its failed unlock while P3 holds the lock");
-	lock_ok(&p3, "unlock");
-	lock_gets(&p1, "P1's lock once P3 let go");
+	lock_handover(&p3, &p1, "lock", "P1's lock after its failed unlock (P3 holds)");
 	lock_ok(&p1, "unlock");
 
 	lock_leave(&p1);
 	lock_leave(&p3);
-	r = leftover();
-	if (r[0])
-		fail_msg("left behind:%s", r);
+	nothing_left();
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
