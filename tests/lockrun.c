@@ -81,6 +81,12 @@ void lock_leave(struct tl_proc *p)
 	lock_end(p);
 }
 
+void lock_leave_all(struct tl_proc *const *p)
+{
+	for (; *p; p++)
+		lock_leave(*p);
+}
+
 void lock_make(struct tl_proc *maker, const char *size)
 {
 	char create[64];

@@ -48,6 +48,8 @@ void lock_handover(struct tl_proc *holder, struct tl_proc *waiter, const char *c
 		   const char *what);
 /* p detaches and exits. */
 void lock_leave(struct tl_proc *p);
+/* Each of the NULL-terminated p detaches and exits, in order. */
+void lock_leave_all(struct tl_proc *const *p);
 /* The counter as an objhelper attached to the segment reads it (no lock
  * needed), -1 if it cannot: a lock_progress. */
 long lock_observe(void *objhelper);

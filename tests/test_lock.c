@@ -213,8 +213,7 @@ static void first_attacher_leaves(void **state)
 	lock_handover(&p3, &p2, "lock", "P2's lock() (P3 holds)");
 	lock_ok(&p2, "unlock");
 
-	lock_leave(&p2);
-	lock_leave(&p3);
+	lock_leave_all((struct tl_proc *[]){&p2, &p3, NULL});
 	nothing_left();
 }
 
@@ -264,9 +263,7 @@ static void failed_create_keeps_lock(void **state)
 	tl_proc_free(&p2);
 	lock_gets(&p4, "P4's attach() once the lock is free");
 
-	lock_leave(&p1);
-	lock_leave(&p3);
-	lock_leave(&p4);
+	lock_leave_all((struct tl_proc *[]){&p1, &p3, &p4, NULL});
 	nothing_left();
 }
 

@@ -260,9 +260,7 @@ static void qt5_create_breaks_live_lock(void **state)
 	lock_handover(&p1, &p3, "lock", "P3's lock (P1 holds the new lock)");
 	lock_ok(&p3, "unlock");
 
-	lock_leave(&p1);
-	lock_leave(&p3);
-	lock_leave(&p4);
+	lock_leave_all((struct tl_proc *[]){&p1, &p3, &p4, NULL});
 	nothing_left();
 }
 
@@ -300,8 +298,7 @@ static void qt5_create_removes_held_lock(void **state)
 	lock_handover(&p3, &p1, "lock", "P1's lock after its failed unlock (P3 holds)");
 	lock_ok(&p1, "unlock");
 
-	lock_leave(&p1);
-	lock_leave(&p3);
+	lock_leave_all((struct tl_proc *[]){&p1, &p3, NULL});
 	nothing_left();
 }
 

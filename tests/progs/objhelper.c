@@ -116,42 +116,38 @@ static void recover(void)
  * the command's number where the call takes one. */
 static const struct {
 	const char *verb;
-	int (*call)(nipc_shm *);
-	int (*call_n)(nipc_shm *, int);
-} shm_calls[] = {
-	{"detach", nipc_shm_detach, NULL},
-	{"lock", nipc_shm_lock, NULL},
-	{"unlock", nipc_shm_unlock, NULL},
-	{"locktimeout", NULL, nipc_shm_lock_timeout},
-	{"cleanup", NULL, nipc_shm_set_cleanup},
-};
-
-static const struct {
-	const char *verb;
-	int (*call)(nipc_sem *);
-	int (*call_n)(nipc_sem *, int);
-} sem_calls[] = {
-	{"acquire", nipc_sem_acquire, NULL},
-	{"acquiretimeout", NULL, nipc_sem_acquire_timeout},
-	{"undo", NULL, nipc_sem_set_undo},
-	{"release", NULL, nipc_sem_release},
+	int (*shm)(nipc_shm *);
+	int (*shm_n)(nipc_shm *, int);
+	int (*sem)(nipc_sem *);
+	int (*sem_n)(nipc_sem *, int);
+} calls[] = {
+	{"detach", .shm = nipc_shm_detach},
+	{"lock", .shm = nipc_shm_lock},
+	{"unlock", .shm = nipc_shm_unlock},
+	{"locktimeout", .shm_n = nipc_shm_lock_timeout},
+	{"cleanup", .shm_n = nipc_shm_set_cleanup},
+	{"acquire", .sem = nipc_sem_acquire},
+	{"acquiretimeout", .sem_n = nipc_sem_acquire_timeout},
+	{"undo", .sem_n = nipc_sem_set_undo},
+	{"release", .sem_n = nipc_sem_release},
 };
 
 /* 1 if verb was one of the one-call verbs (then it has been replied to). */
 static int one_call(const char *verb, int n)
 {
-	for (size_t i = 0; i < sizeof shm_calls / sizeof shm_calls[0]; i++)
-		if (!strcmp(verb, shm_calls[i].verb)) {
-			reply_shm(shm_calls[i].call ? shm_calls[i].call(shm)
-						    : shm_calls[i].call_n(shm, n));
-			return 1;
-		}
-	for (size_t i = 0; i < sizeof sem_calls / sizeof sem_calls[0]; i++)
-		if (!strcmp(verb, sem_calls[i].verb)) {
-			reply_sem(sem_calls[i].call ? sem_calls[i].call(sem)
-						    : sem_calls[i].call_n(sem, n));
-			return 1;
-		}
+	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+		if (strcmp(verb, calls[i].verb))
+			continue;
+		if (calls[i].shm)
+			reply_shm(calls[i].shm(shm));
+		else if (calls[i].shm_n)
+			reply_shm(calls[i].shm_n(shm, n));
+		else if (calls[i].sem)
+			reply_sem(calls[i].sem(sem));
+		else
+			reply_sem(calls[i].sem_n(sem, n));
+		return 1;
+	}
 	return 0;
 }
 
