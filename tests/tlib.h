@@ -91,6 +91,14 @@ extern char tl_posix[], tl_sysv[];
 #define TL_BOTH(f) \
 	{#f " (posix)", f, setup, teardown, tl_posix}, \
 	{#f " (systemv)", f, setup, teardown, tl_sysv}
+/* The main() of a file whose group has no setup or teardown of its own:
+ * TL_MAIN_OF("name", cmocka_unit_test(a), TL_BOTH(b)), no semicolon. */
+#define TL_MAIN_OF(name, ...) \
+	int main(void) \
+	{ \
+		const struct CMUnitTest tl_tests_[] = {__VA_ARGS__}; \
+		return TL_MAIN(name, tl_tests_, NULL, NULL); \
+	}
 
 /* --------------------------------------------------------------- paths */
 
