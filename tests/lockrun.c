@@ -81,10 +81,16 @@ void lock_leave(struct tl_proc *p)
 	lock_end(p);
 }
 
-void lock_leave_all(struct tl_proc *const *p)
+void lock_ok_all(struct tl_proc *const *p, const char *c)
 {
 	for (; *p; p++)
-		lock_leave(*p);
+		lock_ok(*p, c);
+}
+
+void lock_each(void (*f)(struct tl_proc *), struct tl_proc *const *p)
+{
+	for (; *p; p++)
+		f(*p);
 }
 
 void lock_make(struct tl_proc *maker, const char *size)

@@ -28,6 +28,8 @@ int lock_ready(struct tl_proc *p, int timeout_ms);
 void lock_expect_ready(struct tl_proc *p, const char *what);
 /* The objhelper p replies "ok" to c (an assertion). */
 void lock_ok(struct tl_proc *p, const char *c);
+/* Each of the NULL-terminated p replies "ok" to c, in order. */
+void lock_ok_all(struct tl_proc *const *p, const char *c);
 /* The objhelper p exits 0 on "exit" (an assertion). */
 void lock_end(struct tl_proc *p);
 /* The objhelper maker creates a segment of size bytes, leaves it to live
@@ -48,8 +50,8 @@ void lock_handover(struct tl_proc *holder, struct tl_proc *waiter, const char *c
 		   const char *what);
 /* p detaches and exits. */
 void lock_leave(struct tl_proc *p);
-/* Each of the NULL-terminated p detaches and exits, in order. */
-void lock_leave_all(struct tl_proc *const *p);
+/* f on each of the NULL-terminated p, in order (helper starts, lock_leave). */
+void lock_each(void (*f)(struct tl_proc *), struct tl_proc *const *p);
 /* The counter as an objhelper attached to the segment reads it (no lock
  * needed), -1 if it cannot: a lock_progress. */
 long lock_observe(void *objhelper);

@@ -198,10 +198,8 @@ static void first_attacher_leaves(void **state)
 	(void)state;
 	helper_start(&maker);
 	lock_make(&maker, "4096");
-	helper_start(&p1);
-	helper_start(&p2);
-	lock_ok(&p1, "attach");
-	lock_ok(&p2, "attach");
+	lock_each(helper_start, (struct tl_proc *[]){&p1, &p2, NULL});
+	lock_ok_all((struct tl_proc *[]){&p1, &p2, NULL}, "attach");
 	tl_ledger_note();
 	lock_ok(&p1, "detach");
 	lock_ok(&p2, "lock");
@@ -213,7 +211,7 @@ static void first_attacher_leaves(void **state)
 	lock_handover(&p3, &p2, "lock", "P2's lock() (P3 holds)");
 	lock_ok(&p2, "unlock");
 
-	lock_leave_all((struct tl_proc *[]){&p2, &p3, NULL});
+	lock_each(lock_leave, (struct tl_proc *[]){&p2, &p3, NULL});
 	nothing_left();
 }
 
@@ -231,9 +229,7 @@ static void failed_create_keeps_lock(void **state)
 	char r2[512];
 
 	(void)state;
-	helper_start(&p1);
-	helper_start(&p2);
-	helper_start(&p3);
+	lock_each(helper_start, (struct tl_proc *[]){&p1, &p2, &p3, NULL});
 	lock_ok(&p1, "create 4096");
 	tl_ledger_note();
 	lock_ok(&p3, "attach");
@@ -263,7 +259,7 @@ static void failed_create_keeps_lock(void **state)
 	tl_proc_free(&p2);
 	lock_gets(&p4, "P4's attach() once the lock is free");
 
-	lock_leave_all((struct tl_proc *[]){&p1, &p3, &p4, NULL});
+	lock_each(lock_leave, (struct tl_proc *[]){&p1, &p3, &p4, NULL});
 	nothing_left();
 }
 

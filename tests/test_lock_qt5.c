@@ -212,13 +212,10 @@ static void qt5_create_breaks_live_lock(void **state)
 	int id;
 
 	(void)state;
-	helper_start(&p1);
-	helper_start(&p3);
-	helper_start(&p4);
+	lock_each(helper_start, (struct tl_proc *[]){&p1, &p3, &p4, NULL});
 	lock_ok(&p1, "create 64");
 	tl_ledger_note();
-	lock_ok(&p3, "attach");
-	lock_ok(&p4, "attach");
+	lock_ok_all((struct tl_proc *[]){&p3, &p4, NULL}, "attach");
 	lock_ok(&p1, "lock");
 	id = lock_id();
 	assert_true(id >= 0);
@@ -260,7 +257,7 @@ static void qt5_create_breaks_live_lock(void **state)
 	lock_handover(&p1, &p3, "lock", "P3's lock (P1 holds the new lock)");
 	lock_ok(&p3, "unlock");
 
-	lock_leave_all((struct tl_proc *[]){&p1, &p3, &p4, NULL});
+	lock_each(lock_leave, (struct tl_proc *[]){&p1, &p3, &p4, NULL});
 	nothing_left();
 }
 
@@ -275,8 +272,7 @@ static void qt5_create_removes_held_lock(void **state)
 	int id;
 
 	(void)state;
-	helper_start(&p1);
-	helper_start(&p3);
+	lock_each(helper_start, (struct tl_proc *[]){&p1, &p3, NULL});
 	lock_ok(&p1, "create 64");
 	tl_ledger_note();
 	lock_ok(&p3, "attach");
@@ -298,19 +294,11 @@ static void qt5_create_removes_held_lock(void **state)
 	lock_handover(&p3, &p1, "lock", "P1's lock after its failed unlock (P3 holds)");
 	lock_ok(&p1, "unlock");
 
-	lock_leave_all((struct tl_proc *[]){&p1, &p3, NULL});
+	lock_each(lock_leave, (struct tl_proc *[]){&p1, &p3, NULL});
 	nothing_left();
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		T(mixed_increments),
-		T(qt5_create_breaks_live_lock),
-		T(qt5_create_removes_held_lock),
-	};
-
-	return TL_MAIN("lock_qt5", tests, NULL, NULL);
-}
+TL_MAIN_OF("lock_qt5", T(mixed_increments), T(qt5_create_breaks_live_lock),
+	   T(qt5_create_removes_held_lock))
