@@ -91,6 +91,13 @@ static void assert_clean(const char *shm_path)
 	assert_int_equal(tl_ledger_left(), 0);
 }
 
+/* The last process that keeps the segment lets go: nothing is left. */
+static void last_lets_go(struct tl_proc *p, const char *what, const char *shm_path)
+{
+	tl_let_go(p, what);
+	assert_clean(shm_path);
+}
+
 static void qt_creates_nipc_reads(void **state)
 {
 	char path[PATH_MAX], out[4096], json[1024];
@@ -151,8 +158,7 @@ static void nipc_creates_qt_reads(void **state)
 		  NULL, 0, out, sizeof out);
 	assert_string_equal(out, "hello toom nipc");
 
-	tl_let_go(&holder, "holder");
-	assert_clean(path);
+	last_lets_go(&holder, "holder", path);
 }
 
 /* nipc holds the lock; Qt's lock() must wait until nipc lets go. */
@@ -176,8 +182,7 @@ static void nipc_lock_blocks_qt(void **state)
 	tl_finish_ok(&holder, "holder");
 	tl_finish_ok(&qt, "qt");
 
-	tl_let_go(&owner, "owner");
-	assert_clean(path);
+	last_lets_go(&owner, "owner", path);
 }
 
 /* Qt holds the lock; nipc's lock must wait until Qt lets go. */
@@ -214,8 +219,7 @@ static void qt_lock_blocks_nipc(void **state)
 	tl_run_ok(TL_ARGV(peer, "shm", "cat", name, "--size", "22"), NULL, 0, out, sizeof out);
 	assert_string_equal(out, "written under the lock");
 
-	tl_let_go(&owner, "owner");
-	assert_clean(path);
+	last_lets_go(&owner, "owner", path);
 }
 
 /* Qt creates, nipc attaches; Qt detaches first, nipc last removes all. */
@@ -235,8 +239,7 @@ static void last_detach_nipc_removes(void **state)
 	tl_finish_ok(&qt, "qt");
 	assert_int_equal(tl_shm_nattch(path, 'Q'), 1);
 
-	tl_let_go(&n, "n");
-	assert_clean(path);
+	last_lets_go(&n, "n", path);
 }
 
 /* nipc creates, Qt attaches; nipc detaches first, Qt detaches last and
@@ -383,8 +386,7 @@ static void crash_qt_nipc_recovers(void **state)
 	tl_start_ok(&again, TL_ARGV(tl_nipc(), "shm", "create", "--legacy", name, "64", "--hold"),
 		    "created");
 	note_keys();
-	tl_let_go(&again, "again");
-	assert_clean(path);
+	last_lets_go(&again, "again", path);
 }
 
 /* An nipc creator and an nipc lock holder die by SIGKILL; Qt recovers. */
@@ -420,8 +422,7 @@ static void crash_nipc_qt_recovers(void **state)
 	struct tl_proc qt;
 	tl_start_ok(&qt, TL_ARGV(peer, "shm", "create", name, "64"), "created");
 	note_keys();
-	tl_let_go(&qt, "qt");
-	assert_clean(path);
+	last_lets_go(&qt, "qt", path);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, tl_teardown)
