@@ -80,6 +80,14 @@ static bool num(const char *s, long *out)
 	return !errno && end != s && !*end && *out >= 0;
 }
 
+// The arguments are nothing, or "OPT N" with N a number into *v (else kept).
+static bool one_option(int argc, char **argv, const char *opt, long *v)
+{
+	if (argc == 1)
+		return true;
+	return argc == 3 && !strcmp(argv[1], opt) && num(argv[2], v);
+}
+
 static int shm_fail(QSharedMemory &shm, const char *what)
 {
 	fprintf(stderr, "qt5peer: %s: %s\n", what, qPrintable(shm.errorString()));
@@ -150,12 +158,8 @@ static int shm_write(QSharedMemory &shm, int argc, char **argv)
 {
 	long off = 0;
 
-	if (argc == 3 && !strcmp(argv[1], "--offset")) {
-		if (!num(argv[2], &off))
-			return usage();
-	} else if (argc != 1) {
+	if (!one_option(argc, argv, "--offset", &off))
 		return usage();
-	}
 	if (!shm.attach())
 		return shm_fail(shm, "attach");
 	if (off > shm.size()) {
@@ -184,12 +188,8 @@ static int shm_cat(QSharedMemory &shm, int argc, char **argv)
 {
 	long limit = -1;
 
-	if (argc == 3 && !strcmp(argv[1], "--size")) {
-		if (!num(argv[2], &limit))
-			return usage();
-	} else if (argc != 1) {
+	if (!one_option(argc, argv, "--size", &limit))
 		return usage();
-	}
 	if (!shm.attach(QSharedMemory::ReadOnly))
 		return shm_fail(shm, "attach");
 	long n = shm.size();
@@ -210,12 +210,8 @@ static int shm_lock(QSharedMemory &shm, int argc, char **argv)
 {
 	long ms = -1;
 
-	if (argc == 3 && !strcmp(argv[1], "--for")) {
-		if (!num(argv[2], &ms))
-			return usage();
-	} else if (argc != 1) {
+	if (!one_option(argc, argv, "--for", &ms))
 		return usage();
-	}
 	say("trying");  // attach takes the lock too, so it may block already
 	if (!shm.attach())
 		return shm_fail(shm, "attach");
