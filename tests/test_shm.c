@@ -36,6 +36,22 @@ static nipc_shm *new_shm(const nipc_key *k)
 	return shm;
 }
 
+/* A handle on k that created a 64-byte read-write segment. */
+static nipc_shm *made_shm(const nipc_key *k)
+{
+	nipc_shm *shm = new_shm(k);
+
+	assert_int_equal(nipc_shm_create(shm, 64, NIPC_SHM_READWRITE), 0);
+	return shm;
+}
+
+/* shm is freed, then nothing of k is left; k is freed. */
+static void shm_gone(nipc_shm *shm, nipc_key *k)
+{
+	nipc_shm_free(shm);
+	TL_KEY_GONE(k);
+}
+
 static void create_twice_then_last_detach_removes_all(void **state)
 {
 	nipc_key *k = tl_key(TYPE);
@@ -87,8 +103,7 @@ static void fails(int type, int create, size_t size, int err, const char *text)
 	assert_string_equal(nipc_shm_error_string(a), text);
 	assert_false(nipc_shm_is_attached(a));
 	assert_false(TL_SHM_EXISTS(k));
-	nipc_shm_free(a);
-	TL_KEY_GONE(k);
+	shm_gone(a, k);
 }
 
 static void attach_missing(void **state)
@@ -232,8 +247,7 @@ static void detach_lock_states(void **state)
 	assert_int_equal(nipc_shm_error(a), NIPC_SHM_ERR_NO_ERROR);
 	assert_int_equal(nipc_shm_unlock(a), 0);
 	assert_false(TL_SHM_EXISTS(k));
-	nipc_shm_free(a);
-	TL_KEY_GONE(k);
+	shm_gone(a, k);
 }
 
 static void free_while_locked_and_attached(void **state)
@@ -267,8 +281,7 @@ static void modes_whatever_the_umask(void **state)
 	/* the lock: a POSIX semaphore of the same name (System V: on the key file) */
 	if (!IS_SYSV)
 		assert_int_equal(tl_obj_mode(nipc_key_native(k), 0, 1), 0600);
-	nipc_shm_free(a);
-	TL_KEY_GONE(k);
+	shm_gone(a, k);
 }
 
 static void cleanup_opt_out(void **state)
@@ -288,17 +301,15 @@ static void cleanup_opt_out(void **state)
 	assert_int_equal(nipc_shm_attach(a, NIPC_SHM_READONLY), 0);
 	assert_int_equal(((char *)nipc_shm_data(a))[3], 42);
 	assert_int_equal(nipc_shm_detach(a), 0);
-	nipc_shm_free(a);
-	TL_KEY_GONE(k);
+	shm_gone(a, k);
 }
 
 static void readonly_attach_cannot_write(void **state)
 {
 	nipc_key *k = tl_key(TYPE);
-	nipc_shm *a = new_shm(k);
+	nipc_shm *a = made_shm(k);
 	struct tl_proc c;
 
-	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
 	((unsigned char *)nipc_shm_data(a))[5] = 7;
 	TL_OBJHELPER_OK(&c, k, "attach ro");
 	assert_string_equal(tl_cmd(&c, "read 5", 10000), "ok 7");
@@ -312,17 +323,15 @@ static void readonly_attach_cannot_write(void **state)
 	assert_true(tl_cmd_ok(&c, "detach"));
 	assert_int_equal(tl_end(&c, "exit"), 0);
 	assert_int_equal(((unsigned char *)nipc_shm_data(a))[5], 9);
-	nipc_shm_free(a);
-	TL_KEY_GONE(k);
+	shm_gone(a, k);
 }
 
 static void live_attacher_keeps_segment(void **state)
 {
 	nipc_key *k = tl_key(TYPE);
-	nipc_shm *a = new_shm(k);
+	nipc_shm *a = made_shm(k);
 	struct tl_proc c;
 
-	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
 	TL_OBJHELPER_OK(&c, k, "attach ro");
 	assert_int_equal(nipc_shm_detach(a), 0);
 	assert_true(TL_SHM_EXISTS(k));
@@ -330,8 +339,7 @@ static void live_attacher_keeps_segment(void **state)
 	assert_true(tl_cmd_ok(&c, "detach"));
 	assert_int_equal(tl_end(&c, "exit"), 0);
 	assert_false(TL_SHM_EXISTS(k));
-	nipc_shm_free(a);
-	TL_KEY_GONE(k);
+	shm_gone(a, k);
 }
 
 /* The creator goes away while others stay attached: later attachers and
@@ -340,10 +348,9 @@ static void live_attacher_keeps_segment(void **state)
 static void lock_survives_creator(void **state)
 {
 	nipc_key *k = tl_key(TYPE);
-	nipc_shm *a = new_shm(k);
+	nipc_shm *a = made_shm(k);
 	struct tl_proc b, c;
 
-	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
 	TL_OBJHELPER_OK(&b, k, "attach rw");
 	nipc_shm_free(a);
 	assert_true(TL_SHM_EXISTS(k));
@@ -392,8 +399,7 @@ static void sysv_key_follows_inode(void **state)
 	assert_int_equal(nipc_shm_attach(b, NIPC_SHM_READONLY), -NIPC_ENOTFOUND);
 	nipc_shm_free(b);
 	assert_int_equal(rename(path, nipc_key_native(k)), 0);
-	nipc_shm_free(a);
-	TL_KEY_GONE(k);
+	shm_gone(a, k);
 }
 
 /* N processes add to one counter under the lock: the total is exact. */
@@ -401,11 +407,10 @@ static void counter_under_lock(void **state)
 {
 	enum { N = 4, EACH = 300 };
 	nipc_key *k = tl_key(TYPE);
-	nipc_shm *a = new_shm(k);
+	nipc_shm *a = made_shm(k);
 	struct tl_proc c[N];
 	char cmd[32];
 
-	assert_int_equal(nipc_shm_create(a, 64, NIPC_SHM_READWRITE), 0);
 	for (int i = 0; i < N; i++) {
 		TL_OBJHELPER_OK(&c[i], k, "attach rw");
 	}
@@ -417,8 +422,7 @@ static void counter_under_lock(void **state)
 	assert_int_equal(*(uint32_t *)nipc_shm_data(a), N * EACH);
 	for (int i = 0; i < N; i++)
 		assert_int_equal(tl_end(&c[i], "exit"), 0);
-	nipc_shm_free(a);
-	TL_KEY_GONE(k);
+	shm_gone(a, k);
 }
 
 /* A legacy key locks on the semaphore legacy key of the same name: its own
