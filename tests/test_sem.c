@@ -34,6 +34,13 @@ static nipc_sem *new_sem(const nipc_key *k, int initial, nipc_sem_mode mode)
 	return s;
 }
 
+/* s is freed, then nothing of k is left; k is freed. */
+static void sem_gone(nipc_sem *s, nipc_key *k)
+{
+	nipc_sem_free(s);
+	TL_KEY_GONE(k);
+}
+
 /* The child's acquire is still blocked after a while. */
 static void blocked(struct tl_proc *c)
 {
@@ -57,8 +64,7 @@ static void shared_between_processes(void **state)
 	assert_int_equal(nipc_sem_acquire(s), 0);
 	assert_int_equal(tl_end(&c, "exit"), 0);
 	assert_true(TL_SEM_EXISTS(k)); /* the child did not own it */
-	nipc_sem_free(s);
-	TL_KEY_GONE(k);
+	sem_gone(s, k);
 }
 
 static void release_many(void **state)
@@ -84,8 +90,7 @@ static void release_many(void **state)
 	assert_int_equal(nipc_sem_try_acquire(NULL), -NIPC_EINVAL);
 	assert_int_equal(nipc_sem_value((int[1]){0}, NULL), -NIPC_EINVAL);
 	assert_int_equal(nipc_sem_set_undo(NULL, 0), -NIPC_EINVAL);
-	nipc_sem_free(s);
-	TL_KEY_GONE(k);
+	sem_gone(s, k);
 }
 
 /* Open keeps the value; Create sets it again (a leftover from a crash). */
@@ -114,8 +119,7 @@ static void open_keeps_create_resets(void **state)
 	assert_int_equal(tl_end(&c, "exit"), 0);
 	nipc_sem_free(b);
 	nipc_sem_free(a);
-	nipc_sem_free(c2);
-	TL_KEY_GONE(k);
+	sem_gone(c2, k);
 }
 
 static void open_missing_creates_and_owns(void **state)
@@ -125,8 +129,7 @@ static void open_missing_creates_and_owns(void **state)
 
 	assert_true(TL_SEM_EXISTS(k));
 	assert_int_equal(nipc_sem_acquire(a), 0);
-	nipc_sem_free(a);
-	TL_KEY_GONE(k);
+	sem_gone(a, k);
 }
 
 /* The owner removes the semaphore on close even while others use it (as Qt
@@ -221,8 +224,7 @@ static void modes_whatever_the_umask(void **state)
 	if (IS_SYSV)
 		assert_int_equal(tl_file_mode(nipc_key_native(k)), 0640 & ~0277);
 	assert_int_equal(tl_obj_mode(nipc_key_native(k), TL_KEY_PROJ(k), 1), 0600);
-	nipc_sem_free(s);
-	TL_KEY_GONE(k);
+	sem_gone(s, k);
 }
 
 static int sem_value(const nipc_sem *s)
