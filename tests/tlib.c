@@ -1721,3 +1721,27 @@ int tl_main(const char *name, const struct CMUnitTest *tests, size_t n, CMFixtur
 	free(all);
 	return rc;
 }
+
+/* fn_names: the functions' names as the preprocessor wrote them, one a comma. */
+int tl_main_fns(const char *name, const char *fn_names, const CMUnitTestFunction *f, size_t n,
+		CMFixtureFunction setup, CMFixtureFunction teardown)
+{
+	struct CMUnitTest *t = xrealloc(NULL, n * sizeof *t);
+	char *all = strdup(fn_names), *save = NULL, *w;
+	size_t i;
+	int rc;
+
+	if (!all)
+		abort();
+	w = strtok_r(all, ", \t\n", &save);
+	for (i = 0; i < n && w; i++, w = strtok_r(NULL, ", \t\n", &save))
+		t[i] = (struct CMUnitTest){w, f[i], NULL, NULL, NULL};
+	if (i != n || w) {
+		fprintf(stderr, "tl_main_fns: %zu functions, names '%s'\n", n, fn_names);
+		exit(99);
+	}
+	rc = tl_main(name, t, n, setup, teardown);
+	free(all);
+	free(t);
+	return rc;
+}

@@ -7,6 +7,7 @@
  *       left IPC objects it registered (each one a "# ledger:" line). Exit
  *       at any point (exit, alarm(), a failed assertion) still removes them.
  *   TL_BOTH(f)   test f on the POSIX and the System V backend.
+ *   TL_TESTS(name, setup, teardown, f1, f2, ...)   main() on TL_MAIN.
  *
  * Paths (abort unless run through make check)
  *   tl_builddir() tl_srcdir() tl_prog("shim_ops") tl_nipc() tl_shim()
@@ -91,6 +92,18 @@ extern char tl_posix[], tl_sysv[];
 #define TL_BOTH(f) \
 	{#f " (posix)", f, setup, teardown, tl_posix}, \
 	{#f " (systemv)", f, setup, teardown, tl_sysv}
+/* A test program's main(): TL_MAIN on the test functions listed, each
+ * test named after its function, with the group's setup and teardown:
+ * TL_TESTS("graph", NULL, NULL, test_a, test_b). */
+int tl_main_fns(const char *name, const char *names, const CMUnitTestFunction *f, size_t n,
+		CMFixtureFunction setup, CMFixtureFunction teardown);
+#define TL_TESTS(name, setup, teardown, ...)                                            \
+	int main(void)                                                                  \
+	{                                                                               \
+		static const CMUnitTestFunction tl_fns_[] = {__VA_ARGS__};              \
+		return tl_main_fns(name, #__VA_ARGS__, tl_fns_, TL_LEN(tl_fns_), setup, \
+				   teardown);                                           \
+	}
 
 /* --------------------------------------------------------------- paths */
 
