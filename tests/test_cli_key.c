@@ -370,17 +370,5 @@ static void test_ftok(void **state)
 	expect(KEY("ftok", "/tmp", "1", "2"), 2, "", "unexpected argument '2'");
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_help),
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_format_errors),
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_safe),
-		cmocka_unit_test(test_make_errors),
-		cmocka_unit_test(test_legacy),
-		cmocka_unit_test(test_ftok),
-	};
-	return TL_MAIN("cli_key", tests, setup, NULL);
-}
+TL_TESTS("cli_key", setup, NULL, test_help, test_format, test_format_errors, test_parse, test_safe,
+	 test_make_errors, test_legacy, test_ftok)

@@ -557,20 +557,6 @@ static void test_format_no_malloc(void **state)
 	assert_true(handler_ok);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vectors),
-		cmocka_unit_test(test_type_names),
-		cmocka_unit_test(test_type_from_name),
-		cmocka_unit_test(test_format_encoding),
-		cmocka_unit_test(test_format_buffer),
-		cmocka_unit_test(test_to_string),
-		cmocka_unit_test(test_parse_cases),
-		cmocka_unit_test(test_parse_bad_input),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_format_no_malloc),
-	};
-
-	return TL_MAIN("keystr", tests, NULL, NULL);
-}
+TL_TESTS("keystr", NULL, NULL, test_vectors, test_type_names, test_type_from_name,
+	 test_format_encoding, test_format_buffer, test_to_string, test_parse_cases,
+	 test_parse_bad_input, test_round_trip, test_format_no_malloc)

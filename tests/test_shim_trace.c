@@ -706,23 +706,6 @@ static void test_bad_pointers(void **state)
 	tl_events_free(&l);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_posix_shm),
-		cmocka_unit_test(test_close_range),
-		cmocka_unit_test(test_posix_sem),
-		cmocka_unit_test(test_unnamed),
-		cmocka_unit_test(test_sysv),
-		cmocka_unit_test(test_errno_preserved),
-		cmocka_unit_test(test_text_format),
-		cmocka_unit_test(test_local_time),
-		cmocka_unit_test(test_sysv_text),
-		cmocka_unit_test(test_filter),
-		cmocka_unit_test(test_unknown_words),
-		cmocka_unit_test(test_escaping),
-		cmocka_unit_test(test_bad_pointers),
-	};
-
-	return TL_MAIN("shim_trace", tests, NULL, NULL);
-}
+TL_TESTS("shim_trace", NULL, NULL, test_posix_shm, test_close_range, test_posix_sem, test_unnamed,
+	 test_sysv, test_errno_preserved, test_text_format, test_local_time, test_sysv_text,
+	 test_filter, test_unknown_words, test_escaping, test_bad_pointers)

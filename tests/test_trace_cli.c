@@ -648,28 +648,8 @@ static void test_filter(void **state)
 	tl_events_free(&e);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_help),
-		cmocka_unit_test(test_usage_errors),
-		cmocka_unit_test(test_cannot_run),
-		cmocka_unit_test(test_bad_output),
-		cmocka_unit_test(test_output_rules),
-		cmocka_unit_test(test_missing_shim),
-		cmocka_unit_test(test_exit_status),
-		cmocka_unit_test(test_text_to_stderr),
-		cmocka_unit_test(test_json_file),
-		cmocka_unit_test(test_follow_children),
-		cmocka_unit_test(test_no_follow),
-		cmocka_unit_test(test_output_per_pid),
-		cmocka_unit_test(test_summary),
-		cmocka_unit_test(test_summary_json_file),
-		cmocka_unit_test(test_summary_text_matches_shim),
-		cmocka_unit_test(test_environment),
-		cmocka_unit_test(test_summary_outliving_child),
-		cmocka_unit_test(test_filter),
-	};
-
-	return TL_MAIN("trace_cli", tests, setup, NULL);
-}
+TL_TESTS("trace_cli", setup, NULL, test_help, test_usage_errors, test_cannot_run, test_bad_output,
+	 test_output_rules, test_missing_shim, test_exit_status, test_text_to_stderr,
+	 test_json_file, test_follow_children, test_no_follow, test_output_per_pid, test_summary,
+	 test_summary_json_file, test_summary_text_matches_shim, test_environment,
+	 test_summary_outliving_child, test_filter)

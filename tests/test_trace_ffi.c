@@ -642,17 +642,5 @@ static void test_ftok_and_plain_fds(void **state)
 		run_ftok_and_plain_fds();
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_versions),
-		cmocka_unit_test(test_posix_shm),
-		cmocka_unit_test(test_posix_sem),
-		cmocka_unit_test(test_sysv_shm),
-		cmocka_unit_test(test_sysv_sem),
-		cmocka_unit_test(test_ftok_and_plain_fds),
-		cmocka_unit_test(test_trace_written),
-	};
-
-	return TL_MAIN("trace_ffi", tests, setup, NULL);
-}
+TL_TESTS("trace_ffi", setup, NULL, test_versions, test_posix_shm, test_posix_sem, test_sysv_shm,
+	 test_sysv_sem, test_ftok_and_plain_fds, test_trace_written)

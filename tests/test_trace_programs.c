@@ -364,15 +364,5 @@ static void test_ipcrm_by_key(void **state)
 	tl_events_free(&e);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_python_shared_memory),
-		cmocka_unit_test(test_python_semaphore),
-		cmocka_unit_test(test_python_summary),
-		cmocka_unit_test(test_ipcmk),
-		cmocka_unit_test(test_ipcrm_by_key),
-	};
-
-	return TL_MAIN("trace_programs", tests, NULL, NULL);
-}
+TL_TESTS("trace_programs", NULL, NULL, test_python_shared_memory, test_python_semaphore,
+	 test_python_summary, test_ipcmk, test_ipcrm_by_key)

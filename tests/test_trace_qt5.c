@@ -143,11 +143,4 @@ static void test_qt5_shared_memory_with_lock(void **state)
 	tl_events_free(&e);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_qt5_shared_memory_with_lock),
-	};
-
-	return TL_MAIN("trace_qt5", tests, NULL, NULL);
-}
+TL_TESTS("trace_qt5", NULL, NULL, test_qt5_shared_memory_with_lock)
