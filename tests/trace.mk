@@ -15,7 +15,7 @@ tests_test_format_SOURCES = tests/test_format.c shim/format.c shim/format.h shim
 	lib/utf.c lib/utf.h
 tests_test_format_CPPFLAGS = $(AM_CPPFLAGS)
 tests_test_format_CFLAGS = $(TEST_CFLAGS)
-tests_test_format_LDADD = $(CMOCKA_LIBS)
+tests_test_format_LDADD = $(TEST_LIBS)
 TESTS += tests/test_format
 
 # Helper programs run under LD_PRELOAD: built without sanitizers, whose
