@@ -1168,6 +1168,97 @@ void tl_expect_ops(const struct tl_events *e, long pid, const char *key, const c
 	free(copy);
 }
 
+/* field with every ${NAME} replaced by the value of "NAME=value" in vars;
+ * "-" is NULL. malloc'd. */
+static char *vector_field(const char *field, const char *const vars[], const char *where)
+{
+	char *p = NULL;
+	size_t size;
+	FILE *m;
+
+	if (!strcmp(field, "-"))
+		return NULL;
+	if (!(m = open_memstream(&p, &size)))
+		abort();
+	while (*field) {
+		const char *end, *v = NULL;
+		size_t len;
+
+		if (strncmp(field, "${", 2) || !(end = strchr(field, '}'))) {
+			fputc(*field++, m);
+			continue;
+		}
+		len = (size_t)(end - field - 2);
+		for (size_t i = 0; vars && vars[i] && !v; i++)
+			if (!strncmp(vars[i], field + 2, len) && vars[i][len] == '=')
+				v = vars[i] + len + 1;
+		if (!v)
+			fail_msg("%s: no value for %.*s", where, (int)len + 3, field);
+		fputs(v, m);
+		field = end + 1;
+	}
+	fclose(m);
+	return p;
+}
+
+const char *const *tl_vars(const char *const *nv)
+{
+	static char buf[16][PATH_MAX + 64];
+	static const char *v[17];
+	size_t n = 0;
+
+	for (; nv[0] && nv[1]; nv += 2, n++) {
+		if (n == 16)
+			fail_msg("tl_vars: more than 16 values");
+		snprintf(buf[n], sizeof buf[n], "%s=%s", nv[0], nv[1]);
+		v[n] = buf[n];
+	}
+	v[n] = NULL;
+	return v;
+}
+
+void tl_expect_vector(const struct tl_events *e, enum tl_args mode, long pid, const char *file,
+		      const char *name, const char *const vars[])
+{
+	char path[PATH_MAX], where[PATH_MAX + 32];
+	struct tl_lines l;
+	struct tl_expect *x = NULL;
+	char **keep = NULL;
+	size_t n = 0, nk = 0;
+
+	snprintf(path, sizeof path, "%s/tests/vectors/%s", tl_srcdir(), file);
+	if (tl_lines_load(&l, path) < 0)
+		fail_msg("cannot read %s", path);
+	for (size_t i = 0; i < l.n; i++) {
+		char *f[6] = {NULL}, *save = NULL, *line = l.line[i];
+		const char *v[5];
+		size_t nf = 0;
+
+		if (line[0] == '#' || !line[0])
+			continue;
+		for (char *t = strtok_r(line, "\t", &save); t && nf < 6; t = strtok_r(NULL, "\t", &save))
+			f[nf++] = t;
+		if (strcmp(f[0], name))
+			continue;
+		if (nf < 4)
+			fail_msg("%s:%zu: fewer than op, key and ret", path, i + 1);
+		snprintf(where, sizeof where, "%s:%zu", path, i + 1);
+		keep = xrealloc(keep, (nk + 5) * sizeof *keep);
+		for (size_t j = 0; j < 5; j++)
+			v[j] = keep[nk++] = f[j + 1] ? vector_field(f[j + 1], vars, where) : NULL;
+		x = xrealloc(x, (n + 1) * sizeof *x);
+		x[n++] = (struct tl_expect){v[0], v[1], v[2], v[3], v[4]};
+	}
+	if (!n)
+		fail_msg("%s: no events for %s", path, name);
+	tl_expect_events(e, mode, pid, x, n);
+	for (size_t i = 0; i < nk; i++)
+		free(keep[i]);
+	free(keep);
+	free(x);
+	tl_lines_free(&l);
+}
+
 /* --------------------------------------------------------------- ledger */
 
 static const int proj_ids[] = {TL_PROJ_IDS};

@@ -44,6 +44,8 @@
  *       are compared. x.args NULL: arguments not compared.
  *   tl_expect_ops(&e, pid, key, "sem_open=ptr sem_trywait=-1/EAGAIN"): the
  *       same for events on one key, arguments not compared.
+ *   tl_expect_vector(&e, mode, pid, "trace-events.tsv", "case", vars): the
+ *       same with x read from a table in tests/vectors.
  *
  * Ledger of the IPC objects a test made (trusted by object id, not by key:
  * ftok keys follow inodes, and inodes are reused)
@@ -281,6 +283,17 @@ void tl_expect_events(const struct tl_events *e, enum tl_args mode, long pid,
  * are not compared, written "op=ret" or "op=ret/ERRNO", blank-separated:
  * "sem_open=ptr sem_trywait=-1/EAGAIN sem_post=0". */
 void tl_expect_ops(const struct tl_events *e, long pid, const char *key, const char *ops);
+
+/* tl_expect_events on the events of case name in tests/vectors/FILE: its
+ * lines "NAME<tab>op<tab>key<tab>ret[<tab>err[<tab>args]]" in order ('#'
+ * lines skipped); "-" or a missing field is NULL; ${VAR} is the value of
+ * "VAR=value" in vars (TL_ENV(...); the test fails on one not there). */
+void tl_expect_vector(const struct tl_events *e, enum tl_args mode, long pid, const char *file,
+		      const char *name, const char *const vars[]);
+/* Its vars from names and values: TL_VARS("fd", fd, "name", name) (16 at
+ * most; valid until the next call). */
+#define TL_VARS(...) tl_vars((const char *const[]){__VA_ARGS__, NULL})
+const char *const *tl_vars(const char *const *name_value);
 
 /* --------------------------------------------------------------- ledger */
 
