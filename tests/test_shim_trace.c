@@ -37,9 +37,7 @@ static void test_posix_shm(void **state)
 {
 	const char *name = tl_unique_name(), *file = tl_path("shm.json");
 	struct tl_events l;
-	char a[16][512], fd[16], map1[64], map2[64];
-
-	snprintf(a[11], 512, "name=%s;oflag=O_RDONLY|O_CREAT|O_EXCL;mode=0600", name);
+	char fd[16], map1[64], map2[64];
 
 	(void)state;
 	assert_int_equal(run_ops("posix-shm", name, "1", file, "json", NULL, NULL), 0);
@@ -48,44 +46,9 @@ static void test_posix_shm(void **state)
 	snprintf(fd, sizeof fd, "%s", field(&l.ev[0], "ret"));
 	snprintf(map1, sizeof map1, "%s", l.n > 3 ? field(&l.ev[3], "ret") : "");
 	snprintf(map2, sizeof map2, "%s", l.n > 6 ? field(&l.ev[6], "ret") : "");
-	snprintf(a[0], 512, "name=%s;oflag=O_RDWR|O_CREAT|O_EXCL;mode=0600", name);
-	snprintf(a[1], 512, "fd=%s;length=4096", fd);
-	snprintf(a[2], 512, "addr=null;length=4096;prot=PROT_READ|PROT_WRITE;flags=MAP_SHARED;fd=%s;offset=0", fd);
-	snprintf(a[3], 512, "addr=%s;length=4096", map1);
-	snprintf(a[4], 512, "fd=%s;length=8192", fd);
-	snprintf(a[5], 512, "addr=null;length=8192;prot=PROT_READ;flags=MAP_SHARED;fd=%s;offset=0", fd);
-	snprintf(a[6], 512, "addr=%s;length=8192", map2);
-	snprintf(a[7], 512, "fd=%s", fd);
-	snprintf(a[8], 512, "name=%s", name);
-	snprintf(a[9], 512, "name=%s;oflag=O_RDONLY;mode=0000", name);
-	snprintf(a[10], 512, "posix:%s", name);
-	{
-		const char *k = a[10];
-		struct tl_expect x[] = {
-			{"shm_open", k, fd, NULL, a[0]},
-			{"shm_open", k, "-1", "EEXIST", a[0]},
-			{"ftruncate", k, "0", NULL, a[1]},
-			{"mmap", k, "ptr", NULL, a[2]},
-			{"munmap", k, "0", NULL, a[3]},
-			{"ftruncate", k, "0", NULL, a[4]},
-			{"mmap", k, "ptr", NULL, a[5]},
-			{"munmap", k, "0", NULL, a[6]},
-			{"close", k, "0", NULL, a[7]},
-			{"shm_unlink", k, "0", NULL, a[8]},
-			{"shm_unlink", k, "-1", "ENOENT", a[8]},
-			{"shm_open", k, "-1", "ENOENT", a[9]},
-			{"shm_open", k, "*", NULL, a[11]},
-			{"ftruncate", k, "-1", "EINVAL", NULL},
-			{"mmap", k, "MAP_FAILED", "EACCES", NULL},
-			{"mmap", k, "ptr", NULL, NULL},
-			{"munmap", k, "-1", "EINVAL", NULL},
-			{"munmap", k, "0", NULL, NULL},
-			{"close", k, "0", NULL, NULL},
-			{"shm_unlink", k, "0", NULL, a[8]},
-		};
-		assert_true(atoi(fd) >= 0);
-		tl_expect_events(&l, TL_ARGS_ALL, 0, x, sizeof x / sizeof x[0]);
-	}
+	assert_true(atoi(fd) >= 0);
+	tl_expect_vector(&l, TL_ARGS_ALL, 0, "trace-events.tsv", "posix-shm",
+			 TL_VARS("name", name, "fd", fd, "map1", map1, "map2", map2));
 	tl_events_free(&l);
 }
 
@@ -96,29 +59,19 @@ static void ops_of(const char *file, char *buf, size_t len);
 static void test_close_range(void **state)
 {
 	const char *name = tl_unique_name(), *file = tl_path("cr.json");
-	char k[128], fd0[16], fd1[16], args[128], ops[4096];
+	char fd0[16], fd1[16], first[16], last[16], ops[4096];
 	struct tl_events l;
 
 	(void)state;
-	snprintf(k, sizeof k, "posix:%s", name);
 	assert_int_equal(run_ops("close-range", name, "1", file, "json", NULL, NULL), 0);
 	tl_events_load(&l, file);
 	assert_true(l.n >= 2);
 	snprintf(fd0, sizeof fd0, "%s", field(&l.ev[0], "ret"));
 	snprintf(fd1, sizeof fd1, "%s", field(&l.ev[1], "ret"));
-	snprintf(args, sizeof args, "first=%d;last=%d;flags=CLOSE_RANGE_UNSHARE", atoi(fd0) < atoi(fd1) ? atoi(fd0) : atoi(fd1),
-		 atoi(fd0) < atoi(fd1) ? atoi(fd1) : atoi(fd0));
-	{
-		struct tl_expect x[] = {
-			{"shm_open", k, fd0, NULL, NULL},
-			{"shm_open", k, fd1, NULL, NULL},
-			{"close_range", k, "0", NULL, args},
-			{"shm_open", k, "*", NULL, NULL},
-			{"close", k, "0", NULL, NULL},
-			{"shm_unlink", k, "0", NULL, NULL},
-		};
-		tl_expect_events(&l, TL_ARGS_ALL, 0, x, sizeof x / sizeof x[0]);
-	}
+	snprintf(first, sizeof first, "%d", atoi(fd0) < atoi(fd1) ? atoi(fd0) : atoi(fd1));
+	snprintf(last, sizeof last, "%d", atoi(fd0) < atoi(fd1) ? atoi(fd1) : atoi(fd0));
+	tl_expect_vector(&l, TL_ARGS_ALL, 0, "trace-events.tsv", "close-range",
+			 TL_VARS("name", name, "fd0", fd0, "fd1", fd1, "first", first, "last", last));
 	tl_events_free(&l);
 	/* traced alone, it still knows the descriptors */
 	assert_int_equal(run_ops("close-range", tl_unique_name(), "close_range", file, "json", NULL, NULL), 0);
@@ -141,47 +94,15 @@ static void test_posix_sem(void **state)
 	const char *name = tl_unique_name(), *file = tl_path("sem.json");
 	const struct tl_event *ev;
 	struct tl_events l;
-	char k[128], open_args[256], open0[256], nm[256], sem[64], s[256], never[512];
+	char sem[64];
 
 	(void)state;
 	assert_int_equal(run_ops("posix-sem", name, "all", file, "json", NULL, NULL), 0);
 	tl_events_load(&l, file);
 	assert_true(l.n > 0);
 	snprintf(sem, sizeof sem, "%s", field(&l.ev[0], "ret"));
-	snprintf(k, sizeof k, "posix:%s", name);
-	snprintf(open_args, sizeof open_args, "name=%s;oflag=O_RDONLY|O_CREAT|O_EXCL;mode=0600;value=1", name);
-	snprintf(open0, sizeof open0, "name=%s;oflag=O_RDONLY", name);
-	snprintf(nm, sizeof nm, "name=%s", name);
-	snprintf(s, sizeof s, "sem=%s", sem);
-	snprintf(never, sizeof never, "sem=%s;abstime=0.000000000", sem);
-	{
-		char clk[512];
-		struct tl_expect x[] = {
-			{"sem_open", k, "ptr", NULL, open_args},
-			{"sem_open", k, "SEM_FAILED", "EEXIST", open_args},
-			{"sem_wait", k, "0", NULL, s},
-			{"sem_trywait", k, "-1", "EAGAIN", s},
-			{"sem_post", k, "0", NULL, s},
-			{"sem_timedwait", k, "0", NULL, NULL},
-			{"sem_timedwait", k, "-1", "ETIMEDOUT", never},
-			{"sem_clockwait", k, "-1", "ETIMEDOUT", clk},
-			{"sem_post", k, "0", NULL, s},
-			{"sem_close", k, "0", NULL, s},
-			{"sem_unlink", k, "0", NULL, nm},
-			{"sem_unlink", k, "-1", "ENOENT", nm},
-			{"sem_open", k, "SEM_FAILED", "ENOENT", open0},
-			/* (a sem_post on an unnamed semaphore: not traced) */
-			{"sem_open", k, "ptr", NULL, NULL},
-			{"sem_clockwait", k, "0", NULL, NULL},
-			{"sem_post", k, "0", NULL, NULL},
-			{"sem_trywait", k, "0", NULL, NULL},
-			{"sem_close", k, "0", NULL, NULL},
-			{"sem_unlink", k, "0", NULL, NULL},
-		};
-
-		snprintf(clk, sizeof clk, "sem=%s;clock=CLOCK_MONOTONIC;abstime=0.000000000", sem);
-		tl_expect_events(&l, TL_ARGS_ALL, 0, x, sizeof x / sizeof x[0]);
-	}
+	tl_expect_vector(&l, TL_ARGS_ALL, 0, "trace-events.tsv", "posix-sem",
+			 TL_VARS("name", name, "sem", sem));
 	/* the timed wait's deadline is a number of seconds, about now + 5 */
 	ev = &l.ev[5];
 	{
@@ -225,36 +146,7 @@ static void test_unnamed(void **state)
 	snprintf(k, sizeof k, "posix:%s", name);
 	assert_int_equal(run_ops("unnamed", name, "all,unnamed", file, "json", NULL, NULL), 0);
 	tl_events_load(&l, file);
-	{
-		const char *u = NULL;
-
-		{
-			struct tl_expect x[] = {
-				{"sem_open", k, "ptr", NULL, NULL},
-				{"sem_wait", u, "0", NULL, NULL},
-				{"sem_wait", k, "0", NULL, NULL},
-				{"sem_trywait", u, "-1", "EAGAIN", NULL},
-				{"sem_trywait", k, "-1", "EAGAIN", NULL},
-				{"sem_post", u, "0", NULL, NULL},
-				{"sem_post", k, "0", NULL, NULL},
-				{"sem_timedwait", u, "0", NULL, NULL},
-				{"sem_timedwait", k, "0", NULL, NULL},
-				{"sem_clockwait", u, "-1", "ETIMEDOUT", NULL},
-				{"sem_clockwait", k, "-1", "ETIMEDOUT", NULL},
-				{"sem_post", u, "0", NULL, NULL},
-				{"sem_post", k, "0", NULL, NULL},
-				{"sem_open", k, "ptr", NULL, NULL},
-				{"sem_close", k, "0", NULL, NULL},
-				{"sem_post", k, "0", NULL, NULL},
-				{"sem_wait", k, "0", NULL, NULL},
-				{"sem_wait", u, "0", NULL, NULL},
-				{"sem_close", k, "0", NULL, NULL},
-				{"sem_unlink", k, "0", NULL, NULL},
-			};
-
-			tl_expect_events(&l, TL_ARGS_ALL, 0, x, sizeof x / sizeof x[0]);
-		}
-	}
+	tl_expect_vector(&l, TL_ARGS_ALL, 0, "trace-events.tsv", "unnamed", TL_VARS("name", name));
 	tl_events_free(&l);
 	/* the word alone means everything; "-unnamed" is the default */
 	assert_int_equal(run_ops("unnamed", tl_unique_name(), "unnamed", file, "json", NULL, NULL), 0);
@@ -288,8 +180,7 @@ static void test_unnamed(void **state)
 static void test_sysv(void **state)
 {
 	const char *path = tl_keyfile("keyfile"), *file = tl_path("sysv.json");
-	char kq[600], k7[600], hq[16], hx[16], h7[16];
-	char a_ftok[600], a_ftok7[600], a_miss[700], a_get[128], a_getx[128], a_sget[128], a_spriv[128];
+	char qdec[16], dec7[16], qkey[16], key7[16], xkey[16];
 	const struct tl_event *ev;
 	struct tl_events l;
 	key_t key;
@@ -298,56 +189,16 @@ static void test_sysv(void **state)
 	assert_non_null(path);
 	key = ftok(path, 'Q');
 	assert_int_not_equal(key, -1);
-	snprintf(kq, sizeof kq, "systemv:%s", path);
-	snprintf(k7, sizeof k7, "systemv-7:%s", path);
-	snprintf(hq, sizeof hq, "%d", (int)key);
-	snprintf(hx, sizeof hx, "0x%08x", (unsigned)(key ^ 0x00a50000));
-	snprintf(h7, sizeof h7, "%d", (int)ftok(path, 7));
-	snprintf(a_ftok, sizeof a_ftok, "path=%s;id=81", path);
-	snprintf(a_ftok7, sizeof a_ftok7, "path=%s;id=7", path);
-	snprintf(a_miss, sizeof a_miss, "path=%s.missing;id=81", path);
-	snprintf(a_get, sizeof a_get, "key=0x%08x;size=4096;shmflg=IPC_CREAT|IPC_EXCL|0600", (unsigned)key);
-	snprintf(a_getx, sizeof a_getx, "key=%s;size=0;shmflg=0000", hx);
-	snprintf(a_sget, sizeof a_sget, "key=0x%08x;nsems=2;semflg=IPC_CREAT|IPC_EXCL|0600",
-		 (unsigned)ftok(path, 7));
-	snprintf(a_spriv, sizeof a_spriv, "key=IPC_PRIVATE;nsems=1;semflg=IPC_CREAT|0600");
+	snprintf(qdec, sizeof qdec, "%d", (int)key);
+	snprintf(dec7, sizeof dec7, "%d", (int)ftok(path, 7));
+	snprintf(qkey, sizeof qkey, "0x%08x", (unsigned)key);
+	snprintf(key7, sizeof key7, "0x%08x", (unsigned)ftok(path, 7));
+	snprintf(xkey, sizeof xkey, "0x%08x", (unsigned)(key ^ 0x00a50000));
 	assert_int_equal(run_ops("sysv", path, "1", file, "json", NULL, NULL), 0);
 	tl_events_load(&l, file);
-	{
-		struct tl_expect x[] = {
-			{"ftok", kq, hq, NULL, a_ftok},
-			{"ftok", NULL, "-1", "ENOENT", a_miss},
-			{"ftok", k7, h7, NULL, a_ftok7},
-			{"shmget", kq, "*", NULL, a_get},
-			{"shmget", kq, "-1", "EEXIST", a_get},
-			{"shmat", kq, "ptr", NULL, NULL},
-			{"shmat", kq, "ptr", NULL, NULL},
-			{"shmdt", kq, "0", NULL, NULL},
-			{"shmdt", kq, "0", NULL, NULL},
-			{"shmdt", NULL, "-1", "EINVAL", NULL},
-			{"shmctl", kq, "0", NULL, NULL},
-			{"shmctl", kq, "0", NULL, NULL},
-			{"shmctl", kq, "-1", "EINVAL", NULL},
-			{"shmget", hx, "-1", "ENOENT", a_getx},
-			{"semget", k7, "*", NULL, a_sget},
-			{"semctl", k7, "0", NULL, NULL},
-			{"semctl", k7, "1", NULL, NULL},
-			{"semop", k7, "0", NULL, NULL},
-			{"semop", k7, "-1", "EAGAIN", NULL},
-			{"semtimedop", k7, "-1", "EAGAIN", NULL},
-			{"semctl", k7, "0", NULL, NULL},
-			{"semctl", k7, "0", NULL, NULL},
-			{"semget", "IPC_PRIVATE", "*", NULL, a_spriv},
-			{"semctl", "IPC_PRIVATE", "0", NULL, NULL},
-			{"shmat", "shmid:-1", "(void*)-1", "EINVAL", NULL},
-			{"semget", k7, "*", NULL, NULL},
-			{"semget", k7, "-1", "EEXIST", NULL},
-			{"semtimedop", k7, "0", NULL, NULL},
-			{"semctl", "semid:-1", "-1", "EINVAL", NULL},
-			{"semctl", k7, "0", NULL, NULL},
-		};
-		tl_expect_events(&l, TL_ARGS_ALL, 0, x, sizeof x / sizeof x[0]);
-	}
+	tl_expect_vector(&l, TL_ARGS_ALL, 0, "trace-events.tsv", "sysv",
+			 TL_VARS("path", path, "qdec", qdec, "dec7", dec7, "qkey", qkey, "key7", key7,
+			      "xkey", xkey));
 	/* Arguments that depend on the ids and addresses of this run. */
 	{
 		char id[32], sid[32], want[256], buf[256], att[64];
@@ -685,15 +536,7 @@ static void test_bad_pointers(void **state)
 	unlink(file);
 	assert_int_equal(tl_run(NULL, argv, &r), 0);
 	tl_events_load(&l, file);
-	{
-		struct tl_expect x[] = {
-			{"ftok", NULL, "-1", "EFAULT", "path=0x1;id=81"},
-			{"semop", "IPC_PRIVATE", "-1", "EFAULT", NULL},
-			{"semtimedop", "IPC_PRIVATE", "-1", "EFAULT", NULL},
-		};
-
-		tl_expect_events(&l, TL_ARGS_ALL, 0, x, 3);
-	}
+	tl_expect_vector(&l, TL_ARGS_ALL, 0, "trace-events.tsv", "bad", NULL);
 	{
 		char buf[64];
 
