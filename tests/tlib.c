@@ -1230,13 +1230,13 @@ void tl_expect_vector(const struct tl_events *e, enum tl_args mode, long pid, co
 	if (tl_lines_load(&l, path) < 0)
 		fail_msg("cannot read %s", path);
 	for (size_t i = 0; i < l.n; i++) {
-		char *f[6] = {NULL}, *save = NULL, *line = l.line[i];
+		char *f[6] = {NULL}, *line = l.line[i], *t;
 		const char *v[5];
 		size_t nf = 0;
 
 		if (line[0] == '#' || !line[0])
 			continue;
-		for (char *t = strtok_r(line, "\t", &save); t && nf < 6; t = strtok_r(NULL, "\t", &save))
+		while (nf < 6 && (t = strsep(&line, "\t")))
 			f[nf++] = t;
 		if (strcmp(f[0], name))
 			continue;
