@@ -26,11 +26,61 @@ static int run_ops(const char *scenario, const char *arg, const char *filter, co
 	return tl_run(NULL, argv, &r);
 }
 
+/* file holds each of the strings given. */
+#define FILE_HAS(file, ...) file_has(file, (const char *const[]){__VA_ARGS__, NULL})
+
+static void file_has(const char *file, const char *const want[])
+{
+	char *t = tl_slurp(file);
+
+	assert_non_null(t);
+	for (; *want; want++)
+		if (!strstr(t, *want))
+			fail_msg("%s does not hold '%s':\n%s", file, *want, t);
+	free(t);
+}
+
+/* file is want. */
+static void file_is(const char *file, const char *want)
+{
+	char *t = tl_slurp(file);
+
+	assert_non_null(t);
+	assert_string_equal(t, want);
+	free(t);
+}
+
 static const char *field(const struct tl_event *ev, const char *name)
 {
 	static char buf[4096];
 
 	return tl_event_field(ev, name, buf, sizeof buf);
+}
+
+/* op names of a trace */
+static void ops_of(const char *file, char *buf, size_t len)
+{
+	struct tl_events l;
+	size_t n = 0;
+
+	tl_events_load(&l, file);
+	buf[0] = 0;
+	for (size_t i = 0; i < l.n; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : "", l.ev[i].op);
+	tl_events_free(&l);
+}
+
+/* shim_ops scenario arg traced by filter into file (JSON): the ops are
+ * want, blank-separated. */
+static void filtered(const char *scenario, const char *arg, const char *filter, const char *file,
+		     const char *want)
+{
+	char ops[4096];
+
+	assert_int_equal(run_ops(scenario, arg, filter, file, "json", NULL, NULL), 0);
+	ops_of(file, ops, sizeof ops);
+	if (strcmp(ops, want))
+		fail_msg("%s traced by '%s': %s\nwant %s", scenario, filter, ops, want);
 }
 
 static void test_posix_shm(void **state)
@@ -52,14 +102,12 @@ static void test_posix_shm(void **state)
 	tl_events_free(&l);
 }
 
-static void ops_of(const char *file, char *buf, size_t len);
-
 /* close_range: traced when it closes shm_open descriptors, and the shim
  * forgets them (a reused number is not named after the segment). */
 static void test_close_range(void **state)
 {
 	const char *name = tl_unique_name(), *file = tl_path("cr.json");
-	char fd0[16], fd1[16], first[16], last[16], ops[4096];
+	char fd0[16], fd1[16], first[16], last[16];
 	struct tl_events l;
 
 	(void)state;
@@ -74,19 +122,10 @@ static void test_close_range(void **state)
 			 TL_VARS("name", name, "fd0", fd0, "fd1", fd1, "first", first, "last", last));
 	tl_events_free(&l);
 	/* traced alone, it still knows the descriptors */
-	assert_int_equal(run_ops("close-range", tl_unique_name(), "close_range", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "close_range");
+	filtered("close-range", tl_unique_name(), "close_range", file, "close_range");
 	/* and text names its flags */
 	assert_int_equal(run_ops("close-range", tl_unique_name(), "close_range", file, "text", NULL, NULL), 0);
-	{
-		char *t = tl_slurp(file);
-
-		assert_non_null(t);
-		assert_non_null(strstr(t, "close_range("));
-		assert_non_null(strstr(t, ", CLOSE_RANGE_UNSHARE) = 0 <"));
-		free(t);
-	}
+	FILE_HAS(file, "close_range(", ", CLOSE_RANGE_UNSHARE) = 0 <");
 }
 
 static void test_posix_sem(void **state)
@@ -121,7 +160,7 @@ static void test_unnamed(void **state)
 {
 	const char *name = tl_unique_name(), *file = tl_path("unnamed.json");
 	struct tl_events l;
-	char k[128], ops[4096];
+	char k[128];
 	const char *named_ops = "sem_open sem_wait sem_trywait sem_post sem_timedwait sem_clockwait "
 				"sem_post sem_open sem_close sem_post sem_wait sem_close sem_unlink";
 
@@ -149,32 +188,21 @@ static void test_unnamed(void **state)
 	tl_expect_vector(&l, TL_ARGS_ALL, 0, "trace-events.tsv", "unnamed", TL_VARS("name", name));
 	tl_events_free(&l);
 	/* the word alone means everything; "-unnamed" is the default */
-	assert_int_equal(run_ops("unnamed", tl_unique_name(), "unnamed", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "sem_open sem_wait sem_wait sem_trywait sem_trywait sem_post sem_post "
-			    "sem_timedwait sem_timedwait sem_clockwait sem_clockwait sem_post sem_post "
-			    "sem_open sem_close sem_post sem_wait sem_wait sem_close sem_unlink");
-	assert_int_equal(run_ops("unnamed", tl_unique_name(), "-unnamed", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, named_ops);
-	assert_int_equal(run_ops("unnamed", tl_unique_name(), "posix-sem", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, named_ops);
+	filtered("unnamed", tl_unique_name(), "unnamed", file,
+		 "sem_open sem_wait sem_wait sem_trywait sem_trywait sem_post sem_post "
+		 "sem_timedwait sem_timedwait sem_clockwait sem_clockwait sem_post sem_post "
+		 "sem_open sem_close sem_post sem_wait sem_wait sem_close sem_unlink");
+	filtered("unnamed", tl_unique_name(), "-unnamed", file, named_ops);
+	filtered("unnamed", tl_unique_name(), "posix-sem", file, named_ops);
 	/* with the filter's other words */
-	assert_int_equal(run_ops("unnamed", tl_unique_name(), "sem_post,unnamed", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "sem_post sem_post sem_post sem_post sem_post");
-	assert_int_equal(run_ops("unnamed", tl_unique_name(), "sem_post", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "sem_post sem_post sem_post");
-	assert_int_equal(run_ops("unnamed", tl_unique_name(), "unnamed,-sem_wait,-sem_trywait,-posix-shm", file,
-				 "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "sem_open sem_post sem_post sem_timedwait sem_timedwait sem_clockwait "
-			    "sem_clockwait sem_post sem_post sem_open sem_close sem_post sem_close sem_unlink");
-	assert_int_equal(run_ops("unnamed", tl_unique_name(), "sysv-sem,unnamed", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "");
+	filtered("unnamed", tl_unique_name(), "sem_post,unnamed", file,
+		 "sem_post sem_post sem_post sem_post sem_post");
+	filtered("unnamed", tl_unique_name(), "sem_post", file, "sem_post sem_post sem_post");
+	filtered("unnamed", tl_unique_name(), "unnamed,-sem_wait,-sem_trywait,-posix-shm", file,
+		 "sem_open sem_post sem_post sem_timedwait sem_timedwait sem_clockwait "
+		 "sem_clockwait sem_post sem_post sem_open sem_close sem_post sem_close "
+		 "sem_unlink");
+	filtered("unnamed", tl_unique_name(), "sysv-sem,unnamed", file, "");
 }
 
 static void test_sysv(void **state)
@@ -405,47 +433,28 @@ static void test_sysv_text(void **state)
 	tl_lines_free(&l);
 }
 
-/* op names of a trace */
-static void ops_of(const char *file, char *buf, size_t len)
-{
-	struct tl_events l;
-	size_t n = 0;
-
-	tl_events_load(&l, file);
-	buf[0] = 0;
-	for (size_t i = 0; i < l.n; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : "", l.ev[i].op);
-	tl_events_free(&l);
-}
 
 static void test_filter(void **state)
 {
 	const char *file = tl_path("f.json"), *path = tl_keyfile("keyfile.f");
-	char ops[4096];
 
 	(void)state;
 	assert_non_null(path);
-	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "all,-ftruncate,-mmap", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "shm_open shm_open munmap munmap close shm_unlink shm_unlink shm_open "
-			    "shm_open munmap munmap close shm_unlink");
-	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "posix-sem,sysv-shm", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "");
+	filtered("posix-shm", tl_unique_name(), "all,-ftruncate,-mmap", file,
+		 "shm_open shm_open munmap munmap close shm_unlink shm_unlink shm_open shm_open "
+		 "munmap munmap close shm_unlink");
+	filtered("posix-shm", tl_unique_name(), "posix-sem,sysv-shm", file, "");
 	/* an exclusion first starts from everything */
-	assert_int_equal(run_ops("posix-sem", tl_unique_name(), "-sem_post,-sem_open,-sem_unlink", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "sem_wait sem_trywait sem_timedwait sem_timedwait sem_clockwait sem_close "
-			    "sem_clockwait sem_trywait sem_close");
+	filtered("posix-sem", tl_unique_name(), "-sem_post,-sem_open,-sem_unlink", file,
+		 "sem_wait sem_trywait sem_timedwait sem_timedwait sem_clockwait sem_close "
+		 "sem_clockwait sem_trywait sem_close");
 	/* close/ftruncate alone: descriptors are tracked without shm_open events */
-	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "close,ftruncate", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "ftruncate ftruncate close ftruncate close");
+	filtered("posix-shm", tl_unique_name(), "close,ftruncate", file,
+		 "ftruncate ftruncate close ftruncate close");
 	/* families; keys still come from untraced ftok and semget calls */
-	assert_int_equal(run_ops("sysv", path, "sysv-sem", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "semget semctl semctl semop semop semtimedop semctl semctl semget semctl "
-			    "semget semget semtimedop semctl semctl");
+	filtered("sysv", path, "sysv-sem", file,
+		 "semget semctl semctl semop semop semtimedop semctl semctl semget semctl semget "
+		 "semget semtimedop semctl semctl");
 	{
 		struct tl_events l;
 		char k7[600];
@@ -455,9 +464,7 @@ static void test_filter(void **state)
 		assert_string_equal(field(&l.ev[3], "key"), k7);
 		tl_events_free(&l);
 	}
-	assert_int_equal(run_ops("sysv", path, "ftok,shmdt", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "ftok ftok ftok shmdt shmdt shmdt");
+	filtered("sysv", path, "ftok,shmdt", file, "ftok ftok ftok shmdt shmdt shmdt");
 	/* "0" and empty: nothing, and no file either */
 	unlink(file);
 	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "0", file, "json", NULL, NULL), 0);
@@ -469,26 +476,18 @@ static void test_filter(void **state)
 static void test_unknown_words(void **state)
 {
 	const char *file = tl_path("u.json"), *err = tl_path("u.err");
-	char ops[1024], *e;
+	char ops[1024];
 
 	(void)state;
 	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "shm_unlink,bogus,-nothing,posix-shmm", file,
 				 "json", NULL, err), 0);
 	ops_of(file, ops, sizeof ops);
 	assert_string_equal(ops, "shm_unlink shm_unlink shm_unlink");
-	e = tl_slurp(err);
-	assert_non_null(e);
-	assert_string_equal(e, "nipc-preload: NIPC_TRACE: ignoring unknown words: bogus -nothing posix-shmm\n");
-	free(e);
+	file_is(err, "nipc-preload: NIPC_TRACE: ignoring unknown words: bogus -nothing posix-shmm\n");
 	/* an unknown format: one warning, text */
 	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "shm_unlink", file, "yaml", NULL, err), 0);
-	e = tl_slurp(err);
-	assert_string_equal(e, "nipc-preload: NIPC_TRACE_FORMAT: unknown format yaml; using text\n");
-	free(e);
-	e = tl_slurp(file);
-	assert_non_null(strstr(e, "] "));
-	assert_non_null(strstr(e, " shm_unlink(\""));
-	free(e);
+	file_is(err, "nipc-preload: NIPC_TRACE_FORMAT: unknown format yaml; using text\n");
+	FILE_HAS(file, "] ", " shm_unlink(\"");
 }
 
 /* Over-long names are cut with "...", odd bytes escaped; lines stay JSON. */
