@@ -289,6 +289,25 @@ int tl_dir_entries(const char *dir)
 	return n;
 }
 
+char *tl_unescape(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r; w++) {
+		unsigned x;
+
+		if (r[0] == '\\' && r[1] == 'x' && sscanf(r + 2, "%2x", &x) == 1) {
+			*w = (char)x;
+			r += 4;
+		} else {
+			*w = r[0] == '\\' && r[1] == '\\' ? *r++ : *r;
+			r++;
+		}
+	}
+	*w = 0;
+	return s;
+}
+
 /* ------------------------------------------------------------ processes */
 
 #define MAX_CHILDREN 64

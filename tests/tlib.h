@@ -138,6 +138,9 @@ void tl_lines_free(struct tl_lines *l);
 int tl_dir_entries(const char *dir);
 /* CLOCK_MONOTONIC in ns. */
 long long tl_mono_ns(void);
+/* A field of a table in tests/vectors decoded in place: \xHH is the byte,
+ * \\ a backslash. s. */
+char *tl_unescape(char *s);
 
 /* ------------------------------------------------------------ processes */
 
