@@ -333,27 +333,10 @@ static void test_to_string(void **state)
 
 /* --------------------------------------------------------------- parse */
 
-/* A field of tests/vectors/key-parse.tsv, \xHH and \\ decoded in place;
- * NULL for "-". */
+/* A field of tests/vectors/key-parse.tsv (tl_unescape); NULL for "-". */
 static char *unescape(char *s)
 {
-	char *w = s;
-
-	if (!strcmp(s, "-"))
-		return NULL;
-	for (char *r = s; *r; w++) {
-		unsigned x;
-
-		if (r[0] == '\\' && r[1] == 'x' && sscanf(r + 2, "%2x", &x) == 1) {
-			*w = (char)x;
-			r += 4;
-		} else {
-			*w = r[0] == '\\' && r[1] == '\\' ? *r++ : *r;
-			r++;
-		}
-	}
-	*w = 0;
-	return s;
+	return strcmp(s, "-") ? tl_unescape(s) : NULL;
 }
 
 /* The cases of tests/vectors/key-parse.tsv: text, result, native, legacy. */
