@@ -552,6 +552,19 @@ static void test_summary_text_matches_shim(void **state)
 	free(sb);
 }
 
+/* argv (its stdout into out) exits 0, and out holds want. */
+static void env_shows(const char *const argv[], const char *out, const char *want)
+{
+	char *text;
+
+	assert_int_equal(tl_run_files(argv, out, NULL), 0);
+	text = tl_slurp(out);
+	assert_non_null(text);
+	if (!strstr(text, want))
+		fail_msg("%s: '%s', want '%s'", argv[3], text, want);
+	free(text);
+}
+
 /* What CMD gets: the shim ahead of an existing LD_PRELOAD, the NIPC_TRACE
  * settings of the options, and no NIPC_TRACE_FILE from nipc's own
  * environment when the events go to stderr. */
@@ -574,24 +587,15 @@ static void test_environment(void **state)
 	assert_non_null(strstr(text, "/libnipc-preload.so:/nonexistent/nipc-test-other.so|1|text|1|unset\n"));
 	assert_int_equal(text[0], '/');
 	free(text);
-	assert_int_equal(tl_run_files(opts, out, NULL), 0);
-	text = tl_slurp(out);
-	assert_non_null(strstr(text, "/libnipc-preload.so|sysv-shm,-shmat|json|1|unset\n"));
-	free(text);
+	env_shows(opts, out, "/libnipc-preload.so|sysv-shm,-shmat|json|1|unset\n");
 	/* --unnamed adds its word to the filter, or to the default */
 	opts[3] = "--unnamed";
 	opts[4] = "--json";
-	assert_int_equal(tl_run_files(opts, out, NULL), 0);
-	text = tl_slurp(out);
-	assert_non_null(strstr(text, "/libnipc-preload.so|1,unnamed|json|1|unset\n"));
-	free(text);
+	env_shows(opts, out, "/libnipc-preload.so|1,unnamed|json|1|unset\n");
 	opts[2] = "-e";
 	opts[3] = "posix-sem,-sem_post";
 	opts[4] = "--unnamed";
-	assert_int_equal(tl_run_files(opts, out, NULL), 0);
-	text = tl_slurp(out);
-	assert_non_null(strstr(text, "/libnipc-preload.so|posix-sem,-sem_post,unnamed|text|1|unset\n"));
-	free(text);
+	env_shows(opts, out, "/libnipc-preload.so|posix-sem,-sem_post,unnamed|text|1|unset\n");
 }
 
 /* A traced descendant that outlives CMD (and nipc's 2 s wait) keeps
