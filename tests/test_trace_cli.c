@@ -40,6 +40,21 @@ static void expect_round(const struct tl_events *e, size_t at, const char *name)
 	assert_string_equal(got, "4096");
 }
 
+/* argv (stdout into out, stderr into err; NULL: /dev/null) exits rc, and
+ * file (one of them) holds want. */
+static void run_holds(const char *const argv[], int rc, const char *out, const char *err,
+		      const char *file, const char *want)
+{
+	char *text;
+
+	assert_int_equal(tl_run_files(argv, out, err), rc);
+	text = tl_slurp(file);
+	assert_non_null(text);
+	if (!strstr(text, want))
+		fail_msg("%s %s: '%s', want '%s'", argv[1], argv[2], text, want);
+	free(text);
+}
+
 static void test_help(void **state)
 {
 	const char *out = tl_new_path("help.out");
@@ -61,26 +76,19 @@ static void test_usage_errors(void **state)
 	const char *dashdash[] = {tl_nipc(), "trace", "--", NULL};
 	const char *bogus[] = {tl_nipc(), "trace", "--bogus", "--", "true", NULL};
 	const char *noarg[] = {tl_nipc(), "trace", "-o", NULL};
-	char *text;
 
 	(void)state;
 	assert_int_equal(tl_run_files(none, NULL, err), 2);
 	assert_int_equal(tl_run_files(dashdash, NULL, err), 2);
 	assert_int_equal(tl_run_files(noarg, NULL, err), 2);
-	assert_int_equal(tl_run_files(bogus, NULL, err), 2);
-	text = tl_slurp(err);
-	assert_non_null(strstr(text, "unknown option '--bogus'"));
-	free(text);
+	run_holds(bogus, 2, NULL, err, err, "unknown option '--bogus'");
 	/* a filter too long to take ",unnamed": an error, not a cut list */
 	{
 		static char lng[5000];
 		const char *too_long[] = {tl_nipc(), "trace", "--unnamed", "-e", lng, "--", "true", NULL};
 
 		memset(lng, 'x', sizeof lng - 1);
-		assert_int_equal(tl_run_files(too_long, NULL, err), 2);
-		text = tl_slurp(err);
-		assert_non_null(strstr(text, "filter list too long"));
-		free(text);
+		run_holds(too_long, 2, NULL, err, err, "filter list too long");
 	}
 }
 
@@ -88,13 +96,9 @@ static void test_cannot_run(void **state)
 {
 	const char *err = tl_new_path("norun.err");
 	const char *argv[] = {tl_nipc(), "trace", "--", "/nonexistent/nipc-no-such-program", NULL};
-	char *text;
 
 	(void)state;
-	assert_int_equal(tl_run_files(argv, NULL, err), 1);
-	text = tl_slurp(err);
-	assert_non_null(strstr(text, "cannot run '/nonexistent/nipc-no-such-program'"));
-	free(text);
+	run_holds(argv, 1, NULL, err, err, "cannot run '/nonexistent/nipc-no-such-program'");
 }
 
 static void test_bad_output(void **state)
@@ -103,17 +107,10 @@ static void test_bad_output(void **state)
 	const char *plain[] = {tl_nipc(), "trace", "-o", "/nonexistent/nipc/ev", "--", "true", NULL};
 	const char *perpid[] = {tl_nipc(), "trace", "-o", "/nonexistent/nipc/ev.%p", "--", "true", NULL};
 	const char *sum[] = {tl_nipc(), "trace", "-c", "-o", "/nonexistent/nipc/ev", "--", "true", NULL};
-	char *text;
 
 	(void)state;
-	assert_int_equal(tl_run_files(plain, NULL, err), 1);
-	text = tl_slurp(err);
-	assert_non_null(strstr(text, "/nonexistent/nipc/ev: No such file or directory"));
-	free(text);
-	assert_int_equal(tl_run_files(perpid, NULL, err), 1);
-	text = tl_slurp(err);
-	assert_non_null(strstr(text, "/nonexistent/nipc: No such file or directory"));
-	free(text);
+	run_holds(plain, 1, NULL, err, err, "/nonexistent/nipc/ev: No such file or directory");
+	run_holds(perpid, 1, NULL, err, err, "/nonexistent/nipc: No such file or directory");
 	assert_int_equal(tl_run_files(sum, NULL, err), 1);
 }
 
@@ -552,19 +549,6 @@ static void test_summary_text_matches_shim(void **state)
 	free(sb);
 }
 
-/* argv (its stdout into out) exits 0, and out holds want. */
-static void env_shows(const char *const argv[], const char *out, const char *want)
-{
-	char *text;
-
-	assert_int_equal(tl_run_files(argv, out, NULL), 0);
-	text = tl_slurp(out);
-	assert_non_null(text);
-	if (!strstr(text, want))
-		fail_msg("%s: '%s', want '%s'", argv[3], text, want);
-	free(text);
-}
-
 /* What CMD gets: the shim ahead of an existing LD_PRELOAD, the NIPC_TRACE
  * settings of the options, and no NIPC_TRACE_FILE from nipc's own
  * environment when the events go to stderr. */
@@ -587,15 +571,16 @@ static void test_environment(void **state)
 	assert_non_null(strstr(text, "/libnipc-preload.so:/nonexistent/nipc-test-other.so|1|text|1|unset\n"));
 	assert_int_equal(text[0], '/');
 	free(text);
-	env_shows(opts, out, "/libnipc-preload.so|sysv-shm,-shmat|json|1|unset\n");
+	run_holds(opts, 0, out, NULL, out, "/libnipc-preload.so|sysv-shm,-shmat|json|1|unset\n");
 	/* --unnamed adds its word to the filter, or to the default */
 	opts[3] = "--unnamed";
 	opts[4] = "--json";
-	env_shows(opts, out, "/libnipc-preload.so|1,unnamed|json|1|unset\n");
+	run_holds(opts, 0, out, NULL, out, "/libnipc-preload.so|1,unnamed|json|1|unset\n");
 	opts[2] = "-e";
 	opts[3] = "posix-sem,-sem_post";
 	opts[4] = "--unnamed";
-	env_shows(opts, out, "/libnipc-preload.so|posix-sem,-sem_post,unnamed|text|1|unset\n");
+	run_holds(opts, 0, out, NULL, out,
+		  "/libnipc-preload.so|posix-sem,-sem_post,unnamed|text|1|unset\n");
 }
 
 /* A traced descendant that outlives CMD (and nipc's 2 s wait) keeps
