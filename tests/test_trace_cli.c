@@ -55,6 +55,17 @@ static void run_holds(const char *const argv[], int rc, const char *out, const c
 	free(text);
 }
 
+/* argv exits 0, and file holds n events: e. */
+static void traced(const char *const argv[], const char *file, size_t n, struct tl_events *e)
+{
+	assert_int_equal(tl_run_files(argv, NULL, NULL), 0);
+	assert_int_equal(tl_events_load(e, file), 0);
+	if (e->n != n) {
+		tl_events_dump(e);
+		fail_msg("%zu events, want %zu", e->n, n);
+	}
+}
+
 static void test_help(void **state)
 {
 	const char *out = tl_new_path("help.out");
@@ -255,9 +266,7 @@ static void test_json_file(void **state)
 	struct tl_events e;
 
 	(void)state;
-	assert_int_equal(tl_run_files(argv, NULL, NULL), 0);
-	assert_int_equal(tl_events_load(&e, file), 0);
-	assert_int_equal(e.n, 9);
+	traced(argv, file, 9, &e);
 	expect_round(&e, 0, name);
 	expect_round(&e, 4, name);
 	snprintf(key, sizeof key, "posix:%s", name);
@@ -304,9 +313,7 @@ static void test_follow_children(void **state)
 	struct tl_events e;
 
 	(void)state;
-	assert_int_equal(tl_run_files(argv, NULL, NULL), 0);
-	assert_int_equal(tl_events_load(&e, file), 0);
-	assert_int_equal(e.n, 12);
+	traced(argv, file, 12, &e);
 	expect_family(&e, name);
 	tl_events_free(&e);
 }
@@ -319,9 +326,7 @@ static void test_no_follow(void **state)
 	struct tl_events e;
 
 	(void)state;
-	assert_int_equal(tl_run_files(argv, NULL, NULL), 0);
-	assert_int_equal(tl_events_load(&e, file), 0);
-	assert_int_equal(e.n, 4);
+	traced(argv, file, 4, &e);
 	expect_round(&e, 0, name);
 	tl_events_free(&e);
 }
