@@ -10,9 +10,5 @@ tests_progs_sysv_shm_cases_LDFLAGS =
 check_PROGRAMS += tests/test_emul_shm
 tests_test_emul_shm_SOURCES = tests/test_emul_shm.c
 tests_test_emul_shm_CPPFLAGS = $(AM_CPPFLAGS)
-if SANITIZERS
-# An ASan-built shim needs the ASan runtime first in LD_PRELOAD.
-tests_test_emul_shm_CPPFLAGS += -DNIPC_ASAN_RUNTIME='"'`$(CC) -print-file-name=libasan.so`'"'
-endif
 tests_test_emul_shm_LDADD = $(TEST_LIBS)
 TESTS += tests/test_emul_shm

@@ -6,6 +6,7 @@ TESTS += $(KEYGEN_TESTS)
 tests_test_sha1_LDADD = $(TEST_LIBS)
 tests_test_keygen_LDADD = $(TEST_LIBS)
 tests_test_cli_key_LDADD = $(TEST_LIBS)
+EXTRA_DIST += tests/vectors/cli-key-usage.tsv
 
 check_PROGRAMS += tests/test_cmdline
 tests_test_cmdline_SOURCES = tests/test_cmdline.c tools/common.c tools/common.h

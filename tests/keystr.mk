@@ -4,6 +4,7 @@ check_PROGRAMS += tests/test_keystr
 TESTS += tests/test_keystr
 tests_test_keystr_SOURCES = tests/test_keystr.c tests/keystr_gen.c tests/keystr_gen.h
 tests_test_keystr_LDADD = $(TEST_LIBS)
+EXTRA_DIST += tests/vectors/key-parse.tsv
 # counts the library's allocations (nipc_key_format must make none)
 tests_test_keystr_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 

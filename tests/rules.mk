@@ -3,11 +3,7 @@
 check_PROGRAMS += tests/test_rules
 tests_test_rules_SOURCES = tests/test_rules.c shim/rules.c shim/rules.h
 tests_test_rules_CPPFLAGS = $(AM_CPPFLAGS)
-if SANITIZERS
-# An ASan-built shim needs the ASan runtime first in LD_PRELOAD.
-tests_test_rules_CPPFLAGS += -DNIPC_ASAN_RUNTIME='"'`$(CC) -print-file-name=libasan.so`'"'
-endif
 tests_test_rules_CFLAGS = $(TEST_CFLAGS)
-tests_test_rules_LDADD = $(CMOCKA_LIBS)
+tests_test_rules_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_rules_DEPENDENCIES = tools/nipc$(EXEEXT) shim/libnipc-preload.la
 TESTS += tests/test_rules

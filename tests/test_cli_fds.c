@@ -424,14 +424,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	(void)state;
 	if (anchor.pid > 0)
 		tl_wait(&anchor, TL_T_WAIT);
 	tl_proc_free(&anchor);
-	tl_kill_all();
-	tl_ledger_clean();
-	tl_scratch_empty();
-	return 0;
+	return tl_teardown(state);
 }
 
 /* ------------------------------------------------------------ shm verbs */

@@ -41,21 +41,18 @@ static void copy_out(char *buf, size_t max, const struct tl_buf *b)
  * (unset) entries; TMPDIR and XDG_RUNTIME_DIR are unset unless given. */
 static const char *const *run_env;
 
-/* Runs `nipc key ARGS...` (NULL-terminated); fills out/err; returns the
- * exit status. */
-static int nipc_key(const char *arg, ...)
+/* Runs `nipc key ARGS...` (args NULL-terminated); fills out/err; returns
+ * the exit status. */
+static int nipc_key_argv(const char *const *args)
 {
 	const char *argv[32], *env[16] = {"TMPDIR", "XDG_RUNTIME_DIR"};
 	struct tl_proc p;
-	va_list ap;
 	int argc = 0, n = 2, st;
 
 	argv[argc++] = tool;
 	argv[argc++] = "key";
-	va_start(ap, arg);
-	for (const char *a = arg; a && argc < 31; a = va_arg(ap, const char *))
-		argv[argc++] = a;
-	va_end(ap);
+	for (; *args && argc < 31; args++)
+		argv[argc++] = *args;
 	argv[argc] = NULL;
 	for (const char *const *v = run_env; v && *v && n < 15; v++)
 		env[n++] = *v;
@@ -67,6 +64,20 @@ static int nipc_key(const char *arg, ...)
 	run_env = NULL;
 	assert_true(st >= 0 && st < 128);
 	return st;
+}
+
+static int nipc_key(const char *arg, ...)
+{
+	const char *args[32];
+	va_list ap;
+	size_t n = 0;
+
+	va_start(ap, arg);
+	for (const char *a = arg; a && n < 31; a = va_arg(ap, const char *))
+		args[n++] = a;
+	va_end(ap);
+	args[n] = NULL;
+	return nipc_key_argv(args);
 }
 
 #define KEY(...) nipc_key(__VA_ARGS__, (const char *)NULL)
@@ -81,6 +92,35 @@ static void expect(int rc, int want_rc, const char *want_out, const char *err_pa
 		fail_msg("stderr '%s' lacks '%s'", err, err_part);
 	if (!err_part && want_rc == 0)
 		assert_string_equal(err, "");
+}
+
+/* The usage errors of test in tests/vectors/cli-key-usage.tsv, sub for
+ * ${sub}: each exits 2, prints nothing and says its text on stderr. */
+static void usage_errors(const char *test, const char *sub)
+{
+	char path[PATH_MAX];
+	struct tl_lines l;
+	size_t cases = 0;
+
+	snprintf(path, sizeof path, "%s/tests/vectors/cli-key-usage.tsv", tl_srcdir());
+	assert_int_equal(tl_lines_load(&l, path), 0);
+	for (size_t i = 0; i < l.n; i++) {
+		char *line = l.line[i], *f, *want;
+		const char *args[32];
+		size_t n = 0;
+
+		if (line[0] == '#' || strcmp(strsep(&line, "\t"), test))
+			continue;
+		want = tl_unescape(strsep(&line, "\t"));
+		while ((f = strsep(&line, "\t")) && n < 31)
+			args[n++] = !strcmp(f, "${sub}") ? sub : !strcmp(f, "\"\"") ? "" : tl_unescape(f);
+		args[n] = NULL;
+		expect(nipc_key_argv(args), 2, "", want);
+		cases++;
+	}
+	tl_lines_free(&l);
+	if (!cases)
+		fail_msg("%s: no cases for %s", path, test);
 }
 
 static void test_help(void **state)
@@ -140,24 +180,7 @@ static void test_format(void **state)
 static void test_format_errors(void **state)
 {
 	(void)state;
-	expect(KEY("format", "bogus", "x"), 2, "", "unknown key type 'bogus'");
-	expect(KEY("format", "SystemV", "x"), 2, "", "unknown key type");
-	expect(KEY("format", "systemv-0", "x"), 2, "", "1..255");
-	expect(KEY("format", "systemv-256", "x"), 2, "", "1..255");
-	expect(KEY("format", "systemv-99999999999999999999", "x"), 2, "", "1..255");
-	expect(KEY("format", "systemv-", "x"), 2, "", "decimal");
-	expect(KEY("format", "systemv-0x1", "x"), 2, "", "decimal");
-	expect(KEY("format", "systemv--1", "x"), 2, "", "decimal");
-	expect(KEY("format", "", "x"), 2, "", "unknown key type ''");
-	expect(KEY("format", "posix"), 2, "", "expected TYPE NATIVE");
-	expect(KEY("format"), 2, "", "expected TYPE NATIVE");
-	expect(KEY("format", "posix", "a", "b"), 2, "", "unexpected argument 'b'");
-	expect(KEY("format", "posix", "a\xff"), 2, "", "not valid UTF-8");
-	expect(KEY("format", "posix", "a", "--legacy", "\xc0\x80"), 2, "", "not valid UTF-8");
-	expect(KEY("format", "posix", "a", "--legacy", ""), 2, "", "non-empty");
-	expect(KEY("format", "posix", "a", "--legacy"), 2, "", "--legacy needs a value");
-	expect(KEY("format", "posix", "a", "--os", "linux"), 2, "", "unknown option '--os'");
-	expect(KEY("format", "posix", "-x"), 2, "", "unknown option '-x'");
+	usage_errors("format", NULL);
 }
 
 static void test_parse(void **state)
@@ -186,10 +209,7 @@ static void test_parse(void **state)
 	       "{\"valid\":false,\"type\":null,\"type_id\":0,\"native\":\"\",\"legacy\":null,"
 	       "\"string\":null,\"empty\":true}\n", "invalid key string");
 	/* usage errors */
-	expect(KEY("parse"), 2, "", "expected STRING");
-	expect(KEY("parse", "posix:a", "posix:b"), 2, "", "unexpected argument");
-	expect(KEY("parse", "posix:\xff"), 2, "", "not valid UTF-8");
-	expect(KEY("parse", "posix:a", "--legacy", "x"), 2, "", "unknown option");
+	usage_errors("parse", NULL);
 }
 
 static void test_safe(void **state)
@@ -253,18 +273,7 @@ static void test_make_errors(void **state)
 	for (size_t i = 0; i < 2; i++) {
 		const char *s = subs[i];
 
-		expect(KEY(s, "--os", "beos", "shm", "posix", "x"), 2, "", "unknown OS profile 'beos'");
-		expect(KEY(s, "--os", "", "shm", "posix", "x"), 2, "", "unknown OS profile ''");
-		expect(KEY(s, "shm", "posix", "x", "--os"), 2, "", "--os needs a value");
-		expect(KEY(s, "mem", "posix", "x"), 2, "", "unknown kind 'mem'");
-		expect(KEY(s, "shm", "vms", "x"), 2, "", "unknown key type 'vms'");
-		expect(KEY(s, "shm", "systemv-300", "x"), 2, "", "1..255");
-		expect(KEY(s, "shm", "posix", ""), 2, "", "NAME must not be empty");
-		expect(KEY(s, "shm", "posix", "\xed\xa0\x80"), 2, "", "not valid UTF-8");
-		expect(KEY(s, "shm", "posix"), 2, "", "expected shm|sem TYPE NAME");
-		expect(KEY(s), 2, "", "expected shm|sem TYPE NAME");
-		expect(KEY(s, "shm", "posix", "x", "y"), 2, "", "unexpected argument 'y'");
-		expect(KEY(s, "shm", "posix", "x", "--legacy", "y"), 2, "", "unknown option");
+		usage_errors("make", s);
 	}
 }
 
@@ -360,27 +369,8 @@ static void test_ftok(void **state)
 
 	snprintf(path, sizeof path, "%s/no-such-file", tmp_real);
 	expect(KEY("ftok", path), 1, "", "No such file or directory");
-	expect(KEY("ftok", "/tmp", "256"), 2, "", "not a number in 0..255");
-	expect(KEY("ftok", "/tmp", "-1"), 2, "", "unknown option '-1'");
-	expect(KEY("ftok", "/tmp", "0x51"), 2, "", "not a number in 0..255");
-	expect(KEY("ftok", "/tmp", ""), 2, "", "not a number in 0..255");
-	expect(KEY("ftok", "/tmp", "99999999999999999999"), 2, "", "not a number in 0..255");
-	expect(KEY("ftok", ""), 2, "", "PATH must not be empty");
-	expect(KEY("ftok"), 2, "", "expected PATH [ID]");
-	expect(KEY("ftok", "/tmp", "1", "2"), 2, "", "unexpected argument '2'");
+	usage_errors("ftok", NULL);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_help),
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_format_errors),
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_safe),
-		cmocka_unit_test(test_make_errors),
-		cmocka_unit_test(test_legacy),
-		cmocka_unit_test(test_ftok),
-	};
-	return TL_MAIN("cli_key", tests, setup, NULL);
-}
+TL_TESTS("cli_key", setup, NULL, test_help, test_format, test_format_errors, test_parse, test_safe,
+	 test_make_errors, test_legacy, test_ftok)

@@ -117,6 +117,13 @@ static void start(struct tl_proc *p, const char *const *argv)
 	assert_int_equal(tl_start(p, argv, NULL), 0);
 }
 
+/* start, then its first line is want. */
+static void started(struct tl_proc *p, const char *const *argv, const char *want)
+{
+	start(p, argv);
+	tl_expect_line(p, want);
+}
+
 static char out[8192], err[4096];
 static size_t outlen;
 
@@ -269,19 +276,16 @@ static void create_hold(void **state)
 	struct tl_proc p;
 
 	(void)state;
-	start(&p, ARGV(nipc, "shm", "create", key, "4096", "--hold"));
-	tl_expect_line(&p, "created");
+	started(&p, ARGV(nipc, "shm", "create", key, "4096", "--hold"), "created");
 	assert_true(shm_exists());
 	ok(NIPC(NULL, "shm", "info", key, "--json"));
 	assert_non_null(strstr(out, "\"size\":4096,\"attachments\":1,"));
 	ok(NIPC("held", "shm", "write", key));
-	tl_write(&p, "\n");
-	tl_expect_exit(&p, 0);
+	tl_let_go(&p, "the holder");
 	assert_false(shm_exists());
 
 	/* EOF ends the hold too. */
-	start(&p, ARGV(nipc, "shm", "create", key, "10", "--hold"));
-	tl_expect_line(&p, "created");
+	started(&p, ARGV(nipc, "shm", "create", key, "10", "--hold"), "created");
 	tl_close_in(&p);
 	tl_expect_exit(&p, 0);
 	assert_false(shm_exists());
@@ -292,10 +296,8 @@ static void create_hold_no_cleanup(void **state)
 	struct tl_proc p;
 
 	(void)state;
-	start(&p, ARGV(nipc, "shm", "create", key, "10", "--hold", "--no-cleanup"));
-	tl_expect_line(&p, "created");
-	tl_write(&p, "\n");
-	tl_expect_exit(&p, 0);
+	started(&p, ARGV(nipc, "shm", "create", key, "10", "--hold", "--no-cleanup"), "created");
+	tl_let_go(&p, "the holder");
 	assert_true(shm_exists());
 	ok(NIPC(NULL, "shm", "cat", key, "--cleanup"));
 	assert_false(shm_exists());
@@ -306,14 +308,12 @@ static void hold_signals(void **state)
 	struct tl_proc p;
 
 	(void)state;
-	start(&p, ARGV(nipc, "shm", "create", key, "10", "--hold"));
-	tl_expect_line(&p, "created");
+	started(&p, ARGV(nipc, "shm", "create", key, "10", "--hold"), "created");
 	kill(p.pid, SIGTERM);
 	tl_expect_exit(&p, 0);
 	assert_false(shm_exists());
 
-	start(&p, ARGV(nipc, "shm", "create", key, "10", "--hold"));
-	tl_expect_line(&p, "created");
+	started(&p, ARGV(nipc, "shm", "create", key, "10", "--hold"), "created");
 	kill(p.pid, SIGINT);
 	tl_expect_exit(&p, 0);
 	assert_false(shm_exists());
@@ -324,14 +324,12 @@ static void lock_blocks(void **state)
 	struct tl_proc owner, holder, waiter;
 
 	(void)state;
-	start(&owner, ARGV(nipc, "shm", "create", key, "10", "--hold"));
-	tl_expect_line(&owner, "created");
+	started(&owner, ARGV(nipc, "shm", "create", key, "10", "--hold"), "created");
 
 	ok(NIPC(NULL, "shm", "lock", key, "--for", "50"));
 	assert_string_equal(out, "locked\nunlocked\n");
 
-	start(&holder, ARGV(nipc, "shm", "lock", key));
-	tl_expect_line(&holder, "locked");
+	started(&holder, ARGV(nipc, "shm", "lock", key), "locked");
 	start(&waiter, ARGV(nipc, "shm", "lock", key, "--for", "0"));
 	tl_expect_quiet(&waiter);
 	/* The lock also guards cat and write. */
@@ -342,15 +340,13 @@ static void lock_blocks(void **state)
 	tl_expect_exit(&reader, 0);
 
 	/* SIGINT during --for releases early and detaches cleanly. */
-	start(&holder, ARGV(nipc, "shm", "lock", key, "--for", "600000"));
-	tl_expect_line(&holder, "locked");
+	started(&holder, ARGV(nipc, "shm", "lock", key, "--for", "600000"), "locked");
 	kill(holder.pid, SIGINT);
 	tl_expect_line(&holder, "unlocked");
 	tl_expect_exit(&holder, 0);
 	ok(NIPC(NULL, "shm", "lock", key, "--for", "0"));
 
-	tl_write(&owner, "\n");
-	tl_expect_exit(&owner, 0);
+	tl_let_go(&owner, "the owner");
 	assert_false(shm_exists());
 }
 
@@ -359,15 +355,11 @@ static void attach_last_removes(void **state)
 	struct tl_proc owner, att;
 
 	(void)state;
-	start(&owner, ARGV(nipc, "shm", "create", key, "10", "--hold"));
-	tl_expect_line(&owner, "created");
-	start(&att, ARGV(nipc, "shm", "attach", key, "--cleanup"));
-	tl_expect_line(&att, "attached");
-	tl_write(&owner, "\n");
-	tl_expect_exit(&owner, 0);
+	started(&owner, ARGV(nipc, "shm", "create", key, "10", "--hold"), "created");
+	started(&att, ARGV(nipc, "shm", "attach", key, "--cleanup"), "attached");
+	tl_let_go(&owner, "the owner");
 	assert_true(shm_exists());
-	tl_write(&att, "\n");
-	tl_expect_exit(&att, 0);
+	tl_let_go(&att, "the attacher");
 	assert_false(shm_exists());
 
 	fails(NIPC(NULL, "shm", "attach", key), 1, "nipc: shm attach: nipc_shm_attach", NULL);
@@ -429,24 +421,18 @@ static void sem_count(void **state)
 	struct tl_proc owner, a1, r3, a3, waiter, r1, r1b;
 
 	(void)state;
-	start(&owner, ARGV(nipc, "sem", "create", key, "1", "--hold"));
-	tl_expect_line(&owner, "created");
+	started(&owner, ARGV(nipc, "sem", "create", key, "1", "--hold"), "created");
 	assert_true(sem_exists());
 
-	start(&a1, ARGV(nipc, "sem", "acquire", key, "--hold"));
-	tl_expect_line(&a1, "acquired");
-	start(&r3, ARGV(nipc, "sem", "release", key, "3", "--hold"));
-	tl_expect_line(&r3, "released");
-	start(&a3, ARGV(nipc, "sem", "acquire", key, "3", "--hold"));
-	tl_expect_line(&a3, "acquired");
+	started(&a1, ARGV(nipc, "sem", "acquire", key, "--hold"), "acquired");
+	started(&r3, ARGV(nipc, "sem", "release", key, "3", "--hold"), "released");
+	started(&a3, ARGV(nipc, "sem", "acquire", key, "3", "--hold"), "acquired");
 
 	start(&waiter, ARGV(nipc, "sem", "acquire", key, "2"));
 	tl_expect_blocked(&waiter);
-	start(&r1, ARGV(nipc, "sem", "release", key, "--hold"));
-	tl_expect_line(&r1, "released");
+	started(&r1, ARGV(nipc, "sem", "release", key, "--hold"), "released");
 	tl_expect_blocked(&waiter);
-	start(&r1b, ARGV(nipc, "sem", "release", key, "--hold"));
-	tl_expect_line(&r1b, "released");
+	started(&r1b, ARGV(nipc, "sem", "release", key, "--hold"), "released");
 	tl_expect_exit(&waiter, 0);
 	assert_int_equal(waiter.o.len, 0);  /* quiet without --hold */
 
@@ -455,8 +441,7 @@ static void sem_count(void **state)
 		kill(holders[i]->pid, i % 2 ? SIGTERM : SIGINT);
 		tl_expect_exit(holders[i], 0);
 	}
-	tl_write(&owner, "\n");
-	tl_expect_exit(&owner, 0);
+	tl_let_go(&owner, "the owner");
 	assert_false(sem_exists());
 }
 
@@ -467,8 +452,7 @@ static void sem_release_lifetime(void **state)
 	struct tl_proc owner, waiter;
 
 	(void)state;
-	start(&owner, ARGV(nipc, "sem", "create", key, "0", "--hold"));
-	tl_expect_line(&owner, "created");
+	started(&owner, ARGV(nipc, "sem", "create", key, "0", "--hold"), "created");
 	ok(NIPC(NULL, "sem", "release", key));
 	start(&waiter, ARGV(nipc, "sem", "acquire", key));
 	if (is_posix()) {
@@ -478,14 +462,12 @@ static void sem_release_lifetime(void **state)
 		 * releaser exits, so it is not undone.) */
 		tl_expect_blocked(&waiter);
 		struct tl_proc r;
-		start(&r, ARGV(nipc, "sem", "release", key, "--hold"));
-		tl_expect_line(&r, "released");
+		started(&r, ARGV(nipc, "sem", "release", key, "--hold"), "released");
 		tl_expect_exit(&waiter, 0);
 		tl_close_in(&r);
 		tl_expect_exit(&r, 0);
 	}
-	tl_write(&owner, "\n");
-	tl_expect_exit(&owner, 0);
+	tl_let_go(&owner, "the owner");
 	assert_false(sem_exists());
 }
 
@@ -498,8 +480,7 @@ static void sem_create_stays(void **state)
 
 	/* A new owner resets the value and removes it when it ends. */
 	struct tl_proc owner;
-	start(&owner, ARGV(nipc, "sem", "create", key, "1", "--hold"));
-	tl_expect_line(&owner, "created");
+	started(&owner, ARGV(nipc, "sem", "create", key, "1", "--hold"), "created");
 	ok(NIPC(NULL, "sem", "acquire", key));
 	kill(owner.pid, SIGTERM);
 	tl_expect_exit(&owner, 0);

@@ -6,11 +6,7 @@
 #include "common.h"
 #undef fail /* nipc's, which cmocka's takes the place of here */
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tlib.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,16 +197,5 @@ static void test_rows_and_keys(void **state)
 	assert_string_equal(ka.legacy, "app");
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_forms),
-		cmocka_unit_test(test_help),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_list),
-		cmocka_unit_test(test_top_level),
-		cmocka_unit_test(test_rows_and_keys),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TL_TESTS("cmdline", NULL, NULL, test_forms, test_help, test_errors, test_list, test_top_level,
+	 test_rows_and_keys)

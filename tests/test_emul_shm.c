@@ -8,15 +8,7 @@
  * end, and its own keys. */
 #include "config.h"
 
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,24 +16,16 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
+#include "tlib.h"
 
-static char shim[PATH_MAX], prog[PATH_MAX], rules[PATH_MAX], ns[64];
+static char prog[PATH_MAX], rules[PATH_MAX], ns[64];
 static char out[65536], err[65536];
 static key_t key0;
 static int counter;
 
 /* ------------------------------------------------------------ helpers */
-
-static const char *builddir(void)
-{
-	const char *b = getenv("NIPC_TOP_BUILDDIR");
-
-	return b && *b ? b : ".";
-}
 
 /* A fresh key range of 16 keys for this process. */
 static key_t next_keys(void)
@@ -49,74 +33,32 @@ static key_t next_keys(void)
 	return key0 + (key_t)(16 * counter++);
 }
 
-static void read_all(int fd, char *buf, size_t cap)
+/* The options of a run: under the shim with the rules and the namespace
+ * when emul, with extra (NAME=VALUE, it may name another namespace). */
+static struct tl_opts opts(int emul, const char *extra)
 {
-	size_t n = 0;
-	ssize_t r;
+	static char rl[PATH_MAX + 16], nsv[96];
+	static const char *env[4];
+	struct tl_opts o = {.env = env, .preload = emul, .timeout = 60};
+	int other_ns = extra && !strncmp(extra, "NIPC_NAMESPACE=", 15);
 
-	while (n + 1 < cap && (r = read(fd, buf + n, cap - 1 - n)) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		n += (size_t)r;
-	}
-	buf[n] = 0;
+	snprintf(rl, sizeof rl, "NIPC_RULES=%s", rules);
+	snprintf(nsv, sizeof nsv, "NIPC_NAMESPACE=%s", ns);
+	env[0] = emul ? rl : "NIPC_RULES";
+	env[1] = !emul ? "NIPC_NAMESPACE" : other_ns ? extra : nsv;
+	env[2] = other_ns ? NULL : extra;
+	env[3] = NULL;
+	return o;
 }
 
-/* Runs argv with stdout in out and stderr in err; under the shim with
- * the rules and namespace when emul, with extra (NAME=VALUE or NULL)
- * added. Returns the wait status. */
+/* Runs argv with stdout in out and stderr in err (opts): the status as
+ * tl_run gives it. */
 static int run(int emul, const char *extra, const char *const *argv)
 {
-	int po[2], pe[2], st;
-	pid_t pid;
+	struct tl_opts o = opts(emul, extra);
+	size_t len;
 
-	assert_int_equal(pipe(po), 0);
-	assert_int_equal(pipe(pe), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (!pid) {
-		char pre[2 * PATH_MAX], rl[PATH_MAX + 16], nsv[96];
-		char *env[512];
-		int n = 0;
-
-		for (char **e = environ; *e && n < 500; e++)
-			if (strncmp(*e, "LD_PRELOAD=", 11) && strncmp(*e, "NIPC_", 5))
-				env[n++] = *e;
-		/* first: getenv takes the first of two same names */
-		if (extra)
-			env[n++] = (char *)extra;
-		if (emul) {
-#ifdef NIPC_ASAN_RUNTIME
-			snprintf(pre, sizeof pre, "LD_PRELOAD=%s:%s", NIPC_ASAN_RUNTIME, shim);
-			env[n++] = "ASAN_OPTIONS=detect_leaks=0";
-#else
-			snprintf(pre, sizeof pre, "LD_PRELOAD=%s", shim);
-#endif
-			snprintf(rl, sizeof rl, "NIPC_RULES=%s", rules);
-			snprintf(nsv, sizeof nsv, "NIPC_NAMESPACE=%s", ns);
-			env[n++] = pre;
-			env[n++] = rl;
-			env[n++] = nsv;
-		}
-		env[n] = NULL;
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		close(po[0]);
-		close(pe[0]);
-		execve(argv[0], (char *const *)argv, env);
-		_exit(127);
-	}
-	close(po[1]);
-	close(pe[1]);
-	read_all(po[0], out, sizeof out);
-	read_all(pe[0], err, sizeof err);
-	close(po[0]);
-	close(pe[0]);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	return st;
+	return tl_run_buf(argv, &o, out, sizeof out, &len, err, sizeof err);
 }
 
 static int run_one(int emul, const char *extra, const char *what, key_t key)
@@ -171,9 +113,21 @@ static int leftovers(int remove_all)
 	return leftovers_of(remove_all, 0);
 }
 
+/* Kernel segments of the key range, in the ledger. */
+static void kernel_note(key_t k)
+{
+	for (int i = 0; i < 16; i++) {
+		int id = shmget(k + i, 0, 0);
+
+		if (id >= 0)
+			tl_ledger_shmid(id);
+	}
+}
+
 /* Kernel segments of the key range, removed (a failed kernel run). */
 static void kernel_clean(key_t k)
 {
+	kernel_note(k);
 	for (int i = 0; i < 16; i++) {
 		int id = shmget(k + i, 0, 0);
 
@@ -184,14 +138,17 @@ static void kernel_clean(key_t k)
 
 static int setup(void **state)
 {
+	char reg[96];
 	FILE *f;
 
 	(void)state;
 	alarm(120);
-	snprintf(shim, sizeof shim, "%s/shim/.libs/libnipc-preload.so", builddir());
-	snprintf(prog, sizeof prog, "%s/tests/progs/sysv_shm_cases", builddir());
+	snprintf(prog, sizeof prog, "%s", tl_prog("sysv_shm_cases"));
 	snprintf(ns, sizeof ns, "t%d", (int)getpid());
-	snprintf(rules, sizeof rules, "/tmp/nipc-emul-%d.rules", (int)getpid());
+	snprintf(rules, sizeof rules, "%s", tl_path("emul.rules"));
+	/* the namespace's registry and backing objects */
+	snprintf(reg, sizeof reg, "/nipc.sysv.%s", ns);
+	tl_ledger_posix(reg);
 	key0 = (key_t)(0x4e000000 | ((unsigned)getpid() & 0xffff) << 8);
 	f = fopen(rules, "w");
 	if (!f)
@@ -250,7 +207,7 @@ static void test_emul_diff_cases(void **state)
 	(void)state;
 	st = run_one(0, NULL, "cases", k1);
 	kernel_clean(k1);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(st, 0);
 	assert_true(count_lines(out) >= 70);
 	assert_null(strstr(out, "=bad"));
 	strcpy(kern, out);
@@ -259,7 +216,7 @@ static void test_emul_diff_cases(void **state)
 		fprintf(stderr, "# kernel:\n%s# emulated:\n%s# stderr:\n%s", kern, out, err);
 		fail_msg("the emulation differs from the kernel");
 	}
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(st, 0);
 	assert_string_equal(err, "");
 	assert_int_equal(leftovers(0), 0);
 }
@@ -278,9 +235,9 @@ static void test_emul_no_kernel_calls(void **state)
 	if (access(argv[0], X_OK))
 		skip();
 	snprintf(k, sizeof k, "%#x", (unsigned)next_keys());
-	snprintf(tr, sizeof tr, "/tmp/nipc-emul-%d.strace", (int)getpid());
+	snprintf(tr, sizeof tr, "%s", tl_new_path("emul.strace"));
 	st = run(1, NULL, argv);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(st, 0);
 	f = fopen(tr, "r");
 	assert_non_null(f);
 	while (fgets(line, sizeof line, f))
@@ -296,19 +253,40 @@ static void test_emul_no_kernel_calls(void **state)
 	assert_int_equal(leftovers(0), 0);
 }
 
+/* A creation of a fresh key under the emulation that the fault (a
+ * NIPC_EMUL_FAULT point) kills: the key. */
+static key_t killed_create(const char *fault)
+{
+	key_t k = next_keys();
+	char env[64];
+
+	snprintf(env, sizeof env, "NIPC_EMUL_FAULT=%s", fault);
+	assert_int_equal(run_one(1, env, "create", k), 128 + SIGKILL);
+	return k;
+}
+
+/* expect_out for each "call=reply" of steps (blank-separated), in order. */
+static void expect_steps(key_t k, const char *steps)
+{
+	char call[32], reply[32], want[80];
+	int n;
+
+	while (sscanf(steps, " %31[^=]=%31s%n", call, reply, &n) == 2) {
+		snprintf(want, sizeof want, "%s: %s\n", call, reply);
+		expect_out(call, k, want);
+		steps += n;
+	}
+	assert_int_equal(*steps, 0);
+}
+
 /* Killed after committing a creation and applying part of it, holding
  * the lock: the next process repairs (the segment exists) and goes on. */
 static void test_emul_crash_mid_apply(void **state)
 {
-	key_t k = next_keys();
-	int st;
+	key_t k = killed_create("mid-apply");
 
 	(void)state;
-	st = run_one(1, "NIPC_EMUL_FAULT=mid-apply", "create", k);
-	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-	expect_out("get", k, "get: ok\n");
-	expect_out("rm", k, "rm: ok\n");
-	expect_out("get", k, "get: ENOENT\n");
+	expect_steps(k, "get=ok rm=ok get=ENOENT");
 	assert_int_equal(leftovers(0), 0);
 }
 
@@ -316,16 +294,11 @@ static void test_emul_crash_mid_apply(void **state)
  * nothing was recorded, the orphan is replaced by the next creator. */
 static void test_emul_crash_pre_commit(void **state)
 {
-	key_t k = next_keys();
-	int st;
+	key_t k = killed_create("pre-commit");
 
 	(void)state;
-	st = run_one(1, "NIPC_EMUL_FAULT=pre-commit", "create", k);
-	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	assert_int_equal(leftovers_of(0, 1), 1);
-	expect_out("get", k, "get: ENOENT\n");
-	expect_out("create", k, "create: ok\n");
-	expect_out("rm", k, "rm: ok\n");
+	expect_steps(k, "get=ENOENT create=ok rm=ok");
 	assert_int_equal(leftovers(0), 0);
 }
 
@@ -337,41 +310,21 @@ static void test_emul_fail_closed(void **state)
 
 	(void)state;
 	st = run_one(1, "NIPC_NAMESPACE=bad/name", "create", next_keys());
-	assert_true(WIFEXITED(st));
+	assert_true(st >= 0 && st < 128);
 	assert_string_equal(out, "create: ENOSYS\n");
 	assert_non_null(strstr(err, "System V emulation unavailable"));
 	assert_non_null(strstr(err, "ENOSYS"));
 }
 
 /* Starts the case program under the shim without waiting for it. */
-static pid_t start_one(const char *what, key_t key)
+static void start_one(struct tl_proc *p, const char *what, key_t key)
 {
-	static char k[32], pre[2 * PATH_MAX], rl[PATH_MAX + 16], nsv[96];
-	pid_t pid;
+	char k[32];
+	struct tl_opts o = opts(1, NULL);
 
+	o.out = "/dev/null";
 	snprintf(k, sizeof k, "%#x", (unsigned)key);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (!pid) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		dup2(fd, 1);
-#ifdef NIPC_ASAN_RUNTIME
-		snprintf(pre, sizeof pre, "%s:%s", NIPC_ASAN_RUNTIME, shim);
-		setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
-#else
-		snprintf(pre, sizeof pre, "%s", shim);
-#endif
-		snprintf(rl, sizeof rl, "%s", rules);
-		snprintf(nsv, sizeof nsv, "%s", ns);
-		setenv("LD_PRELOAD", pre, 1);
-		setenv("NIPC_RULES", rl, 1);
-		setenv("NIPC_NAMESPACE", nsv, 1);
-		unsetenv("NIPC_TRACE");
-		execl(prog, prog, what, k, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
+	assert_int_equal(tl_start(p, TL_ARGV(prog, what, k), &o), 0);
 }
 
 /* 8 processes attach and detach one segment concurrently, half of them
@@ -381,24 +334,23 @@ static pid_t start_one(const char *what, key_t key)
 static void test_emul_concurrent_kills(void **state)
 {
 	key_t k = next_keys();
-	pid_t pid[8];
+	struct tl_proc p[8];
 	int st, done = 0, count = -1;
 
 	(void)state;
 	expect_out("create", k, "create: ok\n");
 	for (int i = 0; i < 8; i++)
-		pid[i] = start_one("loop", k);
+		start_one(&p[i], "loop", k);
 	for (int i = 0; i < 8; i += 2) {
 		usleep((useconds_t)(2000 + (rand() % 20000)));
-		kill(pid[i], SIGKILL);
+		kill(p[i].pid, SIGKILL);
 	}
 	for (int i = 0; i < 8; i++) {
-		assert_int_equal(waitpid(pid[i], &st, 0), pid[i]);
-		if (WIFEXITED(st)) {
-			assert_int_equal(WEXITSTATUS(st), 0);
+		st = tl_wait(&p[i], 60000);
+		tl_proc_free(&p[i]);
+		if (st != 128 + SIGKILL) {
+			assert_int_equal(st, 0);
 			done++;
-		} else {
-			assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 		}
 	}
 	assert_true(done >= 4);
@@ -438,13 +390,14 @@ static void test_emul_route_by_key(void **state)
 
 	(void)state;
 	strcpy(saved, rules);
-	snprintf(rules, sizeof rules, "/tmp/nipc-emul-%d-key.rules", (int)getpid());
+	snprintf(rules, sizeof rules, "%s", tl_path("emul-key.rules"));
 	f = fopen(rules, "w");
 	assert_non_null(f);
 	fprintf(f, "sysv-shm 0x%08x backend=posix\nsysv-shm backend=kernel\n", (unsigned)k);
 	fclose(f);
 	expect_out("create", k, "create: ok\n");
 	expect_out("create", k + 1, "create: ok\n");
+	kernel_note(k);
 	assert_false(in_kernel(k));
 	assert_true(in_kernel(k + 1));
 	assert_int_equal(leftovers_of(0, 1), 1);
@@ -457,18 +410,6 @@ static void test_emul_route_by_key(void **state)
 	assert_int_equal(leftovers(0), 0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_emul_no_state_without_calls),
-		cmocka_unit_test(test_emul_diff_cases),
-		cmocka_unit_test(test_emul_no_kernel_calls),
-		cmocka_unit_test(test_emul_crash_mid_apply),
-		cmocka_unit_test(test_emul_crash_pre_commit),
-		cmocka_unit_test(test_emul_fail_closed),
-		cmocka_unit_test(test_emul_route_by_key),
-		cmocka_unit_test(test_emul_concurrent_kills),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+TL_TESTS("emul_shm", setup, teardown, test_emul_no_state_without_calls, test_emul_diff_cases,
+	 test_emul_no_kernel_calls, test_emul_crash_mid_apply, test_emul_crash_pre_commit,
+	 test_emul_fail_closed, test_emul_route_by_key, test_emul_concurrent_kills)

@@ -3,11 +3,7 @@
  * line head and tail, durations, quoting, the %p expander, the bound. */
 #include "config.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tlib.h"
 
 #include "../shim/format.h"
 
@@ -141,17 +137,5 @@ static void test_end_line(void **state)
 	assert_memory_equal(buf, "abcd...h\n", 9);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_durations),
-		cmocka_unit_test(test_tail),
-		cmocka_unit_test(test_head),
-		cmocka_unit_test(test_strings),
-		cmocka_unit_test(test_pattern),
-		cmocka_unit_test(test_bound),
-		cmocka_unit_test(test_end_line),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TL_TESTS("format", NULL, NULL, test_durations, test_tail, test_head, test_strings, test_pattern,
+	 test_bound, test_end_line)

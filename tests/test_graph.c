@@ -164,13 +164,4 @@ static void test_finds_a_cycle(void **state)
 	assert_int_equal(find_cycle(0), 1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lib_has_no_cycle),
-		cmocka_unit_test(test_shim_has_no_cycle),
-		cmocka_unit_test(test_finds_a_cycle),
-	};
-
-	return TL_MAIN("graph", tests, NULL, NULL);
-}
+TL_TESTS("graph", NULL, NULL, test_lib_has_no_cycle, test_shim_has_no_cycle, test_finds_a_cycle)

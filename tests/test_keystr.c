@@ -333,112 +333,58 @@ static void test_to_string(void **state)
 
 /* --------------------------------------------------------------- parse */
 
-struct pcase {
-	const char *s;
-	int rc, type;
-	const char *native, *legacy;
-};
+/* A field of tests/vectors/key-parse.tsv (tl_unescape); NULL for "-". */
+static char *unescape(char *s)
+{
+	return strcmp(s, "-") ? tl_unescape(s) : NULL;
+}
 
-/* Facts observed with Qt 6.4's QUrl in tolerant mode (tests/qt/urlref). */
-static const struct pcase parse_cases[] = {
-	/* escapes; a stray '%' makes the whole component literal */
-	{ "posix:%2f%66o%6F", 0, 0x100, "/foo", NULL },
-	{ "posix:%zz", 0, 0x100, "%zz", NULL },
-	{ "posix:%", 0, 0x100, "%", NULL },
-	{ "posix:%4", 0, 0x100, "%4", NULL },
-	{ "posix:%%41", 0, 0x100, "%%41", NULL },
-	{ "posix:%41%zz", 0, 0x100, "%41%zz", NULL },
-	{ "posix:%41?legacyKey=%zz", 0, 0x100, "A", "%zz" },
-	{ "posix:%zz?legacyKey=%41", 0, 0x100, "%zz", "A" },
-	{ "posix:/x?legacyKey=%41%zz", 0, 0x100, "/x", "%41%zz" },
-	{ "posix:%2541", 0, 0x100, "%41", NULL },
-	/* invalid UTF-8 from escapes: one U+FFFD per byte */
-	{ "posix:%FF", 0, 0x100, "\xef\xbf\xbd", NULL },
-	{ "posix:%E2%82%28", 0, 0x100, "\xef\xbf\xbd\xef\xbf\xbd(", NULL },
-	{ "posix:%ED%A0%80", 0, 0x100, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", NULL },
-	{ "posix:%C0%80", 0, 0x100, "\xef\xbf\xbd\xef\xbf\xbd", NULL },
-	{ "posix:%C3\xc3\xa9", 0, 0x100, "\xef\xbf\xbd\xc3\xa9", NULL },
-	{ "posix:%F0%9F%98%80", 0, 0x100, "\xf0\x9f\x98\x80", NULL },
-	/* the path decoder refuses escaped noncharacters, the legacy one does not */
-	{ "posix:%EF%BF%BF", 0, 0x100, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", NULL },
-	{ "posix:\xef\xbf\xbf", 0, 0x100, "\xef\xbf\xbf", NULL },
-	{ "posix:/x?legacyKey=%EF%BF%BF", 0, 0x100, "/x", "\xef\xbf\xbf" },
-	{ "posix:/x?legacyKey=%EF%B7%90", 0, 0x100, "/x", "\xef\xb7\x90" },
-	/* a leading BOM is dropped from the legacy key only */
-	{ "posix:%EF%BB%BF", 0, 0x100, "\xef\xbb\xbf", NULL },
-	{ "posix:/x?legacyKey=%EF%BB%BFa", 0, 0x100, "/x", "a" },
-	{ "posix:/x?legacyKey=\xef\xbb\xbf", 0, 0x100, "/x", NULL },
-	{ "posix:/x?legacyKey=a%EF%BB%BF", 0, 0x100, "/x", "a\xef\xbb\xbf" },
-	/* NUL is valid for Qt but cannot be in a C string */
-	{ "posix:%00", -NIPC_EKEY, 0, NULL, NULL },
-	{ "posix:/x?legacyKey=a%00", -NIPC_EKEY, 0, NULL, NULL },
-	/* text is kept as is, controls and spaces too; no dot-segment removal */
-	{ "posix:a b\t\x01", 0, 0x100, "a b\t\x01", NULL },
-	{ "posix:x ", 0, 0x100, "x ", NULL },
-	{ "posix:/a/../b/./c", 0, 0x100, "/a/../b/./c", NULL },
-	{ " posix:x", -NIPC_EKEY, 0, NULL, NULL },
-	{ "POSIX:/x", 0, 0x100, "/x", NULL },
-	{ "SystemV-+5:x", -NIPC_EKEY, 0, NULL, NULL }, /* Qt 6.8: digits only */
-	/* authority: only empty user-info, host and port */
-	{ "posix://", 0, 0x100, "", NULL },
-	{ "posix:///a", 0, 0x100, "/a", NULL },
-	{ "posix:////a", 0, 0x100, "//a", NULL },
-	{ "posix://@/a", 0, 0x100, "/a", NULL },
-	{ "posix://:/a", 0, 0x100, "/a", NULL },
-	{ "posix://@:?legacyKey=a", 0, 0x100, "", "a" },
-	{ "posix://host/a", -NIPC_EKEY, 0, NULL, NULL },
-	{ "posix://:0/a", -NIPC_EKEY, 0, NULL, NULL },
-	{ "posix://:@/a", -NIPC_EKEY, 0, NULL, NULL },
-	{ "posix://a@/a", -NIPC_EKEY, 0, NULL, NULL },
-	{ "posix://%2F/a", -NIPC_EKEY, 0, NULL, NULL },
-	{ "posix:%2F%2Fa", 0, 0x100, "//a", NULL },
-	/* queries */
-	{ "posix:/x?", 0, 0x100, "/x", NULL },
-	{ "posix:/x?#", 0, 0x100, "/x", NULL },
-	{ "posix:/x?legacyKey", 0, 0x100, "/x", NULL },
-	{ "posix:/x?legacyKey=", 0, 0x100, "/x", NULL },
-	{ "posix:/x?legacyKey=a&", 0, 0x100, "/x", "a" },
-	{ "posix:/x?legacyKey=a&legacyKey=b", 0, 0x100, "/x", "b" },
-	{ "posix:/x?legacyKey=a=b", 0, 0x100, "/x", "a=b" },
-	{ "posix:/x?legacyKey=a;legacyKey=b", 0, 0x100, "/x", "a;legacyKey=b" },
-	{ "posix:/x?legacyKey=a+b", 0, 0x100, "/x", "a+b" },
-	{ "posix:/x?legacyKey=a%26b%3D%23", 0, 0x100, "/x", "a&b=#" },
-	{ "posix:/x?legacyKey=%2541", 0, 0x100, "/x", "%41" },
-	{ "posix:/x?legacy%4Bey=a", 0, 0x100, "/x", "a" },
-	{ "posix:/x?legacyKey=a#b&c", 0, 0x100, "/x", "a" },
-	{ "posix:/x?legacyKey#=a", 0, 0x100, "/x", NULL },
-	{ "posix:/x?&", -NIPC_EKEY, 0, NULL, NULL },
-	{ "posix:/x?&legacyKey=a", -NIPC_EKEY, 0, NULL, NULL },
-	{ "posix:/x?legacyKey=a&&", -NIPC_EKEY, 0, NULL, NULL },
-	{ "posix:/x?=a", -NIPC_EKEY, 0, NULL, NULL },
-	{ "posix:/x?legacykey=a", -NIPC_EKEY, 0, NULL, NULL },
-	{ "posix:/x?legacy%4Bey=a%zz", -NIPC_EKEY, 0, NULL, NULL },
-	{ "posix:a?b", -NIPC_EKEY, 0, NULL, NULL },
-};
-
+/* The cases of tests/vectors/key-parse.tsv: text, result, native, legacy. */
 static void test_parse_cases(void **state)
 {
-	(void)state;
-	for (size_t i = 0; i < sizeof parse_cases / sizeof *parse_cases; i++) {
-		const struct pcase *c = &parse_cases[i];
-		nipc_key *k = (nipc_key *)&k;
-		int rc = nipc_key_from_string(&k, c->s);
+	char path[4096];
+	struct tl_lines l;
+	size_t cases = 0;
 
-		if (rc != c->rc)
-			fail_msg("\"%s\": rc %d, want %d", c->s, rc, c->rc);
+	(void)state;
+	snprintf(path, sizeof path, "%s/tests/vectors/key-parse.tsv", tl_srcdir());
+	assert_int_equal(tl_lines_load(&l, path), 0);
+	for (size_t i = 0; i < l.n; i++) {
+		char *f[4], *line = l.line[i];
+		const char *text, *native, *legacy;
+		nipc_key *k = (nipc_key *)&k;
+		int rc, want_rc, type = 0;
+
+		if (line[0] == '#')
+			continue;
+		for (size_t j = 0; j < 4; j++)
+			if (!(f[j] = strsep(&line, "\t")))
+				fail_msg("%s:%zu: fewer than 4 fields", path, i + 1);
+		text = unescape(f[0]);
+		native = unescape(f[2]);
+		legacy = unescape(f[3]);
+		want_rc = strcmp(f[1], "EKEY") ? 0 : -NIPC_EKEY;
+		if (!want_rc)
+			type = (int)strtol(f[1], NULL, 16);
+		cases++;
+		rc = nipc_key_from_string(&k, text);
+		if (rc != want_rc)
+			fail_msg("\"%s\": rc %d, want %d", text, rc, want_rc);
 		if (rc) {
 			assert_null(k);
 			continue;
 		}
-		assert_int_equal(nipc_key_type(k), c->type);
-		if (strcmp(nipc_key_native(k), c->native))
-			fail_msg("\"%s\": native \"%s\", want \"%s\"", c->s, nipc_key_native(k), c->native);
-		if (c->legacy)
-			assert_string_equal(nipc_key_legacy(k), c->legacy);
+		assert_int_equal(nipc_key_type(k), type);
+		if (strcmp(nipc_key_native(k), native))
+			fail_msg("\"%s\": native \"%s\", want \"%s\"", text, nipc_key_native(k), native);
+		if (legacy)
+			assert_string_equal(nipc_key_legacy(k), legacy);
 		else
 			assert_null(nipc_key_legacy(k));
 		nipc_key_free(k);
 	}
+	tl_lines_free(&l);
+	assert_true(cases >= 65);
 }
 
 static void test_parse_bad_input(void **state)
@@ -557,20 +503,6 @@ static void test_format_no_malloc(void **state)
 	assert_true(handler_ok);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vectors),
-		cmocka_unit_test(test_type_names),
-		cmocka_unit_test(test_type_from_name),
-		cmocka_unit_test(test_format_encoding),
-		cmocka_unit_test(test_format_buffer),
-		cmocka_unit_test(test_to_string),
-		cmocka_unit_test(test_parse_cases),
-		cmocka_unit_test(test_parse_bad_input),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_format_no_malloc),
-	};
-
-	return TL_MAIN("keystr", tests, NULL, NULL);
-}
+TL_TESTS("keystr", NULL, NULL, test_vectors, test_type_names, test_type_from_name,
+	 test_format_encoding, test_format_buffer, test_to_string, test_parse_cases,
+	 test_parse_bad_input, test_round_trip, test_format_no_malloc)

@@ -409,13 +409,4 @@ static void test_qt_round_trip(void **state)
 	finish("round-trip", count(ROUNDTRIP));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_format_agrees),
-		cmocka_unit_test(test_parse_agrees),
-		cmocka_unit_test(test_qt_round_trip),
-	};
-
-	return TL_MAIN("keystr_diff", tests, setup, teardown);
-}
+TL_TESTS("keystr_diff", setup, teardown, test_format_agrees, test_parse_agrees, test_qt_round_trip)

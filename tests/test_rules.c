@@ -4,26 +4,17 @@
  * `nipc rules check` and NIPC_RULES in the shim as real processes. */
 #include "config.h"
 
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "tlib.h"
 #include "../shim/rules.h"
 
-static char tool[PATH_MAX], shim[PATH_MAX], dir[256];
 static char out[65536], err[65536];
 
 /* ------------------------------------------------------------ helpers */
@@ -51,6 +42,16 @@ static struct rules *parse(const char *text)
 	assert_non_null(r);
 	assert_int_equal(rules_add_text(r, "t", text), 0);
 	rules_finish(r);
+	return r;
+}
+
+/* A rule text that must give no diagnostics. */
+static struct rules *parse_clean(const char *text)
+{
+	struct rules *r = parse(text);
+
+	if (*diags(r))
+		fail_msg("rules:\n%s\ngave:\n%s", text, diags(r));
 	return r;
 }
 
@@ -216,7 +217,7 @@ static void test_errors_long_and_nul(void **state)
 	snprintf(line, sizeof line, "posix-shm posix:/x rename=/%0252d", 0);
 	expect_diags(line, "t:1:27: rename=: the name is longer than 251 bytes after /\n");
 	/* a NUL byte in a file's line */
-	snprintf(line, sizeof line, "%s/nul.rules", dir);
+	snprintf(line, sizeof line, "%s", tl_new_path("nul.rules"));
 	{
 		int fd = open(line, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
@@ -266,9 +267,8 @@ static void test_comments_and_words(void **state)
 	struct rules_key k;
 
 	(void)state;
-	r = parse("# a comment\n\n   \t\nposix-shm posix:/a#b trace # trailing\r\n"
-		  "posix-shm posix:/a\\ b notrace\n#all notrace\n");
-	assert_string_equal(diags(r), "");
+	r = parse_clean("# a comment\n\n   \t\nposix-shm posix:/a#b trace # trailing\r\n"
+		         "posix-shm posix:/a\\ b notrace\n#all notrace\n");
 	assert_int_equal(rules_count(r), 2);
 	k = key(RF_POSIX_SHM, "posix:/a#b", "/a#b");
 	rules_decide(r, &k, &d);
@@ -293,7 +293,7 @@ static void test_sources(void **state)
 	FILE *f;
 
 	(void)state;
-	snprintf(path, sizeof path, "%s/src.rules", dir);
+	snprintf(path, sizeof path, "%s", tl_new_path("src.rules"));
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("posix notrace\n\nposix-sem bogus=1\n", f);
@@ -339,12 +339,11 @@ static const char design_example[] =
 
 static void test_first_match_per_kind(void **state)
 {
-	struct rules *r = parse(design_example);
+	struct rules *r = parse_clean(design_example);
 	struct rules_decision d;
 	struct rules_key k;
 
 	(void)state;
-	assert_string_equal(diags(r), "");
 	/* a Qt 5 segment: backend+name from line 1, trace from the last */
 	k = key(RF_SYSV_SHM, "systemv:/tmp/qipc_sharedmemory_app", "/tmp/qipc_sharedmemory_app");
 	assert_int_equal(rules_decide(r, &k, &d), 0);
@@ -389,15 +388,14 @@ static void test_first_match_per_kind(void **state)
 
 static void test_first_match_values(void **state)
 {
-	struct rules *r = parse("sysv-shm 0x0000002a cleanup=never\n"
-				"sysv-shm 0x0000002a backend=kernel\n"
-				"shm backend=posix cleanup=exit notrace\n"
-				"all trace\n");
+	struct rules *r = parse_clean("sysv-shm 0x0000002a cleanup=never\n"
+				      "sysv-shm 0x0000002a backend=kernel\n"
+				      "shm backend=posix cleanup=exit notrace\n"
+				      "all trace\n");
 	struct rules_decision d;
 	struct rules_key k = key(RF_SYSV_SHM, "0x0000002a", NULL);
 
 	(void)state;
-	assert_string_equal(diags(r), "");
 	rules_decide(r, &k, &d);
 	assert_int_equal(d.cleanup, RC_NEVER);
 	assert_int_equal(d.backend, RB_KERNEL);
@@ -423,14 +421,13 @@ static void test_first_match_values(void **state)
 
 static void test_template_fields(void **state)
 {
-	struct rules *r = parse("sysv-shm backend=posix name=/s.%b.%k.%u.%%\n"
-				"windows backend=posix name=/w.%n.%u\n"
-				"posix rename=/p.%n.%u.%%%%\n");
+	struct rules *r = parse_clean("sysv-shm backend=posix name=/s.%b.%k.%u.%%\n"
+				      "windows backend=posix name=/w.%n.%u\n"
+				      "posix rename=/p.%n.%u.%%%%\n");
 	struct rules_decision d;
 	struct rules_key k = key(RF_SYSV_SHM, "systemv:/tmp/dir/file", "/tmp/dir/file");
 
 	(void)state;
-	assert_string_equal(diags(r), "");
 	k.has_keyt = 1;
 	k.keyt = 0x0052e2c1;
 	k.uid = 4242;
@@ -450,16 +447,15 @@ static void test_template_fields(void **state)
 
 static void test_template_failures(void **state)
 {
-	struct rules *r = parse("sysv-shm backend=posix name=/s.%b\n"
-				"sysv-sem backend=posix name=/k.%k\n"
-				"posix-shm posix:/e* rename=/%n%n%n%n%n%n%n%n\n"
-				"posix rename=/%n\n");
+	struct rules *r = parse_clean("sysv-shm backend=posix name=/s.%b\n"
+				      "sysv-sem backend=posix name=/k.%k\n"
+				      "posix-shm posix:/e* rename=/%n%n%n%n%n%n%n%n\n"
+				      "posix rename=/%n\n");
 	struct rules_decision d;
 	struct rules_key k = key(RF_SYSV_SHM, "0x0052e2c1", NULL);
 	char msg[512], name[300];
 
 	(void)state;
-	assert_string_equal(diags(r), "");
 	k.has_keyt = 1;
 	k.keyt = 0x52e2c1;
 	assert_int_equal(rules_decide(r, &k, &d), -1);
@@ -511,13 +507,12 @@ static void test_template_failures(void **state)
 /* A literal name= is fine for one family and one literal key. */
 static void test_literal_name_one_key(void **state)
 {
-	struct rules *r = parse("sysv-shm systemv:/tmp/x backend=posix name=/seg\n"
-				"posix-sem posix:/\\[a] rename=/b\n");
+	struct rules *r = parse_clean("sysv-shm systemv:/tmp/x backend=posix name=/seg\n"
+				      "posix-sem posix:/\\[a] rename=/b\n");
 	struct rules_decision d;
 	struct rules_key k = key(RF_SYSV_SHM, "systemv:/tmp/x", "/tmp/x");
 
 	(void)state;
-	assert_string_equal(diags(r), "");
 	rules_decide(r, &k, &d);
 	assert_string_equal(d.name, "/seg");
 	k = key(RF_POSIX_SEM, "posix:/[a]", "/[a]");
@@ -578,71 +573,39 @@ static void test_warnings(void **state)
 
 /* ---------------------------------------------------- nipc rules check */
 
-static void slurp(const char *path, char *buf, size_t max)
+/* Runs argv with o; fills out/err; the status as tl_run gives it. */
+static int run(const char *const argv[], const struct tl_opts *o)
 {
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
+	size_t len;
 
-	assert_true(fd >= 0);
-	n = read(fd, buf, max - 1);
-	assert_true(n >= 0);
-	buf[n] = 0;
-	close(fd);
-	unlink(path);
-}
-
-/* Runs argv (NULL-terminated) with env added; fills out/err; exit status. */
-static int run(char *const *argv, char *const *env)
-{
-	char o[PATH_MAX + 8], e[PATH_MAX + 8];
-	int st;
-	pid_t pid;
-
-	snprintf(o, sizeof o, "%s/stdout", dir);
-	snprintf(e, sizeof e, "%s/stderr", dir);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		alarm(30);
-		if (!freopen(o, "w", stdout) || !freopen(e, "w", stderr))
-			_exit(126);
-		for (; env && *env; env++)
-			putenv(*env);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	slurp(o, out, sizeof out);
-	slurp(e, err, sizeof err);
-	assert_true(WIFEXITED(st));
-	return WEXITSTATUS(st);
+	return tl_run_buf(argv, o, out, sizeof out, &len, err, sizeof err);
 }
 
 static int check(const char *a, ...)
 {
-	char *argv[32];
+	const char *argv[32];
+	struct tl_opts o = {.timeout = 30};
 	int n = 0;
 	va_list ap;
 
-	argv[n++] = tool;
-	argv[n++] = (char *)"rules";
-	argv[n++] = (char *)"check";
+	argv[n++] = tl_nipc();
+	argv[n++] = "rules";
+	argv[n++] = "check";
 	va_start(ap, a);
 	for (; a && n < 31; a = va_arg(ap, const char *))
-		argv[n++] = (char *)a;
+		argv[n++] = a;
 	va_end(ap);
 	argv[n] = NULL;
-	return run(argv, NULL);
+	return run(argv, &o);
 }
 
 #define CHECK(...) check(__VA_ARGS__, (const char *)NULL)
 
 static const char *write_rules(const char *name, const char *text)
 {
-	static char path[512];
+	const char *path = tl_new_path(name);
 	FILE *f;
 
-	snprintf(path, sizeof path, "%s/%s", dir, name);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(text, f);
@@ -759,11 +722,8 @@ static void test_cli_usage(void **state)
 	expect_run(CHECK("--rule"), 2, "", "nipc: rules check: --rule needs a value\n");
 	expect_run(CHECK("--help"), 0, NULL, "");
 	assert_non_null(strstr(out, "usage: nipc rules check"));
-	{
-		char *argv[] = {tool, (char *)"rules", (char *)"frob", NULL};
-
-		expect_run(run(argv, NULL), 2, "", "nipc: rules: unknown subcommand 'frob' (check)\n");
-	}
+	expect_run(run(TL_ARGV(tl_nipc(), "rules", "frob"), NULL), 2, "",
+		   "nipc: rules: unknown subcommand 'frob' (check)\n");
 }
 
 static void test_cli_json(void **state)
@@ -803,18 +763,12 @@ static void test_cli_json(void **state)
 
 static int shim_run(const char *rules)
 {
-	char *argv[] = {(char *)"/bin/sh", (char *)"-c", (char *)"echo ran", NULL};
-	static char e_rules[PATH_MAX + 16], e_pre[2 * PATH_MAX + 16];
-	char *env[] = {e_rules, e_pre, (char *)"NIPC_TRACE=", (char *)"ASAN_OPTIONS=detect_leaks=0",
-		       NULL};
+	char e_rules[PATH_MAX + 16];
+	struct tl_opts o = {.env = TL_ENV(e_rules, "ASAN_OPTIONS=detect_leaks=0"), .trace = "",
+			    .preload = 1, .timeout = 30};
 
 	snprintf(e_rules, sizeof e_rules, "NIPC_RULES=%s", rules);
-#ifdef NIPC_ASAN_RUNTIME
-	snprintf(e_pre, sizeof e_pre, "LD_PRELOAD=%s:%s", NIPC_ASAN_RUNTIME, shim);
-#else
-	snprintf(e_pre, sizeof e_pre, "LD_PRELOAD=%s", shim);
-#endif
-	return run(argv, env);
+	return run(TL_ARGV("/bin/sh", "-c", "echo ran"), &o);
 }
 
 static void test_shim_reads_rules(void **state)
@@ -839,56 +793,13 @@ static void test_shim_reads_rules(void **state)
 
 static int setup(void **state)
 {
-	const char *top = getenv("NIPC_TOP_BUILDDIR");
-	const char *base = getenv("TMPDIR");
-
 	(void)state;
-	snprintf(tool, sizeof tool, "%s/tools/nipc", top ? top : ".");
-	snprintf(shim, sizeof shim, "%s/shim/.libs/libnipc-preload.so", top ? top : ".");
-	snprintf(dir, sizeof dir, "%s/nipc-rules-%d-XXXXXX", base && *base ? base : "/tmp",
-		 (int)getpid());
-	if (!mkdtemp(dir))
-		return -1;
-	return access(tool, X_OK);
-}
-
-static int teardown(void **state)
-{
-	static const char *const files[] = {"design.rules", "bad.rules", "warn.rules", "json.rules",
-		"shim-good.rules", "shim-bad.rules", "src.rules", "nul.rules", "stdout", "stderr"};
-	char p[PATH_MAX + 32];
-
-	(void)state;
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		snprintf(p, sizeof p, "%s/%s", dir, files[i]);
-		unlink(p);
-	}
-	return rmdir(dir);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_families),
-		cmocka_unit_test(test_glob),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_errors_long_and_nul),
-		cmocka_unit_test(test_errors_all_reported),
-		cmocka_unit_test(test_comments_and_words),
-		cmocka_unit_test(test_sources),
-		cmocka_unit_test(test_first_match_per_kind),
-		cmocka_unit_test(test_first_match_values),
-		cmocka_unit_test(test_template_fields),
-		cmocka_unit_test(test_template_failures),
-		cmocka_unit_test(test_literal_name_one_key),
-		cmocka_unit_test(test_warnings),
-		cmocka_unit_test(test_cli_text),
-		cmocka_unit_test(test_cli_diagnostics),
-		cmocka_unit_test(test_cli_usage),
-		cmocka_unit_test(test_cli_json),
-		cmocka_unit_test(test_shim_reads_rules),
-	};
-
 	alarm(120);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return access(tl_nipc(), X_OK);
 }
+
+TL_TESTS("rules", setup, NULL, test_families, test_glob, test_errors, test_errors_long_and_nul,
+	 test_errors_all_reported, test_comments_and_words, test_sources, test_first_match_per_kind,
+	 test_first_match_values, test_template_fields, test_template_failures,
+	 test_literal_name_one_key, test_warnings, test_cli_text, test_cli_diagnostics, test_cli_usage,
+	 test_cli_json, test_shim_reads_rules)

@@ -174,13 +174,4 @@ static void test_manual(void **state)
 				 fam_name[rows[i].fam]);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rows_unique),
-		cmocka_unit_test(test_exports_map),
-		cmocka_unit_test(test_manual),
-	};
-
-	return TL_MAIN("shim_table", tests, NULL, NULL);
-}
+TL_TESTS("shim_table", NULL, NULL, test_rows_unique, test_exports_map, test_manual)

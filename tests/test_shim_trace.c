@@ -26,6 +26,30 @@ static int run_ops(const char *scenario, const char *arg, const char *filter, co
 	return tl_run(NULL, argv, &r);
 }
 
+/* file holds each of the strings given. */
+#define FILE_HAS(file, ...) file_has(file, (const char *const[]){__VA_ARGS__, NULL})
+
+static void file_has(const char *file, const char *const want[])
+{
+	char *t = tl_slurp(file);
+
+	assert_non_null(t);
+	for (; *want; want++)
+		if (!strstr(t, *want))
+			fail_msg("%s does not hold '%s':\n%s", file, *want, t);
+	free(t);
+}
+
+/* file is want. */
+static void file_is(const char *file, const char *want)
+{
+	char *t = tl_slurp(file);
+
+	assert_non_null(t);
+	assert_string_equal(t, want);
+	free(t);
+}
+
 static const char *field(const struct tl_event *ev, const char *name)
 {
 	static char buf[4096];
@@ -33,13 +57,37 @@ static const char *field(const struct tl_event *ev, const char *name)
 	return tl_event_field(ev, name, buf, sizeof buf);
 }
 
+/* op names of a trace */
+static void ops_of(const char *file, char *buf, size_t len)
+{
+	struct tl_events l;
+	size_t n = 0;
+
+	tl_events_load(&l, file);
+	buf[0] = 0;
+	for (size_t i = 0; i < l.n; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : "", l.ev[i].op);
+	tl_events_free(&l);
+}
+
+/* shim_ops scenario arg traced by filter into file (JSON): the ops are
+ * want, blank-separated. */
+static void filtered(const char *scenario, const char *arg, const char *filter, const char *file,
+		     const char *want)
+{
+	char ops[4096];
+
+	assert_int_equal(run_ops(scenario, arg, filter, file, "json", NULL, NULL), 0);
+	ops_of(file, ops, sizeof ops);
+	if (strcmp(ops, want))
+		fail_msg("%s traced by '%s': %s\nwant %s", scenario, filter, ops, want);
+}
+
 static void test_posix_shm(void **state)
 {
 	const char *name = tl_unique_name(), *file = tl_path("shm.json");
 	struct tl_events l;
-	char a[16][512], fd[16], map1[64], map2[64];
-
-	snprintf(a[11], 512, "name=%s;oflag=O_RDONLY|O_CREAT|O_EXCL;mode=0600", name);
+	char fd[16], map1[64], map2[64];
 
 	(void)state;
 	assert_int_equal(run_ops("posix-shm", name, "1", file, "json", NULL, NULL), 0);
@@ -48,92 +96,36 @@ static void test_posix_shm(void **state)
 	snprintf(fd, sizeof fd, "%s", field(&l.ev[0], "ret"));
 	snprintf(map1, sizeof map1, "%s", l.n > 3 ? field(&l.ev[3], "ret") : "");
 	snprintf(map2, sizeof map2, "%s", l.n > 6 ? field(&l.ev[6], "ret") : "");
-	snprintf(a[0], 512, "name=%s;oflag=O_RDWR|O_CREAT|O_EXCL;mode=0600", name);
-	snprintf(a[1], 512, "fd=%s;length=4096", fd);
-	snprintf(a[2], 512, "addr=null;length=4096;prot=PROT_READ|PROT_WRITE;flags=MAP_SHARED;fd=%s;offset=0", fd);
-	snprintf(a[3], 512, "addr=%s;length=4096", map1);
-	snprintf(a[4], 512, "fd=%s;length=8192", fd);
-	snprintf(a[5], 512, "addr=null;length=8192;prot=PROT_READ;flags=MAP_SHARED;fd=%s;offset=0", fd);
-	snprintf(a[6], 512, "addr=%s;length=8192", map2);
-	snprintf(a[7], 512, "fd=%s", fd);
-	snprintf(a[8], 512, "name=%s", name);
-	snprintf(a[9], 512, "name=%s;oflag=O_RDONLY;mode=0000", name);
-	snprintf(a[10], 512, "posix:%s", name);
-	{
-		const char *k = a[10];
-		struct tl_expect x[] = {
-			{"shm_open", k, fd, NULL, a[0]},
-			{"shm_open", k, "-1", "EEXIST", a[0]},
-			{"ftruncate", k, "0", NULL, a[1]},
-			{"mmap", k, "ptr", NULL, a[2]},
-			{"munmap", k, "0", NULL, a[3]},
-			{"ftruncate", k, "0", NULL, a[4]},
-			{"mmap", k, "ptr", NULL, a[5]},
-			{"munmap", k, "0", NULL, a[6]},
-			{"close", k, "0", NULL, a[7]},
-			{"shm_unlink", k, "0", NULL, a[8]},
-			{"shm_unlink", k, "-1", "ENOENT", a[8]},
-			{"shm_open", k, "-1", "ENOENT", a[9]},
-			{"shm_open", k, "*", NULL, a[11]},
-			{"ftruncate", k, "-1", "EINVAL", NULL},
-			{"mmap", k, "MAP_FAILED", "EACCES", NULL},
-			{"mmap", k, "ptr", NULL, NULL},
-			{"munmap", k, "-1", "EINVAL", NULL},
-			{"munmap", k, "0", NULL, NULL},
-			{"close", k, "0", NULL, NULL},
-			{"shm_unlink", k, "0", NULL, a[8]},
-		};
-		assert_true(atoi(fd) >= 0);
-		tl_expect_events(&l, TL_ARGS_ALL, 0, x, sizeof x / sizeof x[0]);
-	}
+	assert_true(atoi(fd) >= 0);
+	tl_expect_vector(&l, TL_ARGS_ALL, 0, "trace-events.tsv", "posix-shm",
+			 TL_VARS("name", name, "fd", fd, "map1", map1, "map2", map2));
 	tl_events_free(&l);
 }
-
-static void ops_of(const char *file, char *buf, size_t len);
 
 /* close_range: traced when it closes shm_open descriptors, and the shim
  * forgets them (a reused number is not named after the segment). */
 static void test_close_range(void **state)
 {
 	const char *name = tl_unique_name(), *file = tl_path("cr.json");
-	char k[128], fd0[16], fd1[16], args[128], ops[4096];
+	char fd0[16], fd1[16], first[16], last[16];
 	struct tl_events l;
 
 	(void)state;
-	snprintf(k, sizeof k, "posix:%s", name);
 	assert_int_equal(run_ops("close-range", name, "1", file, "json", NULL, NULL), 0);
 	tl_events_load(&l, file);
 	assert_true(l.n >= 2);
 	snprintf(fd0, sizeof fd0, "%s", field(&l.ev[0], "ret"));
 	snprintf(fd1, sizeof fd1, "%s", field(&l.ev[1], "ret"));
-	snprintf(args, sizeof args, "first=%d;last=%d;flags=CLOSE_RANGE_UNSHARE", atoi(fd0) < atoi(fd1) ? atoi(fd0) : atoi(fd1),
-		 atoi(fd0) < atoi(fd1) ? atoi(fd1) : atoi(fd0));
-	{
-		struct tl_expect x[] = {
-			{"shm_open", k, fd0, NULL, NULL},
-			{"shm_open", k, fd1, NULL, NULL},
-			{"close_range", k, "0", NULL, args},
-			{"shm_open", k, "*", NULL, NULL},
-			{"close", k, "0", NULL, NULL},
-			{"shm_unlink", k, "0", NULL, NULL},
-		};
-		tl_expect_events(&l, TL_ARGS_ALL, 0, x, sizeof x / sizeof x[0]);
-	}
+	snprintf(first, sizeof first, "%d", atoi(fd0) < atoi(fd1) ? atoi(fd0) : atoi(fd1));
+	snprintf(last, sizeof last, "%d", atoi(fd0) < atoi(fd1) ? atoi(fd1) : atoi(fd0));
+	tl_expect_vector(&l, TL_ARGS_ALL, 0, "trace-events.tsv", "close-range",
+			 TL_VARS("name", name, "fd0", fd0, "fd1", fd1, "first", first, "last", last));
 	tl_events_free(&l);
 	/* traced alone, it still knows the descriptors */
-	assert_int_equal(run_ops("close-range", tl_unique_name(), "close_range", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "close_range");
+	filtered("close-range", tl_unique_name(), "close_range", file, "close_range");
 	/* and text names its flags */
 	assert_int_equal(run_ops("close-range", tl_unique_name(), "close_range", file, "text", NULL, NULL), 0);
-	{
-		char *t = tl_slurp(file);
-
-		assert_non_null(t);
-		assert_non_null(strstr(t, "close_range("));
-		assert_non_null(strstr(t, ", CLOSE_RANGE_UNSHARE) = 0 <"));
-		free(t);
-	}
+	FILE_HAS(file, "close_range(", ", CLOSE_RANGE_UNSHARE) = 0 <");
 }
 
 static void test_posix_sem(void **state)
@@ -141,47 +133,15 @@ static void test_posix_sem(void **state)
 	const char *name = tl_unique_name(), *file = tl_path("sem.json");
 	const struct tl_event *ev;
 	struct tl_events l;
-	char k[128], open_args[256], open0[256], nm[256], sem[64], s[256], never[512];
+	char sem[64];
 
 	(void)state;
 	assert_int_equal(run_ops("posix-sem", name, "all", file, "json", NULL, NULL), 0);
 	tl_events_load(&l, file);
 	assert_true(l.n > 0);
 	snprintf(sem, sizeof sem, "%s", field(&l.ev[0], "ret"));
-	snprintf(k, sizeof k, "posix:%s", name);
-	snprintf(open_args, sizeof open_args, "name=%s;oflag=O_RDONLY|O_CREAT|O_EXCL;mode=0600;value=1", name);
-	snprintf(open0, sizeof open0, "name=%s;oflag=O_RDONLY", name);
-	snprintf(nm, sizeof nm, "name=%s", name);
-	snprintf(s, sizeof s, "sem=%s", sem);
-	snprintf(never, sizeof never, "sem=%s;abstime=0.000000000", sem);
-	{
-		char clk[512];
-		struct tl_expect x[] = {
-			{"sem_open", k, "ptr", NULL, open_args},
-			{"sem_open", k, "SEM_FAILED", "EEXIST", open_args},
-			{"sem_wait", k, "0", NULL, s},
-			{"sem_trywait", k, "-1", "EAGAIN", s},
-			{"sem_post", k, "0", NULL, s},
-			{"sem_timedwait", k, "0", NULL, NULL},
-			{"sem_timedwait", k, "-1", "ETIMEDOUT", never},
-			{"sem_clockwait", k, "-1", "ETIMEDOUT", clk},
-			{"sem_post", k, "0", NULL, s},
-			{"sem_close", k, "0", NULL, s},
-			{"sem_unlink", k, "0", NULL, nm},
-			{"sem_unlink", k, "-1", "ENOENT", nm},
-			{"sem_open", k, "SEM_FAILED", "ENOENT", open0},
-			/* (a sem_post on an unnamed semaphore: not traced) */
-			{"sem_open", k, "ptr", NULL, NULL},
-			{"sem_clockwait", k, "0", NULL, NULL},
-			{"sem_post", k, "0", NULL, NULL},
-			{"sem_trywait", k, "0", NULL, NULL},
-			{"sem_close", k, "0", NULL, NULL},
-			{"sem_unlink", k, "0", NULL, NULL},
-		};
-
-		snprintf(clk, sizeof clk, "sem=%s;clock=CLOCK_MONOTONIC;abstime=0.000000000", sem);
-		tl_expect_events(&l, TL_ARGS_ALL, 0, x, sizeof x / sizeof x[0]);
-	}
+	tl_expect_vector(&l, TL_ARGS_ALL, 0, "trace-events.tsv", "posix-sem",
+			 TL_VARS("name", name, "sem", sem));
 	/* the timed wait's deadline is a number of seconds, about now + 5 */
 	ev = &l.ev[5];
 	{
@@ -200,7 +160,7 @@ static void test_unnamed(void **state)
 {
 	const char *name = tl_unique_name(), *file = tl_path("unnamed.json");
 	struct tl_events l;
-	char k[128], ops[4096];
+	char k[128];
 	const char *named_ops = "sem_open sem_wait sem_trywait sem_post sem_timedwait sem_clockwait "
 				"sem_post sem_open sem_close sem_post sem_wait sem_close sem_unlink";
 
@@ -225,71 +185,30 @@ static void test_unnamed(void **state)
 	snprintf(k, sizeof k, "posix:%s", name);
 	assert_int_equal(run_ops("unnamed", name, "all,unnamed", file, "json", NULL, NULL), 0);
 	tl_events_load(&l, file);
-	{
-		const char *u = NULL;
-
-		{
-			struct tl_expect x[] = {
-				{"sem_open", k, "ptr", NULL, NULL},
-				{"sem_wait", u, "0", NULL, NULL},
-				{"sem_wait", k, "0", NULL, NULL},
-				{"sem_trywait", u, "-1", "EAGAIN", NULL},
-				{"sem_trywait", k, "-1", "EAGAIN", NULL},
-				{"sem_post", u, "0", NULL, NULL},
-				{"sem_post", k, "0", NULL, NULL},
-				{"sem_timedwait", u, "0", NULL, NULL},
-				{"sem_timedwait", k, "0", NULL, NULL},
-				{"sem_clockwait", u, "-1", "ETIMEDOUT", NULL},
-				{"sem_clockwait", k, "-1", "ETIMEDOUT", NULL},
-				{"sem_post", u, "0", NULL, NULL},
-				{"sem_post", k, "0", NULL, NULL},
-				{"sem_open", k, "ptr", NULL, NULL},
-				{"sem_close", k, "0", NULL, NULL},
-				{"sem_post", k, "0", NULL, NULL},
-				{"sem_wait", k, "0", NULL, NULL},
-				{"sem_wait", u, "0", NULL, NULL},
-				{"sem_close", k, "0", NULL, NULL},
-				{"sem_unlink", k, "0", NULL, NULL},
-			};
-
-			tl_expect_events(&l, TL_ARGS_ALL, 0, x, sizeof x / sizeof x[0]);
-		}
-	}
+	tl_expect_vector(&l, TL_ARGS_ALL, 0, "trace-events.tsv", "unnamed", TL_VARS("name", name));
 	tl_events_free(&l);
 	/* the word alone means everything; "-unnamed" is the default */
-	assert_int_equal(run_ops("unnamed", tl_unique_name(), "unnamed", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "sem_open sem_wait sem_wait sem_trywait sem_trywait sem_post sem_post "
-			    "sem_timedwait sem_timedwait sem_clockwait sem_clockwait sem_post sem_post "
-			    "sem_open sem_close sem_post sem_wait sem_wait sem_close sem_unlink");
-	assert_int_equal(run_ops("unnamed", tl_unique_name(), "-unnamed", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, named_ops);
-	assert_int_equal(run_ops("unnamed", tl_unique_name(), "posix-sem", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, named_ops);
+	filtered("unnamed", tl_unique_name(), "unnamed", file,
+		 "sem_open sem_wait sem_wait sem_trywait sem_trywait sem_post sem_post "
+		 "sem_timedwait sem_timedwait sem_clockwait sem_clockwait sem_post sem_post "
+		 "sem_open sem_close sem_post sem_wait sem_wait sem_close sem_unlink");
+	filtered("unnamed", tl_unique_name(), "-unnamed", file, named_ops);
+	filtered("unnamed", tl_unique_name(), "posix-sem", file, named_ops);
 	/* with the filter's other words */
-	assert_int_equal(run_ops("unnamed", tl_unique_name(), "sem_post,unnamed", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "sem_post sem_post sem_post sem_post sem_post");
-	assert_int_equal(run_ops("unnamed", tl_unique_name(), "sem_post", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "sem_post sem_post sem_post");
-	assert_int_equal(run_ops("unnamed", tl_unique_name(), "unnamed,-sem_wait,-sem_trywait,-posix-shm", file,
-				 "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "sem_open sem_post sem_post sem_timedwait sem_timedwait sem_clockwait "
-			    "sem_clockwait sem_post sem_post sem_open sem_close sem_post sem_close sem_unlink");
-	assert_int_equal(run_ops("unnamed", tl_unique_name(), "sysv-sem,unnamed", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "");
+	filtered("unnamed", tl_unique_name(), "sem_post,unnamed", file,
+		 "sem_post sem_post sem_post sem_post sem_post");
+	filtered("unnamed", tl_unique_name(), "sem_post", file, "sem_post sem_post sem_post");
+	filtered("unnamed", tl_unique_name(), "unnamed,-sem_wait,-sem_trywait,-posix-shm", file,
+		 "sem_open sem_post sem_post sem_timedwait sem_timedwait sem_clockwait "
+		 "sem_clockwait sem_post sem_post sem_open sem_close sem_post sem_close "
+		 "sem_unlink");
+	filtered("unnamed", tl_unique_name(), "sysv-sem,unnamed", file, "");
 }
 
 static void test_sysv(void **state)
 {
 	const char *path = tl_keyfile("keyfile"), *file = tl_path("sysv.json");
-	char kq[600], k7[600], hq[16], hx[16], h7[16];
-	char a_ftok[600], a_ftok7[600], a_miss[700], a_get[128], a_getx[128], a_sget[128], a_spriv[128];
+	char qdec[16], dec7[16], qkey[16], key7[16], xkey[16];
 	const struct tl_event *ev;
 	struct tl_events l;
 	key_t key;
@@ -298,56 +217,16 @@ static void test_sysv(void **state)
 	assert_non_null(path);
 	key = ftok(path, 'Q');
 	assert_int_not_equal(key, -1);
-	snprintf(kq, sizeof kq, "systemv:%s", path);
-	snprintf(k7, sizeof k7, "systemv-7:%s", path);
-	snprintf(hq, sizeof hq, "%d", (int)key);
-	snprintf(hx, sizeof hx, "0x%08x", (unsigned)(key ^ 0x00a50000));
-	snprintf(h7, sizeof h7, "%d", (int)ftok(path, 7));
-	snprintf(a_ftok, sizeof a_ftok, "path=%s;id=81", path);
-	snprintf(a_ftok7, sizeof a_ftok7, "path=%s;id=7", path);
-	snprintf(a_miss, sizeof a_miss, "path=%s.missing;id=81", path);
-	snprintf(a_get, sizeof a_get, "key=0x%08x;size=4096;shmflg=IPC_CREAT|IPC_EXCL|0600", (unsigned)key);
-	snprintf(a_getx, sizeof a_getx, "key=%s;size=0;shmflg=0000", hx);
-	snprintf(a_sget, sizeof a_sget, "key=0x%08x;nsems=2;semflg=IPC_CREAT|IPC_EXCL|0600",
-		 (unsigned)ftok(path, 7));
-	snprintf(a_spriv, sizeof a_spriv, "key=IPC_PRIVATE;nsems=1;semflg=IPC_CREAT|0600");
+	snprintf(qdec, sizeof qdec, "%d", (int)key);
+	snprintf(dec7, sizeof dec7, "%d", (int)ftok(path, 7));
+	snprintf(qkey, sizeof qkey, "0x%08x", (unsigned)key);
+	snprintf(key7, sizeof key7, "0x%08x", (unsigned)ftok(path, 7));
+	snprintf(xkey, sizeof xkey, "0x%08x", (unsigned)(key ^ 0x00a50000));
 	assert_int_equal(run_ops("sysv", path, "1", file, "json", NULL, NULL), 0);
 	tl_events_load(&l, file);
-	{
-		struct tl_expect x[] = {
-			{"ftok", kq, hq, NULL, a_ftok},
-			{"ftok", NULL, "-1", "ENOENT", a_miss},
-			{"ftok", k7, h7, NULL, a_ftok7},
-			{"shmget", kq, "*", NULL, a_get},
-			{"shmget", kq, "-1", "EEXIST", a_get},
-			{"shmat", kq, "ptr", NULL, NULL},
-			{"shmat", kq, "ptr", NULL, NULL},
-			{"shmdt", kq, "0", NULL, NULL},
-			{"shmdt", kq, "0", NULL, NULL},
-			{"shmdt", NULL, "-1", "EINVAL", NULL},
-			{"shmctl", kq, "0", NULL, NULL},
-			{"shmctl", kq, "0", NULL, NULL},
-			{"shmctl", kq, "-1", "EINVAL", NULL},
-			{"shmget", hx, "-1", "ENOENT", a_getx},
-			{"semget", k7, "*", NULL, a_sget},
-			{"semctl", k7, "0", NULL, NULL},
-			{"semctl", k7, "1", NULL, NULL},
-			{"semop", k7, "0", NULL, NULL},
-			{"semop", k7, "-1", "EAGAIN", NULL},
-			{"semtimedop", k7, "-1", "EAGAIN", NULL},
-			{"semctl", k7, "0", NULL, NULL},
-			{"semctl", k7, "0", NULL, NULL},
-			{"semget", "IPC_PRIVATE", "*", NULL, a_spriv},
-			{"semctl", "IPC_PRIVATE", "0", NULL, NULL},
-			{"shmat", "shmid:-1", "(void*)-1", "EINVAL", NULL},
-			{"semget", k7, "*", NULL, NULL},
-			{"semget", k7, "-1", "EEXIST", NULL},
-			{"semtimedop", k7, "0", NULL, NULL},
-			{"semctl", "semid:-1", "-1", "EINVAL", NULL},
-			{"semctl", k7, "0", NULL, NULL},
-		};
-		tl_expect_events(&l, TL_ARGS_ALL, 0, x, sizeof x / sizeof x[0]);
-	}
+	tl_expect_vector(&l, TL_ARGS_ALL, 0, "trace-events.tsv", "sysv",
+			 TL_VARS("path", path, "qdec", qdec, "dec7", dec7, "qkey", qkey, "key7", key7,
+			      "xkey", xkey));
 	/* Arguments that depend on the ids and addresses of this run. */
 	{
 		char id[32], sid[32], want[256], buf[256], att[64];
@@ -554,47 +433,28 @@ static void test_sysv_text(void **state)
 	tl_lines_free(&l);
 }
 
-/* op names of a trace */
-static void ops_of(const char *file, char *buf, size_t len)
-{
-	struct tl_events l;
-	size_t n = 0;
-
-	tl_events_load(&l, file);
-	buf[0] = 0;
-	for (size_t i = 0; i < l.n; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : "", l.ev[i].op);
-	tl_events_free(&l);
-}
 
 static void test_filter(void **state)
 {
 	const char *file = tl_path("f.json"), *path = tl_keyfile("keyfile.f");
-	char ops[4096];
 
 	(void)state;
 	assert_non_null(path);
-	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "all,-ftruncate,-mmap", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "shm_open shm_open munmap munmap close shm_unlink shm_unlink shm_open "
-			    "shm_open munmap munmap close shm_unlink");
-	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "posix-sem,sysv-shm", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "");
+	filtered("posix-shm", tl_unique_name(), "all,-ftruncate,-mmap", file,
+		 "shm_open shm_open munmap munmap close shm_unlink shm_unlink shm_open shm_open "
+		 "munmap munmap close shm_unlink");
+	filtered("posix-shm", tl_unique_name(), "posix-sem,sysv-shm", file, "");
 	/* an exclusion first starts from everything */
-	assert_int_equal(run_ops("posix-sem", tl_unique_name(), "-sem_post,-sem_open,-sem_unlink", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "sem_wait sem_trywait sem_timedwait sem_timedwait sem_clockwait sem_close "
-			    "sem_clockwait sem_trywait sem_close");
+	filtered("posix-sem", tl_unique_name(), "-sem_post,-sem_open,-sem_unlink", file,
+		 "sem_wait sem_trywait sem_timedwait sem_timedwait sem_clockwait sem_close "
+		 "sem_clockwait sem_trywait sem_close");
 	/* close/ftruncate alone: descriptors are tracked without shm_open events */
-	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "close,ftruncate", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "ftruncate ftruncate close ftruncate close");
+	filtered("posix-shm", tl_unique_name(), "close,ftruncate", file,
+		 "ftruncate ftruncate close ftruncate close");
 	/* families; keys still come from untraced ftok and semget calls */
-	assert_int_equal(run_ops("sysv", path, "sysv-sem", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "semget semctl semctl semop semop semtimedop semctl semctl semget semctl "
-			    "semget semget semtimedop semctl semctl");
+	filtered("sysv", path, "sysv-sem", file,
+		 "semget semctl semctl semop semop semtimedop semctl semctl semget semctl semget "
+		 "semget semtimedop semctl semctl");
 	{
 		struct tl_events l;
 		char k7[600];
@@ -604,9 +464,7 @@ static void test_filter(void **state)
 		assert_string_equal(field(&l.ev[3], "key"), k7);
 		tl_events_free(&l);
 	}
-	assert_int_equal(run_ops("sysv", path, "ftok,shmdt", file, "json", NULL, NULL), 0);
-	ops_of(file, ops, sizeof ops);
-	assert_string_equal(ops, "ftok ftok ftok shmdt shmdt shmdt");
+	filtered("sysv", path, "ftok,shmdt", file, "ftok ftok ftok shmdt shmdt shmdt");
 	/* "0" and empty: nothing, and no file either */
 	unlink(file);
 	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "0", file, "json", NULL, NULL), 0);
@@ -618,26 +476,18 @@ static void test_filter(void **state)
 static void test_unknown_words(void **state)
 {
 	const char *file = tl_path("u.json"), *err = tl_path("u.err");
-	char ops[1024], *e;
+	char ops[1024];
 
 	(void)state;
 	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "shm_unlink,bogus,-nothing,posix-shmm", file,
 				 "json", NULL, err), 0);
 	ops_of(file, ops, sizeof ops);
 	assert_string_equal(ops, "shm_unlink shm_unlink shm_unlink");
-	e = tl_slurp(err);
-	assert_non_null(e);
-	assert_string_equal(e, "nipc-preload: NIPC_TRACE: ignoring unknown words: bogus -nothing posix-shmm\n");
-	free(e);
+	file_is(err, "nipc-preload: NIPC_TRACE: ignoring unknown words: bogus -nothing posix-shmm\n");
 	/* an unknown format: one warning, text */
 	assert_int_equal(run_ops("posix-shm", tl_unique_name(), "shm_unlink", file, "yaml", NULL, err), 0);
-	e = tl_slurp(err);
-	assert_string_equal(e, "nipc-preload: NIPC_TRACE_FORMAT: unknown format yaml; using text\n");
-	free(e);
-	e = tl_slurp(file);
-	assert_non_null(strstr(e, "] "));
-	assert_non_null(strstr(e, " shm_unlink(\""));
-	free(e);
+	file_is(err, "nipc-preload: NIPC_TRACE_FORMAT: unknown format yaml; using text\n");
+	FILE_HAS(file, "] ", " shm_unlink(\"");
 }
 
 /* Over-long names are cut with "...", odd bytes escaped; lines stay JSON. */
@@ -685,15 +535,7 @@ static void test_bad_pointers(void **state)
 	unlink(file);
 	assert_int_equal(tl_run(NULL, argv, &r), 0);
 	tl_events_load(&l, file);
-	{
-		struct tl_expect x[] = {
-			{"ftok", NULL, "-1", "EFAULT", "path=0x1;id=81"},
-			{"semop", "IPC_PRIVATE", "-1", "EFAULT", NULL},
-			{"semtimedop", "IPC_PRIVATE", "-1", "EFAULT", NULL},
-		};
-
-		tl_expect_events(&l, TL_ARGS_ALL, 0, x, 3);
-	}
+	tl_expect_vector(&l, TL_ARGS_ALL, 0, "trace-events.tsv", "bad", NULL);
 	{
 		char buf[64];
 
@@ -706,23 +548,6 @@ static void test_bad_pointers(void **state)
 	tl_events_free(&l);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_posix_shm),
-		cmocka_unit_test(test_close_range),
-		cmocka_unit_test(test_posix_sem),
-		cmocka_unit_test(test_unnamed),
-		cmocka_unit_test(test_sysv),
-		cmocka_unit_test(test_errno_preserved),
-		cmocka_unit_test(test_text_format),
-		cmocka_unit_test(test_local_time),
-		cmocka_unit_test(test_sysv_text),
-		cmocka_unit_test(test_filter),
-		cmocka_unit_test(test_unknown_words),
-		cmocka_unit_test(test_escaping),
-		cmocka_unit_test(test_bad_pointers),
-	};
-
-	return TL_MAIN("shim_trace", tests, NULL, NULL);
-}
+TL_TESTS("shim_trace", NULL, NULL, test_posix_shm, test_close_range, test_posix_sem, test_unnamed,
+	 test_sysv, test_errno_preserved, test_text_format, test_local_time, test_sysv_text,
+	 test_filter, test_unknown_words, test_escaping, test_bad_pointers)

@@ -27,27 +27,43 @@ static int setup(void **state)
 /* The four events of one round on `name` (the fd is whatever shm_open gave). */
 static void expect_round(const struct tl_events *e, size_t at, const char *name)
 {
-	char key[128], open_args[256], fd[64], fd_arg[80];
 	struct tl_events one = {e->ev + at, 4};
 
 	assert_true(e->n >= at + 4);
-	snprintf(key, sizeof key, "posix:%s", name);
-	snprintf(open_args, sizeof open_args, "name=%s;oflag=O_RDWR|O_CREAT|O_EXCL;mode=0600", name);
-	snprintf(fd, sizeof fd, "%s", e->ev[at].ret);
-	snprintf(fd_arg, sizeof fd_arg, "fd=%s", fd);
-	const struct tl_expect x[] = {
-		{"shm_open", key, "*", NULL, open_args},
-		{"ftruncate", key, "0", NULL, fd_arg},
-		{"close", key, "0", NULL, fd_arg},
-		{"shm_unlink", key, "0", NULL, NULL},
-	};
-	assert_true(atoi(fd) >= 0);
-	tl_expect_events(&one, TL_ARGS_LISTED, 0, x, 4);
+	assert_true(atoi(e->ev[at].ret) >= 0);
+	tl_expect_vector(&one, TL_ARGS_LISTED, 0, "trace-events.tsv", "round",
+			 TL_VARS("name", name, "fd", e->ev[at].ret));
 	char got[128];
 	assert_non_null(tl_event_arg(&e->ev[at + 3], "name", got, sizeof got));
 	assert_string_equal(got, name);
 	assert_non_null(tl_event_arg(&e->ev[at + 1], "length", got, sizeof got));
 	assert_string_equal(got, "4096");
+}
+
+/* argv (stdout into out, stderr into err; NULL: /dev/null) exits rc, and
+ * file (one of them) holds want. */
+static void run_holds(const char *const argv[], int rc, const char *out, const char *err,
+		      const char *file, const char *want)
+{
+	char *text;
+
+	assert_int_equal(tl_run_files(argv, out, err), rc);
+	text = tl_slurp(file);
+	assert_non_null(text);
+	if (!strstr(text, want))
+		fail_msg("%s %s: '%s', want '%s'", argv[1], argv[2], text, want);
+	free(text);
+}
+
+/* argv exits 0, and file holds n events: e. */
+static void traced(const char *const argv[], const char *file, size_t n, struct tl_events *e)
+{
+	assert_int_equal(tl_run_files(argv, NULL, NULL), 0);
+	assert_int_equal(tl_events_load(e, file), 0);
+	if (e->n != n) {
+		tl_events_dump(e);
+		fail_msg("%zu events, want %zu", e->n, n);
+	}
 }
 
 static void test_help(void **state)
@@ -71,26 +87,19 @@ static void test_usage_errors(void **state)
 	const char *dashdash[] = {tl_nipc(), "trace", "--", NULL};
 	const char *bogus[] = {tl_nipc(), "trace", "--bogus", "--", "true", NULL};
 	const char *noarg[] = {tl_nipc(), "trace", "-o", NULL};
-	char *text;
 
 	(void)state;
 	assert_int_equal(tl_run_files(none, NULL, err), 2);
 	assert_int_equal(tl_run_files(dashdash, NULL, err), 2);
 	assert_int_equal(tl_run_files(noarg, NULL, err), 2);
-	assert_int_equal(tl_run_files(bogus, NULL, err), 2);
-	text = tl_slurp(err);
-	assert_non_null(strstr(text, "unknown option '--bogus'"));
-	free(text);
+	run_holds(bogus, 2, NULL, err, err, "unknown option '--bogus'");
 	/* a filter too long to take ",unnamed": an error, not a cut list */
 	{
 		static char lng[5000];
 		const char *too_long[] = {tl_nipc(), "trace", "--unnamed", "-e", lng, "--", "true", NULL};
 
 		memset(lng, 'x', sizeof lng - 1);
-		assert_int_equal(tl_run_files(too_long, NULL, err), 2);
-		text = tl_slurp(err);
-		assert_non_null(strstr(text, "filter list too long"));
-		free(text);
+		run_holds(too_long, 2, NULL, err, err, "filter list too long");
 	}
 }
 
@@ -98,13 +107,9 @@ static void test_cannot_run(void **state)
 {
 	const char *err = tl_new_path("norun.err");
 	const char *argv[] = {tl_nipc(), "trace", "--", "/nonexistent/nipc-no-such-program", NULL};
-	char *text;
 
 	(void)state;
-	assert_int_equal(tl_run_files(argv, NULL, err), 1);
-	text = tl_slurp(err);
-	assert_non_null(strstr(text, "cannot run '/nonexistent/nipc-no-such-program'"));
-	free(text);
+	run_holds(argv, 1, NULL, err, err, "cannot run '/nonexistent/nipc-no-such-program'");
 }
 
 static void test_bad_output(void **state)
@@ -113,17 +118,10 @@ static void test_bad_output(void **state)
 	const char *plain[] = {tl_nipc(), "trace", "-o", "/nonexistent/nipc/ev", "--", "true", NULL};
 	const char *perpid[] = {tl_nipc(), "trace", "-o", "/nonexistent/nipc/ev.%p", "--", "true", NULL};
 	const char *sum[] = {tl_nipc(), "trace", "-c", "-o", "/nonexistent/nipc/ev", "--", "true", NULL};
-	char *text;
 
 	(void)state;
-	assert_int_equal(tl_run_files(plain, NULL, err), 1);
-	text = tl_slurp(err);
-	assert_non_null(strstr(text, "/nonexistent/nipc/ev: No such file or directory"));
-	free(text);
-	assert_int_equal(tl_run_files(perpid, NULL, err), 1);
-	text = tl_slurp(err);
-	assert_non_null(strstr(text, "/nonexistent/nipc: No such file or directory"));
-	free(text);
+	run_holds(plain, 1, NULL, err, err, "/nonexistent/nipc/ev: No such file or directory");
+	run_holds(perpid, 1, NULL, err, err, "/nonexistent/nipc: No such file or directory");
 	assert_int_equal(tl_run_files(sum, NULL, err), 1);
 }
 
@@ -268,9 +266,7 @@ static void test_json_file(void **state)
 	struct tl_events e;
 
 	(void)state;
-	assert_int_equal(tl_run_files(argv, NULL, NULL), 0);
-	assert_int_equal(tl_events_load(&e, file), 0);
-	assert_int_equal(e.n, 9);
+	traced(argv, file, 9, &e);
 	expect_round(&e, 0, name);
 	expect_round(&e, 4, name);
 	snprintf(key, sizeof key, "posix:%s", name);
@@ -317,9 +313,7 @@ static void test_follow_children(void **state)
 	struct tl_events e;
 
 	(void)state;
-	assert_int_equal(tl_run_files(argv, NULL, NULL), 0);
-	assert_int_equal(tl_events_load(&e, file), 0);
-	assert_int_equal(e.n, 12);
+	traced(argv, file, 12, &e);
 	expect_family(&e, name);
 	tl_events_free(&e);
 }
@@ -332,9 +326,7 @@ static void test_no_follow(void **state)
 	struct tl_events e;
 
 	(void)state;
-	assert_int_equal(tl_run_files(argv, NULL, NULL), 0);
-	assert_int_equal(tl_events_load(&e, file), 0);
-	assert_int_equal(e.n, 4);
+	traced(argv, file, 4, &e);
 	expect_round(&e, 0, name);
 	tl_events_free(&e);
 }
@@ -584,24 +576,16 @@ static void test_environment(void **state)
 	assert_non_null(strstr(text, "/libnipc-preload.so:/nonexistent/nipc-test-other.so|1|text|1|unset\n"));
 	assert_int_equal(text[0], '/');
 	free(text);
-	assert_int_equal(tl_run_files(opts, out, NULL), 0);
-	text = tl_slurp(out);
-	assert_non_null(strstr(text, "/libnipc-preload.so|sysv-shm,-shmat|json|1|unset\n"));
-	free(text);
+	run_holds(opts, 0, out, NULL, out, "/libnipc-preload.so|sysv-shm,-shmat|json|1|unset\n");
 	/* --unnamed adds its word to the filter, or to the default */
 	opts[3] = "--unnamed";
 	opts[4] = "--json";
-	assert_int_equal(tl_run_files(opts, out, NULL), 0);
-	text = tl_slurp(out);
-	assert_non_null(strstr(text, "/libnipc-preload.so|1,unnamed|json|1|unset\n"));
-	free(text);
+	run_holds(opts, 0, out, NULL, out, "/libnipc-preload.so|1,unnamed|json|1|unset\n");
 	opts[2] = "-e";
 	opts[3] = "posix-sem,-sem_post";
 	opts[4] = "--unnamed";
-	assert_int_equal(tl_run_files(opts, out, NULL), 0);
-	text = tl_slurp(out);
-	assert_non_null(strstr(text, "/libnipc-preload.so|posix-sem,-sem_post,unnamed|text|1|unset\n"));
-	free(text);
+	run_holds(opts, 0, out, NULL, out,
+		  "/libnipc-preload.so|posix-sem,-sem_post,unnamed|text|1|unset\n");
 }
 
 /* A traced descendant that outlives CMD (and nipc's 2 s wait) keeps
@@ -633,43 +617,17 @@ static void test_filter(void **state)
 	const char *name = tl_unique_name(), *file = tl_new_path("filter.jsonl");
 	const char *argv[] = {tl_nipc(), "trace", "-e", "shm_unlink", "--json", "-o",
 			file, "--", prog, name, "--rounds", "2", NULL};
-	char key[128];
 	struct tl_events e;
 
 	(void)state;
 	assert_int_equal(tl_run_files(argv, NULL, NULL), 0);
 	assert_int_equal(tl_events_load(&e, file), 0);
-	snprintf(key, sizeof key, "posix:%s", name);
-	const struct tl_expect x[] = {
-		{"shm_unlink", key, "0", NULL, NULL},
-		{"shm_unlink", key, "0", NULL, NULL},
-	};
-	tl_expect_events(&e, TL_ARGS_LISTED, 0, x, 2);
+	tl_expect_vector(&e, TL_ARGS_LISTED, 0, "trace-events.tsv", "unlinks", TL_VARS("name", name));
 	tl_events_free(&e);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_help),
-		cmocka_unit_test(test_usage_errors),
-		cmocka_unit_test(test_cannot_run),
-		cmocka_unit_test(test_bad_output),
-		cmocka_unit_test(test_output_rules),
-		cmocka_unit_test(test_missing_shim),
-		cmocka_unit_test(test_exit_status),
-		cmocka_unit_test(test_text_to_stderr),
-		cmocka_unit_test(test_json_file),
-		cmocka_unit_test(test_follow_children),
-		cmocka_unit_test(test_no_follow),
-		cmocka_unit_test(test_output_per_pid),
-		cmocka_unit_test(test_summary),
-		cmocka_unit_test(test_summary_json_file),
-		cmocka_unit_test(test_summary_text_matches_shim),
-		cmocka_unit_test(test_environment),
-		cmocka_unit_test(test_summary_outliving_child),
-		cmocka_unit_test(test_filter),
-	};
-
-	return TL_MAIN("trace_cli", tests, setup, NULL);
-}
+TL_TESTS("trace_cli", setup, NULL, test_help, test_usage_errors, test_cannot_run, test_bad_output,
+	 test_output_rules, test_missing_shim, test_exit_status, test_text_to_stderr,
+	 test_json_file, test_follow_children, test_no_follow, test_output_per_pid, test_summary,
+	 test_summary_json_file, test_summary_text_matches_shim, test_environment,
+	 test_summary_outliving_child, test_filter)

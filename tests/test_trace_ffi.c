@@ -607,52 +607,20 @@ static void test_trace_written(void **state)
 	tl_events_free(&e);
 }
 
-static void test_posix_shm(void **state)
-{
-	(void)state;
-	for (inst = PASS_THROUGH; inst >= TRACING; inst--)
-		run_posix_shm();
-}
+/* test_NAME: run_NAME passed through, then traced. */
+#define BOTH_INSTANCES(name)                                        \
+	static void test_##name(void **state)                       \
+	{                                                           \
+		(void)state;                                        \
+		for (inst = PASS_THROUGH; inst >= TRACING; inst--) \
+			run_##name();                               \
+	}
 
-static void test_posix_sem(void **state)
-{
-	(void)state;
-	for (inst = PASS_THROUGH; inst >= TRACING; inst--)
-		run_posix_sem();
-}
+BOTH_INSTANCES(posix_shm)
+BOTH_INSTANCES(posix_sem)
+BOTH_INSTANCES(sysv_shm)
+BOTH_INSTANCES(sysv_sem)
+BOTH_INSTANCES(ftok_and_plain_fds)
 
-static void test_sysv_shm(void **state)
-{
-	(void)state;
-	for (inst = PASS_THROUGH; inst >= TRACING; inst--)
-		run_sysv_shm();
-}
-
-static void test_sysv_sem(void **state)
-{
-	(void)state;
-	for (inst = PASS_THROUGH; inst >= TRACING; inst--)
-		run_sysv_sem();
-}
-
-static void test_ftok_and_plain_fds(void **state)
-{
-	(void)state;
-	for (inst = PASS_THROUGH; inst >= TRACING; inst--)
-		run_ftok_and_plain_fds();
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_versions),
-		cmocka_unit_test(test_posix_shm),
-		cmocka_unit_test(test_posix_sem),
-		cmocka_unit_test(test_sysv_shm),
-		cmocka_unit_test(test_sysv_sem),
-		cmocka_unit_test(test_ftok_and_plain_fds),
-		cmocka_unit_test(test_trace_written),
-	};
-
-	return TL_MAIN("trace_ffi", tests, setup, NULL);
-}
+TL_TESTS("trace_ffi", setup, NULL, test_versions, test_posix_shm, test_posix_sem, test_sysv_shm,
+	 test_sysv_sem, test_ftok_and_plain_fds, test_trace_written)

@@ -67,8 +67,7 @@ static void test_python_shared_memory(void **state)
 	const char *file = tl_new_path("py-shm.jsonl"), *out = tl_new_path("py-shm.out");
 	const char *argv[] = {tl_nipc(), "trace", "--json", "-o", file, "--",
 			PYTHON3, prog_path("trace_py_shm.py"), "8192", NULL};
-	char name[64], key[80], oargs[160], fd_arg[96], size_arg[128], map_arg[192];
-	char addr[64], unmap_arg[128];
+	char name[64], key[80];
 	struct tl_events e, k;
 	int rc;
 
@@ -89,24 +88,9 @@ static void test_python_shared_memory(void **state)
 	snprintf(key, sizeof key, "posix:/%s", name);
 	tl_events_select_key(&k, &e, key);
 	assert_true(k.n >= 1);
-	snprintf(oargs, sizeof oargs, "name=/%s;oflag=O_RDWR|O_CREAT|O_EXCL;mode=0600", name);
-	snprintf(fd_arg, sizeof fd_arg, "fd=%s", k.ev[0].ret);
-	snprintf(size_arg, sizeof size_arg, "fd=%s;length=8192", k.ev[0].ret);
-	snprintf(map_arg, sizeof map_arg,
-		 "length=8192;prot=PROT_READ|PROT_WRITE;flags=MAP_SHARED;fd=%s;offset=0",
-		 k.ev[0].ret);
 	assert_true(k.n >= 3);
-	snprintf(addr, sizeof addr, "%s", k.ev[2].ret);
-	snprintf(unmap_arg, sizeof unmap_arg, "addr=%s;length=8192", addr);
-	const struct tl_expect x[] = {
-		{"shm_open", key, "*", NULL, oargs},
-		{"ftruncate", key, "0", NULL, size_arg},
-		{"mmap", key, "ptr", NULL, map_arg},
-		{"munmap", key, "0", NULL, unmap_arg},
-		{"close", key, "0", NULL, fd_arg},
-		{"shm_unlink", key, "0", NULL, NULL},
-	};
-	tl_expect_events(&k, TL_ARGS_LISTED, 0, x, sizeof x / sizeof x[0]);
+	tl_expect_vector(&k, TL_ARGS_LISTED, 0, "trace-events.tsv", "py-shm",
+			 TL_VARS("name", name, "fd", k.ev[0].ret, "addr", k.ev[2].ret));
 	assert_true(atoi(k.ev[0].ret) >= 0);
 	/* Nothing else in the whole process tree touched a named object, and
 	 * no other event (Python's unnamed thread locks) is traced. */
@@ -123,7 +107,7 @@ static void test_python_semaphore(void **state)
 	const char *file = tl_new_path("py-sem.jsonl"), *out = tl_new_path("py-sem.out");
 	const char *argv[] = {tl_nipc(), "trace", "--json", "-o", file, "--",
 			PYTHON3, prog_path("trace_py_sem.py"), NULL};
-	char name[64], key[80], oargs[160], line[128];
+	char name[64], line[128];
 	struct tl_events e, k;
 
 	(void)state;
@@ -135,22 +119,7 @@ static void test_python_semaphore(void **state)
 	tl_events_select_key(&k, &e, "posix:/mp-");
 	assert_true(k.n >= 1);
 	assert_non_null(tl_event_arg(&k.ev[0], "name", name, sizeof name));
-	snprintf(key, sizeof key, "posix:%s", name);
-	snprintf(oargs, sizeof oargs, "name=%s;oflag=O_RDONLY|O_CREAT|O_EXCL;mode=0600;value=1", name);
-	/* multiprocessing unlinks the name at once (fork start method), tries
-	 * sem_trywait before blocking, and closes in the destructor. */
-	const struct tl_expect x[] = {
-		{"sem_open", key, "ptr", NULL, oargs},
-		{"sem_unlink", key, "0", NULL, NULL},
-		{"sem_trywait", key, "0", NULL, NULL},
-		{"sem_post", key, "0", NULL, NULL},
-		{"sem_trywait", key, "0", NULL, NULL},
-		{"sem_trywait", key, "-1", "EAGAIN", NULL},
-		{"sem_timedwait", key, "-1", "ETIMEDOUT", NULL},
-		{"sem_post", key, "0", NULL, NULL},
-		{"sem_close", key, "0", NULL, NULL},
-	};
-	tl_expect_events(&k, TL_ARGS_LISTED, 0, x, sizeof x / sizeof x[0]);
+	tl_expect_vector(&k, TL_ARGS_LISTED, 0, "trace-events.tsv", "py-sem", TL_VARS("name", name));
 	/* Every sem_t call names the semaphore sem_open returned. */
 	for (size_t i = 2; i < k.n; i++) {
 		char sem[64];
@@ -338,7 +307,7 @@ static void test_ipcrm_by_key(void **state)
 		   *out = tl_new_path("mk-k.out");
 	const char *mk[] = {"ipcmk", "-M", "8192", NULL};
 	struct tl_events e;
-	char key[sizeof e.ev[0].key], ret[32], idarg[64];
+	char key[sizeof e.ev[0].key], ret[32];
 	int id;
 
 	(void)state;
@@ -354,25 +323,11 @@ static void test_ipcrm_by_key(void **state)
 	const char *rm[] = {"ipcrm", "-M", key, NULL};
 	assert_int_equal(traced(f2, NULL, rm), 0);
 	snprintf(ret, sizeof ret, "%d", id);
-	snprintf(idarg, sizeof idarg, "shmid=%d;cmd=IPC_RMID", id);
-	const struct tl_expect x[] = {
-		{"shmget", key, ret, NULL, "size=0;shmflg=0000"},
-		{"shmctl", key, "0", NULL, idarg},
-	};
 	assert_int_equal(tl_events_load(&e, f2), 0);
-	tl_expect_events(&e, TL_ARGS_LISTED, 0, x, 2);
+	tl_expect_vector(&e, TL_ARGS_LISTED, 0, "trace-events.tsv", "ipcrm-key",
+			 TL_VARS("key", key, "id", ret));
 	tl_events_free(&e);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_python_shared_memory),
-		cmocka_unit_test(test_python_semaphore),
-		cmocka_unit_test(test_python_summary),
-		cmocka_unit_test(test_ipcmk),
-		cmocka_unit_test(test_ipcrm_by_key),
-	};
-
-	return TL_MAIN("trace_programs", tests, NULL, NULL);
-}
+TL_TESTS("trace_programs", NULL, NULL, test_python_shared_memory, test_python_semaphore,
+	 test_python_summary, test_ipcmk, test_ipcrm_by_key)

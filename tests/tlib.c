@@ -289,6 +289,25 @@ int tl_dir_entries(const char *dir)
 	return n;
 }
 
+char *tl_unescape(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r; w++) {
+		unsigned x;
+
+		if (r[0] == '\\' && r[1] == 'x' && sscanf(r + 2, "%2x", &x) == 1) {
+			*w = (char)x;
+			r += 4;
+		} else {
+			*w = r[0] == '\\' && r[1] == '\\' ? *r++ : *r;
+			r++;
+		}
+	}
+	*w = 0;
+	return s;
+}
+
 /* ------------------------------------------------------------ processes */
 
 #define MAX_CHILDREN 64
@@ -1168,6 +1187,97 @@ void tl_expect_ops(const struct tl_events *e, long pid, const char *key, const c
 	free(copy);
 }
 
+/* field with every ${NAME} replaced by the value of "NAME=value" in vars;
+ * "-" is NULL. malloc'd. */
+static char *vector_field(const char *field, const char *const vars[], const char *where)
+{
+	char *p = NULL;
+	size_t size;
+	FILE *m;
+
+	if (!strcmp(field, "-"))
+		return NULL;
+	if (!(m = open_memstream(&p, &size)))
+		abort();
+	while (*field) {
+		const char *end, *v = NULL;
+		size_t len;
+
+		if (strncmp(field, "${", 2) || !(end = strchr(field, '}'))) {
+			fputc(*field++, m);
+			continue;
+		}
+		len = (size_t)(end - field - 2);
+		for (size_t i = 0; vars && vars[i] && !v; i++)
+			if (!strncmp(vars[i], field + 2, len) && vars[i][len] == '=')
+				v = vars[i] + len + 1;
+		if (!v)
+			fail_msg("%s: no value for %.*s", where, (int)len + 3, field);
+		fputs(v, m);
+		field = end + 1;
+	}
+	fclose(m);
+	return p;
+}
+
+const char *const *tl_vars(const char *const *nv)
+{
+	static char buf[16][PATH_MAX + 64];
+	static const char *v[17];
+	size_t n = 0;
+
+	for (; nv[0] && nv[1]; nv += 2, n++) {
+		if (n == 16)
+			fail_msg("tl_vars: more than 16 values");
+		snprintf(buf[n], sizeof buf[n], "%s=%s", nv[0], nv[1]);
+		v[n] = buf[n];
+	}
+	v[n] = NULL;
+	return v;
+}
+
+void tl_expect_vector(const struct tl_events *e, enum tl_args mode, long pid, const char *file,
+		      const char *name, const char *const vars[])
+{
+	char path[PATH_MAX], where[PATH_MAX + 32];
+	struct tl_lines l;
+	struct tl_expect *x = NULL;
+	char **keep = NULL;
+	size_t n = 0, nk = 0;
+
+	snprintf(path, sizeof path, "%s/tests/vectors/%s", tl_srcdir(), file);
+	if (tl_lines_load(&l, path) < 0)
+		fail_msg("cannot read %s", path);
+	for (size_t i = 0; i < l.n; i++) {
+		char *f[6] = {NULL}, *line = l.line[i], *t;
+		const char *v[5];
+		size_t nf = 0;
+
+		if (line[0] == '#' || !line[0])
+			continue;
+		while (nf < 6 && (t = strsep(&line, "\t")))
+			f[nf++] = t;
+		if (strcmp(f[0], name))
+			continue;
+		if (nf < 4)
+			fail_msg("%s:%zu: fewer than op, key and ret", path, i + 1);
+		snprintf(where, sizeof where, "%s:%zu", path, i + 1);
+		keep = xrealloc(keep, (nk + 5) * sizeof *keep);
+		for (size_t j = 0; j < 5; j++)
+			v[j] = keep[nk++] = f[j + 1] ? vector_field(f[j + 1], vars, where) : NULL;
+		x = xrealloc(x, (n + 1) * sizeof *x);
+		x[n++] = (struct tl_expect){v[0], v[1], v[2], v[3], v[4]};
+	}
+	if (!n)
+		fail_msg("%s: no events for %s", path, name);
+	tl_expect_events(e, mode, pid, x, n);
+	for (size_t i = 0; i < nk; i++)
+		free(keep[i]);
+	free(keep);
+	free(x);
+	tl_lines_free(&l);
+}
+
 /* --------------------------------------------------------------- ledger */
 
 static const int proj_ids[] = {TL_PROJ_IDS};
@@ -1719,5 +1829,29 @@ int tl_main(const char *name, const struct CMUnitTest *tests, size_t n, CMFixtur
 	all[n] = (struct CMUnitTest){"ipc_ledger", ledger_test, NULL, NULL, NULL};
 	rc = _cmocka_run_group_tests(name, all, n + 1, setup, NULL);
 	free(all);
+	return rc;
+}
+
+/* fn_names: the functions' names as the preprocessor wrote them, one a comma. */
+int tl_main_fns(const char *name, const char *fn_names, const CMUnitTestFunction *f, size_t n,
+		CMFixtureFunction setup, CMFixtureFunction teardown)
+{
+	struct CMUnitTest *t = xrealloc(NULL, n * sizeof *t);
+	char *all = strdup(fn_names), *save = NULL, *w;
+	size_t i;
+	int rc;
+
+	if (!all)
+		abort();
+	w = strtok_r(all, ", \t\n", &save);
+	for (i = 0; i < n && w; i++, w = strtok_r(NULL, ", \t\n", &save))
+		t[i] = (struct CMUnitTest){w, f[i], NULL, NULL, NULL};
+	if (i != n || w) {
+		fprintf(stderr, "tl_main_fns: %zu functions, names '%s'\n", n, fn_names);
+		exit(99);
+	}
+	rc = tl_main(name, t, n, setup, teardown);
+	free(all);
+	free(t);
 	return rc;
 }

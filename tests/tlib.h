@@ -7,6 +7,7 @@
  *       left IPC objects it registered (each one a "# ledger:" line). Exit
  *       at any point (exit, alarm(), a failed assertion) still removes them.
  *   TL_BOTH(f)   test f on the POSIX and the System V backend.
+ *   TL_TESTS(name, setup, teardown, f1, f2, ...)   main() on TL_MAIN.
  *
  * Paths (abort unless run through make check)
  *   tl_builddir() tl_srcdir() tl_prog("shim_ops") tl_nipc() tl_shim()
@@ -43,6 +44,8 @@
  *       are compared. x.args NULL: arguments not compared.
  *   tl_expect_ops(&e, pid, key, "sem_open=ptr sem_trywait=-1/EAGAIN"): the
  *       same for events on one key, arguments not compared.
+ *   tl_expect_vector(&e, mode, pid, "trace-events.tsv", "case", vars): the
+ *       same with x read from a table in tests/vectors.
  *
  * Ledger of the IPC objects a test made (trusted by object id, not by key:
  * ftok keys follow inodes, and inodes are reused)
@@ -100,6 +103,19 @@ extern char tl_posix[], tl_sysv[];
 		return TL_MAIN(name, tl_tests_, NULL, NULL); \
 	}
 
+/* A test program's main(): TL_MAIN on the test functions listed, each
+ * test named after its function, with the group's setup and teardown:
+ * TL_TESTS("graph", NULL, NULL, test_a, test_b). */
+int tl_main_fns(const char *name, const char *names, const CMUnitTestFunction *f, size_t n,
+		CMFixtureFunction setup, CMFixtureFunction teardown);
+#define TL_TESTS(name, setup, teardown, ...)                                            \
+	int main(void)                                                                  \
+	{                                                                               \
+		static const CMUnitTestFunction tl_fns_[] = {__VA_ARGS__};              \
+		return tl_main_fns(name, #__VA_ARGS__, tl_fns_, TL_LEN(tl_fns_), setup, \
+				   teardown);                                           \
+	}
+
 /* --------------------------------------------------------------- paths */
 
 const char *tl_builddir(void);
@@ -131,6 +147,9 @@ void tl_lines_free(struct tl_lines *l);
 int tl_dir_entries(const char *dir);
 /* CLOCK_MONOTONIC in ns. */
 long long tl_mono_ns(void);
+/* A field of a table in tests/vectors decoded in place: \xHH is the byte,
+ * \\ a backslash. s. */
+char *tl_unescape(char *s);
 
 /* ------------------------------------------------------------ processes */
 
@@ -276,6 +295,17 @@ void tl_expect_events(const struct tl_events *e, enum tl_args mode, long pid,
  * are not compared, written "op=ret" or "op=ret/ERRNO", blank-separated:
  * "sem_open=ptr sem_trywait=-1/EAGAIN sem_post=0". */
 void tl_expect_ops(const struct tl_events *e, long pid, const char *key, const char *ops);
+
+/* tl_expect_events on the events of case name in tests/vectors/FILE: its
+ * lines "NAME<tab>op<tab>key<tab>ret[<tab>err[<tab>args]]" in order ('#'
+ * lines skipped); "-" or a missing field is NULL; ${VAR} is the value of
+ * "VAR=value" in vars (TL_ENV(...); the test fails on one not there). */
+void tl_expect_vector(const struct tl_events *e, enum tl_args mode, long pid, const char *file,
+		      const char *name, const char *const vars[]);
+/* Its vars from names and values: TL_VARS("fd", fd, "name", name) (16 at
+ * most; valid until the next call). */
+#define TL_VARS(...) tl_vars((const char *const[]){__VA_ARGS__, NULL})
+const char *const *tl_vars(const char *const *name_value);
 
 /* --------------------------------------------------------------- ledger */
 

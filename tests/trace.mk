@@ -15,8 +15,10 @@ tests_test_format_SOURCES = tests/test_format.c shim/format.c shim/format.h shim
 	lib/utf.c lib/utf.h
 tests_test_format_CPPFLAGS = $(AM_CPPFLAGS)
 tests_test_format_CFLAGS = $(TEST_CFLAGS)
-tests_test_format_LDADD = $(CMOCKA_LIBS)
+tests_test_format_LDADD = $(TEST_LIBS)
 TESTS += tests/test_format
+# the expected events of the trace tests (tl_expect_vector)
+EXTRA_DIST += tests/vectors/trace-events.tsv
 
 # Helper programs run under LD_PRELOAD: built without sanitizers, whose
 # runtime insists on coming first in the preload list.

@@ -500,6 +500,16 @@ static int data_file(const char *name, const char *path, int close2)
 	return 0;
 }
 
+/* The scenarios that take one argument, a name or a path. */
+static const struct {
+	const char *name;
+	int (*run)(const char *arg);
+} scenarios[] = {
+	{"posix-shm", posix_shm}, {"posix-sem", posix_sem}, {"close-range", close_range_fds},
+	{"unnamed", unnamed_sems}, {"sysv", sysv}, {"fork", do_fork}, {"bad", bad_pointers},
+	{"odd", odd},
+};
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -515,24 +525,11 @@ int main(int argc, char **argv)
 		return big_sops();
 	if (!strncmp(argv[1], "pipe-", 5))
 		return pipe_modes(argv[1] + 5, argv[2], 2);
-	if (!strcmp(argv[1], "posix-shm"))
-		return posix_shm(argv[2]);
-	if (!strcmp(argv[1], "posix-sem"))
-		return posix_sem(argv[2]);
-	if (!strcmp(argv[1], "close-range"))
-		return close_range_fds(argv[2]);
-	if (!strcmp(argv[1], "unnamed"))
-		return unnamed_sems(argv[2]);
-	if (!strcmp(argv[1], "sysv"))
-		return sysv(argv[2]);
-	if (!strcmp(argv[1], "fork"))
-		return do_fork(argv[2]);
+	for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
+		if (!strcmp(argv[1], scenarios[i].name))
+			return scenarios[i].run(argv[2]);
 	if (!strcmp(argv[1], "exec"))
 		return do_exec(argv[0], argv[2]);
-	if (!strcmp(argv[1], "bad"))
-		return bad_pointers(argv[2]);
-	if (!strcmp(argv[1], "odd"))
-		return odd(argv[2]);
 	if (!strcmp(argv[1], "env")) {
 		const char *v = getenv("LD_PRELOAD");
 
