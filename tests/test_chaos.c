@@ -297,8 +297,11 @@ static void dump_state(const char *why)
 			      "%d waiting, holder slot %u\n", k, id, semctl(id, 0, GETVAL),
 			      (int)last, ds.sem_otime ? (long long)(now.tv_sec - ds.sem_otime)
 			      : -1LL, semctl(id, 0, GETNCNT), st->holder);
+		/* not one of ours: another program uses the same System V
+		 * key (ftok keeps 16 bits of the inode, and the file system
+		 * hands a freed inode to the next file made) */
 		if (last > 0)
-			dump_proc("sempid", last);
+			dump_proc(ours(last) ? "sempid" : "sempid, NOT a process of this test", last);
 	} else if (nipc_key_type_is_systemv(nipc_key_type(key)))
 		print_message("#   lock: none (key file %s, key %#lx)\n",
 			      access(nipc_key_native(key), F_OK) ? "gone" : "there", k);
