@@ -223,10 +223,97 @@ static int leftovers(char *buf, size_t size, int remove)
 	return sysv_leftovers(buf, size, remove) + shm_leftovers(buf, size, remove);
 }
 
+/* ------------------------------------------------------- diagnostics */
+
+/* One line of /proc/PID/FILE, or "?". */
+static const char *proc_line(pid_t pid, const char *file, char *buf, size_t size)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+	snprintf(buf, size, "?");
+	if ((f = fopen(path, "re"))) {
+		if (!fgets(buf, (int)size, f))
+			snprintf(buf, size, "?");
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+/* What a process is doing: command, state, wait channel, first kernel
+ * frames. */
+static void dump_proc(const char *what, pid_t pid)
+{
+	char stat[256], wchan[64], stack[128], path[64], cmd[160] = "?";
+	const char *state = proc_line(pid, "stat", stat, sizeof stat);
+	FILE *f;
+	size_t n;
+
+	if ((state = strrchr(stat, ')')))
+		state += 2;
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	if ((f = fopen(path, "re"))) {
+		n = fread(cmd, 1, sizeof cmd - 1, f);
+		cmd[n] = '\0';
+		for (size_t i = 0; n && i < n - 1; i++)
+			if (!cmd[i])
+				cmd[i] = ' ';
+		fclose(f);
+	}
+	print_message("#   %s %d (%s): %s, state %.1s, wchan %s\n", what, (int)pid, cmd,
+		      kill(pid, 0) == 0 ? "alive" : "gone", state ? state : "?",
+		      proc_line(pid, "wchan", wchan, sizeof wchan));
+	snprintf(path, sizeof path, "/proc/%d/stack", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return;
+	for (int i = 0; i < 4 && fgets(stack, sizeof stack, f); i++)
+		print_message("#     %s", stack);
+	fclose(f);
+}
+
+/* The lock semaphore's state and what our live processes are doing:
+ * printed when the lock did not come, so that a failure says why. */
+static void dump_state(const char *why)
+{
+	struct semid_ds ds;
+	union {
+		int val;
+		struct semid_ds *buf;
+	} arg = {.buf = &ds};
+	struct timespec now;
+	long k = -1;
+	int id = -1;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	print_message("# state %s:\n", why);
+	if (nipc_key_type_is_systemv(nipc_key_type(key)) &&
+	    nipc_ftok(&k, nipc_key_native(key), nipc_key_type(key)) == 0 &&
+	    (id = semget((key_t)k, 0, 0)) >= 0 && semctl(id, 0, IPC_STAT, arg) == 0) {
+		pid_t last = semctl(id, 0, GETPID);
+
+		print_message("#   lock %#lx id %d: value %d, sempid %d, otime %lld s ago, "
+			      "%d waiting, holder slot %u\n", k, id, semctl(id, 0, GETVAL),
+			      (int)last, ds.sem_otime ? (long long)(now.tv_sec - ds.sem_otime)
+			      : -1LL, semctl(id, 0, GETNCNT), st->holder);
+		/* not one of ours: another program uses the same System V
+		 * key (ftok keeps 16 bits of the inode, and the file system
+		 * hands a freed inode to the next file made) */
+		if (last > 0)
+			dump_proc(ours(last) ? "sempid" : "sempid, NOT a process of this test", last);
+	} else if (nipc_key_type_is_systemv(nipc_key_type(key)))
+		print_message("#   lock: none (key file %s, key %#lx)\n",
+			      access(nipc_key_native(key), F_OK) ? "gone" : "there", k);
+	for (int i = 1; i < n_pids; i++)
+		if (kill(pids[i], 0) == 0)
+			dump_proc("ours", pids[i]);
+}
+
 /* ------------------------------------------------------------- chaos */
 
 struct figures {
-	int kills, restarts, exits, first_exit;
+	int kills, restarts, exits, first_exit, dumped;
 	long long ms, longest_stall_ms;
 };
 
@@ -262,8 +349,11 @@ static void run_chaos(struct figures *f, unsigned seed)
 		if (c != last_cycles) {
 			last_cycles = c;
 			last_progress = now_ms();
-		} else if (now_ms() - last_progress > f->longest_stall_ms)
+		} else if (now_ms() - last_progress > f->longest_stall_ms) {
 			f->longest_stall_ms = now_ms() - last_progress;
+			if (f->longest_stall_ms > T_FRESH && !f->dumped++)
+				dump_state("in a stretch without a locked cycle");
+		}
 	}
 	for (int i = 0; i < WORKERS; i++)
 		end_worker(w[i]);
@@ -306,9 +396,11 @@ static void afterwards(void)
 	t0 = now_ms();
 	snprintf(r1, sizeof r1, "%s", tl_cmd(&a, "open 4096", T_OP));
 	snprintf(r2, sizeof r2, "%s", strncmp(r1, "ok", 2) ? "" : tl_cmd(&a, "lock", T_OP));
-	if (strcmp(r2, "ok"))
+	if (strcmp(r2, "ok")) {
+		dump_state("when the fresh lock did not come");
 		fail_msg("no fresh lock: open -> '%s', lock -> '%s' after %lld ms", r1, r2,
 			 now_ms() - t0);
+	}
 	print_message("# fresh lock after %lld ms\n", now_ms() - t0);
 	if (now_ms() - t0 > T_FRESH)
 		fail_msg("the fresh lock took %lld ms (bound %d ms)", now_ms() - t0, T_FRESH);
