@@ -33,6 +33,7 @@
 
 struct shim_next shim_emul_calls;
 uint64_t shim_emul_ops;
+__thread int emul_took __attribute__((tls_model("initial-exec")));
 
 static long pagesz;
 /* The state cannot be reached: routed calls fail with ENOSYS. */
@@ -452,6 +453,7 @@ static int e_shmget(key_t key, size_t size, int flg)
 	}
 	r = g ? get_existing(g, slot, size, flg) : create(key, size, flg, &d);
 	emul_unlock();
+	emul_took = 1;
 	return r;
 }
 
@@ -515,6 +517,7 @@ static void *e_shmat(int id, const void *addr, int flg)
 			__atomic_add_fetch(&kernel_att, 1, __ATOMIC_RELAXED);
 		return p;
 	}
+	emul_took = 1;
 	if (a & (uintptr_t)(pagesz - 1)) {
 		if (!(flg & SHM_RND))
 			return fail_p(EINVAL);
@@ -563,6 +566,7 @@ static int e_shmdt(const void *addr)
 		for (i = 0; i < nlat && lat[i].addr != (uintptr_t)addr; i++)
 			;
 		if (i < nlat) {
+			emul_took = 1;
 			shim_next.munmap((void *)lat[i].addr, lat[i].len);
 			forget(i);
 			emul_unlock();
@@ -660,6 +664,7 @@ static int e_shmctl(int id, int cmd, struct shmid_ds *buf)
 		return shim_next.shmctl(id, cmd, buf);
 	if (c != IPC_STAT && c != IPC_SET && c != IPC_RMID)
 		return fail(EINVAL);    /* SHM_LOCK, SHM_UNLOCK: not emulated yet */
+	emul_took = 1;
 	if (c == IPC_SET && !buf)
 		return fail(EFAULT);
 	if (reach_id())

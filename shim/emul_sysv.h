@@ -13,6 +13,11 @@ SHIM_HIDDEN extern struct shim_next shim_emul_calls;
 /* The ops the emulation takes (always intercepted); 0: the emulation is off. */
 SHIM_HIDDEN extern uint64_t shim_emul_ops;
 
+/* Set to 1 by the emulation when it handled the current call itself (the
+ * object is emulated; 0: the call went to the kernel). The dispatcher
+ * clears it before the call and reads it after, for the trace line. */
+SHIM_HIDDEN extern __thread int emul_took __attribute__((tls_model("initial-exec")));
+
 /* At start-up, after the rules: turns the emulation on when a rule can
  * route a family to it; opens the registry or fails those calls closed. */
 SHIM_HIDDEN void emul_init(void);
