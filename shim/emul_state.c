@@ -240,28 +240,57 @@ long long emul_read_num(const char *path, int nth)
 	return v;
 }
 
-/* shm: kernel.shmmni; sem (once sets are emulated): semmni. */
-static int check_ids(int sem)
+/* The kernel's semaphore sets now: the lines of /proc/sysvipc/sem after
+ * its header (0 without System V IPC in the kernel). */
+static long kernel_sets(void)
+{
+	char buf[4096];
+	long lines = 0;
+	ssize_t n;
+	int fd = open("/proc/sysvipc/sem", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	shim_next.close(fd);
+	return lines > 0 ? lines - 1 : 0;
+}
+
+/* shm: kernel.shmmni bounds the kernel's indices for good.
+ *
+ * sem: the default semmni (32000) would make any range issuable, so the
+ * bound is the number of kernel sets now: the kernel gives a new set an
+ * index below max(in_use * 3/2, 64) (or the lowest free one), so while
+ * fewer than 21163 kernel sets exist no kernel set has an index at
+ * EMUL_IDX_BASE or above. Refused only when that many exist at start-up.
+ * Should the kernel's sets grow past that later, an id in the range is
+ * still resolved through the registry (emul_sem.c): only an id whose slot
+ * and sequence the registry issued is emulated, any other goes to the
+ * kernel; a collision needs a kernel set with our index and our sequence
+ * number at once. */
+static int check_ids(int shm, int sem)
 {
 	long shmmni = (long)emul_read_num("/proc/sys/kernel/shmmni", 0);
-	long semmni = (long)emul_read_num("/proc/sys/kernel/sem", 3);
+	long sets = sem ? kernel_sets() : 0;
 
-	if (shmmni < 0) {
+	if (shm && shmmni < 0) {
 		snprintf(why, sizeof why, "cannot read /proc/sys/kernel/shmmni");
 		return -1;
 	}
-	if (emul_kernel_idx_limit(shmmni) > EMUL_IDX_BASE) {
+	if (shm && emul_kernel_idx_limit(shmmni) > EMUL_IDX_BASE) {
 		snprintf(why, sizeof why,
 			 "kernel.shmmni=%ld lets the kernel issue segment ids that emulated ids use "
 			 "(index %d and up); it must be at most %d",
 			 shmmni, EMUL_IDX_BASE, (EMUL_IDX_BASE - 1) * 2 / 3);
 		return -1;
 	}
-	if (sem && semmni >= 0 && emul_kernel_idx_limit(semmni) > EMUL_IDX_BASE) {
+	if (sem && emul_kernel_idx_limit(sets) > EMUL_IDX_BASE) {
 		snprintf(why, sizeof why,
-			 "kernel.sem semmni=%ld lets the kernel issue set ids that emulated ids use "
-			 "(index %d and up); it must be at most %d",
-			 semmni, EMUL_IDX_BASE, (EMUL_IDX_BASE - 1) * 2 / 3);
+			 "%ld kernel semaphore sets exist: the kernel may issue set ids that emulated "
+			 "ids use (index %d and up); at most %d may exist",
+			 sets, EMUL_IDX_BASE, (EMUL_IDX_BASE - 1) * 2 / 3);
 		return -1;
 	}
 	return 0;
@@ -330,6 +359,7 @@ static struct emul_reg *create(const char *name, mode_t mode)
 	r->idx_base = EMUL_IDX_BASE;
 	r->nseg = EMUL_NSEG;
 	r->natt = EMUL_NATT;
+	r->nset = EMUL_NSET;
 	if (init_lock(&r->lock)) {
 		shim_next.munmap(r, sizeof *r);
 		shim_next.shm_unlink(tmp);
@@ -388,7 +418,7 @@ static void read_fault(void)
 
 static mode_t reg_mode;
 
-int emul_state_init(void)
+int emul_state_init(int shm, int sem)
 {
 	emul_state_child();
 	read_fault();
@@ -396,7 +426,7 @@ int emul_state_init(void)
 		snprintf(why, sizeof why, "cannot read /proc/self/stat (liveness needs /proc)");
 		return -1;
 	}
-	if (ns_init() || check_ids(0))
+	if (ns_init() || check_ids(shm, sem))
 		return -1;
 	reg_mode = getenv("NIPC_NAMESPACE") && *getenv("NIPC_NAMESPACE") ? 0660 : 0600;
 	return 0;

@@ -11,12 +11,14 @@
 #include <sys/types.h>
 
 #define EMUL_MAGIC 0x6e697063u   /* "nipc" */
-#define EMUL_VERSION 1u
+#define EMUL_VERSION 2u
 #define EMUL_IPCMNI 32768        /* the kernel's index space below the sequence */
 #define EMUL_NSEG 1024           /* segments: ids with an index at EMUL_IDX_BASE or above */
 #define EMUL_IDX_BASE (EMUL_IPCMNI - EMUL_NSEG)
 #define EMUL_NATT 4096           /* attachments of all processes */
 #define EMUL_NAME_BUF 256
+#define EMUL_NSET 1024           /* semaphore sets: ids with an index at EMUL_IDX_BASE or above */
+#define EMUL_SNAME 96
 #define EMUL_NS_MAX 40
 
 enum emul_seg_state { ES_FREE, ES_LIVE, ES_DEST };
@@ -46,6 +48,20 @@ struct emul_att {
 	uint64_t addr;
 };
 
+/* One System V semaphore set: the key and where its state lives (the
+ * POSIX object name, emul_sem.c); everything else is in that object. A
+ * FREE slot keeps the seq of its last set: an id of a removed set is still
+ * known to be emulated (EINVAL, never the kernel's). */
+struct emul_set {
+	uint32_t state;         /* ES_FREE or ES_LIVE */
+	uint32_t seq;
+	int32_t key;
+	uint32_t nsems;
+	uint64_t bytes;         /* the size of the set's object */
+	uint64_t ino;           /* its inode: a name reused by another set is not this one */
+	char name[EMUL_SNAME];
+};
+
 #define EMUL_JMAX 4
 #define EMUL_JBYTES 1024
 
@@ -70,6 +86,9 @@ struct emul_reg {
 	struct emul_journal j;
 	struct emul_seg seg[EMUL_NSEG];
 	struct emul_att att[EMUL_NATT];
+	uint32_t nset;
+	uint32_t set_hi;        /* no set slot at or above this was ever used */
+	struct emul_set set[EMUL_NSET];
 };
 
 /* The registry, mapped when first needed; NULL before, when the emulation
@@ -82,8 +101,9 @@ extern pid_t emul_pid;
 extern uint64_t emul_start;
 
 /* At start-up: this process, the namespace, the check that the kernel
- * cannot issue emulated ids. 0, or -1 with the reason kept. */
-int emul_state_init(void);
+ * cannot issue emulated ids of the families emulated (shm, sem: 1 each).
+ * 0, or -1 with the reason kept. */
+int emul_state_init(int shm, int sem);
 /* Maps the namespace's registry, creating it if make (and it is missing).
  * 0, or -1: errno ENOENT (none, and !make) or the reason kept. */
 int emul_state_reach(int make);

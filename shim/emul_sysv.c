@@ -18,6 +18,7 @@
 #include "shim.h"
 #include "emul_state.h"
 #include "emul_sysv.h"
+#include "emul_sem.h"
 #include "rules.h"
 
 #include <errno.h>
@@ -89,7 +90,7 @@ static int id_of(uint32_t slot, uint32_t seq)
 /* 0 when the registry is mapped, after creating it if make. -1: errno
  * ENOENT (no registry yet: no emulated object exists), or the state
  * cannot be reached (broken, said once). */
-static int reach(int make)
+int emul_reach(int make)
 {
 	int r = 0;
 
@@ -114,7 +115,7 @@ static int reach(int make)
  * cannot exist), ENOSYS when it cannot be reached. */
 static int reach_id(void)
 {
-	if (!reach(0))
+	if (!emul_reach(0))
 		return 0;
 	if (errno == ENOENT)
 		errno = EINVAL;
@@ -345,14 +346,14 @@ static int backing_fd(uint32_t slot, const struct emul_seg *g, int rw)
 
 /* ---------------------------------------------------------- shmget */
 
-/* What the rules say about key (allocation-free). */
-static int key_decide(key_t key, struct rules_decision *d)
+/* What the rules say about key of family (allocation-free). */
+int emul_key_decide(unsigned family, key_t key, struct rules_decision *d)
 {
 	struct shim_event ev;
 	char path[SHIM_NAME_CAP];
 	uintptr_t fid;
 	struct rules_key k = {
-		.family = RF_SYSV_SHM,
+		.family = family,
 		.has_keyt = 1,
 		.keyt = key,
 		.uid = getuid(),
@@ -433,12 +434,12 @@ static int e_shmget(key_t key, size_t size, int flg)
 	uint32_t slot = 0;
 	int posix, r;
 
-	r = key_decide(key, &d);
+	r = emul_key_decide(RF_SYSV_SHM, key, &d);
 	posix = d.backend == RB_POSIX;
 	if (r < 0 && posix)
 		return fail(ENOSYS);
 	/* only a creation makes the registry: without one, no key is known */
-	if (reach(posix && (key == IPC_PRIVATE || (flg & IPC_CREAT)))) {
+	if (emul_reach(posix && (key == IPC_PRIVATE || (flg & IPC_CREAT)))) {
 		if (!posix)
 			return shim_next.shmget(key, size, flg);
 		return fail(errno == ENOENT ? ENOENT : ENOSYS);
@@ -699,6 +700,7 @@ static void at_fork_child(void)
 {
 	shim_busy++;
 	emul_state_child();
+	emul_sem_child();
 	if (nlat && emul_reg && !emul_lock()) {
 		for (int i = 0; i < nlat; i++) {
 			struct emul_seg *g = &emul_reg->seg[lat[i].slot];
@@ -748,19 +750,28 @@ static void drop_stale(void)
 void emul_init(void)
 {
 	long long mx;
+	int shm, sem;
 
-	if (!shim_rules || !rules_may_emulate(shim_rules, RF_SYSV_SHM))
+	if (!shim_rules)
+		return;
+	shm = rules_may_emulate(shim_rules, RF_SYSV_SHM);
+	sem = rules_may_emulate(shim_rules, RF_SYSV_SEM);
+	if (!shm && !sem)
 		return;
 	shim_emul_calls = shim_next;
-	shim_emul_calls.shmget = e_shmget;
-	shim_emul_calls.shmat = e_shmat;
-	shim_emul_calls.shmdt = e_shmdt;
-	shim_emul_calls.shmctl = e_shmctl;
+	if (shm) {
+		shim_emul_calls.shmget = e_shmget;
+		shim_emul_calls.shmat = e_shmat;
+		shim_emul_calls.shmdt = e_shmdt;
+		shim_emul_calls.shmctl = e_shmctl;
+		shim_emul_ops |= OPBIT(SHMGET) | OPBIT(SHMAT) | OPBIT(SHMDT) | OPBIT(SHMCTL);
+	}
+	if (sem)
+		shim_emul_ops |= emul_sem_setup(&shim_emul_calls);
 	pagesz = sysconf(_SC_PAGESIZE);
 	mx = emul_read_num("/proc/sys/kernel/shmmax", 0);
 	shmmax = mx > 0 ? (unsigned long long)mx : (unsigned long long)LLONG_MAX;
-	shim_emul_ops = OPBIT(SHMGET) | OPBIT(SHMAT) | OPBIT(SHMDT) | OPBIT(SHMCTL);
-	if (emul_state_init()) {
+	if (emul_state_init(shm, sem)) {
 		broken = 1;
 		shim_warn("System V emulation unavailable: %s; calls routed to it fail with ENOSYS",
 			  emul_state_why());
@@ -768,6 +779,6 @@ void emul_init(void)
 	}
 	/* pthread_atfork allocates: here, never in a hook */
 	pthread_atfork(NULL, NULL, at_fork_child);
-	if (!reach(0))
+	if (!emul_reach(0))
 		drop_stale();
 }

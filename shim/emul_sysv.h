@@ -5,6 +5,9 @@
 #define NIPC_EMUL_SYSV_H
 
 #include "shim.h"
+#include "rules.h"
+
+#include <sys/types.h>
 
 /* The call table of sysv-shm calls while the emulation is on: the
  * emulation decides per key, id and address, and hands kernel objects to
@@ -17,6 +20,12 @@ SHIM_HIDDEN extern uint64_t shim_emul_ops;
  * object is emulated; 0: the call went to the kernel). The dispatcher
  * clears it before the call and reads it after, for the trace line. */
 SHIM_HIDDEN extern __thread int emul_took __attribute__((tls_model("initial-exec")));
+
+/* 0 when the registry is mapped, after creating it if make; -1 with
+ * errno ENOENT (none yet) or ENOSYS (it cannot be reached; said once). */
+SHIM_HIDDEN int emul_reach(int make);
+/* What the rules say about key of family (one RF_ bit); allocation-free. */
+SHIM_HIDDEN int emul_key_decide(unsigned family, key_t key, struct rules_decision *d);
 
 /* At start-up, after the rules: turns the emulation on when a rule can
  * route a family to it; opens the registry or fails those calls closed. */
