@@ -60,6 +60,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sem.h>
+#include <sys/single_threaded.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -122,8 +123,6 @@ static struct scache {
 	int can;                /* 4: may read, 2: may alter */
 	int undo;               /* this process's undo record + 1 (a hint, checked) */
 } sc[EMUL_NSET];
-/* Threads inside a call: a stale mapping is unmapped only when it is 1. */
-static int busy;
 static long semmsl = 32000, semopm = 500, semmns = 32000 * EMUL_NSET;
 static enum { SF_NONE, SF_PRE_COMMIT, SF_MID_APPLY } fault;
 
@@ -431,23 +430,14 @@ static int not_owner(const struct shdr *h)
 
 /* ------------------------------------------------------------ mapping */
 
-static void busy_in(void)
-{
-	__atomic_add_fetch(&busy, 1, __ATOMIC_ACQUIRE);
-}
-
-static void busy_out(void)
-{
-	__atomic_sub_fetch(&busy, 1, __ATOMIC_RELEASE);
-}
-
-/* Replaces the cached mapping of slot; the old one is unmapped when no
- * other thread of this process is inside a call (else it is left). */
+/* Replaces the cached mapping of slot. The old one is unmapped only while
+ * the process has one thread (another could be inside a call on it);
+ * otherwise it stays mapped, a leak of one removed set's pages. */
 static void cache_put(uint32_t slot, struct shdr *h, uint32_t seq)
 {
 	struct shdr *old = sc[slot].h;
 
-	if (old && old != h && __atomic_load_n(&busy, __ATOMIC_ACQUIRE) <= 1)
+	if (old && old != h && __libc_single_threaded)
 		shim_next.munmap(old, old->bytes);
 	sc[slot] = (struct scache){h, seq, 0, 0, 0};
 }
@@ -712,11 +702,9 @@ static int e_semget(key_t key, int nsems, int flg)
 	}
 	if (emul_lock())
 		return posix ? (emul_took = 1, fail(ENOSYS)) : shim_next.semget(key, nsems, flg);
-	busy_in();
 	if (key != IPC_PRIVATE)
 		s = set_by_key(key);
 	if (s == -1 && !posix) {
-		busy_out();
 		emul_unlock();
 		return shim_next.semget(key, nsems, flg);
 	}
@@ -727,7 +715,6 @@ static int e_semget(key_t key, int nsems, int flg)
 		r = -1;
 	else
 		r = s >= 0 ? get_existing((uint32_t)s, nsems, flg) : create(key, nsems, flg);
-	busy_out();
 	emul_unlock();
 	return r;
 }
@@ -924,10 +911,8 @@ static int do_semop(int id, struct sembuf *sops, size_t nsops, const struct time
 
 	if (id < 0)
 		return fail(EINVAL);
-	busy_in();
 	r = resolve(id, &slot);
 	if (r <= 0) {
-		busy_out();
 		if (!r)
 			return to ? shim_next.semtimedop(id, sops, nsops, to) :
 				    shim_next.semop(id, sops, nsops);
@@ -948,7 +933,6 @@ static int do_semop(int id, struct sembuf *sops, size_t nsops, const struct time
 			deadline = mono_ns() + (int64_t)to->tv_sec * 1000000000 + to->tv_nsec;
 		r = op_locked(slot, sops, nsops, deadline);
 	}
-	busy_out();
 	return r;
 }
 
@@ -1217,13 +1201,11 @@ static int stat_index(int idx, int cmd, union nipc_semun arg)
 	seq = emul_reg->set[s].seq;
 	emul_unlock();
 	emul_took = 1;
-	busy_in();
 	r = resolve(id_of(s, seq), &s);
 	if (r > 0)
 		r = ctl_set(s, 0, cmd, arg);
 	else if (!r)
 		r = fail(EINVAL);
-	busy_out();
 	return r;
 }
 
@@ -1259,7 +1241,6 @@ static int e_semctl(int id, int semnum, int cmd, ...)
 	}
 	if (cmd == SEM_STAT || cmd == SEM_STAT_ANY)
 		return stat_index(id, cmd, arg);
-	busy_in();
 	r = resolve(id, &slot);
 	if (!r) {
 		r = kernel_ctl(id, semnum, cmd, has, arg);
@@ -1276,7 +1257,6 @@ static int e_semctl(int id, int semnum, int cmd, ...)
 	} else {
 		emul_took = 1;
 	}
-	busy_out();
 	return r;
 }
 
@@ -1305,7 +1285,6 @@ __attribute__((destructor)) static void at_exit(void)
 
 void emul_sem_child(void)
 {
-	busy = 0;
 	for (uint32_t s = 0; s < EMUL_NSET; s++)
 		sc[s].undo = 0;
 }
