@@ -12,3 +12,14 @@ tests_test_emul_shm_SOURCES = tests/test_emul_shm.c
 tests_test_emul_shm_CPPFLAGS = $(AM_CPPFLAGS)
 tests_test_emul_shm_LDADD = $(TEST_LIBS)
 TESTS += tests/test_emul_shm
+
+check_PROGRAMS += tests/progs/sysv_sem_worker
+tests_progs_sysv_sem_worker_SOURCES = tests/progs/sysv_sem_worker.c
+tests_progs_sysv_sem_worker_CFLAGS = $(WARN_CFLAGS)
+tests_progs_sysv_sem_worker_LDFLAGS =
+
+check_PROGRAMS += tests/test_emul_sem
+tests_test_emul_sem_SOURCES = tests/test_emul_sem.c
+tests_test_emul_sem_CPPFLAGS = $(AM_CPPFLAGS)
+tests_test_emul_sem_LDADD = $(TEST_LIBS)
+TESTS += tests/test_emul_sem
