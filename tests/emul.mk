@@ -12,3 +12,8 @@ tests_test_emul_shm_SOURCES = tests/test_emul_shm.c
 tests_test_emul_shm_CPPFLAGS = $(AM_CPPFLAGS)
 tests_test_emul_shm_LDADD = $(TEST_LIBS)
 TESTS += tests/test_emul_shm
+
+check_PROGRAMS += tests/progs/sysv_sem_cases
+tests_progs_sysv_sem_cases_SOURCES = tests/progs/sysv_sem_cases.c
+tests_progs_sysv_sem_cases_CFLAGS = $(WARN_CFLAGS)
+tests_progs_sysv_sem_cases_LDFLAGS =
