@@ -26,6 +26,7 @@
 #define SEMVMX 32767
 #define OTHER_UID 65534
 #define OTHER_UID2 65533
+#define OTHER_GID 65534
 
 union semun {
 	int val;
@@ -179,7 +180,7 @@ static int set_mode(int id, unsigned mode)
 	return semctl(id, 0, IPC_SET, u);
 }
 
-static int set_owner(int id, uid_t uid)
+static int set_owner(int id, uid_t uid, gid_t gid)
 {
 	struct semid_ds ds;
 	union semun u = {.buf = &ds};
@@ -187,6 +188,7 @@ static int set_owner(int id, uid_t uid)
 	if (semctl(id, 0, IPC_STAT, u) < 0)
 		return -1;
 	ds.sem_perm.uid = uid;
+	ds.sem_perm.gid = gid;
 	return semctl(id, 0, IPC_SET, u);
 }
 
@@ -259,7 +261,7 @@ static int poll_count(int id, int n, int cmd, int want)
 
 static void drop_privileges(uid_t uid)
 {
-	if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) || setresuid(uid, uid, uid))
+	if (setgroups(0, NULL) || setresgid(OTHER_GID, OTHER_GID, OTHER_GID) || setresuid(uid, uid, uid))
 		_exit(99);
 }
 
@@ -584,7 +586,7 @@ static void cases_undo(void)
 	static const unsigned short v55[2] = {5, 5};
 	int id, rid, go, ready[2], hold[2];
 	struct sembuf b[2];
-	pid_t pid;
+	pid_t pid, waiter;
 	char c;
 
 	res("undo_create", id = keep(semget(base + 3, 2, IPC_CREAT | 0600)));
@@ -679,6 +681,20 @@ static void cases_undo(void)
 	res("setall_over_undo", setall(id, v55));
 	undo_release(pid, go, "setall_undo_exit");
 	show_all("setall_clears_undo", id, 2);
+
+	/* a holder killed with an undo releases the waiter it blocked */
+	setval(id, 0, 1);
+	b[0] = (struct sembuf){0, -1, SEM_UNDO};
+	pid = undo_hold(id, b, 1, &go);
+	waiter = child();
+	if (!waiter)
+		end_with(op1(id, 0, -1, 0));
+	num("dead_holder_ncnt", poll_count(id, 0, GETNCNT, 1));
+	kill(pid, SIGKILL);
+	say("dead_holder_exit", status(wait_child(pid)));
+	close(go);
+	child_res("dead_holder_waiter", wait_child(waiter));
+	show_val("dead_holder_value", id, 0);
 
 	/* undo of a set removed before the exit: nothing to do, no harm */
 	res("undo_rm_create", rid = keep(semget(base + 4, 1, IPC_CREAT | 0600)));
@@ -867,12 +883,17 @@ static void cases_ctl_perm(int id, time_t t0)
 	set_mode(id, 0602);
 	as_other(id, "0602", OTHER_UID, other_tries);
 	show_all("values_after_others", id, 3);
-	res("set_owner", set_owner(id, OTHER_UID));
+	/* the group's bits for a process of the set's group */
+	res("set_group", set_owner(id, 0, OTHER_GID));
+	res("set_mode_group", set_mode(id, 0640));
+	show_stat("stat_group", id, t0);
+	as_other(id, "group_0640", OTHER_UID, other_tries);
+	res("set_owner", set_owner(id, OTHER_UID, 0));
 	show_stat("stat_owner_other", id, t0);
 	as_other(id, "new", OTHER_UID, owner_tries);
 	show_stat("stat_owner_set_mode", id, t0);
 	as_other(id, "third", OTHER_UID2, other_tries);
-	res("set_owner_back", set_owner(id, 0));
+	res("set_owner_back", set_owner(id, 0, 0));
 	res("set_mode_back", set_mode(id, 0600));
 	show_stat("stat_owner_back", id, t0);
 }
