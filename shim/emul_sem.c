@@ -468,6 +468,47 @@ static struct shdr *map_set(const struct emul_set *s)
 	return h;
 }
 
+/* Whether the kernel has a set with this id (id >= 0) or at this index
+ * (else), by /proc/sysvipc/sem: an id the emulation does not know goes to
+ * the kernel only then, so a stale or made-up id makes no System V call.
+ * 1 when the file cannot be read. */
+static int kernel_has(int id, int idx)
+{
+	char buf[8192], *p, *line;
+	size_t have = 0;
+	ssize_t n;
+	int fd = open("/proc/sysvipc/sem", O_RDONLY | O_CLOEXEC), first = 1;
+
+	if (fd < 0)
+		return 1;
+	while ((n = read(fd, buf + have, sizeof buf - 1 - have)) > 0) {
+		have += (size_t)n;
+		buf[have] = 0;
+		for (line = buf; (p = strchr(line, '\n')); line = p + 1) {
+			long key, semid;
+
+			*p = 0;
+			if (first) {
+				first = 0;
+				continue;
+			}
+			if (sscanf(line, "%ld %ld", &key, &semid) != 2)
+				continue;
+			if (id >= 0 ? semid == id :
+			    ((semid & 0x7fff) == idx || (semid & 0xffffff) == idx)) {
+				shim_next.close(fd);
+				return 1;
+			}
+		}
+		have = strlen(line);
+		memmove(buf, line, have);
+		if (have == sizeof buf - 1)
+			have = 0;
+	}
+	shim_next.close(fd);
+	return 0;
+}
+
 /* The set of an emulated id: 1 (its slot in *slot, mapped), 0 when the id
  * is not the emulation's (the kernel's), -1 with errno. */
 static int resolve(int id, uint32_t *slot)
@@ -490,7 +531,7 @@ static int resolve(int id, uint32_t *slot)
 	rec = &emul_reg->set[s];
 	if (s >= emul_reg->set_hi || rec->seq != seq) {
 		emul_unlock();
-		return 0;
+		return kernel_has(id, -1) ? 0 : fail(EINVAL);
 	}
 	if (rec->state != ES_LIVE) {
 		emul_unlock();
@@ -1192,11 +1233,16 @@ static int stat_index(int idx, int cmd, union nipc_semun arg)
 	int r;
 
 	if (idx < EMUL_IDX_BASE || idx >= EMUL_IDX_BASE + EMUL_NSET || emul_reach(0) ||
-	    emul_lock())
-		return kernel_ctl(idx, 0, cmd, 1, arg);
+	    emul_lock()) {
+		if (kernel_has(-1, idx))
+			return kernel_ctl(idx, 0, cmd, 1, arg);
+		return emul_took = 1, fail(EINVAL);
+	}
 	if (emul_reg->set[s].state != ES_LIVE) {
 		emul_unlock();
-		return kernel_ctl(idx, 0, cmd, 1, arg);
+		if (kernel_has(-1, idx))
+			return kernel_ctl(idx, 0, cmd, 1, arg);
+		return emul_took = 1, fail(EINVAL);
 	}
 	seq = emul_reg->set[s].seq;
 	emul_unlock();
