@@ -111,16 +111,17 @@ struct shdr {
 	int32_t key;
 	uint32_t uid, gid, cuid, cgid, mode, seq;
 	int64_t otime, ctime;
+	char name[EMUL_SNAME];  /* the object's own name */
 	pthread_mutex_t lock;   /* robust, process-shared */
 	struct swait w[SEM_NWAIT];
 };
 
-/* This process's mappings, by registry slot. */
+/* This process's mappings, by registry slot. A mapping is the set of an
+ * id when its header's seq (fixed for the object's life) is the id's: the
+ * one pointer is read and written atomically, so threads need no lock. */
 static struct scache {
 	struct shdr *h;
-	uint32_t seq;
-	uint32_t pgen;          /* the permission below was computed at this pgen + 1 */
-	int can;                /* 4: may read, 2: may alter */
+	uint64_t perm;          /* (pgen + 1) << 8 | 4 (may read) | 2 (may alter); 0: not known */
 	int undo;               /* this process's undo record + 1 (a hint, checked) */
 } sc[EMUL_NSET];
 static long semmsl = 32000, semopm = 500, semmns = 32000 * EMUL_NSET;
@@ -409,16 +410,16 @@ static int denied(const struct shdr *h, int flag)
 
 /* The permission of an operation, cached per set until IPC_SET changes
  * the set (the process's own id changes are not seen: see the manual). */
-static int may(uint32_t slot, int bits)
+static int may(struct shdr *h, uint32_t slot, int bits)
 {
-	struct shdr *h = sc[slot].h;
-	uint32_t g = __atomic_load_n(&h->pgen, __ATOMIC_ACQUIRE) + 1;
+	uint64_t g = (uint64_t)__atomic_load_n(&h->pgen, __ATOMIC_ACQUIRE) + 1;
+	uint64_t p = __atomic_load_n(&sc[slot].perm, __ATOMIC_RELAXED);
 
-	if (sc[slot].pgen != g) {
-		sc[slot].can = (denied(h, 0444) ? 0 : 4) | (denied(h, 0222) ? 0 : 2);
-		sc[slot].pgen = g;
+	if (p >> 8 != g) {
+		p = g << 8 | (denied(h, 0444) ? 0 : 4) | (denied(h, 0222) ? 0 : 2);
+		__atomic_store_n(&sc[slot].perm, p, __ATOMIC_RELAXED);
 	}
-	return (sc[slot].can & bits) == bits;
+	return ((int)p & bits) == bits;
 }
 
 static int not_owner(const struct shdr *h)
@@ -433,13 +434,13 @@ static int not_owner(const struct shdr *h)
 /* Replaces the cached mapping of slot. The old one is unmapped only while
  * the process has one thread (another could be inside a call on it);
  * otherwise it stays mapped, a leak of one removed set's pages. */
-static void cache_put(uint32_t slot, struct shdr *h, uint32_t seq)
+static void cache_put(uint32_t slot, struct shdr *h)
 {
-	struct shdr *old = sc[slot].h;
+	struct shdr *old = __atomic_exchange_n(&sc[slot].h, h, __ATOMIC_ACQ_REL);
 
+	__atomic_store_n(&sc[slot].perm, 0, __ATOMIC_RELAXED);
 	if (old && old != h && __libc_single_threaded)
 		shim_next.munmap(old, old->bytes);
-	sc[slot] = (struct scache){h, seq, 0, 0, 0};
 }
 
 /* Maps the set of registry slot (lock held). NULL with errno. */
@@ -511,7 +512,7 @@ static int kernel_has(int id, int idx)
 
 /* The set of an emulated id: 1 (its slot in *slot, mapped), 0 when the id
  * is not the emulation's (the kernel's), -1 with errno. */
-static int resolve(int id, uint32_t *slot)
+static int resolve(int id, uint32_t *slot, struct shdr **hp)
 {
 	uint32_t idx = (uint32_t)id & (EMUL_IPCMNI - 1), seq = (uint32_t)id >> 15, s;
 	struct emul_set *rec;
@@ -520,8 +521,10 @@ static int resolve(int id, uint32_t *slot)
 	if (id < 0 || idx < EMUL_IDX_BASE)
 		return 0;
 	s = idx - EMUL_IDX_BASE;
-	if (LIKELY(sc[s].h && sc[s].seq == seq)) {
+	h = __atomic_load_n(&sc[s].h, __ATOMIC_ACQUIRE);
+	if (LIKELY(h && h->seq == seq)) {
 		*slot = s;
+		*hp = h;
 		return 1;
 	}
 	if (!__atomic_load_n(&emul_reg, __ATOMIC_ACQUIRE) && emul_reach(0))
@@ -538,11 +541,13 @@ static int resolve(int id, uint32_t *slot)
 		return fail(EINVAL);
 	}
 	h = map_set(rec);
+	if (h)
+		cache_put(s, h);
 	emul_unlock();
 	if (!h)
 		return -1;
-	cache_put(s, h, seq);
 	*slot = s;
+	*hp = h;
 	return 1;
 }
 
@@ -654,6 +659,7 @@ static int create(key_t key, int nsems, int flg)
 	h->mode = (uint32_t)flg & 0777;
 	h->seq = seq;
 	h->ctime = now_s();
+	memcpy(h->name, n.name, sizeof h->name);
 	if (init_lock(&h->lock)) {
 		shim_next.munmap(h, bytes);
 		shim_next.shm_unlink(n.name);
@@ -670,7 +676,7 @@ static int create(key_t key, int nsems, int flg)
 	emul_jput(&emul_reg->set_hi, &hi, sizeof hi);
 	emul_jput(rec, &n, sizeof n);
 	emul_jcommit();
-	cache_put((uint32_t)s, h, seq);
+	cache_put((uint32_t)s, h);
 	return id;
 }
 
@@ -694,12 +700,12 @@ static int set_by_key(key_t key)
 
 		if (rec->state != ES_LIVE || rec->key != key)
 			continue;
-		if (!sc[s].h || sc[s].seq != rec->seq) {
+		if (!sc[s].h || sc[s].h->seq != rec->seq) {
 			struct shdr *h = map_set(rec);
 
 			if (!h)
 				return errno == EINVAL ? -1 : -2;
-			cache_put(s, h, rec->seq);
+			cache_put(s, h);
 		}
 		if (__atomic_load_n(&sc[s].h->removed, __ATOMIC_ACQUIRE)) {
 			finish_removal(s);
@@ -718,10 +724,10 @@ static int get_existing(uint32_t slot, int nsems, int flg)
 		return fail(EEXIST);
 	if ((uint32_t)nsems > h->nsems)
 		return fail(EINVAL);
-	sc[slot].pgen = 0;      /* semget checks the credentials afresh */
+	__atomic_store_n(&sc[slot].perm, 0, __ATOMIC_RELAXED); /* semget checks afresh */
 	if (denied(h, flg & 0777))
 		return fail(EACCES);
-	return id_of(slot, sc[slot].seq);
+	return id_of(slot, h->seq);
 }
 
 static int e_semget(key_t key, int nsems, int flg)
@@ -860,9 +866,9 @@ static int sleep_on(struct shdr *h, uint32_t seen, int64_t ns)
 	return 0;
 }
 
-static int op_locked(uint32_t slot, struct sembuf *sops, size_t nsops, int64_t deadline)
+static int op_locked(struct shdr *h, uint32_t slot, struct sembuf *sops, size_t nsops,
+		     int64_t deadline)
 {
-	struct shdr *h = sc[slot].h;
 	int32_t nv[nsops], na[nsops];
 	struct sundo *u = NULL;
 	int undos = 0, alter = 0, w = 0, swept = 0, r, e;
@@ -885,7 +891,7 @@ static int op_locked(uint32_t slot, struct sembuf *sops, size_t nsops, int64_t d
 		sunlock(h);
 		return fail(EFBIG);
 	}
-	if (!may(slot, alter ? 2 : 4)) {
+	if (!may(h, slot, alter ? 2 : 4)) {
 		sunlock(h);
 		return fail(EACCES);
 	}
@@ -947,12 +953,13 @@ static int op_locked(uint32_t slot, struct sembuf *sops, size_t nsops, int64_t d
 static int do_semop(int id, struct sembuf *sops, size_t nsops, const struct timespec *to)
 {
 	int64_t deadline = -1;
+	struct shdr *h = NULL;
 	uint32_t slot;
 	int r;
 
 	if (id < 0)
 		return fail(EINVAL);
-	r = resolve(id, &slot);
+	r = resolve(id, &slot, &h);
 	if (r <= 0) {
 		if (!r)
 			return to ? shim_next.semtimedop(id, sops, nsops, to) :
@@ -972,7 +979,7 @@ static int do_semop(int id, struct sembuf *sops, size_t nsops, const struct time
 	else {
 		if (to)
 			deadline = mono_ns() + (int64_t)to->tv_sec * 1000000000 + to->tv_nsec;
-		r = op_locked(slot, sops, nsops, deadline);
+		r = op_locked(h, slot, sops, nsops, deadline);
 	}
 	return r;
 }
@@ -1061,6 +1068,8 @@ static int set_all(struct shdr *h, const unsigned short *a)
 
 static int ipc_set(struct shdr *h, const struct semid_ds *b)
 {
+	int fd;
+
 	if (not_owner(h))
 		return fail(EPERM);
 	if (b->sem_perm.uid == (uid_t)-1 || b->sem_perm.gid == (gid_t)-1)
@@ -1071,13 +1080,19 @@ static int ipc_set(struct shdr *h, const struct semid_ds *b)
 	jput(h, &h->pgen, (int32_t)(h->pgen + 1));
 	jput64(h, &h->ctime, now_s());
 	jcommit(h);
+	/* the object follows the mode where this process may change it (its
+	 * creator): the new classes can open it */
+	fd = shim_next.shm_open(h->name, O_RDWR | O_CLOEXEC, 0);
+	if (fd >= 0) {
+		fchmod(fd, object_mode(h->mode & 0777));
+		shim_next.close(fd);
+	}
 	return 0;
 }
 
 /* IPC_RMID: registry lock, then the set's (the order everywhere). */
-static int rmid(uint32_t slot)
+static int rmid(struct shdr *h, uint32_t slot)
 {
-	struct shdr *h = sc[slot].h;
 	struct emul_set *rec;
 
 	if (emul_lock())
@@ -1087,7 +1102,7 @@ static int rmid(uint32_t slot)
 		return -1;
 	}
 	rec = &emul_reg->set[slot];
-	if (h->removed || rec->state != ES_LIVE || rec->seq != sc[slot].seq) {
+	if (h->removed || rec->state != ES_LIVE || rec->seq != h->seq) {
 		sunlock(h);
 		emul_unlock();
 		return fail(EINVAL);
@@ -1108,26 +1123,26 @@ static int rmid(uint32_t slot)
 }
 
 /* The commands on one set (lock held, the set not removed). */
-static int ctl_locked(uint32_t slot, int semnum, int cmd, union nipc_semun arg)
+static int ctl_locked(struct shdr *h, uint32_t slot, int semnum, int cmd,
+		      union nipc_semun arg)
 {
-	struct shdr *h = sc[slot].h;
 	struct sval *v = vals(h);
 
 	switch (cmd) {
 	case IPC_STAT:
 	case SEM_STAT:
 	case SEM_STAT_ANY:
-		if (cmd != SEM_STAT_ANY && !may(slot, 4))
+		if (cmd != SEM_STAT_ANY && !may(h, slot, 4))
 			return fail(EACCES);
 		sweep(h);
 		if (!arg.buf)
 			return fail(EFAULT);
 		stat_of(h, arg.buf);
-		return cmd == IPC_STAT ? 0 : id_of(slot, sc[slot].seq);
+		return cmd == IPC_STAT ? 0 : id_of(slot, h->seq);
 	case IPC_SET:
 		return ipc_set(h, arg.buf);
 	case GETALL:
-		if (!may(slot, 4))
+		if (!may(h, slot, 4))
 			return fail(EACCES);
 		if (!arg.array)
 			return fail(EFAULT);
@@ -1136,7 +1151,7 @@ static int ctl_locked(uint32_t slot, int semnum, int cmd, union nipc_semun arg)
 			arg.array[s] = (unsigned short)v[s].val;
 		return 0;
 	case SETALL:
-		if (!may(slot, 2))
+		if (!may(h, slot, 2))
 			return fail(EACCES);
 		if (!arg.array)
 			return fail(EFAULT);
@@ -1144,13 +1159,13 @@ static int ctl_locked(uint32_t slot, int semnum, int cmd, union nipc_semun arg)
 	case SETVAL:
 		if (semnum < 0 || (uint32_t)semnum >= h->nsems)
 			return fail(EINVAL);
-		if (!may(slot, 2))
+		if (!may(h, slot, 2))
 			return fail(EACCES);
 		return set_val(h, semnum, arg.val);
 	default:
 		break;
 	}
-	if (!may(slot, 4))
+	if (!may(h, slot, 4))
 		return fail(EACCES);
 	if (semnum < 0 || (uint32_t)semnum >= h->nsems)
 		return fail(EINVAL);
@@ -1169,9 +1184,8 @@ static int ctl_locked(uint32_t slot, int semnum, int cmd, union nipc_semun arg)
 	}
 }
 
-static int ctl_set(uint32_t slot, int semnum, int cmd, union nipc_semun arg)
+static int ctl_set(struct shdr *h, uint32_t slot, int semnum, int cmd, union nipc_semun arg)
 {
-	struct shdr *h = sc[slot].h;
 	int r;
 
 	if (cmd == SETVAL && (arg.val < 0 || arg.val > SEMVMX_))
@@ -1179,13 +1193,13 @@ static int ctl_set(uint32_t slot, int semnum, int cmd, union nipc_semun arg)
 	if (cmd == IPC_SET && !arg.buf)
 		return fail(EFAULT);
 	if (cmd == IPC_RMID)
-		return rmid(slot);
+		return rmid(h, slot);
 	if (slock(h))
 		return -1;
 	if (__atomic_load_n(&h->removed, __ATOMIC_ACQUIRE))
 		r = fail(EINVAL);
 	else
-		r = ctl_locked(slot, semnum, cmd, arg);
+		r = ctl_locked(h, slot, semnum, cmd, arg);
 	sunlock(h);
 	return r;
 }
@@ -1230,6 +1244,7 @@ static int kernel_ctl(int id, int semnum, int cmd, int has, union nipc_semun arg
 static int stat_index(int idx, int cmd, union nipc_semun arg)
 {
 	uint32_t s = (uint32_t)idx - EMUL_IDX_BASE, seq;
+	struct shdr *h = NULL;
 	int r;
 
 	if (idx < EMUL_IDX_BASE || idx >= EMUL_IDX_BASE + EMUL_NSET || emul_reach(0) ||
@@ -1247,9 +1262,9 @@ static int stat_index(int idx, int cmd, union nipc_semun arg)
 	seq = emul_reg->set[s].seq;
 	emul_unlock();
 	emul_took = 1;
-	r = resolve(id_of(s, seq), &s);
+	r = resolve(id_of(s, seq), &s, &h);
 	if (r > 0)
-		r = ctl_set(s, 0, cmd, arg);
+		r = ctl_set(h, s, 0, cmd, arg);
 	else if (!r)
 		r = fail(EINVAL);
 	return r;
@@ -1270,6 +1285,7 @@ static int e_semctl(int id, int semnum, int cmd, ...)
 {
 	union nipc_semun arg = {0};
 	int has = has_arg(cmd), r;
+	struct shdr *h = NULL;
 	uint32_t slot;
 
 	if (has) {
@@ -1287,7 +1303,7 @@ static int e_semctl(int id, int semnum, int cmd, ...)
 	}
 	if (cmd == SEM_STAT || cmd == SEM_STAT_ANY)
 		return stat_index(id, cmd, arg);
-	r = resolve(id, &slot);
+	r = resolve(id, &slot, &h);
 	if (!r) {
 		r = kernel_ctl(id, semnum, cmd, has, arg);
 	} else if (r > 0) {
@@ -1295,7 +1311,7 @@ static int e_semctl(int id, int semnum, int cmd, ...)
 		switch (cmd) {
 		case IPC_STAT: case IPC_SET: case IPC_RMID: case GETVAL: case SETVAL:
 		case GETALL: case SETALL: case GETPID: case GETNCNT: case GETZCNT:
-			r = ctl_set(slot, semnum, cmd, arg);
+			r = ctl_set(h, slot, semnum, cmd, arg);
 			break;
 		default:
 			r = fail(EINVAL);
@@ -1317,7 +1333,7 @@ __attribute__((destructor)) static void at_exit(void)
 		return;
 	shim_busy++;
 	for (uint32_t s = 0; s < EMUL_NSET; s++) {
-		struct shdr *h = sc[s].h;
+		struct shdr *h = __atomic_load_n(&sc[s].h, __ATOMIC_ACQUIRE);
 		struct sundo *u;
 
 		if (!h || slock(h))

@@ -364,9 +364,11 @@ static void test_emul_sem_torture(void **state)
 		if (!tl_running(&p[v]))
 			break;
 		kill(p[v].pid, SIGKILL);
-		assert_int_equal(tl_wait(&p[v], 10000), 128 + SIGKILL);
+		st = tl_wait(&p[v], 10000);
 		tl_proc_free(&p[v]);
-		kills++;
+		/* it may have finished just before the kill */
+		assert_true(st == 128 + SIGKILL || st == 0);
+		kills += st != 0;
 		start(&p[v], "torture", k, file, n);
 	}
 	for (int i = 0; i < T_PROCS; i++) {
