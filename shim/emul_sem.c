@@ -340,40 +340,40 @@ static struct sundo *own_undo(struct shdr *h, uint32_t slot)
 	return NULL;
 }
 
+/* A free undo record: a freed one, else a never-used one; -1 if none. */
+static int free_undo(struct shdr *h)
+{
+	for (uint32_t i = 0; i < h->undo_hi; i++)
+		if (!undo_at(h, i)->used)
+			return (int)i;
+	return h->undo_hi < SEM_NUNDO ? (int)h->undo_hi : -1;
+}
+
 /* This process's undo record, made if missing; NULL (ENOMEM) when all
  * are taken by live processes. */
 static struct sundo *make_undo(struct shdr *h, uint32_t slot)
 {
 	struct sundo *u = own_undo(h, slot);
-	uint32_t i;
+	int i;
 
 	if (u)
 		return u;
-	for (int pass = 0; pass < 2; pass++) {
-		for (i = 0; i < h->undo_hi && undo_at(h, i)->used; i++)
-			;
-		if (i < h->undo_hi || i < SEM_NUNDO)
-			break;
-		if (pass || !sweep(h)) {
-			/* sweep frees records without changing a value too */
-			for (i = 0; i < h->undo_hi && undo_at(h, i)->used; i++)
-				;
-			if (i == h->undo_hi) {
-				errno = ENOMEM;
-				return NULL;
-			}
-			break;
+	if ((i = free_undo(h)) < 0) {
+		sweep(h);       /* frees the records of dead processes */
+		if ((i = free_undo(h)) < 0) {
+			errno = ENOMEM;
+			return NULL;
 		}
 	}
-	if (i == h->undo_hi)
-		__atomic_store_n(&h->undo_hi, i + 1, __ATOMIC_RELEASE);
-	u = undo_at(h, i);
+	if ((uint32_t)i == h->undo_hi)
+		__atomic_store_n(&h->undo_hi, (uint32_t)i + 1, __ATOMIC_RELEASE);
+	u = undo_at(h, (uint32_t)i);
 	memset(u->adj, 0, sizeof(int32_t) * h->nsems);
 	u->pid = emul_pid;
 	u->start = emul_start;
 	/* published by the last store: no journal needed */
 	__atomic_store_n(&u->used, 1, __ATOMIC_RELEASE);
-	sc[slot].undo = (int)i + 1;
+	sc[slot].undo = i + 1;
 	return u;
 }
 

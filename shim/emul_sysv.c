@@ -18,7 +18,6 @@
 #include "shim.h"
 #include "emul_state.h"
 #include "emul_sysv.h"
-#include "emul_sem.h"
 #include "rules.h"
 
 #include <errno.h>
@@ -696,11 +695,8 @@ static int e_shmctl(int id, int cmd, struct shmid_ds *buf)
 
 /* The child inherits the parent's mappings: each counts as an attachment
  * of the child too (as the kernel counts them). Allocation-free. */
-static void at_fork_child(void)
+void emul_shm_child(void)
 {
-	shim_busy++;
-	emul_state_child();
-	emul_sem_child();
 	if (nlat && emul_reg && !emul_lock()) {
 		for (int i = 0; i < nlat; i++) {
 			struct emul_seg *g = &emul_reg->seg[lat[i].slot];
@@ -722,12 +718,11 @@ static void at_fork_child(void)
 		}
 		emul_unlock();
 	}
-	shim_busy--;
 }
 
 /* A new program image has no attachments: records of this pid and start
  * time are from before an exec. Removed segments they kept are freed. */
-static void drop_stale(void)
+void emul_shm_start(void)
 {
 	int any = 0;
 
@@ -747,38 +742,23 @@ static void drop_stale(void)
 	emul_unlock();
 }
 
-void emul_init(void)
+uint64_t emul_shm_setup(struct shim_next *calls)
 {
 	long long mx;
-	int shm, sem;
 
-	if (!shim_rules)
-		return;
-	shm = rules_may_emulate(shim_rules, RF_SYSV_SHM);
-	sem = rules_may_emulate(shim_rules, RF_SYSV_SEM);
-	if (!shm && !sem)
-		return;
-	shim_emul_calls = shim_next;
-	if (shm) {
-		shim_emul_calls.shmget = e_shmget;
-		shim_emul_calls.shmat = e_shmat;
-		shim_emul_calls.shmdt = e_shmdt;
-		shim_emul_calls.shmctl = e_shmctl;
-		shim_emul_ops |= OPBIT(SHMGET) | OPBIT(SHMAT) | OPBIT(SHMDT) | OPBIT(SHMCTL);
-	}
-	if (sem)
-		shim_emul_ops |= emul_sem_setup(&shim_emul_calls);
+	calls->shmget = e_shmget;
+	calls->shmat = e_shmat;
+	calls->shmdt = e_shmdt;
+	calls->shmctl = e_shmctl;
 	pagesz = sysconf(_SC_PAGESIZE);
 	mx = emul_read_num("/proc/sys/kernel/shmmax", 0);
 	shmmax = mx > 0 ? (unsigned long long)mx : (unsigned long long)LLONG_MAX;
-	if (emul_state_init(shm, sem)) {
-		broken = 1;
-		shim_warn("System V emulation unavailable: %s; calls routed to it fail with ENOSYS",
-			  emul_state_why());
-		return;
-	}
-	/* pthread_atfork allocates: here, never in a hook */
-	pthread_atfork(NULL, NULL, at_fork_child);
-	if (!emul_reach(0))
-		drop_stale();
+	return OPBIT(SHMGET) | OPBIT(SHMAT) | OPBIT(SHMDT) | OPBIT(SHMCTL);
+}
+
+void emul_fail_closed(void)
+{
+	broken = 1;
+	shim_warn("System V emulation unavailable: %s; calls routed to it fail with ENOSYS",
+		  emul_state_why());
 }

@@ -27,8 +27,20 @@ SHIM_HIDDEN int emul_reach(int make);
 /* What the rules say about key of family (one RF_ bit); allocation-free. */
 SHIM_HIDDEN int emul_key_decide(unsigned family, key_t key, struct rules_decision *d);
 
-/* At start-up, after the rules: turns the emulation on when a rule can
- * route a family to it; opens the registry or fails those calls closed. */
+/* The shm calls of the emulation put in calls, at start-up; their op
+ * bits. */
+SHIM_HIDDEN uint64_t emul_shm_setup(struct shim_next *calls);
+/* After the state is reached at start-up: attachment records of this
+ * process from before an exec are dropped. */
+SHIM_HIDDEN void emul_shm_start(void);
+/* After fork (allocation-free): the child's inherited attachments. */
+SHIM_HIDDEN void emul_shm_child(void);
+/* The state cannot be reached: routed calls fail with ENOSYS (said once). */
+SHIM_HIDDEN void emul_fail_closed(void);
+
+/* At start-up, after the rules (emul.c): turns the emulation on when a
+ * rule can route a family to it; opens the registry or fails those calls
+ * closed. */
 SHIM_HIDDEN void emul_init(void);
 
 #endif

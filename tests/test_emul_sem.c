@@ -40,12 +40,13 @@ static struct tl_opts opts(int emul, const char *extra)
 	static char rl[PATH_MAX + 16], nsv[96];
 	static const char *env[4];
 	struct tl_opts o = {.env = env, .preload = emul, .timeout = 60};
+	int other_ns = extra && !strncmp(extra, "NIPC_NAMESPACE=", 15);
 
 	snprintf(rl, sizeof rl, "NIPC_RULES=%s", rules);
 	snprintf(nsv, sizeof nsv, "NIPC_NAMESPACE=%s", ns);
 	env[0] = emul ? rl : "NIPC_RULES";
-	env[1] = emul ? nsv : "NIPC_NAMESPACE";
-	env[2] = extra;
+	env[1] = !emul ? "NIPC_NAMESPACE" : other_ns ? extra : nsv;
+	env[2] = other_ns ? NULL : extra;
 	env[3] = NULL;
 	return o;
 }
@@ -291,6 +292,19 @@ static void test_emul_sem_crash_in_registry(void **state)
 	assert_int_equal(leftovers(0), 0);
 }
 
+/* A routed call that cannot reach the state fails with ENOSYS, and the
+ * shim says why once. */
+static void test_emul_sem_fail_closed(void **state)
+{
+	int st;
+
+	(void)state;
+	st = run_key(1, "NIPC_NAMESPACE=bad/name", "create", next_keys(), "1", "1");
+	assert_true(st >= 0 && st < 128);
+	assert_string_equal(out, "create: ENOSYS\n");
+	assert_non_null(strstr(err, "System V emulation unavailable"));
+}
+
 static void start(struct tl_proc *p, const char *what, key_t key, const char *a, const char *b)
 {
 	char k[32];
@@ -399,4 +413,5 @@ TL_TESTS("emul_sem", setup, teardown, test_emul_sem_basic_diff,
 	 test_emul_sem_no_kernel_calls, test_emul_sem_cases_no_kernel_calls,
 	 test_emul_sem_crash_mid_apply,
 	 test_emul_sem_crash_pre_commit, test_emul_sem_crash_in_registry,
+	 test_emul_sem_fail_closed,
 	 test_emul_sem_dead_holder, test_emul_sem_torture)
