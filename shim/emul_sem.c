@@ -866,39 +866,70 @@ static int sleep_on(struct shdr *h, uint32_t seen, int64_t ns)
 	return 0;
 }
 
-static int op_locked(struct shdr *h, uint32_t slot, struct sembuf *sops, size_t nsops,
-		     int64_t deadline)
+/* Signals while a semop waits. The kernel's semop fails with EINTR when a
+ * handler runs during its wait; a timed FUTEX_WAIT does the same, but a
+ * handler that runs while the waiter is between sleeps (taking the lock,
+ * sweeping: reads of /proc that SA_RESTART restarts) would go unnoticed.
+ * So the waiter blocks the signals the program has not blocked, except
+ * those a fault raises, between sleeps; before each sleep it looks for a
+ * pending one with a handler (then EINTR: the handler runs when the mask
+ * is restored), and unblocks them only for the sleep. What is left: a
+ * signal that comes between that last look and the unblocking (a few
+ * instructions) runs its handler without ending the wait. */
+struct sigwait {
+	int masked;
+	sigset_t old, all;
+};
+
+static void sig_block(struct sigwait *sw)
+{
+	if (!sw->masked) {
+		sigfillset(&sw->all);
+		sigdelset(&sw->all, SIGSEGV);
+		sigdelset(&sw->all, SIGBUS);
+		sigdelset(&sw->all, SIGFPE);
+		sigdelset(&sw->all, SIGILL);
+		sigdelset(&sw->all, SIGTRAP);
+		pthread_sigmask(SIG_BLOCK, &sw->all, &sw->old);
+		sw->masked = 1;
+	} else {
+		pthread_sigmask(SIG_BLOCK, &sw->all, NULL);
+	}
+}
+
+static void sig_restore(struct sigwait *sw)
+{
+	if (sw->masked)
+		pthread_sigmask(SIG_SETMASK, &sw->old, NULL);
+}
+
+/* A signal pending that the program lets in and handles. */
+static int handler_pending(const struct sigwait *sw)
+{
+	sigset_t p;
+
+	if (sigpending(&p))
+		return 0;
+	for (int s = 1; s < NSIG; s++) {
+		struct sigaction sa;
+
+		if (sigismember(&p, s) != 1 || sigismember(&sw->old, s) == 1 ||
+		    sigaction(s, NULL, &sa))
+			continue;
+		if (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN)
+			return 1;
+	}
+	return 0;
+}
+
+/* The set's lock is held on entry; released on return. */
+static int op_wait(struct shdr *h, struct sembuf *sops, size_t nsops, struct sundo *u,
+		   int alter, int64_t deadline, struct sigwait *sw)
 {
 	int32_t nv[nsops], na[nsops];
-	struct sundo *u = NULL;
-	int undos = 0, alter = 0, w = 0, swept = 0, r, e;
-	unsigned max = 0;
+	int w = 0, swept = 0, r, e;
 	size_t blk = 0;
 
-	for (size_t i = 0; i < nsops; i++) {
-		if (sops[i].sem_num > max)
-			max = sops[i].sem_num;
-		undos |= sops[i].sem_flg & SEM_UNDO;
-		alter |= sops[i].sem_op != 0;
-	}
-	if (slock(h))
-		return -1;
-	if (__atomic_load_n(&h->removed, __ATOMIC_ACQUIRE)) {
-		sunlock(h);
-		return fail(EINVAL);
-	}
-	if (max >= h->nsems) {
-		sunlock(h);
-		return fail(EFBIG);
-	}
-	if (!may(h, slot, alter ? 2 : 4)) {
-		sunlock(h);
-		return fail(EACCES);
-	}
-	if (undos && !(u = make_undo(h, slot))) {
-		sunlock(h);
-		return -1;
-	}
 	for (;;) {
 		uint32_t seen;
 		int64_t left;
@@ -929,10 +960,21 @@ static int op_locked(struct shdr *h, uint32_t slot, struct sembuf *sops, size_t 
 			sunlock(h);
 			return fail(EAGAIN);
 		}
+		sig_block(sw);
 		w = wait_rec(h, w, &sops[blk]);
 		seen = __atomic_load_n(&h->futex, __ATOMIC_ACQUIRE);
 		sunlock(h);
+		/* the last look, as close to the sleep as it can be */
+		if (handler_pending(sw)) {
+			if (slock(h))
+				return -1;
+			wait_drop(h, w);
+			sunlock(h);
+			return fail(EINTR);
+		}
+		sig_restore(sw);
 		e = sleep_on(h, seen, left < POLL_NS ? left : POLL_NS);
+		sig_block(sw);
 		if (slock(h))
 			return -1;
 		if (__atomic_load_n(&h->removed, __ATOMIC_ACQUIRE)) {
@@ -940,7 +982,7 @@ static int op_locked(struct shdr *h, uint32_t slot, struct sembuf *sops, size_t 
 			sunlock(h);
 			return fail(EIDRM);
 		}
-		if (e == EINTR) {
+		if (e == EINTR || handler_pending(sw)) {
 			wait_drop(h, w);
 			sunlock(h);
 			return fail(EINTR);
@@ -948,6 +990,45 @@ static int op_locked(struct shdr *h, uint32_t slot, struct sembuf *sops, size_t 
 		if (e == ETIMEDOUT)
 			swept = 0;
 	}
+}
+
+static int op_locked(struct shdr *h, uint32_t slot, struct sembuf *sops, size_t nsops,
+		     int64_t deadline)
+{
+	struct sigwait sw = {.masked = 0};
+	struct sundo *u = NULL;
+	int undos = 0, alter = 0, r, e;
+	unsigned max = 0;
+
+	for (size_t i = 0; i < nsops; i++) {
+		if (sops[i].sem_num > max)
+			max = sops[i].sem_num;
+		undos |= sops[i].sem_flg & SEM_UNDO;
+		alter |= sops[i].sem_op != 0;
+	}
+	if (slock(h))
+		return -1;
+	if (__atomic_load_n(&h->removed, __ATOMIC_ACQUIRE)) {
+		sunlock(h);
+		return fail(EINVAL);
+	}
+	if (max >= h->nsems) {
+		sunlock(h);
+		return fail(EFBIG);
+	}
+	if (!may(h, slot, alter ? 2 : 4)) {
+		sunlock(h);
+		return fail(EACCES);
+	}
+	if (undos && !(u = make_undo(h, slot))) {
+		sunlock(h);
+		return -1;
+	}
+	r = op_wait(h, sops, nsops, u, alter, deadline, &sw);
+	e = errno;
+	sig_restore(&sw);
+	errno = e;
+	return r;
 }
 
 static int do_semop(int id, struct sembuf *sops, size_t nsops, const struct timespec *to)
