@@ -372,7 +372,7 @@ static void test_emul_sem_torture(void **state)
 	while (kills < T_KILLS) {
 		int v = rand() % T_PROCS, tries = 0;
 
-		usleep((useconds_t)(2000 + rand() % 20000));
+		usleep((useconds_t)(500 + rand() % 3000));
 		while (!tl_running(&p[v]) && tries++ < T_PROCS)
 			v = (v + 1) % T_PROCS;
 		if (!tl_running(&p[v]))
