@@ -34,6 +34,7 @@ struct emul_seg {
 	int64_t atime, dtime, ctime;
 	uint64_t ino;           /* the backing object's inode (a cached descriptor is checked against it) */
 	char name[EMUL_NAME_BUF];
+	uint32_t lock_uid;      /* the real uid SHM_LOCK charged (RLIMIT_MEMLOCK) */
 };
 
 /* One attachment: a mapping of a segment in a process that is alive while

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -217,6 +218,117 @@ static void cases_procs(int id)
 	wait_child(pid);
 }
 
+/* Runs fn in a child with only uid and gid (root only), its memlock
+ * limit memlock bytes when >= 0. */
+static void as_user(uid_t uid, gid_t gid, long memlock, void (*fn)(int), int id)
+{
+	struct rlimit rl;
+	pid_t pid = fork();
+
+	if (!pid) {
+		getrlimit(RLIMIT_MEMLOCK, &rl);
+		rl.rlim_cur = memlock >= 0 ? (rlim_t)memlock : rl.rlim_cur;
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
+		    setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
+			_exit(1);
+		fn(id);
+		fflush(stdout);
+		_exit(0);
+	}
+	wait_child(pid);
+}
+
+static void show_mode(const char *name, int id)
+{
+	struct shmid_ds ds;
+
+	if (shmctl(id, IPC_STAT, &ds))
+		res(name, -1);
+	else
+		printf("%s: %#o\n", name, (unsigned)ds.shm_perm.mode);
+	fflush(stdout);
+}
+
+static void set_owner(const char *name, int id, uid_t uid, gid_t gid, unsigned mode)
+{
+	struct shmid_ds ds;
+
+	shmctl(id, IPC_STAT, &ds);
+	ds.shm_perm.uid = uid;
+	ds.shm_perm.gid = gid;
+	ds.shm_perm.mode = mode;
+	res(name, shmctl(id, IPC_SET, &ds));
+}
+
+static int lock_a, lock_b;
+
+static void lock_other(int id)
+{
+	res("lock_other", shmctl(id, SHM_LOCK, NULL));
+	res("unlock_other", shmctl(id, SHM_UNLOCK, NULL));
+}
+
+static void lock_rlimit0(int id)
+{
+	(void)id;
+	res("lock_owner_rlimit0", shmctl(lock_a, SHM_LOCK, NULL));
+	res("unlock_owner_rlimit0", shmctl(lock_a, SHM_UNLOCK, NULL));
+}
+
+/* memlock 2 pages: a is 1 page, b 2 */
+static void lock_2pages(int id)
+{
+	(void)id;
+	res("lock_owner_a", shmctl(lock_a, SHM_LOCK, NULL));
+	res("lock_owner_b_over", shmctl(lock_b, SHM_LOCK, NULL));
+	res("unlock_owner_a", shmctl(lock_a, SHM_UNLOCK, NULL));
+	res("lock_owner_b", shmctl(lock_b, SHM_LOCK, NULL));
+	res("lock_owner_a_over", shmctl(lock_a, SHM_LOCK, NULL));
+	res("lock_owner_b_again", shmctl(lock_b, SHM_LOCK, NULL));
+	res("unlock_owner_b", shmctl(lock_b, SHM_UNLOCK, NULL));
+}
+
+/* root's lock is charged to root: b fits beside it */
+static void lock_beside_root(int id)
+{
+	(void)id;
+	res("lock_owner_b_beside_root", shmctl(lock_b, SHM_LOCK, NULL));
+	res("unlock_owner_a_root_locked", shmctl(lock_a, SHM_UNLOCK, NULL));
+}
+
+/* SHM_LOCK, SHM_UNLOCK: who may, RLIMIT_MEMLOCK, SHM_LOCKED */
+static void cases_lock(int id)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	res("lock", shmctl(id, SHM_LOCK, NULL));
+	show_mode("lock_mode", id);
+	res("lock_again", shmctl(id, SHM_LOCK, NULL));
+	res("unlock", shmctl(id, SHM_UNLOCK, NULL));
+	show_mode("unlock_mode", id);
+	res("unlock_again", shmctl(id, SHM_UNLOCK, NULL));
+	res("lock_negative_id", shmctl(-1, SHM_LOCK, NULL));
+	if (geteuid() != 0) {
+		printf("lock_users: skipped (not root)\n");
+		return;
+	}
+	as_user(65534, 65534, -1, lock_other, id);
+	lock_a = shmget(base + 3, (size_t)pg, IPC_CREAT | 0600);
+	lock_b = shmget(base + 4, 2 * (size_t)pg, IPC_CREAT | 0600);
+	set_owner("lock_give_a", lock_a, 65534, 65534, 0600);
+	set_owner("lock_give_b", lock_b, 65534, 65534, 0600);
+	as_user(65534, 65534, 0, lock_rlimit0, 0);
+	as_user(65534, 65534, 2 * pg, lock_2pages, 0);
+	show_mode("lock_owner_mode_a", lock_a);
+	show_mode("lock_owner_mode_b", lock_b);
+	res("lock_root_a", shmctl(lock_a, SHM_LOCK, NULL));
+	as_user(65534, 65534, 2 * pg, lock_beside_root, 0);
+	show_mode("lock_beside_mode_a", lock_a);
+	show_mode("lock_beside_mode_b", lock_b);
+	res("lock_rm_a", shmctl(lock_a, IPC_RMID, NULL));
+	res("lock_rm_b", shmctl(lock_b, IPC_RMID, NULL));
+}
+
 /* owner, mode, removal */
 static void cases_ctl(int id, time_t t0)
 {
@@ -298,6 +410,7 @@ static int cases(void)
 		return 1;
 	cases_attach(id, t0);
 	cases_procs(id);
+	cases_lock(id);
 	cases_ctl(id, t0);
 	return 0;
 }
