@@ -617,10 +617,39 @@ static void stat_of(const struct emul_seg *g, uint32_t slot, struct shmid_ds *b)
 	b->shm_nattch = nattch(slot, g->seq);
 }
 
+/* The data object follows the owner, group and mode that IPC_SET gave
+ * the segment, so the kernel goes on checking data access as the registry
+ * does (only root may give a file to another user: otherwise the owner
+ * stays, and the group when this process is not in the new one). A
+ * removed segment's object has no name: this process's descriptor, if it
+ * has one. An O_PATH descriptor needs no access to the data. */
+static void follow_owner(uint32_t slot, const struct emul_seg *g)
+{
+	char path[EMUL_NAME_BUF + 32];
+	struct stat st;
+	int fd = fdc[slot].fd1 - 1, own = 0;
+
+	if (fd < 0 || fdc[slot].seq != g->seq) {
+		if (!g->name[0])
+			return;
+		snprintf(path, sizeof path, "/dev/shm%s", g->name);
+		if ((fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			return;
+		own = 1;
+	}
+	if (!fstat(fd, &st) && (uint64_t)st.st_ino == g->ino) {
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		if ((st.st_uid != g->uid || st.st_gid != g->gid) && chown(path, g->uid, g->gid))
+			(void)!chown(path, (uid_t)-1, g->gid);
+		chmod(path, g->mode & 0777);
+	}
+	if (own)
+		shim_next.close(fd);
+}
+
 static int set(struct emul_seg *g, uint32_t slot, const struct shmid_ds *b)
 {
 	struct emul_seg n;
-	int fd = fdc[slot].fd1 - 1;
 
 	if (not_owner(g))
 		return fail(EPERM);
@@ -631,9 +660,7 @@ static int set(struct emul_seg *g, uint32_t slot, const struct shmid_ds *b)
 	n.ctime = time(NULL);
 	emul_jput(g, &n, sizeof n);
 	emul_jcommit();
-	/* the data object follows the mode when this process may change it */
-	if (fd >= 0 && fdc[slot].seq == g->seq)
-		fchmod(fd, n.mode & 0777);
+	follow_owner(slot, g);
 	return 0;
 }
 

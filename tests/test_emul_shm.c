@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tlib.h"
@@ -410,6 +411,29 @@ static void test_emul_route_by_key(void **state)
 	assert_int_equal(leftovers(0), 0);
 }
 
+/* IPC_SET gives the backing object the segment's new owner, group and
+ * mode: the kernel checks data access as IPC_STAT says. */
+static void test_emul_set_follows_backing(void **state)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	key_t k = next_keys();
+
+	(void)state;
+	snprintf(path, sizeof path, "/dev/shm/nipc.sysv.%s.shm.0x%08x", ns, (unsigned)k);
+	expect_steps(k, "create=ok");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	expect_steps(k, "give=ok");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_uid, 65534);
+	assert_int_equal(st.st_gid, 65533);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	expect_steps(k, "rm=ok");
+	assert_int_equal(leftovers(0), 0);
+}
+
 TL_TESTS("emul_shm", setup, teardown, test_emul_no_state_without_calls, test_emul_diff_cases,
 	 test_emul_no_kernel_calls, test_emul_crash_mid_apply, test_emul_crash_pre_commit,
-	 test_emul_fail_closed, test_emul_route_by_key, test_emul_concurrent_kills)
+	 test_emul_fail_closed, test_emul_route_by_key, test_emul_concurrent_kills,
+	 test_emul_set_follows_backing)

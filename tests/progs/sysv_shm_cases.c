@@ -9,6 +9,9 @@
  *                             times, incrementing its first word
  *   sysv_shm_cases nattch KEY   prints shm_nattch of KEY's segment
  *   sysv_shm_cases count KEY    prints the first word of KEY's segment
+ *   sysv_shm_cases give KEY   IPC_SET: owner 65534, group 65533, mode 0640
+ *   sysv_shm_cases owner-uses|group-uses|nongroup-uses|old-owner-uses ID
+ *                              (internal) cases_owner's other users
  *   sysv_shm_cases exec-child FD   (internal) says it runs, waits for EOF
  */
 #define _GNU_SOURCE
@@ -238,6 +241,40 @@ static void as_user(uid_t uid, gid_t gid, long memlock, void (*fn)(int), int id)
 	wait_child(pid);
 }
 
+/* The group that shares the emulation's namespace between users: its
+ * registry is given to it (nothing to do on the kernel). */
+#define SHARE_GID 65531
+
+static void share_registry(void)
+{
+	const char *ns = getenv("NIPC_NAMESPACE");
+	char path[256];
+
+	snprintf(path, sizeof path, "/dev/shm/nipc.sysv.%s.reg", ns ? ns : "");
+	if (ns && !access(path, F_OK) && chown(path, (uid_t)-1, SHARE_GID))
+		printf("share_registry: %s\n", strerrorname_np(errno));
+}
+
+/* Runs "self what ID" as uid and gid in a new program image, which
+ * inherits no descriptor of the segment (root only). */
+static void exec_as(uid_t uid, gid_t gid, const char *what, int id)
+{
+	gid_t share = SHARE_GID;
+	char idbuf[16];
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		snprintf(idbuf, sizeof idbuf, "%d", id);
+		if (setgroups(1, &share) || setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
+			_exit(1);
+		execl(self, self, what, idbuf, (char *)NULL);
+		_exit(127);
+	}
+	wait_child(pid);
+}
+
 static void show_mode(const char *name, int id)
 {
 	struct shmid_ds ds;
@@ -329,6 +366,102 @@ static void cases_lock(int id)
 	res("lock_rm_b", shmctl(lock_b, IPC_RMID, NULL));
 }
 
+static void owner_uses(int id)
+{
+	struct shmid_ds ds;
+	char *p = shmat(id, NULL, 0);
+
+	res("owner_shmat_rw", p == (void *)-1 ? -1 : 0);
+	printf("owner_reads: %s\n", p != (void *)-1 && !strcmp(p, "owned") ? "yes" : "no");
+	if (p != (void *)-1) {
+		p[0] = 'O';
+		shmdt(p);
+	}
+	shmctl(id, IPC_STAT, &ds);
+	ds.shm_perm.mode = 0640;
+	res("owner_set_mode", shmctl(id, IPC_SET, &ds));
+}
+
+static void attach_rw(const char *name, int id)
+{
+	char *p = shmat(id, NULL, 0);
+
+	res(name, p == (void *)-1 ? -1 : 0);
+	if (p != (void *)-1) {
+		printf("%s_reads: %s\n", name, !strcmp(p + 1, "wned") ? "yes" : "no");
+		shmdt(p);
+	}
+}
+
+static void group_uses(int id)
+{
+	attach_rw("group_shmat_rw", id);
+}
+
+static void old_owner_uses(int id)
+{
+	attach_rw("old_owner_shmat_rw", id);
+}
+
+static void nongroup_uses(int id)
+{
+	attach_rw("nongroup_shmat_rw", id);
+	res("nongroup_shmat_ro", shmat(id, NULL, SHM_RDONLY) == (void *)-1 ? -1 : 0);
+}
+
+/* the users of cases_owner, each in a program of its own */
+static const struct {
+	const char *what;
+	void (*fn)(int);
+} user_cases[] = {
+	{"owner-uses", owner_uses},
+	{"group-uses", group_uses},
+	{"nongroup-uses", nongroup_uses},
+	{"old-owner-uses", old_owner_uses},
+};
+
+static int user_case(const char *what, int id)
+{
+	for (size_t i = 0; i < sizeof user_cases / sizeof *user_cases; i++)
+		if (!strcmp(what, user_cases[i].what)) {
+			user_cases[i].fn(id);
+			return 1;
+		}
+	return 0;
+}
+
+/* IPC_SET gives the segment to another user and group: they reach the
+ * data as the kernel lets them, the former owner no more */
+static void cases_owner(time_t t0)
+{
+	char *p;
+	int owned;
+
+	if (geteuid() != 0) {
+		printf("owner_users: skipped (not root)\n");
+		return;
+	}
+	owned = shmget(base + 5, 4096, IPC_CREAT | 0600);
+	share_registry();
+	p = shmat(owned, NULL, 0);
+	if (p == (void *)-1) {
+		res("owner_setup", -1);
+		return;
+	}
+	strcpy(p, "owned");
+	set_owner("give_owner", owned, 65534, 65534, 0600);
+	show_stat("stat_given", owned, t0);
+	exec_as(65534, 65534, "owner-uses", owned);
+	printf("owner_wrote: %s\n", p[0] == 'O' ? "yes" : "no");
+	show_mode("owner_mode", owned);
+	set_owner("give_group", owned, 0, 65533, 0060);
+	exec_as(65532, 65533, "group-uses", owned);
+	exec_as(65532, 65532, "nongroup-uses", owned);
+	exec_as(65534, 65534, "old-owner-uses", owned);
+	shmdt(p);
+	res("owner_rm", shmctl(owned, IPC_RMID, NULL));
+}
+
 /* owner, mode, removal */
 static void cases_ctl(int id, time_t t0)
 {
@@ -411,6 +544,7 @@ static int cases(void)
 	cases_attach(id, t0);
 	cases_procs(id);
 	cases_lock(id);
+	cases_owner(t0);
 	cases_ctl(id, t0);
 	return 0;
 }
@@ -434,6 +568,8 @@ int main(int argc, char **argv)
 	if (argc != 3)
 		return 2;
 	base = (key_t)strtol(argv[2], NULL, 0);
+	if (user_case(argv[1], (int)base))
+		return 0;
 	if (!strcmp(argv[1], "cases"))
 		return cases();
 	if (!strcmp(argv[1], "create"))
@@ -463,6 +599,8 @@ int main(int argc, char **argv)
 			printf("count: %d\n", *p);
 	} else if (!strcmp(argv[1], "nattch"))
 		printf("nattch: %lu\n", nattch(shmget(base, 0, 0)));
+	else if (!strcmp(argv[1], "give"))
+		set_owner("give", shmget(base, 0, 0), 65534, 65533, 0640);
 	else if (!strcmp(argv[1], "rm"))
 		res("rm", shmctl(shmget(base, 0, 0), IPC_RMID, NULL));
 	else
