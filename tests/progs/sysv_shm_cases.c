@@ -10,6 +10,8 @@
  *   sysv_shm_cases nattch KEY   prints shm_nattch of KEY's segment
  *   sysv_shm_cases count KEY    prints the first word of KEY's segment
  *   sysv_shm_cases give KEY   IPC_SET: owner 65534, group 65533, mode 0640
+ *   sysv_shm_cases private 0   an IPC_PRIVATE segment attached, detached
+ *                              and removed
  *   sysv_shm_cases owner-uses|group-uses|nongroup-uses|old-owner-uses ID
  *                              (internal) cases_owner's other users
  *   sysv_shm_cases exec-child FD   (internal) says it runs, waits for EOF
@@ -601,7 +603,12 @@ int main(int argc, char **argv)
 		printf("nattch: %lu\n", nattch(shmget(base, 0, 0)));
 	else if (!strcmp(argv[1], "give"))
 		set_owner("give", shmget(base, 0, 0), 65534, 65533, 0640);
-	else if (!strcmp(argv[1], "rm"))
+	else if (!strcmp(argv[1], "private")) {
+		int id = shmget(IPC_PRIVATE, 4096, 0600);
+		void *p = shmat(id, NULL, 0);
+
+		res("private", p == (void *)-1 || shmdt(p) || shmctl(id, IPC_RMID, NULL) ? -1 : 0);
+	} else if (!strcmp(argv[1], "rm"))
 		res("rm", shmctl(shmget(base, 0, 0), IPC_RMID, NULL));
 	else
 		return 2;
