@@ -523,6 +523,9 @@ static void cases_ctl(int id, time_t t0)
 	p = shmat(id, NULL, 0);
 	res("rmid_attached", shmctl(id, IPC_RMID, NULL));
 	show_stat("stat_removed", id, t0);
+	res("lock_removed", shmctl(id, SHM_LOCK, NULL));
+	show_mode("lock_removed_mode", id);
+	res("unlock_removed", shmctl(id, SHM_UNLOCK, NULL));
 	res("get_removed_key", shmget(base, 4096, 0600));
 	res("create_removed_key", id2 = shmget(base, 4096, IPC_CREAT | IPC_EXCL | 0600));
 	printf("new_id_differs: %s\n", id2 != id ? "yes" : "no");
