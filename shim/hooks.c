@@ -439,10 +439,12 @@ void shim_hooks_arm(void)
 		\
 		if ((skip) || !dispatch_enter(&c, OP_##op, nm, rk, (uintptr_t)(obj), (uintptr_t)(aux))) \
 			return RD_##rd##_CALL(REAL(fn), args); \
+		emul_took = 0; \
 		r_ = RD_##rd##_CALL(c.calls->fn, args); \
 		err_ = errno; \
 		failed_ = (RK_##rk(r_)); \
 		if (c.event) { \
+			c.e.emulated = emul_took; \
 			__VA_ARGS__ \
 		} \
 		dispatch_leave(&c, failed_, err_); \

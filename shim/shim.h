@@ -254,6 +254,7 @@ struct shim_event {
 	union { long long i; const void *p; } ret;
 	int failed;
 	int err;
+	int emulated;           /* the System V emulation handled the call itself */
 	char key[SHIM_NAME_CAP + 32]; /* "" = null */
 	/* Copies of the caller's memory made without trusting the pointers. */
 	unsigned char scratch[SHIM_STR_MAX + 32 + 16 * sizeof(struct sembuf) + sizeof(struct timespec)]

@@ -458,7 +458,7 @@ static long utc_offset_at(long long sec)
 static void print_text(FILE *f, const struct tj_doc *d, const struct tj_node *ev)
 {
 	const struct tj_node *args = tj_get(d, ev, "args"), *ret = tj_get(d, ev, "ret");
-	const struct tj_node *ts = tj_get(d, ev, "ts");
+	const struct tj_node *ts = tj_get(d, ev, "ts"), *emul;
 	const char *err = tj_str(tj_get(d, ev, "errno")), *key = tj_str(tj_get(d, ev, "key"));
 	const char *op_name = tj_str(tj_get(d, ev, "op")) ? tj_str(tj_get(d, ev, "op")) : "?";
 	const char *tid_env = getenv("NIPC_TRACE_TID");
@@ -489,8 +489,10 @@ static void print_text(FILE *f, const struct tj_doc *d, const struct tj_node *ev
 		fmt_put_hex(&o, (unsigned)tj_int(ret, 0), 8);
 	else if (ret)
 		put_value(&o, d, ret, 0);
+	emul = tj_get(d, ev, "emulated");
 	fmt_line_tail(&o, err != NULL, err ? errno_num(err) : 0, err,
-		      (unsigned long long)tj_int(tj_get(d, ev, "dur_ns"), 0), key);
+		      (unsigned long long)tj_int(tj_get(d, ev, "dur_ns"), 0), key,
+		      emul && emul->type == TJ_BOOL && emul->text && !strcmp(emul->text, "true"));
 	fmt_end_line(&o);
 	fwrite(line, 1, o.n, f);
 }
