@@ -377,6 +377,7 @@ void shim_rules_init(void)
 	char first[600], fams[80];
 	unsigned acting;
 	size_t n, i;
+	int lost;
 
 	if (path && !*path)
 		path = NULL;
@@ -391,9 +392,9 @@ void shim_rules_init(void)
 	}
 	if (path)
 		rules_add_file(r, path);
-	if (text && rules_add_text(r, "NIPC_RULES_TEXT", text))
-		rules_add_text(r, "NIPC_RULES_TEXT", "sysv backend=posix # out of memory");
-	if (!rules_finish(r)) {
+	/* out of memory: what was lost may have acted */
+	lost = text && rules_add_text(r, "NIPC_RULES_TEXT", text);
+	if (!rules_finish(r) && !lost) {
 		shim_rules = r;
 		return;
 	}
@@ -407,7 +408,7 @@ void shim_rules_init(void)
 	else
 		snprintf(first, sizeof first, "%s:%u:%u: %s", d[i].source, d[i].line, d[i].col,
 			 d[i].msg);
-	acting = rules_acting(r);
+	acting = rules_acting(r) | (lost ? RF_SYSV : 0);
 	rules_free(r);
 	family_words(acting, fams, sizeof fams);
 	if (!fams[0]) {
