@@ -89,6 +89,10 @@ int emul_state_init(void);
  * 0, or -1: errno ENOENT (none, and !make) or the reason kept. */
 int emul_state_reach(int make);
 const char *emul_state_why(void);
+/* nipc run's check before it starts a program (after emul_state_init):
+ * the registry opens, or could be created (a scratch object beside it is
+ * made and removed: nothing is left behind). 0, or -1 with the reason kept. */
+int emul_state_probe(void);
 /* After fork: this process's pid and start time. Allocation-free. */
 void emul_state_child(void);
 
