@@ -12,3 +12,16 @@ tests_test_emul_shm_SOURCES = tests/test_emul_shm.c
 tests_test_emul_shm_CPPFLAGS = $(AM_CPPFLAGS)
 tests_test_emul_shm_LDADD = $(TEST_LIBS)
 TESTS += tests/test_emul_shm
+
+check_PROGRAMS += tests/progs/sysv_sem_cases
+tests_progs_sysv_sem_cases_SOURCES = tests/progs/sysv_sem_cases.c
+tests_progs_sysv_sem_cases_CFLAGS = $(WARN_CFLAGS)
+tests_progs_sysv_sem_cases_LDFLAGS =
+
+check_PROGRAMS += tests/test_emul_sem_diff
+tests_test_emul_sem_diff_SOURCES = tests/test_emul_sem_diff.c
+tests_test_emul_sem_diff_CPPFLAGS = $(AM_CPPFLAGS)
+tests_test_emul_sem_diff_LDADD = $(TEST_LIBS)
+EXTRA_tests_test_emul_sem_diff_DEPENDENCIES = tests/progs/sysv_sem_cases$(EXEEXT)
+EXTRA_DIST += tests/vectors/sysv-sem-cases.txt
+TESTS += tests/test_emul_sem_diff
