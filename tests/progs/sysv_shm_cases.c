@@ -9,6 +9,9 @@
  *                             times, incrementing its first word
  *   sysv_shm_cases nattch KEY   prints shm_nattch of KEY's segment
  *   sysv_shm_cases count KEY    prints the first word of KEY's segment
+ *   sysv_shm_cases hold ID   attaches segment ID read-only, prints
+ *                            "held: N" (its shm_nattch then), waits for EOF
+ *                            on stdin, detaches, prints "released"
  *   sysv_shm_cases exec-child FD   (internal) says it runs, waits for EOF
  */
 #define _GNU_SOURCE
@@ -302,6 +305,30 @@ static int cases(void)
 	return 0;
 }
 
+/* An attachment kept for another program to see (its start-up checks). */
+static int hold(int id)
+{
+	char c;
+	void *p;
+
+	alarm(600);
+	p = shmat(id, NULL, SHM_RDONLY);
+	if (p == (void *)-1) {
+		res("hold", -1);
+		return 1;
+	}
+	printf("held: %lu\n", nattch(id));
+	fflush(stdout);
+	while (read(0, &c, 1) > 0)
+		;
+	if (shmdt(p)) {
+		res("release", -1);
+		return 1;
+	}
+	printf("released\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	ssize_t n;
@@ -318,6 +345,8 @@ int main(int argc, char **argv)
 			;
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "hold"))
+		return hold(atoi(argv[2]));
 	if (argc != 3)
 		return 2;
 	base = (key_t)strtol(argv[2], NULL, 0);
