@@ -10,8 +10,9 @@
  *   sysv_shm_cases nattch KEY   prints shm_nattch of KEY's segment
  *   sysv_shm_cases count KEY    prints the first word of KEY's segment
  *   sysv_shm_cases hold ID   attaches segment ID read-only, prints
- *                            "held: N" (its shm_nattch then), waits for EOF
- *                            on stdin, detaches, prints "released"
+ *                            "held: N" (its shm_nattch then) at once and at
+ *                            each line on stdin; at EOF detaches, prints
+ *                            "released"
  *   sysv_shm_cases exec-child FD   (internal) says it runs, waits for EOF
  */
 #define _GNU_SOURCE
@@ -308,7 +309,7 @@ static int cases(void)
 /* An attachment kept for another program to see (its start-up checks). */
 static int hold(int id)
 {
-	char c;
+	char c = 0;
 	void *p;
 
 	alarm(600);
@@ -317,10 +318,12 @@ static int hold(int id)
 		res("hold", -1);
 		return 1;
 	}
-	printf("held: %lu\n", nattch(id));
-	fflush(stdout);
-	while (read(0, &c, 1) > 0)
-		;
+	do {
+		printf("held: %lu\n", nattch(id));
+		fflush(stdout);
+		while (read(0, &c, 1) > 0 && c != '\n')
+			;
+	} while (c == '\n' && (c = 0, 1));
 	if (shmdt(p)) {
 		res("release", -1);
 		return 1;
