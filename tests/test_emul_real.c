@@ -87,7 +87,7 @@ static int leftovers(int remove_all)
 static struct tl_opts opts(enum world w, uid_t uid, const char *tmpdir)
 {
 	static char rl[PATH_MAX + 16], nsv[96], td[PATH_MAX + 16];
-	static const char *env[4];
+	static const char *env[5];
 	struct tl_opts o = {.env = env, .preload = w != KERNEL, .timeout = 120, .uid = uid};
 
 	snprintf(rl, sizeof rl, "NIPC_RULES=%s", w == KERNEL ? "" : rules[w - 1]);
@@ -95,8 +95,10 @@ static struct tl_opts opts(enum world w, uid_t uid, const char *tmpdir)
 	snprintf(td, sizeof td, "TMPDIR=%s", tmpdir ? tmpdir : "/tmp");
 	env[0] = w == KERNEL ? "NIPC_RULES" : rl;
 	env[1] = w == KERNEL ? "NIPC_NAMESPACE" : nsv;
-	env[2] = tmpdir ? td : NULL;
-	env[3] = NULL;
+	/* LeakSanitizer (a sanitizer build's helpers) cannot work under strace */
+	env[2] = "ASAN_OPTIONS=detect_leaks=0";
+	env[3] = tmpdir ? td : NULL;
+	env[4] = NULL;
 	return o;
 }
 
@@ -486,14 +488,15 @@ static void pg_kill_left(void)
 static struct tl_opts nobody_opts(enum world w)
 {
 	static char pre[PATH_MAX + 64];
-	static const char *env[4];
+	static const char *env[5];
 	struct tl_opts o = opts(w, pg_user.pw_uid, NULL);
 
 	snprintf(pre, sizeof pre, "LD_PRELOAD=%s", pg_shim);
 	env[0] = o.env[0];
 	env[1] = o.env[1];
-	env[2] = w == KERNEL ? NULL : pre;
-	env[3] = NULL;
+	env[2] = o.env[2];
+	env[3] = w == KERNEL ? NULL : pre;
+	env[4] = NULL;
 	o.env = env;
 	o.preload = 0;
 	return o;
