@@ -14,6 +14,10 @@
  *                              and removed
  *   sysv_shm_cases owner-uses|group-uses|nongroup-uses|old-owner-uses ID
  *                              (internal) cases_owner's other users
+ *   sysv_shm_cases hold ID   attaches segment ID read-only, prints
+ *                            "held: N" (its shm_nattch then) at once and at
+ *                            each line on stdin; at EOF detaches, prints
+ *                            "released"
  *   sysv_shm_cases exec-child FD   (internal) says it runs, waits for EOF
  */
 #define _GNU_SOURCE
@@ -554,6 +558,32 @@ static int cases(void)
 	return 0;
 }
 
+/* An attachment kept for another program to see (its start-up checks). */
+static int hold(int id)
+{
+	char c = 0;
+	void *p;
+
+	alarm(600);
+	p = shmat(id, NULL, SHM_RDONLY);
+	if (p == (void *)-1) {
+		res("hold", -1);
+		return 1;
+	}
+	do {
+		printf("held: %lu\n", nattch(id));
+		fflush(stdout);
+		while (read(0, &c, 1) > 0 && c != '\n')
+			;
+	} while (c == '\n' && (c = 0, 1));
+	if (shmdt(p)) {
+		res("release", -1);
+		return 1;
+	}
+	printf("released\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	ssize_t n;
@@ -570,6 +600,8 @@ int main(int argc, char **argv)
 			;
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "hold"))
+		return hold(atoi(argv[2]));
 	if (argc != 3)
 		return 2;
 	base = (key_t)strtol(argv[2], NULL, 0);
