@@ -460,3 +460,33 @@ int emul_state_reach(int make)
 	__atomic_store_n(&emul_reg, r, __ATOMIC_RELEASE);
 	return 0;
 }
+
+int emul_state_probe(void)
+{
+	char name[128], tmp[160];
+	struct emul_reg *r;
+	const char *desc;
+	int fd;
+
+	snprintf(name, sizeof name, "/nipc.sysv.%s.reg", emul_ns);
+	r = open_existing(name);
+	if (r) {
+		shim_next.munmap(r, sizeof *r);
+		return 0;
+	}
+	if (errno == ENOENT) {
+		/* what create() needs: a new object beside the final name */
+		snprintf(tmp, sizeof tmp, "%s.probe.%d", name, (int)emul_pid);
+		fd = shim_next.shm_open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, reg_mode);
+		if (fd >= 0) {
+			shim_next.close(fd);
+			shim_next.shm_unlink(tmp);
+			return 0;
+		}
+	}
+	desc = strerrordesc_np(errno);
+	if (!why[0])
+		snprintf(why, sizeof why, "cannot open or create the registry %s: %s", name,
+			 desc ? desc : "unknown error");
+	return -1;
+}

@@ -36,6 +36,7 @@ struct emul_seg {
 	int64_t atime, dtime, ctime;
 	uint64_t ino;           /* the backing object's inode (a cached descriptor is checked against it) */
 	char name[EMUL_NAME_BUF];
+	uint32_t lock_uid;      /* the real uid SHM_LOCK charged (RLIMIT_MEMLOCK) */
 };
 
 /* One attachment: a mapping of a segment in a process that is alive while
@@ -108,6 +109,10 @@ int emul_state_init(int shm, int sem);
  * 0, or -1: errno ENOENT (none, and !make) or the reason kept. */
 int emul_state_reach(int make);
 const char *emul_state_why(void);
+/* nipc run's check before it starts a program (after emul_state_init):
+ * the registry opens, or could be created (a scratch object beside it is
+ * made and removed: nothing is left behind). 0, or -1 with the reason kept. */
+int emul_state_probe(void);
 /* After fork: this process's pid and start time. Allocation-free. */
 void emul_state_child(void);
 

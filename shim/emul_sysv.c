@@ -26,8 +26,11 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -260,6 +263,17 @@ static int not_owner(const struct emul_seg *g)
 	uid_t eu = geteuid();
 
 	return eu != 0 && eu != g->uid && eu != g->cuid;
+}
+
+/* Whether this process has capability cap in its effective set. */
+static int capable(int cap)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &h, d))
+		return geteuid() == 0;
+	return (d[cap / 32].effective >> (cap % 32)) & 1;
 }
 
 /* ------------------------------------------------ backing objects */
@@ -603,10 +617,39 @@ static void stat_of(const struct emul_seg *g, uint32_t slot, struct shmid_ds *b)
 	b->shm_nattch = nattch(slot, g->seq);
 }
 
+/* The data object follows the owner, group and mode that IPC_SET gave
+ * the segment, so the kernel goes on checking data access as the registry
+ * does (only root may give a file to another user: otherwise the owner
+ * stays, and the group when this process is not in the new one). A
+ * removed segment's object has no name: this process's descriptor, if it
+ * has one. An O_PATH descriptor needs no access to the data. */
+static void follow_owner(uint32_t slot, const struct emul_seg *g)
+{
+	char path[EMUL_NAME_BUF + 32];
+	struct stat st;
+	int fd = fdc[slot].fd1 - 1, own = 0;
+
+	if (fd < 0 || fdc[slot].seq != g->seq) {
+		if (!g->name[0])
+			return;
+		snprintf(path, sizeof path, "/dev/shm%s", g->name);
+		if ((fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			return;
+		own = 1;
+	}
+	if (!fstat(fd, &st) && (uint64_t)st.st_ino == g->ino) {
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		if ((st.st_uid != g->uid || st.st_gid != g->gid) && chown(path, g->uid, g->gid))
+			(void)!chown(path, (uid_t)-1, g->gid);
+		chmod(path, g->mode & 0777);
+	}
+	if (own)
+		shim_next.close(fd);
+}
+
 static int set(struct emul_seg *g, uint32_t slot, const struct shmid_ds *b)
 {
 	struct emul_seg n;
-	int fd = fdc[slot].fd1 - 1;
 
 	if (not_owner(g))
 		return fail(EPERM);
@@ -617,9 +660,50 @@ static int set(struct emul_seg *g, uint32_t slot, const struct shmid_ds *b)
 	n.ctime = time(NULL);
 	emul_jput(g, &n, sizeof n);
 	emul_jcommit();
-	/* the data object follows the mode when this process may change it */
-	if (fd >= 0 && fdc[slot].seq == g->seq)
-		fchmod(fd, n.mode & 0777);
+	follow_owner(slot, g);
+	return 0;
+}
+
+static unsigned long pages(uint64_t size)
+{
+	return (unsigned long)((size + (uint64_t)pagesz - 1) / (uint64_t)pagesz);
+}
+
+/* SHM_LOCK and SHM_UNLOCK as the kernel checks them: CAP_IPC_LOCK, or
+ * the owner or creator, who may lock only with a RLIMIT_MEMLOCK above 0
+ * and within it (ENOMEM), counting the segments its real uid locked in
+ * this namespace. Only the flag is kept: the pages are not pinned. */
+static int lock_seg(struct emul_seg *g, int lock)
+{
+	int cap = capable(CAP_IPC_LOCK);
+	uid_t eu = geteuid(), ru = getuid();
+	unsigned long held = 0;
+	struct emul_seg n;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl))
+		rl.rlim_cur = RLIM_INFINITY;
+	if (!cap && eu != g->uid && eu != g->cuid)
+		return fail(EPERM);
+	if (!cap && lock && !rl.rlim_cur)
+		return fail(EPERM);
+	if (!lock == !(g->mode & SHM_LOCKED))
+		return 0;
+	if (lock && !cap && rl.rlim_cur != RLIM_INFINITY) {
+		for (uint32_t s = 0; s < emul_reg->seg_hi && s < EMUL_NSEG; s++) {
+			const struct emul_seg *o = &emul_reg->seg[s];
+
+			if (o->state != ES_FREE && (o->mode & SHM_LOCKED) && o->lock_uid == ru)
+				held += pages(o->size);
+		}
+		if (held + pages(g->size) > rl.rlim_cur / (rlim_t)pagesz)
+			return fail(ENOMEM);
+	}
+	n = *g;
+	n.mode ^= SHM_LOCKED;
+	n.lock_uid = ru;
+	emul_jput(g, &n, sizeof n);
+	emul_jcommit();
 	return 0;
 }
 
@@ -662,8 +746,8 @@ static int e_shmctl(int id, int cmd, struct shmid_ds *buf)
 		return fail(EINVAL);
 	if (!is_emul_id(id))
 		return shim_next.shmctl(id, cmd, buf);
-	if (c != IPC_STAT && c != IPC_SET && c != IPC_RMID)
-		return fail(EINVAL);    /* SHM_LOCK, SHM_UNLOCK: not emulated yet */
+	if (c != IPC_STAT && c != IPC_SET && c != IPC_RMID && c != SHM_LOCK && c != SHM_UNLOCK)
+		return fail(EINVAL);
 	emul_took = 1;
 	if (c == IPC_SET && !buf)
 		return fail(EFAULT);
@@ -684,6 +768,8 @@ static int e_shmctl(int id, int cmd, struct shmid_ds *buf)
 		}
 	} else if (c == IPC_SET) {
 		r = set(g, slot, buf);
+	} else if (c == SHM_LOCK || c == SHM_UNLOCK) {
+		r = lock_seg(g, c == SHM_LOCK);
 	} else {
 		r = rmid(g, slot);
 	}

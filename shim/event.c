@@ -68,6 +68,7 @@ void ev_begin(struct shim_event *e, enum shim_op op)
 	e->op = op;
 	e->nargs = 0;
 	e->key[0] = 0;
+	e->emulated = 0;
 	e->rk = R_INT;
 	e->pid = my_pid();
 	e->tid = my_tid();

@@ -422,7 +422,7 @@ void fmt_line_head(struct out *o, long pid, long tid, long long sec, long nsec, 
 }
 
 void fmt_line_tail(struct out *o, int failed, int err, const char *errname,
-		   unsigned long long dur_ns, const char *key)
+		   unsigned long long dur_ns, const char *key, int emulated)
 {
 	const char *desc = err > 0 ? strerrordesc_np(err) : NULL;
 
@@ -442,6 +442,8 @@ void fmt_line_tail(struct out *o, int failed, int err, const char *errname,
 		fmt_puts(o, " key=");
 		fmt_puts(o, key);
 	}
+	if (emulated)
+		fmt_puts(o, " [emulated]");
 }
 
 int fmt_put_pattern(struct out *o, const char *pattern, long pid)
@@ -496,6 +498,8 @@ static void format_json(struct out *o, const struct shim_event *e)
 		fmt_put_str(o, e->key, 1);
 	else
 		fmt_puts(o, "null");
+	if (e->emulated)
+		fmt_puts(o, ",\"emulated\":true");
 	fmt_putc(o, '}');
 }
 
@@ -513,7 +517,7 @@ static void format_text(struct out *o, const struct shim_event *e, const struct 
 	}
 	fmt_puts(o, ") = ");
 	put_ret(o, e, 0);
-	fmt_line_tail(o, e->failed, e->err, NULL, e->dur, e->key);
+	fmt_line_tail(o, e->failed, e->err, NULL, e->dur, e->key, e->emulated);
 }
 
 void format_event(struct out *o, const struct shim_event *e, int json,

@@ -65,7 +65,8 @@ void shim_masks_set(uint64_t trace)
 {
 	__atomic_store_n(&shim_trace, trace, __ATOMIC_RELAXED);
 	/* the emulation's ops are always intercepted while it is on */
-	__atomic_store_n(&shim_intercept, intercept_of(trace | shim_emul_ops), __ATOMIC_RELEASE);
+	__atomic_store_n(&shim_intercept, intercept_of(trace | shim_emul_ops | shim_deny_ops),
+			 __ATOMIC_RELEASE);
 	shim_hooks_arm();
 }
 
@@ -238,13 +239,16 @@ static void name_key(struct shim_call *c)
 }
 
 /* The decision for the object: the call table its calls go through. The
- * choices are pass (made in name_before), trace, and the System V
+ * choices are pass (made in name_before), trace, fail closed (bad acting
+ * rules: shim_deny_calls), and the System V
  * emulation, which decides per key (once, at shmget), id and address
  * itself (emul_sysv.c). Rewriting a name and recording ownership will be
  * decided here too, once per object when it is created or opened, and
  * cached with its name (names.c): never by matching text on a hot call. */
 static const struct shim_next *decide(struct shim_call *c)
 {
+	if (UNLIKELY(shim_deny_ops & (UINT64_C(1) << c->op)))
+		return &shim_deny_calls;
 	if (UNLIKELY(shim_emul_ops & (UINT64_C(1) << c->op)))
 		return &shim_emul_calls;
 	return &shim_next;
@@ -439,10 +443,12 @@ void shim_hooks_arm(void)
 		\
 		if ((skip) || !dispatch_enter(&c, OP_##op, nm, rk, (uintptr_t)(obj), (uintptr_t)(aux))) \
 			return RD_##rd##_CALL(REAL(fn), args); \
+		emul_took = 0; \
 		r_ = RD_##rd##_CALL(c.calls->fn, args); \
 		err_ = errno; \
 		failed_ = (RK_##rk(r_)); \
 		if (c.event) { \
+			c.e.emulated = emul_took; \
 			__VA_ARGS__ \
 		} \
 		dispatch_leave(&c, failed_, err_); \

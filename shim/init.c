@@ -44,7 +44,7 @@ static void start(void)
 	emul_init();
 	mask = shim_policy_init();
 	if (!mask) {
-		if (shim_emul_ops)
+		if (shim_emul_ops || shim_deny_ops)
 			shim_masks_set(0);
 		return;
 	}

@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <semaphore.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -292,24 +295,106 @@ uint64_t shim_policy_init(void)
 }
 
 struct rules *shim_rules;
+uint64_t shim_deny_ops;
+struct shim_next shim_deny_calls;
+
+/* Fail closed: ENOSYS, what a kernel without System V IPC answers, and
+ * what glibc's shm_open and sem_open answer without a POSIX shared memory
+ * file system. */
+static int deny(void)
+{
+	errno = ENOSYS;
+	return -1;
+}
+
+static int d_shmget(key_t k, size_t s, int f) { (void)k; (void)s; (void)f; return deny(); }
+static void *d_shmat(int id, const void *a, int f) { (void)id; (void)a; (void)f; deny(); return (void *)-1; }
+static int d_shmdt(const void *a) { (void)a; return deny(); }
+static int d_shmctl(int id, int c, struct shmid_ds *b) { (void)id; (void)c; (void)b; return deny(); }
+static int d_semget(key_t k, int n, int f) { (void)k; (void)n; (void)f; return deny(); }
+static int d_semop(int id, struct sembuf *s, size_t n) { (void)id; (void)s; (void)n; return deny(); }
+static int d_semtimedop(int id, struct sembuf *s, size_t n, const struct timespec *t)
+{
+	(void)id; (void)s; (void)n; (void)t;
+	return deny();
+}
+static int d_semctl(int id, int n, int c, ...) { (void)id; (void)n; (void)c; return deny(); }
+static int d_shm_open(const char *n, int f, mode_t m) { (void)n; (void)f; (void)m; return deny(); }
+static int d_unlink(const char *n) { (void)n; return deny(); }
+static sem_t *d_sem_open(const char *n, int f, ...) { (void)n; (void)f; deny(); return SEM_FAILED; }
+
+/* The ops of the families fam that fail closed, with their table. System
+ * V message queues and POSIX message queues are not interposed. */
+static void deny_families(unsigned fam)
+{
+	shim_deny_calls = shim_next;
+	if (fam & RF_SYSV_SHM) {
+		shim_deny_ops |= OPBIT(SHMGET) | OPBIT(SHMAT) | OPBIT(SHMDT) | OPBIT(SHMCTL);
+		shim_deny_calls.shmget = d_shmget;
+		shim_deny_calls.shmat = d_shmat;
+		shim_deny_calls.shmdt = d_shmdt;
+		shim_deny_calls.shmctl = d_shmctl;
+	}
+	if (fam & RF_SYSV_SEM) {
+		shim_deny_ops |= OPBIT(SEMGET) | OPBIT(SEMOP) | OPBIT(SEMTIMEDOP) | OPBIT(SEMCTL);
+		shim_deny_calls.semget = d_semget;
+		shim_deny_calls.semop = d_semop;
+		shim_deny_calls.semtimedop = d_semtimedop;
+		shim_deny_calls.semctl = d_semctl;
+	}
+	if (fam & RF_POSIX_SHM) {
+		shim_deny_ops |= OPBIT(SHM_OPEN) | OPBIT(SHM_UNLINK);
+		shim_deny_calls.shm_open = d_shm_open;
+		shim_deny_calls.shm_unlink = d_unlink;
+	}
+	if (fam & RF_POSIX_SEM) {
+		shim_deny_ops |= OPBIT(SEM_OPEN) | OPBIT(SEM_UNLINK);
+		shim_deny_calls.sem_open = d_sem_open;
+		shim_deny_calls.sem_unlink = d_unlink;
+	}
+}
+
+/* The families of fam that fail closed, as "sysv-shm sysv-sem". */
+static void family_words(unsigned fam, char *buf, size_t len)
+{
+	static const unsigned denied[] = {RF_SYSV_SHM, RF_SYSV_SEM, RF_POSIX_SHM, RF_POSIX_SEM};
+	struct out o = {buf, 0, len - 1};
+
+	for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++)
+		if (fam & denied[i]) {
+			if (o.n)
+				fmt_putc(&o, ' ');
+			fmt_puts(&o, rules_family_name(denied[i]));
+		}
+	buf[o.n < len ? o.n : len - 1] = 0;
+}
 
 void shim_rules_init(void)
 {
-	const char *path = getenv("NIPC_RULES");
+	const char *path = getenv("NIPC_RULES"), *text = getenv("NIPC_RULES_TEXT");
 	const struct rules_diag *d;
 	struct rules *r;
-	char first[600];
+	char first[600], fams[80];
+	unsigned acting;
 	size_t n, i;
+	int lost;
 
-	if (!path || !*path)
+	if (path && !*path)
+		path = NULL;
+	if (text && !*text)
+		text = NULL;
+	if (!path && !text)
 		return;
 	out_note_stderr();
 	if (!(r = rules_new())) {
 		shim_warn("NIPC_RULES: out of memory; rules ignored", NULL);
 		return;
 	}
-	rules_add_file(r, path);
-	if (!rules_finish(r)) {
+	if (path)
+		rules_add_file(r, path);
+	/* out of memory: what was lost may have acted */
+	lost = text && rules_add_text(r, "NIPC_RULES_TEXT", text);
+	if (!rules_finish(r) && !lost) {
 		shim_rules = r;
 		return;
 	}
@@ -317,12 +402,22 @@ void shim_rules_init(void)
 	for (i = 0; i < n && d[i].severity != RS_ERROR; i++)
 		;
 	if (i == n)
-		snprintf(first, sizeof first, "%s: out of memory", path);
+		snprintf(first, sizeof first, "%s: out of memory", path ? path : "NIPC_RULES_TEXT");
 	else if (!d[i].line)
 		snprintf(first, sizeof first, "%s: %s", d[i].source, d[i].msg);
 	else
 		snprintf(first, sizeof first, "%s:%u:%u: %s", d[i].source, d[i].line, d[i].col,
 			 d[i].msg);
-	shim_warn("NIPC_RULES: %s; rules ignored (nipc rules check shows every error)", first);
+	acting = rules_acting(r) | (lost ? RF_SYSV : 0);
 	rules_free(r);
+	family_words(acting, fams, sizeof fams);
+	if (!fams[0]) {
+		shim_warn("NIPC_RULES: %s; rules ignored (nipc rules check shows every error)", first);
+		return;
+	}
+	deny_families(acting);
+	/* shim_warn takes one string */
+	n = strlen(first);
+	snprintf(first + n, sizeof first - n, "; the rules act, so %s calls fail with ENOSYS", fams);
+	shim_warn("NIPC_RULES: %s (fail closed; nipc rules check shows every error)", first);
 }

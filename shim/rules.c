@@ -38,6 +38,7 @@ struct rules {
 	size_t nd, dcap;
 	int errors;
 	int finished;
+	unsigned acting;        /* rules_acting() */
 };
 
 static const struct {
@@ -564,6 +565,24 @@ static int add_rule(struct rules *r, struct rule *ru)
 	return 0;
 }
 
+/* What a line would act on, read leniently (errors or not), so that a
+ * table with errors can fail those families closed: the line's families if
+ * its first word is one, else every System V family. */
+static void note_acting(struct rules *r, const struct word *w, int nw)
+{
+	static const char *const acts[] = {"backend=", "name=", "rename=", "cleanup="};
+	unsigned fam;
+
+	for (int i = 1; i < nw; i++)
+		for (size_t a = 0; a < sizeof acts / sizeof acts[0]; a++)
+			if (w[i].len >= strlen(acts[a]) &&
+			    !memcmp(w[i].p, acts[a], strlen(acts[a]))) {
+				fam = rules_family_bits(w[0].p, w[0].len) & ~RF_FTOK;
+				r->acting |= fam ? fam : RF_SYSV;
+				return;
+			}
+}
+
 static int parse_line(struct ctx *c, const char *s, size_t n)
 {
 	struct word w[MAX_WORDS];
@@ -572,13 +591,18 @@ static int parse_line(struct ctx *c, const char *s, size_t n)
 	int nw, i = 1;
 	const void *nul = memchr(s, 0, n);
 
-	if (nul)
+	if (nul) {
+		c->r->acting |= RF_SYSV;
 		return ERR(c, (unsigned)((const char *)nul - s) + 1, "NUL byte in the line");
+	}
 	nw = split(s, n, w);
-	if (nw < 0)
+	if (nw < 0) {
+		c->r->acting |= RF_SYSV;
 		return ERR(c, 1, "more than %d words on one line", MAX_WORDS);
+	}
 	if (!nw)
 		return 0;
+	note_acting(c->r, w, nw);
 	memset(&ru, 0, sizeof ru);
 	ru.src = c->src;
 	ru.line = c->line;
@@ -699,6 +723,7 @@ int rules_add_file(struct rules *r, const char *path)
 		return -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
+		r->acting |= RF_SYSV;
 		diag(r, RS_ERROR, src, 0, 0, "cannot open: %s", strerror(errno));
 		return -1;
 	}
@@ -717,8 +742,10 @@ int rules_add_file(struct rules *r, const char *path)
 		got = read(fd, buf + n, cap - n);
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got < 0)
+		if (got < 0) {
+			r->acting |= RF_SYSV;
 			diag(r, RS_ERROR, src, 0, 0, "cannot read: %s", strerror(errno));
+		}
 		if (got <= 0)
 			break;
 		n += (size_t)got;
@@ -727,6 +754,11 @@ int rules_add_file(struct rules *r, const char *path)
 	rc = r->errors ? -1 : parse_text(r, src, buf, n);
 	free(buf);
 	return rc;
+}
+
+unsigned rules_acting(const struct rules *r)
+{
+	return r->acting;
 }
 
 size_t rules_count(const struct rules *r)

@@ -94,6 +94,12 @@ int rules_add_text(struct rules *r, const char *source, const char *text);
 int rules_finish(struct rules *r);
 
 size_t rules_count(const struct rules *r);
+/* The families the lines added so far would act on (backend=, name=,
+ * rename=, cleanup=), read leniently from lines with errors too: the
+ * line's families (ftok aside), every System V family when its family word
+ * is unknown, the line unreadable, or a file could not be read. A table
+ * with errors decides nothing, so these are what must fail closed. */
+unsigned rules_acting(const struct rules *r);
 /* Diagnostics in order; n receives how many. */
 const struct rules_diag *rules_diags(const struct rules *r, size_t *n);
 /* Where rule i was written: "FILE:LINE" (or "--rule N:LINE"). */

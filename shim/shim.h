@@ -122,11 +122,17 @@ SHIM_HIDDEN extern const uint64_t shim_fd_ops, shim_sem_ops;
  * hooks. */
 SHIM_HIDDEN void shim_masks_set(uint64_t trace);
 
-/* NIPC_RULES compiled at start-up (rules.h), NULL if unset or bad: a bad
- * file warns once and passes through. Nothing acts on the rules yet. */
+/* NIPC_RULES (a file) then NIPC_RULES_TEXT (lines, as nipc run passes
+ * them) compiled at start-up (rules.h), NULL if unset or bad: bad rules
+ * warn once; tracing-only ones pass through, the families that acting ones
+ * name fail closed (shim_deny_ops). */
 struct rules;
 SHIM_HIDDEN extern struct rules *shim_rules;
 SHIM_HIDDEN void shim_rules_init(void);
+/* Fail closed: ops that bad acting rules deny, with ENOSYS, through
+ * shim_deny_calls (always intercepted; 0: none). */
+SHIM_HIDDEN extern uint64_t shim_deny_ops;
+SHIM_HIDDEN extern struct shim_next shim_deny_calls;
 /* Reads the environment; the trace mask to start with (0: none), with the
  * sink open. */
 SHIM_HIDDEN uint64_t shim_policy_init(void);
@@ -254,6 +260,7 @@ struct shim_event {
 	union { long long i; const void *p; } ret;
 	int failed;
 	int err;
+	int emulated;           /* the System V emulation handled the call itself */
 	char key[SHIM_NAME_CAP + 32]; /* "" = null */
 	/* Copies of the caller's memory made without trusting the pointers. */
 	unsigned char scratch[SHIM_STR_MAX + 32 + 16 * sizeof(struct sembuf) + sizeof(struct timespec)]

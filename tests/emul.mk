@@ -36,3 +36,16 @@ tests_test_emul_sem_diff_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_emul_sem_diff_DEPENDENCIES = tests/progs/sysv_sem_cases$(EXEEXT)
 EXTRA_DIST += tests/vectors/sysv-sem-cases.txt
 TESTS += tests/test_emul_sem_diff
+
+# real, unmodified programs (PostgreSQL, Python's sysv_ipc, Qt 5) on the
+# kernel and under the emulation
+check_PROGRAMS += tests/test_emul_real
+tests_test_emul_real_SOURCES = tests/test_emul_real.c
+tests_test_emul_real_CPPFLAGS = $(AM_CPPFLAGS) -DPYTHON3='"$(PYTHON3)"'
+tests_test_emul_real_LDADD = $(TEST_LIBS)
+EXTRA_tests_test_emul_real_DEPENDENCIES = tests/progs/sysv_shm_cases$(EXEEXT)
+if HAVE_QT5
+EXTRA_tests_test_emul_real_DEPENDENCIES += tests/qt/qt5peer$(EXEEXT)
+endif
+EXTRA_DIST += tests/progs/real_sysv_ipc.py
+TESTS += tests/test_emul_real

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# tests: the rule language (shim/rules.c), nipc rules check, NIPC_RULES.
+# tests: the rule language (shim/rules.c), nipc rules check, NIPC_RULES, nipc run.
 check_PROGRAMS += tests/test_rules
 tests_test_rules_SOURCES = tests/test_rules.c shim/rules.c shim/rules.h
 tests_test_rules_CPPFLAGS = $(AM_CPPFLAGS)
@@ -7,3 +7,10 @@ tests_test_rules_CFLAGS = $(TEST_CFLAGS)
 tests_test_rules_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_rules_DEPENDENCIES = tools/nipc$(EXEEXT) shim/libnipc-preload.la
 TESTS += tests/test_rules
+
+# nipc run (and the launcher nipc trace shares) with real processes.
+check_PROGRAMS += tests/test_run
+tests_test_run_LDADD = $(TEST_LIBS)
+EXTRA_tests_test_run_DEPENDENCIES = tools/nipc$(EXEEXT) shim/libnipc-preload.la \
+	tests/progs/sysv_shm_cases$(EXEEXT)
+TESTS += tests/test_run

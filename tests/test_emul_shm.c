@@ -14,23 +14,47 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tlib.h"
+#include "../shim/emul_state.h"
 
-static char prog[PATH_MAX], rules[PATH_MAX], ns[64];
+static char prog[PATH_MAX], rules[PATH_MAX], key_rules[PATH_MAX], ns[64];
+/* The rules of the runs: rules, or key_rules while a test routes by key. */
+static const char *cur_rules;
 static char out[65536], err[65536];
 static key_t key0;
 static int counter;
 
 /* ------------------------------------------------------------ helpers */
 
-/* A fresh key range of 16 keys for this process. */
+static int leftovers_of(int remove_all, int quiet);
+
+/* A fresh key range of 16 keys for this process. Every test starts with
+ * it: what a failed test left is removed (its backing objects, the
+ * registry) and the runs go back to the namespace's rules. */
 static key_t next_keys(void)
 {
+	leftovers_of(1, 1);
+	cur_rules = rules;
 	return key0 + (key_t)(16 * counter++);
+}
+
+/* Until the next test: key k under backend=posix, every other key the
+ * kernel's. */
+static void route_one_key(key_t k)
+{
+	FILE *f = fopen(key_rules, "w");
+
+	assert_non_null(f);
+	fprintf(f, "sysv-shm 0x%08x backend=posix\nsysv-shm backend=kernel\n", (unsigned)k);
+	fclose(f);
+	cur_rules = key_rules;
 }
 
 /* The options of a run: under the shim with the rules and the namespace
@@ -42,7 +66,7 @@ static struct tl_opts opts(int emul, const char *extra)
 	struct tl_opts o = {.env = env, .preload = emul, .timeout = 60};
 	int other_ns = extra && !strncmp(extra, "NIPC_NAMESPACE=", 15);
 
-	snprintf(rl, sizeof rl, "NIPC_RULES=%s", rules);
+	snprintf(rl, sizeof rl, "NIPC_RULES=%s", cur_rules);
 	snprintf(nsv, sizeof nsv, "NIPC_NAMESPACE=%s", ns);
 	env[0] = emul ? rl : "NIPC_RULES";
 	env[1] = !emul ? "NIPC_NAMESPACE" : other_ns ? extra : nsv;
@@ -146,6 +170,8 @@ static int setup(void **state)
 	snprintf(prog, sizeof prog, "%s", tl_prog("sysv_shm_cases"));
 	snprintf(ns, sizeof ns, "t%d", (int)getpid());
 	snprintf(rules, sizeof rules, "%s", tl_path("emul.rules"));
+	snprintf(key_rules, sizeof key_rules, "%s", tl_path("emul-key.rules"));
+	cur_rules = rules;
 	/* the namespace's registry and backing objects */
 	snprintf(reg, sizeof reg, "/nipc.sysv.%s", ns);
 	tl_ledger_posix(reg);
@@ -163,6 +189,7 @@ static int teardown(void **state)
 	(void)state;
 	leftovers(1);
 	unlink(rules);
+	unlink(key_rules);
 	return 0;
 }
 
@@ -384,17 +411,10 @@ static int in_kernel(key_t k)
 /* Only the keys a rule routes are emulated; the others stay the kernel's. */
 static void test_emul_route_by_key(void **state)
 {
-	char saved[PATH_MAX];
 	key_t k = next_keys();
-	FILE *f;
 
 	(void)state;
-	strcpy(saved, rules);
-	snprintf(rules, sizeof rules, "%s", tl_path("emul-key.rules"));
-	f = fopen(rules, "w");
-	assert_non_null(f);
-	fprintf(f, "sysv-shm 0x%08x backend=posix\nsysv-shm backend=kernel\n", (unsigned)k);
-	fclose(f);
+	route_one_key(k);
 	expect_out("create", k, "create: ok\n");
 	expect_out("create", k + 1, "create: ok\n");
 	kernel_note(k);
@@ -404,12 +424,95 @@ static void test_emul_route_by_key(void **state)
 	expect_out("rm", k, "rm: ok\n");
 	expect_out("rm", k + 1, "rm: ok\n");
 	kernel_clean(k);
-	unlink(rules);
-	strcpy(rules, saved);
 	assert_false(in_kernel(k + 1));
+	assert_int_equal(leftovers(0), 0);
+}
+
+/* IPC_SET gives the backing object the segment's new owner, group and
+ * mode: the kernel checks data access as IPC_STAT says. */
+static void test_emul_set_follows_backing(void **state)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	key_t k = next_keys();
+
+	(void)state;
+	snprintf(path, sizeof path, "/dev/shm/nipc.sysv.%s.shm.0x%08x", ns, (unsigned)k);
+	expect_steps(k, "create=ok");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	expect_steps(k, "give=ok");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_uid, 65534);
+	assert_int_equal(st.st_gid, 65533);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	expect_steps(k, "rm=ok");
+	assert_int_equal(leftovers(0), 0);
+}
+
+/* What the namespace's registry holds: live segments, those of them
+ * whose key is not k, and attachment records in use that are not of k's
+ * segment (a dead process's record stays until it is swept). */
+static void registry_holds(key_t k, int *nseg, int *other_seg, int *other_att)
+{
+	char path[PATH_MAX];
+	const struct emul_reg *r;
+	int fd, slot = -1;
+
+	snprintf(path, sizeof path, "/dev/shm/nipc.sysv.%s.reg", ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	r = mmap(NULL, sizeof *r, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	assert_true(r != MAP_FAILED);
+	assert_int_equal(r->bytes, sizeof *r);
+	*nseg = *other_seg = *other_att = 0;
+	for (int s = 0; s < EMUL_NSEG; s++)
+		if (r->seg[s].state != ES_FREE) {
+			++*nseg;
+			if (r->seg[s].key == k)
+				slot = s;
+			else
+				++*other_seg;
+		}
+	for (int i = 0; i < EMUL_NATT; i++)
+		*other_att += r->att[i].used && (int)r->att[i].slot != slot;
+	munmap((void *)r, sizeof *r);
+}
+
+/* The registry records only emulated segments and attachments: keys the
+ * rules leave to the kernel (IPC_PRIVATE included), their attachments and
+ * their removal never make an entry, while the registry exists. */
+static void test_emul_registry_only_emulated(void **state)
+{
+	key_t k = next_keys();
+	int nseg, other_seg, other_att;
+
+	(void)state;
+	route_one_key(k);
+	expect_steps(k, "create=ok");
+	expect_steps(k + 1, "create=ok");
+	kernel_note(k);
+	expect_steps(k + 1, "get=ok");
+	run_one(1, NULL, "loop", k + 1);
+	expect_steps(k + 1, "count=200 nattch=0 private=ok");
+	run_one(1, NULL, "loop", k);
+	expect_steps(k, "count=200");
+	assert_true(in_kernel(k + 1));
+	assert_false(in_kernel(k));
+	registry_holds(k, &nseg, &other_seg, &other_att);
+	assert_int_equal(nseg, 1);
+	assert_int_equal(other_seg, 0);
+	assert_int_equal(other_att, 0);
+	expect_steps(k + 1, "rm=ok");
+	expect_steps(k, "rm=ok");
+	registry_holds(k, &nseg, &other_seg, &other_att);
+	assert_int_equal(nseg, 0);
+	kernel_clean(k);
 	assert_int_equal(leftovers(0), 0);
 }
 
 TL_TESTS("emul_shm", setup, teardown, test_emul_no_state_without_calls, test_emul_diff_cases,
 	 test_emul_no_kernel_calls, test_emul_crash_mid_apply, test_emul_crash_pre_commit,
-	 test_emul_fail_closed, test_emul_route_by_key, test_emul_concurrent_kills)
+	 test_emul_fail_closed, test_emul_route_by_key, test_emul_concurrent_kills,
+	 test_emul_set_follows_backing, test_emul_registry_only_emulated)

@@ -23,7 +23,7 @@ static const char *tail(unsigned long long ns)
 	static char buf[64];
 	struct out o = {buf, 0, sizeof buf - 1};
 
-	fmt_line_tail(&o, 0, 0, NULL, ns, NULL);
+	fmt_line_tail(&o, 0, 0, NULL, ns, NULL, 0);
 	return done(&o);
 }
 
@@ -44,15 +44,19 @@ static void test_tail(void **state)
 	OUT(o, 128);
 
 	(void)state;
-	fmt_line_tail(&o, 1, EEXIST, NULL, 2100, "posix:/app");
+	fmt_line_tail(&o, 1, EEXIST, NULL, 2100, "posix:/app", 0);
 	assert_string_equal(done(&o), " EEXIST (File exists) <2.1us> key=posix:/app");
 	o.n = 0;
 	/* a name as a JSON record carries it wins; an unknown number still shows */
-	fmt_line_tail(&o, 1, 0, "EWHATEVER", 0, "");
+	fmt_line_tail(&o, 1, 0, "EWHATEVER", 0, "", 0);
 	assert_string_equal(done(&o), " EWHATEVER <0.0us>");
 	o.n = 0;
-	fmt_line_tail(&o, 1, 4000, NULL, 0, NULL);
+	fmt_line_tail(&o, 1, 4000, NULL, 0, NULL, 0);
 	assert_string_equal(done(&o), " E4000 <0.0us>");
+	o.n = 0;
+	/* the emulation's mark comes last, after the key */
+	fmt_line_tail(&o, 0, 0, NULL, 900, "0x0052e2c1", 1);
+	assert_string_equal(done(&o), " <0.9us> key=0x0052e2c1 [emulated]");
 }
 
 /* Local time from the offset the caller gives (the shim's is cached). */

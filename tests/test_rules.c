@@ -784,9 +784,49 @@ static void test_shim_reads_rules(void **state)
 		 "check shows every error)\n", path);
 	/* once per process, and the program runs */
 	expect_run(shim_run(path), 0, "ran\n", want);
+	/* a file that cannot be read may have routed System V: fail closed */
 	expect_run(shim_run("/nonexistent/rules"), 0, "ran\n",
 		   "nipc-preload: NIPC_RULES: /nonexistent/rules: cannot open: No such file or "
-		   "directory; rules ignored (nipc rules check shows every error)\n");
+		   "directory; the rules act, so sysv-shm sysv-sem calls fail with ENOSYS (fail "
+		   "closed; nipc rules check shows every error)\n");
+}
+
+/* What a table with errors would have acted on, read leniently. */
+static void test_acting(void **state)
+{
+	static const struct {
+		const char *text;
+		unsigned want;
+	} cases[] = {
+		{"all trace\nposix notrace\n", 0},
+		{"sysv-shm backend=posix frob\n", RF_SYSV_SHM},
+		{"posix-shm rename=/x.%n\nall bad\n", RF_POSIX_SHM},
+		{"sem cleanup=never\n", RF_SYSV_SEM | RF_POSIX_SEM | RF_WIN_SEM},
+		{"sysv-sem 0x00000001 name=/x\n", RF_SYSV_SEM},
+		{"frob backend=posix\n", RF_SYSV},
+		{"ftok backend=posix\n", RF_SYSV},
+		{"all trace # backend=posix\n", 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct rules *r = rules_new();
+
+		assert_non_null(r);
+		assert_int_equal(rules_add_text(r, "t", cases[i].text), 0);
+		rules_finish(r);
+		if (rules_acting(r) != cases[i].want)
+			fail_msg("%s: acting %#x, want %#x", cases[i].text, rules_acting(r),
+				 cases[i].want);
+		rules_free(r);
+	}
+	/* a file that cannot be read: every System V family */
+	struct rules *r = rules_new();
+
+	assert_non_null(r);
+	rules_add_file(r, "/nonexistent/rules");
+	assert_int_equal(rules_acting(r), RF_SYSV);
+	rules_free(r);
 }
 
 /* --------------------------------------------------------------- main */
@@ -802,4 +842,4 @@ TL_TESTS("rules", setup, NULL, test_families, test_glob, test_errors, test_error
 	 test_errors_all_reported, test_comments_and_words, test_sources, test_first_match_per_kind,
 	 test_first_match_values, test_template_fields, test_template_failures,
 	 test_literal_name_one_key, test_warnings, test_cli_text, test_cli_diagnostics, test_cli_usage,
-	 test_cli_json, test_shim_reads_rules)
+	 test_cli_json, test_shim_reads_rules, test_acting)

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "common.h"
+#include "launch.h"
 #include "../shim/rules.h"
 
 #include <stdlib.h>
@@ -148,7 +149,7 @@ static int key_arg(char **argv, int argc, int *i, struct key_in *ki)
 	return key_read(ki);
 }
 
-static void print_diags(const struct rules *r, int json)
+void rules_print_diags(const struct rules *r, int json)
 {
 	size_t n;
 	const struct rules_diag *d = rules_diags(r, &n);
@@ -335,7 +336,7 @@ static int check(int argc, char **argv)
 	errors = rules_finish(r);
 	if (json)
 		fputs("{\"diagnostics\": [", stdout);
-	print_diags(r, json);
+	rules_print_diags(r, json);
 	if (json)
 		fputs("],\n  \"keys\": [", stdout);
 	if (errors) {

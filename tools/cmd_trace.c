@@ -9,13 +9,12 @@
  * that close every descriptor before exec, as Python's subprocess does. */
 #include "config.h"
 
-#include "common.h"
+#include "launch.h"
 #include "trace_json.h"
 #include "../shim/trace_file.h"
 #include "../shim/format.h"
 
 #include <errno.h>
-#include <link.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -29,8 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SHIM_NAME "libnipc-preload.so"
-
 /* After CMD exits, descendants still holding the FIFO get this long of
  * silence before nipc stops waiting for their events. */
 #define DRAIN_IDLE_MS 2000
@@ -41,7 +38,8 @@ struct opts {
 	const char *output;
 	const char *filter;
 	int json, summary, no_follow, unnamed;
-	char **cmd;
+	struct launch l;
+	const char *file;       /* NIPC_TRACE_FILE, NULL: none */
 	char trace[4096];       /* NIPC_TRACE: the filter, ",unnamed" */
 };
 
@@ -73,11 +71,12 @@ struct reader {
 
 static const char usage_text[] =
 	"usage: nipc trace [-o FILE] [--json] [--summary] [--no-follow] [-e LIST]\n"
-	"                  [--unnamed] [--] CMD [ARGS...]\n"
+	"                  [--unnamed] [--rules FILE] [--rule LINE]...\n"
+	"                  [--namespace NAME] [--] CMD [ARGS...]\n"
 	"\n"
 	"Run CMD with libnipc-preload.so and report every System V and POSIX\n"
 	"IPC call it (and, unless --no-follow, its children) makes, each object\n"
-	"named by its key.\n"
+	"named by its key: nipc run with tracing.\n"
 	"\n"
 	"  -o, --output FILE  write events to FILE (a %p in FILE becomes the pid,\n"
 	"                     one file per process); default: standard error\n"
@@ -90,14 +89,18 @@ static const char usage_text[] =
 	"      --unnamed      also trace waits and posts on unnamed semaphores\n"
 	"                     (sem_init: thread locks, semaphores in shared\n"
 	"                     memory); by default only on named ones (sem_open)\n"
+	LAUNCH_OPTS_HELP
 	"  -h, --help         show this help\n"
 	"\n"
 	"The shim is NIPC_PRELOAD if set, else the build tree's\n"
-	"shim/.libs/" SHIM_NAME " next to this nipc, else the installed one.\n"
-	"Exit status: CMD's (128+N if killed by signal N), 1 if CMD cannot be\n"
-	"run, 2 on a usage error.\n";
+	"shim/.libs/libnipc-preload.so next to this nipc, else the installed one.\n"
+	"Calls the System V emulation handled end with [emulated].\n"
+	"Exit status: CMD's (128+N if killed by signal N); 1 if CMD was not\n"
+	"started (rules with errors, the emulation unreachable, CMD cannot be\n"
+	"run); 2 on a usage error.\n";
 
 static const struct opt trace_opts[] = {
+	LAUNCH_OPTS,
 	{.name = "output", .short_name = 'o', .has_value = 1, .needs = "a file name"},
 	{.name = "filter", .short_name = 'e', .has_value = 1, .needs = "a list"},
 	{.name = "json"}, {.name = "summary", .short_name = 'c'}, {.name = "no-follow"},
@@ -114,12 +117,12 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		fputs(usage_text, stdout);
 	if (rc)
 		return rc;
-	o->output = c.val[0];
-	o->filter = c.val[1];
-	o->json = c.seen[2] > 0;
-	o->summary = c.seen[3] > 0;
-	o->no_follow = c.seen[4] > 0;
-	o->unnamed = c.seen[5] > 0;
+	o->output = c.val[LAUNCH_NOPTS + 0];
+	o->filter = c.val[LAUNCH_NOPTS + 1];
+	o->json = c.seen[LAUNCH_NOPTS + 2] > 0;
+	o->summary = c.seen[LAUNCH_NOPTS + 3] > 0;
+	o->no_follow = c.seen[LAUNCH_NOPTS + 4] > 0;
+	o->unnamed = c.seen[LAUNCH_NOPTS + 5] > 0;
 	if (!c.nrest)
 		return usage_error("trace: no command given (usage: nipc trace [OPTIONS] -- CMD [ARGS...])");
 	if (o->output && !*o->output)
@@ -129,53 +132,9 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	if ((size_t)snprintf(o->trace, sizeof o->trace, "%s%s", o->filter ? o->filter : "1",
 			     o->unnamed ? ",unnamed" : "") >= sizeof o->trace)
 		return usage_error("trace: filter list too long (over %d bytes)", (int)sizeof o->trace - 10);
-	o->cmd = c.rest;
+	o->l.who = "trace";
+	launch_take(&o->l, &c);
 	return 0;
-}
-
-static int usable_file(const char *path)
-{
-	return access(path, R_OK) == 0;
-}
-
-/* The shim to preload: NIPC_PRELOAD, the build tree beside this binary
- * (tools/nipc -> shim/.libs), or the installed library. */
-static int find_shim(char *out, size_t len)
-{
-	const char *env = getenv("NIPC_PRELOAD");
-	char exe[PATH_MAX], cand[PATH_MAX + 64];
-	ssize_t n;
-
-	if (env && *env) {
-		if (!realpath(env, out) || !usable_file(out))
-			return fail("trace: NIPC_PRELOAD=%s: %s", env, strerror(errno ? errno : ENOENT));
-		return 0;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		char *slash;
-
-		exe[n] = '\0';
-		if ((slash = strrchr(exe, '/')))
-			*slash = '\0';
-		static const char *const rel[] = {
-			"/../shim/.libs/" SHIM_NAME,    /* tools/nipc */
-			"/../../shim/.libs/" SHIM_NAME, /* tools/.libs/nipc */
-		};
-		for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-			snprintf(cand, sizeof cand, "%s%s", exe, rel[i]);
-			if (usable_file(cand) && realpath(cand, out))
-				return 0;
-		}
-	}
-#ifdef NIPC_SHIM_PATH
-	if (strlen(NIPC_SHIM_PATH) < len && usable_file(NIPC_SHIM_PATH)) {
-		strcpy(out, NIPC_SHIM_PATH);
-		return 0;
-	}
-#endif
-	(void)len;
-	return fail("trace: cannot find %s (install nipc or set NIPC_PRELOAD)", SHIM_NAME);
 }
 
 static int absolute_path(const char *path, char *out, size_t len)
@@ -252,107 +211,18 @@ static int check_output(const char *path)
 	return 0;
 }
 
-#ifdef __SANITIZE_ADDRESS__
-/* In a sanitizer build the shim needs the ASan runtime, which must come
- * first in LD_PRELOAD; nipc has it loaded, so it names the same file. */
-static int find_asan(struct dl_phdr_info *info, size_t size, void *data)
+/* Runs in the child between fork and exec: tracing's variables. */
+static void trace_env(const void *arg)
 {
-	const char *base = strrchr(info->dlpi_name, '/');
+	const struct opts *o = arg;
 
-	(void)size;
-	if (base && !strncmp(base + 1, "libasan.so", 10)) {
-		*(const char **)data = info->dlpi_name;
-		return 1;
-	}
-	return 0;
-}
-
-static const char *asan_runtime(void)
-{
-	const char *path = NULL;
-
-	dl_iterate_phdr(find_asan, &path);
-	return path;
-}
-#else
-static const char *asan_runtime(void)
-{
-	return NULL;
-}
-#endif
-
-/* Runs in the child between fork and exec; nipc has a single thread. */
-static void child_env(const struct opts *o, const char *preload, const char *file)
-{
-	/* The traced programs are not ours: their leaks are not our errors. */
-	if (asan_runtime() && !getenv("ASAN_OPTIONS"))
-		setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
-	setenv("LD_PRELOAD", preload, 1);
 	setenv("NIPC_TRACE", o->trace, 1);
 	setenv("NIPC_TRACE_FORMAT", o->json || o->summary ? "json" : "text", 1);
 	setenv("NIPC_TRACE_CHILDREN", o->no_follow ? "0" : "1", 1);
-	if (file)
-		setenv("NIPC_TRACE_FILE", file, 1);
+	if (o->file)
+		setenv("NIPC_TRACE_FILE", o->file, 1);
 	else
 		unsetenv("NIPC_TRACE_FILE");
-}
-
-/* Forks and execs CMD; 0 and *pid on success. The exec error, if any,
- * comes back through a close-on-exec pipe. */
-static int spawn(const struct opts *o, const char *shim, const char *file, pid_t *pid)
-{
-	const char *old = getenv("LD_PRELOAD");
-	int p[2], err = 0;
-	char *preload;
-	ssize_t n;
-
-	if (!old || !*old)
-		old = NULL;
-	if (asprintf(&preload, "%s%s%s%s%s", asan_runtime() ? asan_runtime() : "",
-		     asan_runtime() ? ":" : "", shim, old ? ":" : "", old ? old : "") < 0)
-		return fail("trace: out of memory");
-
-	if (pipe2(p, O_CLOEXEC)) {
-		free(preload);
-		return fail("trace: pipe: %s", strerror(errno));
-	}
-	fflush(NULL);
-	*pid = fork();
-	if (*pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		free(preload);
-		return fail("trace: fork: %s", strerror(errno));
-	}
-	if (*pid == 0) {
-		close(p[0]);
-		child_env(o, preload, file);
-		execvp(o->cmd[0], o->cmd);
-		err = errno;
-		if (write(p[1], &err, sizeof err) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	free(preload);
-	close(p[1]);
-	do
-		n = read(p[0], &err, sizeof err);
-	while (n < 0 && errno == EINTR);
-	close(p[0]);
-	if (n == (ssize_t)sizeof err) {
-		waitpid(*pid, NULL, 0);
-		return fail("trace: cannot run '%s': %s", o->cmd[0], strerror(err));
-	}
-	return 0;
-}
-
-static int exit_status(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return EXIT_FAIL;
 }
 
 /* ---- summary mode: events from the FIFO ---- */
@@ -458,7 +328,7 @@ static long utc_offset_at(long long sec)
 static void print_text(FILE *f, const struct tj_doc *d, const struct tj_node *ev)
 {
 	const struct tj_node *args = tj_get(d, ev, "args"), *ret = tj_get(d, ev, "ret");
-	const struct tj_node *ts = tj_get(d, ev, "ts");
+	const struct tj_node *ts = tj_get(d, ev, "ts"), *emul;
 	const char *err = tj_str(tj_get(d, ev, "errno")), *key = tj_str(tj_get(d, ev, "key"));
 	const char *op_name = tj_str(tj_get(d, ev, "op")) ? tj_str(tj_get(d, ev, "op")) : "?";
 	const char *tid_env = getenv("NIPC_TRACE_TID");
@@ -489,8 +359,10 @@ static void print_text(FILE *f, const struct tj_doc *d, const struct tj_node *ev
 		fmt_put_hex(&o, (unsigned)tj_int(ret, 0), 8);
 	else if (ret)
 		put_value(&o, d, ret, 0);
+	emul = tj_get(d, ev, "emulated");
 	fmt_line_tail(&o, err != NULL, err ? errno_num(err) : 0, err,
-		      (unsigned long long)tj_int(tj_get(d, ev, "dur_ns"), 0), key);
+		      (unsigned long long)tj_int(tj_get(d, ev, "dur_ns"), 0), key,
+		      emul && emul->type == TJ_BOOL && emul->text && !strcmp(emul->text, "true"));
 	fmt_end_line(&o);
 	fwrite(line, 1, o.n, f);
 }
@@ -700,7 +572,7 @@ static int make_fifo(char *dir, size_t dlen, char *fifo, size_t flen)
 	return 0;
 }
 
-static int run_summary(const struct opts *o, const char *shim)
+static int run_summary(struct opts *o)
 {
 	char dir[PATH_MAX], fifo[PATH_MAX + 16];
 	const char *why;
@@ -732,7 +604,7 @@ static int run_summary(const struct opts *o, const char *shim)
 	wfd = rfd < 0 ? -1 : open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (rfd < 0 || wfd < 0) {
 		fail("trace: open %s: %s", fifo, strerror(errno));
-	} else if (!spawn(o, shim, fifo, &pid)) {
+	} else if (o->file = fifo, !launch_spawn(&o->l, trace_env, o, &pid)) {
 		signal(SIGINT, SIG_IGN);
 		signal(SIGQUIT, SIG_IGN);
 		status = read_events(r, rfd, &wfd, pid);
@@ -745,7 +617,7 @@ static int run_summary(const struct opts *o, const char *shim)
 		r->single = NULL;
 		fflush(stderr);
 		print_summary(r);
-		rc = exit_status(status);
+		rc = launch_exit_status(status);
 	}
 	if (rfd >= 0)
 		close(rfd);
@@ -768,26 +640,20 @@ out:
 int cmd_trace(int argc, char **argv)
 {
 	struct opts o = {0};
-	char shim[PATH_MAX], file[PATH_MAX];
-	int status, rc;
+	char file[PATH_MAX];
+	int rc;
 	pid_t pid;
 
 	if ((rc = parse_args(&o, argc, argv)))
 		return rc < 0 ? EXIT_OK : rc;
-	if (find_shim(shim, sizeof shim))
-		return EXIT_FAIL;
-	if (strpbrk(shim, ": \t"))
-		return fail("trace: %s: LD_PRELOAD cannot hold a path with ':' or blanks", shim);
-	if (o.summary)
-		return run_summary(&o, shim);
 	if (o.output && (absolute_path(o.output, file, sizeof file) || check_output(file)))
 		return EXIT_FAIL;
-	if (spawn(&o, shim, o.output ? file : NULL, &pid))
+	if ((rc = launch_prepare(&o.l)))
+		return rc;
+	if (o.summary)
+		return run_summary(&o);
+	o.file = o.output ? file : NULL;
+	if (launch_spawn(&o.l, trace_env, &o, &pid))
 		return EXIT_FAIL;
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return fail("trace: waitpid: %s", strerror(errno));
-	return exit_status(status);
+	return launch_wait(&o.l, pid);
 }

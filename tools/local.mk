@@ -11,3 +11,7 @@ tools_nipc_SOURCES += shim/format.c shim/format.h shim/ops.c
 tools_nipc_CPPFLAGS = $(AM_CPPFLAGS) -DNIPC_SHIM_PATH='"$(libdir)/libnipc-preload.so"'
 # nipc rules: the shim's rule language, compiled in from shim/.
 tools_nipc_SOURCES += tools/cmd_rules.c shim/rules.c shim/rules.h
+# nipc run and nipc trace: one launcher; it checks the emulation's state
+# with the shim's own code.
+tools_nipc_SOURCES += tools/cmd_run.c tools/launch.c tools/launch.h \
+	shim/emul_state.c shim/emul_state.h

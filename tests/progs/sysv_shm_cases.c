@@ -9,6 +9,15 @@
  *                             times, incrementing its first word
  *   sysv_shm_cases nattch KEY   prints shm_nattch of KEY's segment
  *   sysv_shm_cases count KEY    prints the first word of KEY's segment
+ *   sysv_shm_cases give KEY   IPC_SET: owner 65534, group 65533, mode 0640
+ *   sysv_shm_cases private 0   an IPC_PRIVATE segment attached, detached
+ *                              and removed
+ *   sysv_shm_cases owner-uses|group-uses|nongroup-uses|old-owner-uses ID
+ *                              (internal) cases_owner's other users
+ *   sysv_shm_cases hold ID   attaches segment ID read-only, prints
+ *                            "held: N" (its shm_nattch then) at once and at
+ *                            each line on stdin; at EOF detaches, prints
+ *                            "released"
  *   sysv_shm_cases exec-child FD   (internal) says it runs, waits for EOF
  */
 #define _GNU_SOURCE
@@ -21,6 +30,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -217,6 +227,247 @@ static void cases_procs(int id)
 	wait_child(pid);
 }
 
+/* Runs fn in a child with only uid and gid (root only), its memlock
+ * limit memlock bytes when >= 0. */
+static void as_user(uid_t uid, gid_t gid, long memlock, void (*fn)(int), int id)
+{
+	struct rlimit rl;
+	pid_t pid = fork();
+
+	if (!pid) {
+		getrlimit(RLIMIT_MEMLOCK, &rl);
+		rl.rlim_cur = memlock >= 0 ? (rlim_t)memlock : rl.rlim_cur;
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
+		    setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
+			_exit(1);
+		fn(id);
+		fflush(stdout);
+		_exit(0);
+	}
+	wait_child(pid);
+}
+
+/* The group that shares the emulation's namespace between users: its
+ * registry is given to it (nothing to do on the kernel). */
+#define SHARE_GID 65531
+
+static void share_registry(void)
+{
+	const char *ns = getenv("NIPC_NAMESPACE");
+	char path[256];
+
+	snprintf(path, sizeof path, "/dev/shm/nipc.sysv.%s.reg", ns ? ns : "");
+	if (ns && !access(path, F_OK) && chown(path, (uid_t)-1, SHARE_GID))
+		printf("share_registry: %s\n", strerrorname_np(errno));
+}
+
+/* Runs "self what ID" as uid and gid in a new program image, which
+ * inherits no descriptor of the segment (root only). */
+static void exec_as(uid_t uid, gid_t gid, const char *what, int id)
+{
+	gid_t share = SHARE_GID;
+	char idbuf[16];
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		snprintf(idbuf, sizeof idbuf, "%d", id);
+		if (setgroups(1, &share) || setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
+			_exit(1);
+		execl(self, self, what, idbuf, (char *)NULL);
+		_exit(127);
+	}
+	wait_child(pid);
+}
+
+static void show_mode(const char *name, int id)
+{
+	struct shmid_ds ds;
+
+	if (shmctl(id, IPC_STAT, &ds))
+		res(name, -1);
+	else
+		printf("%s: %#o\n", name, (unsigned)ds.shm_perm.mode);
+	fflush(stdout);
+}
+
+static void set_owner(const char *name, int id, uid_t uid, gid_t gid, unsigned mode)
+{
+	struct shmid_ds ds;
+
+	shmctl(id, IPC_STAT, &ds);
+	ds.shm_perm.uid = uid;
+	ds.shm_perm.gid = gid;
+	ds.shm_perm.mode = mode;
+	res(name, shmctl(id, IPC_SET, &ds));
+}
+
+static int lock_a, lock_b;
+
+static void lock_other(int id)
+{
+	res("lock_other", shmctl(id, SHM_LOCK, NULL));
+	res("unlock_other", shmctl(id, SHM_UNLOCK, NULL));
+}
+
+static void lock_rlimit0(int id)
+{
+	(void)id;
+	res("lock_owner_rlimit0", shmctl(lock_a, SHM_LOCK, NULL));
+	res("unlock_owner_rlimit0", shmctl(lock_a, SHM_UNLOCK, NULL));
+}
+
+/* memlock 2 pages: a is 1 page, b 2 */
+static void lock_2pages(int id)
+{
+	(void)id;
+	res("lock_owner_a", shmctl(lock_a, SHM_LOCK, NULL));
+	res("lock_owner_b_over", shmctl(lock_b, SHM_LOCK, NULL));
+	res("unlock_owner_a", shmctl(lock_a, SHM_UNLOCK, NULL));
+	res("lock_owner_b", shmctl(lock_b, SHM_LOCK, NULL));
+	res("lock_owner_a_over", shmctl(lock_a, SHM_LOCK, NULL));
+	res("lock_owner_b_again", shmctl(lock_b, SHM_LOCK, NULL));
+	res("unlock_owner_b", shmctl(lock_b, SHM_UNLOCK, NULL));
+}
+
+/* root's lock is charged to root: b fits beside it */
+static void lock_beside_root(int id)
+{
+	(void)id;
+	res("lock_owner_b_beside_root", shmctl(lock_b, SHM_LOCK, NULL));
+	res("unlock_owner_a_root_locked", shmctl(lock_a, SHM_UNLOCK, NULL));
+}
+
+/* SHM_LOCK, SHM_UNLOCK: who may, RLIMIT_MEMLOCK, SHM_LOCKED */
+static void cases_lock(int id)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	res("lock", shmctl(id, SHM_LOCK, NULL));
+	show_mode("lock_mode", id);
+	res("lock_again", shmctl(id, SHM_LOCK, NULL));
+	res("unlock", shmctl(id, SHM_UNLOCK, NULL));
+	show_mode("unlock_mode", id);
+	res("unlock_again", shmctl(id, SHM_UNLOCK, NULL));
+	res("lock_negative_id", shmctl(-1, SHM_LOCK, NULL));
+	if (geteuid() != 0) {
+		printf("lock_users: skipped (not root)\n");
+		return;
+	}
+	as_user(65534, 65534, -1, lock_other, id);
+	lock_a = shmget(base + 3, (size_t)pg, IPC_CREAT | 0600);
+	lock_b = shmget(base + 4, 2 * (size_t)pg, IPC_CREAT | 0600);
+	set_owner("lock_give_a", lock_a, 65534, 65534, 0600);
+	set_owner("lock_give_b", lock_b, 65534, 65534, 0600);
+	as_user(65534, 65534, 0, lock_rlimit0, 0);
+	as_user(65534, 65534, 2 * pg, lock_2pages, 0);
+	show_mode("lock_owner_mode_a", lock_a);
+	show_mode("lock_owner_mode_b", lock_b);
+	res("lock_root_a", shmctl(lock_a, SHM_LOCK, NULL));
+	as_user(65534, 65534, 2 * pg, lock_beside_root, 0);
+	show_mode("lock_beside_mode_a", lock_a);
+	show_mode("lock_beside_mode_b", lock_b);
+	res("lock_rm_a", shmctl(lock_a, IPC_RMID, NULL));
+	res("lock_rm_b", shmctl(lock_b, IPC_RMID, NULL));
+}
+
+static void owner_uses(int id)
+{
+	struct shmid_ds ds;
+	char *p = shmat(id, NULL, 0);
+
+	res("owner_shmat_rw", p == (void *)-1 ? -1 : 0);
+	printf("owner_reads: %s\n", p != (void *)-1 && !strcmp(p, "owned") ? "yes" : "no");
+	if (p != (void *)-1) {
+		p[0] = 'O';
+		shmdt(p);
+	}
+	shmctl(id, IPC_STAT, &ds);
+	ds.shm_perm.mode = 0640;
+	res("owner_set_mode", shmctl(id, IPC_SET, &ds));
+}
+
+static void attach_rw(const char *name, int id)
+{
+	char *p = shmat(id, NULL, 0);
+
+	res(name, p == (void *)-1 ? -1 : 0);
+	if (p != (void *)-1) {
+		printf("%s_reads: %s\n", name, !strcmp(p + 1, "wned") ? "yes" : "no");
+		shmdt(p);
+	}
+}
+
+static void group_uses(int id)
+{
+	attach_rw("group_shmat_rw", id);
+}
+
+static void old_owner_uses(int id)
+{
+	attach_rw("old_owner_shmat_rw", id);
+}
+
+static void nongroup_uses(int id)
+{
+	attach_rw("nongroup_shmat_rw", id);
+	res("nongroup_shmat_ro", shmat(id, NULL, SHM_RDONLY) == (void *)-1 ? -1 : 0);
+}
+
+/* the users of cases_owner, each in a program of its own */
+static const struct {
+	const char *what;
+	void (*fn)(int);
+} user_cases[] = {
+	{"owner-uses", owner_uses},
+	{"group-uses", group_uses},
+	{"nongroup-uses", nongroup_uses},
+	{"old-owner-uses", old_owner_uses},
+};
+
+static int user_case(const char *what, int id)
+{
+	for (size_t i = 0; i < sizeof user_cases / sizeof *user_cases; i++)
+		if (!strcmp(what, user_cases[i].what)) {
+			user_cases[i].fn(id);
+			return 1;
+		}
+	return 0;
+}
+
+/* IPC_SET gives the segment to another user and group: they reach the
+ * data as the kernel lets them, the former owner no more */
+static void cases_owner(time_t t0)
+{
+	char *p;
+	int owned;
+
+	if (geteuid() != 0) {
+		printf("owner_users: skipped (not root)\n");
+		return;
+	}
+	owned = shmget(base + 5, 4096, IPC_CREAT | 0600);
+	share_registry();
+	p = shmat(owned, NULL, 0);
+	if (p == (void *)-1) {
+		res("owner_setup", -1);
+		return;
+	}
+	strcpy(p, "owned");
+	set_owner("give_owner", owned, 65534, 65534, 0600);
+	show_stat("stat_given", owned, t0);
+	exec_as(65534, 65534, "owner-uses", owned);
+	printf("owner_wrote: %s\n", p[0] == 'O' ? "yes" : "no");
+	show_mode("owner_mode", owned);
+	set_owner("give_group", owned, 0, 65533, 0060);
+	exec_as(65532, 65533, "group-uses", owned);
+	exec_as(65532, 65532, "nongroup-uses", owned);
+	exec_as(65534, 65534, "old-owner-uses", owned);
+	shmdt(p);
+	res("owner_rm", shmctl(owned, IPC_RMID, NULL));
+}
+
 /* owner, mode, removal */
 static void cases_ctl(int id, time_t t0)
 {
@@ -276,6 +527,9 @@ static void cases_ctl(int id, time_t t0)
 	p = shmat(id, NULL, 0);
 	res("rmid_attached", shmctl(id, IPC_RMID, NULL));
 	show_stat("stat_removed", id, t0);
+	res("lock_removed", shmctl(id, SHM_LOCK, NULL));
+	show_mode("lock_removed_mode", id);
+	res("unlock_removed", shmctl(id, SHM_UNLOCK, NULL));
 	res("get_removed_key", shmget(base, 4096, 0600));
 	res("create_removed_key", id2 = shmget(base, 4096, IPC_CREAT | IPC_EXCL | 0600));
 	printf("new_id_differs: %s\n", id2 != id ? "yes" : "no");
@@ -298,7 +552,35 @@ static int cases(void)
 		return 1;
 	cases_attach(id, t0);
 	cases_procs(id);
+	cases_lock(id);
+	cases_owner(t0);
 	cases_ctl(id, t0);
+	return 0;
+}
+
+/* An attachment kept for another program to see (its start-up checks). */
+static int hold(int id)
+{
+	char c = 0;
+	void *p;
+
+	alarm(600);
+	p = shmat(id, NULL, SHM_RDONLY);
+	if (p == (void *)-1) {
+		res("hold", -1);
+		return 1;
+	}
+	do {
+		printf("held: %lu\n", nattch(id));
+		fflush(stdout);
+		while (read(0, &c, 1) > 0 && c != '\n')
+			;
+	} while (c == '\n' && (c = 0, 1));
+	if (shmdt(p)) {
+		res("release", -1);
+		return 1;
+	}
+	printf("released\n");
 	return 0;
 }
 
@@ -318,9 +600,13 @@ int main(int argc, char **argv)
 			;
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "hold"))
+		return hold(atoi(argv[2]));
 	if (argc != 3)
 		return 2;
 	base = (key_t)strtol(argv[2], NULL, 0);
+	if (user_case(argv[1], (int)base))
+		return 0;
 	if (!strcmp(argv[1], "cases"))
 		return cases();
 	if (!strcmp(argv[1], "create"))
@@ -350,7 +636,14 @@ int main(int argc, char **argv)
 			printf("count: %d\n", *p);
 	} else if (!strcmp(argv[1], "nattch"))
 		printf("nattch: %lu\n", nattch(shmget(base, 0, 0)));
-	else if (!strcmp(argv[1], "rm"))
+	else if (!strcmp(argv[1], "give"))
+		set_owner("give", shmget(base, 0, 0), 65534, 65533, 0640);
+	else if (!strcmp(argv[1], "private")) {
+		int id = shmget(IPC_PRIVATE, 4096, 0600);
+		void *p = shmat(id, NULL, 0);
+
+		res("private", p == (void *)-1 || shmdt(p) || shmctl(id, IPC_RMID, NULL) ? -1 : 0);
+	} else if (!strcmp(argv[1], "rm"))
 		res("rm", shmctl(shmget(base, 0, 0), IPC_RMID, NULL));
 	else
 		return 2;
