@@ -180,9 +180,11 @@ static int append_line(char **text, size_t *len, const char *s)
  * fail with ENOSYS. */
 static int check_emulation(const struct launch *l, const struct rules *r)
 {
-	if (!rules_may_emulate(r, RF_SYSV_SHM) && !rules_may_emulate(r, RF_SYSV_SEM))
+	int shm = rules_may_emulate(r, RF_SYSV_SHM), sem = rules_may_emulate(r, RF_SYSV_SEM);
+
+	if (!shm && !sem)
 		return EXIT_OK;
-	if (emul_state_init() || emul_state_probe())
+	if (emul_state_init(shm, sem) || emul_state_probe())
 		return fail("%s: the rules route System V objects to the emulation, whose state "
 			    "cannot be reached: %s; not starting '%s'", l->who, emul_state_why(),
 			    l->cmd[0]);
