@@ -9,8 +9,9 @@
  * mode, the times, a robust process-shared mutex, a redo journal, the
  * waiter records, then the values (semval, sempid) and the undo records
  * (pid, start time, semadj[nsems]). Each process maps a set once and
- * caches the mapping by slot and sequence number: an operation on a cached
- * set makes no system call unless it has to wake or wait.
+ * caches the mapping by slot (the header's sequence number tells whether
+ * it is an id's set): an operation on a cached set makes no system call
+ * unless it has to wake or wait.
  *
  * Crash safety. A process may be killed at any instruction. Every update of
  * more than one word under the set's lock is staged in the journal as
@@ -34,12 +35,14 @@
  * timeout of at most POLL_NS. Whoever changes a value while a waiter is
  * recorded bumps the word and wakes everyone; each waiter retries its whole
  * array. A timed FUTEX_WAIT is never restarted: a handler that ran makes
- * it return EINTR, as the kernel's semop does.
+ * it return EINTR, as the kernel's semop does; between sleeps the waiter
+ * keeps signals blocked and looks for pending ones (struct sigwait).
  *
  * Routing: a key the registry knows is emulated, others go where the rules
  * say; an id is emulated when its index is in the emulation's range and the
- * registry issued its slot and sequence number (live or removed), any
- * other id goes to the kernel. */
+ * registry issued its slot and sequence number (live or removed); any
+ * other id goes to the kernel when /proc/sysvipc/sem lists it, and fails
+ * with EINVAL otherwise (no System V call for a stale or made-up id). */
 #include "config.h"
 
 #include "shim.h"
