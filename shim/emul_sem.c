@@ -998,7 +998,7 @@ static int op_wait(struct shdr *h, struct sembuf *sops, size_t nsops, struct sun
 static int op_locked(struct shdr *h, uint32_t slot, struct sembuf *sops, size_t nsops,
 		     int64_t deadline)
 {
-	struct sigwait sw = {.masked = 0};
+	struct sigwait sw;      /* masks only set once it waits: not zeroed here */
 	struct sundo *u = NULL;
 	int undos = 0, alter = 0, r, e;
 	unsigned max = 0;
@@ -1027,10 +1027,13 @@ static int op_locked(struct shdr *h, uint32_t slot, struct sembuf *sops, size_t 
 		sunlock(h);
 		return -1;
 	}
+	sw.masked = 0;
 	r = op_wait(h, sops, nsops, u, alter, deadline, &sw);
-	e = errno;
-	sig_restore(&sw);
-	errno = e;
+	if (sw.masked) {
+		e = errno;
+		sig_restore(&sw);
+		errno = e;
+	}
 	return r;
 }
 
