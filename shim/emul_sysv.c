@@ -30,6 +30,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +44,8 @@ static long pagesz;
 static int broken;
 static pthread_mutex_t reach_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long long shmmax;
+/* Every key is emulated: the kernel's indices are not this process's world. */
+static int all_emulated;
 
 /* This process's emulated attachments. */
 #define LAT_MAX 256
@@ -734,14 +737,124 @@ static int rmid(struct emul_seg *g, uint32_t slot)
 	return 0;
 }
 
+/* The highest index in use (live or removed and attached), 0 if none,
+ * as the kernel returns it; used ids, pages and resident pages. */
+static int usage(int *used, unsigned long *tot, unsigned long *rss)
+{
+	int hi = 0;
+
+	*used = 0;
+	*tot = *rss = 0;
+	for (uint32_t s = 0; emul_reg && s < emul_reg->seg_hi && s < EMUL_NSEG; s++) {
+		const struct emul_seg *g = &emul_reg->seg[s];
+		char path[EMUL_NAME_BUF + 16];
+		struct stat st;
+		int fd;
+
+		if (g->state == ES_FREE)
+			continue;
+		++*used;
+		hi = EMUL_IDX_BASE + (int)s;
+		*tot += pages(g->size);
+		/* resident: the pages tmpfs holds for the object (a removed
+		 * segment's object: through this process's descriptor only) */
+		fd = fdc[s].fd1 - 1;
+		if (fd >= 0 && fdc[s].seq == g->seq && !fstat(fd, &st) && (uint64_t)st.st_ino == g->ino) {
+			*rss += (unsigned long)st.st_blocks * 512 / (unsigned long)pagesz;
+			continue;
+		}
+		snprintf(path, sizeof path, "/dev/shm%s", g->name);
+		if (g->name[0] && !stat(path, &st) && (uint64_t)st.st_ino == g->ino)
+			*rss += (unsigned long)st.st_blocks * 512 / (unsigned long)pagesz;
+	}
+	return hi;
+}
+
+/* IPC_INFO and SHM_INFO: the emulation's own capacities and usage.
+ * shmmni: its slots; shmseg: the attachments a process may hold; shmall:
+ * the pages of the file system that holds the data (/dev/shm). */
+static int info(int c, void *buf)
+{
+	unsigned long tot, rss;
+	struct statvfs vfs;
+	int used, hi;
+
+	if (!buf)
+		return fail(EFAULT);
+	if (reach(0) && errno != ENOENT)
+		return -1;
+	if (emul_reg && emul_lock())
+		return fail(ENOSYS);
+	hi = usage(&used, &tot, &rss);
+	if (emul_reg)
+		emul_unlock();
+	if (c == IPC_INFO) {
+		struct shminfo *i = buf;
+
+		memset(i, 0, sizeof *i);
+		i->shmmax = shmmax;
+		i->shmmin = 1;
+		i->shmmni = EMUL_NSEG;
+		i->shmseg = LAT_MAX;
+		i->shmall = statvfs("/dev/shm", &vfs) ? ULONG_MAX / (unsigned long)pagesz :
+			(unsigned long)(vfs.f_blocks * vfs.f_frsize / (unsigned long)pagesz);
+	} else {
+		struct shm_info *i = buf;
+
+		memset(i, 0, sizeof *i);
+		i->used_ids = used;
+		i->shm_tot = tot;
+		i->shm_rss = rss;
+	}
+	return hi;
+}
+
+/* SHM_STAT and SHM_STAT_ANY of an emulated index: the segment's id. */
+static int stat_idx(int idx, int any, struct shmid_ds *buf)
+{
+	struct emul_seg *g;
+	uint32_t slot = (uint32_t)(idx - EMUL_IDX_BASE);
+	int r;
+
+	if (reach_id())
+		return -1;
+	if (emul_lock())
+		return fail(ENOSYS);
+	g = &emul_reg->seg[slot];
+	if (g->state == ES_FREE)
+		r = fail(EINVAL);
+	else if (!any && denied(g, 0444))
+		r = fail(EACCES);
+	else if (!buf)
+		r = fail(EFAULT);
+	else {
+		stat_of(g, slot, buf);
+		r = id_of(slot, g->seq);
+	}
+	emul_unlock();
+	return r;
+}
+
 static int e_shmctl(int id, int cmd, struct shmid_ds *buf)
 {
 	int c = cmd & ~IPC_64, r;
 	struct emul_seg *g;
 	uint32_t slot;
 
-	if (c == IPC_INFO || c == SHM_INFO || c == SHM_STAT || c == SHM_STAT_ANY)
-		return shim_next.shmctl(id, cmd, buf);  /* not emulated yet */
+	if (c == IPC_INFO || c == SHM_INFO) {
+		emul_took = 1;
+		return info(c, buf);
+	}
+	/* an index of the emulation's range is the emulation's, any other
+	 * the kernel's */
+	if (c == SHM_STAT || c == SHM_STAT_ANY) {
+		if ((id < EMUL_IDX_BASE || id >= EMUL_IPCMNI) && !all_emulated)
+			return shim_next.shmctl(id, cmd, buf);
+		emul_took = 1;
+		if (id < EMUL_IDX_BASE || id >= EMUL_IPCMNI)
+			return fail(EINVAL);
+		return stat_idx(id, c == SHM_STAT_ANY, buf);
+	}
 	if (id < 0)
 		return fail(EINVAL);
 	if (!is_emul_id(id))
@@ -837,6 +950,7 @@ void emul_init(void)
 
 	if (!shim_rules || !rules_may_emulate(shim_rules, RF_SYSV_SHM))
 		return;
+	all_emulated = rules_all_emulated(shim_rules, RF_SYSV_SHM);
 	shim_emul_calls = shim_next;
 	shim_emul_calls.shmget = e_shmget;
 	shim_emul_calls.shmat = e_shmat;

@@ -512,7 +512,30 @@ static void test_emul_registry_only_emulated(void **state)
 	assert_int_equal(leftovers(0), 0);
 }
 
+/* IPC_INFO and SHM_INFO report the emulation's own capacities and usage,
+ * in a namespace of its own: the highest index in use (the emulation's
+ * range starts at EMUL_IDX_BASE), its slots, the attachments a process
+ * may hold, the pages of its segments, those the data objects hold;
+ * SHM_STAT of that index gives the segment's id. */
+static void test_emul_info_own_figures(void **state)
+{
+	char want[256];
+	key_t k = next_keys();
+
+	(void)state;
+	expect_steps(k, "create=ok");
+	run_one(1, NULL, "loop", k);
+	snprintf(want, sizeof want, "ipc_info=%d shm_info=%d shmmin=1 shmmni=%d shmseg=256 used=1 "
+		 "tot=1 rss=1 stat_is_id=yes\n", EMUL_IDX_BASE, EMUL_IDX_BASE, EMUL_NSEG);
+	expect_out("info", k, want);
+	expect_steps(k, "rm=ok");
+	snprintf(want, sizeof want, "ipc_info=0 shm_info=0 shmmin=1 shmmni=%d shmseg=256 used=0 "
+		 "tot=0 rss=0 stat_is_id=no\n", EMUL_NSEG);
+	expect_out("info", k, want);
+	assert_int_equal(leftovers(0), 0);
+}
+
 TL_TESTS("emul_shm", setup, teardown, test_emul_no_state_without_calls, test_emul_diff_cases,
 	 test_emul_no_kernel_calls, test_emul_crash_mid_apply, test_emul_crash_pre_commit,
 	 test_emul_fail_closed, test_emul_route_by_key, test_emul_concurrent_kills,
-	 test_emul_set_follows_backing, test_emul_registry_only_emulated)
+	 test_emul_set_follows_backing, test_emul_registry_only_emulated, test_emul_info_own_figures)

@@ -9,6 +9,8 @@
  *                             times, incrementing its first word
  *   sysv_shm_cases nattch KEY   prints shm_nattch of KEY's segment
  *   sysv_shm_cases count KEY    prints the first word of KEY's segment
+ *   sysv_shm_cases info KEY   IPC_INFO, SHM_INFO and SHM_STAT of the highest
+ *                             index (KEY's segment, when it holds it)
  *   sysv_shm_cases give KEY   IPC_SET: owner 65534, group 65533, mode 0640
  *   sysv_shm_cases private 0   an IPC_PRIVATE segment attached, detached
  *                              and removed
@@ -170,6 +172,73 @@ static void cases_attach(int id, time_t t0)
 	printf("nattch_one: %lu\n", nattch(id));
 	show_stat("stat_after_detach", id, t0);
 	fflush(stdout);
+}
+
+/* The index of segment id: SHM_STAT_ANY over 0..IPC_INFO's highest
+ * index; -1 if not found. */
+static int index_of(int id)
+{
+	struct shmid_ds ds;
+	struct shminfo mi;
+	int hi = shmctl(0, IPC_INFO, (struct shmid_ds *)&mi);
+
+	for (int i = 0; i <= hi; i++)
+		if (shmctl(i, SHM_STAT_ANY, &ds) == id)
+			return i;
+	return -1;
+}
+
+static void as_user(uid_t uid, gid_t gid, long memlock, void (*fn)(int), int id);
+static int info_idx;
+
+static void info_other(int id)
+{
+	struct shmid_ds ds;
+
+	res("info_other_stat", shmctl(info_idx, SHM_STAT, &ds));
+	printf("info_other_stat_any_id: %s\n", shmctl(info_idx, SHM_STAT_ANY, &ds) == id ? "yes" : "no");
+}
+
+/* IPC_INFO, SHM_INFO, SHM_STAT, SHM_STAT_ANY (only what holds whatever
+ * else the machine has: the figures differ between the worlds) */
+static void cases_info(int id)
+{
+	struct shmid_ds ds;
+	struct shm_info si;
+	struct shminfo mi;
+	int hi, idx, r;
+
+	hi = shmctl(id, IPC_INFO, (struct shmid_ds *)&mi);
+	res("info_ipc", hi);
+	printf("info_ipc_limits: shmmin=%lu shmmax_ok=%s shmmni_ok=%s shmseg_ok=%s shmall_ok=%s\n",
+	       mi.shmmin, mi.shmmax >= 4096 ? "yes" : "no", mi.shmmni >= 1 ? "yes" : "no",
+	       mi.shmseg >= 1 ? "yes" : "no", mi.shmall >= 1 ? "yes" : "no");
+	r = shmctl(0, SHM_INFO, (struct shmid_ds *)&si);
+	res("info_shm", r);
+	printf("info_shm_same_index: %s\n", r == hi ? "yes" : "no");
+	printf("info_shm_usage: used_ok=%s tot_ok=%s\n", si.used_ids >= 1 ? "yes" : "no",
+	       si.shm_tot >= 1 ? "yes" : "no");
+	res("info_ipc_null", shmctl(0, IPC_INFO, NULL));
+	res("info_shm_null", shmctl(0, SHM_INFO, NULL));
+	idx = index_of(id);
+	printf("info_index_found: %s\n", idx >= 0 && idx <= hi ? "yes" : "no");
+	r = shmctl(idx, SHM_STAT, &ds);
+	printf("shm_stat_id: %s\n", r == id ? "yes" : r < 0 ? strerrorname_np(errno) : "other");
+	printf("shm_stat_fields: key=%s segsz=%zu nattch=%lu cpid=%s\n",
+	       ds.shm_perm.__key >= base && ds.shm_perm.__key < base + 10 ? "KEY+n" : "other",
+	       (size_t)ds.shm_segsz, (unsigned long)ds.shm_nattch,
+	       ds.shm_cpid == getpid() ? "self" : "other");
+	printf("shm_stat_any_id: %s\n", shmctl(idx, SHM_STAT_ANY, &ds) == id ? "yes" : "no");
+	res("shm_stat_null", shmctl(idx, SHM_STAT, NULL));
+	res("shm_stat_free_index", shmctl(32767, SHM_STAT, &ds));
+	res("shm_stat_negative", shmctl(-1, SHM_STAT, &ds));
+	fflush(stdout);
+	if (geteuid() != 0) {
+		printf("info_other: skipped (not root)\n");
+		return;
+	}
+	info_idx = idx;
+	as_user(65534, 65534, -1, info_other, id);
 }
 
 /* fork, exit, crash, exec */
@@ -547,6 +616,7 @@ static int cases(void)
 	if (id < 0)
 		return 1;
 	cases_attach(id, t0);
+	cases_info(id);
 	cases_procs(id);
 	cases_lock(id);
 	cases_owner(t0);
@@ -602,6 +672,17 @@ int main(int argc, char **argv)
 			res("count", -1);
 		else
 			printf("count: %d\n", *p);
+	} else if (!strcmp(argv[1], "info")) {
+		struct shm_info si;
+		struct shminfo mi;
+		struct shmid_ds ds;
+		int hi = shmctl(0, IPC_INFO, (struct shmid_ds *)&mi);
+		int hs = shmctl(0, SHM_INFO, (struct shmid_ds *)&si);
+		int st = shmctl(hi, SHM_STAT, &ds);
+
+		printf("ipc_info=%d shm_info=%d shmmin=%lu shmmni=%lu shmseg=%lu used=%d tot=%lu rss=%lu "
+		       "stat_is_id=%s\n", hi, hs, mi.shmmin, mi.shmmni, mi.shmseg, si.used_ids,
+		       si.shm_tot, si.shm_rss, st >= 0 && st == shmget(base, 0, 0) ? "yes" : "no");
 	} else if (!strcmp(argv[1], "nattch"))
 		printf("nattch: %lu\n", nattch(shmget(base, 0, 0)));
 	else if (!strcmp(argv[1], "give"))
