@@ -129,12 +129,27 @@ static int reach_id(void)
 
 /* ------------------------------------------------ registry helpers */
 
+static unsigned nattch(uint32_t slot, uint32_t seq);
+static void seg_free(uint32_t slot);
+
+/* The segment in slot s, NULL if free; a removed one whose last
+ * attachment was of a process that died is freed now, as the kernel
+ * destroyed it when that process's mapping closed. */
+static struct emul_seg *seg_in(uint32_t s)
+{
+	struct emul_seg *g = &emul_reg->seg[s];
+
+	if (g->state == ES_DEST && !nattch(s, g->seq))
+		seg_free(s);
+	return g->state == ES_FREE ? NULL : g;
+}
+
 static struct emul_seg *seg_of_id(int id, uint32_t *slot)
 {
 	uint32_t s = (uint32_t)(id & (EMUL_IPCMNI - 1)) - EMUL_IDX_BASE;
-	struct emul_seg *g = &emul_reg->seg[s];
+	struct emul_seg *g = seg_in(s);
 
-	if (g->state == ES_FREE || g->seq != (uint32_t)id >> 15)
+	if (!g || g->seq != (uint32_t)id >> 15)
 		return NULL;
 	*slot = s;
 	return g;
@@ -153,7 +168,32 @@ static struct emul_seg *seg_by_key(key_t key, uint32_t *slot)
 	return NULL;
 }
 
-/* Attachments of live processes; forgets those of dead ones. */
+/* Attachment record i is gone with its process's mapping (exit, exec, a
+ * crash): its segment's last detach is by that process, now, as the
+ * kernel sets shm_lpid and shm_dtime when an exiting process's mappings
+ * close (the time is when the emulation notices). Nothing may be staged. */
+static void release(int i)
+{
+	struct emul_att *a = &emul_reg->att[i];
+	struct emul_seg n, *g = &emul_reg->seg[a->slot];
+
+	if (a->slot < EMUL_NSEG && g->state != ES_FREE && g->seq == a->seq) {
+		n = *g;
+		n.lpid = a->pid;
+		n.dtime = time(NULL);
+		emul_jput(g, &n, sizeof n);
+		emul_jcommit();
+	}
+	/* after the commit: a crash in between sets them again */
+	__atomic_store_n(&a->used, 0, __ATOMIC_RELEASE);
+}
+
+static int att_alive(const struct emul_att *a)
+{
+	return (a->pid == emul_pid && a->start == emul_start) || emul_alive(a->pid, a->start);
+}
+
+/* Attachments of live processes; releases those of dead ones. */
 static unsigned nattch(uint32_t slot, uint32_t seq)
 {
 	unsigned n = 0;
@@ -163,16 +203,16 @@ static unsigned nattch(uint32_t slot, uint32_t seq)
 
 		if (!a->used || a->slot != slot || a->seq != seq)
 			continue;
-		if ((a->pid == emul_pid && a->start == emul_start) || emul_alive(a->pid, a->start))
+		if (att_alive(a))
 			n++;
 		else
-			__atomic_store_n(&a->used, 0, __ATOMIC_RELEASE);
+			release(i);
 	}
 	return n;
 }
 
 /* A free attachment record; when none is, those of dead processes are
- * freed (they are otherwise freed only when their segment is counted). */
+ * released (they are otherwise released when their segment is counted). */
 static int free_att(void)
 {
 	int found = -1;
@@ -183,8 +223,8 @@ static int free_att(void)
 	for (int i = 0; i < EMUL_NATT; i++) {
 		struct emul_att *a = &emul_reg->att[i];
 
-		if (!emul_alive(a->pid, a->start)) {
-			__atomic_store_n(&a->used, 0, __ATOMIC_RELEASE);
+		if (!att_alive(a)) {
+			release(i);
 			if (found < 0)
 				found = i;
 		}
@@ -494,6 +534,8 @@ static void *attach(int id, uintptr_t a, int fixed, int flg)
 		return fail_p(ENOMEM);
 	if ((fd = backing_fd(slot, g, !rdonly)) < 0)
 		return SHMAT_FAILED;
+	/* a dead process's detach came first: released before ours is set */
+	nattch(slot, g->seq);
 	prot = PROT_READ | (rdonly ? 0 : PROT_WRITE) | (flg & SHM_EXEC ? PROT_EXEC : 0);
 	mflags = MAP_SHARED | (fixed ? (flg & SHM_REMAP ? MAP_FIXED : MAP_FIXED_NOREPLACE) : 0);
 	p = shim_next.mmap((void *)a, g->size, prot, mflags, fd, 0);
@@ -566,6 +608,7 @@ static void forget(int i)
 		__atomic_store_n(&emul_reg->att[l.rec].used, 0, __ATOMIC_RELEASE);
 	if (g->state == ES_FREE || g->seq != l.seq)
 		return;
+	nattch(l.slot, l.seq);
 	n = *g;
 	n.dtime = time(NULL);
 	n.lpid = emul_pid;
@@ -603,6 +646,9 @@ static int e_shmdt(const void *addr)
 
 static void stat_of(const struct emul_seg *g, uint32_t slot, struct shmid_ds *b)
 {
+	/* first: the release of a dead process's attachments sets lpid, dtime */
+	unsigned n = nattch(slot, g->seq);
+
 	memset(b, 0, sizeof *b);
 	b->shm_perm.__key = g->key;
 	b->shm_perm.uid = g->uid;
@@ -617,7 +663,7 @@ static void stat_of(const struct emul_seg *g, uint32_t slot, struct shmid_ds *b)
 	b->shm_ctime = g->ctime;
 	b->shm_cpid = g->cpid;
 	b->shm_lpid = g->lpid;
-	b->shm_nattch = nattch(slot, g->seq);
+	b->shm_nattch = n;
 }
 
 /* The data object follows the owner, group and mode that IPC_SET gave
@@ -820,8 +866,7 @@ static int stat_idx(int idx, int any, struct shmid_ds *buf)
 		return -1;
 	if (emul_lock())
 		return fail(ENOSYS);
-	g = &emul_reg->seg[slot];
-	if (g->state == ES_FREE)
+	if (!(g = seg_in(slot)))
 		r = fail(EINVAL);
 	else if (!any && denied(g, 0444))
 		r = fail(EACCES);
@@ -934,7 +979,7 @@ static void drop_stale(void)
 		struct emul_att *a = &emul_reg->att[i];
 
 		if (a->used && a->pid == emul_pid && a->start == emul_start) {
-			__atomic_store_n(&a->used, 0, __ATOMIC_RELEASE);
+			release(i);
 			any = 1;
 		}
 	}

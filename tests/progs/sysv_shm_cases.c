@@ -241,6 +241,33 @@ static void cases_info(int id)
 	as_user(65534, 65534, -1, info_other, id);
 }
 
+/* A child attaches (how 0, 1) or inherits the attachments (2) and
+ * _exits (0, 2) or is killed (1): its exit is the last detach. */
+static void dead_child_stat(const char *name, int id, int how)
+{
+	struct shmid_ds ds;
+	time_t t0 = time(NULL);
+	pid_t pid;
+
+	pid = fork();
+	if (!pid) {
+		if (how != 2 && shmat(id, NULL, 0) == (void *)-1)
+			_exit(1);
+		if (how == 1)
+			raise(SIGKILL);
+		_exit(0);
+	}
+	wait_child(pid);
+	if (shmctl(id, IPC_STAT, &ds)) {
+		res(name, -1);
+		return;
+	}
+	printf("%s: nattch=%lu lpid=%s dtime=%s\n", name, (unsigned long)ds.shm_nattch,
+	       ds.shm_lpid == pid ? "child" : ds.shm_lpid == getpid() ? "self" : "other",
+	       ds.shm_dtime >= t0 && ds.shm_dtime <= time(NULL) ? "now" : "bad");
+	fflush(stdout);
+}
+
 /* fork, exit, crash, exec */
 static void cases_procs(int id)
 {
@@ -267,6 +294,9 @@ static void cases_procs(int id)
 	}
 	st = wait_child(pid);
 	printf("crash_child: %s nattch=%lu\n", WIFSIGNALED(st) ? "killed" : "exited", nattch(id));
+	dead_child_stat("exit_child", id, 0);
+	dead_child_stat("killed_child", id, 1);
+	dead_child_stat("exit_inherited_child", id, 2);
 
 	if (pipe(ready) || pipe(hold))
 		return;
