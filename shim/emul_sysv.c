@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/capability.h>
@@ -47,15 +48,22 @@ static unsigned long long shmmax;
 /* Every key is emulated: the kernel's indices are not this process's world. */
 static int all_emulated;
 
-/* This process's emulated attachments. */
+/* This process's emulated attachments, one entry a piece: a mapping of
+ * one shmat that munmap or mremap may have split, moved or resized. The
+ * kernel counts such pieces (vmas) in shm_nattch; so does the registry,
+ * one record a piece. */
 #define LAT_MAX 256
 static struct lat {
 	uintptr_t addr;
-	size_t len;
+	size_t len;             /* whole pages */
+	size_t off;             /* its offset in the segment: shmat gave addr - off */
+	uint64_t size;          /* the segment's */
 	uint32_t slot, seq;
+	uint32_t att;           /* the shmat it comes from, 1 and up */
 	int rec;                /* its record in the registry, -1: none */
 } lat[LAT_MAX];
 static int nlat;
+static uint32_t att_serial;
 
 /* Backing descriptors by slot: fd + 1 (0: none), for generation seq. */
 static struct {
@@ -518,11 +526,90 @@ static int e_shmget(key_t key, size_t size, int flg)
 
 static void forget(int i);
 
+static size_t pgup(uint64_t len)
+{
+	return (size_t)((len + (uint64_t)pagesz - 1) & ~(uint64_t)(pagesz - 1));
+}
+
+/* Marks a new vma of segment g as the kernel's shm_open does (atime,
+ * lpid; a piece cut off another counts too); with dtime, a closed one
+ * (shm_close). Nothing may be staged. */
+static void touch(struct emul_seg *g, int opened, int closed)
+{
+	struct emul_seg n = *g;
+	time_t now = time(NULL);
+
+	n.lpid = emul_pid;
+	if (opened)
+		n.atime = now;
+	if (closed)
+		n.dtime = now;
+	emul_jput(g, &n, sizeof n);
+	emul_jcommit();
+}
+
+/* Records piece l of an attachment in the registry (counted from now)
+ * and in the table. -1: no room (ENOMEM). */
+static int add_piece(struct lat l)
+{
+	struct emul_att at;
+	int rec;
+
+	if (nlat == LAT_MAX || (rec = free_att()) < 0)
+		return -1;
+	at = (struct emul_att){1, l.slot, l.seq, emul_pid, emul_start, l.addr};
+	emul_jput(&emul_reg->att[rec], &at, sizeof at);
+	emul_jcommit();
+	l.rec = rec;
+	lat[nlat++] = l;
+	return 0;
+}
+
+/* [a, a + len) is no longer mapped: pieces inside it are detached, a
+ * piece that keeps both ends becomes two (the kernel splits the vma: one
+ * more attachment), one that keeps one end shrinks. Pieces of shmat
+ * skip are left alone. */
+static void cut(uintptr_t a, size_t len, uint32_t skip)
+{
+	uintptr_t e = a + len;
+
+	/* downwards: forget() moves the last entry, already seen, to i */
+	for (int i = nlat - 1; i >= 0; i--) {
+		struct lat *l = &lat[i], r;
+		uintptr_t le = l->addr + l->len;
+		struct emul_seg *g = &emul_reg->seg[l->slot];
+		int live = g->state != ES_FREE && g->seq == l->seq;
+
+		if (l->att == skip || le <= a || l->addr >= e)
+			continue;
+		if (l->addr >= a && le <= e) {
+			forget(i);
+			continue;
+		}
+		r = *l;
+		if (l->addr < a)
+			l->len = a - l->addr;
+		else
+			l = NULL;
+		if (le > e) {
+			r.off += e - r.addr;
+			r.len = le - e;
+			r.addr = e;
+			if (!l)
+				lat[i] = r;
+			else if (live && add_piece(r))
+				shim_warn("System V emulation: no room to count a %s attachment", "split");
+		}
+		if (live)
+			touch(g, 1, 1);
+	}
+}
+
 static void *attach(int id, uintptr_t a, int fixed, int flg)
 {
-	int rdonly = (flg & SHM_RDONLY) != 0, prot, fd, rec, mflags;
-	struct emul_seg n, *g;
-	struct emul_att at;
+	int rdonly = (flg & SHM_RDONLY) != 0, prot, fd, mflags;
+	struct emul_seg *g;
+	struct lat l;
 	uint32_t slot;
 	void *p;
 
@@ -530,7 +617,7 @@ static void *attach(int id, uintptr_t a, int fixed, int flg)
 		return fail_p(EINVAL);
 	if (denied(g, (rdonly ? 0444 : 0666) | (flg & SHM_EXEC ? 0111 : 0)))
 		return fail_p(EACCES);
-	if (nlat == LAT_MAX || (rec = free_att()) < 0)
+	if (nlat == LAT_MAX || free_att() < 0)
 		return fail_p(ENOMEM);
 	if ((fd = backing_fd(slot, g, !rdonly)) < 0)
 		return SHMAT_FAILED;
@@ -545,20 +632,19 @@ static void *attach(int id, uintptr_t a, int fixed, int flg)
 		shim_next.munmap(p, g->size);
 		return fail_p(EINVAL);
 	}
-	n = *g;
-	n.atime = time(NULL);
-	n.lpid = emul_pid;
-	at = (struct emul_att){1, slot, g->seq, emul_pid, emul_start, (uintptr_t)p};
-	emul_jput(&emul_reg->att[rec], &at, sizeof at);
-	emul_jput(g, &n, sizeof n);
-	emul_jcommit();
-	/* SHM_REMAP replaced whatever was there: attachments it covered are
-	 * gone, as the kernel counts them (after the new one is recorded, so
-	 * a removed segment is not freed under it) */
-	for (int i = nlat - 1; fixed && i >= 0; i--)
-		if (lat[i].addr >= a && lat[i].addr + lat[i].len <= a + n.size)
-			forget(i);
-	lat[nlat++] = (struct lat){(uintptr_t)p, n.size, slot, n.seq, rec};
+	if (!++att_serial)
+		att_serial = 1;
+	l = (struct lat){(uintptr_t)p, pgup(g->size), 0, g->size, slot, g->seq, att_serial, -1};
+	if (add_piece(l)) {
+		shim_next.munmap(p, g->size);
+		return fail_p(ENOMEM);
+	}
+	touch(g, 1, 0);
+	/* SHM_REMAP replaced whatever was there: pieces it covered are gone,
+	 * as the kernel counts them (after the new one is recorded, so a
+	 * removed segment is not freed under it) */
+	if (fixed)
+		cut(a, pgup(g->size), att_serial);
 	return p;
 }
 
@@ -618,21 +704,42 @@ static void forget(int i)
 		seg_free(l.slot);
 }
 
+/* The kernel's shmdt: the first piece above addr that shmat put at addr
+ * (a piece's address less its offset), and the other pieces of that
+ * shmat put there that end within the segment's size from addr. */
+static int detach(uintptr_t a)
+{
+	int first = -1;
+	uint32_t att;
+
+	for (int i = 0; i < nlat; i++)
+		if (lat[i].addr - lat[i].off == a && (first < 0 || lat[i].addr < lat[first].addr))
+			first = i;
+	if (first < 0)
+		return -1;
+	att = lat[first].att;
+	shim_next.munmap((void *)lat[first].addr, lat[first].len);
+	forget(first);
+	for (int i = nlat - 1; i >= 0; i--)
+		if (lat[i].att == att && lat[i].addr - lat[i].off == a &&
+		    lat[i].addr + lat[i].len - a <= pgup(lat[i].size)) {
+			shim_next.munmap((void *)lat[i].addr, lat[i].len);
+			forget(i);
+		}
+	return 0;
+}
+
 static int e_shmdt(const void *addr)
 {
 	int i;
 
 	if (emul_reg && !emul_lock()) {
-		for (i = 0; i < nlat && lat[i].addr != (uintptr_t)addr; i++)
-			;
-		if (i < nlat) {
+		i = detach((uintptr_t)addr);
+		emul_unlock();
+		if (!i) {
 			emul_took = 1;
-			shim_next.munmap((void *)lat[i].addr, lat[i].len);
-			forget(i);
-			emul_unlock();
 			return 0;
 		}
-		emul_unlock();
 	}
 	if (!__atomic_load_n(&kernel_att, __ATOMIC_RELAXED))
 		return fail(EINVAL);
@@ -640,6 +747,96 @@ static int e_shmdt(const void *addr)
 	if (!i)
 		__atomic_sub_fetch(&kernel_att, 1, __ATOMIC_RELAXED);
 	return i;
+}
+
+/* ------------------------------------------------- munmap, mremap */
+
+int emul_maps(uintptr_t addr, size_t len)
+{
+	uintptr_t end = addr + (len ? len : 1);
+	int n = __atomic_load_n(&nlat, __ATOMIC_RELAXED);
+
+	for (int i = 0; i < n && i < LAT_MAX; i++)
+		if (lat[i].addr < end && addr < lat[i].addr + lat[i].len)
+			return 1;
+	return 0;
+}
+
+/* An unmapping of (part of) an attachment is a detach of what it
+ * unmapped, as the kernel counts vmas. */
+static int e_munmap(void *addr, size_t len)
+{
+	int r = shim_next.munmap(addr, len);
+	int e = errno;
+
+	if (r || !emul_reg || emul_lock())
+		return r;
+	if (emul_maps((uintptr_t)addr, pgup(len))) {
+		emul_took = 1;
+		cut((uintptr_t)addr, pgup(len), 0);
+	}
+	emul_unlock();
+	errno = e;
+	return r;
+}
+
+/* mremap of a piece: shrunk in place, its tail is detached; grown in
+ * place, it grows; moved (or copied: MREMAP_DONTUNMAP, old size 0), the
+ * new place is a piece of the same shmat (shmdt finds it by its address
+ * less its offset, as the kernel's) and the old range, unless kept, is
+ * detached. */
+static void remapped(uintptr_t o, size_t osz, uintptr_t n, size_t nsz, int flags)
+{
+	int i, keep = (flags & MREMAP_DONTUNMAP) || !osz;
+	struct emul_seg *g;
+	struct lat l;
+
+	for (i = 0; i < nlat && !(lat[i].addr <= o && o < lat[i].addr + lat[i].len); i++)
+		;
+	if (i == nlat)
+		return;
+	emul_took = 1;
+	l = lat[i];
+	g = &emul_reg->seg[l.slot];
+	if (n == o && !keep) {
+		if (nsz < osz)
+			cut(o + nsz, osz - nsz, 0);
+		else
+			lat[i].len = o - l.addr + nsz;
+		return;
+	}
+	l.off += o - l.addr;
+	l.addr = n;
+	l.len = nsz;
+	if (g->state != ES_FREE && g->seq == l.seq) {
+		if (add_piece(l))
+			shim_warn("System V emulation: no room to count a %s attachment", "moved");
+		touch(g, 1, 0);
+	}
+	if (!keep)
+		cut(o, osz, 0);
+}
+
+static void *e_mremap(void *old, size_t osz, size_t nsz, int flags, ...)
+{
+	void *na = NULL, *p;
+	int e;
+
+	if (flags & MREMAP_FIXED) {
+		va_list ap;
+
+		va_start(ap, flags);
+		na = va_arg(ap, void *);
+		va_end(ap);
+	}
+	p = shim_next.mremap(old, osz, nsz, flags, na);
+	e = errno;
+	if (p == MAP_FAILED || !emul_reg || emul_lock())
+		return p;
+	remapped((uintptr_t)old, pgup(osz), (uintptr_t)p, pgup(nsz), flags);
+	emul_unlock();
+	errno = e;
+	return p;
 }
 
 /* ---------------------------------------------------------- shmctl */
@@ -1001,10 +1198,13 @@ void emul_init(void)
 	shim_emul_calls.shmat = e_shmat;
 	shim_emul_calls.shmdt = e_shmdt;
 	shim_emul_calls.shmctl = e_shmctl;
+	shim_emul_calls.munmap = e_munmap;
+	shim_emul_calls.mremap = e_mremap;
 	pagesz = sysconf(_SC_PAGESIZE);
 	mx = emul_read_num("/proc/sys/kernel/shmmax", 0);
 	shmmax = mx > 0 ? (unsigned long long)mx : (unsigned long long)LLONG_MAX;
-	shim_emul_ops = OPBIT(SHMGET) | OPBIT(SHMAT) | OPBIT(SHMDT) | OPBIT(SHMCTL);
+	shim_emul_ops = OPBIT(SHMGET) | OPBIT(SHMAT) | OPBIT(SHMDT) | OPBIT(SHMCTL) |
+			OPBIT(MUNMAP) | OPBIT(MREMAP);
 	if (emul_state_init()) {
 		broken = 1;
 		shim_warn("System V emulation unavailable: %s; calls routed to it fail with ENOSYS",

@@ -174,6 +174,90 @@ static void cases_attach(int id, time_t t0)
 	fflush(stdout);
 }
 
+static int un_id;
+
+/* name: the result of r (errno if < 0) and shm_nattch after it */
+static void un(const char *name, long r)
+{
+	int e = errno;
+
+	printf("%s: %s nattch=%lu\n", name, r < 0 ? strerrorname_np(e) : "ok", nattch(un_id));
+	fflush(stdout);
+}
+
+static long same(void *a, void *b)
+{
+	return a == b ? 0 : -1;
+}
+
+/* munmap and mremap of attachments, as the kernel counts them (a vma
+ * each: a piece split off is one more, an unmapped one a detach) */
+static void cases_unmap(void)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), sz = 4 * pg;
+	char *p, *q, *h;
+	pid_t pid;
+
+	un_id = shmget(base + 6, sz, IPC_CREAT | 0600);
+	/* a free place, of 8 pages */
+	h = mmap(NULL, 8 * pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(h, 8 * pg);
+	p = shmat(un_id, NULL, 0);
+	un("unmap_whole", munmap(p, sz));
+	un("unmap_whole_shmdt", shmdt(p));
+	p = shmat(un_id, NULL, 0);
+	un("unmap_middle", munmap(p + pg, pg));
+	un("unmap_first", munmap(p, pg));
+	un("unmap_rest_shmdt", shmdt(p));
+	p = shmat(un_id, NULL, 0);
+	un("unmap_tail", munmap(p + 3 * pg, pg));
+	un("unmap_tail_shmdt", shmdt(p));
+	p = shmat(un_id, NULL, 0);
+	un("unmap_piece2", munmap(p + 2 * pg, pg));
+	un("unmap_piece4", munmap(p + 3 * pg, pg));
+	un("unmap_piece1", munmap(p, pg));
+	un("unmap_piece3", munmap(p + pg, pg));
+	un("unmap_pieces_shmdt", shmdt(p));
+	p = shmat(un_id, NULL, 0);
+	un("unmap_across_hole", munmap(p + pg, pg));
+	un("unmap_across", munmap(p, 3 * pg));
+	un("unmap_across_shmdt", shmdt(p));
+	p = shmat(un_id, NULL, 0);
+	strcpy(p, "moved");
+	un("mremap_move", same(mremap(p, sz, sz, MREMAP_MAYMOVE | MREMAP_FIXED, h), h));
+	printf("mremap_move_bytes: %s\n", !strcmp(h, "moved") ? "yes" : "no");
+	un("mremap_move_shmdt_old", shmdt(p));
+	un("mremap_move_shmdt_new", shmdt(h));
+	p = shmat(un_id, NULL, 0);
+	un("mremap_shrink", same(mremap(p, sz, 2 * pg, 0), p));
+	un("mremap_shrink_shmdt", shmdt(p));
+	p = shmat(un_id, NULL, 0);
+	q = mremap(p, sz, sz, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
+	un("mremap_dontunmap", q == MAP_FAILED ? -1 : 0);
+	un("mremap_dontunmap_shmdt_old", shmdt(p));
+	un("mremap_dontunmap_shmdt_new", q == MAP_FAILED ? -1 : shmdt(q));
+	p = shmat(un_id, NULL, 0);
+	un("mremap_piece", same(mremap(p + pg, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED, h), h));
+	un("mremap_piece_shmdt", shmdt(p));
+	un("mremap_piece_shmdt_moved", shmdt(h));
+	un("mremap_piece_shmdt_base", shmdt(h - pg));
+	p = shmat(un_id, NULL, 0);
+	q = mremap(p, sz, 8 * pg, MREMAP_MAYMOVE);
+	un("mremap_grow", q == MAP_FAILED ? -1 : 0);
+	un("mremap_grow_shmdt", q == MAP_FAILED ? -1 : shmdt(q));
+	p = shmat(un_id, NULL, 0);
+	un("unmap_split_fork", munmap(p + pg, pg));
+	pid = fork();
+	if (!pid) {
+		un("unmap_split_child", 0);
+		_exit(0);
+	}
+	wait_child(pid);
+	un("unmap_split_child_gone", 0);
+	un("unmap_split_shmdt", shmdt(p));
+	un("unmap_rm", shmctl(un_id, IPC_RMID, NULL));
+}
+
 /* The index of segment id: SHM_STAT_ANY over 0..IPC_INFO's highest
  * index; -1 if not found. */
 static int index_of(int id)
@@ -647,6 +731,7 @@ static int cases(void)
 		return 1;
 	cases_attach(id, t0);
 	cases_info(id);
+	cases_unmap();
 	cases_procs(id);
 	cases_lock(id);
 	cases_owner(t0);
