@@ -139,14 +139,18 @@ static int reach_id(void)
 
 static unsigned nattch(uint32_t slot, uint32_t seq);
 static void seg_free(uint32_t slot);
+static void peer_check(uint32_t s, struct emul_seg *g);
 
 /* The segment in slot s, NULL if free; a removed one whose last
  * attachment was of a process that died is freed now, as the kernel
- * destroyed it when that process's mapping closed. */
+ * destroyed it when that process's mapping closed; a live one whose name
+ * a POSIX peer unlinked is removed now. */
 static struct emul_seg *seg_in(uint32_t s)
 {
 	struct emul_seg *g = &emul_reg->seg[s];
 
+	if (g->state == ES_LIVE)
+		peer_check(s, g);
 	if (g->state == ES_DEST && !nattch(s, g->seq))
 		seg_free(s);
 	return g->state == ES_FREE ? NULL : g;
@@ -169,6 +173,9 @@ static struct emul_seg *seg_by_key(key_t key, uint32_t *slot)
 		struct emul_seg *g = &emul_reg->seg[s];
 
 		if (g->state == ES_LIVE && g->key == key) {
+			peer_check(s, g);
+			if (g->state != ES_LIVE)
+				continue;
 			*slot = s;
 			return g;
 		}
@@ -275,6 +282,46 @@ static int alloc_slot(void)
 		}
 	}
 	return found;
+}
+
+/* Whether the live segment's name no longer resolves to its object: a
+ * POSIX peer unlinked it (and maybe made another object under it). A
+ * descriptor this process holds tells without a lookup (no links left). */
+static int name_gone(uint32_t slot, const struct emul_seg *g)
+{
+	char path[EMUL_NAME_BUF + 16];
+	struct stat st;
+	int fd = fdc[slot].fd1 - 1;
+
+	if (fd >= 0 && fdc[slot].seq == g->seq && !fstat(fd, &st) && (uint64_t)st.st_ino == g->ino)
+		return st.st_nlink == 0;
+	snprintf(path, sizeof path, "/dev/shm%s", g->name);
+	if (stat(path, &st))
+		return errno == ENOENT;
+	return (uint64_t)st.st_ino != g->ino;
+}
+
+/* A POSIX peer that unlinks a segment's name removes it, as IPC_RMID
+ * would: the key is free at once, the segment lives until its last
+ * detach (SHM_DEST, key IPC_PRIVATE). The name is not ours any more:
+ * never unlinked by us. */
+static void peer_check(uint32_t s, struct emul_seg *g)
+{
+	struct emul_seg n;
+
+	if (!name_gone(s, g))
+		return;
+	if (!nattch(s, g->seq)) {
+		seg_free(s);
+		return;
+	}
+	n = *g;
+	n.state = ES_DEST;
+	n.key = IPC_PRIVATE;
+	n.mode |= SHM_DEST;
+	n.name[0] = 0;
+	emul_jput(g, &n, sizeof n);
+	emul_jcommit();
 }
 
 /* ----------------------------------------------------- permissions */

@@ -16,6 +16,12 @@
  *                              and removed
  *   sysv_shm_cases owner-uses|group-uses|nongroup-uses|old-owner-uses ID
  *                              (internal) cases_owner's other users
+ *   sysv_shm_cases put KEY    creates KEY's segment if needed, writes
+ *                             "from-sysv" at its start
+ *   sysv_shm_cases peek KEY   prints the string at its start
+ *   sysv_shm_cases peer-unlink KEY PREFIX   segments KEY (attached) and
+ *                             KEY+1, backed by PREFIXkkkkkkkk (rule name=
+ *                             PREFIX%k), whose names python3 unlinks
  *   sysv_shm_cases exec-child FD   (internal) says it runs, waits for EOF
  */
 #define _GNU_SOURCE
@@ -722,6 +728,57 @@ static void cases_ctl(int id, time_t t0)
 	res("stat_unattached_gone", shmctl(id2, IPC_STAT, &ds));
 }
 
+/* A POSIX peer (python3's multiprocessing.shared_memory) unlinks the
+ * backing name of KEY's segment: */
+static int py_unlink(const char *prefix, key_t key)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof cmd,
+		 "python3 -c 'from multiprocessing import shared_memory as s; "
+		 "s.SharedMemory(name=\"%s%08x\", create=False).unlink()'",
+		 prefix + 1, (unsigned)key);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* the peer's unlink is IPC_RMID: with an attachment (the segment lives
+ * on, removed) and without (gone) */
+static int peer_unlink(const char *prefix)
+{
+	struct shmid_ds ds;
+	int id, id2, idb;
+	char *p;
+
+	id = shmget(base, 4096, IPC_CREAT | 0600);
+	p = shmat(id, NULL, 0);
+	if (id < 0 || p == (void *)-1) {
+		res("peer_setup", -1);
+		return 1;
+	}
+	strcpy(p, "kept");
+	res("peer_unlink", py_unlink(prefix, base));
+	if (shmctl(id, IPC_STAT, &ds))
+		res("peer_stat", -1);
+	else
+		printf("peer_stat: key=%s dest=%s nattch=%lu\n",
+		       ds.shm_perm.__key == IPC_PRIVATE ? "IPC_PRIVATE" : "other",
+		       ds.shm_perm.mode & SHM_DEST ? "yes" : "no", (unsigned long)ds.shm_nattch);
+	res("peer_get", shmget(base, 0, 0));
+	res("peer_create", id2 = shmget(base, 4096, IPC_CREAT | IPC_EXCL | 0600));
+	printf("peer_new_id_differs: %s\n", id2 != id ? "yes" : "no");
+	printf("peer_bytes_kept: %s\n", !strcmp(p, "kept") ? "yes" : "no");
+	res("peer_shmdt", shmdt(p));
+	res("peer_stat_gone", shmctl(id, IPC_STAT, &ds));
+	res("peer_rm_new", shmctl(id2, IPC_RMID, NULL));
+
+	idb = shmget(base + 1, 4096, IPC_CREAT | 0600);
+	res("peer_unlink_unattached", idb < 0 ? -1 : py_unlink(prefix, base + 1));
+	res("peer_unattached_shmat", shmat(idb, NULL, 0) == (void *)-1 ? -1 : 0);
+	res("peer_unattached_stat", shmctl(idb, IPC_STAT, &ds));
+	res("peer_unattached_get", shmget(base + 1, 0, 0));
+	return 0;
+}
+
 static int cases(void)
 {
 	time_t t0 = time(NULL);
@@ -754,6 +811,10 @@ int main(int argc, char **argv)
 		while (read(4, &c, 1) > 0)
 			;
 		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "peer-unlink")) {
+		base = (key_t)strtol(argv[2], NULL, 0);
+		return peer_unlink(argv[3]);
 	}
 	if (argc != 3)
 		return 2;
@@ -798,6 +859,19 @@ int main(int argc, char **argv)
 		printf("ipc_info=%d shm_info=%d shmmin=%lu shmmni=%lu shmseg=%lu used=%d tot=%lu rss=%lu "
 		       "stat_is_id=%s\n", hi, hs, mi.shmmin, mi.shmmni, mi.shmseg, si.used_ids,
 		       si.shm_tot, si.shm_rss, st >= 0 && st == shmget(base, 0, 0) ? "yes" : "no");
+	} else if (!strcmp(argv[1], "put")) {
+		char *p = shmat(shmget(base, 4096, IPC_CREAT | 0600), NULL, 0);
+
+		if (p != (void *)-1)
+			strcpy(p, "from-sysv");
+		res("put", p == (void *)-1 || shmdt(p) ? -1 : 0);
+	} else if (!strcmp(argv[1], "peek")) {
+		char *p = shmat(shmget(base, 0, 0), NULL, SHM_RDONLY);
+
+		if (p == (void *)-1)
+			res("peek", -1);
+		else
+			printf("peek: %.64s\n", p);
 	} else if (!strcmp(argv[1], "nattch"))
 		printf("nattch: %lu\n", nattch(shmget(base, 0, 0)));
 	else if (!strcmp(argv[1], "give"))
