@@ -165,7 +165,7 @@ static void name_after(struct shim_call *c)
 			names_del(NK_SEM, c->obj);
 		break;
 	case N_MMAP:
-		if (intercept() & OPBIT(MUNMAP))
+		if (intercept() & (OPBIT(MUNMAP) | OPBIT(MREMAP)))
 			names_put(NK_MAP, (uintptr_t)e->ret.p, c->aux, c->name);
 		break;
 	case N_MUNMAP:
