@@ -64,6 +64,24 @@ static struct lat {
 } lat[LAT_MAX];
 static int nlat;
 static uint32_t att_serial;
+uintptr_t emul_map_lo, emul_map_hi;
+
+/* After a change of the table: the range the hooks check. */
+static void bounds(void)
+{
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+
+	for (int i = 0; i < nlat; i++) {
+		if (lat[i].addr < lo)
+			lo = lat[i].addr;
+		if (lat[i].addr + lat[i].len > hi)
+			hi = lat[i].addr + lat[i].len;
+	}
+	if (!nlat)
+		lo = hi = 0;
+	__atomic_store_n(&emul_map_lo, lo, __ATOMIC_RELAXED);
+	__atomic_store_n(&emul_map_hi, hi, __ATOMIC_RELAXED);
+}
 
 /* Backing descriptors by slot: fd + 1 (0: none), for generation seq. */
 static struct {
@@ -724,6 +742,7 @@ static void *e_shmat(int id, const void *addr, int flg)
 	if (emul_lock())
 		return fail_p(ENOSYS);
 	p = attach(id, a, fixed, flg);
+	bounds();
 	emul_unlock();
 	return p;
 }
@@ -782,6 +801,7 @@ static int e_shmdt(const void *addr)
 
 	if (emul_reg && !emul_lock()) {
 		i = detach((uintptr_t)addr);
+		bounds();
 		emul_unlock();
 		if (!i) {
 			emul_took = 1;
@@ -798,7 +818,7 @@ static int e_shmdt(const void *addr)
 
 /* ------------------------------------------------- munmap, mremap */
 
-int emul_maps(uintptr_t addr, size_t len)
+static int emul_maps(uintptr_t addr, size_t len)
 {
 	uintptr_t end = addr + (len ? len : 1);
 	int n = __atomic_load_n(&nlat, __ATOMIC_RELAXED);
@@ -821,6 +841,7 @@ static int e_munmap(void *addr, size_t len)
 	if (emul_maps((uintptr_t)addr, pgup(len))) {
 		emul_took = 1;
 		cut((uintptr_t)addr, pgup(len), 0);
+		bounds();
 	}
 	emul_unlock();
 	errno = e;
@@ -881,6 +902,7 @@ static void *e_mremap(void *old, size_t osz, size_t nsz, int flags, ...)
 	if (p == MAP_FAILED || !emul_reg || emul_lock())
 		return p;
 	remapped((uintptr_t)old, pgup(osz), (uintptr_t)p, pgup(nsz), flags);
+	bounds();
 	emul_unlock();
 	errno = e;
 	return p;

@@ -119,8 +119,10 @@ static int name_before(struct shim_call *c)
 	case N_MREMAP:
 		if (names_get(NK_MAP, c->obj, &c->had, c->name))
 			return 1;
-		/* an emulated attachment: for the emulation, without an event */
-		return shim_emul_ops && emul_maps(c->obj, c->aux);
+		/* maybe an emulated attachment: for the emulation (which
+		 * passes the others on), without an event */
+		return shim_emul_ops && c->obj < __atomic_load_n(&emul_map_hi, __ATOMIC_RELAXED) &&
+		       c->obj + (c->aux ? c->aux : 1) > __atomic_load_n(&emul_map_lo, __ATOMIC_RELAXED);
 	case N_SEM:
 		if (names_get(NK_SEM, c->obj, NULL, c->name))
 			return 1;
