@@ -18,6 +18,10 @@ SHIM_HIDDEN extern uint64_t shim_emul_ops;
  * clears it before the call and reads it after, for the trace line. */
 SHIM_HIDDEN extern __thread int emul_took __attribute__((tls_model("initial-exec")));
 
+/* The range that holds this process's emulated attachments (lo == hi:
+ * none): a munmap or mremap that overlaps it goes to the emulation. */
+SHIM_HIDDEN extern uintptr_t emul_map_lo, emul_map_hi;
+
 /* At start-up, after the rules: turns the emulation on when a rule can
  * route a family to it; opens the registry or fails those calls closed. */
 SHIM_HIDDEN void emul_init(void);
