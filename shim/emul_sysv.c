@@ -24,12 +24,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/capability.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,16 +45,43 @@ static long pagesz;
 static int broken;
 static pthread_mutex_t reach_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long long shmmax;
+/* Every key is emulated: the kernel's indices are not this process's world. */
+static int all_emulated;
 
-/* This process's emulated attachments. */
+/* This process's emulated attachments, one entry a piece: a mapping of
+ * one shmat that munmap or mremap may have split, moved or resized. The
+ * kernel counts such pieces (vmas) in shm_nattch; so does the registry,
+ * one record a piece. */
 #define LAT_MAX 256
 static struct lat {
 	uintptr_t addr;
-	size_t len;
+	size_t len;             /* whole pages */
+	size_t off;             /* its offset in the segment: shmat gave addr - off */
+	uint64_t size;          /* the segment's */
 	uint32_t slot, seq;
+	uint32_t att;           /* the shmat it comes from, 1 and up */
 	int rec;                /* its record in the registry, -1: none */
 } lat[LAT_MAX];
 static int nlat;
+static uint32_t att_serial;
+uintptr_t emul_map_lo, emul_map_hi;
+
+/* After a change of the table: the range the hooks check. */
+static void bounds(void)
+{
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+
+	for (int i = 0; i < nlat; i++) {
+		if (lat[i].addr < lo)
+			lo = lat[i].addr;
+		if (lat[i].addr + lat[i].len > hi)
+			hi = lat[i].addr + lat[i].len;
+	}
+	if (!nlat)
+		lo = hi = 0;
+	__atomic_store_n(&emul_map_lo, lo, __ATOMIC_RELAXED);
+	__atomic_store_n(&emul_map_hi, hi, __ATOMIC_RELAXED);
+}
 
 /* Backing descriptors by slot: fd + 1 (0: none), for generation seq. */
 static struct {
@@ -126,12 +155,31 @@ static int reach_id(void)
 
 /* ------------------------------------------------ registry helpers */
 
+static unsigned nattch(uint32_t slot, uint32_t seq);
+static void seg_free(uint32_t slot);
+static void peer_check(uint32_t s, struct emul_seg *g);
+
+/* The segment in slot s, NULL if free; a removed one whose last
+ * attachment was of a process that died is freed now, as the kernel
+ * destroyed it when that process's mapping closed; a live one whose name
+ * a POSIX peer unlinked is removed now. */
+static struct emul_seg *seg_in(uint32_t s)
+{
+	struct emul_seg *g = &emul_reg->seg[s];
+
+	if (g->state == ES_LIVE)
+		peer_check(s, g);
+	if (g->state == ES_DEST && !nattch(s, g->seq))
+		seg_free(s);
+	return g->state == ES_FREE ? NULL : g;
+}
+
 static struct emul_seg *seg_of_id(int id, uint32_t *slot)
 {
 	uint32_t s = (uint32_t)(id & (EMUL_IPCMNI - 1)) - EMUL_IDX_BASE;
-	struct emul_seg *g = &emul_reg->seg[s];
+	struct emul_seg *g = seg_in(s);
 
-	if (g->state == ES_FREE || g->seq != (uint32_t)id >> 15)
+	if (!g || g->seq != (uint32_t)id >> 15)
 		return NULL;
 	*slot = s;
 	return g;
@@ -143,6 +191,9 @@ static struct emul_seg *seg_by_key(key_t key, uint32_t *slot)
 		struct emul_seg *g = &emul_reg->seg[s];
 
 		if (g->state == ES_LIVE && g->key == key) {
+			peer_check(s, g);
+			if (g->state != ES_LIVE)
+				continue;
 			*slot = s;
 			return g;
 		}
@@ -150,7 +201,32 @@ static struct emul_seg *seg_by_key(key_t key, uint32_t *slot)
 	return NULL;
 }
 
-/* Attachments of live processes; forgets those of dead ones. */
+/* Attachment record i is gone with its process's mapping (exit, exec, a
+ * crash): its segment's last detach is by that process, now, as the
+ * kernel sets shm_lpid and shm_dtime when an exiting process's mappings
+ * close (the time is when the emulation notices). Nothing may be staged. */
+static void release(int i)
+{
+	struct emul_att *a = &emul_reg->att[i];
+	struct emul_seg n, *g = &emul_reg->seg[a->slot];
+
+	if (a->slot < EMUL_NSEG && g->state != ES_FREE && g->seq == a->seq) {
+		n = *g;
+		n.lpid = a->pid;
+		n.dtime = time(NULL);
+		emul_jput(g, &n, sizeof n);
+		emul_jcommit();
+	}
+	/* after the commit: a crash in between sets them again */
+	__atomic_store_n(&a->used, 0, __ATOMIC_RELEASE);
+}
+
+static int att_alive(const struct emul_att *a)
+{
+	return (a->pid == emul_pid && a->start == emul_start) || emul_alive(a->pid, a->start);
+}
+
+/* Attachments of live processes; releases those of dead ones. */
 static unsigned nattch(uint32_t slot, uint32_t seq)
 {
 	unsigned n = 0;
@@ -160,16 +236,16 @@ static unsigned nattch(uint32_t slot, uint32_t seq)
 
 		if (!a->used || a->slot != slot || a->seq != seq)
 			continue;
-		if ((a->pid == emul_pid && a->start == emul_start) || emul_alive(a->pid, a->start))
+		if (att_alive(a))
 			n++;
 		else
-			__atomic_store_n(&a->used, 0, __ATOMIC_RELEASE);
+			release(i);
 	}
 	return n;
 }
 
 /* A free attachment record; when none is, those of dead processes are
- * freed (they are otherwise freed only when their segment is counted). */
+ * released (they are otherwise released when their segment is counted). */
 static int free_att(void)
 {
 	int found = -1;
@@ -180,8 +256,8 @@ static int free_att(void)
 	for (int i = 0; i < EMUL_NATT; i++) {
 		struct emul_att *a = &emul_reg->att[i];
 
-		if (!emul_alive(a->pid, a->start)) {
-			__atomic_store_n(&a->used, 0, __ATOMIC_RELEASE);
+		if (!att_alive(a)) {
+			release(i);
 			if (found < 0)
 				found = i;
 		}
@@ -224,6 +300,46 @@ static int alloc_slot(void)
 		}
 	}
 	return found;
+}
+
+/* Whether the live segment's name no longer resolves to its object: a
+ * POSIX peer unlinked it (and maybe made another object under it). A
+ * descriptor this process holds tells without a lookup (no links left). */
+static int name_gone(uint32_t slot, const struct emul_seg *g)
+{
+	char path[EMUL_NAME_BUF + 16];
+	struct stat st;
+	int fd = fdc[slot].fd1 - 1;
+
+	if (fd >= 0 && fdc[slot].seq == g->seq && !fstat(fd, &st) && (uint64_t)st.st_ino == g->ino)
+		return st.st_nlink == 0;
+	snprintf(path, sizeof path, "/dev/shm%s", g->name);
+	if (stat(path, &st))
+		return errno == ENOENT;
+	return (uint64_t)st.st_ino != g->ino;
+}
+
+/* A POSIX peer that unlinks a segment's name removes it, as IPC_RMID
+ * would: the key is free at once, the segment lives until its last
+ * detach (SHM_DEST, key IPC_PRIVATE). The name is not ours any more:
+ * never unlinked by us. */
+static void peer_check(uint32_t s, struct emul_seg *g)
+{
+	struct emul_seg n;
+
+	if (!name_gone(s, g))
+		return;
+	if (!nattch(s, g->seq)) {
+		seg_free(s);
+		return;
+	}
+	n = *g;
+	n.state = ES_DEST;
+	n.key = IPC_PRIVATE;
+	n.mode |= SHM_DEST;
+	n.name[0] = 0;
+	emul_jput(g, &n, sizeof n);
+	emul_jcommit();
 }
 
 /* ----------------------------------------------------- permissions */
@@ -475,11 +591,90 @@ static int e_shmget(key_t key, size_t size, int flg)
 
 static void forget(int i);
 
+static size_t pgup(uint64_t len)
+{
+	return (size_t)((len + (uint64_t)pagesz - 1) & ~(uint64_t)(pagesz - 1));
+}
+
+/* Marks a new vma of segment g as the kernel's shm_open does (atime,
+ * lpid; a piece cut off another counts too); with dtime, a closed one
+ * (shm_close). Nothing may be staged. */
+static void touch(struct emul_seg *g, int opened, int closed)
+{
+	struct emul_seg n = *g;
+	time_t now = time(NULL);
+
+	n.lpid = emul_pid;
+	if (opened)
+		n.atime = now;
+	if (closed)
+		n.dtime = now;
+	emul_jput(g, &n, sizeof n);
+	emul_jcommit();
+}
+
+/* Records piece l of an attachment in the registry (counted from now)
+ * and in the table. -1: no room (ENOMEM). */
+static int add_piece(struct lat l)
+{
+	struct emul_att at;
+	int rec;
+
+	if (nlat == LAT_MAX || (rec = free_att()) < 0)
+		return -1;
+	at = (struct emul_att){1, l.slot, l.seq, emul_pid, emul_start, l.addr};
+	emul_jput(&emul_reg->att[rec], &at, sizeof at);
+	emul_jcommit();
+	l.rec = rec;
+	lat[nlat++] = l;
+	return 0;
+}
+
+/* [a, a + len) is no longer mapped: pieces inside it are detached, a
+ * piece that keeps both ends becomes two (the kernel splits the vma: one
+ * more attachment), one that keeps one end shrinks. Pieces of shmat
+ * skip are left alone. */
+static void cut(uintptr_t a, size_t len, uint32_t skip)
+{
+	uintptr_t e = a + len;
+
+	/* downwards: forget() moves the last entry, already seen, to i */
+	for (int i = nlat - 1; i >= 0; i--) {
+		struct lat *l = &lat[i], r;
+		uintptr_t le = l->addr + l->len;
+		struct emul_seg *g = &emul_reg->seg[l->slot];
+		int live = g->state != ES_FREE && g->seq == l->seq;
+
+		if (l->att == skip || le <= a || l->addr >= e)
+			continue;
+		if (l->addr >= a && le <= e) {
+			forget(i);
+			continue;
+		}
+		r = *l;
+		if (l->addr < a)
+			l->len = a - l->addr;
+		else
+			l = NULL;
+		if (le > e) {
+			r.off += e - r.addr;
+			r.len = le - e;
+			r.addr = e;
+			if (!l)
+				lat[i] = r;
+			else if (live && add_piece(r))
+				shim_warn("System V emulation: no room to count a %s attachment", "split");
+		}
+		if (live)
+			touch(g, 1, 1);
+	}
+}
+
 static void *attach(int id, uintptr_t a, int fixed, int flg)
 {
-	int rdonly = (flg & SHM_RDONLY) != 0, prot, fd, rec, mflags;
-	struct emul_seg n, *g;
-	struct emul_att at;
+	int rdonly = (flg & SHM_RDONLY) != 0, prot, fd, mflags;
+	struct emul_seg *g;
+	struct lat l;
 	uint32_t slot;
 	void *p;
 
@@ -487,10 +682,12 @@ static void *attach(int id, uintptr_t a, int fixed, int flg)
 		return fail_p(EINVAL);
 	if (denied(g, (rdonly ? 0444 : 0666) | (flg & SHM_EXEC ? 0111 : 0)))
 		return fail_p(EACCES);
-	if (nlat == LAT_MAX || (rec = free_att()) < 0)
+	if (nlat == LAT_MAX || free_att() < 0)
 		return fail_p(ENOMEM);
 	if ((fd = backing_fd(slot, g, !rdonly)) < 0)
 		return SHMAT_FAILED;
+	/* a dead process's detach came first: released before ours is set */
+	nattch(slot, g->seq);
 	prot = PROT_READ | (rdonly ? 0 : PROT_WRITE) | (flg & SHM_EXEC ? PROT_EXEC : 0);
 	mflags = MAP_SHARED | (fixed ? (flg & SHM_REMAP ? MAP_FIXED : MAP_FIXED_NOREPLACE) : 0);
 	p = shim_next.mmap((void *)a, g->size, prot, mflags, fd, 0);
@@ -500,20 +697,19 @@ static void *attach(int id, uintptr_t a, int fixed, int flg)
 		shim_next.munmap(p, g->size);
 		return fail_p(EINVAL);
 	}
-	n = *g;
-	n.atime = time(NULL);
-	n.lpid = emul_pid;
-	at = (struct emul_att){1, slot, g->seq, emul_pid, emul_start, (uintptr_t)p};
-	emul_jput(&emul_reg->att[rec], &at, sizeof at);
-	emul_jput(g, &n, sizeof n);
-	emul_jcommit();
-	/* SHM_REMAP replaced whatever was there: attachments it covered are
-	 * gone, as the kernel counts them (after the new one is recorded, so
-	 * a removed segment is not freed under it) */
-	for (int i = nlat - 1; fixed && i >= 0; i--)
-		if (lat[i].addr >= a && lat[i].addr + lat[i].len <= a + n.size)
-			forget(i);
-	lat[nlat++] = (struct lat){(uintptr_t)p, n.size, slot, n.seq, rec};
+	if (!++att_serial)
+		att_serial = 1;
+	l = (struct lat){(uintptr_t)p, pgup(g->size), 0, g->size, slot, g->seq, att_serial, -1};
+	if (add_piece(l)) {
+		shim_next.munmap(p, g->size);
+		return fail_p(ENOMEM);
+	}
+	touch(g, 1, 0);
+	/* SHM_REMAP replaced whatever was there: pieces it covered are gone,
+	 * as the kernel counts them (after the new one is recorded, so a
+	 * removed segment is not freed under it) */
+	if (fixed)
+		cut(a, pgup(g->size), att_serial);
 	return p;
 }
 
@@ -546,6 +742,7 @@ static void *e_shmat(int id, const void *addr, int flg)
 	if (emul_lock())
 		return fail_p(ENOSYS);
 	p = attach(id, a, fixed, flg);
+	bounds();
 	emul_unlock();
 	return p;
 }
@@ -563,6 +760,7 @@ static void forget(int i)
 		__atomic_store_n(&emul_reg->att[l.rec].used, 0, __ATOMIC_RELEASE);
 	if (g->state == ES_FREE || g->seq != l.seq)
 		return;
+	nattch(l.slot, l.seq);
 	n = *g;
 	n.dtime = time(NULL);
 	n.lpid = emul_pid;
@@ -572,21 +770,43 @@ static void forget(int i)
 		seg_free(l.slot);
 }
 
+/* The kernel's shmdt: the first piece above addr that shmat put at addr
+ * (a piece's address less its offset), and the other pieces of that
+ * shmat put there that end within the segment's size from addr. */
+static int detach(uintptr_t a)
+{
+	int first = -1;
+	uint32_t att;
+
+	for (int i = 0; i < nlat; i++)
+		if (lat[i].addr - lat[i].off == a && (first < 0 || lat[i].addr < lat[first].addr))
+			first = i;
+	if (first < 0)
+		return -1;
+	att = lat[first].att;
+	shim_next.munmap((void *)lat[first].addr, lat[first].len);
+	forget(first);
+	for (int i = nlat - 1; i >= 0; i--)
+		if (lat[i].att == att && lat[i].addr - lat[i].off == a &&
+		    lat[i].addr + lat[i].len - a <= pgup(lat[i].size)) {
+			shim_next.munmap((void *)lat[i].addr, lat[i].len);
+			forget(i);
+		}
+	return 0;
+}
+
 static int e_shmdt(const void *addr)
 {
 	int i;
 
 	if (emul_reg && !emul_lock()) {
-		for (i = 0; i < nlat && lat[i].addr != (uintptr_t)addr; i++)
-			;
-		if (i < nlat) {
+		i = detach((uintptr_t)addr);
+		bounds();
+		emul_unlock();
+		if (!i) {
 			emul_took = 1;
-			shim_next.munmap((void *)lat[i].addr, lat[i].len);
-			forget(i);
-			emul_unlock();
 			return 0;
 		}
-		emul_unlock();
 	}
 	if (!__atomic_load_n(&kernel_att, __ATOMIC_RELAXED))
 		return fail(EINVAL);
@@ -596,10 +816,105 @@ static int e_shmdt(const void *addr)
 	return i;
 }
 
+/* ------------------------------------------------- munmap, mremap */
+
+static int emul_maps(uintptr_t addr, size_t len)
+{
+	uintptr_t end = addr + (len ? len : 1);
+	int n = __atomic_load_n(&nlat, __ATOMIC_RELAXED);
+
+	for (int i = 0; i < n && i < LAT_MAX; i++)
+		if (lat[i].addr < end && addr < lat[i].addr + lat[i].len)
+			return 1;
+	return 0;
+}
+
+/* An unmapping of (part of) an attachment is a detach of what it
+ * unmapped, as the kernel counts vmas. */
+static int e_munmap(void *addr, size_t len)
+{
+	int r = shim_next.munmap(addr, len);
+	int e = errno;
+
+	if (r || !emul_reg || emul_lock())
+		return r;
+	if (emul_maps((uintptr_t)addr, pgup(len))) {
+		emul_took = 1;
+		cut((uintptr_t)addr, pgup(len), 0);
+		bounds();
+	}
+	emul_unlock();
+	errno = e;
+	return r;
+}
+
+/* mremap of a piece: shrunk in place, its tail is detached; grown in
+ * place, it grows; moved (or copied: MREMAP_DONTUNMAP, old size 0), the
+ * new place is a piece of the same shmat (shmdt finds it by its address
+ * less its offset, as the kernel's) and the old range, unless kept, is
+ * detached. */
+static void remapped(uintptr_t o, size_t osz, uintptr_t n, size_t nsz, int flags)
+{
+	int i, keep = (flags & MREMAP_DONTUNMAP) || !osz;
+	struct emul_seg *g;
+	struct lat l;
+
+	for (i = 0; i < nlat && !(lat[i].addr <= o && o < lat[i].addr + lat[i].len); i++)
+		;
+	if (i == nlat)
+		return;
+	emul_took = 1;
+	l = lat[i];
+	g = &emul_reg->seg[l.slot];
+	if (n == o && !keep) {
+		if (nsz < osz)
+			cut(o + nsz, osz - nsz, 0);
+		else
+			lat[i].len = o - l.addr + nsz;
+		return;
+	}
+	l.off += o - l.addr;
+	l.addr = n;
+	l.len = nsz;
+	if (g->state != ES_FREE && g->seq == l.seq) {
+		if (add_piece(l))
+			shim_warn("System V emulation: no room to count a %s attachment", "moved");
+		touch(g, 1, 0);
+	}
+	if (!keep)
+		cut(o, osz, 0);
+}
+
+static void *e_mremap(void *old, size_t osz, size_t nsz, int flags, ...)
+{
+	void *na = NULL, *p;
+	int e;
+
+	if (flags & MREMAP_FIXED) {
+		va_list ap;
+
+		va_start(ap, flags);
+		na = va_arg(ap, void *);
+		va_end(ap);
+	}
+	p = shim_next.mremap(old, osz, nsz, flags, na);
+	e = errno;
+	if (p == MAP_FAILED || !emul_reg || emul_lock())
+		return p;
+	remapped((uintptr_t)old, pgup(osz), (uintptr_t)p, pgup(nsz), flags);
+	bounds();
+	emul_unlock();
+	errno = e;
+	return p;
+}
+
 /* ---------------------------------------------------------- shmctl */
 
 static void stat_of(const struct emul_seg *g, uint32_t slot, struct shmid_ds *b)
 {
+	/* first: the release of a dead process's attachments sets lpid, dtime */
+	unsigned n = nattch(slot, g->seq);
+
 	memset(b, 0, sizeof *b);
 	b->shm_perm.__key = g->key;
 	b->shm_perm.uid = g->uid;
@@ -614,7 +929,7 @@ static void stat_of(const struct emul_seg *g, uint32_t slot, struct shmid_ds *b)
 	b->shm_ctime = g->ctime;
 	b->shm_cpid = g->cpid;
 	b->shm_lpid = g->lpid;
-	b->shm_nattch = nattch(slot, g->seq);
+	b->shm_nattch = n;
 }
 
 /* The data object follows the owner, group and mode that IPC_SET gave
@@ -734,14 +1049,123 @@ static int rmid(struct emul_seg *g, uint32_t slot)
 	return 0;
 }
 
+/* The highest index in use (live or removed and attached), 0 if none,
+ * as the kernel returns it; used ids, pages and resident pages. */
+static int usage(int *used, unsigned long *tot, unsigned long *rss)
+{
+	int hi = 0;
+
+	*used = 0;
+	*tot = *rss = 0;
+	for (uint32_t s = 0; emul_reg && s < emul_reg->seg_hi && s < EMUL_NSEG; s++) {
+		const struct emul_seg *g = &emul_reg->seg[s];
+		char path[EMUL_NAME_BUF + 16];
+		struct stat st;
+		int fd;
+
+		if (g->state == ES_FREE)
+			continue;
+		++*used;
+		hi = EMUL_IDX_BASE + (int)s;
+		*tot += pages(g->size);
+		/* resident: the pages tmpfs holds for the object (a removed
+		 * segment's object: through this process's descriptor only) */
+		fd = fdc[s].fd1 - 1;
+		if (fd >= 0 && fdc[s].seq == g->seq && !fstat(fd, &st) && (uint64_t)st.st_ino == g->ino) {
+			*rss += (unsigned long)st.st_blocks * 512 / (unsigned long)pagesz;
+			continue;
+		}
+		snprintf(path, sizeof path, "/dev/shm%s", g->name);
+		if (g->name[0] && !stat(path, &st) && (uint64_t)st.st_ino == g->ino)
+			*rss += (unsigned long)st.st_blocks * 512 / (unsigned long)pagesz;
+	}
+	return hi;
+}
+
+/* IPC_INFO and SHM_INFO: the emulation's own capacities and usage.
+ * shmmni: its slots; shmseg: the attachments a process may hold; shmall:
+ * the pages of the file system that holds the data (/dev/shm). */
+static int info(int c, void *buf)
+{
+	unsigned long tot, rss;
+	struct statvfs vfs;
+	int used, hi;
+
+	if (!buf)
+		return fail(EFAULT);
+	if (emul_reach(0) && errno != ENOENT)
+		return -1;
+	if (emul_reg && emul_lock())
+		return fail(ENOSYS);
+	hi = usage(&used, &tot, &rss);
+	if (emul_reg)
+		emul_unlock();
+	if (c == IPC_INFO) {
+		struct shminfo *i = buf;
+
+		memset(i, 0, sizeof *i);
+		i->shmmax = shmmax;
+		i->shmmin = 1;
+		i->shmmni = EMUL_NSEG;
+		i->shmseg = LAT_MAX;
+		i->shmall = statvfs("/dev/shm", &vfs) ? ULONG_MAX / (unsigned long)pagesz :
+			(unsigned long)(vfs.f_blocks * vfs.f_frsize / (unsigned long)pagesz);
+	} else {
+		struct shm_info *i = buf;
+
+		memset(i, 0, sizeof *i);
+		i->used_ids = used;
+		i->shm_tot = tot;
+		i->shm_rss = rss;
+	}
+	return hi;
+}
+
+/* SHM_STAT and SHM_STAT_ANY of an emulated index: the segment's id. */
+static int stat_idx(int idx, int any, struct shmid_ds *buf)
+{
+	struct emul_seg *g;
+	uint32_t slot = (uint32_t)(idx - EMUL_IDX_BASE);
+	int r;
+
+	if (reach_id())
+		return -1;
+	if (emul_lock())
+		return fail(ENOSYS);
+	if (!(g = seg_in(slot)))
+		r = fail(EINVAL);
+	else if (!any && denied(g, 0444))
+		r = fail(EACCES);
+	else if (!buf)
+		r = fail(EFAULT);
+	else {
+		stat_of(g, slot, buf);
+		r = id_of(slot, g->seq);
+	}
+	emul_unlock();
+	return r;
+}
+
 static int e_shmctl(int id, int cmd, struct shmid_ds *buf)
 {
 	int c = cmd & ~IPC_64, r;
 	struct emul_seg *g;
 	uint32_t slot;
 
-	if (c == IPC_INFO || c == SHM_INFO || c == SHM_STAT || c == SHM_STAT_ANY)
-		return shim_next.shmctl(id, cmd, buf);  /* not emulated yet */
+	if (c == IPC_INFO || c == SHM_INFO) {
+		emul_took = 1;
+		return info(c, buf);
+	}
+	/* an index of the emulation's range is the emulation's, any other
+	 * the kernel's */
+	if (c == SHM_STAT || c == SHM_STAT_ANY) {
+		if ((id < EMUL_IDX_BASE || id >= EMUL_IPCMNI) && !all_emulated)
+			return shim_next.shmctl(id, cmd, buf);
+		emul_took = 1;
+		if (id < EMUL_IDX_BASE || id >= EMUL_IPCMNI)
+			return fail(EINVAL);
+		return stat_idx(id, c == SHM_STAT_ANY, buf);
+	}
 	if (id < 0)
 		return fail(EINVAL);
 	if (!is_emul_id(id))
@@ -818,7 +1242,7 @@ void emul_shm_start(void)
 		struct emul_att *a = &emul_reg->att[i];
 
 		if (a->used && a->pid == emul_pid && a->start == emul_start) {
-			__atomic_store_n(&a->used, 0, __ATOMIC_RELEASE);
+			release(i);
 			any = 1;
 		}
 	}
@@ -832,14 +1256,18 @@ uint64_t emul_shm_setup(struct shim_next *calls)
 {
 	long long mx;
 
+	all_emulated = rules_all_emulated(shim_rules, RF_SYSV_SHM);
 	calls->shmget = e_shmget;
 	calls->shmat = e_shmat;
 	calls->shmdt = e_shmdt;
 	calls->shmctl = e_shmctl;
+	calls->munmap = e_munmap;
+	calls->mremap = e_mremap;
 	pagesz = sysconf(_SC_PAGESIZE);
 	mx = emul_read_num("/proc/sys/kernel/shmmax", 0);
 	shmmax = mx > 0 ? (unsigned long long)mx : (unsigned long long)LLONG_MAX;
-	return OPBIT(SHMGET) | OPBIT(SHMAT) | OPBIT(SHMDT) | OPBIT(SHMCTL);
+	return OPBIT(SHMGET) | OPBIT(SHMAT) | OPBIT(SHMDT) | OPBIT(SHMCTL) | OPBIT(MUNMAP) |
+	       OPBIT(MREMAP);
 }
 
 void emul_fail_closed(void)

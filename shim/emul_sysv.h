@@ -21,6 +21,10 @@ SHIM_HIDDEN extern uint64_t shim_emul_ops;
  * clears it before the call and reads it after, for the trace line. */
 SHIM_HIDDEN extern __thread int emul_took __attribute__((tls_model("initial-exec")));
 
+/* The range that holds this process's emulated attachments (lo == hi:
+ * none): a munmap or mremap that overlaps it goes to the emulation. */
+SHIM_HIDDEN extern uintptr_t emul_map_lo, emul_map_hi;
+
 /* 0 when the registry is mapped, after creating it if make; -1 with
  * errno ENOENT (none yet) or ENOSYS (it cannot be reached; said once). */
 SHIM_HIDDEN int emul_reach(int make);

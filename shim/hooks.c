@@ -31,7 +31,7 @@ uint64_t shim_intercept __attribute__((aligned(64)));
 uint64_t shim_trace __attribute__((aligned(64)));
 
 #define NM_FD(nm) ((nm) == N_FD || (nm) == N_CLOSE || (nm) == N_FD_RANGE || (nm) == N_MMAP || \
-		   (nm) == N_MUNMAP)
+		   (nm) == N_MUNMAP || (nm) == N_MREMAP)
 #define NM_SEM(nm) ((nm) == N_SEM_OPEN || (nm) == N_SEM_CLOSE || (nm) == N_SEM)
 
 const uint64_t shim_fd_ops = 0
@@ -117,7 +117,13 @@ static int name_before(struct shim_call *c)
 			return 0;
 		return names_fd_del_range((unsigned)c->obj, (unsigned)c->aux, c->name) > 0;
 	case N_MUNMAP:
-		return names_get(NK_MAP, c->obj, NULL, c->name);
+	case N_MREMAP:
+		if (names_get(NK_MAP, c->obj, &c->had, c->name))
+			return 1;
+		/* maybe an emulated attachment: for the emulation (which
+		 * passes the others on), without an event */
+		return shim_emul_ops && c->obj < __atomic_load_n(&emul_map_hi, __ATOMIC_RELAXED) &&
+		       c->obj + (c->aux ? c->aux : 1) > __atomic_load_n(&emul_map_lo, __ATOMIC_RELAXED);
 	case N_SEM:
 		if (names_get(NK_SEM, c->obj, NULL, c->name))
 			return 1;
@@ -162,11 +168,18 @@ static void name_after(struct shim_call *c)
 			names_del(NK_SEM, c->obj);
 		break;
 	case N_MMAP:
-		if (intercept() & OPBIT(MUNMAP))
+		if (intercept() & (OPBIT(MUNMAP) | OPBIT(MREMAP)))
 			names_put(NK_MAP, (uintptr_t)e->ret.p, c->aux, c->name);
 		break;
 	case N_MUNMAP:
-		names_del(NK_MAP, c->obj);
+		if (c->name[0])
+			names_del(NK_MAP, c->obj);
+		break;
+	case N_MREMAP:
+		if (c->name[0] && e->ret.p != (void *)c->obj) {
+			names_del(NK_MAP, c->obj);
+			names_put(NK_MAP, (uintptr_t)e->ret.p, c->had, c->name);
+		}
 		break;
 	case N_SHMGET:
 		names_id_put(0, (int)e->ret.i, (key_t)c->obj);
@@ -206,6 +219,7 @@ static void name_key(struct shim_call *c)
 	case N_FD_RANGE:
 	case N_MMAP:
 	case N_MUNMAP:
+	case N_MREMAP:
 		ev_key_posix(e, c->name);
 		break;
 	case N_SEM:
@@ -269,6 +283,9 @@ static int dispatch_enter(struct shim_call *c, enum shim_op op, enum shim_nm nm,
 		return 0;
 	c->calls = decide(c);
 	c->event = (__atomic_load_n(&shim_trace, __ATOMIC_RELAXED) & (UINT64_C(1) << op)) != 0;
+	/* an unmapping of an emulated attachment only: no POSIX object to name */
+	if ((nm == N_MUNMAP || nm == N_MREMAP) && !c->name[0])
+		c->event = 0;
 	shim_busy++;
 	if (c->event)
 		ev_begin(&c->e, op);
@@ -325,6 +342,20 @@ static void dispatch_leave(struct shim_call *c, int failed, int err)
 #define RD_SEM_OPEN_XPROTO(proto) \
 	(const char *name, int oflag, int creat, mode_t mode, unsigned value)
 #define RD_SEM_OPEN_XARGS(args) (name, oflag, creat, mode, value)
+
+/* rd MREMAP: the new address only with MREMAP_FIXED, as libc reads it. */
+#define RD_MREMAP_PRO(fn) \
+	void *new_address = NULL; \
+	if (flags & MREMAP_FIXED) { \
+		va_list ap; \
+		va_start(ap, flags); \
+		new_address = va_arg(ap, void *); \
+		va_end(ap); \
+	}
+#define RD_MREMAP_CALL(f, args) f(old_address, old_size, new_size, flags, new_address)
+#define RD_MREMAP_XPROTO(proto) \
+	(void *old_address, size_t old_size, size_t new_size, int flags, void *new_address)
+#define RD_MREMAP_XARGS(args) (old_address, old_size, new_size, flags, new_address)
 
 /* The commands whose fourth argument libc reads. */
 static int semctl_has_arg(int cmd)

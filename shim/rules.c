@@ -1064,6 +1064,16 @@ int rules_may_emulate(const struct rules *r, unsigned family)
 	return 0;
 }
 
+int rules_all_emulated(const struct rules *r, unsigned family)
+{
+	if (r->errors)
+		return 0;
+	for (size_t i = 0; i < r->n; i++)
+		if ((r->v[i].sets & 1u << RK_BACKEND) && (r->v[i].app[RK_BACKEND] & family))
+			return !r->v[i].glob && r->v[i].backend == RB_POSIX;
+	return 0;
+}
+
 void rules_xerr_text(const struct rules_decision *d, const struct rules_key *k,
 		     char *buf, size_t len)
 {

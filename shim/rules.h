@@ -114,6 +114,9 @@ int rules_decide(const struct rules *r, const struct rules_key *k, struct rules_
 /* 1 if some rule can give backend=posix to an object of family (one RF_
  * bit): the emulation of that family must be ready. */
 int rules_may_emulate(const struct rules *r, unsigned family);
+/* Whether every key of family goes to backend=posix (the first rule that
+ * decides its backend has no glob). */
+int rules_all_emulated(const struct rules *r, unsigned family);
 /* "%b needs a System V key file" style text for d->error. */
 void rules_xerr_text(const struct rules_decision *d, const struct rules_key *k,
 		     char *buf, size_t len);

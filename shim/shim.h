@@ -192,6 +192,7 @@ enum shim_nm {
 	N_FD_RANGE,     /* shm_open descriptors from obj to aux, forgotten before the call */
 	N_MMAP,         /* N_FD; the mapping is remembered */
 	N_MUNMAP,       /* a mapping of such a descriptor, else straight through */
+	N_MREMAP,       /* N_MUNMAP; the mapping is remembered at its new place */
 	N_SEM,          /* a semaphore from sem_open (or any, with "unnamed") */
 	N_SEM_CLOSE,    /* a semaphore, forgotten at its last close */
 	N_SHMGET,       /* a key_t; the segment id is remembered */

@@ -102,10 +102,11 @@ static void expect_out(const char *what, key_t key, const char *want)
 	assert_string_equal(out, want);
 }
 
-/* The backing objects of the namespace (the registry not counted). */
+/* The backing objects of the namespace (the registry not counted), and
+ * the objects the name= tests name (nipc-NS.*). */
 static int leftovers_of(int remove_all, int quiet)
 {
-	char pre[96];
+	char pre[96], named[96];
 	struct dirent *d;
 	DIR *dir = opendir("/dev/shm");
 	int n = 0;
@@ -113,9 +114,19 @@ static int leftovers_of(int remove_all, int quiet)
 	if (!dir)
 		return 0;
 	snprintf(pre, sizeof pre, "nipc.sysv.%s.", ns);
+	snprintf(named, sizeof named, "nipc-%s.", ns);
 	while ((d = readdir(dir))) {
 		char path[PATH_MAX];
 
+		if (!strncmp(d->d_name, named, strlen(named))) {
+			n++;
+			if (!quiet)
+				fprintf(stderr, "# left behind: /dev/shm/%s\n", d->d_name);
+			snprintf(path, sizeof path, "/dev/shm/%s", d->d_name);
+			if (remove_all)
+				unlink(path);
+			continue;
+		}
 		if (strncmp(d->d_name, pre, strlen(pre)))
 			continue;
 		if (strcmp(d->d_name + strlen(pre), "reg")) {
@@ -512,7 +523,126 @@ static void test_emul_registry_only_emulated(void **state)
 	assert_int_equal(leftovers(0), 0);
 }
 
+/* IPC_INFO and SHM_INFO report the emulation's own capacities and usage,
+ * in a namespace of its own: the highest index in use (the emulation's
+ * range starts at EMUL_IDX_BASE), its slots, the attachments a process
+ * may hold, the pages of its segments, those the data objects hold;
+ * SHM_STAT of that index gives the segment's id. */
+static void test_emul_info_own_figures(void **state)
+{
+	char want[256];
+	key_t k = next_keys();
+
+	(void)state;
+	expect_steps(k, "create=ok");
+	run_one(1, NULL, "loop", k);
+	snprintf(want, sizeof want, "ipc_info=%d shm_info=%d shmmin=1 shmmni=%d shmseg=256 used=1 "
+		 "tot=1 rss=1 stat_is_id=yes\n", EMUL_IDX_BASE, EMUL_IDX_BASE, EMUL_NSEG);
+	expect_out("info", k, want);
+	expect_steps(k, "rm=ok");
+	snprintf(want, sizeof want, "ipc_info=0 shm_info=0 shmmin=1 shmmni=%d shmseg=256 used=0 "
+		 "tot=0 rss=0 stat_is_id=no\n", EMUL_NSEG);
+	expect_out("info", k, want);
+	assert_int_equal(leftovers(0), 0);
+}
+
+/* Until the next test: every key under backend=posix, backed by
+ * name=/nipc-NS.%k; the prefix of the names in prefix. */
+static void route_named(char *prefix, size_t len)
+{
+	FILE *f = fopen(key_rules, "w");
+
+	assert_non_null(f);
+	snprintf(prefix, len, "/nipc-%s.", ns);
+	fprintf(f, "sysv-shm backend=posix name=%s%%k\n", prefix);
+	fclose(f);
+	cur_rules = key_rules;
+}
+
+static void need_python(void)
+{
+	if (access("/usr/bin/python3", X_OK))
+		skip();
+}
+
+/* name=: the object holds the segment's bytes and nothing else; a plain C
+ * program and python3's multiprocessing.shared_memory outside the shim
+ * read what the System V program wrote, and it reads what they wrote. */
+static void test_emul_name_data_interop(void **state)
+{
+	static const char py[] =
+		"import sys\n"
+		"from multiprocessing import shared_memory, resource_tracker\n"
+		"m = shared_memory.SharedMemory(name=sys.argv[1], create=False)\n"
+		"resource_tracker.unregister(m._name, 'shared_memory')\n"
+		"b = bytes(m.buf)\n"
+		"print(b[:b.index(0)].decode(), m.size)\n"
+		"m.buf[:12] = b'from-python\\0'\n"
+		"m.close()\n";
+	char prefix[96], name[128], path[PATH_MAX];
+	const char *argv[] = {"/usr/bin/python3", "-c", py, name + 1, NULL};
+	key_t k = next_keys();
+	struct stat st;
+	char *p;
+	int fd;
+
+	(void)state;
+	need_python();
+	route_named(prefix, sizeof prefix);
+	snprintf(name, sizeof name, "%s%08x", prefix, (unsigned)k);
+	snprintf(path, sizeof path, "/dev/shm%s", name);
+	expect_steps(k, "put=ok");
+	fd = shm_open(name, O_RDWR, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, 4096);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	assert_true(p != MAP_FAILED);
+	assert_string_equal(p, "from-sysv");
+	strcpy(p, "from-c");
+	munmap(p, 4096);
+	expect_steps(k, "peek=from-c");
+	assert_int_equal(run(0, NULL, argv), 0);
+	assert_string_equal(out, "from-c 4096\n");
+	expect_steps(k, "peek=from-python");
+	expect_steps(k, "rm=ok");
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(leftovers(0), 0);
+}
+
+/* A POSIX peer (python3) that unlinks the name removes the segment, as
+ * IPC_RMID: noticed at shmget by key, IPC_STAT and shmat; the key is free
+ * at once, an attached segment lives until its last detach. */
+static void test_emul_name_peer_unlink(void **state)
+{
+	char prefix[96], k[32];
+	const char *argv[] = {prog, "peer-unlink", k, prefix, NULL};
+
+	(void)state;
+	need_python();
+	snprintf(k, sizeof k, "%#x", (unsigned)next_keys());
+	route_named(prefix, sizeof prefix);
+	assert_int_equal(run(1, NULL, argv), 0);
+	assert_string_equal(out,
+		"peer_unlink: ok\n"
+		"peer_stat: key=IPC_PRIVATE dest=yes nattch=1\n"
+		"peer_get: ENOENT\n"
+		"peer_create: ok\n"
+		"peer_new_id_differs: yes\n"
+		"peer_bytes_kept: yes\n"
+		"peer_shmdt: ok\n"
+		"peer_stat_gone: EINVAL\n"
+		"peer_rm_new: ok\n"
+		"peer_unlink_unattached: ok\n"
+		"peer_unattached_shmat: EINVAL\n"
+		"peer_unattached_stat: EINVAL\n"
+		"peer_unattached_get: ENOENT\n");
+	assert_int_equal(leftovers(0), 0);
+}
+
 TL_TESTS("emul_shm", setup, teardown, test_emul_no_state_without_calls, test_emul_diff_cases,
 	 test_emul_no_kernel_calls, test_emul_crash_mid_apply, test_emul_crash_pre_commit,
 	 test_emul_fail_closed, test_emul_route_by_key, test_emul_concurrent_kills,
-	 test_emul_set_follows_backing, test_emul_registry_only_emulated)
+	 test_emul_set_follows_backing, test_emul_registry_only_emulated, test_emul_info_own_figures,
+	 test_emul_name_data_interop, test_emul_name_peer_unlink)

@@ -128,6 +128,27 @@ static void test_close_range(void **state)
 	FILE_HAS(file, "close_range(", ", CLOSE_RANGE_UNSHARE) = 0 <");
 }
 
+/* mremap of a shm_open mapping is traced, and the mapping keeps its name
+ * at its new place; an anonymous one is not traced. */
+static void test_mremap(void **state)
+{
+	const char *name = tl_unique_name(), *file = tl_path("mr.json");
+	char map[64], moved[64];
+	struct tl_events l;
+
+	(void)state;
+	assert_int_equal(run_ops("mremap", name, "1", file, "json", NULL, NULL), 0);
+	tl_events_load(&l, file);
+	assert_true(l.n >= 4);
+	snprintf(map, sizeof map, "%s", field(&l.ev[2], "ret"));
+	snprintf(moved, sizeof moved, "%s", field(&l.ev[3], "ret"));
+	tl_expect_vector(&l, TL_ARGS_ALL, 0, "trace-events.tsv", "mremap",
+			 TL_VARS("name", name, "map", map, "moved", moved));
+	tl_events_free(&l);
+	/* traced alone, mappings are still named */
+	filtered("mremap", tl_unique_name(), "mremap", file, "mremap mremap");
+}
+
 static void test_posix_sem(void **state)
 {
 	const char *name = tl_unique_name(), *file = tl_path("sem.json");
@@ -548,6 +569,6 @@ static void test_bad_pointers(void **state)
 	tl_events_free(&l);
 }
 
-TL_TESTS("shim_trace", NULL, NULL, test_posix_shm, test_close_range, test_posix_sem, test_unnamed,
+TL_TESTS("shim_trace", NULL, NULL, test_posix_shm, test_close_range, test_mremap, test_posix_sem, test_unnamed,
 	 test_sysv, test_errno_preserved, test_text_format, test_local_time, test_sysv_text,
 	 test_filter, test_unknown_words, test_escaping, test_bad_pointers)

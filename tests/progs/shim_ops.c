@@ -7,7 +7,7 @@
  * usage: shim_ops posix-shm NAME | posix-sem NAME | unnamed NAME
  *        | sysv KEYFILE | fork NAME | exec NAME | env NAME | odd NAME | bad NAME
  *        | big-sops NAME | pipe-MODE NAME [FD] | data NAME FILE | data-close NAME FILE
- *        | close-range NAME */
+ *        | close-range NAME | mremap NAME */
 #include "config.h"
 
 #include <errno.h>
@@ -132,6 +132,30 @@ static int close_range_fds(const char *name)
 			bad = 1;
 	}
 	note("close", close(a) != 0, 0);
+	note("shm_unlink", shm_unlink(name) != 0, 0);
+	return bad;
+}
+
+/* mremap of a mapping of a shm_open descriptor: traced, and the
+ * mapping keeps its name at its new place; an anonymous one is not. */
+static int mremap_map(const char *name)
+{
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	char *p, *q;
+
+	note("shm_open", fd < 0, 0);
+	note("ftruncate", ftruncate(fd, 8192) != 0, 0);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	note("mmap", p == MAP_FAILED, 0);
+	q = mremap(p, 4096, 8192, MREMAP_MAYMOVE);
+	note("mremap", q == MAP_FAILED, 0);
+	note("mremap", mremap(q, 8192, 4096, 0) != q, 0);
+	note("munmap", munmap(q, 4096) != 0, 0);
+	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	q = p == MAP_FAILED ? MAP_FAILED : mremap(p, 4096, 8192, MREMAP_MAYMOVE);
+	if (q == MAP_FAILED || munmap(q, 8192))
+		bad = 1;
+	note("close", close(fd) != 0, 0);
 	note("shm_unlink", shm_unlink(name) != 0, 0);
 	return bad;
 }
@@ -506,6 +530,7 @@ static const struct {
 	int (*run)(const char *arg);
 } scenarios[] = {
 	{"posix-shm", posix_shm}, {"posix-sem", posix_sem}, {"close-range", close_range_fds},
+	{"mremap", mremap_map},
 	{"unnamed", unnamed_sems}, {"sysv", sysv}, {"fork", do_fork}, {"bad", bad_pointers},
 	{"odd", odd},
 };

@@ -9,6 +9,8 @@
  *                             times, incrementing its first word
  *   sysv_shm_cases nattch KEY   prints shm_nattch of KEY's segment
  *   sysv_shm_cases count KEY    prints the first word of KEY's segment
+ *   sysv_shm_cases info KEY   IPC_INFO, SHM_INFO and SHM_STAT of the highest
+ *                             index (KEY's segment, when it holds it)
  *   sysv_shm_cases give KEY   IPC_SET: owner 65534, group 65533, mode 0640
  *   sysv_shm_cases private 0   an IPC_PRIVATE segment attached, detached
  *                              and removed
@@ -18,6 +20,12 @@
  *                            "held: N" (its shm_nattch then) at once and at
  *                            each line on stdin; at EOF detaches, prints
  *                            "released"
+ *   sysv_shm_cases put KEY    creates KEY's segment if needed, writes
+ *                             "from-sysv" at its start
+ *   sysv_shm_cases peek KEY   prints the string at its start
+ *   sysv_shm_cases peer-unlink KEY PREFIX   segments KEY (attached) and
+ *                             KEY+1, backed by PREFIXkkkkkkkk (rule name=
+ *                             PREFIX%k), whose names python3 unlinks
  *   sysv_shm_cases exec-child FD   (internal) says it runs, waits for EOF
  */
 #define _GNU_SOURCE
@@ -176,6 +184,184 @@ static void cases_attach(int id, time_t t0)
 	fflush(stdout);
 }
 
+static int un_id;
+
+/* name: the result of r (errno if < 0) and shm_nattch after it */
+static void un(const char *name, long r)
+{
+	int e = errno;
+
+	printf("%s: %s nattch=%lu\n", name, r < 0 ? strerrorname_np(e) : "ok", nattch(un_id));
+	fflush(stdout);
+}
+
+static long same(void *a, void *b)
+{
+	return a == b ? 0 : -1;
+}
+
+/* munmap and mremap of attachments, as the kernel counts them (a vma
+ * each: a piece split off is one more, an unmapped one a detach) */
+static void cases_unmap(void)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), sz = 4 * pg;
+	char *p, *q, *h;
+	pid_t pid;
+
+	un_id = shmget(base + 6, sz, IPC_CREAT | 0600);
+	/* a free place, of 8 pages */
+	h = mmap(NULL, 8 * pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(h, 8 * pg);
+	p = shmat(un_id, NULL, 0);
+	un("unmap_whole", munmap(p, sz));
+	un("unmap_whole_shmdt", shmdt(p));
+	p = shmat(un_id, NULL, 0);
+	un("unmap_middle", munmap(p + pg, pg));
+	un("unmap_first", munmap(p, pg));
+	un("unmap_rest_shmdt", shmdt(p));
+	p = shmat(un_id, NULL, 0);
+	un("unmap_tail", munmap(p + 3 * pg, pg));
+	un("unmap_tail_shmdt", shmdt(p));
+	p = shmat(un_id, NULL, 0);
+	un("unmap_piece2", munmap(p + 2 * pg, pg));
+	un("unmap_piece4", munmap(p + 3 * pg, pg));
+	un("unmap_piece1", munmap(p, pg));
+	un("unmap_piece3", munmap(p + pg, pg));
+	un("unmap_pieces_shmdt", shmdt(p));
+	p = shmat(un_id, NULL, 0);
+	un("unmap_across_hole", munmap(p + pg, pg));
+	un("unmap_across", munmap(p, 3 * pg));
+	un("unmap_across_shmdt", shmdt(p));
+	p = shmat(un_id, NULL, 0);
+	strcpy(p, "moved");
+	un("mremap_move", same(mremap(p, sz, sz, MREMAP_MAYMOVE | MREMAP_FIXED, h), h));
+	printf("mremap_move_bytes: %s\n", !strcmp(h, "moved") ? "yes" : "no");
+	un("mremap_move_shmdt_old", shmdt(p));
+	un("mremap_move_shmdt_new", shmdt(h));
+	p = shmat(un_id, NULL, 0);
+	un("mremap_shrink", same(mremap(p, sz, 2 * pg, 0), p));
+	un("mremap_shrink_shmdt", shmdt(p));
+	p = shmat(un_id, NULL, 0);
+	q = mremap(p, sz, sz, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
+	un("mremap_dontunmap", q == MAP_FAILED ? -1 : 0);
+	un("mremap_dontunmap_shmdt_old", shmdt(p));
+	un("mremap_dontunmap_shmdt_new", q == MAP_FAILED ? -1 : shmdt(q));
+	p = shmat(un_id, NULL, 0);
+	un("mremap_piece", same(mremap(p + pg, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED, h), h));
+	un("mremap_piece_shmdt", shmdt(p));
+	un("mremap_piece_shmdt_moved", shmdt(h));
+	un("mremap_piece_shmdt_base", shmdt(h - pg));
+	p = shmat(un_id, NULL, 0);
+	q = mremap(p, sz, 8 * pg, MREMAP_MAYMOVE);
+	un("mremap_grow", q == MAP_FAILED ? -1 : 0);
+	un("mremap_grow_shmdt", q == MAP_FAILED ? -1 : shmdt(q));
+	p = shmat(un_id, NULL, 0);
+	un("unmap_split_fork", munmap(p + pg, pg));
+	pid = fork();
+	if (!pid) {
+		un("unmap_split_child", 0);
+		_exit(0);
+	}
+	wait_child(pid);
+	un("unmap_split_child_gone", 0);
+	un("unmap_split_shmdt", shmdt(p));
+	un("unmap_rm", shmctl(un_id, IPC_RMID, NULL));
+}
+
+/* The index of segment id: SHM_STAT_ANY over 0..IPC_INFO's highest
+ * index; -1 if not found. */
+static int index_of(int id)
+{
+	struct shmid_ds ds;
+	struct shminfo mi;
+	int hi = shmctl(0, IPC_INFO, (struct shmid_ds *)&mi);
+
+	for (int i = 0; i <= hi; i++)
+		if (shmctl(i, SHM_STAT_ANY, &ds) == id)
+			return i;
+	return -1;
+}
+
+static void as_user(uid_t uid, gid_t gid, long memlock, void (*fn)(int), int id);
+static int info_idx;
+
+static void info_other(int id)
+{
+	struct shmid_ds ds;
+
+	res("info_other_stat", shmctl(info_idx, SHM_STAT, &ds));
+	printf("info_other_stat_any_id: %s\n", shmctl(info_idx, SHM_STAT_ANY, &ds) == id ? "yes" : "no");
+}
+
+/* IPC_INFO, SHM_INFO, SHM_STAT, SHM_STAT_ANY (only what holds whatever
+ * else the machine has: the figures differ between the worlds) */
+static void cases_info(int id)
+{
+	struct shmid_ds ds;
+	struct shm_info si;
+	struct shminfo mi;
+	int hi, idx, r;
+
+	hi = shmctl(id, IPC_INFO, (struct shmid_ds *)&mi);
+	res("info_ipc", hi);
+	printf("info_ipc_limits: shmmin=%lu shmmax_ok=%s shmmni_ok=%s shmseg_ok=%s shmall_ok=%s\n",
+	       mi.shmmin, mi.shmmax >= 4096 ? "yes" : "no", mi.shmmni >= 1 ? "yes" : "no",
+	       mi.shmseg >= 1 ? "yes" : "no", mi.shmall >= 1 ? "yes" : "no");
+	r = shmctl(0, SHM_INFO, (struct shmid_ds *)&si);
+	res("info_shm", r);
+	printf("info_shm_same_index: %s\n", r == hi ? "yes" : "no");
+	printf("info_shm_usage: used_ok=%s tot_ok=%s\n", si.used_ids >= 1 ? "yes" : "no",
+	       si.shm_tot >= 1 ? "yes" : "no");
+	res("info_ipc_null", shmctl(0, IPC_INFO, NULL));
+	res("info_shm_null", shmctl(0, SHM_INFO, NULL));
+	idx = index_of(id);
+	printf("info_index_found: %s\n", idx >= 0 && idx <= hi ? "yes" : "no");
+	r = shmctl(idx, SHM_STAT, &ds);
+	printf("shm_stat_id: %s\n", r == id ? "yes" : r < 0 ? strerrorname_np(errno) : "other");
+	printf("shm_stat_fields: key=%s segsz=%zu nattch=%lu cpid=%s\n",
+	       ds.shm_perm.__key >= base && ds.shm_perm.__key < base + 10 ? "KEY+n" : "other",
+	       (size_t)ds.shm_segsz, (unsigned long)ds.shm_nattch,
+	       ds.shm_cpid == getpid() ? "self" : "other");
+	printf("shm_stat_any_id: %s\n", shmctl(idx, SHM_STAT_ANY, &ds) == id ? "yes" : "no");
+	res("shm_stat_null", shmctl(idx, SHM_STAT, NULL));
+	res("shm_stat_free_index", shmctl(32767, SHM_STAT, &ds));
+	res("shm_stat_negative", shmctl(-1, SHM_STAT, &ds));
+	fflush(stdout);
+	if (geteuid() != 0) {
+		printf("info_other: skipped (not root)\n");
+		return;
+	}
+	info_idx = idx;
+	as_user(65534, 65534, -1, info_other, id);
+}
+
+/* A child attaches (how 0, 1) or inherits the attachments (2) and
+ * _exits (0, 2) or is killed (1): its exit is the last detach. */
+static void dead_child_stat(const char *name, int id, int how)
+{
+	struct shmid_ds ds;
+	time_t t0 = time(NULL);
+	pid_t pid;
+
+	pid = fork();
+	if (!pid) {
+		if (how != 2 && shmat(id, NULL, 0) == (void *)-1)
+			_exit(1);
+		if (how == 1)
+			raise(SIGKILL);
+		_exit(0);
+	}
+	wait_child(pid);
+	if (shmctl(id, IPC_STAT, &ds)) {
+		res(name, -1);
+		return;
+	}
+	printf("%s: nattch=%lu lpid=%s dtime=%s\n", name, (unsigned long)ds.shm_nattch,
+	       ds.shm_lpid == pid ? "child" : ds.shm_lpid == getpid() ? "self" : "other",
+	       ds.shm_dtime >= t0 && ds.shm_dtime <= time(NULL) ? "now" : "bad");
+	fflush(stdout);
+}
+
 /* fork, exit, crash, exec */
 static void cases_procs(int id)
 {
@@ -202,6 +388,9 @@ static void cases_procs(int id)
 	}
 	st = wait_child(pid);
 	printf("crash_child: %s nattch=%lu\n", WIFSIGNALED(st) ? "killed" : "exited", nattch(id));
+	dead_child_stat("exit_child", id, 0);
+	dead_child_stat("killed_child", id, 1);
+	dead_child_stat("exit_inherited_child", id, 2);
 
 	if (pipe(ready) || pipe(hold))
 		return;
@@ -543,6 +732,57 @@ static void cases_ctl(int id, time_t t0)
 	res("stat_unattached_gone", shmctl(id2, IPC_STAT, &ds));
 }
 
+/* A POSIX peer (python3's multiprocessing.shared_memory) unlinks the
+ * backing name of KEY's segment: */
+static int py_unlink(const char *prefix, key_t key)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof cmd,
+		 "python3 -c 'from multiprocessing import shared_memory as s; "
+		 "s.SharedMemory(name=\"%s%08x\", create=False).unlink()'",
+		 prefix + 1, (unsigned)key);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* the peer's unlink is IPC_RMID: with an attachment (the segment lives
+ * on, removed) and without (gone) */
+static int peer_unlink(const char *prefix)
+{
+	struct shmid_ds ds;
+	int id, id2, idb;
+	char *p;
+
+	id = shmget(base, 4096, IPC_CREAT | 0600);
+	p = shmat(id, NULL, 0);
+	if (id < 0 || p == (void *)-1) {
+		res("peer_setup", -1);
+		return 1;
+	}
+	strcpy(p, "kept");
+	res("peer_unlink", py_unlink(prefix, base));
+	if (shmctl(id, IPC_STAT, &ds))
+		res("peer_stat", -1);
+	else
+		printf("peer_stat: key=%s dest=%s nattch=%lu\n",
+		       ds.shm_perm.__key == IPC_PRIVATE ? "IPC_PRIVATE" : "other",
+		       ds.shm_perm.mode & SHM_DEST ? "yes" : "no", (unsigned long)ds.shm_nattch);
+	res("peer_get", shmget(base, 0, 0));
+	res("peer_create", id2 = shmget(base, 4096, IPC_CREAT | IPC_EXCL | 0600));
+	printf("peer_new_id_differs: %s\n", id2 != id ? "yes" : "no");
+	printf("peer_bytes_kept: %s\n", !strcmp(p, "kept") ? "yes" : "no");
+	res("peer_shmdt", shmdt(p));
+	res("peer_stat_gone", shmctl(id, IPC_STAT, &ds));
+	res("peer_rm_new", shmctl(id2, IPC_RMID, NULL));
+
+	idb = shmget(base + 1, 4096, IPC_CREAT | 0600);
+	res("peer_unlink_unattached", idb < 0 ? -1 : py_unlink(prefix, base + 1));
+	res("peer_unattached_shmat", shmat(idb, NULL, 0) == (void *)-1 ? -1 : 0);
+	res("peer_unattached_stat", shmctl(idb, IPC_STAT, &ds));
+	res("peer_unattached_get", shmget(base + 1, 0, 0));
+	return 0;
+}
+
 static int cases(void)
 {
 	time_t t0 = time(NULL);
@@ -551,6 +791,8 @@ static int cases(void)
 	if (id < 0)
 		return 1;
 	cases_attach(id, t0);
+	cases_info(id);
+	cases_unmap();
 	cases_procs(id);
 	cases_lock(id);
 	cases_owner(t0);
@@ -602,6 +844,10 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "hold"))
 		return hold(atoi(argv[2]));
+	if (argc == 4 && !strcmp(argv[1], "peer-unlink")) {
+		base = (key_t)strtol(argv[2], NULL, 0);
+		return peer_unlink(argv[3]);
+	}
 	if (argc != 3)
 		return 2;
 	base = (key_t)strtol(argv[2], NULL, 0);
@@ -634,6 +880,30 @@ int main(int argc, char **argv)
 			res("count", -1);
 		else
 			printf("count: %d\n", *p);
+	} else if (!strcmp(argv[1], "info")) {
+		struct shm_info si;
+		struct shminfo mi;
+		struct shmid_ds ds;
+		int hi = shmctl(0, IPC_INFO, (struct shmid_ds *)&mi);
+		int hs = shmctl(0, SHM_INFO, (struct shmid_ds *)&si);
+		int st = shmctl(hi, SHM_STAT, &ds);
+
+		printf("ipc_info=%d shm_info=%d shmmin=%lu shmmni=%lu shmseg=%lu used=%d tot=%lu rss=%lu "
+		       "stat_is_id=%s\n", hi, hs, mi.shmmin, mi.shmmni, mi.shmseg, si.used_ids,
+		       si.shm_tot, si.shm_rss, st >= 0 && st == shmget(base, 0, 0) ? "yes" : "no");
+	} else if (!strcmp(argv[1], "put")) {
+		char *p = shmat(shmget(base, 4096, IPC_CREAT | 0600), NULL, 0);
+
+		if (p != (void *)-1)
+			strcpy(p, "from-sysv");
+		res("put", p == (void *)-1 || shmdt(p) ? -1 : 0);
+	} else if (!strcmp(argv[1], "peek")) {
+		char *p = shmat(shmget(base, 0, 0), NULL, SHM_RDONLY);
+
+		if (p == (void *)-1)
+			res("peek", -1);
+		else
+			printf("peek: %.64s\n", p);
 	} else if (!strcmp(argv[1], "nattch"))
 		printf("nattch: %lu\n", nattch(shmget(base, 0, 0)));
 	else if (!strcmp(argv[1], "give"))
