@@ -395,7 +395,7 @@ static void test_emul_concurrent_kills(void **state)
 	expect_out("nattch", k, "nattch: 0\n");
 	/* the lock still works for everyone */
 	run_one(1, NULL, "loop", k);
-	assert_int_equal(err[0], 0);
+	assert_string_equal(err, "");
 	run_one(1, NULL, "count", k);
 	assert_int_equal(sscanf(out, "count: %d", &count), 1);
 	assert_true(count >= 200 * (done + 1) && count <= 200 * 9);
