@@ -302,6 +302,10 @@ static int alloc_slot(void)
 	return found;
 }
 
+/* The cached descriptor name_gone() just checked, for backing_fd() in the
+ * same shmat (one fstat, not two); -1: none. */
+static int fresh_fd = -1;
+
 /* Whether the live segment's name no longer resolves to its object: a
  * POSIX peer unlinked it (and maybe made another object under it). A
  * descriptor this process holds tells without a lookup (no links left). */
@@ -311,8 +315,10 @@ static int name_gone(uint32_t slot, const struct emul_seg *g)
 	struct stat st;
 	int fd = fdc[slot].fd1 - 1;
 
-	if (fd >= 0 && fdc[slot].seq == g->seq && !fstat(fd, &st) && (uint64_t)st.st_ino == g->ino)
+	if (fd >= 0 && fdc[slot].seq == g->seq && !fstat(fd, &st) && (uint64_t)st.st_ino == g->ino) {
+		fresh_fd = fd;
 		return st.st_nlink == 0;
+	}
 	snprintf(path, sizeof path, "/dev/shm%s", g->name);
 	if (stat(path, &st))
 		return errno == ENOENT;
@@ -451,10 +457,11 @@ static void fdc_put(uint32_t slot, int fd, int rw, uint32_t seq, uint64_t ino)
 static int backing_fd(uint32_t slot, const struct emul_seg *g, int rw)
 {
 	struct stat st;
-	int fd = fdc[slot].fd1 - 1;
+	int fd = fdc[slot].fd1 - 1, fresh = fd >= 0 && fd == fresh_fd;
 
-	if (fd >= 0 && fdc[slot].seq == g->seq && (fdc[slot].rw || !rw) && !fstat(fd, &st) &&
-	    (uint64_t)st.st_ino == g->ino)
+	fresh_fd = -1;
+	if (fd >= 0 && fdc[slot].seq == g->seq && (fdc[slot].rw || !rw) &&
+	    (fresh || (!fstat(fd, &st) && (uint64_t)st.st_ino == g->ino)))
 		return fd;
 	if (fd >= 0 && fdc[slot].seq != g->seq)
 		fdc_drop(slot);
@@ -678,6 +685,7 @@ static void *attach(int id, uintptr_t a, int fixed, int flg)
 	uint32_t slot;
 	void *p;
 
+	fresh_fd = -1;
 	if (!(g = seg_of_id(id, &slot)))
 		return fail_p(EINVAL);
 	if (denied(g, (rdonly ? 0444 : 0666) | (flg & SHM_EXEC ? 0111 : 0)))
