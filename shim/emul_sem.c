@@ -251,7 +251,7 @@ static void wake(struct shdr *h)
 
 static int slock(struct shdr *h)
 {
-	int e = pthread_mutex_lock(&h->lock);
+	int e = emul_mutex_lock(&h->lock);
 
 	if (e == EOWNERDEAD) {
 		if (__atomic_load_n(&h->jcommitted, __ATOMIC_ACQUIRE))

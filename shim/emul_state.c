@@ -46,6 +46,9 @@
  *  - between committing a removal and unlinking the name: the same.
  *  - with attachments: they stop counting when the process is seen dead;
  *    a DEST segment is freed by the next sweep.
+ *  - waiting for the lock, just woken by an unlock: the wake-up is lost;
+ *    waits are bounded (emul_mutex_lock), the others take the lock on
+ *    their next try.
  *
  * Cooperative, not enforcing: any process that can write the registry can
  * corrupt it; the data objects carry the System V mode and are checked by
@@ -64,6 +67,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -173,9 +177,33 @@ static void repair(struct emul_reg *r)
 	jclear(r);
 }
 
+/* A robust futex can lose a wake-up: the unlocker wakes one waiter; if
+ * that waiter is killed before it takes the lock and a newcomer takes it
+ * first (without FUTEX_WAITERS, which only a woken waiter sets again),
+ * the next unlock wakes nobody and the other waiters sleep on a free lock
+ * for good. The kernel's exit handling wakes someone only when the lock
+ * is free at that moment. So no wait is unbounded: each ends after
+ * EMUL_LOCK_RETRY_NS and tries again. The uncontended path is a trylock. */
+int emul_mutex_lock(pthread_mutex_t *m)
+{
+	struct timespec t;
+	int e = pthread_mutex_trylock(m);
+
+	while (e == EBUSY || e == ETIMEDOUT) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		t.tv_nsec += EMUL_LOCK_RETRY_NS;
+		if (t.tv_nsec >= 1000000000) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000;
+		}
+		e = pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &t);
+	}
+	return e;
+}
+
 int emul_lock(void)
 {
-	int e = pthread_mutex_lock(&emul_reg->lock);
+	int e = emul_mutex_lock(&emul_reg->lock);
 
 	if (e == EOWNERDEAD) {
 		repair(emul_reg);

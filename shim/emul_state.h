@@ -116,6 +116,12 @@ int emul_state_probe(void);
 /* After fork: this process's pid and start time. Allocation-free. */
 void emul_state_child(void);
 
+/* pthread_mutex_lock of a robust process-shared mutex, with every wait
+ * bounded (a lost wake-up costs at most EMUL_LOCK_RETRY_NS): 0,
+ * EOWNERDEAD or another error as pthread_mutex_lock gives them. */
+#define EMUL_LOCK_RETRY_NS 10000000
+int emul_mutex_lock(pthread_mutex_t *m);
+
 /* The registry lock; repairs after a holder that died. 0, or -1
  * (ENOTRECOVERABLE: the state is lost). */
 int emul_lock(void);
