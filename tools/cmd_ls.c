@@ -60,7 +60,7 @@ struct obj {
 	int32_t key;
 	long long id;
 	char name[NAME_MAX + 16];
-	char keyfile[PATH_MAX];
+	char keyfile[PATH_MAX / 2 + 300];
 	uid_t uid;
 	unsigned mode;
 	unsigned long long size;
@@ -152,13 +152,21 @@ static void users_of(struct obj *o, dev_t dev, ino_t ino)
 		o->nusers = n;
 }
 
-/* Could a process nipc cannot read use o? One of its owner's, or any if
- * the mode lets others in. */
+/* Could another user's process that nipc cannot read use o? One of its
+ * owner's, or any if the mode lets others in. A process of nipc's own
+ * user that it cannot read (one outside its namespace, hardened by a
+ * security module) is not counted: nipc has the privilege it could
+ * have, and that process shows nowhere, as with fuser or lsof. */
 static int hidden_users(const struct obj *o)
 {
-	if (o->mode & 066)
-		return procscan_unreadable(ps, -1) > 0;
-	return procscan_unreadable(ps, (long)o->uid) > 0;
+	int n, mine = (int)geteuid();
+	const struct procscan_proc *p = procscan_procs(ps, &n);
+
+	for (int i = 0; i < n; i++)
+		if (p[i].unreadable && (int)p[i].uid != mine &&
+		    (o->mode & 066 || p[i].uid == o->uid))
+			return 1;
+	return 0;
 }
 
 /* -------------------------------------------------- /proc/sysvipc/... */
@@ -461,11 +469,19 @@ static void emul_registries(void)
 
 /* ------------------------------------------------------ Qt key files */
 
+/* Qt's QDir::tempPath(): $TMPDIR or /tmp, canonical (a directory whose
+ * name leaves no room for a key file's is not searched). */
 static const char *temp_dir(void)
 {
+	static char dir[PATH_MAX / 2];
+	char real[PATH_MAX];
 	const char *t = getenv("TMPDIR");
 
-	return t && *t ? t : "/tmp";
+	if (!t || !*t)
+		t = "/tmp";
+	if (!realpath(t, real) || strlen(real) >= sizeof dir)
+		return NULL;
+	return strcpy(dir, real);
 }
 
 static struct obj *find_key(const char *type, int32_t key)
@@ -489,7 +505,7 @@ static int32_t qt_ftok(const struct stat *st)
 static void qt_keyfiles(void)
 {
 	const char *dir = temp_dir();
-	DIR *d = opendir(dir);
+	DIR *d = dir ? opendir(dir) : NULL;
 	struct dirent *e;
 	struct stat st, lst;
 
@@ -497,7 +513,7 @@ static void qt_keyfiles(void)
 		return;
 	while ((e = readdir(d))) {
 		int shm = !strncmp(e->d_name, "qipc_sharedmemory_", 18);
-		char path[PATH_MAX];
+		char path[PATH_MAX / 2 + 300];
 		struct obj *o;
 
 		if ((!shm && strncmp(e->d_name, "qipc_systemsem_", 15)) ||
@@ -525,7 +541,7 @@ static void qt_keyfiles(void)
 	for (size_t i = 0; i < nobjs; i++) {
 		struct obj *o = &objs[i], *lo;
 		const char *base;
-		char lock[PATH_MAX];
+		char lock[PATH_MAX / 2 + 300];
 
 		if (strcmp(o->type, "sysv-shm") || o->emulated || !o->keyfile[0] || o->nattch != 0)
 			continue;
@@ -713,12 +729,19 @@ static void json_users(const struct obj *o)
 static void print_json(const enum col *sel, int nsel)
 {
 	char b[4096];
+	int has_type = 0;
 
+	for (int j = 0; j < nsel; j++)
+		has_type |= sel[j] == C_TYPE;
 	fputs("[", stdout);
 	for (size_t i = 0; i < nobjs; i++) {
 		const struct obj *o = &objs[i];
 
 		fputs(i ? ",\n {" : "\n {", stdout);
+		if (!has_type) {
+			fputs("\"type\":", stdout);
+			json_string(stdout, o->type);
+		}
 		for (int j = 0; j < nsel; j++) {
 			char lower[16];
 			size_t k;
@@ -726,7 +749,7 @@ static void print_json(const enum col *sel, int nsel)
 			for (k = 0; cols[sel[j]].name[k]; k++)
 				lower[k] = (char)(cols[sel[j]].name[k] | 0x20);
 			lower[k] = 0;
-			printf("%s\"%s\":", j ? "," : "", lower);
+			printf("%s\"%s\":", j || !has_type ? "," : "", lower);
 			if (sel[j] == C_USERS && !is_na(o, C_USERS)) {
 				json_users(o);
 				continue;
