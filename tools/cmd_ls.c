@@ -14,6 +14,7 @@
 #include <fnmatch.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,8 +60,8 @@ struct obj {
 	int has_key, has_id;
 	int32_t key;
 	long long id;
-	char name[NAME_MAX + 16];
-	char keyfile[PATH_MAX / 2 + 300];
+	char *name;                /* NULL: none */
+	char *keyfile;
 	uid_t uid;
 	unsigned mode;
 	unsigned long long size;
@@ -69,8 +70,7 @@ struct obj {
 	long long ctime;
 	int creator;               /* 0: not known, 1 alive, 2 dead */
 	int nusers;
-	pid_t upid[MAXU];
-	char ucomm[MAXU][16];
+	const struct procscan_proc *user[MAXU];
 	char ccomm[16];
 	enum verdict verdict;
 	const char *why;
@@ -103,6 +103,26 @@ static struct obj *new_obj(const char *type)
 	return o;
 }
 
+static void free_obj(struct obj *o)
+{
+	free(o->name);
+	free(o->keyfile);
+}
+
+/* A string of the object's; an allocation failure leaves it NULL (the
+ * cell reads "-"). */
+static void set_str(char **dst, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_str(char **dst, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(*dst);
+	va_start(ap, fmt);
+	if (vasprintf(dst, fmt, ap) < 0)
+		*dst = NULL;
+	va_end(ap);
+}
+
 /* ---------------------------------------------------------- liveness */
 
 /* Alive and started no later than at (epoch seconds): a pid reused after
@@ -131,11 +151,10 @@ static void set_creator(struct obj *o)
 static void add_user(struct obj *o, const struct procscan_proc *p)
 {
 	for (int i = 0; i < o->nusers && i < MAXU; i++)
-		if (o->upid[i] == p->pid)
+		if (o->user[i] == p)
 			return;
 	if (o->nusers < MAXU) {
-		o->upid[o->nusers] = p->pid;
-		memcpy(o->ucomm[o->nusers], p->comm, 16);
+		o->user[o->nusers] = p;
 	}
 	o->nusers++;
 }
@@ -159,12 +178,34 @@ static void users_of(struct obj *o, dev_t dev, ino_t ino)
  * have, and that process shows nowhere, as with fuser or lsof. */
 static int hidden_users(const struct obj *o)
 {
-	int n, mine = (int)geteuid();
-	const struct procscan_proc *p = procscan_procs(ps, &n);
+	static int done, any, nuids;
+	static uid_t uids[64];
+	int n;
+	const struct procscan_proc *p;
 
-	for (int i = 0; i < n; i++)
-		if (p[i].unreadable && (int)p[i].uid != mine &&
-		    (o->mode & 066 || p[i].uid == o->uid))
+	if (!done) {
+		p = procscan_procs(ps, &n);
+		for (int i = 0; i < n; i++) {
+			int k = 0;
+
+			if (!p[i].unreadable || p[i].uid == geteuid())
+				continue;
+			any = 1;
+			while (k < nuids && uids[k] != p[i].uid)
+				k++;
+			if (k == nuids && nuids < 64)
+				uids[nuids++] = p[i].uid;
+			else if (k == nuids)
+				any = 2;        /* too many users to list: all count */
+		}
+		done = 1;
+	}
+	if (!any)
+		return 0;
+	if (o->mode & 066 || any == 2)
+		return 1;
+	for (int k = 0; k < nuids; k++)
+		if (uids[k] == o->uid)
 			return 1;
 	return 0;
 }
@@ -332,7 +373,7 @@ static int read_dir(const char *dir, int mq)
 			closedir(d);
 			return -1;
 		}
-		snprintf(o->name, sizeof o->name, "posix:/%s", e->d_name + (sem ? 4 : 0));
+		set_str(&o->name, "posix:/%s", e->d_name + (sem ? 4 : 0));
 		o->uid = st.st_uid;
 		o->mode = st.st_mode & 07777;
 		o->size = (unsigned long long)st.st_size;
@@ -405,7 +446,7 @@ static void emul_registry(const char *file)
 		o->lpid = seg.lpid;
 		o->ctime = seg.ctime;
 		seg.name[EMUL_NAME_BUF - 1] = 0;
-		snprintf(o->name, sizeof o->name, "posix:%s", seg.name);
+		set_str(&o->name, "posix:%s", seg.name);
 		o->nattch = 0;
 		for (uint32_t a = 0; a < EMUL_NATT; a++) {
 			struct emul_att at = r->att[a];
@@ -437,7 +478,7 @@ static void emul_registry(const char *file)
 		o->id = (long long)set.seq << 15 | (EMUL_IDX_BASE + s);
 		o->nsems = set.nsems;
 		set.name[EMUL_SNAME - 1] = 0;
-		snprintf(o->name, sizeof o->name, "posix:%s", set.name);
+		set_str(&o->name, "posix:%s", set.name);
 		snprintf(path, sizeof path, "/dev/shm%s", set.name);
 		if (stat(path, &st) == 0) {
 			o->uid = st.st_uid;
@@ -521,13 +562,13 @@ static void qt_keyfiles(void)
 			continue;
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
 		o = find_key(shm ? "sysv-shm" : "sysv-sem", qt_ftok(&st));
-		if (o && !o->keyfile[0]) {
-			snprintf(o->keyfile, sizeof o->keyfile, "%s", path);
+		if (o && !o->keyfile) {
+			set_str(&o->keyfile, "%s", path);
 			continue;
 		}
 		if (!(o = new_obj("qt-keyfile")))
 			break;
-		snprintf(o->keyfile, sizeof o->keyfile, "%s", path);
+		set_str(&o->keyfile, "%s", path);
 		o->uid = st.st_uid;
 		o->mode = st.st_mode & 07777;
 		o->ctime = st.st_ctime;
@@ -543,7 +584,7 @@ static void qt_keyfiles(void)
 		const char *base;
 		char lock[PATH_MAX / 2 + 300];
 
-		if (strcmp(o->type, "sysv-shm") || o->emulated || !o->keyfile[0] || o->nattch != 0)
+		if (strcmp(o->type, "sysv-shm") || o->emulated || !o->keyfile || o->nattch != 0)
 			continue;
 		base = strrchr(o->keyfile, '/') + 1 + 18;
 		snprintf(lock, sizeof lock, "%s/qipc_systemsem_%s", dir, base);
@@ -614,14 +655,27 @@ static void human(char *b, size_t n, unsigned long long v)
 		snprintf(b, n, "%.0f%c", d, units[u]);
 }
 
+/* getpwuid reads the user database each time: the last few answers kept. */
 static void owner(char *b, size_t n, uid_t uid)
 {
-	struct passwd *pw = getpwuid(uid);
+	static struct { uid_t uid; int used; char name[64]; } cache[8];
+	static unsigned next;
+	struct passwd *pw;
 
+	for (int i = 0; i < 8; i++)
+		if (cache[i].used && cache[i].uid == uid) {
+			snprintf(b, n, "%s", cache[i].name);
+			return;
+		}
+	pw = getpwuid(uid);
 	if (pw)
 		snprintf(b, n, "%s", pw->pw_name);
 	else
 		snprintf(b, n, "%u", (unsigned)uid);
+	cache[next % 8].uid = uid;
+	cache[next % 8].used = 1;
+	snprintf(cache[next % 8].name, sizeof cache[0].name, "%s", b);
+	next++;
 }
 
 static int is_na(const struct obj *o, enum col c)
@@ -631,8 +685,8 @@ static int is_na(const struct obj *o, enum col c)
 	switch (c) {
 	case C_KEY: return !o->has_key;
 	case C_ID: return !o->has_id;
-	case C_NAME: return !o->name[0];
-	case C_KEYFILE: return !o->keyfile[0];
+	case C_NAME: return !o->name;
+	case C_KEYFILE: return !o->keyfile;
 	case C_SIZE: return !strcmp(o->type, "sysv-sem") || !strcmp(o->type, "posix-sem") || key;
 	case C_NATTCH: return o->nattch < 0;
 	case C_NSEMS: return o->nsems < 0;
@@ -690,7 +744,7 @@ static void cell(char *b, size_t n, const struct obj *o, enum col c, int json)
 	case C_USERS:
 		for (int i = 0; i < o->nusers && i < MAXU && k + 40 < n; i++)
 			k += (size_t)snprintf(b + k, n - k, "%s%d/%s", i ? "," : "",
-					      (int)o->upid[i], o->ucomm[i]);
+					      (int)o->user[i]->pid, o->user[i]->comm);
 		if (o->nusers > MAXU)
 			snprintf(b + k, n - k, ",+%d", o->nusers - MAXU);
 		else if (!o->nusers)
@@ -719,8 +773,8 @@ static void json_users(const struct obj *o)
 {
 	fputc('[', stdout);
 	for (int i = 0; i < o->nusers && i < MAXU; i++) {
-		printf("%s{\"pid\":%d,\"command\":", i ? "," : "", (int)o->upid[i]);
-		json_string(stdout, o->ucomm[i]);
+		printf("%s{\"pid\":%d,\"command\":", i ? "," : "", (int)o->user[i]->pid);
+		json_string(stdout, o->user[i]->comm);
 		fputc('}', stdout);
 	}
 	fputc(']', stdout);
@@ -823,6 +877,17 @@ static int word_in(const char *list, const char *w)
 
 static const char *fam[16], *verd[8];
 
+static int nfams;
+
+/* Objects of type are asked for (by --family, or no --family at all). */
+static int wanted(const char *type)
+{
+	for (int i = 0; i < nfams; i++)
+		if (word_in(families[FIND_ROW(families, fam[i])].types, type))
+			return 1;
+	return !nfams;
+}
+
 static int keep(const struct obj *o, int nfam, int nverd, const char *glob, long uid)
 {
 	int ok = !nfam;
@@ -844,8 +909,8 @@ static int keep(const struct obj *o, int nfam, int nverd, const char *glob, long
 	snprintf(b, sizeof b, "%lld", o->id);
 	if (o->has_id && !fnmatch(glob, b, 0))
 		return 1;
-	return (o->name[0] && !fnmatch(glob, o->name, 0)) ||
-	       (o->keyfile[0] && !fnmatch(glob, o->keyfile, 0));
+	return (o->name && !fnmatch(glob, o->name, 0)) ||
+	       (o->keyfile && !fnmatch(glob, o->keyfile, 0));
 }
 
 static int parse_cols(const char *s, enum col *sel, int *nsel)
@@ -931,22 +996,33 @@ int cmd_ls(int argc, char **argv)
 	hz = procscan_hz();
 	if (!(ps = procscan_new()))
 		return fail("ls: cannot scan /proc: %s", strerror(errno));
-	if (read_sysvipc("/proc/sysvipc/shm", "sysv-shm", fill_shm) < 0 ||
-	    read_sysvipc("/proc/sysvipc/sem", "sysv-sem", fill_sem) < 0 ||
-	    read_sysvipc("/proc/sysvipc/msg", "sysv-msg", fill_msg) < 0)
+	/* the sources of the families asked for (Qt's segments need their locks) */
+	nfams = c.seen[4];
+	if ((wanted("sysv-shm") && read_sysvipc("/proc/sysvipc/shm", "sysv-shm", fill_shm) < 0) ||
+	    ((wanted("sysv-sem") || wanted("sysv-shm")) &&
+	     read_sysvipc("/proc/sysvipc/sem", "sysv-sem", fill_sem) < 0) ||
+	    (wanted("sysv-msg") && read_sysvipc("/proc/sysvipc/msg", "sysv-msg", fill_msg) < 0))
 		rc = fail("ls: cannot read /proc/sysvipc: %s", strerror(errno));
-	emul_registries();
-	read_dir("/dev/shm", 0);
-	read_dir("/dev/mqueue", 1);
-	qt_keyfiles();
+	if (wanted("sysv-shm") || wanted("sysv-sem"))
+		emul_registries();
+	if (wanted("posix-shm") || wanted("posix-sem"))
+		read_dir("/dev/shm", 0);
+	if (wanted("posix-mq"))
+		read_dir("/dev/mqueue", 1);
+	if (wanted("sysv-shm") || wanted("sysv-sem") || wanted("qt-keyfile"))
+		qt_keyfiles();
 	for (size_t i = 0; i < nobjs; i++)
 		if (keep(&objs[i], c.seen[4], c.seen[3], c.val[5], uid))
 			objs[k++] = objs[i];
+		else
+			free_obj(&objs[i]);
 	nobjs = k;
 	if (c.seen[1])
 		print_json(sel, nsel);
 	else
 		print_table(sel, nsel);
+	for (size_t i = 0; i < nobjs; i++)
+		free_obj(&objs[i]);
 	procscan_free(ps);
 	free(objs);
 	return rc;
