@@ -281,6 +281,20 @@ static void other_user(void **state)
 	o = ls_one(glob, 0);
 	assert_string_equal(str(o, "verdict"), "idle");
 	shm_unlink(name);
+
+	/* a System V semaphore set it may not read: unknown; root reads it */
+	int id = semget(IPC_PRIVATE, 1, 0600);
+	char ids[32];
+
+	assert_true(id >= 0);
+	tl_ledger_semid(id);
+	snprintf(ids, sizeof ids, "%d", id);
+	o = ls_one(ids, 65534);
+	assert_non_null(o);
+	assert_string_equal(str(o, "verdict"), "unknown");
+	o = ls_one(ids, 0);
+	assert_string_equal(str(o, "verdict"), "idle");
+	semctl(id, 0, IPC_RMID);
 }
 
 static char qt5peer[PATH_MAX];
