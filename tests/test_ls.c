@@ -197,6 +197,9 @@ static void ipcmk_objects(void **state)
 	assert_string_equal(str(o, "verdict"), "idle");
 	assert_int_equal(num(o, "nattch"), 0);
 	assert_int_equal(num(o, "size"), 8192);
+	/* ipcmk made it and is gone */
+	assert_string_equal(tj_get(&doc, tj_get(&doc, o, "creator"), "alive")->text, "false");
+	assert_string_equal(str(o, "command"), "null");
 	assert_int_equal(tl_run_text(ARGV("ipcmk", "-S", "3"), out, sizeof out, err, sizeof err), 0);
 	assert_non_null(p = strstr(out, "id: "));
 	snprintf(id, sizeof id, "%d", atoi(p + 4));

@@ -126,12 +126,14 @@ static void set_str(char **dst, const char *fmt, ...)
 /* ---------------------------------------------------------- liveness */
 
 /* Alive and started no later than at (epoch seconds): a pid reused after
- * the object was made reads as dead. at 0: alive is enough. */
+ * the object was made reads as dead. at 0: alive is enough. The start is
+ * rounded down, and a second of slack covers btime moving with the clock
+ * (it is the wall clock minus the uptime, recomputed at each read). */
 static const struct procscan_proc *alive_since(pid_t pid, long long at)
 {
 	const struct procscan_proc *p = pid > 0 ? procscan_find(ps, pid) : NULL;
 
-	if (!p || (at && btime + (long long)(p->start / (uint64_t)hz) > at))
+	if (!p || (at && btime + (long long)(p->start / (uint64_t)hz) > at + 1))
 		return NULL;
 	return p;
 }
