@@ -357,7 +357,7 @@ static void emulated_segment(void **state)
 	tl_ledger_posix(reg);
 	snprintf(rules, sizeof rules, "%s", tl_path("ls.rules"));
 	assert_non_null(f = fopen(rules, "w"));
-	fputs("sysv-shm backend=posix\n", f);
+	fputs("sysv backend=posix\n", f);
 	fclose(f);
 	snprintf(rl, sizeof rl, "NIPC_RULES=%s", rules);
 	snprintf(nsv, sizeof nsv, "NIPC_NAMESPACE=%s", ns);
@@ -365,15 +365,20 @@ static void emulated_segment(void **state)
 	char shmname[96];
 	snprintf(shmname, sizeof shmname, "/nipc.sysv.%s.shm.0x%08x", ns, (unsigned)key);
 	tl_ledger_posix(shmname);
+	char semname[96];
+	snprintf(semname, sizeof semname, "/nipc.sysv.%s.sem.0x%08x", ns, (unsigned)key);
+	tl_ledger_posix(semname);
 	snprintf(code, sizeof code,
 		 "import ctypes, sys\n"
 		 "l = ctypes.CDLL(None)\n"
 		 "l.shmat.restype = ctypes.c_void_p\n"
 		 "i = l.shmget(%d, 4096, 0o1600)\n"
 		 "a = l.shmat(i, None, 0)\n"
-		 "print('attached', i, flush=True)\n"
+		 "s = l.semget(%d, 2, 0o1600)\n"
+		 "print('attached', i, s, l.semop(s, (ctypes.c_short * 3)(0, 1, 0), 1), flush=True)\n"
 		 "sys.stdin.readline()\n"
-		 "l.shmctl(i, 0, None)\n", (int)key);
+		 "l.shmctl(i, 0, None)\n"
+		 "l.semctl(s, 0, 0)\n", (int)key, (int)key);
 	struct tl_opts opt = {.env = TL_ENV(rl, nsv, "ASAN_OPTIONS=detect_leaks=0"), .preload = 1};
 	assert_int_equal(tl_start(&p, ARGV(PYTHON3, "-c", code), &opt), 0);
 	/* ids of other namespaces' emulations may be the same: by name */
@@ -388,8 +393,19 @@ static void emulated_segment(void **state)
 	assert_int_equal(num(o, "size"), 4096);
 	assert_true(has_user(o, p.pid));
 	assert_int_equal(num(o, "cpid"), p.pid);
+	/* its semaphore set: the state is mapped by the process that uses it */
+	char sglob[128];
+	snprintf(sglob, sizeof sglob, "posix:%s", semname);
+	o = ls_one(sglob, 0);
+	assert_non_null(o);
+	assert_string_equal(str(o, "type"), "sysv-sem");
+	assert_string_equal(str(o, "emulated"), "true");
+	assert_int_equal(num(o, "nsems"), 2);
+	assert_string_equal(str(o, "verdict"), "in-use");
+	assert_true(has_user(o, p.pid));
 	tl_let_go(&p, "python3");
 	assert_null(ls_one(glob, 0));
+	assert_null(ls_one(sglob, 0));
 }
 
 static void usage_errors(void **state)
