@@ -76,3 +76,14 @@ check_PROGRAMS += tests/test_stat
 tests_test_stat_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_stat_DEPENDENCIES = tests/progs/objhelper$(EXEEXT) tools/nipc$(EXEEXT)
 TESTS += tests/test_stat
+
+# nipc ls against real processes (Python, ipcmk, Qt 5, the emulation)
+check_PROGRAMS += tests/test_ls
+tests_test_ls_SOURCES = tests/test_ls.c
+tests_test_ls_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools -DPYTHON3='"$(PYTHON3)"'
+tests_test_ls_LDADD = $(TEST_LIBS)
+EXTRA_tests_test_ls_DEPENDENCIES = tools/nipc$(EXEEXT) shim/libnipc-preload.la
+if HAVE_QT5
+EXTRA_tests_test_ls_DEPENDENCIES += tests/qt/qt5peer$(EXEEXT)
+endif
+TESTS += tests/test_ls

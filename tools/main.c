@@ -19,6 +19,7 @@ static const struct {
 	{"run", cmd_run, "run a program under the shim with rules"},
 	{"trace", cmd_trace, "run a program under the shim, tracing its IPC calls"},
 	{"rules", cmd_rules, "check the shim's rules and what they do to keys"},
+	{"ls", cmd_ls, "list IPC objects, who uses them, and a verdict"},
 };
 
 static int usage(FILE *f)
