@@ -65,7 +65,7 @@ void shim_masks_set(uint64_t trace)
 {
 	__atomic_store_n(&shim_trace, trace, __ATOMIC_RELAXED);
 	/* the emulation's ops are always intercepted while it is on */
-	__atomic_store_n(&shim_intercept, intercept_of(trace | shim_emul_ops | shim_deny_ops),
+	__atomic_store_n(&shim_intercept, intercept_of(trace | shim_emul_ops | shim_deny_ops | shim_ledger_ops),
 			 __ATOMIC_RELEASE);
 	shim_hooks_arm();
 }
@@ -265,6 +265,8 @@ static const struct shim_next *decide(struct shim_call *c)
 		return &shim_deny_calls;
 	if (UNLIKELY(shim_emul_ops & (UINT64_C(1) << c->op)))
 		return &shim_emul_calls;
+	if (UNLIKELY(shim_ledger_ops & (UINT64_C(1) << c->op)))
+		return &shim_ledger_calls;
 	return &shim_next;
 }
 

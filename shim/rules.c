@@ -761,6 +761,16 @@ unsigned rules_acting(const struct rules *r)
 	return r->acting;
 }
 
+unsigned rules_families(const struct rules *r, enum rules_kind k)
+{
+	unsigned f = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].sets & (1u << k))
+			f |= r->v[i].app[k];
+	return f;
+}
+
 size_t rules_count(const struct rules *r)
 {
 	return r->n;

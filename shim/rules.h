@@ -100,6 +100,9 @@ size_t rules_count(const struct rules *r);
  * is unknown, the line unreadable, or a file could not be read. A table
  * with errors decides nothing, so these are what must fail closed. */
 unsigned rules_acting(const struct rules *r);
+/* The families some rule decides kind k for (cleanup: which creations the
+ * shim must look at). */
+unsigned rules_families(const struct rules *r, enum rules_kind k);
 /* Diagnostics in order; n receives how many. */
 const struct rules_diag *rules_diags(const struct rules *r, size_t *n);
 /* Where rule i was written: "FILE:LINE" (or "--rule N:LINE"). */

@@ -133,6 +133,11 @@ SHIM_HIDDEN void shim_rules_init(void);
  * shim_deny_calls (always intercepted; 0: none). */
 SHIM_HIDDEN extern uint64_t shim_deny_ops;
 SHIM_HIDDEN extern struct shim_next shim_deny_calls;
+/* (cleanup.c) cleanup= rules: the creations recorded in the ledger, through
+ * shim_ledger_calls (0: no cleanup rule). */
+SHIM_HIDDEN extern uint64_t shim_ledger_ops;
+SHIM_HIDDEN extern struct shim_next shim_ledger_calls;
+SHIM_HIDDEN void cleanup_init(void);
 /* Reads the environment; the trace mask to start with (0: none), with the
  * sink open. */
 SHIM_HIDDEN uint64_t shim_policy_init(void);
