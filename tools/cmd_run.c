@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "launch.h"
+#include "../shim/ledger.h"
 
 #include <stdio.h>
 
@@ -28,6 +29,19 @@ static const char usage_text[] =
 
 static const struct opt run_opts[] = {LAUNCH_OPTS, {NULL}};
 
+/* The command is gone: cleanup=exit objects whose creator died (a crash
+ * runs no exit handler) go now if nobody uses them; last-detach objects
+ * nobody uses too. */
+static void sweep_ledger(void)
+{
+	struct ledger_head *h = ledger_open(0);
+
+	if (h) {
+		ledger_sweep_key(h, 0, 0, NULL);
+		ledger_close(h);
+	}
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct cmdline c = {.who = "run", .see = "nipc run --help", .opts = run_opts,
@@ -49,5 +63,7 @@ int cmd_run(int argc, char **argv)
 		return rc;
 	if (launch_spawn(&l, NULL, NULL, &pid))
 		return EXIT_FAIL;
-	return launch_wait(&l, pid);
+	rc = launch_wait(&l, pid);
+	sweep_ledger();
+	return rc;
 }
