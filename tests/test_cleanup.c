@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: MIT */
+/* cleanup= rules and the ledger (nipc-preload(7) CLEANUP, THE LEDGER) with
+ * real processes: a normal exit removes a cleanup=exit object; one killed
+ * with SIGKILL is removed by nipc run when the command ends, or by the
+ * next opener under the shim; an object another process maps survives its
+ * creator; close_range in the program changes nothing; cleanup=never
+ * keeps it; the record names its creator; a writer killed holding the
+ * ledger's lock leaves a usable ledger. Each test uses a ledger of its own
+ * (NIPC_LEDGER_DIR in the scratch directory). */
+#include "config.h"
+
+#include "tlib.h"
+#include "../shim/ledger.h"
+#include "../shim/rules.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[PATH_MAX], env_dir[PATH_MAX + 32];
+static size_t olen;      /* tl_run_buf wants it */
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof dir, "%s/ledger", tl_scratch());
+	mkdir(dir, 0700);
+	tl_ledger_dir(dir);
+	snprintf(env_dir, sizeof env_dir, "NIPC_LEDGER_DIR=%s", dir);
+	setenv("NIPC_LEDGER_DIR", dir, 1);
+	return 0;
+}
+
+static int exists(const char *name)
+{
+	char path[PATH_MAX + 16];
+	struct stat st;
+
+	snprintf(path, sizeof path, "/dev/shm%s", name);
+	return !stat(path, &st);
+}
+
+static void start(struct tl_proc *p, const char *rule, const char *kind, const char *name,
+		  const char *action)
+{
+	char rules[128];
+	struct tl_opts o = {.preload = 1, .env = TL_ENV(rules, env_dir)};
+
+	snprintf(rules, sizeof rules, "NIPC_RULES_TEXT=%s", rule);
+	assert_int_equal(tl_start(p, TL_ARGV(tl_prog("cleanup_prog"), kind, name, action), &o), 0);
+}
+
+/* Runs the program to its end; its status. */
+static int run(const char *rule, const char *kind, const char *name, const char *action)
+{
+	struct tl_proc p;
+	int st;
+
+	start(&p, rule, kind, name, action);
+	st = tl_wait(&p, 10000);
+	tl_proc_free(&p);
+	return st;
+}
+
+/* The live record of key, copied; 0 if there is none. */
+static int find(const char *key, struct ledger_rec *out)
+{
+	struct ledger_head *h = ledger_open(0);
+	int found = 0;
+
+	if (!h)
+		return 0;
+	for (int i = 0; i < LEDGER_SLOTS && !found; i++)
+		if (h->rec[i].state == LR_LIVE && !strcmp(h->rec[i].key, key)) {
+			*out = h->rec[i];
+			found = 1;
+		}
+	ledger_close(h);
+	return found;
+}
+
+static void test_exit_removes(void **state)
+{
+	const char *n = tl_unique_name();
+
+	(void)state;
+	assert_int_equal(run("posix-shm cleanup=exit", "shm", n, "exit"), 0);
+	assert_false(exists(n));
+}
+
+static void test_record_names_creator(void **state)
+{
+	const char *n = tl_unique_name();
+	struct ledger_rec r;
+	struct tl_proc p;
+	char key[300];
+
+	(void)state;
+	start(&p, "posix-shm cleanup=exit", "shm", n, "hold");
+	tl_expect(&p, "ready", TL_T_WAIT);
+	snprintf(key, sizeof key, "posix:%s", n);
+	assert_true(find(key, &r));
+	assert_int_equal(r.pid, p.pid);
+	assert_true(r.start != 0);
+	assert_true(r.start == ledger_proc_start(p.pid));
+	assert_string_equal(r.comm, "cleanup_prog");
+	assert_string_equal(r.name, n);
+	assert_int_equal(r.family, RF_POSIX_SHM);
+	assert_int_equal(r.cleanup, RC_EXIT);
+	assert_true(r.ino != 0);
+	tl_let_go(&p, "creator");
+	assert_false(exists(n));
+	/* the record goes with the object */
+	assert_false(find(key, &r));
+}
+
+static void test_closeall(void **state)
+{
+	const char *n = tl_unique_name();
+	struct tl_proc p;
+
+	(void)state;
+	start(&p, "posix-shm cleanup=exit", "shm", n, "closeall");
+	tl_expect(&p, "ready", TL_T_WAIT);
+	assert_true(exists(n));
+	tl_let_go(&p, "creator");
+	assert_false(exists(n));
+}
+
+static void test_never_keeps(void **state)
+{
+	const char *n = tl_unique_name();
+	struct ledger_rec r;
+	char key[300];
+
+	(void)state;
+	assert_int_equal(run("posix-shm cleanup=never", "shm", n, "exit"), 0);
+	assert_true(exists(n));
+	snprintf(key, sizeof key, "posix:%s", n);
+	assert_true(find(key, &r));
+	assert_int_equal(r.cleanup, RC_NEVER);
+	assert_int_equal(shm_unlink(n), 0);
+}
+
+static void test_no_rule_records_nothing(void **state)
+{
+	const char *n = tl_unique_name();
+	struct ledger_rec r;
+	char key[300];
+
+	(void)state;
+	assert_int_equal(run("posix-sem cleanup=exit", "shm", n, "exit"), 0);
+	assert_true(exists(n));
+	snprintf(key, sizeof key, "posix:%s", n);
+	assert_false(find(key, &r));
+	assert_int_equal(shm_unlink(n), 0);
+}
+
+static void test_killed_next_opener(void **state)
+{
+	const char *n = tl_unique_name();
+	char out[64];
+	struct tl_proc p;
+	struct tl_opts o = {.preload = 1,
+			    .env = TL_ENV("NIPC_RULES_TEXT=posix-shm cleanup=exit", env_dir)};
+
+	(void)state;
+	assert_int_equal(run("posix-shm cleanup=exit", "shm", n, "kill"), 128 + SIGKILL);
+	assert_true(exists(n));
+	assert_int_equal(tl_run_buf(TL_ARGV(tl_prog("cleanup_prog"), "open", n, "exit"), &o,
+				    out, sizeof out, &olen, NULL, 0), 0);
+	assert_string_equal(out, "ENOENT\n");
+	assert_false(exists(n));
+	(void)p;
+}
+
+static void test_killed_run_cleans(void **state)
+{
+	const char *n = tl_unique_name();
+	char err[512];
+	int st;
+
+	(void)state;
+	st = tl_run_text(TL_ARGV(tl_nipc(), "run", "--rule", "posix-shm cleanup=exit", "--",
+				 tl_prog("cleanup_prog"), "shm", n, "kill"),
+			 NULL, 0, err, sizeof err);
+	assert_int_equal(st, 128 + SIGKILL);
+	assert_false(exists(n));
+}
+
+static void test_used_survives(void **state)
+{
+	const char *n = tl_unique_name();
+	struct tl_proc c, u;
+	struct tl_opts plain = {.env = TL_ENV(env_dir)};
+	char out[64];
+	struct tl_opts o = {.preload = 1,
+			    .env = TL_ENV("NIPC_RULES_TEXT=posix-shm cleanup=exit", env_dir)};
+
+	(void)state;
+	start(&c, "posix-shm cleanup=exit", "shm", n, "hold");
+	tl_expect(&c, "ready", TL_T_WAIT);
+	/* another user, not under the shim, maps it */
+	assert_int_equal(tl_start(&u, TL_ARGV(tl_prog("cleanup_prog"), "map", n, "hold"), &plain), 0);
+	tl_expect(&u, "ready", TL_T_WAIT);
+	tl_let_go(&c, "creator");
+	assert_true(exists(n));
+	/* still used: the next opener leaves it */
+	assert_int_equal(tl_run_buf(TL_ARGV(tl_prog("cleanup_prog"), "open", n, "exit"), &o,
+				    out, sizeof out, &olen, NULL, 0), 0);
+	assert_string_equal(out, "found\n");
+	tl_let_go(&u, "user");
+	/* unused now and its creator gone: the next opener removes it */
+	assert_int_equal(tl_run_buf(TL_ARGV(tl_prog("cleanup_prog"), "open", n, "exit"), &o,
+				    out, sizeof out, &olen, NULL, 0), 0);
+	assert_string_equal(out, "ENOENT\n");
+	assert_false(exists(n));
+}
+
+static void test_sem_exit(void **state)
+{
+	const char *n = tl_unique_name();
+	char sem[300];
+
+	(void)state;
+	snprintf(sem, sizeof sem, "/sem.%s", n + 1);
+	assert_int_equal(run("posix-sem cleanup=exit", "sem", n, "exit"), 0);
+	assert_false(exists(sem));
+}
+
+static void test_sysv_shm_exit(void **state)
+{
+	char key[16], out[64];
+	struct tl_proc p;
+	int id;
+
+	(void)state;
+	snprintf(key, sizeof key, "0x%08x", 0x6c000000u | ((unsigned)getpid() & 0xffffff));
+	start(&p, "sysv-shm cleanup=exit", "sysvshm", key, "hold");
+	snprintf(out, sizeof out, "%s", tl_expect(&p, "ready", TL_T_WAIT));
+	id = atoi(out);
+	tl_ledger_shmid(id);
+	assert_true(shmctl(id, IPC_STAT, &(struct shmid_ds){0}) == 0);
+	tl_let_go(&p, "creator");
+	assert_int_equal(shmctl(id, IPC_STAT, &(struct shmid_ds){0}), -1);
+}
+
+/* A writer killed holding the lock, mid-record: the next locker frees the
+ * half-written slot and the ledger works on. */
+static void test_lock_owner_killed(void **state)
+{
+	struct ledger_head *h = ledger_open(1);
+	struct ledger_rec r = {.family = RF_POSIX_SHM, .id = -1, .cleanup = RC_NEVER};
+	int slot = -1, st;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(h);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (ledger_lock(h))
+			_exit(1);
+		for (int i = 0; i < LEDGER_SLOTS; i++)
+			if (h->rec[i].state == LR_FREE) {
+				h->rec[i].state = LR_WRITING;
+				strcpy(h->rec[i].key, "half");
+				break;
+			}
+		raise(SIGKILL);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st));
+	for (int i = 0; i < LEDGER_SLOTS; i++)
+		if (h->rec[i].state == LR_WRITING)
+			slot = i;
+	assert_true(slot >= 0);
+	snprintf(r.key, sizeof r.key, "posix:/nipc-test-lock");
+	assert_int_equal(ledger_add(h, &r), 0);
+	assert_int_not_equal(h->rec[slot].state, LR_WRITING);
+	ledger_close(h);
+}
+
+TL_TESTS("cleanup", setup, NULL, test_exit_removes, test_record_names_creator, test_closeall,
+	 test_never_keeps, test_no_rule_records_nothing, test_killed_next_opener,
+	 test_killed_run_cleans, test_used_survives, test_sem_exit, test_sysv_shm_exit,
+	 test_lock_owner_killed)
