@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* cleanup= rules (nipc-preload(7) CLEANUP): the creations the shim
  * records in the ledger (ledger.h), and the removal of what this process
- * created with cleanup=exit when it exits. Only objects a cleanup= rule
+ * created with cleanup=exit, and of the last-detach objects it used, when
+ * it exits. Only objects a cleanup= rule
  * decides are looked at, and only where they are created or opened by
  * name: never on a hot call. */
 #include "config.h"
@@ -26,6 +27,15 @@ struct shim_next shim_ledger_calls;
 
 static struct ledger_head *ledger;
 static pthread_mutex_t ledger_open_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Truncated copies (a longer key is shown cut; names fit NAME_MAX). */
+static void copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
 
 /* The ledger, opened (and made) on first use. */
 static struct ledger_head *reach(void)
@@ -68,6 +78,32 @@ static enum rules_cleanup decide_sysv(unsigned fam, key_t key, struct shim_event
 	return d.cleanup;
 }
 
+/* The last-detach objects this process opened: at exit, each goes if
+ * nobody else uses it. Fixed size, no allocation in a hook; objects past
+ * the last slot are left to the next sweep. */
+#define USED_MAX 64
+static struct {
+	unsigned family;
+	char key[LEDGER_KEY_MAX];
+} used[USED_MAX];
+static int nused;
+static pthread_mutex_t used_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void note_used(unsigned fam, const char *key)
+{
+	pthread_mutex_lock(&used_lock);
+	for (int i = 0; i < nused; i++)
+		if (used[i].family == fam && !strncmp(used[i].key, key, LEDGER_KEY_MAX - 1))
+			goto out;
+	if (nused < USED_MAX) {
+		used[nused].family = fam;
+		copy(used[nused].key, LEDGER_KEY_MAX, key);
+		nused++;
+	}
+out:
+	pthread_mutex_unlock(&used_lock);
+}
+
 /* A leftover of the object: a record whose policy says it should be gone
  * now (its creator died) is acted on before the object is opened again. */
 static void stale(unsigned fam, const char *key)
@@ -96,15 +132,6 @@ static int record(struct ledger_rec *r, enum rules_cleanup cl)
 	return -1;
 }
 
-/* Truncated copies (a longer key is shown cut; names fit NAME_MAX). */
-static void copy(char *dst, size_t cap, const char *src)
-{
-	size_t n = strnlen(src, cap - 1);
-
-	memcpy(dst, src, n);
-	dst[n] = 0;
-}
-
 static void set_key(struct ledger_rec *r, const char *key, const char *name)
 {
 	copy(r->key, sizeof r->key, key);
@@ -123,6 +150,8 @@ static int l_shm_open(const char *name, int oflag, mode_t mode)
 	if (cl == RC_UNSET)
 		return shim_next.shm_open(name, oflag, mode);
 	stale(RF_POSIX_SHM, ev.key);
+	if (cl == RC_LAST_DETACH)
+		note_used(RF_POSIX_SHM, ev.key);
 	if (!(oflag & O_CREAT))
 		return shim_next.shm_open(name, oflag, mode);
 	/* exclusive first, as glibc's sem_open: then it is known who made it */
@@ -185,6 +214,8 @@ static sem_t *l_sem_open(const char *name, int oflag, ...)
 	}
 	if (cl != RC_UNSET)
 		stale(RF_POSIX_SEM, ev.key);
+	if (cl == RC_LAST_DETACH)
+		note_used(RF_POSIX_SEM, ev.key);
 	if (cl == RC_UNSET || !(oflag & O_CREAT))
 		return (oflag & O_CREAT) ? shim_next.sem_open(name, oflag, mode, value)
 					 : shim_next.sem_open(name, oflag);
@@ -230,6 +261,8 @@ static int l_##fn(key_t key, size_t_or_int n, int flags) \
 		return shim_next.fn(key, n, flags); \
 	if (key != IPC_PRIVATE) \
 		stale(fam, ev.key); \
+	if (key != IPC_PRIVATE && cl == RC_LAST_DETACH) \
+		note_used(fam, ev.key); \
 	if (!(flags & IPC_CREAT) && key != IPC_PRIVATE) \
 		return shim_next.fn(key, n, flags); \
 	if (key == IPC_PRIVATE) { \
@@ -286,8 +319,11 @@ __attribute__((destructor)) static void at_exit(void)
 	h = __atomic_load_n(&ledger, __ATOMIC_ACQUIRE);
 	if (!h)
 		h = ledger_open(0);
-	if (h)
+	if (h) {
 		ledger_sweep_key(h, getpid(), 0, NULL);
+		for (int i = 0; i < nused; i++)
+			ledger_sweep_key(h, getpid(), used[i].family, used[i].key);
+	}
 	shim_busy--;
 }
 

@@ -420,11 +420,11 @@ again:
 
 /* Whether record r is due: its creator is gone (or is self, exiting) and
  * its policy removes it then. */
-static int due(const struct ledger_rec *r, pid_t self)
+static int due(const struct ledger_rec *r, pid_t self, uint64_t self_start)
 {
 	if (r->cleanup == RC_NEVER)
 		return 0;
-	if ((self && r->pid == self) || !ledger_alive(r->pid, r->start))
+	if ((self && r->pid == self && r->start == self_start) || !ledger_alive(r->pid, r->start))
 		return 1;
 	if (r->cleanup != RC_LAST_DETACH)
 		return 0;
@@ -447,7 +447,7 @@ int ledger_sweep_key(struct ledger_head *h, pid_t self, unsigned family, const c
 
 		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != LR_LIVE)
 			continue;
-		if (self && (r->pid != self || r->start != self_start))
+		if (self && !key && (r->pid != self || r->start != self_start))
 			continue;
 		if (key && (r->family != family || strcmp(r->key, key)))
 			continue;
@@ -462,7 +462,7 @@ int ledger_sweep_key(struct ledger_head *h, pid_t self, unsigned family, const c
 			__atomic_store_n(&r->state, LR_FREE, __ATOMIC_RELEASE);
 			continue;
 		}
-		if (!due(r, self) || ledger_in_use(r, self))
+		if (!due(r, self, self_start) || ledger_in_use(r, self))
 			continue;
 		if (!ledger_remove_object(r, self) || !ledger_exists(r)) {
 			__atomic_store_n(&r->state, LR_FREE, __ATOMIC_RELEASE);

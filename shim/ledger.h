@@ -98,8 +98,9 @@ int ledger_remove_object(const struct ledger_rec *r, pid_t skip);
 
 /* A sweep: records of vanished objects are freed; the objects of
  * cleanup=exit records whose creator is gone and of last-detach records
- * are removed when nobody uses them. self: this process is exiting: only
- * its own records are looked at, as a dead creator's (0: every record).
+ * are removed when nobody uses them. self: this process is exiting: its
+ * own records count as a dead creator's, it is not counted as a user, and
+ * without a key only its own records are looked at (0: every record).
  * family and key: only that object's records (key NULL: every key).
  * Returns how many objects were removed, -1 if the lock failed. The lock
  * is taken only when a record is looked at. */

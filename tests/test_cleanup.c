@@ -254,6 +254,28 @@ static void test_sysv_shm_exit(void **state)
 	assert_int_equal(shmctl(id, IPC_STAT, &(struct shmid_ds){0}), -1);
 }
 
+/* The last of three users to go removes it, whoever created it; the one
+ * closing every descriptor changes nothing. */
+static void test_last_detach_three(void **state)
+{
+	const char *n = tl_unique_name(), *rule = "posix-shm cleanup=last-detach";
+	struct tl_proc a, b, c;
+
+	(void)state;
+	start(&a, rule, "shm", n, "hold");
+	tl_expect(&a, "ready", TL_T_WAIT);
+	start(&b, rule, "map", n, "hold");
+	tl_expect(&b, "ready", TL_T_WAIT);
+	start(&c, rule, "map", n, "closeall");
+	tl_expect(&c, "ready", TL_T_WAIT);
+	tl_let_go(&a, "creator");
+	assert_true(exists(n));
+	tl_let_go(&c, "second user");
+	assert_true(exists(n));
+	tl_let_go(&b, "last user");
+	assert_false(exists(n));
+}
+
 /* A writer killed holding the lock, mid-record: the next locker frees the
  * half-written slot and the ledger works on. */
 static void test_lock_owner_killed(void **state)
@@ -292,5 +314,5 @@ static void test_lock_owner_killed(void **state)
 
 TL_TESTS("cleanup", setup, NULL, test_exit_removes, test_record_names_creator, test_closeall,
 	 test_never_keeps, test_no_rule_records_nothing, test_killed_next_opener,
-	 test_killed_run_cleans, test_used_survives, test_sem_exit, test_sysv_shm_exit,
+	 test_killed_run_cleans, test_used_survives, test_sem_exit, test_sysv_shm_exit, test_last_detach_three,
 	 test_lock_owner_killed)
