@@ -4,3 +4,4 @@ include $(srcdir)/bench/objects.mk
 include $(srcdir)/bench/shim.mk
 include $(srcdir)/bench/emul.mk
 include $(srcdir)/bench/ls.mk
+include $(srcdir)/bench/ledger.mk

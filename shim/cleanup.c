@@ -20,6 +20,7 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 uint64_t shim_ledger_ops;
@@ -114,6 +115,27 @@ static void stale(unsigned fam, const char *key)
 		ledger_sweep_key(h, 0, fam, key);
 }
 
+/* The creator fields, read from /proc once per process (a fork child has
+ * a pid of its own; an exec loads the shim anew). */
+static void fill_creator(struct ledger_rec *r)
+{
+	static struct ledger_rec self;
+	static pthread_mutex_t self_lock = PTHREAD_MUTEX_INITIALIZER;
+	struct timespec ts;
+
+	pthread_mutex_lock(&self_lock);
+	if (self.pid != (int32_t)getpid())
+		ledger_fill_self(&self);
+	r->pid = self.pid;
+	r->start = self.start;
+	r->uid = self.uid;
+	memcpy(r->comm, self.comm, sizeof r->comm);
+	pthread_mutex_unlock(&self_lock);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	r->ctime_sec = ts.tv_sec;
+	r->ctime_nsec = ts.tv_nsec;
+}
+
 /* Records a creation; 0, or -1 with errno when the policy acts and the
  * ledger cannot take it (the caller then undoes the creation). */
 static int record(struct ledger_rec *r, enum rules_cleanup cl)
@@ -122,7 +144,7 @@ static int record(struct ledger_rec *r, enum rules_cleanup cl)
 	int e;
 
 	r->cleanup = cl;
-	ledger_fill_self(r);
+	fill_creator(r);
 	if (h && !ledger_add(h, r))
 		return 0;
 	e = h ? errno : (errno ? errno : EIO);
