@@ -276,6 +276,31 @@ static void test_last_detach_three(void **state)
 	assert_false(exists(n));
 }
 
+/* An unreachable ledger: an acting policy fails the creation and leaves
+ * nothing; cleanup=never creates unrecorded. */
+static void test_unreachable_fails_closed(void **state)
+{
+	const char *n = tl_unique_name();
+	char bad[PATH_MAX + 32], err[512];
+	struct tl_proc p;
+	struct tl_opts o = {.preload = 1, .env = TL_ENV("NIPC_RULES_TEXT=posix-shm cleanup=exit", bad)};
+	struct tl_opts on = {.preload = 1, .env = TL_ENV("NIPC_RULES_TEXT=posix-shm cleanup=never", bad)};
+
+	(void)state;
+	snprintf(bad, sizeof bad, "NIPC_LEDGER_DIR=%s/no-such-dir", dir);
+	assert_int_equal(tl_start(&p, TL_ARGV(tl_prog("cleanup_prog"), "shm", n, "exit"), &o), 0);
+	assert_int_equal(tl_wait(&p, 10000), 2);
+	snprintf(err, sizeof err, "%s", p.e.p);
+	tl_proc_free(&p);
+	assert_non_null(strstr(err, "shm_open"));
+	assert_false(exists(n));
+	assert_int_equal(tl_start(&p, TL_ARGV(tl_prog("cleanup_prog"), "shm", n, "exit"), &on), 0);
+	assert_int_equal(tl_wait(&p, 10000), 0);
+	tl_proc_free(&p);
+	assert_true(exists(n));
+	assert_int_equal(shm_unlink(n), 0);
+}
+
 /* A writer killed holding the lock, mid-record: the next locker frees the
  * half-written slot and the ledger works on. */
 static void test_lock_owner_killed(void **state)
@@ -315,4 +340,5 @@ static void test_lock_owner_killed(void **state)
 TL_TESTS("cleanup", setup, NULL, test_exit_removes, test_record_names_creator, test_closeall,
 	 test_never_keeps, test_no_rule_records_nothing, test_killed_next_opener,
 	 test_killed_run_cleans, test_used_survives, test_sem_exit, test_sysv_shm_exit, test_last_detach_three,
+	 test_unreachable_fails_closed,
 	 test_lock_owner_killed)
