@@ -183,6 +183,27 @@ static void test_killed_next_opener(void **state)
 	(void)p;
 }
 
+/* nipc ls reads the ledger: a POSIX segment's creator and command, dead,
+ * and cleanup=exit makes the unused leftover an orphan. */
+static void test_ls_shows_creator(void **state)
+{
+	const char *n = tl_unique_name();
+	char key[300], out[1024], want[256];
+	struct ledger_rec r;
+
+	(void)state;
+	assert_int_equal(run("posix-shm cleanup=exit", "shm", n, "kill"), 128 + SIGKILL);
+	snprintf(key, sizeof key, "posix:%s", n);
+	assert_true(find(key, &r));
+	assert_int_equal(tl_run_text(TL_ARGV(tl_nipc(), "ls", "--key", key, "-o",
+					     "CPID,CREATOR,VERDICT,WHY"), out, sizeof out, NULL, 0), 0);
+	snprintf(want, sizeof want, "%d:dead", (int)r.pid);
+	assert_non_null(strstr(out, want));
+	assert_non_null(strstr(out, "orphan"));
+	assert_non_null(strstr(out, "cleanup=exit"));
+	assert_int_equal(shm_unlink(n), 0);
+}
+
 static void test_killed_run_cleans(void **state)
 {
 	const char *n = tl_unique_name();
@@ -339,6 +360,6 @@ static void test_lock_owner_killed(void **state)
 
 TL_TESTS("cleanup", setup, NULL, test_exit_removes, test_record_names_creator, test_closeall,
 	 test_never_keeps, test_no_rule_records_nothing, test_killed_next_opener,
-	 test_killed_run_cleans, test_used_survives, test_sem_exit, test_sysv_shm_exit, test_last_detach_three,
+	 test_killed_run_cleans, test_ls_shows_creator, test_used_survives, test_sem_exit, test_sysv_shm_exit, test_last_detach_three,
 	 test_unreachable_fails_closed,
 	 test_lock_owner_killed)

@@ -7,6 +7,8 @@
 #include "common.h"
 #include "procscan.h"
 #include "../shim/emul_state.h"
+#include "../shim/ledger.h"
+#include "../shim/rules.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -353,7 +355,43 @@ static void fill_msg(struct obj *o, long long *v)
 
 static int is_emul_name(const char *n)
 {
-	return !strncmp(n, "nipc.sysv.", 10);
+	return !strncmp(n, "nipc.sysv.", 10) || !strncmp(n, "nipc.ledger.", 12);
+}
+
+/* The shim's creation ledger (shim/ledger.h), mapped once; NULL: none. */
+static struct ledger_head *ledger;
+static int ledger_tried;
+
+/* What the ledger says of a POSIX object: its creator (pid, alive by
+ * start time, command), and an orphan when its policy removes it and the
+ * creator is dead. */
+static void from_ledger(struct obj *o, unsigned fam)
+{
+	const struct ledger_rec *r = NULL;
+
+	if (!ledger_tried) {
+		ledger_tried = 1;
+		ledger = ledger_open(0);
+	}
+	if (!ledger)
+		return;
+	for (int i = 0; i < LEDGER_SLOTS && !r; i++)
+		if (__atomic_load_n(&ledger->rec[i].state, __ATOMIC_ACQUIRE) == LR_LIVE &&
+		    ledger->rec[i].family == fam && ledger->rec[i].dev == (uint64_t)o->dev &&
+		    ledger->rec[i].ino == (uint64_t)o->ino)
+			r = &ledger->rec[i];
+	if (!r)
+		return;
+	o->cpid = r->pid;
+	o->creator = ledger_alive(r->pid, r->start) ? 1 : 2;
+	memcpy(o->ccomm, r->comm, sizeof o->ccomm);
+	o->ccomm[sizeof o->ccomm - 1] = 0;
+	if (o->verdict == V_IDLE && o->creator == 2 &&
+	    (r->cleanup == RC_EXIT || r->cleanup == RC_LAST_DETACH)) {
+		o->verdict = V_ORPHAN;
+		o->why = r->cleanup == RC_EXIT ? "ledger: cleanup=exit, creator dead"
+					       : "ledger: cleanup=last-detach, creator dead";
+	}
 }
 
 static int read_dir(const char *dir, int mq)
@@ -393,6 +431,8 @@ static int read_dir(const char *dir, int mq)
 			o->verdict = V_IDLE;
 			o->why = "not mapped or open";
 		}
+		if (!mq)
+			from_ledger(o, sem ? RF_POSIX_SEM : RF_POSIX_SHM);
 	}
 	closedir(d);
 	return 0;
