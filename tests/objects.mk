@@ -76,3 +76,10 @@ check_PROGRAMS += tests/test_stat
 tests_test_stat_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_stat_DEPENDENCIES = tests/progs/objhelper$(EXEEXT) tools/nipc$(EXEEXT)
 TESTS += tests/test_stat
+
+# The operator's CLI is safe to use: inspection creates nothing, raw keys,
+# lasting semaphore operations, NotFound, timeouts, sizes, messages.
+check_PROGRAMS += tests/test_cli_safe
+TESTS += tests/test_cli_safe
+tests_test_cli_safe_LDADD = $(TEST_LIBS)
+EXTRA_tests_test_cli_safe_DEPENDENCIES = tools/nipc$(EXEEXT)
