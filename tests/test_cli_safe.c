@@ -258,6 +258,114 @@ static void sizes_and_messages(void **state)
 	fails(NIPC("sem", "info", "myapp"), 1, "--legacy myapp");
 }
 
+/* nipc rm: refuses while a live process attaches, maps or holds open;
+ * afterwards removes the Qt object whole (segment, lock, key file). */
+static void rm_refuses_live(void **state)
+{
+	const char *name = tl_native(0), *path = tl_native(1);
+	char pkey[128], skey[512], script[512];
+	struct tl_proc holder, waiter;
+
+	(void)state;
+	snprintf(pkey, sizeof pkey, "posix:%s", name);
+	snprintf(skey, sizeof skey, "systemv:%s", path);
+
+	/* System V: attached by a live nipc; then the whole object goes. */
+	ok(NIPC("shm", "create", skey, "4K"));
+	tl_start_ok(&holder, TL_ARGV(tl_nipc(), "shm", "attach", skey), "attached");
+	fails(NIPC("rm", skey), 4, "in use: 1 attachment");
+	assert_true(tl_shm_exists(path, 'Q'));
+	tl_let_go(&holder, "the attacher");
+	assert_true(tl_shm_exists(path, 'Q'));
+	ok(NIPC("rm", skey));
+	assert_non_null(strstr(out, "removed segment shmid:"));
+	assert_non_null(strstr(out, "removed semaphore set semid:"));
+	assert_non_null(strstr(out, "removed key file"));
+	assert_false(tl_leftover(path, 'Q'));
+	fails(NIPC("rm", skey), 3, "nothing named");
+
+	/* POSIX: open but not mapped (a python3 holding a descriptor). */
+	ok(NIPC("shm", "create", pkey, "64"));
+	snprintf(script, sizeof script,
+		 "import os, sys\nfd = os.open('/dev/shm/%s', os.O_RDONLY)\n"
+		 "print('open', flush=True)\nsys.stdin.readline()\n", name + 1);
+	tl_start_ok(&holder, TL_ARGV("python3", "-c", script), "open");
+	fails(NIPC("rm", pkey), 4, "mapped or open by pid");
+	assert_true(tl_shm_exists(name, 0));
+	tl_let_go(&holder, "python3");
+	ok(NIPC("rm", pkey));
+	assert_false(tl_shm_exists(name, 0));
+	assert_false(posix_sem_file(name));
+
+	/* A named semaphore open in a live process; --force removes anyway. */
+	ok(NIPC("sem", "create", pkey, "1"));
+	tl_start_ok(&holder, TL_ARGV(tl_nipc(), "sem", "acquire", pkey, "--hold"), "acquired");
+	fails(NIPC("rm", pkey), 4, "semaphore");
+	assert_true(posix_sem_file(name));
+	ok(NIPC("rm", pkey, "--force"));
+	assert_false(posix_sem_file(name));
+	tl_let_go(&holder, "the acquirer");
+
+	/* A System V semaphore someone waits on. */
+	ok(NIPC("sem", "create", skey, "0"));
+	tl_start_ok(&waiter, TL_ARGV(tl_nipc(), "sem", "acquire", skey), NULL);
+	tl_expect_waits(&waiter, "the waiter", 300);
+	fails(NIPC("rm", skey), 4, "waiting");
+	ok(NIPC("sem", "release", skey));
+	tl_finish_ok(&waiter, "the waiter");
+	ok(NIPC("rm", skey));
+	assert_false(tl_leftover(path, 'Q'));
+}
+
+/* nipc rm by raw key and id, by legacy name; several KEYs at once. */
+static void rm_forms(void **state)
+{
+	const char *path = tl_native(1);
+	char raw[32], id[32], legacy[64];
+	key_t k;
+	int shmid, semid;
+
+	(void)state;
+	close(open(path, O_CREAT | O_WRONLY, 0600));
+	k = ftok(path, 'Q');
+	shmid = shmget(k, 64, IPC_CREAT | IPC_EXCL | 0600);
+	semid = semget(k, 1, IPC_CREAT | IPC_EXCL | 0600);
+	assert_true(shmid >= 0 && semid >= 0);
+	tl_ledger_shmid(shmid);
+	tl_ledger_semid(semid);
+	snprintf(raw, sizeof raw, "0x%08x", (unsigned)k);
+	ok(NIPC("rm", raw));
+	assert_int_equal(shmget(k, 0, 0), -1);
+	assert_int_equal(semget(k, 0, 0), -1);
+	assert_int_equal(access(path, F_OK), 0); /* a raw key names no file */
+	fails(NIPC("rm", raw), 3, "nothing named");
+
+	shmid = shmget(k, 64, IPC_CREAT | IPC_EXCL | 0600);
+	semid = semget(k, 1, IPC_CREAT | IPC_EXCL | 0600);
+	assert_true(shmid >= 0 && semid >= 0);
+	tl_ledger_shmid(shmid);
+	tl_ledger_semid(semid);
+	snprintf(id, sizeof id, "shmid:%d", shmid);
+	char sid[32];
+	snprintf(sid, sizeof sid, "semid:%d", semid);
+	ok(NIPC("rm", id, sid));
+	assert_int_equal(shmget(k, 0, 0), -1);
+	assert_int_equal(semget(k, 0, 0), -1);
+	fails(NIPC("rm", id, "shmid:x"), 3, "nothing named");
+	fails(NIPC("rm"), 2, "missing KEY");
+	fails(NIPC("rm", "myapp"), 1, "did you mean");
+
+	/* (the teardowns empty scratch: the directory is made again) */
+	setenv("TMPDIR", tl_key_dir("tmp"), 1);
+	snprintf(legacy, sizeof legacy, "rm%ld", (long)getpid());
+	ok(NIPC("shm", "create", "--legacy", legacy, "64"));
+	ok(NIPC("shm", "cat", "--legacy", legacy));
+	assert_true(tl_dir_entries(getenv("TMPDIR")) > 0);
+	ok(NIPC("rm", "--legacy", legacy));
+	assert_int_equal(tl_dir_entries(getenv("TMPDIR")), 0);
+	fails(NIPC("shm", "info", "--legacy", legacy), 3, "no segment");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +376,8 @@ int main(void)
 		cmocka_unit_test_teardown(sem_missing, tl_teardown),
 		cmocka_unit_test_teardown(lock_timeout, tl_teardown),
 		cmocka_unit_test_teardown(sizes_and_messages, tl_teardown),
+		cmocka_unit_test_teardown(rm_refuses_live, tl_teardown),
+		cmocka_unit_test_teardown(rm_forms, tl_teardown),
 	};
 
 	alarm(300);

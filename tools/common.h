@@ -94,6 +94,7 @@ int cmd_sem(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
 
 /* ---- shared by nipc shm / nipc sem ---- */
 #include <signal.h>
