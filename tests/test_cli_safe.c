@@ -137,6 +137,8 @@ static void inspect_sysv_raw(void **state)
 	assert_int_equal(semget(k, 0, 0), -1);
 
 	fails(NIPC("shm", "info", "shmid:x"), 2, "invalid key");
+	fails(NIPC("shm", "info", "0x0"), 2, "IPC_PRIVATE");
+	fails(NIPC("sem", "info", "0x00000000"), 2, "IPC_PRIVATE");
 	fails(NIPC("shm", "cat", "semid:1"), 2, "semaphore");
 	shmctl(shmid, IPC_RMID, NULL);
 	fails(NIPC("shm", "info", id), 3, "no segment");

@@ -173,6 +173,8 @@ static int do_info(const char *who, struct key_arg *ka, int json)
 	if (form == RAW_SHMID || form == RAW_BAD)
 		return usage_error("%s: '%s' is not a semaphore key (0xKEY, semid:N or a string form)",
 				   who, ka->string);
+	if (form == RAW_KEY && !num)
+		return usage_error("%s: key 0x00000000 is IPC_PRIVATE; name the set by semid:N", who);
 	if (form != RAW_NONE) {
 		int id = form == RAW_SEMID ? (int)num : semget((key_t)num, 0, 0);
 		struct semid_ds ds;

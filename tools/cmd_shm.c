@@ -292,6 +292,10 @@ static int peek_raw(struct args *a, struct peek *p, int form, long num)
 				   a->who, a->key.string);
 	if (a->flags & O_CLEAN)
 		return usage_error("%s: --cleanup needs a key, not a raw System V key or id", a->who);
+	/* shmget(IPC_PRIVATE, ...) would make a segment, never find one */
+	if (form == RAW_KEY && !num)
+		return usage_error("%s: key 0x00000000 is IPC_PRIVATE; name the segment by shmid:N",
+				   a->who);
 	p->key_t = num;
 	p->id = form == RAW_SHMID ? num : shmget((key_t)num, 0, 0);
 	if (p->id < 0 || shmctl((int)p->id, IPC_STAT, &p->ds) < 0)
