@@ -83,3 +83,4 @@ check_PROGRAMS += tests/test_cli_safe
 TESTS += tests/test_cli_safe
 tests_test_cli_safe_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_cli_safe_DEPENDENCIES = tools/nipc$(EXEEXT)
+EXTRA_DIST += tests/vectors/cli-safe-usage.tsv

@@ -368,6 +368,39 @@ static void rm_forms(void **state)
 	fails(NIPC("shm", "info", "--legacy", legacy), 3, "no segment");
 }
 
+/* The lines of tests/vectors/cli-safe-usage.tsv. */
+static void usage_vectors(void **state)
+{
+	char path[4096];
+	struct tl_lines l;
+	int cases = 0;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/tests/vectors/cli-safe-usage.tsv", tl_srcdir());
+	assert_int_equal(tl_lines_load(&l, path), 0);
+	for (size_t i = 0; i < l.n; i++) {
+		const char *argv[16] = {tl_nipc()};
+		char *line = strdup(l.line[i]), *f[16];
+		int nf = 0;
+
+		if (!line[0] || line[0] == '#') {
+			free(line);
+			continue;
+		}
+		for (char *p = line, *t; nf < 16 && (t = strsep(&p, "\t"));)
+			f[nf++] = t;
+		assert_true(nf >= 3);
+		for (int k = 2; k < nf; k++)
+			argv[k - 1] = f[k];
+		print_message("# nipc %s ...\n", f[2]);
+		fails(nipcv(argv), atoi(f[0]), f[1]);
+		free(line);
+		cases++;
+	}
+	tl_lines_free(&l);
+	assert_true(cases >= 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,6 +413,7 @@ int main(void)
 		cmocka_unit_test_teardown(sizes_and_messages, tl_teardown),
 		cmocka_unit_test_teardown(rm_refuses_live, tl_teardown),
 		cmocka_unit_test_teardown(rm_forms, tl_teardown),
+		cmocka_unit_test_teardown(usage_vectors, tl_teardown),
 	};
 
 	alarm(300);

@@ -72,8 +72,8 @@ static long long mono_ms(void)
 }
 
 /* Takes n, within ms in all (ms < 0: for ever); on a timeout gives back
- * what it took, so a failed acquire changes nothing. */
-static int acquire(const char *who, nipc_sem *sem, unsigned long long n, long long ms)
+ * what it took, so a failed acquire changes nothing (one it made stays). */
+static int acquire(const char *who, nipc_sem *sem, unsigned long long n, long long ms, int made)
 {
 	long long end = mono_ms() + ms;
 	unsigned long long i;
@@ -84,7 +84,10 @@ static int acquire(const char *who, nipc_sem *sem, unsigned long long n, long lo
 		if (err == -NIPC_ETIMEDOUT) {
 			if (i)
 				nipc_sem_release(sem, (int)i);
-			nipc_sem_free(sem);
+			if (made)
+				left_in_place = sem;
+			else
+				nipc_sem_free(sem);
 			return say(EXIT_TIMEOUT, "%s: timed out after %lld ms (took none)", who, ms);
 		}
 		if (err < 0)
@@ -322,7 +325,7 @@ int cmd_sem(int argc, char **argv)
 		wait_line_or_signal();
 	} else {
 		if (!strcmp(verb, "acquire")) {
-			if ((rc = acquire(who, sem, n, val[S_TIMEOUT] ? (long long)tmo : -1)))
+			if ((rc = acquire(who, sem, n, val[S_TIMEOUT] ? (long long)tmo : -1, made)))
 				return rc;
 		} else if (nipc_sem_release(sem, (int)n) < 0) {
 			return sem_fail(who, sem, "release");
