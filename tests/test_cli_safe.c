@@ -315,6 +315,11 @@ static void rm_refuses_live(void **state)
 	fails(NIPC("rm", skey), 4, "waiting");
 	ok(NIPC("sem", "release", skey));
 	tl_finish_ok(&waiter, "the waiter");
+	/* ... or whose last operator is alive (a holder, say) */
+	ok(NIPC("sem", "release", skey));
+	tl_start_ok(&holder, TL_ARGV(tl_nipc(), "sem", "acquire", skey, "--hold"), "acquired");
+	fails(NIPC("rm", skey), 4, "last operator");
+	tl_let_go(&holder, "the holder");
 	ok(NIPC("rm", skey));
 	assert_false(tl_leftover(path, 'Q'));
 }
