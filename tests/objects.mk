@@ -87,3 +87,11 @@ if HAVE_QT5
 EXTRA_tests_test_ls_DEPENDENCIES += tests/qt/qt5peer$(EXEEXT)
 endif
 TESTS += tests/test_ls
+
+# The operator's CLI is safe to use: inspection creates nothing, raw keys,
+# lasting semaphore operations, NotFound, timeouts, sizes, messages.
+check_PROGRAMS += tests/test_cli_safe
+TESTS += tests/test_cli_safe
+tests_test_cli_safe_LDADD = $(TEST_LIBS)
+EXTRA_tests_test_cli_safe_DEPENDENCIES = tools/nipc$(EXEEXT)
+EXTRA_DIST += tests/vectors/cli-safe-usage.tsv

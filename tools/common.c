@@ -269,6 +269,11 @@ int key_arg_make(const struct key_arg *ka, nipc_kind kind, const char *who, nipc
 		if (ka->type)
 			return usage_error("%s: --type applies to --legacy NAME only", who);
 		err = nipc_key_from_string(out, ka->string);
+		if (err < 0 && !strchr(ka->string, ':'))
+			return fail("%s: invalid key '%s': a key names its type first; did you mean "
+				    "'posix:%s%s' (or --legacy %s for Qt 5's key of that name)?", who,
+				    ka->string, ka->string[0] == '/' ? "" : "/", ka->string,
+				    ka->string);
 		if (err < 0)
 			return fail("%s: invalid key '%s': %s", who, ka->string, nipc_strerror(err));
 		return EXIT_OK;
@@ -282,6 +287,56 @@ int key_arg_make(const struct key_arg *ka, nipc_kind kind, const char *who, nipc
 	if (err < 0)
 		return fail("%s: cannot make the legacy key of '%s': %s", who, ka->legacy, nipc_strerror(err));
 	return EXIT_OK;
+}
+
+int raw_form(const char *s, long *num)
+{
+	unsigned long long n;
+	char *end;
+	int form;
+
+	if (!strncmp(s, "0x", 2) || !strncmp(s, "0X", 2)) {
+		errno = 0;
+		n = strtoull(s + 2, &end, 16);
+		if (!s[2] || *end || errno || n > 0xffffffffULL)
+			return RAW_BAD;
+		*num = (long)(int)(unsigned)n;
+		return RAW_KEY;
+	}
+	if (!strncmp(s, "shmid:", 6))
+		form = RAW_SHMID;
+	else if (!strncmp(s, "semid:", 6))
+		form = RAW_SEMID;
+	else
+		return RAW_NONE;
+	if (parse_num(s + 6, 0, 0x7fffffff, &n) < 0)
+		return RAW_BAD;
+	*num = (long)n;
+	return form;
+}
+
+int parse_size(const char *s, unsigned long long max, unsigned long long *out)
+{
+	static const char units[] = "KMGT";
+	unsigned long long n, mul = 1;
+	char *end;
+	const char *u;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	if (*end) {
+		if (end[1] || !(u = strchr(units, end[0] & ~0x20)) || !(end[0] & ~0x20))
+			return -1;
+		mul = 1ULL << (10 * (u - units + 1));
+	}
+	if (n > max / mul)
+		return -1;
+	*out = n * mul;
+	return 0;
 }
 
 int parse_num(const char *s, unsigned long long min, unsigned long long max,

@@ -6,7 +6,12 @@
 #include <stdio.h>
 
 /* Exit status of every subcommand (documented in nipc(1)). */
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+enum {
+	EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2,
+	EXIT_NOTFOUND = 3, /* the object does not exist */
+	EXIT_INUSE = 4,    /* nipc rm: a live process uses it (see --force) */
+	EXIT_TIMEOUT = 5,  /* --timeout ran out */
+};
 
 /* "nipc: <message>" on stderr in one write; returns rc. */
 int say(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -90,6 +95,7 @@ int cmd_trace(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
 
 /* ---- shared by nipc shm / nipc sem ---- */
 #include <signal.h>
@@ -110,6 +116,17 @@ void key_arg_take(struct key_arg *ka, struct cmdline *c, int want);
 /* Builds the key (a legacy key is made for kind). EXIT_OK with *out set,
  * or EXIT_USAGE / EXIT_FAIL after a message. */
 int key_arg_make(const struct key_arg *ka, nipc_kind kind, const char *who, nipc_key **out);
+
+/* The raw System V forms of a KEY, as ipcs and nipc's trace print them:
+ * "0x5100408b" (a key_t), "shmid:N", "semid:N". raw_form gives which one s
+ * is (RAW_NONE: not one, a string form then) with its number in *num (a
+ * key_t as the kernel's signed 32 bits); RAW_BAD for "shmid:x" and the like. */
+enum { RAW_NONE, RAW_KEY, RAW_SHMID, RAW_SEMID, RAW_BAD };
+int raw_form(const char *s, long *num);
+
+/* A size: a decimal number with an optional K, M, G or T suffix (1024-based,
+ * as ipcmk; either case), at most max: 0, or -1. */
+int parse_size(const char *s, unsigned long long max, unsigned long long *out);
 
 /* Decimal number in [min, max], whole string: 0, or -1. */
 int parse_num(const char *s, unsigned long long min, unsigned long long max,

@@ -16,6 +16,7 @@ static const struct {
 	{"key", cmd_key, "format, parse and generate native IPC keys"},
 	{"shm", cmd_shm, "create, read, write and inspect shared memory segments"},
 	{"sem", cmd_sem, "create, acquire and release system semaphores"},
+	{"rm", cmd_rm, "remove an IPC object whole, unless a live process uses it"},
 	{"run", cmd_run, "run a program under the shim with rules"},
 	{"trace", cmd_trace, "run a program under the shim, tracing its IPC calls"},
 	{"rules", cmd_rules, "check the shim's rules and what they do to keys"},
