@@ -4,7 +4,7 @@
 #include "config.h"
 
 #include "common.h"
-#include "users.h"
+#include "procscan.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -139,7 +139,7 @@ static int resolve(struct target *t, struct key_arg *ka)
 }
 
 /* Why p is in use ("" if not), into why. */
-static void in_use(const struct part *p, const struct users *u, char *why, size_t len)
+static void in_use(const struct part *p, const struct procscan *u, char *why, size_t len)
 {
 	*why = '\0';
 	if (p->sysv && p->shm) {
@@ -160,18 +160,20 @@ static void in_use(const struct part *p, const struct users *u, char *why, size_
 	}
 	char path[600];
 	struct stat st;
-	pid_t pids[8];
+	const struct procscan_proc *procs;
+	int idx[8], nprocs;
 	snprintf(path, sizeof path, "/dev/shm/%s%s", p->shm ? "" : "sem.", p->name + 1);
 	if (!u || stat(path, &st) < 0)
 		return;
-	size_t n = users_of(u, st.st_dev, st.st_ino, pids, 8);
-	if (!n)
+	int n = procscan_users(u, st.st_dev, st.st_ino, idx, 8);
+	if (n <= 0)
 		return;
+	procs = procscan_procs(u, &nprocs);
 	int k = snprintf(why, len, "mapped or open by pid");
-	for (size_t i = 0; i < n && i < 8 && k > 0 && (size_t)k < len; i++)
-		k += snprintf(why + k, len - (size_t)k, "%s %ld", i ? "," : "", (long)pids[i]);
+	for (int i = 0; i < n && i < 8 && k > 0 && (size_t)k < len; i++)
+		k += snprintf(why + k, len - (size_t)k, "%s %ld", i ? "," : "", (long)procs[idx[i]].pid);
 	if (n > 8 && k > 0 && (size_t)k < len)
-		snprintf(why + k, len - (size_t)k, " and %zu more", n - 8);
+		snprintf(why + k, len - (size_t)k, " and %d more", n - 8);
 }
 
 static int remove_part(const struct part *p)
@@ -191,7 +193,7 @@ static void describe(const struct part *p, char *buf, size_t len)
 		snprintf(buf, len, "%s %s", p->what, p->name);
 }
 
-static int rm_one(struct target *t, const struct users *u, int force)
+static int rm_one(struct target *t, const struct procscan *u, int force)
 {
 	char why[256], d[600];
 	int rc = EXIT_OK, busy = 0;
@@ -233,7 +235,7 @@ int cmd_rm(int argc, char **argv)
 	struct cmdline c = {.who = "rm", .see = "nipc rm --help", .opts = rm_opts,
 			    .max_pos = CL_MAX_POS, .flags = CL_ONCE};
 	int rc = parse_cmdline(&c, argc, argv), worst = EXIT_OK, force;
-	struct users *u;
+	struct procscan *u;
 
 	if (rc == CL_HELP) {
 		fputs(usage_text, stdout);
@@ -249,7 +251,7 @@ int cmd_rm(int argc, char **argv)
 				   "shmid:N, semid:N, or --legacy NAME)");
 	if (c.val[1] && !c.val[0])
 		return usage_error("rm: --type applies to --legacy NAME only");
-	if (!(u = users_scan()))
+	if (!(u = procscan_new()))
 		return fail("rm: cannot read /proc to see who uses the objects: %s", strerror(errno));
 	for (int i = 0; i < (c.val[0] ? 1 : c.npos); i++) {
 		struct key_arg ka = {c.val[0] ? NULL : c.pos[i], c.val[0], c.val[1]};
@@ -265,7 +267,7 @@ int cmd_rm(int argc, char **argv)
 		if (rc > worst)
 			worst = rc;
 	}
-	users_free(u);
+	procscan_free(u);
 	flush_stdout();
 	return worst;
 }

@@ -3,7 +3,7 @@
 bin_PROGRAMS += tools/nipc
 tools_nipc_SOURCES = tools/main.c tools/common.c tools/common.h \
 	tools/cmd_key.c tools/cmd_shm.c tools/cmd_sem.c tools/cmd_trace.c \
-	tools/cmd_rm.c tools/users.c tools/users.h
+	tools/cmd_rm.c
 tools_nipc_LDADD = lib/libnipc-core.la
 # nipc trace: its JSON Lines reader, and where the installed shim lives.
 tools_nipc_SOURCES += tools/trace_json.c tools/trace_json.h
