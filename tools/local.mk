@@ -16,4 +16,5 @@ tools_nipc_SOURCES += tools/cmd_rules.c shim/rules.c shim/rules.h
 tools_nipc_SOURCES += tools/cmd_run.c tools/launch.c tools/launch.h \
 	shim/emul_state.c shim/emul_state.h
 # nipc ls: one pass over /proc, and the emulation's registry read-only.
-tools_nipc_SOURCES += tools/cmd_ls.c tools/procscan.c tools/procscan.h
+tools_nipc_SOURCES += tools/cmd_ls.c tools/procscan.c tools/procscan.h \
+	tools/objects.c tools/objects.h
