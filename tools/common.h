@@ -90,6 +90,7 @@ int cmd_trace(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
 
 /* ---- shared by nipc shm / nipc sem ---- */
 #include <signal.h>
