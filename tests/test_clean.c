@@ -454,6 +454,38 @@ static void attach_while_cleaning_sysv(void **state)
 	shmctl(id, IPC_RMID, NULL);
 }
 
+/* A System V semaphore set operated on after clean's scan: kept, its mode
+ * as it was. */
+static void operate_while_cleaning_sem(void **state)
+{
+	struct tl_proc p;
+	struct semid_ds ds;
+	union semun { int val; struct semid_ds *buf; } arg = {.buf = &ds};
+	struct sembuf op = {0, 1, 0};
+	char ids[32];
+	int id;
+
+	(void)state;
+	assert_true((id = semget(IPC_PRIVATE, 2, 0640)) >= 0);
+	tl_ledger_semid(id);
+	snprintf(ids, sizeof ids, "%d", id);
+	assert_int_equal(tl_start(&p, ARGV(nipc, "clean", "--idle", "0s", "--key", ids), &paused), 0);
+	wait_pause(&p, "pause before-quarantine");
+	assert_int_equal(semop(id, &op, 1), 0);
+	assert_int_equal(tl_wait(&p, 20000), 0);
+	assert_non_null(strstr(p.o.p, "kept "));
+	tl_proc_free(&p);
+	assert_int_equal(semctl(id, 0, IPC_STAT, arg), 0);
+	assert_int_equal(ds.sem_perm.mode & 0777, 0640);
+	/* never operated on, nothing waits: it goes */
+	semctl(id, 0, IPC_RMID);
+	assert_true((id = semget(IPC_PRIVATE, 1, 0600)) >= 0);
+	tl_ledger_semid(id);
+	snprintf(ids, sizeof ids, "%d", id);
+	assert_string_equal(clean_one(ARGV("--idle", "0s", "--key", ids)), "removed");
+	assert_false(sem_exists(id));
+}
+
 /* Two cleans at once over the same leftovers: each removed once, the live
  * ones untouched, nothing failed. */
 static void two_at_once(void **state)
@@ -548,6 +580,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(attach_while_cleaning_posix, setup, teardown),
 		cmocka_unit_test_setup_teardown(quarantine_hides, setup, teardown),
 		cmocka_unit_test_setup_teardown(attach_while_cleaning_sysv, setup, teardown),
+		cmocka_unit_test_setup_teardown(operate_while_cleaning_sem, setup, teardown),
 		cmocka_unit_test_setup_teardown(two_at_once, setup, teardown),
 	};
 

@@ -174,11 +174,11 @@ static enum result remove_posix(const struct obj *o, const char **why)
 
 /* ---------------------------------------------------------- System V */
 
-/* A segment's nattch as /proc/sysvipc/shm has it (readable whatever the
- * mode): -1 when the id is gone. */
-static long long sysvipc_nattch(long long id)
+/* A field of id's line in /proc/sysvipc/FILE (readable whatever the
+ * object's mode): -1 when the id is gone, -2 when unreadable. */
+static long long sysvipc_field(const char *file, long long id, const char *field)
 {
-	FILE *f = fopen("/proc/sysvipc/shm", "re");
+	FILE *f = fopen(file, "re");
 	char line[1024];
 	long long v = -1;
 	int col = -1, i = 0;
@@ -187,7 +187,7 @@ static long long sysvipc_nattch(long long id)
 		return -2;
 	if (fgets(line, sizeof line, f))
 		for (char *s, *t = strtok_r(line, " \t\n", &s); t; t = strtok_r(NULL, " \t\n", &s), i++)
-			if (!strcmp(t, "nattch"))
+			if (!strcmp(t, field))
 				col = i;
 	while (col >= 0 && fgets(line, sizeof line, f)) {
 		char *s, *t = strtok_r(line, " \t\n", &s);
@@ -227,7 +227,7 @@ static enum result remove_shm(const struct obj *o, const char **why)
 		return *why = "not permitted", R_KEPT;
 	}
 	pause_hook("in-quarantine", o);
-	n = sysvipc_nattch(o->id);
+	n = sysvipc_field("/proc/sysvipc/shm", o->id, "nattch");
 	if (n == -1)
 		return *why = "removed by another process", R_GONE;
 	if (n != 0) {
@@ -247,7 +247,10 @@ static enum result remove_sem(const struct obj *o, const char **why)
 {
 	struct semid_ds ds;
 	union semun { int val; struct semid_ds *buf; } arg = {.buf = &ds};
+	unsigned short mode;
+	long long n;
 
+	pause_hook("before-quarantine", o);
 	if (semctl((int)o->id, 0, IPC_STAT, arg) < 0) {
 		if (errno == EINVAL || errno == EIDRM)
 			return *why = "removed by another process", R_GONE;
@@ -255,6 +258,26 @@ static enum result remove_sem(const struct obj *o, const char **why)
 	}
 	if (ds.sem_perm.__key != o->key || ds.sem_otime != 0)
 		return *why = "operated on since the scan", R_KEPT;
+	for (int i = 0; i < (int)ds.sem_nsems; i++)
+		if (semctl((int)o->id, i, GETNCNT) != 0 || semctl((int)o->id, i, GETZCNT) != 0)
+			return *why = "a process waits on it", R_KEPT;
+	mode = ds.sem_perm.mode;
+	ds.sem_perm.mode = 0;
+	/* no new semop (but root's) from here on */
+	if (semctl((int)o->id, 0, IPC_SET, arg) < 0) {
+		if (errno == EINVAL || errno == EIDRM)
+			return *why = "removed by another process", R_GONE;
+		return *why = "not permitted", R_KEPT;
+	}
+	pause_hook("in-quarantine", o);
+	n = sysvipc_field("/proc/sysvipc/sem", o->id, "otime");
+	if (n == -1)
+		return *why = "removed by another process", R_GONE;
+	if (n != 0) {
+		ds.sem_perm.mode = mode;
+		semctl((int)o->id, 0, IPC_SET, arg);
+		return *why = n < 0 ? "cannot read /proc/sysvipc/sem" : "operated on meanwhile: mode restored", R_KEPT;
+	}
 	if (semctl((int)o->id, 0, IPC_RMID) < 0) {
 		if (errno == EINVAL || errno == EIDRM)
 			return *why = "removed by another process", R_GONE;
@@ -320,6 +343,26 @@ static enum result remove_qt(const struct obj *o, const char **why)
 
 /* -------------------------------------------------------- the verdicts */
 
+/* A Qt lock semaphore (by its key file's name) whose segment, named
+ * from the same Qt key, is in use or unknown. */
+static int paired_in_use(const struct obj *o)
+{
+	const char *base = o->keyfile ? strrchr(o->keyfile, '/') : NULL;
+
+	if (strcmp(o->type, "sysv-sem") || !base || strncmp(base + 1, "qipc_systemsem_", 15))
+		return 0;
+	for (size_t i = 0; i < nobjs; i++) {
+		const char *b = objs[i].keyfile ? strrchr(objs[i].keyfile, '/') : NULL;
+
+		if (!strcmp(objs[i].type, "sysv-shm") && b && !strncmp(b + 1, "qipc_sharedmemory_", 18) &&
+		    (size_t)(b - objs[i].keyfile) == (size_t)(base - o->keyfile) &&
+		    !strncmp(objs[i].keyfile, o->keyfile, (size_t)(base - o->keyfile)) &&
+		    !strcmp(b + 19, base + 16))
+			return objs[i].verdict == V_INUSE || objs[i].verdict == V_UNKNOWN;
+	}
+	return 0;
+}
+
 /* Whether o may go, and why (or why not). */
 static int removable(const struct obj *o, time_t now, const char **why)
 {
@@ -338,6 +381,8 @@ static int removable(const struct obj *o, time_t now, const char **why)
 			return *why = o->why, 1;
 		return *why = "orphan Qt lock: goes with its segment", 0;
 	}
+	if (paired_in_use(o))
+		return *why = "the lock of a Qt segment in use", 0;
 	/* idle */
 	if (idle_age < 0)
 		return *why = "idle (--idle AGE removes it)", 0;
