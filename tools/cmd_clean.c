@@ -435,8 +435,9 @@ static void report(const struct obj *o, enum result r, const char *why, int firs
 	fputc('}', stdout);
 }
 
-/* Two cleans at once: one removes while the other waits (its scan may be
- * stale: what the first removed is "already gone" to it). */
+/* Two cleans at once: one scans and removes while the other waits, then
+ * scans what is left. Without the lock file the removal steps still race
+ * safely: one rename or IPC_RMID wins, the other finds the object gone. */
 static int serialize(void)
 {
 	int fd = openat(shm_dir, ".nipc-clean.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
