@@ -246,6 +246,41 @@ static void qt5_killed(void **state)
 	assert_int_equal(tj_int(tj_get(&doc, &doc.node[0], "failed"), -1), 0);
 }
 
+/* An abandoned Qt 5 segment whose Qt lock a live process holds: kept
+ * while it holds it, removed whole once it let go. */
+static void qt5_lock_held(void **state)
+{
+	char qname[64], g[PATH_MAX];
+	struct tl_proc p, h;
+	int shm, sem;
+
+	(void)state;
+	need_qt5();
+	snprintf(qname, sizeof qname, "nipcclock%ld_%d", (long)getpid(), counter);
+	tl_start_ok(&p, ARGV(qt5peer, "shm", "create", qname, "100"), "created");
+	shm = qt_id("qipc_sharedmemory_");
+	sem = qt_id("qipc_systemsem_");
+	assert_true(shm >= 0 && sem >= 0);
+	tl_ledger_shmid(shm);
+	tl_ledger_semid(sem);
+	kill(p.pid, SIGKILL);
+	tl_wait(&p, 10000);
+	tl_proc_free(&p);
+	/* QSharedMemory's lock is the QSystemSemaphore of the same key */
+	tl_start_ok(&h, ARGV(qt5peer, "sem", "acquire", qname, "1", "--hold"), "trying");
+	tl_expect(&h, "acquired", 10000);
+	snprintf(g, sizeof g, "%s/qipc_sharedmemory_*", tl_scratch_real());
+	assert_int_equal(clean_json(ARGV("--key", g)), 0);
+	assert_string_equal(action_of_one(), "kept");
+	assert_true(shm_exists(shm) && sem_exists(sem));
+	assert_int_equal(qt_keyfiles(), 2);
+	tl_let_go(&h, "qt5peer acquire");
+	assert_string_equal(clean_one(ARGV("--key", g)), "removed");
+	assert_false(shm_exists(shm));
+	assert_false(sem_exists(sem));
+	assert_int_equal(qt_keyfiles(), 0);
+}
+
 /* ipcmk: idle, removed only with --idle. */
 static void ipcmk_objects(void **state)
 {
@@ -574,6 +609,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(usage_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(python_leak, setup, teardown),
 		cmocka_unit_test_setup_teardown(qt5_killed, setup, teardown),
+		cmocka_unit_test_setup_teardown(qt5_lock_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(ipcmk_objects, setup, teardown),
 		cmocka_unit_test_setup_teardown(never_alive, setup, teardown),
 		cmocka_unit_test_setup_teardown(qt5_semaphore_alive, setup, teardown),

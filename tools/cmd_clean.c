@@ -319,6 +319,9 @@ static enum result remove_qt(const struct obj *o, const char **why)
 	locked = semop(lock, &take, 1) == 0;
 	if (!locked && errno == EAGAIN)
 		return *why = "its Qt lock is held", R_KEPT;
+	/* a lock removed meanwhile leaves the segment's own checks */
+	if (!locked && errno != EINVAL && errno != EIDRM)
+		return *why = "cannot take its Qt lock", R_KEPT;
 	if (locked && (semctl(lock, 0, GETNCNT) > 0 || semctl(lock, 0, GETZCNT) > 0)) {
 		take.sem_op = 1;
 		semop(lock, &take, 1);
