@@ -395,6 +395,28 @@ static void qt5_semaphore_alive(void **state)
 	tl_let_go(&c, "qt5peer create");
 }
 
+/* Run as another user, root's processes are unreadable: root's unused
+ * segment is unknown to it and kept, even with --idle 0s. */
+static void unknown_kept(void **state)
+{
+	struct tl_opts o = {.uid = 65534, .timeout = 30};
+	size_t len;
+	int fd;
+
+	(void)state;
+	assert_true((fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600)) >= 0);
+	close(fd);
+	assert_int_equal(tl_run_buf(ARGV(nipc, "clean", "--json", "--idle", "0s", "--key", glob), &o, out,
+				    sizeof out, &len, err, sizeof err), 0);
+	assert_int_equal(tj_parse(&doc, out, len), 0);
+	assert_string_equal(action_of_one(), "kept");
+	assert_string_equal(tj_get(&doc, tj_child(&doc, tj_get(&doc, &doc.node[0], "objects")), "verdict")->text,
+			    "unknown");
+	assert_true(exists(name));
+	assert_string_equal(clean_one(ARGV("--idle", "0s", "--key", glob)), "removed");
+	assert_false(exists(name));
+}
+
 /* Waits until clean says it pauses at where. */
 static void wait_pause(struct tl_proc *p, const char *where)
 {
@@ -613,6 +635,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ipcmk_objects, setup, teardown),
 		cmocka_unit_test_setup_teardown(never_alive, setup, teardown),
 		cmocka_unit_test_setup_teardown(qt5_semaphore_alive, setup, teardown),
+		cmocka_unit_test_setup_teardown(unknown_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(attach_while_cleaning_posix, setup, teardown),
 		cmocka_unit_test_setup_teardown(quarantine_hides, setup, teardown),
 		cmocka_unit_test_setup_teardown(attach_while_cleaning_sysv, setup, teardown),
