@@ -281,6 +281,62 @@ static void qt5_lock_held(void **state)
 	assert_int_equal(qt_keyfiles(), 0);
 }
 
+/* One syslog line per removal (LOG_USER | LOG_NOTICE, ident nipc): read
+ * from a /dev/log of a private mount namespace (a tmpfs over /dev holding
+ * the real /dev/shm and /dev/null, and a datagram socket). */
+static const char syslog_script[] =
+	"set -e\n"
+	"d=$1/dev; mkdir -p \"$d\"; mount -t tmpfs none \"$d\"\n"
+	"mkdir \"$d/shm\"; mount --bind /dev/shm \"$d/shm\"\n"
+	"touch \"$d/null\"; mount --bind /dev/null \"$d/null\"\n"
+	"mount --rbind \"$d\" /dev\n"
+	"\"$2\" -c 'import socket, sys\n"
+	"s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+	"s.bind(\"/dev/log\")\n"
+	"print(\"up\", flush=True)\n"
+	"s.settimeout(5)\n"
+	"try:\n"
+	"    while True: open(sys.argv[1], \"ab\").write(s.recv(4096) + b\"\\n\")\n"
+	"except socket.timeout: pass' \"$1/log\" > \"$1/up\" &\n"
+	"while ! [ -s \"$1/up\" ]; do sleep 0.05; done\n"
+	"shift 2\n"
+	"\"$@\"\n"
+	"wait\n";
+
+static void syslog_line(void **state)
+{
+	char dir[PATH_MAX], log[PATH_MAX + 8], *text;
+	struct tl_opts o = {.timeout = 60};
+	size_t len;
+	int fd, rc;
+
+	(void)state;
+	if (tl_run_text(ARGV("unshare", "-m", "true"), out, sizeof out, err, sizeof err)) {
+		print_message("# no private mount namespace (unshare -m): skipped\n");
+		skip();
+	}
+	assert_true((fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600)) >= 0);
+	close(fd);
+	snprintf(dir, sizeof dir, "%s", tl_path("syslog"));
+	assert_int_equal(mkdir(dir, 0700), 0);
+	rc = tl_run_buf(ARGV("unshare", "-m", "sh", "-c", syslog_script, "sh", dir, PYTHON3, nipc, "clean",
+			     "--idle", "0s", "--key", glob, "--key", "no-such-object"),
+			&o, out, sizeof out, &len, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "# %s%s", out, err);
+	assert_int_equal(rc, 0);
+	assert_false(exists(name));
+	snprintf(log, sizeof log, "%s/log", dir);
+	assert_non_null(text = tl_slurp(log));
+	/* <13>: LOG_USER | LOG_NOTICE; one line, naming the object */
+	assert_non_null(strstr(text, "<13>"));
+	assert_non_null(strstr(text, "nipc["));
+	assert_non_null(strstr(text, "clean: removed posix-shm"));
+	assert_non_null(strstr(text, name));
+	assert_null(strchr(strchr(text, '\n') + 1, '\n'));
+	free(text);
+}
+
 /* ipcmk: idle, removed only with --idle. */
 static void ipcmk_objects(void **state)
 {
@@ -632,6 +688,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(python_leak, setup, teardown),
 		cmocka_unit_test_setup_teardown(qt5_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(qt5_lock_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(syslog_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(ipcmk_objects, setup, teardown),
 		cmocka_unit_test_setup_teardown(never_alive, setup, teardown),
 		cmocka_unit_test_setup_teardown(qt5_semaphore_alive, setup, teardown),
