@@ -447,8 +447,15 @@ static int serialize(void)
 
 	if (fd < 0)
 		fd = openat(shm_dir, ".nipc-clean.lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+
+	/* a lock file another user made could be held forever: not waited for */
+	if (fd >= 0 && (fstat(fd, &st) < 0 || (st.st_uid != 0 && st.st_uid != geteuid()))) {
+		close(fd);
+		fd = -1;
+	}
 	if (fd < 0)
-		return 0;   /* POSIX removal is safe without it; System V's mode is restored */
+		return 0;   /* the removal steps are safe without it (see above) */
 	for (int i = 0; i < 600; i++) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 			return 0;
