@@ -681,6 +681,61 @@ static void two_at_once(void **state)
 	shmctl(live, IPC_RMID, NULL);
 }
 
+/* Two cleans racing without the lock file (one of another user's, not
+ * waited for), each held in its quarantine window by the test hook so that
+ * both act on every object: in a private IPC and mount namespace with its
+ * own /dev/shm, three POSIX leftovers and two System V segments; each is
+ * removed once, the other clean finds it already gone, nothing fails. */
+static const char race_script[] =
+	"set -e\n"
+	"mount -t tmpfs none /dev/shm\n"
+	"touch /dev/shm/.nipc-clean.lock; chown 65534 /dev/shm/.nipc-clean.lock\n"
+	"for i in 1 2 3; do : > /dev/shm/left$i; done\n"
+	"ipcmk -M 4096 >/dev/null; ipcmk -M 4096 >/dev/null\n"
+	"export TMPDIR=$1 NIPC_CLEAN_PAUSE_MS=300\n"
+	"\"$2\" clean --idle 0s > \"$1/a\" 2>/dev/null & a=$!\n"
+	"\"$2\" clean --idle 0s > \"$1/b\" 2>/dev/null & b=$!\n"
+	"wait $a; wait $b\n"
+	"ls /dev/shm; ipcs -m | grep -c 0x || true\n";
+
+static void two_racing_unlocked(void **state)
+{
+	char dir[PATH_MAX], f[PATH_MAX + 8], *a, *b;
+	struct tl_opts o = {.timeout = 60};
+	size_t len;
+	int rc, removed = 0, gone = 0;
+
+	(void)state;
+	if (tl_run_text(ARGV("unshare", "-mi", "true"), out, sizeof out, err, sizeof err)) {
+		print_message("# no private namespaces (unshare -mi): skipped\n");
+		skip();
+	}
+	snprintf(dir, sizeof dir, "%s", tl_path("race"));
+	assert_int_equal(mkdir(dir, 0700), 0);
+	rc = tl_run_buf(ARGV("unshare", "-mi", "sh", "-c", race_script, "sh", dir, nipc), &o, out, sizeof out,
+			&len, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "# %s%s", out, err);
+	assert_int_equal(rc, 0);
+	/* nothing left (ipcs counts 0 segments) */
+	assert_string_equal(out, "0\n");
+	snprintf(f, sizeof f, "%s/a", dir);
+	assert_non_null(a = tl_slurp(f));
+	snprintf(f, sizeof f, "%s/b", dir);
+	assert_non_null(b = tl_slurp(f));
+	for (char *s = a; s; s = s == a ? b : NULL)
+		for (char *l = s; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+			removed += !strncmp(l, "removed ", 8);
+			gone += !strncmp(l, "already-gone ", 13);
+			assert_true(strncmp(l, "failed ", 7));
+		}
+	if (removed != 5)
+		fail_msg("removed %d times, not 5:\n%s---\n%s", removed, a, b);
+	assert_true(gone >= 1);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -698,6 +753,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(attach_while_cleaning_sysv, setup, teardown),
 		cmocka_unit_test_setup_teardown(operate_while_cleaning_sem, setup, teardown),
 		cmocka_unit_test_setup_teardown(two_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(two_racing_unlocked, setup, teardown),
 	};
 
 	alarm(300);

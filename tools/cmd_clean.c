@@ -218,7 +218,8 @@ static enum result remove_shm(const struct obj *o, const char **why)
 	}
 	if (ds.shm_perm.__key != o->key)
 		return *why = "a new object took the id since the scan", R_KEPT;
-	mode = ds.shm_perm.mode;
+	/* mode 0 now: another clean's quarantine; the mode to restore is the scan's */
+	mode = ds.shm_perm.mode & 0777 ? ds.shm_perm.mode : (unsigned short)(o->mode & 0777);
 	ds.shm_perm.mode = 0;
 	/* no new shmget or shmat (but root's) from here on */
 	if (shmctl((int)o->id, IPC_SET, &ds) < 0) {
@@ -261,7 +262,7 @@ static enum result remove_sem(const struct obj *o, const char **why)
 	for (int i = 0; i < (int)ds.sem_nsems; i++)
 		if (semctl((int)o->id, i, GETNCNT) != 0 || semctl((int)o->id, i, GETZCNT) != 0)
 			return *why = "a process waits on it", R_KEPT;
-	mode = ds.sem_perm.mode;
+	mode = ds.sem_perm.mode & 0777 ? ds.sem_perm.mode : (unsigned short)(o->mode & 0777);
 	ds.sem_perm.mode = 0;
 	/* no new semop (but root's) from here on */
 	if (semctl((int)o->id, 0, IPC_SET, arg) < 0) {
