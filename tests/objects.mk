@@ -95,3 +95,14 @@ TESTS += tests/test_cli_safe
 tests_test_cli_safe_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_cli_safe_DEPENDENCIES = tools/nipc$(EXEEXT)
 EXTRA_DIST += tests/vectors/cli-safe-usage.tsv
+
+# nipc clean against real processes (Python, Qt 5, ipcmk, live holders, races)
+check_PROGRAMS += tests/test_clean
+tests_test_clean_SOURCES = tests/test_clean.c
+tests_test_clean_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools -DPYTHON3='"$(PYTHON3)"'
+tests_test_clean_LDADD = $(TEST_LIBS)
+EXTRA_tests_test_clean_DEPENDENCIES = tools/nipc$(EXEEXT)
+if HAVE_QT5
+EXTRA_tests_test_clean_DEPENDENCIES += tests/qt/qt5peer$(EXEEXT)
+endif
+TESTS += tests/test_clean

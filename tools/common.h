@@ -96,6 +96,7 @@ int cmd_rules(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
 
 /* ---- shared by nipc shm / nipc sem ---- */
 #include <signal.h>

@@ -18,4 +18,5 @@ tools_nipc_SOURCES += tools/cmd_run.c tools/launch.c tools/launch.h \
 	shim/emul_state.c shim/emul_state.h
 # nipc ls: one pass over /proc, and the emulation's registry read-only.
 tools_nipc_SOURCES += tools/cmd_ls.c tools/procscan.c tools/procscan.h \
-	shim/ledger.c shim/ledger.h
+	shim/ledger.c shim/ledger.h \
+	tools/objects.c tools/objects.h tools/cmd_clean.c

@@ -21,6 +21,7 @@ static const struct {
 	{"trace", cmd_trace, "run a program under the shim, tracing its IPC calls"},
 	{"rules", cmd_rules, "check the shim's rules and what they do to keys"},
 	{"ls", cmd_ls, "list IPC objects, who uses them, and a verdict"},
+	{"clean", cmd_clean, "remove orphan (and idle) IPC objects, never live ones"},
 };
 
 static int usage(FILE *f)
