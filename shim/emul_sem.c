@@ -382,33 +382,13 @@ static struct sundo *make_undo(struct shdr *h, uint32_t slot)
 
 /* -------------------------------------------------------- permissions */
 
-static int in_group(gid_t g)
-{
-	gid_t v[256];
-	int n;
-
-	if (getegid() == g)
-		return 1;
-	n = getgroups(256, v);
-	for (int i = 0; i < n; i++)
-		if (v[i] == g)
-			return 1;
-	return 0;
-}
-
 /* The kernel's ipcperms: 0 when the rwx bits of flag are granted. Root
  * stands for CAP_IPC_OWNER. */
 static int denied(const struct shdr *h, int flag)
 {
-	unsigned req = ((unsigned)flag >> 6 | (unsigned)flag >> 3 | (unsigned)flag) & 7;
-	unsigned granted = h->mode;
-	uid_t eu = geteuid();
+	struct emul_perm p = {h->uid, h->gid, h->cuid, h->cgid, h->mode};
 
-	if (eu == h->cuid || eu == h->uid)
-		granted >>= 6;
-	else if (in_group(h->cgid) || in_group(h->gid))
-		granted >>= 3;
-	return (req & ~granted & 7) && eu != 0;
+	return emul_denied(&p, flag);
 }
 
 /* The permission of an operation, cached per set until IPC_SET changes
@@ -427,9 +407,9 @@ static int may(struct shdr *h, uint32_t slot, int bits)
 
 static int not_owner(const struct shdr *h)
 {
-	uid_t eu = geteuid();
+	struct emul_perm p = {h->uid, h->gid, h->cuid, h->cgid, h->mode};
 
-	return eu != 0 && eu != h->uid && eu != h->cuid;
+	return emul_not_owner(&p);
 }
 
 /* ------------------------------------------------------------ mapping */

@@ -518,3 +518,39 @@ int emul_state_probe(void)
 			 desc ? desc : "unknown error");
 	return -1;
 }
+
+/* ------------------------------------------------------- permissions */
+
+static int in_group(gid_t g)
+{
+	gid_t v[256];
+	int n;
+
+	if (getegid() == g)
+		return 1;
+	n = getgroups(256, v);
+	for (int i = 0; i < n; i++)
+		if (v[i] == g)
+			return 1;
+	return 0;
+}
+
+int emul_denied(const struct emul_perm *p, int flag)
+{
+	unsigned req = ((unsigned)flag >> 6 | (unsigned)flag >> 3 | (unsigned)flag) & 7;
+	unsigned granted = p->mode;
+	uid_t eu = geteuid();
+
+	if (eu == p->cuid || eu == p->uid)
+		granted >>= 6;
+	else if (in_group(p->cgid) || in_group(p->gid))
+		granted >>= 3;
+	return (req & ~granted & 7) && eu != 0;
+}
+
+int emul_not_owner(const struct emul_perm *p)
+{
+	uid_t eu = geteuid();
+
+	return eu != 0 && eu != p->uid && eu != p->cuid;
+}

@@ -141,6 +141,18 @@ int emul_alive(pid_t pid, uint64_t start);
  * (kernel.shmmni, semmni), for the check and its message. */
 long emul_kernel_idx_limit(long mni);
 
+/* An object's System V owner, creator and mode, as the kernel checks them. */
+struct emul_perm {
+	uint32_t uid, gid, cuid, cgid, mode;
+};
+
+/* The kernel's ipcperms: 0 when the rwx bits of flag (in any of the three
+ * positions) are granted to this process. Root stands for CAP_IPC_OWNER. */
+int emul_denied(const struct emul_perm *p, int flag);
+/* IPC_SET and IPC_RMID: 0 for the owner or creator; root stands for
+ * CAP_SYS_ADMIN. */
+int emul_not_owner(const struct emul_perm *p);
+
 /* The nth number (from 0) of a small /proc file, -1 if unreadable. */
 long long emul_read_num(const char *path, int nth);
 

@@ -350,41 +350,21 @@ static void peer_check(uint32_t s, struct emul_seg *g)
 
 /* ----------------------------------------------------- permissions */
 
-static int in_group(gid_t g)
-{
-	gid_t v[256];
-	int n;
-
-	if (getegid() == g)
-		return 1;
-	n = getgroups(256, v);
-	for (int i = 0; i < n; i++)
-		if (v[i] == g)
-			return 1;
-	return 0;
-}
-
 /* The kernel's ipcperms: flag holds the requested rwx bits in any of the
  * three positions. Root stands for CAP_IPC_OWNER. */
 static int denied(const struct emul_seg *g, int flag)
 {
-	unsigned req = ((unsigned)flag >> 6 | (unsigned)flag >> 3 | (unsigned)flag) & 7;
-	unsigned granted = g->mode;
-	uid_t eu = geteuid();
+	struct emul_perm p = {g->uid, g->gid, g->cuid, g->cgid, g->mode};
 
-	if (eu == g->cuid || eu == g->uid)
-		granted >>= 6;
-	else if (in_group(g->cgid) || in_group(g->gid))
-		granted >>= 3;
-	return (req & ~granted & 7) && eu != 0;
+	return emul_denied(&p, flag);
 }
 
 /* IPC_SET and IPC_RMID: owner or creator; root stands for CAP_SYS_ADMIN. */
 static int not_owner(const struct emul_seg *g)
 {
-	uid_t eu = geteuid();
+	struct emul_perm p = {g->uid, g->gid, g->cuid, g->cgid, g->mode};
 
-	return eu != 0 && eu != g->uid && eu != g->cuid;
+	return emul_not_owner(&p);
 }
 
 /* Whether this process has capability cap in its effective set. */
