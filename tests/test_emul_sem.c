@@ -23,7 +23,8 @@
 
 #include "tlib.h"
 
-static char prog[PATH_MAX], cases[PATH_MAX], rules[PATH_MAX], ns[64];
+static char prog[PATH_MAX], cases[PATH_MAX];
+static struct tl_emul em;
 static char out[65536], err[65536];
 static key_t key0;
 static int counter;
@@ -35,25 +36,9 @@ static key_t next_keys(void)
 	return key0 + (key_t)(16 * counter++);
 }
 
-static struct tl_opts opts(int emul, const char *extra)
-{
-	static char rl[PATH_MAX + 16], nsv[96];
-	static const char *env[4];
-	struct tl_opts o = {.env = env, .preload = emul, .timeout = 60};
-	int other_ns = extra && !strncmp(extra, "NIPC_NAMESPACE=", 15);
-
-	snprintf(rl, sizeof rl, "NIPC_RULES=%s", rules);
-	snprintf(nsv, sizeof nsv, "NIPC_NAMESPACE=%s", ns);
-	env[0] = emul ? rl : "NIPC_RULES";
-	env[1] = !emul ? "NIPC_NAMESPACE" : other_ns ? extra : nsv;
-	env[2] = other_ns ? NULL : extra;
-	env[3] = NULL;
-	return o;
-}
-
 static int run(int emul, const char *extra, const char *const *argv)
 {
-	struct tl_opts o = opts(emul, extra);
+	struct tl_opts o = tl_emul_opts(&em, em.rules, emul, extra);
 	size_t len;
 
 	return tl_run_buf(argv, &o, out, sizeof out, &len, err, sizeof err);
@@ -76,36 +61,6 @@ static void expect_out(const char *what, key_t key, const char *a, const char *b
 	assert_string_equal(out, want);
 }
 
-/* The namespace's objects: counted (the registry not), removed if asked. */
-static int leftovers(int remove_all)
-{
-	char pre[96];
-	struct dirent *d;
-	DIR *dir = opendir("/dev/shm");
-	int n = 0;
-
-	if (!dir)
-		return 0;
-	snprintf(pre, sizeof pre, "nipc.sysv.%s.", ns);
-	while ((d = readdir(dir))) {
-		char path[PATH_MAX];
-
-		if (strncmp(d->d_name, pre, strlen(pre)))
-			continue;
-		if (strcmp(d->d_name + strlen(pre), "reg")) {
-			n++;
-			if (!remove_all)
-				fprintf(stderr, "# left behind: /dev/shm/%s\n", d->d_name);
-		}
-		if (remove_all) {
-			snprintf(path, sizeof path, "/dev/shm/%s", d->d_name);
-			unlink(path);
-		}
-	}
-	closedir(dir);
-	return n;
-}
-
 /* Kernel sets of a key range, removed (after a kernel run). */
 static void kernel_clean(key_t k)
 {
@@ -121,32 +76,20 @@ static void kernel_clean(key_t k)
 
 static int setup(void **state)
 {
-	char reg[96];
-	FILE *f;
-
 	(void)state;
 	alarm(300);
 	snprintf(prog, sizeof prog, "%s", tl_prog("sysv_sem_worker"));
 	snprintf(cases, sizeof cases, "%s", tl_prog("sysv_sem_cases"));
-	snprintf(ns, sizeof ns, "s%d", (int)getpid());
-	snprintf(rules, sizeof rules, "%s", tl_path("emul-sem.rules"));
-	snprintf(reg, sizeof reg, "/nipc.sysv.%s", ns);
-	tl_ledger_posix(reg);
 	key0 = (key_t)(0x4f000000 | ((unsigned)getpid() & 0xffff) << 8);
-	f = fopen(rules, "w");
-	if (!f)
-		return -1;
-	fprintf(f, "sysv-sem backend=posix\n");
-	fclose(f);
-	return 0;
+	return tl_emul_init(&em, "s", "sysv-sem backend=posix\n");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
 	tl_kill_all();
-	leftovers(1);
-	unlink(rules);
+	tl_emul_leftovers(&em, 1);
+	unlink(em.rules);
 	return 0;
 }
 
@@ -178,7 +121,7 @@ static void diff_runs(const char *const *argv_k, const char *const *argv_e, key_
 	}
 	assert_int_equal(st, 0);
 	assert_string_equal(err, "");
-	assert_int_equal(leftovers(0), 0);
+	assert_int_equal(tl_emul_leftovers(&em, 0), 0);
 }
 
 /* ------------------------------------------------------------ tests */
@@ -230,7 +173,7 @@ static void no_kernel_calls(const char *p, const char *what, int min)
 	unlink(tr);
 	assert_int_equal(calls, 0);
 	assert_true(count_lines(out) >= min);
-	assert_int_equal(leftovers(0), 0);
+	assert_int_equal(tl_emul_leftovers(&em, 0), 0);
 }
 
 static void test_emul_sem_no_kernel_calls(void **state)
@@ -262,7 +205,7 @@ static void crash_in_semop(const char *fault)
 	expect_out("op", k, "-3", NULL, "op: 0\n");
 	expect_out("get", k, NULL, NULL, "get: 3\n");
 	expect_out("rm", k, NULL, NULL, "rm: 0\n");
-	assert_int_equal(leftovers(0), 0);
+	assert_int_equal(tl_emul_leftovers(&em, 0), 0);
 }
 
 static void test_emul_sem_crash_mid_apply(void **state)
@@ -289,7 +232,7 @@ static void test_emul_sem_crash_in_registry(void **state)
 	expect_out("get", k, NULL, NULL, "get: 0\n");
 	expect_out("op", k, "1", NULL, "op: 0\n");
 	expect_out("rm", k, NULL, NULL, "rm: 0\n");
-	assert_int_equal(leftovers(0), 0);
+	assert_int_equal(tl_emul_leftovers(&em, 0), 0);
 }
 
 /* A routed call that cannot reach the state fails with ENOSYS, and the
@@ -308,7 +251,7 @@ static void test_emul_sem_fail_closed(void **state)
 static void start(struct tl_proc *p, const char *what, key_t key, const char *a, const char *b)
 {
 	char k[32];
-	struct tl_opts o = opts(1, NULL);
+	struct tl_opts o = tl_emul_opts(&em, em.rules, 1, NULL);
 
 	snprintf(k, sizeof k, "%#x", (unsigned)key);
 	assert_int_equal(tl_start(p, TL_ARGV(prog, what, k, a, b), &o), 0);
@@ -335,7 +278,7 @@ static void test_emul_sem_dead_holder(void **state)
 	tl_proc_free(&w);
 	expect_out("get", k, NULL, NULL, "get: 1\n");
 	expect_out("rm", k, NULL, NULL, "rm: 0\n");
-	assert_int_equal(leftovers(0), 0);
+	assert_int_equal(tl_emul_leftovers(&em, 0), 0);
 }
 
 #define T_PROCS 4
@@ -406,7 +349,7 @@ static void test_emul_sem_torture(void **state)
 	expect_out("rm", k, NULL, NULL, "rm: 0\n");
 	unlink(file);
 	unlink(log);
-	assert_int_equal(leftovers(0), 0);
+	assert_int_equal(tl_emul_leftovers(&em, 0), 0);
 }
 
 TL_TESTS("emul_sem", setup, teardown, test_emul_sem_basic_diff,

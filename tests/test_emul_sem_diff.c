@@ -19,7 +19,8 @@
 
 #include "tlib.h"
 
-static char prog[PATH_MAX], rules[PATH_MAX], ns[64];
+static char prog[PATH_MAX];
+static struct tl_emul em;
 static char out[65536], err[65536], kern[65536];
 static key_t key0;
 static int counter;
@@ -36,44 +37,12 @@ static key_t next_keys(void)
  * and the namespace: the status as tl_run gives it, out and err filled. */
 static int run_one(int emul, const char *what, key_t key)
 {
-	static char rl[PATH_MAX + 16], nsv[96];
-	const char *env[] = {emul ? rl : "NIPC_RULES", emul ? nsv : "NIPC_NAMESPACE", NULL};
-	struct tl_opts o = {.env = env, .preload = emul, .timeout = 60};
+	struct tl_opts o = tl_emul_opts(&em, em.rules, emul, NULL);
 	char k[32];
 	size_t len;
 
-	snprintf(rl, sizeof rl, "NIPC_RULES=%s", rules);
-	snprintf(nsv, sizeof nsv, "NIPC_NAMESPACE=%s", ns);
 	snprintf(k, sizeof k, "%#x", (unsigned)key);
 	return tl_run_buf(TL_ARGV(prog, what, k), &o, out, sizeof out, &len, err, sizeof err);
-}
-
-/* The namespace's objects in /dev/shm, the registry not counted; all
- * removed if remove_all. */
-static int leftovers(int remove_all)
-{
-	char pre[96], path[PATH_MAX];
-	struct dirent *d;
-	DIR *dir = opendir("/dev/shm");
-	int n = 0;
-
-	if (!dir)
-		return 0;
-	snprintf(pre, sizeof pre, "nipc.sysv.%s.", ns);
-	while ((d = readdir(dir))) {
-		if (strncmp(d->d_name, pre, strlen(pre)))
-			continue;
-		if (strcmp(d->d_name + strlen(pre), "reg")) {
-			n++;
-			fprintf(stderr, "# left behind: /dev/shm/%s\n", d->d_name);
-		}
-		if (remove_all) {
-			snprintf(path, sizeof path, "/dev/shm/%s", d->d_name);
-			unlink(path);
-		}
-	}
-	closedir(dir);
-	return n;
 }
 
 /* Kernel sets of the key range, removed: how many there were. */
@@ -169,30 +138,18 @@ static int emulated(void)
 
 static int setup(void **state)
 {
-	char reg[96];
-	FILE *f;
-
 	(void)state;
 	alarm(200);
 	snprintf(prog, sizeof prog, "%s", tl_prog("sysv_sem_cases"));
-	snprintf(ns, sizeof ns, "d%d", (int)getpid());
-	snprintf(rules, sizeof rules, "%s", tl_path("emul-sem.rules"));
-	snprintf(reg, sizeof reg, "/nipc.sysv.%s", ns);
-	tl_ledger_posix(reg);
 	key0 = (key_t)(0x4d000000 | ((unsigned)getpid() & 0xffff) << 8);
-	f = fopen(rules, "w");
-	if (!f)
-		return -1;
-	fprintf(f, "sysv-sem backend=posix\n");
-	fclose(f);
-	return 0;
+	return tl_emul_init(&em, "d", "sysv-sem backend=posix\n");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	leftovers(1);
-	unlink(rules);
+	tl_emul_leftovers(&em, 1);
+	unlink(em.rules);
 	return 0;
 }
 
@@ -258,7 +215,7 @@ static void test_sem_cases_emulated(void **state)
 	assert_int_equal(st, 0);
 	assert_string_equal(err, "");
 	assert_int_equal(kernel_clean(k), 0);
-	assert_int_equal(leftovers(0), 0);
+	assert_int_equal(tl_emul_leftovers(&em, 0), 0);
 }
 
 TL_TESTS("emul_sem_diff", setup, teardown, test_sem_cases_kernel, test_sem_cases_emulated)

@@ -58,22 +58,16 @@ static void route_one_key(key_t k)
 	cur_rules = key_rules;
 }
 
-/* The options of a run: under the shim with the rules and the namespace
- * when emul, with extra (NAME=VALUE, it may name another namespace). */
+/* The options of a run: under the shim with the current rules and the
+ * namespace when emul, with extra (NAME=VALUE, it may name another
+ * namespace). */
 static struct tl_opts opts(int emul, const char *extra)
 {
-	static char rl[PATH_MAX + 16], nsv[96];
-	static const char *env[4];
-	struct tl_opts o = {.env = env, .preload = emul, .timeout = 60};
-	int other_ns = extra && !strncmp(extra, "NIPC_NAMESPACE=", 15);
+	struct tl_emul e;
 
-	snprintf(rl, sizeof rl, "NIPC_RULES=%s", cur_rules);
-	snprintf(nsv, sizeof nsv, "NIPC_NAMESPACE=%s", ns);
-	env[0] = emul ? rl : "NIPC_RULES";
-	env[1] = !emul ? "NIPC_NAMESPACE" : other_ns ? extra : nsv;
-	env[2] = other_ns ? NULL : extra;
-	env[3] = NULL;
-	return o;
+	snprintf(e.ns, sizeof e.ns, "%s", ns);
+	e.rules[0] = 0;
+	return tl_emul_opts(&e, cur_rules, emul, extra);
 }
 
 /* Runs argv with stdout in out and stderr in err (opts): the status as

@@ -1855,3 +1855,63 @@ int tl_main_fns(const char *name, const char *fn_names, const CMUnitTestFunction
 	free(t);
 	return rc;
 }
+
+/* ------------------------------------------------------- the emulation */
+
+int tl_emul_init(struct tl_emul *e, const char *prefix, const char *text)
+{
+	char reg[96];
+	FILE *f;
+
+	snprintf(e->ns, sizeof e->ns, "%s%d", prefix, (int)getpid());
+	snprintf(e->rules, sizeof e->rules, "%s", tl_path("emul.rules"));
+	snprintf(reg, sizeof reg, "/nipc.sysv.%s", e->ns);
+	tl_ledger_posix(reg);
+	if (!(f = fopen(e->rules, "w")))
+		return -1;
+	fputs(text, f);
+	return fclose(f) ? -1 : 0;
+}
+
+struct tl_opts tl_emul_opts(const struct tl_emul *e, const char *rules, int emul,
+			    const char *extra)
+{
+	static char rl[PATH_MAX + 16], nsv[96];
+	static const char *env[4];
+	struct tl_opts o = {.env = env, .preload = emul, .timeout = 60};
+	int other_ns = extra && !strncmp(extra, "NIPC_NAMESPACE=", 15);
+
+	snprintf(rl, sizeof rl, "NIPC_RULES=%s", rules);
+	snprintf(nsv, sizeof nsv, "NIPC_NAMESPACE=%s", e->ns);
+	env[0] = emul ? rl : "NIPC_RULES";
+	env[1] = !emul ? "NIPC_NAMESPACE" : other_ns ? extra : nsv;
+	env[2] = other_ns ? NULL : extra;
+	env[3] = NULL;
+	return o;
+}
+
+int tl_emul_leftovers(const struct tl_emul *e, int remove_all)
+{
+	char pre[96], path[PATH_MAX];
+	struct dirent *d;
+	DIR *dir = opendir("/dev/shm");
+	int n = 0;
+
+	if (!dir)
+		return 0;
+	snprintf(pre, sizeof pre, "nipc.sysv.%s.", e->ns);
+	while ((d = readdir(dir))) {
+		if (strncmp(d->d_name, pre, strlen(pre)))
+			continue;
+		if (strcmp(d->d_name + strlen(pre), "reg")) {
+			n++;
+			fprintf(stderr, "# left behind: /dev/shm/%s\n", d->d_name);
+		}
+		if (remove_all) {
+			snprintf(path, sizeof path, "/dev/shm/%s", d->d_name);
+			unlink(path);
+		}
+	}
+	closedir(dir);
+	return n;
+}

@@ -64,6 +64,14 @@
  *   tl_ledger_clean()       removes them (a "# ledger:" line each),
  *                           returns how many; forgets the registrations
  *
+ * The System V emulation (its own namespace and rules file per test program)
+ *   tl_emul_init(&e, prefix, rules_text)  namespace PREFIX<pid>, a rules
+ *                           file, the namespace's objects in the ledger
+ *   tl_emul_opts(&e, rules, emul, extra)  the options of a run: under the
+ *                           shim with rules and the namespace when emul
+ *   tl_emul_leftovers(&e, remove_all)  the namespace's objects but its
+ *                           registry: counted (named on stderr), removed
+ *
  * nipc objects (tests linked with libnipc use the TL_KEY_* macros on a key)
  *   tl_native(sysv)         a fresh native key, in the ledger
  *   tl_shm_exists / tl_sem_exists / tl_leftover (native, proj)
@@ -74,6 +82,7 @@
 #ifndef NIPC_TESTS_TLIB_H
 #define NIPC_TESTS_TLIB_H
 
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -306,6 +315,25 @@ void tl_expect_vector(const struct tl_events *e, enum tl_args mode, long pid, co
  * most; valid until the next call). */
 #define TL_VARS(...) tl_vars((const char *const[]){__VA_ARGS__, NULL})
 const char *const *tl_vars(const char *const *name_value);
+
+/* ----------------------------------------------------- the emulation */
+
+struct tl_emul {
+	char ns[64];            /* NIPC_NAMESPACE of the emulated runs */
+	char rules[PATH_MAX];   /* the rules file tl_emul_init wrote */
+};
+
+/* Namespace prefix<pid>, its objects registered with the ledger, and a
+ * rules file holding text. 0, or -1 when the file cannot be written. */
+int tl_emul_init(struct tl_emul *e, const char *prefix, const char *text);
+/* The options of a run: under the shim with NIPC_RULES=rules and e's
+ * namespace when emul, both unset otherwise; extra is one more NAME=VALUE
+ * (NIPC_NAMESPACE=... replaces e's). Static buffers: one run at a time. */
+struct tl_opts tl_emul_opts(const struct tl_emul *e, const char *rules, int emul,
+			    const char *extra);
+/* The namespace's objects in /dev/shm but its registry: their number
+ * (each named on stderr); all removed, registry included, if remove_all. */
+int tl_emul_leftovers(const struct tl_emul *e, int remove_all);
 
 /* --------------------------------------------------------------- ledger */
 
