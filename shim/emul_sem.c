@@ -551,19 +551,6 @@ static mode_t object_mode(unsigned m)
 	return (mode_t)((m & 0600 ? 0600 : 0) | (m & 060 ? 060 : 0) | (m & 06 ? 06 : 0));
 }
 
-static int init_lock(pthread_mutex_t *m)
-{
-	pthread_mutexattr_t a;
-	int e;
-
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	e = pthread_mutex_init(m, &a);
-	pthread_mutexattr_destroy(&a);
-	return e;
-}
-
 static uint64_t layout(struct shdr *h, uint32_t nsems)
 {
 	uint64_t off = (sizeof *h + 63) & ~(uint64_t)63;
@@ -643,7 +630,7 @@ static int create(key_t key, int nsems, int flg)
 	h->seq = seq;
 	h->ctime = now_s();
 	memcpy(h->name, n.name, sizeof h->name);
-	if (init_lock(&h->lock)) {
+	if (emul_init_lock(&h->lock)) {
 		shim_next.munmap(h, bytes);
 		shim_next.shm_unlink(n.name);
 		return fail(ENOMEM);

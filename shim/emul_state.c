@@ -344,7 +344,7 @@ static int ns_init(void)
 	return 0;
 }
 
-static int init_lock(pthread_mutex_t *m)
+int emul_init_lock(pthread_mutex_t *m)
 {
 	pthread_mutexattr_t a;
 	int e;
@@ -388,7 +388,7 @@ static struct emul_reg *create(const char *name, mode_t mode)
 	r->nseg = EMUL_NSEG;
 	r->natt = EMUL_NATT;
 	r->nset = EMUL_NSET;
-	if (init_lock(&r->lock)) {
+	if (emul_init_lock(&r->lock)) {
 		shim_next.munmap(r, sizeof *r);
 		shim_next.shm_unlink(tmp);
 		return NULL;

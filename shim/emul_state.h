@@ -122,6 +122,9 @@ void emul_state_child(void);
 #define EMUL_LOCK_RETRY_NS 10000000
 int emul_mutex_lock(pthread_mutex_t *m);
 
+/* Makes m a robust, process-shared mutex: 0 or an errno value. */
+int emul_init_lock(pthread_mutex_t *m);
+
 /* The registry lock; repairs after a holder that died. 0, or -1
  * (ENOTRECOVERABLE: the state is lost). */
 int emul_lock(void);
