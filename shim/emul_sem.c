@@ -854,6 +854,7 @@ static int sleep_on(struct shdr *h, uint32_t seen, int64_t ns)
 struct sigwait {
 	int masked;
 	sigset_t old, all;
+	struct ewait *ew, local;        /* the sleep's ring, once it sleeps */
 };
 
 /* The value of a "Name:\t<hex>" line of a /proc status text, 0 if none. */
@@ -960,10 +961,13 @@ static int handler_pending(const struct sigwait *sw)
  * FUTEX_WAIT after a last look for pending signals, leaving the window
  * described at struct sigwait. 0, EINTR (a handler ran or is pending),
  * ETIMEDOUT. */
-static int sleep_sig(struct shdr *h, uint32_t seen, int64_t ns, struct sigwait *sw,
-		     struct ewait *ew)
+static int sleep_sig(struct shdr *h, uint32_t seen, int64_t ns, struct sigwait *sw)
 {
-	int e = ewait_sleep(ew, &h->futex, seen, ns, &sw->old);
+	int e;
+
+	if (!sw->ew)
+		sw->ew = ewait_get(&sw->local);
+	e = ewait_sleep(sw->ew, &h->futex, seen, ns, &sw->old);
 
 	if (e >= 0)
 		return e;
@@ -978,7 +982,7 @@ static int sleep_sig(struct shdr *h, uint32_t seen, int64_t ns, struct sigwait *
 
 /* The set's lock is held on entry; released on return. */
 static int op_wait(struct shdr *h, struct sembuf *sops, size_t nsops, struct sundo *u,
-		   int alter, int64_t deadline, struct sigwait *sw, struct ewait *ew)
+		   int alter, int64_t deadline, struct sigwait *sw)
 {
 	int32_t nv[nsops], na[nsops];
 	int w = 0, swept = 0, r, e;
@@ -1018,7 +1022,7 @@ static int op_wait(struct shdr *h, struct sembuf *sops, size_t nsops, struct sun
 		w = wait_rec(h, w, &sops[blk]);
 		seen = __atomic_load_n(&h->futex, __ATOMIC_ACQUIRE);
 		sunlock(h);
-		e = sleep_sig(h, seen, left < POLL_NS ? left : POLL_NS, sw, ew);
+		e = sleep_sig(h, seen, left < POLL_NS ? left : POLL_NS, sw);
 		if (slock(h))
 			return -1;
 		if (__atomic_load_n(&h->removed, __ATOMIC_ACQUIRE)) {
@@ -1040,7 +1044,6 @@ static int op_locked(struct shdr *h, uint32_t slot, struct sembuf *sops, size_t 
 		     int64_t deadline)
 {
 	struct sigwait sw;      /* masks only set once it waits: not zeroed here */
-	struct ewait ew = EWAIT_INIT;
 	struct sundo *u = NULL;
 	int undos = 0, alter = 0, r, e;
 	unsigned max = 0;
@@ -1070,8 +1073,10 @@ static int op_locked(struct shdr *h, uint32_t slot, struct sembuf *sops, size_t 
 		return -1;
 	}
 	sw.masked = 0;
-	r = op_wait(h, sops, nsops, u, alter, deadline, &sw, &ew);
-	ewait_close(&ew);
+	sw.ew = NULL;
+	r = op_wait(h, sops, nsops, u, alter, deadline, &sw);
+	if (sw.ew)
+		ewait_put(sw.ew);
 	if (sw.masked) {
 		e = errno;
 		sig_restore(&sw);
@@ -1477,6 +1482,7 @@ __attribute__((destructor)) static void at_exit(void)
 
 void emul_sem_child(void)
 {
+	ewait_child();
 	for (uint32_t s = 0; s < EMUL_NSET; s++)
 		sc[s].undo = 0;
 }

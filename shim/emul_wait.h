@@ -30,11 +30,17 @@ struct ewait {
  * otherwise: 0 when woken (or it may have been), EINTR when a signal came
  * (a handler ran, or a stop),
  * ETIMEDOUT, or -1 when this kernel cannot (then the caller sleeps its own
- * way, as it will for the rest of w's life). w starts as EWAIT_INIT; the
- * first sleep sets it up, opening one descriptor kept until ewait_close.
- * A refusal by the kernel is remembered for the process. */
+ * way for the rest of this semop). The first sleep sets w up. A refusal by
+ * the kernel is remembered for the process. */
 SHIM_HIDDEN int ewait_sleep(struct ewait *w, uint32_t *word, uint32_t seen, int64_t ns,
 			    const sigset_t *mask);
 SHIM_HIDDEN void ewait_close(struct ewait *w);
+/* The calling thread's ring for one semop's sleeps (local, set up afresh,
+ * when a handler's semop interrupted another's); ewait_put gives it back
+ * with nothing queued. */
+SHIM_HIDDEN struct ewait *ewait_get(struct ewait *local);
+SHIM_HIDDEN void ewait_put(struct ewait *w);
+/* In a fork child (allocation-free): closes every thread's inherited ring. */
+SHIM_HIDDEN void ewait_child(void);
 
 #endif

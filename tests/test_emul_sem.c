@@ -284,7 +284,8 @@ static void test_emul_sem_dead_holder(void **state)
 /* A signal sent the moment a waiter is recorded reaches it just before
  * or as it sleeps: 300 times the handler must end the semop with EINTR,
  * under the kernel and under the emulation. Then a stop and a continue,
- * which end a Linux semop with EINTR too. Where the kernel has no
+ * which end a Linux semop with EINTR too, and a fork after a sleep: the
+ * child inherits no ring of the emulation's. Where the kernel has no
  * io_uring futex wait the emulation falls back to a sleep with a window
  * of a few instructions (nipc-preload(7)); this machine's kernel has it. */
 static void test_emul_sem_eintr_exact(void **state)
@@ -293,6 +294,7 @@ static void test_emul_sem_eintr_exact(void **state)
 	char key[32];
 	const char *argv[] = {prog, "eintr", key, "300", NULL};
 	const char *stop[] = {prog, "stopped", key, NULL};
+	const char *ring[] = {prog, "forkring", key, NULL};
 
 	(void)state;
 	snprintf(key, sizeof key, "%#x", (unsigned)k);
@@ -306,6 +308,11 @@ static void test_emul_sem_eintr_exact(void **state)
 		if (!emul)
 			kernel_clean(k);
 		if (strcmp(out, "after stop: EINTR\n"))
+			fprintf(stderr, "# %s: %s# %s\n", emul ? "emulated" : "kernel", out, err), fail();
+		assert_int_equal(run(emul, NULL, ring), 0);
+		if (!emul)
+			kernel_clean(k);
+		if (strcmp(out, "semop: 0, rings in a fork child: 0\n"))
 			fprintf(stderr, "# %s: %s# %s\n", emul ? "emulated" : "kernel", out, err), fail();
 	}
 	assert_int_equal(tl_emul_leftovers(&em, 0), 0);

@@ -18,6 +18,10 @@
  *   sysv_sem_worker stopped KEY   a child blocked in semop is stopped
  *                                 (SIGSTOP) and continued: prints whether
  *                                 its semop failed with EINTR
+ *   sysv_sem_worker forkring KEY  blocks in semop once (a child lets it go),
+ *                                 then prints how many io_uring descriptors a
+ *                                 fork child of it has (the emulation's sleep
+ *                                 keeps one per thread: none may leak)
  *   sysv_sem_worker exec-get KEY  (internal) prints GETVAL after an exec */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -361,6 +365,49 @@ static int stopped(key_t k)
 	return 0;
 }
 
+static int count_rings(void)
+{
+	char path[64], link[256];
+	int n = 0;
+
+	for (int fd = 0; fd < 4096; fd++) {
+		ssize_t l;
+
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		l = readlink(path, link, sizeof link - 1);
+		if (l > 0) {
+			link[l] = 0;
+			n += !!strstr(link, "io_uring");
+		}
+	}
+	return n;
+}
+
+static int forkring(key_t k)
+{
+	int id = semget(k, 1, IPC_CREAT | IPC_EXCL | 0600), r;
+	struct timespec t = {0, 50000000};
+	pid_t pid;
+
+	if (id < 0) {
+		perror("semget");
+		return 1;
+	}
+	pid = fork();
+	if (!pid) {
+		nanosleep(&t, NULL);
+		_exit(op1(id, 0, 1, 0) ? 1 : 0);
+	}
+	r = op1(id, 0, -1, 0);
+	child_status(pid);
+	pid = fork();
+	if (!pid)
+		_exit(count_rings());
+	printf("semop: %d, rings in a fork child: %d\n", r, child_status(pid));
+	semctl(id, 0, IPC_RMID);
+	return 0;
+}
+
 static int basic(key_t k)
 {
 	cases_get(k);
@@ -427,6 +474,8 @@ int main(int argc, char **argv)
 		return eintr(k, atoi(argv[3]));
 	if (!strcmp(argv[1], "stopped"))
 		return stopped(k);
+	if (!strcmp(argv[1], "forkring"))
+		return forkring(k);
 	if (!strcmp(argv[1], "exec-get")) {
 		id = lock_id(k);
 		printf("exec-get: %d\n", getval(id, 0));
