@@ -138,6 +138,11 @@ SHIM_HIDDEN extern struct shim_next shim_deny_calls;
 SHIM_HIDDEN extern uint64_t shim_ledger_ops;
 SHIM_HIDDEN extern struct shim_next shim_ledger_calls;
 SHIM_HIDDEN void cleanup_init(void);
+/* Whether fd is (or [first, last] holds) one of the shim's own descriptors
+ * of the objects it watches for their last detach: the program's close
+ * and close_range leave them (cleanup.c). */
+SHIM_HIDDEN int cleanup_guarded(int fd);
+SHIM_HIDDEN int cleanup_guarded_in(unsigned first, unsigned last);
 /* Reads the environment; the trace mask to start with (0: none), with the
  * sink open. */
 SHIM_HIDDEN uint64_t shim_policy_init(void);

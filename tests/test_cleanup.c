@@ -3,7 +3,9 @@
  * real processes: a normal exit removes a cleanup=exit object; one killed
  * with SIGKILL is removed by nipc run when the command ends, or by the
  * next opener under the shim; an object another process maps survives its
- * creator; close_range in the program changes nothing; cleanup=never
+ * creator; close_range in the program changes nothing; last-detach acts
+ * when the last user unmaps, closes, sem_closes or shmdts, while it runs,
+ * and a process that only opened it keeps it; cleanup=never
  * keeps it; the record names its creator; a writer killed holding the
  * ledger's lock leaves a usable ledger. Each test uses a ledger of its own
  * (NIPC_LEDGER_DIR in the scratch directory). */
@@ -13,6 +15,7 @@
 #include "../shim/ledger.h"
 #include "../shim/rules.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -297,6 +300,149 @@ static void test_last_detach_three(void **state)
 	assert_false(exists(n));
 }
 
+/* p lets its object go (munmap, close, sem_close, shmdt) and stays alive. */
+static void detach(struct tl_proc *p)
+{
+	assert_true(tl_write(p, "\n") >= 0);
+	tl_expect(p, "detached", TL_T_WAIT);
+}
+
+/* Whether process pid holds a descriptor of /dev/shm/NAME. */
+static int holds(pid_t pid, const char *name)
+{
+	char dpath[64], lpath[PATH_MAX], want[PATH_MAX + 16], link[PATH_MAX];
+	struct dirent *d;
+	DIR *dp;
+	int found = 0;
+	ssize_t n;
+
+	snprintf(dpath, sizeof dpath, "/proc/%d/fd", (int)pid);
+	snprintf(want, sizeof want, "/dev/shm%s", name);
+	if (!(dp = opendir(dpath)))
+		return 0;
+	while ((d = readdir(dp)) && !found) {
+		snprintf(lpath, sizeof lpath, "%s/%s", dpath, d->d_name);
+		n = readlink(lpath, link, sizeof link - 1);
+		if (n > 0) {
+			link[n] = 0;
+			found = !strcmp(link, want);
+		}
+	}
+	closedir(dp);
+	return found;
+}
+
+/* last-detach acts when the last user lets go, not when it exits: the
+ * first of two to unmap leaves it, the second removes it while both
+ * still run. */
+static void test_last_detach_moment(void **state)
+{
+	const char *n = tl_unique_name(), *rule = "posix-shm cleanup=last-detach";
+	struct tl_proc a, b;
+
+	(void)state;
+	start(&a, rule, "shm", n, "detach");
+	tl_expect(&a, "ready", TL_T_WAIT);
+	start(&b, rule, "map", n, "detach");
+	tl_expect(&b, "ready", TL_T_WAIT);
+	detach(&a);
+	assert_true(exists(n));
+	detach(&b);
+	assert_false(exists(n));
+	tl_let_go(&a, "creator");
+	tl_let_go(&b, "user");
+}
+
+/* A process that opened it and did not map it (not under the shim) keeps
+ * it when the last mapper lets go. */
+static void test_last_detach_opener_keeps(void **state)
+{
+	const char *n = tl_unique_name(), *rule = "posix-shm cleanup=last-detach";
+	struct tl_opts plain = {.env = TL_ENV(env_dir)};
+	struct tl_proc a, u;
+
+	(void)state;
+	start(&a, rule, "shm", n, "detach");
+	tl_expect(&a, "ready", TL_T_WAIT);
+	assert_int_equal(tl_start(&u, TL_ARGV(tl_prog("cleanup_prog"), "openonly", n, "hold"),
+				  &plain), 0);
+	tl_expect(&u, "ready", TL_T_WAIT);
+	detach(&a);
+	assert_true(exists(n));
+	tl_let_go(&u, "opener");
+	assert_true(exists(n));
+	/* nobody uses it now: its last user's exit sweeps it */
+	tl_let_go(&a, "creator");
+	assert_false(exists(n));
+}
+
+/* The program closing every descriptor, with the system call the shim
+ * does not see (its descriptor goes) or libc's close_range (it stays):
+ * the last detach still removes the object, and only then. */
+static void test_last_detach_closeall(void **state)
+{
+	const char *n = tl_unique_name(), *rule = "posix-shm cleanup=last-detach";
+	struct tl_proc a, b;
+
+	(void)state;
+	start(&a, rule, "shm", n, "closeall-detach");
+	tl_expect(&a, "ready", TL_T_WAIT);
+	start(&b, rule, "map", n, "libcclose-detach");
+	tl_expect(&b, "ready", TL_T_WAIT);
+	assert_false(holds(a.pid, n));
+	assert_true(holds(b.pid, n));
+	detach(&a);
+	assert_true(exists(n));
+	detach(&b);
+	assert_false(exists(n));
+	assert_false(holds(b.pid, n));
+	tl_let_go(&a, "creator");
+	tl_let_go(&b, "user");
+}
+
+static void test_last_detach_sem(void **state)
+{
+	const char *n = tl_unique_name(), *rule = "posix-sem cleanup=last-detach";
+	char sem[300];
+	struct tl_proc a, b;
+
+	(void)state;
+	snprintf(sem, sizeof sem, "/sem.%s", n + 1);
+	start(&a, rule, "sem", n, "detach");
+	tl_expect(&a, "ready", TL_T_WAIT);
+	start(&b, rule, "sem", n, "detach");
+	tl_expect(&b, "ready", TL_T_WAIT);
+	detach(&a);
+	assert_true(exists(sem));
+	detach(&b);
+	assert_false(exists(sem));
+	tl_let_go(&a, "creator");
+	tl_let_go(&b, "user");
+}
+
+static void test_last_detach_sysv(void **state)
+{
+	const char *rule = "sysv-shm cleanup=last-detach";
+	char key[16], out[64];
+	struct tl_proc a, b;
+	int id;
+
+	(void)state;
+	snprintf(key, sizeof key, "0x%08x", 0x6d000000u | ((unsigned)getpid() & 0xffffff));
+	start(&a, rule, "sysvshm", key, "detach");
+	snprintf(out, sizeof out, "%s", tl_expect(&a, "ready", TL_T_WAIT));
+	id = atoi(out);
+	tl_ledger_shmid(id);
+	start(&b, rule, "sysvmap", key, "detach");
+	tl_expect(&b, "ready", TL_T_WAIT);
+	detach(&a);
+	assert_int_equal(shmctl(id, IPC_STAT, &(struct shmid_ds){0}), 0);
+	detach(&b);
+	assert_int_equal(shmctl(id, IPC_STAT, &(struct shmid_ds){0}), -1);
+	tl_let_go(&a, "creator");
+	tl_let_go(&b, "user");
+}
+
 /* An unreachable ledger: an acting policy fails the creation and leaves
  * nothing; cleanup=never creates unrecorded. */
 static void test_unreachable_fails_closed(void **state)
@@ -361,5 +507,7 @@ static void test_lock_owner_killed(void **state)
 TL_TESTS("cleanup", setup, NULL, test_exit_removes, test_record_names_creator, test_closeall,
 	 test_never_keeps, test_no_rule_records_nothing, test_killed_next_opener,
 	 test_killed_run_cleans, test_ls_shows_creator, test_used_survives, test_sem_exit, test_sysv_shm_exit, test_last_detach_three,
+	 test_last_detach_moment, test_last_detach_opener_keeps, test_last_detach_closeall,
+	 test_last_detach_sem, test_last_detach_sysv,
 	 test_unreachable_fails_closed,
 	 test_lock_owner_killed)
