@@ -300,6 +300,67 @@ static void test_last_detach_three(void **state)
 	assert_false(exists(n));
 }
 
+/* Reads MARK ("PID PPID") once it exists, waiting at most 10 s. */
+static int read_mark(const char *mark, int *pid, int *ppid)
+{
+	for (int i = 0; i < 1000; i++) {
+		FILE *f = fopen(mark, "r");
+
+		if (f) {
+			int n = fscanf(f, "%d %d", pid, ppid);
+
+			fclose(f);
+			return n == 2 ? 0 : -1;
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* nipc run waits for a double-forked daemon (its parent, as getppid()
+ * says), which creates a cleanup=exit segment a second after the command
+ * returned and is killed, and then cleans after it; with --detach it
+ * returns when the command does. Either way the exit status is the
+ * command's. */
+static void test_run_waits_for_daemon(void **state)
+{
+	const char *n = tl_unique_name();
+	char mark[PATH_MAX], go[PATH_MAX], err[512];
+	struct tl_proc p;
+	struct tl_opts o = {0};
+	int pid, ppid, run_pid;
+
+	(void)state;
+	snprintf(mark, sizeof mark, "%s/daemon-mark-%d", tl_scratch(), (int)getpid());
+	snprintf(go, sizeof go, "%s/daemon-go-%d", tl_scratch(), (int)getpid());
+	assert_int_equal(tl_start(&p, TL_ARGV(tl_nipc(), "run", "--rule", "posix-shm cleanup=exit",
+					      "--", tl_prog("daemon_prog"), n, mark), &o), 0);
+	run_pid = p.pid;
+	assert_int_equal(tl_wait(&p, 20000), 3);
+	tl_proc_free(&p);
+	/* the daemon has run to its end, under nipc run */
+	assert_int_equal(read_mark(mark, &pid, &ppid), 0);
+	assert_int_equal(ppid, run_pid);
+	assert_false(exists(n));
+	unlink(mark);
+
+	assert_int_equal(tl_run_text(TL_ARGV(tl_nipc(), "run", "--detach", "--rule",
+					     "posix-shm cleanup=exit", "--", tl_prog("daemon_prog"),
+					     n, mark, go), NULL, 0, err, sizeof err), 3);
+	/* returned before the daemon (which waits for go) did anything */
+	assert_int_equal(access(mark, F_OK), -1);
+	assert_int_equal(close(open(go, O_WRONLY | O_CREAT, 0600)), 0);
+	assert_int_equal(read_mark(mark, &pid, &ppid), 0);
+	assert_int_not_equal(ppid, run_pid);
+	/* nothing swept after it: the next nipc clean or opener would */
+	for (int i = 0; i < 1000 && kill(pid, 0) == 0; i++)
+		usleep(10000);
+	assert_true(exists(n));
+	assert_int_equal(shm_unlink(n), 0);
+	unlink(mark);
+	unlink(go);
+}
+
 /* p lets its object go (munmap, close, sem_close, shmdt) and stays alive. */
 static void detach(struct tl_proc *p)
 {
@@ -506,7 +567,7 @@ static void test_lock_owner_killed(void **state)
 
 TL_TESTS("cleanup", setup, NULL, test_exit_removes, test_record_names_creator, test_closeall,
 	 test_never_keeps, test_no_rule_records_nothing, test_killed_next_opener,
-	 test_killed_run_cleans, test_ls_shows_creator, test_used_survives, test_sem_exit, test_sysv_shm_exit, test_last_detach_three,
+	 test_killed_run_cleans, test_run_waits_for_daemon, test_ls_shows_creator, test_used_survives, test_sem_exit, test_sysv_shm_exit, test_last_detach_three,
 	 test_last_detach_moment, test_last_detach_opener_keeps, test_last_detach_closeall,
 	 test_last_detach_sem, test_last_detach_sysv,
 	 test_unreachable_fails_closed,
