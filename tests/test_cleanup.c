@@ -204,7 +204,18 @@ static void test_ls_shows_creator(void **state)
 	assert_non_null(strstr(out, want));
 	assert_non_null(strstr(out, "orphan"));
 	assert_non_null(strstr(out, "cleanup=exit"));
-	assert_int_equal(shm_unlink(n), 0);
+	/* the dead creator's command, as the ledger recorded it */
+	assert_int_equal(tl_run_text(TL_ARGV(tl_nipc(), "ls", "--key", key, "-o", "COMMAND",
+					     "--json"), out, sizeof out, NULL, 0), 0);
+	assert_non_null(strstr(out, "\"command\":\"cleanup_prog\""));
+	/* and nipc clean removes the orphan (a dry run first changes nothing) */
+	assert_int_equal(tl_run_text(TL_ARGV(tl_nipc(), "clean", "--dry-run", "--key", key),
+				     out, sizeof out, NULL, 0), 0);
+	assert_true(exists(n));
+	assert_int_equal(tl_run_text(TL_ARGV(tl_nipc(), "clean", "--key", key), out, sizeof out,
+				     NULL, 0), 0);
+	assert_non_null(strstr(out, "1 removed"));
+	assert_false(exists(n));
 }
 
 static void test_killed_run_cleans(void **state)
