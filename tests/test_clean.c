@@ -2,7 +2,7 @@
 /* nipc clean against real processes: leaks from Python (its resource
  * tracker killed too), a Qt 5 holder killed with SIGKILL, ipcmk; objects
  * alive in every way a program holds one, never removed even with
- * --idle 0s; a process attaching while clean runs (the NIPC_CLEAN_PAUSE_MS
+ * --idle 0s; a live PostgreSQL server beside clean and rm; a process attaching while clean runs (the NIPC_CLEAN_PAUSE_MS
  * test hook holds clean in its quarantine window); two cleans at once.
  * Every run names its objects uniquely and passes --key, so that it
  * touches nothing of anyone else's; teardown removes what is left. */
