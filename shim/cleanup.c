@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -90,89 +89,35 @@ static enum rules_cleanup decide_sysv(unsigned fam, key_t key, struct shim_event
  * allocation in a hook; objects past the last slot are left to the exit
  * sweep and the next nipc clean.
  *
- * Each POSIX object has the shim's own descriptor, high and close-on-exec:
- * its identity (the name can be renamed aside or replaced; the descriptor
- * cannot), and this process stays a user in every other process's
- * recheck until its own decision is made. The program's close and
- * close_range are interposed so that they never close it (close says
+ * Each POSIX object has the shim's own descriptor (guard.c), high and
+ * close-on-exec: its identity (the name can be renamed aside or replaced;
+ * the descriptor cannot), and this process stays a user in every other
+ * process's recheck until its own decision is made. The program's close
+ * and close_range are interposed so that they never close it (close says
  * EBADF: the program never had it; close_range closes around it). dup2
- * and dup3 are not interposed, and the raw close_range system call (as
- * Python's os.closerange makes it) is not seen: instead of trusting the
- * number, the shim checks before every use that it still names the object
- * (fstat: device and inode) and forgets it otherwise, so it never closes a
+ * and dup3 are not interposed, and the close_range system call made
+ * through syscall(2) is not seen: instead of trusting the number, the
+ * shim checks before every use that it still names the object (fstat:
+ * device and inode) and forgets it otherwise, so it never closes a
  * descriptor the program now owns; the decision itself needs only the
  * device and inode kept here, never the descriptor. Re-opening by name
  * would be wrong: the name may lead to another object by then. */
 #define USED_MAX 64
-#define GUARD_FD_MIN 600
 static struct used {
 	unsigned family;
 	int live;               /* the program holds it, as far as the shim saw */
-	int fd;                 /* the shim's descriptor (POSIX), -1: none */
+	int fd;                 /* the shim's descriptor (POSIX, guard.c), -1: none */
 	int id;                 /* System V: the shmid */
 	uint64_t dev, ino;      /* POSIX: the object's file */
 	char key[LEDGER_KEY_MAX];
 } used[USED_MAX];
 static int nused;
 static pthread_mutex_t used_lock = PTHREAD_MUTEX_INITIALIZER;
-/* the range of the shim's descriptors, for the close hooks' fast test */
-static int guard_lo = INT_MAX, guard_hi = -1;
 
-static int same_file(int fd, uint64_t dev, uint64_t ino)
-{
-	struct stat st;
-
-	return fd >= 0 && !fstat(fd, &st) && (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino;
-}
-
-static int guard_fd(int fd)
-{
-	int hi = fcntl(fd, F_DUPFD_CLOEXEC, GUARD_FD_MIN);
-
-	if (hi < 0)
-		return -1;
-	if (hi < guard_lo)
-		__atomic_store_n(&guard_lo, hi, __ATOMIC_RELAXED);
-	if (hi > guard_hi)
-		__atomic_store_n(&guard_hi, hi, __ATOMIC_RELAXED);
-	return hi;
-}
-
-/* The shim's descriptor of u goes, if it still is the shim's. */
 static void unguard(struct used *u)
 {
-	if (u->fd >= 0 && same_file(u->fd, u->dev, u->ino))
-		shim_next.close(u->fd);
+	shim_guard_drop(u->fd);
 	u->fd = -1;
-}
-
-static int is_guard(int fd)
-{
-	for (int i = 0; i < nused; i++)
-		if (used[i].fd == fd && same_file(fd, used[i].dev, used[i].ino))
-			return 1;
-	return 0;
-}
-
-int cleanup_guarded(int fd)
-{
-	int r;
-
-	if (fd < __atomic_load_n(&guard_lo, __ATOMIC_RELAXED) ||
-	    fd > __atomic_load_n(&guard_hi, __ATOMIC_RELAXED))
-		return 0;
-	pthread_mutex_lock(&used_lock);
-	r = is_guard(fd);
-	pthread_mutex_unlock(&used_lock);
-	return r;
-}
-
-int cleanup_guarded_in(unsigned first, unsigned last)
-{
-	int lo = __atomic_load_n(&guard_lo, __ATOMIC_RELAXED);
-	int hi = __atomic_load_n(&guard_hi, __ATOMIC_RELAXED);
-
-	return hi >= 0 && (unsigned)hi >= first && (unsigned)lo <= last;
 }
 
 /* Notes an object the program now holds: fd is its descriptor (POSIX
@@ -204,12 +149,13 @@ static void note_used(unsigned fam, const char *key, int fd, const char *path, i
 	if (u) {
 		if (fam == RF_SYSV_SHM || fam == RF_SYSV_SEM) {
 			u->id = id;
-		} else if (u->fd < 0 || (uint64_t)st.st_dev != u->dev || (uint64_t)st.st_ino != u->ino) {
-			/* new, or the name now leads to another object */
+		} else if (u->fd < 0 || !shim_guard_is(u->fd) || (uint64_t)st.st_dev != u->dev ||
+			   (uint64_t)st.st_ino != u->ino) {
+			/* new, lost, or the name now leads to another object */
 			unguard(u);
 			u->dev = (uint64_t)st.st_dev;
 			u->ino = (uint64_t)st.st_ino;
-			u->fd = guard_fd(own >= 0 ? own : fd);
+			u->fd = shim_guard_take(own >= 0 ? own : fd);
 		}
 		u->live = 1;
 	}
@@ -255,7 +201,7 @@ static int l_close(int fd)
 	struct stat st;
 	int r, known;
 
-	if (cleanup_guarded(fd)) {
+	if (shim_guard_is(fd)) {
 		errno = EBADF;
 		return -1;
 	}
@@ -266,23 +212,10 @@ static int l_close(int fd)
 	return r;
 }
 
-/* The range closed around the shim's descriptors. */
 static int l_close_range(unsigned first, unsigned last, int flags)
 {
-	unsigned lo = first;
-	int r = 0;
+	int r = shim_guard_close_range(first, last, flags);
 
-	pthread_mutex_lock(&used_lock);
-	for (int fd = GUARD_FD_MIN; r == 0 && fd <= guard_hi; fd++) {
-		if ((unsigned)fd < lo || (unsigned)fd > last || !is_guard(fd))
-			continue;
-		if ((unsigned)fd > lo)
-			r = shim_next.close_range(lo, (unsigned)fd - 1, flags);
-		lo = (unsigned)fd + 1;
-	}
-	pthread_mutex_unlock(&used_lock);
-	if (r == 0 && lo <= last)
-		r = shim_next.close_range(lo, last, flags);
 	if (!r)
 		released(RF_POSIX_SHM);
 	return r;

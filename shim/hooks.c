@@ -105,7 +105,7 @@ static int name_before(struct shim_call *c)
 		return fd_name((int)c->obj, c->name);
 	case N_CLOSE:
 		if (!fd_name((int)c->obj, c->name))
-			return UNLIKELY(shim_ledger_ops) && cleanup_guarded((int)c->obj);
+			return UNLIKELY(shim_ledger_ops) && shim_guard_is((int)c->obj);
 		/* forget the descriptor before another thread can get it again */
 		names_del(NK_FD, c->obj);
 		return 1;
@@ -116,7 +116,7 @@ static int name_before(struct shim_call *c)
 		if (event_in_vfork_child())
 			return 0;
 		return (names_fd_del_range((unsigned)c->obj, (unsigned)c->aux, c->name) > 0) |
-		       (UNLIKELY(shim_ledger_ops) && cleanup_guarded_in((unsigned)c->obj, (unsigned)c->aux));
+		       (UNLIKELY(shim_ledger_ops) && shim_guard_in((unsigned)c->obj, (unsigned)c->aux));
 	case N_MUNMAP:
 	case N_MREMAP:
 		if (names_get(NK_MAP, c->obj, &c->had, c->name))
