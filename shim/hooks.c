@@ -286,8 +286,9 @@ static int dispatch_enter(struct shim_call *c, enum shim_op op, enum shim_nm nm,
 		return 0;
 	c->calls = decide(c);
 	c->event = (__atomic_load_n(&shim_trace, __ATOMIC_RELAXED) & (UINT64_C(1) << op)) != 0;
-	/* an unmapping of an emulated attachment only: no POSIX object to name */
-	if ((nm == N_MUNMAP || nm == N_MREMAP) && !c->name[0])
+	/* an unmapping of an emulated attachment only, or a close that only
+	 * reaches the shim's own descriptors (guard.c): no POSIX object to name */
+	if ((nm == N_MUNMAP || nm == N_MREMAP || nm == N_CLOSE || nm == N_FD_RANGE) && !c->name[0])
 		c->event = 0;
 	shim_busy++;
 	if (c->event)

@@ -449,27 +449,35 @@ static void test_last_detach_opener_keeps(void **state)
 }
 
 /* The program closing every descriptor, with the system call the shim
- * does not see (its descriptor goes) or libc's close_range (it stays):
- * the last detach still removes the object, and only then. */
+ * does not see (its descriptor goes), libc's close_range or close() on
+ * every number (it stays): the last detach still removes the object, and
+ * only then. */
 static void test_last_detach_closeall(void **state)
 {
 	const char *n = tl_unique_name(), *rule = "posix-shm cleanup=last-detach";
-	struct tl_proc a, b;
+	struct tl_proc a, b, c;
 
 	(void)state;
 	start(&a, rule, "shm", n, "closeall-detach");
 	tl_expect(&a, "ready", TL_T_WAIT);
 	start(&b, rule, "map", n, "libcclose-detach");
 	tl_expect(&b, "ready", TL_T_WAIT);
+	start(&c, rule, "map", n, "closeloop-detach");
+	tl_expect(&c, "ready", TL_T_WAIT);
 	assert_false(holds(a.pid, n));
 	assert_true(holds(b.pid, n));
+	assert_true(holds(c.pid, n));
 	detach(&a);
 	assert_true(exists(n));
+	detach(&c);
+	assert_true(exists(n));
+	assert_false(holds(c.pid, n));
 	detach(&b);
 	assert_false(exists(n));
 	assert_false(holds(b.pid, n));
 	tl_let_go(&a, "creator");
 	tl_let_go(&b, "user");
+	tl_let_go(&c, "user");
 }
 
 static void test_last_detach_sem(void **state)

@@ -9,8 +9,9 @@
  * (prints "ready", exits), hold (prints "ready", exits after a line on
  * stdin), closeall (closes every descriptor from 3 with the close_range
  * system call, which the shim does not see, then as hold), libcclose (the
- * same with libc's close_range, which it sees), kill (SIGKILL to itself);
- * closeall-detach, libcclose-detach, detach: as closeall, libcclose, hold,
+ * same with libc's close_range, which it sees), closeloop (the same with
+ * close() on every number below 1024), kill (SIGKILL to itself);
+ * closeall-detach, libcclose-detach, closeloop-detach, detach: as those, or hold,
  * then after a line on stdin it lets the object go (munmap, close,
  * sem_close, shmdt), prints "detached" and exits after another line. */
 #define _GNU_SOURCE
@@ -82,7 +83,11 @@ int main(int argc, char **argv)
 		die("close_range");
 	if (!strncmp(argv[3], "libcclose", 9) && close_range(3u, ~0u, 0))
 		die("close_range");
-	if (!strncmp(argv[3], "closeall", 8) || !strncmp(argv[3], "libcclose", 9))
+	if (!strncmp(argv[3], "closeloop", 9))
+		for (int i = 3; i < 1024; i++)
+			close(i);
+	if (!strncmp(argv[3], "closeall", 8) || !strncmp(argv[3], "libcclose", 9) ||
+	    !strncmp(argv[3], "closeloop", 9))
 		fd = -1;
 	printf("ready %d\n", id);
 	if (strcmp(argv[3], "exit") && !fgets(line, sizeof line, stdin))
