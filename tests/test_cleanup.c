@@ -480,6 +480,32 @@ static void test_last_detach_closeall(void **state)
 	tl_let_go(&c, "user");
 }
 
+/* cleanup=exit falls back to last-detach once its creator is gone: the
+ * creator exits while another process maps it (it stays), and that
+ * process's munmap removes it; while the creator lives, a user's munmap
+ * does not. */
+static void test_exit_then_last_detach(void **state)
+{
+	const char *n = tl_unique_name(), *rule = "posix-shm cleanup=exit";
+	struct tl_proc a, b, c;
+
+	(void)state;
+	start(&a, rule, "shm", n, "hold");
+	tl_expect(&a, "ready", TL_T_WAIT);
+	start(&b, rule, "map", n, "detach");
+	tl_expect(&b, "ready", TL_T_WAIT);
+	start(&c, rule, "map", n, "detach");
+	tl_expect(&c, "ready", TL_T_WAIT);
+	detach(&c);
+	assert_true(exists(n));
+	tl_let_go(&a, "creator");
+	assert_true(exists(n));
+	detach(&b);
+	assert_false(exists(n));
+	tl_let_go(&b, "user");
+	tl_let_go(&c, "user");
+}
+
 static void test_last_detach_sem(void **state)
 {
 	const char *n = tl_unique_name(), *rule = "posix-sem cleanup=last-detach";
@@ -588,6 +614,7 @@ TL_TESTS("cleanup", setup, NULL, test_exit_removes, test_record_names_creator, t
 	 test_never_keeps, test_no_rule_records_nothing, test_killed_next_opener,
 	 test_killed_run_cleans, test_run_waits_for_daemon, test_ls_shows_creator, test_used_survives, test_sem_exit, test_sysv_shm_exit, test_last_detach_three,
 	 test_last_detach_moment, test_last_detach_opener_keeps, test_last_detach_closeall,
+	 test_exit_then_last_detach,
 	 test_last_detach_sem, test_last_detach_sysv,
 	 test_unreachable_fails_closed,
 	 test_lock_owner_killed)
