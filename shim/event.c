@@ -72,7 +72,9 @@ void ev_begin(struct shim_event *e, enum shim_op op)
 	e->rk = R_INT;
 	e->pid = my_pid();
 	e->tid = my_tid();
-	clock_gettime(CLOCK_REALTIME, &e->ts);
+	/* the reader dates ring records from the monotonic clock */
+	if (shim_policy.sink != SINK_RING)
+		clock_gettime(CLOCK_REALTIME, &e->ts);
 	e->t0 = mono_ns();
 }
 
@@ -185,7 +187,9 @@ int ev_end(struct shim_event *e, int failed, int err)
 	e->failed = failed;
 	e->err = err;
 	secure_args(e);
-	if (shim_policy.sink == SINK_SYSLOG) {
+	if (shim_policy.sink == SINK_RING) {
+		ring_put(e);
+	} else if (shim_policy.sink == SINK_SYSLOG) {
 		format_event(&o, e, 0, NULL);
 		line[o.n] = 0;
 		sink_syslog(line);

@@ -268,7 +268,7 @@ int shim_policy_child(void)
 uint64_t shim_policy_init(void)
 {
 	struct shim_policy *p = &shim_policy;
-	const char *trace, *fmt, *ch, *tid;
+	const char *trace, *fmt, *ch, *tid, *ring;
 	uint64_t mask;
 
 	p->root_pid = getpid();
@@ -288,8 +288,18 @@ uint64_t shim_policy_init(void)
 	p->tid = !(tid && !strcmp(tid, "0"));
 	if (!p->children)
 		strip_preload();
-	if (!mask || open_sink(getenv("NIPC_TRACE_FILE")))
+	if (!mask)
 		return 0;
+	ring = getenv("NIPC_TRACE_RING");
+	if (ring && *ring) {
+		/* the reader is gone (a child started after nipc trace
+		 * ended): untraced, and silently */
+		if (ring_init(ring))
+			return 0;
+		p->sink = SINK_RING;
+	} else if (open_sink(getenv("NIPC_TRACE_FILE"))) {
+		return 0;
+	}
 	p->trace = mask;
 	return mask;
 }

@@ -92,7 +92,7 @@ SHIM_HIDDEN void shim_next_dump(void);
 
 /* ------------------------------------------------------ init.c, policy.c */
 
-enum shim_sink { SINK_NONE, SINK_FD, SINK_SYSLOG };
+enum shim_sink { SINK_NONE, SINK_FD, SINK_SYSLOG, SINK_RING };
 
 /* How a descriptor is written (sink.c): a pipe or FIFO with SIGPIPE held
  * back, a socket with MSG_NOSIGNAL, a regular file under a file size limit
@@ -289,6 +289,20 @@ SHIM_HIDDEN void ev_key_sysv(struct shim_event *e, key_t key);
 /* key of an id: its key_t's if known, else "shmid:N"/"semid:N". */
 SHIM_HIDDEN void ev_key_id(struct shim_event *e, int kind, int id);
 SHIM_HIDDEN void ev_key_ftok(struct shim_event *e, const char *path, int id);
+
+/* ---------------------------------------------------------------- ring.c */
+
+/* Maps the pool NIPC_TRACE_RING names (no descriptor stays open); -1 if
+ * it is gone or not a pool. */
+SHIM_HIDDEN int ring_init(const char *name);
+SHIM_HIDDEN int ring_on(void);
+/* The event as a record in this thread's ring (claimed on first use). */
+SHIM_HIDDEN void ring_put(const struct shim_event *e);
+/* A fork child claims rings of its own. */
+SHIM_HIDDEN void ring_after_fork(void);
+/* A traced op's hook entered while the thread is inside the shim, from
+ * caller: lost unless the caller is the shim itself. */
+SHIM_HIDDEN void ring_nested(enum shim_op op, const void *caller);
 
 /* pid/tid caches, reset in a fork child. */
 SHIM_HIDDEN void event_after_fork(void);
