@@ -53,12 +53,24 @@ static pid_t my_tid(void)
 	return tid_cache;
 }
 
+int shim_clock_tsc;
+
 static uint64_t mono_ns(void)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* The events' clock: TSC ticks when the ring's reader asked for them. */
+static inline uint64_t ev_clock(void)
+{
+#if defined(__x86_64__)
+	if (shim_clock_tsc)
+		return __builtin_ia32_rdtsc();
+#endif
+	return mono_ns();
 }
 
 /* ----------------------------------------------------------------- events */
@@ -68,6 +80,7 @@ void ev_begin(struct shim_event *e, enum shim_op op)
 	e->op = op;
 	e->nargs = 0;
 	e->key[0] = 0;
+	e->key_type = -1;
 	e->emulated = 0;
 	e->rk = R_INT;
 	e->pid = my_pid();
@@ -75,7 +88,7 @@ void ev_begin(struct shim_event *e, enum shim_op op)
 	/* the reader dates ring records from the monotonic clock */
 	if (shim_policy.sink != SINK_RING)
 		clock_gettime(CLOCK_REALTIME, &e->ts);
-	e->t0 = mono_ns();
+	e->t0 = ev_clock();
 }
 
 /* Copies up to len bytes of the caller's memory at p without faulting (the
@@ -183,13 +196,17 @@ int ev_end(struct shim_event *e, int failed, int err)
 	char line[SHIM_LINE_MAX];
 	struct out o = {line, 0, sizeof line - 1};
 
-	e->dur = mono_ns() - e->t0;
+	e->dur = ev_clock() - e->t0;
 	e->failed = failed;
 	e->err = err;
 	secure_args(e);
 	if (shim_policy.sink == SINK_RING) {
 		ring_put(e);
-	} else if (shim_policy.sink == SINK_SYSLOG) {
+		errno = err;
+		return 0;
+	}
+	ev_key_finish(e);
+	if (shim_policy.sink == SINK_SYSLOG) {
 		format_event(&o, e, 0, NULL);
 		line[o.n] = 0;
 		sink_syslog(line);

@@ -10,6 +10,7 @@
 
 #include "shim.h"
 #include "nipc.h"
+#include "key_fmt.h"
 
 #include <sched.h>
 #include <string.h>
@@ -192,8 +193,13 @@ int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *name)
 			}
 			if (aux)
 				*aux = t->aux[i];
-			if (name)
-				memcpy(name, t->name[i], SHIM_NAME_CAP);
+			if (name) {
+				/* a torn copy is caught by the sequence check */
+				size_t len = strnlen(t->name[i], SHIM_NAME_CAP - 1);
+
+				memcpy(name, t->name[i], len);
+				name[len] = 0;
+			}
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
 			if (__atomic_load_n(&t->seq[i], __ATOMIC_RELAXED) == s &&
 			    __atomic_load_n(&t->tag[i], __ATOMIC_RELAXED) == want) {
@@ -319,31 +325,26 @@ void names_id_del(int kind, int id)
 
 /* ------------------------------------------------------------------- keys */
 
-static void key_fallback(struct shim_event *e, const char *scheme, int id, const char *native)
-{
-	struct out o = {e->key, 0, sizeof e->key - 1};
-
-	fmt_puts(&o, scheme);
-	if (id >= 0 && id != NIPC_KEY_SYSTEMV) {
-		fmt_putc(&o, '-');
-		fmt_put_u(&o, (unsigned)id, 1);
-	}
-	fmt_putc(&o, ':');
-	fmt_puts(&o, native);
-	if (o.n == o.cap)
-		memcpy(e->key + o.n - 3, "...", 3);
-	e->key[o.n] = 0;
-}
-
+/* Line mode formats the key now; ring mode copies the name and leaves the
+ * formatting to the reader (ev_end, ring.c). */
 static void key_format(struct shim_event *e, int type, const char *native)
 {
-	long n = nipc_key_format(e->key, sizeof e->key, type, native, NULL);
+	size_t n = 0;
 
-	if (n < 0)
-		key_fallback(e, type == NIPC_KEY_POSIX ? "posix" : "systemv",
-			     type == NIPC_KEY_POSIX ? -1 : type, native);
-	else if ((size_t)n >= sizeof e->key)
-		memcpy(e->key + sizeof e->key - 4, "...", 3);
+	/* native may be shorter than the key: no strnlen over its end */
+	while (n < sizeof e->key - 1 && native[n]) {
+		e->key[n] = native[n];
+		n++;
+	}
+	e->key[n] = 0;
+	e->key_type = type;
+}
+
+void ev_key_finish(struct shim_event *e)
+{
+	if (e->key_type >= 0)
+		key_fmt(e->key, sizeof e->key, e->key_type, e->key);
+	e->key_type = -1;
 }
 
 void ev_key_posix(struct shim_event *e, const char *name)
@@ -370,6 +371,7 @@ void ev_key_sysv(struct shim_event *e, key_t key)
 	}
 	fmt_put_keyt(&o, key);
 	e->key[o.n] = 0;
+	e->key_type = -1;
 }
 
 void ev_key_id(struct shim_event *e, int kind, int id)
@@ -384,4 +386,5 @@ void ev_key_id(struct shim_event *e, int kind, int id)
 	fmt_puts(&o, kind ? "semid:" : "shmid:");
 	fmt_put_i(&o, id);
 	e->key[o.n] = 0;
+	e->key_type = -1;
 }

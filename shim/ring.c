@@ -20,6 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
 static struct ring_pool *pool;
 static __thread struct ring_hdr *my_ring __attribute__((tls_model("initial-exec")));
 
@@ -49,6 +53,9 @@ int ring_init(const char *name)
 	if (p == MAP_FAILED)
 		return -1;
 	pool = p;
+#if defined(__x86_64__)
+	shim_clock_tsc = pool->clock == RING_CLOCK_TSC;
+#endif
 	return 0;
 }
 
@@ -73,6 +80,9 @@ static struct ring_hdr *claim(pid_t pid, pid_t tid)
 		h->tid = tid;
 		h->gen++;
 		__atomic_store_n(&h->state, RING_CLAIMED, __ATOMIC_RELEASE);
+		/* Once per thread: the ring's pages mapped now, not by a page
+		 * fault in some later traced call (none before Linux 5.14). */
+		madvise(ring_data(h), (size_t)pool->ring_bytes, MADV_POPULATE_WRITE);
 		return h;
 	}
 	return NULL;
@@ -187,6 +197,7 @@ static void fill(struct ring_rec *r, const struct shim_event *e, const struct ri
 	r->flags = (e->failed ? RR_FAILED : 0) | (e->emulated ? RR_EMULATED : 0);
 	r->err = e->err;
 	r->rk = (uint8_t)e->rk;
+	r->key_type = (int16_t)e->key_type;
 	r->keylen = (uint32_t)keylen;
 	r->t0 = e->t0;
 	r->dur = e->dur;
@@ -252,4 +263,11 @@ void ring_put(const struct shim_event *e)
 	__atomic_store_n(&h->head, head + len, __ATOMIC_RELEASE);
 	fill(r, e, h, keylen);
 	__atomic_store_n(&r->commit, RING_COMMIT, __ATOMIC_RELEASE);
+	/* The next record's lines, fetched for writing now: a store that
+	 * misses the cache would stall the program's next atomic operation
+	 * (every semaphore call has one) until the line arrives. */
+	pos = (head + len) & (size - 1);
+	__builtin_prefetch(ring_data(h) + pos, 1, 3);
+	__builtin_prefetch(ring_data(h) + ((pos + 64) & (size - 1)), 1, 3);
+	__builtin_prefetch(ring_data(h) + ((pos + 128) & (size - 1)), 1, 3);
 }

@@ -31,6 +31,10 @@
 
 enum ring_state { RING_FREE = 0, RING_CLAIMING = 1, RING_CLAIMED = 2 };
 enum ring_full { RING_DISCARD = 0, RING_BLOCK = 1 };
+/* Records' times: CLOCK_MONOTONIC ns, or the TSC (x86-64 with an invariant
+ * TSC: a fraction of a vDSO clock read where the clock source is not the
+ * TSC, as in many VMs), which the reader converts. */
+enum ring_clock { RING_CLOCK_MONO = 0, RING_CLOCK_TSC = 1 };
 
 #define RING_COMMIT 0x52454321u /* a record's commit word once it is whole */
 #define RING_PAD 0x50414421u    /* the rest of the data area is unused */
@@ -53,6 +57,8 @@ struct ring_pool {
 	uint64_t pool_bytes;    /* the whole segment */
 	uint32_t when_full;     /* enum ring_full */
 	int32_t reader_pid;     /* producers stop blocking once it is gone */
+	uint32_t clock;         /* enum ring_clock: what records' t0 and dur count */
+	uint32_t pad_;
 	uint64_t noring_other;  /* no ring, and no table slot left */
 	struct ring_noring noring[RING_NORING_SLOTS];
 } __attribute__((aligned(64)));
@@ -66,7 +72,7 @@ struct ring_hdr {
 	uint64_t tail __attribute__((aligned(64)));    /* reader: bytes consumed */
 } __attribute__((aligned(64)));
 
-#define RING_HDR_BYTES 256
+#define RING_HDR_BYTES 4096 /* a page: the data area is page-aligned */
 _Static_assert(sizeof(struct ring_hdr) <= RING_HDR_BYTES, "ring header fits its slot");
 #define RING_POOL_BYTES 4096
 _Static_assert(sizeof(struct ring_pool) <= RING_POOL_BYTES, "pool header fits a page");
@@ -82,9 +88,10 @@ struct ring_rec {
 	uint8_t flags;          /* RR_* */
 	int32_t err;
 	uint8_t rk;             /* enum ret_kind */
-	uint8_t pad_[3];
+	uint8_t pad_;
+	int16_t key_type;       /* -1: the key is text, else its native name (key_fmt.h) */
 	uint32_t keylen;
-	uint64_t t0, dur;       /* CLOCK_MONOTONIC ns */
+	uint64_t t0, dur;       /* in the pool's clock */
 	uint64_t ret;
 };
 

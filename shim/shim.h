@@ -258,7 +258,7 @@ struct shim_event {
 	enum shim_op op;
 	pid_t pid, tid;
 	struct timespec ts;     /* CLOCK_REALTIME at the start */
-	uint64_t t0;            /* CLOCK_MONOTONIC ns at the start */
+	uint64_t t0;            /* CLOCK_MONOTONIC ns at the start (ring: the pool's clock) */
 	uint64_t dur;
 	int nargs;
 	struct shim_arg arg[SHIM_MAX_ARGS];
@@ -268,6 +268,8 @@ struct shim_event {
 	int err;
 	int emulated;           /* the System V emulation handled the call itself */
 	char key[SHIM_NAME_CAP + 32]; /* "" = null */
+	int key_type;           /* -1: key is text; else key is the native name of a
+				 * key of this type, formatted later (key_fmt.h) */
 	/* Copies of the caller's memory made without trusting the pointers. */
 	unsigned char scratch[SHIM_STR_MAX + 32 + 16 * sizeof(struct sembuf) + sizeof(struct timespec)]
 		__attribute__((aligned(16)));
@@ -282,6 +284,9 @@ SHIM_HIDDEN void ev_arg(struct shim_event *e, const char *name, enum arg_kind k,
 SHIM_HIDDEN void ev_str(struct shim_event *e, const char *name, const char *s);
 SHIM_HIDDEN void ev_ptr(struct shim_event *e, const char *name, enum arg_kind k, const void *p);
 SHIM_HIDDEN void ev_sops(struct shim_event *e, const struct sembuf *sops, size_t n);
+/* The key as text, if it was left as a native name (ring mode leaves
+ * that to the reader). */
+SHIM_HIDDEN void ev_key_finish(struct shim_event *e);
 /* key = "posix:<name>" (as QNativeIpcKey::toString prints it). */
 SHIM_HIDDEN void ev_key_posix(struct shim_event *e, const char *name);
 /* key of a System V key_t: ftok path if known, else "0x%08x"/"IPC_PRIVATE". */
@@ -296,6 +301,8 @@ SHIM_HIDDEN void ev_key_ftok(struct shim_event *e, const char *path, int id);
  * it is gone or not a pool. */
 SHIM_HIDDEN int ring_init(const char *name);
 SHIM_HIDDEN int ring_on(void);
+/* Events time themselves with the TSC (the ring's reader converts). */
+SHIM_HIDDEN extern int shim_clock_tsc;
 /* The event as a record in this thread's ring (claimed on first use). */
 SHIM_HIDDEN void ring_put(const struct shim_event *e);
 /* A fork child claims rings of its own. */

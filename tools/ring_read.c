@@ -12,6 +12,7 @@
 #include "ring_read.h"
 #include "common.h"
 #include "../shim/ring.h"
+#include "../shim/key_fmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,9 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Events are handed over this long after they ended: enough for every ring
- * to have been read once more (the poll loop sleeps a few ms). */
-#define MERGE_WINDOW_NS 50000000ull
+/* Events that ended this long before a poll began are handed over after
+ * it: a record is committed right after its event ends, so by then every
+ * ring holding an older one has been read (the slack covers a thread
+ * preempted between the two). */
+#define MERGE_WINDOW_NS 10000000ull
 
 struct item {
 	uint64_t tend;          /* CLOCK_MONOTONIC ns the event ended */
@@ -57,6 +60,9 @@ struct ring_reader {
 	unsigned long long delivered, lost;
 	struct pid_lost *pl;
 	size_t npl, cappl;
+	int tsc;                /* records count TSC ticks */
+	uint64_t tsc0, mono0;   /* a TSC reading and the monotonic time with it */
+	double ns_per_tick;
 };
 
 static uint64_t mono_ns(void)
@@ -65,6 +71,73 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static uint64_t ticks(void)
+{
+#if defined(__x86_64__)
+	return __builtin_ia32_rdtsc();
+#else
+	return 0;
+#endif
+}
+
+/* An invariant TSC (x86-64, constant and nonstop): the shim may time
+ * events with it. NIPC_TRACE_CLOCK=monotonic says no. */
+static int tsc_usable(void)
+{
+#if defined(__x86_64__)
+	const char *env = getenv("NIPC_TRACE_CLOCK");
+	char line[4096];
+	int constant = 0, nonstop = 0;
+	FILE *f;
+
+	if (env && !strcmp(env, "monotonic"))
+		return 0;
+	if (!(f = fopen("/proc/cpuinfo", "r")))
+		return 0;
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, "flags", 5)) {
+			constant = strstr(line, " constant_tsc") != NULL;
+			nonstop = strstr(line, " nonstop_tsc") != NULL;
+			break;
+		}
+	fclose(f);
+	return constant && nonstop;
+#else
+	return 0;
+#endif
+}
+
+/* The TSC's rate against the monotonic clock, over 2 ms at the start and
+ * over the whole run later. */
+static void calibrate(struct ring_reader *r)
+{
+	uint64_t t = ticks(), m = mono_ns();
+
+	if (!r->tsc0) {
+		const struct timespec nap = {0, 2000000};
+
+		r->tsc0 = t;
+		r->mono0 = m;
+		nanosleep(&nap, NULL);
+		t = ticks();
+		m = mono_ns();
+	}
+	if (t > r->tsc0 && m > r->mono0)
+		r->ns_per_tick = (double)(m - r->mono0) / (double)(t - r->tsc0);
+}
+
+static uint64_t to_mono(const struct ring_reader *r, uint64_t v)
+{
+	if (!r->tsc)
+		return v;
+	return r->mono0 + (uint64_t)((double)(int64_t)(v - r->tsc0) * r->ns_per_tick);
+}
+
+static uint64_t to_ns(const struct ring_reader *r, uint64_t v)
+{
+	return r->tsc ? (uint64_t)((double)v * r->ns_per_tick) : v;
 }
 
 int ring_parse_size(const char *s, uint64_t *v)
@@ -135,6 +208,11 @@ struct ring_reader *ring_reader_new(uint64_t ring_bytes, unsigned nrings, int wh
 	r->pool->pool_bytes = total;
 	r->pool->when_full = (uint32_t)when_full;
 	r->pool->reader_pid = (int32_t)getpid();
+	r->tsc = tsc_usable();
+	if (r->tsc) {
+		calibrate(r);
+		r->pool->clock = RING_CLOCK_TSC;
+	}
 	__atomic_store_n(&r->pool->magic, RING_MAGIC, __ATOMIC_RELEASE);
 	return r;
 }
@@ -216,7 +294,7 @@ static size_t drain(struct ring_reader *r, uint32_t i, int dead)
 			continue;
 		}
 		struct ring_rec *copy = malloc(len);
-		uint64_t tend = rec->t0 + rec->dur;
+		uint64_t tend = to_mono(r, rec->t0 + rec->dur);
 
 		if (rec->dropped > s->dropped) {
 			note_lost(r, h->pid, h->tid, rec->dropped - s->dropped, tend);
@@ -302,8 +380,8 @@ static void add_pid_lost(struct ring_reader *r, long pid, unsigned long long n)
 }
 
 /* Record i back into the event the shim had (pointers into the record). */
-static void decode(const struct item *it, struct shim_event *e, char names[][256],
-		   const struct timespec *off)
+static void decode(const struct ring_reader *r, const struct item *it, struct shim_event *e,
+		   char names[][256], const struct timespec *off)
 {
 	const struct ring_rec *rec = it->rec;
 	const unsigned char *p = (const unsigned char *)(rec + 1);
@@ -313,11 +391,11 @@ static void decode(const struct item *it, struct shim_event *e, char names[][256
 	e->op = (enum shim_op)(rec->op < OP_COUNT ? rec->op : 0);
 	e->pid = (pid_t)it->pid;
 	e->tid = (pid_t)it->tid;
-	rt = rec->t0 + (uint64_t)off->tv_sec * 1000000000u + (uint64_t)off->tv_nsec;
+	rt = to_mono(r, rec->t0) + (uint64_t)off->tv_sec * 1000000000u + (uint64_t)off->tv_nsec;
 	e->ts.tv_sec = (time_t)(rt / 1000000000u);
 	e->ts.tv_nsec = (long)(rt % 1000000000u);
-	e->t0 = rec->t0;
-	e->dur = rec->dur;
+	e->t0 = to_mono(r, rec->t0);
+	e->dur = to_ns(r, rec->dur);
 	e->rk = (enum ret_kind)rec->rk;
 	if (e->rk == R_INT || e->rk == R_KEYT)
 		e->ret.i = (long long)rec->ret;
@@ -345,18 +423,24 @@ static void decode(const struct item *it, struct shim_event *e, char names[][256
 		}
 		p += RING_ALIGN(sizeof *ra + ra->namelen + ra->datalen);
 	}
-	if (rec->keylen >= sizeof e->key)
-		memcpy(e->key, p, sizeof e->key - 1), e->key[sizeof e->key - 1] = 0;
-	else
-		memcpy(e->key, p, rec->keylen), e->key[rec->keylen] = 0;
+	if (rec->keylen >= sizeof e->key) {
+		memcpy(e->key, p, sizeof e->key - 1);
+		e->key[sizeof e->key - 1] = 0;
+	} else {
+		memcpy(e->key, p, rec->keylen);
+		e->key[rec->keylen] = 0;
+	}
+	e->key_type = -1;
+	if (rec->key_type >= 0)
+		key_fmt(e->key, sizeof e->key, rec->key_type, e->key);
 }
 
-static void hand_over(struct ring_reader *r, int final, const struct ring_sink *s)
+static void hand_over(struct ring_reader *r, int final, uint64_t began, const struct ring_sink *s)
 {
 	static struct shim_event e;
 	static char names[SHIM_MAX_ARGS][256];
 	struct timespec rt, mt, off;
-	uint64_t limit = final ? UINT64_MAX : mono_ns() - MERGE_WINDOW_NS;
+	uint64_t limit = final ? UINT64_MAX : began - MERGE_WINDOW_NS;
 	size_t i;
 
 	clock_gettime(CLOCK_REALTIME, &rt);
@@ -373,7 +457,7 @@ static void hand_over(struct ring_reader *r, int final, const struct ring_sink *
 		struct item *it = &r->q[i];
 
 		if (it->rec) {
-			decode(it, &e, names, &off);
+			decode(r, it, &e, names, &off);
 			r->delivered++;
 			if (s->event)
 				s->event(s->arg, &e);
@@ -395,6 +479,10 @@ static void hand_over(struct ring_reader *r, int final, const struct ring_sink *
 size_t ring_reader_poll(struct ring_reader *r, int final, const struct ring_sink *s)
 {
 	size_t n = 0;
+	uint64_t began = mono_ns();
+
+	if (r->tsc)
+		calibrate(r);
 
 	for (uint32_t i = 0; i < r->pool->nrings; i++) {
 		struct ring_hdr *h = ring_slot(r->pool, i);
@@ -409,7 +497,7 @@ size_t ring_reader_poll(struct ring_reader *r, int final, const struct ring_sink
 			retire(r, i);
 	}
 	poll_noring(r);
-	hand_over(r, final, s);
+	hand_over(r, final, began, s);
 	return n;
 }
 
