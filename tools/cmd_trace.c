@@ -471,9 +471,9 @@ static void on_term(int sig)
  * ends in any way (SIGKILL included): it waits for the end of a pipe only
  * nipc holds. Double-forked before CMD starts, so it is never one of the
  * processes nipc waits for. */
-static int start_watchdog(const struct ring_reader *rr)
+static int start_watchdog(const char *name)
 {
-	int p[2], st;
+	int p[2], st, null;
 	pid_t pid;
 	char c;
 
@@ -490,13 +490,17 @@ static int start_watchdog(const struct ring_reader *rr)
 		if (fork() != 0)
 			_exit(0);
 		setsid();
+		/* nobody waits for the end of nipc's output because of us */
+		null = open("/dev/null", O_RDWR);
+		for (int fd = 0; fd < 3 && null >= 0; fd++)
+			dup2(null, fd);
 		signal(SIGINT, SIG_IGN);
 		signal(SIGQUIT, SIG_IGN);
 		signal(SIGTERM, SIG_IGN);
 		signal(SIGHUP, SIG_IGN);
 		while (read(p[0], &c, 1) < 0 && errno == EINTR)
 			;
-		ring_reader_unlink(rr);
+		ring_name_unlink(name);
 		_exit(0);
 	}
 	close(p[0]);
@@ -540,6 +544,7 @@ static int run_ring(struct opts *o)
 	const char *why;
 	struct reader *r;
 	struct ring_reader *rr = NULL;
+	char name[64];
 	const char *tid_env = getenv("NIPC_TRACE_TID");
 	int status, rc = EXIT_FAIL;
 	pid_t pid;
@@ -561,15 +566,17 @@ static int run_ring(struct opts *o)
 			goto out;
 		}
 	}
-	if (!(rr = ring_reader_new(o->buffer_size, RING_COUNT, o->when_full)))
+	/* the watchdog first: no moment when a killed nipc leaves the buffer */
+	ring_name_make(name, sizeof name);
+	if (start_watchdog(name)) {
+		fail("trace: cannot start: %s", strerror(errno));
+		goto out;
+	}
+	if (!(rr = ring_reader_new(name, o->buffer_size, RING_COUNT, o->when_full)))
 		goto out;
 	live_pool = rr;
 	signal(SIGTERM, on_term);
 	signal(SIGHUP, on_term);
-	if (start_watchdog(rr)) {
-		fail("trace: cannot start: %s", strerror(errno));
-		goto out;
-	}
 	o->ring = ring_reader_name(rr);
 	if (!launch_spawn(&o->l, trace_env, o, &pid)) {
 		signal(SIGINT, SIG_IGN);

@@ -165,9 +165,17 @@ int ring_parse_size(const char *s, uint64_t *v)
 	return 0;
 }
 
-struct ring_reader *ring_reader_new(uint64_t ring_bytes, unsigned nrings, int when_full)
+void ring_name_make(char *name, size_t len)
 {
 	static unsigned counter;
+
+	snprintf(name, len, "/nipc-trace-%ld-%u-%lx", (long)getpid(), counter++,
+		 (unsigned long)mono_ns() & 0xffffff);
+}
+
+struct ring_reader *ring_reader_new(const char *name, uint64_t ring_bytes, unsigned nrings,
+				    int when_full)
+{
 	struct ring_reader *r = calloc(1, sizeof *r);
 	uint64_t bytes = 4096, total;
 	int fd;
@@ -179,8 +187,7 @@ struct ring_reader *ring_reader_new(uint64_t ring_bytes, unsigned nrings, int wh
 	while (bytes < ring_bytes)
 		bytes <<= 1;
 	total = RING_POOL_BYTES + (uint64_t)nrings * (RING_HDR_BYTES + bytes);
-	snprintf(r->name, sizeof r->name, "/nipc-trace-%ld-%u-%lx", (long)getpid(), counter++,
-		 (unsigned long)mono_ns() & 0xffffff);
+	snprintf(r->name, sizeof r->name, "%s", name);
 	r->seen = calloc(nrings, sizeof *r->seen);
 	fd = r->seen ? shm_open(r->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
 	if (fd < 0) {
@@ -530,14 +537,20 @@ int ring_reader_pid_lost(const struct ring_reader *r, size_t i, long *pid,
 	return 1;
 }
 
-void ring_reader_unlink(const struct ring_reader *r)
+void ring_name_unlink(const char *name)
 {
 	char path[96];
-	size_t n = strlen(r->name);
+	size_t n = strnlen(name, sizeof path - 9);
 
 	memcpy(path, "/dev/shm", 8);
-	memcpy(path + 8, r->name, n + 1);
+	memcpy(path + 8, name, n);
+	path[8 + n] = 0;
 	unlink(path);
+}
+
+void ring_reader_unlink(const struct ring_reader *r)
+{
+	ring_name_unlink(r->name);
 }
 
 void ring_reader_free(struct ring_reader *r)

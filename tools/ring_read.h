@@ -21,9 +21,14 @@ struct ring_sink {
 	void *arg;
 };
 
-/* A pool of nrings rings of ring_bytes (rounded up to a power of two) each;
- * NULL after a message. */
-struct ring_reader *ring_reader_new(uint64_t ring_bytes, unsigned nrings, int when_full);
+/* A new pool's name (for name[64]). */
+void ring_name_make(char *name, size_t len);
+/* Removes a pool's name (async-signal-safe). */
+void ring_name_unlink(const char *name);
+/* The pool name: nrings rings of ring_bytes (rounded up to a power of
+ * two) each; NULL after a message. */
+struct ring_reader *ring_reader_new(const char *name, uint64_t ring_bytes, unsigned nrings,
+				    int when_full);
 /* The name to pass in NIPC_TRACE_RING. */
 const char *ring_reader_name(const struct ring_reader *r);
 /* Reads what the rings hold and hands over the events older than the merge

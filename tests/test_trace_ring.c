@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/* nipc trace's ring: every event a program makes is delivered or counted
+ * lost (delivered + lost = made, by the program's own count), under
+ * threads, forks and execs, a SIGKILLed writer, a small buffer, and
+ * events from a signal handler inside the shim; no buffer is left in
+ * /dev/shm. Driven with tests/progs/ring_stress. */
+#include "config.h"
+
+#include "tlib.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct tally {
+	long events, lost, lost_lines;
+	long made, child, child_pid;
+	long child_events, child_lost;
+};
+
+/* The nipc-trace buffers in /dev/shm. */
+static int buffers(void)
+{
+	DIR *d = opendir("/dev/shm");
+	struct dirent *e;
+	char prefix[64];
+	int n = 0;
+
+	snprintf(prefix, sizeof prefix, "nipc-trace-");
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		n += !strncmp(e->d_name, prefix, strlen(prefix));
+	closedir(d);
+	return n;
+}
+
+static long num_after(const char *s, const char *word)
+{
+	const char *p = strstr(s, word);
+
+	return p ? atol(p + strlen(word)) : -1;
+}
+
+/* Runs ring_stress ARGS under nipc trace --json with extra options; counts
+ * the events and losses of the JSON output, and the program's own count. */
+static void run_counted(const char *const opts[], const char *const args[], struct tally *t)
+{
+	const char *json = tl_new_path("ring.json"), *out = tl_new_path("ring.out");
+	const char *argv[32];
+	struct tl_lines l;
+	char *text;
+	size_t n = 0;
+
+	argv[n++] = tl_nipc();
+	argv[n++] = "trace";
+	argv[n++] = "--json";
+	argv[n++] = "-o";
+	argv[n++] = json;
+	for (size_t i = 0; opts[i]; i++)
+		argv[n++] = opts[i];
+	argv[n++] = "--";
+	argv[n++] = tl_prog("ring_stress");
+	for (size_t i = 0; args[i]; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	memset(t, 0, sizeof *t);
+	assert_int_equal(tl_run_files(argv, out, NULL), 0);
+	text = tl_slurp(out);
+	assert_non_null(text);
+	t->made = num_after(text, "made ");
+	t->child = num_after(text, "child ");
+	t->child_pid = num_after(text, " pid ");
+	free(text);
+	assert_int_equal(tl_lines_load(&l, json), 0);
+	for (size_t i = 0; i < l.n; i++) {
+		const char *line = l.line[i];
+		long pid = num_after(line, "\"pid\":");
+
+		if (strstr(line, "\"op\":")) {
+			t->events++;
+			t->child_events += pid == t->child_pid;
+		} else if (strstr(line, "\"lost\":")) {
+			long lost = num_after(line, "\"lost\":");
+
+			t->lost += lost;
+			t->lost_lines++;
+			t->child_lost += pid == t->child_pid ? lost : 0;
+		} else {
+			fail_msg("not an event: %s", line);
+		}
+	}
+	tl_lines_free(&l);
+}
+
+static void test_threads_forks_execs(void **state)
+{
+	const char *opts[] = {NULL};
+	const char *args[] = {"tree", "8", "125", "20", NULL};
+	struct tally t;
+	int before = buffers();
+
+	(void)state;
+	run_counted(opts, args, &t);
+	/* 1,000 forks and 1,000 execs */
+	assert_int_equal(t.made, 8 * 125 * 20 * 3);
+	/* far below the buffer's capacity: nothing lost */
+	assert_int_equal(t.lost, 0);
+	assert_int_equal(t.events, t.made);
+	assert_int_equal(buffers(), before);
+}
+
+static void test_small_buffer_counts_losses(void **state)
+{
+	const char *opts[] = {"--buffer-size", "16K", NULL};
+	const char *args[] = {"burst", "200000", NULL};
+	struct tally t;
+
+	(void)state;
+	run_counted(opts, args, &t);
+	assert_int_equal(t.made, 200000);
+	assert_true(t.lost > 0);
+	assert_true(t.lost_lines > 0);
+	assert_int_equal(t.events + t.lost, t.made);
+}
+
+static void test_block_loses_nothing(void **state)
+{
+	const char *opts[] = {"--buffer-size", "16K", "--when-full", "block", NULL};
+	const char *args[] = {"burst", "50000", NULL};
+	struct tally t;
+
+	(void)state;
+	run_counted(opts, args, &t);
+	assert_int_equal(t.lost, 0);
+	assert_int_equal(t.events, 50000);
+}
+
+/* A writer killed mid-stream: the reader carries on, the other process's
+ * events are all there, and the killed one's are delivered or lost (at
+ * most the record it was writing). */
+static void test_sigkill_writer(void **state)
+{
+	const char *opts[] = {NULL};
+	const char *args[] = {"kill", "1000", NULL};
+	struct tally t;
+
+	(void)state;
+	run_counted(opts, args, &t);
+	assert_int_equal(t.made, 1000);
+	assert_true(t.child >= 20000 && t.child_pid > 0);
+	assert_int_equal(t.events - t.child_events, 1000);
+	assert_int_equal(t.lost - t.child_lost, 0);
+	/* the count was taken after the kill; the child may have made one
+	 * more event than it counted, and lost the one it was writing */
+	assert_true(t.child_events + t.child_lost >= t.child);
+	assert_true(t.child_events + t.child_lost <= t.child + 1);
+	assert_true(t.child_lost <= 1);
+}
+
+/* Events from a signal handler while the thread is inside a traced call
+ * cannot be recorded: each one is counted lost. */
+static void test_signal_handler_events_lost(void **state)
+{
+	const char *opts[] = {NULL};
+	const char *args[] = {"signal", "7", NULL};
+	struct tally t;
+
+	(void)state;
+	run_counted(opts, args, &t);
+	assert_true(t.made >= 7 + 4);
+	assert_int_equal(t.lost, 7);
+	assert_int_equal(t.events + t.lost, t.made);
+}
+
+/* nipc killed with SIGKILL leaves no buffer behind: its watchdog removes
+ * it. */
+static void test_killed_reader_leaves_nothing(void **state)
+{
+	const char *argv[] = {tl_nipc(), "trace", "--", "sleep", "2", NULL};
+	struct tl_proc p;
+	int before = buffers();
+	long long until;
+
+	(void)state;
+	assert_int_equal(tl_start(&p, argv, NULL), 0);
+	until = tl_mono_ns() + 5000000000LL;
+	while (buffers() == before && tl_mono_ns() < until)
+		usleep(10000);
+	assert_int_equal(buffers(), before + 1);
+	kill(p.pid, SIGKILL);
+	tl_wait(&p, 5000);
+	tl_proc_free(&p);
+	until = tl_mono_ns() + 5000000000LL;
+	while (buffers() > before && tl_mono_ns() < until)
+		usleep(10000);
+	assert_int_equal(buffers(), before);
+}
+
+static void test_usage(void **state)
+{
+	const char *bad[][3] = {{"--buffer-size", "12", NULL}, {"--buffer-size", "1x", NULL},
+				{"--when-full", "wait", NULL}};
+
+	(void)state;
+	for (size_t i = 0; i < TL_LEN(bad); i++) {
+		const char *argv[] = {tl_nipc(), "trace", bad[i][0], bad[i][1], "--", "true", NULL};
+
+		assert_int_equal(tl_run_files(argv, NULL, NULL), 2);
+	}
+}
+
+TL_TESTS("trace_ring", NULL, NULL, test_threads_forks_execs, test_small_buffer_counts_losses,
+	 test_block_loses_nothing, test_sigkill_writer, test_signal_handler_events_lost,
+	 test_killed_reader_leaves_nothing, test_usage)
