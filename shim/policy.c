@@ -198,6 +198,7 @@ static int open_sink(const char *file)
 		return -1;
 	p->sink = SINK_FD;
 	p->kind = kind_of(p->fd);
+	guard_set(p->fd);
 	return 0;
 }
 
@@ -243,9 +244,8 @@ int shim_policy_child(void)
 		/* untraced, it must not hold the sink open (a pipe's reader
 		 * waits for every writer to go) */
 		if (p->sink == SINK_FD) {
-			shim_busy++;
-			close(p->fd);
-			shim_busy--;
+			guard_set(-1);
+			guard_close_own(p->fd);
 			p->fd = -1;
 		}
 		return -1;
@@ -255,7 +255,8 @@ int shim_policy_child(void)
 
 		shim_busy++;
 		fd = open_file(file_pattern, getpid());
-		close(p->fd);
+		guard_set(fd);
+		guard_close_own(p->fd);
 		shim_busy--;
 		p->fd = fd;
 		if (fd < 0)

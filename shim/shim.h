@@ -176,6 +176,18 @@ SHIM_HIDDEN void shim_warn(const char *msg, const char *arg);
 SHIM_HIDDEN int sink_line(const char *p, size_t n);
 SHIM_HIDDEN void sink_syslog(const char *line);
 
+/* --------------------------------------------------------------- guard.c */
+
+/* Guards fd, the line-mode sink, from the program's close, close_range,
+ * dup2 and dup3 (-1: nothing guarded). */
+SHIM_HIDDEN void guard_set(int fd);
+/* Closes the shim's own descriptor past the guard. */
+SHIM_HIDDEN int guard_close_own(int fd);
+/* Around a line's write: the sink's descriptor, held where a dup2 over it
+ * waits for the write to end. */
+SHIM_HIDDEN int guard_write_begin(void);
+SHIM_HIDDEN void guard_write_end(void);
+
 /* --------------------------------------------------------------- names.c */
 
 #define SHIM_NAME_CAP 512  /* names and paths kept for keys, with the NUL */

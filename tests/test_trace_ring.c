@@ -200,6 +200,49 @@ static void test_killed_reader_leaves_nothing(void **state)
 	assert_int_equal(buffers(), before);
 }
 
+/* close_all's DATA holds its own lines only, and its five events are in
+ * the trace. */
+static void check_close_all(const char *data, const char *trace)
+{
+	char *text = tl_slurp(data);
+	struct tl_lines l;
+	size_t events = 0;
+
+	assert_non_null(text);
+	assert_string_equal(text, "own data 1\nown data 2\n");
+	free(text);
+	assert_int_equal(tl_lines_load(&l, trace), 0);
+	for (size_t i = 0; i < l.n; i++)
+		events += strstr(l.line[i], "shm_unlink(\"/nipc-close-all-absent-") != NULL;
+	tl_lines_free(&l);
+	assert_int_equal(events, 5);
+}
+
+/* Line mode: the shim's descriptor survives the program's close_range,
+ * close and dup2 over it, and never becomes the program's file. */
+static void test_close_everything_line_mode(void **state)
+{
+	const char *data = tl_new_path("close_all.data"), *trace = tl_new_path("close_all.trace");
+	const char *argv[] = {tl_prog("close_all"), data, NULL};
+
+	(void)state;
+	assert_int_equal(tl_run(NULL, argv, &(struct tl_opts){.preload = 1, .trace = "1",
+							       .trace_file = trace}), 0);
+	check_close_all(data, trace);
+}
+
+/* Ring mode: nothing of the trace is a descriptor of the program's. */
+static void test_close_everything_ring(void **state)
+{
+	const char *data = tl_new_path("close_all.data"), *trace = tl_new_path("close_all.trace");
+	const char *argv[] = {tl_nipc(), "trace", "-o", trace, "--", tl_prog("close_all"), data,
+			      NULL};
+
+	(void)state;
+	assert_int_equal(tl_run_files(argv, NULL, NULL), 0);
+	check_close_all(data, trace);
+}
+
 static void test_usage(void **state)
 {
 	const char *bad[][3] = {{"--buffer-size", "12", NULL}, {"--buffer-size", "1x", NULL},
@@ -215,4 +258,5 @@ static void test_usage(void **state)
 
 TL_TESTS("trace_ring", NULL, NULL, test_threads_forks_execs, test_small_buffer_counts_losses,
 	 test_block_loses_nothing, test_sigkill_writer, test_signal_handler_events_lost,
-	 test_killed_reader_leaves_nothing, test_usage)
+	 test_killed_reader_leaves_nothing, test_close_everything_line_mode,
+	 test_close_everything_ring, test_usage)

@@ -50,3 +50,6 @@ tests_test_trace_ring_LDADD = $(TEST_LIBS)
 tests_progs_ring_stress_CFLAGS = $(WARN_CFLAGS)
 tests_progs_ring_stress_LDFLAGS =
 tests_progs_ring_stress_LDADD = -lpthread
+check_PROGRAMS += tests/progs/close_all
+tests_progs_close_all_CFLAGS = $(WARN_CFLAGS)
+tests_progs_close_all_LDFLAGS =
