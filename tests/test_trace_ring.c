@@ -19,6 +19,7 @@ struct tally {
 	long events, lost, lost_lines;
 	long made, child, child_pid;
 	long child_events, child_lost;
+	double back;            /* the most an event ended before the one above it, s */
 };
 
 /* The nipc-trace buffers in /dev/shm. */
@@ -54,6 +55,7 @@ static void run_counted(const char *const opts[], const char *const args[], stru
 	struct tl_lines l;
 	char *text;
 	size_t n = 0;
+	double last_end = 0;
 
 	argv[n++] = tl_nipc();
 	argv[n++] = "trace";
@@ -81,6 +83,13 @@ static void run_counted(const char *const opts[], const char *const args[], stru
 		long pid = num_after(line, "\"pid\":");
 
 		if (strstr(line, "\"op\":")) {
+			const char *ts = strstr(line, "\"ts\":");
+			double end = (ts ? atof(ts + 5) : 0) + num_after(line, "\"dur_ns\":") / 1e9;
+
+			if (last_end - end > t->back)
+				t->back = last_end - end;
+			if (end > last_end)
+				last_end = end;
 			t->events++;
 			t->child_events += pid == t->child_pid;
 		} else if (strstr(line, "\"lost\":")) {
@@ -111,6 +120,10 @@ static void test_threads_forks_execs(void **state)
 	assert_int_equal(t.lost, 0);
 	assert_int_equal(t.events, t.made);
 	assert_int_equal(buffers(), before);
+	/* merged in the order the events ended (a generous bound: a thread
+	 * may be preempted between its call's end and its record's commit) */
+	if (t.back > 0.1)
+		fail_msg("an event ended %.6f s before the one printed above it", t.back);
 }
 
 static void test_small_buffer_counts_losses(void **state)
@@ -124,6 +137,21 @@ static void test_small_buffer_counts_losses(void **state)
 	assert_int_equal(t.made, 200000);
 	assert_true(t.lost > 0);
 	assert_true(t.lost_lines > 0);
+	assert_int_equal(t.events + t.lost, t.made);
+}
+
+/* More threads at once than the pool has rings: those without one have
+ * their events counted lost, per process. */
+static void test_pool_exhausted(void **state)
+{
+	const char *opts[] = {NULL};
+	const char *args[] = {"threads", "200", "50", NULL};
+	struct tally t;
+
+	(void)state;
+	run_counted(opts, args, &t);
+	assert_int_equal(t.made, 200 * 50);
+	assert_true(t.lost > 0);
 	assert_int_equal(t.events + t.lost, t.made);
 }
 
@@ -257,6 +285,7 @@ static void test_usage(void **state)
 }
 
 TL_TESTS("trace_ring", NULL, NULL, test_threads_forks_execs, test_small_buffer_counts_losses,
+	 test_pool_exhausted,
 	 test_block_loses_nothing, test_sigkill_writer, test_signal_handler_events_lost,
 	 test_killed_reader_leaves_nothing, test_close_everything_line_mode,
 	 test_close_everything_ring, test_usage)

@@ -6,6 +6,8 @@
  *   ring_stress tree THREADS FORKS EVENTS   THREADS threads, each FORKS
  *       times: a fork child makes EVENTS events and execs `leaf EVENTS`;
  *       each thread makes EVENTS events itself between forks
+ *   ring_stress threads N EVENTS            N threads alive at once, each
+ *       making EVENTS events (more threads than the pool has rings)
  *   ring_stress leaf EVENTS                 EVENTS events
  *   ring_stress burst EVENTS                EVENTS events, as fast as it can
  *   ring_stress kill EVENTS                 a child makes events until the
@@ -79,6 +81,32 @@ static int tree(int threads, long forks)
 	for (int i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);
 	printf("made %ld\n", (long)threads * forks * events * 3);
+	return 0;
+}
+
+static pthread_barrier_t together;
+
+static void *alive_thread(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&together);
+	make(events);
+	pthread_barrier_wait(&together);
+	return NULL;
+}
+
+static int threads_at_once(int n)
+{
+	pthread_t t[1024];
+
+	if (n > 1024 || pthread_barrier_init(&together, NULL, (unsigned)n))
+		return 2;
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&t[i], NULL, alive_thread, NULL))
+			return 1;
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	printf("made %ld\n", (long)n * events);
 	return 0;
 }
 
@@ -159,6 +187,10 @@ int main(int argc, char **argv)
 		return 2;
 	self[n] = 0;
 	setvbuf(stdout, NULL, _IONBF, 0);
+	if (!strcmp(argv[1], "threads") && argc == 4) {
+		events = atol(argv[3]);
+		return threads_at_once(atoi(argv[2]));
+	}
 	if (!strcmp(argv[1], "tree") && argc == 5) {
 		events = atol(argv[4]);
 		return tree(atoi(argv[2]), atol(argv[3]));
