@@ -88,6 +88,8 @@ void ev_begin(struct shim_event *e, enum shim_op op)
 	/* the reader dates ring records from the monotonic clock */
 	if (shim_policy.sink != SINK_RING)
 		clock_gettime(CLOCK_REALTIME, &e->ts);
+	else
+		ring_begin(e->pid, e->tid);
 	e->t0 = ev_clock();
 }
 
@@ -197,6 +199,8 @@ int ev_end(struct shim_event *e, int failed, int err)
 	struct out o = {line, 0, sizeof line - 1};
 
 	e->dur = ev_clock() - e->t0;
+	if (shim_policy.sink == SINK_RING)
+		ring_end(e->t0 + e->dur);
 	e->failed = failed;
 	e->err = err;
 	secure_args(e);

@@ -64,7 +64,7 @@ void ring_after_fork(void)
 	my_ring = NULL;
 }
 
-static struct ring_hdr *claim(pid_t pid, pid_t tid)
+static struct ring_hdr *claim(pid_t pid, pid_t tid, uint64_t end)
 {
 	uint32_t n = pool->nrings;
 
@@ -79,6 +79,7 @@ static struct ring_hdr *claim(pid_t pid, pid_t tid)
 		h->pid = pid;
 		h->tid = tid;
 		h->gen++;
+		h->open_end = end;
 		__atomic_store_n(&h->state, RING_CLAIMED, __ATOMIC_RELEASE);
 		/* Once per thread: the ring's pages mapped now, not by a page
 		 * fault in some later traced call (none before Linux 5.14). */
@@ -224,6 +225,18 @@ static void fill(struct ring_rec *r, const struct shim_event *e, const struct ri
 	memcpy(p, e->key, keylen);
 }
 
+void ring_begin(pid_t pid, pid_t tid)
+{
+	if (UNLIKELY(!my_ring))
+		my_ring = claim(pid, tid, 0);
+}
+
+void ring_end(uint64_t end)
+{
+	if (LIKELY(my_ring != NULL))
+		__atomic_store_n(&my_ring->open_end, end, __ATOMIC_RELEASE);
+}
+
 void ring_put(const struct shim_event *e)
 {
 	struct ring_hdr *h = my_ring;
@@ -232,7 +245,8 @@ void ring_put(const struct shim_event *e)
 	struct ring_rec *r;
 
 	if (UNLIKELY(!h)) {
-		h = my_ring = claim(e->pid, e->tid);
+		/* ring_begin found none free */
+		h = my_ring = claim(e->pid, e->tid, e->t0 + e->dur);
 		if (!h) {
 			lost_noring(e->pid);
 			return;
@@ -248,6 +262,7 @@ void ring_put(const struct shim_event *e)
 		     head + pad + len - __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE) > size) &&
 	    (pad + len > size || pool->when_full != RING_BLOCK || wait_room(h, pad + len))) {
 		lost_one(h, e->pid);
+		__atomic_store_n(&h->open_end, 0, __ATOMIC_RELEASE);
 		return;
 	}
 	if (pad) {
@@ -263,6 +278,7 @@ void ring_put(const struct shim_event *e)
 	__atomic_store_n(&h->head, head + len, __ATOMIC_RELEASE);
 	fill(r, e, h, keylen);
 	__atomic_store_n(&r->commit, RING_COMMIT, __ATOMIC_RELEASE);
+	__atomic_store_n(&h->open_end, 0, __ATOMIC_RELEASE);
 	/* The next record's lines, fetched for writing now: a store that
 	 * misses the cache would stall the program's next atomic operation
 	 * (every semaphore call has one) until the line arrives. */

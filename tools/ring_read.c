@@ -62,6 +62,7 @@ struct ring_reader {
 	size_t npl, cappl;
 	int tsc;                /* records count TSC ticks */
 	uint64_t tsc0, mono0;   /* a TSC reading and the monotonic time with it */
+	uint64_t tsc_last, mono_last;   /* the latest such pair */
 	double ns_per_tick;
 };
 
@@ -109,30 +110,44 @@ static int tsc_usable(void)
 #endif
 }
 
+/* A TSC reading and the monotonic time at that moment (the midpoint of two
+ * readings around the clock's). */
+static void clock_pair(uint64_t *t, uint64_t *m)
+{
+	uint64_t a = ticks();
+
+	*m = mono_ns();
+	*t = a + (ticks() - a) / 2;
+}
+
 /* The TSC's rate against the monotonic clock, over 2 ms at the start and
- * over the whole run later. */
+ * over the whole run later; times are converted from the latest reading,
+ * so an error in the rate scales with an event's age when read (a poll
+ * interval), not with the length of the run. */
 static void calibrate(struct ring_reader *r)
 {
-	uint64_t t = ticks(), m = mono_ns();
+	uint64_t t, m;
 
+	clock_pair(&t, &m);
 	if (!r->tsc0) {
 		const struct timespec nap = {0, 2000000};
 
 		r->tsc0 = t;
 		r->mono0 = m;
 		nanosleep(&nap, NULL);
-		t = ticks();
-		m = mono_ns();
+		clock_pair(&t, &m);
 	}
 	if (t > r->tsc0 && m > r->mono0)
 		r->ns_per_tick = (double)(m - r->mono0) / (double)(t - r->tsc0);
+	r->tsc_last = t;
+	r->mono_last = m;
 }
 
 static uint64_t to_mono(const struct ring_reader *r, uint64_t v)
 {
 	if (!r->tsc)
 		return v;
-	return r->mono0 + (uint64_t)((double)(int64_t)(v - r->tsc0) * r->ns_per_tick);
+	return r->mono_last + (uint64_t)(int64_t)((double)(int64_t)(v - r->tsc_last) * r->ns_per_tick);
 }
 
 static uint64_t to_ns(const struct ring_reader *r, uint64_t v)
@@ -334,6 +349,7 @@ static void retire(struct ring_reader *r, uint32_t i)
 	h->pid = h->tid = 0;
 	h->dropped = 0;
 	h->head = h->tail = 0;
+	h->open_end = 0;
 	*s = (struct ring_seen){0};
 	__atomic_store_n(&h->state, RING_FREE, __ATOMIC_RELEASE);
 }
@@ -442,12 +458,13 @@ static void decode(const struct ring_reader *r, const struct item *it, struct sh
 		key_fmt(e->key, sizeof e->key, rec->key_type, e->key);
 }
 
-static void hand_over(struct ring_reader *r, int final, uint64_t began, const struct ring_sink *s)
+static void hand_over(struct ring_reader *r, int final, uint64_t limit, const struct ring_sink *s)
 {
 	static struct shim_event e;
 	static char names[SHIM_MAX_ARGS][256];
 	struct timespec rt, mt, off;
-	uint64_t limit = final ? UINT64_MAX : began - MERGE_WINDOW_NS;
+	if (final)
+		limit = UINT64_MAX;
 	size_t i;
 
 	clock_gettime(CLOCK_REALTIME, &rt);
@@ -486,10 +503,11 @@ static void hand_over(struct ring_reader *r, int final, uint64_t began, const st
 size_t ring_reader_poll(struct ring_reader *r, int final, const struct ring_sink *s)
 {
 	size_t n = 0;
-	uint64_t began = mono_ns();
+	uint64_t limit;
 
 	if (r->tsc)
 		calibrate(r);
+	limit = mono_ns() - MERGE_WINDOW_NS;
 
 	for (uint32_t i = 0; i < r->pool->nrings; i++) {
 		struct ring_hdr *h = ring_slot(r->pool, i);
@@ -500,11 +518,19 @@ size_t ring_reader_poll(struct ring_reader *r, int final, const struct ring_sink
 		/* dead first: then every record it made is visible */
 		dead = !alive(h->pid, h->tid);
 		n += drain(r, i, dead);
-		if (dead)
+		if (dead) {
 			retire(r, i);
+		} else {
+			/* an event that ended but is not in yet holds back
+			 * the later ones */
+			uint64_t open = __atomic_load_n(&h->open_end, __ATOMIC_ACQUIRE);
+
+			if (open && to_mono(r, open) <= limit)
+				limit = to_mono(r, open) - 1;
+		}
 	}
 	poll_noring(r);
-	hand_over(r, final, began, s);
+	hand_over(r, final, limit, s);
 	return n;
 }
 
