@@ -82,8 +82,12 @@ static struct ring_hdr *claim(pid_t pid, pid_t tid, uint64_t end)
 		h->open_end = end;
 		__atomic_store_n(&h->state, RING_CLAIMED, __ATOMIC_RELEASE);
 		/* Once per thread: the ring's pages mapped now, not by a page
-		 * fault in some later traced call (none before Linux 5.14). */
+		 * fault in some later traced call (no such madvise before Linux
+		 * 5.14), and touched, for what a first touch still costs (a
+		 * hypervisor filling its shadow page tables: microseconds). */
 		madvise(ring_data(h), (size_t)pool->ring_bytes, MADV_POPULATE_WRITE);
+		for (uint64_t o = 0; o < pool->ring_bytes; o += 4096)
+			__atomic_store_n(ring_data(h) + o, 0, __ATOMIC_RELAXED);
 		return h;
 	}
 	return NULL;
