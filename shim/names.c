@@ -103,9 +103,14 @@ static int lock_slot(struct table *t, size_t i, unsigned *seq)
  * from a hash of want, so that writers of different tags rarely meet),
  * else (a full table) the next victim. A slot chosen before another writer
  * took it is checked again under the lock. */
+static size_t slot_hash(const struct table *t, uintptr_t want)
+{
+	return (size_t)((want * 0x9e3779b97f4a7c15ull) >> 40) % t->n;
+}
+
 static int claim(struct table *t, uintptr_t want, size_t *slot, unsigned *seq)
 {
-	size_t start = (size_t)((want * 0x9e3779b97f4a7c15ull) >> 40) % t->n;
+	size_t start = slot_hash(t, want);
 
 	for (int pass = 0; pass < 2; pass++) {
 		uintptr_t free_tag = pass == 0 ? want : 0;
@@ -178,9 +183,14 @@ int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *name)
 	struct table *t = &tables[k];
 	uintptr_t want = tag_of(k, tag);
 
+	size_t start = slot_hash(t, want);
+
 	if (k == NK_SEM && !__atomic_load_n(hint_of(tag), __ATOMIC_ACQUIRE))
 		return 0;
-	for (size_t i = 0; i < t->n; i++) {
+	/* from where claim() puts it: usually the first slot looked at */
+	for (size_t j = 0; j < t->n; j++) {
+		size_t i = start + j < t->n ? start + j : start + j - t->n;
+
 		for (int spin = 0; spin < 128; spin++) {
 			unsigned s;
 
