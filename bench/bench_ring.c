@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ROUNDS 5
+#define ROUNDS 7
 
 enum cfg { NATIVE, RING, LINE, STRACE, LTTNG, NCFG };
 
@@ -274,27 +274,32 @@ int main(int argc, char **argv)
 	else
 		v.have_lttng = 1;
 
-	printf("bench_ring: ns per traced event, traced minus untraced per-iteration time,\n"
-	       "median and p99 (medians of %d interleaved rounds)\n", ROUNDS);
+	printf("bench_ring: ns per traced event: traced minus untraced per-iteration time,\n"
+	       "median and p99 of each run; each round runs every configuration once, and\n"
+	       "the table shows the median over %d rounds (per-event columns: of each\n"
+	       "round's own difference to native, so load that comes and goes hits both)\n",
+	       ROUNDS);
 	printf("%-27s %-22s %10s %10s %12s %12s\n", "loop", "configuration", "iter med", "iter p99",
 	       "event med", "event p99");
 	for (size_t wi = 0; wi < sizeof workloads / sizeof workloads[0]; wi++) {
 		const struct workload *w = &workloads[wi];
 		double med[NCFG][ROUNDS], p99[NCFG][ROUNDS];
+		double dm[NCFG][ROUNDS], dp[NCFG][ROUNDS];
 		int nr[NCFG] = {0}, failed[NCFG] = {0};
 
 		for (int r = 0; r < ROUNDS; r++)
 			for (int c = 0; c < NCFG; c++) {
 				if ((c == STRACE && !v.have_strace) || (c == LTTNG && !v.have_lttng) ||
-				    failed[c])
+				    failed[c] || failed[NATIVE])
 					continue;
-				if (run(&v, (enum cfg)c, w, &med[c][nr[c]], &p99[c][nr[c]]))
+				if (run(&v, (enum cfg)c, w, &med[c][nr[c]], &p99[c][nr[c]])) {
 					failed[c] = 1;
-				else
-					nr[c]++;
+					continue;
+				}
+				dm[c][nr[c]] = (med[c][nr[c]] - med[NATIVE][r]) / w->events;
+				dp[c][nr[c]] = (p99[c][nr[c]] - p99[NATIVE][r]) / w->events;
+				nr[c]++;
 			}
-		double nm = nr[NATIVE] ? median(med[NATIVE], nr[NATIVE]) : NAN;
-		double np = nr[NATIVE] ? median(p99[NATIVE], nr[NATIVE]) : NAN;
 
 		for (int c = 0; c < NCFG; c++) {
 			double m, p;
@@ -315,7 +320,7 @@ int main(int argc, char **argv)
 			p = median(p99[c], nr[c]);
 			printf("%-27s %-22s %10.0f %10.0f", w->name, cfg_name[c], m, p);
 			if (c != NATIVE)
-				printf(" %12.0f %12.0f", (m - nm) / w->events, (p - np) / w->events);
+				printf(" %12.0f %12.0f", median(dm[c], nr[c]), median(dp[c], nr[c]));
 			putchar('\n');
 		}
 	}
