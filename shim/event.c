@@ -46,6 +46,11 @@ static pid_t my_pid(void)
 	return p;
 }
 
+pid_t event_pid(void)
+{
+	return my_pid();
+}
+
 static pid_t my_tid(void)
 {
 	if (!tid_cache)
@@ -145,11 +150,19 @@ static int sops_showable(const struct shim_arg *a, int err, void *tmp, size_t le
 	return 1;
 }
 
+/* A successful call has read its timespec, or at least its tv_nsec (glibc
+ * checks it before a semaphore's fast path): readable as a whole unless it
+ * crosses into another page. */
+static int ts_may_cross(const struct timespec *ts)
+{
+	return ((uintptr_t)ts & 4095) > 4096 - sizeof *ts;
+}
+
 /* A failed call may have failed on a bad pointer (EFAULT, or before libc
  * looked at it), and a successful sem_timedwait need not read its
  * deadline: such memory is copied with peek() into the event, and shown
  * as a bare pointer when unreadable. Memory a successful call has read is
- * read directly. */
+ * read directly: no system call on a success path. */
 static void secure_args(struct shim_event *e)
 {
 	e->scratch_used = 0;
@@ -165,7 +178,8 @@ static void secure_args(struct shim_event *e)
 			a->kind = A_PTR;
 			continue;
 		}
-		if (!a->p || !(a->kind == A_TS || (e->failed && (a->kind == A_STR || a->kind == A_SOPS))))
+		if (!a->p || !((a->kind == A_TS && (e->failed || ts_may_cross(a->ts))) ||
+			       (e->failed && (a->kind == A_STR || a->kind == A_SOPS))))
 			continue;
 		want = a->kind == A_TS ? sizeof(struct timespec)
 		     : a->kind == A_SOPS ? (a->n < SHIM_SOPS_SHOWN ? a->n : SHIM_SOPS_SHOWN) * sizeof(struct sembuf)

@@ -75,7 +75,7 @@ void guard_set(int fd)
 
 int guard_close_own(int fd)
 {
-	return (real_close ? real_close : close)(fd);
+	return real_close ? real_close(fd) : (int)syscall(SYS_close, fd);
 }
 
 int guard_write_begin(void)
@@ -95,11 +95,10 @@ static void move_away(int g)
 {
 	int e = errno, d = fcntl(g, F_DUPFD_CLOEXEC, g + 1);
 
-	/* no number left: tracing stops rather than write into its file */
+	/* no number left (-1): the next line fails with EBADF and tracing
+	 * stops, rather than write into the program's file */
 	__atomic_store_n(&shim_policy.fd, d, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&guard_fd, d, __ATOMIC_SEQ_CST);
-	if (d < 0)
-		shim_masks_set(0);
 	/* bounded: a signal handler of a thread that is writing a line may
 	 * be the one calling dup2 */
 	for (int i = 0; i < 100000 && __atomic_load_n(&writers, __ATOMIC_SEQ_CST); i++)

@@ -466,7 +466,7 @@ void shim_hooks_arm(void)
 		if (!(intercept() & OPBIT(op))) \
 			return RD_##rd##_CALL(REAL(fn), args); \
 		if (shim_busy) { \
-			ring_nested(OP_##op, __builtin_return_address(0)); \
+			ring_nested(OP_##op, __builtin_return_address(0), event_pid()); \
 			return RD_##rd##_CALL(REAL(fn), args); \
 		} \
 		return t_##fn RD_##rd##_XARGS(args); \

@@ -128,13 +128,13 @@ int ring_on(void)
 
 /* A hook entered while this thread is inside the shim: from a signal
  * handler when the caller is not the shim itself. Its event is lost. */
-void ring_nested(enum shim_op op, const void *caller)
+void ring_nested(enum shim_op op, const void *caller, pid_t pid)
 {
 	if (!pool || !(__atomic_load_n(&shim_trace, __ATOMIC_RELAXED) & (UINT64_C(1) << op)))
 		return;
 	if ((const char *)caller >= __ehdr_start && (const char *)caller < _etext)
 		return;
-	lost_one(my_ring, my_ring ? my_ring->pid : (pid_t)0);
+	lost_one(my_ring, pid);
 }
 
 static uint32_t arg_data(const struct shim_arg *a, uint32_t *n)

@@ -324,12 +324,14 @@ SHIM_HIDDEN void ring_end(uint64_t end);
 SHIM_HIDDEN void ring_put(const struct shim_event *e);
 /* A fork child claims rings of its own. */
 SHIM_HIDDEN void ring_after_fork(void);
-/* A traced op's hook entered while the thread is inside the shim, from
- * caller: lost unless the caller is the shim itself. */
-SHIM_HIDDEN void ring_nested(enum shim_op op, const void *caller);
+/* A traced op's hook entered while the thread (of process pid) is inside
+ * the shim, from caller: lost unless the caller is the shim itself. */
+SHIM_HIDDEN void ring_nested(enum shim_op op, const void *caller, pid_t pid);
 
 /* pid/tid caches, reset in a fork child. */
 SHIM_HIDDEN void event_after_fork(void);
+/* This process's pid (cached). */
+SHIM_HIDDEN pid_t event_pid(void);
 /* Caches the pid at start-up. */
 SHIM_HIDDEN void event_note_pid(void);
 /* 1 in a child of vfork (it shares the parent's memory, names included,

@@ -32,6 +32,7 @@
 
 struct item {
 	uint64_t tend;          /* CLOCK_MONOTONIC ns the event ended */
+	uint64_t t0, dur;       /* its start, CLOCK_MONOTONIC, and duration, ns */
 	uint64_t seq;
 	long pid, tid;
 	unsigned long long lost;        /* a loss marker when rec is NULL */
@@ -112,12 +113,24 @@ static int tsc_usable(void)
 
 /* A TSC reading and the monotonic time at that moment (the midpoint of two
  * readings around the clock's). */
-static void clock_pair(uint64_t *t, uint64_t *m)
+static int clock_pair(uint64_t *t, uint64_t *m)
 {
-	uint64_t a = ticks();
+	/* a pair taken across a preemption is worth nothing: the closest
+	 * of a few */
+	uint64_t best = UINT64_MAX;
 
-	*m = mono_ns();
-	*t = a + (ticks() - a) / 2;
+	for (int i = 0; i < 8; i++) {
+		uint64_t a = ticks(), mm = mono_ns(), b = ticks();
+
+		if (b - a < best) {
+			best = b - a;
+			*m = mm;
+			*t = a + (b - a) / 2;
+		}
+		if (best < 2000)
+			break;
+	}
+	return best < 20000 ? 0 : -1;
 }
 
 /* The TSC's rate against the monotonic clock, over 2 ms at the start and
@@ -128,7 +141,8 @@ static void calibrate(struct ring_reader *r)
 {
 	uint64_t t, m;
 
-	clock_pair(&t, &m);
+	if (clock_pair(&t, &m) && r->tsc0)
+		return;
 	if (!r->tsc0) {
 		const struct timespec nap = {0, 2000000};
 
@@ -316,7 +330,7 @@ static size_t drain(struct ring_reader *r, uint32_t i, int dead)
 			continue;
 		}
 		struct ring_rec *copy = malloc(len);
-		uint64_t tend = to_mono(r, rec->t0 + rec->dur);
+		uint64_t t0 = to_mono(r, rec->t0), dur = to_ns(r, rec->dur), tend = t0 + dur;
 
 		if (rec->dropped > s->dropped) {
 			note_lost(r, h->pid, h->tid, rec->dropped - s->dropped, tend);
@@ -324,7 +338,8 @@ static size_t drain(struct ring_reader *r, uint32_t i, int dead)
 		}
 		if (copy) {
 			memcpy(copy, rec, len);
-			push(r, &(struct item){.tend = tend, .pid = h->pid, .tid = h->tid, .rec = copy});
+			push(r, &(struct item){.tend = tend, .t0 = t0, .dur = dur, .pid = h->pid,
+					       .tid = h->tid, .rec = copy});
 		} else {
 			note_lost(r, h->pid, h->tid, 1, tend);
 		}
@@ -403,8 +418,8 @@ static void add_pid_lost(struct ring_reader *r, long pid, unsigned long long n)
 }
 
 /* Record i back into the event the shim had (pointers into the record). */
-static void decode(const struct ring_reader *r, const struct item *it, struct shim_event *e,
-		   char names[][256], const struct timespec *off)
+static void decode(const struct item *it, struct shim_event *e, char names[][256],
+		   const struct timespec *off)
 {
 	const struct ring_rec *rec = it->rec;
 	const unsigned char *p = (const unsigned char *)(rec + 1);
@@ -414,11 +429,11 @@ static void decode(const struct ring_reader *r, const struct item *it, struct sh
 	e->op = (enum shim_op)(rec->op < OP_COUNT ? rec->op : 0);
 	e->pid = (pid_t)it->pid;
 	e->tid = (pid_t)it->tid;
-	rt = to_mono(r, rec->t0) + (uint64_t)off->tv_sec * 1000000000u + (uint64_t)off->tv_nsec;
+	rt = it->t0 + (uint64_t)off->tv_sec * 1000000000u + (uint64_t)off->tv_nsec;
 	e->ts.tv_sec = (time_t)(rt / 1000000000u);
 	e->ts.tv_nsec = (long)(rt % 1000000000u);
-	e->t0 = to_mono(r, rec->t0);
-	e->dur = to_ns(r, rec->dur);
+	e->t0 = it->t0;
+	e->dur = it->dur;
 	e->rk = (enum ret_kind)rec->rk;
 	if (e->rk == R_INT || e->rk == R_KEYT)
 		e->ret.i = (long long)rec->ret;
@@ -458,6 +473,30 @@ static void decode(const struct ring_reader *r, const struct item *it, struct sh
 		key_fmt(e->key, sizeof e->key, rec->key_type, e->key);
 }
 
+/* The real time and the monotonic time at one moment: the closest of a
+ * few readings (one taken across a preemption would shift the dates). */
+static void realtime_pair(struct timespec *rt, struct timespec *mt)
+{
+	uint64_t best = UINT64_MAX;
+
+	clock_gettime(CLOCK_REALTIME, rt);
+	clock_gettime(CLOCK_MONOTONIC, mt);
+	for (int i = 0; i < 8 && best > 2000; i++) {
+		struct timespec a, r, b;
+		uint64_t gap;
+
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		clock_gettime(CLOCK_REALTIME, &r);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		gap = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000u + (uint64_t)(b.tv_nsec - a.tv_nsec);
+		if (gap < best) {
+			best = gap;
+			*rt = r;
+			*mt = a;
+		}
+	}
+}
+
 static void hand_over(struct ring_reader *r, int final, uint64_t limit, const struct ring_sink *s)
 {
 	static struct shim_event e;
@@ -467,8 +506,7 @@ static void hand_over(struct ring_reader *r, int final, uint64_t limit, const st
 		limit = UINT64_MAX;
 	size_t i;
 
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &mt);
+	realtime_pair(&rt, &mt);
 	off.tv_sec = rt.tv_sec - mt.tv_sec;
 	off.tv_nsec = rt.tv_nsec - mt.tv_nsec;
 	if (off.tv_nsec < 0) {
@@ -481,7 +519,7 @@ static void hand_over(struct ring_reader *r, int final, uint64_t limit, const st
 		struct item *it = &r->q[i];
 
 		if (it->rec) {
-			decode(r, it, &e, names, &off);
+			decode(it, &e, names, &off);
 			r->delivered++;
 			if (s->event)
 				s->event(s->arg, &e);
@@ -515,10 +553,12 @@ size_t ring_reader_poll(struct ring_reader *r, int final, const struct ring_sink
 
 		if (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != RING_CLAIMED)
 			continue;
-		/* dead first: then every record it made is visible */
+		/* dead first: then every record it made is visible; the last
+		 * poll takes the rest of every ring, a record still being
+		 * written (or of a zombie killed while writing) is lost */
 		dead = !alive(h->pid, h->tid);
-		n += drain(r, i, dead);
-		if (dead) {
+		n += drain(r, i, dead || final);
+		if (dead || final) {
 			retire(r, i);
 		} else {
 			/* an event that ended but is not in yet holds back
