@@ -196,6 +196,24 @@ static void test_sigkill_writer(void **state)
 	assert_true(t.child_lost <= 1);
 }
 
+/* A record a killed process had begun: counted lost, everything before it
+ * and every other process's events read. */
+static void test_half_written_record(void **state)
+{
+	const char *opts[] = {NULL};
+	const char *args[] = {"half", "500", NULL};
+	struct tally t;
+
+	(void)state;
+	run_counted(opts, args, &t);
+	assert_int_equal(t.made, 500);
+	assert_int_equal(t.child, 500);
+	assert_int_equal(t.child_events, 500);
+	assert_int_equal(t.child_lost, 1);
+	assert_int_equal(t.events - t.child_events, 500);
+	assert_int_equal(t.lost, 1);
+}
+
 /* Events from a signal handler while the thread is inside a traced call
  * cannot be recorded: each one is counted lost. */
 static void test_signal_handler_events_lost(void **state)
@@ -292,6 +310,7 @@ static void test_usage(void **state)
 
 TL_TESTS("trace_ring", NULL, NULL, test_threads_forks_execs, test_small_buffer_counts_losses,
 	 test_pool_exhausted,
-	 test_block_loses_nothing, test_sigkill_writer, test_signal_handler_events_lost,
+	 test_block_loses_nothing, test_sigkill_writer, test_half_written_record,
+	 test_signal_handler_events_lost,
 	 test_killed_reader_leaves_nothing, test_close_everything_line_mode,
 	 test_close_everything_ring, test_usage)

@@ -367,7 +367,7 @@ static void print_summary(struct reader *r)
 
 /* The losses, after the table: how many of the events made were lost,
  * and by which processes. */
-static void print_lost(const struct ring_reader *rr)
+static void print_lost(const struct ring_reader *rr, int summary)
 {
 	unsigned long long delivered, lost, n;
 	long pid;
@@ -375,8 +375,11 @@ static void print_lost(const struct ring_reader *rr)
 	ring_reader_counts(rr, &delivered, &lost);
 	if (!lost)
 		return;
-	fprintf(stderr, "%8llu %7s %12s %10s  %s (of %llu events made):", lost, "", "", "", "lost",
-		delivered + lost);
+	if (summary)
+		fprintf(stderr, "%8llu %7s %12s %10s  %s (of %llu events made):", lost, "", "", "",
+			"lost", delivered + lost);
+	else
+		fprintf(stderr, "nipc: trace: %llu of %llu events lost:", lost, delivered + lost);
 	for (size_t i = 0; ring_reader_pid_lost(rr, i, &pid, &n); i++)
 		if (pid)
 			fprintf(stderr, " pid %ld: %llu", pid, n);
@@ -591,7 +594,7 @@ static int run_ring(struct opts *o)
 		fflush(stderr);
 		if (o->summary)
 			print_summary(r);
-		print_lost(rr);
+		print_lost(rr, o->summary);
 		rc = launch_exit_status(status);
 	}
 out:

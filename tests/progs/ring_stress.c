@@ -13,11 +13,17 @@
  *   ring_stress kill EVENTS                 a child makes events until the
  *       parent SIGKILLs it; then the parent makes EVENTS events ("made"
  *       counts the parent's only; "child N" the child's before the kill)
+ *   ring_stress half EVENTS                 a child makes EVENTS events,
+ *       then reserves a record in its ring and is killed before finishing
+ *       it, as a kill in the middle of a traced call would; then the
+ *       parent makes EVENTS events ("child N pid P": N = EVENTS)
  *   ring_stress signal EVENTS               EVENTS events from a signal
  *       handler that interrupts a blocked, traced sem_wait (lost: the
  *       thread is inside the shim), plus the sem_open, sem_unlink, the
  *       waits and the post that ends them ("made" counts all) */
 #include "config.h"
+
+#include "../../shim/ring.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -138,6 +145,73 @@ static int kill_child(void)
 	return 0;
 }
 
+/* The trace buffer as this process maps it (from /proc/self/maps). */
+static struct ring_pool *mapped_pool(void)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/self/maps", "r");
+	struct ring_pool *p = NULL;
+
+	while (f && !p && fgets(line, sizeof line, f)) {
+		unsigned long lo;
+
+		if (strstr(line, "/dev/shm/nipc-trace-") && sscanf(line, "%lx-", &lo) == 1)
+			p = (struct ring_pool *)lo;
+	}
+	if (f)
+		fclose(f);
+	return p;
+}
+
+/* The start of a record that is never finished, in this thread's ring. */
+static int half_record(void)
+{
+	struct ring_pool *p = mapped_pool();
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+
+	if (!p)
+		return -1;
+	for (uint32_t i = 0; i < p->nrings; i++) {
+		struct ring_hdr *h = ring_slot(p, i);
+		uint64_t pos;
+		struct ring_rec *r;
+
+		if (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != RING_CLAIMED || h->pid != getpid() ||
+		    h->tid != tid)
+			continue;
+		pos = h->head & (p->ring_bytes - 1);
+		if (pos + 64 > p->ring_bytes)
+			return -1;
+		r = (struct ring_rec *)(ring_data(h) + pos);
+		r->len = 64;
+		r->commit = 0;
+		__atomic_store_n(&h->head, h->head + 64, __ATOMIC_RELEASE);
+		return 0;
+	}
+	return -1;
+}
+
+static int half(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		make(events);
+		if (half_record())
+			_exit(7);
+		raise(SIGKILL);
+		_exit(8);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFSIGNALED(st))
+		return 1;
+	make(events);
+	printf("made %ld\nchild %ld pid %ld\n", events, events, (long)pid);
+	return 0;
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -204,6 +278,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "kill"))
 		return kill_child();
+	if (!strcmp(argv[1], "half"))
+		return half();
 	if (!strcmp(argv[1], "signal"))
 		return signal_inside();
 	return 2;
