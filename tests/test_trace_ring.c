@@ -179,7 +179,9 @@ static void test_block_loses_nothing(void **state)
  * most the record it was writing). */
 static void test_sigkill_writer(void **state)
 {
-	const char *opts[] = {NULL};
+	/* the child writes as fast as it can: block, so that only the kill
+	 * can lose an event however slow the reader is */
+	const char *opts[] = {"--when-full", "block", NULL};
 	const char *args[] = {"kill", "1000", NULL};
 	struct tally t;
 
