@@ -232,6 +232,10 @@ void names_del(enum names_kind k, uintptr_t tag)
 	for (size_t i = 0; i < t->n; i++) {
 		uintptr_t cur = want;
 
+		/* a plain load first: a locked instruction per slot costs more
+		 * than the call being traced */
+		if (__atomic_load_n(&t->tag[i], __ATOMIC_RELAXED) != want)
+			continue;
 		if (__atomic_compare_exchange_n(&t->tag[i], &cur, 0, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED) &&
 		    k == NK_SEM) {
 			unsigned *h = hint_of(tag), v = __atomic_load_n(h, __ATOMIC_RELAXED);

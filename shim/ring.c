@@ -25,6 +25,10 @@
 #endif
 
 static struct ring_pool *pool;
+/* The pool's parameters, copied at start-up: the hook path reads no page
+ * of the pool but its own ring's. */
+static uint64_t ring_bytes;
+static uint32_t when_full;
 static __thread struct ring_hdr *my_ring __attribute__((tls_model("initial-exec")));
 
 /* The shim's own code: a hook called from there while busy is the shim's
@@ -53,6 +57,8 @@ int ring_init(const char *name)
 	if (p == MAP_FAILED)
 		return -1;
 	pool = p;
+	ring_bytes = pool->ring_bytes;
+	when_full = pool->when_full;
 #if defined(__x86_64__)
 	shim_clock_tsc = pool->clock == RING_CLOCK_TSC;
 #endif
@@ -179,7 +185,7 @@ static int wait_room(struct ring_hdr *h, uint64_t need)
 	int e = errno;
 
 	for (unsigned i = 1;; i++) {
-		if (h->head + need - __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE) <= pool->ring_bytes)
+		if (h->head + need - __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE) <= ring_bytes)
 			break;
 		if (!(i % 256) && reader_gone()) {
 			errno = e;
@@ -258,13 +264,13 @@ void ring_put(const struct shim_event *e)
 	}
 	keylen = strlen(e->key);
 	len = rec_size(e, keylen);
-	size = pool->ring_bytes;
+	size = ring_bytes;
 	head = h->head;
 	pos = head & (size - 1);
 	pad = pos + len > size ? size - pos : 0;
 	if (UNLIKELY(pad + len > size ||
 		     head + pad + len - __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE) > size) &&
-	    (pad + len > size || pool->when_full != RING_BLOCK || wait_room(h, pad + len))) {
+	    (pad + len > size || when_full != RING_BLOCK || wait_room(h, pad + len))) {
 		lost_one(h, e->pid);
 		__atomic_store_n(&h->open_end, 0, __ATOMIC_RELEASE);
 		return;
