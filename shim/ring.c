@@ -70,7 +70,7 @@ void ring_after_fork(void)
 	my_ring = NULL;
 }
 
-static struct ring_hdr *claim(pid_t pid, pid_t tid, uint64_t end)
+static struct ring_hdr *claim(pid_t pid, pid_t tid)
 {
 	uint32_t n = pool->nrings;
 
@@ -85,7 +85,7 @@ static struct ring_hdr *claim(pid_t pid, pid_t tid, uint64_t end)
 		h->pid = pid;
 		h->tid = tid;
 		h->gen++;
-		h->open_end = end;
+		h->open_end = 0;
 		__atomic_store_n(&h->state, RING_CLAIMED, __ATOMIC_RELEASE);
 		/* Once per thread: the ring's pages mapped now, not by a page
 		 * fault in some later traced call (no such madvise before Linux
@@ -238,7 +238,7 @@ static void fill(struct ring_rec *r, const struct shim_event *e, const struct ri
 void ring_begin(pid_t pid, pid_t tid)
 {
 	if (UNLIKELY(!my_ring))
-		my_ring = claim(pid, tid, 0);
+		my_ring = claim(pid, tid);
 }
 
 void ring_end(uint64_t end)
@@ -255,12 +255,9 @@ void ring_put(const struct shim_event *e)
 	struct ring_rec *r;
 
 	if (UNLIKELY(!h)) {
-		/* ring_begin found none free */
-		h = my_ring = claim(e->pid, e->tid, e->t0 + e->dur);
-		if (!h) {
-			lost_noring(e->pid);
-			return;
-		}
+		/* ring_begin found none free: the next event looks again */
+		lost_noring(e->pid);
+		return;
 	}
 	keylen = strlen(e->key);
 	len = rec_size(e, keylen);

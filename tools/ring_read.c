@@ -64,6 +64,8 @@ struct ring_reader {
 	int tsc;                /* records count TSC ticks */
 	uint64_t tsc0, mono0;   /* a TSC reading and the monotonic time with it */
 	uint64_t tsc_last, mono_last;   /* the latest such pair */
+	struct timespec off;    /* CLOCK_REALTIME minus CLOCK_MONOTONIC */
+	int have_off;
 	double ns_per_tick;
 };
 
@@ -475,7 +477,7 @@ static void decode(const struct item *it, struct shim_event *e, char names[][256
 
 /* The real time and the monotonic time at one moment: the closest of a
  * few readings (one taken across a preemption would shift the dates). */
-static void realtime_pair(struct timespec *rt, struct timespec *mt)
+static uint64_t realtime_pair(struct timespec *rt, struct timespec *mt)
 {
 	uint64_t best = UINT64_MAX;
 
@@ -495,6 +497,7 @@ static void realtime_pair(struct timespec *rt, struct timespec *mt)
 			*mt = a;
 		}
 	}
+	return best;
 }
 
 static void hand_over(struct ring_reader *r, int final, uint64_t limit, const struct ring_sink *s)
@@ -506,13 +509,18 @@ static void hand_over(struct ring_reader *r, int final, uint64_t limit, const st
 		limit = UINT64_MAX;
 	size_t i;
 
-	realtime_pair(&rt, &mt);
-	off.tv_sec = rt.tv_sec - mt.tv_sec;
-	off.tv_nsec = rt.tv_nsec - mt.tv_nsec;
-	if (off.tv_nsec < 0) {
-		off.tv_sec--;
-		off.tv_nsec += 1000000000;
+	/* the dates follow the real time's adjustments, from a pair taken
+	 * within 20 us (else the last such pair's) */
+	if (realtime_pair(&rt, &mt) < 20000 || !r->have_off) {
+		r->off.tv_sec = rt.tv_sec - mt.tv_sec;
+		r->off.tv_nsec = rt.tv_nsec - mt.tv_nsec;
+		if (r->off.tv_nsec < 0) {
+			r->off.tv_sec--;
+			r->off.tv_nsec += 1000000000;
+		}
+		r->have_off = 1;
 	}
+	off = r->off;
 	if (r->nq > 1)
 		qsort(r->q, r->nq, sizeof *r->q, by_time);
 	for (i = 0; i < r->nq && r->q[i].tend <= limit; i++) {
@@ -549,6 +557,7 @@ size_t ring_reader_poll(struct ring_reader *r, int final, const struct ring_sink
 
 	for (uint32_t i = 0; i < r->pool->nrings; i++) {
 		struct ring_hdr *h = ring_slot(r->pool, i);
+		uint64_t open;
 		int dead;
 
 		if (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != RING_CLAIMED)
@@ -557,17 +566,15 @@ size_t ring_reader_poll(struct ring_reader *r, int final, const struct ring_sink
 		 * poll takes the rest of every ring, a record still being
 		 * written (or of a zombie killed while writing) is lost */
 		dead = !alive(h->pid, h->tid);
+		/* An event that ended but is not in yet holds back the later
+		 * ones. Looked at before the ring is read: an event that ended
+		 * before this is then either read below or still marked here. */
+		open = __atomic_load_n(&h->open_end, __ATOMIC_ACQUIRE);
 		n += drain(r, i, dead || final);
-		if (dead || final) {
+		if (dead || final)
 			retire(r, i);
-		} else {
-			/* an event that ended but is not in yet holds back
-			 * the later ones */
-			uint64_t open = __atomic_load_n(&h->open_end, __ATOMIC_ACQUIRE);
-
-			if (open && to_mono(r, open) <= limit)
-				limit = to_mono(r, open) - 1;
-		}
+		else if (open && to_mono(r, open) <= limit)
+			limit = to_mono(r, open) - 1;
 	}
 	poll_noring(r);
 	hand_over(r, final, limit, s);
