@@ -212,9 +212,11 @@ int ev_end(struct shim_event *e, int failed, int err)
 	char line[SHIM_LINE_MAX];
 	struct out o = {line, 0, sizeof line - 1};
 
-	e->dur = ev_clock() - e->t0;
+	/* before the clock is read: a thread preempted from here on is
+	 * waited for by the reader */
 	if (shim_policy.sink == SINK_RING)
-		ring_end(e->t0 + e->dur);
+		ring_end(e->t0);
+	e->dur = ev_clock() - e->t0;
 	e->failed = failed;
 	e->err = err;
 	secure_args(e);

@@ -241,10 +241,10 @@ void ring_begin(pid_t pid, pid_t tid)
 		my_ring = claim(pid, tid);
 }
 
-void ring_end(uint64_t end)
+void ring_end(uint64_t start)
 {
 	if (LIKELY(my_ring != NULL))
-		__atomic_store_n(&my_ring->open_end, end, __ATOMIC_RELEASE);
+		__atomic_store_n(&my_ring->open_end, start, __ATOMIC_RELEASE);
 }
 
 void ring_put(const struct shim_event *e)

@@ -69,9 +69,9 @@ struct ring_hdr {
 	uint32_t gen;           /* claims so far: a reader notices reuse */
 	uint64_t dropped;       /* events made but not recorded (only grows) */
 	uint64_t head __attribute__((aligned(64)));    /* producer: bytes published */
-	uint64_t open_end;      /* producer: the end time of the event it is
-				 * recording, 0 between records: the reader holds
-				 * back later events until it is in */
+	uint64_t open_end;      /* producer: the start time of the event it is
+				 * finishing, 0 between records: the reader holds
+				 * back events that ended later until it is in */
 	uint64_t tail __attribute__((aligned(64)));    /* reader: bytes consumed */
 } __attribute__((aligned(64)));
 

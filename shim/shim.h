@@ -317,9 +317,9 @@ SHIM_HIDDEN int ring_on(void);
 SHIM_HIDDEN extern int shim_clock_tsc;
 /* An event begins: the thread's ring claimed if it has none. */
 SHIM_HIDDEN void ring_begin(pid_t pid, pid_t tid);
-/* The event ended at end (its clock): the reader holds back later events
- * until its record is in. */
-SHIM_HIDDEN void ring_end(uint64_t end);
+/* The event that began at start is ending: the reader holds back events
+ * that ended after start until its record is in. */
+SHIM_HIDDEN void ring_end(uint64_t start);
 /* The event as a record in this thread's ring (claimed on first use). */
 SHIM_HIDDEN void ring_put(const struct shim_event *e);
 /* A fork child claims rings of its own. */

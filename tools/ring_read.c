@@ -142,16 +142,21 @@ static int clock_pair(uint64_t *t, uint64_t *m)
 static void calibrate(struct ring_reader *r)
 {
 	uint64_t t, m;
+	int tries = 0;
 
 	if (clock_pair(&t, &m) && r->tsc0)
 		return;
 	if (!r->tsc0) {
 		const struct timespec nap = {0, 2000000};
 
+		/* a rate from bad pairs would misdate the first events */
+		while (clock_pair(&t, &m) && ++tries < 100)
+			;
 		r->tsc0 = t;
 		r->mono0 = m;
-		nanosleep(&nap, NULL);
-		clock_pair(&t, &m);
+		do
+			nanosleep(&nap, NULL);
+		while (clock_pair(&t, &m) && ++tries < 200);
 	}
 	if (t > r->tsc0 && m > r->mono0)
 		r->ns_per_tick = (double)(m - r->mono0) / (double)(t - r->tsc0);
