@@ -476,7 +476,9 @@ int emul_key_decide(unsigned family, key_t key, struct rules_decision *d)
 	};
 
 	ev.key[0] = 0;
+	ev.key_type = -1;
 	ev_key_sysv(&ev, key);
+	ev_key_finish(&ev);
 	k.text = ev.key;
 	if (key != IPC_PRIVATE && names_get(NK_FTOK, (uint32_t)key, &fid, path))
 		k.native = path;

@@ -46,12 +46,19 @@ static pid_t my_pid(void)
 	return p;
 }
 
+pid_t event_pid(void)
+{
+	return my_pid();
+}
+
 static pid_t my_tid(void)
 {
 	if (!tid_cache)
 		tid_cache = (pid_t)syscall(SYS_gettid);
 	return tid_cache;
 }
+
+int shim_clock_tsc;
 
 static uint64_t mono_ns(void)
 {
@@ -61,6 +68,16 @@ static uint64_t mono_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
+/* The events' clock: TSC ticks when the ring's reader asked for them. */
+static inline uint64_t ev_clock(void)
+{
+#if defined(__x86_64__)
+	if (shim_clock_tsc)
+		return __builtin_ia32_rdtsc();
+#endif
+	return mono_ns();
+}
+
 /* ----------------------------------------------------------------- events */
 
 void ev_begin(struct shim_event *e, enum shim_op op)
@@ -68,12 +85,17 @@ void ev_begin(struct shim_event *e, enum shim_op op)
 	e->op = op;
 	e->nargs = 0;
 	e->key[0] = 0;
+	e->key_type = -1;
 	e->emulated = 0;
 	e->rk = R_INT;
 	e->pid = my_pid();
 	e->tid = my_tid();
-	clock_gettime(CLOCK_REALTIME, &e->ts);
-	e->t0 = mono_ns();
+	/* the reader dates ring records from the monotonic clock */
+	if (shim_policy.sink != SINK_RING)
+		clock_gettime(CLOCK_REALTIME, &e->ts);
+	else
+		ring_begin(e->pid, e->tid);
+	e->t0 = ev_clock();
 }
 
 /* Copies up to len bytes of the caller's memory at p without faulting (the
@@ -128,11 +150,19 @@ static int sops_showable(const struct shim_arg *a, int err, void *tmp, size_t le
 	return 1;
 }
 
+/* A successful call has read its timespec, or at least its tv_nsec (glibc
+ * checks it before a semaphore's fast path): readable as a whole unless it
+ * crosses into another page. */
+static int ts_may_cross(const struct timespec *ts)
+{
+	return ((uintptr_t)ts & 4095) > 4096 - sizeof *ts;
+}
+
 /* A failed call may have failed on a bad pointer (EFAULT, or before libc
  * looked at it), and a successful sem_timedwait need not read its
  * deadline: such memory is copied with peek() into the event, and shown
  * as a bare pointer when unreadable. Memory a successful call has read is
- * read directly. */
+ * read directly: no system call on a success path. */
 static void secure_args(struct shim_event *e)
 {
 	e->scratch_used = 0;
@@ -148,7 +178,8 @@ static void secure_args(struct shim_event *e)
 			a->kind = A_PTR;
 			continue;
 		}
-		if (!a->p || !(a->kind == A_TS || (e->failed && (a->kind == A_STR || a->kind == A_SOPS))))
+		if (!a->p || !((a->kind == A_TS && (e->failed || ts_may_cross(a->ts))) ||
+			       (e->failed && (a->kind == A_STR || a->kind == A_SOPS))))
 			continue;
 		want = a->kind == A_TS ? sizeof(struct timespec)
 		     : a->kind == A_SOPS ? (a->n < SHIM_SOPS_SHOWN ? a->n : SHIM_SOPS_SHOWN) * sizeof(struct sembuf)
@@ -181,10 +212,20 @@ int ev_end(struct shim_event *e, int failed, int err)
 	char line[SHIM_LINE_MAX];
 	struct out o = {line, 0, sizeof line - 1};
 
-	e->dur = mono_ns() - e->t0;
+	/* before the clock is read: a thread preempted from here on is
+	 * waited for by the reader */
+	if (shim_policy.sink == SINK_RING)
+		ring_end(e->t0);
+	e->dur = ev_clock() - e->t0;
 	e->failed = failed;
 	e->err = err;
 	secure_args(e);
+	if (shim_policy.sink == SINK_RING) {
+		ring_put(e);
+		errno = err;
+		return 0;
+	}
+	ev_key_finish(e);
 	if (shim_policy.sink == SINK_SYSLOG) {
 		format_event(&o, e, 0, NULL);
 		line[o.n] = 0;

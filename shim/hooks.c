@@ -465,8 +465,12 @@ void shim_hooks_arm(void)
 	\
 	COLD static ret s_##fn RD_##rd##_XPROTO(proto) \
 	{ \
-		if (!(intercept() & OPBIT(op)) || shim_busy) \
+		if (!(intercept() & OPBIT(op))) \
 			return RD_##rd##_CALL(REAL(fn), args); \
+		if (shim_busy) { \
+			ring_nested(OP_##op, __builtin_return_address(0), event_pid()); \
+			return RD_##rd##_CALL(REAL(fn), args); \
+		} \
 		return t_##fn RD_##rd##_XARGS(args); \
 	} \
 	\

@@ -14,6 +14,7 @@
 static void at_fork_child(void)
 {
 	event_after_fork();
+	ring_after_fork();
 	if (!__atomic_load_n(&shim_trace, __ATOMIC_RELAXED))
 		return;
 	if (shim_policy_child())

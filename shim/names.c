@@ -10,6 +10,7 @@
 
 #include "shim.h"
 #include "nipc.h"
+#include "key_fmt.h"
 
 #include <sched.h>
 #include <string.h>
@@ -102,9 +103,14 @@ static int lock_slot(struct table *t, size_t i, unsigned *seq)
  * from a hash of want, so that writers of different tags rarely meet),
  * else (a full table) the next victim. A slot chosen before another writer
  * took it is checked again under the lock. */
+static size_t slot_hash(const struct table *t, uintptr_t want)
+{
+	return (size_t)((want * 0x9e3779b97f4a7c15ull) >> 40) % t->n;
+}
+
 static int claim(struct table *t, uintptr_t want, size_t *slot, unsigned *seq)
 {
-	size_t start = (size_t)((want * 0x9e3779b97f4a7c15ull) >> 40) % t->n;
+	size_t start = slot_hash(t, want);
 
 	for (int pass = 0; pass < 2; pass++) {
 		uintptr_t free_tag = pass == 0 ? want : 0;
@@ -177,9 +183,14 @@ int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *name)
 	struct table *t = &tables[k];
 	uintptr_t want = tag_of(k, tag);
 
+	size_t start = slot_hash(t, want);
+
 	if (k == NK_SEM && !__atomic_load_n(hint_of(tag), __ATOMIC_ACQUIRE))
 		return 0;
-	for (size_t i = 0; i < t->n; i++) {
+	/* from where claim() puts it: usually the first slot looked at */
+	for (size_t j = 0; j < t->n; j++) {
+		size_t i = start + j < t->n ? start + j : start + j - t->n;
+
 		for (int spin = 0; spin < 128; spin++) {
 			unsigned s;
 
@@ -192,8 +203,13 @@ int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *name)
 			}
 			if (aux)
 				*aux = t->aux[i];
-			if (name)
-				memcpy(name, t->name[i], SHIM_NAME_CAP);
+			if (name) {
+				/* a torn copy is caught by the sequence check */
+				size_t len = strnlen(t->name[i], SHIM_NAME_CAP - 1);
+
+				memcpy(name, t->name[i], len);
+				name[len] = 0;
+			}
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
 			if (__atomic_load_n(&t->seq[i], __ATOMIC_RELAXED) == s &&
 			    __atomic_load_n(&t->tag[i], __ATOMIC_RELAXED) == want) {
@@ -216,6 +232,10 @@ void names_del(enum names_kind k, uintptr_t tag)
 	for (size_t i = 0; i < t->n; i++) {
 		uintptr_t cur = want;
 
+		/* a plain load first: a locked instruction per slot costs more
+		 * than the call being traced */
+		if (__atomic_load_n(&t->tag[i], __ATOMIC_RELAXED) != want)
+			continue;
 		if (__atomic_compare_exchange_n(&t->tag[i], &cur, 0, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED) &&
 		    k == NK_SEM) {
 			unsigned *h = hint_of(tag), v = __atomic_load_n(h, __ATOMIC_RELAXED);
@@ -319,31 +339,26 @@ void names_id_del(int kind, int id)
 
 /* ------------------------------------------------------------------- keys */
 
-static void key_fallback(struct shim_event *e, const char *scheme, int id, const char *native)
-{
-	struct out o = {e->key, 0, sizeof e->key - 1};
-
-	fmt_puts(&o, scheme);
-	if (id >= 0 && id != NIPC_KEY_SYSTEMV) {
-		fmt_putc(&o, '-');
-		fmt_put_u(&o, (unsigned)id, 1);
-	}
-	fmt_putc(&o, ':');
-	fmt_puts(&o, native);
-	if (o.n == o.cap)
-		memcpy(e->key + o.n - 3, "...", 3);
-	e->key[o.n] = 0;
-}
-
+/* Line mode formats the key now; ring mode copies the name and leaves the
+ * formatting to the reader (ev_end, ring.c). */
 static void key_format(struct shim_event *e, int type, const char *native)
 {
-	long n = nipc_key_format(e->key, sizeof e->key, type, native, NULL);
+	size_t n = 0;
 
-	if (n < 0)
-		key_fallback(e, type == NIPC_KEY_POSIX ? "posix" : "systemv",
-			     type == NIPC_KEY_POSIX ? -1 : type, native);
-	else if ((size_t)n >= sizeof e->key)
-		memcpy(e->key + sizeof e->key - 4, "...", 3);
+	/* native may be shorter than the key: no strnlen over its end */
+	while (n < sizeof e->key - 1 && native[n]) {
+		e->key[n] = native[n];
+		n++;
+	}
+	e->key[n] = 0;
+	e->key_type = type;
+}
+
+void ev_key_finish(struct shim_event *e)
+{
+	if (e->key_type >= 0)
+		key_fmt(e->key, sizeof e->key, e->key_type, e->key);
+	e->key_type = -1;
 }
 
 void ev_key_posix(struct shim_event *e, const char *name)
@@ -370,6 +385,7 @@ void ev_key_sysv(struct shim_event *e, key_t key)
 	}
 	fmt_put_keyt(&o, key);
 	e->key[o.n] = 0;
+	e->key_type = -1;
 }
 
 void ev_key_id(struct shim_event *e, int kind, int id)
@@ -384,4 +400,5 @@ void ev_key_id(struct shim_event *e, int kind, int id)
 	fmt_puts(&o, kind ? "semid:" : "shmid:");
 	fmt_put_i(&o, id);
 	e->key[o.n] = 0;
+	e->key_type = -1;
 }

@@ -198,6 +198,7 @@ static int open_sink(const char *file)
 		return -1;
 	p->sink = SINK_FD;
 	p->kind = kind_of(p->fd);
+	guard_set(p->fd);
 	return 0;
 }
 
@@ -243,9 +244,8 @@ int shim_policy_child(void)
 		/* untraced, it must not hold the sink open (a pipe's reader
 		 * waits for every writer to go) */
 		if (p->sink == SINK_FD) {
-			shim_busy++;
-			close(p->fd);
-			shim_busy--;
+			guard_set(-1);
+			guard_close_own(p->fd);
 			p->fd = -1;
 		}
 		return -1;
@@ -255,7 +255,8 @@ int shim_policy_child(void)
 
 		shim_busy++;
 		fd = open_file(file_pattern, getpid());
-		close(p->fd);
+		guard_set(fd);
+		guard_close_own(p->fd);
 		shim_busy--;
 		p->fd = fd;
 		if (fd < 0)
@@ -268,7 +269,7 @@ int shim_policy_child(void)
 uint64_t shim_policy_init(void)
 {
 	struct shim_policy *p = &shim_policy;
-	const char *trace, *fmt, *ch, *tid;
+	const char *trace, *fmt, *ch, *tid, *ring;
 	uint64_t mask;
 
 	p->root_pid = getpid();
@@ -288,8 +289,18 @@ uint64_t shim_policy_init(void)
 	p->tid = !(tid && !strcmp(tid, "0"));
 	if (!p->children)
 		strip_preload();
-	if (!mask || open_sink(getenv("NIPC_TRACE_FILE")))
+	if (!mask)
 		return 0;
+	ring = getenv("NIPC_TRACE_RING");
+	if (ring && *ring) {
+		/* the reader is gone (a child started after nipc trace
+		 * ended): untraced, and silently */
+		if (ring_init(ring))
+			return 0;
+		p->sink = SINK_RING;
+	} else if (open_sink(getenv("NIPC_TRACE_FILE"))) {
+		return 0;
+	}
 	p->trace = mask;
 	return mask;
 }

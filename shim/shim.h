@@ -92,7 +92,7 @@ SHIM_HIDDEN void shim_next_dump(void);
 
 /* ------------------------------------------------------ init.c, policy.c */
 
-enum shim_sink { SINK_NONE, SINK_FD, SINK_SYSLOG };
+enum shim_sink { SINK_NONE, SINK_FD, SINK_SYSLOG, SINK_RING };
 
 /* How a descriptor is written (sink.c): a pipe or FIFO with SIGPIPE held
  * back, a socket with MSG_NOSIGNAL, a regular file under a file size limit
@@ -187,6 +187,18 @@ SHIM_HIDDEN void shim_warn(const char *msg, const char *arg);
 SHIM_HIDDEN int sink_line(const char *p, size_t n);
 SHIM_HIDDEN void sink_syslog(const char *line);
 
+/* --------------------------------------------------------------- trace_guard.c */
+
+/* Guards fd, the line-mode sink, from the program's close, close_range,
+ * dup2 and dup3 (-1: nothing guarded). */
+SHIM_HIDDEN void guard_set(int fd);
+/* Closes the shim's own descriptor past the guard. */
+SHIM_HIDDEN int guard_close_own(int fd);
+/* Around a line's write: the sink's descriptor, held where a dup2 over it
+ * waits for the write to end. */
+SHIM_HIDDEN int guard_write_begin(void);
+SHIM_HIDDEN void guard_write_end(void);
+
 /* --------------------------------------------------------------- names.c */
 
 #define SHIM_NAME_CAP 512  /* names and paths kept for keys, with the NUL */
@@ -269,7 +281,7 @@ struct shim_event {
 	enum shim_op op;
 	pid_t pid, tid;
 	struct timespec ts;     /* CLOCK_REALTIME at the start */
-	uint64_t t0;            /* CLOCK_MONOTONIC ns at the start */
+	uint64_t t0;            /* CLOCK_MONOTONIC ns at the start (ring: the pool's clock) */
 	uint64_t dur;
 	int nargs;
 	struct shim_arg arg[SHIM_MAX_ARGS];
@@ -279,6 +291,8 @@ struct shim_event {
 	int err;
 	int emulated;           /* the System V emulation handled the call itself */
 	char key[SHIM_NAME_CAP + 32]; /* "" = null */
+	int key_type;           /* -1: key is text; else key is the native name of a
+				 * key of this type, formatted later (key_fmt.h) */
 	/* Copies of the caller's memory made without trusting the pointers. */
 	unsigned char scratch[SHIM_STR_MAX + 32 + 16 * sizeof(struct sembuf) + sizeof(struct timespec)]
 		__attribute__((aligned(16)));
@@ -293,6 +307,9 @@ SHIM_HIDDEN void ev_arg(struct shim_event *e, const char *name, enum arg_kind k,
 SHIM_HIDDEN void ev_str(struct shim_event *e, const char *name, const char *s);
 SHIM_HIDDEN void ev_ptr(struct shim_event *e, const char *name, enum arg_kind k, const void *p);
 SHIM_HIDDEN void ev_sops(struct shim_event *e, const struct sembuf *sops, size_t n);
+/* The key as text, if it was left as a native name (ring mode leaves
+ * that to the reader). */
+SHIM_HIDDEN void ev_key_finish(struct shim_event *e);
 /* key = "posix:<name>" (as QNativeIpcKey::toString prints it). */
 SHIM_HIDDEN void ev_key_posix(struct shim_event *e, const char *name);
 /* key of a System V key_t: ftok path if known, else "0x%08x"/"IPC_PRIVATE". */
@@ -301,8 +318,31 @@ SHIM_HIDDEN void ev_key_sysv(struct shim_event *e, key_t key);
 SHIM_HIDDEN void ev_key_id(struct shim_event *e, int kind, int id);
 SHIM_HIDDEN void ev_key_ftok(struct shim_event *e, const char *path, int id);
 
+/* ---------------------------------------------------------------- ring.c */
+
+/* Maps the pool NIPC_TRACE_RING names (no descriptor stays open); -1 if
+ * it is gone or not a pool. */
+SHIM_HIDDEN int ring_init(const char *name);
+SHIM_HIDDEN int ring_on(void);
+/* Events time themselves with the TSC (the ring's reader converts). */
+SHIM_HIDDEN extern int shim_clock_tsc;
+/* An event begins: the thread's ring claimed if it has none. */
+SHIM_HIDDEN void ring_begin(pid_t pid, pid_t tid);
+/* The event that began at start is ending: the reader holds back events
+ * that ended after start until its record is in. */
+SHIM_HIDDEN void ring_end(uint64_t start);
+/* The event as a record in this thread's ring (claimed on first use). */
+SHIM_HIDDEN void ring_put(const struct shim_event *e);
+/* A fork child claims rings of its own. */
+SHIM_HIDDEN void ring_after_fork(void);
+/* A traced op's hook entered while the thread (of process pid) is inside
+ * the shim, from caller: lost unless the caller is the shim itself. */
+SHIM_HIDDEN void ring_nested(enum shim_op op, const void *caller, pid_t pid);
+
 /* pid/tid caches, reset in a fork child. */
 SHIM_HIDDEN void event_after_fork(void);
+/* This process's pid (cached). */
+SHIM_HIDDEN pid_t event_pid(void);
 /* Caches the pid at start-up. */
 SHIM_HIDDEN void event_note_pid(void);
 /* 1 in a child of vfork (it shares the parent's memory, names included,

@@ -153,7 +153,12 @@ void shim_warn(const char *msg, const char *arg)
 
 int sink_line(const char *p, size_t n)
 {
-	if (out_write(shim_policy.fd, shim_policy.kind, p, n) && (errno == EPIPE || errno == EBADF))
+	int fd = guard_write_begin(), r = fd < 0 ? -1 : out_write(fd, shim_policy.kind, p, n);
+
+	if (fd < 0)
+		errno = EBADF;
+	guard_write_end();
+	if (r && (errno == EPIPE || errno == EBADF))
 		return -1;
 	return 0;
 }

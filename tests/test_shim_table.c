@@ -106,6 +106,10 @@ static void test_exports_map(void **state)
 		} else if (in) {
 			int r = row_of(tok);
 
+			/* trace_guard.c's, not traced: they keep line mode's
+			 * descriptor the shim's */
+			if (!strcmp(tok, "dup2") || !strcmp(tok, "dup3"))
+				continue;
 			if (r < 0)
 				fail_msg("exports.map exports %s, which ops.def does not list", tok);
 			seen[r]++;

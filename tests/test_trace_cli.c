@@ -572,7 +572,7 @@ static void test_summary_text_matches_shim(void **state)
 static void test_environment(void **state)
 {
 	const char *out = tl_new_path("env.out");
-	char *show = "echo \"$LD_PRELOAD|$NIPC_TRACE|$NIPC_TRACE_FORMAT|$NIPC_TRACE_CHILDREN|"
+	char *show = "echo \"$LD_PRELOAD|$NIPC_TRACE|${NIPC_TRACE_RING:+ring}|$NIPC_TRACE_CHILDREN|"
 		     "${NIPC_TRACE_FILE-unset}\"";
 	const char *plain[] = {tl_nipc(), "trace", "--", "sh", "-c", show, NULL};
 	const char *opts[] = {tl_nipc(), "trace", "--json", "-e", "sysv-shm,-shmat", "--", "sh",
@@ -585,29 +585,30 @@ static void test_environment(void **state)
 	assert_int_equal(tl_run(NULL, plain, &(struct tl_opts){.out = out, .err = NULL, .env = env}), 0);
 	text = tl_slurp(out);
 	/* An absolute path (the build tree's, links resolved), then the old value. */
-	assert_non_null(strstr(text, "/libnipc-preload.so:/nonexistent/nipc-test-other.so|1|text|1|unset\n"));
+	assert_non_null(strstr(text, "/libnipc-preload.so:/nonexistent/nipc-test-other.so|1|ring|1|unset\n"));
 	assert_int_equal(text[0], '/');
 	free(text);
-	run_holds(opts, 0, out, NULL, out, "/libnipc-preload.so|sysv-shm,-shmat|json|1|unset\n");
+	run_holds(opts, 0, out, NULL, out, "/libnipc-preload.so|sysv-shm,-shmat|ring|1|unset\n");
 	/* --unnamed adds its word to the filter, or to the default */
 	opts[3] = "--unnamed";
 	opts[4] = "--json";
-	run_holds(opts, 0, out, NULL, out, "/libnipc-preload.so|1,unnamed|json|1|unset\n");
+	run_holds(opts, 0, out, NULL, out, "/libnipc-preload.so|1,unnamed|ring|1|unset\n");
 	opts[2] = "-e";
 	opts[3] = "posix-sem,-sem_post";
 	opts[4] = "--unnamed";
 	run_holds(opts, 0, out, NULL, out,
-		  "/libnipc-preload.so|posix-sem,-sem_post,unnamed|text|1|unset\n");
+		  "/libnipc-preload.so|posix-sem,-sem_post,unnamed|ring|1|unset\n");
 }
 
-/* A traced descendant that outlives CMD (and nipc's 2 s wait) keeps
- * writing events into the FIFO it opened: nipc leaves a reader behind, so
- * the descendant is not killed by SIGPIPE and finishes its work. */
+/* With --detach, a traced descendant that outlives CMD (and nipc's 2 s
+ * wait) keeps writing events into its ring, which nobody reads any more:
+ * it is not harmed and finishes its work. (Without --detach nipc waits
+ * for it: test_trace_ring's daemon test.) */
 static void test_summary_outliving_child(void **state)
 {
 	const char *name = tl_unique_name(), *marker = tl_new_path("lingered");
-	const char *argv[] = {tl_nipc(), "trace", "--summary", "-o", "/dev/null", "--", prog,
-			name, "--linger", "3", marker, NULL};
+	const char *argv[] = {tl_nipc(), "trace", "--detach", "--summary", "-o", "/dev/null", "--",
+			prog, name, "--linger", "3", marker, NULL};
 	const char *err = tl_new_path("linger.err");
 	char *text;
 	int i;

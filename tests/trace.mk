@@ -42,3 +42,14 @@ TESTS += tests/test_trace_ffi
 tests_test_trace_ffi_CPPFLAGS = $(AM_CPPFLAGS) $(LIBFFI_CFLAGS)
 tests_test_trace_ffi_LDADD = $(TEST_LIBS) $(LIBFFI_LIBS) $(DL_LIBS)
 endif
+
+# The trace ring: delivered + lost = made, by the program's own count.
+check_PROGRAMS += tests/test_trace_ring tests/progs/ring_stress
+TESTS += tests/test_trace_ring
+tests_test_trace_ring_LDADD = $(TEST_LIBS)
+tests_progs_ring_stress_CFLAGS = $(WARN_CFLAGS)
+tests_progs_ring_stress_LDFLAGS =
+tests_progs_ring_stress_LDADD = -lpthread
+check_PROGRAMS += tests/progs/close_all
+tests_progs_close_all_CFLAGS = $(WARN_CFLAGS)
+tests_progs_close_all_LDFLAGS =

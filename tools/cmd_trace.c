@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* nipc trace: run a command under libnipc-preload.so.
  *
- * Without --summary nipc only sets the environment and waits: the shim in
- * each traced process writes its own events. With --summary the shim writes
- * JSON Lines into a FIFO that nipc reads while the command runs; nipc then
- * writes the events the user asked for itself and adds the table at the end.
- * A FIFO reached by path (not an inherited descriptor) survives programs
- * that close every descriptor before exec, as Python's subprocess does. */
+ * nipc creates the trace buffer (a pool of rings in POSIX shared memory,
+ * shim/ring.h) and names it in NIPC_TRACE_RING; each traced thread copies
+ * its events into a ring of its own, and nipc reads them, merges them in
+ * time order, formats them with the shim's own renderer and writes them
+ * (standard error, or -o), with every lost event accounted for in place.
+ * The buffer is removed when nipc ends, killed included (a watchdog
+ * process removes it then). */
 #include "config.h"
 
 #include "launch.h"
-#include "trace_json.h"
+#include "ring_read.h"
 #include "../shim/trace_file.h"
 #include "../shim/format.h"
+#include "../shim/ring.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,18 +30,25 @@
 #include <time.h>
 #include <unistd.h>
 
-/* After CMD exits, descendants still holding the FIFO get this long of
- * silence before nipc stops waiting for their events. */
+/* With --detach: after CMD exits, descendants still tracing get this long
+ * of silence before nipc stops waiting for their events. */
 #define DRAIN_IDLE_MS 2000
+#define POLL_MS 5
 #define LINE_MAX_BYTES 65536
 #define MAX_OUT_FILES 256
+#define RING_BYTES_DEFAULT (256 * 1024)
+#define RING_BYTES_MIN (16 * 1024)
+#define RING_BYTES_MAX (UINT64_C(1) << 30)
+#define RING_COUNT 128
 
 struct opts {
 	const char *output;
 	const char *filter;
 	int json, summary, no_follow, unnamed;
+	uint64_t buffer_size;   /* bytes per ring */
+	int when_full;          /* enum ring_full */
 	struct launch l;
-	const char *file;       /* NIPC_TRACE_FILE, NULL: none */
+	const char *ring;       /* NIPC_TRACE_RING */
 	char trace[4096];       /* NIPC_TRACE: the filter, ",unnamed" */
 };
 
@@ -59,19 +68,19 @@ struct reader {
 	struct row *rows;
 	size_t nrows, cap;
 	unsigned long long bad_lines;
+	int tid;                /* show thread ids in text */
+	long long off_sec;      /* the cached local time offset's second */
+	long off;
 	struct out_file files[MAX_OUT_FILES];
 	size_t nfiles;
 	FILE *single;  /* output without %p, or stderr */
 	int warned_files;
-	char line[LINE_MAX_BYTES];
-	size_t len;
-	int overlong;
-	struct tj_doc doc;
 };
 
 static const char usage_text[] =
 	"usage: nipc trace [-o FILE] [--json] [--summary] [--no-follow] [-e LIST]\n"
-	"                  [--unnamed] [--rules FILE] [--rule LINE]...\n"
+	"                  [--unnamed] [--buffer-size SIZE] [--when-full discard|block]\n"
+	"                  [--rules FILE] [--rule LINE]...\n"
 	"                  [--namespace NAME] [--] CMD [ARGS...]\n"
 	"\n"
 	"Run CMD with libnipc-preload.so and report every System V and POSIX\n"
@@ -89,12 +98,19 @@ static const char usage_text[] =
 	"      --unnamed      also trace waits and posts on unnamed semaphores\n"
 	"                     (sem_init: thread locks, semaphores in shared\n"
 	"                     memory); by default only on named ones (sem_open)\n"
+	"      --buffer-size SIZE  each traced thread's ring buffer (K, M suffixes;\n"
+	"                     default 256K, at least 16K)\n"
+	"      --when-full discard|block  a full ring drops the event (counted and\n"
+	"                     shown as lost; the default) or makes the thread wait\n"
 	LAUNCH_OPTS_HELP
 	"  -h, --help         show this help\n"
 	"\n"
 	"The shim is NIPC_PRELOAD if set, else the build tree's\n"
 	"shim/.libs/libnipc-preload.so next to this nipc, else the installed one.\n"
-	"Calls the System V emulation handled end with [emulated].\n"
+	"Calls the System V emulation handled end with [emulated]. Events that\n"
+	"could not be recorded are shown where they were lost, as\n"
+	"'--- lost N events (pid P) ---' ({\"lost\":N} in JSON), and counted in\n"
+	"the summary: delivered plus lost is every event the programs made.\n"
 	"Exit status: CMD's (128+N if killed by signal N); 1 if CMD was not\n"
 	"started (rules with errors, the emulation unreachable, CMD cannot be\n"
 	"run); 2 on a usage error.\n";
@@ -104,7 +120,10 @@ static const struct opt trace_opts[] = {
 	{.name = "output", .short_name = 'o', .has_value = 1, .needs = "a file name"},
 	{.name = "filter", .short_name = 'e', .has_value = 1, .needs = "a list"},
 	{.name = "json"}, {.name = "summary", .short_name = 'c'}, {.name = "no-follow"},
-	{.name = "unnamed"}, {NULL}
+	{.name = "unnamed"},
+	{.name = "buffer-size", .has_value = 1, .once = 1, .needs = "a size"},
+	{.name = "when-full", .has_value = 1, .once = 1, .needs = "discard or block"},
+	{NULL}
 };
 
 static int parse_args(struct opts *o, int argc, char **argv)
@@ -123,6 +142,17 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	o->summary = c.seen[LAUNCH_NOPTS + 3] > 0;
 	o->no_follow = c.seen[LAUNCH_NOPTS + 4] > 0;
 	o->unnamed = c.seen[LAUNCH_NOPTS + 5] > 0;
+	o->buffer_size = RING_BYTES_DEFAULT;
+	if (c.val[LAUNCH_NOPTS + 6] &&
+	    (ring_parse_size(c.val[LAUNCH_NOPTS + 6], &o->buffer_size) ||
+	     o->buffer_size < RING_BYTES_MIN || o->buffer_size > RING_BYTES_MAX))
+		return usage_error("trace: --buffer-size '%s': a size from 16K to 1G",
+				   c.val[LAUNCH_NOPTS + 6]);
+	if (c.val[LAUNCH_NOPTS + 7] && !strcmp(c.val[LAUNCH_NOPTS + 7], "block"))
+		o->when_full = RING_BLOCK;
+	else if (c.val[LAUNCH_NOPTS + 7] && strcmp(c.val[LAUNCH_NOPTS + 7], "discard"))
+		return usage_error("trace: --when-full '%s': discard or block",
+				   c.val[LAUNCH_NOPTS + 7]);
 	if (!c.nrest)
 		return usage_error("trace: no command given (usage: nipc trace [OPTIONS] -- CMD [ARGS...])");
 	if (o->output && !*o->output)
@@ -217,27 +247,12 @@ static void trace_env(const void *arg)
 	const struct opts *o = arg;
 
 	setenv("NIPC_TRACE", o->trace, 1);
-	setenv("NIPC_TRACE_FORMAT", o->json || o->summary ? "json" : "text", 1);
 	setenv("NIPC_TRACE_CHILDREN", o->no_follow ? "0" : "1", 1);
-	if (o->file)
-		setenv("NIPC_TRACE_FILE", o->file, 1);
-	else
-		unsetenv("NIPC_TRACE_FILE");
+	setenv(RING_ENV, o->ring, 1);
+	unsetenv("NIPC_TRACE_FILE");
 }
 
-/* ---- summary mode: events from the FIFO ---- */
-
-/* The number of errno name, 0 if unknown. */
-static int errno_num(const char *name)
-{
-	for (int e = 1; e < 512; e++) {
-		const char *n = strerrorname_np(e);
-
-		if (n && !strcmp(n, name))
-			return e;
-	}
-	return 0;
-}
+/* ---- the reader's side: events from the rings ---- */
 
 static void count(struct reader *r, const char *key, const char *op, int failed,
 		  unsigned long long ns)
@@ -279,41 +294,6 @@ static void count(struct reader *r, const char *key, const char *op, int failed,
 	w->total_ns += ns;
 }
 
-/* A JSON value as the shim's text line shows it: strings of path arguments
- * quoted with C escapes, symbols bare, semop lists space-separated. */
-static void put_value(struct out *o, const struct tj_doc *d, const struct tj_node *v,
-		      int quote)
-{
-	switch (v->type) {
-	case TJ_NULL:
-		fmt_puts(o, "NULL");
-		break;
-	case TJ_STR:
-		if (quote)
-			fmt_put_str(o, v->text, 0);
-		else
-			fmt_puts(o, v->text);
-		break;
-	case TJ_ARR:
-	case TJ_OBJ:
-		fmt_putc(o, v->type == TJ_ARR ? '[' : '{');
-		for (const struct tj_node *k = tj_child(d, v); k; k = tj_next(d, k)) {
-			put_value(o, d, k, 0);
-			if (k->next >= 0)
-				fmt_puts(o, v->type == TJ_ARR ? " " : ", ");
-		}
-		fmt_putc(o, v->type == TJ_ARR ? ']' : '}');
-		break;
-	default:
-		fmt_puts(o, v->text);
-	}
-}
-
-static int is_path_arg(const char *name)
-{
-	return !strcmp(name, "name") || !strcmp(name, "path") || !strcmp(name, "pathname");
-}
-
 /* The local time's offset from UTC at sec (nipc may call localtime; the
  * shim takes it once at start-up). */
 static long utc_offset_at(long long sec)
@@ -322,49 +302,6 @@ static long utc_offset_at(long long sec)
 	struct tm tm;
 
 	return localtime_r(&t, &tm) ? tm.tm_gmtoff : 0;
-}
-
-/* One JSON event as the shim's own text line (the same renderer). */
-static void print_text(FILE *f, const struct tj_doc *d, const struct tj_node *ev)
-{
-	const struct tj_node *args = tj_get(d, ev, "args"), *ret = tj_get(d, ev, "ret");
-	const struct tj_node *ts = tj_get(d, ev, "ts"), *emul;
-	const char *err = tj_str(tj_get(d, ev, "errno")), *key = tj_str(tj_get(d, ev, "key"));
-	const char *op_name = tj_str(tj_get(d, ev, "op")) ? tj_str(tj_get(d, ev, "op")) : "?";
-	const char *tid_env = getenv("NIPC_TRACE_TID");
-	char line[LINE_MAX_BYTES];
-	struct out o = {line, 0, sizeof line - 1};
-	long long sec = 0;
-	long nsec = 0;
-
-	if (ts && ts->text) {
-		const char *dot = strchr(ts->text, '.');
-
-		sec = strtoll(ts->text, NULL, 10);
-		nsec = dot ? strtol(dot + 1, NULL, 10) : 0;
-	}
-	fmt_line_head(&o, (long)tj_int(tj_get(d, ev, "pid"), 0),
-		      tid_env && !strcmp(tid_env, "0") ? -1 : (long)tj_int(tj_get(d, ev, "tid"), 0),
-		      sec, nsec, utc_offset_at(sec));
-	fmt_puts(&o, op_name);
-	fmt_putc(&o, '(');
-	for (const struct tj_node *a = tj_child(d, args); a; a = tj_next(d, a)) {
-		put_value(&o, d, a, a->name && is_path_arg(a->name));
-		if (a->next >= 0)
-			fmt_puts(&o, ", ");
-	}
-	fmt_puts(&o, ") = ");
-	/* A key_t reads best in hex, as ipcs(1) shows it. */
-	if (ret && ret->type == TJ_NUM && !err && !strcmp(op_name, "ftok"))
-		fmt_put_hex(&o, (unsigned)tj_int(ret, 0), 8);
-	else if (ret)
-		put_value(&o, d, ret, 0);
-	emul = tj_get(d, ev, "emulated");
-	fmt_line_tail(&o, err != NULL, err ? errno_num(err) : 0, err,
-		      (unsigned long long)tj_int(tj_get(d, ev, "dur_ns"), 0), key,
-		      emul && emul->type == TJ_BOOL && emul->text && !strcmp(emul->text, "true"));
-	fmt_end_line(&o);
-	fwrite(line, 1, o.n, f);
 }
 
 static FILE *event_file(struct reader *r, long pid)
@@ -393,54 +330,6 @@ static FILE *event_file(struct reader *r, long pid)
 	}
 	r->files[r->nfiles++] = (struct out_file){pid, f};
 	return f;
-}
-
-static void handle_line(struct reader *r, const char *line, size_t len)
-{
-	const struct tj_node *ev, *op;
-	const char *key, *err;
-	FILE *f;
-
-	if (tj_parse(&r->doc, line, len) < 0 || r->doc.node[0].type != TJ_OBJ) {
-		r->bad_lines++;
-		return;
-	}
-	ev = &r->doc.node[0];
-	op = tj_get(&r->doc, ev, "op");
-	if (!tj_str(op)) {
-		r->bad_lines++;
-		return;
-	}
-	key = tj_str(tj_get(&r->doc, ev, "key"));
-	err = tj_str(tj_get(&r->doc, ev, "errno"));
-	count(r, key ? key : "-", tj_str(op), err != NULL,
-	      (unsigned long long)tj_int(tj_get(&r->doc, ev, "dur_ns"), 0));
-	if (!(f = event_file(r, (long)tj_int(tj_get(&r->doc, ev, "pid"), 0))))
-		return;
-	if (r->o->json) {
-		fwrite(line, 1, len, f);
-		fputc('\n', f);
-	} else {
-		print_text(f, &r->doc, ev);
-	}
-}
-
-static void feed(struct reader *r, const char *buf, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (buf[i] == '\n') {
-			if (r->overlong)
-				r->bad_lines++;
-			else if (r->len)
-				handle_line(r, r->line, r->len);
-			r->len = 0;
-			r->overlong = 0;
-		} else if (r->len < sizeof r->line) {
-			r->line[r->len++] = buf[i];
-		} else {
-			r->overlong = 1;
-		}
-	}
 }
 
 static int by_total(const void *a, const void *b)
@@ -474,8 +363,29 @@ static void print_summary(struct reader *r)
 	}
 	fprintf(stderr, "%8s %7s %12s %10s\n", "--------", "-------", "------------", "----------");
 	fprintf(stderr, "%8llu %7llu %12.3f %10s  %s\n", calls, errors, total / 1e3, "", "total");
-	if (r->bad_lines)
-		fprintf(stderr, "nipc: trace: %llu malformed event line(s) ignored\n", r->bad_lines);
+}
+
+/* The losses, after the table: how many of the events made were lost,
+ * and by which processes. */
+static void print_lost(const struct ring_reader *rr, int summary)
+{
+	unsigned long long delivered, lost, n;
+	long pid;
+
+	ring_reader_counts(rr, &delivered, &lost);
+	if (!lost)
+		return;
+	if (summary)
+		fprintf(stderr, "%8llu %7s %12s %10s  %s (of %llu events made):", lost, "", "", "",
+			"lost", delivered + lost);
+	else
+		fprintf(stderr, "nipc: trace: %llu of %llu events lost:", lost, delivered + lost);
+	for (size_t i = 0; ring_reader_pid_lost(rr, i, &pid, &n); i++)
+		if (pid)
+			fprintf(stderr, " pid %ld: %llu", pid, n);
+		else
+			fprintf(stderr, " unknown process: %llu", n);
+	fputc('\n', stderr);
 }
 
 static long now_ms(void)
@@ -486,106 +396,179 @@ static long now_ms(void)
 	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Descendants that outlive CMD still hold the FIFO; a writer without a
- * reader would get SIGPIPE, so a detached child keeps reading (and
- * discarding) until the last of them has closed it. */
-static void keep_draining(int rfd)
+static void put_line(FILE *f, struct out *o)
 {
-	char buf[4096];
-	ssize_t n;
-	pid_t pid = fork();
+	fmt_end_line(o);
+	fwrite(o->p, 1, o->n, f);
+}
 
-	if (pid != 0)
+static void on_event(void *arg, const struct shim_event *e)
+{
+	struct reader *r = arg;
+	char line[LINE_MAX_BYTES];
+	struct out o = {line, 0, sizeof line - 1};
+	FILE *f;
+
+	count(r, e->key[0] ? e->key : "-", shim_op_name(e->op), e->failed, e->dur);
+	if (!(f = event_file(r, e->pid)))
 		return;
-	setsid();
-	fcntl(rfd, F_SETFL, fcntl(rfd, F_GETFL) & ~O_NONBLOCK);
-	do
-		n = read(rfd, buf, sizeof buf);
-	while (n > 0 || (n < 0 && errno == EINTR));
-	_exit(0);
+	if (!r->o->json && (long long)e->ts.tv_sec != r->off_sec) {
+		r->off_sec = e->ts.tv_sec;
+		r->off = utc_offset_at(e->ts.tv_sec);
+	}
+	format_event(&o, e, r->o->json, &(struct fmt_prefix){r->off, r->tid});
+	put_line(f, &o);
 }
 
-/* Reads events until CMD has exited and every other writer has closed the
- * FIFO (or stayed silent for DRAIN_IDLE_MS). Returns CMD's wait status. */
-static int read_events(struct reader *r, int rfd, int *wfd, pid_t pid)
+/* A loss in place: "--- lost N events (pid P) ---", or {"lost":N,...}. */
+static void on_lost(void *arg, long pid, long tid, unsigned long long n,
+		    const struct timespec *ts)
 {
-	char buf[16384];
-	int status = 0, done = 0, eof = 0;
-	long last = 0;
+	struct reader *r = arg;
+	char line[256];
+	struct out o = {line, 0, sizeof line - 1};
+	FILE *f;
 
-	for (;;) {
-		struct pollfd p = {rfd, POLLIN, 0};
-		int rc = poll(&p, 1, 100);
-		ssize_t n;
-
-		if (rc < 0 && errno != EINTR)
-			break;
-		if (rc > 0) {
-			n = read(rfd, buf, sizeof buf);
-			if (n > 0) {
-				feed(r, buf, (size_t)n);
-				last = now_ms();
-				continue;
-			}
-			if (n == 0 && done) {
-				eof = 1;
-				break;
-			}
+	if (!(f = pid || r->single ? event_file(r, pid) : stderr))
+		return;
+	if (r->o->json) {
+		fmt_puts(&o, "{\"ts\":");
+		fmt_put_i(&o, (long long)ts->tv_sec);
+		fmt_putc(&o, '.');
+		fmt_put_u(&o, (unsigned long long)ts->tv_nsec, 9);
+		fmt_puts(&o, ",\"pid\":");
+		fmt_put_i(&o, pid);
+		fmt_puts(&o, ",\"tid\":");
+		fmt_put_i(&o, tid);
+		fmt_puts(&o, ",\"lost\":");
+		fmt_put_u(&o, n, 1);
+		fmt_putc(&o, '}');
+	} else {
+		fmt_puts(&o, "--- lost ");
+		fmt_put_u(&o, n, 1);
+		fmt_puts(&o, n == 1 ? " event (" : " events (");
+		if (pid) {
+			fmt_puts(&o, "pid ");
+			fmt_put_i(&o, pid);
+		} else {
+			fmt_puts(&o, "unknown process");
 		}
-		if (!done) {
-			pid_t w = waitpid(pid, &status, WNOHANG);
-
-			if (w == pid || (w < 0 && errno == ECHILD)) {
-				done = 1;
-				last = now_ms();
-				close(*wfd);
-				*wfd = -1;
-			}
-		} else if (now_ms() - last > DRAIN_IDLE_MS) {
-			break;
-		}
+		fmt_puts(&o, ") ---");
 	}
-	if (!done)
-		waitpid(pid, &status, 0);
-	if (!eof)
-		keep_draining(rfd);
-	return status;
+	put_line(f, &o);
 }
 
-static int make_fifo(char *dir, size_t dlen, char *fifo, size_t flen)
+/* ---- the buffer's life ---- */
+
+static struct ring_reader *live_pool;
+
+static void on_term(int sig)
 {
-	const char *tmp = getenv("TMPDIR");
+	if (live_pool)
+		ring_reader_unlink(live_pool);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
 
-	if (!tmp || tmp[0] != '/')
-		tmp = "/tmp";
-	if ((size_t)snprintf(dir, dlen, "%s/nipc-trace-XXXXXX", tmp) >= dlen)
-		return fail("trace: TMPDIR too long");
-	if (!mkdtemp(dir))
-		return fail("trace: cannot make a directory in %s: %s", tmp, strerror(errno));
-	snprintf(fifo, flen, "%s/events", dir);
-	if (mkfifo(fifo, 0600)) {
-		int e = errno;
+/* A process that outlives nipc only to remove the buffer's name when nipc
+ * ends in any way (SIGKILL included): it waits for the end of a pipe only
+ * nipc holds. Double-forked before CMD starts, so it is never one of the
+ * processes nipc waits for. */
+static int start_watchdog(const char *name)
+{
+	int p[2], st, null;
+	pid_t pid;
+	char c;
 
-		rmdir(dir);
-		return fail("trace: mkfifo %s: %s", fifo, strerror(e));
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
 	}
+	if (pid == 0) {
+		close(p[1]);
+		if (fork() != 0)
+			_exit(0);
+		setsid();
+		/* nobody waits for the end of nipc's output because of us */
+		null = open("/dev/null", O_RDWR);
+		for (int fd = 0; fd < 3 && null >= 0; fd++)
+			dup2(null, fd);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		ring_name_unlink(name);
+		_exit(0);
+	}
+	close(p[0]);
+	waitpid(pid, &st, 0);
+	/* p[1] stays open until nipc ends */
 	return 0;
 }
 
-static int run_summary(struct opts *o)
+/* Reads the rings until CMD has exited and, as the subreaper of its tree
+ * (launch.c), every descendant too, daemons included; with --detach,
+ * until CMD has exited and the traced threads left are gone or silent
+ * for DRAIN_IDLE_MS. Returns CMD's wait status. */
+static int read_rings(struct reader *r, struct ring_reader *rr, pid_t pid)
 {
-	char dir[PATH_MAX], fifo[PATH_MAX + 16];
+	const struct ring_sink sink = {on_event, on_lost, r};
+	const struct timespec nap = {0, POLL_MS * 1000000L};
+	int status = 0, done = 0, st, all = !r->o->l.detach;
+	long last = now_ms();
+
+	for (;;) {
+		pid_t w;
+
+		if (ring_reader_poll(rr, 0, &sink))
+			last = now_ms();
+		/* CMD, and the orphans of its tree re-parented to nipc */
+		while ((w = waitpid(all ? -1 : pid, &st, WNOHANG)) > 0)
+			if (w == pid) {
+				status = st;
+				done = 1;
+				last = now_ms();
+			}
+		if (w < 0 && errno == ECHILD) {
+			if (!done) {
+				done = 1;
+				last = now_ms();
+			}
+			if (all)
+				break;
+		}
+		if (done && !all && (!ring_reader_live(rr) || now_ms() - last > DRAIN_IDLE_MS))
+			break;
+		nanosleep(&nap, NULL);
+	}
+	/* what the processes wrote last, and what the merge window held */
+	ring_reader_poll(rr, 0, &sink);
+	ring_reader_poll(rr, 1, &sink);
+	return status;
+}
+
+static int run_ring(struct opts *o)
+{
 	const char *why;
 	struct reader *r;
-	int rfd, wfd, status, rc = EXIT_FAIL;
+	struct ring_reader *rr = NULL;
+	char name[64];
+	const char *tid_env = getenv("NIPC_TRACE_TID");
+	int status, rc = EXIT_FAIL;
 	pid_t pid;
 
 	if (!(r = calloc(1, sizeof *r)))
 		return fail("trace: out of memory");
-	/* a line per write: the traced programs write to the same stderr */
-	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
 	r->o = o;
 	r->single = stderr;
+	r->tid = !(tid_env && !strcmp(tid_env, "0"));
+	r->off_sec = -1;
 	if (o->output) {
 		if (absolute_path(o->output, r->abs_output, sizeof r->abs_output) ||
 		    check_output(r->abs_output))
@@ -597,37 +580,43 @@ static int run_summary(struct opts *o)
 			goto out;
 		}
 	}
-	if (make_fifo(dir, sizeof dir, fifo, sizeof fifo))
+	/* the watchdog first: no moment when a killed nipc leaves the buffer */
+	ring_name_make(name, sizeof name);
+	if (start_watchdog(name)) {
+		fail("trace: cannot start: %s", strerror(errno));
 		goto out;
-	/* Our own writer keeps the FIFO from reading as EOF before CMD opens it. */
-	rfd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	wfd = rfd < 0 ? -1 : open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (rfd < 0 || wfd < 0) {
-		fail("trace: open %s: %s", fifo, strerror(errno));
-	} else if (o->file = fifo, !launch_spawn(&o->l, trace_env, o, &pid)) {
+	}
+	if (!(rr = ring_reader_new(name, o->buffer_size, RING_COUNT, o->when_full)))
+		goto out;
+	live_pool = rr;
+	signal(SIGTERM, on_term);
+	signal(SIGHUP, on_term);
+	o->ring = ring_reader_name(rr);
+	if (!launch_spawn(&o->l, trace_env, o, &pid)) {
 		signal(SIGINT, SIG_IGN);
 		signal(SIGQUIT, SIG_IGN);
-		status = read_events(r, rfd, &wfd, pid);
-		if (r->len)
-			handle_line(r, r->line, r->len);
+		status = read_rings(r, rr, pid);
 		for (size_t i = 0; i < r->nfiles; i++)
 			fclose(r->files[i].f);
+		r->nfiles = 0;
 		if (r->single && r->single != stderr)
 			fclose(r->single);
 		r->single = NULL;
 		fflush(stderr);
-		print_summary(r);
+		if (o->summary)
+			print_summary(r);
+		print_lost(rr, o->summary);
 		rc = launch_exit_status(status);
 	}
-	if (rfd >= 0)
-		close(rfd);
-	if (wfd >= 0)
-		close(wfd);
-	unlink(fifo);
-	rmdir(dir);
 out:
+	if (rr) {
+		live_pool = NULL;
+		ring_reader_free(rr);
+	}
 	if (r->single && r->single != stderr)
 		fclose(r->single);
+	for (size_t i = 0; i < r->nfiles; i++)
+		fclose(r->files[i].f);
 	for (size_t i = 0; i < r->nrows; i++) {
 		free(r->rows[i].key);
 		free(r->rows[i].op);
@@ -640,20 +629,11 @@ out:
 int cmd_trace(int argc, char **argv)
 {
 	struct opts o = {0};
-	char file[PATH_MAX];
 	int rc;
-	pid_t pid;
 
 	if ((rc = parse_args(&o, argc, argv)))
 		return rc < 0 ? EXIT_OK : rc;
-	if (o.output && (absolute_path(o.output, file, sizeof file) || check_output(file)))
-		return EXIT_FAIL;
 	if ((rc = launch_prepare(&o.l)))
 		return rc;
-	if (o.summary)
-		return run_summary(&o);
-	o.file = o.output ? file : NULL;
-	if (launch_spawn(&o.l, trace_env, &o, &pid))
-		return EXIT_FAIL;
-	return launch_wait(&o.l, pid);
+	return run_ring(&o);
 }

@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: MIT */
+/* nipc trace's ring: every event a program makes is delivered or counted
+ * lost (delivered + lost = made, by the program's own count), under
+ * threads, forks and execs, a SIGKILLed writer, a small buffer, and
+ * events from a signal handler inside the shim; no buffer is left in
+ * /dev/shm. Driven with tests/progs/ring_stress. */
+#include "config.h"
+
+#include "tlib.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct tally {
+	long events, lost, lost_lines;
+	long made, child, child_pid;
+	long child_events, child_lost;
+	double back;            /* the most an event ended before the one above it, s */
+};
+
+/* nipc trace's buffers in /dev/shm (/dev/shm/nipc-trace-PID-...): those
+ * of process pid, or (pid 0) those whose nipc is gone, which its exit or
+ * its watchdog should have removed. Other tests may trace at the same
+ * time: their buffers belong to live processes. */
+static int buffers(pid_t pid)
+{
+	DIR *d = opendir("/dev/shm");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		long owner;
+
+		if (sscanf(e->d_name, "nipc-trace-%ld-", &owner) != 1)
+			continue;
+		if (pid ? owner == pid : kill((pid_t)owner, 0) && errno == ESRCH)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static long num_after(const char *s, const char *word)
+{
+	const char *p = strstr(s, word);
+
+	return p ? atol(p + strlen(word)) : -1;
+}
+
+/* Runs ring_stress ARGS under nipc trace --json with extra options; counts
+ * the events and losses of the JSON output, and the program's own count. */
+static void run_counted(const char *const opts[], const char *const args[], struct tally *t)
+{
+	const char *json = tl_new_path("ring.json"), *out = tl_new_path("ring.out");
+	const char *argv[32];
+	struct tl_lines l;
+	char *text;
+	size_t n = 0;
+	double last_end = 0;
+
+	argv[n++] = tl_nipc();
+	argv[n++] = "trace";
+	argv[n++] = "--json";
+	argv[n++] = "-o";
+	argv[n++] = json;
+	for (size_t i = 0; opts[i]; i++)
+		argv[n++] = opts[i];
+	argv[n++] = "--";
+	argv[n++] = tl_prog("ring_stress");
+	for (size_t i = 0; args[i]; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	memset(t, 0, sizeof *t);
+	assert_int_equal(tl_run_files(argv, out, NULL), 0);
+	text = tl_slurp(out);
+	assert_non_null(text);
+	t->made = num_after(text, "made ");
+	t->child = num_after(text, "child ");
+	t->child_pid = num_after(text, " pid ");
+	free(text);
+	assert_int_equal(tl_lines_load(&l, json), 0);
+	for (size_t i = 0; i < l.n; i++) {
+		const char *line = l.line[i];
+		long pid = num_after(line, "\"pid\":");
+
+		if (strstr(line, "\"op\":")) {
+			const char *ts = strstr(line, "\"ts\":");
+			double end = (ts ? atof(ts + 5) : 0) + num_after(line, "\"dur_ns\":") / 1e9;
+
+			if (last_end - end > t->back)
+				t->back = last_end - end;
+			if (end > last_end)
+				last_end = end;
+			t->events++;
+			t->child_events += pid == t->child_pid;
+		} else if (strstr(line, "\"lost\":")) {
+			long lost = num_after(line, "\"lost\":");
+
+			t->lost += lost;
+			t->lost_lines++;
+			t->child_lost += pid == t->child_pid ? lost : 0;
+		} else {
+			fail_msg("not an event: %s", line);
+		}
+	}
+	tl_lines_free(&l);
+}
+
+static void test_threads_forks_execs(void **state)
+{
+	const char *opts[] = {NULL};
+	const char *args[] = {"tree", "8", "125", "20", NULL};
+	struct tally t;
+
+	(void)state;
+	run_counted(opts, args, &t);
+	/* 1,000 forks and 1,000 execs */
+	assert_int_equal(t.made, 8 * 125 * 20 * 3);
+	/* far below the buffer's capacity: nothing lost */
+	assert_int_equal(t.lost, 0);
+	assert_int_equal(t.events, t.made);
+	assert_int_equal(buffers(0), 0);
+	/* merged in the order the events ended (a generous bound: a thread
+	 * may be preempted between its call's end and its record's commit) */
+	if (t.back > 0.001)
+		fail_msg("an event ended %.6f s before the one printed above it", t.back);
+}
+
+static void test_small_buffer_counts_losses(void **state)
+{
+	const char *opts[] = {"--buffer-size", "16K", NULL};
+	const char *args[] = {"burst", "200000", NULL};
+	struct tally t;
+
+	(void)state;
+	run_counted(opts, args, &t);
+	assert_int_equal(t.made, 200000);
+	assert_true(t.lost > 0);
+	assert_true(t.lost_lines > 0);
+	assert_int_equal(t.events + t.lost, t.made);
+}
+
+/* More threads at once than the pool has rings: those without one have
+ * their events counted lost, per process. */
+static void test_pool_exhausted(void **state)
+{
+	const char *opts[] = {NULL};
+	const char *args[] = {"threads", "200", "50", NULL};
+	struct tally t;
+
+	(void)state;
+	run_counted(opts, args, &t);
+	assert_int_equal(t.made, 200 * 50);
+	assert_true(t.lost > 0);
+	assert_int_equal(t.events + t.lost, t.made);
+}
+
+static void test_block_loses_nothing(void **state)
+{
+	const char *opts[] = {"--buffer-size", "16K", "--when-full", "block", NULL};
+	const char *args[] = {"burst", "50000", NULL};
+	struct tally t;
+
+	(void)state;
+	run_counted(opts, args, &t);
+	assert_int_equal(t.lost, 0);
+	assert_int_equal(t.events, 50000);
+}
+
+/* A writer killed mid-stream: the reader carries on, the other process's
+ * events are all there, and the killed one's are delivered or lost (at
+ * most the record it was writing). */
+static void test_sigkill_writer(void **state)
+{
+	/* the child writes as fast as it can: block, so that only the kill
+	 * can lose an event however slow the reader is */
+	const char *opts[] = {"--when-full", "block", NULL};
+	const char *args[] = {"kill", "1000", NULL};
+	struct tally t;
+
+	(void)state;
+	run_counted(opts, args, &t);
+	assert_int_equal(t.made, 1000);
+	assert_true(t.child >= 20000 && t.child_pid > 0);
+	assert_int_equal(t.events - t.child_events, 1000);
+	assert_int_equal(t.lost - t.child_lost, 0);
+	/* the count was taken after the kill; the child may have made one
+	 * more event than it counted, and lost the one it was writing */
+	assert_true(t.child_events + t.child_lost >= t.child);
+	assert_true(t.child_events + t.child_lost <= t.child + 1);
+	assert_true(t.child_lost <= 1);
+}
+
+/* A record a killed process had begun: counted lost, everything before it
+ * and every other process's events read. */
+static void test_half_written_record(void **state)
+{
+	const char *opts[] = {NULL};
+	const char *args[] = {"half", "500", NULL};
+	struct tally t;
+
+	(void)state;
+	run_counted(opts, args, &t);
+	assert_int_equal(t.made, 500);
+	assert_int_equal(t.child, 500);
+	assert_int_equal(t.child_events, 500);
+	assert_int_equal(t.child_lost, 1);
+	assert_int_equal(t.events - t.child_events, 500);
+	assert_int_equal(t.lost, 1);
+}
+
+/* Events from a signal handler while the thread is inside a traced call
+ * cannot be recorded: each one is counted lost. */
+static void test_signal_handler_events_lost(void **state)
+{
+	const char *opts[] = {NULL};
+	const char *args[] = {"signal", "7", NULL};
+	struct tally t;
+
+	(void)state;
+	run_counted(opts, args, &t);
+	assert_true(t.made >= 7 + 4);
+	assert_int_equal(t.lost, 7);
+	assert_int_equal(t.events + t.lost, t.made);
+}
+
+/* nipc killed with SIGKILL leaves no buffer behind: its watchdog removes
+ * it. */
+static void test_killed_reader_leaves_nothing(void **state)
+{
+	const char *argv[] = {tl_nipc(), "trace", "--", "sleep", "2", NULL};
+	struct tl_proc p;
+	long long until;
+
+	(void)state;
+	assert_int_equal(tl_start(&p, argv, NULL), 0);
+	until = tl_mono_ns() + 5000000000LL;
+	while (!buffers(p.pid) && tl_mono_ns() < until)
+		usleep(10000);
+	assert_int_equal(buffers(p.pid), 1);
+	kill(p.pid, SIGKILL);
+	tl_wait(&p, 5000);
+	until = tl_mono_ns() + 5000000000LL;
+	while (buffers(p.pid) && tl_mono_ns() < until)
+		usleep(10000);
+	assert_int_equal(buffers(p.pid), 0);
+	tl_proc_free(&p);
+}
+
+/* close_all's DATA holds its own lines only, and its five events are in
+ * the trace. */
+static void check_close_all(const char *data, const char *trace)
+{
+	char *text = tl_slurp(data);
+	struct tl_lines l;
+	size_t events = 0;
+
+	assert_non_null(text);
+	assert_string_equal(text, "own data 1\nown data 2\n");
+	free(text);
+	assert_int_equal(tl_lines_load(&l, trace), 0);
+	for (size_t i = 0; i < l.n; i++)
+		events += strstr(l.line[i], "shm_unlink(\"/nipc-close-all-absent-") != NULL;
+	tl_lines_free(&l);
+	assert_int_equal(events, 5);
+}
+
+/* Line mode: the shim's descriptor survives the program's close_range,
+ * close and dup2 over it, and never becomes the program's file. */
+static void test_close_everything_line_mode(void **state)
+{
+	const char *data = tl_new_path("close_all.data"), *trace = tl_new_path("close_all.trace");
+	const char *argv[] = {tl_prog("close_all"), data, NULL};
+
+	(void)state;
+	assert_int_equal(tl_run(NULL, argv, &(struct tl_opts){.preload = 1, .trace = "1",
+							       .trace_file = trace}), 0);
+	check_close_all(data, trace);
+}
+
+/* Ring mode: nothing of the trace is a descriptor of the program's. */
+static void test_close_everything_ring(void **state)
+{
+	const char *data = tl_new_path("close_all.data"), *trace = tl_new_path("close_all.trace");
+	const char *argv[] = {tl_nipc(), "trace", "-o", trace, "--", tl_prog("close_all"), data,
+			      NULL};
+
+	(void)state;
+	assert_int_equal(tl_run_files(argv, NULL, NULL), 0);
+	check_close_all(data, trace);
+}
+
+/* A daemonising program: its start command exits at once, and its
+ * grandchild (re-parented to nipc, the subreaper) makes its segment a
+ * second later. nipc trace waits for it and has its events, with and
+ * without --summary. */
+static void test_daemon_traced(void **state)
+{
+	(void)state;
+	for (int summary = 0; summary <= 1; summary++) {
+		const char *name = tl_unique_name(), *mark = tl_new_path("daemon.mark");
+		const char *trace = tl_new_path("daemon.trace"), *err = tl_new_path("daemon.err");
+		const char *plain[] = {tl_nipc(), "trace", "-o", trace, "-e", "posix-shm", "--",
+				       tl_prog("daemon_prog"), name, mark, NULL};
+		const char *summed[] = {tl_nipc(), "trace", "-o", trace, "--summary", "-e",
+					"posix-shm", "--", tl_prog("daemon_prog"), name, mark, NULL};
+		char *text, want[128];
+		long dpid = 0;
+		FILE *f;
+
+		assert_int_equal(tl_run_files(summary ? summed : plain, NULL, err), 3);
+		shm_unlink(name);
+		f = fopen(mark, "r");
+		assert_non_null(f);
+		assert_int_equal(fscanf(f, "%ld", &dpid), 1);
+		fclose(f);
+		text = tl_slurp(trace);
+		assert_non_null(text);
+		snprintf(want, sizeof want, "shm_open(\"%s\"", name);
+		if (!strstr(text, want))
+			fail_msg("the daemon's shm_open is not in the trace:\n%s", text);
+		snprintf(want, sizeof want, "%ld", dpid);
+		assert_non_null(strstr(text, want));
+		free(text);
+		text = tl_slurp(err);
+		assert_non_null(text);
+		if (summary && !strstr(text, "shm_open"))
+			fail_msg("no shm_open row in the summary:\n%s", text);
+		free(text);
+	}
+}
+
+/* --detach: nipc returns when the start command does, before the daemon
+ * (held back by its GO file) has done anything. */
+static void test_detach_returns(void **state)
+{
+	const char *name = tl_unique_name(), *mark = tl_new_path("daemon.mark");
+	const char *go = tl_new_path("daemon.go");
+	const char *argv[] = {tl_nipc(), "trace", "--detach", "-o", tl_new_path("d.trace"), "--",
+			      tl_prog("daemon_prog"), name, mark, go, NULL};
+	struct stat st;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(tl_run_files(argv, NULL, NULL), 3);
+	assert_int_equal(stat(mark, &st), -1);
+	f = fopen(go, "w");
+	assert_non_null(f);
+	fclose(f);
+	for (int i = 0; i < 1000 && stat(mark, &st); i++)
+		usleep(10000);
+	assert_int_equal(stat(mark, &st), 0);
+	shm_unlink(name);
+}
+
+static void test_usage(void **state)
+{
+	const char *bad[][3] = {{"--buffer-size", "12", NULL}, {"--buffer-size", "1x", NULL},
+				{"--when-full", "wait", NULL}};
+
+	(void)state;
+	for (size_t i = 0; i < TL_LEN(bad); i++) {
+		const char *argv[] = {tl_nipc(), "trace", bad[i][0], bad[i][1], "--", "true", NULL};
+
+		assert_int_equal(tl_run_files(argv, NULL, NULL), 2);
+	}
+}
+
+TL_TESTS("trace_ring", NULL, NULL, test_threads_forks_execs, test_small_buffer_counts_losses,
+	 test_pool_exhausted,
+	 test_block_loses_nothing, test_sigkill_writer, test_half_written_record,
+	 test_signal_handler_events_lost,
+	 test_killed_reader_leaves_nothing, test_close_everything_line_mode,
+	 test_close_everything_ring, test_daemon_traced, test_detach_returns, test_usage)
