@@ -68,6 +68,8 @@ void ev_begin(struct shim_event *e, enum shim_op op)
 	e->op = op;
 	e->nargs = 0;
 	e->key[0] = 0;
+	e->key_searched = 0;
+	e->dur = 0;
 	e->emulated = 0;
 	e->rk = R_INT;
 	e->pid = my_pid();
@@ -148,9 +150,12 @@ static void secure_args(struct shim_event *e)
 			a->kind = A_PTR;
 			continue;
 		}
-		if (!a->p || !(a->kind == A_TS || (e->failed && (a->kind == A_STR || a->kind == A_SOPS))))
+		if (!a->p || !(a->kind == A_TS || (e->failed && (a->kind == A_STR || a->kind == A_SOPS ||
+								     a->kind == A_MQATTR || a->kind == A_SIGEV))))
 			continue;
 		want = a->kind == A_TS ? sizeof(struct timespec)
+		     : a->kind == A_MQATTR ? sizeof(struct mq_attr)
+		     : a->kind == A_SIGEV ? sizeof(struct sigevent)
 		     : a->kind == A_SOPS ? (a->n < SHIM_SOPS_SHOWN ? a->n : SHIM_SOPS_SHOWN) * sizeof(struct sembuf)
 		     : SHIM_STR_MAX + 1;
 		if (want > room)
@@ -175,13 +180,19 @@ static void secure_args(struct shim_event *e)
 	}
 }
 
+void ev_stop(struct shim_event *e)
+{
+	e->dur = mono_ns() - e->t0 + 1;
+}
+
 int ev_end(struct shim_event *e, int failed, int err)
 {
 	int lost = 0;
 	char line[SHIM_LINE_MAX];
 	struct out o = {line, 0, sizeof line - 1};
 
-	e->dur = mono_ns() - e->t0;
+	if (!e->dur)
+		e->dur = mono_ns() - e->t0;
 	e->failed = failed;
 	e->err = err;
 	secure_args(e);
@@ -222,6 +233,14 @@ void ev_str(struct shim_event *e, const char *name, const char *s)
 void ev_ptr(struct shim_event *e, const char *name, enum arg_kind k, const void *p)
 {
 	next_arg(e, name, k)->p = p;
+}
+
+void ev_buf(struct shim_event *e, const char *name, enum arg_kind k, const void *p, size_t n)
+{
+	struct shim_arg *a = next_arg(e, name, k);
+
+	a->p = p;
+	a->n = n;
 }
 
 void ev_sops(struct shim_event *e, const struct sembuf *sops, size_t n)

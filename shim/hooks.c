@@ -16,6 +16,7 @@
 
 #include "shim.h"
 #include "emul_sysv.h"
+#include "keyfind.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -135,9 +136,30 @@ static int name_before(struct shim_call *c)
 	case N_SHMDT:
 		c->known = names_get(NK_SHMAT, c->obj, &c->had, NULL);
 		return 1;
+	case N_MQD:
+		c->known = names_get(NK_MQ, c->obj, NULL, c->name);
+		return 1;
+	case N_MQ_CLOSE:
+		/* forgotten before another thread can get the descriptor again */
+		if ((c->known = names_get(NK_MQ, c->obj, NULL, c->name)))
+			names_del(NK_MQ, c->obj);
+		return 1;
 	default:
 		return 1;
 	}
+}
+
+/* An id this process did not get from shmget/semget/msgget (ipcrm -s ID,
+ * a child given the id): its key from /proc/sysvipc, before the call (an
+ * IPC_RMID takes it out), and only for an event; then remembered. */
+static void name_foreign_id(struct shim_call *c)
+{
+	int kind = c->nm == N_SEMID ? 1 : c->nm == N_MSQID ? 2 : 0;
+	key_t key;
+
+	if (!names_id_get(kind, (int)c->obj, &key) &&
+	    names_resolve_sysv_id(kind, (int)c->obj, &key) > 0)
+		names_id_put(kind, (int)c->obj, key);
 }
 
 /* After the call: what the shim remembers of the object. */
@@ -187,6 +209,13 @@ static void name_after(struct shim_call *c)
 	case N_SEMGET:
 		names_id_put(1, (int)e->ret.i, (key_t)c->obj);
 		break;
+	case N_MSGGET:
+		names_id_put(2, (int)e->ret.i, (key_t)c->obj);
+		break;
+	case N_MQ_OPEN:
+		if (intercept() & MQ_OPS)
+			names_put(NK_MQ, (uintptr_t)e->ret.i, 0, (const char *)c->obj);
+		break;
 	case N_SHMAT:
 		names_put(NK_SHMAT, (uintptr_t)e->ret.p, c->obj, NULL);
 		break;
@@ -212,7 +241,13 @@ static void name_key(struct shim_call *c)
 	case N_PNAME:
 	case N_SHM_OPEN:
 	case N_SEM_OPEN:
+	case N_MQ_OPEN:
 		ev_key_posix(e, (const char *)c->obj);
+		break;
+	case N_MQD:
+	case N_MQ_CLOSE:
+		if (c->known)
+			ev_key_posix(e, c->name);
 		break;
 	case N_FD:
 	case N_CLOSE:
@@ -232,7 +267,11 @@ static void name_key(struct shim_call *c)
 		break;
 	case N_SHMGET:
 	case N_SEMGET:
+	case N_MSGGET:
 		ev_key_sysv(e, (key_t)c->obj);
+		break;
+	case N_MSQID:
+		ev_key_id(e, 2, (int)c->obj);
 		break;
 	case N_SHMAT:
 	case N_SHMID:
@@ -289,6 +328,8 @@ static int dispatch_enter(struct shim_call *c, enum shim_op op, enum shim_nm nm,
 	if ((nm == N_MUNMAP || nm == N_MREMAP) && !c->name[0])
 		c->event = 0;
 	shim_busy++;
+	if (c->event && (nm == N_SHMID || nm == N_SEMID || nm == N_MSQID || nm == N_SHMAT))
+		name_foreign_id(c);
 	if (c->event)
 		ev_begin(&c->e, op);
 	c->e.rk = rk;
@@ -299,6 +340,8 @@ static int dispatch_enter(struct shim_call *c, enum shim_op op, enum shim_nm nm,
 static void dispatch_leave(struct shim_call *c, int failed, int err)
 {
 	c->e.failed = failed;
+	if (c->event)
+		ev_stop(&c->e);
 	name_after(c);
 	if (c->event) {
 		name_key(c);
@@ -359,6 +402,23 @@ static void dispatch_leave(struct shim_call *c, int failed, int err)
 	(void *old_address, size_t old_size, size_t new_size, int flags, void *new_address)
 #define RD_MREMAP_XARGS(args) (old_address, old_size, new_size, flags, new_address)
 
+/* rd MQ_OPEN: mode and attributes only with O_CREAT, as libc reads them. */
+#define RD_MQ_OPEN_PRO(fn) \
+	mode_t mode = 0; \
+	struct mq_attr *attr = NULL; \
+	int creat = (oflag & O_CREAT) != 0; \
+	if (creat) { \
+		va_list ap; \
+		va_start(ap, oflag); \
+		mode = va_arg(ap, mode_t); \
+		attr = va_arg(ap, struct mq_attr *); \
+		va_end(ap); \
+	}
+#define RD_MQ_OPEN_CALL(f, args) (creat ? f(name, oflag, mode, attr) : f(name, oflag))
+#define RD_MQ_OPEN_XPROTO(proto) \
+	(const char *name, int oflag, int creat, mode_t mode, struct mq_attr *attr)
+#define RD_MQ_OPEN_XARGS(args) (name, oflag, creat, mode, attr)
+
 /* The commands whose fourth argument libc reads. */
 static int semctl_has_arg(int cmd)
 {
@@ -393,6 +453,7 @@ static int semctl_has_arg(int cmd)
 #define A(k, name, x) ev_arg(&c.e, name, k, (long long)(x));
 #define AP(k, name, x) ev_ptr(&c.e, name, k, x);
 #define SOPS(s, n) ev_sops(&c.e, s, n);
+#define B(k, x, n) ev_buf(&c.e, #x, k, x, (size_t)(n));
 #define IF(cond, ...) if (cond) { __VA_ARGS__ }
 
 /* How a result is kept and when it is a failure. */
