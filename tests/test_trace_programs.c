@@ -234,10 +234,12 @@ static void check_hex_key(const char *key)
 	assert_int_equal(strspn(key + 2, "0123456789abcdef"), 8);
 }
 
-/* ipcmk makes an object, ipcrm removes it by id (and, for a segment,
- * fails to remove it again): each call traced with the object's key. */
+/* ipcmk makes an object, ipcrm removes it by id (and, for a segment or a
+ * queue, fails to remove it again): each call traced with the object's
+ * key, which ipcrm never saw: the shim finds it in /proc/sysvipc by the
+ * id. Once the object is gone the id is all there is. */
 static const struct ipcmk_case {
-	const char *kind;            /* "shm" or "sem": file names */
+	const char *kind;            /* "m", "s" or "q": file names */
 	const char *mk[4];           /* ipcmk's arguments */
 	const char *said, *get, *get_args;
 	const char *rm_opt, *ctl, *idkey, *idarg;
@@ -248,6 +250,8 @@ static const struct ipcmk_case {
 	{"s", {"ipcmk", "-S", "1", NULL}, "Semaphore id: ", "semget",
 	 "nsems=1;semflg=IPC_CREAT|0644", "-s", "semctl", "semid:%d",
 	 "semid=%d;semnum=0;cmd=IPC_RMID", 0},
+	{"q", {"ipcmk", "-Q", NULL}, "Message queue id: ", "msgget",
+	 "msgflg=IPC_CREAT|0644", "-q", "msgctl", "msqid:%d", "msqid=%d;cmd=IPC_RMID", 1},
 };
 
 static void test_ipcmk(void **state)
@@ -256,7 +260,7 @@ static void test_ipcmk(void **state)
 	for (size_t i = 0; i < TL_LEN(ipcmk_cases); i++) {
 		const struct ipcmk_case *c = &ipcmk_cases[i];
 		char f1[32], f2[32], f3[32], out[32], idstr[32], idkey[48], ret[32], idarg[64];
-		char k[16];
+		char k[16], mkkey[1024];
 		struct tl_events e;
 		int id;
 
@@ -268,6 +272,8 @@ static void test_ipcmk(void **state)
 		id = id_from(tl_path(out), c->said);
 		if (c->kind[0] == 'm')
 			tl_ledger_shmid(id);
+		else if (c->kind[0] == 'q')
+			tl_ledger_msqid(id);
 		else
 			tl_ledger_semid(id);
 		assert_int_equal(tl_events_load(&e, tl_path(f1)), 0);
@@ -277,6 +283,7 @@ static void test_ipcmk(void **state)
 		const struct tl_expect mkx[] = {{c->get, e.ev[0].key, ret, NULL, c->get_args}};
 		tl_expect_events(&e, TL_ARGS_LISTED, 0, mkx, 1);
 		assert_non_null(tl_event_arg(&e.ev[0], "key", k, sizeof k));
+		snprintf(mkkey, sizeof mkkey, "%s", e.ev[0].key);
 		tl_events_free(&e);
 
 		snprintf(idstr, sizeof idstr, "%d", id);
@@ -284,7 +291,7 @@ static void test_ipcmk(void **state)
 		assert_int_equal(traced(tl_new_path(f2), NULL, rm), 0);
 		snprintf(idkey, sizeof idkey, c->idkey, id);
 		snprintf(idarg, sizeof idarg, c->idarg, id);
-		const struct tl_expect rmx[] = {{c->ctl, idkey, "0", NULL, idarg}};
+		const struct tl_expect rmx[] = {{c->ctl, mkkey, "0", NULL, idarg}};
 		assert_int_equal(tl_events_load(&e, tl_path(f2)), 0);
 		tl_expect_events(&e, TL_ARGS_LISTED, 0, rmx, 1);
 		tl_events_free(&e);
@@ -329,5 +336,59 @@ static void test_ipcrm_by_key(void **state)
 	tl_events_free(&e);
 }
 
+/* Every message queue call, System V and POSIX, of tests/progs/trace_mq:
+ * strace's forms, the queue named by its key or its POSIX name, the
+ * descriptor from mq_open naming the queue in the later calls. Selected by
+ * family, -e msg. */
+static void test_message_queues(void **state)
+{
+	const char *file = tl_new_path("mq.jsonl"), *out = tl_new_path("mq.out");
+	const char *name = tl_unique_name();
+	const char *argv[] = {tl_nipc(), "trace", "--json", "-e", "msg", "-o", file, "--",
+			      tl_prog("trace_mq"), name, NULL};
+	char line[64], id[16];
+	struct tl_events e;
+	int rc;
+
+	(void)state;
+	rc = tl_run_files(argv, out, NULL);
+	first_line(out, line, sizeof line);
+	if (!strncmp(line, "msqid ", 6))
+		tl_ledger_msqid(atoi(line + 6));
+	assert_int_equal(rc, 0);
+	assert_int_equal(strncmp(line, "msqid ", 6), 0);
+	snprintf(id, sizeof id, "%d", atoi(line + 6));
+	assert_int_equal(tl_events_load(&e, file), 0);
+	assert_true(e.n > 5);
+	tl_expect_vector(&e, TL_ARGS_LISTED, 0, "trace-events.tsv", "mq",
+			 TL_VARS("id", id, "name", name, "fd", e.ev[5].ret));
+	tl_events_free(&e);
+
+	/* -e sysv-msg: the System V calls only; -e posix-mq,-mq_notify */
+	{
+		const char *sysv[] = {tl_nipc(), "trace", "--json", "-e", "sysv-msg", "-o", file,
+				      "--", tl_prog("trace_mq"), name, NULL};
+		const char *posix[] = {tl_nipc(), "trace", "--json", "-e", "posix-mq,-mq_notify",
+				       "-o", file, "--", tl_prog("trace_mq"), name, NULL};
+
+		unlink(file);
+		assert_int_equal(tl_run_files(sysv, out, NULL), 0);
+		assert_int_equal(tl_events_load(&e, file), 0);
+		assert_int_equal(e.n, 5);
+		for (size_t i = 0; i < e.n; i++)
+			assert_int_equal(strncmp(e.ev[i].op, "msg", 3), 0);
+		tl_events_free(&e);
+		unlink(file);
+		assert_int_equal(tl_run_files(posix, out, NULL), 0);
+		assert_int_equal(tl_events_load(&e, file), 0);
+		assert_int_equal(e.n, 8);
+		for (size_t i = 0; i < e.n; i++) {
+			assert_int_equal(strncmp(e.ev[i].op, "mq_", 3), 0);
+			assert_string_not_equal(e.ev[i].op, "mq_notify");
+		}
+		tl_events_free(&e);
+	}
+}
+
 TL_TESTS("trace_programs", NULL, NULL, test_python_shared_memory, test_python_semaphore,
-	 test_python_summary, test_ipcmk, test_ipcrm_by_key)
+	 test_python_summary, test_ipcmk, test_ipcrm_by_key, test_message_queues)

@@ -279,6 +279,8 @@ static void count(struct reader *r, const char *key, const char *op, int failed,
 	w->total_ns += ns;
 }
 
+static int is_path_arg(const char *name);
+
 /* A JSON value as the shim's text line shows it: strings of path arguments
  * quoted with C escapes, symbols bare, semop lists space-separated. */
 static void put_value(struct out *o, const struct tj_doc *d, const struct tj_node *v,
@@ -298,7 +300,7 @@ static void put_value(struct out *o, const struct tj_doc *d, const struct tj_nod
 	case TJ_OBJ:
 		fmt_putc(o, v->type == TJ_ARR ? '[' : '{');
 		for (const struct tj_node *k = tj_child(d, v); k; k = tj_next(d, k)) {
-			put_value(o, d, k, 0);
+			put_value(o, d, k, k->name && is_path_arg(k->name));
 			if (k->next >= 0)
 				fmt_puts(o, v->type == TJ_ARR ? " " : ", ");
 		}
@@ -311,7 +313,8 @@ static void put_value(struct out *o, const struct tj_doc *d, const struct tj_nod
 
 static int is_path_arg(const char *name)
 {
-	return !strcmp(name, "name") || !strcmp(name, "path") || !strcmp(name, "pathname");
+	return !strcmp(name, "name") || !strcmp(name, "path") || !strcmp(name, "pathname") ||
+	       !strcmp(name, "msg_ptr") || !strcmp(name, "mtext");
 }
 
 /* The local time's offset from UTC at sec (nipc may call localtime; the
