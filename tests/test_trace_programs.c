@@ -390,5 +390,64 @@ static void test_message_queues(void **state)
 	}
 }
 
+/* libnipc computes ftok itself, so the shim never sees a key file of the
+ * nipc tool's: it finds one in TMPDIR whose ftok gives the key, and marks
+ * it found so (text "key=systemv:FILE?", JSON "key_from":"search"). ipcrm
+ * -s ID, which saw neither the key nor the file, names the set the same
+ * way through /proc/sysvipc. */
+static void test_key_candidate(void **state)
+{
+	const char *file = tl_new_path("kc.jsonl"), *out = tl_new_path("kc.out");
+	const char *text = tl_new_path("kc.txt");
+	char legacy[64], kf[PATH_MAX + 16], idstr[16], *t;
+	struct tl_events e;
+	int id;
+
+	(void)state;
+	tl_ledger_dir(tl_scratch());
+	snprintf(legacy, sizeof legacy, "kc%ld", (long)getpid());
+	setenv("TMPDIR", tl_scratch_real(), 1);
+	{
+		const char *mk[] = {tl_nipc(), "trace", "--json", "-e", "sysv-sem", "-o", file, "--",
+				    tl_nipc(), "sem", "create", "--legacy", legacy, "1", NULL};
+
+		assert_int_equal(tl_run_files(mk, out, NULL), 0);
+	}
+	unsetenv("TMPDIR");
+	tl_ledger_note();
+	assert_int_equal(tl_events_load(&e, file), 0);
+	assert_true(e.n >= 1);
+	assert_string_equal(e.ev[0].op, "semget");
+	/* Qt keeps the letters of a legacy name, then its SHA-1 */
+	snprintf(kf, sizeof kf, "systemv:%s/qipc_systemsem_kc", tl_scratch_real());
+	if (strncmp(e.ev[0].key, kf, strlen(kf)))
+		fail_msg("key %s, not a candidate %s...", e.ev[0].key, kf);
+	assert_non_null(tl_event_field(&e.ev[0], "key_from", idstr, sizeof idstr));
+	assert_string_equal(idstr, "search");
+	snprintf(kf, sizeof kf, "%s", e.ev[0].key);
+	id = atoi(e.ev[0].ret);
+	assert_true(id >= 0);
+	tl_events_free(&e);
+
+	/* ipcrm -s ID, in text: the same file, marked with a "?" */
+	snprintf(idstr, sizeof idstr, "%d", id);
+	setenv("TMPDIR", tl_scratch_real(), 1);
+	{
+		const char *rm[] = {tl_nipc(), "trace", "-o", text, "--", "ipcrm", "-s", idstr, NULL};
+
+		assert_int_equal(tl_run_files(rm, NULL, NULL), 0);
+	}
+	unsetenv("TMPDIR");
+	t = tl_slurp(text);
+	assert_non_null(t);
+	assert_non_null(strstr(t, "semctl("));
+	assert_non_null(strstr(t, "IPC_RMID) = 0"));
+	strcat(kf, "?\n");
+	if (!strstr(t, kf))
+		fail_msg("no key=%s in %s", kf, t);
+	free(t);
+}
+
 TL_TESTS("trace_programs", NULL, NULL, test_python_shared_memory, test_python_semaphore,
-	 test_python_summary, test_ipcmk, test_ipcrm_by_key, test_message_queues)
+	 test_python_summary, test_ipcmk, test_ipcrm_by_key, test_message_queues,
+	 test_key_candidate)

@@ -923,6 +923,12 @@ static void parse_event(struct tl_event *ev, const char *line)
 	for (size_t i = 0; i < TL_LEN(keys); i++, n = tj_next(&doc, n))
 		if (!n || strcmp(n->name, keys[i]))
 			fail_msg("event lacks key '%s' in position %zu: %s", keys[i], i, line);
+	/* and the optional ones, in order: a key file found by a search */
+	if (n && !strcmp(n->name, "key_from")) {
+		if (n->type != TJ_STR || strcmp(n->text, "search"))
+			fail_msg("key_from is not \"search\": %s", line);
+		n = tj_next(&doc, n);
+	}
 	if (n)
 		fail_msg("event has more keys than the contract's: %s", line);
 	ev->ts = tj_num(typed(root, "ts", TJ_NUM, TJ_NUM, line), -1);
