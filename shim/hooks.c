@@ -66,7 +66,10 @@ void shim_masks_set(uint64_t trace)
 {
 	__atomic_store_n(&shim_trace, trace, __ATOMIC_RELAXED);
 	/* the emulation's ops are always intercepted while it is on */
-	__atomic_store_n(&shim_intercept, intercept_of(trace | shim_emul_ops | shim_deny_ops | shim_ledger_ops),
+	/* counting needs sem_open's names (and sem_clockwait, a FAST hook,
+	 * goes through the dispatcher to be counted) */
+	__atomic_store_n(&shim_intercept, intercept_of(trace | shim_emul_ops | shim_deny_ops | shim_ledger_ops) |
+			 (shim_count_ops ? OPBIT(SEM_OPEN) | OPBIT(SEM_CLOSE) | OPBIT(SEM_CLOCKWAIT) : 0),
 			 __ATOMIC_RELEASE);
 	shim_hooks_arm();
 }
@@ -180,14 +183,19 @@ static void name_after(struct shim_call *c)
 		 * semaphore, to be closed as many times */
 		names_get(NK_SEM, (uintptr_t)e->ret.p, &opens, NULL);
 		names_put(NK_SEM, (uintptr_t)e->ret.p, opens + 1, (const char *)c->obj);
+		if (shim_count_ops)
+			counters_sem_open(e->ret.p, (const char *)c->obj);
 		break;
 	case N_SEM_CLOSE:
 		if (!c->known)
 			break;
-		if (c->had > 1)
+		if (c->had > 1) {
 			names_put(NK_SEM, c->obj, c->had - 1, c->name);
-		else
+		} else {
 			names_del(NK_SEM, c->obj);
+			if (shim_count_ops)
+				counters_sem_forget((const sem_t *)c->obj);
+		}
 		break;
 	case N_MMAP:
 		if (intercept() & (OPBIT(MUNMAP) | OPBIT(MREMAP)))
@@ -306,6 +314,8 @@ static const struct shim_next *decide(struct shim_call *c)
 		return &shim_emul_calls;
 	if (UNLIKELY(shim_ledger_ops & (UINT64_C(1) << c->op)))
 		return &shim_ledger_calls;
+	if (UNLIKELY(shim_count_ops & (UINT64_C(1) << c->op)))
+		return &shim_count_calls;
 	return &shim_next;
 }
 
@@ -491,7 +501,8 @@ static struct {
 };
 
 #define HOT_ARM_HOT(fn, op) \
-	__atomic_store_n(&hot.fn, (m & OPBIT(op)) || !shim_next.fn ? s_##fn : shim_next.fn, \
+	__atomic_store_n(&hot.fn, (m & OPBIT(op)) || !shim_next.fn ? s_##fn : \
+			 (shim_count_ops & OPBIT(op)) ? shim_count_calls.fn : shim_next.fn, \
 			 __ATOMIC_RELAXED);
 #define HOT_ARM_FAST(fn, op)
 

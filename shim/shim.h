@@ -144,6 +144,15 @@ SHIM_HIDDEN extern struct shim_next shim_deny_calls;
 SHIM_HIDDEN extern uint64_t shim_ledger_ops;
 SHIM_HIDDEN extern struct shim_next shim_ledger_calls;
 SHIM_HIDDEN void cleanup_init(void);
+/* (counters.c) NIPC_COUNTERS: the waits and posts of named semaphores
+ * counted, through shim_count_calls (0: not counting). The hot hooks jump
+ * to the counted calls when the op is not intercepted; an intercepted call
+ * reaches them through decide(). sem_open and sem_close feed the map. */
+SHIM_HIDDEN extern uint64_t shim_count_ops;
+SHIM_HIDDEN extern struct shim_next shim_count_calls;
+SHIM_HIDDEN void counters_init(void);
+SHIM_HIDDEN void counters_sem_open(const sem_t *s, const char *name);
+SHIM_HIDDEN void counters_sem_forget(const sem_t *s);
 /* Reads the environment; the trace mask to start with (0: none), with the
  * sink open. */
 SHIM_HIDDEN uint64_t shim_policy_init(void);

@@ -22,11 +22,13 @@ EXTRA_DIST += tests/vectors/trace-events.tsv
 
 # Helper programs run under LD_PRELOAD: built without sanitizers, whose
 # runtime insists on coming first in the preload list.
-check_PROGRAMS += tests/progs/trace_posix tests/progs/trace_mq
+check_PROGRAMS += tests/progs/trace_posix tests/progs/trace_mq tests/progs/ctr_sem
 tests_progs_trace_posix_CFLAGS = $(WARN_CFLAGS)
 tests_progs_trace_posix_LDFLAGS =
 tests_progs_trace_mq_CFLAGS = $(WARN_CFLAGS)
 tests_progs_trace_mq_LDFLAGS =
+tests_progs_ctr_sem_CFLAGS = $(WARN_CFLAGS)
+tests_progs_ctr_sem_LDFLAGS =
 
 if HAVE_QT5
 check_PROGRAMS += tests/progs/trace_qt5_shm tests/test_trace_qt5

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "launch.h"
+#include "trace_counters.h"
 #include "trace_json.h"
 #include "../shim/trace_file.h"
 #include "../shim/format.h"
@@ -37,8 +38,9 @@
 struct opts {
 	const char *output;
 	const char *filter;
-	int json, summary, no_follow, unnamed;
+	int json, summary, no_follow, unnamed, counters;
 	struct launch l;
+	struct trace_counters ctr; /* --counters: the table */
 	const char *file;       /* NIPC_TRACE_FILE, NULL: none */
 	char trace[4096];       /* NIPC_TRACE: the filter, ",unnamed" */
 };
@@ -71,7 +73,7 @@ struct reader {
 
 static const char usage_text[] =
 	"usage: nipc trace [-o FILE] [--json] [--summary] [--no-follow] [-e LIST]\n"
-	"                  [--unnamed] [--rules FILE] [--rule LINE]...\n"
+	"                  [--unnamed] [--counters] [--rules FILE] [--rule LINE]...\n"
 	"                  [--namespace NAME] [--] CMD [ARGS...]\n"
 	"\n"
 	"Run CMD with libnipc-preload.so and report every System V and POSIX\n"
@@ -89,6 +91,9 @@ static const char usage_text[] =
 	"      --unnamed      also trace waits and posts on unnamed semaphores\n"
 	"                     (sem_init: thread locks, semaphores in shared\n"
 	"                     memory); by default only on named ones (sem_open)\n"
+	"      --counters     count the waits and posts of each named semaphore\n"
+	"                     (contended calls, time blocked, a histogram) in\n"
+	"                     shared memory; print the table at the end on stderr\n"
 	LAUNCH_OPTS_HELP
 	"  -h, --help         show this help\n"
 	"\n"
@@ -104,7 +109,7 @@ static const struct opt trace_opts[] = {
 	{.name = "output", .short_name = 'o', .has_value = 1, .needs = "a file name"},
 	{.name = "filter", .short_name = 'e', .has_value = 1, .needs = "a list"},
 	{.name = "json"}, {.name = "summary", .short_name = 'c'}, {.name = "no-follow"},
-	{.name = "unnamed"}, {NULL}
+	{.name = "unnamed"}, {.name = "counters"}, {NULL}
 };
 
 static int parse_args(struct opts *o, int argc, char **argv)
@@ -123,6 +128,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	o->summary = c.seen[LAUNCH_NOPTS + 3] > 0;
 	o->no_follow = c.seen[LAUNCH_NOPTS + 4] > 0;
 	o->unnamed = c.seen[LAUNCH_NOPTS + 5] > 0;
+	o->counters = c.seen[LAUNCH_NOPTS + 6] > 0;
 	if (!c.nrest)
 		return usage_error("trace: no command given (usage: nipc trace [OPTIONS] -- CMD [ARGS...])");
 	if (o->output && !*o->output)
@@ -223,6 +229,8 @@ static void trace_env(const void *arg)
 		setenv("NIPC_TRACE_FILE", o->file, 1);
 	else
 		unsetenv("NIPC_TRACE_FILE");
+	if (o->counters)
+		setenv("NIPC_COUNTERS", o->ctr.name, 1);
 }
 
 /* ---- summary mode: events from the FIFO ---- */
@@ -653,10 +661,18 @@ int cmd_trace(int argc, char **argv)
 		return EXIT_FAIL;
 	if ((rc = launch_prepare(&o.l)))
 		return rc;
-	if (o.summary)
-		return run_summary(&o);
-	o.file = o.output ? file : NULL;
-	if (launch_spawn(&o.l, trace_env, &o, &pid))
+	if (o.counters && trace_counters_create(&o.ctr))
 		return EXIT_FAIL;
-	return launch_wait(&o.l, pid);
+	if (o.summary) {
+		rc = run_summary(&o);
+	} else {
+		o.file = o.output ? file : NULL;
+		rc = launch_spawn(&o.l, trace_env, &o, &pid) ? EXIT_FAIL : launch_wait(&o.l, pid);
+	}
+	if (o.counters) {
+		fflush(stderr);
+		trace_counters_print(&o.ctr, stderr, o.json);
+		trace_counters_close(&o.ctr, 1);
+	}
+	return rc;
 }
