@@ -6,6 +6,10 @@
 #include "config.h"
 
 #include "tlib.h"
+#include "trace_json.h"
+#include "../shim/counters.h"
+
+#include <fcntl.h>
 
 #include <limits.h>
 #include <stdio.h>
@@ -448,6 +452,137 @@ static void test_key_candidate(void **state)
 	free(t);
 }
 
+/* The counters row of name in a --counters --json stderr file. */
+static void counters_row(const char *err, const char *key, unsigned long long *v)
+{
+	static const char *const fields[] = {"calls", "posts", "waits", "contended", "blocked_ns"};
+	static struct tj_doc d;
+	struct tl_lines l;
+	int found = 0;
+
+	assert_int_equal(tl_lines_load(&l, err), 0);
+	for (size_t i = 0; i < l.n; i++) {
+		const struct tj_node *h, *b;
+		unsigned long long sum = 0;
+
+		if (tj_parse(&d, l.line[i], strlen(l.line[i])) < 0 || !tj_get(&d, &d.node[0], "counters"))
+			continue;
+		if (!tj_str(tj_get(&d, &d.node[0], "key")) ||
+		    strcmp(tj_str(tj_get(&d, &d.node[0], "key")), key))
+			continue;
+		found++;
+		for (size_t f = 0; f < TL_LEN(fields); f++)
+			v[f] = (unsigned long long)tj_int(tj_get(&d, &d.node[0], fields[f]), -1);
+		/* the histogram's buckets add up to the waits; one blocked 200 ms */
+		h = tj_get(&d, &d.node[0], "wait_hist");
+		assert_non_null(h);
+		v[5] = 0;
+		for (b = tj_child(&d, h); b; b = tj_next(&d, b)) {
+			const struct tj_node *lo = tj_child(&d, b), *n = tj_next(&d, lo);
+
+			sum += (unsigned long long)tj_int(n, 0);
+			if (tj_int(lo, 0) >= 1 << 26)
+				v[5] += (unsigned long long)tj_int(n, 0);
+		}
+		assert_int_equal(sum, v[2]);
+	}
+	tl_lines_free(&l);
+	if (found != 1)
+		fail_msg("%d counters rows for %s in %s", found, key, err);
+}
+
+/* --counters on a known contended workload in two processes (tests/progs/
+ * ctr_sem: the waiter and an exec'd poster): the exact numbers of posts and
+ * waits, contention where it was forced, the first wait's 200 ms in the
+ * histogram, and nothing left of the table. The counted calls keep their
+ * meaning: the program checks every result. */
+static void test_counters(void **state)
+{
+	const char *out = tl_new_path("ctr.out"), *err = tl_new_path("ctr.err");
+	const char *name = tl_unique_name();
+	const char *argv[] = {tl_nipc(), "trace", "--counters", "--json", "-e", "ftok", "--",
+			      tl_prog("ctr_sem"), name, "200", NULL};
+	char key[128], line[16], *text;
+	unsigned long long v[6];
+
+	(void)state;
+	snprintf(key, sizeof key, "posix:%s", name);
+	assert_int_equal(tl_run_files(argv, out, err), 0);
+	first_line(out, line, sizeof line);
+	assert_string_equal(line, "done");
+	counters_row(err, key, v);
+	assert_int_equal(v[0], 401);
+	assert_int_equal(v[1], 200);
+	assert_int_equal(v[2], 201);
+	/* the first wait (the poster sleeps first), the last trywait */
+	assert_true(v[3] >= 2 && v[3] <= 201);
+	assert_true(v[4] >= 100000000ull);
+	assert_true(v[5] >= 1);
+
+	/* text: a header, the row, its histogram */
+	{
+		const char *targv[] = {tl_nipc(), "trace", "--counters", "-o", "/dev/null", "--",
+				       tl_prog("ctr_sem"), name, "20", NULL};
+
+		assert_int_equal(tl_run_files(targv, out, err), 0);
+		text = tl_slurp(err);
+		assert_non_null(strstr(text, "   calls    posts    waits contended   blocked(us)  key\n"));
+		assert_non_null(strstr(text, "      41       20       21 "));
+		assert_non_null(strstr(text, "         waits: no-block:"));
+		free(text);
+	}
+}
+
+/* Always-on counting without nipc trace and without tracing: the shim
+ * alone with NIPC_COUNTERS makes the table, and another process reads it
+ * (the layout of shim/counters.h). */
+static void test_counters_alone(void **state)
+{
+	const char *table = tl_unique_name(), *name = tl_unique_name();
+	char env[128];
+	const char *envv[] = {env, NULL};
+	struct tl_opts o = {.env = envv, .preload = 1, .out = tl_new_path("ca.out"),
+			    .err = tl_new_path("ca.err")};
+	const char *argv[] = {tl_prog("ctr_sem"), name, "50", NULL};
+	struct tl_proc p;
+	struct nipc_ctr_table *t;
+	unsigned long long posts = 0, waits = 0;
+	int fd, rows = 0;
+
+	(void)state;
+	snprintf(env, sizeof env, "NIPC_COUNTERS=%s", table);
+	assert_int_equal(tl_run(&p, argv, &o), 0);
+	tl_proc_free(&p);
+	fd = shm_open(table, O_RDONLY, 0);
+	assert_true(fd >= 0);
+	t = mmap(NULL, sizeof *t, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	assert_true(t != MAP_FAILED);
+	assert_true(nipc_ctr_table_ok(t));
+	for (int i = 0; i < NIPC_CTR_SLOTS; i++) {
+		if (t->slot[i].state != NIPC_CTR_READY)
+			continue;
+		assert_string_equal(t->slot[i].name, name);
+		rows++;
+		posts += t->slot[i].posts;
+		for (int b = 0; b < NIPC_CTR_BUCKETS; b++)
+			waits += t->slot[i].hist[b];
+	}
+	munmap(t, sizeof *t);
+	shm_unlink(table);
+	assert_true(rows >= 1);
+	assert_int_equal(posts, 50);
+	assert_int_equal(waits, 51);
+	/* no trace line anywhere */
+	{
+		char *e = tl_slurp(tl_path("ca.err"));
+
+		assert_non_null(e);
+		assert_string_equal(e, "");
+		free(e);
+	}
+}
+
 TL_TESTS("trace_programs", NULL, NULL, test_python_shared_memory, test_python_semaphore,
 	 test_python_summary, test_ipcmk, test_ipcrm_by_key, test_message_queues,
-	 test_key_candidate)
+	 test_key_candidate, test_counters, test_counters_alone)
