@@ -5,3 +5,4 @@ include $(srcdir)/bench/shim.mk
 include $(srcdir)/bench/emul.mk
 include $(srcdir)/bench/ls.mk
 include $(srcdir)/bench/ledger.mk
+include $(srcdir)/bench/counters.mk
