@@ -394,6 +394,58 @@ static void test_message_queues(void **state)
 	}
 }
 
+/* A real peer: Debian's sysv_ipc module (python3-sysv-ipc) on a queue of
+ * an ftok key: every call named by the key file, the message as sent. */
+static void test_python_msg_queue(void **state)
+{
+	const char *cand[] = {"/usr/bin/python3", PYTHON3};
+	const char *file = tl_new_path("pymsg.jsonl"), *out = tl_new_path("pymsg.out");
+	const char *kf = tl_keyfile("pymsg");
+	char python[PATH_MAX] = "", key[PATH_MAX + 16], line[64], id[16];
+	struct tl_events e;
+	int rc;
+
+	(void)state;
+	for (size_t i = 0; i < TL_LEN(cand) && !python[0]; i++) {
+		const char *argv[] = {cand[i], "-c", "import sysv_ipc", NULL};
+
+		if (cand[i][0] && !access(cand[i], X_OK) &&
+		    tl_run(NULL, argv, &(struct tl_opts){.timeout = 60}) == 0)
+			snprintf(python, sizeof python, "%s", cand[i]);
+	}
+	if (!python[0]) {
+		print_message("# no python3 with the sysv_ipc module (package python3-sysv-ipc): "
+			      "not run\n");
+		skip();
+	}
+	assert_non_null(kf);
+	{
+		const char *argv[] = {tl_nipc(), "trace", "--json", "-e", "msg,ftok", "-o", file, "--",
+				      python, prog_path("trace_py_msg.py"), kf, NULL};
+
+		rc = tl_run_files(argv, out, NULL);
+	}
+	first_line(out, line, sizeof line);
+	if (!strncmp(line, "msqid ", 6))
+		tl_ledger_msqid(atoi(line + 6));
+	assert_int_equal(rc, 0);
+	snprintf(id, sizeof id, "%d", atoi(line + 6));
+	snprintf(key, sizeof key, "systemv:%s", kf);
+	assert_int_equal(tl_events_load(&e, file), 0);
+	{
+		const struct tl_expect x[] = {
+			{"ftok", key, "*", NULL, NULL},
+			{"msgget", key, id, NULL, "msgflg=IPC_CREAT|IPC_EXCL|0600"},
+			{"msgsnd", key, "0", NULL, "msgp={\"mtype\":3,\"mtext\":\"hello\"};msgsz=5"},
+			{"msgrcv", key, "5", NULL, "msgp={\"mtype\":3,\"mtext\":\"hello\"}"},
+			{"msgctl", key, "0", NULL, "cmd=IPC_RMID"},
+		};
+
+		tl_expect_events(&e, TL_ARGS_LISTED, 0, x, TL_LEN(x));
+	}
+	tl_events_free(&e);
+}
+
 /* libnipc computes ftok itself, so the shim never sees a key file of the
  * nipc tool's: it finds one in TMPDIR whose ftok gives the key, and marks
  * it found so (text "key=systemv:FILE?", JSON "key_from":"search"). ipcrm
@@ -585,4 +637,4 @@ static void test_counters_alone(void **state)
 
 TL_TESTS("trace_programs", NULL, NULL, test_python_shared_memory, test_python_semaphore,
 	 test_python_summary, test_ipcmk, test_ipcrm_by_key, test_message_queues,
-	 test_key_candidate, test_counters, test_counters_alone)
+	 test_key_candidate, test_counters, test_counters_alone, test_python_msg_queue)

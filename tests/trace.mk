@@ -8,7 +8,7 @@ tests_test_trace_json_LDADD = $(TEST_LIBS)
 tests_test_trace_cli_LDADD = $(TEST_LIBS)
 tests_test_trace_programs_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools -DPYTHON3='"$(PYTHON3)"'
 tests_test_trace_programs_LDADD = $(TEST_LIBS)
-EXTRA_DIST += tests/progs/trace_py_shm.py tests/progs/trace_py_sem.py
+EXTRA_DIST += tests/progs/trace_py_shm.py tests/progs/trace_py_sem.py tests/progs/trace_py_msg.py
 
 check_PROGRAMS += tests/test_format
 tests_test_format_SOURCES = tests/test_format.c shim/format.c shim/format.h shim/ops.c \
