@@ -635,6 +635,43 @@ static void test_counters_alone(void **state)
 	}
 }
 
+/* Counting keeps every answer: the calls where glibc decides before trying
+ * (a bad deadline or clock on an available semaphore: EINVAL, nothing
+ * taken), errno after a successful wait, a failed try, timeouts. The same
+ * output natively, counted alone (the hot hooks' path) and counted while
+ * traced (the dispatcher's path). */
+static void test_counters_semantics(void **state)
+{
+	const char *name = tl_unique_name(), *table = tl_unique_name();
+	char env[128], *native, *counted, *traced_out;
+	const char *envv[] = {env, NULL};
+	const char *argv[] = {tl_prog("ctr_sem"), "check", name, NULL};
+	const char *targv[] = {tl_nipc(), "trace", "--counters", "-o", "/dev/null", "--",
+			       tl_prog("ctr_sem"), "check", name, NULL};
+	struct tl_opts plain = {.out = tl_new_path("cs1.out")};
+	struct tl_opts shim = {.env = envv, .preload = 1, .out = tl_new_path("cs2.out")};
+	struct tl_proc p;
+
+	(void)state;
+	snprintf(env, sizeof env, "NIPC_COUNTERS=%s", table);
+	assert_int_equal(tl_run(&p, argv, &plain), 0);
+	tl_proc_free(&p);
+	assert_int_equal(tl_run(&p, argv, &shim), 0);
+	tl_proc_free(&p);
+	shm_unlink(table);
+	assert_int_equal(tl_run_files(targv, tl_new_path("cs3.out"), tl_new_path("cs3.err")), 0);
+	native = tl_slurp(tl_path("cs1.out"));
+	counted = tl_slurp(tl_path("cs2.out"));
+	traced_out = tl_slurp(tl_path("cs3.out"));
+	assert_non_null(strstr(native, "timedwait bad deadline: -1 EINVAL value 1\n"));
+	assert_string_equal(counted, native);
+	assert_string_equal(traced_out, native);
+	free(native);
+	free(counted);
+	free(traced_out);
+}
+
 TL_TESTS("trace_programs", NULL, NULL, test_python_shared_memory, test_python_semaphore,
 	 test_python_summary, test_ipcmk, test_ipcrm_by_key, test_message_queues,
-	 test_key_candidate, test_counters, test_counters_alone, test_python_msg_queue)
+	 test_key_candidate, test_counters, test_counters_alone, test_python_msg_queue,
+	 test_counters_semantics)
