@@ -4,10 +4,12 @@
 #include "config.h"
 
 #include "keyfind.h"
+#include "nipc.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
@@ -239,4 +241,35 @@ int names_key_candidate(key_t key, char *buf, size_t len)
 		__atomic_store_n(&cache_lock, 0, __ATOMIC_RELEASE);
 	}
 	return found && copy_out(path, buf, len);
+}
+
+int names_key_text(key_t key, char *buf, size_t len, int *searched)
+{
+	char path[CACHE_PATH];
+
+	*searched = 0;
+	if (key == IPC_PRIVATE)
+		return snprintf(buf, len, "IPC_PRIVATE");
+	if (names_key_candidate(key, path, sizeof path) > 0) {
+		long n = nipc_key_format(buf, len, ((uint32_t)key >> 24) & 0xff, path, NULL);
+
+		if (n >= 0) {
+			*searched = 1;
+			return (int)n;
+		}
+	}
+	return snprintf(buf, len, "0x%08x", (unsigned)key);
+}
+
+int names_id_text(int kind, int id, char *buf, size_t len, int *searched)
+{
+	static const char *const what[] = {"shmid", "semid", "msqid"};
+	key_t key;
+
+	*searched = 0;
+	if (kind < 0 || kind > 2)
+		return -1;
+	if (names_resolve_sysv_id(kind, id, &key) > 0)
+		return names_key_text(key, buf, len, searched);
+	return snprintf(buf, len, "%s:%d", what[kind], id);
 }

@@ -28,6 +28,16 @@ KEYFIND_HIDDEN int names_resolve_sysv_id(int kind, int id, key_t *key);
  * KEYFIND_MISS_NS, a hit until the file no longer gives the key. */
 KEYFIND_HIDDEN int names_key_candidate(key_t key, char *buf, size_t len);
 
+/* The key text of a System V key as the trace shows it when the process
+ * did not see its ftok: "systemv:PATH" (or "systemv-N:PATH") of a
+ * candidate file, *searched set to 1; else "0x%08x" or "IPC_PRIVATE",
+ * *searched 0. The text's length, as snprintf. */
+KEYFIND_HIDDEN int names_key_text(key_t key, char *buf, size_t len, int *searched);
+
+/* The name of an id the reader has no key for: its key's text (above)
+ * through /proc/sysvipc, else "shmid:N", "semid:N" or "msqid:N". */
+KEYFIND_HIDDEN int names_id_text(int kind, int id, char *buf, size_t len, int *searched);
+
 #define KEYFIND_DIR_ENTRIES 4096
 #define KEYFIND_MISS_NS 1000000000ull
 

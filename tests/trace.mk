@@ -46,3 +46,10 @@ TESTS += tests/test_trace_ffi
 tests_test_trace_ffi_CPPFLAGS = $(AM_CPPFLAGS) $(LIBFFI_CFLAGS)
 tests_test_trace_ffi_LDADD = $(TEST_LIBS) $(LIBFFI_LIBS) $(DL_LIBS)
 endif
+
+# shim/keyfind.c as a reader uses it, without the shim
+check_PROGRAMS += tests/test_keyfind
+tests_test_keyfind_SOURCES = tests/test_keyfind.c shim/keyfind.c shim/keyfind.h
+tests_test_keyfind_CPPFLAGS = $(AM_CPPFLAGS)
+tests_test_keyfind_LDADD = $(TEST_LIBS)
+TESTS += tests/test_keyfind
