@@ -340,6 +340,11 @@ static int dispatch_enter(struct shim_call *c, enum shim_op op, enum shim_nm nm,
 	shim_busy++;
 	if (c->event && (nm == N_SHMID || nm == N_SEMID || nm == N_MSQID || nm == N_SHMAT))
 		name_foreign_id(c);
+	/* a queue descriptor not from this process's mq_open (inherited
+	 * across exec): named by /proc once, then remembered */
+	if (c->event && nm == N_MQD && !c->known &&
+	    (c->known = names_mqd_name(0, (int)obj, c->name, sizeof c->name)))
+		names_put(NK_MQ, obj, 0, c->name);
 	if (c->event)
 		ev_begin(&c->e, op);
 	c->e.rk = rk;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -272,4 +273,33 @@ int names_id_text(int kind, int id, char *buf, size_t len, int *searched)
 	if (names_resolve_sysv_id(kind, id, &key) > 0)
 		return names_key_text(key, buf, len, searched);
 	return snprintf(buf, len, "%s:%d", what[kind], id);
+}
+
+#define MQUEUE_FS_MAGIC 0x19800202
+
+int names_mqd_name(pid_t pid, int fd, char *buf, size_t len)
+{
+	char path[64];
+	struct statfs sf;
+	long n;
+	int d;
+
+	if (fd < 0 || len < 2)
+		return 0;
+	if (pid)
+		snprintf(path, sizeof path, "/proc/%ld/fd/%d", (long)pid, fd);
+	else
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	/* the descriptor's file system says it is a queue */
+	if ((d = sys_open(path, O_RDONLY | O_PATH)) < 0)
+		return 0;
+	n = syscall(SYS_fstatfs, d, &sf);
+	sys_close(d);
+	if (n || sf.f_type != MQUEUE_FS_MAGIC)
+		return 0;
+	n = syscall(SYS_readlinkat, AT_FDCWD, path, buf, len - 1);
+	if (n <= 1 || buf[0] != '/')
+		return 0;
+	buf[n] = 0;
+	return 1;
 }

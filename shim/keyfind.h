@@ -38,6 +38,12 @@ KEYFIND_HIDDEN int names_key_text(key_t key, char *buf, size_t len, int *searche
  * through /proc/sysvipc, else "shmid:N", "semid:N" or "msqid:N". */
 KEYFIND_HIDDEN int names_id_text(int kind, int id, char *buf, size_t len, int *searched);
 
+/* The POSIX name of message queue descriptor fd of process pid (0: this
+ * one), from /proc/PID/fd/FD, if fd is a queue: 1 and "/name" in buf, else
+ * 0 (not a queue, gone, not readable). For descriptors a process did not
+ * get from mq_open itself, as one inherited across exec. */
+KEYFIND_HIDDEN int names_mqd_name(pid_t pid, int fd, char *buf, size_t len);
+
 #define KEYFIND_DIR_ENTRIES 4096
 #define KEYFIND_MISS_NS 1000000000ull
 

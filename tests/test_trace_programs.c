@@ -392,6 +392,26 @@ static void test_message_queues(void **state)
 		}
 		tl_events_free(&e);
 	}
+
+	/* a queue descriptor inherited across exec: the new image never saw
+	 * its mq_open, the shim names it through /proc */
+	{
+		const char *ex[] = {tl_nipc(), "trace", "--json", "-e", "posix-mq", "-o", file, "--",
+				    tl_prog("trace_mq"), "exec", name, NULL};
+		char key[128];
+		struct tl_events c;
+
+		unlink(file);
+		assert_int_equal(tl_run_files(ex, out, NULL), 0);
+		assert_int_equal(tl_events_load(&e, file), 0);
+		assert_true(e.n == 5);
+		snprintf(key, sizeof key, "posix:%s", name);
+		tl_events_select_pid(&c, &e, e.ev[1].pid);
+		assert_true(c.n == 2 && c.ev[0].pid != e.ev[0].pid);
+		tl_expect_ops(&c, 0, key, "mq_send=0 mq_close=0");
+		tl_events_free(&c);
+		tl_events_free(&e);
+	}
 }
 
 /* A real peer: Debian's sysv_ipc module (python3-sysv-ipc) on a queue of

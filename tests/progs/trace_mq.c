@@ -2,7 +2,10 @@
 /* A program with message queues for the trace tests: every POSIX mq call
  * on the queue NAME, then every System V msg call on a private queue. It
  * prints "msqid N" first, so that a test can remove the queue if this
- * program dies early; it removes both queues itself. */
+ * program dies early; it removes both queues itself.
+ * "trace_mq exec /NAME" opens the POSIX queue and execs "trace_mq use FD",
+ * which sends on the descriptor it inherited (made inheritable) and closes
+ * it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <mqueue.h>
@@ -12,6 +15,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,8 +68,39 @@ static int sysv_msg(void)
 	return 0;
 }
 
+static int exec_use(const char *self, const char *name)
+{
+	mqd_t q = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, NULL);
+	char fd[16];
+	pid_t pid;
+	int st;
+
+	if (q == (mqd_t)-1)
+		return perror("mq_open"), 1;
+	snprintf(fd, sizeof fd, "%d", (int)q);
+	/* glibc opens queues close-on-exec: handed to the child on purpose */
+	if (fcntl(q, F_SETFD, 0))
+		return perror("fcntl"), 1;
+	if ((pid = fork()) == 0) {
+		execl(self, self, "use", fd, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+		st = 1;
+	mq_close(q);
+	mq_unlink(name);
+	return st != 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "exec"))
+		return exec_use("/proc/self/exe", argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "use")) {
+		mqd_t q = (mqd_t)atoi(argv[2]);
+
+		return mq_send(q, "x", 1, 0) || mq_close(q);
+	}
 	if (argc != 2 || argv[1][0] != '/') {
 		fprintf(stderr, "usage: trace_mq /NAME\n");
 		return 2;
