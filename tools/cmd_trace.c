@@ -66,6 +66,7 @@ struct reader {
 	FILE *single;  /* output without %p, or stderr */
 	int warned_files;
 	char line[LINE_MAX_BYTES];
+	char keybuf[TJ_MAX_TEXT + 2];
 	size_t len;
 	int overlong;
 	struct tj_doc doc;
@@ -335,12 +336,26 @@ static long utc_offset_at(long long sec)
 	return localtime_r(&t, &tm) ? tm.tm_gmtoff : 0;
 }
 
+/* The event's key as a text line shows it: a key file found by a search
+ * (JSON "key_from":"search") ends in "?". buf, key itself, or NULL. */
+static const char *text_key(const struct tj_doc *d, const struct tj_node *ev, char *buf,
+			    size_t len)
+{
+	const char *key = tj_str(tj_get(d, ev, "key")), *from = tj_str(tj_get(d, ev, "key_from"));
+
+	if (!key || !from || strcmp(from, "search"))
+		return key;
+	snprintf(buf, len, "%s?", key);
+	return buf;
+}
+
 /* One JSON event as the shim's own text line (the same renderer). */
 static void print_text(FILE *f, const struct tj_doc *d, const struct tj_node *ev)
 {
 	const struct tj_node *args = tj_get(d, ev, "args"), *ret = tj_get(d, ev, "ret");
 	const struct tj_node *ts = tj_get(d, ev, "ts"), *emul;
-	const char *err = tj_str(tj_get(d, ev, "errno")), *key = tj_str(tj_get(d, ev, "key"));
+	char keybuf[TJ_MAX_TEXT + 2];
+	const char *err = tj_str(tj_get(d, ev, "errno")), *key = text_key(d, ev, keybuf, sizeof keybuf);
 	const char *op_name = tj_str(tj_get(d, ev, "op")) ? tj_str(tj_get(d, ev, "op")) : "?";
 	const char *tid_env = getenv("NIPC_TRACE_TID");
 	char line[LINE_MAX_BYTES];
@@ -422,7 +437,7 @@ static void handle_line(struct reader *r, const char *line, size_t len)
 		r->bad_lines++;
 		return;
 	}
-	key = tj_str(tj_get(&r->doc, ev, "key"));
+	key = text_key(&r->doc, ev, r->keybuf, sizeof r->keybuf);
 	err = tj_str(tj_get(&r->doc, ev, "errno"));
 	count(r, key ? key : "-", tj_str(op), err != NULL,
 	      (unsigned long long)tj_int(tj_get(&r->doc, ev, "dur_ns"), 0));
