@@ -382,6 +382,18 @@ static void test_message_queues(void **state)
 		for (size_t i = 0; i < e.n; i++)
 			assert_int_equal(strncmp(e.ev[i].op, "msg", 3), 0);
 		tl_events_free(&e);
+		/* the group word: System V's queues with the rest of sysv */
+		{
+			const char *grp[] = {tl_nipc(), "trace", "--json", "-e", "sysv,-msgctl", "-o",
+					     file, "--", tl_prog("trace_mq"), name, NULL};
+
+			unlink(file);
+			assert_int_equal(tl_run_files(grp, out, NULL), 0);
+			assert_int_equal(tl_events_load(&e, file), 0);
+			tl_expect_ops(&e, 0, "IPC_PRIVATE",
+				      "msgget=* msgsnd=0 msgrcv=4 msgrcv=-1/ENOMSG");
+			tl_events_free(&e);
+		}
 		unlink(file);
 		assert_int_equal(tl_run_files(posix, out, NULL), 0);
 		assert_int_equal(tl_events_load(&e, file), 0);
