@@ -653,10 +653,24 @@ static void test_counters_alone(void **state)
 			waits += t->slot[i].hist[b];
 	}
 	munmap(t, sizeof *t);
-	shm_unlink(table);
 	assert_true(rows >= 1);
 	assert_int_equal(posts, 50);
 	assert_int_equal(waits, 51);
+	/* nipc counters prints it, as nipc trace --counters does, and removes it */
+	{
+		const char *rd[] = {tl_nipc(), "counters", table, "--json", "--remove", NULL};
+		unsigned long long v[6];
+		char key[128];
+
+		snprintf(key, sizeof key, "posix:%s", name);
+		assert_int_equal(tl_run_files(rd, tl_new_path("ca2.out"), NULL), 0);
+		counters_row(tl_path("ca2.out"), key, v);
+		assert_int_equal(v[0], 101);
+		assert_int_equal(v[1], 50);
+		assert_int_equal(v[2], 51);
+		assert_int_equal(tl_run_files(rd, NULL, NULL), 3);
+	}
+	shm_unlink(table);
 	/* no trace line anywhere */
 	{
 		char *e = tl_slurp(tl_path("ca.err"));

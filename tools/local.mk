@@ -7,7 +7,7 @@ tools_nipc_SOURCES = tools/main.c tools/common.c tools/common.h \
 tools_nipc_LDADD = lib/libnipc-core.la
 # nipc trace: its JSON Lines reader, and where the installed shim lives.
 tools_nipc_SOURCES += tools/trace_json.c tools/trace_json.h \
-	tools/trace_counters.c tools/trace_counters.h shim/counters.h \
+	tools/trace_counters.c tools/trace_counters.h shim/counters.h tools/cmd_counters.c \
 	shim/keyfind.c shim/keyfind.h
 # nipc trace renders events with the shim's own renderer.
 tools_nipc_SOURCES += shim/format.c shim/format.h shim/ops.c

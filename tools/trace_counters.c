@@ -44,18 +44,22 @@ int trace_counters_open(struct trace_counters *c, const char *name)
 	int fd;
 
 	snprintf(c->name, sizeof c->name, "%s", name);
-	if ((fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0)) < 0)
-		return fail("trace: %s: %s", name, strerror(errno));
+	if ((fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0)) < 0) {
+		int e = errno;
+
+		fail("counters: %s: %s", name, strerror(e));
+		return e == ENOENT ? -2 : -1;
+	}
 	if (fstat(fd, &st) || st.st_size < (off_t)sizeof *c->t ||
 	    (c->t = mmap(NULL, sizeof *c->t, PROT_READ, MAP_SHARED, fd, 0)) == MAP_FAILED) {
 		close(fd);
 		c->t = NULL;
-		return fail("trace: %s: not a counters table", name);
+		return fail("counters: %s: not a counters table", name), -1;
 	}
 	close(fd);
 	if (!nipc_ctr_table_ok(c->t)) {
 		trace_counters_close(c, 0);
-		return fail("trace: %s: not a counters table of this version", name);
+		return fail("counters: %s: not a counters table of this version", name), -1;
 	}
 	return 0;
 }

@@ -16,7 +16,8 @@ struct trace_counters {
 
 /* Makes a new table (0600); 0, or -1 after a message. */
 int trace_counters_create(struct trace_counters *c);
-/* Maps the existing table name read-only; 0, or -1 after a message. */
+/* Maps the existing table name read-only; 0, or after a message -2 (no
+ * such object) or -1. */
 int trace_counters_open(struct trace_counters *c, const char *name);
 /* One row per semaphore name (rows of one name added up): a table in
  * text, JSON Lines with json. */
