@@ -176,7 +176,8 @@ static int search(key_t key, char *out, size_t len)
 static struct {
 	int used;
 	key_t key;
-	uint64_t miss_until;    /* 0: a hit, path valid */
+	int hit;                /* path valid */
+	uint64_t until;         /* a miss: searched again after; a hit: checked again after */
 	char path[CACHE_PATH];
 } cache[CACHE_SLOTS];
 static unsigned cache_next;
@@ -222,8 +223,10 @@ int names_key_candidate(key_t key, char *buf, size_t len)
 		for (int i = 0; i < CACHE_SLOTS; i++) {
 			if (!cache[i].used || cache[i].key != key)
 				continue;
-			if (cache[i].miss_until ? now < cache[i].miss_until : still(cache[i].path, key)) {
-				found = !cache[i].miss_until && copy_out(cache[i].path, buf, len);
+			if (now < cache[i].until || (cache[i].hit && still(cache[i].path, key))) {
+				if (cache[i].hit && now >= cache[i].until)
+					cache[i].until = now + KEYFIND_RECHECK_NS;
+				found = cache[i].hit && copy_out(cache[i].path, buf, len);
 				__atomic_store_n(&cache_lock, 0, __ATOMIC_RELEASE);
 				return found;
 			}
@@ -236,7 +239,8 @@ int names_key_candidate(key_t key, char *buf, size_t len)
 
 		cache[i].used = 1;
 		cache[i].key = key;
-		cache[i].miss_until = found ? 0 : now + KEYFIND_MISS_NS;
+		cache[i].hit = found;
+		cache[i].until = now + (found ? KEYFIND_RECHECK_NS : KEYFIND_MISS_NS);
 		if (found)
 			memcpy(cache[i].path, path, sizeof path);
 		__atomic_store_n(&cache_lock, 0, __ATOMIC_RELEASE);

@@ -25,7 +25,8 @@ KEYFIND_HIDDEN int names_resolve_sysv_id(int kind, int id, key_t *key);
  * inode and 8 of the device, so another file may give the same key: the
  * result is a candidate. 1 and the path in buf (NUL-terminated), 0 if none
  * (or IPC_PRIVATE, or it does not fit). A miss is cached for
- * KEYFIND_MISS_NS, a hit until the file no longer gives the key. */
+ * KEYFIND_MISS_NS, a hit until the file no longer gives the key (checked
+ * with a stat at most every KEYFIND_RECHECK_NS). */
 KEYFIND_HIDDEN int names_key_candidate(key_t key, char *buf, size_t len);
 
 /* The key text of a System V key as the trace shows it when the process
@@ -46,5 +47,6 @@ KEYFIND_HIDDEN int names_mqd_name(pid_t pid, int fd, char *buf, size_t len);
 
 #define KEYFIND_DIR_ENTRIES 4096
 #define KEYFIND_MISS_NS 1000000000ull
+#define KEYFIND_RECHECK_NS 1000000000ull
 
 #endif
