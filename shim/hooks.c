@@ -34,6 +34,7 @@ uint64_t shim_trace __attribute__((aligned(64)));
 #define NM_FD(nm) ((nm) == N_FD || (nm) == N_CLOSE || (nm) == N_FD_RANGE || (nm) == N_MMAP || \
 		   (nm) == N_MUNMAP || (nm) == N_MREMAP)
 #define NM_SEM(nm) ((nm) == N_SEM_OPEN || (nm) == N_SEM_CLOSE || (nm) == N_SEM)
+#define NM_ID(nm) ((nm) == N_SHMID || (nm) == N_SEMID || (nm) == N_MSQID || (nm) == N_SHMAT)
 
 const uint64_t shim_fd_ops = 0
 #define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, ...) \
@@ -338,7 +339,9 @@ static int dispatch_enter(struct shim_call *c, enum shim_op op, enum shim_nm nm,
 	if ((nm == N_MUNMAP || nm == N_MREMAP) && !c->name[0])
 		c->event = 0;
 	shim_busy++;
-	if (c->event && (nm == N_SHMID || nm == N_SEMID || nm == N_MSQID || nm == N_SHMAT))
+	/* the kernel's ids: while the emulation takes the op, an id may be
+	 * one of its own, and is looked up after the call if it was not */
+	if (c->event && NM_ID(nm) && !(shim_emul_ops & (UINT64_C(1) << op)))
 		name_foreign_id(c);
 	/* a queue descriptor not from this process's mq_open (inherited
 	 * across exec): named by /proc once, then remembered */
@@ -357,6 +360,8 @@ static void dispatch_leave(struct shim_call *c, int failed, int err)
 	c->e.failed = failed;
 	if (c->event)
 		ev_stop(&c->e);
+	if (c->event && NM_ID(c->nm) && (shim_emul_ops & (UINT64_C(1) << c->op)) && !c->e.emulated)
+		name_foreign_id(c);
 	name_after(c);
 	if (c->event) {
 		name_key(c);
