@@ -116,7 +116,7 @@ struct linux_dirent64 {
  * files: 1 if found. */
 static int search_dir(const char *dir, key_t key, char *out, size_t len)
 {
-	char buf[8192];
+	char buf[8192] __attribute__((aligned(8)));
 	unsigned proj = ((uint32_t)key >> 24) & 0xff;
 	int fd, entries = 0, got = 0;
 	size_t dlen = strlen(dir);
