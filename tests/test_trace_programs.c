@@ -310,8 +310,8 @@ static void test_ipcmk(void **state)
 	}
 }
 
-/* ipcrm -M KEY looks the id up by key first: the id's events then carry
- * the key the process saw, not "shmid:N". */
+/* ipcrm -M KEY (-Q KEY) looks the id up by key first: the id's events
+ * then carry the key the process saw. */
 static void test_ipcrm_by_key(void **state)
 {
 	const char *f1 = tl_new_path("mk-k.jsonl"), *f2 = tl_new_path("rm-k.jsonl"),
@@ -338,6 +338,32 @@ static void test_ipcrm_by_key(void **state)
 	tl_expect_vector(&e, TL_ARGS_LISTED, 0, "trace-events.tsv", "ipcrm-key",
 			 TL_VARS("key", key, "id", ret));
 	tl_events_free(&e);
+
+	/* a message queue: ipcmk -Q, ipcrm -Q KEY */
+	{
+		const char *mkq[] = {"ipcmk", "-Q", NULL};
+
+		f1 = tl_new_path("mk-kq.jsonl");
+		f2 = tl_new_path("rm-kq.jsonl");
+		assert_int_equal(traced(f1, out, mkq), 0);
+		id = id_from(out, "Message queue id: ");
+		tl_ledger_msqid(id);
+		assert_int_equal(tl_events_load(&e, f1), 0);
+		assert_int_equal(e.n, 1);
+		snprintf(key, sizeof key, "%s", e.ev[0].key);
+		check_hex_key(key);
+		tl_events_free(&e);
+	}
+	{
+		const char *rmq[] = {"ipcrm", "-Q", key, NULL};
+
+		assert_int_equal(traced(f2, NULL, rmq), 0);
+		snprintf(ret, sizeof ret, "%d", id);
+		assert_int_equal(tl_events_load(&e, f2), 0);
+		tl_expect_vector(&e, TL_ARGS_LISTED, 0, "trace-events.tsv", "ipcrm-key-q",
+				 TL_VARS("key", key, "id", ret));
+		tl_events_free(&e);
+	}
 }
 
 /* Every message queue call, System V and POSIX, of tests/progs/trace_mq:
