@@ -309,6 +309,11 @@ static void put_value(struct out *o, const struct tj_doc *d, const struct tj_nod
 	case TJ_OBJ:
 		fmt_putc(o, v->type == TJ_ARR ? '[' : '{');
 		for (const struct tj_node *k = tj_child(d, v); k; k = tj_next(d, k)) {
+			/* the members of mq_attr and sigevent by name, as strace */
+			if (k->name && (!strncmp(k->name, "mq_", 3) || !strncmp(k->name, "sigev_", 6))) {
+				fmt_puts(o, k->name);
+				fmt_putc(o, '=');
+			}
 			put_value(o, d, k, k->name && is_path_arg(k->name));
 			if (k->next >= 0)
 				fmt_puts(o, v->type == TJ_ARR ? " " : ", ");
@@ -375,7 +380,9 @@ static void print_text(FILE *f, const struct tj_doc *d, const struct tj_node *ev
 	fmt_puts(&o, op_name);
 	fmt_putc(&o, '(');
 	for (const struct tj_node *a = tj_child(d, args); a; a = tj_next(d, a)) {
-		put_value(&o, d, a, a->name && is_path_arg(a->name));
+		/* a message's text, not its address: only when the call succeeded */
+		put_value(&o, d, a, a->name && is_path_arg(a->name) &&
+			  !(err && !strcmp(a->name, "msg_ptr")));
 		if (a->next >= 0)
 			fmt_puts(&o, ", ");
 	}
