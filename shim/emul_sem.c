@@ -34,9 +34,12 @@
  * records), reads the futex word under the lock and sleeps on it with a
  * timeout of at most POLL_NS. Whoever changes a value while a waiter is
  * recorded bumps the word and wakes everyone; each waiter retries its whole
- * array. A timed FUTEX_WAIT is never restarted: a handler that ran makes
- * it return EINTR, as the kernel's semop does; between sleeps the waiter
- * keeps signals blocked and looks for pending ones (struct sigwait).
+ * array. Between sleeps the waiter keeps the program's signals blocked;
+ * each sleep lets them in atomically (emul_wait.c: ppoll on an io_uring
+ * futex wait), so the wait ends with EINTR exactly when a handler ran, as
+ * the kernel's semop does, and is never restarted. Where the kernel has
+ * no io_uring futex wait, a timed FUTEX_WAIT after a last look for pending
+ * signals does nearly the same (struct sigwait).
  *
  * Routing: a key the registry knows is emulated, others go where the rules
  * say; an id is emulated when its index is in the emulation's range and the
@@ -49,6 +52,7 @@
 #include "emul_state.h"
 #include "emul_sysv.h"
 #include "emul_sem.h"
+#include "emul_wait.h"
 #include "rules.h"
 
 #include <errno.h>
@@ -841,15 +845,74 @@ static int sleep_on(struct shdr *h, uint32_t seen, int64_t ns)
  * handler that runs while the waiter is between sleeps (taking the lock,
  * sweeping: reads of /proc that SA_RESTART restarts) would go unnoticed.
  * So the waiter blocks the signals the program has not blocked, except
- * those a fault raises, between sleeps; before each sleep it looks for a
+ * those a fault raises and those it ignores, between sleeps; before each sleep it looks for a
  * pending one with a handler (then EINTR: the handler runs when the mask
- * is restored), and unblocks them only for the sleep. What is left: a
- * signal that comes between that last look and the unblocking (a few
- * instructions) runs its handler without ending the wait. */
+ * is restored), and unblocks them only for the sleep. What is left, only
+ * where emul_wait.c cannot be used: a signal that comes between that
+ * last look and the unblocking (a few instructions) runs its handler
+ * without ending the wait. */
 struct sigwait {
 	int masked;
 	sigset_t old, all;
+	struct ewait *ew, local;        /* the sleep's ring, once it sleeps */
 };
+
+/* The value of a "Name:\t<hex>" line of a /proc status text, 0 if none. */
+static uint64_t status_mask(const char *text, const char *name)
+{
+	const char *p = strstr(text, name);
+	uint64_t v = 0;
+
+	if (!p)
+		return 0;
+	for (p += strlen(name); *p == '\t' || *p == ' '; p++)
+		;
+	for (; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
+		v = v << 4 | (uint64_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+	return v;
+}
+
+/* Removes from set the signals this process ignores now (SIG_IGN, or
+ * SIG_DFL where the default is to ignore): blocked, they would be kept
+ * pending and end the sleep; let in, the kernel drops them, as it does
+ * while a real semop waits. SIGCONT stays blocked unless SIG_IGN: a stop
+ * and continue between sleeps (SIGSTOP cannot be blocked) then ends the
+ * wait with EINTR, as it ends a Linux semop; the price is that a SIGCONT
+ * sent to a process that was not stopped does so too. One read of /proc
+ * (rt_sigaction costs about 2 us a signal here), or the three other
+ * default-ignore signals one by one if it is unreadable. */
+static void unblock_ignored(sigset_t *set)
+{
+	static const int dfl_ign[] = {SIGCHLD, SIGURG, SIGWINCH};
+	char text[4096];
+	uint64_t ign = 0, cgt = 0;
+	ssize_t n = -1;
+	int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, text, sizeof text - 1);
+		syscall(SYS_close, fd);
+	}
+	if (n > 0) {
+		text[n] = 0;
+		ign = status_mask(text, "\nSigIgn:");
+		cgt = status_mask(text, "\nSigCgt:");
+		for (size_t i = 0; i < sizeof dfl_ign / sizeof *dfl_ign; i++)
+			if (!(cgt >> (dfl_ign[i] - 1) & 1))
+				ign |= UINT64_C(1) << (dfl_ign[i] - 1);
+	} else {
+		for (size_t i = 0; i < sizeof dfl_ign / sizeof *dfl_ign; i++) {
+			struct sigaction sa;
+
+			if (!sigaction(dfl_ign[i], NULL, &sa) &&
+			    (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN))
+				ign |= UINT64_C(1) << (dfl_ign[i] - 1);
+		}
+	}
+	for (int s = 1; s <= 64 && s < NSIG; s++)
+		if (ign >> (s - 1) & 1)
+			sigdelset(set, s);
+}
 
 static void sig_block(struct sigwait *sw)
 {
@@ -860,6 +923,7 @@ static void sig_block(struct sigwait *sw)
 		sigdelset(&sw->all, SIGFPE);
 		sigdelset(&sw->all, SIGILL);
 		sigdelset(&sw->all, SIGTRAP);
+		unblock_ignored(&sw->all);
 		pthread_sigmask(SIG_BLOCK, &sw->all, &sw->old);
 		sw->masked = 1;
 	} else {
@@ -890,6 +954,30 @@ static int handler_pending(const struct sigwait *sw)
 			return 1;
 	}
 	return 0;
+}
+
+/* One sleep of a waiter with signals blocked (sw): in an io_uring with
+ * the program's mask set for exactly the sleep (emul_wait.c), else by
+ * FUTEX_WAIT after a last look for pending signals, leaving the window
+ * described at struct sigwait. 0, EINTR (a handler ran or is pending),
+ * ETIMEDOUT. */
+static int sleep_sig(struct shdr *h, uint32_t seen, int64_t ns, struct sigwait *sw)
+{
+	int e;
+
+	if (!sw->ew)
+		sw->ew = ewait_get(&sw->local);
+	e = ewait_sleep(sw->ew, &h->futex, seen, ns, &sw->old);
+
+	if (e >= 0)
+		return e;
+	/* the last look, as close to the sleep as it can be */
+	if (handler_pending(sw))
+		return EINTR;
+	sig_restore(sw);
+	e = sleep_on(h, seen, ns);
+	sig_block(sw);
+	return e;
 }
 
 /* The set's lock is held on entry; released on return. */
@@ -934,17 +1022,7 @@ static int op_wait(struct shdr *h, struct sembuf *sops, size_t nsops, struct sun
 		w = wait_rec(h, w, &sops[blk]);
 		seen = __atomic_load_n(&h->futex, __ATOMIC_ACQUIRE);
 		sunlock(h);
-		/* the last look, as close to the sleep as it can be */
-		if (handler_pending(sw)) {
-			if (slock(h))
-				return -1;
-			wait_drop(h, w);
-			sunlock(h);
-			return fail(EINTR);
-		}
-		sig_restore(sw);
-		e = sleep_on(h, seen, left < POLL_NS ? left : POLL_NS);
-		sig_block(sw);
+		e = sleep_sig(h, seen, left < POLL_NS ? left : POLL_NS, sw);
 		if (slock(h))
 			return -1;
 		if (__atomic_load_n(&h->removed, __ATOMIC_ACQUIRE)) {
@@ -995,7 +1073,10 @@ static int op_locked(struct shdr *h, uint32_t slot, struct sembuf *sops, size_t 
 		return -1;
 	}
 	sw.masked = 0;
+	sw.ew = NULL;
 	r = op_wait(h, sops, nsops, u, alter, deadline, &sw);
+	if (sw.ew)
+		ewait_put(sw.ew);
 	if (sw.masked) {
 		e = errno;
 		sig_restore(&sw);
@@ -1401,6 +1482,7 @@ __attribute__((destructor)) static void at_exit(void)
 
 void emul_sem_child(void)
 {
+	ewait_child();
 	for (uint32_t s = 0; s < EMUL_NSET; s++)
 		sc[s].undo = 0;
 }

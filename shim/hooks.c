@@ -110,7 +110,7 @@ static int name_before(struct shim_call *c)
 		return fd_name((int)c->obj, c->name);
 	case N_CLOSE:
 		if (!fd_name((int)c->obj, c->name))
-			return 0;
+			return UNLIKELY(shim_ledger_ops) && shim_guard_is((int)c->obj);
 		/* forget the descriptor before another thread can get it again */
 		names_del(NK_FD, c->obj);
 		return 1;
@@ -120,7 +120,8 @@ static int name_before(struct shim_call *c)
 		 * before the call, as by N_CLOSE. */
 		if (event_in_vfork_child())
 			return 0;
-		return names_fd_del_range((unsigned)c->obj, (unsigned)c->aux, c->name) > 0;
+		return (names_fd_del_range((unsigned)c->obj, (unsigned)c->aux, c->name) > 0) |
+		       (UNLIKELY(shim_ledger_ops) && shim_guard_in((unsigned)c->obj, (unsigned)c->aux));
 	case N_MUNMAP:
 	case N_MREMAP:
 		if (names_get(NK_MAP, c->obj, &c->had, c->name))
@@ -335,8 +336,9 @@ static int dispatch_enter(struct shim_call *c, enum shim_op op, enum shim_nm nm,
 		return 0;
 	c->calls = decide(c);
 	c->event = (__atomic_load_n(&shim_trace, __ATOMIC_RELAXED) & (UINT64_C(1) << op)) != 0;
-	/* an unmapping of an emulated attachment only: no POSIX object to name */
-	if ((nm == N_MUNMAP || nm == N_MREMAP) && !c->name[0])
+	/* an unmapping of an emulated attachment only, or a close that only
+	 * reaches the shim's own descriptors (guard.c): no POSIX object to name */
+	if ((nm == N_MUNMAP || nm == N_MREMAP || nm == N_CLOSE || nm == N_FD_RANGE) && !c->name[0])
 		c->event = 0;
 	shim_busy++;
 	/* the kernel's ids: while the emulation takes the op, an id may be

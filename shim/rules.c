@@ -896,6 +896,31 @@ static void warn_unmatchable(struct rules *r, const struct rule *ru)
 	     "no key of %s can match '%s'", family_list(ru->fam, fl, sizeof fl), ru->glob);
 }
 
+/* cleanup=exit or last-detach on families where the shim cannot enforce
+ * it, and nothing else: message queues (not interposed) and the System V
+ * objects this rule itself routes to the emulation (nipc-preload(7)
+ * CLEANUP AND THE LEDGER). A rule that also reaches enforced families is
+ * not warned about. */
+static void warn_unenforced(struct rules *r, const struct rule *ru)
+{
+	unsigned app = ru->app[RK_CLEANUP], no, mq;
+	char fl[200];
+
+	if (!(ru->sets & 1u << RK_CLEANUP) || ru->cleanup == RC_NEVER || !app)
+		return;
+	no = app & (RF_SYSV_MSG | RF_POSIX_MQ);
+	if ((ru->sets & 1u << RK_BACKEND) && ru->backend == RB_POSIX)
+		no |= app & ru->app[RK_BACKEND];
+	if (no != app)
+		return;
+	mq = no & (RF_SYSV_MSG | RF_POSIX_MQ);
+	diag(r, RS_WARNING, ru->src, ru->line, ru->col, "cleanup=%s is not enforced for %s: %s%s%s",
+	     ru->cleanup == RC_EXIT ? "exit" : "last-detach", family_list(no, fl, sizeof fl),
+	     mq ? "the shim does not interpose message queues" : "",
+	     mq && no != mq ? " and " : "",
+	     no != mq ? "the emulation keeps System V semantics" : "");
+}
+
 static int diag_before(const struct rules_diag *x, const struct rules_diag *y)
 {
 	if (x->source != y->source)
@@ -914,6 +939,7 @@ int rules_finish(struct rules *r)
 			warn_unmatchable(r, &r->v[i]);
 		else
 			warn_shadowed(r, i);
+		warn_unenforced(r, &r->v[i]);
 	}
 	/* sorted by source, line, column; equal keys keep their order (an
 	 * insertion sort: stable, and there are few) */

@@ -144,6 +144,17 @@ SHIM_HIDDEN extern struct shim_next shim_deny_calls;
 SHIM_HIDDEN extern uint64_t shim_ledger_ops;
 SHIM_HIDDEN extern struct shim_next shim_ledger_calls;
 SHIM_HIDDEN void cleanup_init(void);
+/* (guard.c) The shim's own descriptors of the objects cleanup.c watches
+ * for their last detach, which the program's close and close_range leave.
+ * take: a high close-on-exec duplicate of fd, registered (-1: none); drop:
+ * closed if it is still the shim's, forgotten; is: fd is one now; in:
+ * [first, last] may hold one (a fast test); close_range: the range closed
+ * around them. */
+SHIM_HIDDEN int shim_guard_take(int fd);
+SHIM_HIDDEN void shim_guard_drop(int fd);
+SHIM_HIDDEN int shim_guard_is(int fd);
+SHIM_HIDDEN int shim_guard_in(unsigned first, unsigned last);
+SHIM_HIDDEN int shim_guard_close_range(unsigned first, unsigned last, int flags);
 /* (counters.c) NIPC_COUNTERS: the waits and posts of named semaphores
  * counted, through shim_count_calls (0: not counting). The hot hooks jump
  * to the counted calls when the op is not intercepted; an intercepted call

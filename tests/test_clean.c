@@ -2,7 +2,7 @@
 /* nipc clean against real processes: leaks from Python (its resource
  * tracker killed too), a Qt 5 holder killed with SIGKILL, ipcmk; objects
  * alive in every way a program holds one, never removed even with
- * --idle 0s; a process attaching while clean runs (the NIPC_CLEAN_PAUSE_MS
+ * --idle 0s; a live PostgreSQL server beside clean and rm; a process attaching while clean runs (the NIPC_CLEAN_PAUSE_MS
  * test hook holds clean in its quarantine window); two cleans at once.
  * Every run names its objects uniquely and passes --key, so that it
  * touches nothing of anyone else's; teardown removes what is left. */
@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
@@ -451,6 +452,209 @@ static void qt5_semaphore_alive(void **state)
 	tl_let_go(&c, "qt5peer create");
 }
 
+/* ------------------------------------------- a live database server */
+
+static char pg_bin[512];
+
+/* The newest installed PostgreSQL, started as nobody (it refuses root),
+ * or skip. */
+static void need_postgres(struct passwd *pw)
+{
+	struct passwd *p = getpwnam("nobody");
+	DIR *d = opendir("/usr/lib/postgresql");
+	struct dirent *e;
+	int best = 0;
+
+	while (d && (e = readdir(d))) {
+		char path[PATH_MAX];
+
+		if (strlen(e->d_name) > 64)
+			continue;
+		snprintf(path, sizeof path, "/usr/lib/postgresql/%s/bin/postgres", e->d_name);
+		if (atoi(e->d_name) > best && !access(path, X_OK)) {
+			best = atoi(e->d_name);
+			snprintf(pg_bin, sizeof pg_bin, "/usr/lib/postgresql/%s/bin", e->d_name);
+		}
+	}
+	if (d)
+		closedir(d);
+	if (!best) {
+		print_message("# no /usr/lib/postgresql/*/bin/postgres (package postgresql): "
+			      "skipped\n");
+		skip();
+	}
+	if (getuid() != 0 || !p || p->pw_uid != p->pw_gid) {
+		print_message("# PostgreSQL runs as nobody, which needs root and a user nobody "
+			      "whose uid is its gid: skipped\n");
+		skip();
+	}
+	*pw = *p;
+}
+
+static const char *pg(const char *prog)
+{
+	static char buf[4][PATH_MAX];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], PATH_MAX, "%s/%s", pg_bin, prog);
+	return buf[i];
+}
+
+static const char *pg_select(const char *dir, const char *port)
+{
+	static char res[256];
+	char e[1024];
+	struct tl_opts o = {.timeout = 60};
+	size_t len;
+
+	if (tl_run_buf(ARGV(pg("psql"), "-X", "-At", "-h", dir, "-p", port, "-U", "postgres", "-d",
+			    "postgres", "-c", "select count(*) from pg_stat_activity where 1 + 1 = 2"),
+		       &o, res, sizeof res, &len, e, sizeof e))
+		fprintf(stderr, "# psql: %s", e);
+	res[strcspn(res, "\n")] = 0;
+	return res;
+}
+
+/* The POSIX segments (/dev/shm/PostgreSQL.N) process pid maps, as
+ * "/PostgreSQL.N" in names[]; how many. */
+static int pg_posix(pid_t pid, char names[][64], int max)
+{
+	char path[64], line[1024];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+	assert_non_null(f = fopen(path, "r"));
+	while (fgets(line, sizeof line, f) && n < max) {
+		char *p = strstr(line, "/dev/shm/PostgreSQL."), *nm;
+		int dup = 0;
+
+		if (!p)
+			continue;
+		p[strcspn(p, " \n")] = 0;
+		nm = p + 8;
+		for (int i = 0; i < n; i++)
+			dup |= !strcmp(names[i], nm);
+		if (!dup)
+			snprintf(names[n++], 64, "%s", nm);
+	}
+	fclose(f);
+	return n;
+}
+
+/* A live PostgreSQL server, its System V segment attached and its POSIX
+ * segments mapped by the postmaster and every backend: nipc clean --idle
+ * 0s keeps them all, nipc rm refuses each, nothing of them changes (a
+ * System V segment's mode, made 0 during clean's check, is back; a POSIX
+ * name is back after quarantine) and the server keeps answering queries,
+ * before and after, through backends that attach them anew. */
+static void database_server_alive(void **state)
+{
+	char dir[PATH_MAX], data[PATH_MAX + 8], log[PATH_MAX + 8], port[16], pidf[PATH_MAX + 32];
+	char names[8][64], keys[8][600], idtext[32], line[256];
+	const char *args[24];
+	struct passwd pw;
+	struct tl_proc pm;
+	struct tl_opts o;
+	struct shmid_ds before, after;
+	struct stat pst[8], now;
+	FILE *f;
+	int id = -1, n, na = 0, ready = 0;
+	long key;
+	pid_t pmpid = 0;
+
+	(void)state;
+	need_postgres(&pw);
+	snprintf(dir, sizeof dir, "%s", tl_path("pg"));
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(chown(dir, pw.pw_uid, pw.pw_gid), 0);
+	snprintf(data, sizeof data, "%s/data", dir);
+	snprintf(log, sizeof log, "%s/log", dir);
+	snprintf(port, sizeof port, "%d", 20000 + ((int)getpid() * 7 + 11) % 20000);
+	o = (struct tl_opts){.uid = pw.pw_uid, .timeout = 120, .out = log, .err = log,
+			     .env = TL_ENV("ASAN_OPTIONS=detect_leaks=0")};
+	if (tl_run(NULL, ARGV(pg("initdb"), "-D", data, "-A", "trust", "-U", "postgres",
+			      "--no-sync", "--locale=C", "-E", "UTF8"), &o))
+		fail_msg("initdb failed:\n%s", tl_slurp(log));
+	assert_int_equal(tl_start(&pm, ARGV(pg("postgres"), "-D", data, "-k", dir, "-p", port,
+					    "-c", "listen_addresses=", "-c", "fsync=off"), &o), 0);
+	for (int i = 0; i < 300 && tl_running(&pm) && !ready; i++) {
+		ready = !tl_run(NULL, ARGV(pg("pg_isready"), "-q", "-h", dir, "-p", port),
+				&(struct tl_opts){.timeout = 30});
+		if (!ready)
+			usleep(200000);
+	}
+	if (!ready)
+		fail_msg("the server did not start:\n%s", tl_slurp(log));
+	assert_string_not_equal(pg_select(dir, port), "");
+	/* postmaster.pid: line 1 the pid, line 7 the segment's key and id */
+	snprintf(pidf, sizeof pidf, "%s/postmaster.pid", data);
+	assert_non_null(f = fopen(pidf, "r"));
+	for (int i = 1; i <= 7 && fgets(line, sizeof line, f); i++) {
+		if (i == 1)
+			pmpid = atoi(line);
+		if (i == 7)
+			assert_int_equal(sscanf(line, "%ld %d", &key, &id), 2);
+	}
+	fclose(f);
+	assert_true(pmpid > 0 && id >= 0);
+	tl_ledger_shmid(id);
+	n = pg_posix(pmpid, names, 8);
+	for (int i = 0; i < n; i++) {
+		char path[PATH_MAX];
+
+		tl_ledger_posix(names[i]);
+		snprintf(path, sizeof path, "/dev/shm%s", names[i]);
+		assert_int_equal(stat(path, &pst[i]), 0);
+	}
+	print_message("# PostgreSQL: System V segment %d, %d POSIX segment(s) mapped\n", id, n);
+	assert_true(n >= 1);
+	assert_int_equal(shmctl(id, IPC_STAT, &before), 0);
+	assert_true(before.shm_nattch >= 1);
+
+	snprintf(idtext, sizeof idtext, "%d", id);
+	args[na++] = "--idle";
+	args[na++] = "0s";
+	args[na++] = "--key";
+	args[na++] = idtext;
+	for (int i = 0; i < n; i++) {
+		snprintf(keys[i], sizeof keys[i], "posix:%s", names[i]);
+		args[na++] = "--key";
+		args[na++] = keys[i];
+	}
+	args[na] = NULL;
+	assert_int_equal(clean_json(args), 0);
+	assert_int_equal(tj_int(tj_get(&doc, &doc.node[0], "kept"), -1), 1 + n);
+	assert_int_equal(tj_int(tj_get(&doc, &doc.node[0], "removed"), -1), 0);
+	snprintf(line, sizeof line, "shmid:%d", id);
+	assert_int_equal(tl_run_text(ARGV(nipc, "rm", line), out, sizeof out, err, sizeof err), 4);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(tl_run_text(ARGV(nipc, "rm", keys[i]), out, sizeof out, err,
+					     sizeof err), 4);
+
+	/* nothing of it changed */
+	assert_int_equal(shmctl(id, IPC_STAT, &after), 0);
+	assert_int_equal(after.shm_perm.mode, before.shm_perm.mode);
+	assert_false(after.shm_perm.mode & SHM_DEST);
+	for (int i = 0; i < n; i++) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof path, "/dev/shm%s", names[i]);
+		assert_int_equal(stat(path, &now), 0);
+		assert_int_equal(now.st_ino, pst[i].st_ino);
+		assert_int_equal(now.st_mode, pst[i].st_mode);
+	}
+	/* and it keeps working: a new backend per query */
+	for (int i = 0; i < 3; i++)
+		assert_string_not_equal(pg_select(dir, port), "");
+	assert_true(tl_running(&pm));
+
+	kill(pmpid, SIGINT);
+	assert_int_equal(tl_wait(&pm, 60000), 0);
+	tl_proc_free(&pm);
+}
+
 /* Run as another user, root's processes are unreadable: root's unused
  * segment is unknown to it and kept, even with --idle 0s. */
 static void unknown_kept(void **state)
@@ -747,6 +951,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ipcmk_objects, setup, teardown),
 		cmocka_unit_test_setup_teardown(never_alive, setup, teardown),
 		cmocka_unit_test_setup_teardown(qt5_semaphore_alive, setup, teardown),
+		cmocka_unit_test_setup_teardown(database_server_alive, setup, teardown),
 		cmocka_unit_test_setup_teardown(unknown_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(attach_while_cleaning_posix, setup, teardown),
 		cmocka_unit_test_setup_teardown(quarantine_hides, setup, teardown),

@@ -3,7 +3,9 @@
  * real processes: a normal exit removes a cleanup=exit object; one killed
  * with SIGKILL is removed by nipc run when the command ends, or by the
  * next opener under the shim; an object another process maps survives its
- * creator; close_range in the program changes nothing; cleanup=never
+ * creator; close_range in the program changes nothing; last-detach acts
+ * when the last user unmaps, closes, sem_closes or shmdts, while it runs,
+ * and a process that only opened it keeps it; cleanup=never
  * keeps it; the record names its creator; a writer killed holding the
  * ledger's lock leaves a usable ledger. Each test uses a ledger of its own
  * (NIPC_LEDGER_DIR in the scratch directory). */
@@ -13,6 +15,7 @@
 #include "../shim/ledger.h"
 #include "../shim/rules.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -201,7 +204,18 @@ static void test_ls_shows_creator(void **state)
 	assert_non_null(strstr(out, want));
 	assert_non_null(strstr(out, "orphan"));
 	assert_non_null(strstr(out, "cleanup=exit"));
-	assert_int_equal(shm_unlink(n), 0);
+	/* the dead creator's command, as the ledger recorded it */
+	assert_int_equal(tl_run_text(TL_ARGV(tl_nipc(), "ls", "--key", key, "-o", "COMMAND",
+					     "--json"), out, sizeof out, NULL, 0), 0);
+	assert_non_null(strstr(out, "\"command\":\"cleanup_prog\""));
+	/* and nipc clean removes the orphan (a dry run first changes nothing) */
+	assert_int_equal(tl_run_text(TL_ARGV(tl_nipc(), "clean", "--dry-run", "--key", key),
+				     out, sizeof out, NULL, 0), 0);
+	assert_true(exists(n));
+	assert_int_equal(tl_run_text(TL_ARGV(tl_nipc(), "clean", "--key", key), out, sizeof out,
+				     NULL, 0), 0);
+	assert_non_null(strstr(out, "1 removed"));
+	assert_false(exists(n));
 }
 
 static void test_killed_run_cleans(void **state)
@@ -297,6 +311,244 @@ static void test_last_detach_three(void **state)
 	assert_false(exists(n));
 }
 
+/* Reads MARK ("PID PPID") once it exists, waiting at most 10 s. */
+static int read_mark(const char *mark, int *pid, int *ppid)
+{
+	for (int i = 0; i < 1000; i++) {
+		FILE *f = fopen(mark, "r");
+
+		if (f) {
+			int n = fscanf(f, "%d %d", pid, ppid);
+
+			fclose(f);
+			return n == 2 ? 0 : -1;
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* nipc run waits for a double-forked daemon (its parent, as getppid()
+ * says), which creates a cleanup=exit segment a second after the command
+ * returned and is killed, and then cleans after it; with --detach it
+ * returns when the command does. Either way the exit status is the
+ * command's. */
+static void test_run_waits_for_daemon(void **state)
+{
+	const char *n = tl_unique_name();
+	char mark[PATH_MAX], go[PATH_MAX], err[512];
+	struct tl_proc p;
+	struct tl_opts o = {0};
+	int pid, ppid, run_pid;
+
+	(void)state;
+	snprintf(mark, sizeof mark, "%s/daemon-mark-%d", tl_scratch(), (int)getpid());
+	snprintf(go, sizeof go, "%s/daemon-go-%d", tl_scratch(), (int)getpid());
+	assert_int_equal(tl_start(&p, TL_ARGV(tl_nipc(), "run", "--rule", "posix-shm cleanup=exit",
+					      "--", tl_prog("daemon_prog"), n, mark), &o), 0);
+	run_pid = p.pid;
+	assert_int_equal(tl_wait(&p, 20000), 3);
+	tl_proc_free(&p);
+	/* the daemon has run to its end, under nipc run */
+	assert_int_equal(read_mark(mark, &pid, &ppid), 0);
+	assert_int_equal(ppid, run_pid);
+	assert_false(exists(n));
+	unlink(mark);
+
+	assert_int_equal(tl_run_text(TL_ARGV(tl_nipc(), "run", "--detach", "--rule",
+					     "posix-shm cleanup=exit", "--", tl_prog("daemon_prog"),
+					     n, mark, go), NULL, 0, err, sizeof err), 3);
+	/* returned before the daemon (which waits for go) did anything */
+	assert_int_equal(access(mark, F_OK), -1);
+	assert_int_equal(close(open(go, O_WRONLY | O_CREAT, 0600)), 0);
+	assert_int_equal(read_mark(mark, &pid, &ppid), 0);
+	assert_int_not_equal(ppid, run_pid);
+	/* nothing swept after it: the next nipc clean or opener would */
+	for (int i = 0; i < 1000 && kill(pid, 0) == 0; i++)
+		usleep(10000);
+	assert_true(exists(n));
+	assert_int_equal(shm_unlink(n), 0);
+	unlink(mark);
+	unlink(go);
+}
+
+/* p lets its object go (munmap, close, sem_close, shmdt) and stays alive. */
+static void detach(struct tl_proc *p)
+{
+	assert_true(tl_write(p, "\n") >= 0);
+	tl_expect(p, "detached", TL_T_WAIT);
+}
+
+/* Whether process pid holds a descriptor of /dev/shm/NAME. */
+static int holds(pid_t pid, const char *name)
+{
+	char dpath[64], lpath[PATH_MAX], want[PATH_MAX + 16], link[PATH_MAX];
+	struct dirent *d;
+	DIR *dp;
+	int found = 0;
+	ssize_t n;
+
+	snprintf(dpath, sizeof dpath, "/proc/%d/fd", (int)pid);
+	snprintf(want, sizeof want, "/dev/shm%s", name);
+	if (!(dp = opendir(dpath)))
+		return 0;
+	while ((d = readdir(dp)) && !found) {
+		snprintf(lpath, sizeof lpath, "%s/%s", dpath, d->d_name);
+		n = readlink(lpath, link, sizeof link - 1);
+		if (n > 0) {
+			link[n] = 0;
+			found = !strcmp(link, want);
+		}
+	}
+	closedir(dp);
+	return found;
+}
+
+/* last-detach acts when the last user lets go, not when it exits: the
+ * first of two to unmap leaves it, the second removes it while both
+ * still run. */
+static void test_last_detach_moment(void **state)
+{
+	const char *n = tl_unique_name(), *rule = "posix-shm cleanup=last-detach";
+	struct tl_proc a, b;
+
+	(void)state;
+	start(&a, rule, "shm", n, "detach");
+	tl_expect(&a, "ready", TL_T_WAIT);
+	start(&b, rule, "map", n, "detach");
+	tl_expect(&b, "ready", TL_T_WAIT);
+	detach(&a);
+	assert_true(exists(n));
+	detach(&b);
+	assert_false(exists(n));
+	tl_let_go(&a, "creator");
+	tl_let_go(&b, "user");
+}
+
+/* A process that opened it and did not map it (not under the shim) keeps
+ * it when the last mapper lets go. */
+static void test_last_detach_opener_keeps(void **state)
+{
+	const char *n = tl_unique_name(), *rule = "posix-shm cleanup=last-detach";
+	struct tl_opts plain = {.env = TL_ENV(env_dir)};
+	struct tl_proc a, u;
+
+	(void)state;
+	start(&a, rule, "shm", n, "detach");
+	tl_expect(&a, "ready", TL_T_WAIT);
+	assert_int_equal(tl_start(&u, TL_ARGV(tl_prog("cleanup_prog"), "openonly", n, "hold"),
+				  &plain), 0);
+	tl_expect(&u, "ready", TL_T_WAIT);
+	detach(&a);
+	assert_true(exists(n));
+	tl_let_go(&u, "opener");
+	assert_true(exists(n));
+	/* nobody uses it now: its last user's exit sweeps it */
+	tl_let_go(&a, "creator");
+	assert_false(exists(n));
+}
+
+/* The program closing every descriptor, with the system call the shim
+ * does not see (its descriptor goes), libc's close_range or close() on
+ * every number (it stays): the last detach still removes the object, and
+ * only then. */
+static void test_last_detach_closeall(void **state)
+{
+	const char *n = tl_unique_name(), *rule = "posix-shm cleanup=last-detach";
+	struct tl_proc a, b, c;
+
+	(void)state;
+	start(&a, rule, "shm", n, "closeall-detach");
+	tl_expect(&a, "ready", TL_T_WAIT);
+	start(&b, rule, "map", n, "libcclose-detach");
+	tl_expect(&b, "ready", TL_T_WAIT);
+	start(&c, rule, "map", n, "closeloop-detach");
+	tl_expect(&c, "ready", TL_T_WAIT);
+	assert_false(holds(a.pid, n));
+	assert_true(holds(b.pid, n));
+	assert_true(holds(c.pid, n));
+	detach(&a);
+	assert_true(exists(n));
+	detach(&c);
+	assert_true(exists(n));
+	assert_false(holds(c.pid, n));
+	detach(&b);
+	assert_false(exists(n));
+	assert_false(holds(b.pid, n));
+	tl_let_go(&a, "creator");
+	tl_let_go(&b, "user");
+	tl_let_go(&c, "user");
+}
+
+/* cleanup=exit falls back to last-detach once its creator is gone: the
+ * creator exits while another process maps it (it stays), and that
+ * process's munmap removes it; while the creator lives, a user's munmap
+ * does not. */
+static void test_exit_then_last_detach(void **state)
+{
+	const char *n = tl_unique_name(), *rule = "posix-shm cleanup=exit";
+	struct tl_proc a, b, c;
+
+	(void)state;
+	start(&a, rule, "shm", n, "hold");
+	tl_expect(&a, "ready", TL_T_WAIT);
+	start(&b, rule, "map", n, "detach");
+	tl_expect(&b, "ready", TL_T_WAIT);
+	start(&c, rule, "map", n, "detach");
+	tl_expect(&c, "ready", TL_T_WAIT);
+	detach(&c);
+	assert_true(exists(n));
+	tl_let_go(&a, "creator");
+	assert_true(exists(n));
+	detach(&b);
+	assert_false(exists(n));
+	tl_let_go(&b, "user");
+	tl_let_go(&c, "user");
+}
+
+static void test_last_detach_sem(void **state)
+{
+	const char *n = tl_unique_name(), *rule = "posix-sem cleanup=last-detach";
+	char sem[300];
+	struct tl_proc a, b;
+
+	(void)state;
+	snprintf(sem, sizeof sem, "/sem.%s", n + 1);
+	start(&a, rule, "sem", n, "detach");
+	tl_expect(&a, "ready", TL_T_WAIT);
+	start(&b, rule, "sem", n, "detach");
+	tl_expect(&b, "ready", TL_T_WAIT);
+	detach(&a);
+	assert_true(exists(sem));
+	detach(&b);
+	assert_false(exists(sem));
+	tl_let_go(&a, "creator");
+	tl_let_go(&b, "user");
+}
+
+static void test_last_detach_sysv(void **state)
+{
+	const char *rule = "sysv-shm cleanup=last-detach";
+	char key[16], out[64];
+	struct tl_proc a, b;
+	int id;
+
+	(void)state;
+	snprintf(key, sizeof key, "0x%08x", 0x6d000000u | ((unsigned)getpid() & 0xffffff));
+	start(&a, rule, "sysvshm", key, "detach");
+	snprintf(out, sizeof out, "%s", tl_expect(&a, "ready", TL_T_WAIT));
+	id = atoi(out);
+	tl_ledger_shmid(id);
+	start(&b, rule, "sysvmap", key, "detach");
+	tl_expect(&b, "ready", TL_T_WAIT);
+	detach(&a);
+	assert_int_equal(shmctl(id, IPC_STAT, &(struct shmid_ds){0}), 0);
+	detach(&b);
+	assert_int_equal(shmctl(id, IPC_STAT, &(struct shmid_ds){0}), -1);
+	tl_let_go(&a, "creator");
+	tl_let_go(&b, "user");
+}
+
 /* An unreachable ledger: an acting policy fails the creation and leaves
  * nothing; cleanup=never creates unrecorded. */
 static void test_unreachable_fails_closed(void **state)
@@ -360,6 +612,9 @@ static void test_lock_owner_killed(void **state)
 
 TL_TESTS("cleanup", setup, NULL, test_exit_removes, test_record_names_creator, test_closeall,
 	 test_never_keeps, test_no_rule_records_nothing, test_killed_next_opener,
-	 test_killed_run_cleans, test_ls_shows_creator, test_used_survives, test_sem_exit, test_sysv_shm_exit, test_last_detach_three,
+	 test_killed_run_cleans, test_run_waits_for_daemon, test_ls_shows_creator, test_used_survives, test_sem_exit, test_sysv_shm_exit, test_last_detach_three,
+	 test_last_detach_moment, test_last_detach_opener_keeps, test_last_detach_closeall,
+	 test_exit_then_last_detach,
+	 test_last_detach_sem, test_last_detach_sysv,
 	 test_unreachable_fails_closed,
 	 test_lock_owner_killed)

@@ -281,6 +281,43 @@ static void test_emul_sem_dead_holder(void **state)
 	assert_int_equal(tl_emul_leftovers(&em, 0), 0);
 }
 
+/* A signal sent the moment a waiter is recorded reaches it just before
+ * or as it sleeps: 300 times the handler must end the semop with EINTR,
+ * under the kernel and under the emulation. Then a stop and a continue,
+ * which end a Linux semop with EINTR too, and a fork after a sleep: the
+ * child inherits no ring of the emulation's. Where the kernel has no
+ * io_uring futex wait the emulation falls back to a sleep with a window
+ * of a few instructions (nipc-preload(7)); this machine's kernel has it. */
+static void test_emul_sem_eintr_exact(void **state)
+{
+	key_t k = next_keys();
+	char key[32];
+	const char *argv[] = {prog, "eintr", key, "300", NULL};
+	const char *stop[] = {prog, "stopped", key, NULL};
+	const char *ring[] = {prog, "forkring", key, NULL};
+
+	(void)state;
+	snprintf(key, sizeof key, "%#x", (unsigned)k);
+	for (int emul = 0; emul <= 1; emul++) {
+		assert_int_equal(run(emul, NULL, argv), 0);
+		if (!emul)
+			kernel_clean(k);
+		if (strcmp(out, "eintr: 300, not: 0\n"))
+			fprintf(stderr, "# %s: %s# %s\n", emul ? "emulated" : "kernel", out, err), fail();
+		assert_int_equal(run(emul, NULL, stop), 0);
+		if (!emul)
+			kernel_clean(k);
+		if (strcmp(out, "after stop: EINTR\n"))
+			fprintf(stderr, "# %s: %s# %s\n", emul ? "emulated" : "kernel", out, err), fail();
+		assert_int_equal(run(emul, NULL, ring), 0);
+		if (!emul)
+			kernel_clean(k);
+		if (strcmp(out, "semop: 0, rings in a fork child: 0\n"))
+			fprintf(stderr, "# %s: %s# %s\n", emul ? "emulated" : "kernel", out, err), fail();
+	}
+	assert_int_equal(tl_emul_leftovers(&em, 0), 0);
+}
+
 #define T_PROCS 4
 #define T_INCS 1000
 #define T_KILLS 12
@@ -357,4 +394,4 @@ TL_TESTS("emul_sem", setup, teardown, test_emul_sem_basic_diff,
 	 test_emul_sem_crash_mid_apply,
 	 test_emul_sem_crash_pre_commit, test_emul_sem_crash_in_registry,
 	 test_emul_sem_fail_closed,
-	 test_emul_sem_dead_holder, test_emul_sem_torture)
+	 test_emul_sem_dead_holder, test_emul_sem_eintr_exact, test_emul_sem_torture)

@@ -2,8 +2,9 @@
 /* nipc ls against real processes: Python's multiprocessing.shared_memory
  * (mapped, then left behind), ipcmk, an attached System V segment, a named
  * semaphore open in a live process, an abandoned Qt 5 segment, a segment
- * of the shim's emulation, and a run as another user. --json is read field
- * by field and checked against /proc/sysvipc and stat(). Every object is
+ * of the shim's emulation, a semaphore set and a message queue, and a run
+ * as another user. --json is read field by field and checked against
+ * ipcs, /proc/sysvipc and stat(). Every object is
  * named per run and removed even when a test fails. */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
@@ -49,9 +51,14 @@ static int setup(void **state)
 	return 0;
 }
 
+static int msq = -1;
+
 static int teardown(void **state)
 {
 	(void)state;
+	if (msq >= 0)
+		msgctl(msq, IPC_RMID, NULL);
+	msq = -1;
 	tl_kill_all();
 	tl_ledger_dir(tmpdir);
 	tl_ledger_clean();
@@ -246,6 +253,92 @@ static void sysv_attached(void **state)
 	shmctl(id, IPC_RMID, NULL);
 }
 
+/* The row of `ipcs ARGS` whose column idcol is id: its columns in col[]
+ * (pointers into a static copy); how many. */
+static int ipcs_row(const char *const *argv, int idcol, long long id, char *col[], int max)
+{
+	static char text[65536];
+	char *line, *save;
+
+	assert_int_equal(tl_run_text(argv, text, sizeof text, err, sizeof err), 0);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *s, *t;
+		int n = 0;
+
+		for (t = strtok_r(line, " ", &s); t && n < max; t = strtok_r(NULL, " ", &s))
+			col[n++] = t;
+		if (n > idcol && col[idcol][0] >= '0' && col[idcol][0] <= '9' &&
+		    atoll(col[idcol]) == id)
+			return n;
+	}
+	fail_msg("%s %s: no row of id %lld", argv[0], argv[1], id);
+	return 0;
+}
+
+/* A semaphore set this process operated and a message queue it sent two
+ * messages to: --json field by field against ipcs (key, id, owner, perms,
+ * nsems; used-bytes and the last sender) and /proc/sysvipc (ctime). */
+static void sem_and_queue_vs_ipcs(void **state)
+{
+	key_t skey = (key_t)(0x4c5e0000 | ((getpid() & 0xff) << 8) | counter);
+	key_t qkey = (key_t)(0x4c510000 | ((getpid() & 0xff) << 8) | counter);
+	struct sembuf op = {1, 2, 0};
+	struct { long type; char text[8]; } m = {1, "1234567"};
+	char glob[32], hex[16], *col[16];
+	const struct tj_node *o;
+	int sid;
+
+	(void)state;
+	assert_true((sid = semget(skey, 3, IPC_CREAT | IPC_EXCL | 0640)) >= 0);
+	tl_ledger_semid(sid);
+	assert_int_equal(semop(sid, &op, 1), 0);
+	snprintf(glob, sizeof glob, "%d", sid);
+	o = ls_one(glob, 0);
+	assert_non_null(o);
+	assert_int_equal(ipcs_row(ARGV("ipcs", "-s"), 1, sid, col, 16), 5);
+	assert_string_equal(str(o, "type"), "sysv-sem");
+	snprintf(hex, sizeof hex, "0x%08x", (unsigned)skey);
+	assert_string_equal(str(o, "key"), hex);
+	assert_string_equal(str(o, "key"), col[0]);
+	assert_int_equal(num(o, "id"), atoll(col[1]));
+	assert_string_equal(str(o, "owner"), col[2]);
+	assert_int_equal(strtol(str(o, "perms"), NULL, 8), strtol(col[3], NULL, 8));
+	assert_string_equal(str(o, "perms"), "0640");
+	assert_int_equal(num(o, "nsems"), atoll(col[4]));
+	assert_int_equal(num(o, "nsems"), 3);
+	assert_int_equal(num(o, "ctime"), sysvipc_field("/proc/sysvipc/sem", sid, "ctime"));
+	assert_int_equal(num(o, "lpid"), getpid());
+	assert_string_equal(str(o, "verdict"), "in-use");
+	assert_string_equal(str(o, "emulated"), "false");
+
+	assert_true((msq = msgget(qkey, IPC_CREAT | IPC_EXCL | 0620)) >= 0);
+	assert_int_equal(msgsnd(msq, &m, 5, 0), 0);
+	assert_int_equal(msgsnd(msq, &m, 7, 0), 0);
+	snprintf(glob, sizeof glob, "%d", msq);
+	o = ls_one(glob, 0);
+	assert_non_null(o);
+	assert_int_equal(ipcs_row(ARGV("ipcs", "-q"), 1, msq, col, 16), 6);
+	assert_string_equal(str(o, "type"), "sysv-msg");
+	snprintf(hex, sizeof hex, "0x%08x", (unsigned)qkey);
+	assert_string_equal(str(o, "key"), hex);
+	assert_string_equal(str(o, "key"), col[0]);
+	assert_int_equal(num(o, "id"), atoll(col[1]));
+	assert_string_equal(str(o, "owner"), col[2]);
+	assert_int_equal(strtol(str(o, "perms"), NULL, 8), strtol(col[3], NULL, 8));
+	assert_string_equal(str(o, "perms"), "0620");
+	assert_int_equal(num(o, "size"), atoll(col[4]));
+	assert_int_equal(num(o, "size"), 12);
+	assert_int_equal(atoll(col[5]), 2);
+	assert_int_equal(ipcs_row(ARGV("ipcs", "-q", "-p"), 0, msq, col, 16), 4);
+	assert_int_equal(num(o, "lpid"), atoll(col[2]));
+	assert_int_equal(num(o, "lpid"), getpid());
+	assert_int_equal(num(o, "ctime"), sysvipc_field("/proc/sysvipc/msg", msq, "ctime"));
+	assert_string_equal(str(o, "verdict"), "in-use");
+	assert_true(has_user(o, getpid()));
+	assert_int_equal(msgctl(msq, IPC_RMID, NULL), 0);
+	msq = -1;
+}
+
 static void named_semaphore(void **state)
 {
 	char glob[80];
@@ -431,6 +524,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(python_segment, setup, teardown),
 		cmocka_unit_test_setup_teardown(ipcmk_objects, setup, teardown),
 		cmocka_unit_test_setup_teardown(sysv_attached, setup, teardown),
+		cmocka_unit_test_setup_teardown(sem_and_queue_vs_ipcs, setup, teardown),
 		cmocka_unit_test_setup_teardown(named_semaphore, setup, teardown),
 		cmocka_unit_test_setup_teardown(other_user, setup, teardown),
 		cmocka_unit_test_setup_teardown(qt5_abandoned, setup, teardown),

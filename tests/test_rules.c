@@ -561,6 +561,18 @@ static void test_warnings(void **state)
 	expect_diags("sysv-sem shmid:* trace\n",
 		     "t:1:1: warning: this rule never decides anything: no key of sysv-sem can "
 		     "match 'shmid:*'\n");
+	/* cleanup= only where the shim cannot enforce it */
+	expect_diags("posix-mq cleanup=exit\n",
+		     "t:1:1: warning: cleanup=exit is not enforced for posix-mq: the shim does "
+		     "not interpose message queues\n");
+	expect_diags("sysv-shm backend=posix cleanup=last-detach\n",
+		     "t:1:1: warning: cleanup=last-detach is not enforced for sysv-shm: the "
+		     "emulation keeps System V semantics\n");
+	expect_diags("sysv backend=posix cleanup=exit\n",
+		     "t:1:1: warning: cleanup=exit is not enforced for sysv-shm, sysv-sem, "
+		     "sysv-msg: the shim does not interpose message queues and the emulation "
+		     "keeps System V semantics\n");
+	expect_diags("posix cleanup=exit\nshm backend=posix cleanup=exit\nmsg cleanup=never\n", "");
 	/* no warning: one kind still decides; a narrower rule first; a
 	 * group word whose backend= leaves System V queues to a later rule */
 	expect_diags("all trace\nposix trace cleanup=exit\n", "");

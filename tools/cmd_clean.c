@@ -383,6 +383,10 @@ static int removable(const struct obj *o, time_t now, const char **why)
 	if (o->verdict == V_ORPHAN) {
 		if (!strcmp(o->type, "sysv-shm") && o->qt_lock >= 0)
 			return *why = o->why, 1;
+		/* the ledger's evidence: a dead creator's cleanup=exit or
+		 * last-detach object */
+		if (!strncmp(o->type, "posix-", 6))
+			return *why = o->why, 1;
 		return *why = "orphan Qt lock: goes with its segment", 0;
 	}
 	if (paired_in_use(o))

@@ -70,7 +70,7 @@ static const struct {
 	[C_STATUS] = {"STATUS", "dest (removed, still attached), locked (SHM_LOCK)"},
 	[C_CPID] = {"CPID", "creator's pid"},
 	[C_LPID] = {"LPID", "last operator's pid"},
-	[C_COMMAND] = {"COMMAND", "creator's command, if it is alive"},
+	[C_COMMAND] = {"COMMAND", "creator's command (alive, or as the ledger recorded it)"},
 	[C_CTIME] = {"CTIME", "last change (creation, IPC_SET; POSIX: the file's)"},
 	[C_USERS] = {"USERS", "processes that map, hold or are attached to it: pid/command"},
 	[C_CREATOR] = {"CREATOR", "creator alive or dead (pid and start time against CTIME)"},
@@ -141,7 +141,7 @@ static int is_na(const struct obj *o, enum col c)
 	case C_NSEMS: return o->nsems < 0;
 	case C_CPID: return o->cpid <= 0;
 	case C_LPID: return o->lpid <= 0;
-	case C_COMMAND: return o->creator != 1;
+	case C_COMMAND: return !o->ccomm[0];
 	case C_CREATOR: return !o->creator;
 	case C_USERS: return key;
 	case C_STATUS: return !sysv;

@@ -10,13 +10,15 @@
 
 static const char usage_text[] =
 	"usage: nipc run [--rules FILE] [--rule LINE]... [--namespace NAME]\n"
-	"                [--] CMD [ARGS...]\n"
+	"                [--detach] [--] CMD [ARGS...]\n"
 	"\n"
 	"Run CMD, and every program it starts, under libnipc-preload.so with the\n"
 	"given rules (file lines first, then each --rule in order). The rules are\n"
 	"checked first: with errors (FILE:LINE:COL: message), or when they route\n"
 	"System V objects to an emulation whose state cannot be reached, CMD is\n"
-	"not started.\n"
+	"not started. nipc run waits until CMD and every process it started have\n"
+	"exited (it is their subreaper: a daemon's parent is nipc run), then\n"
+	"removes the objects cleanup= rules say are due.\n"
 	"\n"
 	LAUNCH_OPTS_HELP
 	"  -h, --help         show this help\n"
@@ -29,7 +31,7 @@ static const char usage_text[] =
 
 static const struct opt run_opts[] = {LAUNCH_OPTS, {NULL}};
 
-/* The command is gone: cleanup=exit objects whose creator died (a crash
+/* The command and its descendants are gone: cleanup=exit objects whose creator died (a crash
  * runs no exit handler) go now if nobody uses them; last-detach objects
  * nobody uses too. */
 static void sweep_ledger(void)

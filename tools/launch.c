@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,6 +45,7 @@ void launch_take(struct launch *l, const struct cmdline *c)
 	l->rule = launch_rule_lines;
 	l->nrule = c->seen[1];
 	l->ns = c->val[2];
+	l->detach = c->seen[3] > 0;
 	l->cmd = c->rest;
 }
 
@@ -318,6 +320,10 @@ int launch_spawn(const struct launch *l, void (*more)(const void *arg), const vo
 		free(preload);
 		return fail("%s: pipe: %s", l->who, strerror(errno));
 	}
+	/* A kernel without it (before 3.4) leaves orphans to init: then only
+	 * CMD is waited for, as with --detach. */
+	if (!l->detach)
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	fflush(NULL);
 	*pid = fork();
 	if (*pid < 0) {
@@ -372,5 +378,14 @@ int launch_wait(const struct launch *l, pid_t pid)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return fail("%s: waitpid: %s", l->who, strerror(errno));
+	launch_wait_descendants(l);
 	return launch_exit_status(status);
+}
+
+void launch_wait_descendants(const struct launch *l)
+{
+	if (l->detach)
+		return;
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
 }

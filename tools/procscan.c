@@ -185,7 +185,8 @@ static int scan_maps(struct procscan *ps, int dir, int proc)
 	return n < 0 && errno != ESRCH ? -1 : 0;
 }
 
-static int scan_fds(struct procscan *ps, int dir, int proc)
+/* skip_fd: a descriptor not looked at (-1: none). */
+static int scan_fds(struct procscan *ps, int dir, int proc, int skip_fd)
 {
 	int fdd = openat(dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *d;
@@ -199,7 +200,7 @@ static int scan_fds(struct procscan *ps, int dir, int proc)
 		return -1;
 	}
 	while ((d = readdir(dp))) {
-		if (d->d_name[0] == '.')
+		if (d->d_name[0] == '.' || (skip_fd >= 0 && atoi(d->d_name) == skip_fd))
 			continue;
 		if (fstatat(fdd, d->d_name, &st, 0) == 0 && S_ISREG(st.st_mode) &&
 		    add(ps, st.st_dev, st.st_ino, proc) < 0) {
@@ -258,7 +259,7 @@ struct procscan *procscan_new(void)
 			continue;
 		}
 		if ((r = scan_maps(ps, dir, ps->nprocs)) == 0)
-			r = scan_fds(ps, dir, ps->nprocs);
+			r = scan_fds(ps, dir, ps->nprocs, -1);
 		close(dir);
 		if (r == -2)
 			goto nomem;
@@ -282,6 +283,27 @@ nomem:
 	procscan_free(ps);
 	errno = ENOMEM;
 	return NULL;
+}
+
+int procscan_self_uses(dev_t dev, ino_t ino, int skip_fd)
+{
+	struct procscan *ps = calloc(1, sizeof *ps);
+	int dir, r = -1, n;
+
+	if (!ps || grow(ps) < 0) {
+		procscan_free(ps);
+		return -1;
+	}
+	dir = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir >= 0) {
+		if (!scan_maps(ps, dir, 0) && !scan_fds(ps, dir, 0, skip_fd)) {
+			n = procscan_users(ps, dev, ino, NULL, 0);
+			r = n > 0;
+		}
+		close(dir);
+	}
+	procscan_free(ps);
+	return r;
 }
 
 void procscan_free(struct procscan *ps)

@@ -24,6 +24,10 @@ struct procscan;
 /* Scans /proc once. NULL on allocation failure (errno set). */
 struct procscan *procscan_new(void);
 void procscan_free(struct procscan *ps);
+/* Whether this process maps or holds open (dev, ino) (System V: dev
+ * PROCSCAN_SYSV_DEV, ino the shmid), descriptor skip_fd aside (-1: none):
+ * 1, 0, or -1 when /proc/self cannot be read. */
+int procscan_self_uses(dev_t dev, ino_t ino, int skip_fd);
 /* The processes that use (dev, ino), each once: their number, and the
  * first max of them in out[] as indexes into procscan_procs(). */
 int procscan_users(const struct procscan *ps, dev_t dev, ino_t ino, int *out, int max);

@@ -10,6 +10,18 @@
  *   sysv_sem_worker wait KEY      takes 1 (no undo), says "got", gives it back
  *   sysv_sem_worker torture KEY FILE N   N locked increments of the counter in
  *                                 FILE, each logged to FILE.log after it is made
+ *   sysv_sem_worker eintr KEY N   N times: a child blocks in semop on sem 0
+ *                                 (value 0) and gets SIGUSR1 (SA_RESTART
+ *                                 handler) the moment GETNCNT shows it
+ *                                 waiting; prints how many returned EINTR
+ *                                 with the handler run, and how many not
+ *   sysv_sem_worker stopped KEY   a child blocked in semop is stopped
+ *                                 (SIGSTOP) and continued: prints whether
+ *                                 its semop failed with EINTR
+ *   sysv_sem_worker forkring KEY  blocks in semop once (a child lets it go),
+ *                                 then prints how many io_uring descriptors a
+ *                                 fork child of it has (the emulation's sleep
+ *                                 keeps one per thread: none may leak)
  *   sysv_sem_worker exec-get KEY  (internal) prints GETVAL after an exec */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -236,6 +248,166 @@ static void cases_undo(key_t k)
 	res("waiter-eidrm", child_status(pid));
 }
 
+static volatile sig_atomic_t usr1_ran;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_ran = 1;
+}
+
+/* A child blocked on sem 0 of id (its value 0): its pid, once GETNCNT
+ * shows it waiting. The child exits 0 when its semop failed with EINTR
+ * after the handler ran, 2 with EINTR and no handler run, 1 when it
+ * returned otherwise. */
+static pid_t blocked_child(int id)
+{
+	struct timespec ms = {0, 100000};
+	pid_t pid = fork();
+
+	if (!pid) {
+		struct sigaction sa = {.sa_handler = on_usr1, .sa_flags = SA_RESTART};
+		int r;
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
+		r = op1(id, 0, -1, 0);
+		if (r == -1 && errno == EINTR)
+			_exit(usr1_ran ? 0 : 2);
+		_exit(1);
+	}
+	for (int i = 0; pid > 0 && semctl(id, 0, GETNCNT) != 1; i++) {
+		if (i > 100000) {
+			kill(pid, SIGKILL);
+			child_status(pid);
+			return -1;
+		}
+		nanosleep(&ms, NULL);
+	}
+	return pid;
+}
+
+/* The child's exit status; one still waiting after 2 s is let go (sem 0
+ * raised) and counts as 1. */
+static int child_within(int id, pid_t pid)
+{
+	struct timespec t = {0, 1000000};
+	int st;
+
+	for (int i = 0; i < 2000; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		nanosleep(&t, NULL);
+	}
+	op1(id, 0, 1, 0);
+	child_status(pid);
+	return 1;
+}
+
+/* The signal sent as soon as the waiter is recorded, which is also just
+ * before it sleeps: a handler that runs must end the wait every time. */
+static int eintr(key_t k, int n)
+{
+	int id = semget(k, 1, IPC_CREAT | IPC_EXCL | 0600), ok = 0, bad = 0;
+
+	if (id < 0) {
+		perror("semget");
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		pid_t pid = blocked_child(id);
+
+		if (pid < 0)
+			break;
+		kill(pid, SIGUSR1);
+		if (child_within(id, pid))
+			bad++;
+		else
+			ok++;
+	}
+	semctl(id, 0, IPC_RMID);
+	printf("eintr: %d, not: %d\n", ok, bad);
+	return 0;
+}
+
+/* A stop and a continue: Linux's semop fails with EINTR then, though no
+ * handler ran (signal(7), "Interruption of system calls ... by stop
+ * signals"). Prints what the waiter did. */
+static int stopped(key_t k)
+{
+	int id = semget(k, 1, IPC_CREAT | IPC_EXCL | 0600), st, r = 0;
+	struct timespec t = {0, 10000000};
+	pid_t pid;
+
+	if (id < 0) {
+		perror("semget");
+		return 1;
+	}
+	pid = blocked_child(id);
+	if (pid < 0) {
+		semctl(id, 0, IPC_RMID);
+		return 1;
+	}
+	kill(pid, SIGSTOP);
+	waitpid(pid, &st, WUNTRACED);
+	kill(pid, SIGCONT);
+	for (int i = 0; i < 100 && !(r = waitpid(pid, &st, WNOHANG)); i++)
+		nanosleep(&t, NULL);
+	if (r == pid)
+		printf("after stop: %s\n", WIFEXITED(st) && WEXITSTATUS(st) == 2 ? "EINTR" : "other");
+	else
+		printf("after stop: waiting\n");
+	if (r != pid) {
+		op1(id, 0, 1, 0);
+		child_status(pid);
+	}
+	semctl(id, 0, IPC_RMID);
+	return 0;
+}
+
+static int count_rings(void)
+{
+	char path[64], link[256];
+	int n = 0;
+
+	for (int fd = 0; fd < 4096; fd++) {
+		ssize_t l;
+
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		l = readlink(path, link, sizeof link - 1);
+		if (l > 0) {
+			link[l] = 0;
+			n += !!strstr(link, "io_uring");
+		}
+	}
+	return n;
+}
+
+static int forkring(key_t k)
+{
+	int id = semget(k, 1, IPC_CREAT | IPC_EXCL | 0600), r;
+	struct timespec t = {0, 50000000};
+	pid_t pid;
+
+	if (id < 0) {
+		perror("semget");
+		return 1;
+	}
+	pid = fork();
+	if (!pid) {
+		nanosleep(&t, NULL);
+		_exit(op1(id, 0, 1, 0) ? 1 : 0);
+	}
+	r = op1(id, 0, -1, 0);
+	child_status(pid);
+	pid = fork();
+	if (!pid)
+		_exit(count_rings());
+	printf("semop: %d, rings in a fork child: %d\n", r, child_status(pid));
+	semctl(id, 0, IPC_RMID);
+	return 0;
+}
+
 static int basic(key_t k)
 {
 	cases_get(k);
@@ -298,6 +470,12 @@ int main(int argc, char **argv)
 		return 2;
 	if (!strcmp(argv[1], "basic"))
 		return basic(k);
+	if (!strcmp(argv[1], "eintr") && argc == 4)
+		return eintr(k, atoi(argv[3]));
+	if (!strcmp(argv[1], "stopped"))
+		return stopped(k);
+	if (!strcmp(argv[1], "forkring"))
+		return forkring(k);
 	if (!strcmp(argv[1], "exec-get")) {
 		id = lock_id(k);
 		printf("exec-get: %d\n", getval(id, 0));
