@@ -46,7 +46,7 @@ KEYFIND_HIDDEN int names_id_text(int kind, int id, char *buf, size_t len, int *s
 KEYFIND_HIDDEN int names_mqd_name(pid_t pid, int fd, char *buf, size_t len);
 
 #define KEYFIND_DIR_ENTRIES 4096
-#define KEYFIND_MISS_NS 1000000000ull
+#define KEYFIND_MISS_NS 10000000000ull
 #define KEYFIND_RECHECK_NS 1000000000ull
 
 #endif

@@ -73,7 +73,14 @@ static void test_id_and_key(void **state)
 
 		nanosleep(&t, NULL);
 	}
-	assert_int_equal(names_key_candidate(key, buf, sizeof buf), 0);
+	/* (another file, of another program, may give the same key: ftok
+	 * keeps 16 bits of the inode; then it is the candidate) */
+	if (names_key_candidate(key, buf, sizeof buf)) {
+		assert_string_not_equal(buf, kf);
+		print_message("# another candidate for 0x%08x: %s\n", (unsigned)key, buf);
+		unsetenv("TMPDIR");
+		return;
+	}
 	names_key_text(key, buf, sizeof buf, &searched);
 	snprintf(want, sizeof want, "0x%08x", (unsigned)key);
 	assert_string_equal(buf, want);
