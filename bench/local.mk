@@ -6,3 +6,4 @@ include $(srcdir)/bench/emul.mk
 include $(srcdir)/bench/ls.mk
 include $(srcdir)/bench/ledger.mk
 include $(srcdir)/bench/ring.mk
+include $(srcdir)/bench/counters.mk

@@ -86,6 +86,8 @@ void ev_begin(struct shim_event *e, enum shim_op op)
 	e->nargs = 0;
 	e->key[0] = 0;
 	e->key_type = -1;
+	e->key_searched = 0;
+	e->dur = 0;
 	e->emulated = 0;
 	e->rk = R_INT;
 	e->pid = my_pid();
@@ -179,9 +181,12 @@ static void secure_args(struct shim_event *e)
 			continue;
 		}
 		if (!a->p || !((a->kind == A_TS && (e->failed || ts_may_cross(a->ts))) ||
-			       (e->failed && (a->kind == A_STR || a->kind == A_SOPS))))
+			       (e->failed && (a->kind == A_STR || a->kind == A_SOPS ||
+					      a->kind == A_MQATTR || a->kind == A_SIGEV))))
 			continue;
 		want = a->kind == A_TS ? sizeof(struct timespec)
+		     : a->kind == A_MQATTR ? sizeof(struct mq_attr)
+		     : a->kind == A_SIGEV ? sizeof(struct sigevent)
 		     : a->kind == A_SOPS ? (a->n < SHIM_SOPS_SHOWN ? a->n : SHIM_SOPS_SHOWN) * sizeof(struct sembuf)
 		     : SHIM_STR_MAX + 1;
 		if (want > room)
@@ -206,17 +211,24 @@ static void secure_args(struct shim_event *e)
 	}
 }
 
+/* The call's end, before its naming (a key search must not count in its
+ * time): in ring mode marked first, so a thread preempted from here on is
+ * waited for by the reader. Never 0 (ev_end's test). */
+void ev_stop(struct shim_event *e)
+{
+	if (shim_policy.sink == SINK_RING)
+		ring_end(e->t0);
+	e->dur = ev_clock() - e->t0 + 1;
+}
+
 int ev_end(struct shim_event *e, int failed, int err)
 {
 	int lost = 0;
 	char line[SHIM_LINE_MAX];
 	struct out o = {line, 0, sizeof line - 1};
 
-	/* before the clock is read: a thread preempted from here on is
-	 * waited for by the reader */
-	if (shim_policy.sink == SINK_RING)
-		ring_end(e->t0);
-	e->dur = ev_clock() - e->t0;
+	if (!e->dur)
+		ev_stop(e);
 	e->failed = failed;
 	e->err = err;
 	secure_args(e);
@@ -263,6 +275,14 @@ void ev_str(struct shim_event *e, const char *name, const char *s)
 void ev_ptr(struct shim_event *e, const char *name, enum arg_kind k, const void *p)
 {
 	next_arg(e, name, k)->p = p;
+}
+
+void ev_buf(struct shim_event *e, const char *name, enum arg_kind k, const void *p, size_t n)
+{
+	struct shim_arg *a = next_arg(e, name, k);
+
+	a->p = p;
+	a->n = n;
 }
 
 void ev_sops(struct shim_event *e, const struct sembuf *sops, size_t n)

@@ -9,6 +9,7 @@
 #include "utf.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -87,13 +88,18 @@ static void put_octal(struct out *o, unsigned v)
 	fmt_put(o, q, (size_t)(b + sizeof b - q));
 }
 
-void fmt_put_str(struct out *o, const char *s, int json)
+/* Bytes quoted and escaped: a C string (n = -1: up to its NUL, at most
+ * SHIM_STR_MAX bytes of output, then "..." inside the quotes), or n bytes
+ * of a message (NUL shown as \0, at most SHIM_BUF_SHOWN of them, then
+ * "..." after the quotes in text, as strace does). */
+static void put_bytes(struct out *o, const char *s, size_t n, int json)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t used = 0;
+	int cstr = n == (size_t)-1;
+	size_t used = 0, left = cstr ? SIZE_MAX : n < SHIM_BUF_SHOWN ? n : SHIM_BUF_SHOWN;
 
 	fmt_putc(o, '"');
-	while (*p) {
+	while (left && (cstr ? *p != 0 : 1)) {
 		char esc[8];
 		size_t el, sl = 1;
 		uint32_t cp;
@@ -102,9 +108,12 @@ void fmt_put_str(struct out *o, const char *s, int json)
 			esc[0] = '\\', esc[1] = (char)*p, el = 2;
 		} else if (*p == '\n') {
 			memcpy(esc, "\\n", 2), el = 2;
+		} else if (*p == 0 && !json) {
+			memcpy(esc, "\\0", 2), el = 2;
 		} else if (*p >= 0x20 && *p < 0x7f) {
 			esc[0] = (char)*p, el = 1;
-		} else if (json && *p >= 0x80 && (sl = nipc_utf8_seq((const char *)p, 4, &cp)) > 0) {
+		} else if (json && *p >= 0x80 &&
+			   (sl = nipc_utf8_seq((const char *)p, left < 4 ? left : 4, &cp)) > 0) {
 			memcpy(esc, p, sl), el = sl;
 		} else {
 			memcpy(esc, json ? "\\u00" : "\\x", json ? 4 : 2);
@@ -113,15 +122,23 @@ void fmt_put_str(struct out *o, const char *s, int json)
 			esc[el++] = "0123456789abcdef"[*p & 15];
 			sl = 1;
 		}
-		if (used + el > SHIM_STR_MAX) {
+		if (cstr && used + el > SHIM_STR_MAX) {
 			fmt_puts(o, "...");
 			break;
 		}
 		fmt_put(o, esc, el);
 		used += el;
 		p += sl;
+		left -= sl;
 	}
 	fmt_putc(o, '"');
+	if (!cstr && n > SHIM_BUF_SHOWN && !json)
+		fmt_puts(o, "...");
+}
+
+void fmt_put_str(struct out *o, const char *s, int json)
+{
+	put_bytes(o, s, (size_t)-1, json);
 }
 
 /* ------------------------------------------------------- flags and names */
@@ -200,6 +217,22 @@ static const struct flag semcmds[] = {
 	{SEM_INFO, "SEM_INFO"}, {SEM_STAT_ANY, "SEM_STAT_ANY"}, {0, NULL}
 };
 
+static const struct flag msgcmds[] = {
+	{IPC_RMID, "IPC_RMID"}, {IPC_SET, "IPC_SET"}, {IPC_STAT, "IPC_STAT"},
+	{IPC_INFO, "IPC_INFO"}, {MSG_STAT, "MSG_STAT"}, {MSG_INFO, "MSG_INFO"},
+	{MSG_STAT_ANY, "MSG_STAT_ANY"}, {0, NULL}
+};
+
+static const struct flag msgflags[] = {
+	{IPC_NOWAIT, "IPC_NOWAIT"}, {MSG_NOERROR, "MSG_NOERROR"}, {MSG_EXCEPT, "MSG_EXCEPT"},
+	{MSG_COPY, "MSG_COPY"}, {0, NULL}
+};
+
+static const struct flag sigevs[] = {
+	{SIGEV_SIGNAL, "SIGEV_SIGNAL"}, {SIGEV_NONE, "SIGEV_NONE"}, {SIGEV_THREAD, "SIGEV_THREAD"},
+	{SIGEV_THREAD_ID, "SIGEV_THREAD_ID"}, {0, NULL}
+};
+
 static const struct flag crflags[] = {
 	{CLOSE_RANGE_UNSHARE, "CLOSE_RANGE_UNSHARE"}, {CLOSE_RANGE_CLOEXEC, "CLOSE_RANGE_CLOEXEC"},
 	{0, NULL}
@@ -214,7 +247,7 @@ static const struct flag clocks[] = {
 static void put_enum(struct out *o, long v, const struct flag *t)
 {
 	unsigned long u = (unsigned long)v;
-	int ipc64 = t == shmcmds || t == semcmds ? (u & IPC_64) != 0 : 0;
+	int ipc64 = t == shmcmds || t == semcmds || t == msgcmds ? (u & IPC_64) != 0 : 0;
 
 	if (ipc64) {
 		fmt_puts(o, "IPC_64|");
@@ -296,6 +329,67 @@ static void put_sops(struct out *o, const struct sembuf *s, size_t n, int json)
 	fmt_putc(o, ']');
 }
 
+/* "name=" in text, "\"name\":" in JSON, after a separator unless first. */
+static void put_field(struct out *o, const char *name, int first, int json)
+{
+	if (!first)
+		fmt_puts(o, json ? "," : ", ");
+	fmt_puts(o, json ? "\"" : "");
+	fmt_puts(o, name);
+	fmt_puts(o, json ? "\":" : "=");
+}
+
+static void put_msgbuf(struct out *o, const struct shim_arg *a, int json)
+{
+	const struct msgbuf *m = a->p;
+
+	fmt_puts(o, json ? "{\"mtype\":" : "{");
+	fmt_put_i(o, m->mtype);
+	fmt_puts(o, json ? ",\"mtext\":" : ", ");
+	put_bytes(o, m->mtext, a->n, json);
+	fmt_putc(o, '}');
+}
+
+static void put_mqattr(struct out *o, const struct mq_attr *m, int json)
+{
+	const char *q = json ? "\"" : "";
+
+	fmt_putc(o, '{');
+	put_field(o, "mq_flags", 1, json);
+	fmt_puts(o, q);
+	put_flags(o, (unsigned long)m->mq_flags, oflags, "0");
+	fmt_puts(o, q);
+	put_field(o, "mq_maxmsg", 0, json);
+	fmt_put_i(o, m->mq_maxmsg);
+	put_field(o, "mq_msgsize", 0, json);
+	fmt_put_i(o, m->mq_msgsize);
+	put_field(o, "mq_curmsgs", 0, json);
+	fmt_put_i(o, m->mq_curmsgs);
+	fmt_putc(o, '}');
+}
+
+static void put_sigev(struct out *o, const struct sigevent *ev, int json)
+{
+	const char *q = json ? "\"" : "";
+	const char *abbrev = ev->sigev_signo > 0 ? sigabbrev_np(ev->sigev_signo) : NULL;
+
+	fmt_putc(o, '{');
+	put_field(o, "sigev_signo", 1, json);
+	if (abbrev) {
+		fmt_puts(o, q);
+		fmt_puts(o, "SIG");
+		fmt_puts(o, abbrev);
+		fmt_puts(o, q);
+	} else {
+		fmt_put_i(o, ev->sigev_signo);
+	}
+	put_field(o, "sigev_notify", 0, json);
+	fmt_puts(o, q);
+	put_enum(o, ev->sigev_notify, sigevs);
+	fmt_puts(o, q);
+	fmt_putc(o, '}');
+}
+
 /* One argument's value; symbolic values are quoted in JSON only. */
 static void put_arg(struct out *o, const struct shim_arg *a, int json)
 {
@@ -330,6 +424,27 @@ static void put_arg(struct out *o, const struct shim_arg *a, int json)
 	case A_SOPS:
 		put_sops(o, a->sops, a->n, json);
 		return;
+	case A_BUF:
+		put_bytes(o, a->s, a->n, json);
+		return;
+	case A_MSGBUF:
+	case A_MQATTR:
+	case A_SIGEV:
+	case A_UINTP:
+		if (!a->p) {
+			fmt_puts(o, json ? "null" : "NULL");
+		} else if (a->kind == A_MSGBUF) {
+			put_msgbuf(o, a, json);
+		} else if (a->kind == A_MQATTR) {
+			put_mqattr(o, a->p, json);
+		} else if (a->kind == A_SIGEV) {
+			put_sigev(o, a->p, json);
+		} else {
+			fmt_putc(o, '[');
+			fmt_put_u(o, *(const unsigned *)a->p, 1);
+			fmt_putc(o, ']');
+		}
+		return;
 	default:
 		break;
 	}
@@ -342,6 +457,8 @@ static void put_arg(struct out *o, const struct shim_arg *a, int json)
 	case A_KEYT: fmt_put_keyt(o, (key_t)a->i); break;
 	case A_SHMCMD: put_enum(o, (long)a->i, shmcmds); break;
 	case A_SEMCMD: put_enum(o, (long)a->i, semcmds); break;
+	case A_MSGCMD: put_enum(o, (long)a->i, msgcmds); break;
+	case A_MSGFLG: put_flags(o, (unsigned long)a->i, msgflags, "0"); break;
 	case A_PROT: put_flags(o, (unsigned long)a->i, prots, "PROT_NONE"); break;
 	case A_MAPFLAGS: put_flags(o, (unsigned long)a->i, mapflags, "0"); break;
 	case A_CLOCK: put_enum(o, (long)a->i, clocks); break;
@@ -498,6 +615,8 @@ static void format_json(struct out *o, const struct shim_event *e)
 		fmt_put_str(o, e->key, 1);
 	else
 		fmt_puts(o, "null");
+	if (e->key_searched)
+		fmt_puts(o, ",\"key_from\":\"search\"");
 	if (e->emulated)
 		fmt_puts(o, ",\"emulated\":true");
 	fmt_putc(o, '}');
@@ -517,6 +636,17 @@ static void format_text(struct out *o, const struct shim_event *e, const struct 
 	}
 	fmt_puts(o, ") = ");
 	put_ret(o, e, 0);
+	if (e->key_searched) {
+		/* a key file found by a search, not seen: a candidate */
+		char key[sizeof e->key + 1];
+		struct out k = {key, 0, sizeof key - 1};
+
+		fmt_puts(&k, e->key);
+		fmt_putc(&k, '?');
+		key[k.n] = 0;
+		fmt_line_tail(o, e->failed, e->err, NULL, e->dur, key, e->emulated);
+		return;
+	}
 	fmt_line_tail(o, e->failed, e->err, NULL, e->dur, e->key, e->emulated);
 }
 

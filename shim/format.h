@@ -9,6 +9,7 @@
 
 #define FMT_HIDDEN __attribute__((visibility("hidden")))
 #define SHIM_STR_MAX 512    /* longest string argument shown (escaped bytes) */
+#define SHIM_BUF_SHOWN 32   /* bytes of a message shown (strace's -s default) */
 
 /* A bounded output buffer: writes past cap are dropped. */
 struct out {

@@ -16,6 +16,7 @@
 
 #include "shim.h"
 #include "emul_sysv.h"
+#include "keyfind.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,7 @@ uint64_t shim_trace __attribute__((aligned(64)));
 #define NM_FD(nm) ((nm) == N_FD || (nm) == N_CLOSE || (nm) == N_FD_RANGE || (nm) == N_MMAP || \
 		   (nm) == N_MUNMAP || (nm) == N_MREMAP)
 #define NM_SEM(nm) ((nm) == N_SEM_OPEN || (nm) == N_SEM_CLOSE || (nm) == N_SEM)
+#define NM_ID(nm) ((nm) == N_SHMID || (nm) == N_SEMID || (nm) == N_MSQID || (nm) == N_SHMAT)
 
 const uint64_t shim_fd_ops = 0
 #define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, ...) \
@@ -65,7 +67,10 @@ void shim_masks_set(uint64_t trace)
 {
 	__atomic_store_n(&shim_trace, trace, __ATOMIC_RELAXED);
 	/* the emulation's ops are always intercepted while it is on */
-	__atomic_store_n(&shim_intercept, intercept_of(trace | shim_emul_ops | shim_deny_ops | shim_ledger_ops),
+	/* counting needs sem_open's names (and sem_clockwait, a FAST hook,
+	 * goes through the dispatcher to be counted) */
+	__atomic_store_n(&shim_intercept, intercept_of(trace | shim_emul_ops | shim_deny_ops | shim_ledger_ops) |
+			 (shim_count_ops ? OPBIT(SEM_OPEN) | OPBIT(SEM_CLOSE) | OPBIT(SEM_CLOCKWAIT) : 0),
 			 __ATOMIC_RELEASE);
 	shim_hooks_arm();
 }
@@ -136,9 +141,30 @@ static int name_before(struct shim_call *c)
 	case N_SHMDT:
 		c->known = names_get(NK_SHMAT, c->obj, &c->had, NULL);
 		return 1;
+	case N_MQD:
+		c->known = names_get(NK_MQ, c->obj, NULL, c->name);
+		return 1;
+	case N_MQ_CLOSE:
+		/* forgotten before another thread can get the descriptor again */
+		if ((c->known = names_get(NK_MQ, c->obj, NULL, c->name)))
+			names_del(NK_MQ, c->obj);
+		return 1;
 	default:
 		return 1;
 	}
+}
+
+/* An id this process did not get from shmget/semget/msgget (ipcrm -s ID,
+ * a child given the id): its key from /proc/sysvipc, before the call (an
+ * IPC_RMID takes it out), and only for an event; then remembered. */
+static void name_foreign_id(struct shim_call *c)
+{
+	int kind = c->nm == N_SEMID ? 1 : c->nm == N_MSQID ? 2 : 0;
+	key_t key;
+
+	if (!names_id_get(kind, (int)c->obj, &key) &&
+	    names_resolve_sysv_id(kind, (int)c->obj, &key) > 0)
+		names_id_put(kind, (int)c->obj, key);
 }
 
 /* After the call: what the shim remembers of the object. */
@@ -159,14 +185,19 @@ static void name_after(struct shim_call *c)
 		 * semaphore, to be closed as many times */
 		names_get(NK_SEM, (uintptr_t)e->ret.p, &opens, NULL);
 		names_put(NK_SEM, (uintptr_t)e->ret.p, opens + 1, (const char *)c->obj);
+		if (shim_count_ops)
+			counters_sem_open(e->ret.p, (const char *)c->obj);
 		break;
 	case N_SEM_CLOSE:
 		if (!c->known)
 			break;
-		if (c->had > 1)
+		if (c->had > 1) {
 			names_put(NK_SEM, c->obj, c->had - 1, c->name);
-		else
+		} else {
 			names_del(NK_SEM, c->obj);
+			if (shim_count_ops)
+				counters_sem_forget((const sem_t *)c->obj);
+		}
 		break;
 	case N_MMAP:
 		if (intercept() & (OPBIT(MUNMAP) | OPBIT(MREMAP)))
@@ -187,6 +218,13 @@ static void name_after(struct shim_call *c)
 		break;
 	case N_SEMGET:
 		names_id_put(1, (int)e->ret.i, (key_t)c->obj);
+		break;
+	case N_MSGGET:
+		names_id_put(2, (int)e->ret.i, (key_t)c->obj);
+		break;
+	case N_MQ_OPEN:
+		if (intercept() & MQ_OPS)
+			names_put(NK_MQ, (uintptr_t)e->ret.i, 0, (const char *)c->obj);
 		break;
 	case N_SHMAT:
 		names_put(NK_SHMAT, (uintptr_t)e->ret.p, c->obj, NULL);
@@ -213,7 +251,13 @@ static void name_key(struct shim_call *c)
 	case N_PNAME:
 	case N_SHM_OPEN:
 	case N_SEM_OPEN:
+	case N_MQ_OPEN:
 		ev_key_posix(e, (const char *)c->obj);
+		break;
+	case N_MQD:
+	case N_MQ_CLOSE:
+		if (c->known)
+			ev_key_posix(e, c->name);
 		break;
 	case N_FD:
 	case N_CLOSE:
@@ -233,7 +277,11 @@ static void name_key(struct shim_call *c)
 		break;
 	case N_SHMGET:
 	case N_SEMGET:
+	case N_MSGGET:
 		ev_key_sysv(e, (key_t)c->obj);
+		break;
+	case N_MSQID:
+		ev_key_id(e, 2, (int)c->obj);
 		break;
 	case N_SHMAT:
 	case N_SHMID:
@@ -268,6 +316,8 @@ static const struct shim_next *decide(struct shim_call *c)
 		return &shim_emul_calls;
 	if (UNLIKELY(shim_ledger_ops & (UINT64_C(1) << c->op)))
 		return &shim_ledger_calls;
+	if (UNLIKELY(shim_count_ops & (UINT64_C(1) << c->op)))
+		return &shim_count_calls;
 	return &shim_next;
 }
 
@@ -291,6 +341,15 @@ static int dispatch_enter(struct shim_call *c, enum shim_op op, enum shim_nm nm,
 	if ((nm == N_MUNMAP || nm == N_MREMAP || nm == N_CLOSE || nm == N_FD_RANGE) && !c->name[0])
 		c->event = 0;
 	shim_busy++;
+	/* the kernel's ids: while the emulation takes the op, an id may be
+	 * one of its own, and is looked up after the call if it was not */
+	if (c->event && NM_ID(nm) && !(shim_emul_ops & (UINT64_C(1) << op)))
+		name_foreign_id(c);
+	/* a queue descriptor not from this process's mq_open (inherited
+	 * across exec): named by /proc once, then remembered */
+	if (c->event && nm == N_MQD && !c->known &&
+	    (c->known = names_mqd_name(0, (int)obj, c->name, sizeof c->name)))
+		names_put(NK_MQ, obj, 0, c->name);
 	if (c->event)
 		ev_begin(&c->e, op);
 	c->e.rk = rk;
@@ -301,6 +360,10 @@ static int dispatch_enter(struct shim_call *c, enum shim_op op, enum shim_nm nm,
 static void dispatch_leave(struct shim_call *c, int failed, int err)
 {
 	c->e.failed = failed;
+	if (c->event)
+		ev_stop(&c->e);
+	if (c->event && NM_ID(c->nm) && (shim_emul_ops & (UINT64_C(1) << c->op)) && !c->e.emulated)
+		name_foreign_id(c);
 	name_after(c);
 	if (c->event) {
 		name_key(c);
@@ -361,6 +424,23 @@ static void dispatch_leave(struct shim_call *c, int failed, int err)
 	(void *old_address, size_t old_size, size_t new_size, int flags, void *new_address)
 #define RD_MREMAP_XARGS(args) (old_address, old_size, new_size, flags, new_address)
 
+/* rd MQ_OPEN: mode and attributes only with O_CREAT, as libc reads them. */
+#define RD_MQ_OPEN_PRO(fn) \
+	mode_t mode = 0; \
+	struct mq_attr *attr = NULL; \
+	int creat = (oflag & O_CREAT) != 0; \
+	if (creat) { \
+		va_list ap; \
+		va_start(ap, oflag); \
+		mode = va_arg(ap, mode_t); \
+		attr = va_arg(ap, struct mq_attr *); \
+		va_end(ap); \
+	}
+#define RD_MQ_OPEN_CALL(f, args) (creat ? f(name, oflag, mode, attr) : f(name, oflag))
+#define RD_MQ_OPEN_XPROTO(proto) \
+	(const char *name, int oflag, int creat, mode_t mode, struct mq_attr *attr)
+#define RD_MQ_OPEN_XARGS(args) (name, oflag, creat, mode, attr)
+
 /* The commands whose fourth argument libc reads. */
 static int semctl_has_arg(int cmd)
 {
@@ -395,6 +475,7 @@ static int semctl_has_arg(int cmd)
 #define A(k, name, x) ev_arg(&c.e, name, k, (long long)(x));
 #define AP(k, name, x) ev_ptr(&c.e, name, k, x);
 #define SOPS(s, n) ev_sops(&c.e, s, n);
+#define B(k, x, n) ev_buf(&c.e, #x, k, x, (size_t)(n));
 #define IF(cond, ...) if (cond) { __VA_ARGS__ }
 
 /* How a result is kept and when it is a failure. */
@@ -432,7 +513,8 @@ static struct {
 };
 
 #define HOT_ARM_HOT(fn, op) \
-	__atomic_store_n(&hot.fn, (m & OPBIT(op)) || !shim_next.fn ? s_##fn : shim_next.fn, \
+	__atomic_store_n(&hot.fn, (m & OPBIT(op)) || !shim_next.fn ? s_##fn : \
+			 (shim_count_ops & OPBIT(op)) ? shim_count_calls.fn : shim_next.fn, \
 			 __ATOMIC_RELAXED);
 #define HOT_ARM_FAST(fn, op)
 

@@ -44,9 +44,10 @@ static void start(void)
 	shim_rules_init();
 	emul_init();
 	cleanup_init();
+	counters_init();
 	mask = shim_policy_init();
 	if (!mask) {
-		if (shim_emul_ops || shim_deny_ops || shim_ledger_ops)
+		if (shim_emul_ops || shim_deny_ops || shim_ledger_ops || shim_count_ops)
 			shim_masks_set(0);
 		return;
 	}

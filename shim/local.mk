@@ -7,7 +7,8 @@ shim_libnipc_preload_la_SOURCES = shim/shim.h shim/hooks.c shim/next.c shim/ops.
 	shim/sink.c shim/trace_file.h shim/format.h shim/ring.c shim/ring.h shim/trace_guard.c shim/key_fmt.h \
 	shim/emul_state.c shim/emul_state.h shim/emul_sysv.c shim/emul_sysv.h \
 	shim/emul_sem.c shim/emul_sem.h shim/emul_wait.c shim/emul_wait.h shim/emul.c \
-	shim/cleanup.c shim/guard.c shim/ledger.c shim/ledger.h shim/procscan.c
+	shim/cleanup.c shim/guard.c shim/ledger.c shim/ledger.h shim/procscan.c shim/keyfind.c shim/keyfind.h \
+	shim/counters.c shim/counters.h
 shim_libnipc_preload_la_LIBADD = lib/libnipc-core.la $(DL_LIBS)
 shim_libnipc_preload_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-no-undefined -Wl,--version-script=$(srcdir)/shim/exports.map

@@ -11,6 +11,7 @@
 #include "shim.h"
 #include "nipc.h"
 #include "key_fmt.h"
+#include "keyfind.h"
 
 #include <sched.h>
 #include <string.h>
@@ -35,6 +36,7 @@ TABLE(sem, SHIM_SEM_SLOTS)
 TABLE(fd, SHIM_SLOTS)
 TABLE(map, SHIM_MAP_SLOTS)
 TABLE(shmat, SHIM_MAP_SLOTS)
+TABLE(mq, SHIM_SLOTS)
 
 #define T(id, size) {size, id##_tag, id##_seq, id##_aux, id##_name, 0}
 static struct table tables[NK_COUNT] = {
@@ -43,6 +45,7 @@ static struct table tables[NK_COUNT] = {
 	[NK_FD] = T(fd, SHIM_SLOTS),
 	[NK_MAP] = T(map, SHIM_MAP_SLOTS),
 	[NK_SHMAT] = T(shmat, SHIM_MAP_SLOTS),
+	[NK_MQ] = T(mq, SHIM_SLOTS),
 };
 
 static uint64_t fdbits[SHIM_FD_MAX / 64];
@@ -83,7 +86,7 @@ int names_fd_is_shm(int fd)
 /* Descriptors are stored as fd + 1 so that 0 can mean empty. */
 static uintptr_t tag_of(enum names_kind k, uintptr_t tag)
 {
-	return k == NK_FD ? tag + 1 : tag;
+	return k == NK_FD || k == NK_MQ ? tag + 1 : tag;
 }
 
 /* Locks a slot for writing: its sequence count goes odd. */
@@ -275,8 +278,8 @@ int names_fd_del_range(unsigned first, unsigned last, char *name)
 /* ------------------------------------------------------ System V ids */
 
 /* One word per entry: bit 63 used, bits 32..62 the id, 0..31 the key_t. */
-static uint64_t ids[2][SHIM_ID_SLOTS];
-static unsigned id_next[2];
+static uint64_t ids[3][SHIM_ID_SLOTS];
+static unsigned id_next[3];
 
 static uint64_t id_word(int id, key_t key)
 {
@@ -290,7 +293,7 @@ static int id_match(uint64_t w, int id)
 
 void names_id_put(int kind, int id, key_t key)
 {
-	uint64_t *t = ids[kind & 1];
+	uint64_t *t = ids[kind % 3];
 	uint64_t w = id_word(id, key);
 
 	if (id < 0)
@@ -306,13 +309,13 @@ void names_id_put(int kind, int id, key_t key)
 		if (__atomic_compare_exchange_n(&t[i], &zero, w, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 			return;
 	}
-	__atomic_store_n(&t[__atomic_fetch_add(&id_next[kind & 1], 1, __ATOMIC_RELAXED) % SHIM_ID_SLOTS],
+	__atomic_store_n(&t[__atomic_fetch_add(&id_next[kind % 3], 1, __ATOMIC_RELAXED) % SHIM_ID_SLOTS],
 			 w, __ATOMIC_RELAXED);
 }
 
 int names_id_get(int kind, int id, key_t *key)
 {
-	uint64_t *t = ids[kind & 1];
+	uint64_t *t = ids[kind % 3];
 
 	for (size_t i = 0; i < SHIM_ID_SLOTS; i++) {
 		uint64_t w = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
@@ -327,7 +330,7 @@ int names_id_get(int kind, int id, key_t *key)
 
 void names_id_del(int kind, int id)
 {
-	uint64_t *t = ids[kind & 1];
+	uint64_t *t = ids[kind % 3];
 
 	for (size_t i = 0; i < SHIM_ID_SLOTS; i++) {
 		uint64_t w = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
@@ -383,6 +386,13 @@ void ev_key_sysv(struct shim_event *e, key_t key)
 		key_format(e, (int)id, path);
 		return;
 	}
+	/* a key whose ftok this process did not make (libnipc's, another
+	 * program's): a file that gives it, marked as a guess */
+	if (key != IPC_PRIVATE && names_key_candidate(key, path, sizeof path) > 0) {
+		key_format(e, ((uint32_t)key >> 24) & 0xff, path);
+		e->key_searched = 1;
+		return;
+	}
 	fmt_put_keyt(&o, key);
 	e->key[o.n] = 0;
 	e->key_type = -1;
@@ -397,7 +407,7 @@ void ev_key_id(struct shim_event *e, int kind, int id)
 		ev_key_sysv(e, key);
 		return;
 	}
-	fmt_puts(&o, kind ? "semid:" : "shmid:");
+	fmt_puts(&o, kind == 2 ? "msqid:" : kind ? "semid:" : "shmid:");
 	fmt_put_i(&o, id);
 	e->key[o.n] = 0;
 	e->key_type = -1;

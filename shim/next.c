@@ -20,6 +20,7 @@ static const char *const real_name[REAL_COUNT] = {
 #define SHIM_RD_OPTIONAL_MISSING_OK 1
 #define SHIM_RD_PLAIN_MISSING_OK 0
 #define SHIM_RD_SEM_OPEN_MISSING_OK 0
+#define SHIM_RD_MQ_OPEN_MISSING_OK 0
 #define SHIM_RD_SEMCTL_MISSING_OK 0
 #define SHIM_RD_MREMAP_MISSING_OK 0
 static const unsigned char missing_ok[REAL_COUNT] = {

@@ -24,25 +24,40 @@ struct shim_policy shim_policy = {.fd = -1};
 /* NIPC_TRACE_FILE as given, when it has a %p to expand again after fork. */
 static char file_pattern[PATH_MAX];
 
-static uint64_t word_mask(const char *w, size_t len)
+/* The vocabulary's bit (rules.h) of each of the shim's families. */
+static unsigned family_bit(enum shim_family f)
+{
+	static const unsigned bit[FAM_COUNT] = {
+		[FAM_POSIX_SHM] = RF_POSIX_SHM, [FAM_POSIX_SEM] = RF_POSIX_SEM,
+		[FAM_SYSV_SHM] = RF_SYSV_SHM, [FAM_SYSV_SEM] = RF_SYSV_SEM,
+		[FAM_FTOK] = RF_FTOK, [FAM_SYSV_MSG] = RF_SYSV_MSG, [FAM_POSIX_MQ] = RF_POSIX_MQ,
+	};
+
+	return bit[f];
+}
+
+/* The ops of a word: "1", a family word of DESIGN's vocabulary (groups and
+ * aliases included: "sysv", "msg"), or an op's name. *known: the word is
+ * one of those (a family with no op here, "windows", selects nothing). */
+static uint64_t word_mask(const char *w, size_t len, int *known)
 {
 	uint64_t m = 0;
+	unsigned fam = len ? rules_family_bits(w, len) : 0;
 
-	if ((len == 3 && !memcmp(w, "all", 3)) || (len == 1 && *w == '1'))
+	*known = fam != 0;
+	if (len == 1 && *w == '1') {
+		*known = 1;
 		return SHIM_ALL_OPS;
-	for (int f = 0; f < FAM_COUNT; f++) {
-		const char *name = shim_family_name((enum shim_family)f);
-
-		if (strlen(name) == len && !memcmp(w, name, len))
-			for (int op = 0; op < OP_COUNT; op++)
-				if (shim_op_family((enum shim_op)op) == (enum shim_family)f)
-					m |= UINT64_C(1) << op;
 	}
 	for (int op = 0; op < OP_COUNT; op++) {
 		const char *name = shim_op_name((enum shim_op)op);
 
-		if (strlen(name) == len && !memcmp(w, name, len))
+		if (fam & family_bit(shim_op_family((enum shim_op)op)))
 			m |= UINT64_C(1) << op;
+		if (strlen(name) == len && !memcmp(w, name, len)) {
+			m |= UINT64_C(1) << op;
+			*known = 1;
+		}
 	}
 	return m;
 }
@@ -65,6 +80,7 @@ static uint64_t parse_filter(const char *s, int *unnamed)
 		const char *w = s;
 		int minus = len && *w == '-';
 		uint64_t m;
+		int known;
 
 		if (minus) {
 			w++;
@@ -78,10 +94,10 @@ static uint64_t parse_filter(const char *s, int *unnamed)
 				s++;
 			continue;
 		}
-		m = word_mask(w, len);
+		m = word_mask(w, len, &known);
 		if (first && minus)
 			mask = SHIM_ALL_OPS;
-		if (m)
+		if (known)
 			mask = minus ? mask & ~m : mask | m;
 		else if (len || minus) {
 			if (u.n)
@@ -334,8 +350,9 @@ static int d_shm_open(const char *n, int f, mode_t m) { (void)n; (void)f; (void)
 static int d_unlink(const char *n) { (void)n; return deny(); }
 static sem_t *d_sem_open(const char *n, int f, ...) { (void)n; (void)f; deny(); return SEM_FAILED; }
 
-/* The ops of the families fam that fail closed, with their table. System
- * V message queues and POSIX message queues are not interposed. */
+/* The ops of the families fam that fail closed, with their table. Message
+ * queues (System V and POSIX) are interposed for tracing only: no rule acts
+ * on them in the shim, so they never fail closed. */
 static void deny_families(unsigned fam)
 {
 	shim_deny_calls = shim_next;

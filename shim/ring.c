@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <mqueue.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -157,6 +158,23 @@ static uint32_t arg_data(const struct shim_arg *a, uint32_t *n)
 			return 0;
 		return (uint32_t)((a->n < SHIM_SOPS_SHOWN ? a->n : SHIM_SOPS_SHOWN) *
 				  sizeof(struct sembuf));
+	case A_BUF:
+	case A_MSGBUF: {
+		/* the bytes the formatter shows; a C string's length, not -1 */
+		size_t b = a->n == (size_t)-1 ? (a->s ? strnlen(a->s, SHIM_BUF_SHOWN) : 0) :
+			   a->n < SHIM_BUF_SHOWN ? a->n : SHIM_BUF_SHOWN;
+
+		*n = (uint32_t)(a->n == (size_t)-1 ? b : a->n);
+		if (!a->p)
+			return 0;
+		return (uint32_t)(b + (a->kind == A_MSGBUF ? sizeof(long) : 0));
+	}
+	case A_MQATTR:
+		return a->p ? (uint32_t)sizeof(struct mq_attr) : 0;
+	case A_SIGEV:
+		return a->p ? (uint32_t)sizeof(struct sigevent) : 0;
+	case A_UINTP:
+		return a->p ? (uint32_t)sizeof(unsigned) : 0;
 	default:
 		return 0;
 	}
@@ -205,7 +223,8 @@ static void fill(struct ring_rec *r, const struct shim_event *e, const struct ri
 	r->dropped = __atomic_load_n(&h->dropped, __ATOMIC_RELAXED);
 	r->op = (uint16_t)e->op;
 	r->nargs = (uint8_t)e->nargs;
-	r->flags = (e->failed ? RR_FAILED : 0) | (e->emulated ? RR_EMULATED : 0);
+	r->flags = (e->failed ? RR_FAILED : 0) | (e->emulated ? RR_EMULATED : 0) |
+		   (e->key_searched ? RR_SEARCHED : 0);
 	r->err = e->err;
 	r->rk = (uint8_t)e->rk;
 	r->key_type = (int16_t)e->key_type;

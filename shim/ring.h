@@ -100,6 +100,7 @@ struct ring_rec {
 
 #define RR_FAILED 1u
 #define RR_EMULATED 2u
+#define RR_SEARCHED 4u     /* the key's file was found by a search (keyfind.h) */
 
 struct ring_arg {
 	uint8_t kind;           /* enum arg_kind */

@@ -4,11 +4,13 @@
 #ifndef NIPC_SHIM_H
 #define NIPC_SHIM_H
 
+#include <mqueue.h>
 #include <semaphore.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/types.h>
@@ -51,6 +53,10 @@ _Static_assert(OP_COUNT < 64, "an op is a bit of a 64-bit mask");
  * them tracked), and by sem_open's semaphores: from the nm column. */
 #define FD_OPS shim_fd_ops
 #define SEM_OPS shim_sem_ops
+/* The ops that name their queue by msgget's id, by mq_open's descriptor. */
+#define MSG_OPS (OPBIT(MSGSND) | OPBIT(MSGRCV) | OPBIT(MSGCTL))
+#define MQ_OPS (OPBIT(MQ_SEND) | OPBIT(MQ_TIMEDSEND) | OPBIT(MQ_RECEIVE) | \
+		OPBIT(MQ_TIMEDRECEIVE) | OPBIT(MQ_NOTIFY) | OPBIT(MQ_CLOSE))
 
 /* ---------------------------------------------------------------- next.c */
 
@@ -149,6 +155,15 @@ SHIM_HIDDEN void shim_guard_drop(int fd);
 SHIM_HIDDEN int shim_guard_is(int fd);
 SHIM_HIDDEN int shim_guard_in(unsigned first, unsigned last);
 SHIM_HIDDEN int shim_guard_close_range(unsigned first, unsigned last, int flags);
+/* (counters.c) NIPC_COUNTERS: the waits and posts of named semaphores
+ * counted, through shim_count_calls (0: not counting). The hot hooks jump
+ * to the counted calls when the op is not intercepted; an intercepted call
+ * reaches them through decide(). sem_open and sem_close feed the map. */
+SHIM_HIDDEN extern uint64_t shim_count_ops;
+SHIM_HIDDEN extern struct shim_next shim_count_calls;
+SHIM_HIDDEN void counters_init(void);
+SHIM_HIDDEN void counters_sem_open(const sem_t *s, const char *name);
+SHIM_HIDDEN void counters_sem_forget(const sem_t *s);
 /* Reads the environment; the trace mask to start with (0: none), with the
  * sink open. */
 SHIM_HIDDEN uint64_t shim_policy_init(void);
@@ -208,7 +223,7 @@ SHIM_HIDDEN void guard_write_end(void);
 #define SHIM_MAP_SLOTS 128 /* mappings of shm descriptors, shmat addresses */
 #define SHIM_ID_SLOTS 256  /* System V ids per kind */
 
-enum names_kind { NK_FTOK, NK_SEM, NK_FD, NK_MAP, NK_SHMAT, NK_COUNT };
+enum names_kind { NK_FTOK, NK_SEM, NK_FD, NK_MAP, NK_SHMAT, NK_MQ, NK_COUNT };
 
 /* How an op names its object (the nm column of ops.def). */
 enum shim_nm {
@@ -230,6 +245,11 @@ enum shim_nm {
 	N_SHMAT,        /* a segment id; the address is remembered */
 	N_SHMDT,        /* an address from shmat, forgotten */
 	N_FTOK,         /* the path is remembered for the key */
+	N_MSGGET,       /* a key_t; the queue id is remembered */
+	N_MSQID,        /* a message queue id */
+	N_MQ_OPEN,      /* a POSIX name; the queue descriptor is remembered */
+	N_MQD,          /* a queue descriptor from mq_open (unknown: no key) */
+	N_MQ_CLOSE,     /* N_MQD, forgotten before the call */
 };
 
 /* Remembers tag → (aux, name) in the table of kind; name may be NULL.
@@ -245,7 +265,7 @@ SHIM_HIDDEN int names_fd_del_range(unsigned first, unsigned last, char *name);
 /* Cheap test for close/ftruncate/mmap: was fd returned by shm_open? */
 SHIM_HIDDEN int names_fd_is_shm(int fd);
 
-/* System V id → key_t (kind 0 shm, 1 sem). */
+/* System V id → key_t (kind 0 shm, 1 sem, 2 msg). */
 SHIM_HIDDEN void names_id_put(int kind, int id, key_t key);
 SHIM_HIDDEN int names_id_get(int kind, int id, key_t *key);
 SHIM_HIDDEN void names_id_del(int kind, int id);
@@ -254,7 +274,14 @@ SHIM_HIDDEN void names_id_del(int kind, int id);
 
 enum arg_kind {
 	A_STR, A_INT, A_UINT, A_PTR, A_OFLAG, A_MODE, A_IPCFLG, A_SHMATFLG, A_KEYT,
-	A_SHMCMD, A_SEMCMD, A_SOPS, A_TS, A_PROT, A_MAPFLAGS, A_CLOCK, A_SIZE, A_CRFLAGS, A_NONE
+	A_SHMCMD, A_SEMCMD, A_SOPS, A_TS, A_PROT, A_MAPFLAGS, A_CLOCK, A_SIZE, A_CRFLAGS,
+	A_MSGCMD, A_MSGFLG,
+	A_BUF,          /* n bytes at p, a message the call read or wrote */
+	A_MSGBUF,       /* a struct msgbuf at p: mtype and n bytes of mtext */
+	A_MQATTR,       /* a struct mq_attr * */
+	A_SIGEV,        /* a struct sigevent * */
+	A_UINTP,        /* an unsigned int * the call filled in */
+	A_NONE
 };
 
 struct shim_arg {
@@ -268,7 +295,7 @@ struct shim_arg {
 		const struct timespec *ts;
 		const struct sembuf *sops;
 	};
-	size_t n;               /* A_SOPS: count */
+	size_t n;               /* A_SOPS: count; A_BUF, A_MSGBUF: bytes */
 };
 
 enum ret_kind { R_INT, R_KEYT, R_SEM, R_MAP, R_SHMAT };
@@ -293,6 +320,9 @@ struct shim_event {
 	char key[SHIM_NAME_CAP + 32]; /* "" = null */
 	int key_type;           /* -1: key is text; else key is the native name of a
 				 * key of this type, formatted later (key_fmt.h) */
+	int key_searched;       /* key's file was found by a search, not seen
+				 * (keyfind.h): text marks it "?", JSON
+				 * "key_from":"search" */
 	/* Copies of the caller's memory made without trusting the pointers. */
 	unsigned char scratch[SHIM_STR_MAX + 32 + 16 * sizeof(struct sembuf) + sizeof(struct timespec)]
 		__attribute__((aligned(16)));
@@ -300,6 +330,8 @@ struct shim_event {
 };
 
 SHIM_HIDDEN void ev_begin(struct shim_event *e, enum shim_op op);
+/* The call's end: its duration, before the naming (which may search). */
+SHIM_HIDDEN void ev_stop(struct shim_event *e);
 /* The duration, the errno and the line; restores errno. -1: the sink is
  * lost and tracing must stop. */
 SHIM_HIDDEN int ev_end(struct shim_event *e, int failed, int err);
@@ -310,6 +342,8 @@ SHIM_HIDDEN void ev_sops(struct shim_event *e, const struct sembuf *sops, size_t
 /* The key as text, if it was left as a native name (ring mode leaves
  * that to the reader). */
 SHIM_HIDDEN void ev_key_finish(struct shim_event *e);
+SHIM_HIDDEN void ev_buf(struct shim_event *e, const char *name, enum arg_kind k, const void *p,
+			size_t n);
 /* key = "posix:<name>" (as QNativeIpcKey::toString prints it). */
 SHIM_HIDDEN void ev_key_posix(struct shim_event *e, const char *name);
 /* key of a System V key_t: ftok path if known, else "0x%08x"/"IPC_PRIVATE". */

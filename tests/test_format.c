@@ -6,8 +6,11 @@
 #include "tlib.h"
 
 #include "../shim/format.h"
+#include "../shim/shim.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 
 #define OUT(name, size) char name##_buf[size]; struct out name = {name##_buf, 0, size - 1}
@@ -141,5 +144,103 @@ static void test_end_line(void **state)
 	assert_memory_equal(buf, "abcd...h\n", 9);
 }
 
-TL_TESTS("format", NULL, NULL, test_durations, test_tail, test_head, test_strings, test_pattern,
+static const char *event(struct shim_event *e, int json)
+{
+	static char buf[SHIM_LINE_MAX];
+	struct out o = {buf, 0, sizeof buf - 1};
+
+	format_event(&o, e, json, NULL);
+	return done(&o);
+}
+
+static void arg(struct shim_event *e, const char *name, enum arg_kind k, const void *p, size_t n)
+{
+	struct shim_arg *a = &e->arg[e->nargs++];
+
+	a->name = name;
+	a->kind = k;
+	a->p = p;
+	a->n = n;
+}
+
+static void iarg(struct shim_event *e, const char *name, enum arg_kind k, long long v)
+{
+	struct shim_arg *a = &e->arg[e->nargs++];
+
+	a->name = name;
+	a->kind = k;
+	a->i = v;
+	a->n = 0;
+}
+
+/* Message queue calls in strace's forms: a message's text (32 bytes at
+ * most, then "..." after the quotes; NUL as \0), mtype, the stored
+ * priority, mq_attr, sigevent; the same in JSON. */
+static void test_messages(void **state)
+{
+	struct { long mtype; char mtext[40]; } m = {7, "ping"};
+	struct mq_attr at = {.mq_flags = O_NONBLOCK, .mq_maxmsg = 4, .mq_msgsize = 16};
+	struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1};
+	unsigned prio = 2;
+	struct shim_event e;
+
+	(void)state;
+	memset(&e, 0, sizeof e);
+	e.op = OP_MSGSND;
+	iarg(&e, "msqid", A_INT, 3);
+	arg(&e, "msgp", A_MSGBUF, &m, 4);
+	iarg(&e, "msgsz", A_SIZE, 4);
+	iarg(&e, "msgflg", A_MSGFLG, IPC_NOWAIT | MSG_NOERROR);
+	strcpy(e.key, "IPC_PRIVATE");
+	assert_string_equal(event(&e, 0),
+			    "msgsnd(3, {7, \"ping\"}, 4, IPC_NOWAIT|MSG_NOERROR) = 0 <0.0us> key=IPC_PRIVATE");
+	assert_string_equal(event(&e, 1),
+			    "{\"ts\":0.000000000,\"pid\":0,\"tid\":0,\"op\":\"msgsnd\",\"args\":{\"msqid\":3,"
+			    "\"msgp\":{\"mtype\":7,\"mtext\":\"ping\"},\"msgsz\":4,"
+			    "\"msgflg\":\"IPC_NOWAIT|MSG_NOERROR\"},\"ret\":0,\"errno\":null,\"dur_ns\":0,"
+			    "\"key\":\"IPC_PRIVATE\"}");
+
+	memset(&e, 0, sizeof e);
+	e.op = OP_MQ_RECEIVE;
+	iarg(&e, "mqdes", A_INT, 3);
+	arg(&e, "msg_ptr", A_BUF, "0123456789abcdef0123456789abcdefXYZ", 35);
+	iarg(&e, "msg_len", A_SIZE, 64);
+	arg(&e, "msg_prio", A_UINTP, &prio, 0);
+	e.ret.i = 35;
+	assert_string_equal(event(&e, 0), "mq_receive(3, \"0123456789abcdef0123456789abcdef\"..., 64, [2]) "
+			    "= 35 <0.0us>");
+	e.arg[1].s = "a\0b";
+	e.arg[1].n = 3;
+	e.key_searched = 1;
+	strcpy(e.key, "systemv:/tmp/k");
+	assert_string_equal(event(&e, 0), "mq_receive(3, \"a\\0b\", 64, [2]) = 35 <0.0us> key=systemv:/tmp/k?");
+	assert_non_null(strstr(event(&e, 1), "\"msg_ptr\":\"a\\u0000b\""));
+	assert_non_null(strstr(event(&e, 1), "\"key\":\"systemv:/tmp/k\",\"key_from\":\"search\"}"));
+
+	memset(&e, 0, sizeof e);
+	e.op = OP_MQ_OPEN;
+	arg(&e, "name", A_STR, "/q", 0);
+	iarg(&e, "oflag", A_OFLAG, O_RDWR | O_CREAT);
+	iarg(&e, "mode", A_MODE, 0600);
+	arg(&e, "attr", A_MQATTR, &at, 0);
+	assert_string_equal(event(&e, 0), "mq_open(\"/q\", O_RDWR|O_CREAT, 0600, {mq_flags=O_NONBLOCK, "
+			    "mq_maxmsg=4, mq_msgsize=16, mq_curmsgs=0}) = 0 <0.0us>");
+	memset(&e, 0, sizeof e);
+	e.op = OP_MQ_NOTIFY;
+	iarg(&e, "mqdes", A_INT, 3);
+	arg(&e, "sevp", A_SIGEV, &ev, 0);
+	assert_string_equal(event(&e, 0), "mq_notify(3, {sigev_signo=SIGUSR1, sigev_notify=SIGEV_SIGNAL}) = 0 <0.0us>");
+	assert_non_null(strstr(event(&e, 1),
+			       "\"sevp\":{\"sigev_signo\":\"SIGUSR1\",\"sigev_notify\":\"SIGEV_SIGNAL\"}"));
+	e.arg[1].p = NULL;
+	assert_string_equal(event(&e, 0), "mq_notify(3, NULL) = 0 <0.0us>");
+
+	memset(&e, 0, sizeof e);
+	e.op = OP_MSGCTL;
+	iarg(&e, "msqid", A_INT, 3);
+	iarg(&e, "cmd", A_MSGCMD, IPC_64 | MSG_STAT_ANY);
+	assert_string_equal(event(&e, 0), "msgctl(3, IPC_64|MSG_STAT_ANY) = 0 <0.0us>");
+}
+
+TL_TESTS("format", NULL, NULL, test_durations, test_tail, test_head, test_strings, test_pattern, test_messages,
 	 test_bound, test_end_line)

@@ -12,6 +12,7 @@
 #include <ftw.h>
 #include <grp.h>
 #include <limits.h>
+#include <mqueue.h>
 #include <poll.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
 #include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
@@ -921,6 +923,12 @@ static void parse_event(struct tl_event *ev, const char *line)
 	for (size_t i = 0; i < TL_LEN(keys); i++, n = tj_next(&doc, n))
 		if (!n || strcmp(n->name, keys[i]))
 			fail_msg("event lacks key '%s' in position %zu: %s", keys[i], i, line);
+	/* and the optional ones, in order: a key file found by a search */
+	if (n && !strcmp(n->name, "key_from")) {
+		if (n->type != TJ_STR || strcmp(n->text, "search"))
+			fail_msg("key_from is not \"search\": %s", line);
+		n = tj_next(&doc, n);
+	}
 	if (n)
 		fail_msg("event has more keys than the contract's: %s", line);
 	ev->ts = tj_num(typed(root, "ts", TJ_NUM, TJ_NUM, line), -1);
@@ -1375,16 +1383,24 @@ static void note_obj(int sem, int id, key_t key)
 	at_exit();
 }
 
-/* The permissions of a segment / a semaphore set: 0, or -1 if it is gone. */
+/* The permissions of a segment / a semaphore set / a message queue (sem
+ * 0, 1, 2): 0, or -1 if it is gone. */
 static int ipc_perm_of(int sem, int id, struct ipc_perm *perm)
 {
 	struct shmid_ds sd;
 	struct semid_ds md;
+	struct msqid_ds qd;
 	union {
 		int val;
 		struct semid_ds *buf;
 	} arg = {.buf = &md};
 
+	if (sem == 2) {
+		if (msgctl(id, IPC_STAT, &qd) < 0)
+			return -1;
+		*perm = qd.msg_perm;
+		return 0;
+	}
 	if (sem ? semctl(id, 0, IPC_STAT, arg) < 0 : shmctl(id, IPC_STAT, &sd) < 0)
 		return -1;
 	*perm = sem ? md.sem_perm : sd.shm_perm;
@@ -1416,6 +1432,14 @@ void tl_ledger_semid(int id)
 
 	if (obj_key(1, id, &k) == 0)
 		note_obj(1, id, k);
+}
+
+void tl_ledger_msqid(int id)
+{
+	key_t k;
+
+	if (obj_key(2, id, &k) == 0)
+		note_obj(2, id, k);
 }
 
 void tl_ledger_note(void)
@@ -1501,12 +1525,27 @@ static int left(int rm)
 		if (!rm)
 			continue;
 		print_message("# ledger: removing System V %s id %d key 0x%08x\n",
-			      objs[i].sem ? "semaphore set" : "segment", objs[i].id,
-			      (unsigned)objs[i].key);
-		if (objs[i].sem)
+			      objs[i].sem == 2 ? "message queue" : objs[i].sem ? "semaphore set" : "segment",
+			      objs[i].id, (unsigned)objs[i].key);
+		if (objs[i].sem == 2)
+			msgctl(objs[i].id, IPC_RMID, NULL);
+		else if (objs[i].sem)
 			semctl(objs[i].id, 0, IPC_RMID);
 		else
 			shmctl(objs[i].id, IPC_RMID, NULL);
+	}
+	/* POSIX message queues of the registered names (no /dev/mqueue needed) */
+	for (size_t i = 0; i < n_names; i++) {
+		mqd_t q = mq_open(names[i], O_RDONLY);
+
+		if (q == (mqd_t)-1)
+			continue;
+		mq_close(q);
+		n++;
+		if (!rm)
+			continue;
+		print_message("# ledger: removing POSIX message queue %s\n", names[i]);
+		mq_unlink(names[i]);
 	}
 	if (!n_names || !(dir = opendir("/dev/shm")))
 		return n;

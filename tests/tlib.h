@@ -59,7 +59,8 @@
  *                           looks, as tl_ledger_file
  *   tl_ledger_note()        records the ids of the objects under the
  *                           registered key files now (done by tl_wait too)
- *   tl_ledger_shmid(id), tl_ledger_semid(id)
+ *   tl_ledger_shmid(id), tl_ledger_semid(id), tl_ledger_msqid(id)
+ *                           (registered POSIX names cover message queues too)
  *   tl_ledger_left()        how many registered objects exist now
  *   tl_ledger_clean()       removes them (a "# ledger:" line each),
  *                           returns how many; forgets the registrations
@@ -348,6 +349,7 @@ void tl_ledger_dir(const char *dir);       /* every regular file in dir, now and
 void tl_ledger_note(void);
 void tl_ledger_shmid(int id);
 void tl_ledger_semid(int id);
+void tl_ledger_msqid(int id);              /* a System V message queue */
 int tl_ledger_left(void);
 int tl_ledger_clean(void);
 

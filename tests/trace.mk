@@ -6,9 +6,9 @@ TESTS += $(TRACE_TESTS)
 tests_test_trace_json_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools
 tests_test_trace_json_LDADD = $(TEST_LIBS)
 tests_test_trace_cli_LDADD = $(TEST_LIBS)
-tests_test_trace_programs_CPPFLAGS = $(AM_CPPFLAGS) -DPYTHON3='"$(PYTHON3)"'
+tests_test_trace_programs_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools -DPYTHON3='"$(PYTHON3)"'
 tests_test_trace_programs_LDADD = $(TEST_LIBS)
-EXTRA_DIST += tests/progs/trace_py_shm.py tests/progs/trace_py_sem.py
+EXTRA_DIST += tests/progs/trace_py_shm.py tests/progs/trace_py_sem.py tests/progs/trace_py_msg.py
 
 check_PROGRAMS += tests/test_format
 tests_test_format_SOURCES = tests/test_format.c shim/format.c shim/format.h shim/ops.c \
@@ -22,9 +22,13 @@ EXTRA_DIST += tests/vectors/trace-events.tsv
 
 # Helper programs run under LD_PRELOAD: built without sanitizers, whose
 # runtime insists on coming first in the preload list.
-check_PROGRAMS += tests/progs/trace_posix
+check_PROGRAMS += tests/progs/trace_posix tests/progs/trace_mq tests/progs/ctr_sem
 tests_progs_trace_posix_CFLAGS = $(WARN_CFLAGS)
 tests_progs_trace_posix_LDFLAGS =
+tests_progs_trace_mq_CFLAGS = $(WARN_CFLAGS)
+tests_progs_trace_mq_LDFLAGS =
+tests_progs_ctr_sem_CFLAGS = $(WARN_CFLAGS)
+tests_progs_ctr_sem_LDFLAGS =
 
 if HAVE_QT5
 check_PROGRAMS += tests/progs/trace_qt5_shm tests/test_trace_qt5
@@ -53,3 +57,9 @@ tests_progs_ring_stress_LDADD = -lpthread
 check_PROGRAMS += tests/progs/close_all
 tests_progs_close_all_CFLAGS = $(WARN_CFLAGS)
 tests_progs_close_all_LDFLAGS =
+# shim/keyfind.c as a reader uses it, without the shim
+check_PROGRAMS += tests/test_keyfind
+tests_test_keyfind_SOURCES = tests/test_keyfind.c shim/keyfind.c shim/keyfind.h
+tests_test_keyfind_CPPFLAGS = $(AM_CPPFLAGS)
+tests_test_keyfind_LDADD = $(TEST_LIBS)
+TESTS += tests/test_keyfind

@@ -12,6 +12,7 @@
 
 #include "launch.h"
 #include "ring_read.h"
+#include "trace_counters.h"
 #include "../shim/trace_file.h"
 #include "../shim/format.h"
 #include "../shim/ring.h"
@@ -44,10 +45,11 @@
 struct opts {
 	const char *output;
 	const char *filter;
-	int json, summary, no_follow, unnamed;
+	int json, summary, no_follow, unnamed, counters;
 	uint64_t buffer_size;   /* bytes per ring */
 	int when_full;          /* enum ring_full */
 	struct launch l;
+	struct trace_counters ctr; /* --counters: the table */
 	const char *ring;       /* NIPC_TRACE_RING */
 	char trace[4096];       /* NIPC_TRACE: the filter, ",unnamed" */
 };
@@ -79,8 +81,8 @@ struct reader {
 
 static const char usage_text[] =
 	"usage: nipc trace [-o FILE] [--json] [--summary] [--no-follow] [-e LIST]\n"
-	"                  [--unnamed] [--buffer-size SIZE] [--when-full discard|block]\n"
-	"                  [--rules FILE] [--rule LINE]...\n"
+	"                  [--unnamed] [--counters] [--buffer-size SIZE]\n"
+	"                  [--when-full discard|block] [--rules FILE] [--rule LINE]...\n"
 	"                  [--namespace NAME] [--] CMD [ARGS...]\n"
 	"\n"
 	"Run CMD with libnipc-preload.so and report every System V and POSIX\n"
@@ -98,6 +100,9 @@ static const char usage_text[] =
 	"      --unnamed      also trace waits and posts on unnamed semaphores\n"
 	"                     (sem_init: thread locks, semaphores in shared\n"
 	"                     memory); by default only on named ones (sem_open)\n"
+	"      --counters     count the waits and posts of each named semaphore\n"
+	"                     (contended calls, time blocked, a histogram) in\n"
+	"                     shared memory; print the table at the end on stderr\n"
 	"      --buffer-size SIZE  each traced thread's ring buffer (K, M suffixes;\n"
 	"                     default 256K, at least 16K)\n"
 	"      --when-full discard|block  a full ring drops the event (counted and\n"
@@ -123,6 +128,7 @@ static const struct opt trace_opts[] = {
 	{.name = "unnamed"},
 	{.name = "buffer-size", .has_value = 1, .once = 1, .needs = "a size"},
 	{.name = "when-full", .has_value = 1, .once = 1, .needs = "discard or block"},
+	{.name = "counters"},
 	{NULL}
 };
 
@@ -153,6 +159,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	else if (c.val[LAUNCH_NOPTS + 7] && strcmp(c.val[LAUNCH_NOPTS + 7], "discard"))
 		return usage_error("trace: --when-full '%s': discard or block",
 				   c.val[LAUNCH_NOPTS + 7]);
+	o->counters = c.seen[LAUNCH_NOPTS + 8] > 0;
 	if (!c.nrest)
 		return usage_error("trace: no command given (usage: nipc trace [OPTIONS] -- CMD [ARGS...])");
 	if (o->output && !*o->output)
@@ -250,6 +257,8 @@ static void trace_env(const void *arg)
 	setenv("NIPC_TRACE_CHILDREN", o->no_follow ? "0" : "1", 1);
 	setenv(RING_ENV, o->ring, 1);
 	unsetenv("NIPC_TRACE_FILE");
+	if (o->counters)
+		setenv("NIPC_COUNTERS", o->ctr.name, 1);
 }
 
 /* ---- the reader's side: events from the rings ---- */
@@ -635,5 +644,13 @@ int cmd_trace(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if ((rc = launch_prepare(&o.l)))
 		return rc;
-	return run_ring(&o);
+	if (o.counters && trace_counters_create(&o.ctr))
+		return EXIT_FAIL;
+	rc = run_ring(&o);
+	if (o.counters) {
+		fflush(stderr);
+		trace_counters_print(&o.ctr, stderr, o.json);
+		trace_counters_close(&o.ctr, 1);
+	}
+	return rc;
 }

@@ -97,6 +97,7 @@ int cmd_run(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
+int cmd_counters(int argc, char **argv);
 
 /* ---- shared by nipc shm / nipc sem ---- */
 #include <signal.h>

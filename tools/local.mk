@@ -6,7 +6,9 @@ tools_nipc_SOURCES = tools/main.c tools/common.c tools/common.h \
 	tools/cmd_rm.c
 tools_nipc_LDADD = lib/libnipc-core.la
 # nipc trace: its JSON Lines reader, and where the installed shim lives.
-tools_nipc_SOURCES += tools/trace_json.c tools/trace_json.h
+tools_nipc_SOURCES += tools/trace_json.c tools/trace_json.h \
+	tools/trace_counters.c tools/trace_counters.h shim/counters.h tools/cmd_counters.c \
+	shim/keyfind.c shim/keyfind.h
 # nipc trace renders events with the shim's own renderer.
 tools_nipc_SOURCES += shim/format.c shim/format.h shim/ops.c \
 	tools/ring_read.c tools/ring_read.h shim/ring.h

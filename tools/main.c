@@ -19,6 +19,7 @@ static const struct {
 	{"rm", cmd_rm, "remove an IPC object whole, unless a live process uses it"},
 	{"run", cmd_run, "run a program under the shim with rules"},
 	{"trace", cmd_trace, "run a program under the shim, tracing its IPC calls"},
+	{"counters", cmd_counters, "print a per-object counters table (NIPC_COUNTERS)"},
 	{"rules", cmd_rules, "check the shim's rules and what they do to keys"},
 	{"ls", cmd_ls, "list IPC objects, who uses them, and a verdict"},
 	{"clean", cmd_clean, "remove orphan (and idle) IPC objects, never live ones"},

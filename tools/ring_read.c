@@ -448,6 +448,7 @@ static void decode(const struct item *it, struct shim_event *e, char names[][256
 		e->ret.p = (const void *)(uintptr_t)rec->ret;
 	e->failed = (rec->flags & RR_FAILED) != 0;
 	e->emulated = (rec->flags & RR_EMULATED) != 0;
+	e->key_searched = (rec->flags & RR_SEARCHED) != 0;
 	e->err = rec->err;
 	e->nargs = rec->nargs > SHIM_MAX_ARGS ? SHIM_MAX_ARGS : rec->nargs;
 	for (int i = 0; i < rec->nargs; i++) {
@@ -463,7 +464,9 @@ static void decode(const struct item *it, struct shim_event *e, char names[][256
 			a->kind = (enum arg_kind)ra->kind;
 			a->u = ra->v;
 			a->n = ra->n;
-			if (a->kind == A_STR || a->kind == A_TS || a->kind == A_SOPS)
+			if (a->kind == A_STR || a->kind == A_TS || a->kind == A_SOPS ||
+			    a->kind == A_BUF || a->kind == A_MSGBUF || a->kind == A_MQATTR ||
+			    a->kind == A_SIGEV || a->kind == A_UINTP)
 				a->p = ra->datalen ? (const void *)data : NULL;
 		}
 		p += RING_ALIGN(sizeof *ra + ra->namelen + ra->datalen);
