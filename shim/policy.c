@@ -24,82 +24,17 @@ struct shim_policy shim_policy = {.fd = -1};
 /* NIPC_TRACE_FILE as given, when it has a %p to expand again after fork. */
 static char file_pattern[PATH_MAX];
 
-static uint64_t word_mask(const char *w, size_t len)
-{
-	uint64_t m = 0;
-
-	if ((len == 3 && !memcmp(w, "all", 3)) || (len == 1 && *w == '1'))
-		return SHIM_ALL_OPS;
-	for (int f = 0; f < FAM_COUNT; f++) {
-		const char *name = shim_family_name((enum shim_family)f);
-
-		if (strlen(name) == len && !memcmp(w, name, len))
-			for (int op = 0; op < OP_COUNT; op++)
-				if (shim_op_family((enum shim_op)op) == (enum shim_family)f)
-					m |= UINT64_C(1) << op;
-	}
-	for (int op = 0; op < OP_COUNT; op++) {
-		const char *name = shim_op_name((enum shim_op)op);
-
-		if (strlen(name) == len && !memcmp(w, name, len))
-			m |= UINT64_C(1) << op;
-	}
-	return m;
-}
-
-/* "all,-sem_wait" or "sysv-shm,ftok"; a list that starts with an exclusion
- * starts from everything. "unnamed" (or "-unnamed", the default) selects no
- * operation but says whether unnamed semaphores are traced; a list of only
- * that word starts from everything. Unknown words are named in one
- * warning. */
+/* Unknown words are named in one warning. */
 static uint64_t parse_filter(const char *s, int *unnamed)
 {
 	char unknown[256];
 	struct out u = {unknown, 0, sizeof unknown - 1};
-	uint64_t mask = 0;
-	int first = 1, modifier = 0;
+	uint64_t mask = shim_filter_parse(s, unnamed, &u);
 
-	*unnamed = 0;
-	while (*s) {
-		size_t len = strcspn(s, ",");
-		const char *w = s;
-		int minus = len && *w == '-';
-		uint64_t m;
-
-		if (minus) {
-			w++;
-			len--;
-		}
-		if (len == 7 && !memcmp(w, "unnamed", 7)) {
-			*unnamed = !minus;
-			modifier = 1;
-			s = w + len;
-			if (*s == ',')
-				s++;
-			continue;
-		}
-		m = word_mask(w, len);
-		if (first && minus)
-			mask = SHIM_ALL_OPS;
-		if (m)
-			mask = minus ? mask & ~m : mask | m;
-		else if (len || minus) {
-			if (u.n)
-				fmt_putc(&u, ' ');
-			fmt_put(&u, w - minus, len + minus);
-		}
-		if (len || minus)
-			first = 0;
-		s = w + len;
-		if (*s == ',')
-			s++;
-	}
 	if (u.n) {
 		unknown[u.n] = 0;
 		shim_warn("NIPC_TRACE: ignoring unknown words: %s", unknown);
 	}
-	if (first && modifier)
-		mask = SHIM_ALL_OPS;
 	return mask;
 }
 

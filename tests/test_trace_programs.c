@@ -151,14 +151,14 @@ static void test_python_semaphore(void **state)
 	}
 }
 
-/* --summary reads the events from a FIFO it names in the environment;
+/* -c reads the events from a FIFO it names in the environment;
  * Python's resource tracker is spawned with every other descriptor closed,
  * which a FIFO reached by path survives. The table counts one call of each
  * of the six operations on the segment. */
 static void test_python_summary(void **state)
 {
 	const char *out = tl_new_path("py-sum.out"), *err = tl_new_path("py-sum.err");
-	const char *argv[] = {tl_nipc(), "trace", "--summary", "-o", "/dev/null", "-e", "posix-shm",
+	const char *argv[] = {tl_nipc(), "trace", "-c", "-e", "posix-shm",
 			"--", PYTHON3, prog_path("trace_py_shm.py"), NULL};
 	static const char *const ops[] = {"shm_open", "ftruncate", "mmap", "munmap", "close",
 					  "shm_unlink"};

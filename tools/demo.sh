@@ -45,11 +45,11 @@ show "$nipc" trace --json -e shm_open,shm_unlink -- python3 -c "'...'"
 "$nipc" trace --json -e shm_open,shm_unlink -- "$py" -c "$shm_prog" 2>&1 || exit 1
 
 echo
-echo "# A table per object and call at the end (events to /dev/null). Waits and"
+echo "# Only the tables at the end (-c), per call and per object. Waits and"
 echo "# posts on unnamed semaphores (Python's own thread locks, keyed '-') are"
 echo "# left out unless asked for with --unnamed:"
-show "$nipc" trace --summary --unnamed -o /dev/null -- python3 -c "'...Semaphore...'"
-"$nipc" trace --summary --unnamed -o /dev/null -- "$py" -c "$sem_prog" 2>&1 || exit 1
+show "$nipc" trace -c --unnamed -- python3 -c "'...Semaphore...'"
+"$nipc" trace -c --unnamed -- "$py" -c "$sem_prog" 2>&1 || exit 1
 
 echo
 echo "# Keys: the string forms Qt's QNativeIpcKey prints, and the key a Qt 5 program uses:"
