@@ -445,6 +445,20 @@ static void test_output_truncates_append(void **state)
 	expect_round(&e, 0, n1);
 	expect_round(&e, 4, n2);
 	tl_events_free(&e);
+	/* nipc's own descriptor is never emptied: what came before stays */
+	{
+		const char *err = tl_new_path("own.err");
+		char script[PATH_MAX * 2 + 128], want[128];
+		const char *sh[] = {"sh", "-c", script, NULL};
+
+		snprintf(script, sizeof script, "echo before >&2; exec '%s' trace -o /dev/stderr -- '%s' %s",
+			 tl_nipc(), prog, n1);
+		snprintf(want, sizeof want, "shm_unlink(\"%s\") = 0", n1);
+		run_holds(sh, 0, NULL, err, err, want);
+		text = tl_slurp(err);
+		assert_int_equal(strncmp(text, "before\n", 7), 0);
+		free(text);
+	}
 }
 
 /* An unknown -e word is a usage error before CMD runs: CMD would have

@@ -325,14 +325,16 @@ static int open_output(const char *path, const char **why)
 	return fd;
 }
 
-/* A regular file is emptied first, as strace's -o, unless append (-A). */
+/* A regular file is emptied first, as strace's -o, unless append (-A);
+ * never one of nipc's own descriptors (/dev/stderr: 2>>log stays). */
 static FILE *open_output_file(const char *path, const char **why, int append)
 {
 	int fd = open_output(path, why);
 	struct stat st;
 	FILE *f;
 
-	if (fd >= 0 && !append && !fstat(fd, &st) && S_ISREG(st.st_mode) && ftruncate(fd, 0)) {
+	if (fd >= 0 && !append && tf_fd_name(path) < 0 && !fstat(fd, &st) && S_ISREG(st.st_mode) &&
+	    ftruncate(fd, 0)) {
 		*why = strerror(errno);
 		close(fd);
 		return NULL;
