@@ -153,6 +153,9 @@ SHIM_HIDDEN void shim_hooks_arm(void);
 SHIM_HIDDEN const char *shim_op_name(enum shim_op op);
 SHIM_HIDDEN enum shim_family shim_op_family(enum shim_op op);
 SHIM_HIDDEN const char *shim_family_name(enum shim_family f);
+
+/* -------------------------------------------------------------- filter.c */
+
 /* The ops a filter selects: "all,-sem_wait" or "sysv-shm,ftok"; a list
  * that starts with an exclusion starts from everything. "unnamed" (or
  * "-unnamed", the default) selects no operation but says whether unnamed
