@@ -244,7 +244,8 @@ int ev_end(struct shim_event *e, int failed, int err)
 		sink_syslog(line);
 	} else {
 		format_event(&o, e, shim_policy.json,
-			     &(struct fmt_prefix){shim_policy.utc_offset, shim_policy.tid});
+			     &(struct fmt_prefix){.utc_offset = shim_policy.utc_offset,
+						  .tid = shim_policy.tid});
 		fmt_end_line(&o);
 		lost = sink_line(line, o.n);
 	}

@@ -552,9 +552,11 @@ void fmt_line_tail(struct out *o, int failed, int err, const char *errname,
 			fmt_putc(o, ')');
 		}
 	}
-	fmt_puts(o, " <");
-	put_dur(o, dur_ns);
-	fmt_putc(o, '>');
+	if (dur_ns != FMT_NO_DUR) {
+		fmt_puts(o, " <");
+		put_dur(o, dur_ns);
+		fmt_putc(o, '>');
+	}
 	if (key && key[0]) {
 		fmt_puts(o, " key=");
 		fmt_puts(o, key);
@@ -581,7 +583,7 @@ int fmt_put_pattern(struct out *o, const char *pattern, long pid)
 
 static void format_json(struct out *o, const struct shim_event *e)
 {
-	fmt_puts(o, "{\"ts\":");
+	fmt_puts(o, "{\"v\":" FMT_JSON_V ",\"ts\":");
 	put_ts(o, &e->ts, 1);
 	fmt_puts(o, ",\"pid\":");
 	fmt_put_i(o, e->pid);
@@ -622,9 +624,83 @@ static void format_json(struct out *o, const struct shim_event *e)
 	fmt_putc(o, '}');
 }
 
+/* v right-aligned in width columns, as strace's -r. */
+static void put_u_right(struct out *o, unsigned long long v, int width)
+{
+	char b[24];
+	struct out t = {b, 0, sizeof b};
+
+	fmt_put_u(&t, v, 1);
+	for (int i = (int)t.n; i < width; i++)
+		fmt_putc(o, ' ');
+	fmt_put(o, b, t.n);
+}
+
+/* "[pid/tid] " and strace's time stamps: -t "HH:MM:SS ", -tt
+ * "HH:MM:SS.uuuuuu ", -ttt "SEC.uuuuuu "; -r "     0.000123 ", or
+ * "(+     0.000123) " after a time of day. */
+static void strace_head(struct out *o, const struct shim_event *e, const struct fmt_prefix *pfx)
+{
+	long long t = (long long)e->ts.tv_sec + pfx->utc_offset;
+	unsigned long long day = (unsigned long long)(t % 86400 + 86400) % 86400;
+	unsigned long long us = (unsigned long long)e->ts.tv_nsec / 1000;
+
+	fmt_putc(o, '[');
+	fmt_put_i(o, e->pid);
+	if (pfx->tid) {
+		fmt_putc(o, '/');
+		fmt_put_i(o, e->tid);
+	}
+	fmt_puts(o, "] ");
+	if (pfx->strace == 3) {
+		fmt_put_i(o, (long long)e->ts.tv_sec);
+		fmt_putc(o, '.');
+		fmt_put_u(o, us, 6);
+		fmt_putc(o, ' ');
+	} else if (pfx->strace == 1 || pfx->strace == 2) {
+		fmt_put_u(o, day / 3600, 2);
+		fmt_putc(o, ':');
+		fmt_put_u(o, day / 60 % 60, 2);
+		fmt_putc(o, ':');
+		fmt_put_u(o, day % 60, 2);
+		if (pfx->strace == 2) {
+			fmt_putc(o, '.');
+			fmt_put_u(o, us, 6);
+		}
+		fmt_putc(o, ' ');
+	}
+	if (pfx->rel) {
+		if (pfx->strace != 4)
+			fmt_puts(o, "(+");
+		put_u_right(o, pfx->rel_ns / 1000000000u, 6);
+		fmt_putc(o, '.');
+		fmt_put_u(o, pfx->rel_ns / 1000 % 1000000, 6);
+		fmt_puts(o, pfx->strace != 4 ? ") " : " ");
+	}
+}
+
+/* The key as a text line shows it: a key file found by a search, not
+ * seen, is a candidate and ends in "?". */
+static const char *shown_key(const struct shim_event *e, char *buf, size_t len)
+{
+	struct out k = {buf, 0, len - 1};
+
+	if (!e->key_searched)
+		return e->key;
+	fmt_puts(&k, e->key);
+	fmt_putc(&k, '?');
+	buf[k.n] = 0;
+	return buf;
+}
+
 static void format_text(struct out *o, const struct shim_event *e, const struct fmt_prefix *pfx)
 {
-	if (pfx)
+	char key[sizeof e->key + 1];
+	int strace = pfx && pfx->strace;
+
+	if (strace)
+		strace_head(o, e, pfx);
+	else if (pfx)
 		fmt_line_head(o, e->pid, pfx->tid ? e->tid : -1, (long long)e->ts.tv_sec,
 			      (long)e->ts.tv_nsec, pfx->utc_offset);
 	fmt_puts(o, shim_op_name(e->op));
@@ -636,18 +712,15 @@ static void format_text(struct out *o, const struct shim_event *e, const struct 
 	}
 	fmt_puts(o, ") = ");
 	put_ret(o, e, 0);
-	if (e->key_searched) {
-		/* a key file found by a search, not seen: a candidate */
-		char key[sizeof e->key + 1];
-		struct out k = {key, 0, sizeof key - 1};
-
-		fmt_puts(&k, e->key);
-		fmt_putc(&k, '?');
-		key[k.n] = 0;
-		fmt_line_tail(o, e->failed, e->err, NULL, e->dur, key, e->emulated);
-		return;
+	fmt_line_tail(o, e->failed, e->err, NULL, strace ? FMT_NO_DUR : e->dur,
+		      shown_key(e, key, sizeof key), e->emulated);
+	if (strace && pfx->dur) {
+		fmt_puts(o, " <");
+		fmt_put_u(o, e->dur / 1000000000u, 1);
+		fmt_putc(o, '.');
+		fmt_put_u(o, e->dur / 1000 % 1000000, 6);
+		fmt_putc(o, '>');
 	}
-	fmt_line_tail(o, e->failed, e->err, NULL, e->dur, e->key, e->emulated);
 }
 
 void format_event(struct out *o, const struct shim_event *e, int json,

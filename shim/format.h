@@ -39,11 +39,14 @@ FMT_HIDDEN int fmt_put_pattern(struct out *o, const char *pattern, long pid);
  * HEAD "[pid/tid] HH:MM:SS.uuuuuu " (tid < 0: "[pid] "), local time from
  * utc_offset (seconds east of UTC, cached by the caller); TAIL
  * " ENAME (description)" if failed, " <dur>" (us below a millisecond, else
- * ms), " key=KEY" if key is not empty and " [emulated]" if emulated (the
+ * ms; none if dur_ns is FMT_NO_DUR), " key=KEY" if key is not empty and " [emulated]" if emulated (the
  * System V emulation handled the call, not the kernel). errname NULL:
  * err's name. */
 FMT_HIDDEN void fmt_line_head(struct out *o, long pid, long tid, long long sec, long nsec,
 			      long utc_offset);
+#define FMT_NO_DUR (~0ULL)  /* fmt_line_tail's dur_ns: no duration shown */
+/* The schema version of JSON Lines records ("v"), nipc(1). */
+#define FMT_JSON_V "1"
 FMT_HIDDEN void fmt_line_tail(struct out *o, int failed, int err, const char *errname,
 			      unsigned long long dur_ns, const char *key, int emulated);
 

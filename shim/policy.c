@@ -24,98 +24,17 @@ struct shim_policy shim_policy = {.fd = -1};
 /* NIPC_TRACE_FILE as given, when it has a %p to expand again after fork. */
 static char file_pattern[PATH_MAX];
 
-/* The vocabulary's bit (rules.h) of each of the shim's families. */
-static unsigned family_bit(enum shim_family f)
-{
-	static const unsigned bit[FAM_COUNT] = {
-		[FAM_POSIX_SHM] = RF_POSIX_SHM, [FAM_POSIX_SEM] = RF_POSIX_SEM,
-		[FAM_SYSV_SHM] = RF_SYSV_SHM, [FAM_SYSV_SEM] = RF_SYSV_SEM,
-		[FAM_FTOK] = RF_FTOK, [FAM_SYSV_MSG] = RF_SYSV_MSG, [FAM_POSIX_MQ] = RF_POSIX_MQ,
-	};
-
-	return bit[f];
-}
-
-/* The ops of a word: "1", a family word of DESIGN's vocabulary (groups and
- * aliases included: "sysv", "msg"), or an op's name. *known: the word is
- * one of those (a family with no op here, "windows", selects nothing). */
-static uint64_t word_mask(const char *w, size_t len, int *known)
-{
-	uint64_t m = 0;
-	unsigned fam = len ? rules_family_bits(w, len) : 0;
-
-	*known = fam != 0;
-	if (len == 1 && *w == '1') {
-		*known = 1;
-		return SHIM_ALL_OPS;
-	}
-	for (int op = 0; op < OP_COUNT; op++) {
-		const char *name = shim_op_name((enum shim_op)op);
-
-		if (fam & family_bit(shim_op_family((enum shim_op)op)))
-			m |= UINT64_C(1) << op;
-		if (strlen(name) == len && !memcmp(w, name, len)) {
-			m |= UINT64_C(1) << op;
-			*known = 1;
-		}
-	}
-	return m;
-}
-
-/* "all,-sem_wait" or "sysv-shm,ftok"; a list that starts with an exclusion
- * starts from everything. "unnamed" (or "-unnamed", the default) selects no
- * operation but says whether unnamed semaphores are traced; a list of only
- * that word starts from everything. Unknown words are named in one
- * warning. */
+/* Unknown words are named in one warning. */
 static uint64_t parse_filter(const char *s, int *unnamed)
 {
 	char unknown[256];
 	struct out u = {unknown, 0, sizeof unknown - 1};
-	uint64_t mask = 0;
-	int first = 1, modifier = 0;
+	uint64_t mask = shim_filter_parse(s, unnamed, &u);
 
-	*unnamed = 0;
-	while (*s) {
-		size_t len = strcspn(s, ",");
-		const char *w = s;
-		int minus = len && *w == '-';
-		uint64_t m;
-		int known;
-
-		if (minus) {
-			w++;
-			len--;
-		}
-		if (len == 7 && !memcmp(w, "unnamed", 7)) {
-			*unnamed = !minus;
-			modifier = 1;
-			s = w + len;
-			if (*s == ',')
-				s++;
-			continue;
-		}
-		m = word_mask(w, len, &known);
-		if (first && minus)
-			mask = SHIM_ALL_OPS;
-		if (known)
-			mask = minus ? mask & ~m : mask | m;
-		else if (len || minus) {
-			if (u.n)
-				fmt_putc(&u, ' ');
-			fmt_put(&u, w - minus, len + minus);
-		}
-		if (len || minus)
-			first = 0;
-		s = w + len;
-		if (*s == ',')
-			s++;
-	}
 	if (u.n) {
 		unknown[u.n] = 0;
 		shim_warn("NIPC_TRACE: ignoring unknown words: %s", unknown);
 	}
-	if (first && modifier)
-		mask = SHIM_ALL_OPS;
 	return mask;
 }
 

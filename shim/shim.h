@@ -180,6 +180,16 @@ SHIM_HIDDEN const char *shim_op_name(enum shim_op op);
 SHIM_HIDDEN enum shim_family shim_op_family(enum shim_op op);
 SHIM_HIDDEN const char *shim_family_name(enum shim_family f);
 
+/* -------------------------------------------------------------- filter.c */
+
+/* The ops a filter selects: "all,-sem_wait" or "sysv-shm,ftok"; a list
+ * that starts with an exclusion starts from everything. "unnamed" (or
+ * "-unnamed", the default) selects no operation but says whether unnamed
+ * semaphores are traced; a list of only that word starts from everything.
+ * Unknown words go to unknown, space-separated (nipc trace refuses them,
+ * the shim warns). No side effect: the shim and nipc share it. */
+SHIM_HIDDEN uint64_t shim_filter_parse(const char *s, int *unnamed, struct out *unknown);
+
 /* ---------------------------------------------------------------- sink.c */
 
 struct stat;
@@ -384,10 +394,16 @@ SHIM_HIDDEN void event_note_pid(void);
 SHIM_HIDDEN int event_in_vfork_child(void);
 
 SHIM_HIDDEN void fmt_put_keyt(struct out *o, key_t k);
-/* How a text line starts: local time from utc_offset, and the tid if tid. */
+/* How a text line starts: local time from utc_offset, and the tid if tid.
+ * strace 0: nipc's own line (HH:MM:SS.uuuuuu, and the duration in us or ms
+ * before the key); else strace's: 1 -t, 2 -tt, 3 -ttt, 4 no time, with
+ * rel_ns since the previous event if rel (-r), and the duration as
+ * <S.uuuuuu> at the end if dur (-T). */
 struct fmt_prefix {
 	long utc_offset;
 	int tid;
+	int strace, rel, dur;
+	unsigned long long rel_ns;
 };
 /* The event as a JSON record or a text line (pfx NULL: no pid and time). */
 SHIM_HIDDEN void format_event(struct out *o, const struct shim_event *e, int json,

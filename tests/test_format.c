@@ -78,6 +78,43 @@ static void test_head(void **state)
 	assert_string_equal(done(&o), "[7/7] 23:01:00.000000 ");
 }
 
+/* shm_unlink("/app") = 0 at 01:01:01.000005 UTC + 2 h, 1.234567 ms,
+ * in strace's line (nipc trace -t ... -T). */
+static const char *strace_line(int style, int rel, int dur, unsigned long long rel_ns, int tid)
+{
+	static char buf[256];
+	struct out o = {buf, 0, sizeof buf - 1};
+	static struct shim_event e = {.op = OP_SHM_UNLINK, .pid = 12, .tid = 13,
+				      .ts = {86400L * 365 + 3600 + 61, 5000}, .dur = 1234567,
+				      .nargs = 1, .rk = R_INT, .key = "posix:/app", .key_type = -1};
+
+	e.arg[0] = (struct shim_arg){.name = "name", .kind = A_STR, .s = "/app"};
+	format_event(&o, &e, 0, &(struct fmt_prefix){.utc_offset = 7200, .tid = tid,
+						     .strace = style, .rel = rel, .dur = dur,
+						     .rel_ns = rel_ns});
+	return done(&o);
+}
+
+static void test_strace_times(void **state)
+{
+	(void)state;
+	assert_string_equal(strace_line(1, 0, 0, 0, 1),
+			    "[12/13] 03:01:01 shm_unlink(\"/app\") = 0 key=posix:/app");
+	assert_string_equal(strace_line(2, 0, 0, 0, 0),
+			    "[12] 03:01:01.000005 shm_unlink(\"/app\") = 0 key=posix:/app");
+	assert_string_equal(strace_line(3, 0, 1, 0, 1),
+			    "[12/13] 31539661.000005 shm_unlink(\"/app\") = 0 key=posix:/app <0.001234>");
+	assert_string_equal(strace_line(4, 1, 0, 1500000000ULL, 1),
+			    "[12/13]      1.500000 shm_unlink(\"/app\") = 0 key=posix:/app");
+	assert_string_equal(strace_line(1, 1, 0, 1234567123456ULL, 1),
+			    "[12/13] 03:01:01 (+  1234.567123) shm_unlink(\"/app\") = 0 key=posix:/app");
+	assert_string_equal(strace_line(4, 0, 1, 0, 1),
+			    "[12/13] shm_unlink(\"/app\") = 0 key=posix:/app <0.001234>");
+	/* nipc's own line: no strace style */
+	assert_string_equal(strace_line(0, 0, 0, 0, 1),
+			    "[12/13] 03:01:01.000005 shm_unlink(\"/app\") = 0 <1.234ms> key=posix:/app");
+}
+
 static void test_strings(void **state)
 {
 	OUT(o, 1024);
@@ -195,7 +232,7 @@ static void test_messages(void **state)
 	assert_string_equal(event(&e, 0),
 			    "msgsnd(3, {7, \"ping\"}, 4, IPC_NOWAIT|MSG_NOERROR) = 0 <0.0us> key=IPC_PRIVATE");
 	assert_string_equal(event(&e, 1),
-			    "{\"ts\":0.000000000,\"pid\":0,\"tid\":0,\"op\":\"msgsnd\",\"args\":{\"msqid\":3,"
+			    "{\"v\":1,\"ts\":0.000000000,\"pid\":0,\"tid\":0,\"op\":\"msgsnd\",\"args\":{\"msqid\":3,"
 			    "\"msgp\":{\"mtype\":7,\"mtext\":\"ping\"},\"msgsz\":4,"
 			    "\"msgflg\":\"IPC_NOWAIT|MSG_NOERROR\"},\"ret\":0,\"errno\":null,\"dur_ns\":0,"
 			    "\"key\":\"IPC_PRIVATE\"}");
@@ -242,5 +279,5 @@ static void test_messages(void **state)
 	assert_string_equal(event(&e, 0), "msgctl(3, IPC_64|MSG_STAT_ANY) = 0 <0.0us>");
 }
 
-TL_TESTS("format", NULL, NULL, test_durations, test_tail, test_head, test_strings, test_pattern, test_messages,
-	 test_bound, test_end_line)
+TL_TESTS("format", NULL, NULL, test_durations, test_tail, test_head, test_strace_times,
+	 test_strings, test_pattern, test_messages, test_bound, test_end_line)

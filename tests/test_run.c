@@ -179,7 +179,7 @@ static void test_order_and_mark(void **state)
 				     "sh", "-c", cmd), out, sizeof out, err, sizeof err), 0);
 	has(err, "\"key\":\"");
 	has(err, "\"emulated\":true}");
-	assert_int_equal(run(TL_ARGV(tl_nipc(), "trace", "-c", "-e", "shmget", "--rules", rules,
+	assert_int_equal(run(TL_ARGV(tl_nipc(), "trace", "-C", "-e", "shmget", "--rules", rules,
 				     "--rule", "sysv-shm backend=posix", "--namespace", ns, "--",
 				     "sh", "-c", cmd), out, sizeof out, err, sizeof err), 0);
 	has(err, " [emulated]\n");

@@ -5,9 +5,12 @@
 #include "config.h"
 
 #include "tlib.h"
+#include "trace_json.h"
 
 #include <dirent.h>
 #include <limits.h>
+#include <regex.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,14 +128,14 @@ static void test_bad_output(void **state)
 	assert_int_equal(tl_run_files(sum, NULL, err), 1);
 }
 
-/* nipc trace [-c] -o FILE -- ARGS... */
+/* nipc trace [-C] -o FILE -- ARGS... */
 static int run_out(int summary, const char *file, const char *const args[], const char *err)
 {
 	const char *argv[16] = {tl_nipc(), "trace"};
 	int n = 2;
 
 	if (summary)
-		argv[n++] = "-c";
+		argv[n++] = "-C";
 	argv[n++] = "-o";
 	argv[n++] = file;
 	argv[n++] = "--";
@@ -253,7 +256,7 @@ static void test_text_to_stderr(void **state)
 	snprintf(want, sizeof want, "key=posix:%s\n", name);
 	assert_non_null(strstr(text, want));
 	assert_non_null(strstr(text, "= -1 ENOENT"));
-	assert_null(strstr(text, "{\"ts\""));
+	assert_null(strstr(text, "{\"v\":1,"));
 	free(text);
 }
 
@@ -332,7 +335,7 @@ static void test_no_follow(void **state)
 }
 
 /* -o with %p: one file per process, named by its pid. */
-static void check_per_pid(const char *dir, const char *name, int summary)
+static void check_per_pid(const char *dir, const char *name, int summary, int ff)
 {
 	char path[PATH_MAX], *tmpl;
 	struct tl_events all = {0};
@@ -340,13 +343,15 @@ static void check_per_pid(const char *dir, const char *name, int summary)
 	DIR *dh;
 	int files = 0;
 
-	if (asprintf(&tmpl, "%s/ev.%%p", dir) < 0)
+	if (asprintf(&tmpl, ff ? "%s/ev" : "%s/ev.%%p", dir) < 0)
 		fail();
 	const char *argv[] = {tl_nipc(), "trace", "--json", "-o", tmpl, "--", prog, name,
 			"--fork", "--exec", NULL};
 	const char *argv_s[] = {tl_nipc(), "trace", "--summary", "--json", "-o", tmpl, "--",
 			  prog, name, "--fork", "--exec", NULL};
-	assert_int_equal(tl_run_files(summary ? argv_s : argv, NULL, NULL), 0);
+	const char *argv_ff[] = {tl_nipc(), "trace", "-ff", "--json", "-o", tmpl, "--", prog, name,
+			   "--fork", "--exec", NULL};
+	assert_int_equal(tl_run_files(ff ? argv_ff : summary ? argv_s : argv, NULL, NULL), 0);
 	free(tmpl);
 	assert_non_null(dh = opendir(dir));
 	all.ev = calloc(16, sizeof *all.ev);
@@ -388,10 +393,182 @@ static void test_output_per_pid(void **state)
 	(void)state;
 	snprintf(dir, sizeof dir, "%s/perpid", tl_scratch());
 	assert_int_equal(mkdir(dir, 0700), 0);
-	check_per_pid(dir, tl_unique_name(), 0);
+	check_per_pid(dir, tl_unique_name(), 0, 0);
 	snprintf(dir, sizeof dir, "%s/perpid-summary", tl_scratch());
 	assert_int_equal(mkdir(dir, 0700), 0);
-	check_per_pid(dir, tl_unique_name(), 1);
+	check_per_pid(dir, tl_unique_name(), 1, 0);
+}
+
+/* -ff -o FILE: FILE.PID per process, as strace; -f is accepted (children
+ * are followed anyway) and contradicts --no-follow. */
+static void test_ff_and_f(void **state)
+{
+	const char *name = tl_unique_name(), *file = tl_new_path("f.jsonl"), *err = tl_new_path("f.err");
+	const char *f[] = {tl_nipc(), "trace", "-f", "--json", "-o", file, "--",
+		     prog, name, "--fork", "--exec", NULL};
+	const char *both[] = {tl_nipc(), "trace", "-f", "--no-follow", "--", "true", NULL};
+	char dir[PATH_MAX];
+	struct tl_events e;
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s/ff", tl_scratch());
+	assert_int_equal(mkdir(dir, 0700), 0);
+	check_per_pid(dir, tl_unique_name(), 0, 1);
+	traced(f, file, 12, &e);
+	expect_family(&e, name);
+	tl_events_free(&e);
+	run_holds(both, 2, NULL, err, err, "-f follows children, --no-follow does not");
+}
+
+/* -o empties an existing file, as strace; -A appends to it. */
+static void test_output_truncates_append(void **state)
+{
+	const char *file = tl_new_path("trunc.jsonl");
+	const char *n1 = tl_unique_name(), *n2 = tl_unique_name();
+	const char *argv[] = {tl_nipc(), "trace", "--json", "-o", file, "--", prog, n1, NULL};
+	const char *app[] = {tl_nipc(), "trace", "-A", "--json", "-o", file, "--", prog, n2, NULL};
+	struct tl_events e;
+	char *text;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(f = fopen(file, "w"));
+	fputs("{\"old\":\"line from before\"}\n", f);
+	fclose(f);
+	traced(argv, file, 4, &e);
+	expect_round(&e, 0, n1);
+	tl_events_free(&e);
+	text = tl_slurp(file);
+	assert_null(strstr(text, "line from before"));
+	free(text);
+	traced(app, file, 8, &e);
+	expect_round(&e, 0, n1);
+	expect_round(&e, 4, n2);
+	tl_events_free(&e);
+	/* nipc's own descriptor is never emptied: what came before stays */
+	{
+		const char *err = tl_new_path("own.err");
+		char script[PATH_MAX * 2 + 128], want[128];
+		const char *sh[] = {"sh", "-c", script, NULL};
+
+		snprintf(script, sizeof script, "echo before >&2; exec '%s' trace -o /dev/stderr -- '%s' %s",
+			 tl_nipc(), prog, n1);
+		snprintf(want, sizeof want, "shm_unlink(\"%s\") = 0", n1);
+		run_holds(sh, 0, NULL, err, err, want);
+		text = tl_slurp(err);
+		assert_int_equal(strncmp(text, "before\n", 7), 0);
+		free(text);
+	}
+}
+
+/* An unknown -e word is a usage error before CMD runs: CMD would have
+ * made a file. The same parser as the shim's, so its words pass. */
+static void test_filter_typo(void **state)
+{
+	const char *err = tl_new_path("typo.err"), *marker = tl_new_path("typo.ran");
+	char touch[PATH_MAX + 16];
+	const char *typo[] = {tl_nipc(), "trace", "-e", "shm_opn", "--", "sh", "-c", touch, NULL};
+	const char *two[] = {tl_nipc(), "trace", "-e", "all,-sem_wiat,posix-shmm", "--", "sh", "-c",
+		       touch, NULL};
+	const char *good[] = {tl_nipc(), "trace", "-e", "trace=posix-shm,-shm_open,unnamed", "--",
+			"sh", "-c", touch, NULL};
+
+	(void)state;
+	snprintf(touch, sizeof touch, "touch '%s'", marker);
+	run_holds(typo, 2, NULL, err, err, "nipc: trace: -e: unknown word 'shm_opn' (families: ");
+	assert_int_equal(access(marker, F_OK), -1);
+	run_holds(two, 2, NULL, err, err, "unknown words '-sem_wiat posix-shmm'");
+	assert_int_equal(access(marker, F_OK), -1);
+	assert_int_equal(tl_run_files(good, NULL, err), 0);
+	assert_int_equal(access(marker, F_OK), 0);
+}
+
+/* -p: a preload library cannot attach to a running process. */
+static void test_attach_refused(void **state)
+{
+	const char *err = tl_new_path("attach.err");
+	const char *p[] = {tl_nipc(), "trace", "-p", "1", NULL};
+	const char *lng[] = {tl_nipc(), "trace", "--attach=1", "--", "true", NULL};
+
+	(void)state;
+	run_holds(p, 2, NULL, err, err, "nipc cannot attach to a running process");
+	run_holds(lng, 2, NULL, err, err, "preload library");
+}
+
+/* Every event line of nipc trace OPTS -- prog NAME --fail in TZ=UTC-3 (3
+ * hours east) matches re; returns the text (5 lines). */
+static char *timed_lines(const char *opt1, const char *opt2, const char *re)
+{
+	const char *err = tl_new_path("time.err"), *name = tl_unique_name();
+	const char *argv[10] = {tl_nipc(), "trace", opt1};
+	const char *env[] = {"TZ=UTC-3", NULL};
+	char *text, *line, *nl;
+	regex_t rx;
+	int lines = 0, n = 3;
+
+	if (opt2)
+		argv[n++] = opt2;
+	argv[n++] = "--";
+	argv[n++] = prog;
+	argv[n++] = name;
+	argv[n++] = "--fail";
+	assert_int_equal(regcomp(&rx, re, REG_EXTENDED | REG_NOSUB), 0);
+	assert_int_equal(tl_run(NULL, argv, &(struct tl_opts){.err = err, .env = env}), 0);
+	text = tl_slurp(err);
+	for (line = text; (nl = strchr(line, '\n')); line = nl + 1) {
+		*nl = '\0';
+		if (regexec(&rx, line, 0, NULL, 0))
+			fail_msg("%s %s: '%s' does not match %s", opt1, opt2 ? opt2 : "", line, re);
+		*nl = '\n';
+		lines++;
+	}
+	regfree(&rx);
+	assert_int_equal(lines, 5);
+	return text;
+}
+
+/* -t's hour is the local one (TZ=UTC-3), at the start or the end. */
+static void local_hour(const char *text, time_t t0)
+{
+	time_t t1 = time(NULL);
+	int h = atoi(strchr(text, ']') + 2);
+
+	assert_true(h == (gmtime(&t0)->tm_hour + 3) % 24 || h == (gmtime(&t1)->tm_hour + 3) % 24);
+}
+
+/* -t, -tt, -ttt, -r, -t -r and -T, as strace prints them. */
+static void test_time_options(void **state)
+{
+#define PID "^\\[[0-9]+/[0-9]+\\] "
+#define CALL "[a-z_]+\\(.*\\) = [^<>]*"
+	time_t t0 = time(NULL);
+	char *text;
+	long long sec;
+
+	(void)state;
+	text = timed_lines("-t", NULL, PID "[0-9]{2}:[0-5][0-9]:[0-6][0-9] " CALL "$");
+	local_hour(text, t0);
+	free(text);
+	text = timed_lines("-tt", NULL, PID "[0-9]{2}:[0-5][0-9]:[0-6][0-9]\\.[0-9]{6} " CALL "$");
+	local_hour(text, t0);
+	free(text);
+	text = timed_lines("-ttt", NULL, PID "[0-9]{10,}\\.[0-9]{6} " CALL "$");
+	sec = atoll(strchr(text, ']') + 2);
+	assert_true(sec >= (long long)t0 && sec <= (long long)time(NULL));
+	free(text);
+	text = timed_lines("-r", NULL, PID " *[0-9]+\\.[0-9]{6} " CALL "$");
+	/* the first event is 0 after none */
+	assert_non_null(strstr(text, "]      0.000000 shm_open("));
+	free(text);
+	free(timed_lines("-t", "-r", PID "[0-9]{2}:[0-9]{2}:[0-9]{2} \\(\\+ *[0-9]+\\.[0-9]{6}\\) "
+			 CALL "$"));
+	free(timed_lines("-T", NULL, PID CALL " <[0-9]+\\.[0-9]{6}>$"));
+	free(timed_lines("-ttt", "-T", PID "[0-9]+\\.[0-9]{6} " CALL " <[0-9]+\\.[0-9]{6}>$"));
+	/* no option: nipc's own line, a duration in us or ms before the key */
+	free(timed_lines("--unnamed", NULL, PID "[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6} [a-z_]+\\(.*\\) = "
+			 ".* <[0-9]+\\.[0-9](us|ms)> key=.*$"));
+#undef PID
+#undef CALL
 }
 
 struct summary_row {
@@ -466,27 +643,176 @@ static void test_summary(void **state)
 	free(text);
 }
 
+/* The summary's JSON record (-c --json): one line, parsed into d. */
+static const struct tj_node *summary_json(struct tj_doc *d, const char *text)
+{
+	const struct tj_node *root, *sum;
+
+	assert_int_equal(tj_parse(d, text, strlen(text)), 0);
+	root = &d->node[0];
+	assert_int_equal(tj_int(tj_get(d, root, "v"), 0), 1);
+	assert_non_null(sum = tj_get(d, root, "summary"));
+	return sum;
+}
+
+/* The row of op in a JSON array of rows, or NULL. */
+static const struct tj_node *json_row(const struct tj_doc *d, const struct tj_node *rows,
+				      const char *op)
+{
+	for (const struct tj_node *r = tj_child(d, rows); r; r = tj_next(d, r))
+		if (!strcmp(tj_str(tj_get(d, r, "op")), op))
+			return r;
+	return NULL;
+}
+
+/* -c --json -o FILE: FILE holds the summary alone, one JSON record, with
+ * the counts per operation and per object; no event anywhere. */
 static void test_summary_json_file(void **state)
 {
 	const char *name = tl_unique_name(), *err = tl_new_path("sj.err"), *file = tl_new_path("sj.jsonl");
 	const char *argv[] = {tl_nipc(), "trace", "-c", "--json", "-o", file, "--",
-			prog, name, NULL};
-	struct summary_row rows[8];
-	unsigned long calls, errors;
-	struct tl_events e;
-	char *text;
+			prog, name, "--rounds", "3", "--fail", NULL};
+	static struct tj_doc d;
+	const struct tj_node *sum, *row;
+	char *text, key[128];
 
 	(void)state;
 	assert_int_equal(tl_run_files(argv, NULL, err), 0);
-	assert_int_equal(tl_events_load(&e, file), 0);
-	assert_int_equal(e.n, 4);
-	expect_round(&e, 0, name);
-	tl_events_free(&e);
 	text = tl_slurp(err);
-	assert_null(strstr(text, "{\"ts\""));
-	assert_int_equal(parse_summary(text, rows, 8, &calls, &errors), 4);
-	assert_int_equal(calls, 4);
-	assert_int_equal(errors, 0);
+	assert_string_equal(text, "");
+	free(text);
+	text = tl_slurp(file);
+	assert_non_null(strchr(text, '\n'));
+	assert_ptr_equal(strchr(text, '\n') + 1, text + strlen(text));
+	sum = summary_json(&d, text);
+	assert_int_equal(tj_int(tj_get(&d, sum, "calls"), -1), 13);
+	assert_int_equal(tj_int(tj_get(&d, sum, "errors"), -1), 1);
+	assert_int_equal(tj_int(tj_get(&d, sum, "delivered"), -1), 13);
+	assert_int_equal(tj_int(tj_get(&d, sum, "lost"), -1), 0);
+	assert_non_null(row = json_row(&d, tj_get(&d, sum, "ops"), "shm_open"));
+	assert_int_equal(tj_int(tj_get(&d, row, "calls"), -1), 4);
+	assert_int_equal(tj_int(tj_get(&d, row, "errors"), -1), 1);
+	assert_true(tj_num(tj_get(&d, row, "time_pct"), -1) >= 0);
+	assert_non_null(row = json_row(&d, tj_get(&d, sum, "ops"), "close"));
+	assert_int_equal(tj_int(tj_get(&d, row, "calls"), -1), 3);
+	assert_non_null(row = json_row(&d, tj_get(&d, sum, "objects"), "shm_unlink"));
+	snprintf(key, sizeof key, "posix:%s", name);
+	assert_string_equal(tj_str(tj_get(&d, row, "key")), key);
+	assert_int_equal(tj_int(tj_get(&d, row, "calls"), -1), 3);
+	free(text);
+}
+
+/* --summary --json: every event record carries "v":1, the summary is the
+ * last record. */
+static void test_summary_json_events(void **state)
+{
+	const char *name = tl_unique_name(), *err = tl_new_path("sje.err");
+	const char *argv[] = {tl_nipc(), "trace", "--summary", "--json", "--", prog, name, NULL};
+	static struct tj_doc d;
+	const struct tj_node *sum;
+	char *text, *line, *next;
+	int events = 0;
+
+	(void)state;
+	assert_int_equal(tl_run_files(argv, NULL, err), 0);
+	text = tl_slurp(err);
+	for (line = text; (next = strchr(line, '\n')) && next[1]; line = next + 1) {
+		assert_int_equal(strncmp(line, "{\"v\":1,\"ts\":", 12), 0);
+		events++;
+	}
+	assert_int_equal(events, 4);
+	sum = summary_json(&d, line);
+	assert_int_equal(tj_int(tj_get(&d, sum, "calls"), -1), 4);
+	assert_int_equal(tj_int(tj_get(&d, tj_child(&d, tj_get(&d, sum, "ops")), "calls"), -1), 1);
+	free(text);
+}
+
+struct op_row {
+	double pct, secs;
+	unsigned long usecs, calls, errors;
+	char op[32];
+};
+
+/* Parses strace -c's table in text; returns the row count (total last). */
+static size_t parse_ops(const char *text, struct op_row *rows, size_t max)
+{
+	const char *p = strstr(text, "% time     seconds  usecs/call     calls    errors operation\n");
+	size_t n = 0;
+
+	assert_non_null(p);
+	p = strchr(p, '\n') + 1;
+	assert_int_equal(strncmp(p, "------ -----------", 18), 0);
+	for (p = strchr(p, '\n') + 1; *p && n < max; p = strchr(p, '\n') + 1) {
+		char a[32], b[32], line[160];
+		int k;
+
+		if (!strncmp(p, "------", 6))
+			continue;
+		snprintf(line, sizeof line, "%.*s", (int)strcspn(p, "\n"), p);
+		k = sscanf(line, "%lf %lf %lu %lu %31s %31s", &rows[n].pct, &rows[n].secs,
+			   &rows[n].usecs, &rows[n].calls, a, b);
+		assert_true(k == 5 || k == 6);
+		/* errors are blank when none, as strace prints them */
+		rows[n].errors = k == 6 ? strtoul(a, NULL, 10) : 0;
+		snprintf(rows[n].op, sizeof rows[n].op, "%s", k == 6 ? b : a);
+		if (!strcmp(rows[n++].op, "total"))
+			break;
+	}
+	return n;
+}
+
+/* -c: the tables only, per operation with the right counts and per object;
+ * -C: the events and the tables; -c -o FILE: the tables in FILE. */
+static void test_summary_only_and_both(void **state)
+{
+	const char *name = tl_unique_name(), *err = tl_new_path("c.err"), *file = tl_new_path("c.out");
+	const char *only[] = {tl_nipc(), "trace", "-c", "--", prog, name, "--rounds", "3", "--fail",
+			      NULL};
+	const char *both[] = {tl_nipc(), "trace", "-C", "--", prog, name, "--rounds", "3", "--fail",
+			      NULL};
+	const char *tofile[] = {tl_nipc(), "trace", "-c", "-o", file, "--", prog, name, NULL};
+	struct op_row rows[8];
+	double pct = 0;
+	char *text;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(tl_run_files(only, NULL, err), 0);
+	text = tl_slurp(err);
+	assert_null(strstr(text, "shm_open(\""));
+	n = parse_ops(text, rows, 8);
+	assert_int_equal(n, 5);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(rows[i].calls, strcmp(rows[i].op, "shm_open") ? 3 : 4);
+		assert_int_equal(rows[i].errors, strcmp(rows[i].op, "shm_open") ? 0 : 1);
+		if (i)
+			assert_true(rows[i].secs <= rows[i - 1].secs);
+		pct += rows[i].pct;
+	}
+	assert_true(pct > 99.9 && pct < 100.1);
+	assert_string_equal(rows[4].op, "total");
+	assert_int_equal(rows[4].calls, 13);
+	assert_int_equal(rows[4].errors, 1);
+	/* and the table per object after it */
+	assert_non_null(strstr(text, "   calls  errors    total(us)   mean(us)  op             key\n"));
+	free(text);
+
+	assert_int_equal(tl_run_files(both, NULL, err), 0);
+	text = tl_slurp(err);
+	assert_non_null(strstr(text, "shm_open(\""));
+	assert_true(strstr(text, "shm_open(\"") < strstr(text, "% time "));
+	assert_int_equal(parse_ops(text, rows, 8), 5);
+	assert_int_equal(rows[4].calls, 13);
+	free(text);
+
+	assert_int_equal(tl_run_files(tofile, NULL, err), 0);
+	text = tl_slurp(err);
+	assert_string_equal(text, "");
+	free(text);
+	text = tl_slurp(file);
+	assert_int_equal(strncmp(text, "% time ", 7), 0);
+	assert_int_equal(parse_ops(text, rows, 8), 5);
+	assert_int_equal(rows[4].calls, 4);
 	free(text);
 }
 
@@ -607,8 +933,8 @@ static void test_environment(void **state)
 static void test_summary_outliving_child(void **state)
 {
 	const char *name = tl_unique_name(), *marker = tl_new_path("lingered");
-	const char *argv[] = {tl_nipc(), "trace", "--detach", "--summary", "-o", "/dev/null", "--",
-			prog, name, "--linger", "3", marker, NULL};
+	const char *argv[] = {tl_nipc(), "trace", "--detach", "-c", "--", prog, name, "--linger",
+			"3", marker, NULL};
 	const char *err = tl_new_path("linger.err");
 	char *text;
 	int i;
@@ -643,4 +969,6 @@ TL_TESTS("trace_cli", setup, NULL, test_help, test_usage_errors, test_cannot_run
 	 test_output_rules, test_missing_shim, test_exit_status, test_text_to_stderr,
 	 test_json_file, test_follow_children, test_no_follow, test_output_per_pid, test_summary,
 	 test_summary_json_file, test_summary_text_matches_shim, test_environment,
-	 test_summary_outliving_child, test_filter)
+	 test_summary_outliving_child, test_filter, test_summary_json_events,
+	 test_summary_only_and_both, test_ff_and_f, test_output_truncates_append,
+	 test_filter_typo, test_attach_refused, test_time_options)

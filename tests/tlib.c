@@ -915,8 +915,8 @@ static const struct tj_node *typed(const struct tj_node *root, const char *name,
 
 static void parse_event(struct tl_event *ev, const char *line)
 {
-	/* The contract's keys, in the contract's order. */
-	static const char *const keys[] = {"ts", "pid", "tid", "op", "args", "ret",
+	/* The contract's keys, in the contract's order ("v": its version). */
+	static const char *const keys[] = {"v", "ts", "pid", "tid", "op", "args", "ret",
 					   "errno", "dur_ns", "key"};
 	const struct tj_node *root = parse_line(line), *n = tj_child(&doc, root);
 
@@ -931,6 +931,8 @@ static void parse_event(struct tl_event *ev, const char *line)
 	}
 	if (n)
 		fail_msg("event has more keys than the contract's: %s", line);
+	if (tj_int(typed(root, "v", TJ_NUM, TJ_NUM, line), 0) != 1)
+		fail_msg("event of another schema version than 1: %s", line);
 	ev->ts = tj_num(typed(root, "ts", TJ_NUM, TJ_NUM, line), -1);
 	typed(root, "args", TJ_OBJ, TJ_OBJ, line);
 	ev->pid = (long)tj_int(tj_get(&doc, root, "pid"), -1);

@@ -5,6 +5,7 @@ check_PROGRAMS += $(TRACE_TESTS)
 TESTS += $(TRACE_TESTS)
 tests_test_trace_json_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools
 tests_test_trace_json_LDADD = $(TEST_LIBS)
+tests_test_trace_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools
 tests_test_trace_cli_LDADD = $(TEST_LIBS)
 tests_test_trace_programs_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools -DPYTHON3='"$(PYTHON3)"'
 tests_test_trace_programs_LDADD = $(TEST_LIBS)

@@ -46,6 +46,9 @@ struct opts {
 	const char *output;
 	const char *filter;
 	int json, summary, no_follow, unnamed, counters;
+	int events;             /* not -c: the events are written */
+	int append, per_pid;    /* -A, -ff */
+	struct fmt_prefix pfx;  /* -t, -tt, -ttt, -r, -T */
 	uint64_t buffer_size;   /* bytes per ring */
 	int when_full;          /* enum ring_full */
 	struct launch l;
@@ -77,26 +80,42 @@ struct reader {
 	size_t nfiles;
 	FILE *single;  /* output without %p, or stderr */
 	int warned_files;
+	struct timespec prev;   /* -r: the previous event's time */
 };
 
 static const char usage_text[] =
-	"usage: nipc trace [-o FILE] [--json] [--summary] [--no-follow] [-e LIST]\n"
-	"                  [--unnamed] [--counters] [--buffer-size SIZE]\n"
-	"                  [--when-full discard|block] [--rules FILE] [--rule LINE]...\n"
+	"usage: nipc trace [-o FILE [-A]] [-f|-ff] [--json] [-c|-C] [-t|-tt|-ttt] [-r] [-T]\n"
+	"                  [--no-follow] [-e LIST] [--unnamed] [--counters]\n"
+	"                  [--buffer-size SIZE] [--when-full discard|block]\n"
+	"                  [--rules FILE] [--rule LINE]...\n"
 	"                  [--namespace NAME] [--] CMD [ARGS...]\n"
 	"\n"
 	"Run CMD with libnipc-preload.so and report every System V and POSIX\n"
 	"IPC call it (and, unless --no-follow, its children) makes, each object\n"
 	"named by its key: nipc run with tracing.\n"
 	"\n"
-	"  -o, --output FILE  write events to FILE (a %p in FILE becomes the pid,\n"
-	"                     one file per process); default: standard error\n"
-	"      --json         JSON Lines instead of strace-like text\n"
-	"  -c, --summary      at the end, print a table per key and operation\n"
-	"                     (calls, errors, total and mean time) on stderr\n"
+	"  -o, --output FILE  write events to FILE, emptied first (a %p in FILE\n"
+	"                     becomes the pid, one file per process); default:\n"
+	"                     standard error\n"
+	"  -A, --append       append to FILE instead of emptying it\n"
+	"  -f                 follow children (the default; see --no-follow)\n"
+	"  -ff                with -o: one file per process, FILE.PID\n"
+	"      --json         JSON Lines instead of strace-like text (\"v\":1)\n"
+	"  -c, --summary-only no events: at the end, tables per operation (calls,\n"
+	"                     errors, time, % time, as strace -c) and per object\n"
+	"  -C, --summary      the events and, at the end, those tables; both go to\n"
+	"                     FILE (stderr with %p or -ff); JSON with --json\n"
+	"  -t, -tt, -ttt      time of day, with microseconds, or seconds since the\n"
+	"                     epoch with microseconds, before each line\n"
+	"  -r                 time since the previous event before each line\n"
+	"  -T                 the time spent in the call, <S.uuuuuu>, at the end\n"
+	"                     (any of -t -r -T: strace's line; none: nipc's, with\n"
+	"                     HH:MM:SS.uuuuuu and <dur> in us or ms before key=)\n"
 	"      --no-follow    trace only CMD's own process, not its children\n"
 	"  -e, --filter LIST  trace only these families/operations, e.g.\n"
 	"                     'sysv-shm,sysv-sem' or 'all,-sem_wait,-sem_post'\n"
+	"                     (a leading 'trace=' is allowed; an unknown word is\n"
+	"                     a usage error)\n"
 	"      --unnamed      also trace waits and posts on unnamed semaphores\n"
 	"                     (sem_init: thread locks, semaphores in shared\n"
 	"                     memory); by default only on named ones (sem_open)\n"
@@ -112,6 +131,8 @@ static const char usage_text[] =
 	"\n"
 	"The shim is NIPC_PRELOAD if set, else the build tree's\n"
 	"shim/.libs/libnipc-preload.so next to this nipc, else the installed one.\n"
+	"-p PID is refused: the tracer is a preload library, loaded when a\n"
+	"program starts, so nipc cannot attach to a running process.\n"
 	"Calls the System V emulation handled end with [emulated]. Events that\n"
 	"could not be recorded are shown where they were lost, as\n"
 	"'--- lost N events (pid P) ---' ({\"lost\":N} in JSON), and counted in\n"
@@ -124,13 +145,85 @@ static const struct opt trace_opts[] = {
 	LAUNCH_OPTS,
 	{.name = "output", .short_name = 'o', .has_value = 1, .needs = "a file name"},
 	{.name = "filter", .short_name = 'e', .has_value = 1, .needs = "a list"},
-	{.name = "json"}, {.name = "summary", .short_name = 'c'}, {.name = "no-follow"},
+	{.name = "json"}, {.name = "summary", .short_name = 'C'}, {.name = "no-follow"},
 	{.name = "unnamed"},
 	{.name = "buffer-size", .has_value = 1, .once = 1, .needs = "a size"},
 	{.name = "when-full", .has_value = 1, .once = 1, .needs = "discard or block"},
+	{.name = "summary-only", .short_name = 'c'}, {.name = "append", .short_name = 'A'},
+	{.name = "follow-forks", .short_name = 'f'}, {.name = "output-separately"},
+	{.name = "timestamps", .short_name = 't'}, {.name = "syscall-times", .short_name = 'T'},
+	{.name = "relative-timestamps", .short_name = 'r'},
+	{.name = "attach", .short_name = 'p', .has_value = 1, .needs = "a pid"},
 	{.name = "counters"},
 	{NULL}
 };
+
+/* strace's bundled flags, "-ff", "-ttt", "-cf": one argument per letter,
+ * when every letter is an option without a value. The options only, up to
+ * CMD; NULL if out of memory. */
+static char **split_flags(int *pargc, char **argv)
+{
+	static char letter[128][3];
+	int argc = *pargc, n = 0, i;
+	char **v = calloc((size_t)argc * 8 + 1, sizeof *v);
+
+	if (!v)
+		return NULL;
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		const struct opt *t = NULL;
+		size_t k;
+
+		if (i && (a[0] != '-' || !a[1] || !strcmp(a, "--")))
+			break;
+		for (k = 1; i && a[1] != '-' && a[k] && k < 8; k++) {
+			for (t = trace_opts; t->name && t->short_name != a[k]; t++)
+				;
+			if (!t->name || t->has_value || (a[k] & 0x80))
+				break;
+		}
+		if (i && a[1] != '-' && k > 2 && !a[k]) {
+			for (k = 1; a[k]; k++) {
+				letter[(int)a[k]][0] = '-';
+				letter[(int)a[k]][1] = a[k];
+				v[n++] = letter[(int)a[k]];
+			}
+			continue;
+		}
+		v[n++] = argv[i];
+		/* an option's value is never split */
+		for (t = trace_opts; i && t->name; t++)
+			if (t->has_value && i + 1 < argc &&
+			    ((a[1] == '-' && !strcmp(a + 2, t->name)) ||
+			     (a[1] != '-' && a[1] == t->short_name && !a[2])))
+				v[n++] = argv[++i];
+	}
+	while (i < argc)
+		v[n++] = argv[i++];
+	*pargc = n;
+	return v;
+}
+
+/* -e's words, checked with the shim's own parser before CMD starts. */
+static int check_filter(const char *list)
+{
+	char bad[256], fams[256];
+	struct out u = {bad, 0, sizeof bad - 1}, f = {fams, 0, sizeof fams - 1};
+	int unnamed;
+
+	shim_filter_parse(list, &unnamed, &u);
+	if (!u.n)
+		return 0;
+	bad[u.n] = 0;
+	for (int i = 0; i < FAM_COUNT; i++) {
+		fmt_puts(&f, shim_family_name((enum shim_family)i));
+		fmt_puts(&f, ", ");
+	}
+	fams[f.n] = 0;
+	return usage_error("trace: -e: unknown %s '%s' (families: %sall; or call names such "
+			   "as shm_open; a leading '-' excludes)",
+			   strchr(bad, ' ') ? "words" : "word", bad, fams);
+}
 
 static int parse_args(struct opts *o, int argc, char **argv)
 {
@@ -148,6 +241,29 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	o->summary = c.seen[LAUNCH_NOPTS + 3] > 0;
 	o->no_follow = c.seen[LAUNCH_NOPTS + 4] > 0;
 	o->unnamed = c.seen[LAUNCH_NOPTS + 5] > 0;
+	if (c.val[LAUNCH_NOPTS + 15])
+		return usage_error("trace: -p %s: nipc cannot attach to a running process: its "
+				   "tracer is a preload library, loaded when a program starts; "
+				   "start the program under nipc trace instead",
+				   c.val[LAUNCH_NOPTS + 15]);
+	if (o->summary && c.seen[LAUNCH_NOPTS + 8])
+		return usage_error("trace: -c (summary only) and -C (events and summary) "
+				   "exclude each other");
+	o->summary |= c.seen[LAUNCH_NOPTS + 8] > 0;
+	o->events = !c.seen[LAUNCH_NOPTS + 8];
+	o->append = c.seen[LAUNCH_NOPTS + 9] > 0;
+	if ((c.seen[LAUNCH_NOPTS + 10] || c.seen[LAUNCH_NOPTS + 11]) && o->no_follow)
+		return usage_error("trace: -f follows children, --no-follow does not: give one");
+	o->per_pid = c.seen[LAUNCH_NOPTS + 10] > 1 || c.seen[LAUNCH_NOPTS + 11];
+	if (c.seen[LAUNCH_NOPTS + 12] || c.seen[LAUNCH_NOPTS + 13] || c.seen[LAUNCH_NOPTS + 14]) {
+		int t = c.seen[LAUNCH_NOPTS + 12];
+
+		o->pfx.strace = !t ? 4 : t > 3 ? 3 : t;
+		o->pfx.dur = c.seen[LAUNCH_NOPTS + 13] > 0;
+		o->pfx.rel = c.seen[LAUNCH_NOPTS + 14] > 0;
+	}
+	if (o->filter && !strncmp(o->filter, "trace=", 6))
+		o->filter += 6;
 	o->buffer_size = RING_BYTES_DEFAULT;
 	if (c.val[LAUNCH_NOPTS + 6] &&
 	    (ring_parse_size(c.val[LAUNCH_NOPTS + 6], &o->buffer_size) ||
@@ -159,7 +275,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	else if (c.val[LAUNCH_NOPTS + 7] && strcmp(c.val[LAUNCH_NOPTS + 7], "discard"))
 		return usage_error("trace: --when-full '%s': discard or block",
 				   c.val[LAUNCH_NOPTS + 7]);
-	o->counters = c.seen[LAUNCH_NOPTS + 8] > 0;
+	o->counters = c.seen[LAUNCH_NOPTS + 16] > 0;
 	if (!c.nrest)
 		return usage_error("trace: no command given (usage: nipc trace [OPTIONS] -- CMD [ARGS...])");
 	if (o->output && !*o->output)
@@ -169,6 +285,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	if ((size_t)snprintf(o->trace, sizeof o->trace, "%s%s", o->filter ? o->filter : "1",
 			     o->unnamed ? ",unnamed" : "") >= sizeof o->trace)
 		return usage_error("trace: filter list too long (over %d bytes)", (int)sizeof o->trace - 10);
+	if (check_filter(o->trace))
+		return EXIT_USAGE;
 	o->l.who = "trace";
 	launch_take(&o->l, &c);
 	return 0;
@@ -214,11 +332,21 @@ static int open_output(const char *path, const char **why)
 	return fd;
 }
 
-static FILE *open_output_file(const char *path, const char **why)
+/* A regular file is emptied first, as strace's -o, unless append (-A);
+ * never one of nipc's own descriptors (/dev/stderr: 2>>log stays). */
+static FILE *open_output_file(const char *path, const char **why, int append)
 {
 	int fd = open_output(path, why);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "a");
+	struct stat st;
+	FILE *f;
 
+	if (fd >= 0 && !append && tf_fd_name(path) < 0 && !fstat(fd, &st) && S_ISREG(st.st_mode) &&
+	    ftruncate(fd, 0)) {
+		*why = strerror(errno);
+		close(fd);
+		return NULL;
+	}
+	f = fd < 0 ? NULL : fdopen(fd, "a");
 	if (fd >= 0 && !f) {
 		*why = strerror(errno);
 		close(fd);
@@ -332,7 +460,7 @@ static FILE *event_file(struct reader *r, long pid)
 	}
 	if (fmt_put_pattern(&(struct out){path, 0, sizeof path}, r->abs_output, pid))
 		return NULL;
-	if (!(f = open_output_file(path, &why))) {
+	if (!(f = open_output_file(path, &why, r->o->append))) {
 		if (!r->warned_files++)
 			fprintf(stderr, "nipc: trace: %s: %s\n", path, why);
 		return NULL;
@@ -353,30 +481,132 @@ static int by_total(const void *a, const void *b)
 	return strcmp(x->op, y->op);
 }
 
-static void print_summary(struct reader *r)
+/* The rows rolled up per operation (key unused), by total time; the
+ * count of them, or 0 if out of memory. */
+static size_t per_op(const struct reader *r, struct row **out)
+{
+	struct row *ops = calloc(r->nrows + 1, sizeof *ops);
+	size_t n = 0, j;
+
+	*out = ops;
+	for (size_t i = 0; ops && i < r->nrows; i++) {
+		const struct row *w = &r->rows[i];
+
+		for (j = 0; j < n && strcmp(ops[j].op, w->op); j++)
+			;
+		if (j == n)
+			ops[n++] = (struct row){"", w->op, 0, 0, 0};
+		ops[j].calls += w->calls;
+		ops[j].errors += w->errors;
+		ops[j].total_ns += w->total_ns;
+	}
+	if (n)
+		qsort(ops, n, sizeof *ops, by_total);
+	return n;
+}
+
+/* strace -c's table, per operation. */
+static void print_ops(FILE *f, const struct row *ops, size_t n, unsigned long long total)
+{
+	static const char rule[] = "------ ----------- ----------- --------- --------- ----------------\n";
+	unsigned long long calls = 0, errors = 0;
+
+	fputs("% time     seconds  usecs/call     calls    errors operation\n", f);
+	fputs(rule, f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%6.2f %11.6f %11llu %9llu %9.0llu %s\n",
+			total ? 100.0 * (double)ops[i].total_ns / (double)total : 0.0,
+			ops[i].total_ns / 1e9, ops[i].total_ns / 1000 / ops[i].calls,
+			ops[i].calls, ops[i].errors, ops[i].op);
+		calls += ops[i].calls;
+		errors += ops[i].errors;
+	}
+	fputs(rule, f);
+	fprintf(f, "%6.2f %11.6f %11llu %9llu %9.0llu total\n", 100.0, total / 1e9,
+		calls ? total / 1000 / calls : 0, calls, errors);
+}
+
+static void print_rows_json(FILE *f, const struct row *w, size_t n, int keys,
+			    unsigned long long total)
+{
+	for (size_t i = 0; i < n; i++, w++) {
+		fprintf(f, "%s{", i ? "," : "");
+		if (keys) {
+			fputs("\"key\":", f);
+			json_string(f, w->key);
+			fputc(',', f);
+		}
+		fputs("\"op\":", f);
+		json_string(f, w->op);
+		fprintf(f, ",\"calls\":%llu,\"errors\":%llu,\"total_ns\":%llu,\"mean_ns\":%llu",
+			w->calls, w->errors, w->total_ns, w->total_ns / w->calls);
+		if (!keys)
+			fprintf(f, ",\"time_pct\":%.2f",
+				total ? 100.0 * (double)w->total_ns / (double)total : 0.0);
+		fputc('}', f);
+	}
+}
+
+/* The summary as one JSON Lines record: {"v":1,"summary":{...}}. */
+static void print_summary_json(FILE *f, const struct reader *r, const struct ring_reader *rr,
+			       const struct row *ops, size_t nops, unsigned long long total)
+{
+	unsigned long long calls = 0, errors = 0, delivered, lost, n;
+	long pid;
+
+	for (size_t i = 0; i < nops; i++) {
+		calls += ops[i].calls;
+		errors += ops[i].errors;
+	}
+	ring_reader_counts(rr, &delivered, &lost);
+	fputs("{\"v\":" FMT_JSON_V ",\"summary\":{\"ops\":[", f);
+	print_rows_json(f, ops, nops, 0, total);
+	fputs("],\"objects\":[", f);
+	print_rows_json(f, r->rows, r->nrows, 1, total);
+	fprintf(f, "],\"calls\":%llu,\"errors\":%llu,\"total_ns\":%llu,\"delivered\":%llu,"
+		"\"lost\":%llu,\"lost_by_pid\":[", calls, errors, total, delivered, lost);
+	for (size_t i = 0; ring_reader_pid_lost(rr, i, &pid, &n); i++)
+		fprintf(f, "%s{\"pid\":%ld,\"lost\":%llu}", i ? "," : "", pid, n);
+	fputs("]}}\n", f);
+}
+
+/* The tables, per operation (strace -c's) and per object and operation. */
+static void print_summary(FILE *f, struct reader *r, const struct ring_reader *rr)
 {
 	unsigned long long calls = 0, errors = 0, total = 0;
+	struct row *ops;
+	size_t nops;
 
 	if (r->nrows)
 		qsort(r->rows, r->nrows, sizeof *r->rows, by_total);
-	fprintf(stderr, "%8s %7s %12s %10s  %-14s %s\n", "calls", "errors", "total(us)",
+	for (size_t i = 0; i < r->nrows; i++)
+		total += r->rows[i].total_ns;
+	nops = per_op(r, &ops);
+	if (r->o->json) {
+		print_summary_json(f, r, rr, ops, nops, total);
+		free(ops);
+		return;
+	}
+	print_ops(f, ops, nops, total);
+	free(ops);
+	fputc('\n', f);
+	fprintf(f, "%8s %7s %12s %10s  %-14s %s\n", "calls", "errors", "total(us)",
 		"mean(us)", "op", "key");
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct row *w = &r->rows[i];
 
-		fprintf(stderr, "%8llu %7llu %12.3f %10.3f  %-14s %s\n", w->calls, w->errors,
+		fprintf(f, "%8llu %7llu %12.3f %10.3f  %-14s %s\n", w->calls, w->errors,
 			w->total_ns / 1e3, w->total_ns / 1e3 / (double)w->calls, w->op, w->key);
 		calls += w->calls;
 		errors += w->errors;
-		total += w->total_ns;
 	}
-	fprintf(stderr, "%8s %7s %12s %10s\n", "--------", "-------", "------------", "----------");
-	fprintf(stderr, "%8llu %7llu %12.3f %10s  %s\n", calls, errors, total / 1e3, "", "total");
+	fprintf(f, "%8s %7s %12s %10s\n", "--------", "-------", "------------", "----------");
+	fprintf(f, "%8llu %7llu %12.3f %10s  %s\n", calls, errors, total / 1e3, "", "total");
 }
 
 /* The losses, after the table: how many of the events made were lost,
  * and by which processes. */
-static void print_lost(const struct ring_reader *rr, int summary)
+static void print_lost(FILE *f, const struct ring_reader *rr, int summary)
 {
 	unsigned long long delivered, lost, n;
 	long pid;
@@ -385,16 +615,16 @@ static void print_lost(const struct ring_reader *rr, int summary)
 	if (!lost)
 		return;
 	if (summary)
-		fprintf(stderr, "%8llu %7s %12s %10s  %s (of %llu events made):", lost, "", "", "",
+		fprintf(f, "%8llu %7s %12s %10s  %s (of %llu events made):", lost, "", "", "",
 			"lost", delivered + lost);
 	else
-		fprintf(stderr, "nipc: trace: %llu of %llu events lost:", lost, delivered + lost);
+		fprintf(f, "nipc: trace: %llu of %llu events lost:", lost, delivered + lost);
 	for (size_t i = 0; ring_reader_pid_lost(rr, i, &pid, &n); i++)
 		if (pid)
-			fprintf(stderr, " pid %ld: %llu", pid, n);
+			fprintf(f, " pid %ld: %llu", pid, n);
 		else
-			fprintf(stderr, " unknown process: %llu", n);
-	fputc('\n', stderr);
+			fprintf(f, " unknown process: %llu", n);
+	fputc('\n', f);
 }
 
 static long now_ms(void)
@@ -418,14 +648,23 @@ static void on_event(void *arg, const struct shim_event *e)
 	struct out o = {line, 0, sizeof line - 1};
 	FILE *f;
 
+	struct fmt_prefix pfx = r->o->pfx;
+	long long ns;
+
 	count(r, e->key[0] ? e->key : "-", shim_op_name(e->op), e->failed, e->dur);
-	if (!(f = event_file(r, e->pid)))
+	if (!r->o->events || !(f = event_file(r, e->pid)))
 		return;
 	if (!r->o->json && (long long)e->ts.tv_sec != r->off_sec) {
 		r->off_sec = e->ts.tv_sec;
 		r->off = utc_offset_at(e->ts.tv_sec);
 	}
-	format_event(&o, e, r->o->json, &(struct fmt_prefix){r->off, r->tid});
+	ns = r->prev.tv_sec ? (long long)(e->ts.tv_sec - r->prev.tv_sec) * 1000000000 +
+			      (e->ts.tv_nsec - r->prev.tv_nsec) : 0;
+	r->prev = e->ts;
+	pfx.utc_offset = r->off;
+	pfx.tid = r->tid;
+	pfx.rel_ns = ns > 0 ? (unsigned long long)ns : 0;
+	format_event(&o, e, r->o->json, &pfx);
 	put_line(f, &o);
 }
 
@@ -438,10 +677,10 @@ static void on_lost(void *arg, long pid, long tid, unsigned long long n,
 	struct out o = {line, 0, sizeof line - 1};
 	FILE *f;
 
-	if (!(f = pid || r->single ? event_file(r, pid) : stderr))
+	if (!r->o->events || !(f = pid || r->single ? event_file(r, pid) : stderr))
 		return;
 	if (r->o->json) {
-		fmt_puts(&o, "{\"ts\":");
+		fmt_puts(&o, "{\"v\":" FMT_JSON_V ",\"ts\":");
 		fmt_put_i(&o, (long long)ts->tv_sec);
 		fmt_putc(&o, '.');
 		fmt_put_u(&o, (unsigned long long)ts->tv_nsec, 9);
@@ -570,6 +809,7 @@ static int run_ring(struct opts *o)
 	char name[64];
 	const char *tid_env = getenv("NIPC_TRACE_TID");
 	int status, rc = EXIT_FAIL;
+	FILE *sum;
 	pid_t pid;
 
 	if (!(r = calloc(1, sizeof *r)))
@@ -579,12 +819,21 @@ static int run_ring(struct opts *o)
 	r->tid = !(tid_env && !strcmp(tid_env, "0"));
 	r->off_sec = -1;
 	if (o->output) {
-		if (absolute_path(o->output, r->abs_output, sizeof r->abs_output) ||
-		    check_output(r->abs_output))
+		if (absolute_path(o->output, r->abs_output, sizeof r->abs_output))
+			goto out;
+		/* -ff: FILE.PID, unless FILE says where the pid goes */
+		if (o->per_pid && !strstr(r->abs_output, "%p") &&
+		    strlen(r->abs_output) + 4 > sizeof r->abs_output) {
+			fail("trace: %s: file name too long", o->output);
+			goto out;
+		}
+		if (o->per_pid && !strstr(r->abs_output, "%p"))
+			strcat(r->abs_output, ".%p");
+		if (check_output(r->abs_output))
 			goto out;
 		r->single = NULL;
 		if (!strstr(r->abs_output, "%p") &&
-		    !(r->single = open_output_file(r->abs_output, &why))) {
+		    !(r->single = open_output_file(r->abs_output, &why, o->append))) {
 			fail("trace: %s: %s", r->abs_output, why);
 			goto out;
 		}
@@ -608,13 +857,16 @@ static int run_ring(struct opts *o)
 		for (size_t i = 0; i < r->nfiles; i++)
 			fclose(r->files[i].f);
 		r->nfiles = 0;
+		fflush(stderr);
+		/* as strace: the summary goes where the events go, one file */
+		sum = r->single ? r->single : stderr;
+		if (o->summary)
+			print_summary(sum, r, rr);
+		if (!(o->summary && o->json))
+			print_lost(o->summary ? sum : stderr, rr, o->summary);
 		if (r->single && r->single != stderr)
 			fclose(r->single);
 		r->single = NULL;
-		fflush(stderr);
-		if (o->summary)
-			print_summary(r);
-		print_lost(rr, o->summary);
 		rc = launch_exit_status(status);
 	}
 out:
@@ -638,19 +890,25 @@ out:
 int cmd_trace(int argc, char **argv)
 {
 	struct opts o = {0};
+	char **args = split_flags(&argc, argv);
 	int rc;
 
-	if ((rc = parse_args(&o, argc, argv)))
+	if (!args)
+		return fail("trace: out of memory");
+	if ((rc = parse_args(&o, argc, args)) || (rc = launch_prepare(&o.l))) {
+		free(args);
 		return rc < 0 ? EXIT_OK : rc;
-	if ((rc = launch_prepare(&o.l)))
-		return rc;
-	if (o.counters && trace_counters_create(&o.ctr))
+	}
+	if (o.counters && trace_counters_create(&o.ctr)) {
+		free(args);
 		return EXIT_FAIL;
+	}
 	rc = run_ring(&o);
 	if (o.counters) {
 		fflush(stderr);
 		trace_counters_print(&o.ctr, stderr, o.json);
 		trace_counters_close(&o.ctr, 1);
 	}
+	free(args);
 	return rc;
 }

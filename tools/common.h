@@ -55,7 +55,7 @@ struct opt {
 enum {
 	CL_STOP_AT_POSITIONAL = 1, /* see above */
 	CL_ONCE = 2,               /* an option given twice is an error */
-	CL_MAX_OPTS = 16,
+	CL_MAX_OPTS = 24,
 	CL_MAX_POS = 8,
 	CL_HELP = -1,              /* parse_cmdline: --help was given */
 };

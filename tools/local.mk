@@ -12,6 +12,8 @@ tools_nipc_SOURCES += tools/trace_json.c tools/trace_json.h \
 # nipc trace renders events with the shim's own renderer.
 tools_nipc_SOURCES += shim/format.c shim/format.h shim/ops.c \
 	tools/ring_read.c tools/ring_read.h shim/ring.h
+# -e is checked with the shim's own filter parser.
+tools_nipc_SOURCES += shim/filter.c
 tools_nipc_CPPFLAGS = $(AM_CPPFLAGS) -DNIPC_SHIM_PATH='"$(libdir)/libnipc-preload.so"'
 # nipc rules: the shim's rule language, compiled in from shim/.
 tools_nipc_SOURCES += tools/cmd_rules.c shim/rules.c shim/rules.h
