@@ -15,6 +15,7 @@
 #include <sys/sem.h>
 #include <dirent.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -177,6 +178,17 @@ int nipc__pid_gone(pid_t pid, time_t when)
 	 * which moves when the wall clock is stepped: only a start well after
 	 * `when` proves a reused pid (a live holder must never read as gone) */
 	return zombie || start > (long long)when + PID_REUSE_SLACK;
+}
+
+/* The initial PID namespace's nsfs inode number is fixed (the kernel's
+ * PROC_PID_INIT_INO). */
+#define PID_NS_INIT_INO 0xEFFFFFFCU
+
+int nipc__pids_all_visible(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == PID_NS_INIT_INO;
 }
 
 /* ----------------------------------------------------- objects and maps */

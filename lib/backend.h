@@ -207,6 +207,10 @@ NIPC_HIDDEN int nipc__fd_high(int fd);
  * that pid that started after `when` (the pid was reused). 0 when it may
  * be alive or cannot be seen (pid <= 0, another PID namespace). */
 NIPC_HIDDEN int nipc__pid_gone(pid_t pid, time_t when);
+/* 1 if every process has a pid here (this is the initial PID namespace),
+ * so that a pid read as 0 stands for no process at all, not for one in
+ * another namespace. Not cached: a fork after unshare(2) changes it. */
+NIPC_HIDDEN int nipc__pids_all_visible(void);
 /* Processes other than this one that map the file (dev, ino), from
  * /proc/PID/maps (nipc__maps_scan), or -1 without /proc. */
 NIPC_HIDDEN long nipc__mappers(dev_t dev, ino_t ino);

@@ -3,8 +3,8 @@
  * by ftok(3) of a key file, as Qt does it; and the System V half of the
  * lock protocol of libnipc(3) ("THE LOCK"): a segment's lock is made and
  * removed under an flock(2) of its key file, initialised by semop(+1)
- * without SEM_UNDO (so sem_otime is set exactly when it is initialised),
- * and waited for in slices that look for a stale count. */
+ * without SEM_UNDO (which sets its last operator, sempid), and waited for
+ * in slices that look for a stale count. */
 #include "config.h"
 
 #include "backend.h"
@@ -332,7 +332,7 @@ static void keyfile_unlock(int fd)
 
 /* Opens the lock of a segment under its key file's flock; makes it when
  * missing, initialised by semop(+1) without SEM_UNDO, never SETVAL: so
- * "value 0 and sem_otime 0" can only mean that its maker died first. */
+ * "value 0 and no last operator" can only mean that its maker died first. */
 static int lock_get(struct nipc_bsem *s, struct nipc_why *why)
 {
 	struct sembuf up = {.sem_num = 0, .sem_op = 1, .sem_flg = 0};
@@ -381,26 +381,36 @@ fail:
 	return err;
 }
 
-/* 1 if the lock is at 0 and nothing will give it back: never initialised
- * (sem_otime 0: its maker died between semget and semop), or its last
- * operator is gone while the count stayed taken (a SEM_UNDO cleared by a
- * SETVAL, e.g. Qt 5's create() on a live lock). */
+enum { LIVE, UNINIT, ORPHANED };
+
+/* Why the lock is at 0 with nothing to give it back, or LIVE. UNINIT:
+ * never initialised, its maker died between semget and semop: nothing
+ * ever operated on it, so sem_otime is 0 — unless a process with an undo
+ * entry for it (a waiter, with SEM_UNDO) has exited since: the kernel's
+ * exit_sem() then sets sem_otime even for an adjustment of 0, without a
+ * last operator, so GETPID 0 tells it too where every process has a pid
+ * (elsewhere it may be a holder in another PID namespace). ORPHANED: its
+ * last operator is gone while the count stayed taken (a SEM_UNDO cleared
+ * by a SETVAL, e.g. Qt 5's create() on a live lock). */
 static int stale(int id, time_t *otime, pid_t *pid)
 {
 	struct semid_ds ds;
 	union semun arg = {.buf = &ds};
 
 	if (semctl(id, 0, GETVAL) != 0 || semctl(id, 0, IPC_STAT, arg) < 0)
-		return 0;
+		return LIVE;
 	*otime = ds.sem_otime;
 	*pid = semctl(id, 0, GETPID);
-	return *otime == 0 || nipc__pid_gone(*pid, *otime);
+	if (*otime == 0 || (*pid == 0 && nipc__pids_all_visible()))
+		return UNINIT;
+	return nipc__pid_gone(*pid, *otime) ? ORPHANED : LIVE;
 }
 
 /* Takes a stale lock over: after a grace period for an uninitialised one
  * (a Qt 5 maker sets its value with SETVAL right after semget), under the
  * key file's flock, if it is still stale in the same way, give and take in
- * one semop, so that the count is ours with its SEM_UNDO. 1 if taken. */
+ * one semop, so that the count is ours with its SEM_UNDO. 1 if taken.
+ * (An uninitialised lock's sem_otime may move meanwhile: waiters exit.) */
 static int lock_repair(struct nipc_bsem *s)
 {
 	struct sembuf take[2] = {{.sem_num = 0, .sem_op = 1, .sem_flg = 0},
@@ -408,18 +418,18 @@ static int lock_repair(struct nipc_bsem *s)
 	struct stat st;
 	time_t otime, otime2;
 	pid_t pid, pid2;
-	int fd, made, taken = 0;
+	int fd, made, why, taken = 0;
 
-	if (!stale(ssem(s)->id, &otime, &pid))
+	if ((why = stale(ssem(s)->id, &otime, &pid)) == LIVE)
 		return 0;
-	if (!otime)
+	if (why == UNINIT)
 		nipc__sleep_ms(GRACE_MS);
 	if (keyfile_lock(s->native, 0, &fd, &made, &st) < 0)
 		return 0; /* its key file is gone: being removed; EIDRM follows */
-	if (stale(ssem(s)->id, &otime2, &pid2) && otime2 == otime && pid2 == pid &&
-	    semop(ssem(s)->id, take, 2) == 0) {
+	if (stale(ssem(s)->id, &otime2, &pid2) == why && pid2 == pid &&
+	    (why == UNINIT || otime2 == otime) && semop(ssem(s)->id, take, 2) == 0) {
 		taken = 1;
-		s->recovered = otime != 0;
+		s->recovered = why == ORPHANED;
 	}
 	keyfile_unlock(fd);
 	return taken;

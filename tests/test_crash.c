@@ -590,6 +590,50 @@ static void sysv_lock_creator_killed_before_init(void **state)
 	}
 }
 
+/* In the initial PID namespace (its nsfs inode number is fixed) every
+ * process has a pid, so GETPID 0 means "no last operator". */
+static int all_pids_visible(void)
+{
+	struct stat sb;
+
+	return stat("/proc/self/ns/pid", &sb) == 0 && sb.st_ino == 0xEFFFFFFCU;
+}
+
+/* The System V lock's maker killed before it initialised the lock, then a
+ * process that waited for it with SEM_UNDO gone (one that gave up, or was
+ * killed waiting): the kernel's exit_sem() sets sem_otime of every set the
+ * exiting process has an undo entry for, even one adjusting nothing, and
+ * leaves the last operator alone. The lock at 0 then has a sem_otime and no
+ * last operator (GETPID 0); new processes must still get it. */
+static void sysv_lock_made_then_waiter_gone(void **state)
+{
+	struct sembuf down = {.sem_num = 0, .sem_op = -1, .sem_flg = SEM_UNDO | IPC_NOWAIT};
+	nipc_key *k = new_key(SYSV);
+	struct semid_ds ds;
+	int id = -1, st = -1;
+	pid_t pid;
+	long kt;
+
+	if (!all_pids_visible()) {
+		print_message("# SKIP: not in the initial PID namespace: GETPID 0 is ambiguous here\n");
+		skip();
+	}
+	crash(k, &w_sysv_lock_made);
+	if (nipc_ftok(&kt, nipc_key_native(k), NIPC_KEY_SYSTEMV) < 0 || (id = semget(kt, 0, 0)) < 0)
+		fail_msg("no lock semaphore after the kill:%s", what_left(k));
+	if ((pid = fork()) == 0)
+		_exit(semop(id, &down, 1) < 0 && errno == EAGAIN ? 0 : 1);
+	assert_true(pid > 0);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	assert_int_equal(st, 0);
+	assert_int_equal(semctl(id, 0, IPC_STAT, &ds), 0);
+	if (semctl(id, 0, GETVAL) != 0 || ds.sem_otime == 0 || semctl(id, 0, GETPID) != 0)
+		fail_msg("not the state under test: value %d, sem_otime %ld, sempid %d",
+			 semctl(id, 0, GETVAL), (long)ds.sem_otime, semctl(id, 0, GETPID));
+	usable_after_crash(k);
+}
+
 #define SEG_SIZE "12288"
 
 /* Item 5: the POSIX creator killed at the ftruncate that sizes its segment
@@ -880,6 +924,7 @@ int main(void)
 		WINDOW(lock_removed_sysv),
 		WINDOW(lock_removed_posix),
 		T("sysv_lock_creator_killed_before_init", sysv_lock_creator_killed_before_init, NULL),
+		T("sysv_lock_made_then_waiter_gone", sysv_lock_made_then_waiter_gone, NULL),
 		T("posix_creator_killed_at_ftruncate", posix_creator_killed_at_ftruncate, NULL),
 		T("sysv_failed_sem_create_undone", sysv_failed_sem_create_undone, NULL),
 		T("foreign_empty_posix_segment_kept", foreign_empty_posix_segment_kept, NULL),
