@@ -186,8 +186,7 @@ static uint64_t rec_size(const struct shim_event *e, size_t keylen)
 	uint32_t n;
 
 	for (int i = 0; i < e->nargs; i++)
-		len += RING_ALIGN(sizeof(struct ring_arg) + strlen(e->arg[i].name) +
-				  arg_data(&e->arg[i], &n));
+		len += RING_ARG_SIZE(strlen(e->arg[i].name), arg_data(&e->arg[i], &n));
 	return len + RING_ALIGN(keylen);
 }
 
@@ -245,11 +244,11 @@ static void fill(struct ring_rec *r, const struct shim_event *e, const struct ri
 		ra->v = (uint64_t)a->u;
 		memcpy(ra + 1, a->name, nl);
 		if (dl) {
-			memcpy((unsigned char *)(ra + 1) + nl, a->p, dl);
+			memcpy((unsigned char *)ra + RING_ARG_DATA(nl), a->p, dl);
 			if (a->kind == A_STR)
-				((unsigned char *)(ra + 1))[nl + dl - 1] = 0;
+				((unsigned char *)ra)[RING_ARG_DATA(nl) + dl - 1] = 0;
 		}
-		p += RING_ALIGN(sizeof *ra + nl + dl);
+		p += RING_ARG_SIZE(nl, dl);
 	}
 	memcpy(p, e->key, keylen);
 }

@@ -105,12 +105,16 @@ struct ring_rec {
 struct ring_arg {
 	uint8_t kind;           /* enum arg_kind */
 	uint8_t namelen;
-	uint16_t datalen;       /* bytes after the name: A_STR (NUL included), A_TS, A_SOPS */
+	uint16_t datalen;       /* bytes of data (RING_ARG_DATA): A_STR (NUL included), A_TS, ... */
 	uint32_t n;             /* A_SOPS: the call's count */
 	uint64_t v;             /* the value (pointer, integer); a string's NULL-ness */
 };
 
 #define RING_ALIGN(n) (((n) + 7u) & ~(uint64_t)7u)
+/* An argument's data starts 8-aligned after its name (a timespec, an
+ * mq_attr read in place); the next argument after the data. */
+#define RING_ARG_DATA(nl) RING_ALIGN(sizeof(struct ring_arg) + (nl))
+#define RING_ARG_SIZE(nl, dl) RING_ALIGN(RING_ARG_DATA(nl) + (dl))
 
 static inline struct ring_hdr *ring_slot(const struct ring_pool *p, uint32_t i)
 {

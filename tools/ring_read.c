@@ -453,7 +453,7 @@ static void decode(const struct item *it, struct shim_event *e, char names[][256
 	e->nargs = rec->nargs > SHIM_MAX_ARGS ? SHIM_MAX_ARGS : rec->nargs;
 	for (int i = 0; i < rec->nargs; i++) {
 		const struct ring_arg *ra = (const struct ring_arg *)p;
-		const unsigned char *data = (const unsigned char *)(ra + 1) + ra->namelen;
+		const unsigned char *data = (const unsigned char *)ra + RING_ARG_DATA(ra->namelen);
 
 		if (i < SHIM_MAX_ARGS) {
 			struct shim_arg *a = &e->arg[i];
@@ -469,7 +469,7 @@ static void decode(const struct item *it, struct shim_event *e, char names[][256
 			    a->kind == A_SIGEV || a->kind == A_UINTP)
 				a->p = ra->datalen ? (const void *)data : NULL;
 		}
-		p += RING_ALIGN(sizeof *ra + ra->namelen + ra->datalen);
+		p += RING_ARG_SIZE(ra->namelen, ra->datalen);
 	}
 	if (rec->keylen >= sizeof e->key) {
 		memcpy(e->key, p, sizeof e->key - 1);
@@ -550,8 +550,10 @@ static void hand_over(struct ring_reader *r, int final, uint64_t limit, const st
 				s->lost(s->arg, it->pid, it->tid, it->lost, &ts);
 		}
 	}
-	memmove(r->q, r->q + i, (r->nq - i) * sizeof *r->q);
-	r->nq -= i;
+	if (i) {
+		memmove(r->q, r->q + i, (r->nq - i) * sizeof *r->q);
+		r->nq -= i;
+	}
 }
 
 size_t ring_reader_poll(struct ring_reader *r, int final, const struct ring_sink *s)
