@@ -53,24 +53,6 @@ static int child(long iters)
 	return 0;
 }
 
-static int find_shim(char *out, size_t len)
-{
-	const char *env = getenv("NIPC_PRELOAD");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env)
-		return realpath(env, out) ? 0 : -1;
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = '\0';
-	*strrchr(exe, '/') = '\0';
-	if ((size_t)snprintf(out, len, "%s/../shim/.libs/libnipc-preload.so", exe) >= len)
-		return -1;
-	return access(out, R_OK) ? -1 : 0;
-}
-
 /* One configuration once: ns per iteration, or < 0 on failure. */
 static double run(enum cfg c, const char *shim, const char *table)
 {
@@ -116,7 +98,7 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--child"))
 		return child(atol(argv[2]));
-	if (find_shim(shim, sizeof shim)) {
+	if (bench_find_shim(shim, sizeof shim)) {
 		fprintf(stderr, "bench_counters: libnipc-preload.so not found (build it, or set "
 			"NIPC_PRELOAD)\n");
 		return 1;

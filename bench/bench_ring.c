@@ -127,23 +127,6 @@ static int self_dir(char *out, size_t len)
 	return (size_t)snprintf(out, len, "%s", exe) >= len ? -1 : 0;
 }
 
-static int in_path(const char *prog, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-
-	while (path && *path) {
-		size_t n = strcspn(path, ":");
-
-		if (n && n + strlen(prog) + 2 <= len) {
-			snprintf(out, len, "%.*s/%s", (int)n, path, prog);
-			if (access(out, X_OK) == 0)
-				return 1;
-		}
-		path += n + (path[n] == ':');
-	}
-	return 0;
-}
-
 struct env {
 	char self[PATH_MAX], nipc[PATH_MAX], shim[PATH_MAX], strace[PATH_MAX], lttng[PATH_MAX];
 	char lttng_bin[PATH_MAX], file[PATH_MAX], dir[64];
@@ -264,10 +247,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(v.file, sizeof v.file, "%s/trace", v.dir);
-	v.have_strace = in_path("strace", v.strace, sizeof v.strace);
+	v.have_strace = bench_in_path("strace", v.strace, sizeof v.strace);
 	if (access(v.lttng, X_OK))
 		lttng_note = "skipped: lttng-ust not found by configure (liblttng-ust-dev)";
-	else if (!in_path("lttng", v.lttng_bin, sizeof v.lttng_bin))
+	else if (!bench_in_path("lttng", v.lttng_bin, sizeof v.lttng_bin))
 		lttng_note = "skipped: lttng (lttng-tools) not installed";
 	else if (lttng_session(&v, 1))
 		lttng_note = "skipped: no LTTng session (lttng-sessiond cannot start?)";

@@ -101,41 +101,6 @@ static int child(const char *what, long iters)
 	return 0;
 }
 
-static int find_shim(char *out, size_t len)
-{
-	const char *env = getenv("NIPC_PRELOAD");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env)
-		return realpath(env, out) ? 0 : -1;
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = '\0';
-	*strrchr(exe, '/') = '\0';
-	if ((size_t)snprintf(out, len, "%s/../shim/.libs/libnipc-preload.so", exe) >= len)
-		return -1;
-	return access(out, R_OK) ? -1 : 0;
-}
-
-static int have_strace(char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-	while (path && *path) {
-		size_t n = strcspn(path, ":");
-
-		if (n && n + sizeof "/strace" <= len) {
-			memcpy(out, path, n);
-			memcpy(out + n, "/strace", sizeof "/strace");
-			if (access(out, X_OK) == 0)
-				return 1;
-		}
-		path += n + (path[n] == ':');
-	}
-	return 0;
-}
-
 static long count_lines(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -213,7 +178,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_shim\n");
 		return 2;
 	}
-	if (find_shim(shim, sizeof shim)) {
+	if (bench_find_shim(shim, sizeof shim)) {
 		fprintf(stderr, "bench_shim: libnipc-preload.so not found (build it, or set NIPC_PRELOAD)\n");
 		return 1;
 	}
@@ -222,7 +187,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(file, sizeof file, "%s/trace", dir);
-	strace_ok = have_strace(strace, sizeof strace);
+	strace_ok = bench_in_path("strace", strace, sizeof strace);
 	printf("bench_shim: median (best) of %d interleaved rounds per configuration; ratios and\n"
 	       "extra ns: medians of each round's own comparison; shim %s\n", REPEATS, shim);
 	printf("%-27s %-22s %12s %9s %16s\n", "loop", "configuration", "ns/iter", "x native",
