@@ -915,7 +915,10 @@ static void qt_life(enum world w, char *rep, size_t size)
 	qt_output(&r, TL_ARGV("shm", "cat", name, "--size", "9"), text, sizeof text - 1);
 	note(rep, size, "read: %s\n", text);
 
-	/* the lock excludes: a second locker waits for the first */
+	/* the lock excludes: a second locker waits for the first. Qt's
+	 * detach takes the lock too, so the first may end only after the
+	 * second has let go: which of them the lock goes to first when the
+	 * first unlocks is the kernel's (or the emulation's) choice */
 	l1 = qt_start(&r, TL_ARGV("shm", "lock", name));
 	qt_line(&r, l1, "locker 1");
 	qt_line(&r, l1, "locker 1");
@@ -923,9 +926,10 @@ static void qt_life(enum world w, char *rep, size_t size)
 	qt_line(&r, l2, "locker 2");
 	tl_expect_quiet(l2);
 	tl_write(l1, "\n");
-	qt_end(&r, l1, "locker 1");
+	qt_line(&r, l1, "locker 1");
 	qt_line(&r, l2, "locker 2");
 	tl_write(l2, "\n");
+	qt_end(&r, l1, "locker 1");
 	qt_end(&r, l2, "locker 2");
 
 	/* locked increments of two processes add up */
