@@ -25,7 +25,8 @@ struct tally {
 	double back;            /* the most an event ended before the one above it, s */
 };
 
-/* nipc trace's buffers in /dev/shm (/dev/shm/nipc-trace-PID-...): those
+/* nipc trace's buffers in /dev/shm (/dev/shm/nipc-trace-PID-..., and
+ * --counters' nipc-counters-PID-...): those
  * of process pid, or (pid 0) those whose nipc is gone, which its exit or
  * its watchdog should have removed. Other tests may trace at the same
  * time: their buffers belong to live processes. */
@@ -40,7 +41,8 @@ static int buffers(pid_t pid)
 	while ((e = readdir(d))) {
 		long owner;
 
-		if (sscanf(e->d_name, "nipc-trace-%ld-", &owner) != 1)
+		if (sscanf(e->d_name, "nipc-trace-%ld-", &owner) != 1 &&
+		    sscanf(e->d_name, "nipc-counters-%ld-", &owner) != 1)
 			continue;
 		if (pid ? owner == pid : kill((pid_t)owner, 0) && errno == ESRCH)
 			n++;
@@ -237,23 +239,27 @@ static void test_signal_handler_events_lost(void **state)
  * it. */
 static void test_killed_reader_leaves_nothing(void **state)
 {
-	const char *argv[] = {tl_nipc(), "trace", "--", "sleep", "2", NULL};
-	struct tl_proc p;
-	long long until;
+	const char *plain[] = {tl_nipc(), "trace", "--", "sleep", "2", NULL};
+	const char *counted[] = {tl_nipc(), "trace", "--counters", "--", "sleep", "2", NULL};
 
 	(void)state;
-	assert_int_equal(tl_start(&p, argv, NULL), 0);
-	until = tl_mono_ns() + 5000000000LL;
-	while (!buffers(p.pid) && tl_mono_ns() < until)
-		usleep(10000);
-	assert_int_equal(buffers(p.pid), 1);
-	kill(p.pid, SIGKILL);
-	tl_wait(&p, 5000);
-	until = tl_mono_ns() + 5000000000LL;
-	while (buffers(p.pid) && tl_mono_ns() < until)
-		usleep(10000);
-	assert_int_equal(buffers(p.pid), 0);
-	tl_proc_free(&p);
+	for (int counters = 0; counters <= 1; counters++) {
+		struct tl_proc p;
+		long long until;
+
+		assert_int_equal(tl_start(&p, counters ? counted : plain, NULL), 0);
+		until = tl_mono_ns() + 5000000000LL;
+		while (buffers(p.pid) < 1 + counters && tl_mono_ns() < until)
+			usleep(10000);
+		assert_int_equal(buffers(p.pid), 1 + counters);
+		kill(p.pid, SIGKILL);
+		tl_wait(&p, 5000);
+		until = tl_mono_ns() + 5000000000LL;
+		while (buffers(p.pid) && tl_mono_ns() < until)
+			usleep(10000);
+		assert_int_equal(buffers(p.pid), 0);
+		tl_proc_free(&p);
+	}
 }
 
 /* close_all's DATA holds its own lines only, and its five events are in

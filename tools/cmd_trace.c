@@ -722,7 +722,7 @@ static void on_term(int sig)
  * ends in any way (SIGKILL included): it waits for the end of a pipe only
  * nipc holds. Double-forked before CMD starts, so it is never one of the
  * processes nipc waits for. */
-static int start_watchdog(const char *name)
+static int start_watchdog(const char *name, const char *name2)
 {
 	int p[2], st, null;
 	pid_t pid;
@@ -752,6 +752,8 @@ static int start_watchdog(const char *name)
 		while (read(p[0], &c, 1) < 0 && errno == EINTR)
 			;
 		ring_name_unlink(name);
+		if (name2)
+			ring_name_unlink(name2);
 		_exit(0);
 	}
 	close(p[0]);
@@ -840,10 +842,14 @@ static int run_ring(struct opts *o)
 	}
 	/* the watchdog first: no moment when a killed nipc leaves the buffer */
 	ring_name_make(name, sizeof name);
-	if (start_watchdog(name)) {
+	if (o->counters)
+		trace_counters_name(&o->ctr);
+	if (start_watchdog(name, o->counters ? o->ctr.name : NULL)) {
 		fail("trace: cannot start: %s", strerror(errno));
 		goto out;
 	}
+	if (o->counters && trace_counters_create(&o->ctr))
+		goto out;
 	if (!(rr = ring_reader_new(name, o->buffer_size, RING_COUNT, o->when_full)))
 		goto out;
 	live_pool = rr;
@@ -899,12 +905,8 @@ int cmd_trace(int argc, char **argv)
 		free(args);
 		return rc < 0 ? EXIT_OK : rc;
 	}
-	if (o.counters && trace_counters_create(&o.ctr)) {
-		free(args);
-		return EXIT_FAIL;
-	}
 	rc = run_ring(&o);
-	if (o.counters) {
+	if (o.counters && o.ctr.t) {
 		fflush(stderr);
 		trace_counters_print(&o.ctr, stderr, o.json);
 		trace_counters_close(&o.ctr, 1);

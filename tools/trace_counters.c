@@ -15,12 +15,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int trace_counters_create(struct trace_counters *c)
+void trace_counters_name(struct trace_counters *c)
 {
 	static int n;
-	int fd;
 
 	snprintf(c->name, sizeof c->name, "/nipc-counters-%ld-%d", (long)getpid(), ++n);
+}
+
+int trace_counters_create(struct trace_counters *c)
+{
+	int fd;
+
+	if (!c->name[0])
+		trace_counters_name(c);
 	fd = shm_open(c->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return fail("trace: cannot make the counters table %s: %s", c->name, strerror(errno));

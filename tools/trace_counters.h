@@ -14,7 +14,10 @@ struct trace_counters {
 	struct nipc_ctr_table *t;
 };
 
-/* Makes a new table (0600); 0, or -1 after a message. */
+/* Names the table create will make, so that a watchdog knows it first. */
+void trace_counters_name(struct trace_counters *c);
+/* Makes a new table (0600), named by trace_counters_name if it was not
+ * yet; 0, or -1 after a message. */
 int trace_counters_create(struct trace_counters *c);
 /* Maps the existing table name read-only; 0, or after a message -2 (no
  * such object) or -1. */
