@@ -258,12 +258,13 @@ static int k_sem_post(sem_t *s)
 
 /* ---------------------------------------------------------------- set-up */
 
-/* NIPC_COUNTERS=/NAME: the table, made if it does not exist (0600). */
-static struct nipc_ctr_table *open_table(const char *name)
+/* NIPC_COUNTERS=/NAME: the table, made if it does not exist (0600) and
+ * make is set. */
+static struct nipc_ctr_table *open_table(const char *name, int make)
 {
 	struct nipc_ctr_table *t;
 	struct stat st;
-	int fd = REAL(shm_open)(name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = REAL(shm_open)(name, O_RDWR | (make ? O_CREAT : 0) | O_CLOEXEC, 0600);
 
 	if (fd < 0)
 		return NULL;
@@ -298,10 +299,15 @@ static struct nipc_ctr_table *open_table(const char *name)
 void counters_init(void)
 {
 	const char *name = getenv("NIPC_COUNTERS");
+	/* under nipc trace (its ring named) the table is nipc's: a process
+	 * started after nipc removed it neither makes it again nor warns */
+	int owned = getenv("NIPC_TRACE_RING") != NULL;
 
 	if (!name || !*name)
 		return;
-	if (name[0] != '/' || !(table = open_table(name))) {
+	if (name[0] != '/' || !(table = open_table(name, !owned))) {
+		if (owned && errno == ENOENT)
+			return;
 		shim_warn(errno == EPROTO ? "NIPC_COUNTERS: %s is not a counters table of this "
 			  "version; not counting" : "NIPC_COUNTERS: cannot open the table %s; not counting",
 			  name);
