@@ -25,3 +25,6 @@ tools_nipc_SOURCES += tools/cmd_run.c tools/launch.c tools/launch.h \
 tools_nipc_SOURCES += tools/cmd_ls.c tools/procscan.c tools/procscan.h \
 	shim/ledger.c shim/ledger.h \
 	tools/objects.c tools/objects.h tools/cmd_clean.c
+# (the /proc pass runs on a thread of its own)
+tools_nipc_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS)
+tools_nipc_LDFLAGS = $(PTHREAD_CFLAGS)

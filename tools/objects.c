@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -175,8 +177,10 @@ static const char *const field_names[F_N] = {
 };
 
 /* Reads a /proc/sysvipc file: the columns found by name in its header
- * (the second is the id: shmid, semid, msqid). */
-static int read_sysvipc(const char *path, const char *type, void (*fill)(struct obj *, long long *))
+ * (the second is the id: shmid, semid, msqid). read() fills in what the
+ * kernel says of an object; it runs while /proc is scanned, so it must
+ * not look at the scan (judge_sysv() does, after). */
+static int read_sysvipc(const char *path, const char *type, int (*read)(struct obj *, long long *))
 {
 	FILE *f = fopen(path, "re");
 	char line[1024];
@@ -207,6 +211,7 @@ static int read_sysvipc(const char *path, const char *type, void (*fill)(struct 
 				v[col[i]] = strtoll(t, NULL, col[i] == F_PERMS ? 8 : 10);
 		if (!(o = new_obj(type))) {
 			fclose(f);
+			errno = ENOMEM;
 			return -1;
 		}
 		o->has_key = o->has_id = 1;
@@ -221,20 +226,22 @@ static int read_sysvipc(const char *path, const char *type, void (*fill)(struct 
 		for (int k = F_OTIME; k < F_N; k++)
 			if ((k == F_OTIME || k >= F_ATIME) && v[k] > o->used)
 				o->used = v[k];
-		fill(o, v);
+		if (read(o, v) < 0) {
+			fclose(f);
+			errno = ENOMEM;
+			return -1;
+		}
 	}
 	fclose(f);
 	return 0;
 }
 
-static void fill_shm(struct obj *o, long long *v)
+static int read_shm(struct obj *o, long long *v)
 {
 	o->size = (unsigned long long)v[F_SIZE];
 	o->nattch = v[F_NATTCH];
 	o->cpid = (pid_t)v[F_CPID];
 	o->lpid = (pid_t)v[F_LPID];
-	set_creator(o);
-	users_of(o, PROCSCAN_SYSV_DEV, (ino_t)o->id);
 	if (o->nattch > 0) {
 		o->verdict = V_INUSE;
 		o->why = "attached";
@@ -242,26 +249,70 @@ static void fill_shm(struct obj *o, long long *v)
 		o->verdict = V_IDLE;
 		o->why = "no attachment";
 	}
+	return 0;
 }
 
-static void fill_sem(struct obj *o, long long *v)
+/* The semaphores' last operators (GETPID), for every set, in one pool. */
+static pid_t *sempids;
+static size_t nsempids, csempids;
+
+static int read_sem(struct obj *o, long long *v)
 {
 	union semun { int val; void *buf; } arg = {0};
-	int waiters = 0, denied = 0, live_op = 0;
-	pid_t last = 0;
 
 	o->nsems = v[F_NSEMS];
+	o->otime = v[F_OTIME];
+	o->sempid = nsempids;
 	for (int i = 0; i < o->nsems; i++) {
 		int n = semctl((int)o->id, i, GETNCNT, arg), z = semctl((int)o->id, i, GETZCNT, arg);
 		int p = semctl((int)o->id, i, GETPID, arg);
 
 		if (n < 0 || z < 0 || p < 0) {
-			denied = 1;
+			o->denied = 1;
 			break;
 		}
-		waiters += n + z;
+		o->waiters += n + z;
+		if (nsempids == csempids) {
+			size_t c = csempids ? csempids * 2 : 1024;
+			pid_t *np = realloc(sempids, c * sizeof *np);
+
+			if (!np)
+				return -1;
+			sempids = np;
+			csempids = c;
+		}
+		sempids[nsempids++] = p;
+		o->nsempid++;
+	}
+	return 0;
+}
+
+static int read_msg(struct obj *o, long long *v)
+{
+	o->size = (unsigned long long)(v[F_CBYTES] > 0 ? v[F_CBYTES] : 0);
+	o->nattch = -1;
+	o->lspid = (pid_t)v[F_LSPID];
+	o->lrpid = (pid_t)v[F_LRPID];
+	o->lpid = o->lspid > 0 ? o->lspid : o->lrpid;
+	return 0;
+}
+
+static void judge_shm(struct obj *o)
+{
+	set_creator(o);
+	users_of(o, PROCSCAN_SYSV_DEV, (ino_t)o->id);
+}
+
+static void judge_sem(struct obj *o)
+{
+	int live_op = 0;
+	pid_t last = 0;
+
+	for (int i = 0; i < o->nsempid; i++) {
+		pid_t p = sempids[o->sempid + (size_t)i];
+
 		if (p > 0) {
-			const struct procscan_proc *pp = alive_since(p, v[F_OTIME] > 0 ? v[F_OTIME] : 0);
+			const struct procscan_proc *pp = alive_since(p, o->otime > 0 ? o->otime : 0);
 
 			last = p;
 			if (pp) {
@@ -273,16 +324,16 @@ static void fill_sem(struct obj *o, long long *v)
 	}
 	if (!o->lpid)
 		o->lpid = last;
-	if (waiters) {
+	if (o->waiters) {
 		o->verdict = V_INUSE;
 		o->why = "waiters";
 	} else if (live_op) {
 		o->verdict = V_INUSE;
 		o->why = "last operator alive";
-	} else if (denied) {
+	} else if (o->denied) {
 		o->verdict = V_UNKNOWN;
 		o->why = "no permission to read it";
-	} else if (v[F_OTIME] <= 0) {
+	} else if (o->otime <= 0) {
 		o->verdict = V_IDLE;
 		o->why = "never operated on";
 	} else {
@@ -291,17 +342,15 @@ static void fill_sem(struct obj *o, long long *v)
 	}
 }
 
-static void fill_msg(struct obj *o, long long *v)
+static void judge_msg(struct obj *o)
 {
 	const struct procscan_proc *p;
+	pid_t pids[2] = {o->lspid, o->lrpid};
 
-	o->size = (unsigned long long)(v[F_CBYTES] > 0 ? v[F_CBYTES] : 0);
-	o->nattch = -1;
-	o->lpid = (pid_t)(v[F_LSPID] > 0 ? v[F_LSPID] : v[F_LRPID]);
 	o->verdict = V_IDLE;
 	o->why = "no live sender or receiver";
-	for (int k = F_LSPID; k <= F_LRPID; k++)
-		if (v[k] > 0 && (p = alive_since((pid_t)v[k], 0))) {
+	for (int k = 0; k < 2; k++)
+		if (pids[k] > 0 && (p = alive_since(pids[k], 0))) {
 			add_user(o, p);
 			o->verdict = V_INUSE;
 			o->why = "last sender or receiver alive";
@@ -382,22 +431,28 @@ static int read_dir(const char *dir, int mq)
 			o->used = st.st_atime;
 		o->dev = st.st_dev;
 		o->ino = st.st_ino;
-		users_of(o, st.st_dev, st.st_ino);
-		if (o->nusers) {
-			o->verdict = V_INUSE;
-			o->why = sem ? "open" : mq ? "open" : "mapped or open";
-		} else if (hidden_users(o)) {
-			o->verdict = V_UNKNOWN;
-			o->why = "processes unreadable without privilege";
-		} else {
-			o->verdict = V_IDLE;
-			o->why = "not mapped or open";
-		}
-		if (!mq)
-			from_ledger(o, sem ? RF_POSIX_SEM : RF_POSIX_SHM);
 	}
 	closedir(d);
 	return 0;
+}
+
+static void judge_posix(struct obj *o)
+{
+	int sem = !strcmp(o->type, "posix-sem"), mq = !strcmp(o->type, "posix-mq");
+
+	users_of(o, o->dev, o->ino);
+	if (o->nusers) {
+		o->verdict = V_INUSE;
+		o->why = sem ? "open" : mq ? "open" : "mapped or open";
+	} else if (hidden_users(o)) {
+		o->verdict = V_UNKNOWN;
+		o->why = "processes unreadable without privilege";
+	} else {
+		o->verdict = V_IDLE;
+		o->why = "not mapped or open";
+	}
+	if (!mq)
+		from_ledger(o, sem ? RF_POSIX_SEM : RF_POSIX_SHM);
 }
 
 /* ---------------------------------------------- the System V emulation */
@@ -605,28 +660,92 @@ static void qt_keyfiles(void)
 	}
 }
 
+/* The /proc pass, on a thread of its own while the kernel's objects are
+ * read: the two are independent until the objects are judged. */
+struct scan_job {
+	struct procscan *ps;
+	int err;
+};
+
+static void *scan_thread(void *arg)
+{
+	struct scan_job *j = arg;
+
+	j->ps = procscan_new();
+	j->err = errno;
+	return NULL;
+}
+
+static void reverse(size_t lo, size_t hi)
+{
+	while (lo + 1 < hi) {
+		struct obj t = objs[lo];
+
+		objs[lo++] = objs[--hi];
+		objs[hi] = t;
+	}
+}
+
+/* Moves objs[from, to) before objs[at, from), keeping the order of each. */
+static void move_before(size_t at, size_t from, size_t to)
+{
+	reverse(at, from);
+	reverse(from, to);
+	reverse(at, to);
+}
+
 int objects_collect(int (*wanted)(const char *type), const char *prefix)
 {
-	int rc = 0;
+	struct scan_job job = {NULL, 0};
+	sigset_t all, old;
+	pthread_t scanner;
+	int rc = 0, err = 0, threaded;
+	size_t posix_at, emul_at;
 
 #define WANT(t) (!wanted || wanted(t))
 	who = prefix;
 	btime = procscan_btime();
 	hz = procscan_hz();
-	if (!(ps = procscan_new()))
-		return fail("%s: cannot scan /proc: %s", who, strerror(errno));
+	/* signals stay the main thread's */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	threaded = pthread_create(&scanner, NULL, scan_thread, &job) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!threaded)
+		scan_thread(&job);
 	/* the sources of the families asked for (Qt's segments need their locks) */
-	if ((WANT("sysv-shm") && read_sysvipc("/proc/sysvipc/shm", "sysv-shm", fill_shm) < 0) ||
+	if ((WANT("sysv-shm") && read_sysvipc("/proc/sysvipc/shm", "sysv-shm", read_shm) < 0) ||
 	    ((WANT("sysv-sem") || WANT("sysv-shm")) &&
-	     read_sysvipc("/proc/sysvipc/sem", "sysv-sem", fill_sem) < 0) ||
-	    (WANT("sysv-msg") && read_sysvipc("/proc/sysvipc/msg", "sysv-msg", fill_msg) < 0))
-		rc = fail("%s: cannot read /proc/sysvipc: %s", who, strerror(errno));
-	if (WANT("sysv-shm") || WANT("sysv-sem"))
-		emul_registries();
+	     read_sysvipc("/proc/sysvipc/sem", "sysv-sem", read_sem) < 0) ||
+	    (WANT("sysv-msg") && read_sysvipc("/proc/sysvipc/msg", "sysv-msg", read_msg) < 0))
+		err = errno ? errno : EIO;
+	posix_at = nobjs;
 	if (WANT("posix-shm") || WANT("posix-sem"))
 		read_dir("/dev/shm", 0);
 	if (WANT("posix-mq"))
 		read_dir("/dev/mqueue", 1);
+	if (threaded)
+		pthread_join(scanner, NULL);
+	if (!(ps = job.ps)) {
+		objects_free();
+		return fail("%s: cannot scan /proc: %s", who, strerror(job.err));
+	}
+	if (err)
+		rc = fail("%s: cannot read /proc/sysvipc: %s", who, strerror(err));
+	for (size_t i = 0; i < nobjs; i++)
+		if (i >= posix_at)
+			judge_posix(&objs[i]);
+		else if (!strcmp(objs[i].type, "sysv-shm"))
+			judge_shm(&objs[i]);
+		else if (!strcmp(objs[i].type, "sysv-sem"))
+			judge_sem(&objs[i]);
+		else
+			judge_msg(&objs[i]);
+	/* the emulation's objects are listed after the kernel's System V ones */
+	emul_at = nobjs;
+	if (WANT("sysv-shm") || WANT("sysv-sem"))
+		emul_registries();
+	move_before(posix_at, emul_at, nobjs);
 	if (WANT("sysv-shm") || WANT("sysv-sem") || WANT("qt-keyfile"))
 		qt_keyfiles();
 #undef WANT
@@ -642,4 +761,7 @@ void objects_free(void)
 	nobjs = cobjs = 0;
 	procscan_free(ps);
 	ps = NULL;
+	free(sempids);
+	sempids = NULL;
+	nsempids = csempids = 0;
 }

@@ -40,6 +40,11 @@ struct obj {
 	ino_t ino;
 	long long qt_lock;         /* Qt segment: its lock's semid, else -1 */
 	char *qt_lockfile;         /* and the lock's key file */
+	/* read while /proc is scanned, judged after (objects.c) */
+	long long otime;           /* sysv-sem: last semop */
+	pid_t lspid, lrpid;        /* sysv-msg: last sender, receiver */
+	size_t sempid;             /* sysv-sem: its GETPIDs in a shared pool, */
+	int nsempid, waiters, denied;  /* how many; GETNCNT + GETZCNT; refused */
 };
 
 extern struct obj *objs;
