@@ -191,11 +191,11 @@ static void cell(char *b, size_t n, const struct obj *o, enum col c, int json)
 	case C_COMMAND: snprintf(b, n, "%s", o->ccomm); break;
 	case C_CTIME: snprintf(b, n, "%lld", o->ctime); break;
 	case C_USERS:
-		for (int i = 0; i < o->nusers && i < MAXU && k + 40 < n; i++)
+		for (int i = 0; i < o->nshown && k + 40 < n; i++)
 			k += (size_t)snprintf(b + k, n - k, "%s%d/%s", i ? "," : "",
-					      (int)o->user[i]->pid, o->user[i]->comm);
-		if (o->nusers > MAXU)
-			snprintf(b + k, n - k, ",+%d", o->nusers - MAXU);
+					      (int)obj_user(o, i)->pid, obj_user(o, i)->comm);
+		if (o->nusers > o->nshown)
+			snprintf(b + k, n - k, "%s+%d", k ? "," : "", o->nusers - o->nshown);
 		else if (!o->nusers)
 			snprintf(b, n, json ? "[]" : "-");
 		break;
@@ -221,9 +221,9 @@ static int is_json_string(enum col c)
 static void json_users(const struct obj *o)
 {
 	fputc('[', stdout);
-	for (int i = 0; i < o->nusers && i < MAXU; i++) {
-		printf("%s{\"pid\":%d,\"command\":", i ? "," : "", (int)o->user[i]->pid);
-		json_string(stdout, o->user[i]->comm);
+	for (int i = 0; i < o->nshown; i++) {
+		printf("%s{\"pid\":%d,\"command\":", i ? "," : "", (int)obj_user(o, i)->pid);
+		json_string(stdout, obj_user(o, i)->comm);
 		fputc('}', stdout);
 	}
 	fputc(']', stdout);

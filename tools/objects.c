@@ -103,15 +103,43 @@ static void set_creator(struct obj *o)
 		memcpy(o->ccomm, p->comm, sizeof o->ccomm);
 }
 
+/* The users of every object, each object's in one run. */
+static const struct procscan_proc **upool;
+static size_t nupool, cupool;
+
+const struct procscan_proc *obj_user(const struct obj *o, int i)
+{
+	return upool[o->user_at + (unsigned)i];
+}
+
 static void add_user(struct obj *o, const struct procscan_proc *p)
 {
-	for (int i = 0; i < o->nusers && i < MAXU; i++)
-		if (o->user[i] == p)
+	for (int i = 0; i < o->nshown; i++)
+		if (upool[o->user_at + (unsigned)i] == p)
 			return;
-	if (o->nusers < MAXU) {
-		o->user[o->nusers] = p;
-	}
 	o->nusers++;
+	if (o->nshown == MAXU || (size_t)UINT_MAX - MAXU < nupool)
+		return;
+	if (nupool + MAXU >= cupool) {
+		size_t c = cupool ? cupool * 2 : 1024;
+		const struct procscan_proc **nu = realloc(upool, c * sizeof *nu);
+
+		if (!nu)
+			return;
+		upool = nu;
+		cupool = c;
+	}
+	/* objects take their users in turn; one that comes back moves its
+	 * run to the end */
+	if (o->nshown && o->user_at + (unsigned)o->nshown != nupool) {
+		memcpy(&upool[nupool], &upool[o->user_at], (size_t)o->nshown * sizeof *upool);
+		o->user_at = (unsigned)nupool;
+		nupool += (size_t)o->nshown;
+	}
+	if (!o->nshown)
+		o->user_at = (unsigned)nupool;
+	upool[nupool++] = p;
+	o->nshown++;
 }
 
 static void users_of(struct obj *o, dev_t dev, ino_t ino)
@@ -608,6 +636,7 @@ static void qt_keyfiles(void)
 	DIR *d = dir ? opendir(dir) : NULL;
 	struct dirent *e;
 	struct stat st, lst;
+	int keyed = 0;          /* segments with a key file */
 
 	if (!d)
 		return;
@@ -623,6 +652,7 @@ static void qt_keyfiles(void)
 		o = find_key(shm ? "sysv-shm" : "sysv-sem", qt_ftok(&st));
 		if (o && !o->keyfile) {
 			set_str(&o->keyfile, "%s", path);
+			keyed += shm;
 			continue;
 		}
 		if (!(o = new_obj("qt-keyfile")))
@@ -638,7 +668,7 @@ static void qt_keyfiles(void)
 	}
 	closedir(d);
 	/* the orphan rule, once every key file is attached */
-	for (size_t i = 0; i < nobjs; i++) {
+	for (size_t i = 0; keyed && i < nobjs; i++) {
 		struct obj *o = &objs[i], *lo;
 		const char *base;
 		char lock[PATH_MAX / 2 + 300];
@@ -764,4 +794,7 @@ void objects_free(void)
 	free(sempids);
 	sempids = NULL;
 	nsempids = csempids = 0;
+	free(upool);
+	upool = NULL;
+	nupool = cupool = 0;
 }

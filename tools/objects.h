@@ -15,36 +15,39 @@ extern const char *const verdict_names[4];
 
 enum { MAXU = 16 };
 
+/* Largest first, no holes: ten thousand of them are megabytes, and each
+ * fresh page costs. */
 struct obj {
 	const char *type;
-	int emulated;
-	int has_key, has_id;
-	int32_t key;
-	long long id;
 	char *name;                /* NULL: none */
 	char *keyfile;
-	uid_t uid;
-	unsigned mode;
+	const char *why;
+	long long id;
 	unsigned long long size;
 	long long nattch, nsems;   /* -1: not applicable */
-	pid_t cpid, lpid;
 	long long ctime;
 	long long used;            /* last use, epoch seconds (see objects.c) */
-	int creator;               /* 0: not known, 1 alive, 2 dead */
-	int nusers;
-	const struct procscan_proc *user[MAXU];
-	char ccomm[16];
-	enum verdict verdict;
-	const char *why;
-	dev_t dev;                 /* POSIX: the file */
-	ino_t ino;
 	long long qt_lock;         /* Qt segment: its lock's semid, else -1 */
 	char *qt_lockfile;         /* and the lock's key file */
-	/* read while /proc is scanned, judged after (objects.c) */
-	long long otime;           /* sysv-sem: last semop */
+	dev_t dev;                 /* POSIX: the file */
+	ino_t ino;
+	long long otime;           /* sysv-sem: last semop (read while /proc is
+				    * scanned, judged after: objects.c) */
+	int32_t key;
+	uid_t uid;
+	unsigned mode;
+	pid_t cpid, lpid;
 	pid_t lspid, lrpid;        /* sysv-msg: last sender, receiver */
-	size_t sempid;             /* sysv-sem: its GETPIDs in a shared pool, */
-	int nsempid, waiters, denied;  /* how many; GETNCNT + GETZCNT; refused */
+	enum verdict verdict;
+	int nusers;                /* all of them; the first nshown (<= MAXU) */
+	int nshown;                /* are obj_user(o, 0...) */
+	unsigned user_at;
+	unsigned sempid;           /* sysv-sem: its GETPIDs in a shared pool, */
+	int nsempid, waiters;      /* how many; GETNCNT + GETZCNT */
+	char ccomm[16];
+	signed char emulated, has_key, has_id;
+	signed char creator;       /* 0: not known, 1 alive, 2 dead */
+	signed char denied;        /* sysv-sem: its semaphores could not be read */
 };
 
 extern struct obj *objs;
@@ -56,6 +59,8 @@ extern struct procscan *ps;
  * objects read so far are kept). */
 int objects_collect(int (*wanted)(const char *type), const char *who);
 void objects_free(void);
+/* User i (< o->nshown) of o. */
+const struct procscan_proc *obj_user(const struct obj *o, int i);
 void obj_free(struct obj *o);
 
 #endif
