@@ -15,6 +15,7 @@
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
@@ -270,10 +271,18 @@ static void print_json(const enum col *sel, int nsel)
 
 static void put_cell(const char *s, size_t w, int last)
 {
-	if (last)
-		printf("%s\n", s);
-	else
-		printf("%-*s ", (int)w, s);
+	static const char spaces[] = "                                ";
+	size_t n = strlen(s), pad = n < w ? w - n + 1 : 1;
+
+	fwrite(s, 1, n, stdout);
+	if (last) {
+		putchar('\n');
+		return;
+	}
+	for (size_t k; pad; pad -= k) {
+		k = pad < sizeof spaces - 1 ? pad : sizeof spaces - 1;
+		fwrite(spaces, 1, k, stdout);
+	}
 }
 
 static void print_table(const enum col *sel, int nsel)
@@ -451,6 +460,8 @@ int cmd_ls(int argc, char **argv)
 		else
 			obj_free(&objs[i]);
 	nobjs = k;
+	/* one thread prints: no lock per character */
+	__fsetlocking(stdout, FSETLOCKING_BYCALLER);
 	if (c.seen[1])
 		print_json(sel, nsel);
 	else
