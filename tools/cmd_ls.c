@@ -235,8 +235,17 @@ static void print_json(const enum col *sel, int nsel)
 	char b[4096];
 	int has_type = 0;
 
-	for (int j = 0; j < nsel; j++)
+	char key[C_N][20];      /* "name": in lower case, made once */
+
+	for (int j = 0; j < nsel; j++) {
+		size_t k;
+
 		has_type |= sel[j] == C_TYPE;
+		key[j][0] = '"';
+		for (k = 0; cols[sel[j]].name[k]; k++)
+			key[j][k + 1] = (char)(cols[sel[j]].name[k] | 0x20);
+		memcpy(key[j] + k + 1, "\":", 3);
+	}
 	fputs("[", stdout);
 	for (size_t i = 0; i < nobjs; i++) {
 		const struct obj *o = &objs[i];
@@ -247,13 +256,9 @@ static void print_json(const enum col *sel, int nsel)
 			json_string(stdout, o->type);
 		}
 		for (int j = 0; j < nsel; j++) {
-			char lower[16];
-			size_t k;
-
-			for (k = 0; cols[sel[j]].name[k]; k++)
-				lower[k] = (char)(cols[sel[j]].name[k] | 0x20);
-			lower[k] = 0;
-			printf("%s\"%s\":", j || !has_type ? "," : "", lower);
+			if (j || !has_type)
+				putchar(',');
+			fputs(key[j], stdout);
 			if (sel[j] == C_USERS && !is_na(o, C_USERS)) {
 				json_users(o);
 				continue;

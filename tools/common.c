@@ -42,6 +42,16 @@ void json_string(FILE *f, const char *s)
 	}
 	fputc('"', f);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		/* a run that needs no escape in one write */
+		size_t n = 0;
+
+		while (p[n] >= 0x20 && p[n] != 0x7f && p[n] != '"' && p[n] != '\\')
+			n++;
+		if (n) {
+			fwrite(p, 1, n, f);
+			p += n - 1;
+			continue;
+		}
 		switch (*p) {
 		case '"': fputs("\\\"", f); break;
 		case '\\': fputs("\\\\", f); break;
