@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* nipc ls against real processes: Python's multiprocessing.shared_memory
  * (mapped, then left behind), ipcmk, an attached System V segment, a named
- * semaphore open in a live process, an abandoned Qt 5 segment, a segment
+ * semaphore open in a live process, the same users under a family filter,
+ * an abandoned Qt 5 segment, a segment
  * of the shim's emulation, a semaphore set and a message queue, and a run
  * as another user. --json is read field by field and checked against
  * ipcs, /proc/sysvipc and stat(). Every object is
@@ -66,14 +67,16 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* `nipc ls --json --key GLOB` (as uid, if nonzero): the one object it
- * lists, or NULL when none. */
-static const struct tj_node *ls_one(const char *glob, uid_t uid)
+/* `nipc ls --json --key GLOB [--family FAMILY]` (as uid, if nonzero): the
+ * one object it lists, or NULL when none. */
+static const struct tj_node *ls_one_in(const char *glob, uid_t uid, const char *family)
 {
 	struct tl_opts o = {.uid = uid, .timeout = 30};
 	size_t len;
-	int rc = tl_run_buf(ARGV(nipc, "ls", "--json", "--key", glob), &o, out, sizeof out, &len,
-			    err, sizeof err);
+	int rc = family ? tl_run_buf(ARGV(nipc, "ls", "--json", "--key", glob, "--family", family), &o,
+				     out, sizeof out, &len, err, sizeof err)
+			: tl_run_buf(ARGV(nipc, "ls", "--json", "--key", glob), &o, out, sizeof out, &len,
+				     err, sizeof err);
 
 	if (rc)
 		fprintf(stderr, "# nipc ls: %d: %s", rc, err);
@@ -83,6 +86,11 @@ static const struct tj_node *ls_one(const char *glob, uid_t uid)
 	if (first)
 		assert_null(tj_next(&doc, first));
 	return first;
+}
+
+static const struct tj_node *ls_one(const char *glob, uid_t uid)
+{
+	return ls_one_in(glob, uid, NULL);
 }
 
 static const char *str(const struct tj_node *o, const char *field)
@@ -359,6 +367,43 @@ static void named_semaphore(void **state)
 	sem_unlink(name);
 }
 
+/* A family filter finds the same users: a POSIX segment held open and
+ * not mapped (found by its descriptor) and an attached System V segment
+ * (found by its mapping, the only way a process holds one). */
+static void family_filter(void **state)
+{
+	char glob[80], idglob[32];
+	const struct tj_node *o;
+	int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
+	int id = shmget(IPC_PRIVATE, 4096, 0600);
+	void *at = id >= 0 ? shmat(id, NULL, SHM_RDONLY) : (void *)-1;
+
+	(void)state;
+	if (id >= 0)
+		tl_ledger_shmid(id);
+	assert_true(fd >= 0);
+	assert_true(at != (void *)-1);
+	snprintf(glob, sizeof glob, "posix:%s", name);
+	snprintf(idglob, sizeof idglob, "%d", id);
+	o = ls_one_in(glob, 0, "posix-shm");
+	assert_non_null(o);
+	assert_string_equal(str(o, "verdict"), "in-use");
+	assert_true(has_user(o, getpid()));
+	o = ls_one_in(idglob, 0, "sysv-shm");
+	assert_non_null(o);
+	assert_string_equal(str(o, "type"), "sysv-shm");
+	assert_true(has_user(o, getpid()));
+	o = ls_one_in(idglob, 0, "sysv");
+	assert_non_null(o);
+	assert_true(has_user(o, getpid()));
+	close(fd);
+	o = ls_one_in(glob, 0, "posix");
+	assert_string_equal(str(o, "verdict"), "idle");
+	shmdt(at);
+	shmctl(id, IPC_RMID, NULL);
+	shm_unlink(name);
+}
+
 /* Another user's view: root's processes are unreadable, so a segment of
  * root's that no process nipc can read maps is unknown, never idle. */
 static void other_user(void **state)
@@ -526,6 +571,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sysv_attached, setup, teardown),
 		cmocka_unit_test_setup_teardown(sem_and_queue_vs_ipcs, setup, teardown),
 		cmocka_unit_test_setup_teardown(named_semaphore, setup, teardown),
+		cmocka_unit_test_setup_teardown(family_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(other_user, setup, teardown),
 		cmocka_unit_test_setup_teardown(qt5_abandoned, setup, teardown),
 		cmocka_unit_test_setup_teardown(emulated_segment, setup, teardown),

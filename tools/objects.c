@@ -579,20 +579,26 @@ static void emul_registry(const char *file)
 	munmap(r, sizeof *r);
 }
 
-static void emul_registries(void)
+/* read: the objects of every registry; else only how many there are. */
+static int emul_registries(int read)
 {
 	DIR *d = opendir("/dev/shm");
 	struct dirent *e;
+	int n = 0;
 
 	if (!d)
-		return;
+		return 0;
 	while ((e = readdir(d))) {
-		size_t n = strlen(e->d_name);
+		size_t len = strlen(e->d_name);
 
-		if (is_emul_name(e->d_name) && n > 14 && !strcmp(e->d_name + n - 4, ".reg"))
-			emul_registry(e->d_name);
+		if (is_emul_name(e->d_name) && len > 14 && !strcmp(e->d_name + len - 4, ".reg")) {
+			n++;
+			if (read)
+				emul_registry(e->d_name);
+		}
 	}
 	closedir(d);
+	return n;
 }
 
 /* ------------------------------------------------------ Qt key files */
@@ -694,14 +700,14 @@ static void qt_keyfiles(void)
  * read: the two are independent until the objects are judged. */
 struct scan_job {
 	struct procscan *ps;
-	int err;
+	int maps_only, err;
 };
 
 static void *scan_thread(void *arg)
 {
 	struct scan_job *j = arg;
 
-	j->ps = procscan_new();
+	j->ps = procscan_new_maps(j->maps_only);
 	j->err = errno;
 	return NULL;
 }
@@ -726,7 +732,7 @@ static void move_before(size_t at, size_t from, size_t to)
 
 int objects_collect(int (*wanted)(const char *type), const char *prefix)
 {
-	struct scan_job job = {NULL, 0};
+	struct scan_job job = {NULL, 0, 0};
 	sigset_t all, old;
 	pthread_t scanner;
 	int rc = 0, err = 0, threaded;
@@ -736,6 +742,10 @@ int objects_collect(int (*wanted)(const char *type), const char *prefix)
 	who = prefix;
 	btime = procscan_btime();
 	hz = procscan_hz();
+	/* descriptors hold POSIX objects and the files of the emulation's
+	 * semaphore sets, nothing of the kernel's System V objects */
+	job.maps_only = !WANT("posix-shm") && !WANT("posix-sem") && !WANT("posix-mq") &&
+			!((WANT("sysv-shm") || WANT("sysv-sem")) && emul_registries(0));
 	/* signals stay the main thread's */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -774,7 +784,7 @@ int objects_collect(int (*wanted)(const char *type), const char *prefix)
 	/* the emulation's objects are listed after the kernel's System V ones */
 	emul_at = nobjs;
 	if (WANT("sysv-shm") || WANT("sysv-sem"))
-		emul_registries();
+		emul_registries(1);
 	move_before(posix_at, emul_at, nobjs);
 	if (WANT("sysv-shm") || WANT("sysv-sem") || WANT("qt-keyfile"))
 		qt_keyfiles();

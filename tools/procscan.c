@@ -229,6 +229,11 @@ static int cmp_pid(const void *a, const void *b)
 
 struct procscan *procscan_new(void)
 {
+	return procscan_new_maps(0);
+}
+
+struct procscan *procscan_new_maps(int maps_only)
+{
 	struct procscan *ps = calloc(1, sizeof *ps);
 	DIR *proc;
 	struct dirent *d;
@@ -264,7 +269,7 @@ struct procscan *procscan_new(void)
 			close(dir);
 			continue;
 		}
-		if ((r = scan_maps(ps, dir, ps->nprocs)) == 0)
+		if ((r = scan_maps(ps, dir, ps->nprocs)) == 0 && !maps_only)
 			r = scan_fds(ps, dir, ps->nprocs, -1);
 		close(dir);
 		if (r == -2)

@@ -23,6 +23,9 @@ struct procscan;
 
 /* Scans /proc once. NULL on allocation failure (errno set). */
 struct procscan *procscan_new(void);
+/* The same, maps_only: without the open files (a System V attachment is
+ * a mapping; no descriptor holds one). */
+struct procscan *procscan_new_maps(int maps_only);
 void procscan_free(struct procscan *ps);
 /* Whether this process maps or holds open (dev, ino) (System V: dev
  * PROCSCAN_SYSV_DEV, ino the shmid), descriptor skip_fd aside (-1: none):
