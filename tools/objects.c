@@ -205,10 +205,10 @@ static const char *const field_names[F_N] = {
 };
 
 /* Reads a /proc/sysvipc file: the columns found by name in its header
- * (the second is the id: shmid, semid, msqid). read() fills in what the
+ * (the second is the id: shmid, semid, msqid). fill() takes what the
  * kernel says of an object; it runs while /proc is scanned, so it must
- * not look at the scan (judge_sysv() does, after). */
-static int read_sysvipc(const char *path, const char *type, int (*read)(struct obj *, long long *))
+ * not look at the scan (the judge_*() functions do, after). */
+static int read_sysvipc(const char *path, const char *type, int (*fill)(struct obj *, long long *))
 {
 	FILE *f = fopen(path, "re");
 	char line[1024];
@@ -254,7 +254,7 @@ static int read_sysvipc(const char *path, const char *type, int (*read)(struct o
 		for (int k = F_OTIME; k < F_N; k++)
 			if ((k == F_OTIME || k >= F_ATIME) && v[k] > o->used)
 				o->used = v[k];
-		if (read(o, v) < 0) {
+		if (fill(o, v) < 0) {
 			fclose(f);
 			errno = ENOMEM;
 			return -1;
@@ -579,8 +579,8 @@ static void emul_registry(const char *file)
 	munmap(r, sizeof *r);
 }
 
-/* read: the objects of every registry; else only how many there are. */
-static int emul_registries(int read)
+/* take: the objects of every registry; else only how many there are. */
+static int emul_registries(int take)
 {
 	DIR *d = opendir("/dev/shm");
 	struct dirent *e;
@@ -593,7 +593,7 @@ static int emul_registries(int read)
 
 		if (is_emul_name(e->d_name) && len > 14 && !strcmp(e->d_name + len - 4, ".reg")) {
 			n++;
-			if (read)
+			if (take)
 				emul_registry(e->d_name);
 		}
 	}
