@@ -85,6 +85,36 @@ static const enum col default_cols[] = {C_TYPE, C_KEY, C_ID, C_NAME, C_OWNER, C_
 
 static int bytes;
 
+/* b gets s, cut to n - 1 bytes as snprintf would; its length. Cells are
+ * made twice for each of thousands of rows: no format string is parsed
+ * for the common ones. */
+static size_t put_s(char *b, size_t n, const char *s)
+{
+	size_t l = strlen(s);
+
+	if (l >= n)
+		l = n - 1;
+	memcpy(b, s, l);
+	b[l] = 0;
+	return l;
+}
+
+/* b gets v in decimal; its length. */
+static size_t put_ll(char *b, size_t n, long long v)
+{
+	char t[24];
+	size_t k = sizeof t;
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+
+	t[--k] = 0;
+	do
+		t[--k] = (char)('0' + u % 10);
+	while ((u /= 10));
+	if (v < 0)
+		t[--k] = '-';
+	return put_s(b, n, t + k);
+}
+
 static void human(char *b, size_t n, unsigned long long v)
 {
 	static const char units[] = "KMGTPE";
@@ -92,7 +122,10 @@ static void human(char *b, size_t n, unsigned long long v)
 	int u = -1;
 
 	if (bytes || v < 1024) {
-		snprintf(b, n, "%llu", v);
+		if (v <= (unsigned long long)INT64_MAX)
+			put_ll(b, n, (long long)v);
+		else
+			snprintf(b, n, "%llu", v);
 		return;
 	}
 	while (d >= 1024 && u < 5) {
@@ -114,7 +147,7 @@ static void owner(char *b, size_t n, uid_t uid)
 
 	for (int i = 0; i < 8; i++)
 		if (cache[i].used && cache[i].uid == uid) {
-			snprintf(b, n, "%s", cache[i].name);
+			put_s(b, n, cache[i].name);
 			return;
 		}
 	pw = getpwuid(uid);
@@ -150,21 +183,26 @@ static int is_na(const struct obj *o, enum col c)
 	}
 }
 
-/* The text of a cell; json: the JSON value. */
-static void cell(char *b, size_t n, const struct obj *o, enum col c, int json)
+/* The text of a cell; json: the JSON value. Its length. */
+static size_t cell(char *b, size_t n, const struct obj *o, enum col c, int json)
 {
 	size_t k = 0;
 
 	b[0] = 0;
-	if (is_na(o, c)) {
-		snprintf(b, n, json ? "null" : "-");
-		return;
-	}
+	if (is_na(o, c))
+		return put_s(b, n, json ? "null" : "-");
 	switch (c) {
-	case C_TYPE: snprintf(b, n, "%s", o->type); break;
-	case C_KEY: snprintf(b, n, "0x%08x", (unsigned)o->key); break;
-	case C_ID: snprintf(b, n, "%lld", o->id); break;
-	case C_NAME: snprintf(b, n, "%s", o->name); break;
+	case C_TYPE: return put_s(b, n, o->type);
+	case C_KEY:
+		if (n < 11)
+			return 0;
+		memcpy(b, "0x", 2);
+		for (int i = 0; i < 8; i++)
+			b[2 + i] = "0123456789abcdef"[(uint32_t)o->key >> (28 - 4 * i) & 0xf];
+		b[10] = 0;
+		return 10;
+	case C_ID: return put_ll(b, n, o->id);
+	case C_NAME: return put_s(b, n, o->name);
 	case C_KEYFILE: snprintf(b, n, json ? "%s" : "%s?", o->keyfile); break;
 	case C_OWNER: owner(b, n, o->uid); break;
 	case C_PERMS:
@@ -180,37 +218,43 @@ static void cell(char *b, size_t n, const struct obj *o, enum col c, int json)
 		else
 			human(b, n, o->size);
 		break;
-	case C_NATTCH: snprintf(b, n, "%lld", o->nattch); break;
-	case C_NSEMS: snprintf(b, n, "%lld", o->nsems); break;
+	case C_NATTCH: return put_ll(b, n, o->nattch);
+	case C_NSEMS: return put_ll(b, n, o->nsems);
 	case C_STATUS:
 		snprintf(b, n, "%s%s%s", o->mode & SHM_DEST && !strcmp(o->type, "sysv-shm") ? "dest" : "",
 			 (o->mode & SHM_DEST) && (o->mode & SHM_LOCKED) ? "," : "",
 			 o->mode & SHM_LOCKED && !strcmp(o->type, "sysv-shm") ? "locked" : "");
 		break;
-	case C_CPID: snprintf(b, n, "%d", (int)o->cpid); break;
-	case C_LPID: snprintf(b, n, "%d", (int)o->lpid); break;
-	case C_COMMAND: snprintf(b, n, "%s", o->ccomm); break;
-	case C_CTIME: snprintf(b, n, "%lld", o->ctime); break;
+	case C_CPID: return put_ll(b, n, o->cpid);
+	case C_LPID: return put_ll(b, n, o->lpid);
+	case C_COMMAND: return put_s(b, n, o->ccomm);
+	case C_CTIME: return put_ll(b, n, o->ctime);
 	case C_USERS:
-		for (int i = 0; i < o->nshown && k + 40 < n; i++)
-			k += (size_t)snprintf(b + k, n - k, "%s%d/%s", i ? "," : "",
-					      (int)obj_user(o, i)->pid, obj_user(o, i)->comm);
+		for (int i = 0; i < o->nshown && k + 40 < n; i++) {
+			if (i)
+				b[k++] = ',';
+			k += put_ll(b + k, n - k, obj_user(o, i)->pid);
+			b[k++] = '/';
+			k += put_s(b + k, n - k, obj_user(o, i)->comm);
+		}
 		if (o->nusers > o->nshown)
 			snprintf(b + k, n - k, "%s+%d", k ? "," : "", o->nusers - o->nshown);
 		else if (!o->nusers)
 			snprintf(b, n, json ? "[]" : "-");
 		break;
 	case C_CREATOR:
-		if (json)
+		if (json) {
 			snprintf(b, n, "{\"pid\":%d,\"alive\":%s}", (int)o->cpid, o->creator == 1 ? "true" : "false");
-		else
-			snprintf(b, n, "%d:%s", (int)o->cpid, o->creator == 1 ? "alive" : "dead");
-		break;
-	case C_EMULATED: snprintf(b, n, "%s", o->emulated ? (json ? "true" : "yes") : (json ? "false" : "no")); break;
-	case C_VERDICT: snprintf(b, n, "%s", verdict_names[o->verdict]); break;
-	case C_WHY: snprintf(b, n, "%s", o->why ? o->why : ""); break;
+			break;
+		}
+		k = put_ll(b, n, o->cpid);
+		return k + put_s(b + k, n - k, o->creator == 1 ? ":alive" : ":dead");
+	case C_EMULATED: return put_s(b, n, o->emulated ? (json ? "true" : "yes") : (json ? "false" : "no"));
+	case C_VERDICT: return put_s(b, n, verdict_names[o->verdict]);
+	case C_WHY: return put_s(b, n, o->why ? o->why : "");
 	default: break;
 	}
+	return strlen(b);
 }
 
 static int is_json_string(enum col c)
@@ -274,10 +318,11 @@ static void print_json(const enum col *sel, int nsel)
 	fputs(nobjs ? "\n]\n" : "]\n", stdout);
 }
 
-static void put_cell(const char *s, size_t w, int last)
+/* s, n bytes long, in a column w wide. */
+static void put_cell(const char *s, size_t n, size_t w, int last)
 {
 	static const char spaces[] = "                                ";
-	size_t n = strlen(s), pad = n < w ? w - n + 1 : 1;
+	size_t pad = n < w ? w - n + 1 : 1;
 
 	fwrite(s, 1, n, stdout);
 	if (last) {
@@ -299,16 +344,18 @@ static void print_table(const enum col *sel, int nsel)
 		w[j] = strlen(cols[sel[j]].name);
 	for (size_t i = 0; i < nobjs; i++)
 		for (int j = 0; j < nsel; j++) {
-			cell(b, sizeof b, &objs[i], sel[j], 0);
-			if (strlen(b) > w[j])
-				w[j] = strlen(b);
+			size_t l = cell(b, sizeof b, &objs[i], sel[j], 0);
+
+			if (l > w[j])
+				w[j] = l;
 		}
 	for (int j = 0; j < nsel; j++)
-		put_cell(cols[sel[j]].name, w[j], j + 1 == nsel);
+		put_cell(cols[sel[j]].name, strlen(cols[sel[j]].name), w[j], j + 1 == nsel);
 	for (size_t i = 0; i < nobjs; i++)
 		for (int j = 0; j < nsel; j++) {
-			cell(b, sizeof b, &objs[i], sel[j], 0);
-			put_cell(b, w[j], j + 1 == nsel);
+			size_t l = cell(b, sizeof b, &objs[i], sel[j], 0);
+
+			put_cell(b, l, w[j], j + 1 == nsel);
 		}
 }
 
