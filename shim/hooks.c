@@ -487,19 +487,20 @@ static int semctl_has_arg(int cmd)
 
 /* ------------------------------------------------------------ the hooks */
 
-/* s_fn: intercepted or not, and not from inside the shim; t_fn: through
- * the dispatcher. */
+/* t_fn: intercepted or not, and not from inside the shim, then through
+ * the dispatcher. One function, which the interposed one jumps to: after
+ * the system call, each return to a frame made before it is mispredicted
+ * (the kernel's own calls and returns overwrote the return predictor). */
 #define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, obj, aux, rk, feeds, ...) \
-	HOOK static ret s_##fn RD_##rd##_XPROTO(proto); \
 	HOOK static ret t_##fn RD_##rd##_XPROTO(proto);
 SHIM_FNS(X)
 #undef X
 
 /* The HOT hooks jump through these: libc's function while the op is not
- * intercepted, else (and before the constructor) s_fn. */
+ * intercepted, else (and before the constructor) t_fn. */
 #define HOT_DECL_HOT(fn, ret, proto) ret (*fn) proto;
 #define HOT_DECL_FAST(fn, ret, proto)
-#define HOT_INIT_HOT(fn) .fn = s_##fn,
+#define HOT_INIT_HOT(fn) .fn = t_##fn,
 #define HOT_INIT_FAST(fn)
 SHIM_HOT_DATA static struct {
 #define X(fn, op, primary, fam, ver, path, rd, ret, proto, ...) HOT_DECL_##path(fn, ret, proto)
@@ -513,7 +514,7 @@ SHIM_HOT_DATA static struct {
 };
 
 #define HOT_ARM_HOT(fn, op) \
-	__atomic_store_n(&hot.fn, (m & OPBIT(op)) || !shim_next.fn ? s_##fn : \
+	__atomic_store_n(&hot.fn, (m & OPBIT(op)) || !shim_next.fn ? t_##fn : \
 			 (shim_count_ops & OPBIT(op)) ? shim_count_calls.fn : shim_next.fn, \
 			 __ATOMIC_RELAXED);
 #define HOT_ARM_FAST(fn, op)
@@ -537,26 +538,21 @@ void shim_hooks_arm(void)
 	__typeof__(shim_next.fn) f_ = __atomic_load_n(&shim_next.fn, __ATOMIC_RELAXED); \
 	if (LIKELY(!(intercept() & OPBIT(op)) && f_ != NULL)) \
 		return RD_##rd##_CALL(f_, args); \
-	return s_##fn RD_##rd##_XARGS(args);
+	return t_##fn RD_##rd##_XARGS(args);
 
 #define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, obj, aux, rk, feeds, ...) \
-	HOOK static ret s_##fn RD_##rd##_XPROTO(proto) \
-	{ \
-		if (!(intercept() & OPBIT(op))) \
-			return RD_##rd##_CALL(REAL(fn), args); \
-		if (shim_busy) { \
-			ring_nested(OP_##op, __builtin_return_address(0), event_pid()); \
-			return RD_##rd##_CALL(REAL(fn), args); \
-		} \
-		return t_##fn RD_##rd##_XARGS(args); \
-	} \
-	\
 	HOOK static ret t_##fn RD_##rd##_XPROTO(proto) \
 	{ \
 		struct shim_call c; \
 		ret r_; \
 		int failed_, err_; \
 		\
+		if (!(intercept() & OPBIT(op))) \
+			return RD_##rd##_CALL(REAL(fn), args); \
+		if (shim_busy) { \
+			ring_nested(OP_##op, __builtin_return_address(0), event_pid()); \
+			return RD_##rd##_CALL(REAL(fn), args); \
+		} \
 		if ((skip) || !dispatch_enter(&c, OP_##op, nm, rk, (uintptr_t)(obj), (uintptr_t)(aux))) \
 			return RD_##rd##_CALL(REAL(fn), args); \
 		emul_took = 0; \
