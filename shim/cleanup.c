@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-uint64_t shim_ledger_ops;
+SHIM_HOT_DATA uint64_t shim_ledger_ops;
 struct shim_next shim_ledger_calls;
 
 static struct ledger_head *ledger;

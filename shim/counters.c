@@ -23,7 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-uint64_t shim_count_ops;
+SHIM_HOT_DATA uint64_t shim_count_ops;
 struct shim_next shim_count_calls;
 
 static struct nipc_ctr_table *table;

@@ -37,7 +37,7 @@
 #include <unistd.h>
 
 struct shim_next shim_emul_calls;
-uint64_t shim_emul_ops;
+SHIM_HOT_DATA uint64_t shim_emul_ops;
 __thread int emul_took __attribute__((tls_model("initial-exec")));
 
 static long pagesz;

@@ -13,8 +13,9 @@
 #include <unistd.h>
 
 __thread int shim_busy __attribute__((tls_model("initial-exec")));
+__thread int *shim_errno_p __attribute__((tls_model("initial-exec")));
 static __thread pid_t tid_cache __attribute__((tls_model("initial-exec")));
-static pid_t pid_cache;
+SHIM_HOT_DATA static pid_t pid_cache;
 
 void event_after_fork(void)
 {
@@ -35,7 +36,7 @@ int event_in_vfork_child(void)
 	return cached && cached != (pid_t)syscall(SYS_getpid);
 }
 
-static pid_t my_pid(void)
+SHIM_HOT static pid_t my_pid(void)
 {
 	pid_t p = __atomic_load_n(&pid_cache, __ATOMIC_RELAXED);
 
@@ -46,21 +47,21 @@ static pid_t my_pid(void)
 	return p;
 }
 
-pid_t event_pid(void)
+SHIM_HOT pid_t event_pid(void)
 {
 	return my_pid();
 }
 
-static pid_t my_tid(void)
+SHIM_HOT static pid_t my_tid(void)
 {
 	if (!tid_cache)
 		tid_cache = (pid_t)syscall(SYS_gettid);
 	return tid_cache;
 }
 
-int shim_clock_tsc;
+SHIM_HOT_DATA int shim_clock_tsc;
 
-static uint64_t mono_ns(void)
+SHIM_HOT static uint64_t mono_ns(void)
 {
 	struct timespec t;
 
@@ -80,7 +81,7 @@ static inline uint64_t ev_clock(void)
 
 /* ----------------------------------------------------------------- events */
 
-void ev_begin(struct shim_event *e, enum shim_op op)
+SHIM_HOT void ev_begin(struct shim_event *e, enum shim_op op)
 {
 	e->op = op;
 	e->nargs = 0;
@@ -160,72 +161,96 @@ static int ts_may_cross(const struct timespec *ts)
 	return ((uintptr_t)ts & 4095) > 4096 - sizeof *ts;
 }
 
+/* One argument's copy, if it needs one (secure_args). */
+static __attribute__((noinline, cold)) void secure_arg(struct shim_event *e, struct shim_arg *a)
+{
+	unsigned char *dst;
+	size_t room, want, got;
+
+	e->scratch_used = (e->scratch_used + 15) & ~(size_t)15;
+	dst = e->scratch + e->scratch_used;
+	room = sizeof e->scratch - e->scratch_used;
+	if (a->kind == A_SOPS && a->p && e->failed && !sops_showable(a, e->err, dst, room)) {
+		a->kind = A_PTR;
+		return;
+	}
+	if (!a->p || !((a->kind == A_TS && (e->failed || ts_may_cross(a->ts))) ||
+		       (e->failed && (a->kind == A_STR || a->kind == A_SOPS ||
+				      a->kind == A_MQATTR || a->kind == A_SIGEV))))
+		return;
+	want = a->kind == A_TS ? sizeof(struct timespec)
+	     : a->kind == A_MQATTR ? sizeof(struct mq_attr)
+	     : a->kind == A_SIGEV ? sizeof(struct sigevent)
+	     : a->kind == A_SOPS ? (a->n < SHIM_SOPS_SHOWN ? a->n : SHIM_SOPS_SHOWN) * sizeof(struct sembuf)
+	     : SHIM_STR_MAX + 1;
+	if (want > room)
+		want = room;
+	got = want ? peek(a->p, dst, want) : 0;
+	if (a->kind == A_STR && got) {
+		/* a string may end before unreadable memory; keep what was read */
+		if (!memchr(dst, 0, got)) {
+			if (got == room)
+				got--;
+			dst[got++] = 0;
+		}
+	} else if (got < want) {
+		got = 0;
+	}
+	if (!got && want) {
+		a->kind = A_PTR;
+		return;
+	}
+	a->p = dst;
+	e->scratch_used += got;
+}
+
 /* A failed call may have failed on a bad pointer (EFAULT, or before libc
  * looked at it), and a successful sem_timedwait need not read its
  * deadline: such memory is copied with peek() into the event, and shown
  * as a bare pointer when unreadable. Memory a successful call has read is
  * read directly: no system call on a success path. */
-static void secure_args(struct shim_event *e)
+SHIM_HOT static void secure_args(struct shim_event *e)
 {
 	e->scratch_used = 0;
-	for (int i = 0; i < e->nargs; i++) {
-		struct shim_arg *a = &e->arg[i];
-		unsigned char *dst;
-		size_t room, want, got;
-
-		e->scratch_used = (e->scratch_used + 15) & ~(size_t)15;
-		dst = e->scratch + e->scratch_used;
-		room = sizeof e->scratch - e->scratch_used;
-		if (a->kind == A_SOPS && a->p && e->failed && !sops_showable(a, e->err, dst, room)) {
-			a->kind = A_PTR;
-			continue;
-		}
-		if (!a->p || !((a->kind == A_TS && (e->failed || ts_may_cross(a->ts))) ||
-			       (e->failed && (a->kind == A_STR || a->kind == A_SOPS ||
-					      a->kind == A_MQATTR || a->kind == A_SIGEV))))
-			continue;
-		want = a->kind == A_TS ? sizeof(struct timespec)
-		     : a->kind == A_MQATTR ? sizeof(struct mq_attr)
-		     : a->kind == A_SIGEV ? sizeof(struct sigevent)
-		     : a->kind == A_SOPS ? (a->n < SHIM_SOPS_SHOWN ? a->n : SHIM_SOPS_SHOWN) * sizeof(struct sembuf)
-		     : SHIM_STR_MAX + 1;
-		if (want > room)
-			want = room;
-		got = want ? peek(a->p, dst, want) : 0;
-		if (a->kind == A_STR && got) {
-			/* a string may end before unreadable memory; keep what was read */
-			if (!memchr(dst, 0, got)) {
-				if (got == room)
-					got--;
-				dst[got++] = 0;
-			}
-		} else if (got < want) {
-			got = 0;
-		}
-		if (!got && want) {
-			a->kind = A_PTR;
-			continue;
-		}
-		a->p = dst;
-		e->scratch_used += got;
-	}
+	for (int i = 0; i < e->nargs; i++)
+		if (UNLIKELY(e->failed || e->arg[i].kind == A_TS))
+			secure_arg(e, &e->arg[i]);
 }
 
 /* The call's end, before its naming (a key search must not count in its
  * time): in ring mode marked first, so a thread preempted from here on is
  * waited for by the reader. Never 0 (ev_end's test). */
-void ev_stop(struct shim_event *e)
+SHIM_HOT void ev_stop(struct shim_event *e)
 {
 	if (shim_policy.sink == SINK_RING)
 		ring_end(e->t0);
 	e->dur = ev_clock() - e->t0 + 1;
 }
 
-int ev_end(struct shim_event *e, int failed, int err)
+/* A text line or a syslog message: its buffer is on this frame only, so
+ * that the ring's path keeps a shallow stack. */
+static __attribute__((noinline)) int ev_line(struct shim_event *e)
 {
-	int lost = 0;
 	char line[SHIM_LINE_MAX];
 	struct out o = {line, 0, sizeof line - 1};
+
+	ev_key_finish(e);
+	if (shim_policy.sink == SINK_SYSLOG) {
+		format_event(&o, e, 0, NULL);
+		line[o.n] = 0;
+		sink_syslog(line);
+		return 0;
+	}
+	format_event(&o, e, shim_policy.json,
+		     &(struct fmt_prefix){.utc_offset = shim_policy.utc_offset,
+					  .tid = shim_policy.tid});
+	fmt_end_line(&o);
+	return sink_line(line, o.n);
+}
+
+SHIM_HOT int ev_end(struct shim_event *e, int failed, int err)
+{
+	int lost = 0;
 
 	if (!e->dur)
 		ev_stop(e);
@@ -234,62 +259,9 @@ int ev_end(struct shim_event *e, int failed, int err)
 	secure_args(e);
 	if (shim_policy.sink == SINK_RING) {
 		ring_put(e);
-		errno = err;
-		return 0;
-	}
-	ev_key_finish(e);
-	if (shim_policy.sink == SINK_SYSLOG) {
-		format_event(&o, e, 0, NULL);
-		line[o.n] = 0;
-		sink_syslog(line);
 	} else {
-		format_event(&o, e, shim_policy.json,
-			     &(struct fmt_prefix){.utc_offset = shim_policy.utc_offset,
-						  .tid = shim_policy.tid});
-		fmt_end_line(&o);
-		lost = sink_line(line, o.n);
+		lost = ev_line(e);
 	}
-	errno = err;
+	*shim_errno() = err;
 	return lost;
-}
-
-static struct shim_arg *next_arg(struct shim_event *e, const char *name, enum arg_kind k)
-{
-	struct shim_arg *a = &e->arg[e->nargs < SHIM_MAX_ARGS ? e->nargs++ : SHIM_MAX_ARGS - 1];
-
-	a->name = name;
-	a->kind = k;
-	a->n = 0;
-	return a;
-}
-
-void ev_arg(struct shim_event *e, const char *name, enum arg_kind k, long long v)
-{
-	next_arg(e, name, k)->i = v;
-}
-
-void ev_str(struct shim_event *e, const char *name, const char *s)
-{
-	next_arg(e, name, A_STR)->s = s;
-}
-
-void ev_ptr(struct shim_event *e, const char *name, enum arg_kind k, const void *p)
-{
-	next_arg(e, name, k)->p = p;
-}
-
-void ev_buf(struct shim_event *e, const char *name, enum arg_kind k, const void *p, size_t n)
-{
-	struct shim_arg *a = next_arg(e, name, k);
-
-	a->p = p;
-	a->n = n;
-}
-
-void ev_sops(struct shim_event *e, const struct sembuf *sops, size_t n)
-{
-	struct shim_arg *a = next_arg(e, "sops", A_SOPS);
-
-	a->sops = sops;
-	a->n = n;
 }

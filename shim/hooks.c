@@ -24,12 +24,12 @@
 #include <unistd.h>
 
 #define EXPORT __attribute__((visibility("default")))
-#define COLD __attribute__((noinline, cold))
+#define HOOK __attribute__((noinline)) SHIM_HOT_HOOK
 
 /* The intercept mask on a cache line of its own: the fast path reads
  * nothing else. The trace mask is read only by intercepted calls. */
-uint64_t shim_intercept __attribute__((aligned(64)));
-uint64_t shim_trace __attribute__((aligned(64)));
+SHIM_HOT_DATA uint64_t shim_intercept __attribute__((aligned(64)));
+SHIM_HOT_DATA uint64_t shim_trace __attribute__((aligned(64)));
 
 #define NM_FD(nm) ((nm) == N_FD || (nm) == N_CLOSE || (nm) == N_FD_RANGE || (nm) == N_MMAP || \
 		   (nm) == N_MUNMAP || (nm) == N_MREMAP)
@@ -95,14 +95,14 @@ struct shim_call {
 	struct shim_event e;    /* the result is kept here even without an event */
 };
 
-static int fd_name(int fd, char *name)
+SHIM_HOT static int fd_name(int fd, char *name)
 {
 	return names_fd_is_shm(fd) && names_get(NK_FD, (uintptr_t)fd, NULL, name);
 }
 
 /* Before the call: what the shim knows of the object. 0: nothing to do with
  * it, the call goes straight through. */
-static int name_before(struct shim_call *c)
+SHIM_HOT static int name_before(struct shim_call *c)
 {
 	switch (c->nm) {
 	case N_FD:
@@ -157,7 +157,7 @@ static int name_before(struct shim_call *c)
 /* An id this process did not get from shmget/semget/msgget (ipcrm -s ID,
  * a child given the id): its key from /proc/sysvipc, before the call (an
  * IPC_RMID takes it out), and only for an event; then remembered. */
-static void name_foreign_id(struct shim_call *c)
+SHIM_HOT_AUX static void name_foreign_id(struct shim_call *c)
 {
 	int kind = c->nm == N_SEMID ? 1 : c->nm == N_MSQID ? 2 : 0;
 	key_t key;
@@ -168,7 +168,7 @@ static void name_foreign_id(struct shim_call *c)
 }
 
 /* After the call: what the shim remembers of the object. */
-static void name_after(struct shim_call *c)
+SHIM_HOT static void name_after(struct shim_call *c)
 {
 	const struct shim_event *e = &c->e;
 	uintptr_t opens = 0;
@@ -243,7 +243,7 @@ static void name_after(struct shim_call *c)
 }
 
 /* The event's key: the object's name as QNativeIpcKey::toString prints it. */
-static void name_key(struct shim_call *c)
+SHIM_HOT static void name_key(struct shim_call *c)
 {
 	struct shim_event *e = &c->e;
 
@@ -308,7 +308,7 @@ static void name_key(struct shim_call *c)
  * itself (emul_sysv.c). Rewriting a name and recording ownership will be
  * decided here too, once per object when it is created or opened, and
  * cached with its name (names.c): never by matching text on a hot call. */
-static const struct shim_next *decide(struct shim_call *c)
+SHIM_HOT static const struct shim_next *decide(struct shim_call *c)
 {
 	if (UNLIKELY(shim_deny_ops & (UINT64_C(1) << c->op)))
 		return &shim_deny_calls;
@@ -322,7 +322,7 @@ static const struct shim_next *decide(struct shim_call *c)
 }
 
 /* 0: the call goes straight to libc. */
-static int dispatch_enter(struct shim_call *c, enum shim_op op, enum shim_nm nm,
+SHIM_HOT static int dispatch_enter(struct shim_call *c, enum shim_op op, enum shim_nm nm,
 			  enum ret_kind rk, uintptr_t obj, uintptr_t aux)
 {
 	c->op = op;
@@ -357,7 +357,7 @@ static int dispatch_enter(struct shim_call *c, enum shim_op op, enum shim_nm nm,
 }
 
 /* Records the object, emits the event; restores errno. */
-static void dispatch_leave(struct shim_call *c, int failed, int err)
+SHIM_HOT static void dispatch_leave(struct shim_call *c, int failed, int err)
 {
 	c->e.failed = failed;
 	if (c->event)
@@ -372,7 +372,7 @@ static void dispatch_leave(struct shim_call *c, int failed, int err)
 			shim_masks_set(0);
 	}
 	shim_busy--;
-	errno = err;
+	*shim_errno() = err;
 }
 
 /* ------------------------------------------------- reading the arguments */
@@ -469,13 +469,13 @@ static int semctl_has_arg(int cmd)
 
 /* ------------------------------------------------- the event's arguments */
 
-#define S(x) ev_str(&c.e, #x, x);
-#define P(k, x) ev_ptr(&c.e, #x, k, x);
-#define I(k, x) ev_arg(&c.e, #x, k, (long long)(x));
-#define A(k, name, x) ev_arg(&c.e, name, k, (long long)(x));
-#define AP(k, name, x) ev_ptr(&c.e, name, k, x);
+#define S(x) ev_str(&c.e, #x, sizeof #x - 1, x);
+#define P(k, x) ev_ptr(&c.e, #x, sizeof #x - 1, k, x);
+#define I(k, x) ev_arg(&c.e, #x, sizeof #x - 1, k, (long long)(x));
+#define A(k, name, x) ev_arg(&c.e, name, sizeof name - 1, k, (long long)(x));
+#define AP(k, name, x) ev_ptr(&c.e, name, sizeof name - 1, k, x);
 #define SOPS(s, n) ev_sops(&c.e, s, n);
-#define B(k, x, n) ev_buf(&c.e, #x, k, x, (size_t)(n));
+#define B(k, x, n) ev_buf(&c.e, #x, sizeof #x - 1, k, x, (size_t)(n));
 #define IF(cond, ...) if (cond) { __VA_ARGS__ }
 
 /* How a result is kept and when it is a failure. */
@@ -487,21 +487,22 @@ static int semctl_has_arg(int cmd)
 
 /* ------------------------------------------------------------ the hooks */
 
-/* s_fn: intercepted or not, and not from inside the shim; t_fn: through
- * the dispatcher. */
+/* t_fn: intercepted or not, and not from inside the shim, then through
+ * the dispatcher. One function, which the interposed one jumps to: after
+ * the system call, each return to a frame made before it is mispredicted
+ * (the kernel's own calls and returns overwrote the return predictor). */
 #define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, obj, aux, rk, feeds, ...) \
-	COLD static ret s_##fn RD_##rd##_XPROTO(proto); \
-	COLD static ret t_##fn RD_##rd##_XPROTO(proto);
+	HOOK static ret t_##fn RD_##rd##_XPROTO(proto);
 SHIM_FNS(X)
 #undef X
 
 /* The HOT hooks jump through these: libc's function while the op is not
- * intercepted, else (and before the constructor) s_fn. */
+ * intercepted, else (and before the constructor) t_fn. */
 #define HOT_DECL_HOT(fn, ret, proto) ret (*fn) proto;
 #define HOT_DECL_FAST(fn, ret, proto)
-#define HOT_INIT_HOT(fn) .fn = s_##fn,
+#define HOT_INIT_HOT(fn) .fn = t_##fn,
 #define HOT_INIT_FAST(fn)
-static struct {
+SHIM_HOT_DATA static struct {
 #define X(fn, op, primary, fam, ver, path, rd, ret, proto, ...) HOT_DECL_##path(fn, ret, proto)
 	SHIM_FNS(X)
 #undef X
@@ -513,7 +514,7 @@ static struct {
 };
 
 #define HOT_ARM_HOT(fn, op) \
-	__atomic_store_n(&hot.fn, (m & OPBIT(op)) || !shim_next.fn ? s_##fn : \
+	__atomic_store_n(&hot.fn, (m & OPBIT(op)) || !shim_next.fn ? t_##fn : \
 			 (shim_count_ops & OPBIT(op)) ? shim_count_calls.fn : shim_next.fn, \
 			 __ATOMIC_RELAXED);
 #define HOT_ARM_FAST(fn, op)
@@ -537,36 +538,26 @@ void shim_hooks_arm(void)
 	__typeof__(shim_next.fn) f_ = __atomic_load_n(&shim_next.fn, __ATOMIC_RELAXED); \
 	if (LIKELY(!(intercept() & OPBIT(op)) && f_ != NULL)) \
 		return RD_##rd##_CALL(f_, args); \
-	return s_##fn RD_##rd##_XARGS(args);
+	return t_##fn RD_##rd##_XARGS(args);
 
 #define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, obj, aux, rk, feeds, ...) \
-	EXPORT ret fn proto \
+	HOOK static ret t_##fn RD_##rd##_XPROTO(proto) \
 	{ \
-		WRAP_##path(fn, op, rd, proto, args) \
-	} \
-	\
-	COLD static ret s_##fn RD_##rd##_XPROTO(proto) \
-	{ \
+		struct shim_call c; \
+		ret r_; \
+		int failed_, err_; \
+		\
 		if (!(intercept() & OPBIT(op))) \
 			return RD_##rd##_CALL(REAL(fn), args); \
 		if (shim_busy) { \
 			ring_nested(OP_##op, __builtin_return_address(0), event_pid()); \
 			return RD_##rd##_CALL(REAL(fn), args); \
 		} \
-		return t_##fn RD_##rd##_XARGS(args); \
-	} \
-	\
-	COLD static ret t_##fn RD_##rd##_XPROTO(proto) \
-	{ \
-		struct shim_call c; \
-		ret r_; \
-		int failed_, err_; \
-		\
 		if ((skip) || !dispatch_enter(&c, OP_##op, nm, rk, (uintptr_t)(obj), (uintptr_t)(aux))) \
 			return RD_##rd##_CALL(REAL(fn), args); \
 		emul_took = 0; \
 		r_ = RD_##rd##_CALL(c.calls->fn, args); \
-		err_ = errno; \
+		err_ = *shim_errno(); \
 		failed_ = (RK_##rk(r_)); \
 		if (c.event) { \
 			c.e.emulated = emul_took; \
@@ -574,6 +565,11 @@ void shim_hooks_arm(void)
 		} \
 		dispatch_leave(&c, failed_, err_); \
 		return r_; \
+	} \
+	\
+	EXPORT SHIM_HOT_ENTRY ret fn proto \
+	{ \
+		WRAP_##path(fn, op, rd, proto, args) \
 	}
 SHIM_FNS(X)
 #undef X

@@ -2,7 +2,7 @@
 # shim/: libnipc-preload.so, the LD_PRELOAD interposer. It links the core
 # library in and exports only the libc functions it interposes.
 lib_LTLIBRARIES += shim/libnipc-preload.la
-shim_libnipc_preload_la_SOURCES = shim/shim.h shim/hooks.c shim/next.c shim/ops.c shim/filter.c \
+shim_libnipc_preload_la_SOURCES = shim/shim.h shim/hot.c shim/hooks.c shim/next.c shim/ops.c shim/filter.c \
 	shim/init.c shim/policy.c shim/rules.c shim/rules.h shim/names.c shim/event.c shim/format.c \
 	shim/sink.c shim/trace_file.h shim/format.h shim/ring.c shim/ring.h shim/trace_guard.c shim/key_fmt.h \
 	shim/emul_state.c shim/emul_state.h shim/emul_sysv.c shim/emul_sysv.h \

@@ -25,21 +25,24 @@ struct table {
 	unsigned next;         /* round-robin victim when full */
 };
 
-#define TABLE(id, size) \
-	static uintptr_t id##_tag[size]; \
-	static unsigned id##_seq[size]; \
-	static uintptr_t id##_aux[size]; \
+/* A table's slots: tags, sequence counts and aux words in hot (the
+ * descriptors' table: every close of a traced program looks there), the
+ * names apart. */
+#define TABLE(id, size, hot) \
+	hot static uintptr_t id##_tag[size]; \
+	hot static unsigned id##_seq[size]; \
+	hot static uintptr_t id##_aux[size]; \
 	static char id##_name[size][SHIM_NAME_CAP];
 
-TABLE(ftok, SHIM_SLOTS)
-TABLE(sem, SHIM_SEM_SLOTS)
-TABLE(fd, SHIM_SLOTS)
-TABLE(map, SHIM_MAP_SLOTS)
-TABLE(shmat, SHIM_MAP_SLOTS)
-TABLE(mq, SHIM_SLOTS)
+TABLE(ftok, SHIM_SLOTS, )
+TABLE(sem, SHIM_SEM_SLOTS, )
+TABLE(fd, SHIM_SLOTS, SHIM_HOT_DATA)
+TABLE(map, SHIM_MAP_SLOTS, )
+TABLE(shmat, SHIM_MAP_SLOTS, )
+TABLE(mq, SHIM_SLOTS, )
 
 #define T(id, size) {size, id##_tag, id##_seq, id##_aux, id##_name, 0}
-static struct table tables[NK_COUNT] = {
+SHIM_HOT_DATA static struct table tables[NK_COUNT] = {
 	[NK_FTOK] = T(ftok, SHIM_SLOTS),
 	[NK_SEM] = T(sem, SHIM_SEM_SLOTS),
 	[NK_FD] = T(fd, SHIM_SLOTS),
@@ -48,7 +51,7 @@ static struct table tables[NK_COUNT] = {
 	[NK_MQ] = T(mq, SHIM_SLOTS),
 };
 
-static uint64_t fdbits[SHIM_FD_MAX / 64];
+SHIM_HOT_DATA static uint64_t fdbits[SHIM_FD_MAX / 64];
 
 /* Named semaphores per hash of the address, never fewer than the table
  * holds (an entry evicted or updated in place is not subtracted): a zero
@@ -57,12 +60,12 @@ static uint64_t fdbits[SHIM_FD_MAX / 64];
 #define SEM_HINT_BITS 12
 static unsigned sem_hint[1 << SEM_HINT_BITS];
 
-static unsigned *hint_of(uintptr_t tag)
+SHIM_HOT static unsigned *hint_of(uintptr_t tag)
 {
 	return &sem_hint[(size_t)(((uint64_t)tag * 0x9e3779b97f4a7c15ull) >> (64 - SEM_HINT_BITS))];
 }
 
-static void fdbit(uintptr_t fd, int on)
+SHIM_HOT static void fdbit(uintptr_t fd, int on)
 {
 	uint64_t bit = 1ull << (fd % 64);
 
@@ -74,7 +77,7 @@ static void fdbit(uintptr_t fd, int on)
 		__atomic_fetch_and(&fdbits[fd / 64], ~bit, __ATOMIC_RELEASE);
 }
 
-int names_fd_is_shm(int fd)
+SHIM_HOT int names_fd_is_shm(int fd)
 {
 	if (fd < 0)
 		return 0;
@@ -84,13 +87,13 @@ int names_fd_is_shm(int fd)
 }
 
 /* Descriptors are stored as fd + 1 so that 0 can mean empty. */
-static uintptr_t tag_of(enum names_kind k, uintptr_t tag)
+SHIM_HOT static uintptr_t tag_of(enum names_kind k, uintptr_t tag)
 {
 	return k == NK_FD || k == NK_MQ ? tag + 1 : tag;
 }
 
 /* Locks a slot for writing: its sequence count goes odd. */
-static int lock_slot(struct table *t, size_t i, unsigned *seq)
+SHIM_HOT static int lock_slot(struct table *t, size_t i, unsigned *seq)
 {
 	unsigned s = __atomic_load_n(&t->seq[i], __ATOMIC_RELAXED);
 
@@ -106,20 +109,21 @@ static int lock_slot(struct table *t, size_t i, unsigned *seq)
  * from a hash of want, so that writers of different tags rarely meet),
  * else (a full table) the next victim. A slot chosen before another writer
  * took it is checked again under the lock. */
-static size_t slot_hash(const struct table *t, uintptr_t want)
+SHIM_HOT static size_t slot_hash(const struct table *t, uintptr_t want)
 {
-	return (size_t)((want * 0x9e3779b97f4a7c15ull) >> 40) % t->n;
+	return (size_t)((want * 0x9e3779b97f4a7c15ull) >> 40) & (t->n - 1);
 }
 
-static int claim(struct table *t, uintptr_t want, size_t *slot, unsigned *seq)
+SHIM_HOT static int claim(struct table *t, uintptr_t want, int fresh, size_t *slot, unsigned *seq)
 {
 	size_t start = slot_hash(t, want);
 
-	for (int pass = 0; pass < 2; pass++) {
+	/* pass 0: its own entry, unless it is known to have none */
+	for (int pass = fresh; pass < 2; pass++) {
 		uintptr_t free_tag = pass == 0 ? want : 0;
 
 		for (size_t j = 0; j < t->n; j++) {
-			size_t i = (start + j) % t->n;
+			size_t i = (start + j) & (t->n - 1);
 			uintptr_t cur;
 
 			if (__atomic_load_n(&t->tag[i], __ATOMIC_RELAXED) != free_tag || !lock_slot(t, i, seq))
@@ -133,7 +137,7 @@ static int claim(struct table *t, uintptr_t want, size_t *slot, unsigned *seq)
 		}
 	}
 	for (size_t tries = 0; tries < t->n; tries++) {
-		size_t i = __atomic_fetch_add(&t->next, 1, __ATOMIC_RELAXED) % t->n;
+		size_t i = __atomic_fetch_add(&t->next, 1, __ATOMIC_RELAXED) & (t->n - 1);
 
 		if (lock_slot(t, i, seq)) {
 			*slot = i;
@@ -143,7 +147,7 @@ static int claim(struct table *t, uintptr_t want, size_t *slot, unsigned *seq)
 	return 0;
 }
 
-void names_put(enum names_kind k, uintptr_t tag, uintptr_t aux, const char *name)
+SHIM_HOT void names_put(enum names_kind k, uintptr_t tag, uintptr_t aux, const char *name)
 {
 	struct table *t = &tables[k];
 	uintptr_t want = tag_of(k, tag);
@@ -152,16 +156,19 @@ void names_put(enum names_kind k, uintptr_t tag, uintptr_t aux, const char *name
 
 	if (k == NK_SEM)
 		__atomic_fetch_add(hint_of(tag), 1, __ATOMIC_SEQ_CST);
-	if (!claim(t, want, &i, &seq))
+	/* a descriptor whose bit is clear has no entry (names_del clears it
+	 * before the entry goes, and the descriptor is only handed out again
+	 * after that) */
+	if (!claim(t, want, k == NK_FD && tag < SHIM_FD_MAX && !names_fd_is_shm((int)tag), &i, &seq))
 		return;
 	if (__atomic_load_n(&t->tag[i], __ATOMIC_RELAXED) != want)
 		__atomic_store_n(&t->tag[i], 0, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	t->aux[i] = aux;
-	len = name ? strnlen(name, SHIM_NAME_CAP) : 0;
+	len = name ? shim_strnlen(name, SHIM_NAME_CAP) : 0;
 	if (len == SHIM_NAME_CAP)
 		len = 0; /* too long to name the object: it stays unnamed */
-	memcpy(t->name[i], name ? name : "", len);
+	shim_copy(t->name[i], name ? name : "", len);
 	t->name[i][len] = 0;
 	__atomic_store_n(&t->tag[i], want, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->seq[i], seq + 2, __ATOMIC_RELEASE);
@@ -171,7 +178,7 @@ void names_put(enum names_kind k, uintptr_t tag, uintptr_t aux, const char *name
 
 /* A writer holds a slot for a few stores; if it was preempted there, yield
  * to it rather than report a miss (bounded: then it is a miss). */
-static void wait_writer(int spin)
+SHIM_HOT static void wait_writer(int spin)
 {
 	if (spin >= 64)
 		sched_yield();
@@ -181,7 +188,7 @@ static void wait_writer(int spin)
 #endif
 }
 
-int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *name)
+SHIM_HOT int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *name)
 {
 	struct table *t = &tables[k];
 	uintptr_t want = tag_of(k, tag);
@@ -192,7 +199,7 @@ int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *name)
 		return 0;
 	/* from where claim() puts it: usually the first slot looked at */
 	for (size_t j = 0; j < t->n; j++) {
-		size_t i = start + j < t->n ? start + j : start + j - t->n;
+		size_t i = (start + j) & (t->n - 1);
 
 		for (int spin = 0; spin < 128; spin++) {
 			unsigned s;
@@ -208,9 +215,9 @@ int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *name)
 				*aux = t->aux[i];
 			if (name) {
 				/* a torn copy is caught by the sequence check */
-				size_t len = strnlen(t->name[i], SHIM_NAME_CAP - 1);
+				size_t len = shim_strnlen(t->name[i], SHIM_NAME_CAP - 1);
 
-				memcpy(name, t->name[i], len);
+				shim_copy(name, t->name[i], len);
 				name[len] = 0;
 			}
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
@@ -225,14 +232,18 @@ int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *name)
 	return 0;
 }
 
-void names_del(enum names_kind k, uintptr_t tag)
+SHIM_HOT void names_del(enum names_kind k, uintptr_t tag)
 {
 	struct table *t = &tables[k];
 	uintptr_t want = tag_of(k, tag);
 
+	size_t start = slot_hash(t, want);
+
 	if (k == NK_FD)
 		fdbit(tag, 0);
-	for (size_t i = 0; i < t->n; i++) {
+	/* from where claim() puts it; a tag has one entry at most */
+	for (size_t j = 0; j < t->n; j++) {
+		size_t i = (start + j) & (t->n - 1);
 		uintptr_t cur = want;
 
 		/* a plain load first: a locked instruction per slot costs more
@@ -247,6 +258,7 @@ void names_del(enum names_kind k, uintptr_t tag)
 								 __ATOMIC_RELAXED))
 				;
 		}
+		return;
 	}
 }
 
@@ -281,17 +293,17 @@ int names_fd_del_range(unsigned first, unsigned last, char *name)
 static uint64_t ids[3][SHIM_ID_SLOTS];
 static unsigned id_next[3];
 
-static uint64_t id_word(int id, key_t key)
+SHIM_HOT_AUX static uint64_t id_word(int id, key_t key)
 {
 	return 1ull << 63 | (uint64_t)(uint32_t)id << 32 | (uint32_t)key;
 }
 
-static int id_match(uint64_t w, int id)
+SHIM_HOT_AUX static int id_match(uint64_t w, int id)
 {
 	return (w >> 63) && (int)((w >> 32) & 0x7fffffff) == id;
 }
 
-void names_id_put(int kind, int id, key_t key)
+SHIM_HOT_AUX void names_id_put(int kind, int id, key_t key)
 {
 	uint64_t *t = ids[kind % 3];
 	uint64_t w = id_word(id, key);
@@ -313,7 +325,7 @@ void names_id_put(int kind, int id, key_t key)
 			 w, __ATOMIC_RELAXED);
 }
 
-int names_id_get(int kind, int id, key_t *key)
+SHIM_HOT_AUX int names_id_get(int kind, int id, key_t *key)
 {
 	uint64_t *t = ids[kind % 3];
 
@@ -328,7 +340,7 @@ int names_id_get(int kind, int id, key_t *key)
 	return 0;
 }
 
-void names_id_del(int kind, int id)
+SHIM_HOT_AUX void names_id_del(int kind, int id)
 {
 	uint64_t *t = ids[kind % 3];
 
@@ -344,15 +356,11 @@ void names_id_del(int kind, int id)
 
 /* Line mode formats the key now; ring mode copies the name and leaves the
  * formatting to the reader (ev_end, ring.c). */
-static void key_format(struct shim_event *e, int type, const char *native)
+SHIM_HOT static void key_format(struct shim_event *e, int type, const char *native)
 {
-	size_t n = 0;
+	size_t n = shim_strnlen(native, sizeof e->key - 1);
 
-	/* native may be shorter than the key: no strnlen over its end */
-	while (n < sizeof e->key - 1 && native[n]) {
-		e->key[n] = native[n];
-		n++;
-	}
+	shim_copy(e->key, native, n);
 	e->key[n] = 0;
 	e->key_type = type;
 }
@@ -364,19 +372,19 @@ void ev_key_finish(struct shim_event *e)
 	e->key_type = -1;
 }
 
-void ev_key_posix(struct shim_event *e, const char *name)
+SHIM_HOT void ev_key_posix(struct shim_event *e, const char *name)
 {
 	if (name)
 		key_format(e, NIPC_KEY_POSIX, name);
 }
 
-void ev_key_ftok(struct shim_event *e, const char *path, int id)
+SHIM_HOT_AUX void ev_key_ftok(struct shim_event *e, const char *path, int id)
 {
 	if (path && (id & 0xff))
 		key_format(e, id & 0xff, path);
 }
 
-void ev_key_sysv(struct shim_event *e, key_t key)
+SHIM_HOT_AUX void ev_key_sysv(struct shim_event *e, key_t key)
 {
 	char path[SHIM_NAME_CAP];
 	uintptr_t id;
@@ -398,7 +406,7 @@ void ev_key_sysv(struct shim_event *e, key_t key)
 	e->key_type = -1;
 }
 
-void ev_key_id(struct shim_event *e, int kind, int id)
+SHIM_HOT_AUX void ev_key_id(struct shim_event *e, int kind, int id)
 {
 	key_t key;
 	struct out o = {e->key, 0, sizeof e->key - 1};

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-struct shim_next shim_next;
+SHIM_HOT_DATA struct shim_next shim_next;
 
 static const char *const real_name[REAL_COUNT] = {
 #define X(fn, ...) #fn,

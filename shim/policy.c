@@ -20,7 +20,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-struct shim_policy shim_policy = {.fd = -1};
+SHIM_HOT_DATA struct shim_policy shim_policy = {.fd = -1};
 /* NIPC_TRACE_FILE as given, when it has a %p to expand again after fork. */
 static char file_pattern[PATH_MAX];
 
@@ -241,7 +241,7 @@ uint64_t shim_policy_init(void)
 }
 
 struct rules *shim_rules;
-uint64_t shim_deny_ops;
+SHIM_HOT_DATA uint64_t shim_deny_ops;
 struct shim_next shim_deny_calls;
 
 /* Fail closed: ENOSYS, what a kernel without System V IPC answers, and

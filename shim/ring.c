@@ -25,12 +25,18 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-static struct ring_pool *pool;
+SHIM_HOT_DATA static struct ring_pool *pool;
 /* The pool's parameters, copied at start-up: the hook path reads no page
  * of the pool but its own ring's. */
-static uint64_t ring_bytes;
-static uint32_t when_full;
-static __thread struct ring_hdr *my_ring __attribute__((tls_model("initial-exec")));
+SHIM_HOT_DATA static uint64_t ring_bytes;
+SHIM_HOT_DATA static uint32_t when_full;
+/* The thread's ring and where it stands: the next record's place, the
+ * place the reader's tail last left room up to, and the ring's dropped
+ * count (this thread is its only writer), so that an event touches no
+ * page of the ring but the record's own. */
+#define TLS __attribute__((tls_model("initial-exec")))
+static __thread struct ring_hdr *my_ring TLS;
+static __thread uint64_t my_head TLS, my_room TLS, my_dropped TLS;
 
 /* The shim's own code: a hook called from there while busy is the shim's
  * own call, not the program's (the linker's symbols for this object). */
@@ -71,7 +77,18 @@ void ring_after_fork(void)
 	my_ring = NULL;
 }
 
-static struct ring_hdr *claim(pid_t pid, pid_t tid)
+static struct ring_rec *rec_at(struct ring_hdr *h, uint64_t at)
+{
+	return (struct ring_rec *)(ring_data(h) + (at & (ring_bytes - 1)));
+}
+
+/* An empty end mark at at (release: after what the caller wrote before). */
+static void mark_end(struct ring_hdr *h, uint64_t at)
+{
+	__atomic_store_n((uint64_t *)rec_at(h, at), 0, __ATOMIC_RELEASE);
+}
+
+static __attribute__((noinline, cold)) struct ring_hdr *claim(pid_t pid, pid_t tid)
 {
 	uint32_t n = pool->nrings;
 
@@ -86,14 +103,18 @@ static struct ring_hdr *claim(pid_t pid, pid_t tid)
 		h->pid = pid;
 		h->tid = tid;
 		h->gen++;
-		h->open_end = 0;
+		/* a ring is freed read and reset (tail 0): its first end mark */
+		my_head = 0;
+		my_room = pool->ring_bytes;
+		my_dropped = __atomic_load_n(&h->dropped, __ATOMIC_RELAXED);
+		mark_end(h, 0);
 		__atomic_store_n(&h->state, RING_CLAIMED, __ATOMIC_RELEASE);
 		/* Once per thread: the ring's pages mapped now, not by a page
 		 * fault in some later traced call (no such madvise before Linux
 		 * 5.14), and touched, for what a first touch still costs (a
 		 * hypervisor filling its shadow page tables: microseconds). */
 		madvise(ring_data(h), (size_t)pool->ring_bytes, MADV_POPULATE_WRITE);
-		for (uint64_t o = 0; o < pool->ring_bytes; o += 4096)
+		for (uint64_t o = 4096; o < pool->ring_bytes; o += 4096)
 			__atomic_store_n(ring_data(h) + o, 0, __ATOMIC_RELAXED);
 		return h;
 	}
@@ -101,7 +122,7 @@ static struct ring_hdr *claim(pid_t pid, pid_t tid)
 }
 
 /* An event made without a ring: the pool's count for the process. */
-static void lost_noring(pid_t pid)
+SHIM_HOT_AUX static void lost_noring(pid_t pid)
 {
 	for (int i = 0; i < RING_NORING_SLOTS; i++) {
 		struct ring_noring *s = &pool->noring[i];
@@ -120,12 +141,14 @@ static void lost_noring(pid_t pid)
 	__atomic_fetch_add(&pool->noring_other, 1, __ATOMIC_RELEASE);
 }
 
-static void lost_one(struct ring_hdr *h, pid_t pid)
+SHIM_HOT static void lost_one(struct ring_hdr *h, pid_t pid)
 {
-	if (h)
+	if (h) {
+		my_dropped++;
 		__atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELEASE);
-	else
+	} else {
 		lost_noring(pid);
+	}
 }
 
 int ring_on(void)
@@ -135,7 +158,7 @@ int ring_on(void)
 
 /* A hook entered while this thread is inside the shim: from a signal
  * handler when the caller is not the shim itself. Its event is lost. */
-void ring_nested(enum shim_op op, const void *caller, pid_t pid)
+SHIM_HOT_AUX void ring_nested(enum shim_op op, const void *caller, pid_t pid)
 {
 	if (!pool || !(__atomic_load_n(&shim_trace, __ATOMIC_RELAXED) & (UINT64_C(1) << op)))
 		return;
@@ -144,12 +167,12 @@ void ring_nested(enum shim_op op, const void *caller, pid_t pid)
 	lost_one(my_ring, pid);
 }
 
-static uint32_t arg_data(const struct shim_arg *a, uint32_t *n)
+SHIM_HOT static uint32_t arg_data(const struct shim_arg *a, uint32_t *n)
 {
 	*n = 0;
 	switch (a->kind) {
 	case A_STR:
-		return a->s ? (uint32_t)strnlen(a->s, SHIM_STR_MAX + 1) + 1 : 0;
+		return a->s ? (uint32_t)shim_strnlen(a->s, SHIM_STR_MAX + 1) + 1 : 0;
 	case A_TS:
 		return a->ts ? (uint32_t)sizeof(struct timespec) : 0;
 	case A_SOPS:
@@ -161,7 +184,7 @@ static uint32_t arg_data(const struct shim_arg *a, uint32_t *n)
 	case A_BUF:
 	case A_MSGBUF: {
 		/* the bytes the formatter shows; a C string's length, not -1 */
-		size_t b = a->n == (size_t)-1 ? (a->s ? strnlen(a->s, SHIM_BUF_SHOWN) : 0) :
+		size_t b = a->n == (size_t)-1 ? (a->s ? shim_strnlen(a->s, SHIM_BUF_SHOWN) : 0) :
 			   a->n < SHIM_BUF_SHOWN ? a->n : SHIM_BUF_SHOWN;
 
 		*n = (uint32_t)(a->n == (size_t)-1 ? b : a->n);
@@ -180,13 +203,15 @@ static uint32_t arg_data(const struct shim_arg *a, uint32_t *n)
 	}
 }
 
-static uint64_t rec_size(const struct shim_event *e, size_t keylen)
+/* The record's length; each argument's data bytes and count in dl, n. */
+SHIM_HOT static uint64_t rec_size(const struct shim_event *e, size_t keylen, uint32_t *dl, uint32_t *n)
 {
 	uint64_t len = sizeof(struct ring_rec);
-	uint32_t n;
 
-	for (int i = 0; i < e->nargs; i++)
-		len += RING_ARG_SIZE(strlen(e->arg[i].name), arg_data(&e->arg[i], &n));
+	for (int i = 0; i < e->nargs; i++) {
+		dl[i] = arg_data(&e->arg[i], &n[i]);
+		len += RING_ARG_SIZE(e->arg[i].namelen, dl[i]);
+	}
 	return len + RING_ALIGN(keylen);
 }
 
@@ -195,31 +220,34 @@ static int reader_gone(void)
 	return kill(pool->reader_pid, 0) && errno == ESRCH;
 }
 
-/* Waits for room (--when-full block) while the reader lives. */
-static int wait_room(struct ring_hdr *h, uint64_t need)
+/* Whether need more bytes fit after my_head: the room last seen, else
+ * the reader's tail read again; with --when-full block, waited for while
+ * the reader lives. */
+static __attribute__((noinline, cold)) int room_for(struct ring_hdr *h, uint64_t need)
 {
 	static const struct timespec nap = {0, 50000};
-	int e = errno;
+	int e = *shim_errno();
 
 	for (unsigned i = 1;; i++) {
-		if (h->head + need - __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE) <= ring_bytes)
+		my_room = __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE) + ring_bytes;
+		if (my_head + need <= my_room)
 			break;
-		if (!(i % 256) && reader_gone()) {
-			errno = e;
-			return -1;
+		if (when_full != RING_BLOCK || (!(i % 256) && reader_gone())) {
+			*shim_errno() = e;
+			return 0;
 		}
 		nanosleep(&nap, NULL);
 	}
-	errno = e;
-	return 0;
+	*shim_errno() = e;
+	return 1;
 }
 
-static void fill(struct ring_rec *r, const struct shim_event *e, const struct ring_hdr *h,
-		 size_t keylen)
+SHIM_HOT static void fill(struct ring_rec *r, const struct shim_event *e, size_t keylen,
+			  const uint32_t *dl, const uint32_t *n)
 {
 	unsigned char *p = (unsigned char *)(r + 1);
 
-	r->dropped = __atomic_load_n(&h->dropped, __ATOMIC_RELAXED);
+	r->dropped = my_dropped;
 	r->op = (uint16_t)e->op;
 	r->nargs = (uint8_t)e->nargs;
 	r->flags = (e->failed ? RR_FAILED : 0) | (e->emulated ? RR_EMULATED : 0) |
@@ -228,48 +256,76 @@ static void fill(struct ring_rec *r, const struct shim_event *e, const struct ri
 	r->rk = (uint8_t)e->rk;
 	r->key_type = (int16_t)e->key_type;
 	r->keylen = (uint32_t)keylen;
-	r->t0 = e->t0;
 	r->dur = e->dur;
 	r->ret = e->rk == R_INT || e->rk == R_KEYT ? (uint64_t)e->ret.i : (uint64_t)(uintptr_t)e->ret.p;
 	for (int i = 0; i < e->nargs; i++) {
 		const struct shim_arg *a = &e->arg[i];
 		struct ring_arg *ra = (struct ring_arg *)p;
-		size_t nl = strlen(a->name);
-		uint32_t n, dl = arg_data(a, &n);
+		size_t nl = a->namelen;
 
 		ra->kind = (uint8_t)a->kind;
 		ra->namelen = (uint8_t)nl;
-		ra->datalen = (uint16_t)dl;
-		ra->n = n;
+		ra->datalen = (uint16_t)dl[i];
+		ra->n = n[i];
 		ra->v = (uint64_t)a->u;
-		memcpy(ra + 1, a->name, nl);
-		if (dl) {
-			memcpy((unsigned char *)ra + RING_ARG_DATA(nl), a->p, dl);
+		shim_copy(ra + 1, a->name, nl);
+		if (dl[i]) {
+			shim_copy((unsigned char *)ra + RING_ARG_DATA(nl), a->p, dl[i]);
 			if (a->kind == A_STR)
-				((unsigned char *)ra)[RING_ARG_DATA(nl) + dl - 1] = 0;
+				((unsigned char *)ra)[RING_ARG_DATA(nl) + dl[i] - 1] = 0;
 		}
-		p += RING_ARG_SIZE(nl, dl);
+		p += RING_ARG_SIZE(nl, dl[i]);
 	}
-	memcpy(p, e->key, keylen);
+	shim_copy(p, e->key, keylen);
 }
 
-void ring_begin(pid_t pid, pid_t tid)
+SHIM_HOT void ring_begin(pid_t pid, pid_t tid)
 {
 	if (UNLIKELY(!my_ring))
 		my_ring = claim(pid, tid);
 }
 
-void ring_end(uint64_t start)
+SHIM_HOT void ring_end(uint64_t start)
 {
-	if (LIKELY(my_ring != NULL))
-		__atomic_store_n(&my_ring->open_end, start, __ATOMIC_RELEASE);
+	struct ring_rec *r;
+
+	if (UNLIKELY(!my_ring))
+		return;
+	r = rec_at(my_ring, my_head);
+	/* the record's next lines, fetched while the call's naming runs */
+	__builtin_prefetch((char *)r + 64, 1, 3);
+	__builtin_prefetch((char *)r + 128, 1, 3);
+	r->t0 = start;
+	__atomic_store_n(&r->commit, RING_OPEN, __ATOMIC_RELEASE);
 }
 
-void ring_put(const struct shim_event *e)
+/* No room: the event is lost, and the open mark taken back. */
+static __attribute__((noinline, cold)) void put_lost(struct ring_hdr *h, pid_t pid)
+{
+	lost_one(h, pid);
+	mark_end(h, my_head);
+}
+
+/* The rest of the data area skipped: the open mark moves to the start,
+ * then the pad is published. */
+static __attribute__((noinline, cold)) void put_pad(struct ring_hdr *h, uint64_t pad, uint64_t t0)
+{
+	struct ring_rec *r = rec_at(h, my_head + pad);
+
+	r->t0 = t0;
+	__atomic_store_n(&r->commit, RING_OPEN, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->len, 0, __ATOMIC_RELAXED);
+	r = rec_at(h, my_head);
+	__atomic_store_n((uint64_t *)r, (uint64_t)RING_PAD << 32 | (uint32_t)pad, __ATOMIC_RELEASE);
+	my_head += pad;
+}
+
+SHIM_HOT void ring_put(const struct shim_event *e)
 {
 	struct ring_hdr *h = my_ring;
 	size_t keylen;
-	uint64_t len, head, pos, pad, size;
+	uint64_t len, pos, pad, size = ring_bytes, end;
+	uint32_t dl[SHIM_MAX_ARGS], n[SHIM_MAX_ARGS];
 	struct ring_rec *r;
 
 	if (UNLIKELY(!h)) {
@@ -277,37 +333,33 @@ void ring_put(const struct shim_event *e)
 		lost_noring(e->pid);
 		return;
 	}
-	keylen = strlen(e->key);
-	len = rec_size(e, keylen);
-	size = ring_bytes;
-	head = h->head;
-	pos = head & (size - 1);
+	keylen = shim_strnlen(e->key, sizeof e->key);
+	len = rec_size(e, keylen, dl, n);
+	pos = my_head & (size - 1);
 	pad = pos + len > size ? size - pos : 0;
-	if (UNLIKELY(pad + len > size ||
-		     head + pad + len - __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE) > size) &&
-	    (pad + len > size || when_full != RING_BLOCK || wait_room(h, pad + len))) {
-		lost_one(h, e->pid);
-		__atomic_store_n(&h->open_end, 0, __ATOMIC_RELEASE);
+	/* never an end mark that would not fit before the end */
+	end = (pad ? 0 : pos) + len;
+	if (size - end < RING_MARK_BYTES && end != size)
+		len += size - end;
+	if (UNLIKELY(pad + len > size) ||
+	    (UNLIKELY(my_head + pad + len + RING_MARK_BYTES > my_room) &&
+	     !room_for(h, pad + len + RING_MARK_BYTES))) {
+		put_lost(h, e->pid);
 		return;
 	}
-	if (pad) {
-		r = (struct ring_rec *)(ring_data(h) + pos);
-		r->len = (uint32_t)pad;
-		r->commit = RING_PAD;
-		head += pad;
-		pos = 0;
-	}
-	r = (struct ring_rec *)(ring_data(h) + pos);
-	r->len = (uint32_t)len;
-	__atomic_store_n(&r->commit, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&h->head, head + len, __ATOMIC_RELEASE);
-	fill(r, e, h, keylen);
+	if (UNLIKELY(pad))
+		put_pad(h, pad, e->t0);
+	r = rec_at(h, my_head);
+	/* the end mark after it first: a length seen means a mark there */
+	__atomic_store_n((uint64_t *)rec_at(h, my_head + len), 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->len, (uint32_t)len, __ATOMIC_RELEASE);
+	fill(r, e, keylen, dl, n);
 	__atomic_store_n(&r->commit, RING_COMMIT, __ATOMIC_RELEASE);
-	__atomic_store_n(&h->open_end, 0, __ATOMIC_RELEASE);
+	my_head += len;
 	/* The next record's lines, fetched for writing now: a store that
 	 * misses the cache would stall the program's next atomic operation
 	 * (every semaphore call has one) until the line arrives. */
-	pos = (head + len) & (size - 1);
+	pos = my_head & (size - 1);
 	__builtin_prefetch(ring_data(h) + pos, 1, 3);
 	__builtin_prefetch(ring_data(h) + ((pos + 64) & (size - 1)), 1, 3);
 	__builtin_prefetch(ring_data(h) + ((pos + 128) & (size - 1)), 1, 3);

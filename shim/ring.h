@@ -8,11 +8,17 @@
  * a free slot (CAS FREE -> CLAIMING, then its pid and tid, then CLAIMED)
  * and is its only producer. Records are variable-sized, 8-byte aligned,
  * and never straddle the end of the data area (a pad record fills the
- * rest). The producer writes a record's length with a zero commit word,
- * publishes head (release), copies the body, then stores the commit word
- * (release); the reader consumes records up to head and publishes tail.
- * A record whose commit word is still zero when its producer is dead was
- * cut by a kill: counted lost, and skipped by its length.
+ * rest). The producer never touches the slot's header page on its way:
+ * where its next record goes, the ring holds an end mark (a record
+ * header whose commit word is 0), and the reader reads records from its
+ * tail until it meets that mark. To write a record, the producer writes
+ * the end mark after it, then its length (release), its body, and its
+ * commit word (release); it reads the reader's tail only when the room it
+ * last saw runs out. Between a traced call's end and its record, the end
+ * mark is an open mark (RING_OPEN, with the event's start time): the
+ * reader holds back events that ended later until that record is in.
+ * A record with a length but no commit word when its producer is dead
+ * was cut by a kill: counted lost, and skipped by its length.
  *
  * Loss: `dropped` counts events the thread made but did not record (ring
  * full, pool exhausted before a claim, a hook entered from a signal
@@ -27,7 +33,7 @@
 
 #define RING_ENV "NIPC_TRACE_RING"
 #define RING_MAGIC UINT64_C(0x314752434e50494e) /* "NIPCRG1" */
-#define RING_VERSION 1
+#define RING_VERSION 2
 
 enum ring_state { RING_FREE = 0, RING_CLAIMING = 1, RING_CLAIMED = 2 };
 enum ring_full { RING_DISCARD = 0, RING_BLOCK = 1 };
@@ -38,6 +44,11 @@ enum ring_clock { RING_CLOCK_MONO = 0, RING_CLOCK_TSC = 1 };
 
 #define RING_COMMIT 0x52454321u /* a record's commit word once it is whole */
 #define RING_PAD 0x50414421u    /* the rest of the data area is unused */
+#define RING_OPEN 0x4e45504fu   /* end mark: an event ended, its record not in */
+/* Room the end mark takes after the last record: its length, commit word
+ * and start time. A record that would leave less before the end of the
+ * data area takes the rest. */
+#define RING_MARK_BYTES 16u
 
 #define RING_NORING_SLOTS 64
 
@@ -68,10 +79,6 @@ struct ring_hdr {
 	int32_t pid, tid;
 	uint32_t gen;           /* claims so far: a reader notices reuse */
 	uint64_t dropped;       /* events made but not recorded (only grows) */
-	uint64_t head __attribute__((aligned(64)));    /* producer: bytes published */
-	uint64_t open_end;      /* producer: the start time of the event it is
-				 * finishing, 0 between records: the reader holds
-				 * back events that ended later until it is in */
 	uint64_t tail __attribute__((aligned(64)));    /* reader: bytes consumed */
 } __attribute__((aligned(64)));
 
@@ -83,8 +90,9 @@ _Static_assert(sizeof(struct ring_pool) <= RING_POOL_BYTES, "pool header fits a 
 /* One event. The body is the arguments, each a struct ring_arg then its
  * name bytes then its data bytes, 8-aligned; then the key's bytes. */
 struct ring_rec {
-	uint32_t len;           /* bytes, header included, a multiple of 8 */
-	uint32_t commit;        /* 0, RING_COMMIT or RING_PAD */
+	uint32_t len;           /* bytes, header included, a multiple of 8; 0 in an end mark */
+	uint32_t commit;        /* 0, RING_COMMIT, RING_PAD or RING_OPEN */
+	uint64_t t0;            /* start, in the pool's clock (an open mark's too) */
 	uint64_t dropped;       /* the ring's dropped count when this was made */
 	uint16_t op;
 	uint8_t nargs;
@@ -94,7 +102,7 @@ struct ring_rec {
 	uint8_t pad_;
 	int16_t key_type;       /* -1: the key is text, else its native name (key_fmt.h) */
 	uint32_t keylen;
-	uint64_t t0, dur;       /* in the pool's clock */
+	uint64_t dur;           /* in the pool's clock */
 	uint64_t ret;
 };
 

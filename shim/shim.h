@@ -4,6 +4,7 @@
 #ifndef NIPC_SHIM_H
 #define NIPC_SHIM_H
 
+#include <errno.h>
 #include <mqueue.h>
 #include <semaphore.h>
 #include <stddef.h>
@@ -17,6 +18,21 @@
 #include <time.h>
 
 #define SHIM_HIDDEN __attribute__((visibility("hidden")))
+/* The traced call's path, code and data, kept together. After a system
+ * call the path runs cold: where page-table isolation has no PCID, the
+ * call empties the TLB, and the kernel's work evicts much of the caches;
+ * what the path costs then grows with the pages and lines it touches. The
+ * linker sorts .text.sorted.* by name: the interposed functions, then the
+ * dispatcher, events, names and ring, from a page boundary (hot.c, linked
+ * first, starts each), then the naming of System V ids and keys and the
+ * loss counts, then each function's two hooks side by side. The data a
+ * traced call reads or writes is in nipc_hot, which hot.c starts on a
+ * page of its own; test_trace_ring checks that it fits one. */
+#define SHIM_HOT_ENTRY __attribute__((section(".text.sorted.nipc0")))
+#define SHIM_HOT __attribute__((section(".text.sorted.nipc1")))
+#define SHIM_HOT_AUX __attribute__((section(".text.sorted.nipc1z")))
+#define SHIM_HOT_HOOK __attribute__((section(".text.sorted.nipc2"), no_reorder))
+#define SHIM_HOT_DATA __attribute__((section("nipc_hot")))
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
@@ -231,6 +247,8 @@ SHIM_HIDDEN void guard_write_end(void);
 #define SHIM_SLOTS 64      /* ftok paths, shm descriptors */
 #define SHIM_SEM_SLOTS 256 /* named semaphores: their waits and posts are traced */
 #define SHIM_MAP_SLOTS 128 /* mappings of shm descriptors, shmat addresses */
+_Static_assert(!(SHIM_SLOTS & (SHIM_SLOTS - 1)) && !(SHIM_SEM_SLOTS & (SHIM_SEM_SLOTS - 1)) &&
+	       !(SHIM_MAP_SLOTS & (SHIM_MAP_SLOTS - 1)), "the names tables' sizes are powers of two");
 #define SHIM_ID_SLOTS 256  /* System V ids per kind */
 
 enum names_kind { NK_FTOK, NK_SEM, NK_FD, NK_MAP, NK_SHMAT, NK_MQ, NK_COUNT };
@@ -296,6 +314,7 @@ enum arg_kind {
 
 struct shim_arg {
 	const char *name;
+	unsigned namelen;
 	enum arg_kind kind;
 	union {
 		const char *s;
@@ -314,6 +333,9 @@ enum ret_kind { R_INT, R_KEYT, R_SEM, R_MAP, R_SHMAT };
 #define SHIM_LINE_MAX 4096
 #define SHIM_SOPS_SHOWN 16  /* semop operations shown */
 
+/* Small fields first, then the arguments, then the buffers, of which a
+ * traced call touches the start only: the call's frame spans as few
+ * stack pages as can be. */
 struct shim_event {
 	enum shim_op op;
 	pid_t pid, tid;
@@ -321,22 +343,22 @@ struct shim_event {
 	uint64_t t0;            /* CLOCK_MONOTONIC ns at the start (ring: the pool's clock) */
 	uint64_t dur;
 	int nargs;
-	struct shim_arg arg[SHIM_MAX_ARGS];
 	enum ret_kind rk;
 	union { long long i; const void *p; } ret;
 	int failed;
 	int err;
 	int emulated;           /* the System V emulation handled the call itself */
-	char key[SHIM_NAME_CAP + 32]; /* "" = null */
 	int key_type;           /* -1: key is text; else key is the native name of a
 				 * key of this type, formatted later (key_fmt.h) */
 	int key_searched;       /* key's file was found by a search, not seen
 				 * (keyfind.h): text marks it "?", JSON
 				 * "key_from":"search" */
+	size_t scratch_used;
+	struct shim_arg arg[SHIM_MAX_ARGS];
+	char key[SHIM_NAME_CAP + 32]; /* "" = null */
 	/* Copies of the caller's memory made without trusting the pointers. */
 	unsigned char scratch[SHIM_STR_MAX + 32 + 16 * sizeof(struct sembuf) + sizeof(struct timespec)]
 		__attribute__((aligned(16)));
-	size_t scratch_used;
 };
 
 SHIM_HIDDEN void ev_begin(struct shim_event *e, enum shim_op op);
@@ -345,15 +367,57 @@ SHIM_HIDDEN void ev_stop(struct shim_event *e);
 /* The duration, the errno and the line; restores errno. -1: the sink is
  * lost and tracing must stop. */
 SHIM_HIDDEN int ev_end(struct shim_event *e, int failed, int err);
-SHIM_HIDDEN void ev_arg(struct shim_event *e, const char *name, enum arg_kind k, long long v);
-SHIM_HIDDEN void ev_str(struct shim_event *e, const char *name, const char *s);
-SHIM_HIDDEN void ev_ptr(struct shim_event *e, const char *name, enum arg_kind k, const void *p);
-SHIM_HIDDEN void ev_sops(struct shim_event *e, const struct sembuf *sops, size_t n);
 /* The key as text, if it was left as a native name (ring mode leaves
  * that to the reader). */
 SHIM_HIDDEN void ev_key_finish(struct shim_event *e);
-SHIM_HIDDEN void ev_buf(struct shim_event *e, const char *name, enum arg_kind k, const void *p,
-			size_t n);
+/* The call's arguments, as the hooks name them (namelen: the name's
+ * length, known when the hook is compiled). Inline: the hook's own page. */
+static inline struct shim_arg *ev_next_arg(struct shim_event *e, const char *name, unsigned namelen,
+					   enum arg_kind k)
+{
+	struct shim_arg *a = &e->arg[e->nargs < SHIM_MAX_ARGS ? e->nargs++ : SHIM_MAX_ARGS - 1];
+
+	a->name = name;
+	a->namelen = namelen;
+	a->kind = k;
+	a->n = 0;
+	return a;
+}
+
+static inline void ev_arg(struct shim_event *e, const char *name, unsigned namelen, enum arg_kind k,
+			  long long v)
+{
+	ev_next_arg(e, name, namelen, k)->i = v;
+}
+
+static inline void ev_str(struct shim_event *e, const char *name, unsigned namelen, const char *s)
+{
+	ev_next_arg(e, name, namelen, A_STR)->s = s;
+}
+
+static inline void ev_ptr(struct shim_event *e, const char *name, unsigned namelen, enum arg_kind k,
+			  const void *p)
+{
+	ev_next_arg(e, name, namelen, k)->p = p;
+}
+
+static inline void ev_buf(struct shim_event *e, const char *name, unsigned namelen, enum arg_kind k,
+			  const void *p, size_t n)
+{
+	struct shim_arg *a = ev_next_arg(e, name, namelen, k);
+
+	a->p = p;
+	a->n = n;
+}
+
+static inline void ev_sops(struct shim_event *e, const struct sembuf *sops, size_t n)
+{
+	struct shim_arg *a = ev_next_arg(e, "sops", 4, A_SOPS);
+
+	a->sops = sops;
+	a->n = n;
+}
+
 /* key = "posix:<name>" (as QNativeIpcKey::toString prints it). */
 SHIM_HIDDEN void ev_key_posix(struct shim_event *e, const char *name);
 /* key of a System V key_t: ftok path if known, else "0x%08x"/"IPC_PRIVATE". */
@@ -408,6 +472,61 @@ struct fmt_prefix {
 /* The event as a JSON record or a text line (pfx NULL: no pid and time). */
 SHIM_HIDDEN void format_event(struct out *o, const struct shim_event *e, int json,
 			      const struct fmt_prefix *pfx);
+
+/* The thread's errno, its address taken once: the tracing path calls no
+ * libc function to read or restore it. */
+SHIM_HIDDEN extern __thread int *shim_errno_p __attribute__((tls_model("initial-exec")));
+static inline int *shim_errno(void)
+{
+	int *p = shim_errno_p;
+
+	if (UNLIKELY(!p))
+		p = shim_errno_p = &errno;
+	return p;
+}
+
+/* A string's length up to max, and a copy, without a call into libc (a
+ * page the traced call may not have touched), a word at a time. The
+ * length reads aligned words only, which never cross into another page;
+ * bytes past the string's end are read, never used. */
+typedef uint64_t __attribute__((may_alias)) shim_word;
+
+__attribute__((no_sanitize_address)) static inline size_t shim_strnlen(const char *s, size_t max)
+{
+	const shim_word *w = (const shim_word *)((uintptr_t)s & ~(uintptr_t)7);
+	unsigned skip = (uintptr_t)s & 7;
+	uint64_t v = *w | ((UINT64_C(1) << (skip * 8)) - 1);
+	size_t n = 0;
+
+	for (;;) {
+		uint64_t z = (v - UINT64_C(0x0101010101010101)) & ~v & UINT64_C(0x8080808080808080);
+
+		if (z) {
+			n += (size_t)(__builtin_ctzll(z) >> 3) - skip;
+			return n < max ? n : max;
+		}
+		n += 8 - skip;
+		skip = 0;
+		if (n >= max)
+			return max;
+		v = *++w;
+	}
+}
+
+static inline void shim_copy(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *p = src;
+
+	for (; n >= 8; n -= 8, d += 8, p += 8) {
+		uint64_t w;
+
+		__builtin_memcpy(&w, p, 8);
+		__builtin_memcpy(d, &w, 8);
+	}
+	while (n--)
+		*d++ = *p++;
+}
 
 /* Per-thread reentrancy guard: the shim's own libc calls are never traced,
  * nor a hook entered from a signal handler while this thread is tracing. */

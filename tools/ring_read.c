@@ -43,6 +43,7 @@ struct ring_seen {
 	uint32_t gen;           /* the claim this state belongs to */
 	uint64_t dropped;       /* losses already reported */
 	uint64_t last_tend;
+	int broken;             /* a wild record: not read further */
 };
 
 struct pid_lost {
@@ -301,28 +302,49 @@ static int alive(pid_t pid, pid_t tid)
 	return !syscall(SYS_tgkill, pid, tid, 0) || errno == EPERM;
 }
 
-/* Reads ring i up to its head; dead: its thread is gone for good. */
-static size_t drain(struct ring_reader *r, uint32_t i, int dead)
+/* Reads ring i up to its end mark; dead: its thread is gone for good.
+ * *open: the start of an event that ended and is not in yet, else 0. */
+static size_t drain(struct ring_reader *r, uint32_t i, int dead, uint64_t *open)
 {
 	struct ring_hdr *h = ring_slot(r->pool, i);
 	struct ring_seen *s = &r->seen[i];
-	uint64_t size = r->pool->ring_bytes, tail = h->tail, head;
+	uint64_t size = r->pool->ring_bytes, tail = h->tail;
 	unsigned char *data = ring_data(h);
 	size_t n = 0;
 
+	*open = 0;
 	if (s->gen != h->gen) {
 		*s = (struct ring_seen){.gen = h->gen};
 		s->last_tend = mono_ns();
 	}
-	head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
-	while (tail < head) {
-		struct ring_rec *rec = (struct ring_rec *)(data + (tail & (size - 1)));
-		uint32_t len = rec->len, commit = __atomic_load_n(&rec->commit, __ATOMIC_ACQUIRE);
+	while (!s->broken) {
+		uint64_t pos = tail & (size - 1);
+		struct ring_rec *rec = (struct ring_rec *)(data + pos);
+		uint32_t commit = __atomic_load_n(&rec->commit, __ATOMIC_ACQUIRE), len;
 
-		if (len < 8 || len % 8 || len > size - (tail & (size - 1))) {
+		if (commit != RING_COMMIT && commit != RING_PAD) {
+			if (commit == RING_OPEN) {
+				uint64_t t0 = rec->t0;
+
+				/* the record may have come in meanwhile */
+				if (__atomic_load_n(&rec->commit, __ATOMIC_ACQUIRE) != RING_OPEN)
+					continue;
+				*open = t0;
+			}
+			/* a length without a commit word: being written, or
+			 * cut by a kill if the writer is dead */
+			len = __atomic_load_n(&rec->len, __ATOMIC_ACQUIRE);
+			if (!dead || !len)
+				break;
+			*open = 0;
+			commit = 0;
+		} else {
+			len = rec->len;
+		}
+		if (len < 8 || len % 8 || len > size - pos) {
 			/* a wild length: the rest of this ring cannot be trusted */
 			note_lost(r, h->pid, h->tid, 1, s->last_tend);
-			tail = head;
+			s->broken = 1;
 			break;
 		}
 		if (commit == RING_PAD) {
@@ -330,8 +352,6 @@ static size_t drain(struct ring_reader *r, uint32_t i, int dead)
 			continue;
 		}
 		if (commit != RING_COMMIT) {
-			if (!dead)
-				break;
 			note_lost(r, h->pid, h->tid, 1, s->last_tend);
 			tail += len;
 			continue;
@@ -370,8 +390,7 @@ static void retire(struct ring_reader *r, uint32_t i)
 		note_lost(r, h->pid, h->tid, dropped - s->dropped, s->last_tend);
 	h->pid = h->tid = 0;
 	h->dropped = 0;
-	h->head = h->tail = 0;
-	h->open_end = 0;
+	h->tail = 0;
 	*s = (struct ring_seen){0};
 	__atomic_store_n(&h->state, RING_FREE, __ATOMIC_RELEASE);
 }
@@ -577,10 +596,11 @@ size_t ring_reader_poll(struct ring_reader *r, int final, const struct ring_sink
 		 * written (or of a zombie killed while writing) is lost */
 		dead = !alive(h->pid, h->tid);
 		/* An event that ended but is not in yet holds back the later
-		 * ones. Looked at before the ring is read: an event that ended
-		 * before this is then either read below or still marked here. */
-		open = __atomic_load_n(&h->open_end, __ATOMIC_ACQUIRE);
-		n += drain(r, i, dead || final);
+		 * ones: its open mark is where the reading stops. An event
+		 * that ended before this poll began has its mark or its
+		 * record in by now (the mark is made before its end is
+		 * timed). */
+		n += drain(r, i, dead || final, &open);
 		if (dead || final)
 			retire(r, i);
 		else if (open && to_mono(r, open) <= limit)

@@ -179,13 +179,18 @@ static int half_record(void)
 		if (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != RING_CLAIMED || h->pid != getpid() ||
 		    h->tid != tid)
 			continue;
-		pos = h->head & (p->ring_bytes - 1);
-		if (pos + 64 > p->ring_bytes)
+		/* this thread's end mark: after the last record it wrote */
+		pos = __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE) & (p->ring_bytes - 1);
+		for (;;) {
+			r = (struct ring_rec *)(ring_data(h) + pos);
+			if (r->commit != RING_COMMIT && r->commit != RING_PAD)
+				break;
+			pos = (pos + r->len) & (p->ring_bytes - 1);
+		}
+		if (pos + 64 + RING_MARK_BYTES > p->ring_bytes)
 			return -1;
-		r = (struct ring_rec *)(ring_data(h) + pos);
-		r->len = 64;
-		r->commit = 0;
-		__atomic_store_n(&h->head, h->head + 64, __ATOMIC_RELEASE);
+		*(uint64_t *)(ring_data(h) + pos + 64) = 0;
+		__atomic_store_n(&r->len, 64, __ATOMIC_RELEASE);
 		return 0;
 	}
 	return -1;

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* The starts of the traced call's path, code and data (shim.h): this file
+ * is linked first, so each starts on a page boundary. */
+#include "config.h"
+
+#include "shim.h"
+
+SHIM_HOT_DATA __attribute__((aligned(4096), used)) static char hot_start;
+
+SHIM_HOT_ENTRY __attribute__((aligned(4096), used)) void shim_hot_entry(void);
+SHIM_HOT_ENTRY __attribute__((aligned(4096), used)) void shim_hot_entry(void)
+{
+}
+
+SHIM_HOT __attribute__((aligned(4096), used)) void shim_hot_text(void);
+SHIM_HOT __attribute__((aligned(4096), used)) void shim_hot_text(void)
+{
+}
