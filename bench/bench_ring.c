@@ -9,7 +9,11 @@
  * child process that times every iteration of its loop; rounds interleave
  * the configurations; how far the untraced loop's own p99 moves between
  * rounds is printed too, for a p99 difference within it means nothing
- * (a life-cycle loop's p99 is the kernel's). The loop pins itself to the last CPU it may use, so
+ * (a life-cycle loop's p99 is the kernel's). So that the shim's own p99
+ * can be seen all the same, a build of it that times itself (TSC reads at
+ * the hook's start, around the real call and at its end: what is not the
+ * real call, minus the two extra reads) runs under nipc trace in every
+ * round too. The loop pins itself to the last CPU it may use, so
  * that a run is not moved between CPUs midway (nipc's reader, strace and
  * lttng's daemons are left free). Goal (issue 11, not asserted): ring <=
  * 200 ns per event, comparable to LTTng-UST. */
@@ -23,6 +27,7 @@
 #include <limits.h>
 #include <math.h>
 #include <semaphore.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,9 +156,83 @@ static int self_dir(char *out, size_t len)
 
 struct env {
 	char self[PATH_MAX], nipc[PATH_MAX], shim[PATH_MAX], strace[PATH_MAX], lttng[PATH_MAX];
-	char lttng_bin[PATH_MAX], file[PATH_MAX], dir[64];
-	int have_strace, have_lttng;
+	char lttng_bin[PATH_MAX], file[PATH_MAX], dir[64], timed[PATH_MAX];
+	int have_strace, have_lttng, have_timed;
+	double tsc_per_ns, tsc_read;    /* the TSC's rate; one read's cost, ticks */
 };
+
+#if defined(__x86_64__)
+/* The TSC against CLOCK_MONOTONIC over 50 ms, and what two back-to-back
+ * reads differ by (the median of 1001): the self-timed shim's own cost. */
+static void tsc_calibrate(struct env *v)
+{
+	static double d[1001];
+	const struct timespec nap = {0, 50000000};
+	double t0 = now_ns(), t1;
+	uint64_t r0 = __builtin_ia32_rdtsc(), r1;
+
+	nanosleep(&nap, NULL);
+	r1 = __builtin_ia32_rdtsc();
+	t1 = now_ns();
+	v->tsc_per_ns = (double)(r1 - r0) / (t1 - t0);
+	for (int i = 0; i < 1001; i++) {
+		uint64_t a = __builtin_ia32_rdtsc();
+
+		d[i] = (double)(__builtin_ia32_rdtsc() - a);
+	}
+	v->tsc_read = median(d, 1001);
+}
+
+/* The self-timed shim under nipc trace: the median and p99 of its own
+ * time per traced call (what is not the real call, minus the timing's
+ * two extra reads), ns. */
+static int run_timed(const struct env *v, const struct workload *w, double *med, double *p99)
+{
+	char iters[32], hist[PATH_MAX];
+	unsigned long long ticks, count, total = 0, seen = 0;
+	double q[2] = {-1, -1};
+	int st, devnull;
+	FILE *f;
+	pid_t pid;
+
+	snprintf(iters, sizeof iters, "%ld", w->iters[RING]);
+	snprintf(hist, sizeof hist, "%s/self", v->dir);
+	unlink(hist);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		devnull = open("/dev/null", O_WRONLY);
+		if (devnull >= 0)
+			dup2(devnull, 1);
+		unsetenv("LD_PRELOAD");
+		setenv("NIPC_PRELOAD", v->timed, 1);
+		setenv("NIPC_SELF_TIMING_FILE", hist, 1);
+		execl(v->nipc, "nipc", "trace", "-o", "/dev/null", "--buffer-size", "256M", "--",
+		      v->self, "--child", w->what, iters, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) || !(f = fopen(hist, "re")))
+		return -1;
+	while (fscanf(f, "%llu %llu", &ticks, &count) == 2)
+		total += count;
+	rewind(f);
+	while (fscanf(f, "%llu %llu", &ticks, &count) == 2) {
+		seen += count;
+		if (q[0] < 0 && seen * 2 >= total)
+			q[0] = (double)ticks;
+		if (q[1] < 0 && seen * 100 >= total * 99)
+			q[1] = (double)ticks;
+	}
+	fclose(f);
+	unlink(hist);
+	if (!total)
+		return -1;
+	*med = (q[0] - 2 * v->tsc_read) / v->tsc_per_ns;
+	*p99 = (q[1] - 2 * v->tsc_read) / v->tsc_per_ns;
+	return 0;
+}
+#endif
 
 /* One run of configuration c: median and p99 ns per iteration. */
 static int run(const struct env *v, enum cfg c, const struct workload *w, double *med,
@@ -259,6 +338,12 @@ int main(int argc, char **argv)
 	snprintf(v.nipc, sizeof v.nipc, "%s/../tools/nipc", dir);
 	snprintf(v.shim, sizeof v.shim, "%s/../shim/.libs/libnipc-preload.so", dir);
 	snprintf(v.lttng, sizeof v.lttng, "%s/bench_lttng", dir);
+	snprintf(v.timed, sizeof v.timed, "%s/.libs/libnipc-preload-timed.so", dir);
+#if defined(__x86_64__)
+	v.have_timed = !access(v.timed, R_OK);
+	if (v.have_timed)
+		tsc_calibrate(&v);
+#endif
 	if (access(v.nipc, X_OK) || access(v.shim, R_OK)) {
 		fprintf(stderr, "bench_ring: build nipc and the shim first\n");
 		return 1;
@@ -284,17 +369,20 @@ int main(int argc, char **argv)
 	       "the table shows the median over %d rounds (per-event columns: of each\n"
 	       "round's own difference to native, so load that comes and goes hits both);\n"
 	       "(native p99 noise): how far the untraced p99 moves between rounds, per\n"
-	       "event (median distance from its median): smaller p99 differences are noise\n",
+	       "event (median distance from its median): smaller p99 differences are noise;\n"
+	       "(shim's own time): per traced call, the time the shim spends besides the real\n"
+	       "call, measured inside it with the TSC (a build for the bench; the jump into\n"
+	       "the hook and the real call's colder caches are not in it)\n",
 	       ROUNDS);
 	printf("%-27s %-22s %10s %10s %12s %12s\n", "loop", "configuration", "iter med", "iter p99",
 	       "event med", "event p99");
 	for (size_t wi = 0; wi < sizeof workloads / sizeof workloads[0]; wi++) {
 		const struct workload *w = &workloads[wi];
 		double med[NCFG][ROUNDS], p99[NCFG][ROUNDS];
-		double dm[NCFG][ROUNDS], dp[NCFG][ROUNDS];
-		int nr[NCFG] = {0}, failed[NCFG] = {0};
+		double dm[NCFG][ROUNDS], dp[NCFG][ROUNDS], tm[ROUNDS], tp[ROUNDS];
+		int nr[NCFG] = {0}, failed[NCFG] = {0}, nt = 0, tfailed = !v.have_timed;
 
-		for (int r = 0; r < ROUNDS; r++)
+		for (int r = 0; r < ROUNDS; r++) {
 			for (int c = 0; c < NCFG; c++) {
 				if ((c == STRACE && !v.have_strace) || (c == LTTNG && !v.have_lttng) ||
 				    failed[c] || failed[NATIVE])
@@ -307,6 +395,13 @@ int main(int argc, char **argv)
 				dp[c][nr[c]] = (p99[c][nr[c]] - p99[NATIVE][r]) / w->events;
 				nr[c]++;
 			}
+#if defined(__x86_64__)
+			if (!tfailed && run_timed(&v, w, &tm[nt], &tp[nt]) == 0)
+				nt++;
+			else
+				tfailed = 1;
+#endif
+		}
 
 		for (int c = 0; c < NCFG; c++) {
 			double m, p;
@@ -330,6 +425,12 @@ int main(int argc, char **argv)
 				printf(" %12.0f %12.0f", median(dm[c], nr[c]), median(dp[c], nr[c]));
 			putchar('\n');
 		}
+		if (nt)
+			printf("%-27s %-22s %10s %10s %12.0f %12.0f\n", w->name, "(shim's own time)", "", "",
+			       median(tm, nt), median(tp, nt));
+		else
+			printf("%-27s %-22s (%s)\n", w->name, "(shim's own time)",
+			       v.have_timed ? "FAILED" : "skipped: no bench/.libs/libnipc-preload-timed.so (make bench)");
 		if (nr[NATIVE] > 1) {
 			/* how far the untraced loop's own p99 moves from round to
 			 * round: a p99 difference within it says nothing */

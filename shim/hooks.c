@@ -487,6 +487,39 @@ static int semctl_has_arg(int cmd)
 
 /* ------------------------------------------------------------ the hooks */
 
+/* The shim's own time in each traced call, for bench_ring only (a build
+ * with NIPC_SELF_TIMING, never the installed library): the TSC at the
+ * hook's start, around the real call and at its end; what is not the
+ * real call goes into a histogram, written at exit to the file
+ * NIPC_SELF_TIMING_FILE names. One thread's counts (the bench's loop). */
+#if defined(NIPC_SELF_TIMING) && defined(__x86_64__)
+#include <stdio.h>
+#include <stdlib.h>
+#define SELF_BUCKETS 8192     /* 4 TSC ticks each */
+static uint32_t self_hist[SELF_BUCKETS + 1];
+#define SELF_T(i) uint64_t st##i##_ = __builtin_ia32_rdtsc();
+#define SELF_END(ev) \
+	if (ev) { \
+		uint64_t t_ = __builtin_ia32_rdtsc() - st2_ + (st1_ - st0_); \
+		self_hist[t_ / 4 < SELF_BUCKETS ? t_ / 4 : SELF_BUCKETS]++; \
+	}
+__attribute__((destructor)) static void self_dump(void)
+{
+	const char *path = getenv("NIPC_SELF_TIMING_FILE");
+	FILE *f = path ? fopen(path, "we") : NULL;
+
+	if (!f)
+		return;
+	for (size_t i = 0; i <= SELF_BUCKETS; i++)
+		if (self_hist[i])
+			fprintf(f, "%zu %u\n", i * 4, self_hist[i]);
+	fclose(f);
+}
+#else
+#define SELF_T(i)
+#define SELF_END(ev)
+#endif
+
 /* t_fn: intercepted or not, and not from inside the shim, then through
  * the dispatcher. One function, which the interposed one jumps to: after
  * the system call, each return to a frame made before it is mispredicted
@@ -546,6 +579,7 @@ void shim_hooks_arm(void)
 		struct shim_call c; \
 		ret r_; \
 		int failed_, err_; \
+		SELF_T(0) \
 		\
 		if (!(intercept() & OPBIT(op))) \
 			return RD_##rd##_CALL(REAL(fn), args); \
@@ -556,7 +590,9 @@ void shim_hooks_arm(void)
 		if ((skip) || !dispatch_enter(&c, OP_##op, nm, rk, (uintptr_t)(obj), (uintptr_t)(aux))) \
 			return RD_##rd##_CALL(REAL(fn), args); \
 		emul_took = 0; \
+		SELF_T(1) \
 		r_ = RD_##rd##_CALL(c.calls->fn, args); \
+		SELF_T(2) \
 		err_ = *shim_errno(); \
 		failed_ = (RK_##rk(r_)); \
 		if (c.event) { \
@@ -564,6 +600,7 @@ void shim_hooks_arm(void)
 			__VA_ARGS__ \
 		} \
 		dispatch_leave(&c, failed_, err_); \
+		SELF_END(c.event) \
 		return r_; \
 	} \
 	\
