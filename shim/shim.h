@@ -518,14 +518,37 @@ static inline void shim_copy(void *dst, const void *src, size_t n)
 	unsigned char *d = dst;
 	const unsigned char *p = src;
 
-	for (; n >= 8; n -= 8, d += 8, p += 8) {
+	/* whole words, then the last word again, overlapping; short copies
+	 * as two overlapping halves */
+	if (n >= 8) {
 		uint64_t w;
+		size_t i;
 
-		__builtin_memcpy(&w, p, 8);
-		__builtin_memcpy(d, &w, 8);
+		for (i = 0; i + 8 <= n; i += 8) {
+			__builtin_memcpy(&w, p + i, 8);
+			__builtin_memcpy(d + i, &w, 8);
+		}
+		if (i < n) {
+			__builtin_memcpy(&w, p + n - 8, 8);
+			__builtin_memcpy(d + n - 8, &w, 8);
+		}
+	} else if (n >= 4) {
+		uint32_t a, b;
+
+		__builtin_memcpy(&a, p, 4);
+		__builtin_memcpy(&b, p + n - 4, 4);
+		__builtin_memcpy(d, &a, 4);
+		__builtin_memcpy(d + n - 4, &b, 4);
+	} else if (n >= 2) {
+		uint16_t a, b;
+
+		__builtin_memcpy(&a, p, 2);
+		__builtin_memcpy(&b, p + n - 2, 2);
+		__builtin_memcpy(d, &a, 2);
+		__builtin_memcpy(d + n - 2, &b, 2);
+	} else if (n) {
+		*d = *p;
 	}
-	while (n--)
-		*d++ = *p++;
 }
 
 /* Per-thread reentrancy guard: the shim's own libc calls are never traced,
