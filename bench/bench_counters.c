@@ -57,8 +57,8 @@ static int child(long iters)
 static double run(enum cfg c, const char *shim, const char *table)
 {
 	char self[PATH_MAX], buf[64], iters[32];
-	ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1), n, got = 0;
-	int p[2], st;
+	ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+	int p[2];
 	pid_t pid;
 
 	if (sl <= 0 || pipe(p))
@@ -82,11 +82,7 @@ static double run(enum cfg c, const char *shim, const char *table)
 		_exit(127);
 	}
 	close(p[1]);
-	while ((n = read(p[0], buf + got, sizeof buf - 1 - (size_t)got)) > 0)
-		got += n;
-	close(p[0]);
-	buf[got] = '\0';
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) || !got)
+	if (bench_child_output(p[0], pid, buf, sizeof buf) <= 0)
 		return -1;
 	return strtod(buf, NULL);
 }

@@ -244,8 +244,7 @@ static int run(const struct env *v, enum cfg c, const struct workload *w, double
 	       double *p99)
 {
 	char iters[32], buf[128];
-	int p[2], st;
-	ssize_t n, got = 0;
+	int p[2];
 	pid_t pid;
 
 	snprintf(iters, sizeof iters, "%ld", w->iters[c]);
@@ -290,11 +289,7 @@ static int run(const struct env *v, enum cfg c, const struct workload *w, double
 		_exit(127);
 	}
 	close(p[1]);
-	while ((n = read(p[0], buf + got, sizeof buf - 1 - (size_t)got)) > 0)
-		got += n;
-	close(p[0]);
-	buf[got] = '\0';
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+	if (bench_child_output(p[0], pid, buf, sizeof buf) < 0)
 		return -1;
 	unlink(v->file);
 	return sscanf(buf, "%lf %lf", med, p99) == 2 ? 0 : -1;

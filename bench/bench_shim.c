@@ -120,8 +120,8 @@ static double run(enum cfg c, const char *what, long iters, const char *shim,
 		  const char *strace, const char *trace_file, long *lines)
 {
 	char iters_s[32], self[PATH_MAX], buf[64];
-	int p[2], st;
-	ssize_t n, got = 0;
+	int p[2];
+	ssize_t got;
 	pid_t pid;
 	ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
 
@@ -156,11 +156,7 @@ static double run(enum cfg c, const char *what, long iters, const char *shim,
 		_exit(127);
 	}
 	close(p[1]);
-	while ((n = read(p[0], buf + got, sizeof buf - 1 - (size_t)got)) > 0)
-		got += n;
-	close(p[0]);
-	buf[got] = '\0';
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+	if ((got = bench_child_output(p[0], pid, buf, sizeof buf)) < 0)
 		return -1;
 	*lines = c == NATIVE || c == SHIM_OFF ? 0 : count_lines(trace_file);
 	unlink(trace_file);

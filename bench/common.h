@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,6 +71,23 @@ static inline int bench_find_shim(char *out, size_t len)
 	if ((size_t)snprintf(out, len, "%s/../shim/.libs/libnipc-preload.so", exe) >= len)
 		return -1;
 	return access(out, R_OK) ? -1 : 0;
+}
+
+/* A child's report: what it writes to fd (the read end of its stdout's
+ * pipe, closed here) into buf, NUL-terminated, then its exit. The bytes
+ * read, or -1 unless it exited with 0. */
+static inline ssize_t bench_child_output(int fd, pid_t pid, char *buf, size_t len)
+{
+	ssize_t n, got = 0;
+	int st;
+
+	while ((n = read(fd, buf + got, len - 1 - (size_t)got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = '\0';
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+		return -1;
+	return got;
 }
 
 #endif
