@@ -454,51 +454,19 @@ static void qt5_semaphore_alive(void **state)
 
 /* ------------------------------------------- a live database server */
 
-static char pg_bin[512];
-
 /* The newest installed PostgreSQL, started as nobody (it refuses root),
  * or skip. */
 static void need_postgres(struct passwd *pw)
 {
 	struct passwd *p = getpwnam("nobody");
-	DIR *d = opendir("/usr/lib/postgresql");
-	struct dirent *e;
-	int best = 0;
 
-	while (d && (e = readdir(d))) {
-		char path[PATH_MAX];
-
-		if (strlen(e->d_name) > 64)
-			continue;
-		snprintf(path, sizeof path, "/usr/lib/postgresql/%s/bin/postgres", e->d_name);
-		if (atoi(e->d_name) > best && !access(path, X_OK)) {
-			best = atoi(e->d_name);
-			snprintf(pg_bin, sizeof pg_bin, "/usr/lib/postgresql/%s/bin", e->d_name);
-		}
-	}
-	if (d)
-		closedir(d);
-	if (!best) {
-		print_message("# no /usr/lib/postgresql/*/bin/postgres (package postgresql): "
-			      "skipped\n");
-		skip();
-	}
+	tl_need_postgres();
 	if (getuid() != 0 || !p || p->pw_uid != p->pw_gid) {
 		print_message("# PostgreSQL runs as nobody, which needs root and a user nobody "
 			      "whose uid is its gid: skipped\n");
 		skip();
 	}
 	*pw = *p;
-}
-
-static const char *pg(const char *prog)
-{
-	static char buf[4][PATH_MAX];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], PATH_MAX, "%s/%s", pg_bin, prog);
-	return buf[i];
 }
 
 static const char *pg_select(const char *dir, const char *port)
@@ -508,7 +476,7 @@ static const char *pg_select(const char *dir, const char *port)
 	struct tl_opts o = {.timeout = 60};
 	size_t len;
 
-	if (tl_run_buf(ARGV(pg("psql"), "-X", "-At", "-h", dir, "-p", port, "-U", "postgres", "-d",
+	if (tl_run_buf(ARGV(tl_pg("psql"), "-X", "-At", "-h", dir, "-p", port, "-U", "postgres", "-d",
 			    "postgres", "-c", "select count(*) from pg_stat_activity where 1 + 1 = 2"),
 		       &o, res, sizeof res, &len, e, sizeof e))
 		fprintf(stderr, "# psql: %s", e);
@@ -574,13 +542,13 @@ static void database_server_alive(void **state)
 	snprintf(port, sizeof port, "%d", 20000 + ((int)getpid() * 7 + 11) % 20000);
 	o = (struct tl_opts){.uid = pw.pw_uid, .timeout = 120, .out = log, .err = log,
 			     .env = TL_ENV("ASAN_OPTIONS=detect_leaks=0")};
-	if (tl_run(NULL, ARGV(pg("initdb"), "-D", data, "-A", "trust", "-U", "postgres",
+	if (tl_run(NULL, ARGV(tl_pg("initdb"), "-D", data, "-A", "trust", "-U", "postgres",
 			      "--no-sync", "--locale=C", "-E", "UTF8"), &o))
 		fail_msg("initdb failed:\n%s", tl_slurp(log));
-	assert_int_equal(tl_start(&pm, ARGV(pg("postgres"), "-D", data, "-k", dir, "-p", port,
+	assert_int_equal(tl_start(&pm, ARGV(tl_pg("postgres"), "-D", data, "-k", dir, "-p", port,
 					    "-c", "listen_addresses=", "-c", "fsync=off"), &o), 0);
 	for (int i = 0; i < 300 && tl_running(&pm) && !ready; i++) {
-		ready = !tl_run(NULL, ARGV(pg("pg_isready"), "-q", "-h", dir, "-p", port),
+		ready = !tl_run(NULL, ARGV(tl_pg("pg_isready"), "-q", "-h", dir, "-p", port),
 				&(struct tl_opts){.timeout = 30});
 		if (!ready)
 			usleep(200000);

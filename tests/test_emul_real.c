@@ -14,7 +14,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <glob.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
@@ -297,8 +296,6 @@ static int teardown(void **state)
  * while attached, shmdt, and a new segment under the same key. Its
  * children inherit the attachment by fork; a clean stop removes it. */
 
-/* (short enough for the paths made from them) */
-static char pg_bin[1024];
 static struct passwd pg_user;
 /* The data directory of a run that may have left a postmaster running. */
 static char pg_data[PATH_MAX];
@@ -349,17 +346,9 @@ static void pg_copy_tools(void);
 /* The newest installed PostgreSQL's bin directory, or skip. */
 static void need_postgres(void)
 {
-	glob_t g;
 	struct passwd *pw = getpwnam("nobody");
 
-	if (glob("/usr/lib/postgresql/*/bin/postgres", 0, NULL, &g) || !g.gl_pathc) {
-		print_message("# no /usr/lib/postgresql/*/bin/postgres (package postgresql): "
-			      "not run\n");
-		skip();
-	}
-	snprintf(pg_bin, sizeof pg_bin, "%s", g.gl_pathv[g.gl_pathc - 1]);
-	*strrchr(pg_bin, '/') = 0;
-	globfree(&g);
+	tl_need_postgres();
 	need(STRACE, "package strace");
 	if (!pw || pw->pw_uid != pw->pw_gid) {
 		print_message("# no user nobody whose uid is its gid (postgres refuses root): "
@@ -393,15 +382,6 @@ static void pg_copy_tools(void)
 	}
 }
 
-static const char *pg(const char *prog)
-{
-	static char buf[4][PATH_MAX];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], PATH_MAX, "%s/%s", pg_bin, prog);
-	return buf[i];
-}
 
 /* Line n (1-based) of postmaster.pid, "" if there is none. */
 static const char *pid_line(const char *data, int n)
@@ -515,7 +495,7 @@ static struct tl_opts pg_opts(enum world w, const char *err)
  * the postmaster's process ends). */
 static int pg_ready(struct tl_proc *pm, const char *dir, const char *port)
 {
-	const char *argv[] = {pg("pg_isready"), "-q", "-h", dir, "-p", port, NULL};
+	const char *argv[] = {tl_pg("pg_isready"), "-q", "-h", dir, "-p", port, NULL};
 
 	for (int i = 0; i < 300 && tl_running(pm); i++) {
 		if (tl_run(NULL, argv, &(struct tl_opts){.timeout = 30}) == 0)
@@ -528,7 +508,7 @@ static int pg_ready(struct tl_proc *pm, const char *dir, const char *port)
 static const char *pg_select(const char *dir, const char *port)
 {
 	static char out[256], err[1024];
-	const char *argv[] = {pg("psql"), "-X", "-At", "-h", dir, "-p", port, "-U", "postgres",
+	const char *argv[] = {tl_pg("psql"), "-X", "-At", "-h", dir, "-p", port, "-U", "postgres",
 			      "-d", "postgres", "-c", "select 1 + 1", NULL};
 	struct tl_opts o = {.timeout = 60};
 	size_t len;
@@ -544,7 +524,7 @@ static void pg_start(struct tl_proc *pm, enum world w, const char *dir, const ch
 		     const char *log, char *trace)
 {
 	char data[PATH_MAX];
-	const char *argv[] = {pg("postgres"), "-D", data, "-k", dir, "-p", port,
+	const char *argv[] = {tl_pg("postgres"), "-D", data, "-k", dir, "-p", port,
 			      "-c", "listen_addresses=", "-c", "fsync=off", NULL};
 	struct tl_opts o = pg_opts(w, log);
 
@@ -572,7 +552,7 @@ static void pg_life(enum world w, char *rep, size_t size)
 {
 	char dir[1024], data[1100], port[16], log[1100], trace[PATH_MAX];
 	char hold_trace[PATH_MAX], idtext[32], line[256];
-	const char *initdb[] = {pg("initdb"), "-D", data, "-A", "trust", "-U", "postgres",
+	const char *initdb[] = {tl_pg("initdb"), "-D", data, "-A", "trust", "-U", "postgres",
 				"--no-sync", "--locale=C", "-E", "UTF8", NULL};
 	struct tl_proc pm, holder;
 	struct tl_opts o;
@@ -648,7 +628,7 @@ static void pg_life(enum world w, char *rep, size_t size)
 	count_calls(trace, w);
 	o = pg_opts(w, log);
 	{
-		const char *argv[] = {pg("postgres"), "-D", data, "-k", dir, "-p", port,
+		const char *argv[] = {tl_pg("postgres"), "-D", data, "-k", dir, "-p", port,
 				      "-c", "listen_addresses=", NULL};
 
 		st = tl_run(NULL, straced(argv, dir, trace), &o);
@@ -702,26 +682,12 @@ static void test_real_postgres(void **state)
 
 /* ------------------------------------------------------------ sysv_ipc */
 
-static char python[PATH_MAX];
+static const char *python;
 
 /* A python3 that imports sysv_ipc (package python3-sysv-ipc), or skip. */
 static void need_sysv_ipc(void)
 {
-	const char *cand[] = {"/usr/bin/python3", PYTHON3};
-
-	python[0] = 0;
-	for (size_t i = 0; i < TL_LEN(cand) && !python[0]; i++) {
-		const char *argv[] = {cand[i], "-c", "import sysv_ipc", NULL};
-
-		if (cand[i][0] && !access(cand[i], X_OK) &&
-		    tl_run(NULL, argv, &(struct tl_opts){.timeout = 60}) == 0)
-			snprintf(python, sizeof python, "%s", cand[i]);
-	}
-	if (!python[0]) {
-		print_message("# no python3 with the sysv_ipc module (package python3-sysv-ipc): "
-			      "not run\n");
-		skip();
-	}
+	python = tl_need_python_module(PYTHON3, "sysv_ipc", "python3-sysv-ipc");
 	need(STRACE, "package strace");
 }
 

@@ -513,26 +513,14 @@ static void test_summary_text_mq(void **state)
  * an ftok key: every call named by the key file, the message as sent. */
 static void test_python_msg_queue(void **state)
 {
-	const char *cand[] = {"/usr/bin/python3", PYTHON3};
 	const char *file = tl_new_path("pymsg.jsonl"), *out = tl_new_path("pymsg.out");
-	const char *kf = tl_keyfile("pymsg");
-	char python[PATH_MAX] = "", key[PATH_MAX + 16], line[64], id[16];
+	const char *kf = tl_keyfile("pymsg"), *python;
+	char key[PATH_MAX + 16], line[64], id[16];
 	struct tl_events e;
 	int rc;
 
 	(void)state;
-	for (size_t i = 0; i < TL_LEN(cand) && !python[0]; i++) {
-		const char *argv[] = {cand[i], "-c", "import sysv_ipc", NULL};
-
-		if (cand[i][0] && !access(cand[i], X_OK) &&
-		    tl_run(NULL, argv, &(struct tl_opts){.timeout = 60}) == 0)
-			snprintf(python, sizeof python, "%s", cand[i]);
-	}
-	if (!python[0]) {
-		print_message("# no python3 with the sysv_ipc module (package python3-sysv-ipc): "
-			      "not run\n");
-		skip();
-	}
+	python = tl_need_python_module(PYTHON3, "sysv_ipc", "python3-sysv-ipc");
 	assert_non_null(kf);
 	{
 		const char *argv[] = {tl_nipc(), "trace", "--json", "-e", "msg,ftok", "-o", file, "--",

@@ -216,6 +216,64 @@ int tl_run_buf(const char *const argv[], const struct tl_opts *o, char *out, siz
 	return rc;
 }
 
+const char *tl_need_python_module(const char *configured, const char *module, const char *package)
+{
+	static char python[PATH_MAX];
+	const char *cand[] = {"/usr/bin/python3", configured};
+	char code[128];
+
+	snprintf(code, sizeof code, "import %s", module);
+	python[0] = 0;
+	for (size_t i = 0; i < TL_LEN(cand) && !python[0]; i++) {
+		const char *argv[] = {cand[i], "-c", code, NULL};
+
+		if (cand[i] && cand[i][0] && !access(cand[i], X_OK) &&
+		    tl_run(NULL, argv, &(struct tl_opts){.timeout = 60}) == 0)
+			snprintf(python, sizeof python, "%s", cand[i]);
+	}
+	if (!python[0]) {
+		print_message("# no python3 with the %s module (package %s): not run\n", module, package);
+		skip();
+	}
+	return python;
+}
+
+static char pg_bin[PATH_MAX];
+
+const char *tl_need_postgres(void)
+{
+	DIR *d = opendir("/usr/lib/postgresql");
+	struct dirent *e;
+	int best = 0;
+
+	while (d && (e = readdir(d))) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof path, "/usr/lib/postgresql/%s/bin/postgres", e->d_name);
+		if (atoi(e->d_name) > best && !access(path, X_OK)) {
+			best = atoi(e->d_name);
+			snprintf(pg_bin, sizeof pg_bin, "/usr/lib/postgresql/%s/bin", e->d_name);
+		}
+	}
+	if (d)
+		closedir(d);
+	if (!best) {
+		print_message("# no /usr/lib/postgresql/*/bin/postgres (package postgresql): not run\n");
+		skip();
+	}
+	return pg_bin;
+}
+
+const char *tl_pg(const char *prog)
+{
+	static char buf[4][PATH_MAX + 64];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof buf[i], "%s/%s", pg_bin, prog);
+	return buf[i];
+}
+
 int tl_run_files(const char *const argv[], const char *out, const char *err)
 {
 	struct tl_opts o = {.out = out ? out : "/dev/null", .err = err ? err : "/dev/null"};

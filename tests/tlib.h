@@ -341,6 +341,15 @@ int tl_emul_leftovers(const struct tl_emul *e, int remove_all);
 /* The ftok project ids the tests use ('Q' is nipc's own). */
 #define TL_PROJ_IDS 'Q', 7, 1, 84, 167, 255
 
+/* Peers from Debian packages, or the test is skipped with a note naming
+ * the package: a python3 (/usr/bin/python3, else configured, the
+ * configure-time path) that imports module; the newest installed
+ * PostgreSQL's bin directory (/usr/lib/postgresql/MAJOR/bin), and a
+ * program in it. */
+const char *tl_need_python_module(const char *configured, const char *module, const char *package);
+const char *tl_need_postgres(void);
+const char *tl_pg(const char *prog);        /* 4 live results */
+
 const char *tl_unique_name(void);          /* 8 live results */
 void tl_ledger_posix(const char *name);
 const char *tl_keyfile(const char *name);  /* NULL if none found; 8 live results */
