@@ -1,22 +1,25 @@
 /* SPDX-License-Identifier: MIT */
-/* What one traced event costs the traced program, per event, as the median
- * and 99th percentile of per-iteration times minus those of the same loop
- * untraced: sem_post+sem_wait on a named semaphore (2 events) and
- * shm_open+close+shm_unlink (3 events), under `nipc trace` (the ring),
- * in line mode (LD_PRELOAD + NIPC_TRACE_FILE), under `strace -f`, and with
- * an LTTng-UST tracepoint per call in the same loop (bench_lttng, built
- * when configure finds lttng-ust; it needs lttng-sessiond). Each run is a
- * child process that times every iteration of its loop; rounds interleave
- * the configurations; how far the untraced loop's own p99 moves between
- * rounds is printed too, for a p99 difference within it means nothing
- * (a life-cycle loop's p99 is the kernel's). So that the shim's own p99
- * can be seen all the same, a build of it that times itself (TSC reads at
- * the hook's start, around the real call and at its end: what is not the
- * real call, minus the two extra reads) runs under nipc trace in every
- * round too. The loop pins itself to the last CPU it may use, so
- * that a run is not moved between CPUs midway (nipc's reader, strace and
- * lttng's daemons are left free). Goal (issue 11, not asserted): ring <=
- * 200 ns per event, comparable to LTTng-UST. */
+/* What one traced event costs the traced program: each call of a loop is
+ * timed on its own, and the table gives, per call, the median and 99th
+ * percentile of its time traced minus those of the same call untraced:
+ * sem_post and sem_wait on a named semaphore, and shm_open, close and
+ * shm_unlink, under `nipc trace` (the ring), in line mode (LD_PRELOAD +
+ * NIPC_TRACE_FILE), under `strace -f`, and with an LTTng-UST tracepoint
+ * after each call in the same loop (bench_lttng, built when configure
+ * finds lttng-ust; it needs lttng-sessiond). Per call, not per iteration:
+ * this VM stalls for about 40 us roughly once a millisecond, so about 1%
+ * of the life-cycle loop's 7 us iterations hold a stall, and the
+ * iteration's p99 sits on that cliff, where any slower iteration moves it
+ * by tens of microseconds (the iteration columns show it). Each run is a
+ * child process; rounds interleave the configurations; how far the
+ * untraced p99 moves between rounds is printed too (a difference within it
+ * means nothing). So that the shim's own time can be seen apart from the
+ * kernel's, a build of the shim that times itself (TSC reads at the hook's
+ * start, around the real call and at its end: what is not the real call,
+ * minus the two extra reads) runs under nipc trace in every round too.
+ * The loop pins itself to the last CPU it may use (nipc's reader, strace
+ * and lttng's daemons are left free). Goal (issue 11, not asserted): ring
+ * <= 200 ns per event, comparable to LTTng-UST. */
 #include "config.h"
 
 #include "common.h"
@@ -50,15 +53,20 @@ static const char *const cfg_name[NCFG] = {
  * drop path: the semaphore loop makes 15 million events a second (a ring
  * it never wraps: fresh memory), the life-cycle loop 400,000 (a ring it
  * wraps, whose lines are reused as in a long run). */
+#define MAXOPS 3
+
 struct workload {
 	const char *what, *name, *ring;
 	int events;
+	const char *ops[MAXOPS];
 	long iters[NCFG];
 };
 
 static const struct workload workloads[] = {
-	{"sem", "sem_post+sem_wait", "256M", 2, {200000, 200000, 50000, 20000, 200000}},
-	{"shm", "shm_open+close+shm_unlink", "4M", 3, {30000, 30000, 20000, 3000, 30000}},
+	{"sem", "sem_post+sem_wait", "256M", 2, {"sem_post", "sem_wait"},
+	 {200000, 200000, 50000, 20000, 200000}},
+	{"shm", "shm_open+close+shm_unlink", "4M", 3, {"shm_open", "close", "shm_unlink"},
+	 {30000, 30000, 20000, 3000, 30000}},
 };
 
 static int cmp_float(const void *a, const void *b)
@@ -84,18 +92,47 @@ static void pin_last_cpu(void)
 		}
 }
 
-/* Times each iteration; prints "median p99" in ns per iteration. With
- * tp set, each call is followed by tp(op) (the LTTng child). */
+/* The loop's clock: the TSC between fences where there is one (a vDSO
+ * clock read right after a system call costs this VM about 50 ns, a
+ * fenced TSC read about 10), counted in ticks and scaled by the rate seen
+ * over the whole loop; elsewhere CLOCK_MONOTONIC in ns. */
+static inline uint64_t tick(void)
+{
+#if defined(__x86_64__)
+	uint64_t t;
+
+	__builtin_ia32_lfence();
+	t = __builtin_ia32_rdtsc();
+	__builtin_ia32_lfence();
+	return t;
+#else
+	return (uint64_t)now_ns();
+#endif
+}
+
+static void print_q(float *v, long n, double scale)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_float);
+	printf(" %.1f %.1f", v[n / 2] * scale, v[(size_t)((double)n * 0.99)] * scale);
+}
+
+/* Times each call; prints, in ns, the median and p99 of the iteration,
+ * then of each call ("iter_med iter_p99 op1_med op1_p99 ..."). With tp
+ * set, each call is followed by tp(op) within its time (the LTTng child). */
 int bench_ring_loop(const char *what, long iters, void (*tp)(int op, const void *obj, const char *name, int ret));
 int bench_ring_loop(const char *what, long iters, void (*tp)(int op, const void *obj, const char *name, int ret))
 {
 	char name[64];
-	float *t = malloc((size_t)iters * sizeof *t);
+	float *t = malloc((size_t)iters * (MAXOPS + 1) * sizeof *t), *ev[MAXOPS];
 	sem_t *s = NULL;
-	double a, b;
+	int nops = strcmp(what, "sem") ? 3 : 2, bad = 0;
+	uint64_t k[MAXOPS + 1], k0, k1;
+	double n0, n1, scale;
 
 	if (!t)
 		return 1;
+	for (int o = 0; o < MAXOPS; o++)
+		ev[o] = t + (size_t)iters * (size_t)(o + 1);
 	pin_last_cpu();
 	snprintf(name, sizeof name, "/nipc-bench-ring-%ld", (long)getpid());
 	if (!strcmp(what, "sem")) {
@@ -106,41 +143,58 @@ int bench_ring_loop(const char *what, long iters, void (*tp)(int op, const void 
 		}
 		sem_unlink(name);
 	}
-	for (long i = 0; i < iters; i++) {
-		a = now_ns();
+	n0 = now_ns();
+	k0 = tick();
+	for (long i = 0; i < iters && !bad; i++) {
+		k[0] = tick();
 		if (s) {
-			int r1 = sem_post(s), r2;
+			int r = sem_post(s);
 
 			if (tp)
-				tp(0, s, name, r1);
-			r2 = sem_wait(s);
+				tp(0, s, name, r);
+			k[1] = tick();
+			bad |= r;
+			r = sem_wait(s);
 			if (tp)
-				tp(1, s, name, r2);
-			if (r1 || r2)
-				return 1;
+				tp(1, s, name, r);
+			k[2] = tick();
+			bad |= r;
 		} else {
-			int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600), r1, r2;
+			int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600), r;
 
 			if (tp)
 				tp(2, NULL, name, fd);
-			r1 = close(fd);
+			k[1] = tick();
+			r = close(fd);
 			if (tp)
-				tp(3, NULL, name, r1);
-			r2 = shm_unlink(name);
+				tp(3, NULL, name, r);
+			k[2] = tick();
+			bad |= r | (fd < 0);
+			r = shm_unlink(name);
 			if (tp)
-				tp(4, NULL, name, r2);
-			if (fd < 0 || r1 || r2) {
-				shm_unlink(name);
-				return 1;
-			}
+				tp(4, NULL, name, r);
+			k[3] = tick();
+			bad |= r;
 		}
-		b = now_ns();
-		t[i] = (float)(b - a);
+		t[i] = (float)(k[nops] - k[0]);
+		for (int o = 0; o < nops; o++)
+			ev[o][i] = (float)(k[o + 1] - k[o]);
 	}
+	k1 = tick();
+	n1 = now_ns();
 	if (s)
 		sem_close(s);
-	qsort(t, (size_t)iters, sizeof *t, cmp_float);
-	printf("%.1f %.1f\n", t[iters / 2], t[(size_t)((double)iters * 0.99)]);
+	else if (bad)
+		shm_unlink(name);
+	if (bad) {
+		fprintf(stderr, "bench_ring: a call of the %s loop failed\n", what);
+		return 1;
+	}
+	scale = k1 > k0 ? (n1 - n0) / (double)(k1 - k0) : 1;
+	print_q(t, iters, scale);
+	for (int o = 0; o < nops; o++)
+		print_q(ev[o], iters, scale);
+	putchar('\n');
 	free(t);
 	return 0;
 }
@@ -188,14 +242,14 @@ static void tsc_calibrate(struct env *v)
 	v->tsc_read = median(d, 1001);
 }
 
-/* The self-timed shim under nipc trace: the median and p99 of its own
- * time per traced call (what is not the real call, minus the timing's
+/* The self-timed shim under nipc trace: per call of the loop, the median
+ * and p99 of its own time (what is not the real call, minus the timing's
  * two extra reads), ns. */
 static int run_timed(const struct env *v, const struct workload *w, double *med, double *p99)
 {
-	char iters[32], hist[PATH_MAX];
-	unsigned long long ticks, count, total = 0, seen = 0;
-	double q[2] = {-1, -1};
+	char iters[32], hist[PATH_MAX], op[32];
+	unsigned long long ticks, count, total[MAXOPS] = {0}, seen[MAXOPS] = {0};
+	double q[MAXOPS][2];
 	int st, devnull;
 	FILE *f;
 	pid_t pid;
@@ -219,31 +273,43 @@ static int run_timed(const struct env *v, const struct workload *w, double *med,
 	}
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) || !(f = fopen(hist, "re")))
 		return -1;
-	while (fscanf(f, "%llu %llu", &ticks, &count) == 2)
-		total += count;
-	rewind(f);
-	while (fscanf(f, "%llu %llu", &ticks, &count) == 2) {
-		seen += count;
-		if (q[0] < 0 && seen * 2 >= total)
-			q[0] = (double)ticks;
-		if (q[1] < 0 && seen * 100 >= total * 99)
-			q[1] = (double)ticks;
+	/* "op ticks count", each op's buckets in order */
+	for (int pass = 0; pass < 2; pass++) {
+		rewind(f);
+		while (fscanf(f, "%31s %llu %llu", op, &ticks, &count) == 3)
+			for (int o = 0; o < w->events; o++) {
+				if (strcmp(op, w->ops[o]))
+					continue;
+				if (!pass) {
+					total[o] += count;
+					q[o][0] = q[o][1] = -1;
+					continue;
+				}
+				seen[o] += count;
+				if (q[o][0] < 0 && seen[o] * 2 >= total[o])
+					q[o][0] = (double)ticks;
+				if (q[o][1] < 0 && seen[o] * 100 >= total[o] * 99)
+					q[o][1] = (double)ticks;
+			}
 	}
 	fclose(f);
 	unlink(hist);
-	if (!total)
-		return -1;
-	*med = (q[0] - 2 * v->tsc_read) / v->tsc_per_ns;
-	*p99 = (q[1] - 2 * v->tsc_read) / v->tsc_per_ns;
+	for (int o = 0; o < w->events; o++) {
+		if (!total[o])
+			return -1;
+		med[o] = (q[o][0] - 2 * v->tsc_read) / v->tsc_per_ns;
+		p99[o] = (q[o][1] - 2 * v->tsc_read) / v->tsc_per_ns;
+	}
 	return 0;
 }
 #endif
 
-/* One run of configuration c: median and p99 ns per iteration. */
+/* One run of configuration c: the median and p99 in ns of the iteration
+ * (index 0) and of each call (1..events). */
 static int run(const struct env *v, enum cfg c, const struct workload *w, double *med,
 	       double *p99)
 {
-	char iters[32], buf[128];
+	char iters[32], buf[256], *at = buf, *end;
 	int p[2];
 	pid_t pid;
 
@@ -292,7 +358,15 @@ static int run(const struct env *v, enum cfg c, const struct workload *w, double
 	if (bench_child_output(p[0], pid, buf, sizeof buf) < 0)
 		return -1;
 	unlink(v->file);
-	return sscanf(buf, "%lf %lf", med, p99) == 2 ? 0 : -1;
+	for (int i = 0; i <= w->events; i++) {
+		med[i] = strtod(at, &end);
+		if (end == at)
+			return -1;
+		p99[i] = strtod(end, &at);
+		if (at == end)
+			return -1;
+	}
+	return 0;
 }
 
 static int sh(const char *cmd)
@@ -363,82 +437,110 @@ int main(int argc, char **argv)
 	else
 		v.have_lttng = 1;
 
-	printf("bench_ring: ns per traced event: traced minus untraced per-iteration time,\n"
-	       "median and p99 of each run; each round runs every configuration once, and\n"
-	       "the table shows the median over %d rounds (per-event columns: of each\n"
-	       "round's own difference to native, so load that comes and goes hits both);\n"
-	       "(native p99 noise): how far the untraced p99 moves between rounds, per\n"
-	       "event (median distance from its median): smaller p99 differences are noise;\n"
+	printf("bench_ring: ns per traced event: each call of the loop timed on its own; per call,\n"
+	       "its traced median and p99 minus those of the same call untraced (native: its\n"
+	       "own median and p99), and the iteration's, as the median over %d rounds (of\n"
+	       "each round's own difference to native, so load that comes and goes hits both);\n"
+	       "(native p99 noise): how far the untraced p99 moves between rounds (median\n"
+	       "distance from its median): smaller p99 differences are noise;\n"
 	       "(shim's own time): per traced call, the time the shim spends besides the real\n"
 	       "call, measured inside it with the TSC (a build for the bench; the jump into\n"
 	       "the hook and the real call's colder caches are not in it)\n",
 	       ROUNDS);
-	printf("%-27s %-22s %10s %10s %12s %12s\n", "loop", "configuration", "iter med", "iter p99",
-	       "event med", "event p99");
 	for (size_t wi = 0; wi < sizeof workloads / sizeof workloads[0]; wi++) {
 		const struct workload *w = &workloads[wi];
-		double med[NCFG][ROUNDS], p99[NCFG][ROUNDS];
-		double dm[NCFG][ROUNDS], dp[NCFG][ROUNDS], tm[ROUNDS], tp[ROUNDS];
+		/* [cfg][0: iteration, 1..: calls][round] */
+		double med[NCFG][MAXOPS + 1][ROUNDS], p99[NCFG][MAXOPS + 1][ROUNDS];
+		double dm[NCFG][MAXOPS + 1][ROUNDS], dp[NCFG][MAXOPS + 1][ROUNDS];
+		double tm[MAXOPS][ROUNDS], tp[MAXOPS][ROUNDS];
 		int nr[NCFG] = {0}, failed[NCFG] = {0}, nt = 0, tfailed = !v.have_timed;
 
+		printf("\n%s (%d calls per iteration)\n%-22s %17s", w->name, w->events, "configuration",
+		       "iteration");
+		for (int o = 0; o < w->events; o++)
+			printf(" %17s", w->ops[o]);
+		printf("\n%-22s", "");
+		for (int o = 0; o <= w->events; o++)
+			printf(" %8s %8s", "median", "p99");
+		putchar('\n');
 		for (int r = 0; r < ROUNDS; r++) {
 			for (int c = 0; c < NCFG; c++) {
+				double m[MAXOPS + 1], p[MAXOPS + 1];
+
 				if ((c == STRACE && !v.have_strace) || (c == LTTNG && !v.have_lttng) ||
 				    failed[c] || failed[NATIVE])
 					continue;
-				if (run(&v, (enum cfg)c, w, &med[c][nr[c]], &p99[c][nr[c]])) {
+				if (run(&v, (enum cfg)c, w, m, p)) {
 					failed[c] = 1;
 					continue;
 				}
-				dm[c][nr[c]] = (med[c][nr[c]] - med[NATIVE][r]) / w->events;
-				dp[c][nr[c]] = (p99[c][nr[c]] - p99[NATIVE][r]) / w->events;
+				for (int o = 0; o <= w->events; o++) {
+					med[c][o][nr[c]] = m[o];
+					p99[c][o][nr[c]] = p[o];
+					dm[c][o][nr[c]] = m[o] - med[NATIVE][o][r];
+					dp[c][o][nr[c]] = p[o] - p99[NATIVE][o][r];
+				}
 				nr[c]++;
 			}
 #if defined(__x86_64__)
-			if (!tfailed && run_timed(&v, w, &tm[nt], &tp[nt]) == 0)
-				nt++;
-			else
-				tfailed = 1;
+			if (!tfailed) {
+				double m[MAXOPS], p[MAXOPS];
+
+				if (run_timed(&v, w, m, p) == 0) {
+					for (int o = 0; o < w->events; o++) {
+						tm[o][nt] = m[o];
+						tp[o][nt] = p[o];
+					}
+					nt++;
+				} else {
+					tfailed = 1;
+				}
+			}
 #endif
 		}
 
 		for (int c = 0; c < NCFG; c++) {
-			double m, p;
-
 			if (c == STRACE && !v.have_strace) {
-				printf("%-27s %-22s (strace not installed)\n", w->name, cfg_name[c]);
+				printf("%-22s (strace not installed)\n", cfg_name[c]);
 				continue;
 			}
 			if (c == LTTNG && !v.have_lttng) {
-				printf("%-27s %-22s (%s)\n", w->name, cfg_name[c], lttng_note);
+				printf("%-22s (%s)\n", cfg_name[c], lttng_note);
 				continue;
 			}
 			if (failed[c] || !nr[c]) {
-				printf("%-27s %-22s FAILED\n", w->name, cfg_name[c]);
+				printf("%-22s FAILED\n", cfg_name[c]);
 				continue;
 			}
-			m = median(med[c], nr[c]);
-			p = median(p99[c], nr[c]);
-			printf("%-27s %-22s %10.0f %10.0f", w->name, cfg_name[c], m, p);
-			if (c != NATIVE)
-				printf(" %12.0f %12.0f", median(dm[c], nr[c]), median(dp[c], nr[c]));
+			printf("%-22s", cfg_name[c]);
+			for (int o = 0; o <= w->events; o++)
+				if (c == NATIVE)
+					printf(" %8.0f %8.0f", median(med[c][o], nr[c]), median(p99[c][o], nr[c]));
+				else
+					printf(" %+8.0f %+8.0f", median(dm[c][o], nr[c]), median(dp[c][o], nr[c]));
 			putchar('\n');
 		}
-		if (nt)
-			printf("%-27s %-22s %10s %10s %12.0f %12.0f\n", w->name, "(shim's own time)", "", "",
-			       median(tm, nt), median(tp, nt));
-		else
-			printf("%-27s %-22s (%s)\n", w->name, "(shim's own time)",
+		if (nt) {
+			printf("%-22s %17s", "(shim's own time)", "");
+			for (int o = 0; o < w->events; o++)
+				printf(" %8.0f %8.0f", median(tm[o], nt), median(tp[o], nt));
+			putchar('\n');
+		} else {
+			printf("%-22s (%s)\n", "(shim's own time)",
 			       v.have_timed ? "FAILED" : "skipped: no bench/.libs/libnipc-preload-timed.so (make bench)");
+		}
 		if (nr[NATIVE] > 1) {
-			/* how far the untraced loop's own p99 moves from round to
-			 * round: a p99 difference within it says nothing */
-			double dev[ROUNDS], m = median(p99[NATIVE], nr[NATIVE]);
+			/* how far the untraced p99 moves from round to round: a
+			 * p99 difference within it says nothing */
+			printf("%-22s", "(native p99 noise)");
+			for (int o = 0; o <= w->events; o++) {
+				double dev[ROUNDS], m = median(p99[NATIVE][o], nr[NATIVE]);
 
-			for (int r = 0; r < nr[NATIVE]; r++)
-				dev[r] = fabs(p99[NATIVE][r] - m);
-			printf("%-27s %-22s %10s %10s %12s %12.0f\n", w->name, "(native p99 noise)", "", "", "",
-			       median(dev, nr[NATIVE]) / w->events);
+				for (int r = 0; r < nr[NATIVE]; r++)
+					dev[r] = fabs(p99[NATIVE][o][r] - m);
+				printf(" %8s %8.0f", "", median(dev, nr[NATIVE]));
+			}
+			putchar('\n');
 		}
 	}
 	if (v.have_lttng)

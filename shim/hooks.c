@@ -490,18 +490,19 @@ static int semctl_has_arg(int cmd)
 /* The shim's own time in each traced call, for bench_ring only (a build
  * with NIPC_SELF_TIMING, never the installed library): the TSC at the
  * hook's start, around the real call and at its end; what is not the
- * real call goes into a histogram, written at exit to the file
- * NIPC_SELF_TIMING_FILE names. One thread's counts (the bench's loop). */
+ * real call goes into the op's histogram, written at exit ("op ticks
+ * count" lines) to the file NIPC_SELF_TIMING_FILE names. One thread's
+ * counts (the bench's loop). */
 #if defined(NIPC_SELF_TIMING) && defined(__x86_64__)
 #include <stdio.h>
 #include <stdlib.h>
-#define SELF_BUCKETS 8192     /* 4 TSC ticks each */
-static uint32_t self_hist[SELF_BUCKETS + 1];
+#define SELF_BUCKETS 2048     /* 4 TSC ticks each; the last: beyond */
+static uint32_t self_hist[OP_COUNT][SELF_BUCKETS + 1];
 #define SELF_T(i) uint64_t st##i##_ = __builtin_ia32_rdtsc();
 #define SELF_END(ev) \
 	if (ev) { \
 		uint64_t t_ = __builtin_ia32_rdtsc() - st2_ + (st1_ - st0_); \
-		self_hist[t_ / 4 < SELF_BUCKETS ? t_ / 4 : SELF_BUCKETS]++; \
+		self_hist[c.op][t_ / 4 < SELF_BUCKETS ? t_ / 4 : SELF_BUCKETS]++; \
 	}
 __attribute__((destructor)) static void self_dump(void)
 {
@@ -510,9 +511,11 @@ __attribute__((destructor)) static void self_dump(void)
 
 	if (!f)
 		return;
-	for (size_t i = 0; i <= SELF_BUCKETS; i++)
-		if (self_hist[i])
-			fprintf(f, "%zu %u\n", i * 4, self_hist[i]);
+	for (int op = 0; op < OP_COUNT; op++)
+		for (size_t i = 0; i <= SELF_BUCKETS; i++)
+			if (self_hist[op][i])
+				fprintf(f, "%s %zu %u\n", shim_op_name((enum shim_op)op), i * 4,
+					self_hist[op][i]);
 	fclose(f);
 }
 #else
