@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #define EXPORT __attribute__((visibility("default")))
-#define HOOK __attribute__((noinline)) SHIM_HOT_HOOK
+
 
 /* The intercept mask on a cache line of its own: the fast path reads
  * nothing else. The trace mask is read only by intercepted calls. */
@@ -528,7 +528,7 @@ __attribute__((destructor)) static void self_dump(void)
  * the system call, each return to a frame made before it is mispredicted
  * (the kernel's own calls and returns overwrote the return predictor). */
 #define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, obj, aux, rk, feeds, ...) \
-	HOOK static ret t_##fn RD_##rd##_XPROTO(proto);
+	SHIM_HOT_HOOK(fn) static ret t_##fn RD_##rd##_XPROTO(proto);
 SHIM_FNS(X)
 #undef X
 
@@ -577,7 +577,7 @@ void shim_hooks_arm(void)
 	return t_##fn RD_##rd##_XARGS(args);
 
 #define X(fn, op, primary, fam, ver, path, rd, ret, proto, args, skip, nm, obj, aux, rk, feeds, ...) \
-	HOOK static ret t_##fn RD_##rd##_XPROTO(proto) \
+	SHIM_HOT_HOOK(fn) static ret t_##fn RD_##rd##_XPROTO(proto) \
 	{ \
 		struct shim_call c; \
 		ret r_; \
@@ -607,7 +607,7 @@ void shim_hooks_arm(void)
 		return r_; \
 	} \
 	\
-	EXPORT SHIM_HOT_ENTRY ret fn proto \
+	EXPORT SHIM_HOT_ENTRY(fn) ret fn proto \
 	{ \
 		WRAP_##path(fn, op, rd, proto, args) \
 	}

@@ -7,11 +7,6 @@
 
 SHIM_HOT_DATA __attribute__((aligned(4096), used)) static char hot_start;
 
-SHIM_HOT_ENTRY __attribute__((aligned(4096), used)) void shim_hot_entry(void);
-SHIM_HOT_ENTRY __attribute__((aligned(4096), used)) void shim_hot_entry(void)
-{
-}
-
 SHIM_HOT __attribute__((aligned(4096), used)) void shim_hot_text(void);
 SHIM_HOT __attribute__((aligned(4096), used)) void shim_hot_text(void)
 {

@@ -22,16 +22,16 @@
  * call the path runs cold: where page-table isolation has no PCID, the
  * call empties the TLB, and the kernel's work evicts much of the caches;
  * what the path costs then grows with the pages and lines it touches. The
- * linker sorts .text.sorted.* by name: the interposed functions, then the
- * dispatcher, events, names and ring, from a page boundary (hot.c, linked
- * first, starts each), then the naming of System V ids and keys and the
- * loss counts, then each function's two hooks side by side. The data a
- * traced call reads or writes is in nipc_hot, which hot.c starts on a
- * page of its own; test_trace_ring checks that it fits one. */
-#define SHIM_HOT_ENTRY __attribute__((section(".text.sorted.nipc0")))
+ * linker sorts .text.sorted.* by name: the dispatcher, events, names and
+ * ring, from a page boundary (hot.c, linked first, starts it), then the
+ * naming of System V ids and keys and the loss counts, then each hook
+ * with its interposed function right after it (one page for both, mostly).
+ * The data a traced call reads or writes is in nipc_hot, which hot.c
+ * starts on a page of its own; test_trace_ring checks that it fits one. */
 #define SHIM_HOT __attribute__((section(".text.sorted.nipc1")))
 #define SHIM_HOT_AUX __attribute__((section(".text.sorted.nipc1z")))
-#define SHIM_HOT_HOOK __attribute__((section(".text.sorted.nipc2"), no_reorder))
+#define SHIM_HOT_HOOK(fn) __attribute__((noinline, section(".text.sorted.nipc2." #fn ".0")))
+#define SHIM_HOT_ENTRY(fn) __attribute__((section(".text.sorted.nipc2." #fn ".1")))
 #define SHIM_HOT_DATA __attribute__((section("nipc_hot")))
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
