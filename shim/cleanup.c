@@ -63,6 +63,7 @@ static enum rules_cleanup decide_posix(unsigned fam, const char *name, struct sh
 
 	ev->key[0] = 0;
 	ev->key_type = -1;
+	ev->key_src = NULL;
 	ev_key_posix(ev, name);
 	ev_key_finish(ev);
 	k.text = ev->key;
@@ -77,6 +78,7 @@ static enum rules_cleanup decide_sysv(unsigned fam, key_t key, struct shim_event
 
 	ev->key[0] = 0;
 	ev->key_type = -1;
+	ev->key_src = NULL;
 	ev_key_sysv(ev, key);
 	ev_key_finish(ev);
 	k.text = ev->key;

@@ -363,10 +363,30 @@ SHIM_HOT static void key_format(struct shim_event *e, int type, const char *nati
 	shim_copy(e->key, native, n);
 	e->key[n] = 0;
 	e->key_type = type;
+	e->key_src = NULL;
+}
+
+/* native stays readable until ev_end: in ring mode, not copied. */
+SHIM_HOT static void key_ref(struct shim_event *e, int type, const char *native)
+{
+	if (shim_policy.sink != SINK_RING) {
+		key_format(e, type, native);
+		return;
+	}
+	e->key[0] = 0;
+	e->key_type = type;
+	e->key_src = native;
+}
+
+void ev_key_copy(struct shim_event *e)
+{
+	if (e->key_src)
+		key_format(e, e->key_type, e->key_src);
 }
 
 void ev_key_finish(struct shim_event *e)
 {
+	ev_key_copy(e);
 	if (e->key_type >= 0)
 		key_fmt(e->key, sizeof e->key, e->key_type, e->key);
 	e->key_type = -1;
@@ -375,13 +395,13 @@ void ev_key_finish(struct shim_event *e)
 SHIM_HOT void ev_key_posix(struct shim_event *e, const char *name)
 {
 	if (name)
-		key_format(e, NIPC_KEY_POSIX, name);
+		key_ref(e, NIPC_KEY_POSIX, name);
 }
 
 SHIM_HOT_AUX void ev_key_ftok(struct shim_event *e, const char *path, int id)
 {
 	if (path && (id & 0xff))
-		key_format(e, id & 0xff, path);
+		key_ref(e, id & 0xff, path);
 }
 
 SHIM_HOT_AUX void ev_key_sysv(struct shim_event *e, key_t key)
@@ -404,6 +424,7 @@ SHIM_HOT_AUX void ev_key_sysv(struct shim_event *e, key_t key)
 	fmt_put_keyt(&o, key);
 	e->key[o.n] = 0;
 	e->key_type = -1;
+	e->key_src = NULL;
 }
 
 SHIM_HOT_AUX void ev_key_id(struct shim_event *e, int kind, int id)
@@ -419,4 +440,5 @@ SHIM_HOT_AUX void ev_key_id(struct shim_event *e, int kind, int id)
 	fmt_put_i(&o, id);
 	e->key[o.n] = 0;
 	e->key_type = -1;
+	e->key_src = NULL;
 }

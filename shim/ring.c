@@ -203,16 +203,29 @@ SHIM_HOT static uint32_t arg_data(const struct shim_arg *a, uint32_t *n)
 	}
 }
 
-/* The record's length; each argument's data bytes and count in dl, n. */
-SHIM_HOT static uint64_t rec_size(const struct shim_event *e, size_t keylen, uint32_t *dl, uint32_t *n)
+/* The record's length; each argument's data bytes and count in dl, n;
+ * the key's bytes in *keylen, or in *key_arg the string argument that
+ * holds them whole (a POSIX name: measured and copied once). */
+SHIM_HOT static uint64_t rec_size(const struct shim_event *e, size_t *keylen, int *key_arg,
+				  uint32_t *dl, uint32_t *n)
 {
 	uint64_t len = sizeof(struct ring_rec);
 
+	*key_arg = -1;
 	for (int i = 0; i < e->nargs; i++) {
 		dl[i] = arg_data(&e->arg[i], &n[i]);
 		len += RING_ARG_SIZE(e->arg[i].namelen, dl[i]);
+		/* a string not cut at SHIM_STR_MAX holds the key whole */
+		if (e->key_src && e->arg[i].kind == A_STR && e->arg[i].s == e->key_src &&
+		    dl[i] && dl[i] - 1 <= SHIM_STR_MAX && *key_arg < 0)
+			*key_arg = i;
 	}
-	return len + RING_ALIGN(keylen);
+	if (*key_arg >= 0) {
+		*keylen = 0;
+		return len;
+	}
+	*keylen = shim_strnlen(e->key_src ? e->key_src : e->key, sizeof e->key - 1);
+	return len + RING_ALIGN(*keylen);
 }
 
 static int reader_gone(void)
@@ -243,7 +256,7 @@ static __attribute__((noinline, cold)) int room_for(struct ring_hdr *h, uint64_t
 }
 
 SHIM_HOT static void fill(struct ring_rec *r, const struct shim_event *e, size_t keylen,
-			  const uint32_t *dl, const uint32_t *n)
+			  int key_arg, const uint32_t *dl, const uint32_t *n)
 {
 	unsigned char *p = (unsigned char *)(r + 1);
 
@@ -251,9 +264,10 @@ SHIM_HOT static void fill(struct ring_rec *r, const struct shim_event *e, size_t
 	r->op = (uint16_t)e->op;
 	r->nargs = (uint8_t)e->nargs;
 	r->flags = (e->failed ? RR_FAILED : 0) | (e->emulated ? RR_EMULATED : 0) |
-		   (e->key_searched ? RR_SEARCHED : 0);
+		   (e->key_searched ? RR_SEARCHED : 0) | (key_arg >= 0 ? RR_KEY_ARG : 0);
 	r->err = e->err;
 	r->rk = (uint8_t)e->rk;
+	r->key_arg = (uint8_t)(key_arg >= 0 ? key_arg : 0);
 	r->key_type = (int16_t)e->key_type;
 	r->keylen = (uint32_t)keylen;
 	r->dur = e->dur;
@@ -276,7 +290,8 @@ SHIM_HOT static void fill(struct ring_rec *r, const struct shim_event *e, size_t
 		}
 		p += RING_ARG_SIZE(nl, dl[i]);
 	}
-	shim_copy(p, e->key, keylen);
+	if (keylen)
+		shim_copy(p, e->key_src ? e->key_src : e->key, keylen);
 }
 
 SHIM_HOT void ring_begin(pid_t pid, pid_t tid)
@@ -324,6 +339,7 @@ SHIM_HOT void ring_put(const struct shim_event *e)
 {
 	struct ring_hdr *h = my_ring;
 	size_t keylen;
+	int key_arg;
 	uint64_t len, pos, pad, size = ring_bytes, end;
 	uint32_t dl[SHIM_MAX_ARGS], n[SHIM_MAX_ARGS];
 	struct ring_rec *r;
@@ -333,8 +349,7 @@ SHIM_HOT void ring_put(const struct shim_event *e)
 		lost_noring(e->pid);
 		return;
 	}
-	keylen = shim_strnlen(e->key, sizeof e->key);
-	len = rec_size(e, keylen, dl, n);
+	len = rec_size(e, &keylen, &key_arg, dl, n);
 	pos = my_head & (size - 1);
 	pad = pos + len > size ? size - pos : 0;
 	/* never an end mark that would not fit before the end */
@@ -353,7 +368,7 @@ SHIM_HOT void ring_put(const struct shim_event *e)
 	/* the end mark after it first: a length seen means a mark there */
 	__atomic_store_n((uint64_t *)rec_at(h, my_head + len), 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->len, (uint32_t)len, __ATOMIC_RELEASE);
-	fill(r, e, keylen, dl, n);
+	fill(r, e, keylen, key_arg, dl, n);
 	__atomic_store_n(&r->commit, RING_COMMIT, __ATOMIC_RELEASE);
 	my_head += len;
 	/* The next record's lines, fetched for writing now: a store that

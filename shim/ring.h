@@ -33,7 +33,7 @@
 
 #define RING_ENV "NIPC_TRACE_RING"
 #define RING_MAGIC UINT64_C(0x314752434e50494e) /* "NIPCRG1" */
-#define RING_VERSION 2
+#define RING_VERSION 3
 
 enum ring_state { RING_FREE = 0, RING_CLAIMING = 1, RING_CLAIMED = 2 };
 enum ring_full { RING_DISCARD = 0, RING_BLOCK = 1 };
@@ -99,7 +99,7 @@ struct ring_rec {
 	uint8_t flags;          /* RR_* */
 	int32_t err;
 	uint8_t rk;             /* enum ret_kind */
-	uint8_t pad_;
+	uint8_t key_arg;        /* RR_KEY_ARG: the argument whose string is the key */
 	int16_t key_type;       /* -1: the key is text, else its native name (key_fmt.h) */
 	uint32_t keylen;
 	uint64_t dur;           /* in the pool's clock */
@@ -109,6 +109,7 @@ struct ring_rec {
 #define RR_FAILED 1u
 #define RR_EMULATED 2u
 #define RR_SEARCHED 4u     /* the key's file was found by a search (keyfind.h) */
+#define RR_KEY_ARG 8u      /* the key's bytes are argument key_arg's string (keylen 0) */
 
 struct ring_arg {
 	uint8_t kind;           /* enum arg_kind */

@@ -356,6 +356,11 @@ struct shim_event {
 	size_t scratch_used;
 	struct shim_arg arg[SHIM_MAX_ARGS];
 	char key[SHIM_NAME_CAP + 32]; /* "" = null */
+	/* ring mode: the key's native name where it stays readable until
+	 * ev_end (the caller's argument, the hook's copy), not copied into
+	 * key; ring_put writes it once, or marks it as the string argument
+	 * it is. ev_key_finish and line mode copy it first. */
+	const char *key_src;
 	/* Copies of the caller's memory made without trusting the pointers. */
 	unsigned char scratch[SHIM_STR_MAX + 32 + 16 * sizeof(struct sembuf) + sizeof(struct timespec)]
 		__attribute__((aligned(16)));
@@ -370,6 +375,8 @@ SHIM_HIDDEN int ev_end(struct shim_event *e, int failed, int err);
 /* The key as text, if it was left as a native name (ring mode leaves
  * that to the reader). */
 SHIM_HIDDEN void ev_key_finish(struct shim_event *e);
+/* The key copied into key if it is only referred to (key_src). */
+SHIM_HIDDEN void ev_key_copy(struct shim_event *e);
 /* The call's arguments, as the hooks name them (namelen: the name's
  * length, known when the hook is compiled). Inline: the hook's own page. */
 static inline struct shim_arg *ev_next_arg(struct shim_event *e, const char *name, unsigned namelen,

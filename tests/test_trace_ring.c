@@ -119,6 +119,48 @@ static void run_counted(const char *const opts[], const char *const args[], stru
 	tl_lines_free(&l);
 }
 
+/* Ring mode names objects as line mode does. A record takes a POSIX
+ * name's key from the name argument, or copies it (a name cut at the
+ * argument's limit, a failed call's, a descriptor's, an ftok path): each
+ * prints the same key, argument and result as the shim's own line. */
+static void test_keys_as_line_mode(void **state)
+{
+	static const char *const scen[] = {"posix-shm", "posix-sem", "odd", "sysv", "mremap"};
+
+	(void)state;
+	for (size_t s = 0; s < sizeof scen / sizeof scen[0]; s++) {
+		const char *line = tl_new_path("keys-line.json"), *ring = tl_new_path("keys-ring.json");
+		const char *arg = strcmp(scen[s], "sysv") ? tl_unique_name() : tl_keyfile("keyfile");
+		const char *lv[] = {tl_prog("shim_ops"), scen[s], arg, NULL};
+		const char *rv[] = {tl_nipc(), "trace", "--json", "-o", ring, "--",
+				    tl_prog("shim_ops"), scen[s], arg, NULL};
+		struct tl_events l, r;
+
+		assert_non_null(arg);
+		assert_int_equal(tl_run(NULL, lv, &(struct tl_opts){.preload = 1, .trace = "1",
+			.trace_file = line, .trace_format = "json", .out = "/dev/null"}), 0);
+		assert_int_equal(tl_run(NULL, rv, &(struct tl_opts){.out = "/dev/null"}), 0);
+		tl_events_load(&l, line);
+		tl_events_load(&r, ring);
+		if (l.n < 2 || l.n != r.n)
+			fail_msg("%s: %zu events in line mode, %zu in the ring", scen[s], l.n, r.n);
+		for (size_t i = 0; i < l.n; i++) {
+			const struct tl_event *a = &l.ev[i], *b = &r.ev[i];
+			char na[1024], nb[1024];
+
+			tl_event_arg(a, "name", na, sizeof na);
+			tl_event_arg(b, "name", nb, sizeof nb);
+			if (strcmp(a->op, b->op) || strcmp(a->key, b->key) || a->has_key != b->has_key ||
+			    strcmp(a->err, b->err) || strcmp(na, nb))
+				fail_msg("%s, event %zu: line mode %s key=%s name=%s err=%s;"
+					 " ring %s key=%s name=%s err=%s", scen[s], i, a->op, a->key, na,
+					 a->err, b->op, b->key, nb, b->err);
+		}
+		tl_events_free(&l);
+		tl_events_free(&r);
+	}
+}
+
 static void test_threads_forks_execs(void **state)
 {
 	const char *opts[] = {NULL};
@@ -420,7 +462,7 @@ static void test_hot_data_one_page(void **state)
 	fclose(f);
 }
 
-TL_TESTS("trace_ring", NULL, NULL, test_hot_data_one_page, test_threads_forks_execs, test_small_buffer_counts_losses,
+TL_TESTS("trace_ring", NULL, NULL, test_hot_data_one_page, test_keys_as_line_mode, test_threads_forks_execs, test_small_buffer_counts_losses,
 	 test_pool_exhausted,
 	 test_block_loses_nothing, test_sigkill_writer, test_half_written_record,
 	 test_signal_handler_events_lost,

@@ -451,7 +451,10 @@ static void decode(const struct item *it, struct shim_event *e, char names[][256
 	const unsigned char *p = (const unsigned char *)(rec + 1);
 	uint64_t rt;
 
+	uint16_t datalen[SHIM_MAX_ARGS] = {0};
+
 	memset(e, 0, offsetof(struct shim_event, key));
+	e->key_src = NULL;
 	e->op = (enum shim_op)(rec->op < OP_COUNT ? rec->op : 0);
 	e->pid = (pid_t)it->pid;
 	e->tid = (pid_t)it->tid;
@@ -483,6 +486,7 @@ static void decode(const struct item *it, struct shim_event *e, char names[][256
 			a->kind = (enum arg_kind)ra->kind;
 			a->u = ra->v;
 			a->n = ra->n;
+			datalen[i] = ra->datalen;
 			if (a->kind == A_STR || a->kind == A_TS || a->kind == A_SOPS ||
 			    a->kind == A_BUF || a->kind == A_MSGBUF || a->kind == A_MQATTR ||
 			    a->kind == A_SIGEV || a->kind == A_UINTP)
@@ -490,7 +494,19 @@ static void decode(const struct item *it, struct shim_event *e, char names[][256
 		}
 		p += RING_ARG_SIZE(ra->namelen, ra->datalen);
 	}
-	if (rec->keylen >= sizeof e->key) {
+	if (rec->flags & RR_KEY_ARG) {
+		/* the key is a string argument's bytes (NUL included) */
+		const struct shim_arg *a = rec->key_arg < e->nargs ? &e->arg[rec->key_arg] : NULL;
+		size_t n = 0;
+
+		if (a && a->kind == A_STR && a->p)
+			n = strnlen(a->p, datalen[rec->key_arg]);
+		if (n >= sizeof e->key)
+			n = sizeof e->key - 1;
+		if (n)
+			memcpy(e->key, a->p, n);
+		e->key[n] = 0;
+	} else if (rec->keylen >= sizeof e->key) {
 		memcpy(e->key, p, sizeof e->key - 1);
 		e->key[sizeof e->key - 1] = 0;
 	} else {
