@@ -36,7 +36,7 @@ int event_in_vfork_child(void)
 	return cached && cached != (pid_t)syscall(SYS_getpid);
 }
 
-SHIM_HOT static pid_t my_pid(void)
+SHIM_HOT_PRE static pid_t my_pid(void)
 {
 	pid_t p = __atomic_load_n(&pid_cache, __ATOMIC_RELAXED);
 
@@ -47,12 +47,12 @@ SHIM_HOT static pid_t my_pid(void)
 	return p;
 }
 
-SHIM_HOT pid_t event_pid(void)
+SHIM_HOT_PRE pid_t event_pid(void)
 {
 	return my_pid();
 }
 
-SHIM_HOT static pid_t my_tid(void)
+SHIM_HOT_PRE static pid_t my_tid(void)
 {
 	if (!tid_cache)
 		tid_cache = (pid_t)syscall(SYS_gettid);
@@ -81,7 +81,7 @@ static inline uint64_t ev_clock(void)
 
 /* ----------------------------------------------------------------- events */
 
-SHIM_HOT void ev_begin(struct shim_event *e, enum shim_op op)
+SHIM_HOT_PRE void ev_begin(struct shim_event *e, enum shim_op op)
 {
 	e->op = op;
 	e->nargs = 0;

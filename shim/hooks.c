@@ -95,14 +95,14 @@ struct shim_call {
 	struct shim_event e;    /* the result is kept here even without an event */
 };
 
-SHIM_HOT static int fd_name(int fd, char *name)
+SHIM_HOT_PRE static int fd_name(int fd, char *name)
 {
 	return names_fd_is_shm(fd) && names_get(NK_FD, (uintptr_t)fd, NULL, name);
 }
 
 /* Before the call: what the shim knows of the object. 0: nothing to do with
  * it, the call goes straight through. */
-SHIM_HOT static int name_before(struct shim_call *c)
+SHIM_HOT_PRE static int name_before(struct shim_call *c)
 {
 	switch (c->nm) {
 	case N_FD:
@@ -308,7 +308,7 @@ SHIM_HOT static void name_key(struct shim_call *c)
  * itself (emul_sysv.c). Rewriting a name and recording ownership will be
  * decided here too, once per object when it is created or opened, and
  * cached with its name (names.c): never by matching text on a hot call. */
-SHIM_HOT static const struct shim_next *decide(struct shim_call *c)
+SHIM_HOT_PRE static const struct shim_next *decide(struct shim_call *c)
 {
 	if (UNLIKELY(shim_deny_ops & (UINT64_C(1) << c->op)))
 		return &shim_deny_calls;
@@ -322,7 +322,7 @@ SHIM_HOT static const struct shim_next *decide(struct shim_call *c)
 }
 
 /* 0: the call goes straight to libc. */
-SHIM_HOT static int dispatch_enter(struct shim_call *c, enum shim_op op, enum shim_nm nm,
+SHIM_HOT_PRE static int dispatch_enter(struct shim_call *c, enum shim_op op, enum shim_nm nm,
 			  enum ret_kind rk, uintptr_t obj, uintptr_t aux)
 {
 	c->op = op;

@@ -7,7 +7,12 @@
 
 SHIM_HOT_DATA __attribute__((aligned(4096), used)) static char hot_start;
 
-SHIM_HOT __attribute__((aligned(4096), used)) void shim_hot_text(void);
-SHIM_HOT __attribute__((aligned(4096), used)) void shim_hot_text(void)
+SHIM_HOT_PRE __attribute__((aligned(4096), used)) void shim_hot_pre(void);
+SHIM_HOT_PRE __attribute__((aligned(4096), used)) void shim_hot_pre(void)
+{
+}
+
+SHIM_HOT __attribute__((aligned(4096), used)) void shim_hot_post(void);
+SHIM_HOT __attribute__((aligned(4096), used)) void shim_hot_post(void)
 {
 }

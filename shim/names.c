@@ -77,7 +77,7 @@ SHIM_HOT static void fdbit(uintptr_t fd, int on)
 		__atomic_fetch_and(&fdbits[fd / 64], ~bit, __ATOMIC_RELEASE);
 }
 
-SHIM_HOT int names_fd_is_shm(int fd)
+SHIM_HOT_PRE int names_fd_is_shm(int fd)
 {
 	if (fd < 0)
 		return 0;
@@ -178,7 +178,7 @@ SHIM_HOT void names_put(enum names_kind k, uintptr_t tag, uintptr_t aux, const c
 
 /* A writer holds a slot for a few stores; if it was preempted there, yield
  * to it rather than report a miss (bounded: then it is a miss). */
-SHIM_HOT static void wait_writer(int spin)
+SHIM_HOT_PRE static void wait_writer(int spin)
 {
 	if (spin >= 64)
 		sched_yield();
@@ -188,7 +188,7 @@ SHIM_HOT static void wait_writer(int spin)
 #endif
 }
 
-SHIM_HOT int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *name)
+SHIM_HOT_PRE int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *name)
 {
 	struct table *t = &tables[k];
 	uintptr_t want = tag_of(k, tag);
@@ -232,7 +232,7 @@ SHIM_HOT int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *n
 	return 0;
 }
 
-SHIM_HOT void names_del(enum names_kind k, uintptr_t tag)
+SHIM_HOT_PRE void names_del(enum names_kind k, uintptr_t tag)
 {
 	struct table *t = &tables[k];
 	uintptr_t want = tag_of(k, tag);

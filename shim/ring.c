@@ -294,7 +294,7 @@ SHIM_HOT static void fill(struct ring_rec *r, const struct shim_event *e, size_t
 		shim_copy(p, e->key_src ? e->key_src : e->key, keylen);
 }
 
-SHIM_HOT void ring_begin(pid_t pid, pid_t tid)
+SHIM_HOT_PRE void ring_begin(pid_t pid, pid_t tid)
 {
 	if (UNLIKELY(!my_ring))
 		my_ring = claim(pid, tid);

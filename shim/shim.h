@@ -22,14 +22,16 @@
  * call the path runs cold: where page-table isolation has no PCID, the
  * call empties the TLB, and the kernel's work evicts much of the caches;
  * what the path costs then grows with the pages and lines it touches. The
- * linker sorts .text.sorted.* by name: the dispatcher, events, names and
- * ring, from a page boundary (hot.c, linked first, starts it), then the
- * naming of System V ids and keys and the loss counts, then each hook
- * with its interposed function right after it (one page for both, mostly).
+ * linker sorts .text.sorted.* by name: what runs before the real call
+ * (SHIM_HOT_PRE: one page), the naming of System V ids and keys and the
+ * loss counts, what runs after it (SHIM_HOT: two pages), each part from a
+ * page boundary (hot.c, linked first, starts them), then each hook with
+ * its interposed function right after it (one page for both, mostly).
  * The data a traced call reads or writes is in nipc_hot, which hot.c
  * starts on a page of its own; test_trace_ring checks that it fits one. */
-#define SHIM_HOT __attribute__((section(".text.sorted.nipc1")))
-#define SHIM_HOT_AUX __attribute__((section(".text.sorted.nipc1z")))
+#define SHIM_HOT_PRE __attribute__((section(".text.sorted.nipc1a")))
+#define SHIM_HOT_AUX __attribute__((section(".text.sorted.nipc1b")))
+#define SHIM_HOT __attribute__((section(".text.sorted.nipc1c")))
 #define SHIM_HOT_HOOK(fn) __attribute__((noinline, section(".text.sorted.nipc2." #fn ".0")))
 #define SHIM_HOT_ENTRY(fn) __attribute__((section(".text.sorted.nipc2." #fn ".1")))
 #define SHIM_HOT_DATA __attribute__((section("nipc_hot")))
@@ -354,13 +356,13 @@ struct shim_event {
 				 * (keyfind.h): text marks it "?", JSON
 				 * "key_from":"search" */
 	size_t scratch_used;
-	struct shim_arg arg[SHIM_MAX_ARGS];
-	char key[SHIM_NAME_CAP + 32]; /* "" = null */
 	/* ring mode: the key's native name where it stays readable until
 	 * ev_end (the caller's argument, the hook's copy), not copied into
 	 * key; ring_put writes it once, or marks it as the string argument
 	 * it is. ev_key_finish and line mode copy it first. */
 	const char *key_src;
+	struct shim_arg arg[SHIM_MAX_ARGS];
+	char key[SHIM_NAME_CAP + 32]; /* "" = null */
 	/* Copies of the caller's memory made without trusting the pointers. */
 	unsigned char scratch[SHIM_STR_MAX + 32 + 16 * sizeof(struct sembuf) + sizeof(struct timespec)]
 		__attribute__((aligned(16)));
