@@ -525,7 +525,7 @@ __attribute__((destructor)) static void at_exit(void)
 
 	if (!shim_ledger_ops)
 		return;
-	shim_busy++;
+	shim_tls()->busy++;
 	/* an exec'd image exits as the process that created them: opened
 	 * here, not made */
 	h = __atomic_load_n(&ledger, __ATOMIC_ACQUIRE);
@@ -536,7 +536,7 @@ __attribute__((destructor)) static void at_exit(void)
 		for (int i = 0; i < nused; i++)
 			ledger_sweep_key(h, getpid(), used[i].family, used[i].key);
 	}
-	shim_busy--;
+	shim_tls()->busy--;
 }
 
 void cleanup_init(void)

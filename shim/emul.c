@@ -14,11 +14,11 @@
 
 static void at_fork_child(void)
 {
-	shim_busy++;
+	shim_tls()->busy++;
 	emul_state_child();
 	emul_sem_child();
 	emul_shm_child();
-	shim_busy--;
+	shim_tls()->busy--;
 }
 
 void emul_init(void)

@@ -712,24 +712,24 @@ static int e_semget(key_t key, int nsems, int flg)
 	r = emul_key_decide(RF_SYSV_SEM, key, &d);
 	posix = d.backend == RB_POSIX;
 	if (r < 0 && posix)
-		return emul_took = 1, fail(ENOSYS);
+		return shim_tls()->emul_took = 1, fail(ENOSYS);
 	if (posix && (nsems < 0 || nsems > semmsl))
-		return emul_took = 1, fail(EINVAL);
+		return shim_tls()->emul_took = 1, fail(EINVAL);
 	if (emul_reach(posix && (key == IPC_PRIVATE || (flg & IPC_CREAT)))) {
 		if (!posix)
 			return shim_next.semget(key, nsems, flg);
-		emul_took = 1;
+		shim_tls()->emul_took = 1;
 		return fail(errno == ENOENT ? ENOENT : ENOSYS);
 	}
 	if (emul_lock())
-		return posix ? (emul_took = 1, fail(ENOSYS)) : shim_next.semget(key, nsems, flg);
+		return posix ? (shim_tls()->emul_took = 1, fail(ENOSYS)) : shim_next.semget(key, nsems, flg);
 	if (key != IPC_PRIVATE)
 		s = set_by_key(key);
 	if (s == -1 && !posix) {
 		emul_unlock();
 		return shim_next.semget(key, nsems, flg);
 	}
-	emul_took = 1;
+	shim_tls()->emul_took = 1;
 	if (nsems < 0 || nsems > semmsl)
 		r = fail(EINVAL);
 	else if (s == -2)
@@ -1099,10 +1099,10 @@ static int do_semop(int id, struct sembuf *sops, size_t nsops, const struct time
 		if (!r)
 			return to ? shim_next.semtimedop(id, sops, nsops, to) :
 				    shim_next.semop(id, sops, nsops);
-		emul_took = 1;
+		shim_tls()->emul_took = 1;
 		return -1;
 	}
-	emul_took = 1;
+	shim_tls()->emul_took = 1;
 	if (nsops < 1)
 		r = fail(EINVAL);
 	else if (nsops > (size_t)semopm)
@@ -1386,17 +1386,17 @@ static int stat_index(int idx, int cmd, union nipc_semun arg)
 	    emul_lock()) {
 		if (kernel_has(-1, idx))
 			return kernel_ctl(idx, 0, cmd, 1, arg);
-		return emul_took = 1, fail(EINVAL);
+		return shim_tls()->emul_took = 1, fail(EINVAL);
 	}
 	if (emul_reg->set[s].state != ES_LIVE) {
 		emul_unlock();
 		if (kernel_has(-1, idx))
 			return kernel_ctl(idx, 0, cmd, 1, arg);
-		return emul_took = 1, fail(EINVAL);
+		return shim_tls()->emul_took = 1, fail(EINVAL);
 	}
 	seq = emul_reg->set[s].seq;
 	emul_unlock();
-	emul_took = 1;
+	shim_tls()->emul_took = 1;
 	r = resolve(id_of(s, seq), &s, &h);
 	if (r > 0)
 		r = ctl_set(h, s, 0, cmd, arg);
@@ -1433,7 +1433,7 @@ static int e_semctl(int id, int semnum, int cmd, ...)
 	if (id < 0)
 		return fail(EINVAL);
 	if (cmd == IPC_INFO || cmd == SEM_INFO) {
-		emul_took = 1;
+		shim_tls()->emul_took = 1;
 		return info(cmd, arg.info);
 	}
 	if (cmd == SEM_STAT || cmd == SEM_STAT_ANY)
@@ -1442,7 +1442,7 @@ static int e_semctl(int id, int semnum, int cmd, ...)
 	if (!r) {
 		r = kernel_ctl(id, semnum, cmd, has, arg);
 	} else if (r > 0) {
-		emul_took = 1;
+		shim_tls()->emul_took = 1;
 		switch (cmd) {
 		case IPC_STAT: case IPC_SET: case IPC_RMID: case GETVAL: case SETVAL:
 		case GETALL: case SETALL: case GETPID: case GETNCNT: case GETZCNT:
@@ -1452,7 +1452,7 @@ static int e_semctl(int id, int semnum, int cmd, ...)
 			r = fail(EINVAL);
 		}
 	} else {
-		emul_took = 1;
+		shim_tls()->emul_took = 1;
 	}
 	return r;
 }
@@ -1466,7 +1466,7 @@ __attribute__((destructor)) static void at_exit(void)
 {
 	if (!emul_start)
 		return;
-	shim_busy++;
+	shim_tls()->busy++;
 	for (uint32_t s = 0; s < EMUL_NSET; s++) {
 		struct shdr *h = __atomic_load_n(&sc[s].h, __ATOMIC_ACQUIRE);
 		struct sundo *u;
@@ -1477,7 +1477,7 @@ __attribute__((destructor)) static void at_exit(void)
 			undo_apply(h, u);
 		sunlock(h);
 	}
-	shim_busy--;
+	shim_tls()->busy--;
 }
 
 void emul_sem_child(void)

@@ -38,7 +38,6 @@
 
 struct shim_next shim_emul_calls;
 SHIM_HOT_DATA uint64_t shim_emul_ops;
-__thread int emul_took __attribute__((tls_model("initial-exec")));
 
 static long pagesz;
 /* The state cannot be reached: routed calls fail with ENOSYS. */
@@ -573,7 +572,7 @@ static int e_shmget(key_t key, size_t size, int flg)
 	}
 	r = g ? get_existing(g, slot, size, flg) : create(key, size, flg, &d);
 	emul_unlock();
-	emul_took = 1;
+	shim_tls()->emul_took = 1;
 	return r;
 }
 
@@ -718,7 +717,7 @@ static void *e_shmat(int id, const void *addr, int flg)
 			__atomic_add_fetch(&kernel_att, 1, __ATOMIC_RELAXED);
 		return p;
 	}
-	emul_took = 1;
+	shim_tls()->emul_took = 1;
 	if (a & (uintptr_t)(pagesz - 1)) {
 		if (!(flg & SHM_RND))
 			return fail_p(EINVAL);
@@ -795,7 +794,7 @@ static int e_shmdt(const void *addr)
 		bounds();
 		emul_unlock();
 		if (!i) {
-			emul_took = 1;
+			shim_tls()->emul_took = 1;
 			return 0;
 		}
 	}
@@ -830,7 +829,7 @@ static int e_munmap(void *addr, size_t len)
 	if (r || !emul_reg || emul_lock())
 		return r;
 	if (emul_maps((uintptr_t)addr, pgup(len))) {
-		emul_took = 1;
+		shim_tls()->emul_took = 1;
 		cut((uintptr_t)addr, pgup(len), 0);
 		bounds();
 	}
@@ -854,7 +853,7 @@ static void remapped(uintptr_t o, size_t osz, uintptr_t n, size_t nsz, int flags
 		;
 	if (i == nlat)
 		return;
-	emul_took = 1;
+	shim_tls()->emul_took = 1;
 	l = lat[i];
 	g = &emul_reg->seg[l.slot];
 	if (n == o && !keep) {
@@ -1144,7 +1143,7 @@ static int e_shmctl(int id, int cmd, struct shmid_ds *buf)
 	uint32_t slot;
 
 	if (c == IPC_INFO || c == SHM_INFO) {
-		emul_took = 1;
+		shim_tls()->emul_took = 1;
 		return info(c, buf);
 	}
 	/* an index of the emulation's range is the emulation's, any other
@@ -1152,7 +1151,7 @@ static int e_shmctl(int id, int cmd, struct shmid_ds *buf)
 	if (c == SHM_STAT || c == SHM_STAT_ANY) {
 		if ((id < EMUL_IDX_BASE || id >= EMUL_IPCMNI) && !all_emulated)
 			return shim_next.shmctl(id, cmd, buf);
-		emul_took = 1;
+		shim_tls()->emul_took = 1;
 		if (id < EMUL_IDX_BASE || id >= EMUL_IPCMNI)
 			return fail(EINVAL);
 		return stat_idx(id, c == SHM_STAT_ANY, buf);
@@ -1163,7 +1162,7 @@ static int e_shmctl(int id, int cmd, struct shmid_ds *buf)
 		return shim_next.shmctl(id, cmd, buf);
 	if (c != IPC_STAT && c != IPC_SET && c != IPC_RMID && c != SHM_LOCK && c != SHM_UNLOCK)
 		return fail(EINVAL);
-	emul_took = 1;
+	shim_tls()->emul_took = 1;
 	if (c == IPC_SET && !buf)
 		return fail(EFAULT);
 	if (reach_id())

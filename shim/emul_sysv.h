@@ -16,10 +16,10 @@ SHIM_HIDDEN extern struct shim_next shim_emul_calls;
 /* The ops the emulation takes (always intercepted); 0: the emulation is off. */
 SHIM_HIDDEN extern uint64_t shim_emul_ops;
 
-/* Set to 1 by the emulation when it handled the current call itself (the
- * object is emulated; 0: the call went to the kernel). The dispatcher
- * clears it before the call and reads it after, for the trace line. */
-SHIM_HIDDEN extern __thread int emul_took __attribute__((tls_model("initial-exec")));
+/* shim_tls()->emul_took: set to 1 by the emulation when it handled the
+ * current call itself (the object is emulated; 0: the call went to the
+ * kernel). The dispatcher clears it before the call and reads it after,
+ * for the trace line. */
 
 /* The range that holds this process's emulated attachments (lo == hi:
  * none): a munmap or mremap that overlaps it goes to the emulation. */

@@ -12,14 +12,23 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-__thread int shim_busy __attribute__((tls_model("initial-exec")));
-__thread int *shim_errno_p __attribute__((tls_model("initial-exec")));
-static __thread pid_t tid_cache __attribute__((tls_model("initial-exec")));
+__thread struct shim_tls shim_tls_block __attribute__((tls_model("initial-exec")));
+#if defined(__x86_64__) && defined(__SEG_FS) && !defined(__SANITIZE_ADDRESS__)
+SHIM_HOT_DATA intptr_t shim_tls_off;
+
+intptr_t shim_tls_locate(void)
+{
+	intptr_t off = (intptr_t)((char *)&shim_tls_block - (char *)__builtin_thread_pointer());
+
+	__atomic_store_n(&shim_tls_off, off, __ATOMIC_RELAXED);
+	return off;
+}
+#endif
 SHIM_HOT_DATA static pid_t pid_cache;
 
 void event_after_fork(void)
 {
-	tid_cache = 0;
+	shim_tls()->tid = 0;
 	__atomic_store_n(&pid_cache, (pid_t)syscall(SYS_getpid), __ATOMIC_RELAXED);
 }
 
@@ -54,9 +63,11 @@ SHIM_HOT_PRE pid_t event_pid(void)
 
 SHIM_HOT_PRE static pid_t my_tid(void)
 {
-	if (!tid_cache)
-		tid_cache = (pid_t)syscall(SYS_gettid);
-	return tid_cache;
+	shim_tls_t *t = shim_tls();
+
+	if (!t->tid)
+		t->tid = (pid_t)syscall(SYS_gettid);
+	return t->tid;
 }
 
 SHIM_HOT_DATA int shim_clock_tsc;

@@ -340,7 +340,7 @@ SHIM_HOT_PRE static int dispatch_enter(struct shim_call *c, enum shim_op op, enu
 	 * reaches the shim's own descriptors (guard.c): no POSIX object to name */
 	if ((nm == N_MUNMAP || nm == N_MREMAP || nm == N_CLOSE || nm == N_FD_RANGE) && !c->name[0])
 		c->event = 0;
-	shim_busy++;
+	shim_tls()->busy++;
 	/* the kernel's ids: while the emulation takes the op, an id may be
 	 * one of its own, and is looked up after the call if it was not */
 	if (c->event && NM_ID(nm) && !(shim_emul_ops & (UINT64_C(1) << op)))
@@ -371,7 +371,7 @@ SHIM_HOT static void dispatch_leave(struct shim_call *c, int failed, int err)
 		if (ev_end(&c->e, failed, err))
 			shim_masks_set(0);
 	}
-	shim_busy--;
+	shim_tls()->busy--;
 	*shim_errno() = err;
 }
 
@@ -586,20 +586,20 @@ void shim_hooks_arm(void)
 		\
 		if (!(intercept() & OPBIT(op))) \
 			return RD_##rd##_CALL(REAL(fn), args); \
-		if (shim_busy) { \
+		if (shim_tls()->busy) { \
 			ring_nested(OP_##op, __builtin_return_address(0), event_pid()); \
 			return RD_##rd##_CALL(REAL(fn), args); \
 		} \
 		if ((skip) || !dispatch_enter(&c, OP_##op, nm, rk, (uintptr_t)(obj), (uintptr_t)(aux))) \
 			return RD_##rd##_CALL(REAL(fn), args); \
-		emul_took = 0; \
+		shim_tls()->emul_took = 0; \
 		SELF_T(1) \
 		r_ = RD_##rd##_CALL(c.calls->fn, args); \
 		SELF_T(2) \
 		err_ = *shim_errno(); \
 		failed_ = (RK_##rk(r_)); \
 		if (c.event) { \
-			c.e.emulated = emul_took; \
+			c.e.emulated = shim_tls()->emul_took; \
 			__VA_ARGS__ \
 		} \
 		dispatch_leave(&c, failed_, err_); \

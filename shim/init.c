@@ -62,7 +62,7 @@ __attribute__((constructor)) static void shim_init(void)
 {
 	const char *missing;
 
-	shim_busy++;
+	shim_tls()->busy++;
 	event_note_pid();
 	missing = shim_next_init();
 	if (missing)
@@ -70,5 +70,5 @@ __attribute__((constructor)) static void shim_init(void)
 	else
 		start();
 	shim_hooks_arm();
-	shim_busy--;
+	shim_tls()->busy--;
 }

@@ -188,11 +188,11 @@ int shim_policy_child(void)
 	if (file_pattern[0]) {
 		int fd;
 
-		shim_busy++;
+		shim_tls()->busy++;
 		fd = open_file(file_pattern, getpid());
 		guard_set(fd);
 		guard_close_own(p->fd);
-		shim_busy--;
+		shim_tls()->busy--;
 		p->fd = fd;
 		if (fd < 0)
 			return -1;

@@ -33,10 +33,11 @@ SHIM_HOT_DATA static uint32_t when_full;
 /* The thread's ring and where it stands: the next record's place, the
  * place the reader's tail last left room up to, and the ring's dropped
  * count (this thread is its only writer), so that an event touches no
- * page of the ring but the record's own. */
-#define TLS __attribute__((tls_model("initial-exec")))
-static __thread struct ring_hdr *my_ring TLS;
-static __thread uint64_t my_head TLS, my_room TLS, my_dropped TLS;
+ * page of the ring but the record's own: in the thread's block (shim.h). */
+#define my_ring (shim_tls()->ring)
+#define my_head (shim_tls()->head)
+#define my_room (shim_tls()->room)
+#define my_dropped (shim_tls()->dropped)
 
 /* The shim's own code: a hook called from there while busy is the shim's
  * own call, not the program's (the linker's symbols for this object). */

@@ -482,15 +482,56 @@ struct fmt_prefix {
 SHIM_HIDDEN void format_event(struct out *o, const struct shim_event *e, int json,
 			      const struct fmt_prefix *pfx);
 
+/* The traced path's per-thread state, in one block. On x86-64 it is
+ * addressed from the thread pointer with its offset kept in nipc_hot
+ * (shim_tls_off), not through the GOT: the GOT's page is one the path
+ * touches for nothing else, a TLB miss after each system call where page-
+ * table isolation has no PCID. Under the sanitizers, and elsewhere, it is
+ * the plain thread-local variable. */
+struct ring_hdr;
+struct shim_tls {
+	int busy;               /* reentrancy guard: the shim's own libc calls are
+				 * never traced, nor a hook entered from a signal
+				 * handler while this thread is tracing */
+	int emul_took;          /* the emulation handled the current call (emul_sysv.h) */
+	int *errno_p;           /* &errno, taken once */
+	pid_t tid;              /* gettid(), once; 0 again in a fork child */
+	struct ring_hdr *ring;  /* the thread's ring and where it stands (ring.c) */
+	uint64_t head, room, dropped;
+};
+SHIM_HIDDEN extern __thread struct shim_tls shim_tls_block __attribute__((tls_model("initial-exec")));
+
+#if defined(__x86_64__) && defined(__SEG_FS) && !defined(__SANITIZE_ADDRESS__)
+typedef __seg_fs struct shim_tls shim_tls_t;
+SHIM_HIDDEN extern intptr_t shim_tls_off;
+/* shim_tls_block's offset from the thread pointer, stored (the same for
+ * every thread: static TLS). */
+SHIM_HIDDEN intptr_t shim_tls_locate(void);
+static inline shim_tls_t *shim_tls(void)
+{
+	intptr_t off = __atomic_load_n(&shim_tls_off, __ATOMIC_RELAXED);
+
+	if (UNLIKELY(!off))
+		off = shim_tls_locate();
+	return (shim_tls_t *)off;
+}
+#else
+typedef struct shim_tls shim_tls_t;
+static inline shim_tls_t *shim_tls(void)
+{
+	return &shim_tls_block;
+}
+#endif
+
 /* The thread's errno, its address taken once: the tracing path calls no
  * libc function to read or restore it. */
-SHIM_HIDDEN extern __thread int *shim_errno_p __attribute__((tls_model("initial-exec")));
 static inline int *shim_errno(void)
 {
-	int *p = shim_errno_p;
+	shim_tls_t *t = shim_tls();
+	int *p = t->errno_p;
 
 	if (UNLIKELY(!p))
-		p = shim_errno_p = &errno;
+		p = t->errno_p = &errno;
 	return p;
 }
 
@@ -559,9 +600,5 @@ static inline void shim_copy(void *dst, const void *src, size_t n)
 		*d = *p;
 	}
 }
-
-/* Per-thread reentrancy guard: the shim's own libc calls are never traced,
- * nor a hook entered from a signal handler while this thread is tracing. */
-SHIM_HIDDEN extern __thread int shim_busy __attribute__((tls_model("initial-exec")));
 
 #endif
