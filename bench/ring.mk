@@ -12,6 +12,7 @@ EXTRA_LTLIBRARIES += bench/libnipc-preload-timed.la
 BENCH_LIBS += bench/libnipc-preload-timed.la
 bench_libnipc_preload_timed_la_SOURCES = $(shim_libnipc_preload_la_SOURCES)
 bench_libnipc_preload_timed_la_CPPFLAGS = $(AM_CPPFLAGS) -DNIPC_SELF_TIMING
+bench_libnipc_preload_timed_la_CFLAGS = $(shim_libnipc_preload_la_CFLAGS)
 bench_libnipc_preload_timed_la_LIBADD = $(shim_libnipc_preload_la_LIBADD)
 bench_libnipc_preload_timed_la_LDFLAGS = $(shim_libnipc_preload_la_LDFLAGS) -rpath $(abs_builddir)/bench
 EXTRA_bench_libnipc_preload_timed_la_DEPENDENCIES = $(EXTRA_shim_libnipc_preload_la_DEPENDENCIES)

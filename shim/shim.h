@@ -314,9 +314,10 @@ enum arg_kind {
 	A_NONE
 };
 
+/* kind and namelen apart: stored together they would make a 64-bit
+ * constant, which the compiler loads from .rodata on the traced path. */
 struct shim_arg {
 	const char *name;
-	unsigned namelen;
 	enum arg_kind kind;
 	union {
 		const char *s;
@@ -327,6 +328,7 @@ struct shim_arg {
 		const struct sembuf *sops;
 	};
 	size_t n;               /* A_SOPS: count; A_BUF, A_MSGBUF: bytes */
+	unsigned namelen;
 };
 
 enum ret_kind { R_INT, R_KEYT, R_SEM, R_MAP, R_SHMAT };
@@ -348,10 +350,12 @@ struct shim_event {
 	enum ret_kind rk;
 	union { long long i; const void *p; } ret;
 	int failed;
+	int key_type;           /* -1: key is text; else key is the native name of a
+				 * key of this type, formatted later (key_fmt.h); not
+				 * next to a field ev_begin zeroes (a 64-bit constant
+				 * from .rodata) */
 	int err;
 	int emulated;           /* the System V emulation handled the call itself */
-	int key_type;           /* -1: key is text; else key is the native name of a
-				 * key of this type, formatted later (key_fmt.h) */
 	int key_searched;       /* key's file was found by a search, not seen
 				 * (keyfind.h): text marks it "?", JSON
 				 * "key_from":"search" */
@@ -419,9 +423,9 @@ static inline void ev_buf(struct shim_event *e, const char *name, unsigned namel
 	a->n = n;
 }
 
-static inline void ev_sops(struct shim_event *e, const struct sembuf *sops, size_t n)
+static inline void ev_sops(struct shim_event *e, const char *name, const struct sembuf *sops, size_t n)
 {
-	struct shim_arg *a = ev_next_arg(e, "sops", 4, A_SOPS);
+	struct shim_arg *a = ev_next_arg(e, name, 4, A_SOPS);
 
 	a->sops = sops;
 	a->n = n;
