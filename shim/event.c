@@ -12,18 +12,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-__thread struct shim_tls shim_tls_block __attribute__((tls_model("initial-exec")));
-#if defined(__x86_64__) && defined(__SEG_FS) && !defined(__SANITIZE_ADDRESS__)
-SHIM_HOT_DATA intptr_t shim_tls_off;
-
-intptr_t shim_tls_locate(void)
-{
-	intptr_t off = (intptr_t)((char *)&shim_tls_block - (char *)__builtin_thread_pointer());
-
-	__atomic_store_n(&shim_tls_off, off, __ATOMIC_RELAXED);
-	return off;
-}
-#endif
 SHIM_HOT_DATA static pid_t pid_cache;
 
 void event_after_fork(void)

@@ -142,7 +142,7 @@ static void test_lib_has_no_cycle(void **state)
 static void test_shim_has_no_cycle(void **state)
 {
 	(void)state;
-	check_dir("shim", "shim_libnipc_preload_la");
+	check_dir("shim", "libnipc_preload_la");
 }
 
 /* The check itself finds a cycle. */
