@@ -61,9 +61,7 @@ static enum rules_cleanup decide_posix(unsigned fam, const char *name, struct sh
 	struct rules_decision d;
 	struct rules_key k = {.family = fam, .native = name, .uid = getuid()};
 
-	ev->key[0] = 0;
-	ev->key_type = -1;
-	ev->key_src = NULL;
+	ev_key_none(ev);
 	ev_key_posix(ev, name);
 	ev_key_finish(ev);
 	k.text = ev->key;
@@ -76,9 +74,7 @@ static enum rules_cleanup decide_sysv(unsigned fam, key_t key, struct shim_event
 	struct rules_decision d;
 	struct rules_key k = {.family = fam, .has_keyt = 1, .keyt = key, .uid = getuid()};
 
-	ev->key[0] = 0;
-	ev->key_type = -1;
-	ev->key_src = NULL;
+	ev_key_none(ev);
 	ev_key_sysv(ev, key);
 	ev_key_finish(ev);
 	k.text = ev->key;

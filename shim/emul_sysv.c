@@ -474,9 +474,7 @@ int emul_key_decide(unsigned family, key_t key, struct rules_decision *d)
 		.uid = getuid(),
 	};
 
-	ev.key[0] = 0;
-	ev.key_type = -1;
-	ev.key_src = NULL;
+	ev_key_none(&ev);
 	ev_key_sysv(&ev, key);
 	ev_key_finish(&ev);
 	k.text = ev.key;

@@ -84,9 +84,7 @@ SHIM_HOT_PRE void ev_begin(struct shim_event *e, enum shim_op op)
 {
 	e->op = op;
 	e->nargs = 0;
-	e->key[0] = 0;
-	e->key_type = -1;
-	e->key_src = NULL;
+	ev_key_none(e);
 	e->key_searched = 0;
 	e->dur = 0;
 	e->emulated = 0;

@@ -25,7 +25,6 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-
 /* The intercept mask on a cache line of its own: the fast path reads
  * nothing else. The trace mask is read only by intercepted calls. */
 SHIM_HOT_DATA uint64_t shim_intercept __attribute__((aligned(64)));
@@ -477,7 +476,7 @@ static int semctl_has_arg(int cmd)
 #define I(k, x) ev_arg(&c.e, ARGN(#x), sizeof #x - 1, k, (long long)(x));
 #define A(k, name, x) ev_arg(&c.e, ARGN(name), sizeof name - 1, k, (long long)(x));
 #define AP(k, name, x) ev_ptr(&c.e, ARGN(name), sizeof name - 1, k, x);
-#define SOPS(s, n) ev_sops(&c.e, ARGN("sops"), s, n);
+#define SOPS(s, n) ev_sops(&c.e, ARGN("sops"), sizeof "sops" - 1, s, n);
 #define B(k, x, n) ev_buf(&c.e, ARGN(#x), sizeof #x - 1, k, x, (size_t)(n));
 #define IF(cond, ...) if (cond) { __VA_ARGS__ }
 
@@ -583,26 +582,28 @@ void shim_hooks_arm(void)
 	SHIM_HOT_HOOK(fn) static ret t_##fn RD_##rd##_XPROTO(proto) \
 	{ \
 		struct shim_call c; \
+		shim_tls_t *tls_; \
 		ret r_; \
 		int failed_, err_; \
 		SELF_T(0) \
 		\
 		if (!(intercept() & OPBIT(op))) \
 			return RD_##rd##_CALL(REAL(fn), args); \
-		if (shim_tls()->busy) { \
+		tls_ = shim_tls(); \
+		if (tls_->busy) { \
 			ring_nested(OP_##op, __builtin_return_address(0), event_pid()); \
 			return RD_##rd##_CALL(REAL(fn), args); \
 		} \
 		if ((skip) || !dispatch_enter(&c, OP_##op, nm, rk, (uintptr_t)(obj), (uintptr_t)(aux))) \
 			return RD_##rd##_CALL(REAL(fn), args); \
-		shim_tls()->emul_took = 0; \
+		tls_->emul_took = 0; \
 		SELF_T(1) \
 		r_ = RD_##rd##_CALL(c.calls->fn, args); \
 		SELF_T(2) \
 		err_ = *shim_errno(); \
 		failed_ = (RK_##rk(r_)); \
 		if (c.event) { \
-			c.e.emulated = shim_tls()->emul_took; \
+			c.e.emulated = tls_->emul_took; \
 			__VA_ARGS__ \
 		} \
 		dispatch_leave(&c, failed_, err_); \

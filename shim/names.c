@@ -378,15 +378,10 @@ SHIM_HOT static void key_ref(struct shim_event *e, int type, const char *native)
 	e->key_src = native;
 }
 
-void ev_key_copy(struct shim_event *e)
+void ev_key_finish(struct shim_event *e)
 {
 	if (e->key_src)
 		key_format(e, e->key_type, e->key_src);
-}
-
-void ev_key_finish(struct shim_event *e)
-{
-	ev_key_copy(e);
 	if (e->key_type >= 0)
 		key_fmt(e->key, sizeof e->key, e->key_type, e->key);
 	e->key_type = -1;

@@ -33,11 +33,8 @@ SHIM_HOT_DATA static uint32_t when_full;
 /* The thread's ring and where it stands: the next record's place, the
  * place the reader's tail last left room up to, and the ring's dropped
  * count (this thread is its only writer), so that an event touches no
- * page of the ring but the record's own: in the thread's block (shim.h). */
-#define my_ring (shim_tls()->ring)
-#define my_head (shim_tls()->head)
-#define my_room (shim_tls()->room)
-#define my_dropped (shim_tls()->dropped)
+ * page of the ring but the record's own: ring, head, room and dropped in
+ * the thread's block (shim_tls, shim.h), found once per function. */
 
 /* The shim's own code: a hook called from there while busy is the shim's
  * own call, not the program's (the linker's symbols for this object). */
@@ -75,7 +72,7 @@ int ring_init(const char *name)
 
 void ring_after_fork(void)
 {
-	my_ring = NULL;
+	shim_tls()->ring = NULL;
 }
 
 static struct ring_rec *rec_at(struct ring_hdr *h, uint64_t at)
@@ -91,6 +88,7 @@ static void mark_end(struct ring_hdr *h, uint64_t at)
 
 static __attribute__((noinline, cold)) struct ring_hdr *claim(pid_t pid, pid_t tid)
 {
+	shim_tls_t *t = shim_tls();
 	uint32_t n = pool->nrings;
 
 	for (uint32_t i = 0, at = (uint32_t)tid % n; i < n; i++, at = at + 1 == n ? 0 : at + 1) {
@@ -105,9 +103,9 @@ static __attribute__((noinline, cold)) struct ring_hdr *claim(pid_t pid, pid_t t
 		h->tid = tid;
 		h->gen++;
 		/* a ring is freed read and reset (tail 0): its first end mark */
-		my_head = 0;
-		my_room = pool->ring_bytes;
-		my_dropped = __atomic_load_n(&h->dropped, __ATOMIC_RELAXED);
+		t->head = 0;
+		t->room = pool->ring_bytes;
+		t->dropped = __atomic_load_n(&h->dropped, __ATOMIC_RELAXED);
 		mark_end(h, 0);
 		__atomic_store_n(&h->state, RING_CLAIMED, __ATOMIC_RELEASE);
 		/* Once per thread: the ring's pages mapped now, not by a page
@@ -145,7 +143,7 @@ SHIM_HOT_AUX static void lost_noring(pid_t pid)
 SHIM_HOT static void lost_one(struct ring_hdr *h, pid_t pid)
 {
 	if (h) {
-		my_dropped++;
+		shim_tls()->dropped++;
 		__atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELEASE);
 	} else {
 		lost_noring(pid);
@@ -165,7 +163,7 @@ SHIM_HOT_AUX void ring_nested(enum shim_op op, const void *caller, pid_t pid)
 		return;
 	if ((const char *)caller >= __ehdr_start && (const char *)caller < _etext)
 		return;
-	lost_one(my_ring, pid);
+	lost_one(shim_tls()->ring, pid);
 }
 
 SHIM_HOT static uint32_t arg_data(const struct shim_arg *a, uint32_t *n)
@@ -234,17 +232,18 @@ static int reader_gone(void)
 	return kill(pool->reader_pid, 0) && errno == ESRCH;
 }
 
-/* Whether need more bytes fit after my_head: the room last seen, else
+/* Whether need more bytes fit after the head: the room last seen, else
  * the reader's tail read again; with --when-full block, waited for while
  * the reader lives. */
 static __attribute__((noinline, cold)) int room_for(struct ring_hdr *h, uint64_t need)
 {
 	static const struct timespec nap = {0, 50000};
+	shim_tls_t *t = shim_tls();
 	int e = *shim_errno();
 
 	for (unsigned i = 1;; i++) {
-		my_room = __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE) + ring_bytes;
-		if (my_head + need <= my_room)
+		t->room = __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE) + ring_bytes;
+		if (t->head + need <= t->room)
 			break;
 		if (when_full != RING_BLOCK || (!(i % 256) && reader_gone())) {
 			*shim_errno() = e;
@@ -261,7 +260,6 @@ SHIM_HOT static void fill(struct ring_rec *r, const struct shim_event *e, size_t
 {
 	unsigned char *p = (unsigned char *)(r + 1);
 
-	r->dropped = my_dropped;
 	r->op = (uint16_t)e->op;
 	r->nargs = (uint8_t)e->nargs;
 	r->flags = (e->failed ? RR_FAILED : 0) | (e->emulated ? RR_EMULATED : 0) |
@@ -297,17 +295,20 @@ SHIM_HOT static void fill(struct ring_rec *r, const struct shim_event *e, size_t
 
 SHIM_HOT_PRE void ring_begin(pid_t pid, pid_t tid)
 {
-	if (UNLIKELY(!my_ring))
-		my_ring = claim(pid, tid);
+	shim_tls_t *t = shim_tls();
+
+	if (UNLIKELY(!t->ring))
+		t->ring = claim(pid, tid);
 }
 
 SHIM_HOT void ring_end(uint64_t start)
 {
+	shim_tls_t *t = shim_tls();
 	struct ring_rec *r;
 
-	if (UNLIKELY(!my_ring))
+	if (UNLIKELY(!t->ring))
 		return;
-	r = rec_at(my_ring, my_head);
+	r = rec_at(t->ring, t->head);
 	/* the record's next lines, fetched while the call's naming runs */
 	__builtin_prefetch((char *)r + 64, 1, 3);
 	__builtin_prefetch((char *)r + 128, 1, 3);
@@ -319,26 +320,28 @@ SHIM_HOT void ring_end(uint64_t start)
 static __attribute__((noinline, cold)) void put_lost(struct ring_hdr *h, pid_t pid)
 {
 	lost_one(h, pid);
-	mark_end(h, my_head);
+	mark_end(h, shim_tls()->head);
 }
 
 /* The rest of the data area skipped: the open mark moves to the start,
  * then the pad is published. */
-static __attribute__((noinline, cold)) void put_pad(struct ring_hdr *h, uint64_t pad, uint64_t t0)
+static __attribute__((noinline, cold)) void put_pad(struct ring_hdr *h, uint64_t head, uint64_t pad,
+						   uint64_t t0)
 {
-	struct ring_rec *r = rec_at(h, my_head + pad);
+	struct ring_rec *r = rec_at(h, head + pad);
 
 	r->t0 = t0;
 	__atomic_store_n(&r->commit, RING_OPEN, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->len, 0, __ATOMIC_RELAXED);
-	r = rec_at(h, my_head);
+	r = rec_at(h, head);
 	__atomic_store_n((uint64_t *)r, (uint64_t)RING_PAD << 32 | (uint32_t)pad, __ATOMIC_RELEASE);
-	my_head += pad;
 }
 
 SHIM_HOT void ring_put(const struct shim_event *e)
 {
-	struct ring_hdr *h = my_ring;
+	shim_tls_t *t = shim_tls();
+	struct ring_hdr *h = t->ring;
+	uint64_t head = t->head;
 	size_t keylen;
 	int key_arg;
 	uint64_t len, pos, pad, size = ring_bytes, end;
@@ -351,31 +354,35 @@ SHIM_HOT void ring_put(const struct shim_event *e)
 		return;
 	}
 	len = rec_size(e, &keylen, &key_arg, dl, n);
-	pos = my_head & (size - 1);
+	pos = head & (size - 1);
 	pad = pos + len > size ? size - pos : 0;
 	/* never an end mark that would not fit before the end */
 	end = (pad ? 0 : pos) + len;
 	if (size - end < RING_MARK_BYTES && end != size)
 		len += size - end;
 	if (UNLIKELY(pad + len > size) ||
-	    (UNLIKELY(my_head + pad + len + RING_MARK_BYTES > my_room) &&
+	    (UNLIKELY(head + pad + len + RING_MARK_BYTES > t->room) &&
 	     !room_for(h, pad + len + RING_MARK_BYTES))) {
 		put_lost(h, e->pid);
 		return;
 	}
-	if (UNLIKELY(pad))
-		put_pad(h, pad, e->t0);
-	r = rec_at(h, my_head);
+	if (UNLIKELY(pad)) {
+		put_pad(h, head, pad, e->t0);
+		head += pad;
+	}
+	r = rec_at(h, head);
 	/* the end mark after it first: a length seen means a mark there */
-	__atomic_store_n((uint64_t *)rec_at(h, my_head + len), 0, __ATOMIC_RELAXED);
+	__atomic_store_n((uint64_t *)rec_at(h, head + len), 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->len, (uint32_t)len, __ATOMIC_RELEASE);
+	r->dropped = t->dropped;
 	fill(r, e, keylen, key_arg, dl, n);
 	__atomic_store_n(&r->commit, RING_COMMIT, __ATOMIC_RELEASE);
-	my_head += len;
+	head += len;
+	t->head = head;
 	/* The next record's lines, fetched for writing now: a store that
 	 * misses the cache would stall the program's next atomic operation
 	 * (every semaphore call has one) until the line arrives. */
-	pos = my_head & (size - 1);
+	pos = head & (size - 1);
 	__builtin_prefetch(ring_data(h) + pos, 1, 3);
 	__builtin_prefetch(ring_data(h) + ((pos + 64) & (size - 1)), 1, 3);
 	__builtin_prefetch(ring_data(h) + ((pos + 128) & (size - 1)), 1, 3);

@@ -378,11 +378,17 @@ SHIM_HIDDEN void ev_stop(struct shim_event *e);
 /* The duration, the errno and the line; restores errno. -1: the sink is
  * lost and tracing must stop. */
 SHIM_HIDDEN int ev_end(struct shim_event *e, int failed, int err);
-/* The key as text, if it was left as a native name (ring mode leaves
- * that to the reader). */
+/* The key as text, if it was left as a native name or only referred to
+ * (key_src; ring mode leaves both to the reader). */
 SHIM_HIDDEN void ev_key_finish(struct shim_event *e);
-/* The key copied into key if it is only referred to (key_src). */
-SHIM_HIDDEN void ev_key_copy(struct shim_event *e);
+
+/* No key: how an event starts. */
+static inline void ev_key_none(struct shim_event *e)
+{
+	e->key[0] = 0;
+	e->key_type = -1;
+	e->key_src = NULL;
+}
 /* The call's arguments, as the hooks name them (namelen: the name's
  * length, known when the hook is compiled). Inline: the hook's own page. */
 static inline struct shim_arg *ev_next_arg(struct shim_event *e, const char *name, unsigned namelen,
@@ -423,9 +429,10 @@ static inline void ev_buf(struct shim_event *e, const char *name, unsigned namel
 	a->n = n;
 }
 
-static inline void ev_sops(struct shim_event *e, const char *name, const struct sembuf *sops, size_t n)
+static inline void ev_sops(struct shim_event *e, const char *name, unsigned namelen,
+			   const struct sembuf *sops, size_t n)
 {
-	struct shim_arg *a = ev_next_arg(e, name, 4, A_SOPS);
+	struct shim_arg *a = ev_next_arg(e, name, namelen, A_SOPS);
 
 	a->sops = sops;
 	a->n = n;

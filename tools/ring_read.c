@@ -454,7 +454,6 @@ static void decode(const struct item *it, struct shim_event *e, char names[][256
 	uint16_t datalen[SHIM_MAX_ARGS] = {0};
 
 	memset(e, 0, offsetof(struct shim_event, key));
-	e->key_src = NULL;
 	e->op = (enum shim_op)(rec->op < OP_COUNT ? rec->op : 0);
 	e->pid = (pid_t)it->pid;
 	e->tid = (pid_t)it->tid;
