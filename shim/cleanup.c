@@ -62,7 +62,7 @@ static enum rules_cleanup decide_posix(unsigned fam, const char *name, struct sh
 	struct rules_key k = {.family = fam, .native = name, .uid = getuid()};
 
 	ev_key_none(ev);
-	ev_key_posix(ev, name);
+	ev_key_posix(ev, name, SHIM_LEN_UNKNOWN);
 	ev_key_finish(ev);
 	k.text = ev->key;
 	rules_decide(shim_rules, &k, &d);

@@ -90,13 +90,22 @@ struct shim_call {
 	int known;              /* names.c knew the object */
 	uintptr_t had;          /* what names.c had: sem_open count, shmat id */
 	const struct shim_next *calls;
+	size_t namelen;         /* name's length, or SHIM_LEN_UNKNOWN */
+	size_t objlen;          /* an open's name: its length once measured */
 	char name[SHIM_NAME_CAP];
 	struct shim_event e;    /* the result is kept here even without an event */
 };
 
-SHIM_HOT_PRE static int fd_name(int fd, char *name)
+/* names_get's answer for c->name: its length kept. */
+SHIM_HOT_PRE static int named(struct shim_call *c, int got)
 {
-	return names_fd_is_shm(fd) && names_get(NK_FD, (uintptr_t)fd, NULL, name);
+	c->namelen = got ? (size_t)got - 1 : 0;
+	return got;
+}
+
+SHIM_HOT_PRE static int fd_name(struct shim_call *c, int fd)
+{
+	return names_fd_is_shm(fd) ? named(c, names_get(NK_FD, (uintptr_t)fd, NULL, c->name)) : 0;
 }
 
 /* Before the call: what the shim knows of the object. 0: nothing to do with
@@ -106,9 +115,9 @@ SHIM_HOT_PRE static int name_before(struct shim_call *c)
 	switch (c->nm) {
 	case N_FD:
 	case N_MMAP:
-		return fd_name((int)c->obj, c->name);
+		return fd_name(c, (int)c->obj);
 	case N_CLOSE:
-		if (!fd_name((int)c->obj, c->name))
+		if (!fd_name(c, (int)c->obj))
 			return UNLIKELY(shim_ledger_ops) && shim_guard_is((int)c->obj);
 		/* forget the descriptor before another thread can get it again */
 		names_del(NK_FD, c->obj);
@@ -119,33 +128,34 @@ SHIM_HOT_PRE static int name_before(struct shim_call *c)
 		 * before the call, as by N_CLOSE. */
 		if (event_in_vfork_child())
 			return 0;
+		c->namelen = SHIM_LEN_UNKNOWN;
 		return (names_fd_del_range((unsigned)c->obj, (unsigned)c->aux, c->name) > 0) |
 		       (UNLIKELY(shim_ledger_ops) && shim_guard_in((unsigned)c->obj, (unsigned)c->aux));
 	case N_MUNMAP:
 	case N_MREMAP:
-		if (names_get(NK_MAP, c->obj, &c->had, c->name))
+		if (named(c, names_get(NK_MAP, c->obj, &c->had, c->name)))
 			return 1;
 		/* maybe an emulated attachment: for the emulation (which
 		 * passes the others on), without an event */
 		return shim_emul_ops && c->obj < __atomic_load_n(&emul_map_hi, __ATOMIC_RELAXED) &&
 		       c->obj + (c->aux ? c->aux : 1) > __atomic_load_n(&emul_map_lo, __ATOMIC_RELAXED);
 	case N_SEM:
-		if (names_get(NK_SEM, c->obj, NULL, c->name))
+		if (named(c, names_get(NK_SEM, c->obj, NULL, c->name)))
 			return 1;
 		c->name[0] = 0;
 		return shim_policy.unnamed;
 	case N_SEM_CLOSE:
-		c->known = names_get(NK_SEM, c->obj, &c->had, c->name);
+		c->known = named(c, names_get(NK_SEM, c->obj, &c->had, c->name));
 		return 1;
 	case N_SHMDT:
 		c->known = names_get(NK_SHMAT, c->obj, &c->had, NULL);
 		return 1;
 	case N_MQD:
-		c->known = names_get(NK_MQ, c->obj, NULL, c->name);
+		c->known = named(c, names_get(NK_MQ, c->obj, NULL, c->name));
 		return 1;
 	case N_MQ_CLOSE:
 		/* forgotten before another thread can get the descriptor again */
-		if ((c->known = names_get(NK_MQ, c->obj, NULL, c->name)))
+		if ((c->known = named(c, names_get(NK_MQ, c->obj, NULL, c->name))))
 			names_del(NK_MQ, c->obj);
 		return 1;
 	default:
@@ -176,14 +186,17 @@ SHIM_HOT static void name_after(struct shim_call *c)
 		return;
 	switch (c->nm) {
 	case N_SHM_OPEN:
-		if (intercept() & FD_OPS)
-			names_put(NK_FD, (uintptr_t)e->ret.i, 0, (const char *)c->obj);
+		if (intercept() & FD_OPS) {
+			c->objlen = shim_strnlen((const char *)c->obj, SHIM_NAME_CAP);
+			names_put_len(NK_FD, (uintptr_t)e->ret.i, 0, (const char *)c->obj, c->objlen);
+		}
 		break;
 	case N_SEM_OPEN:
 		/* libc hands out the same sem_t for every open of one
 		 * semaphore, to be closed as many times */
 		names_get(NK_SEM, (uintptr_t)e->ret.p, &opens, NULL);
-		names_put(NK_SEM, (uintptr_t)e->ret.p, opens + 1, (const char *)c->obj);
+		c->objlen = shim_strnlen((const char *)c->obj, SHIM_NAME_CAP);
+		names_put_len(NK_SEM, (uintptr_t)e->ret.p, opens + 1, (const char *)c->obj, c->objlen);
 		if (shim_count_ops)
 			counters_sem_open(e->ret.p, (const char *)c->obj);
 		break;
@@ -191,7 +204,7 @@ SHIM_HOT static void name_after(struct shim_call *c)
 		if (!c->known)
 			break;
 		if (c->had > 1) {
-			names_put(NK_SEM, c->obj, c->had - 1, c->name);
+			names_put_len(NK_SEM, c->obj, c->had - 1, c->name, c->namelen);
 		} else {
 			names_del(NK_SEM, c->obj);
 			if (shim_count_ops)
@@ -200,7 +213,7 @@ SHIM_HOT static void name_after(struct shim_call *c)
 		break;
 	case N_MMAP:
 		if (intercept() & (OPBIT(MUNMAP) | OPBIT(MREMAP)))
-			names_put(NK_MAP, (uintptr_t)e->ret.p, c->aux, c->name);
+			names_put_len(NK_MAP, (uintptr_t)e->ret.p, c->aux, c->name, c->namelen);
 		break;
 	case N_MUNMAP:
 		if (c->name[0])
@@ -209,7 +222,7 @@ SHIM_HOT static void name_after(struct shim_call *c)
 	case N_MREMAP:
 		if (c->name[0] && e->ret.p != (void *)c->obj) {
 			names_del(NK_MAP, c->obj);
-			names_put(NK_MAP, (uintptr_t)e->ret.p, c->had, c->name);
+			names_put_len(NK_MAP, (uintptr_t)e->ret.p, c->had, c->name, c->namelen);
 		}
 		break;
 	case N_SHMGET:
@@ -222,8 +235,10 @@ SHIM_HOT static void name_after(struct shim_call *c)
 		names_id_put(2, (int)e->ret.i, (key_t)c->obj);
 		break;
 	case N_MQ_OPEN:
-		if (intercept() & MQ_OPS)
-			names_put(NK_MQ, (uintptr_t)e->ret.i, 0, (const char *)c->obj);
+		if (intercept() & MQ_OPS) {
+			c->objlen = shim_strnlen((const char *)c->obj, SHIM_NAME_CAP);
+			names_put_len(NK_MQ, (uintptr_t)e->ret.i, 0, (const char *)c->obj, c->objlen);
+		}
 		break;
 	case N_SHMAT:
 		names_put(NK_SHMAT, (uintptr_t)e->ret.p, c->obj, NULL);
@@ -251,12 +266,13 @@ SHIM_HOT static void name_key(struct shim_call *c)
 	case N_SHM_OPEN:
 	case N_SEM_OPEN:
 	case N_MQ_OPEN:
-		ev_key_posix(e, (const char *)c->obj);
+		/* a length measured at the cap is not the name's */
+		ev_key_posix(e, (const char *)c->obj, c->objlen < SHIM_NAME_CAP ? c->objlen : SHIM_LEN_UNKNOWN);
 		break;
 	case N_MQD:
 	case N_MQ_CLOSE:
 		if (c->known)
-			ev_key_posix(e, c->name);
+			ev_key_posix(e, c->name, c->namelen);
 		break;
 	case N_FD:
 	case N_CLOSE:
@@ -264,15 +280,15 @@ SHIM_HOT static void name_key(struct shim_call *c)
 	case N_MMAP:
 	case N_MUNMAP:
 	case N_MREMAP:
-		ev_key_posix(e, c->name);
+		ev_key_posix(e, c->name, c->namelen);
 		break;
 	case N_SEM:
 		if (c->name[0])
-			ev_key_posix(e, c->name);
+			ev_key_posix(e, c->name, c->namelen);
 		break;
 	case N_SEM_CLOSE:
 		if (c->known)
-			ev_key_posix(e, c->name);
+			ev_key_posix(e, c->name, c->namelen);
 		break;
 	case N_SHMGET:
 	case N_SEMGET:
@@ -331,6 +347,8 @@ SHIM_HOT_PRE static int dispatch_enter(struct shim_call *c, enum shim_op op, enu
 	c->known = 0;
 	c->had = 0;
 	c->name[0] = 0;
+	c->namelen = 0;
+	c->objlen = SHIM_LEN_UNKNOWN;
 	if (!name_before(c))
 		return 0;
 	c->calls = decide(c);
@@ -347,8 +365,10 @@ SHIM_HOT_PRE static int dispatch_enter(struct shim_call *c, enum shim_op op, enu
 	/* a queue descriptor not from this process's mq_open (inherited
 	 * across exec): named by /proc once, then remembered */
 	if (c->event && nm == N_MQD && !c->known &&
-	    (c->known = names_mqd_name(0, (int)obj, c->name, sizeof c->name)))
+	    (c->known = names_mqd_name(0, (int)obj, c->name, sizeof c->name))) {
+		c->namelen = SHIM_LEN_UNKNOWN;
 		names_put(NK_MQ, obj, 0, c->name);
+	}
 	if (c->event)
 		ev_begin(&c->e, op);
 	c->e.rk = rk;

@@ -21,17 +21,19 @@ struct table {
 	uintptr_t *tag;        /* 0 = empty */
 	unsigned *seq;         /* odd while a writer fills the slot */
 	uintptr_t *aux;
+	unsigned *len;          /* the name's length */
 	char (*name)[SHIM_NAME_CAP];
 	unsigned next;         /* round-robin victim when full */
 };
 
-/* A table's slots: tags, sequence counts and aux words in hot (the
- * descriptors' table: every close of a traced program looks there), the
- * names apart. */
+/* A table's slots: tags, sequence counts, aux words and the names'
+ * lengths in hot (the descriptors' table: every close of a traced program
+ * looks there), the names apart. */
 #define TABLE(id, size, hot) \
 	hot static uintptr_t id##_tag[size]; \
 	hot static unsigned id##_seq[size]; \
 	hot static uintptr_t id##_aux[size]; \
+	hot static unsigned id##_len[size]; \
 	static char id##_name[size][SHIM_NAME_CAP];
 
 TABLE(ftok, SHIM_SLOTS, )
@@ -41,7 +43,7 @@ TABLE(map, SHIM_MAP_SLOTS, )
 TABLE(shmat, SHIM_MAP_SLOTS, )
 TABLE(mq, SHIM_SLOTS, )
 
-#define T(id, size) {size, id##_tag, id##_seq, id##_aux, id##_name, 0}
+#define T(id, size) {size, id##_tag, id##_seq, id##_aux, id##_len, id##_name, 0}
 SHIM_HOT_DATA static struct table tables[NK_COUNT] = {
 	[NK_FTOK] = T(ftok, SHIM_SLOTS),
 	[NK_SEM] = T(sem, SHIM_SEM_SLOTS),
@@ -147,11 +149,12 @@ SHIM_HOT static int claim(struct table *t, uintptr_t want, int fresh, size_t *sl
 	return 0;
 }
 
-SHIM_HOT void names_put(enum names_kind k, uintptr_t tag, uintptr_t aux, const char *name)
+SHIM_HOT void names_put_len(enum names_kind k, uintptr_t tag, uintptr_t aux, const char *name,
+			   size_t len)
 {
 	struct table *t = &tables[k];
 	uintptr_t want = tag_of(k, tag);
-	size_t i, len;
+	size_t i;
 	unsigned seq;
 
 	if (k == NK_SEM)
@@ -165,11 +168,15 @@ SHIM_HOT void names_put(enum names_kind k, uintptr_t tag, uintptr_t aux, const c
 		__atomic_store_n(&t->tag[i], 0, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	t->aux[i] = aux;
-	len = name ? shim_strnlen(name, SHIM_NAME_CAP) : 0;
-	if (len == SHIM_NAME_CAP)
+	if (!name)
+		len = 0;
+	else if (len == SHIM_LEN_UNKNOWN)
+		len = shim_strnlen(name, SHIM_NAME_CAP);
+	if (len >= SHIM_NAME_CAP)
 		len = 0; /* too long to name the object: it stays unnamed */
 	shim_copy(t->name[i], name ? name : "", len);
 	t->name[i][len] = 0;
+	t->len[i] = (unsigned)len;
 	__atomic_store_n(&t->tag[i], want, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->seq[i], seq + 2, __ATOMIC_RELEASE);
 	if (k == NK_FD)
@@ -192,8 +199,7 @@ SHIM_HOT_PRE int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, cha
 {
 	struct table *t = &tables[k];
 	uintptr_t want = tag_of(k, tag);
-
-	size_t start = slot_hash(t, want);
+	size_t start = slot_hash(t, want), len;
 
 	if (k == NK_SEM && !__atomic_load_n(hint_of(tag), __ATOMIC_ACQUIRE))
 		return 0;
@@ -213,20 +219,19 @@ SHIM_HOT_PRE int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, cha
 			}
 			if (aux)
 				*aux = t->aux[i];
+			/* a torn copy is caught by the sequence check; a torn
+			 * length is kept inside the buffer first */
+			len = t->len[i];
+			if (len >= SHIM_NAME_CAP)
+				len = 0;
 			if (name) {
-				/* a torn copy is caught by the sequence check */
-				size_t len = shim_strnlen(t->name[i], SHIM_NAME_CAP - 1);
-
 				shim_copy(name, t->name[i], len);
 				name[len] = 0;
 			}
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
 			if (__atomic_load_n(&t->seq[i], __ATOMIC_RELAXED) == s &&
-			    __atomic_load_n(&t->tag[i], __ATOMIC_RELAXED) == want) {
-				if (name)
-					name[SHIM_NAME_CAP - 1] = 0;
-				return 1;
-			}
+			    __atomic_load_n(&t->tag[i], __ATOMIC_RELAXED) == want)
+				return 1 + (int)len;
 		}
 	}
 	return 0;
@@ -356,47 +361,50 @@ SHIM_HOT_AUX void names_id_del(int kind, int id)
 
 /* Line mode formats the key now; ring mode copies the name and leaves the
  * formatting to the reader (ev_end, ring.c). */
-SHIM_HOT static void key_format(struct shim_event *e, int type, const char *native)
+SHIM_HOT static void key_format(struct shim_event *e, int type, const char *native, size_t len)
 {
-	size_t n = shim_strnlen(native, sizeof e->key - 1);
+	size_t n = len < sizeof e->key ? len : shim_strnlen(native, sizeof e->key - 1);
 
 	shim_copy(e->key, native, n);
 	e->key[n] = 0;
 	e->key_type = type;
 	e->key_src = NULL;
+	e->key_len = SHIM_LEN_UNKNOWN;
 }
 
-/* native stays readable until ev_end: in ring mode, not copied. */
-SHIM_HOT static void key_ref(struct shim_event *e, int type, const char *native)
+/* native stays readable until ev_end: in ring mode, not copied. len: its
+ * length, if known. */
+SHIM_HOT static void key_ref(struct shim_event *e, int type, const char *native, size_t len)
 {
 	if (shim_policy.sink != SINK_RING) {
-		key_format(e, type, native);
+		key_format(e, type, native, len);
 		return;
 	}
 	e->key[0] = 0;
 	e->key_type = type;
 	e->key_src = native;
+	e->key_len = len;
 }
 
 void ev_key_finish(struct shim_event *e)
 {
 	if (e->key_src)
-		key_format(e, e->key_type, e->key_src);
+		key_format(e, e->key_type, e->key_src, e->key_len);
 	if (e->key_type >= 0)
 		key_fmt(e->key, sizeof e->key, e->key_type, e->key);
 	e->key_type = -1;
 }
 
-SHIM_HOT void ev_key_posix(struct shim_event *e, const char *name)
+SHIM_HOT void ev_key_posix(struct shim_event *e, const char *name, size_t len)
 {
 	if (name)
-		key_ref(e, NIPC_KEY_POSIX, name);
+		key_ref(e, NIPC_KEY_POSIX, name, len);
 }
 
 SHIM_HOT_AUX void ev_key_ftok(struct shim_event *e, const char *path, int id)
 {
 	if (path && (id & 0xff))
-		key_ref(e, id & 0xff, path);
+		key_ref(e, id & 0xff, path, SHIM_LEN_UNKNOWN);
 }
 
 SHIM_HOT_AUX void ev_key_sysv(struct shim_event *e, key_t key)
@@ -404,15 +412,16 @@ SHIM_HOT_AUX void ev_key_sysv(struct shim_event *e, key_t key)
 	char path[SHIM_NAME_CAP];
 	uintptr_t id;
 	struct out o = {e->key, 0, sizeof e->key - 1};
+	int got;
 
-	if (key != IPC_PRIVATE && names_get(NK_FTOK, (uint32_t)key, &id, path)) {
-		key_format(e, (int)id, path);
+	if (key != IPC_PRIVATE && (got = names_get(NK_FTOK, (uint32_t)key, &id, path))) {
+		key_format(e, (int)id, path, (size_t)got - 1);
 		return;
 	}
 	/* a key whose ftok this process did not make (libnipc's, another
 	 * program's): a file that gives it, marked as a guess */
 	if (key != IPC_PRIVATE && names_key_candidate(key, path, sizeof path) > 0) {
-		key_format(e, ((uint32_t)key >> 24) & 0xff, path);
+		key_format(e, ((uint32_t)key >> 24) & 0xff, path, SHIM_LEN_UNKNOWN);
 		e->key_searched = 1;
 		return;
 	}

@@ -204,15 +204,23 @@ SHIM_HOT static uint32_t arg_data(const struct shim_arg *a, uint32_t *n)
 
 /* The record's length; each argument's data bytes and count in dl, n;
  * the key's bytes in *keylen, or in *key_arg the string argument that
- * holds them whole (a POSIX name: measured and copied once). */
+ * holds them whole (a POSIX name: measured once, or not at all when the
+ * hook knew its length). */
 SHIM_HOT static uint64_t rec_size(const struct shim_event *e, size_t *keylen, int *key_arg,
 				  uint32_t *dl, uint32_t *n)
 {
 	uint64_t len = sizeof(struct ring_rec);
+	size_t known = e->key_src ? e->key_len : SHIM_LEN_UNKNOWN;
 
 	*key_arg = -1;
 	for (int i = 0; i < e->nargs; i++) {
-		dl[i] = arg_data(&e->arg[i], &n[i]);
+		if (known <= SHIM_STR_MAX && e->arg[i].kind == A_STR && e->arg[i].s == e->key_src) {
+			/* arg_data's answer, known: the string and its NUL */
+			n[i] = 0;
+			dl[i] = (uint32_t)known + 1;
+		} else {
+			dl[i] = arg_data(&e->arg[i], &n[i]);
+		}
 		len += RING_ARG_SIZE(e->arg[i].namelen, dl[i]);
 		/* a string not cut at SHIM_STR_MAX holds the key whole */
 		if (e->key_src && e->arg[i].kind == A_STR && e->arg[i].s == e->key_src &&
@@ -223,7 +231,8 @@ SHIM_HOT static uint64_t rec_size(const struct shim_event *e, size_t *keylen, in
 		*keylen = 0;
 		return len;
 	}
-	*keylen = shim_strnlen(e->key_src ? e->key_src : e->key, sizeof e->key - 1);
+	*keylen = known < sizeof e->key ? known :
+		  shim_strnlen(e->key_src ? e->key_src : e->key, sizeof e->key - 1);
 	return len + RING_ALIGN(*keylen);
 }
 

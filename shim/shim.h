@@ -282,11 +282,22 @@ enum shim_nm {
 	N_MQ_CLOSE,     /* N_MQD, forgotten before the call */
 };
 
-/* Remembers tag → (aux, name) in the table of kind; name may be NULL.
- * NK_SEM: aux counts the sem_open calls that returned the semaphore.
- * Lock-free; the oldest entry gives way when the table is full. */
-SHIM_HIDDEN void names_put(enum names_kind k, uintptr_t tag, uintptr_t aux, const char *name);
-/* Copies the name (cap SHIM_NAME_CAP) and aux for tag; 1 if found. */
+/* A name's length not known yet: measured where it is needed. */
+#define SHIM_LEN_UNKNOWN ((size_t)-1)
+
+/* Remembers tag → (aux, name) in the table of kind; name may be NULL; len
+ * is its length if the caller measured it (with a cap of SHIM_NAME_CAP),
+ * else SHIM_LEN_UNKNOWN. NK_SEM: aux counts the sem_open calls that
+ * returned the semaphore. Lock-free; the oldest entry gives way when the
+ * table is full. */
+SHIM_HIDDEN void names_put_len(enum names_kind k, uintptr_t tag, uintptr_t aux, const char *name,
+			       size_t len);
+static inline void names_put(enum names_kind k, uintptr_t tag, uintptr_t aux, const char *name)
+{
+	names_put_len(k, tag, aux, name, SHIM_LEN_UNKNOWN);
+}
+/* Copies the name (cap SHIM_NAME_CAP) and aux for tag: 0 if not found,
+ * else 1 + the name's length (kept with it: the copy measures nothing). */
 SHIM_HIDDEN int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *name);
 SHIM_HIDDEN void names_del(enum names_kind k, uintptr_t tag);
 /* Forgets every shm_open descriptor in [first, last]; copies the name of
@@ -365,6 +376,7 @@ struct shim_event {
 	 * key; ring_put writes it once, or marks it as the string argument
 	 * it is. ev_key_finish and line mode copy it first. */
 	const char *key_src;
+	size_t key_len;         /* key_src's length if known, else SHIM_LEN_UNKNOWN */
 	struct shim_arg arg[SHIM_MAX_ARGS];
 	char key[SHIM_NAME_CAP + 32]; /* "" = null */
 	/* Copies of the caller's memory made without trusting the pointers. */
@@ -388,6 +400,7 @@ static inline void ev_key_none(struct shim_event *e)
 	e->key[0] = 0;
 	e->key_type = -1;
 	e->key_src = NULL;
+	e->key_len = SHIM_LEN_UNKNOWN;
 }
 /* The call's arguments, as the hooks name them (namelen: the name's
  * length, known when the hook is compiled). Inline: the hook's own page. */
@@ -438,8 +451,9 @@ static inline void ev_sops(struct shim_event *e, const char *name, unsigned name
 	a->n = n;
 }
 
-/* key = "posix:<name>" (as QNativeIpcKey::toString prints it). */
-SHIM_HIDDEN void ev_key_posix(struct shim_event *e, const char *name);
+/* key = "posix:<name>" (as QNativeIpcKey::toString prints it); len: the
+ * name's length if known, else SHIM_LEN_UNKNOWN. */
+SHIM_HIDDEN void ev_key_posix(struct shim_event *e, const char *name, size_t len);
 /* key of a System V key_t: ftok path if known, else "0x%08x"/"IPC_PRIVATE". */
 SHIM_HIDDEN void ev_key_sysv(struct shim_event *e, key_t key);
 /* key of an id: its key_t's if known, else "shmid:N"/"semid:N". */
