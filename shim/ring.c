@@ -91,7 +91,9 @@ static __attribute__((noinline, cold)) struct ring_hdr *claim(pid_t pid, pid_t t
 	shim_tls_t *t = shim_tls();
 	uint32_t n = pool->nrings;
 
-	for (uint32_t i = 0, at = (uint32_t)tid % n; i < n; i++, at = at + 1 == n ? 0 : at + 1) {
+	/* the lowest free: rings whose pages were taken before, so that the
+	 * pool's memory is what the most threads traced at once need */
+	for (uint32_t at = 0; at < n; at++) {
 		struct ring_hdr *h = ring_slot(pool, at);
 		uint32_t want = RING_FREE;
 

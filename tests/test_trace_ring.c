@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct tally {
@@ -60,8 +61,10 @@ static long num_after(const char *s, const char *word)
 }
 
 /* Runs ring_stress ARGS under nipc trace --json with extra options; counts
- * the events and losses of the JSON output, and the program's own count. */
-static void run_counted(const char *const opts[], const char *const args[], struct tally *t)
+ * the events and losses of the JSON output, and the program's own count.
+ * stall_ms > 0: nipc (the reader) is stopped that long, 300 ms in. */
+static void run_stalled(const char *const opts[], const char *const args[], struct tally *t,
+			int stall_ms)
 {
 	const char *json = tl_new_path("ring.json"), *out = tl_new_path("ring.out");
 	const char *argv[32];
@@ -84,7 +87,20 @@ static void run_counted(const char *const opts[], const char *const args[], stru
 	argv[n] = NULL;
 	memset(t, 0, sizeof *t);
 	/* 16,000 forks and execs take minutes under the sanitizers */
-	assert_int_equal(tl_run(NULL, argv, &(struct tl_opts){.out = out, .err = "/dev/null", .timeout = 900}), 0);
+	if (stall_ms > 0) {
+		struct tl_proc p;
+		const struct timespec in = {0, 300000000}, stall = {stall_ms / 1000, (stall_ms % 1000) * 1000000L};
+
+		assert_true(tl_start(&p, argv, &(struct tl_opts){.out = out, .err = "/dev/null"}) >= 0);
+		nanosleep(&in, NULL);
+		kill(p.pid, SIGSTOP);
+		nanosleep(&stall, NULL);
+		kill(p.pid, SIGCONT);
+		assert_int_equal(tl_wait(&p, 900 * 1000), 0);
+	} else {
+		assert_int_equal(tl_run(NULL, argv, &(struct tl_opts){.out = out, .err = "/dev/null",
+								       .timeout = 900}), 0);
+	}
 	text = tl_slurp(out);
 	assert_non_null(text);
 	t->made = num_after(text, "made ");
@@ -117,6 +133,11 @@ static void run_counted(const char *const opts[], const char *const args[], stru
 		}
 	}
 	tl_lines_free(&l);
+}
+
+static void run_counted(const char *const opts[], const char *const args[], struct tally *t)
+{
+	run_stalled(opts, args, t, 0);
 }
 
 /* Ring mode names objects as line mode does. A record takes a POSIX
@@ -181,6 +202,22 @@ static void test_threads_forks_execs(void **state)
 		fail_msg("an event ended %.6f s before the one printed above it", t.back);
 }
 
+/* The reader stopped for 200 ms in a storm of forks and execs (thousands
+ * of threads end a second, and their rings are given back only when the
+ * reader has read them): the pool holds them, nothing is lost. */
+static void test_reader_stall(void **state)
+{
+	const char *opts[] = {NULL};
+	const char *args[] = {"tree", "8", "300", "2", NULL};
+	struct tally t;
+
+	(void)state;
+	run_stalled(opts, args, &t, 200);
+	assert_int_equal(t.made, 8 * 300 * 2 * 3);
+	assert_int_equal(t.lost, 0);
+	assert_int_equal(t.events, t.made);
+}
+
 static void test_small_buffer_counts_losses(void **state)
 {
 	const char *opts[] = {"--buffer-size", "16K", NULL};
@@ -199,7 +236,7 @@ static void test_small_buffer_counts_losses(void **state)
  * their events counted lost, per process. */
 static void test_pool_exhausted(void **state)
 {
-	const char *opts[] = {NULL};
+	const char *opts[] = {"--rings", "64", NULL};
 	const char *args[] = {"threads", "200", "50", NULL};
 	struct tally t;
 
@@ -208,6 +245,20 @@ static void test_pool_exhausted(void **state)
 	assert_int_equal(t.made, 200 * 50);
 	assert_true(t.lost > 0);
 	assert_int_equal(t.events + t.lost, t.made);
+}
+
+/* The default pool holds 200 threads at once. */
+static void test_pool_default(void **state)
+{
+	const char *opts[] = {NULL};
+	const char *args[] = {"threads", "200", "50", NULL};
+	struct tally t;
+
+	(void)state;
+	run_counted(opts, args, &t);
+	assert_int_equal(t.made, 200 * 50);
+	assert_int_equal(t.lost, 0);
+	assert_int_equal(t.events, t.made);
 }
 
 static void test_block_loses_nothing(void **state)
@@ -413,7 +464,9 @@ static void test_detach_returns(void **state)
 static void test_usage(void **state)
 {
 	const char *bad[][3] = {{"--buffer-size", "12", NULL}, {"--buffer-size", "1x", NULL},
-				{"--when-full", "wait", NULL}};
+				{"--when-full", "wait", NULL}, {"--rings", "0", NULL},
+				{"--rings", "x", NULL}, {"--rings", "-1", NULL}, {"--rings", "65537", NULL},
+				{"--rings", "8k", NULL}};
 
 	(void)state;
 	for (size_t i = 0; i < TL_LEN(bad); i++) {
@@ -463,7 +516,7 @@ static void test_hot_data_one_page(void **state)
 }
 
 TL_TESTS("trace_ring", NULL, NULL, test_hot_data_one_page, test_keys_as_line_mode, test_threads_forks_execs, test_small_buffer_counts_losses,
-	 test_pool_exhausted,
+	 test_pool_exhausted, test_pool_default, test_reader_stall,
 	 test_block_loses_nothing, test_sigkill_writer, test_half_written_record,
 	 test_signal_handler_events_lost,
 	 test_killed_reader_leaves_nothing, test_close_everything_line_mode,

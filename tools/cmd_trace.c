@@ -40,7 +40,13 @@
 #define RING_BYTES_DEFAULT (256 * 1024)
 #define RING_BYTES_MIN (16 * 1024)
 #define RING_BYTES_MAX (UINT64_C(1) << 30)
-#define RING_COUNT 128
+/* Rings in the pool: one per traced thread alive, or ended and not yet
+ * read to its end (a fork-and-exec storm ends thousands a second). By
+ * default 1024 (at most 256 GiB of sparse pool), never fewer than 128. */
+#define RING_COUNT_DEFAULT 1024u
+#define RING_COUNT_FLOOR 128u
+#define RING_COUNT_MAX 65536u
+#define RING_POOL_SPAN (UINT64_C(256) << 30)
 
 struct opts {
 	const char *output;
@@ -50,6 +56,7 @@ struct opts {
 	int append, per_pid;    /* -A, -ff */
 	struct fmt_prefix pfx;  /* -t, -tt, -ttt, -r, -T */
 	uint64_t buffer_size;   /* bytes per ring */
+	unsigned rings;         /* rings in the pool */
 	int when_full;          /* enum ring_full */
 	struct launch l;
 	struct trace_counters ctr; /* --counters: the table */
@@ -86,7 +93,7 @@ struct reader {
 static const char usage_text[] =
 	"usage: nipc trace [-o FILE [-A]] [-f|-ff] [--json] [-c|-C] [-t|-tt|-ttt] [-r] [-T]\n"
 	"                  [--no-follow] [-e LIST] [--unnamed] [--counters]\n"
-	"                  [--buffer-size SIZE] [--when-full discard|block]\n"
+	"                  [--buffer-size SIZE] [--rings N] [--when-full discard|block]\n"
 	"                  [--rules FILE] [--rule LINE]...\n"
 	"                  [--namespace NAME] [--] CMD [ARGS...]\n"
 	"\n"
@@ -124,6 +131,9 @@ static const char usage_text[] =
 	"                     shared memory; print the table at the end on stderr\n"
 	"      --buffer-size SIZE  each traced thread's ring buffer (K, M suffixes;\n"
 	"                     default 256K, at least 16K)\n"
+	"      --rings N      rings in the pool: traced threads alive at once, plus\n"
+	"                     those ended and not yet read (default 1024; 512\n"
+	"                     with --buffer-size 512M, 256 with 1G)\n"
 	"      --when-full discard|block  a full ring drops the event (counted and\n"
 	"                     shown as lost; the default) or makes the thread wait\n"
 	LAUNCH_OPTS_HELP
@@ -155,6 +165,7 @@ static const struct opt trace_opts[] = {
 	{.name = "relative-timestamps", .short_name = 'r'},
 	{.name = "attach", .short_name = 'p', .has_value = 1, .needs = "a pid"},
 	{.name = "counters"},
+	{.name = "rings", .has_value = 1, .once = 1, .needs = "a number"},
 	{NULL}
 };
 
@@ -270,6 +281,26 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	     o->buffer_size < RING_BYTES_MIN || o->buffer_size > RING_BYTES_MAX))
 		return usage_error("trace: --buffer-size '%s': a size from 16K to 1G",
 				   c.val[LAUNCH_NOPTS + 6]);
+	for (uint64_t b = RING_BYTES_DEFAULT;; b <<= 1)
+		if (b >= o->buffer_size) {
+			/* as ring_reader_new rounds it */
+			o->rings = (unsigned)(RING_POOL_SPAN / b);
+			break;
+		}
+	o->rings = o->rings > RING_COUNT_DEFAULT ? RING_COUNT_DEFAULT :
+		   o->rings < RING_COUNT_FLOOR ? RING_COUNT_FLOOR : o->rings;
+	if (c.val[LAUNCH_NOPTS + 17]) {
+		const char *v = c.val[LAUNCH_NOPTS + 17];
+		char *end;
+		unsigned long n;
+
+		errno = 0;
+		n = *v >= '0' && *v <= '9' ? strtoul(v, &end, 10) : 0;
+		if (!n || errno || *end || n > RING_COUNT_MAX)
+			return usage_error("trace: --rings '%s': a number from 1 to %u", v,
+					   RING_COUNT_MAX);
+		o->rings = (unsigned)n;
+	}
 	if (c.val[LAUNCH_NOPTS + 7] && !strcmp(c.val[LAUNCH_NOPTS + 7], "block"))
 		o->when_full = RING_BLOCK;
 	else if (c.val[LAUNCH_NOPTS + 7] && strcmp(c.val[LAUNCH_NOPTS + 7], "discard"))
@@ -850,7 +881,7 @@ static int run_ring(struct opts *o)
 	}
 	if (o->counters && trace_counters_create(&o->ctr))
 		goto out;
-	if (!(rr = ring_reader_new(name, o->buffer_size, RING_COUNT, o->when_full)))
+	if (!(rr = ring_reader_new(name, o->buffer_size, o->rings, o->when_full)))
 		goto out;
 	live_pool = rr;
 	signal(SIGTERM, on_term);
