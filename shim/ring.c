@@ -104,6 +104,7 @@ static __attribute__((noinline, cold)) struct ring_hdr *claim(pid_t pid, pid_t t
 		h->pid = pid;
 		h->tid = tid;
 		h->gen++;
+		h->claim_no = __atomic_add_fetch(&pool->claims, 1, __ATOMIC_RELAXED);
 		/* a ring is freed read and reset (tail 0): its first end mark */
 		t->head = 0;
 		t->room = pool->ring_bytes;

@@ -33,7 +33,7 @@
 
 #define RING_ENV "NIPC_TRACE_RING"
 #define RING_MAGIC UINT64_C(0x314752434e50494e) /* "NIPCRG1" */
-#define RING_VERSION 3
+#define RING_VERSION 4
 
 enum ring_state { RING_FREE = 0, RING_CLAIMING = 1, RING_CLAIMED = 2 };
 enum ring_full { RING_DISCARD = 0, RING_BLOCK = 1 };
@@ -72,6 +72,7 @@ struct ring_pool {
 	uint32_t pad_;
 	uint64_t noring_other;  /* no ring, and no table slot left */
 	struct ring_noring noring[RING_NORING_SLOTS];
+	uint64_t claims;        /* rings claimed so far: each claim's number */
 } __attribute__((aligned(64)));
 
 struct ring_hdr {
@@ -79,6 +80,10 @@ struct ring_hdr {
 	int32_t pid, tid;
 	uint32_t gen;           /* claims so far: a reader notices reuse */
 	uint64_t dropped;       /* events made but not recorded (only grows) */
+	/* The claim's number in the pool: of two claimed rings of one pid and
+	 * tid, the earlier is a former image's (before an exec) or a dead
+	 * thread's whose tid came back; its writer is gone. */
+	uint64_t claim_no;
 	uint64_t tail __attribute__((aligned(64)));    /* reader: bytes consumed */
 } __attribute__((aligned(64)));
 

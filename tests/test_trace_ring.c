@@ -218,6 +218,22 @@ static void test_reader_stall(void **state)
 	assert_int_equal(t.events, t.made);
 }
 
+/* One process that execs itself 300 times, each image with a ring of its
+ * own: a former image's ring is read to its end and given back, though
+ * its thread lives on (in 64 rings: nothing lost). */
+static void test_exec_chain(void **state)
+{
+	const char *opts[] = {"--rings", "64", NULL};
+	const char *args[] = {"chain", "300", "2", NULL};
+	struct tally t;
+
+	(void)state;
+	run_counted(opts, args, &t);
+	assert_int_equal(t.made, 301 * 2);
+	assert_int_equal(t.lost, 0);
+	assert_int_equal(t.events, t.made);
+}
+
 static void test_small_buffer_counts_losses(void **state)
 {
 	const char *opts[] = {"--buffer-size", "16K", NULL};
@@ -516,7 +532,7 @@ static void test_hot_data_one_page(void **state)
 }
 
 TL_TESTS("trace_ring", NULL, NULL, test_hot_data_one_page, test_keys_as_line_mode, test_threads_forks_execs, test_small_buffer_counts_losses,
-	 test_pool_exhausted, test_pool_default, test_reader_stall,
+	 test_pool_exhausted, test_pool_default, test_reader_stall, test_exec_chain,
 	 test_block_loses_nothing, test_sigkill_writer, test_half_written_record,
 	 test_signal_handler_events_lost,
 	 test_killed_reader_leaves_nothing, test_close_everything_line_mode,

@@ -51,10 +51,19 @@ struct pid_lost {
 	unsigned long long n;
 };
 
+/* A claimed ring as one poll saw it. */
+struct claimed {
+	int32_t pid, tid;
+	uint64_t claim_no;
+	uint32_t i;
+};
+
 struct ring_reader {
 	char name[64];
 	struct ring_pool *pool;
 	struct ring_seen *seen;
+	struct claimed *cl;     /* nrings: this poll's claimed rings */
+	unsigned char *superseded; /* nrings: a later claim has its pid and tid */
 	uint64_t noring_seen[RING_NORING_SLOTS], noring_other_seen;
 	struct item *q;
 	size_t nq, capq;
@@ -226,11 +235,19 @@ struct ring_reader *ring_reader_new(const char *name, uint64_t ring_bytes, unsig
 	total = RING_POOL_BYTES + (uint64_t)nrings * (RING_HDR_BYTES + bytes);
 	snprintf(r->name, sizeof r->name, "%s", name);
 	r->seen = calloc(nrings, sizeof *r->seen);
+	r->cl = calloc(nrings, sizeof *r->cl);
+	r->superseded = calloc(nrings, 1);
+	if (!r->cl || !r->superseded) {
+		free(r->seen);
+		r->seen = NULL;
+	}
 	fd = r->seen ? shm_open(r->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
 	if (fd < 0) {
 		fail("trace: cannot create the trace buffer %s: %s", r->name,
 		     strerror(r->seen ? errno : ENOMEM));
 		free(r->seen);
+		free(r->cl);
+		free(r->superseded);
 		free(r);
 		return NULL;
 	}
@@ -241,6 +258,8 @@ struct ring_reader *ring_reader_new(const char *name, uint64_t ring_bytes, unsig
 		close(fd);
 		shm_unlink(r->name);
 		free(r->seen);
+		free(r->cl);
+		free(r->superseded);
 		free(r);
 		return NULL;
 	}
@@ -590,6 +609,39 @@ static void hand_over(struct ring_reader *r, int final, uint64_t limit, const st
 	}
 }
 
+static int by_owner(const void *a, const void *b)
+{
+	const struct claimed *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return x->claim_no < y->claim_no ? -1 : x->claim_no > y->claim_no;
+}
+
+/* Rings whose pid and tid a later claim has too: a former image's (the
+ * thread exec'd: it lives on, so its old ring never looks dead) or a dead
+ * thread's whose tid came back. Their writers are gone. */
+static void find_superseded(struct ring_reader *r)
+{
+	size_t n = 0;
+
+	memset(r->superseded, 0, r->pool->nrings);
+	for (uint32_t i = 0; i < r->pool->nrings; i++) {
+		struct ring_hdr *h = ring_slot(r->pool, i);
+
+		if (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != RING_CLAIMED)
+			continue;
+		r->cl[n++] = (struct claimed){h->pid, h->tid, h->claim_no, i};
+	}
+	if (n > 1)
+		qsort(r->cl, n, sizeof *r->cl, by_owner);
+	for (size_t k = 0; k + 1 < n; k++)
+		if (r->cl[k].pid == r->cl[k + 1].pid && r->cl[k].tid == r->cl[k + 1].tid)
+			r->superseded[r->cl[k].i] = 1;
+}
+
 size_t ring_reader_poll(struct ring_reader *r, int final, const struct ring_sink *s)
 {
 	size_t n = 0;
@@ -598,6 +650,7 @@ size_t ring_reader_poll(struct ring_reader *r, int final, const struct ring_sink
 	if (r->tsc)
 		calibrate(r);
 	limit = mono_ns() - MERGE_WINDOW_NS;
+	find_superseded(r);
 
 	for (uint32_t i = 0; i < r->pool->nrings; i++) {
 		struct ring_hdr *h = ring_slot(r->pool, i);
@@ -609,7 +662,7 @@ size_t ring_reader_poll(struct ring_reader *r, int final, const struct ring_sink
 		/* dead first: then every record it made is visible; the last
 		 * poll takes the rest of every ring, a record still being
 		 * written (or of a zombie killed while writing) is lost */
-		dead = !alive(h->pid, h->tid);
+		dead = r->superseded[i] || !alive(h->pid, h->tid);
 		/* An event that ended but is not in yet holds back the later
 		 * ones: its open mark is where the reading stops. An event
 		 * that ended before this poll began has its mark or its
@@ -681,6 +734,8 @@ void ring_reader_free(struct ring_reader *r)
 		free(r->q[i].rec);
 	free(r->q);
 	free(r->seen);
+	free(r->cl);
+	free(r->superseded);
 	free(r->pl);
 	free(r);
 }

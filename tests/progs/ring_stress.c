@@ -9,6 +9,9 @@
  *   ring_stress threads N EVENTS            N threads alive at once, each
  *       making EVENTS events (more threads than the pool has rings)
  *   ring_stress leaf EVENTS                 EVENTS events
+ *   ring_stress chain N EVENTS              EVENTS events, then exec itself
+ *       to do the same, N times over: one process, N + 1 images, each
+ *       pausing 1 ms before its exec ("made" printed by the last)
  *   ring_stress burst EVENTS                EVENTS events, as fast as it can
  *   ring_stress kill EVENTS                 a child makes events until the
  *       parent SIGKILLs it; then the parent makes EVENTS events ("made"
@@ -269,6 +272,24 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "threads") && argc == 4) {
 		events = atol(argv[3]);
 		return threads_at_once(atoi(argv[2]));
+	}
+	if (!strcmp(argv[1], "chain") && (argc == 4 || argc == 5)) {
+		long left = atol(argv[2]), all = argc == 5 ? atol(argv[4]) : left;
+		const struct timespec ms = {0, 1000000};
+		char l[32], e[32], a[32];
+
+		events = atol(argv[3]);
+		make(events);
+		if (left <= 0) {
+			printf("made %ld\n", (all + 1) * events);
+			return 0;
+		}
+		snprintf(l, sizeof l, "%ld", left - 1);
+		snprintf(e, sizeof e, "%ld", events);
+		snprintf(a, sizeof a, "%ld", all);
+		nanosleep(&ms, NULL);
+		execl(self, self, "chain", l, e, a, (char *)NULL);
+		return 5;
 	}
 	if (!strcmp(argv[1], "tree") && argc == 5) {
 		events = atol(argv[4]);
