@@ -411,7 +411,7 @@ SHIM_HOT_AUX void ev_key_sysv(struct shim_event *e, key_t key)
 {
 	char path[SHIM_NAME_CAP];
 	uintptr_t id;
-	struct out o = {e->key, 0, sizeof e->key - 1};
+	struct out o;
 	int got;
 
 	if (key != IPC_PRIVATE && (got = names_get(NK_FTOK, (uint32_t)key, &id, path))) {
@@ -425,6 +425,8 @@ SHIM_HOT_AUX void ev_key_sysv(struct shim_event *e, key_t key)
 		e->key_searched = 1;
 		return;
 	}
+	/* set here, not where declared: its constants are read from .rodata */
+	o = (struct out){e->key, 0, sizeof e->key - 1};
 	fmt_put_keyt(&o, key);
 	e->key[o.n] = 0;
 	e->key_type = -1;
@@ -434,12 +436,13 @@ SHIM_HOT_AUX void ev_key_sysv(struct shim_event *e, key_t key)
 SHIM_HOT_AUX void ev_key_id(struct shim_event *e, int kind, int id)
 {
 	key_t key;
-	struct out o = {e->key, 0, sizeof e->key - 1};
+	struct out o;
 
 	if (names_id_get(kind, id, &key)) {
 		ev_key_sysv(e, key);
 		return;
 	}
+	o = (struct out){e->key, 0, sizeof e->key - 1};
 	fmt_puts(&o, kind == 2 ? "msqid:" : kind ? "semid:" : "shmid:");
 	fmt_put_i(&o, id);
 	e->key[o.n] = 0;

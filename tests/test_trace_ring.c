@@ -531,7 +531,91 @@ static void test_hot_data_one_page(void **state)
 	fclose(f);
 }
 
-TL_TESTS("trace_ring", NULL, NULL, test_hot_data_one_page, test_keys_as_line_mode, test_threads_forks_execs, test_small_buffer_counts_losses,
+/* Object file path's relocations from the traced path's code (.text
+ * sorted as nipc1a: before the real call; nipc1c: after it; nipc2.*: the
+ * hooks) into .rodata: how many, each reported. */
+static int rodata_refs(const char *path)
+{
+	char *text = NULL, *names;
+	long size;
+	int bad = 0;
+	FILE *f = fopen(path, "rb");
+	const Elf64_Ehdr *eh;
+	const Elf64_Shdr *sh;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	size = ftell(f);
+	assert_true(size > (long)sizeof *eh);
+	text = malloc((size_t)size);
+	assert_non_null(text);
+	rewind(f);
+	assert_int_equal(fread(text, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	eh = (const Elf64_Ehdr *)text;
+	assert_memory_equal(eh->e_ident, ELFMAG, SELFMAG);
+	assert_int_equal(eh->e_type, ET_REL);
+	assert_true(eh->e_shoff + (uint64_t)eh->e_shnum * sizeof *sh <= (uint64_t)size);
+	sh = (const Elf64_Shdr *)(text + eh->e_shoff);
+	names = text + sh[eh->e_shstrndx].sh_offset;
+	for (int i = 0; i < eh->e_shnum; i++) {
+		const char *rn = names + sh[i].sh_name, *tn;
+		const Elf64_Rela *r = (const Elf64_Rela *)(text + sh[i].sh_offset);
+		const Elf64_Sym *sym;
+
+		if (sh[i].sh_type != SHT_RELA || sh[i].sh_info >= eh->e_shnum)
+			continue;
+		tn = names + sh[sh[i].sh_info].sh_name;
+		if (strcmp(tn, ".text.sorted.nipc1a") && strcmp(tn, ".text.sorted.nipc1c") &&
+		    strncmp(tn, ".text.sorted.nipc2.", 19))
+			continue;
+		sym = (const Elf64_Sym *)(text + sh[sh[i].sh_link].sh_offset);
+		for (size_t k = 0; k < sh[i].sh_size / sizeof *r; k++) {
+			const Elf64_Sym *y = &sym[ELF64_R_SYM(r[k].r_info)];
+
+			if (y->st_shndx == SHN_UNDEF || y->st_shndx >= eh->e_shnum ||
+			    strncmp(names + sh[y->st_shndx].sh_name, ".rodata", 7))
+				continue;
+			fprintf(stderr, "# %s: %s+0x%llx (%s) reads %s\n", path, tn,
+				(unsigned long long)r[k].r_offset, rn, names + sh[y->st_shndx].sh_name);
+			bad++;
+		}
+	}
+	free(text);
+	return bad;
+}
+
+/* The traced path reads nothing from .rodata (shim/local.mk: no jump
+ * tables, no vector constants; shim.h): its code, as compiled, refers to
+ * none. Not under the sanitizers, whose checks do. */
+static void test_hot_code_no_rodata(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX * 2];
+	DIR *d;
+	struct dirent *e;
+	int objects = 0, bad = 0;
+
+	(void)state;
+	if (tl_shim_asan())
+		skip();
+	snprintf(dir, sizeof dir, "%s/shim/.libs", tl_builddir());
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+
+		if (strncmp(e->d_name, "libnipc_preload_la-", 19) || n < 3 || strcmp(e->d_name + n - 2, ".o"))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		bad += rodata_refs(path);
+		objects++;
+	}
+	closedir(d);
+	assert_true(objects > 10);
+	assert_int_equal(bad, 0);
+}
+
+TL_TESTS("trace_ring", NULL, NULL, test_hot_data_one_page, test_hot_code_no_rodata, test_keys_as_line_mode, test_threads_forks_execs, test_small_buffer_counts_losses,
 	 test_pool_exhausted, test_pool_default, test_reader_stall, test_exec_chain,
 	 test_block_loses_nothing, test_sigkill_writer, test_half_written_record,
 	 test_signal_handler_events_lost,
