@@ -140,6 +140,17 @@ static void run_counted(const char *const opts[], const char *const args[], stru
 	run_stalled(opts, args, t, 0);
 }
 
+/* ring_stress ARGS makes made events, and every one is delivered. */
+static void expect_all(const char *const opts[], const char *const args[], long made, int stall_ms)
+{
+	struct tally t;
+
+	run_stalled(opts, args, &t, stall_ms);
+	assert_int_equal(t.made, made);
+	assert_int_equal(t.lost, 0);
+	assert_int_equal(t.events, t.made);
+}
+
 /* Ring mode names objects as line mode does. A record takes a POSIX
  * name's key from the name argument, or copies it (a name cut at the
  * argument's limit, a failed call's, a descriptor's, an ftok path): each
@@ -209,13 +220,9 @@ static void test_reader_stall(void **state)
 {
 	const char *opts[] = {NULL};
 	const char *args[] = {"tree", "8", "300", "2", NULL};
-	struct tally t;
 
 	(void)state;
-	run_stalled(opts, args, &t, 200);
-	assert_int_equal(t.made, 8 * 300 * 2 * 3);
-	assert_int_equal(t.lost, 0);
-	assert_int_equal(t.events, t.made);
+	expect_all(opts, args, 8 * 300 * 2 * 3, 200);
 }
 
 /* One process that execs itself 300 times, each image with a ring of its
@@ -225,13 +232,9 @@ static void test_exec_chain(void **state)
 {
 	const char *opts[] = {"--rings", "64", NULL};
 	const char *args[] = {"chain", "300", "2", NULL};
-	struct tally t;
 
 	(void)state;
-	run_counted(opts, args, &t);
-	assert_int_equal(t.made, 301 * 2);
-	assert_int_equal(t.lost, 0);
-	assert_int_equal(t.events, t.made);
+	expect_all(opts, args, 301 * 2, 0);
 }
 
 static void test_small_buffer_counts_losses(void **state)
@@ -268,13 +271,9 @@ static void test_pool_default(void **state)
 {
 	const char *opts[] = {NULL};
 	const char *args[] = {"threads", "200", "50", NULL};
-	struct tally t;
 
 	(void)state;
-	run_counted(opts, args, &t);
-	assert_int_equal(t.made, 200 * 50);
-	assert_int_equal(t.lost, 0);
-	assert_int_equal(t.events, t.made);
+	expect_all(opts, args, 200 * 50, 0);
 }
 
 static void test_block_loses_nothing(void **state)
