@@ -13,7 +13,10 @@
  * by tens of microseconds (the iteration columns show it). Each run is a
  * child process; rounds (ROUNDS below) interleave the configurations; how far the
  * untraced p99 moves between rounds is printed too (a difference within it
- * means nothing). So that the shim's own time can be seen apart from the
+ * means nothing). Each round also runs one process under nipc trace that
+ * times blocks of calls through the shim and blocks through libc's own
+ * functions in turn (paired_loop): the difference with no second process
+ * in it. So that the shim's own time can be seen apart from the
  * kernel's, a build of the shim that times itself (TSC reads at the hook's
  * start, around the real call and at its end: what is not the real call,
  * minus the two extra reads) runs under nipc trace in every round too.
@@ -24,6 +27,7 @@
 
 #include "common.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <sched.h>
 #include <fcntl.h>
@@ -208,6 +212,98 @@ int bench_ring_loop(const char *what, long iters, void (*tp)(int op, const void 
 
 #ifndef BENCH_RING_NO_MAIN
 
+/* Under nipc trace, one process: blocks of PAIR_BLOCK iterations through
+ * the interposed functions (traced) alternate with blocks through libc's
+ * own (untraced: dlsym on libc's handle finds libc's definitions, not the
+ * shim's), so that both see the same process, layout and moment; prints
+ * the traced quantiles, then the untraced ones, as bench_ring_loop does.
+ * Each untraced block runs just after a traced one (and the other way
+ * round): some of the shim's cache lines are in the way of the untraced
+ * calls, and the traced ones find the shim's lines colder than a loop of
+ * traced calls alone would. */
+#define PAIR_BLOCK 16
+
+static int paired_loop(const char *what, long iters)
+{
+	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+	int (*post[2])(sem_t *) = {sem_post, NULL}, (*wait[2])(sem_t *) = {sem_wait, NULL};
+	int (*open_[2])(const char *, int, mode_t) = {shm_open, NULL}, (*close_[2])(int) = {close, NULL};
+	int (*unlink_[2])(const char *) = {shm_unlink, NULL};
+	int nops = strcmp(what, "sem") ? 3 : 2, bad = 0;
+	long half = iters / 2 / PAIR_BLOCK * PAIR_BLOCK, at[2] = {0, 0};
+	float *t = malloc((size_t)half * 2 * (MAXOPS + 1) * sizeof *t);
+	uint64_t k[MAXOPS + 1], k0, k1;
+	double n0, n1, scale;
+	sem_t *s = NULL;
+	char name[64];
+
+	if (!t || !libc || half <= 0)
+		return 1;
+	post[1] = (int (*)(sem_t *))dlsym(libc, "sem_post");
+	wait[1] = (int (*)(sem_t *))dlsym(libc, "sem_wait");
+	open_[1] = (int (*)(const char *, int, mode_t))dlsym(libc, "shm_open");
+	close_[1] = (int (*)(int))dlsym(libc, "close");
+	unlink_[1] = (int (*)(const char *))dlsym(libc, "shm_unlink");
+	if (!post[1] || !wait[1] || !open_[1] || !close_[1] || !unlink_[1] || post[1] == post[0] ||
+	    open_[1] == open_[0]) {
+		fprintf(stderr, "bench_ring: libc's own functions not found apart from the shim's\n");
+		return 1;
+	}
+	pin_last_cpu();
+	snprintf(name, sizeof name, "/nipc-bench-ring-%ld", (long)getpid());
+	if (nops == 2) {
+		s = sem_open(name, O_CREAT | O_EXCL, 0600, 0);
+		if (s == SEM_FAILED)
+			return 1;
+		sem_unlink(name);
+	}
+	n0 = now_ns();
+	k0 = tick();
+	for (long b = 0; b < 2 * half / PAIR_BLOCK && !bad; b++) {
+		int m = (int)(b & 1);
+		/* [m][0: iteration, 1..: calls][i] */
+		float *row = t + (size_t)m * (size_t)half * (MAXOPS + 1);
+
+		for (int j = 0; j < PAIR_BLOCK && !bad; j++, at[m]++) {
+			k[0] = tick();
+			if (s) {
+				bad |= post[m](s);
+				k[1] = tick();
+				bad |= wait[m](s);
+				k[2] = tick();
+			} else {
+				int fd = open_[m](name, O_RDWR | O_CREAT | O_EXCL, 0600);
+
+				k[1] = tick();
+				bad |= close_[m](fd) | (fd < 0);
+				k[2] = tick();
+				bad |= unlink_[m](name);
+				k[3] = tick();
+			}
+			row[at[m]] = (float)(k[nops] - k[0]);
+			for (int o = 0; o < nops; o++)
+				row[(size_t)(o + 1) * (size_t)half + (size_t)at[m]] = (float)(k[o + 1] - k[o]);
+		}
+	}
+	k1 = tick();
+	n1 = now_ns();
+	if (s)
+		sem_close(s);
+	else if (bad)
+		shm_unlink(name);
+	if (bad) {
+		fprintf(stderr, "bench_ring: a call of the paired %s loop failed\n", what);
+		return 1;
+	}
+	scale = k1 > k0 ? (n1 - n0) / (double)(k1 - k0) : 1;
+	for (int m = 0; m < 2; m++)
+		for (int o = 0; o <= nops; o++)
+			print_q(t + ((size_t)m * (MAXOPS + 1) + (size_t)o) * (size_t)half, half, scale);
+	putchar('\n');
+	free(t);
+	return 0;
+}
+
 static int self_dir(char *out, size_t len)
 {
 	char exe[PATH_MAX];
@@ -376,6 +472,51 @@ static int run(const struct env *v, enum cfg c, const struct workload *w, double
 	return 0;
 }
 
+/* The paired run under nipc trace: per call (index 0: the iteration),
+ * the traced minus the untraced median and p99 of one process, ns. */
+static int run_paired(const struct env *v, const struct workload *w, double *dmed, double *dp99)
+{
+	char iters[32], buf[512], *at = buf, *end;
+	double q[2][MAXOPS + 1][2];
+	int p[2];
+	pid_t pid;
+
+	snprintf(iters, sizeof iters, "%ld", 2 * w->iters[RING]);
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(p[0]);
+		dup2(p[1], 1);
+		close(p[1]);
+		unsetenv("LD_PRELOAD");
+		unsetenv("NIPC_TRACE");
+		unsetenv("NIPC_TRACE_FILE");
+		unsetenv("NIPC_TRACE_RING");
+		execl(v->nipc, "nipc", "trace", "-o", "/dev/null", "--buffer-size", w->ring, "--",
+		      v->self, "--paired", w->what, iters, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	if (bench_child_output(p[0], pid, buf, sizeof buf) < 0)
+		return -1;
+	for (int m = 0; m < 2; m++)
+		for (int i = 0; i <= w->events; i++)
+			for (int j = 0; j < 2; j++) {
+				q[m][i][j] = strtod(at, &end);
+				if (end == at)
+					return -1;
+				at = end;
+			}
+	for (int i = 0; i <= w->events; i++) {
+		dmed[i] = q[0][i][0] - q[1][i][0];
+		dp99[i] = q[0][i][1] - q[1][i][1];
+	}
+	return 0;
+}
+
 static int sh(const char *cmd)
 {
 	int rc = system(cmd);
@@ -411,6 +552,8 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[1], "--child"))
 		return bench_ring_loop(argv[2], atol(argv[3]), NULL);
+	if (argc == 4 && !strcmp(argv[1], "--paired"))
+		return paired_loop(argv[2], atol(argv[3]));
 	if (self_dir(dir, sizeof dir) || readlink("/proc/self/exe", v.self, sizeof v.self - 1) <= 0) {
 		fprintf(stderr, "bench_ring: cannot find myself\n");
 		return 1;
@@ -449,19 +592,25 @@ int main(int argc, char **argv)
 	       "own median and p99), and the iteration's, as the median over %d rounds (%d for\n"
 	       "line mode and strace) of each round's own difference to native (a round runs\n"
 	       "each configuration once, in turn, each in a new process);\n"
+	       "ring, one process: traced minus untraced in one process under nipc trace,\n"
+	       "blocks of %d iterations through the shim and through libc's own functions\n"
+	       "in turn (no difference between processes; a block runs after one of the\n"
+	       "other kind, whose cache lines are in its way);\n"
 	       "(native p99 noise): how far the untraced p99 moves between rounds (median\n"
 	       "distance from its median): smaller p99 differences are noise;\n"
 	       "(shim's own time): per traced call, the time the shim spends besides the real\n"
 	       "call, measured inside it with the TSC (a build for the bench; the jump into\n"
 	       "the hook and the real call's colder caches are not in it)\n",
-	       ROUNDS, SLOW_ROUNDS);
+	       ROUNDS, SLOW_ROUNDS, PAIR_BLOCK);
 	for (size_t wi = 0; wi < sizeof workloads / sizeof workloads[0]; wi++) {
 		const struct workload *w = &workloads[wi];
 		/* [cfg][0: iteration, 1..: calls][round] */
 		double med[NCFG][MAXOPS + 1][ROUNDS], p99[NCFG][MAXOPS + 1][ROUNDS];
 		double dm[NCFG][MAXOPS + 1][ROUNDS], dp[NCFG][MAXOPS + 1][ROUNDS];
 		double tm[MAXOPS][ROUNDS], tp[MAXOPS][ROUNDS];
+		double pm[MAXOPS + 1][ROUNDS], pp[MAXOPS + 1][ROUNDS];
 		int nr[NCFG] = {0}, failed[NCFG] = {0}, nt = 0, tfailed = !v.have_timed;
+		int np = 0, pfailed = 0;
 
 		printf("\n%s (%d calls per iteration)\n%-22s %17s", w->name, w->events, "configuration",
 		       "iteration");
@@ -490,6 +639,19 @@ int main(int argc, char **argv)
 					dp[c][o][nr[c]] = p[o] - p99[NATIVE][o][r];
 				}
 				nr[c]++;
+			}
+			if (!pfailed) {
+				double m[MAXOPS + 1], p[MAXOPS + 1];
+
+				if (run_paired(&v, w, m, p) == 0) {
+					for (int o = 0; o <= w->events; o++) {
+						pm[o][np] = m[o];
+						pp[o][np] = p[o];
+					}
+					np++;
+				} else {
+					pfailed = 1;
+				}
 			}
 #if defined(__x86_64__)
 			if (!tfailed) {
@@ -528,6 +690,14 @@ int main(int argc, char **argv)
 				else
 					printf(" %+8.0f %+8.0f", median(dm[c][o], nr[c]), median(dp[c][o], nr[c]));
 			putchar('\n');
+		}
+		if (np && !pfailed) {
+			printf("%-22s", "ring, one process");
+			for (int o = 0; o <= w->events; o++)
+				printf(" %+8.0f %+8.0f", median(pm[o], np), median(pp[o], np));
+			putchar('\n');
+		} else {
+			printf("%-22s FAILED\n", "ring, one process");
 		}
 		if (nt) {
 			printf("%-22s %17s", "(shim's own time)", "");

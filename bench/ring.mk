@@ -5,6 +5,7 @@ noinst_PROGRAMS += bench/bench_ring
 bench_bench_ring_SOURCES = bench/bench_ring.c bench/common.h
 bench_bench_ring_CFLAGS = $(WARN_CFLAGS)
 bench_bench_ring_LDFLAGS =
+bench_bench_ring_LDADD = $(DL_LIBS)
 BENCHES += bench/bench_ring
 # The shim built to time itself inside each traced call (NIPC_SELF_TIMING):
 # for bench_ring's "shim's own time" row only; built by `make bench`.
