@@ -127,6 +127,42 @@ static void print_q(float *v, long n, double scale)
 	printf(" %.1f %.1f", v[n / 2] * scale, v[(size_t)((double)n * 0.99)] * scale);
 }
 
+/* A loop's start: pinned, its object's name, the semaphore of the "sem"
+ * loop (*s, else NULL). */
+static int loop_begin(const char *what, char *name, size_t len, sem_t **s)
+{
+	pin_last_cpu();
+	snprintf(name, len, "/nipc-bench-ring-%ld", (long)getpid());
+	*s = NULL;
+	if (strcmp(what, "sem"))
+		return 0;
+	*s = sem_open(name, O_CREAT | O_EXCL, 0600, 0);
+	if (*s == SEM_FAILED) {
+		fprintf(stderr, "bench_ring: sem_open %s: %s\n", name, strerror(errno));
+		return -1;
+	}
+	sem_unlink(name);
+	return 0;
+}
+
+/* A loop's end: its objects gone; ns per tick over the loop (k0, n0: its
+ * start), or -1 if a call failed. */
+static double loop_end(const char *what, sem_t *s, const char *name, int bad, uint64_t k0, double n0)
+{
+	uint64_t k1 = tick();
+	double n1 = now_ns();
+
+	if (s)
+		sem_close(s);
+	else if (bad)
+		shm_unlink(name);
+	if (bad) {
+		fprintf(stderr, "bench_ring: a call of the %s loop failed\n", what);
+		return -1;
+	}
+	return k1 > k0 ? (n1 - n0) / (double)(k1 - k0) : 1;
+}
+
 /* Times each call; prints, in ns, the median and p99 of the iteration,
  * then of each call ("iter_med iter_p99 op1_med op1_p99 ..."). With tp
  * set, each call is followed by tp(op) within its time (the LTTng child). */
@@ -135,25 +171,17 @@ int bench_ring_loop(const char *what, long iters, void (*tp)(int op, const void 
 {
 	char name[64];
 	float *t = malloc((size_t)iters * (MAXOPS + 1) * sizeof *t), *ev[MAXOPS];
-	sem_t *s = NULL;
+	sem_t *s;
 	int nops = strcmp(what, "sem") ? 3 : 2, bad = 0;
-	uint64_t k[MAXOPS + 1], k0, k1;
-	double n0, n1, scale;
+	uint64_t k[MAXOPS + 1], k0;
+	double n0, scale;
 
 	if (!t)
 		return 1;
 	for (int o = 0; o < MAXOPS; o++)
 		ev[o] = t + (size_t)iters * (size_t)(o + 1);
-	pin_last_cpu();
-	snprintf(name, sizeof name, "/nipc-bench-ring-%ld", (long)getpid());
-	if (!strcmp(what, "sem")) {
-		s = sem_open(name, O_CREAT | O_EXCL, 0600, 0);
-		if (s == SEM_FAILED) {
-			fprintf(stderr, "bench_ring: sem_open %s: %s\n", name, strerror(errno));
-			return 1;
-		}
-		sem_unlink(name);
-	}
+	if (loop_begin(what, name, sizeof name, &s))
+		return 1;
 	n0 = now_ns();
 	k0 = tick();
 	for (long i = 0; i < iters && !bad; i++) {
@@ -191,17 +219,8 @@ int bench_ring_loop(const char *what, long iters, void (*tp)(int op, const void 
 		for (int o = 0; o < nops; o++)
 			ev[o][i] = (float)(k[o + 1] - k[o]);
 	}
-	k1 = tick();
-	n1 = now_ns();
-	if (s)
-		sem_close(s);
-	else if (bad)
-		shm_unlink(name);
-	if (bad) {
-		fprintf(stderr, "bench_ring: a call of the %s loop failed\n", what);
+	if ((scale = loop_end(what, s, name, bad, k0, n0)) < 0)
 		return 1;
-	}
-	scale = k1 > k0 ? (n1 - n0) / (double)(k1 - k0) : 1;
 	print_q(t, iters, scale);
 	for (int o = 0; o < nops; o++)
 		print_q(ev[o], iters, scale);
@@ -232,9 +251,9 @@ static int paired_loop(const char *what, long iters)
 	int nops = strcmp(what, "sem") ? 3 : 2, bad = 0;
 	long half = iters / 2 / PAIR_BLOCK * PAIR_BLOCK, at[2] = {0, 0};
 	float *t = malloc((size_t)half * 2 * (MAXOPS + 1) * sizeof *t);
-	uint64_t k[MAXOPS + 1], k0, k1;
-	double n0, n1, scale;
-	sem_t *s = NULL;
+	uint64_t k[MAXOPS + 1], k0;
+	double n0, scale;
+	sem_t *s;
 	char name[64];
 
 	if (!t || !libc || half <= 0)
@@ -249,14 +268,8 @@ static int paired_loop(const char *what, long iters)
 		fprintf(stderr, "bench_ring: libc's own functions not found apart from the shim's\n");
 		return 1;
 	}
-	pin_last_cpu();
-	snprintf(name, sizeof name, "/nipc-bench-ring-%ld", (long)getpid());
-	if (nops == 2) {
-		s = sem_open(name, O_CREAT | O_EXCL, 0600, 0);
-		if (s == SEM_FAILED)
-			return 1;
-		sem_unlink(name);
-	}
+	if (loop_begin(what, name, sizeof name, &s))
+		return 1;
 	n0 = now_ns();
 	k0 = tick();
 	for (long b = 0; b < 2 * half / PAIR_BLOCK && !bad; b++) {
@@ -285,17 +298,8 @@ static int paired_loop(const char *what, long iters)
 				row[(size_t)(o + 1) * (size_t)half + (size_t)at[m]] = (float)(k[o + 1] - k[o]);
 		}
 	}
-	k1 = tick();
-	n1 = now_ns();
-	if (s)
-		sem_close(s);
-	else if (bad)
-		shm_unlink(name);
-	if (bad) {
-		fprintf(stderr, "bench_ring: a call of the paired %s loop failed\n", what);
+	if ((scale = loop_end(what, s, name, bad, k0, n0)) < 0)
 		return 1;
-	}
-	scale = k1 > k0 ? (n1 - n0) / (double)(k1 - k0) : 1;
 	for (int m = 0; m < 2; m++)
 		for (int o = 0; o <= nops; o++)
 			print_q(t + ((size_t)m * (MAXOPS + 1) + (size_t)o) * (size_t)half, half, scale);
@@ -408,15 +412,17 @@ static int run_timed(const struct env *v, const struct workload *w, double *med,
 #endif
 
 /* One run of configuration c: the median and p99 in ns of the iteration
- * (index 0) and of each call (1..events). */
-static int run(const struct env *v, enum cfg c, const struct workload *w, double *med,
-	       double *p99)
+ * (index 0) and of each call (1..events); paired (c is RING): the
+ * one-process loop, its traced quantiles, then its untraced ones
+ * (index events + 1 on). */
+static int run_child(const struct env *v, enum cfg c, const struct workload *w, int paired,
+		     double *med, double *p99)
 {
-	char iters[32], buf[256], *at = buf, *end;
+	char iters[32], buf[512], *at = buf, *end;
 	int p[2];
 	pid_t pid;
 
-	snprintf(iters, sizeof iters, "%ld", w->iters[c]);
+	snprintf(iters, sizeof iters, "%ld", (paired ? 2 : 1) * w->iters[c]);
 	if (pipe(p))
 		return -1;
 	unlink(v->file);
@@ -437,7 +443,7 @@ static int run(const struct env *v, enum cfg c, const struct workload *w, double
 			break;
 		case RING:
 			execl(v->nipc, "nipc", "trace", "-o", "/dev/null", "--buffer-size", w->ring, "--",
-			      v->self, "--child", w->what, iters, (char *)NULL);
+			      v->self, paired ? "--paired" : "--child", w->what, iters, (char *)NULL);
 			break;
 		case LINE:
 			setenv("LD_PRELOAD", v->shim, 1);
@@ -461,7 +467,7 @@ static int run(const struct env *v, enum cfg c, const struct workload *w, double
 	if (bench_child_output(p[0], pid, buf, sizeof buf) < 0)
 		return -1;
 	unlink(v->file);
-	for (int i = 0; i <= w->events; i++) {
+	for (int i = 0; i < (paired ? 2 : 1) * (w->events + 1); i++) {
 		med[i] = strtod(at, &end);
 		if (end == at)
 			return -1;
@@ -472,47 +478,23 @@ static int run(const struct env *v, enum cfg c, const struct workload *w, double
 	return 0;
 }
 
-/* The paired run under nipc trace: per call (index 0: the iteration),
- * the traced minus the untraced median and p99 of one process, ns. */
+static int run(const struct env *v, enum cfg c, const struct workload *w, double *med,
+	       double *p99)
+{
+	return run_child(v, c, w, 0, med, p99);
+}
+
+/* The one-process run: per call (index 0: the iteration), the traced
+ * minus the untraced median and p99, ns. */
 static int run_paired(const struct env *v, const struct workload *w, double *dmed, double *dp99)
 {
-	char iters[32], buf[512], *at = buf, *end;
-	double q[2][MAXOPS + 1][2];
-	int p[2];
-	pid_t pid;
+	double m[2 * (MAXOPS + 1)], p[2 * (MAXOPS + 1)];
 
-	snprintf(iters, sizeof iters, "%ld", 2 * w->iters[RING]);
-	if (pipe(p))
+	if (run_child(v, RING, w, 1, m, p))
 		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		close(p[0]);
-		dup2(p[1], 1);
-		close(p[1]);
-		unsetenv("LD_PRELOAD");
-		unsetenv("NIPC_TRACE");
-		unsetenv("NIPC_TRACE_FILE");
-		unsetenv("NIPC_TRACE_RING");
-		execl(v->nipc, "nipc", "trace", "-o", "/dev/null", "--buffer-size", w->ring, "--",
-		      v->self, "--paired", w->what, iters, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	if (bench_child_output(p[0], pid, buf, sizeof buf) < 0)
-		return -1;
-	for (int m = 0; m < 2; m++)
-		for (int i = 0; i <= w->events; i++)
-			for (int j = 0; j < 2; j++) {
-				q[m][i][j] = strtod(at, &end);
-				if (end == at)
-					return -1;
-				at = end;
-			}
 	for (int i = 0; i <= w->events; i++) {
-		dmed[i] = q[0][i][0] - q[1][i][0];
-		dp99[i] = q[0][i][1] - q[1][i][1];
+		dmed[i] = m[i] - m[w->events + 1 + i];
+		dp99[i] = p[i] - p[w->events + 1 + i];
 	}
 	return 0;
 }
