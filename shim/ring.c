@@ -105,6 +105,10 @@ static __attribute__((noinline, cold)) struct ring_hdr *claim(pid_t pid, pid_t t
 		h->tid = tid;
 		h->gen++;
 		h->claim_no = __atomic_add_fetch(&pool->claims, 1, __ATOMIC_RELAXED);
+		for (uint32_t u = __atomic_load_n(&pool->used, __ATOMIC_RELAXED);
+		     u < at + 1 && !__atomic_compare_exchange_n(&pool->used, &u, at + 1, 0,
+								 __ATOMIC_RELAXED, __ATOMIC_RELAXED);)
+			;
 		/* a ring is freed read and reset (tail 0): its first end mark */
 		t->head = 0;
 		t->room = pool->ring_bytes;

@@ -73,6 +73,10 @@ struct ring_pool {
 	uint64_t noring_other;  /* no ring, and no table slot left */
 	struct ring_noring noring[RING_NORING_SLOTS];
 	uint64_t claims;        /* rings claimed so far: each claim's number */
+	/* Slots below this one have been claimed (a claim takes the lowest
+	 * free slot): the reader looks at these only. */
+	uint32_t used;
+	uint32_t pad2_;
 } __attribute__((aligned(64)));
 
 struct ring_hdr {

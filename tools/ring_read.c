@@ -609,6 +609,16 @@ static void hand_over(struct ring_reader *r, int final, uint64_t limit, const st
 	}
 }
 
+/* The slots a poll looks at: those claimed at least once (the shim keeps
+ * the mark; a slot claimed after it is read is seen by the next poll),
+ * every slot in the last poll. */
+static uint32_t slots_used(const struct ring_reader *r, int final)
+{
+	uint32_t u = __atomic_load_n(&r->pool->used, __ATOMIC_ACQUIRE);
+
+	return final || u > r->pool->nrings ? r->pool->nrings : u;
+}
+
 static int by_owner(const void *a, const void *b)
 {
 	const struct claimed *x = a, *y = b;
@@ -623,12 +633,12 @@ static int by_owner(const void *a, const void *b)
 /* Rings whose pid and tid a later claim has too: a former image's (the
  * thread exec'd: it lives on, so its old ring never looks dead) or a dead
  * thread's whose tid came back. Their writers are gone. */
-static void find_superseded(struct ring_reader *r)
+static void find_superseded(struct ring_reader *r, uint32_t end)
 {
 	size_t n = 0;
 
-	memset(r->superseded, 0, r->pool->nrings);
-	for (uint32_t i = 0; i < r->pool->nrings; i++) {
+	memset(r->superseded, 0, end);
+	for (uint32_t i = 0; i < end; i++) {
 		struct ring_hdr *h = ring_slot(r->pool, i);
 
 		if (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != RING_CLAIMED)
@@ -646,13 +656,15 @@ size_t ring_reader_poll(struct ring_reader *r, int final, const struct ring_sink
 {
 	size_t n = 0;
 	uint64_t limit;
+	uint32_t end;
 
 	if (r->tsc)
 		calibrate(r);
 	limit = mono_ns() - MERGE_WINDOW_NS;
-	find_superseded(r);
+	end = slots_used(r, final);
+	find_superseded(r, end);
 
-	for (uint32_t i = 0; i < r->pool->nrings; i++) {
+	for (uint32_t i = 0; i < end; i++) {
 		struct ring_hdr *h = ring_slot(r->pool, i);
 		uint64_t open;
 		int dead;
@@ -681,7 +693,7 @@ size_t ring_reader_poll(struct ring_reader *r, int final, const struct ring_sink
 
 int ring_reader_live(struct ring_reader *r)
 {
-	for (uint32_t i = 0; i < r->pool->nrings; i++) {
+	for (uint32_t i = 0, end = slots_used(r, 0); i < end; i++) {
 		struct ring_hdr *h = ring_slot(r->pool, i);
 
 		if (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != RING_FREE &&
