@@ -241,6 +241,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	struct cmdline c = {.who = "trace", .see = "nipc trace --help", .opts = trace_opts,
 			    .flags = CL_STOP_AT_POSITIONAL};
 	int rc = parse_cmdline(&c, argc, argv);
+	unsigned long long n;
+	uint64_t span;
 
 	if (rc == CL_HELP)
 		fputs(usage_text, stdout);
@@ -281,24 +283,13 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	     o->buffer_size < RING_BYTES_MIN || o->buffer_size > RING_BYTES_MAX))
 		return usage_error("trace: --buffer-size '%s': a size from 16K to 1G",
 				   c.val[LAUNCH_NOPTS + 6]);
-	for (uint64_t b = RING_BYTES_DEFAULT;; b <<= 1)
-		if (b >= o->buffer_size) {
-			/* as ring_reader_new rounds it */
-			o->rings = (unsigned)(RING_POOL_SPAN / b);
-			break;
-		}
-	o->rings = o->rings > RING_COUNT_DEFAULT ? RING_COUNT_DEFAULT :
-		   o->rings < RING_COUNT_FLOOR ? RING_COUNT_FLOOR : o->rings;
+	span = RING_POOL_SPAN / ring_round_bytes(o->buffer_size);
+	o->rings = span > RING_COUNT_DEFAULT ? RING_COUNT_DEFAULT :
+		   span < RING_COUNT_FLOOR ? RING_COUNT_FLOOR : (unsigned)span;
 	if (c.val[LAUNCH_NOPTS + 17]) {
-		const char *v = c.val[LAUNCH_NOPTS + 17];
-		char *end;
-		unsigned long n;
-
-		errno = 0;
-		n = *v >= '0' && *v <= '9' ? strtoul(v, &end, 10) : 0;
-		if (!n || errno || *end || n > RING_COUNT_MAX)
-			return usage_error("trace: --rings '%s': a number from 1 to %u", v,
-					   RING_COUNT_MAX);
+		if (parse_num(c.val[LAUNCH_NOPTS + 17], 1, RING_COUNT_MAX, &n))
+			return usage_error("trace: --rings '%s': a number from 1 to %u",
+					   c.val[LAUNCH_NOPTS + 17], RING_COUNT_MAX);
 		o->rings = (unsigned)n;
 	}
 	if (c.val[LAUNCH_NOPTS + 7] && !strcmp(c.val[LAUNCH_NOPTS + 7], "block"))

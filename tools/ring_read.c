@@ -219,19 +219,26 @@ void ring_name_make(char *name, size_t len)
 		 (unsigned long)mono_ns() & 0xffffff);
 }
 
+uint64_t ring_round_bytes(uint64_t ring_bytes)
+{
+	uint64_t bytes = 4096;
+
+	while (bytes < ring_bytes)
+		bytes <<= 1;
+	return bytes;
+}
+
 struct ring_reader *ring_reader_new(const char *name, uint64_t ring_bytes, unsigned nrings,
 				    int when_full)
 {
 	struct ring_reader *r = calloc(1, sizeof *r);
-	uint64_t bytes = 4096, total;
+	uint64_t bytes = ring_round_bytes(ring_bytes), total;
 	int fd;
 
 	if (!r) {
 		fail("trace: out of memory");
 		return NULL;
 	}
-	while (bytes < ring_bytes)
-		bytes <<= 1;
 	total = RING_POOL_BYTES + (uint64_t)nrings * (RING_HDR_BYTES + bytes);
 	snprintf(r->name, sizeof r->name, "%s", name);
 	r->seen = calloc(nrings, sizeof *r->seen);

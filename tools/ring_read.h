@@ -48,6 +48,10 @@ void ring_reader_unlink(const struct ring_reader *r);
 /* Unmaps and removes the pool. */
 void ring_reader_free(struct ring_reader *r);
 
+/* A ring's data bytes for a --buffer-size: rounded up to a power of two
+ * (4096 at least), as ring_reader_new makes them. */
+uint64_t ring_round_bytes(uint64_t ring_bytes);
+
 /* Parses "64K", "1M", "65536" into *v; -1 if malformed. */
 int ring_parse_size(const char *s, uint64_t *v);
 
