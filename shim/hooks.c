@@ -91,7 +91,7 @@ struct shim_call {
 	uintptr_t had;          /* what names.c had: sem_open count, shmat id */
 	const struct shim_next *calls;
 	size_t namelen;         /* name's length, or SHIM_LEN_UNKNOWN */
-	size_t objlen;          /* an open's name: its length once measured */
+	size_t objlen;          /* an open's name: its length once measured (obj_len) */
 	char name[SHIM_NAME_CAP];
 	struct shim_event e;    /* the result is kept here even without an event */
 };
@@ -101,6 +101,15 @@ SHIM_HOT_PRE static int named(struct shim_call *c, int got)
 {
 	c->namelen = got ? (size_t)got - 1 : 0;
 	return got;
+}
+
+/* A name argument's (c->obj) length, measured once (cap SHIM_NAME_CAP:
+ * a length there is not the name's); 0 for none. */
+SHIM_HOT static size_t obj_len(struct shim_call *c)
+{
+	if (c->objlen == SHIM_LEN_UNKNOWN)
+		c->objlen = c->obj ? shim_strnlen((const char *)c->obj, SHIM_NAME_CAP) : 0;
+	return c->objlen;
 }
 
 SHIM_HOT_PRE static int fd_name(struct shim_call *c, int fd)
@@ -186,17 +195,14 @@ SHIM_HOT static void name_after(struct shim_call *c)
 		return;
 	switch (c->nm) {
 	case N_SHM_OPEN:
-		if (intercept() & FD_OPS) {
-			c->objlen = shim_strnlen((const char *)c->obj, SHIM_NAME_CAP);
-			names_put_len(NK_FD, (uintptr_t)e->ret.i, 0, (const char *)c->obj, c->objlen);
-		}
+		if (intercept() & FD_OPS)
+			names_put_len(NK_FD, (uintptr_t)e->ret.i, 0, (const char *)c->obj, obj_len(c));
 		break;
 	case N_SEM_OPEN:
 		/* libc hands out the same sem_t for every open of one
 		 * semaphore, to be closed as many times */
 		names_get(NK_SEM, (uintptr_t)e->ret.p, &opens, NULL);
-		c->objlen = shim_strnlen((const char *)c->obj, SHIM_NAME_CAP);
-		names_put_len(NK_SEM, (uintptr_t)e->ret.p, opens + 1, (const char *)c->obj, c->objlen);
+		names_put_len(NK_SEM, (uintptr_t)e->ret.p, opens + 1, (const char *)c->obj, obj_len(c));
 		if (shim_count_ops)
 			counters_sem_open(e->ret.p, (const char *)c->obj);
 		break;
@@ -235,10 +241,8 @@ SHIM_HOT static void name_after(struct shim_call *c)
 		names_id_put(2, (int)e->ret.i, (key_t)c->obj);
 		break;
 	case N_MQ_OPEN:
-		if (intercept() & MQ_OPS) {
-			c->objlen = shim_strnlen((const char *)c->obj, SHIM_NAME_CAP);
-			names_put_len(NK_MQ, (uintptr_t)e->ret.i, 0, (const char *)c->obj, c->objlen);
-		}
+		if (intercept() & MQ_OPS)
+			names_put_len(NK_MQ, (uintptr_t)e->ret.i, 0, (const char *)c->obj, obj_len(c));
 		break;
 	case N_SHMAT:
 		names_put(NK_SHMAT, (uintptr_t)e->ret.p, c->obj, NULL);
@@ -267,7 +271,7 @@ SHIM_HOT static void name_key(struct shim_call *c)
 	case N_SEM_OPEN:
 	case N_MQ_OPEN:
 		/* a length measured at the cap is not the name's */
-		ev_key_posix(e, (const char *)c->obj, c->objlen < SHIM_NAME_CAP ? c->objlen : SHIM_LEN_UNKNOWN);
+		ev_key_posix(e, (const char *)c->obj, obj_len(c) < SHIM_NAME_CAP ? c->objlen : SHIM_LEN_UNKNOWN);
 		break;
 	case N_MQD:
 	case N_MQ_CLOSE:

@@ -221,7 +221,9 @@ SHIM_HOT static uint64_t rec_size(const struct shim_event *e, size_t *keylen, in
 
 	*key_arg = -1;
 	for (int i = 0; i < e->nargs; i++) {
-		if (known <= SHIM_STR_MAX && e->arg[i].kind == A_STR && e->arg[i].s == e->key_src) {
+		int is_key = e->key_src && e->arg[i].kind == A_STR && e->arg[i].s == e->key_src;
+
+		if (is_key && known <= SHIM_STR_MAX) {
 			/* arg_data's answer, known: the string and its NUL */
 			n[i] = 0;
 			dl[i] = (uint32_t)known + 1;
@@ -230,8 +232,7 @@ SHIM_HOT static uint64_t rec_size(const struct shim_event *e, size_t *keylen, in
 		}
 		len += RING_ARG_SIZE(e->arg[i].namelen, dl[i]);
 		/* a string not cut at SHIM_STR_MAX holds the key whole */
-		if (e->key_src && e->arg[i].kind == A_STR && e->arg[i].s == e->key_src &&
-		    dl[i] && dl[i] - 1 <= SHIM_STR_MAX && *key_arg < 0)
+		if (is_key && dl[i] && dl[i] - 1 <= SHIM_STR_MAX && *key_arg < 0)
 			*key_arg = i;
 	}
 	if (*key_arg >= 0) {
