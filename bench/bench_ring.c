@@ -324,6 +324,7 @@ struct env {
 	char self[PATH_MAX], nipc[PATH_MAX], shim[PATH_MAX], strace[PATH_MAX], lttng[PATH_MAX];
 	char lttng_bin[PATH_MAX], file[PATH_MAX], dir[64], timed[PATH_MAX];
 	int have_strace, have_lttng, have_timed;
+	int own_sessiond;       /* lttng-sessiond was started by this run */
 	double tsc_per_ns, tsc_read;    /* the TSC's rate; one read's cost, ticks */
 };
 
@@ -512,12 +513,19 @@ static int lttng_session(struct env *v, int start)
 	char cmd[PATH_MAX * 4 + 512];
 
 	if (!start) {
-		snprintf(cmd, sizeof cmd, "%s destroy nipc-bench-%ld >/dev/null 2>&1; rm -rf %s/lttng",
-			 v->lttng_bin, (long)getpid(), v->dir);
+		/* the daemon too, if this run started it (its consumer daemon
+		 * ends with it) */
+		snprintf(cmd, sizeof cmd, "%s destroy nipc-bench-%ld >/dev/null 2>&1; rm -rf %s/lttng%s",
+			 v->lttng_bin, (long)getpid(), v->dir,
+			 v->own_sessiond ? "; pkill -x lttng-sessiond" : "");
 		return sh(cmd);
 	}
+	if (sh("pgrep -x lttng-sessiond >/dev/null")) {
+		if (sh("lttng-sessiond --daemonize >/dev/null 2>&1"))
+			return -1;
+		v->own_sessiond = 1;
+	}
 	snprintf(cmd, sizeof cmd,
-		 "{ pgrep -x lttng-sessiond >/dev/null || lttng-sessiond --daemonize; } >/dev/null 2>&1 && "
 		 "%s create nipc-bench-%ld --output=%s/lttng >/dev/null 2>&1 && "
 		 "%s enable-event -u -s nipc-bench-%ld 'nipc_bench:*' >/dev/null 2>&1 && "
 		 "%s start nipc-bench-%ld >/dev/null 2>&1",
@@ -706,7 +714,7 @@ int main(int argc, char **argv)
 		if (w->note && v.have_strace)
 			printf("%s\n", w->note);
 	}
-	if (v.have_lttng)
+	if (v.have_lttng || v.own_sessiond)
 		lttng_session(&v, 0);
 	rmdir(v.dir);
 	return 0;
