@@ -60,22 +60,12 @@ SHIM_HOT_PRE static pid_t my_tid(void)
 
 SHIM_HOT_DATA int shim_clock_tsc;
 
-SHIM_HOT static uint64_t mono_ns(void)
+SHIM_HOT uint64_t shim_mono_ns(void)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-/* The events' clock: TSC ticks when the ring's reader asked for them. */
-static inline uint64_t ev_clock(void)
-{
-#if defined(__x86_64__)
-	if (shim_clock_tsc)
-		return __builtin_ia32_rdtsc();
-#endif
-	return mono_ns();
 }
 
 /* ----------------------------------------------------------------- events */

@@ -9,13 +9,17 @@
  * object (names known from earlier calls; an object the shim knows nothing
  * to do with goes straight through), decide, call through the call table
  * chosen for the object, record the object, and make an event when the
- * trace mask says so. Waits and posts are traced only on semaphores from
+ * trace mask says so; a call that succeeded under nipc trace writes its
+ * record from the hook itself (the lean path), the others through
+ * dispatch_leave. Waits and posts are traced only on semaphores from
  * sem_open unless the filter says "unnamed": a process's own thread locks
  * would drown its IPC. */
 #include "config.h"
 
 #include "shim.h"
 #include "emul_sysv.h"
+#include "ring_write.h"
+#include "nipc.h"
 #include "keyfind.h"
 
 #include <errno.h>
@@ -105,7 +109,7 @@ SHIM_HOT_PRE static int named(struct shim_call *c, int got)
 
 /* A name argument's (c->obj) length, measured once (cap SHIM_NAME_CAP:
  * a length there is not the name's); 0 for none. */
-SHIM_HOT static size_t obj_len(struct shim_call *c)
+SHIM_HOT static inline size_t obj_len(struct shim_call *c)
 {
 	if (c->objlen == SHIM_LEN_UNKNOWN)
 		c->objlen = c->obj ? shim_strnlen((const char *)c->obj, SHIM_NAME_CAP) : 0;
@@ -495,14 +499,27 @@ static int semctl_has_arg(int cmd)
 /* An argument's name, kept in nipc_hot: the record's copy reads it there,
  * not from a page of .rodata the traced path touches for nothing else. */
 #define ARGN(str) __extension__({ SHIM_HOT_DATA static char n_[] = str; (const char *)n_; })
-#define S(x) ev_str(&c.e, ARGN(#x), sizeof #x - 1, x);
-#define P(k, x) ev_ptr(&c.e, ARGN(#x), sizeof #x - 1, k, x);
-#define I(k, x) ev_arg(&c.e, ARGN(#x), sizeof #x - 1, k, (long long)(x));
-#define A(k, name, x) ev_arg(&c.e, ARGN(name), sizeof name - 1, k, (long long)(x));
-#define AP(k, name, x) ev_ptr(&c.e, ARGN(name), sizeof name - 1, k, x);
-#define SOPS(s, n) ev_sops(&c.e, ARGN("sops"), sizeof "sops" - 1, s, n);
-#define B(k, x, n) ev_buf(&c.e, ARGN(#x), sizeof #x - 1, k, x, (size_t)(n));
-#define IF(cond, ...) if (cond) { __VA_ARGS__ }
+/* Each argument goes into the event and, for the lean path (below), into
+ * the hook's own list (lean_, ln_ of them), whose kinds, names and count
+ * the compiler knows; an argument of another kind (data other than a
+ * string), or one recorded on a condition, rules the lean path out
+ * (lean_bad_, a constant of the hook too). */
+#define LEAN_ARG(k, nm, nl, val) \
+	if (ln_ < SHIM_MAX_ARGS) \
+		lean_[ln_++] = (struct rec_arg){.kind = (k), .namelen = (nl), .name = (nm), .v = (val)};
+#define S(x) { const char *an_ = ARGN(#x); ev_str(&c.e, an_, sizeof #x - 1, x); \
+	LEAN_ARG(A_STR, an_, sizeof #x - 1, (uint64_t)(uintptr_t)(x)) }
+#define P(k, x) { const char *an_ = ARGN(#x); ev_ptr(&c.e, an_, sizeof #x - 1, k, x); \
+	lean_bad_ |= (k) != A_PTR; LEAN_ARG(k, an_, sizeof #x - 1, (uint64_t)(uintptr_t)(x)) }
+#define I(k, x) { const char *an_ = ARGN(#x); ev_arg(&c.e, an_, sizeof #x - 1, k, (long long)(x)); \
+	LEAN_ARG(k, an_, sizeof #x - 1, (uint64_t)(long long)(x)) }
+#define A(k, name, x) { const char *an_ = ARGN(name); ev_arg(&c.e, an_, sizeof name - 1, k, (long long)(x)); \
+	LEAN_ARG(k, an_, sizeof name - 1, (uint64_t)(long long)(x)) }
+#define AP(k, name, x) { const char *an_ = ARGN(name); ev_ptr(&c.e, an_, sizeof name - 1, k, x); \
+	lean_bad_ |= (k) != A_PTR; LEAN_ARG(k, an_, sizeof name - 1, (uint64_t)(uintptr_t)(x)) }
+#define SOPS(s, n) ev_sops(&c.e, ARGN("sops"), sizeof "sops" - 1, s, n); lean_bad_ = 1;
+#define B(k, x, n) ev_buf(&c.e, ARGN(#x), sizeof #x - 1, k, x, (size_t)(n)); lean_bad_ = 1;
+#define IF(cond, ...) lean_bad_ = 1; if (cond) { __VA_ARGS__ }
 
 /* How a result is kept and when it is a failure. */
 #define RK_R_INT(r) c.e.ret.i = (r), (r) < 0
@@ -510,6 +527,68 @@ static int semctl_has_arg(int cmd)
 #define RK_R_SEM(r) c.e.ret.p = (r), (r) == SEM_FAILED
 #define RK_R_MAP(r) c.e.ret.p = (r), (r) == MAP_FAILED
 #define RK_R_SHMAT(r) c.e.ret.p = (r), (r) == (void *)-1
+
+/* ------------------------------------------------------ the lean path */
+
+/* The objects the lean path names: a POSIX name argument, or the name
+ * names.c gave a descriptor, a mapping or a semaphore. */
+#define LEAN_NM(nm) ((nm) == N_PNAME || (nm) == N_SHM_OPEN || (nm) == N_FD || (nm) == N_CLOSE || \
+		     (nm) == N_MMAP || (nm) == N_MUNMAP || (nm) == N_SEM)
+
+/* dispatch_leave for a call that succeeded, was not emulated, and whose
+ * thread has a ring: its record written straight from the hook's
+ * arguments (a, n of them), the record that ring_put would write from
+ * the event. Inline in each hook, with op, nm, rk and the arguments'
+ * kinds and names constants there. */
+static inline __attribute__((always_inline)) void
+lean_leave(struct shim_call *c, shim_tls_t *t, enum shim_op op, enum shim_nm nm, enum ret_kind rk,
+	   struct rec_arg *a, int n, int err)
+{
+	uint64_t now = ev_clock();
+	const char *key = NULL;
+	size_t known = SHIM_LEN_UNKNOWN, keylen = 0;
+	struct rec_head hd;
+
+	ring_open_mark(t, c->e.t0);
+	hd.dur = now - c->e.t0 + 1;
+	c->e.failed = 0;
+	if (nm == N_SHM_OPEN || nm == N_MMAP || nm == N_MUNMAP)
+		name_after(c);
+	if (nm == N_PNAME || nm == N_SHM_OPEN) {
+		key = (const char *)c->obj;
+		if (key)
+			known = obj_len(c) < SHIM_NAME_CAP ? c->objlen : SHIM_LEN_UNKNOWN;
+	} else if (nm != N_SEM || c->name[0]) {
+		key = c->name;
+		known = c->namelen;
+	}
+	hd.key_arg = -1;
+	for (int i = 0; i < n; i++) {
+		int is_key = key && a[i].kind == A_STR && (const char *)(uintptr_t)a[i].v == key;
+
+		a[i].data = (const void *)(uintptr_t)a[i].v;
+		a[i].n = 0;
+		a[i].dl = 0;
+		if (a[i].kind != A_STR || !a[i].v)
+			continue;
+		a[i].dl = (uint32_t)(is_key && known <= SHIM_STR_MAX ? known :
+				     shim_strnlen(a[i].data, SHIM_STR_MAX + 1)) + 1;
+		/* a string not cut at SHIM_STR_MAX holds the key whole */
+		if (is_key && a[i].dl - 1 <= SHIM_STR_MAX && hd.key_arg < 0)
+			hd.key_arg = i;
+	}
+	if (key && hd.key_arg < 0)
+		keylen = known < sizeof c->e.key ? known : shim_strnlen(key, sizeof c->e.key - 1);
+	hd.op = (uint16_t)op;
+	hd.flags = 0;
+	hd.rk = (uint8_t)rk;
+	hd.err = err;
+	hd.key_type = key ? NIPC_KEY_POSIX : -1;
+	hd.ret = rk == R_INT || rk == R_KEYT ? (uint64_t)c->e.ret.i : (uint64_t)(uintptr_t)c->e.ret.p;
+	ring_write(t, t->ring, &hd, a, n, key, keylen, c->e.t0, c->e.pid);
+	t->busy--;
+	*shim_errno() = err;
+}
 
 /* ------------------------------------------------------------ the hooks */
 
@@ -608,7 +687,8 @@ void shim_hooks_arm(void)
 		struct shim_call c; \
 		shim_tls_t *tls_; \
 		ret r_; \
-		int failed_, err_; \
+		int failed_, err_, ln_ = 0, lean_bad_ = 0; \
+		struct rec_arg lean_[SHIM_MAX_ARGS]; \
 		SELF_T(0) \
 		\
 		if (!(intercept() & OPBIT(op))) \
@@ -630,7 +710,11 @@ void shim_hooks_arm(void)
 			c.e.emulated = tls_->emul_took; \
 			__VA_ARGS__ \
 		} \
-		dispatch_leave(&c, failed_, err_); \
+		if (!lean_bad_ && LEAN_NM(nm) && c.event && !failed_ && !c.e.emulated && \
+		    shim_policy.sink == SINK_RING && tls_->ring) \
+			lean_leave(&c, tls_, OP_##op, nm, rk, lean_, ln_, err_); \
+		else \
+			dispatch_leave(&c, failed_, err_); \
 		SELF_END(c.event) \
 		return r_; \
 	} \

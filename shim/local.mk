@@ -4,7 +4,7 @@
 lib_LTLIBRARIES += shim/libnipc-preload.la
 shim_libnipc_preload_la_SOURCES = shim/shim.h shim/hot.c shim/hooks.c shim/next.c shim/ops.c shim/filter.c \
 	shim/init.c shim/policy.c shim/rules.c shim/rules.h shim/names.c shim/event.c shim/format.c \
-	shim/sink.c shim/trace_file.h shim/format.h shim/ring.c shim/ring.h shim/trace_guard.c shim/key_fmt.h \
+	shim/sink.c shim/trace_file.h shim/format.h shim/ring.c shim/ring.h shim/ring_write.h shim/trace_guard.c shim/key_fmt.h \
 	shim/emul_state.c shim/emul_state.h shim/emul_sysv.c shim/emul_sysv.h \
 	shim/emul_sem.c shim/emul_sem.h shim/emul_wait.c shim/emul_wait.h shim/emul.c \
 	shim/cleanup.c shim/guard.c shim/ledger.c shim/ledger.h shim/procscan.c shim/keyfind.c shim/keyfind.h \

@@ -10,6 +10,7 @@
 
 #include "shim.h"
 #include "ring.h"
+#include "ring_write.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +29,7 @@
 SHIM_HOT_DATA static struct ring_pool *pool;
 /* The pool's parameters, copied at start-up: the hook path reads no page
  * of the pool but its own ring's. */
-SHIM_HOT_DATA static uint64_t ring_bytes;
+SHIM_HOT_DATA uint64_t ring_bytes;
 SHIM_HOT_DATA static uint32_t when_full;
 /* The thread's ring and where it stands: the next record's place, the
  * place the reader's tail last left room up to, and the ring's dropped
@@ -75,15 +76,10 @@ void ring_after_fork(void)
 	shim_tls()->ring = NULL;
 }
 
-static struct ring_rec *rec_at(struct ring_hdr *h, uint64_t at)
-{
-	return (struct ring_rec *)(ring_data(h) + (at & (ring_bytes - 1)));
-}
-
 /* An empty end mark at at (release: after what the caller wrote before). */
 static void mark_end(struct ring_hdr *h, uint64_t at)
 {
-	__atomic_store_n((uint64_t *)rec_at(h, at), 0, __ATOMIC_RELEASE);
+	__atomic_store_n((uint64_t *)ring_rec_at(h, at), 0, __ATOMIC_RELEASE);
 }
 
 static __attribute__((noinline, cold)) struct ring_hdr *claim(pid_t pid, pid_t tid)
@@ -209,14 +205,13 @@ SHIM_HOT static uint32_t arg_data(const struct shim_arg *a, uint32_t *n)
 	}
 }
 
-/* The record's length; each argument's data bytes and count in dl, n;
- * the key's bytes in *keylen, or in *key_arg the string argument that
- * holds them whole (a POSIX name: measured once, or not at all when the
- * hook knew its length). */
-SHIM_HOT static uint64_t rec_size(const struct shim_event *e, size_t *keylen, int *key_arg,
-				  uint32_t *dl, uint32_t *n)
+/* Each argument's data bytes and count in dl, n; the key's bytes in
+ * *keylen, or in *key_arg the string argument that holds them whole (a
+ * POSIX name: measured once, or not at all when the hook knew its
+ * length). */
+SHIM_HOT static void rec_size(const struct shim_event *e, size_t *keylen, int *key_arg,
+			      uint32_t *dl, uint32_t *n)
 {
-	uint64_t len = sizeof(struct ring_rec);
 	size_t known = e->key_src ? e->key_len : SHIM_LEN_UNKNOWN;
 
 	*key_arg = -1;
@@ -230,18 +225,15 @@ SHIM_HOT static uint64_t rec_size(const struct shim_event *e, size_t *keylen, in
 		} else {
 			dl[i] = arg_data(&e->arg[i], &n[i]);
 		}
-		len += RING_ARG_SIZE(e->arg[i].namelen, dl[i]);
 		/* a string not cut at SHIM_STR_MAX holds the key whole */
 		if (is_key && dl[i] && dl[i] - 1 <= SHIM_STR_MAX && *key_arg < 0)
 			*key_arg = i;
 	}
-	if (*key_arg >= 0) {
+	if (*key_arg >= 0)
 		*keylen = 0;
-		return len;
-	}
-	*keylen = known < sizeof e->key ? known :
-		  shim_strnlen(e->key_src ? e->key_src : e->key, sizeof e->key - 1);
-	return len + RING_ALIGN(*keylen);
+	else
+		*keylen = known < sizeof e->key ? known :
+			  shim_strnlen(e->key_src ? e->key_src : e->key, sizeof e->key - 1);
 }
 
 static int reader_gone(void)
@@ -252,7 +244,7 @@ static int reader_gone(void)
 /* Whether need more bytes fit after the head: the room last seen, else
  * the reader's tail read again; with --when-full block, waited for while
  * the reader lives. */
-static __attribute__((noinline, cold)) int room_for(struct ring_hdr *h, uint64_t need)
+__attribute__((noinline, cold)) int ring_room_for(struct ring_hdr *h, uint64_t need)
 {
 	static const struct timespec nap = {0, 50000};
 	shim_tls_t *t = shim_tls();
@@ -272,44 +264,6 @@ static __attribute__((noinline, cold)) int room_for(struct ring_hdr *h, uint64_t
 	return 1;
 }
 
-SHIM_HOT static void fill(struct ring_rec *r, const struct shim_event *e, size_t keylen,
-			  int key_arg, const uint32_t *dl, const uint32_t *n)
-{
-	unsigned char *p = (unsigned char *)(r + 1);
-
-	r->op = (uint16_t)e->op;
-	r->nargs = (uint8_t)e->nargs;
-	r->flags = (e->failed ? RR_FAILED : 0) | (e->emulated ? RR_EMULATED : 0) |
-		   (e->key_searched ? RR_SEARCHED : 0) | (key_arg >= 0 ? RR_KEY_ARG : 0);
-	r->err = e->err;
-	r->rk = (uint8_t)e->rk;
-	r->key_arg = (uint8_t)(key_arg >= 0 ? key_arg : 0);
-	r->key_type = (int16_t)e->key_type;
-	r->keylen = (uint32_t)keylen;
-	r->dur = e->dur;
-	r->ret = e->rk == R_INT || e->rk == R_KEYT ? (uint64_t)e->ret.i : (uint64_t)(uintptr_t)e->ret.p;
-	for (int i = 0; i < e->nargs; i++) {
-		const struct shim_arg *a = &e->arg[i];
-		struct ring_arg *ra = (struct ring_arg *)p;
-		size_t nl = a->namelen;
-
-		ra->kind = (uint8_t)a->kind;
-		ra->namelen = (uint8_t)nl;
-		ra->datalen = (uint16_t)dl[i];
-		ra->n = n[i];
-		ra->v = (uint64_t)a->u;
-		shim_copy(ra + 1, a->name, nl);
-		if (dl[i]) {
-			shim_copy((unsigned char *)ra + RING_ARG_DATA(nl), a->p, dl[i]);
-			if (a->kind == A_STR)
-				((unsigned char *)ra)[RING_ARG_DATA(nl) + dl[i] - 1] = 0;
-		}
-		p += RING_ARG_SIZE(nl, dl[i]);
-	}
-	if (keylen)
-		shim_copy(p, e->key_src ? e->key_src : e->key, keylen);
-}
-
 SHIM_HOT_PRE void ring_begin(pid_t pid, pid_t tid)
 {
 	shim_tls_t *t = shim_tls();
@@ -321,36 +275,28 @@ SHIM_HOT_PRE void ring_begin(pid_t pid, pid_t tid)
 SHIM_HOT void ring_end(uint64_t start)
 {
 	shim_tls_t *t = shim_tls();
-	struct ring_rec *r;
 
-	if (UNLIKELY(!t->ring))
-		return;
-	r = rec_at(t->ring, t->head);
-	/* the record's next lines, fetched while the call's naming runs */
-	__builtin_prefetch((char *)r + 64, 1, 3);
-	__builtin_prefetch((char *)r + 128, 1, 3);
-	r->t0 = start;
-	__atomic_store_n(&r->commit, RING_OPEN, __ATOMIC_RELEASE);
+	if (LIKELY(t->ring))
+		ring_open_mark(t, start);
 }
 
 /* No room: the event is lost, and the open mark taken back. */
-static __attribute__((noinline, cold)) void put_lost(struct ring_hdr *h, pid_t pid)
+__attribute__((noinline, cold)) void ring_put_lost(struct ring_hdr *h, pid_t pid)
 {
 	lost_one(h, pid);
 	mark_end(h, shim_tls()->head);
 }
 
-/* The rest of the data area skipped: the open mark moves to the start,
- * then the pad is published. */
-static __attribute__((noinline, cold)) void put_pad(struct ring_hdr *h, uint64_t head, uint64_t pad,
-						   uint64_t t0)
+/* The open mark moves to the start, then the pad is published. */
+__attribute__((noinline, cold)) void ring_put_pad(struct ring_hdr *h, uint64_t head, uint64_t pad,
+						  uint64_t t0)
 {
-	struct ring_rec *r = rec_at(h, head + pad);
+	struct ring_rec *r = ring_rec_at(h, head + pad);
 
 	r->t0 = t0;
 	__atomic_store_n(&r->commit, RING_OPEN, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->len, 0, __ATOMIC_RELAXED);
-	r = rec_at(h, head);
+	r = ring_rec_at(h, head);
 	__atomic_store_n((uint64_t *)r, (uint64_t)RING_PAD << 32 | (uint32_t)pad, __ATOMIC_RELEASE);
 }
 
@@ -358,49 +304,35 @@ SHIM_HOT void ring_put(const struct shim_event *e)
 {
 	shim_tls_t *t = shim_tls();
 	struct ring_hdr *h = t->ring;
-	uint64_t head = t->head;
 	size_t keylen;
 	int key_arg;
-	uint64_t len, pos, pad, size = ring_bytes, end;
 	uint32_t dl[SHIM_MAX_ARGS], n[SHIM_MAX_ARGS];
-	struct ring_rec *r;
+	struct rec_arg a[SHIM_MAX_ARGS];
+	struct rec_head hd;
 
 	if (UNLIKELY(!h)) {
 		/* ring_begin found none free: the next event looks again */
 		lost_noring(e->pid);
 		return;
 	}
-	len = rec_size(e, &keylen, &key_arg, dl, n);
-	pos = head & (size - 1);
-	pad = pos + len > size ? size - pos : 0;
-	/* never an end mark that would not fit before the end */
-	end = (pad ? 0 : pos) + len;
-	if (size - end < RING_MARK_BYTES && end != size)
-		len += size - end;
-	if (UNLIKELY(pad + len > size) ||
-	    (UNLIKELY(head + pad + len + RING_MARK_BYTES > t->room) &&
-	     !room_for(h, pad + len + RING_MARK_BYTES))) {
-		put_lost(h, e->pid);
-		return;
+	rec_size(e, &keylen, &key_arg, dl, n);
+	for (int i = 0; i < e->nargs; i++) {
+		a[i].kind = e->arg[i].kind;
+		a[i].namelen = e->arg[i].namelen;
+		a[i].name = e->arg[i].name;
+		a[i].v = (uint64_t)e->arg[i].u;
+		a[i].data = e->arg[i].p;
+		a[i].dl = dl[i];
+		a[i].n = n[i];
 	}
-	if (UNLIKELY(pad)) {
-		put_pad(h, head, pad, e->t0);
-		head += pad;
-	}
-	r = rec_at(h, head);
-	/* the end mark after it first: a length seen means a mark there */
-	__atomic_store_n((uint64_t *)rec_at(h, head + len), 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&r->len, (uint32_t)len, __ATOMIC_RELEASE);
-	r->dropped = t->dropped;
-	fill(r, e, keylen, key_arg, dl, n);
-	__atomic_store_n(&r->commit, RING_COMMIT, __ATOMIC_RELEASE);
-	head += len;
-	t->head = head;
-	/* The next record's lines, fetched for writing now: a store that
-	 * misses the cache would stall the program's next atomic operation
-	 * (every semaphore call has one) until the line arrives. */
-	pos = head & (size - 1);
-	__builtin_prefetch(ring_data(h) + pos, 1, 3);
-	__builtin_prefetch(ring_data(h) + ((pos + 64) & (size - 1)), 1, 3);
-	__builtin_prefetch(ring_data(h) + ((pos + 128) & (size - 1)), 1, 3);
+	hd.op = (uint16_t)e->op;
+	hd.flags = (e->failed ? RR_FAILED : 0) | (e->emulated ? RR_EMULATED : 0) |
+		   (e->key_searched ? RR_SEARCHED : 0);
+	hd.rk = (uint8_t)e->rk;
+	hd.err = e->err;
+	hd.key_arg = key_arg;
+	hd.key_type = e->key_type;
+	hd.dur = e->dur;
+	hd.ret = e->rk == R_INT || e->rk == R_KEYT ? (uint64_t)e->ret.i : (uint64_t)(uintptr_t)e->ret.p;
+	ring_write(t, h, &hd, a, e->nargs, e->key_src ? e->key_src : e->key, keylen, e->t0, e->pid);
 }

@@ -26,13 +26,15 @@
  * (SHIM_HOT_PRE: one page), the naming of System V ids and keys and the
  * loss counts, what runs after it (SHIM_HOT: two pages), each part from a
  * page boundary (hot.c, linked first, starts them), then each hook with
- * its interposed function right after it (one page for both, mostly).
+ * its interposed function right after it, from a page boundary (one page
+ * for both: test_trace_ring checks; a call that succeeds takes the hook's
+ * lean path after the real call, in that page, see hooks.c).
  * The data a traced call reads or writes is in nipc_hot, which hot.c
  * starts on a page of its own; test_trace_ring checks that it fits one. */
 #define SHIM_HOT_PRE __attribute__((section(".text.sorted.nipc1a")))
 #define SHIM_HOT_AUX __attribute__((section(".text.sorted.nipc1b")))
 #define SHIM_HOT __attribute__((section(".text.sorted.nipc1c")))
-#define SHIM_HOT_HOOK(fn) __attribute__((noinline, section(".text.sorted.nipc2." #fn ".0")))
+#define SHIM_HOT_HOOK(fn) __attribute__((noinline, aligned(4096), section(".text.sorted.nipc2." #fn ".0")))
 #define SHIM_HOT_ENTRY(fn) __attribute__((section(".text.sorted.nipc2." #fn ".1")))
 #define SHIM_HOT_DATA __attribute__((section("nipc_hot")))
 #define LIKELY(x) __builtin_expect(!!(x), 1)
@@ -468,6 +470,17 @@ SHIM_HIDDEN int ring_init(const char *name);
 SHIM_HIDDEN int ring_on(void);
 /* Events time themselves with the TSC (the ring's reader converts). */
 SHIM_HIDDEN extern int shim_clock_tsc;
+SHIM_HIDDEN uint64_t shim_mono_ns(void);
+/* The events' clock: TSC ticks when the ring's reader asked for them,
+ * else CLOCK_MONOTONIC ns. */
+static inline uint64_t ev_clock(void)
+{
+#if defined(__x86_64__)
+	if (shim_clock_tsc)
+		return __builtin_ia32_rdtsc();
+#endif
+	return shim_mono_ns();
+}
 /* An event begins: the thread's ring claimed if it has none. */
 SHIM_HIDDEN void ring_begin(pid_t pid, pid_t tid);
 /* The event that began at start is ending: the reader holds back events

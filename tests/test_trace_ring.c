@@ -530,6 +530,70 @@ static void test_hot_data_one_page(void **state)
 	fclose(f);
 }
 
+/* Each hook (t_fn) and the interposed function after it (fn) lie in one
+ * page: after the real call, the lean path runs in that page only. */
+static void test_hooks_one_page(void **state)
+{
+	FILE *f = fopen(tl_shim(), "rb");
+	Elf64_Ehdr eh;
+	Elf64_Shdr *sh;
+	Elf64_Sym *sym = NULL;
+	char *str = NULL;
+	size_t nsym = 0, hooks = 0;
+
+	(void)state;
+	if (tl_shim_asan())
+		skip();
+	assert_non_null(f);
+	assert_int_equal(fread(&eh, sizeof eh, 1, f), 1);
+	assert_memory_equal(eh.e_ident, ELFMAG, SELFMAG);
+	sh = calloc(eh.e_shnum, sizeof *sh);
+	assert_non_null(sh);
+	assert_int_equal(fseek(f, (long)eh.e_shoff, SEEK_SET), 0);
+	assert_int_equal(fread(sh, sizeof *sh, eh.e_shnum, f), eh.e_shnum);
+	for (int i = 0; i < eh.e_shnum; i++) {
+		const Elf64_Shdr *ss;
+
+		if (sh[i].sh_type != SHT_SYMTAB)
+			continue;
+		assert_true(sh[i].sh_link < eh.e_shnum);
+		ss = &sh[sh[i].sh_link];
+		nsym = sh[i].sh_size / sizeof *sym;
+		sym = malloc(sh[i].sh_size);
+		str = malloc(ss->sh_size + 1);
+		assert_non_null(sym);
+		assert_non_null(str);
+		assert_int_equal(fseek(f, (long)sh[i].sh_offset, SEEK_SET), 0);
+		assert_int_equal(fread(sym, sizeof *sym, nsym, f), nsym);
+		assert_int_equal(fseek(f, (long)ss->sh_offset, SEEK_SET), 0);
+		assert_int_equal(fread(str, 1, ss->sh_size, f), ss->sh_size);
+		str[ss->sh_size] = 0;
+	}
+	fclose(f);
+	assert_non_null(sym);
+	for (size_t i = 0; i < nsym; i++) {
+		const char *name = str + sym[i].st_name;
+
+		if (ELF64_ST_TYPE(sym[i].st_info) != STT_FUNC || strncmp(name, "t_", 2))
+			continue;
+		for (size_t j = 0; j < nsym; j++) {
+			uint64_t end = sym[j].st_value + sym[j].st_size;
+
+			if (ELF64_ST_TYPE(sym[j].st_info) != STT_FUNC ||
+			    ELF64_ST_BIND(sym[j].st_info) != STB_GLOBAL || strcmp(str + sym[j].st_name, name + 2))
+				continue;
+			if (sym[i].st_value / 4096 != (end - 1) / 4096 || sym[j].st_value < sym[i].st_value)
+				fail_msg("%s at %#llx and %s ending at %#llx are not in one page", name,
+					 (unsigned long long)sym[i].st_value, name + 2, (unsigned long long)end);
+			hooks++;
+		}
+	}
+	assert_true(hooks > 30);
+	free(sym);
+	free(str);
+	free(sh);
+}
+
 /* Object file path's relocations from the traced path's code (.text
  * sorted as nipc1a: before the real call; nipc1c: after it; nipc2.*: the
  * hooks) into .rodata: how many, each reported. */
@@ -614,7 +678,7 @@ static void test_hot_code_no_rodata(void **state)
 	assert_int_equal(bad, 0);
 }
 
-TL_TESTS("trace_ring", NULL, NULL, test_hot_data_one_page, test_hot_code_no_rodata, test_keys_as_line_mode, test_threads_forks_execs, test_small_buffer_counts_losses,
+TL_TESTS("trace_ring", NULL, NULL, test_hot_data_one_page, test_hot_code_no_rodata, test_hooks_one_page, test_keys_as_line_mode, test_threads_forks_execs, test_small_buffer_counts_losses,
 	 test_pool_exhausted, test_pool_default, test_reader_stall, test_exec_chain,
 	 test_block_loses_nothing, test_sigkill_writer, test_half_written_record,
 	 test_signal_handler_events_lost,

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/* The one writer of a ring record (ring.h's layout), inline in both of its
+ * callers: ring_put (ring.c), which writes any event from its shim_event,
+ * and the hooks' lean path (hooks.c), which writes a successful call's
+ * record straight from the hook's own arguments. There the arguments'
+ * kinds, names and count are constants of the hook: the writer compiles
+ * into the hook, unrolled, with no loop over kinds and no shim_event, so
+ * that the path after the real call runs in the hook's own page (after a
+ * system call, each further page of code or data is a TLB miss where
+ * page-table isolation has no PCID). Only hooks.c and ring.c include it. */
+#ifndef NIPC_SHIM_RING_WRITE_H
+#define NIPC_SHIM_RING_WRITE_H
+
+#include "shim.h"
+#include "ring.h"
+
+/* One argument as the record holds it: data bytes at data (dl of them;
+ * a string's NUL included, and written as 0 whatever the caller's byte). */
+struct rec_arg {
+	enum arg_kind kind;
+	unsigned namelen;
+	const char *name;
+	uint64_t v;
+	const void *data;
+	uint32_t dl, n;
+};
+
+/* The record's header fields that the caller decides. */
+struct rec_head {
+	uint16_t op;
+	uint8_t flags;
+	uint8_t rk;
+	int32_t err;
+	int key_arg;            /* the string argument that holds the key, or -1 */
+	int key_type;
+	uint64_t dur, ret;
+};
+
+/* ring.c's: the data area's size, and the slow paths. */
+SHIM_HIDDEN extern uint64_t ring_bytes;
+/* Whether need more bytes fit after the head (the reader's tail read
+ * again; with --when-full block, waited for). */
+SHIM_HIDDEN int ring_room_for(struct ring_hdr *h, uint64_t need);
+/* No room: the event is lost, and the open mark taken back. */
+SHIM_HIDDEN void ring_put_lost(struct ring_hdr *h, pid_t pid);
+/* The rest of the data area skipped: the open mark moves to its start. */
+SHIM_HIDDEN void ring_put_pad(struct ring_hdr *h, uint64_t head, uint64_t pad, uint64_t t0);
+
+static inline __attribute__((always_inline)) struct ring_rec *ring_rec_at(struct ring_hdr *h,
+									 uint64_t at)
+{
+	return (struct ring_rec *)(ring_data(h) + (at & (ring_bytes - 1)));
+}
+
+/* The record of an event that started at t0, in thread t's ring h: args
+ * (nargs of them), then keylen bytes of key unless key_arg names the
+ * argument that holds it. */
+static inline __attribute__((always_inline)) void
+ring_write(shim_tls_t *t, struct ring_hdr *h, const struct rec_head *hd, const struct rec_arg *a,
+	   int nargs, const char *key, size_t keylen, uint64_t t0, pid_t pid)
+{
+	uint64_t head = t->head, size = ring_bytes, len = sizeof(struct ring_rec), pos, pad, end;
+	struct ring_rec *r;
+	unsigned char *p;
+
+	for (int i = 0; i < nargs; i++)
+		len += RING_ARG_SIZE(a[i].namelen, a[i].dl);
+	len += RING_ALIGN(keylen);
+	pos = head & (size - 1);
+	pad = pos + len > size ? size - pos : 0;
+	/* never an end mark that would not fit before the end */
+	end = (pad ? 0 : pos) + len;
+	if (size - end < RING_MARK_BYTES && end != size)
+		len += size - end;
+	if (UNLIKELY(pad + len > size) ||
+	    (UNLIKELY(head + pad + len + RING_MARK_BYTES > t->room) &&
+	     !ring_room_for(h, pad + len + RING_MARK_BYTES))) {
+		ring_put_lost(h, pid);
+		return;
+	}
+	if (UNLIKELY(pad)) {
+		ring_put_pad(h, head, pad, t0);
+		head += pad;
+	}
+	r = ring_rec_at(h, head);
+	/* the end mark after it first: a length seen means a mark there */
+	__atomic_store_n((uint64_t *)ring_rec_at(h, head + len), 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->len, (uint32_t)len, __ATOMIC_RELEASE);
+	r->dropped = t->dropped;
+	r->op = hd->op;
+	r->nargs = (uint8_t)nargs;
+	r->flags = hd->flags | (hd->key_arg >= 0 ? RR_KEY_ARG : 0);
+	r->err = hd->err;
+	r->rk = hd->rk;
+	r->key_arg = (uint8_t)(hd->key_arg >= 0 ? hd->key_arg : 0);
+	r->key_type = (int16_t)hd->key_type;
+	r->keylen = (uint32_t)keylen;
+	r->dur = hd->dur;
+	r->ret = hd->ret;
+	p = (unsigned char *)(r + 1);
+	for (int i = 0; i < nargs; i++) {
+		struct ring_arg *ra = (struct ring_arg *)p;
+		size_t nl = a[i].namelen;
+
+		ra->kind = (uint8_t)a[i].kind;
+		ra->namelen = (uint8_t)nl;
+		ra->datalen = (uint16_t)a[i].dl;
+		ra->n = a[i].n;
+		ra->v = a[i].v;
+		shim_copy(ra + 1, a[i].name, nl);
+		if (a[i].dl) {
+			shim_copy((unsigned char *)ra + RING_ARG_DATA(nl), a[i].data, a[i].dl);
+			if (a[i].kind == A_STR)
+				((unsigned char *)ra)[RING_ARG_DATA(nl) + a[i].dl - 1] = 0;
+		}
+		p += RING_ARG_SIZE(nl, a[i].dl);
+	}
+	if (keylen)
+		shim_copy(p, key, keylen);
+	__atomic_store_n(&r->commit, RING_COMMIT, __ATOMIC_RELEASE);
+	head += len;
+	t->head = head;
+	/* The next record's lines, fetched for writing now: a store that
+	 * misses the cache would stall the program's next atomic operation
+	 * (every semaphore call has one) until the line arrives. */
+	pos = head & (size - 1);
+	__builtin_prefetch(ring_data(h) + pos, 1, 3);
+	__builtin_prefetch(ring_data(h) + ((pos + 64) & (size - 1)), 1, 3);
+	__builtin_prefetch(ring_data(h) + ((pos + 128) & (size - 1)), 1, 3);
+}
+
+/* The event's end, before its naming: the end mark after the last record
+ * becomes an open mark with its start, so that the reader holds back the
+ * events that ended after it until its record is in. */
+static inline __attribute__((always_inline)) void ring_open_mark(shim_tls_t *t, uint64_t start)
+{
+	struct ring_rec *r = ring_rec_at(t->ring, t->head);
+
+	/* the record's next lines, fetched while the call's naming runs */
+	__builtin_prefetch((char *)r + 64, 1, 3);
+	__builtin_prefetch((char *)r + 128, 1, 3);
+	r->t0 = start;
+	__atomic_store_n(&r->commit, RING_OPEN, __ATOMIC_RELEASE);
+}
+
+#endif
