@@ -12,50 +12,43 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-SHIM_HOT_DATA static pid_t pid_cache;
+SHIM_HOT_DATA pid_t shim_pid_cache;
 
 void event_after_fork(void)
 {
 	shim_tls()->tid = 0;
-	__atomic_store_n(&pid_cache, (pid_t)syscall(SYS_getpid), __ATOMIC_RELAXED);
+	__atomic_store_n(&shim_pid_cache, (pid_t)syscall(SYS_getpid), __ATOMIC_RELAXED);
 }
 
 void event_note_pid(void)
 {
-	__atomic_store_n(&pid_cache, (pid_t)syscall(SYS_getpid), __ATOMIC_RELAXED);
+	__atomic_store_n(&shim_pid_cache, (pid_t)syscall(SYS_getpid), __ATOMIC_RELAXED);
 }
 
 /* A vfork child runs no fork handler: its pid is not the cached one. */
 int event_in_vfork_child(void)
 {
-	pid_t cached = __atomic_load_n(&pid_cache, __ATOMIC_RELAXED);
+	pid_t cached = __atomic_load_n(&shim_pid_cache, __ATOMIC_RELAXED);
 
 	return cached && cached != (pid_t)syscall(SYS_getpid);
 }
 
-SHIM_HOT_PRE static pid_t my_pid(void)
+__attribute__((noinline, cold)) pid_t event_pid_slow(void)
 {
-	pid_t p = __atomic_load_n(&pid_cache, __ATOMIC_RELAXED);
+	pid_t p = (pid_t)syscall(SYS_getpid);
 
-	if (!p) {
-		p = (pid_t)syscall(SYS_getpid);
-		__atomic_store_n(&pid_cache, p, __ATOMIC_RELAXED);
-	}
+	__atomic_store_n(&shim_pid_cache, p, __ATOMIC_RELAXED);
 	return p;
 }
 
 SHIM_HOT_PRE pid_t event_pid(void)
 {
-	return my_pid();
+	return ev_pid();
 }
 
-SHIM_HOT_PRE static pid_t my_tid(void)
+__attribute__((noinline, cold)) pid_t event_tid_slow(void)
 {
-	shim_tls_t *t = shim_tls();
-
-	if (!t->tid)
-		t->tid = (pid_t)syscall(SYS_gettid);
-	return t->tid;
+	return shim_tls()->tid = (pid_t)syscall(SYS_gettid);
 }
 
 SHIM_HOT_DATA int shim_clock_tsc;
@@ -69,25 +62,6 @@ SHIM_HOT uint64_t shim_mono_ns(void)
 }
 
 /* ----------------------------------------------------------------- events */
-
-SHIM_HOT_PRE void ev_begin(struct shim_event *e, enum shim_op op)
-{
-	e->op = op;
-	e->nargs = 0;
-	ev_key_none(e);
-	e->key_searched = 0;
-	e->dur = 0;
-	e->emulated = 0;
-	e->rk = R_INT;
-	e->pid = my_pid();
-	e->tid = my_tid();
-	/* the reader dates ring records from the monotonic clock */
-	if (shim_policy.sink != SINK_RING)
-		clock_gettime(CLOCK_REALTIME, &e->ts);
-	else
-		ring_begin(e->pid, e->tid);
-	e->t0 = ev_clock();
-}
 
 /* Copies up to len bytes of the caller's memory at p without faulting (the
  * kernel checks it): the number copied, 0 if none is readable. */

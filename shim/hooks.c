@@ -331,7 +331,7 @@ SHIM_HOT static void name_key(struct shim_call *c)
  * itself (emul_sysv.c). Rewriting a name and recording ownership will be
  * decided here too, once per object when it is created or opened, and
  * cached with its name (names.c): never by matching text on a hot call. */
-SHIM_HOT_PRE static const struct shim_next *decide(struct shim_call *c)
+static inline __attribute__((always_inline)) const struct shim_next *decide(struct shim_call *c)
 {
 	if (UNLIKELY(shim_deny_ops & (UINT64_C(1) << c->op)))
 		return &shim_deny_calls;
@@ -377,6 +377,33 @@ SHIM_HOT_PRE static int dispatch_enter(struct shim_call *c, enum shim_op op, enu
 		c->namelen = SHIM_LEN_UNKNOWN;
 		names_put(NK_MQ, obj, 0, c->name);
 	}
+	if (c->event)
+		ev_begin(&c->e, op);
+	c->e.rk = rk;
+	return 1;
+}
+
+/* dispatch_enter, inline in the hooks of the ops that name their object by
+ * a name argument: nothing to look up before the call, and the path before
+ * it runs in the hook's page. */
+static inline __attribute__((always_inline)) int enter(struct shim_call *c, enum shim_op op,
+						       enum shim_nm nm, enum ret_kind rk,
+						       uintptr_t obj, uintptr_t aux)
+{
+	if (nm != N_PNAME && nm != N_SHM_OPEN)
+		return dispatch_enter(c, op, nm, rk, obj, aux);
+	c->op = op;
+	c->nm = nm;
+	c->obj = obj;
+	c->aux = aux;
+	c->known = 0;
+	c->had = 0;
+	c->name[0] = 0;
+	c->namelen = 0;
+	c->objlen = SHIM_LEN_UNKNOWN;
+	c->calls = decide(c);
+	c->event = (__atomic_load_n(&shim_trace, __ATOMIC_RELAXED) & (UINT64_C(1) << op)) != 0;
+	shim_tls()->busy++;
 	if (c->event)
 		ev_begin(&c->e, op);
 	c->e.rk = rk;
@@ -698,7 +725,7 @@ void shim_hooks_arm(void)
 			ring_nested(OP_##op, __builtin_return_address(0), event_pid()); \
 			return RD_##rd##_CALL(REAL(fn), args); \
 		} \
-		if ((skip) || !dispatch_enter(&c, OP_##op, nm, rk, (uintptr_t)(obj), (uintptr_t)(aux))) \
+		if ((skip) || !enter(&c, OP_##op, nm, rk, (uintptr_t)(obj), (uintptr_t)(aux))) \
 			return RD_##rd##_CALL(REAL(fn), args); \
 		tls_->emul_took = 0; \
 		SELF_T(1) \

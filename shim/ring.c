@@ -82,7 +82,7 @@ static void mark_end(struct ring_hdr *h, uint64_t at)
 	__atomic_store_n((uint64_t *)ring_rec_at(h, at), 0, __ATOMIC_RELEASE);
 }
 
-static __attribute__((noinline, cold)) struct ring_hdr *claim(pid_t pid, pid_t tid)
+__attribute__((noinline, cold)) struct ring_hdr *ring_claim(pid_t pid, pid_t tid)
 {
 	shim_tls_t *t = shim_tls();
 	uint32_t n = pool->nrings;
@@ -262,14 +262,6 @@ __attribute__((noinline, cold)) int ring_room_for(struct ring_hdr *h, uint64_t n
 	}
 	*shim_errno() = e;
 	return 1;
-}
-
-SHIM_HOT_PRE void ring_begin(pid_t pid, pid_t tid)
-{
-	shim_tls_t *t = shim_tls();
-
-	if (UNLIKELY(!t->ring))
-		t->ring = claim(pid, tid);
 }
 
 SHIM_HOT void ring_end(uint64_t start)

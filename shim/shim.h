@@ -386,7 +386,13 @@ struct shim_event {
 		__attribute__((aligned(16)));
 };
 
-SHIM_HIDDEN void ev_begin(struct shim_event *e, enum shim_op op);
+/* The process's and the thread's ids, cached (event.c). */
+SHIM_HIDDEN extern pid_t shim_pid_cache;
+SHIM_HIDDEN pid_t event_pid_slow(void);
+SHIM_HIDDEN pid_t event_tid_slow(void);
+/* The event begins: its fields, its thread's ring (claimed if it has none)
+ * and its start time. Inline: the hook's own page. */
+static inline __attribute__((always_inline)) void ev_begin(struct shim_event *e, enum shim_op op);
 /* The call's end: its duration, before the naming (which may search). */
 SHIM_HIDDEN void ev_stop(struct shim_event *e);
 /* The duration, the errno and the line; restores errno. -1: the sink is
@@ -481,8 +487,8 @@ static inline uint64_t ev_clock(void)
 #endif
 	return shim_mono_ns();
 }
-/* An event begins: the thread's ring claimed if it has none. */
-SHIM_HIDDEN void ring_begin(pid_t pid, pid_t tid);
+/* The thread's ring, claimed from the pool (NULL: none is free). */
+SHIM_HIDDEN struct ring_hdr *ring_claim(pid_t pid, pid_t tid);
 /* The event that began at start is ending: the reader holds back events
  * that ended after start until its record is in. */
 SHIM_HIDDEN void ring_end(uint64_t start);
@@ -496,7 +502,7 @@ SHIM_HIDDEN void ring_nested(enum shim_op op, const void *caller, pid_t pid);
 
 /* pid/tid caches, reset in a fork child. */
 SHIM_HIDDEN void event_after_fork(void);
-/* This process's pid (cached). */
+/* This process's pid (cached); event_pid has it as a function. */
 SHIM_HIDDEN pid_t event_pid(void);
 /* Caches the pid at start-up. */
 SHIM_HIDDEN void event_note_pid(void);
@@ -637,6 +643,45 @@ static inline void shim_copy(void *dst, const void *src, size_t n)
 	} else if (n) {
 		*d = *p;
 	}
+}
+
+/* ------------------------------------------------- an event's beginning */
+
+static inline __attribute__((always_inline)) pid_t ev_pid(void)
+{
+	pid_t p = __atomic_load_n(&shim_pid_cache, __ATOMIC_RELAXED);
+
+	return LIKELY(p) ? p : event_pid_slow();
+}
+
+static inline __attribute__((always_inline)) pid_t ev_tid(void)
+{
+	pid_t p = shim_tls()->tid;
+
+	return LIKELY(p) ? p : event_tid_slow();
+}
+
+static inline __attribute__((always_inline)) void ev_begin(struct shim_event *e, enum shim_op op)
+{
+	e->op = op;
+	e->nargs = 0;
+	ev_key_none(e);
+	e->key_searched = 0;
+	e->dur = 0;
+	e->emulated = 0;
+	e->rk = R_INT;
+	e->pid = ev_pid();
+	e->tid = ev_tid();
+	/* the reader dates ring records from the monotonic clock */
+	if (shim_policy.sink != SINK_RING) {
+		clock_gettime(CLOCK_REALTIME, &e->ts);
+	} else {
+		shim_tls_t *t = shim_tls();
+
+		if (UNLIKELY(!t->ring))
+			t->ring = ring_claim(e->pid, e->tid);
+	}
+	e->t0 = ev_clock();
 }
 
 #endif
