@@ -514,10 +514,13 @@ static int lttng_session(struct env *v, int start)
 
 	if (!start) {
 		/* the daemon too, if this run started it (its consumer daemon
-		 * ends with it) */
+		 * ends with it), waited for (it takes about a second): a run
+		 * right after this one must not find it dying and use it, or
+		 * the lttng client would start one that nobody stops */
 		snprintf(cmd, sizeof cmd, "%s destroy nipc-bench-%ld >/dev/null 2>&1; rm -rf %s/lttng%s",
 			 v->lttng_bin, (long)getpid(), v->dir,
-			 v->own_sessiond ? "; pkill -x lttng-sessiond" : "");
+			 v->own_sessiond ? "; pkill -x lttng-sessiond; i=0; while pgrep -x lttng-sessiond "
+					   ">/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done" : "");
 		return sh(cmd);
 	}
 	if (sh("pgrep -x lttng-sessiond >/dev/null")) {

@@ -739,7 +739,7 @@ static int py_unlink(const char *prefix, key_t key)
 	char cmd[512];
 
 	snprintf(cmd, sizeof cmd,
-		 "python3 -c 'from multiprocessing import shared_memory as s; "
+		 "/usr/bin/python3 -c 'from multiprocessing import shared_memory as s; "
 		 "s.SharedMemory(name=\"%s%08x\", create=False).unlink()'",
 		 prefix + 1, (unsigned)key);
 	return system(cmd) == 0 ? 0 : -1;
