@@ -344,9 +344,10 @@ static inline __attribute__((always_inline)) const struct shim_next *decide(stru
 	return &shim_next;
 }
 
-/* 0: the call goes straight to libc. */
-SHIM_HOT_PRE static int dispatch_enter(struct shim_call *c, enum shim_op op, enum shim_nm nm,
-			  enum ret_kind rk, uintptr_t obj, uintptr_t aux)
+/* The call's object, nothing known of it yet. */
+static inline __attribute__((always_inline)) void call_init(struct shim_call *c, enum shim_op op,
+							    enum shim_nm nm, uintptr_t obj,
+							    uintptr_t aux)
 {
 	c->op = op;
 	c->nm = nm;
@@ -357,6 +358,13 @@ SHIM_HOT_PRE static int dispatch_enter(struct shim_call *c, enum shim_op op, enu
 	c->name[0] = 0;
 	c->namelen = 0;
 	c->objlen = SHIM_LEN_UNKNOWN;
+}
+
+/* 0: the call goes straight to libc. */
+SHIM_HOT_PRE static int dispatch_enter(struct shim_call *c, enum shim_op op, enum shim_nm nm,
+			  enum ret_kind rk, uintptr_t obj, uintptr_t aux)
+{
+	call_init(c, op, nm, obj, aux);
 	if (!name_before(c))
 		return 0;
 	c->calls = decide(c);
@@ -392,15 +400,7 @@ static inline __attribute__((always_inline)) int enter(struct shim_call *c, enum
 {
 	if (nm != N_PNAME && nm != N_SHM_OPEN)
 		return dispatch_enter(c, op, nm, rk, obj, aux);
-	c->op = op;
-	c->nm = nm;
-	c->obj = obj;
-	c->aux = aux;
-	c->known = 0;
-	c->had = 0;
-	c->name[0] = 0;
-	c->namelen = 0;
-	c->objlen = SHIM_LEN_UNKNOWN;
+	call_init(c, op, nm, obj, aux);
 	c->calls = decide(c);
 	c->event = (__atomic_load_n(&shim_trace, __ATOMIC_RELAXED) & (UINT64_C(1) << op)) != 0;
 	shim_tls()->busy++;
