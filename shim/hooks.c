@@ -591,21 +591,14 @@ lean_leave(struct shim_call *c, shim_tls_t *t, enum shim_op op, enum shim_nm nm,
 	}
 	hd.key_arg = -1;
 	for (int i = 0; i < n; i++) {
-		int is_key = key && a[i].kind == A_STR && (const char *)(uintptr_t)a[i].v == key;
+		const char *s = (const char *)(uintptr_t)a[i].v;
 
-		a[i].data = (const void *)(uintptr_t)a[i].v;
+		a[i].data = s;
 		a[i].n = 0;
-		a[i].dl = 0;
-		if (a[i].kind != A_STR || !a[i].v)
-			continue;
-		a[i].dl = (uint32_t)(is_key && known <= SHIM_STR_MAX ? known :
-				     shim_strnlen(a[i].data, SHIM_STR_MAX + 1)) + 1;
-		/* a string not cut at SHIM_STR_MAX holds the key whole */
-		if (is_key && a[i].dl - 1 <= SHIM_STR_MAX && hd.key_arg < 0)
-			hd.key_arg = i;
+		a[i].dl = a[i].kind == A_STR ? rec_str_bytes(s, i, key && s == key, known, &hd.key_arg) : 0;
 	}
-	if (key && hd.key_arg < 0)
-		keylen = known < sizeof c->e.key ? known : shim_strnlen(key, sizeof c->e.key - 1);
+	if (key)
+		keylen = rec_key_bytes(key, known, hd.key_arg);
 	hd.op = (uint16_t)op;
 	hd.flags = 0;
 	hd.rk = (uint8_t)rk;

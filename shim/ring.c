@@ -169,12 +169,12 @@ SHIM_HOT_AUX void ring_nested(enum shim_op op, const void *caller, pid_t pid)
 	lost_one(shim_tls()->ring, pid);
 }
 
+/* A non-string argument's data bytes, and its count in *n (strings:
+ * rec_str_bytes). */
 SHIM_HOT static uint32_t arg_data(const struct shim_arg *a, uint32_t *n)
 {
 	*n = 0;
 	switch (a->kind) {
-	case A_STR:
-		return a->s ? (uint32_t)shim_strnlen(a->s, SHIM_STR_MAX + 1) + 1 : 0;
 	case A_TS:
 		return a->ts ? (uint32_t)sizeof(struct timespec) : 0;
 	case A_SOPS:
@@ -216,24 +216,16 @@ SHIM_HOT static void rec_size(const struct shim_event *e, size_t *keylen, int *k
 
 	*key_arg = -1;
 	for (int i = 0; i < e->nargs; i++) {
-		int is_key = e->key_src && e->arg[i].kind == A_STR && e->arg[i].s == e->key_src;
+		const struct shim_arg *a = &e->arg[i];
 
-		if (is_key && known <= SHIM_STR_MAX) {
-			/* arg_data's answer, known: the string and its NUL */
+		if (a->kind == A_STR) {
 			n[i] = 0;
-			dl[i] = (uint32_t)known + 1;
+			dl[i] = rec_str_bytes(a->s, i, e->key_src && a->s == e->key_src, known, key_arg);
 		} else {
-			dl[i] = arg_data(&e->arg[i], &n[i]);
+			dl[i] = arg_data(a, &n[i]);
 		}
-		/* a string not cut at SHIM_STR_MAX holds the key whole */
-		if (is_key && dl[i] && dl[i] - 1 <= SHIM_STR_MAX && *key_arg < 0)
-			*key_arg = i;
 	}
-	if (*key_arg >= 0)
-		*keylen = 0;
-	else
-		*keylen = known < sizeof e->key ? known :
-			  shim_strnlen(e->key_src ? e->key_src : e->key, sizeof e->key - 1);
+	*keylen = rec_key_bytes(e->key_src ? e->key_src : e->key, known, *key_arg);
 }
 
 static int reader_gone(void)
@@ -303,7 +295,7 @@ SHIM_HOT void ring_put(const struct shim_event *e)
 	struct rec_head hd;
 
 	if (UNLIKELY(!h)) {
-		/* ring_begin found none free: the next event looks again */
+		/* ev_begin found none free: the next event looks again */
 		lost_noring(e->pid);
 		return;
 	}

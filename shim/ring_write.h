@@ -47,6 +47,36 @@ static inline __attribute__((always_inline)) void ring_prefetch(const unsigned c
 		__builtin_prefetch(p + off, 1, 3);
 }
 
+/* The most bytes of a key a record holds: what an event's key holds. */
+#define REC_KEY_CAP sizeof(((struct shim_event *)0)->key)
+
+/* String argument i's data bytes, its NUL included (0 for a null string):
+ * the key's length when the string is the key and that length is known,
+ * else measured up to SHIM_STR_MAX. The first string that holds the key
+ * whole (not cut at SHIM_STR_MAX) becomes *key_arg. */
+static inline __attribute__((always_inline)) uint32_t rec_str_bytes(const char *s, int i, int is_key,
+								    size_t known, int *key_arg)
+{
+	uint32_t dl;
+
+	if (!s)
+		return 0;
+	dl = (uint32_t)(is_key && known <= SHIM_STR_MAX ? known : shim_strnlen(s, SHIM_STR_MAX + 1)) + 1;
+	if (is_key && dl - 1 <= SHIM_STR_MAX && *key_arg < 0)
+		*key_arg = i;
+	return dl;
+}
+
+/* The key's bytes after the arguments: none when argument key_arg holds
+ * it; known if known, else measured. */
+static inline __attribute__((always_inline)) size_t rec_key_bytes(const char *key, size_t known,
+								  int key_arg)
+{
+	if (key_arg >= 0)
+		return 0;
+	return known < REC_KEY_CAP ? known : shim_strnlen(key, REC_KEY_CAP - 1);
+}
+
 /* ring.c's: the data area's size, and the slow paths. */
 SHIM_HIDDEN extern uint64_t ring_bytes;
 /* Whether need more bytes fit after the head (the reader's tail read
