@@ -121,6 +121,14 @@ SHIM_HOT_PRE static int fd_name(struct shim_call *c, int fd)
 	return names_fd_is_shm(fd) ? named(c, names_get(NK_FD, (uintptr_t)fd, NULL, c->name)) : 0;
 }
 
+/* close's descriptor: its name, forgotten before another thread can get
+ * the descriptor again; or one of the shim's own (guard.c). 0: neither. */
+static inline __attribute__((always_inline)) int close_name(struct shim_call *c)
+{
+	return named(c, names_fd_take((int)c->obj, c->name)) ||
+	       (UNLIKELY(shim_ledger_ops) && shim_guard_is((int)c->obj));
+}
+
 /* Before the call: what the shim knows of the object. 0: nothing to do with
  * it, the call goes straight through. */
 SHIM_HOT_PRE static int name_before(struct shim_call *c)
@@ -130,11 +138,7 @@ SHIM_HOT_PRE static int name_before(struct shim_call *c)
 	case N_MMAP:
 		return fd_name(c, (int)c->obj);
 	case N_CLOSE:
-		if (!fd_name(c, (int)c->obj))
-			return UNLIKELY(shim_ledger_ops) && shim_guard_is((int)c->obj);
-		/* forget the descriptor before another thread can get it again */
-		names_del(NK_FD, c->obj);
-		return 1;
+		return close_name(c);
 	case N_FD_RANGE:
 		/* A vfork child (Python's subprocess closes its descriptors so)
 		 * must not make its parent forget its own. Otherwise forgotten
@@ -200,7 +204,7 @@ SHIM_HOT static void name_after(struct shim_call *c)
 	switch (c->nm) {
 	case N_SHM_OPEN:
 		if (intercept() & FD_OPS)
-			names_put_len(NK_FD, (uintptr_t)e->ret.i, 0, (const char *)c->obj, obj_len(c));
+			names_fd_put((int)e->ret.i, (const char *)c->obj, obj_len(c));
 		break;
 	case N_SEM_OPEN:
 		/* libc hands out the same sem_t for every open of one
@@ -392,17 +396,23 @@ SHIM_HOT_PRE static int dispatch_enter(struct shim_call *c, enum shim_op op, enu
 }
 
 /* dispatch_enter, inline in the hooks of the ops that name their object by
- * a name argument: nothing to look up before the call, and the path before
- * it runs in the hook's page. */
+ * a name argument (nothing to look up before the call) and in close's
+ * (whose lookup is in its page): the path before the call runs in the
+ * hook's page. */
 static inline __attribute__((always_inline)) int enter(struct shim_call *c, enum shim_op op,
 						       enum shim_nm nm, enum ret_kind rk,
 						       uintptr_t obj, uintptr_t aux)
 {
-	if (nm != N_PNAME && nm != N_SHM_OPEN)
+	if (nm != N_PNAME && nm != N_SHM_OPEN && nm != N_CLOSE)
 		return dispatch_enter(c, op, nm, rk, obj, aux);
 	call_init(c, op, nm, obj, aux);
+	if (nm == N_CLOSE && !close_name(c))
+		return 0;
 	c->calls = decide(c);
 	c->event = (__atomic_load_n(&shim_trace, __ATOMIC_RELAXED) & (UINT64_C(1) << op)) != 0;
+	/* a close that only reaches the shim's own descriptors: no event */
+	if (nm == N_CLOSE && !c->name[0])
+		c->event = 0;
 	shim_tls()->busy++;
 	if (c->event)
 		ev_begin(&c->e, op);
@@ -579,7 +589,7 @@ lean_leave(struct shim_call *c, shim_tls_t *t, enum shim_op op, enum shim_nm nm,
 	ring_open_mark(t, c->e.t0);
 	hd.dur = now - c->e.t0 + 1;
 	c->e.failed = 0;
-	if (nm == N_SHM_OPEN || nm == N_MMAP || nm == N_MUNMAP)
+	if (nm == N_MMAP || nm == N_MUNMAP)
 		name_after(c);
 	if (nm == N_PNAME || nm == N_SHM_OPEN) {
 		key = (const char *)c->obj;
@@ -589,6 +599,9 @@ lean_leave(struct shim_call *c, shim_tls_t *t, enum shim_op op, enum shim_nm nm,
 		key = c->name;
 		known = c->namelen;
 	}
+	/* name_after's: the descriptor's name, its length measured above */
+	if (nm == N_SHM_OPEN && (intercept() & FD_OPS))
+		names_fd_put((int)c->e.ret.i, key, key ? c->objlen : 0);
 	hd.key_arg = -1;
 	for (int i = 0; i < n; i++) {
 		const char *s = (const char *)(uintptr_t)a[i].v;

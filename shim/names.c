@@ -62,12 +62,12 @@ SHIM_HOT_DATA static uint64_t fdbits[SHIM_FD_MAX / 64];
 #define SEM_HINT_BITS 12
 static unsigned sem_hint[1 << SEM_HINT_BITS];
 
-SHIM_HOT static unsigned *hint_of(uintptr_t tag)
+static inline __attribute__((always_inline)) unsigned *hint_of(uintptr_t tag)
 {
 	return &sem_hint[(size_t)(((uint64_t)tag * 0x9e3779b97f4a7c15ull) >> (64 - SEM_HINT_BITS))];
 }
 
-SHIM_HOT static void fdbit(uintptr_t fd, int on)
+static inline __attribute__((always_inline)) void fdbit(uintptr_t fd, int on)
 {
 	uint64_t bit = 1ull << (fd % 64);
 
@@ -79,7 +79,7 @@ SHIM_HOT static void fdbit(uintptr_t fd, int on)
 		__atomic_fetch_and(&fdbits[fd / 64], ~bit, __ATOMIC_RELEASE);
 }
 
-SHIM_HOT_PRE int names_fd_is_shm(int fd)
+static inline __attribute__((always_inline)) int fd_is_shm(int fd)
 {
 	if (fd < 0)
 		return 0;
@@ -89,13 +89,13 @@ SHIM_HOT_PRE int names_fd_is_shm(int fd)
 }
 
 /* Descriptors are stored as fd + 1 so that 0 can mean empty. */
-SHIM_HOT static uintptr_t tag_of(enum names_kind k, uintptr_t tag)
+static inline __attribute__((always_inline)) uintptr_t tag_of(enum names_kind k, uintptr_t tag)
 {
 	return k == NK_FD || k == NK_MQ ? tag + 1 : tag;
 }
 
 /* Locks a slot for writing: its sequence count goes odd. */
-SHIM_HOT static int lock_slot(struct table *t, size_t i, unsigned *seq)
+static inline __attribute__((always_inline)) int lock_slot(struct table *t, size_t i, unsigned *seq)
 {
 	unsigned s = __atomic_load_n(&t->seq[i], __ATOMIC_RELAXED);
 
@@ -111,12 +111,13 @@ SHIM_HOT static int lock_slot(struct table *t, size_t i, unsigned *seq)
  * from a hash of want, so that writers of different tags rarely meet),
  * else (a full table) the next victim. A slot chosen before another writer
  * took it is checked again under the lock. */
-SHIM_HOT static size_t slot_hash(const struct table *t, uintptr_t want)
+static inline __attribute__((always_inline)) size_t slot_hash(const struct table *t, uintptr_t want)
 {
 	return (size_t)((want * 0x9e3779b97f4a7c15ull) >> 40) & (t->n - 1);
 }
 
-SHIM_HOT static int claim(struct table *t, uintptr_t want, int fresh, size_t *slot, unsigned *seq)
+SHIM_HOT __attribute__((noinline)) static int claim(struct table *t, uintptr_t want, int fresh,
+						    size_t *slot, unsigned *seq)
 {
 	size_t start = slot_hash(t, want);
 
@@ -149,20 +150,44 @@ SHIM_HOT static int claim(struct table *t, uintptr_t want, int fresh, size_t *sl
 	return 0;
 }
 
-SHIM_HOT void names_put_len(enum names_kind k, uintptr_t tag, uintptr_t aux, const char *name,
-			   size_t len)
+/* claim()'s first look, inline: the slot of want's hash when it holds
+ * want's entry, or is free and want is known to have none elsewhere (the
+ * usual case; claim() looks further). */
+static inline __attribute__((always_inline)) int claim_first(struct table *t, uintptr_t want, int fresh,
+							       size_t *slot, unsigned *seq)
+{
+	size_t i = slot_hash(t, want);
+	uintptr_t cur = __atomic_load_n(&t->tag[i], __ATOMIC_RELAXED);
+
+	if ((cur != want && (cur || !fresh)) || !lock_slot(t, i, seq))
+		return 0;
+	cur = __atomic_load_n(&t->tag[i], __ATOMIC_RELAXED);
+	if (cur != want && (cur || !fresh)) {
+		__atomic_store_n(&t->seq[i], *seq, __ATOMIC_RELEASE);
+		return 0;
+	}
+	*slot = i;
+	return 1;
+}
+
+/* The bodies of names_put_len, names_get and names_del, inline in them and
+ * in the descriptors' own copies (names_fd_put, names_fd_take). */
+static inline __attribute__((always_inline)) void put_len(enum names_kind k, uintptr_t tag, uintptr_t aux,
+							  const char *name, size_t len)
 {
 	struct table *t = &tables[k];
 	uintptr_t want = tag_of(k, tag);
 	size_t i;
 	unsigned seq;
+	int fresh;
 
 	if (k == NK_SEM)
 		__atomic_fetch_add(hint_of(tag), 1, __ATOMIC_SEQ_CST);
 	/* a descriptor whose bit is clear has no entry (names_del clears it
 	 * before the entry goes, and the descriptor is only handed out again
 	 * after that) */
-	if (!claim(t, want, k == NK_FD && tag < SHIM_FD_MAX && !names_fd_is_shm((int)tag), &i, &seq))
+	fresh = k == NK_FD && tag < SHIM_FD_MAX && !fd_is_shm((int)tag);
+	if (!claim_first(t, want, fresh, &i, &seq) && !claim(t, want, fresh, &i, &seq))
 		return;
 	if (__atomic_load_n(&t->tag[i], __ATOMIC_RELAXED) != want)
 		__atomic_store_n(&t->tag[i], 0, __ATOMIC_RELAXED);
@@ -185,7 +210,7 @@ SHIM_HOT void names_put_len(enum names_kind k, uintptr_t tag, uintptr_t aux, con
 
 /* A writer holds a slot for a few stores; if it was preempted there, yield
  * to it rather than report a miss (bounded: then it is a miss). */
-SHIM_HOT_PRE static void wait_writer(int spin)
+static inline __attribute__((always_inline)) void wait_writer(int spin)
 {
 	if (spin >= 64)
 		sched_yield();
@@ -195,7 +220,7 @@ SHIM_HOT_PRE static void wait_writer(int spin)
 #endif
 }
 
-SHIM_HOT_PRE int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *name)
+static inline __attribute__((always_inline)) int get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *name)
 {
 	struct table *t = &tables[k];
 	uintptr_t want = tag_of(k, tag);
@@ -237,7 +262,7 @@ SHIM_HOT_PRE int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, cha
 	return 0;
 }
 
-SHIM_HOT_PRE void names_del(enum names_kind k, uintptr_t tag)
+static inline __attribute__((always_inline)) void del(enum names_kind k, uintptr_t tag)
 {
 	struct table *t = &tables[k];
 	uintptr_t want = tag_of(k, tag);
@@ -265,6 +290,47 @@ SHIM_HOT_PRE void names_del(enum names_kind k, uintptr_t tag)
 		}
 		return;
 	}
+}
+
+SHIM_HOT_PRE int names_fd_is_shm(int fd)
+{
+	return fd_is_shm(fd);
+}
+
+SHIM_HOT void names_put_len(enum names_kind k, uintptr_t tag, uintptr_t aux, const char *name, size_t len)
+{
+	put_len(k, tag, aux, name, len);
+}
+
+SHIM_HOT_PRE int names_get(enum names_kind k, uintptr_t tag, uintptr_t *aux, char *name)
+{
+	return get(k, tag, aux, name);
+}
+
+SHIM_HOT_PRE void names_del(enum names_kind k, uintptr_t tag)
+{
+	del(k, tag);
+}
+
+/* The descriptors' copies, in t_close's page (shim.h): a program's
+ * shm_open is followed by its close, and between the two system calls the
+ * path runs in the two hooks' pages only. */
+SHIM_FD_PAGE void names_fd_put(int fd, const char *name, size_t len)
+{
+	/* len is measured: put_len's measure is left out of this copy */
+	if (!name || len >= SHIM_NAME_CAP)
+		len = 0;
+	put_len(NK_FD, (uintptr_t)fd, 0, name, len);
+}
+
+SHIM_FD_PAGE int names_fd_take(int fd, char *name)
+{
+	int got;
+
+	if (!fd_is_shm(fd) || !(got = get(NK_FD, (uintptr_t)fd, NULL, name)))
+		return 0;
+	del(NK_FD, (uintptr_t)fd);
+	return got;
 }
 
 int names_fd_del_range(unsigned first, unsigned last, char *name)

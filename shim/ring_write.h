@@ -168,6 +168,7 @@ ring_write(shim_tls_t *t, struct ring_hdr *h, const struct rec_head *hd, const s
 	pos = head & (size - 1);
 	ring_prefetch(ring_data(h) + pos, 64);
 	ring_prefetch(ring_data(h) + pos, 128);
+	ring_prefetch(ring_data(h) + pos, 192);
 }
 
 /* The event's end, before its naming: the end mark after the last record
@@ -180,6 +181,7 @@ static inline __attribute__((always_inline)) void ring_open_mark(shim_tls_t *t, 
 	/* the record's next lines, fetched while the call's naming runs */
 	ring_prefetch((const unsigned char *)r, 64);
 	ring_prefetch((const unsigned char *)r, 128);
+	ring_prefetch((const unsigned char *)r, 192);
 	r->t0 = start;
 	__atomic_store_n(&r->commit, RING_OPEN, __ATOMIC_RELEASE);
 }

@@ -28,7 +28,9 @@
  * page boundary (hot.c, linked first, starts them), then each hook with
  * its interposed function right after it, from a page boundary (one page
  * for both: test_trace_ring checks; a call that succeeds takes the hook's
- * lean path after the real call, in that page, see hooks.c).
+ * lean path after the real call, in that page, see hooks.c). The
+ * descriptors' table's calls from shm_open and close (SHIM_FD_PAGE) follow
+ * close in its page.
  * The data a traced call reads or writes is in nipc_hot, which hot.c
  * starts on a page of its own; test_trace_ring checks that it fits one. */
 #define SHIM_HOT_PRE __attribute__((section(".text.sorted.nipc1a")))
@@ -36,6 +38,7 @@
 #define SHIM_HOT __attribute__((section(".text.sorted.nipc1c")))
 #define SHIM_HOT_HOOK(fn) __attribute__((noinline, aligned(4096), section(".text.sorted.nipc2." #fn ".0")))
 #define SHIM_HOT_ENTRY(fn) __attribute__((section(".text.sorted.nipc2." #fn ".1")))
+#define SHIM_FD_PAGE __attribute__((section(".text.sorted.nipc2.close.2")))
 #define SHIM_HOT_DATA __attribute__((section("nipc_hot")))
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -307,6 +310,12 @@ SHIM_HIDDEN void names_del(enum names_kind k, uintptr_t tag);
 SHIM_HIDDEN int names_fd_del_range(unsigned first, unsigned last, char *name);
 /* Cheap test for close/ftruncate/mmap: was fd returned by shm_open? */
 SHIM_HIDDEN int names_fd_is_shm(int fd);
+/* names_put_len(NK_FD, fd, 0, name, len) for a measured len (not
+ * SHIM_LEN_UNKNOWN), in t_close's page (SHIM_FD_PAGE). */
+SHIM_HIDDEN void names_fd_put(int fd, const char *name, size_t len);
+/* close's naming, in its page: fd's name if shm_open returned it (as
+ * names_get), and the descriptor forgotten; 0 if it has none. */
+SHIM_HIDDEN int names_fd_take(int fd, char *name);
 
 /* System V id → key_t (kind 0 shm, 1 sem, 2 msg). */
 SHIM_HIDDEN void names_id_put(int kind, int id, key_t key);

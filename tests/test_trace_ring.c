@@ -531,7 +531,10 @@ static void test_hot_data_one_page(void **state)
 }
 
 /* Each hook (t_fn) and the interposed function after it (fn) lie in one
- * page: after the real call, the lean path runs in that page only. */
+ * page: after the real call, the lean path runs in that page only. So do
+ * the descriptors' table's calls from shm_open and close (names_fd_put,
+ * names_fd_take) with t_close: between the system calls of a shm_open and
+ * the close after it, the path runs in the two hooks' pages. */
 static void test_hooks_one_page(void **state)
 {
 	FILE *f = fopen(tl_shim(), "rb");
@@ -589,6 +592,34 @@ static void test_hooks_one_page(void **state)
 		}
 	}
 	assert_true(hooks > 30);
+	for (size_t i = 0; i < nsym; i++) {
+		static const char *const fd_page[] = {"names_fd_put", "names_fd_take"};
+		const char *name = str + sym[i].st_name;
+
+		if (ELF64_ST_TYPE(sym[i].st_info) != STT_FUNC || strcmp(name, "t_close"))
+			continue;
+		for (size_t n = 0; n < TL_LEN(fd_page); n++) {
+			int found = 0;
+
+			for (size_t j = 0; j < nsym; j++) {
+				uint64_t end = sym[j].st_value + sym[j].st_size;
+
+				if (ELF64_ST_TYPE(sym[j].st_info) != STT_FUNC ||
+				    strcmp(str + sym[j].st_name, fd_page[n]))
+					continue;
+				found = 1;
+				if (sym[j].st_value / 4096 != sym[i].st_value / 4096 ||
+				    (end - 1) / 4096 != sym[i].st_value / 4096)
+					fail_msg("%s at %#llx..%#llx is not in t_close's page (%#llx)",
+						 fd_page[n], (unsigned long long)sym[j].st_value,
+						 (unsigned long long)end, (unsigned long long)sym[i].st_value);
+			}
+			if (!found)
+				fail_msg("%s is not in the shim's symbol table", fd_page[n]);
+		}
+		hooks++;
+	}
+	assert_true(hooks > 31);
 	free(sym);
 	free(str);
 	free(sh);
