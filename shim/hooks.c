@@ -111,8 +111,8 @@ SHIM_HOT_PRE static int named(struct shim_call *c, int got)
  * a length there is not the name's); 0 for none. */
 SHIM_HOT static inline size_t obj_len(struct shim_call *c)
 {
-	if (c->objlen == SHIM_LEN_UNKNOWN)
-		c->objlen = c->obj ? shim_strnlen((const char *)c->obj, SHIM_NAME_CAP) : 0;
+	if (LIKELY(c->objlen == SHIM_LEN_UNKNOWN)) /* the first call is the usual one */
+		c->objlen = LIKELY(c->obj != 0) ? shim_strnlen((const char *)c->obj, SHIM_NAME_CAP) : 0;
 	return c->objlen;
 }
 
@@ -593,8 +593,8 @@ lean_leave(struct shim_call *c, shim_tls_t *t, enum shim_op op, enum shim_nm nm,
 		name_after(c);
 	if (nm == N_PNAME || nm == N_SHM_OPEN) {
 		key = (const char *)c->obj;
-		if (key)
-			known = obj_len(c) < SHIM_NAME_CAP ? c->objlen : SHIM_LEN_UNKNOWN;
+		if (LIKELY(key != NULL))
+			known = LIKELY(obj_len(c) < SHIM_NAME_CAP) ? c->objlen : SHIM_LEN_UNKNOWN;
 	} else if (nm != N_SEM || c->name[0]) {
 		key = c->name;
 		known = c->namelen;
@@ -603,6 +603,7 @@ lean_leave(struct shim_call *c, shim_tls_t *t, enum shim_op op, enum shim_nm nm,
 	if (nm == N_SHM_OPEN && (intercept() & FD_OPS))
 		names_fd_put((int)c->e.ret.i, key, key ? c->objlen : 0);
 	hd.key_arg = -1;
+#pragma GCC unroll 8
 	for (int i = 0; i < n; i++) {
 		const char *s = (const char *)(uintptr_t)a[i].v;
 
@@ -727,7 +728,7 @@ void shim_hooks_arm(void)
 		if (!(intercept() & OPBIT(op))) \
 			return RD_##rd##_CALL(REAL(fn), args); \
 		tls_ = shim_tls(); \
-		if (tls_->busy) { \
+		if (UNLIKELY(tls_->busy)) { \
 			ring_nested(OP_##op, __builtin_return_address(0), event_pid()); \
 			return RD_##rd##_CALL(REAL(fn), args); \
 		} \
@@ -739,12 +740,12 @@ void shim_hooks_arm(void)
 		SELF_T(2) \
 		err_ = *shim_errno(); \
 		failed_ = (RK_##rk(r_)); \
-		if (c.event) { \
+		if (LIKELY(c.event)) { \
 			c.e.emulated = tls_->emul_took; \
 			__VA_ARGS__ \
 		} \
-		if (!lean_bad_ && LEAN_NM(nm) && c.event && !failed_ && !c.e.emulated && \
-		    shim_policy.sink == SINK_RING && tls_->ring) \
+		if (!lean_bad_ && LEAN_NM(nm) && LIKELY(c.event && !failed_ && !c.e.emulated && \
+		    shim_policy.sink == SINK_RING && tls_->ring)) \
 			lean_leave(&c, tls_, OP_##op, nm, rk, lean_, ln_, err_); \
 		else \
 			dispatch_leave(&c, failed_, err_); \

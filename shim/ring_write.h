@@ -61,7 +61,7 @@ static inline __attribute__((always_inline)) uint32_t rec_str_bytes(const char *
 
 	if (!s)
 		return 0;
-	dl = (uint32_t)(is_key && known <= SHIM_STR_MAX ? known : shim_strnlen(s, SHIM_STR_MAX + 1)) + 1;
+	dl = (uint32_t)(is_key && LIKELY(known <= SHIM_STR_MAX) ? known : shim_strnlen(s, SHIM_STR_MAX + 1)) + 1;
 	if (is_key && dl - 1 <= SHIM_STR_MAX && *key_arg < 0)
 		*key_arg = i;
 	return dl;
@@ -104,6 +104,7 @@ ring_write(shim_tls_t *t, struct ring_hdr *h, const struct rec_head *hd, const s
 	struct ring_rec *r;
 	unsigned char *p;
 
+#pragma GCC unroll 8
 	for (int i = 0; i < nargs; i++)
 		len += RING_ARG_SIZE(a[i].namelen, a[i].dl);
 	len += RING_ALIGN(keylen);
@@ -111,7 +112,7 @@ ring_write(shim_tls_t *t, struct ring_hdr *h, const struct rec_head *hd, const s
 	pad = pos + len > size ? size - pos : 0;
 	/* never an end mark that would not fit before the end */
 	end = (pad ? 0 : pos) + len;
-	if (size - end < RING_MARK_BYTES && end != size)
+	if (UNLIKELY(size - end < RING_MARK_BYTES && end != size))
 		len += size - end;
 	if (UNLIKELY(pad + len > size) ||
 	    (UNLIKELY(head + pad + len + RING_MARK_BYTES > t->room) &&
@@ -139,6 +140,7 @@ ring_write(shim_tls_t *t, struct ring_hdr *h, const struct rec_head *hd, const s
 	r->dur = hd->dur;
 	r->ret = hd->ret;
 	p = (unsigned char *)(r + 1);
+#pragma GCC unroll 8
 	for (int i = 0; i < nargs; i++) {
 		struct ring_arg *ra = (struct ring_arg *)p;
 		size_t nl = a[i].namelen;
