@@ -536,26 +536,31 @@ static int semctl_has_arg(int cmd)
 /* An argument's name, kept in nipc_hot: the record's copy reads it there,
  * not from a page of .rodata the traced path touches for nothing else. */
 #define ARGN(str) __extension__({ SHIM_HOT_DATA static char n_[] = str; (const char *)n_; })
-/* Each argument goes into the event and, for the lean path (below), into
- * the hook's own list (lean_, ln_ of them), whose kinds, names and count
- * the compiler knows; an argument of another kind (data other than a
- * string), or one recorded on a condition, rules the lean path out
- * (lean_bad_, a constant of the hook too). */
-#define LEAN_ARG(k, nm, nl, val) \
-	if (ln_ < SHIM_MAX_ARGS) \
-		lean_[ln_++] = (struct rec_arg){.kind = (k), .namelen = (nl), .name = (nm), .v = (val)};
-#define S(x) { const char *an_ = ARGN(#x); ev_str(&c.e, an_, sizeof #x - 1, x); \
-	LEAN_ARG(A_STR, an_, sizeof #x - 1, (uint64_t)(uintptr_t)(x)) }
-#define P(k, x) { const char *an_ = ARGN(#x); ev_ptr(&c.e, an_, sizeof #x - 1, k, x); \
-	lean_bad_ |= (k) != A_PTR; LEAN_ARG(k, an_, sizeof #x - 1, (uint64_t)(uintptr_t)(x)) }
-#define I(k, x) { const char *an_ = ARGN(#x); ev_arg(&c.e, an_, sizeof #x - 1, k, (long long)(x)); \
-	LEAN_ARG(k, an_, sizeof #x - 1, (uint64_t)(long long)(x)) }
-#define A(k, name, x) { const char *an_ = ARGN(name); ev_arg(&c.e, an_, sizeof name - 1, k, (long long)(x)); \
-	LEAN_ARG(k, an_, sizeof name - 1, (uint64_t)(long long)(x)) }
-#define AP(k, name, x) { const char *an_ = ARGN(name); ev_ptr(&c.e, an_, sizeof name - 1, k, x); \
-	lean_bad_ |= (k) != A_PTR; LEAN_ARG(k, an_, sizeof name - 1, (uint64_t)(uintptr_t)(x)) }
-#define SOPS(s, n) ev_sops(&c.e, ARGN("sops"), sizeof "sops" - 1, s, n); lean_bad_ = 1;
-#define B(k, x, n) ev_buf(&c.e, ARGN(#x), sizeof #x - 1, k, x, (size_t)(n)); lean_bad_ = 1;
+/* Each argument goes into the hook's own list (lean_, ln_ of them), whose
+ * kinds, names and count the compiler knows: the lean path (below) writes
+ * its record from there, the general path makes the event's arguments from
+ * it (ev_args). An argument of another kind than the lean path writes
+ * (data other than a string), or one recorded on a condition, rules the
+ * lean path out (lean_bad_, a constant of the hook too). */
+#define LEAN_ARG(k, nm, nl, val, count) \
+	if (ln_ < SHIM_MAX_ARGS) { \
+		lean_[ln_].kind = (k); \
+		lean_[ln_].namelen = (nl); \
+		lean_[ln_].name = (nm); \
+		lean_[ln_].v = (val); \
+		lean_[ln_++].cnt = (count); \
+	}
+#define S(x) { LEAN_ARG(A_STR, ARGN(#x), sizeof #x - 1, (uint64_t)(uintptr_t)(x), 0) }
+#define P(k, x) { lean_bad_ |= (k) != A_PTR; \
+	LEAN_ARG(k, ARGN(#x), sizeof #x - 1, (uint64_t)(uintptr_t)(x), 0) }
+#define I(k, x) { LEAN_ARG(k, ARGN(#x), sizeof #x - 1, (uint64_t)(long long)(x), 0) }
+#define A(k, name, x) { LEAN_ARG(k, ARGN(name), sizeof name - 1, (uint64_t)(long long)(x), 0) }
+#define AP(k, name, x) { lean_bad_ |= (k) != A_PTR; \
+	LEAN_ARG(k, ARGN(name), sizeof name - 1, (uint64_t)(uintptr_t)(x), 0) }
+#define SOPS(s, n) { lean_bad_ = 1; \
+	LEAN_ARG(A_SOPS, ARGN("sops"), sizeof "sops" - 1, (uint64_t)(uintptr_t)(s), (size_t)(n)) }
+#define B(k, x, n) { lean_bad_ = 1; \
+	LEAN_ARG(k, ARGN(#x), sizeof #x - 1, (uint64_t)(uintptr_t)(x), (size_t)(n)) }
 #define IF(cond, ...) lean_bad_ = 1; if (cond) { __VA_ARGS__ }
 
 /* How a result is kept and when it is a failure. */
@@ -564,6 +569,21 @@ static int semctl_has_arg(int cmd)
 #define RK_R_SEM(r) c.e.ret.p = (r), (r) == SEM_FAILED
 #define RK_R_MAP(r) c.e.ret.p = (r), (r) == MAP_FAILED
 #define RK_R_SHMAT(r) c.e.ret.p = (r), (r) == (void *)-1
+
+/* The event's arguments, from the hook's list, for the general path:
+ * inline, so that the list stays the compiler's constants (its address
+ * taken by a call, the lean path's writer would read it from memory). */
+static inline __attribute__((always_inline)) void ev_args(struct shim_event *e, const struct rec_arg *a,
+							  int n)
+{
+#pragma GCC unroll 8
+	for (int i = 0; i < n; i++) {
+		struct shim_arg *x = ev_next_arg(e, a[i].name, a[i].namelen, a[i].kind);
+
+		x->u = a[i].v;
+		x->n = a[i].cnt;
+	}
+}
 
 /* ------------------------------------------------------ the lean path */
 
@@ -747,8 +767,11 @@ void shim_hooks_arm(void)
 		if (!lean_bad_ && LEAN_NM(nm) && LIKELY(c.event && !failed_ && !c.e.emulated && \
 		    shim_policy.sink == SINK_RING && tls_->ring)) \
 			lean_leave(&c, tls_, OP_##op, nm, rk, lean_, ln_, err_); \
-		else \
+		else { \
+			if (c.event) \
+				ev_args(&c.e, lean_, ln_); \
 			dispatch_leave(&c, failed_, err_); \
+		} \
 		SELF_END(c.event) \
 		return r_; \
 	} \

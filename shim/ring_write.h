@@ -15,7 +15,11 @@
 #include "ring.h"
 
 /* One argument as the record holds it: data bytes at data (dl of them;
- * a string's NUL included, and written as 0 whatever the caller's byte). */
+ * a string's NUL included, and written as 0 whatever the caller's byte).
+ * The hooks record their arguments in this form (kind, name, v, and cnt:
+ * an A_SOPS count, an A_BUF or A_MSGBUF size), the record's fields
+ * filled in by lean_leave, or the event's arguments made from them
+ * (hooks.c). */
 struct rec_arg {
 	enum arg_kind kind;
 	unsigned namelen;
@@ -23,6 +27,7 @@ struct rec_arg {
 	uint64_t v;
 	const void *data;
 	uint32_t dl, n;
+	size_t cnt;
 };
 
 /* The record's header fields that the caller decides. */
