@@ -178,9 +178,10 @@ ring_write(shim_tls_t *t, struct ring_hdr *h, const struct rec_head *hd, const s
 	ring_prefetch(ring_data(h) + pos, 192);
 }
 
-/* The event's end, before its naming: the end mark after the last record
- * becomes an open mark with its start, so that the reader holds back the
- * events that ended after it until its record is in. */
+/* The event's end, before its end is timed (and, in the general path,
+ * before its naming, which may search): the end mark after the last
+ * record becomes an open mark with its start, so that the reader holds
+ * back the events that ended after it until its record is in. */
 static inline __attribute__((always_inline)) void ring_open_mark(shim_tls_t *t, uint64_t start)
 {
 	struct ring_rec *r = ring_rec_at(t->ring, t->head);
