@@ -419,8 +419,9 @@ static inline void ev_key_none(struct shim_event *e)
 	e->key_src = NULL;
 	e->key_len = SHIM_LEN_UNKNOWN;
 }
-/* The call's arguments, as the hooks name them (namelen: the name's
- * length, known when the hook is compiled). Inline: the hook's own page. */
+/* The event's next argument, as the hooks name it (namelen: the name's
+ * length, known when the hook is compiled; hooks.c's ev_args fills in its
+ * value and count). Inline: the hook's own page. */
 static inline struct shim_arg *ev_next_arg(struct shim_event *e, const char *name, unsigned namelen,
 					   enum arg_kind k)
 {
@@ -431,41 +432,6 @@ static inline struct shim_arg *ev_next_arg(struct shim_event *e, const char *nam
 	a->kind = k;
 	a->n = 0;
 	return a;
-}
-
-static inline void ev_arg(struct shim_event *e, const char *name, unsigned namelen, enum arg_kind k,
-			  long long v)
-{
-	ev_next_arg(e, name, namelen, k)->i = v;
-}
-
-static inline void ev_str(struct shim_event *e, const char *name, unsigned namelen, const char *s)
-{
-	ev_next_arg(e, name, namelen, A_STR)->s = s;
-}
-
-static inline void ev_ptr(struct shim_event *e, const char *name, unsigned namelen, enum arg_kind k,
-			  const void *p)
-{
-	ev_next_arg(e, name, namelen, k)->p = p;
-}
-
-static inline void ev_buf(struct shim_event *e, const char *name, unsigned namelen, enum arg_kind k,
-			  const void *p, size_t n)
-{
-	struct shim_arg *a = ev_next_arg(e, name, namelen, k);
-
-	a->p = p;
-	a->n = n;
-}
-
-static inline void ev_sops(struct shim_event *e, const char *name, unsigned namelen,
-			   const struct sembuf *sops, size_t n)
-{
-	struct shim_arg *a = ev_next_arg(e, name, namelen, A_SOPS);
-
-	a->sops = sops;
-	a->n = n;
 }
 
 /* key = "posix:<name>" (as QNativeIpcKey::toString prints it); len: the
