@@ -137,8 +137,7 @@ SHIM_HOT_PRE static int name_before(struct shim_call *c)
 	case N_FD:
 	case N_MMAP:
 		return fd_name(c, (int)c->obj);
-	case N_CLOSE:
-		return close_name(c);
+	/* N_CLOSE: named by enter(), in close's page */
 	case N_FD_RANGE:
 		/* A vfork child (Python's subprocess closes its descriptors so)
 		 * must not make its parent forget its own. Otherwise forgotten
@@ -373,9 +372,10 @@ SHIM_HOT_PRE static int dispatch_enter(struct shim_call *c, enum shim_op op, enu
 		return 0;
 	c->calls = decide(c);
 	c->event = (__atomic_load_n(&shim_trace, __ATOMIC_RELAXED) & (UINT64_C(1) << op)) != 0;
-	/* an unmapping of an emulated attachment only, or a close that only
-	 * reaches the shim's own descriptors (guard.c): no POSIX object to name */
-	if ((nm == N_MUNMAP || nm == N_MREMAP || nm == N_CLOSE || nm == N_FD_RANGE) && !c->name[0])
+	/* an unmapping of an emulated attachment only, or a close_range that
+	 * only reaches the shim's own descriptors (guard.c): no POSIX object
+	 * to name (a close's: enter()) */
+	if ((nm == N_MUNMAP || nm == N_MREMAP || nm == N_FD_RANGE) && !c->name[0])
 		c->event = 0;
 	shim_tls()->busy++;
 	/* the kernel's ids: while the emulation takes the op, an id may be
@@ -410,7 +410,8 @@ static inline __attribute__((always_inline)) int enter(struct shim_call *c, enum
 		return 0;
 	c->calls = decide(c);
 	c->event = (__atomic_load_n(&shim_trace, __ATOMIC_RELAXED) & (UINT64_C(1) << op)) != 0;
-	/* a close that only reaches the shim's own descriptors: no event */
+	/* a close that only reaches the shim's own descriptors (guard.c): no
+	 * POSIX object to name */
 	if (nm == N_CLOSE && !c->name[0])
 		c->event = 0;
 	shim_tls()->busy++;
