@@ -52,6 +52,16 @@ static inline __attribute__((always_inline)) void ring_prefetch(const unsigned c
 		__builtin_prefetch(p + off, 1, 3);
 }
 
+/* The lines of a record at p that a shm_open's 152 bytes can reach past
+ * its first (which the caller stores into), fetched for writing within
+ * p's page. */
+static inline __attribute__((always_inline)) void ring_prefetch_rec(const unsigned char *p)
+{
+	ring_prefetch(p, 64);
+	ring_prefetch(p, 128);
+	ring_prefetch(p, 192);
+}
+
 /* The most bytes of a key a record holds: what an event's key holds. */
 #define REC_KEY_CAP sizeof(((struct shim_event *)0)->key)
 
@@ -173,9 +183,7 @@ ring_write(shim_tls_t *t, struct ring_hdr *h, const struct rec_head *hd, const s
 	 * (every semaphore call has one) until the line arrives. Its first
 	 * line holds the end mark just written. */
 	pos = head & (size - 1);
-	ring_prefetch(ring_data(h) + pos, 64);
-	ring_prefetch(ring_data(h) + pos, 128);
-	ring_prefetch(ring_data(h) + pos, 192);
+	ring_prefetch_rec(ring_data(h) + pos);
 }
 
 /* The event's end, before its end is timed (and, in the general path,
@@ -187,9 +195,7 @@ static inline __attribute__((always_inline)) void ring_open_mark(shim_tls_t *t, 
 	struct ring_rec *r = ring_rec_at(t->ring, t->head);
 
 	/* the record's next lines, fetched while the call's naming runs */
-	ring_prefetch((const unsigned char *)r, 64);
-	ring_prefetch((const unsigned char *)r, 128);
-	ring_prefetch((const unsigned char *)r, 192);
+	ring_prefetch_rec((const unsigned char *)r);
 	r->t0 = start;
 	__atomic_store_n(&r->commit, RING_OPEN, __ATOMIC_RELEASE);
 }
